@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The whole test run: unit tests (node:test on compiled tests), the
+// bpf_conformance suite, and the Gherkin scenarios. Each suite's counts are
+// read from its own output; the run ends with one line `N passed, N failed`.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+fs.mkdirSync(path.join(root, 'reports'), { recursive: true });
+
+function run(label, cmd, args, parse, env = {}) {
+  process.stdout.write(`\n=== ${label}: ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+  const out = (r.stdout || '') + (r.stderr || '');
+  fs.writeFileSync(path.join(root, 'reports', `${label}.log`), out);
+  const counts = parse(out);
+  if (!counts) {
+    process.stdout.write(out.slice(-4000));
+    process.stdout.write(`\n${label}: could not read its counts (exit ${r.status})\n`);
+    return { passed: 0, failed: 1 };
+  }
+  if (r.status !== 0 && counts.failed === 0) counts.failed = 1; // a crash is a failure
+  return counts;
+}
+
+function findTests(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...findTests(p));
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+const suites = [];
+if (!only || only === 'unit') {
+  const files = findTests(path.join(root, 'dist', 'test')).map((f) => path.relative(root, f));
+  if (files.length) {
+    suites.push(['unit', run('unit', process.execPath, ['--test', '--test-reporter=tap', ...files], (out) => {
+      const p = /^# pass (\d+)$/m.exec(out), f = /^# fail (\d+)$/m.exec(out);
+      if (!p || !f) return null;
+      for (const m of out.matchAll(/^not ok \d+ - (.*)$/gm)) process.stdout.write(`FAIL unit: ${m[1]}\n`);
+      return { passed: +p[1], failed: +f[1] };
+    })]);
+  }
+}
+if (!only || only === 'conformance') {
+  suites.push(['conformance', run('conformance', process.execPath, ['dist/src/cli/main.js', 'conformance'], (out) => {
+    const m = [...out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+    for (const l of out.split('\n')) if (l.startsWith('FAIL')) process.stdout.write(l + '\n');
+    return m ? { passed: +m[1], failed: +m[2] } : null;
+  })]);
+}
+if (!only || only === 'features') {
+  suites.push(['features', run('features', process.execPath, [require.resolve('@cucumber/cucumber/bin/cucumber-js')], (out) => {
+    const m = /^(\d+) scenarios? \(([^)]*)\)/m.exec(out);
+    if (!m) return /^0 scenarios/m.test(out) ? { passed: 0, failed: 0 } : null;
+    const get = (w) => { const x = new RegExp(`(\\d+) ${w}`).exec(m[2]); return x ? +x[1] : 0; };
+    const failed = get('failed') + get('undefined') + get('ambiguous') + get('pending');
+    if (failed) process.stdout.write(out.split('\n').filter((l) => /✖|Error|failed|undefined/.test(l)).slice(0, 80).join('\n') + '\n');
+    return { passed: get('passed'), failed };
+  }, { TS_NODE_TRANSPILE_ONLY: 'true' })]);
+}
+
+let passed = 0, failed = 0;
+process.stdout.write('\n');
+for (const [label, c] of suites) {
+  process.stdout.write(`${label}: ${c.passed} passed, ${c.failed} failed\n`);
+  passed += c.passed; failed += c.failed;
+}
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exitCode = failed ? 1 : 0;

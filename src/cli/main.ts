@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// bpfx command-line entry point: dispatches to src/cli/commands/*.
+import { Command, parseArgs, UsageError } from './command';
+
+// Each command module exports `command: Command`. Add new commands here.
+const registry: Record<string, () => Command> = {
+};
+
+function help(): string {
+  const lines = ['usage: bpfx <command> [options]', '', 'commands:'];
+  for (const name of Object.keys(registry).sort()) {
+    const c = registry[name]();
+    lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
+  }
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help() + '\n');
+    return name ? 0 : 2;
+  }
+  const load = registry[name];
+  if (!load) {
+    process.stderr.write(`bpfx: unknown command '${name}'\n${help()}\n`);
+    return 2;
+  }
+  const cmd = load();
+  const args = parseArgs(rest, cmd.booleanFlags);
+  if (args.flags.help === true) { process.stdout.write(cmd.usage + '\n'); return 0; }
+  try {
+    return await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bpfx ${name}: ${e.message}\nusage: ${cmd.usage}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`bpfx ${name}: ${err.name ?? 'Error'}: ${err.message}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
