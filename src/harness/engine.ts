@@ -1,0 +1,71 @@
+// Engines are the things a program can be run on: the interpreter, the
+// verifier model, the live kernel, and (later) the JIT. Every engine answers
+// with the same keys as `bpfx kernel --json`, so results can be diffed.
+import { Insn } from '../isa/insn';
+
+export type EngineName = 'interp' | 'verifier' | 'kernel' | 'jit';
+
+/** A program ready for an engine: the final instruction stream and what the kernel gets with it. */
+export interface ProgramUnderTest {
+  name: string;
+  insns: Insn[];
+  /** Kernel program type name (socket_filter, xdp, ...). */
+  progType: string;
+  license: string;
+  /** Extra load-time data from an object file (BTF, func_info, maps): engine-specific use. */
+  object?: unknown;
+}
+
+export interface RunInput {
+  /** Bytes given in r1 with the length in r2 (bpf_conformance style). */
+  mem?: Uint8Array;
+  /** Packet bytes (test-run data_in). */
+  packet?: Uint8Array;
+  /** Context bytes (test-run ctx_in). */
+  ctx?: Uint8Array;
+}
+
+export interface EngineResult {
+  /** Load-time verdict; null for engines that do not verify (the interpreter). */
+  verdict: 'accept' | 'reject' | null;
+  errno: string | null;
+  /** Verifier log, when the engine has one. */
+  log: string | null;
+  /** r0 at exit (unsigned 64-bit), null when the program did not run. */
+  retval: bigint | null;
+  /** Runtime error, null when none. */
+  error: string | null;
+}
+
+export interface Engine {
+  name: EngineName;
+  /** Whether this engine can run here (the kernel needs bpf()). */
+  available(): { ok: boolean; reason?: string };
+  /** Load (and where the engine can, run) a program. Never throws for a program's own faults. */
+  run(prog: ProgramUnderTest, input: RunInput): Promise<EngineResult>;
+}
+
+/**
+ * The error line of a verifier log: the kernel prints the failing state and
+ * instruction, then the message, then its closing statistics. So the message is
+ * the last line before the statistics lines.
+ */
+export function firstErrorLine(log: string | null): string | null {
+  if (!log) return null;
+  const lines = log.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const stats = /^(processed \d+ insns|verification time|stack depth |Verification time)/;
+  while (lines.length && stats.test(lines[lines.length - 1])) lines.pop();
+  return lines.length ? lines[lines.length - 1] : null;
+}
+
+export function hex64(v: bigint): string {
+  return '0x' + BigInt.asUintN(64, v).toString(16);
+}
+
+/** The JSON line shape shared by `bpfx kernel|verify|run --json`. */
+export function resultJson(prog: string, r: EngineResult, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    prog, verdict: r.verdict, errno: r.errno, log: r.log,
+    retval: r.retval === null ? null : hex64(r.retval), error: r.error, ...extra,
+  });
+}

@@ -1,0 +1,101 @@
+// YAML text -> Spec, validated against specSchema. Pure: the caller reads files.
+// Errors name the file, line, column and field (yaml keeps node positions).
+import Ajv, { ErrorObject } from 'ajv';
+import { parseDocument, LineCounter, Document, isNode } from 'yaml';
+import { specSchema } from './schema';
+import { Spec } from './types';
+
+export class SpecError extends Error {
+  readonly source: string;
+  readonly line: number;
+  readonly column: number;
+  readonly field: string;
+  constructor(source: string, line: number, column: number, field: string, detail: string) {
+    super(`${source}:${line}:${column}: ${field ? `'${field}' ` : ''}${detail}`);
+    this.name = 'SpecError';
+    this.source = source; this.line = line; this.column = column; this.field = field;
+  }
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(): ReturnType<Ajv['compile']> {
+  if (!validator) validator = new Ajv({ allErrors: true, strict: false }).compile(specSchema);
+  return validator;
+}
+
+/** Position of the node at a JSON pointer path, falling back to its nearest ancestor. */
+function positionOf(doc: Document, lc: LineCounter, path: string[]): { line: number; col: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]);
+  }
+  return { line: 1, col: 1 };
+}
+
+/** The most useful of ajv's errors: the deepest, and not the oneOf summary. */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  const ranked = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  return ranked.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'not' && e.keyword !== 'required') ?? ranked[0];
+}
+
+function describe(e: ErrorObject): { field: string; detail: string } {
+  const path = e.instancePath.split('/').slice(1).join('.');
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return { field: path ? `${path}.${extra}` : extra, detail: 'is not a known field' };
+  }
+  if (e.keyword === 'required') {
+    const miss = (e.params as { missingProperty: string }).missingProperty;
+    return { field: path ? `${path}.${miss}` : miss, detail: 'is required' };
+  }
+  if (path === 'program' && (e.keyword === 'oneOf' || e.keyword === 'not' || e.keyword === 'required')) {
+    return { field: 'program', detail: 'must have exactly one of asm, ubpf, hex, or object with prog' };
+  }
+  if (e.keyword === 'enum') {
+    return { field: path, detail: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+  }
+  return { field: path, detail: e.message ?? 'is invalid' };
+}
+
+export function parseSpec(text: string, source = '<spec>'): Spec {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const pos = lc.linePos(e.pos[0]);
+    throw new SpecError(source, pos.line, pos.col, '', `YAML: ${e.message.split('\n')[0]}`);
+  }
+  const data = doc.toJS();
+  const v = validate();
+  if (!v(data)) {
+    const errs = v.errors ?? [];
+    // A oneOf failure on program is best reported as such, unless a deeper field is wrong.
+    const deep = errs.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'not' && e.keyword !== 'required' && !(e.instancePath === '/program'));
+    const req = errs.filter((e) => e.keyword === 'required' && e.instancePath === '');
+    const chosen = req[0] ?? (deep.length ? pickError(deep) : pickError(errs));
+    const { field, detail } = describe(chosen);
+    const ptr = chosen.instancePath.split('/').slice(1);
+    if (chosen.keyword === 'additionalProperties') ptr.push((chosen.params as { additionalProperty: string }).additionalProperty);
+    const pos = positionOf(doc, lc, ptr);
+    throw new SpecError(source, pos.line, pos.col, field, detail);
+  }
+  const spec = data as Omit<Spec, 'source'>;
+  return { ...spec, source, input: spec.input ?? {} };
+}
+
+/** Parse a hex string ("0x" prefix and whitespace allowed) into bytes. */
+export function hexBytes(text: string, where = 'hex'): Uint8Array {
+  const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`${where}: not a whole number of hex bytes`);
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A retval expectation as an unsigned 64-bit value. */
+export function expectedRetval(v: string | number): bigint {
+  const neg = typeof v === 'string' && v.startsWith('-');
+  const body = typeof v === 'string' ? v.replace(/^-/, '') : String(v);
+  const n = BigInt(body);
+  return BigInt.asUintN(64, neg ? -n : n);
+}
