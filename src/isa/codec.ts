@@ -4,6 +4,7 @@
 import { Insn } from './insn';
 import { IsaError } from './errors';
 import { INSN_SIZE } from './opcodes';
+import { validateInsns } from './validate';
 
 /** Split bytes into slots without checking opcodes. */
 export function decodeRaw(bytes: Uint8Array): Insn[] {
@@ -32,4 +33,16 @@ export function encode(insns: readonly Insn[]): Uint8Array {
     dv.setInt32(o + 4, n.imm | 0, true);
   }
   return out;
+}
+
+/**
+ * Split bytes into slots and validate every instruction (see validate.ts).
+ * Throws IsaError (kind + byte offset) for a truncated stream, an unknown
+ * opcode, a reserved field that is set, a register above 10, or a bad or
+ * truncated ld_imm64.
+ */
+export function decode(bytes: Uint8Array): Insn[] {
+  const insns = decodeRaw(bytes);
+  validateInsns(insns);
+  return insns;
 }

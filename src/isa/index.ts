@@ -1,0 +1,9 @@
+// Public API of the ISA layer: instruction type, opcodes, codec, validation,
+// helper names, disassembler (kernel verifier syntax) and assemblers
+// (kernel/clang inline-asm syntax and the ubpf/bpf_conformance syntax).
+export * from './opcodes';
+export * from './insn';
+export * from './errors';
+export * from './codec';
+export * from './validate';
+export * from './helpers';
