@@ -56,6 +56,13 @@ if (!only || only === 'conformance') {
     return m ? { passed: +m[1], failed: +m[2] } : null;
   })]);
 }
+if (!only || only === 'specs') {
+  suites.push(['specs', run('specs', process.execPath, ['dist/src/cli/main.js', 'spec', 'specs', '--engine', 'all'], (out) => {
+    const m = [...out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+    for (const l of out.split('\n')) if (l.startsWith('FAIL') || l.startsWith('SKIP')) process.stdout.write(l + '\n');
+    return m ? { passed: +m[1], failed: +m[2] } : null;
+  })]);
+}
 if (!only || only === 'features') {
   suites.push(['features', run('features', process.execPath, [require.resolve('@cucumber/cucumber/bin/cucumber-js')], (out) => {
     const m = /^(\d+) scenarios? \(([^)]*)\)/m.exec(out);

@@ -4,6 +4,7 @@ import { Command, parseArgs, UsageError } from './command';
 
 // Each command module exports `command: Command`. Add new commands here.
 const registry: Record<string, () => Command> = {
+  spec: () => require('./commands/spec').command,
 };
 
 function help(): string {

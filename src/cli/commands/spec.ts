@@ -1,0 +1,36 @@
+// bpfx spec [PATH...] [--engine NAME|all]: run YAML program specs on engines.
+import * as path from 'path';
+import { Command, UsageError, flagString } from '../command';
+import { engineNames, isEngineName } from '../../harness/engines';
+import { findSpecFiles, readSpecFile } from '../../harness/program';
+import { runSpecOn } from '../../harness/spec-runner';
+import { EngineName } from '../../harness/engine';
+
+export const command: Command = {
+  name: 'spec',
+  summary: 'run YAML program specs on one engine or all of them',
+  usage: 'bpfx spec [FILE|DIR ...] [--engine interp|verifier|kernel|jit|all]',
+  async run(args) {
+    const which = flagString(args, 'engine') ?? 'all';
+    if (which !== 'all' && !isEngineName(which)) throw new UsageError(`unknown engine '${which}'`);
+    const engines: EngineName[] = which === 'all' ? engineNames : [which as EngineName];
+    const root = path.resolve(__dirname, '..', '..', '..', '..');
+    const files = findSpecFiles(args.positional.length ? args.positional : [path.join(root, 'specs')]);
+    let passed = 0, failed = 0, skipped = 0;
+    for (const file of files) {
+      let spec;
+      try { spec = readSpecFile(file); } catch (e) {
+        process.stdout.write(`FAIL ${file}: ${(e as Error).message}\n`); failed++; continue;
+      }
+      for (const engine of engines) {
+        const o = await runSpecOn(spec, engine);
+        const label = `${path.relative(process.cwd(), file)} [${engine}]`;
+        if (o.status === 'pass') { passed++; process.stdout.write(`PASS ${label}\n`); }
+        else if (o.status === 'skip') { skipped++; if (!o.reason.startsWith('nothing')) process.stdout.write(`SKIP ${label}: ${o.reason}\n`); }
+        else { failed++; process.stdout.write(`FAIL ${label}: ${o.problems.join('; ')}\n`); }
+      }
+    }
+    process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    return failed ? 1 : 0;
+  },
+};
