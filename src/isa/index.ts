@@ -7,3 +7,5 @@ export * from './errors';
 export * from './codec';
 export * from './validate';
 export * from './helpers';
+export * from './asm-ubpf';
+export * from './conformance-data';
