@@ -9,3 +9,4 @@ export * from './validate';
 export * from './helpers';
 export * from './asm-ubpf';
 export * from './conformance-data';
+export * from './disasm';
