@@ -1,0 +1,12 @@
+// Public API of the BTF stage: parse / look up / edit / encode .BTF and .BTF.ext.
+// Pure: bytes in, data out (callers read files themselves).
+export * from './types';
+export { BtfError, BtfErrorKind, BtfSection } from './errors';
+export { Btf, typeById, typeCount, kindOf, stringAtOffset, stringSize, setType, addType, typeIds } from './btf';
+export { parseBtf, parseBtfHeader, BtfHeader } from './parse';
+export { encodeBtf } from './encode';
+export {
+  findByName, findAllByName, skipMods, skipModsAndTypedefs, resolvedType, typeSize, findMember,
+  MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind,
+  MAX_RESOLVE_DEPTH,
+} from './lookup';

@@ -1,0 +1,228 @@
+// Parse and validate a .BTF blob (kernel btf_parse_hdr, btf_parse_str_sec,
+// btf_check_all_metas, btf_check_all_types/btf_resolve loop detection; libbpf
+// btf__new / btf__new_split). Validation is one fast pass over the raw bytes;
+// types are decoded to plain data lazily on first lookup (see btf.ts).
+import { Btf, typeCount } from './btf';
+import { BtfError } from './errors';
+import { BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_MAX_TYPE, BTF_VERSION, KIND_NAMES } from './types';
+import { INFO_RESERVED, INT_RESERVED, infoKflag, infoKind, infoVlen, trailerSize, TYPE_HDR_SIZE } from './layout';
+import { makeStringTable } from './strings';
+import { stringSize } from './btf';
+
+export interface BtfHeader {
+  magic: number; version: number; flags: number; hdrLen: number;
+  typeOff: number; typeLen: number; strOff: number; strLen: number;
+}
+
+function fail(kind: ConstructorParameters<typeof BtfError>[0], off: number, detail: string): never {
+  throw new BtfError(kind, '.BTF', off, detail);
+}
+
+/** Read and check the 24-byte btf_header (plus any zero extension). */
+export function parseBtfHeader(bytes: Uint8Array): BtfHeader {
+  if (bytes.length < BTF_HEADER_SIZE) fail('truncated', 0, `${bytes.length} bytes is shorter than the ${BTF_HEADER_SIZE}-byte BTF header`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = dv.getUint16(0, true);
+  if (magic !== BTF_MAGIC) {
+    if (magic === 0x9feb) fail('bad-magic', 0, 'big-endian BTF is not supported');
+    fail('bad-magic', 0, `bad BTF magic 0x${magic.toString(16)}, expected 0xeb9f`);
+  }
+  const version = bytes[2], flags = bytes[3];
+  if (version !== BTF_VERSION) fail('bad-version', 2, `unsupported BTF version ${version}`);
+  if (flags !== 0) fail('bad-flags', 3, `unsupported BTF flags 0x${flags.toString(16)}`);
+  const hdrLen = dv.getUint32(4, true);
+  if (hdrLen < BTF_HEADER_SIZE) fail('bad-header', 4, `hdr_len ${hdrLen} is shorter than ${BTF_HEADER_SIZE}`);
+  if (hdrLen > bytes.length) fail('bad-header', 4, `hdr_len ${hdrLen} is past the end of ${bytes.length} bytes`);
+  for (let i = BTF_HEADER_SIZE; i < hdrLen; i++) {
+    if (bytes[i] !== 0) fail('bad-header', i, 'non-zero byte in the unknown tail of the BTF header');
+  }
+  const typeOff = dv.getUint32(8, true), typeLen = dv.getUint32(12, true);
+  const strOff = dv.getUint32(16, true), strLen = dv.getUint32(20, true);
+  const dataLen = bytes.length - hdrLen;
+  if (typeOff % 4 !== 0) fail('bad-header', 8, `unaligned type_off ${typeOff}`);
+  if (typeOff + typeLen > dataLen) fail('bad-header', 12, `type section [${typeOff}, +${typeLen}) past the end of ${dataLen} data bytes`);
+  if (strOff + strLen > dataLen) fail('bad-header', 20, `string section [${strOff}, +${strLen}) past the end of ${dataLen} data bytes`);
+  if (typeLen > 0 && strLen > 0 && typeOff < strOff + strLen && strOff < typeOff + typeLen) {
+    fail('bad-header', 16, 'type and string sections overlap');
+  }
+  return { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen };
+}
+
+function noVlen(vlen: number, kind: number, at: number, id: number): void {
+  if (vlen !== 0) fail('bad-info', at + 4, `type #${id}: ${KIND_NAMES[kind]} with vlen ${vlen}`);
+}
+function noKflag(kflag: boolean, kind: number, at: number, id: number): void {
+  if (kflag) fail('bad-info', at + 4, `type #${id}: ${KIND_NAMES[kind]} with kind_flag set`);
+}
+
+/**
+ * Parse a .BTF section (or /sys/kernel/btf/vmlinux). With `base`, parse split
+ * BTF (module BTF): ids continue after the base's and string offsets after its strings.
+ */
+export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
+  const h = parseBtfHeader(bytes);
+  const typeStart = h.hdrLen + h.typeOff, strStart = h.hdrLen + h.strOff;
+  const strBytes = bytes.subarray(strStart, strStart + h.strLen);
+  if (!base && h.strLen === 0) fail('bad-string-section', strStart, 'empty string section');
+  if (!base && strBytes[0] !== 0) fail('bad-string-section', strStart, 'string section does not start with NUL');
+  if (h.strLen > 0 && strBytes[h.strLen - 1] !== 0) fail('bad-string-section', strStart + h.strLen - 1, 'string section does not end with NUL');
+  const strBase = base ? stringSize(base) : 0;
+  const strTotal = strBase + h.strLen;
+  const firstId = base ? typeCount(base) : 1;
+
+  const raw = bytes.subarray(typeStart, typeStart + h.typeLen);
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const maxTypes = Math.floor(h.typeLen / TYPE_HDR_SIZE);
+  const offs = new Uint32Array(maxTypes + 1);
+  const kinds = new Uint8Array(maxTypes);
+  const badName = (nameOff: number, at: number, what: string): never =>
+    fail('bad-string-offset', typeStart + at, `${what} name_off ${nameOff} past the string section (${strTotal} bytes)`);
+
+  // Pass 1: meta checks (btf_check_meta and the per-kind check_meta callbacks).
+  let n = 0, o = 0;
+  while (o < h.typeLen) {
+    const at = typeStart + o;
+    if (o + TYPE_HDR_SIZE > h.typeLen) fail('truncated', at, `type #${firstId + n} header truncated`);
+    const nameOff = dv.getUint32(o, true), info = dv.getUint32(o + 4, true), st = dv.getUint32(o + 8, true);
+    if ((info & INFO_RESERVED) !== 0) fail('bad-info', at + 4, `type #${firstId + n}: reserved bits set in info 0x${info.toString(16)}`);
+    const kind = infoKind(info), vlen = infoVlen(info), kflag = infoKflag(info);
+    if (kind === 0 || kind >= KIND_NAMES.length) fail('unknown-kind', at + 4, `type #${firstId + n}: unknown BTF kind ${kind}`);
+    const tsz = trailerSize(kind, vlen);
+    if (o + TYPE_HDR_SIZE + tsz > h.typeLen) {
+      fail(vlen > 0 ? 'bad-vlen' : 'truncated', at, `type #${firstId + n} (${KIND_NAMES[kind]}, vlen ${vlen}) runs past the type section`);
+    }
+    if (nameOff >= strTotal) badName(nameOff, o, `type #${firstId + n}`);
+    const p = o + TYPE_HDR_SIZE;
+    switch (kind) {
+      case BTF_KIND.int: {
+        noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
+        const d = dv.getUint32(p, true);
+        const bits = d & 0xff, off = (d >>> 16) & 0xff, enc = (d >>> 24) & 0x0f;
+        if ((d & INT_RESERVED) !== 0) fail('bad-int', typeStart + p, `type #${firstId + n}: reserved bits in int data 0x${d.toString(16)}`);
+        if (enc & 8) fail('bad-int', typeStart + p, `type #${firstId + n}: unsupported int encoding ${enc}`);
+        if (st !== 1 && st !== 2 && st !== 4 && st !== 8 && st !== 16) fail('bad-int', at + 8, `type #${firstId + n}: int size ${st}`);
+        if (bits > 128 || off + bits > st * 8) fail('bad-int', typeStart + p, `type #${firstId + n}: int bits ${bits} offset ${off} do not fit ${st} bytes`);
+        break;
+      }
+      case BTF_KIND.ptr: case BTF_KIND.typedef: case BTF_KIND.volatile: case BTF_KIND.const:
+      case BTF_KIND.restrict: case BTF_KIND.float:
+        noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n); break;
+      case BTF_KIND.array:
+        noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
+        if (st !== 0) fail('bad-info', at + 8, `type #${firstId + n}: array with size ${st}`);
+        break;
+      case BTF_KIND.type_tag: noVlen(vlen, kind, at, firstId + n); break;
+      case BTF_KIND.fwd:
+        noVlen(vlen, kind, at, firstId + n);
+        if (st !== 0) fail('bad-info', at + 8, `type #${firstId + n}: fwd with size/type ${st}`);
+        break;
+      case BTF_KIND.func:
+        noKflag(kflag, kind, at, firstId + n);
+        if (vlen > 2) fail('bad-linkage', at + 4, `type #${firstId + n}: func linkage ${vlen}`);
+        break;
+      case BTF_KIND.var: {
+        noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
+        const l = dv.getUint32(p, true);
+        if (l > 2) fail('bad-linkage', typeStart + p, `type #${firstId + n}: var linkage ${l}`);
+        break;
+      }
+      case BTF_KIND.decl_tag: {
+        noVlen(vlen, kind, at, firstId + n);
+        const c = dv.getInt32(p, true);
+        if (c < -1) fail('bad-info', typeStart + p, `type #${firstId + n}: decl_tag component_idx ${c}`);
+        break;
+      }
+      case BTF_KIND.struct: case BTF_KIND.union:
+        for (let i = 0, q = p; i < vlen; i++, q += 12) {
+          const m = dv.getUint32(q, true);
+          if (m >= strTotal) badName(m, q, `type #${firstId + n} member ${i}`);
+        }
+        break;
+      case BTF_KIND.enum: case BTF_KIND.func_proto: {
+        if (kind === BTF_KIND.func_proto) noKflag(kflag, kind, at, firstId + n);
+        for (let i = 0, q = p; i < vlen; i++, q += 8) {
+          const m = dv.getUint32(q, true);
+          if (m >= strTotal) badName(m, q, `type #${firstId + n} ${kind === BTF_KIND.enum ? 'value' : 'param'} ${i}`);
+        }
+        break;
+      }
+      case BTF_KIND.enum64:
+        for (let i = 0, q = p; i < vlen; i++, q += 12) {
+          const m = dv.getUint32(q, true);
+          if (m >= strTotal) badName(m, q, `type #${firstId + n} value ${i}`);
+        }
+        break;
+      case BTF_KIND.datasec: noKflag(kflag, kind, at, firstId + n); break;
+    }
+    offs[n] = o;
+    kinds[n] = kind;
+    n++;
+    o += TYPE_HDR_SIZE + tsz;
+  }
+  offs[n] = o;
+  const total = firstId + n;
+  if (total - 1 > BTF_MAX_TYPE) fail('bad-header', 12, `${total - 1} types exceed the limit of ${BTF_MAX_TYPE}`);
+
+  // Pass 2: referenced type ids in range.
+  const badId = (id: number, at: number, what: string): never =>
+    fail('bad-type-id', typeStart + at, `${what} refers to type id ${id} (only ${total} ids)`);
+  const checkId = (id: number, at: number, owner: number, what: string): void => {
+    if (id >= total) badId(id, at, `type #${owner}${what}`);
+  };
+  for (let i = 0; i < n; i++) {
+    const t = offs[i], k = kinds[i], id = firstId + i;
+    const vlen = infoVlen(dv.getUint32(t + 4, true)), p = t + TYPE_HDR_SIZE;
+    switch (k) {
+      case BTF_KIND.ptr: case BTF_KIND.typedef: case BTF_KIND.volatile: case BTF_KIND.const:
+      case BTF_KIND.restrict: case BTF_KIND.type_tag: case BTF_KIND.func: case BTF_KIND.var:
+      case BTF_KIND.decl_tag:
+        checkId(dv.getUint32(t + 8, true), t + 8, id, ''); break;
+      case BTF_KIND.array:
+        checkId(dv.getUint32(p, true), p, id, ' element');
+        checkId(dv.getUint32(p + 4, true), p + 4, id, ' index'); break;
+      case BTF_KIND.struct: case BTF_KIND.union:
+        for (let j = 0, q = p + 4; j < vlen; j++, q += 12) checkId(dv.getUint32(q, true), q, id, ' member');
+        break;
+      case BTF_KIND.func_proto:
+        checkId(dv.getUint32(t + 8, true), t + 8, id, ' return');
+        for (let j = 0, q = p + 4; j < vlen; j++, q += 8) checkId(dv.getUint32(q, true), q, id, ' param');
+        break;
+      case BTF_KIND.datasec:
+        for (let j = 0, q = p; j < vlen; j++, q += 12) checkId(dv.getUint32(q, true), q, id, ' var');
+        break;
+    }
+  }
+
+  // Pass 3: reference loops through modifiers, typedefs, pointers, arrays and vars
+  // (the kernel's btf_resolve reports "Loop detected").
+  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
+  const path = new Int32Array(n + 1);
+  const next = (i: number): number => {
+    const k = kinds[i];
+    if (k === BTF_KIND.array) return dv.getUint32(offs[i] + TYPE_HDR_SIZE, true);
+    if (k === BTF_KIND.ptr || k === BTF_KIND.typedef || k === BTF_KIND.volatile || k === BTF_KIND.const ||
+      k === BTF_KIND.restrict || k === BTF_KIND.type_tag || k === BTF_KIND.var) return dv.getUint32(offs[i] + 8, true);
+    return -1;
+  };
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== 0) continue;
+    let plen = 0;
+    let cur = i;
+    for (;;) {
+      if (state[cur] === 2) break;
+      if (state[cur] === 1) fail('reference-loop', typeStart + offs[cur], `type #${firstId + cur} is part of a reference loop`);
+      state[cur] = 1;
+      path[plen++] = cur;
+      const nx = next(cur);
+      if (nx < firstId) break; // void, a base type, or not a chaining kind
+      cur = nx - firstId;
+    }
+    for (let j = 0; j < plen; j++) state[path[j]] = 2;
+  }
+
+  return {
+    base, firstId, strBase, hdrLen: h.hdrLen, raw,
+    offsets: offs.slice(0, n + 1), kinds: kinds.slice(0, n),
+    types: new Array(n), strings: makeStringTable(strBytes),
+  };
+}
