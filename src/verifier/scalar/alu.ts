@@ -1,0 +1,502 @@
+// The ALU transfer functions for scalars. Models kernel/bpf/verifier.c:
+// adjust_scalar_min_max_vals, is_safe_to_compute_dst_reg_range,
+// maybe_fork_scalars, scalar{32,}_min_max_{add,sub,mul,and,or,xor,lsh,rsh,arsh},
+// __scalar{32,64}_min_max_lsh, scalar_byte_swap, and the scalar parts of
+// check_alu_op for BPF_MOV (mov imm, mov reg, movsx) and BPF_NEG/BPF_END.
+//
+// Behaviour follows the live Linux 6.18 kernel (6.18.44 stable), which has
+// these backports: tnum_overlap in JEQ/JNE, maybe_fork_scalars for AND/OR
+// with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
+// BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
+import {
+  tnumAdd, tnumSub, tnumNeg, tnumMul, tnumAnd, tnumOr, tnumXor, tnumLshift, tnumRshift,
+  tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
+  U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
+} from './tnum';
+import {
+  Scalar, MutScalar, cloneScalar, u64, s64, u32, s32, bmin, bmax,
+  mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
+  mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
+  mCoerceSubregToSizeSx,
+} from './scalar';
+import {
+  BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
+  BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
+} from '../../isa/opcodes';
+
+/** The instruction fields the transfer function looks at. */
+export interface AluInsn {
+  /** The full opcode byte (class BPF_ALU or BPF_ALU64). */
+  readonly code: number;
+  /** insn->off (1 selects sdiv/smod; 8/16/32 selects movsx). */
+  readonly off: number;
+  /** insn->imm (the byte-swap width for BPF_END). */
+  readonly imm: number;
+}
+
+export interface AluResult {
+  /** The new state of the destination register. */
+  readonly dst: Scalar;
+  /**
+   * Set when maybe_fork_scalars split the state: the caller must push a
+   * branch state that re-runs this same instruction with the destination
+   * register replaced by `fork` (the kernel logs it as "from N to N").
+   */
+  readonly fork?: Scalar;
+}
+
+// C checked arithmetic: the wrapped result and whether it overflowed.
+const addS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a + b;
+  const w = BigInt.asIntN(bits, r);
+  return [w, w !== r];
+};
+const subS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a - b;
+  const w = BigInt.asIntN(bits, r);
+  return [w, w !== r];
+};
+const mulS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a * b;
+  const w = BigInt.asIntN(bits, r);
+  return [w, w !== r];
+};
+const addU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a + b;
+  const w = BigInt.asUintN(bits, r);
+  return [w, w !== r];
+};
+const subU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a - b;
+  const w = BigInt.asUintN(bits, r);
+  return [w, w !== r];
+};
+const mulU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
+  const r = a * b;
+  const w = BigInt.asUintN(bits, r);
+  return [w, w !== r];
+};
+
+/** scalar32_min_max_add */
+function add32(d: MutScalar, s: Scalar): void {
+  const [a, oa] = addS(d.s32min, s.s32min, 32);
+  const [b, ob] = oa ? [0n, true] : addS(d.s32max, s.s32max, 32);
+  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
+  const [lo, minOv] = addU(d.u32min, s.u32min, 32);
+  const [hi, maxOv] = addU(d.u32max, s.u32max, 32);
+  d.u32min = lo;
+  d.u32max = hi;
+  if (!minOv && maxOv) { d.u32min = 0n; d.u32max = U32_MAX; }
+}
+
+/** scalar_min_max_add */
+function add64(d: MutScalar, s: Scalar): void {
+  const [a, oa] = addS(d.smin, s.smin, 64);
+  const [b, ob] = oa ? [0n, true] : addS(d.smax, s.smax, 64);
+  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
+  const [lo, minOv] = addU(d.umin, s.umin, 64);
+  const [hi, maxOv] = addU(d.umax, s.umax, 64);
+  d.umin = lo;
+  d.umax = hi;
+  if (!minOv && maxOv) { d.umin = 0n; d.umax = U64_MAX; }
+}
+
+/** scalar32_min_max_sub */
+function sub32(d: MutScalar, s: Scalar): void {
+  const [a, oa] = subS(d.s32min, s.s32max, 32);
+  const [b, ob] = oa ? [0n, true] : subS(d.s32max, s.s32min, 32);
+  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
+  const [lo, minUn] = subU(d.u32min, s.u32max, 32);
+  const [hi, maxUn] = subU(d.u32max, s.u32min, 32);
+  d.u32min = lo;
+  d.u32max = hi;
+  if (minUn && !maxUn) { d.u32min = 0n; d.u32max = U32_MAX; }
+}
+
+/** scalar_min_max_sub */
+function sub64(d: MutScalar, s: Scalar): void {
+  const [a, oa] = subS(d.smin, s.smax, 64);
+  const [b, ob] = oa ? [0n, true] : subS(d.smax, s.smin, 64);
+  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
+  const [lo, minUn] = subU(d.umin, s.umax, 64);
+  const [hi, maxUn] = subU(d.umax, s.umin, 64);
+  d.umin = lo;
+  d.umax = hi;
+  if (minUn && !maxUn) { d.umin = 0n; d.umax = U64_MAX; }
+}
+
+/** min/max of the four corner products, or null if one overflows. */
+function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 64): [bigint, bigint] | null {
+  const ps: bigint[] = [];
+  for (const [x, y] of [[aLo, bLo], [aLo, bHi], [aHi, bLo], [aHi, bHi]]) {
+    const [p, o] = mulS(x, y, bits);
+    if (o) return null;
+    ps.push(p);
+  }
+  return [ps.reduce(bmin), ps.reduce(bmax)];
+}
+
+/** scalar32_min_max_mul */
+function mul32(d: MutScalar, s: Scalar): void {
+  const [hi, oh] = mulU(d.u32max, s.u32max, 32);
+  const [lo, ol] = oh ? [0n, true] : mulU(d.u32min, s.u32min, 32);
+  if (oh || ol) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = lo; d.u32max = hi; }
+  const c = corners(d.s32min, d.s32max, s.s32min, s.s32max, 32);
+  if (c === null) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { [d.s32min, d.s32max] = c; }
+}
+
+/** scalar_min_max_mul */
+function mul64(d: MutScalar, s: Scalar): void {
+  const [hi, oh] = mulU(d.umax, s.umax, 64);
+  const [lo, ol] = oh ? [0n, true] : mulU(d.umin, s.umin, 64);
+  if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
+  const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
+  if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
+}
+
+/** The s32 bounds from the u32 ones when they do not cross the sign boundary, else unbounded. */
+function s32FromU32(d: MutScalar): void {
+  if (s32(d.u32min) <= s32(d.u32max)) {
+    d.s32min = s32(d.u32min);
+    d.s32max = s32(d.u32max);
+  } else {
+    d.s32min = S32_MIN;
+    d.s32max = S32_MAX;
+  }
+}
+
+/** The s64 bounds from the u64 ones when they do not cross the sign boundary, else unbounded. */
+function s64FromU64(d: MutScalar): void {
+  if (s64(d.umin) <= s64(d.umax)) {
+    d.smin = s64(d.umin);
+    d.smax = s64(d.umax);
+  } else {
+    d.smin = S64_MIN;
+    d.smax = S64_MAX;
+  }
+}
+
+/** scalar32_min_max_and (d.varOff already holds the result tnum) */
+function and32(d: MutScalar, s: Scalar): void {
+  const t = tnumSubreg(d.varOff);
+  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
+  d.u32min = t.value;
+  d.u32max = bmin(d.u32max, s.u32max);
+  s32FromU32(d);
+}
+
+/** scalar_min_max_and */
+function and64(d: MutScalar, s: Scalar): void {
+  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
+  d.umin = d.varOff.value;
+  d.umax = bmin(d.umax, s.umax);
+  s64FromU64(d);
+  mUpdateBounds(d);
+}
+
+/** scalar32_min_max_or */
+function or32(d: MutScalar, s: Scalar): void {
+  const t = tnumSubreg(d.varOff);
+  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
+  d.u32min = bmax(d.u32min, s.u32min);
+  d.u32max = t.value | t.mask;
+  s32FromU32(d);
+}
+
+/** scalar_min_max_or */
+function or64(d: MutScalar, s: Scalar): void {
+  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
+  d.umin = bmax(d.umin, s.umin);
+  d.umax = d.varOff.value | d.varOff.mask;
+  s64FromU64(d);
+  mUpdateBounds(d);
+}
+
+/** scalar32_min_max_xor */
+function xor32(d: MutScalar, s: Scalar): void {
+  const t = tnumSubreg(d.varOff);
+  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
+  d.u32min = t.value;
+  d.u32max = t.value | t.mask;
+  s32FromU32(d);
+}
+
+/** scalar_min_max_xor */
+function xor64(d: MutScalar, s: Scalar): void {
+  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
+  d.umin = d.varOff.value;
+  d.umax = d.varOff.value | d.varOff.mask;
+  s64FromU64(d);
+  mUpdateBounds(d);
+}
+
+/** __scalar32_min_max_lsh (shift amounts as u64) */
+function lsh32Bounds(d: MutScalar, uminVal: bigint, umaxVal: bigint): void {
+  d.s32min = S32_MIN;
+  d.s32max = S32_MAX;
+  if (umaxVal > 31n || d.u32max > 1n << (31n - umaxVal)) {
+    d.u32min = 0n;
+    d.u32max = U32_MAX;
+  } else {
+    d.u32min = u32(d.u32min << uminVal);
+    d.u32max = u32(d.u32max << umaxVal);
+  }
+}
+
+/** scalar32_min_max_lsh */
+function lsh32(d: MutScalar, s: Scalar): void {
+  const sub = tnumSubreg(d.varOff);
+  lsh32Bounds(d, s.u32min, s.u32max);
+  d.varOff = tnumSubreg(tnumLshift(sub, Number(s.u32min)));
+  mMarkUnbounded64(d);
+  mUpdateBounds32(d);
+}
+
+/** __scalar64_min_max_lsh */
+function lsh64Bounds(d: MutScalar, uminVal: bigint, umaxVal: bigint): void {
+  if (uminVal === 32n && umaxVal === 32n) {
+    // <<32 keeps the s32 bounds' sign (the common "<<32 s>>32" sign extension idiom).
+    d.smax = s64(d.s32max << 32n);
+    d.smin = s64(d.s32min << 32n);
+  } else {
+    d.smax = S64_MAX;
+    d.smin = S64_MIN;
+  }
+  if (d.umax > 1n << (63n - umaxVal)) {
+    d.umin = 0n;
+    d.umax = U64_MAX;
+  } else {
+    d.umin = u64(d.umin << uminVal);
+    d.umax = u64(d.umax << umaxVal);
+  }
+}
+
+/** scalar_min_max_lsh */
+function lsh64(d: MutScalar, s: Scalar): void {
+  lsh64Bounds(d, s.umin, s.umax); // uses the unshifted 32-bit bounds: first
+  lsh32Bounds(d, s.umin, s.umax);
+  d.varOff = tnumLshift(d.varOff, Number(s.umin));
+  mUpdateBounds(d);
+}
+
+/** scalar32_min_max_rsh */
+function rsh32(d: MutScalar, s: Scalar): void {
+  const sub = tnumSubreg(d.varOff);
+  d.s32min = S32_MIN;
+  d.s32max = S32_MAX;
+  d.varOff = tnumRshift(sub, Number(s.u32min));
+  d.u32min = d.u32min >> s.u32max;
+  d.u32max = d.u32max >> s.u32min;
+  mMarkUnbounded64(d);
+  mUpdateBounds32(d);
+}
+
+/** scalar_min_max_rsh */
+function rsh64(d: MutScalar, s: Scalar): void {
+  d.smin = S64_MIN;
+  d.smax = S64_MAX;
+  d.varOff = tnumRshift(d.varOff, Number(s.umin));
+  d.umin = d.umin >> s.umax;
+  d.umax = d.umax >> s.umin;
+  mMarkUnbounded32(d);
+  mUpdateBounds(d);
+}
+
+/** scalar32_min_max_arsh (src is a known constant) */
+function arsh32(d: MutScalar, s: Scalar): void {
+  const sh = s.u32min;
+  d.s32min = d.s32min >> sh;
+  d.s32max = d.s32max >> sh;
+  d.varOff = tnumArshift(tnumSubreg(d.varOff), Number(sh), 32);
+  d.u32min = 0n;
+  d.u32max = U32_MAX;
+  mMarkUnbounded64(d);
+  mUpdateBounds32(d);
+}
+
+/** scalar_min_max_arsh (src is a known constant) */
+function arsh64(d: MutScalar, s: Scalar): void {
+  const sh = s.umin;
+  d.smin = d.smin >> sh;
+  d.smax = d.smax >> sh;
+  d.varOff = tnumArshift(d.varOff, Number(sh), 64);
+  d.umin = 0n;
+  d.umax = U64_MAX;
+  mMarkUnbounded32(d);
+  mUpdateBounds(d);
+}
+
+/** scalar_byte_swap (little-endian host: to_le is a truncation, to_be and bswap swap) */
+function byteSwap(d: MutScalar, insn: AluInsn): void {
+  const alu64 = BPF_CLASS(insn.code) === BPF_ALU64;
+  const toLe = BPF_SRC(insn.code) === BPF_TO_LE;
+  const needSwap = alu64 || !toLe;
+  if (needSwap) {
+    if (insn.imm === 16) d.varOff = tnumBswap16(d.varOff);
+    else if (insn.imm === 32) d.varOff = tnumBswap32(d.varOff);
+    else if (insn.imm === 64) d.varOff = tnumBswap64(d.varOff);
+    mMarkUnbounded(d);
+  }
+  if (insn.imm === 16 || insn.imm === 32) mCoerceToSize(d, insn.imm / 8);
+}
+
+/**
+ * is_safe_to_compute_dst_reg_range: false means the result is an unknown
+ * scalar. Shifts need a constant amount below the instruction width;
+ * BPF_DIV and BPF_MOD are never tracked on 6.18.
+ */
+export function isSafeToComputeDstRange(insn: AluInsn, src: Scalar): boolean {
+  const bits = BPF_CLASS(insn.code) === BPF_ALU64 ? 64n : 32n;
+  const srcConst = bits === 32n
+    ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
+    : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
+  switch (BPF_OP(insn.code)) {
+    case BPF_ADD: case BPF_SUB: case BPF_NEG: case BPF_AND: case BPF_XOR: case BPF_OR:
+    case BPF_MUL: case BPF_END:
+      return true;
+    case BPF_LSH: case BPF_RSH: case BPF_ARSH:
+      return srcConst && src.umax < bits;
+    default:
+      return false;
+  }
+}
+
+/**
+ * maybe_fork_scalars: a destination in [-1, 0] (64-bit, else 32-bit) ANDed
+ * or ORed with a constant is split into the two constants. Returns the
+ * forked destination (0) or null; `d` becomes -1.
+ */
+function maybeFork(d: MutScalar): Scalar | null {
+  let alu32: boolean;
+  if (d.smin === -1n && d.smax === 0n) alu32 = false;
+  else if (d.s32min === -1n && d.s32max === 0n) alu32 = true;
+  else return null;
+  const other = cloneScalar(d);
+  if (alu32) {
+    mMarkKnown32(other, 0n);
+    mMarkKnown32(d, U64_MAX);
+  } else {
+    mMarkKnown(other, 0n);
+    mMarkKnown(d, U64_MAX);
+  }
+  return other;
+}
+
+/**
+ * adjust_scalar_min_max_vals: the new state of a scalar destination after
+ * `dst = dst <op> src` (ALU or ALU64, BPF_K sources passed as scalarFromImm),
+ * BPF_NEG (src ignored) or BPF_END (src ignored).
+ * Ids are the caller's business (adjust_reg_min_max_vals): the returned
+ * state keeps dst's id except where the kernel clears it itself
+ * (__mark_reg_known / __mark_reg_unknown inside the transfer).
+ */
+export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult {
+  const d = cloneScalar(dst);
+  const op = BPF_OP(insn.code);
+  const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
+  let fork: Scalar | null = null;
+
+  if (!isSafeToComputeDstRange(insn, src)) {
+    mMarkUnknown(d, false);
+    return { dst: d };
+  }
+
+  switch (op) {
+    case BPF_ADD:
+      add32(d, src);
+      add64(d, src);
+      d.varOff = tnumAdd(d.varOff, src.varOff);
+      break;
+    case BPF_SUB:
+      sub32(d, src);
+      sub64(d, src);
+      d.varOff = tnumSub(d.varOff, src.varOff);
+      break;
+    case BPF_NEG: {
+      const orig: Scalar = { ...d };
+      mMarkKnown(d, 0n);
+      sub32(d, orig);
+      sub64(d, orig);
+      d.varOff = tnumNeg(orig.varOff);
+      break;
+    }
+    case BPF_MUL:
+      d.varOff = tnumMul(d.varOff, src.varOff);
+      mul32(d, src);
+      mul64(d, src);
+      break;
+    case BPF_AND:
+      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
+      d.varOff = tnumAnd(d.varOff, src.varOff);
+      and32(d, src);
+      and64(d, src);
+      break;
+    case BPF_OR:
+      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
+      d.varOff = tnumOr(d.varOff, src.varOff);
+      or32(d, src);
+      or64(d, src);
+      break;
+    case BPF_XOR:
+      d.varOff = tnumXor(d.varOff, src.varOff);
+      xor32(d, src);
+      xor64(d, src);
+      break;
+    case BPF_LSH:
+      if (alu32) lsh32(d, src); else lsh64(d, src);
+      break;
+    case BPF_RSH:
+      if (alu32) rsh32(d, src); else rsh64(d, src);
+      break;
+    case BPF_ARSH:
+      if (alu32) arsh32(d, src); else arsh64(d, src);
+      break;
+    case BPF_END:
+      byteSwap(d, insn);
+      break;
+    default:
+      break;
+  }
+
+  if (alu32 && op !== BPF_END) mZext32To64(d);
+  mBoundsSync(d);
+  return fork === null ? { dst: d } : { dst: d, fork };
+}
+
+/** `dst = imm` (BPF_MOV | BPF_K): ALU64 sign-extends imm, ALU zero-extends its 32 bits. */
+export function movImm(alu64: boolean, imm: number): Scalar {
+  const r = {} as MutScalar;
+  mMarkUnknown(r, false);
+  mMarkKnown(r, alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0));
+  return r;
+}
+
+/**
+ * The scalar parts of `dst = src` (BPF_MOV | BPF_X): off 0 copies (ALU64)
+ * or copies and zero-extends the low 32 bits (ALU); off 8/16/32 is movsx
+ * (coerce_reg_to_size_sx for ALU64, coerce_subreg_to_size_sx plus zext for
+ * ALU). The copy keeps src's id and precision; the caller decides ids
+ * (assign_scalar_id_before_mov) and clears them where the kernel does.
+ */
+export function movReg(alu64: boolean, off: number, src: Scalar): Scalar {
+  const r = cloneScalar(src);
+  if (alu64) {
+    if (off !== 0) mCoerceToSizeSx(r, off >> 3);
+    return r;
+  }
+  if (off !== 0) mCoerceSubregToSizeSx(r, off >> 3);
+  mZext32To64(r);
+  mBoundsSync(r);
+  return r;
+}
+
+/** The result of an ALU instruction on the verifier's view, for BPF_MOV, BPF_NEG, BPF_END and the rest. */
+export function aluScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult {
+  if (BPF_OP(insn.code) === BPF_MOV) {
+    const alu64 = BPF_CLASS(insn.code) === BPF_ALU64;
+    return { dst: BPF_SRC(insn.code) ? movReg(alu64, insn.off, src) : movImm(alu64, insn.imm) };
+  }
+  return adjustScalar(insn, dst, src);
+}
+
+export { BPF_DIV, BPF_MOD };

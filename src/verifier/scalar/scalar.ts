@@ -1,0 +1,536 @@
+// The scalar part of struct bpf_reg_state and the bound bookkeeping the
+// verifier does on it. Models these kernel/bpf/verifier.c functions:
+// ___mark_reg_known, __mark_reg_known, __mark_reg32_known, __mark_reg_unknown,
+// __mark_reg_unbounded, __mark_reg64_unbounded, __mark_reg32_unbounded,
+// reset_reg64_and_tnum, reset_reg32_and_tnum, __update_reg32_bounds,
+// __update_reg64_bounds, __update_reg_bounds, __reg32_deduce_bounds,
+// __reg64_deduce_bounds, __reg_deduce_mixed_bounds, __reg_deduce_bounds,
+// __reg_bound_offset, reg_bounds_sync, reg_bounds_sanity_check,
+// __reg32_bound_s64, __reg_assign_32_into_64, zext_32_to_64,
+// coerce_reg_to_size, set_sext64_default_val, coerce_reg_to_size_sx,
+// set_sext32_default_val, coerce_subreg_to_size_sx, is_reg_const,
+// reg_const_value, get_reg_width.
+//
+// Representation: every bound is a bigint holding the value of the C field
+// with its C type: smin/smax in [-2^63, 2^63), umin/umax in [0, 2^64),
+// s32min/s32max in [-2^31, 2^31), u32min/u32max in [0, 2^32).
+//
+// The exported functions are pure: they never modify their arguments. The
+// `m*` functions are the in-place building blocks (they mutate a MutScalar
+// that the caller owns), named after the kernel functions they model.
+import {
+  Tnum, TNUM_UNKNOWN, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg, tnumOr,
+  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep,
+  U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
+} from './tnum';
+
+export interface Scalar {
+  /** reg->var_off */
+  readonly varOff: Tnum;
+  readonly smin: bigint;
+  readonly smax: bigint;
+  readonly umin: bigint;
+  readonly umax: bigint;
+  readonly s32min: bigint;
+  readonly s32max: bigint;
+  readonly u32min: bigint;
+  readonly u32max: bigint;
+  /** reg->id without flag bits; 0 = not linked to other registers. Managed by the caller. */
+  readonly id: number;
+  /** BPF_ADD_CONST was set on reg->id: this register is `linked + delta`. */
+  readonly addConst: boolean;
+  /** reg->off of a linked scalar (the constant delta), meaningful when addConst. */
+  readonly delta: number;
+  /** reg->precise */
+  readonly precise: boolean;
+}
+
+/** A Scalar whose fields may be assigned: the working copy of the in-place helpers. */
+export type MutScalar = { -readonly [K in keyof Scalar]: Scalar[K] };
+
+export const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+export const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
+export const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+export const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+export const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+export const cloneScalar = (s: Scalar): MutScalar => ({ ...s });
+
+/** A scalar with no knowledge at all (__mark_reg_unknown on a fresh register; not precise). */
+export function scalarUnknown(precise = false): Scalar {
+  const s = {} as MutScalar;
+  mMarkUnknown(s);
+  s.precise = precise;
+  return s;
+}
+
+/** A known constant (__mark_reg_known on a SCALAR_VALUE register). `value` is taken modulo 2^64. */
+export function scalarConst(value: bigint, precise = false): Scalar {
+  const s = {} as MutScalar;
+  s.precise = precise;
+  mMarkKnown(s, value);
+  return s;
+}
+
+/**
+ * The fake register the kernel builds for a BPF_K operand (__mark_reg_known(&off_reg, insn->imm)):
+ * the s32 immediate sign-extended to 64 bits.
+ */
+export const scalarFromImm = (imm: number): Scalar => scalarConst(BigInt(imm | 0));
+
+/** Build a scalar from explicit fields (no normalisation; use scalarSync to make it consistent). */
+export function scalarOf(f: Partial<Scalar>): Scalar {
+  return { ...scalarUnknown(), ...f };
+}
+
+// ---------------------------------------------------------------------------
+// In-place helpers (mutate `r`)
+
+/** ___mark_reg_known: all bounds and var_off become the constant (id untouched). */
+export function mMarkKnownKeepId(r: MutScalar, imm: bigint): void {
+  const v = u64(imm);
+  r.varOff = tnumConst(v);
+  r.smin = s64(v);
+  r.smax = s64(v);
+  r.umin = v;
+  r.umax = v;
+  r.s32min = s32(v);
+  r.s32max = s32(v);
+  r.u32min = u32(v);
+  r.u32max = u32(v);
+}
+
+/** __mark_reg_known: like ___mark_reg_known and also clears id (and the linked delta). */
+export function mMarkKnown(r: MutScalar, imm: bigint): void {
+  r.id = 0;
+  r.addConst = false;
+  r.delta = 0;
+  mMarkKnownKeepId(r, imm);
+}
+
+/** __mark_reg32_known: the low 32 bits become the constant. */
+export function mMarkKnown32(r: MutScalar, imm: bigint): void {
+  r.varOff = tnumConstSubreg(r.varOff, u32(imm));
+  r.s32min = s32(imm);
+  r.s32max = s32(imm);
+  r.u32min = u32(imm);
+  r.u32max = u32(imm);
+}
+
+/** __mark_reg_unbounded */
+export function mMarkUnbounded(r: MutScalar): void {
+  mMarkUnbounded64(r);
+  mMarkUnbounded32(r);
+}
+
+/** __mark_reg64_unbounded */
+export function mMarkUnbounded64(r: MutScalar): void {
+  r.smin = S64_MIN;
+  r.smax = S64_MAX;
+  r.umin = 0n;
+  r.umax = U64_MAX;
+}
+
+/** __mark_reg32_unbounded */
+export function mMarkUnbounded32(r: MutScalar): void {
+  r.s32min = S32_MIN;
+  r.s32max = S32_MAX;
+  r.u32min = 0n;
+  r.u32max = U32_MAX;
+}
+
+/** reset_reg64_and_tnum */
+export function mResetReg64AndTnum(r: MutScalar): void {
+  mMarkUnbounded64(r);
+  r.varOff = TNUM_UNKNOWN;
+}
+
+/** reset_reg32_and_tnum */
+export function mResetReg32AndTnum(r: MutScalar): void {
+  mMarkUnbounded32(r);
+  r.varOff = TNUM_UNKNOWN;
+}
+
+/** __mark_reg_unknown (imprecise; `precise` is the caller's: !env->bpf_capable). */
+export function mMarkUnknown(r: MutScalar, precise = false): void {
+  r.id = 0;
+  r.addConst = false;
+  r.delta = 0;
+  r.varOff = TNUM_UNKNOWN;
+  r.precise = precise;
+  mMarkUnbounded(r);
+}
+
+/** __update_reg32_bounds: learn 32-bit bounds from the low half of var_off. */
+export function mUpdateBounds32(r: MutScalar): void {
+  const t = tnumSubreg(r.varOff);
+  r.s32min = bmax(r.s32min, s32(t.value | (t.mask & 0x8000_0000n)));
+  r.s32max = bmin(r.s32max, s32(t.value | (t.mask & 0x7fff_ffffn)));
+  r.u32min = bmax(r.u32min, t.value);
+  r.u32max = bmin(r.u32max, t.value | t.mask);
+}
+
+/**
+ * __update_reg64_bounds: learn 64-bit bounds from var_off, and make the
+ * register a constant when the u64 range and the tnum have exactly one
+ * value in common (the tnum_step refinement, backported to 6.18 stable).
+ */
+export function mUpdateBounds64(r: MutScalar): void {
+  const t = r.varOff;
+  r.smin = bmax(r.smin, s64(t.value | (t.mask & 0x8000_0000_0000_0000n)));
+  r.smax = bmin(r.smax, s64(t.value | (t.mask & 0x7fff_ffff_ffff_ffffn)));
+  r.umin = bmax(r.umin, t.value);
+  r.umax = bmin(r.umax, t.value | t.mask);
+
+  const next = tnumStep(t, r.umin);
+  const uminInTnum = (r.umin & (U64_MAX ^ t.mask)) === t.value;
+  const tmax = t.value | t.mask;
+  if (uminInTnum && next > r.umax) {
+    mMarkKnownKeepId(r, r.umin); // only umin is in both
+  } else if (!uminInTnum && next === tmax) {
+    mMarkKnownKeepId(r, tmax); // only the largest tnum member is in both
+  } else if (!uminInTnum && next <= r.umax && tnumStep(t, next) > r.umax) {
+    mMarkKnownKeepId(r, next); // exactly one member strictly inside (umin, umax]
+  }
+}
+
+/** __update_reg_bounds */
+export function mUpdateBounds(r: MutScalar): void {
+  mUpdateBounds32(r);
+  mUpdateBounds64(r);
+}
+
+/** __reg32_deduce_bounds: 32-bit bounds from 64-bit bounds, and s32 <-> u32. */
+export function mDeduceBounds32(r: MutScalar): void {
+  // Upper halves of the u64 range equal: the low halves form a range.
+  if (r.umin >> 32n === r.umax >> 32n) {
+    r.u32min = bmax(r.u32min, u32(r.umin));
+    r.u32max = bmin(r.u32max, u32(r.umax));
+    if (s32(r.umin) <= s32(r.umax)) {
+      r.s32min = bmax(r.s32min, s32(r.umin));
+      r.s32max = bmin(r.s32max, s32(r.umax));
+    }
+  }
+  // Same for the s64 range (arithmetic shift of the signed values).
+  if (r.smin >> 32n === r.smax >> 32n) {
+    if (u32(r.smin) <= u32(r.smax)) {
+      r.u32min = bmax(r.u32min, u32(r.smin));
+      r.u32max = bmin(r.u32max, u32(r.smax));
+    }
+    if (s32(r.smin) <= s32(r.smax)) {
+      r.s32min = bmax(r.s32min, s32(r.smin));
+      r.s32max = bmin(r.s32max, s32(r.smax));
+    }
+  }
+  // Upper halves are two consecutive numbers and the low halves go from negative to positive.
+  if (u32(u32(r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+    r.s32min = bmax(r.s32min, s32(r.umin));
+    r.s32max = bmin(r.s32max, s32(r.umax));
+  }
+  if (u32(u32(r.smin >> 32n) + 1n) === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+    r.s32min = bmax(r.s32min, s32(r.smin));
+    r.s32max = bmin(r.s32max, s32(r.smax));
+  }
+  // u32 range that does not cross the s32 sign boundary is also an s32 range.
+  if (s32(r.u32min) <= s32(r.u32max)) {
+    r.s32min = bmax(r.s32min, s32(r.u32min));
+    r.s32max = bmin(r.s32max, s32(r.u32max));
+  }
+  // And vice versa.
+  if (u32(r.s32min) <= u32(r.s32max)) {
+    r.u32min = bmax(u32(r.s32min), r.u32min);
+    r.u32max = bmin(u32(r.s32max), r.u32max);
+  }
+}
+
+/** __reg64_deduce_bounds: s64 <-> u64, including an s64 range that crosses the sign boundary. */
+export function mDeduceBounds64(r: MutScalar): void {
+  if (s64(r.umin) <= s64(r.umax)) {
+    r.smin = bmax(r.smin, s64(r.umin));
+    r.smax = bmin(r.smax, s64(r.umax));
+  }
+  if (u64(r.smin) <= u64(r.smax)) {
+    r.umin = bmax(u64(r.smin), r.umin);
+    r.umax = bmin(u64(r.smax), r.umax);
+  } else {
+    // The s64 range wraps around the end of the u64 domain; if the u64
+    // range overlaps only one of its ends, both ranges can be narrowed.
+    if (r.umax < u64(r.smin)) {
+      r.smin = s64(r.umin);
+      r.umax = bmin(r.umax, u64(r.smax));
+    } else if (u64(r.smax) < r.umin) {
+      r.smax = s64(r.umax);
+      r.umin = bmax(r.umin, u64(r.smin));
+    }
+  }
+}
+
+/** __reg_deduce_mixed_bounds: 64-bit bounds tightened with the 32-bit ones. */
+export function mDeduceMixedBounds(r: MutScalar): void {
+  const HI = 0xffff_ffff_0000_0000n;
+  const newUmin = (r.umin & HI) | r.u32min;
+  const newUmax = (r.umax & HI) | r.u32max;
+  r.umin = bmax(r.umin, newUmin);
+  r.umax = bmin(r.umax, newUmax);
+  const newSmin = s64((u64(r.smin) & HI) | r.u32min);
+  const newSmax = s64((u64(r.smax) & HI) | r.u32max);
+  r.smin = bmax(r.smin, newSmin);
+  r.smax = bmin(r.smax, newSmax);
+  // After a sign-extending load the upper 32 bits are all 0s or all 1s; with
+  // a non-negative s32 range and a 64-bit range inside [S32_MIN, S32_MAX]
+  // they must be 0s.
+  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+    r.umin = r.s32min;
+    r.umax = r.s32max;
+    r.varOff = tnumIntersect(r.varOff, tnumRange(r.smin, r.smax));
+  }
+}
+
+/** __reg_deduce_bounds */
+export function mDeduceBounds(r: MutScalar): void {
+  mDeduceBounds32(r);
+  mDeduceBounds64(r);
+  mDeduceMixedBounds(r);
+}
+
+/** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
+export function mBoundOffset(r: MutScalar): void {
+  const var64 = tnumIntersect(r.varOff, tnumRange(r.umin, r.umax));
+  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(r.u32min, r.u32max));
+  r.varOff = tnumOr(tnumClearSubreg(var64), var32);
+}
+
+/** reg_bounds_sync */
+export function mBoundsSync(r: MutScalar): void {
+  mUpdateBounds(r);
+  mDeduceBounds(r);
+  mDeduceBounds(r);
+  mDeduceBounds(r);
+  mBoundOffset(r);
+  mUpdateBounds(r);
+}
+
+/** __reg32_bound_s64 */
+const reg32BoundS64 = (a: bigint): boolean => a >= 0n && a <= S32_MAX;
+
+/** __reg_assign_32_into_64 */
+export function mAssign32Into64(r: MutScalar): void {
+  r.umin = r.u32min;
+  r.umax = r.u32max;
+  if (reg32BoundS64(r.s32min) && reg32BoundS64(r.s32max)) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+  } else {
+    r.smin = 0n;
+    r.smax = U32_MAX;
+  }
+}
+
+/** zext_32_to_64: what every ALU32 result goes through. */
+export function mZext32To64(r: MutScalar): void {
+  r.varOff = tnumSubreg(r.varOff);
+  mAssign32Into64(r);
+}
+
+/** coerce_reg_to_size: truncate to `size` bytes (1, 2 or 4), zero-extending. */
+export function mCoerceToSize(r: MutScalar, size: number): void {
+  r.varOff = tnumCast(r.varOff, size);
+  const mask = (1n << BigInt(size * 8)) - 1n;
+  const notMask = U64_MAX ^ mask;
+  if ((r.umin & notMask) === (r.umax & notMask)) {
+    r.umin &= mask;
+    r.umax &= mask;
+  } else {
+    r.umin = 0n;
+    r.umax = mask;
+  }
+  r.smin = r.umin;
+  r.smax = r.umax;
+  if (size < 4) mMarkUnbounded32(r);
+  mBoundsSync(r);
+}
+
+const sext = (x: bigint, bytes: number): bigint => BigInt.asIntN(bytes * 8, x);
+
+/** set_sext64_default_val */
+function mSext64Default(r: MutScalar, size: number): void {
+  const bits = BigInt(size * 8);
+  r.smin = r.s32min = -(1n << (bits - 1n));
+  r.smax = r.s32max = (1n << (bits - 1n)) - 1n;
+  r.umin = r.u32min = 0n;
+  r.umax = U64_MAX;
+  r.u32max = U32_MAX;
+  r.varOff = TNUM_UNKNOWN;
+}
+
+/** coerce_reg_to_size_sx: sign-extend the low `size` bytes (1, 2 or 4) to 64 bits. */
+export function mCoerceToSizeSx(r: MutScalar, size: number): void {
+  if (tnumIsConst(r.varOff)) {
+    const v = u64(sext(r.varOff.value, size));
+    r.varOff = tnumConst(v);
+    r.smin = r.smax = s64(v);
+    r.umin = r.umax = v;
+    r.s32min = r.s32max = s32(v);
+    r.u32min = r.u32max = u32(v);
+    return;
+  }
+  const bits = BigInt(size * 8);
+  const topMax = (u64(r.smax) >> bits) << bits;
+  const topMin = (u64(r.smin) >> bits) << bits;
+  if (topMax !== topMin) {
+    mSext64Default(r, size);
+    return;
+  }
+  const a = sext(r.smax, size);
+  const b = sext(r.smin, size);
+  const hi = bmax(a, b);
+  const lo = bmin(a, b);
+  if ((hi >= 0n) === (lo >= 0n)) {
+    // C assigns the s64 values into s32/u32/u64 fields: plain truncation.
+    r.s32min = s32(lo);
+    r.smin = lo;
+    r.s32max = s32(hi);
+    r.smax = hi;
+    r.u32min = u32(lo);
+    r.umin = u64(lo);
+    r.u32max = u32(hi);
+    r.umax = u64(hi);
+    r.varOff = tnumRange(lo, hi);
+    return;
+  }
+  mSext64Default(r, size);
+}
+
+/** set_sext32_default_val */
+function mSext32Default(r: MutScalar, size: number): void {
+  const bits = BigInt(size * 8);
+  r.s32min = -(1n << (bits - 1n));
+  r.s32max = (1n << (bits - 1n)) - 1n;
+  r.u32min = 0n;
+  r.u32max = U32_MAX;
+  r.varOff = tnumSubreg(TNUM_UNKNOWN);
+}
+
+/** coerce_subreg_to_size_sx: sign-extend the low `size` bytes (1 or 2) into the 32-bit subregister. */
+export function mCoerceSubregToSizeSx(r: MutScalar, size: number): void {
+  if (tnumIsConst(r.varOff)) {
+    // The kernel reads var_off.value into a u32 and builds tnum_const((s8/s16)v):
+    // the result is sign-extended to 64 bits in var_off, bounds keep 32 bits.
+    const v = u64(sext(u32(r.varOff.value), size));
+    r.varOff = tnumConst(v);
+    const v32 = u32(v);
+    r.s32min = r.s32max = s32(v32);
+    r.u32min = r.u32max = v32;
+    return;
+  }
+  const bits = BigInt(size * 8);
+  const topMax = (u32(r.s32max) >> bits) << bits;
+  const topMin = (u32(r.s32min) >> bits) << bits;
+  if (topMax !== topMin) {
+    mSext32Default(r, size);
+    return;
+  }
+  const a = sext(r.s32max, size);
+  const b = sext(r.s32min, size);
+  const hi = bmax(a, b);
+  const lo = bmin(a, b);
+  if ((lo >= 0n) === (hi >= 0n)) {
+    r.s32min = lo;
+    r.s32max = hi;
+    r.u32min = u32(lo);
+    r.u32max = u32(hi);
+    r.varOff = tnumSubreg(tnumRange(lo, hi));
+    return;
+  }
+  mSext32Default(r, size);
+}
+
+// ---------------------------------------------------------------------------
+// Pure wrappers
+
+const pure = (f: (r: MutScalar) => void) => (s: Scalar): Scalar => {
+  const r = cloneScalar(s);
+  f(r);
+  return r;
+};
+
+/** reg_bounds_sync on a copy. */
+export const scalarSync = pure(mBoundsSync);
+/** __update_reg_bounds on a copy. */
+export const scalarUpdateBounds = pure(mUpdateBounds);
+/** __reg_deduce_bounds on a copy (one round). */
+export const scalarDeduceBounds = pure(mDeduceBounds);
+/** __reg_bound_offset on a copy. */
+export const scalarBoundOffset = pure(mBoundOffset);
+/** zext_32_to_64 on a copy. */
+export const scalarZext32To64 = pure(mZext32To64);
+/** __reg_assign_32_into_64 on a copy. */
+export const scalarAssign32Into64 = pure(mAssign32Into64);
+/** __mark_reg_unbounded on a copy. */
+export const scalarUnbounded = pure(mMarkUnbounded);
+/** coerce_reg_to_size (zero-extending narrow load / truncation), size 1, 2 or 4. */
+export const scalarCoerceToSize = (s: Scalar, size: number): Scalar => pure((r) => mCoerceToSize(r, size))(s);
+/** coerce_reg_to_size_sx (sign-extending load, movsx64), size 1, 2 or 4. */
+export const scalarCoerceToSizeSx = (s: Scalar, size: number): Scalar => pure((r) => mCoerceToSizeSx(r, size))(s);
+/** coerce_subreg_to_size_sx (movsx32), size 1 or 2. */
+export const scalarCoerceSubregToSizeSx = (s: Scalar, size: number): Scalar =>
+  pure((r) => mCoerceSubregToSizeSx(r, size))(s);
+
+/** is_reg_const */
+export const scalarIsConst = (s: Scalar, subreg32: boolean): boolean =>
+  subreg32 ? tnumSubregIsConst(s.varOff) : tnumIsConst(s.varOff);
+
+/** reg_const_value */
+export const scalarConstValue = (s: Scalar, subreg32: boolean): bigint =>
+  subreg32 ? u32(s.varOff.value) : s.varOff.value;
+
+/** get_reg_width: number of significant bits of umax (fls64). */
+export const scalarWidth = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).length);
+
+/** Does the concrete 64-bit value x satisfy every bound and the tnum of s? */
+export function scalarContains(s: Scalar, x: bigint): boolean {
+  const v = u64(x);
+  const sv = s64(v);
+  const v32 = u32(v);
+  const sv32 = s32(v);
+  return (v & (U64_MAX ^ s.varOff.mask)) === s.varOff.value &&
+    sv >= s.smin && sv <= s.smax && v >= s.umin && v <= s.umax &&
+    sv32 >= s.s32min && sv32 <= s.s32max && v32 >= s.u32min && v32 <= s.u32max;
+}
+
+/** Do the low 32 bits of x satisfy the 32-bit bounds and the low half of the tnum? */
+export function scalarContains32(s: Scalar, x: bigint): boolean {
+  const v32 = u32(x);
+  const sv32 = s32(x);
+  return (v32 & (U32_MAX ^ u32(s.varOff.mask))) === u32(s.varOff.value) &&
+    sv32 >= s.s32min && sv32 <= s.s32max && v32 >= s.u32min && v32 <= s.u32max;
+}
+
+/**
+ * reg_bounds_sanity_check: null when consistent, else the kernel's message
+ * (the text after "verifier bug: "); the kernel then marks the register
+ * unbounded (scalarUnbounded) unless env->test_reg_invariants.
+ */
+export function scalarInvariantViolation(s: Scalar, ctx: string): string | null {
+  let msg: string | null = null;
+  if (s.umin > s.umax || s.smin > s.smax || s.u32min > s.u32max || s.s32min > s.s32max) {
+    msg = 'range bounds violation';
+  } else if (tnumIsConst(s.varOff) &&
+    (s.umin !== s.varOff.value || s.umax !== s.varOff.value ||
+      s.smin !== s64(s.varOff.value) || s.smax !== s64(s.varOff.value))) {
+    msg = 'const tnum out of sync with range bounds';
+  } else if (tnumSubregIsConst(s.varOff)) {
+    const v = u32(s.varOff.value);
+    if (s.u32min !== v || s.u32max !== v || s.s32min !== s32(v) || s.s32max !== s32(v)) {
+      msg = 'const subreg tnum out of sync with range bounds';
+    }
+  }
+  if (msg === null) return null;
+  const hx = (x: bigint): string => '0x' + x.toString(16); // kernel %#llx prints 0 as 0x0
+  return `REG INVARIANTS VIOLATION (${ctx}): ${msg} u64=[${hx(s.umin)}, ${hx(s.umax)}] ` +
+    `s64=[${hx(u64(s.smin))}, ${hx(u64(s.smax))}] u32=[${hx(s.u32min)}, ${hx(s.u32max)}] ` +
+    `s32=[${hx(u32(s.s32min))}, ${hx(u32(s.s32max))}] var_off=(${hx(s.varOff.value)}, ${hx(s.varOff.mask)})`;
+}
