@@ -1,0 +1,139 @@
+// Control flow checks: check_subprogs (jumps stay inside their subprog, no
+// fall-through between subprogs) and check_cfg / visit_insn / push_insn
+// (non-recursive DFS: jumps out of range, back-edges when unprivileged,
+// unreachable insns, jumps into the middle of ld_imm64). The exception callback
+// is walked as a second root, as the kernel does.
+import { Insn, isLdImm64, isPseudoFunc } from '../isa/insn';
+import { BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ABS, BPF_IND, BPF_EXIT, BPF_CALL,
+  BPF_JA, BPF_K, BPF_PSEUDO_CALL } from '../isa/opcodes';
+import { msg } from './messages';
+import { VerifierReject } from './types';
+import { SubprogLayout } from './subprogs';
+
+const BPF_FUNC_tail_call = 12;
+
+/** check_subprogs */
+export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
+  const sp = layout.subprogs;
+  let cur = 0;
+  let start = sp[0].start;
+  let end = sp.length > 1 ? sp[1].start : insns.length;
+  for (let i = 0; i < insns.length; i++) {
+    const code = insns[i].code;
+    if (code === (BPF_JMP | BPF_CALL) && insns[i].src === 0 && insns[i].imm === BPF_FUNC_tail_call) {
+      sp[cur].hasTailCall = true;
+      sp[cur].tailCallReachable = true;
+    }
+    if (BPF_CLASS(code) === BPF_LD && (BPF_MODE(code) === BPF_ABS || BPF_MODE(code) === BPF_IND)) sp[cur].hasLdAbs = true;
+    const cls = BPF_CLASS(code);
+    if ((cls === BPF_JMP || cls === BPF_JMP32) && BPF_OP(code) !== BPF_EXIT && BPF_OP(code) !== BPF_CALL) {
+      const off = code === (BPF_JMP32 | BPF_JA) ? i + insns[i].imm + 1 : i + insns[i].off + 1;
+      if (off < start || off >= end) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [i, off]));
+    }
+    if (i === end - 1) {
+      if (code !== (BPF_JMP | BPF_EXIT) && code !== (BPF_JMP32 | BPF_JA) && code !== (BPF_JMP | BPF_JA))
+        throw new VerifierReject('EINVAL', msg('lastInsnNotExit'));
+      start = end;
+      cur++;
+      if (cur < sp.length) end = cur + 1 < sp.length ? sp[cur + 1].start : insns.length;
+    }
+  }
+}
+
+const DISCOVERED = 0x10, EXPLORED = 0x20, FALLTHROUGH = 1, BRANCH = 2;
+const DONE = 0, KEEP = 1;
+
+export interface CfgResult {
+  /** Instructions that are targets of a back-edge (loop heads), for the model's loop handling. */
+  backEdges: [number, number][];
+  /** Jump targets and other prune points (mark_prune_point). */
+  prunePoints: Set<number>;
+}
+
+/** check_cfg */
+export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean): CfgResult {
+  const n = insns.length;
+  const state = new Int32Array(n);
+  const stack: number[] = [];
+  const backEdges: [number, number][] = [];
+  const prunePoints = new Set<number>();
+
+  const push = (t: number, w: number, e: number): number => {
+    if (e === FALLTHROUGH && state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE;
+    if (e === BRANCH && state[t] >= (DISCOVERED | BRANCH)) return DONE;
+    if (w < 0 || w >= n) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [t, w]));
+    if (e === BRANCH) prunePoints.add(w);
+    if (state[w] === 0) {
+      state[t] = DISCOVERED | e;
+      state[w] = DISCOVERED;
+      stack.push(w);
+      return KEEP;
+    } else if ((state[w] & 0xf0) === DISCOVERED) {
+      backEdges.push([t, w]);
+      if (privileged) return DONE;
+      throw new VerifierReject('EINVAL', msg('backEdge', [t, w]));
+    } else if (state[w] === EXPLORED) {
+      state[t] = DISCOVERED | e;
+    }
+    return DONE;
+  };
+
+  const visitCall = (t: number, visitCallee: boolean): number => {
+    const sz = isLdImm64(insns[t]) ? 2 : 1;
+    let ret = push(t, t + sz, FALLTHROUGH);
+    if (ret) return ret;
+    prunePoints.add(t + sz);
+    if (visitCallee) {
+      prunePoints.add(t);
+      ret = push(t, t + insns[t].imm + 1, BRANCH);
+    }
+    return ret;
+  };
+
+  const visit = (t: number): number => {
+    const insn = insns[t];
+    if (isPseudoFunc(insn)) return visitCall(t, true);
+    const cls = BPF_CLASS(insn.code);
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) return push(t, t + (isLdImm64(insn) ? 2 : 1), FALLTHROUGH);
+    switch (BPF_OP(insn.code)) {
+      case BPF_EXIT: return DONE;
+      case BPF_CALL: return visitCall(t, insn.src === BPF_PSEUDO_CALL);
+      case BPF_JA: {
+        if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);
+        const off = cls === BPF_JMP ? insn.off : insn.imm;
+        const ret = push(t, t + off + 1, FALLTHROUGH);
+        if (ret) return ret;
+        prunePoints.add(t + off + 1);
+        return ret;
+      }
+      default: {
+        prunePoints.add(t);
+        const ret = push(t, t + 1, FALLTHROUGH);
+        if (ret) return ret;
+        return push(t, t + insn.off + 1, BRANCH);
+      }
+    }
+  };
+
+  const walk = (root: number): void => {
+    state[root] = DISCOVERED;
+    stack.length = 0;
+    stack.push(root);
+    while (stack.length > 0) {
+      const t = stack[stack.length - 1];
+      const r = visit(t);
+      if (r === DONE) { state[t] = EXPLORED; stack.pop(); }
+    }
+  };
+  walk(0);
+  if (layout.exceptionCallback) walk(layout.subprogs[layout.exceptionCallback].start);
+
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== EXPLORED) throw new VerifierReject('EINVAL', msg('unreachableInsn', [i]));
+    if (isLdImm64(insns[i])) {
+      if (i + 1 < n && state[i + 1] !== 0) throw new VerifierReject('EINVAL', msg('jumpIntoLdImm64', [i]));
+      i++;
+    }
+  }
+  return { backEdges, prunePoints };
+}

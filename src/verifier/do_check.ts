@@ -1,0 +1,578 @@
+// Abstract execution of one entry point: do_check, do_check_common (entry
+// registers for the main program, global subprogs and the exception callback),
+// check_alu_op, check_mem_access for stack (check_stack_write_fixed_off,
+// check_stack_read_fixed_off) and ctx (rejected as not modelled), check_cond_jmp_op
+// with is_branch_taken and reg_set_min_max, push_stack/pop_stack with the log
+// rewind of level 1, check_func_call/prepare_func_exit for static subprogs,
+// calls of global subprogs, the bpf_throw kfunc (check_kfunc_call's KF_bpf_throw
+// handling + process_bpf_exit_full), check_return_code (kernel/bpf/verifier.c).
+// Anything beyond this (helpers, maps, other kfuncs, packet and map pointers,
+// atomics, state pruning of loops) is rejected as `not modelled yet: ...`.
+import { Insn, isLdImm64, ldImm64Value } from '../isa/insn';
+import {
+  BPF_CLASS, BPF_OP, BPF_SRC, BPF_SIZE, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP,
+  BPF_JMP32, BPF_X, BPF_K, BPF_MEM, BPF_IMM, BPF_W, BPF_H, BPF_B, BPF_DW, BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV,
+  BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END, BPF_JA, BPF_CALL,
+  BPF_EXIT, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE,
+  BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_HELPER_CALL, MAX_BPF_STACK,
+} from '../isa/opcodes';
+import { formatInsnLine } from '../isa/disasm';
+import { msg } from './messages';
+import { VerifierLog, verbose, logReset, vlogAlignment, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2 } from './log';
+import { VerifyInput, VerifierReject } from './types';
+import { SubprogLayout, findSubprog } from './subprogs';
+import {
+  RegState, FuncState, VState, StackSlot, SlotType, BPF_REG_SIZE, notInit, scalarReg, ptrReg, newFuncState,
+  cloneState, isPointer, regTypeStr, formatFuncState,
+} from './state';
+import {
+  Scalar, AluOp, CondOp, scalarUnknown, scalarConst, scalarIsConst, scalarAlu, scalarZext32, branchTaken,
+  refineAgainstConst, formatInvalidScalar, scalarUnknown32,
+} from './scalar_bridge';
+import { returnRange } from './return_code';
+
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+const MAX_CALL_FRAMES = 8;
+
+interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number }
+
+export interface CheckEnv {
+  input: VerifyInput;
+  layout: SubprogLayout;
+  log: VerifierLog;
+  insnProcessed: number;
+  /** Global subprogs called (to be validated later), by subprog index. */
+  calledGlobals: Set<number>;
+  seenException: boolean;
+  idGen: number;
+}
+
+const ALU_OPS: Record<number, AluOp> = {
+  [BPF_ADD]: 'add', [BPF_SUB]: 'sub', [BPF_MUL]: 'mul', [BPF_DIV]: 'div', [BPF_OR]: 'or', [BPF_AND]: 'and',
+  [BPF_LSH]: 'lsh', [BPF_RSH]: 'rsh', [BPF_NEG]: 'neg', [BPF_MOD]: 'mod', [BPF_XOR]: 'xor', [BPF_ARSH]: 'arsh',
+};
+const COND_OPS: Record<number, CondOp> = {
+  [BPF_JEQ]: 'jeq', [BPF_JGT]: 'jgt', [BPF_JGE]: 'jge', [BPF_JSET]: 'jset', [BPF_JNE]: 'jne', [BPF_JSGT]: 'jsgt',
+  [BPF_JSGE]: 'jsge', [BPF_JLT]: 'jlt', [BPF_JLE]: 'jle', [BPF_JSLT]: 'jslt', [BPF_JSLE]: 'jsle',
+};
+const SIZE_BYTES: Record<number, number> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
+
+const reject = (errno: VerifierReject['errno'], text: string): never => { throw new VerifierReject(errno, text); };
+const notModelled = (what: string): never => { throw new VerifierReject('EINVAL', msg('notModelled', [what]), true); };
+
+/** Run do_check_common for `subprog` (0 = main). Returns normally when every path is safe. */
+export function doCheckCommon(env: CheckEnv, subprog: number): void {
+  const { input, layout, log } = env;
+  const insns = input.insns;
+  const sp = layout.subprogs[subprog];
+  const st: VState = { frames: [newFuncState(0, subprog, -1)], curframe: 0 };
+  const regs0 = st.frames[0].regs;
+  const isExCb = subprog !== 0 && subprog === layout.exceptionCallback;
+  if (subprog) {
+    verbose(log, msg('validating', [sp.name, subprog]) + '\n');
+    const args = prepareFuncArgs(env, subprog);
+    if (isExCb) {
+      st.frames[0].inExceptionCallback = true;
+      if (args.length !== 1 || args[0] !== 'scalar') reject('EINVAL', msg('exceptionCbSingleIntArg'));
+    }
+    args.forEach((a, i) => { regs0[i + 1] = a === 'ctx' ? ptrReg('ctx', 0) : scalarReg(scalarUnknown()); });
+  } else {
+    regs0[1] = ptrReg('ctx', 0);
+  }
+
+  const stack: StackElem[] = [];
+  const scratchedRegs = new Set<number>();
+  const scratchedSlots = new Set<number>();
+  let allScratched = true;
+  let prevLogPos = 0;
+  let prevInsnPrintPos = 0;
+  let insnIdx = sp.start;
+  let prevInsnIdx = -1;
+  let cur = st;
+  const logOn = (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) !== 0;
+  const popLog = !(log.level & BPF_LOG_LEVEL2);
+  let doPrintState = false;
+
+  const frame = (): FuncState => cur.frames[cur.curframe];
+  const scratchReg = (r: number): void => { scratchedRegs.add(r); };
+  const printState = (printAll: boolean): void => {
+    const f = frame();
+    const all = printAll || allScratched;
+    verbose(log, formatFuncState(f, all, scratchedRegs, scratchedSlots));
+    scratchedRegs.clear(); scratchedSlots.clear(); allScratched = false;
+  };
+  const stateScratched = (): boolean => allScratched || scratchedRegs.size > 0 || scratchedSlots.size > 0;
+  const printInsnState = (): void => {
+    if (prevLogPos && prevLogPos === log.text.length) {
+      logReset(log, prevLogPos - 1);
+      verbose(log, ' '.repeat(vlogAlignment(prevInsnPrintPos)) + ';');
+    } else {
+      verbose(log, `${insnIdx}:`);
+    }
+    printState(false);
+  };
+
+  /** check_reg_arg(SRC_OP) */
+  const readReg = (r: number): RegState => {
+    if (r >= 11) reject('EINVAL', msg('invalidRegNo', [r]));
+    scratchReg(r);
+    const reg = frame().regs[r];
+    if (reg.type === 'not_init') reject('EACCES', msg('regNotReadOk', [r]));
+    return reg;
+  };
+  /** check_reg_arg(DST_OP) */
+  const checkDst = (r: number): void => {
+    if (r >= 11) reject('EINVAL', msg('invalidRegNo', [r]));
+    scratchReg(r);
+    if (r === 10) reject('EACCES', msg('frameReadOnly'));
+  };
+  const setReg = (r: number, v: RegState): void => { frame().regs[r] = v; };
+
+  const pushStack = (target: number, from: number, s: VState): void => {
+    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.text.length });
+  };
+
+  /** Returns false when there is nothing left to explore. */
+  const popStack = (): boolean => {
+    const e = stack.pop();
+    if (!e) return false;
+    cur = e.st;
+    insnIdx = e.insnIdx;
+    prevInsnIdx = e.prevInsnIdx;
+    if (popLog && logOn) logReset(log, e.logPos);
+    return true;
+  };
+
+  for (;;) {
+    if (insnIdx >= insns.length) reject('EFAULT', msg('invalidInsnIdx', [insnIdx, insns.length]));
+    const insn = insns[insnIdx];
+    const cls = BPF_CLASS(insn.code);
+    if (++env.insnProcessed > (input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) reject('E2BIG', msg('tooLarge', [env.insnProcessed]));
+
+    if ((log.level & BPF_LOG_LEVEL2) && doPrintState) {
+      verbose(log, `\nfrom ${prevInsnIdx} to ${insnIdx}:`);
+      printState(true);
+      doPrintState = false;
+    }
+    if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
+      if (stateScratched()) printInsnState();
+      prevLogPos = log.text.length;
+      verbose(log, formatInsnLine(insns, insnIdx, { kfuncName: (i) => input.kfunc?.(i.imm, i.off)?.name }) + '\n');
+      prevInsnPrintPos = log.text.length - prevLogPos;
+      prevLogPos = log.text.length;
+    }
+    const thisIdx = insnIdx;
+    let exceptionExit = false;
+    let exitPath = false;
+
+    if (cls === BPF_ALU || cls === BPF_ALU64) {
+      checkAlu(insn, cls === BPF_ALU64);
+    } else if (cls === BPF_LDX) {
+      if (BPF_MODE(insn.code) !== BPF_MEM) notModelled('sign-extending loads (BPF_MEMSX)');
+      const src = readReg(insn.src);
+      checkDst(insn.dst);
+      const v = memAccess(src, insn.src, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'read', null, null);
+      setReg(insn.dst, v as RegState);
+    } else if (cls === BPF_STX) {
+      if (BPF_MODE(insn.code) !== BPF_MEM) notModelled('atomic instructions');
+      if (insn.imm !== 0) reject('EINVAL', msg('stxReserved'));
+      const val = readReg(insn.src);
+      const dst = readReg(insn.dst);
+      memAccess(dst, insn.dst, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'write', val, insn.src);
+    } else if (cls === BPF_ST) {
+      if (BPF_MODE(insn.code) !== BPF_MEM || insn.src !== 0) reject('EINVAL', msg('stReserved'));
+      const dst = readReg(insn.dst);
+      memAccess(dst, insn.dst, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'write', scalarReg(scalarConst(BigInt(insn.imm))), -1);
+    } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+      const op = BPF_OP(insn.code);
+      if (op === BPF_CALL) {
+        if (BPF_SRC(insn.code) !== BPF_K || (insn.src !== BPF_PSEUDO_KFUNC_CALL && insn.off !== 0)
+          || (insn.src !== BPF_HELPER_CALL && insn.src !== BPF_PSEUDO_CALL && insn.src !== BPF_PSEUDO_KFUNC_CALL)
+          || insn.dst !== 0 || cls === BPF_JMP32) reject('EINVAL', msg('callReserved'));
+        if (insn.src === BPF_PSEUDO_CALL) {
+          checkFuncCall(insn);
+          continue;
+        } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
+          const info = env.layout.kfuncs.get(thisIdx);
+          if (!info || info.name !== 'bpf_throw' || insn.off !== 0) notModelled(`kfunc ${info?.name ?? insn.imm}`);
+          checkThrow();
+          exceptionExit = true;
+          exitPath = true;
+        } else {
+          notModelled(`helper call #${insn.imm}`);
+        }
+      } else if (op === BPF_JA) {
+        if (BPF_SRC(insn.code) !== BPF_K || insn.src !== 0 || insn.dst !== 0
+          || (cls === BPF_JMP && insn.imm !== 0) || (cls === BPF_JMP32 && insn.off !== 0)) reject('EINVAL', msg('jaReserved'));
+        insnIdx += (cls === BPF_JMP ? insn.off : insn.imm) + 1;
+        prevInsnIdx = thisIdx;
+        continue;
+      } else if (op === BPF_EXIT) {
+        if (BPF_SRC(insn.code) !== BPF_K || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || cls === BPF_JMP32)
+          reject('EINVAL', msg('exitReserved'));
+        exitPath = true;
+      } else if (op === 0xe0) {
+        notModelled('may_goto');
+      } else {
+        if (checkCondJmp(insn, cls === BPF_JMP)) { prevInsnIdx = thisIdx; continue; }
+      }
+    } else if (cls === BPF_LD) {
+      const mode = BPF_MODE(insn.code);
+      if (mode !== BPF_IMM) notModelled('BPF_LD_[ABS|IND]');
+      if (BPF_SIZE(insn.code) !== BPF_DW) reject('EINVAL', msg('invalidBpfLdImm'));
+      if (insn.off !== 0) reject('EINVAL', msg('invalidBpfLdImm'));
+      checkDst(insn.dst);
+      if (insn.src !== 0) notModelled(`ld_imm64 with src_reg ${insn.src} (maps, BTF ids, functions)`);
+      setReg(insn.dst, scalarReg(scalarConst(ldImm64Value(insns, thisIdx))));
+      insnIdx++;
+    }
+
+    if (exitPath) {
+      if (!exceptionExit && cur.curframe > 0) {
+        prepareFuncExit();
+        doPrintState = true;
+        continue;
+      }
+      if (!exceptionExit) checkReturnCode(0, 'R0');
+      // process_bpf_exit
+      allScratched = true;
+      if (!popStack()) break;
+      doPrintState = true;
+      continue;
+    }
+    prevInsnIdx = thisIdx;
+    insnIdx++;
+  }
+
+  // ---- instruction semantics ----
+
+  function checkAlu(insn: Insn, is64: boolean): void {
+    const op = BPF_OP(insn.code);
+    const src = BPF_SRC(insn.code);
+    if (op === BPF_END) {
+      if (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) || (is64 && src !== 0))
+        reject('EINVAL', msg('endReserved'));
+      const r = readReg(insn.dst);
+      checkDst(insn.dst);
+      if (r.type !== 'scalar') reject('EACCES', `R${insn.dst} pointer arithmetic on ${regTypeStr(r)} prohibited`);
+      setReg(insn.dst, scalarReg(insn.imm === 64 ? scalarUnknown() : scalarZext32(scalarUnknown())));
+      if (scalarIsConst(r.s)) notModelled('byte swap of a constant');
+      return;
+    }
+    if (op === BPF_NEG) {
+      if (src !== 0 || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) reject('EINVAL', msg('negReserved'));
+      const r = readReg(insn.dst);
+      checkDst(insn.dst);
+      if (r.type !== 'scalar') reject('EACCES', `R${insn.dst} pointer arithmetic on ${regTypeStr(r)} prohibited`);
+      setReg(insn.dst, scalarReg(scalarAlu('neg', r.s, r.s, is64)));
+      return;
+    }
+    if (op === BPF_MOV) {
+      if (src === BPF_X) {
+        if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32)) reject('EINVAL', msg('movReserved'));
+        if (insn.off !== 0) notModelled('sign-extending mov');
+        const s = readReg(insn.src);
+        checkDst(insn.dst);
+        if (is64) setReg(insn.dst, { ...s, s: { ...s.s } });
+        else {
+          if (isPointer(s)) notModelled('32-bit mov of a pointer');
+          setReg(insn.dst, scalarReg(scalarZext32(s.s)));
+        }
+      } else {
+        if (insn.src !== 0 || insn.off !== 0) reject('EINVAL', msg('movReserved'));
+        checkDst(insn.dst);
+        const v = is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0);
+        setReg(insn.dst, scalarReg(scalarConst(v)));
+      }
+      return;
+    }
+    if (op > BPF_END) reject('EINVAL', msg('unknownOpcode', [insn.code]));
+    const aop = ALU_OPS[op];
+    const signed = (op === BPF_DIV || op === BPF_MOD) && insn.off === 1;
+    if (src === BPF_X) {
+      if (insn.imm !== 0 || (insn.off !== 0 && !signed)) reject('EINVAL', msg('aluReserved'));
+      readReg(insn.src);
+    } else if (insn.src !== 0 || (insn.off !== 0 && !signed)) reject('EINVAL', msg('aluReserved'));
+    const d = readReg(insn.dst);
+    if ((op === BPF_MOD || op === BPF_DIV) && src === BPF_K && insn.imm === 0) reject('EINVAL', msg('divByZero'));
+    if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && src === BPF_K) {
+      const size = is64 ? 64 : 32;
+      if (insn.imm < 0 || insn.imm >= size) reject('EINVAL', msg('invalidShift', [insn.imm]));
+    }
+    checkDst(insn.dst);
+    const sreg: RegState = src === BPF_X ? frame().regs[insn.src] : scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+    if (isPointer(d) || isPointer(sreg)) {
+      // adjust_ptr_min_max_vals: only fp +/- constant is modelled
+      if (d.type === 'stack' && sreg.type === 'scalar' && is64 && (op === BPF_ADD || op === BPF_SUB) && scalarIsConst(sreg.s)) {
+        const k = Number(BigInt.asIntN(64, sreg.s.varOff.value));
+        const off = op === BPF_ADD ? d.off + k : d.off - k;
+        if (Math.abs(off) >= (1 << 29)) notModelled('huge stack pointer offsets');
+        setReg(insn.dst, { ...d, off });
+        return;
+      }
+      notModelled(`ALU on a ${regTypeStr(isPointer(d) ? d : sreg)} pointer`);
+    }
+    const opName: AluOp = signed ? (op === BPF_DIV ? 'sdiv' : 'smod') : aop;
+    setReg(insn.dst, scalarReg(scalarAlu(opName, d.s, sreg.s, is64)));
+  }
+
+  function slotOf(f: FuncState, spi: number): StackSlot {
+    while (f.stack.length <= spi) f.stack.push({ types: new Array<SlotType>(BPF_REG_SIZE).fill('?'), spilled: null });
+    return f.stack[spi];
+  }
+
+  /** check_mem_access for PTR_TO_STACK with a fixed offset; everything else is not modelled. */
+  function memAccess(ptr: RegState, regno: number, insnOff: number, size: number, t: 'read' | 'write',
+    val: RegState | null, valRegno: number | null): RegState | void {
+    if (ptr.type === 'ctx') notModelled('context access');
+    if (ptr.type !== 'stack') {
+      if (ptr.type === 'scalar') reject('EACCES', msg('invalidMemAccess', [regno, 'scalar']));
+      notModelled(`memory access through ${regTypeStr(ptr)}`);
+    }
+    const off = ptr.off + insnOff;
+    if (off % size !== 0) reject('EACCES', `misaligned stack access off 0+${ptr.off}+${insnOff} size ${size}`);
+    if (off >= 0 || off < -MAX_BPF_STACK) {
+      reject('EACCES', `invalid ${t === 'write' ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
+    }
+    const f = cur.frames[ptr.frameno];
+    const sp = env.layout.subprogs[f.subprogno];
+    if (-off > sp.stackDepth) sp.stackDepth = -off;
+    const spi = Math.floor((-off - 1) / BPF_REG_SIZE);
+    if (t === 'write') {
+      const v = val as RegState;
+      scratchedSlots.add(spi);
+      const slot = slotOf(f, spi);
+      if (size === BPF_REG_SIZE && valRegno !== null && valRegno >= 0 && v.type !== 'not_init') {
+        slot.types.fill('r');
+        slot.spilled = { ...v, s: { ...v.s } };
+        return;
+      }
+      if (size === BPF_REG_SIZE && valRegno === -1 && scalarIsConst(v.s)) {
+        // BPF_ST of an immediate: spilled constant (kernel: __mark_reg_known + save_register_state for imm stores)
+        if (v.s.varOff.value === 0n) { slot.types.fill('0'); slot.spilled = null; return; }
+        slot.types.fill('r');
+        slot.spilled = { ...v, s: { ...v.s } };
+        return;
+      }
+      if (slot.types[BPF_REG_SIZE - 1] === 'r' && slot.spilled && isPointer(slot.spilled)) {
+        notModelled('partial overwrite of a spilled pointer');
+      }
+      if (slot.types[BPF_REG_SIZE - 1] === 'r') {
+        slot.types = slot.types.map((x) => (x === 'r' ? 'm' : x));
+        slot.spilled = null;
+      }
+      const zero = v.type === 'scalar' && scalarIsConst(v.s) && v.s.varOff.value === 0n;
+      for (let i = 0; i < size; i++) {
+        const slotIdx = (-(off + i) - 1) % BPF_REG_SIZE;
+        slot.types[slotIdx] = zero ? '0' : 'm';
+      }
+      return;
+    }
+    // read
+    scratchedSlots.add(spi);
+    const slot = f.stack[spi];
+    const types: SlotType[] = [];
+    for (let i = 0; i < size; i++) types.push(slot ? slot.types[(-(off + i) - 1) % BPF_REG_SIZE] : '?');
+    if (slot && slot.types[BPF_REG_SIZE - 1] === 'r' && slot.spilled) {
+      if (size === BPF_REG_SIZE) return { ...slot.spilled, s: { ...slot.spilled.s } };
+      if (isPointer(slot.spilled)) notModelled('partial fill of a spilled pointer');
+      return scalarReg(scalarUnknown());
+    }
+    if (types.some((x) => x === '?')) {
+      if (input.unprivileged) reject('EACCES', `invalid read from stack off ${off}+0 size ${size}`);
+      notModelled('read of uninitialized stack');
+    }
+    if (types.every((x) => x === '0')) return scalarReg(scalarConst(0n));
+    return scalarReg(size === 8 ? scalarUnknown() : scalarZext32(scalarUnknown()));
+  }
+
+  /** check_cond_jmp_op; returns true when it set insnIdx itself (branch taken). */
+  function checkCondJmp(insn: Insn, is64: boolean): boolean {
+    const op = COND_OPS[BPF_OP(insn.code)];
+    if (!op) reject('EINVAL', msg('unknownOpcode', [insn.code]));
+    let src: RegState;
+    if (BPF_SRC(insn.code) === BPF_X) {
+      if (insn.imm !== 0) reject('EINVAL', msg('condJmpReserved'));
+      src = readReg(insn.src);
+    } else {
+      if (insn.src !== 0) reject('EINVAL', msg('condJmpReserved'));
+      src = scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+    }
+    const dst = readReg(insn.dst);
+    if (isPointer(dst) || isPointer(src)) notModelled('comparison involving pointers');
+    const taken = branchTaken(op, dst.s, src.s, is64);
+    const target = insnIdx + insn.off + 1;
+    if (taken === 1) {
+      insnIdx = target;
+      if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
+      return true;
+    }
+    if (taken === 0) {
+      if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
+      return false;
+    }
+    const other = cloneState(cur);
+    const srcConst = BPF_SRC(insn.code) === BPF_K || scalarIsConst(src.s);
+    if (srcConst) {
+      const k = src.s.varOff.value;
+      other.frames[other.curframe].regs[insn.dst].s = refineAgainstConst(op, dst.s, k, is64, true);
+      frame().regs[insn.dst].s = refineAgainstConst(op, dst.s, k, is64, false);
+    } else if (scalarIsConst(dst.s)) {
+      // mirror: k op src  <=>  src op' k
+      const flip: Record<CondOp, CondOp> = { jeq: 'jeq', jne: 'jne', jset: 'jset', jgt: 'jlt', jge: 'jle', jlt: 'jgt',
+        jle: 'jge', jsgt: 'jslt', jsge: 'jsle', jslt: 'jsgt', jsle: 'jsge' };
+      const k = dst.s.varOff.value;
+      if (op !== 'jset') {
+        other.frames[other.curframe].regs[insn.src].s = refineAgainstConst(flip[op], src.s, k, is64, true);
+        frame().regs[insn.src].s = refineAgainstConst(flip[op], src.s, k, is64, false);
+      }
+    }
+    pushStack(target, insnIdx, other);
+    if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
+    return false;
+  }
+
+  function checkFuncCall(insn: Insn): void {
+    const target = insnIdx + insn.imm + 1;
+    const subprogno = findSubprog(env.layout.subprogs, target);
+    if (subprogno < 0) reject('EFAULT', `verifier bug. No program starts at insn ${target}`);
+    if (cur.curframe + 1 >= MAX_CALL_FRAMES) reject('E2BIG', `the call stack of ${cur.curframe + 2} frames is too deep`);
+    const callee = env.layout.subprogs[subprogno];
+    const caller = frame();
+    if (callee.linkage === 'global') {
+      const args = prepareFuncArgs(env, subprogno);
+      for (let i = 0; i < args.length; i++) {
+        const r = readReg(i + 1);
+        if (args[i] === 'scalar' && r.type !== 'scalar') reject('EINVAL', `R${i + 1} is not a scalar`);
+        if (args[i] === 'ctx' && r.type !== 'ctx') notModelled('global function argument of a non-ctx pointer');
+      }
+      env.calledGlobals.add(subprogno);
+      if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2)
+        verbose(log, `Func#${subprogno} ('${callee.name}') is global and assumed valid.\n`);
+      for (let r = 1; r <= 5; r++) caller.regs[r] = notInit();
+      caller.regs[0] = scalarReg(scalarUnknown());
+      scratchReg(0);
+      insnIdx++;
+      prevInsnIdx = insnIdx - 1;
+      return;
+    }
+    if (callee.isExceptionCb) reject('EINVAL', msg('callExceptionCbDirectly', [insnIdx]));
+    const calleeFrame = newFuncState(cur.curframe + 1, subprogno, insnIdx);
+    for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = { ...caller.regs[r], s: { ...caller.regs[r].s } };
+    if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
+      verbose(log, 'caller:\n');
+      verbose(log, formatFuncState(caller, true, scratchedRegs, scratchedSlots));
+      verbose(log, 'callee:\n');
+      verbose(log, formatFuncState(calleeFrame, true, scratchedRegs, scratchedSlots));
+    }
+    for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
+    cur.frames.push(calleeFrame);
+    cur.curframe++;
+    allScratched = true;
+    prevInsnIdx = insnIdx;
+    insnIdx = target;
+  }
+
+  function prepareFuncExit(): void {
+    const callee = frame();
+    const r0 = callee.regs[0];
+    if (r0.type === 'not_init') reject('EACCES', msg('regNotReadOk', [0]));
+    if (r0.type === 'stack' && r0.frameno === callee.frameno) notModelled('returning a pointer to the callee stack');
+    const caller = cur.frames[cur.curframe - 1];
+    caller.regs[0] = { ...r0, s: { ...r0.s } };
+    const retTo = callee.callsite + 1;
+    if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
+      verbose(log, 'returning from callee:\n');
+      verbose(log, formatFuncState(callee, true, scratchedRegs, scratchedSlots));
+      verbose(log, `to caller at ${retTo}:\n`);
+      verbose(log, formatFuncState(caller, true, scratchedRegs, scratchedSlots));
+    }
+    cur.frames.pop();
+    cur.curframe--;
+    allScratched = true;
+    prevInsnIdx = insnIdx;
+    insnIdx = retTo;
+  }
+
+  /** check_kfunc_call for bpf_throw(u64 cookie). */
+  function checkThrow(): void {
+    const r1 = readReg(1);
+    if (r1.type !== 'scalar') reject('EINVAL', `R1 is not a scalar`);
+    env.seenException = true;
+    if (!env.layout.exceptionCallback) checkReturnCode(1, 'R1');
+    for (let r = 0; r <= 5; r++) frame().regs[r] = notInit();
+  }
+
+  /** check_return_code */
+  function checkReturnCode(regno: number, regName: string): void {
+    const f0 = cur.frames[0];
+    const isSubprog = f0.subprogno !== 0;
+    const reg = readReg(regno);
+    if (isPointer(reg) && input.unprivileged) reject('EACCES', msg('leaksAddrAsReturn', [regno]));
+    if (isSubprog && !f0.inExceptionCallback) {
+      if (reg.type !== 'scalar') reject('EINVAL', msg('subprogExitNotScalar', [regno, regTypeStr(reg) + '()']));
+      return;
+    }
+    const range = returnRange(input.progType, input.expectedAttachType ?? 0, !!input.attachBtfId);
+    if (range === 'unsupported') return notModelled(`return value rules of program type ${input.progType}`);
+    if (range === null) return;
+    const ctx = 'At program exit';
+    if (reg.type !== 'scalar') reject('EINVAL', msg('returnNotKnownValue', [ctx, regno, regTypeStr(reg) + '()']));
+    const s: Scalar = reg.s;
+    if (!(BigInt(range.min) <= s.smin && s.smax <= BigInt(range.max))) {
+      reject('EINVAL', `${ctx} the register ${regName} has${formatInvalidScalar(s)} should have been in [${range.min}, ${range.max}]`);
+    }
+  }
+}
+
+export type ArgKind = 'scalar' | 'ctx';
+
+/** btf_prepare_func_args for global subprogs and the exception callback: scalar and ctx arguments. */
+export function prepareFuncArgs(env: CheckEnv, subprog: number): ArgKind[] {
+  const { input, layout } = env;
+  const sp = layout.subprogs[subprog];
+  const btf = input.btf;
+  const isGlobal = sp.linkage === 'global';
+  if (!btf || !sp.btfId) {
+    if (!isGlobal && subprog !== layout.exceptionCallback) notModelled('static subprog without BTF as entry');
+    reject('EFAULT', msg('globalFuncNeedsBtf'));
+  }
+  const b = btf!;
+  const fn = b.types[sp.btfId];
+  const proto = fn.type !== undefined ? b.types[fn.type] : undefined;
+  if (!proto || proto.kind !== 'func_proto') reject('EFAULT', `Invalid type of function ${fn.name}()`);
+  const params = proto!.params ?? [];
+  if (params.length > 5) reject('EINVAL', msg('globalFuncTooManyArgs', [fn.name, params.length, 5]));
+  const skipMods = (id: number | undefined): number => {
+    let cur = id ?? 0;
+    for (let guard = 0; guard < 64 && cur; guard++) {
+      const t = b.types[cur];
+      if (!t || !['typedef', 'volatile', 'const', 'restrict', 'type_tag'].includes(t.kind)) break;
+      cur = t.type ?? 0;
+    }
+    return cur;
+  };
+  const ret = b.types[skipMods(proto!.type)];
+  if (!ret || (ret.kind !== 'int' && ret.kind !== 'enum' && ret.kind !== 'enum64')) {
+    reject('EINVAL', msg('globalFuncNotScalarRet', [fn.name]));
+  }
+  const out: ArgKind[] = [];
+  for (let i = 0; i < params.length; i++) {
+    for (let j = 1; j < b.types.length; j++) {
+      const t = b.types[j];
+      if (t.kind === 'decl_tag' && t.type === sp.btfId && t.componentIdx === i && t.name.startsWith('arg:')) notModelled('arg: decl tags');
+    }
+    const t = b.types[skipMods(params[i].type)];
+    if (t && t.kind === 'ptr') {
+      const target = b.types[skipMods(t.type)];
+      const ctxNames = ['__sk_buff', 'xdp_md', 'bpf_sock', 'pt_regs', 'bpf_perf_event_data', 'bpf_sock_ops', 'sk_msg_md'];
+      if (target && target.kind === 'struct' && ctxNames.includes(target.name)) { out.push('ctx'); continue; }
+      notModelled('pointer arguments of global functions');
+    }
+    if (t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64')) { out.push('scalar'); continue; }
+    reject('EINVAL', msg('globalFuncArgUnsupported', [i, t ? t.kind.toUpperCase() : 'UNKNOWN', fn.name]));
+  }
+  return out;
+}
+
+export { scalarUnknown32 };

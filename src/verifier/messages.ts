@@ -1,0 +1,123 @@
+// Every verifier message text, in ONE table (kernel/bpf/verifier.c, kernel/bpf/btf.c,
+// kernel/bpf/log.c). Keyed by a stable name so that a later kernel can be added as a
+// profile that overrides single entries. The texts are those of the kernel this
+// machine runs (Linux 6.18); each was checked against the live kernel where a test
+// in test/verifier/ says so.
+
+export type MessageArgs = readonly (string | number | bigint)[];
+
+/** The message table of one kernel. `%d`/`%s`/`%lld` are filled in order by `fmt`. */
+export interface MessageProfile {
+  name: string;
+  texts: Readonly<Record<MessageKey, string>>;
+}
+
+const LINUX_6_18 = {
+  // add_subprog / add_subprog_and_kfunc
+  callToInvalidDestination: 'call to invalid destination',
+  tooManySubprogs: 'too many subprograms',
+  needCapBpf: 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN',
+  funcAt: 'func#%d @%d',
+  // bpf_find_exception_callback_insn_off
+  invalidMainBtfId: 'invalid btf id for main subprog in func_info',
+  multipleExceptionCbTags: 'multiple exception callback tags for main subprog',
+  exceptionCbNotInBtf: "exception callback '%s' could not be found in BTF",
+  exceptionCbNotGlobal: "exception callback '%s' must have global linkage",
+  exceptionCbInsnOffZero: 'invalid exception callback insn_off in func_info: 0',
+  exceptionCbNotInFuncInfo: 'exception callback type id not found in func_info',
+  // check_subprogs
+  jumpOutOfRange: 'jump out of range from insn %d to %d',
+  lastInsnNotExit: 'last insn is not an exit or jmp',
+  // check_btf_info / check_btf_func
+  funcInfoFirstNotZero: 'nonzero insn_off %u for the first func info record',
+  funcInfoNotSorted: 'same or smaller insn offset (%u) than previous func info record (%u)',
+  funcInfoCount: 'number of funcs in func_info doesn\'t match number of subprogs',
+  funcInfoMismatch: 'func_info BTF section doesn\'t match subprog layout in BPF program',
+  funcInfoBadType: 'invalid type id %d in func info',
+  ldAbsNoBtf: 'LD_ABS is not allowed in subprogs without BTF',
+  tailCallNoBtf: 'tail_call is not allowed in subprogs without BTF',
+  // check_cfg
+  unreachableInsn: 'unreachable insn %d',
+  jumpIntoLdImm64: 'jump into the middle of ldimm64 insn %d',
+  backEdge: 'back-edge from insn %d to %d',
+  // check_max_stack_depth
+  combinedStackTooLarge: 'combined stack size of %d calls is %d. Too large',
+  callStackTooDeep: 'the call stack of %d frames is too deep !',
+  tailCallStackTooLarge: 'tail_calls are not allowed when call stack of previous frames is %d bytes. Too large',
+  callExceptionCbDirectly: 'insn %d cannot call exception cb directly',
+  tailCallInExceptionCb: 'cannot tail call within exception cb',
+  throwFromCallback: 'bpf_throw kfunc (insn %d) cannot be called from callback subprog %d',
+  ldAbsInCallback: 'cannot use BPF_LD_[ABS|IND] within callback',
+  // do_check_common / btf_prepare_func_args
+  validating: 'Validating %s() func#%d...',
+  globalFuncNeedsBtf: 'Global functions need valid BTF',
+  globalFuncTooManyArgs: 'Global function %s() with %d > %d args. Buggy compiler.',
+  globalFuncNotScalarRet: "Global function %s() doesn't return scalar. Only those are supported.",
+  globalFuncArgUnsupported: 'Arg#%d type %s in %s() is not supported yet.',
+  exceptionCbSingleIntArg: 'exception cb only supports single integer argument',
+  // do_check
+  tooLarge: 'BPF program is too large. Processed %d insn',
+  invalidInsnIdx: 'invalid insn idx %d insn_cnt %d',
+  unknownOpcode: 'unknown opcode %02x',
+  invalidBpfLdImm: 'invalid BPF_LD_IMM insn',
+  callReserved: 'BPF_CALL uses reserved fields',
+  jaReserved: 'BPF_JA uses reserved fields',
+  exitReserved: 'BPF_EXIT uses reserved fields',
+  condJmpReserved: 'BPF_JMP/JMP32 uses reserved fields',
+  aluReserved: 'BPF_ALU uses reserved fields',
+  movReserved: 'BPF_MOV uses reserved fields',
+  negReserved: 'BPF_NEG uses reserved fields',
+  endReserved: 'BPF_END uses reserved fields',
+  stReserved: 'BPF_ST uses reserved fields',
+  ldxReserved: 'BPF_LDX uses reserved fields',
+  stxReserved: 'BPF_STX uses reserved fields',
+  invalidShift: 'invalid shift %d',
+  divByZero: 'div by zero',
+  regNotReadOk: 'R%d !read_ok',
+  frameReadOnly: 'frame pointer is read only',
+  invalidRegNo: 'R%d is invalid',
+  leaksAddrAsReturn: 'R%d leaks addr as return value',
+  returnNotKnownValue: '%s the register R%d is not a known value (%s)',
+  subprogExitNotScalar: 'At subprogram exit the register R%d is not a scalar value (%s)',
+  invalidStackOff: 'invalid write to stack R%d off=%d size=%d',
+  invalidReadStack: 'invalid read from stack R%d off=%d size=%d',
+  invalidReadStackVarOff: 'invalid read from stack R%d var_off %s+%d size %d',
+  stackMisaligned: 'misaligned stack access off %s+%d+%d size %d',
+  stackUninitRead: 'invalid read from stack off %d+%d size %d',
+  invalidSize: 'invalid size of register fill',
+  invalidMemAccess: 'R%d invalid mem access \'%s\'',
+  pointerArithProhibited: 'R%d pointer arithmetic on %s prohibited',
+  pointerOpProhibited: 'R%d %s pointer prohibited', // placeholder formatting, see alu.ts
+  throwInSpinLock: 'bpf_throw cannot be used inside bpf_spin_lock-ed region',
+  throwInRcuLock: 'bpf_throw cannot be used inside bpf_rcu_read_lock-ed region',
+  notModelled: 'not modelled yet: %s',
+  processed: 'processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d',
+  verificationTime: 'verification time %d usec',
+  stackDepth: 'stack depth %s',
+  infiniteLoop: 'infinite loop detected at insn %d',
+} as const;
+
+export type MessageKey = keyof typeof LINUX_6_18;
+
+export const PROFILE_LINUX_6_18: MessageProfile = { name: 'linux-6.18', texts: LINUX_6_18 };
+
+/** Fill a printf-style template (%d %u %s %lld %02x) with args, in order. */
+export function fmt(template: string, args: MessageArgs = []): string {
+  let i = 0;
+  return template.replace(/%(0?\d*)(lld|llu|ld|lu|d|u|s|x)/g, (_m, width: string, conv: string) => {
+    const a = args[i++];
+    let s: string;
+    if (conv === 'x') s = (typeof a === 'bigint' ? a : BigInt(a as number)).toString(16);
+    else s = String(a);
+    if (width) {
+      const w = parseInt(width, 10);
+      s = s.padStart(w, width.startsWith('0') ? '0' : ' ');
+    }
+    return s;
+  });
+}
+
+/** Text of message `key` in `profile`, filled with args. */
+export function msg(key: MessageKey, args: MessageArgs = [], profile: MessageProfile = PROFILE_LINUX_6_18): string {
+  return fmt(profile.texts[key], args);
+}

@@ -1,0 +1,176 @@
+// Subprogram discovery: add_subprog, add_subprog_and_kfunc,
+// bpf_find_exception_callback_insn_off, btf_find_decl_tag_value, and the
+// func_info checks of check_btf_func (kernel/bpf/verifier.c, kernel/bpf/btf.c).
+import { Insn, isPseudoCall, isPseudoFunc, isKfuncCall } from '../isa/insn';
+import { msg } from './messages';
+import { VerifierLog, verboseLine, BPF_LOG_LEVEL2 } from './log';
+import { VerifyInput, VerifierBtf, VerifierReject, VBtfType, KfuncInfo } from './types';
+
+export const BPF_MAX_SUBPROGS = 256;
+
+export interface SubprogInfo {
+  start: number;
+  /** Bytes of stack the abstract execution saw this subprog use (before rounding). */
+  stackDepth: number;
+  hasTailCall: boolean;
+  tailCallReachable: boolean;
+  hasLdAbs: boolean;
+  isCb: boolean;
+  isAsyncCb: boolean;
+  isExceptionCb: boolean;
+  /** From func_info BTF; 'static' when there is no BTF. */
+  linkage: 'static' | 'global' | 'extern';
+  /** From func_info BTF, '' without. */
+  name: string;
+  btfId: number;
+  /** Hidden (added by the verifier, e.g. the default exception callback). */
+  hidden: boolean;
+}
+
+export interface KfuncCall { insn: number; info: KfuncInfo }
+
+export interface SubprogLayout {
+  subprogs: SubprogInfo[];
+  /** Index of the exception callback subprog, 0 when none. */
+  exceptionCallback: number;
+  /** kfunc calls by insn index. */
+  kfuncs: Map<number, KfuncInfo>;
+}
+
+const newSubprog = (start: number): SubprogInfo => ({
+  start, stackDepth: 0, hasTailCall: false, tailCallReachable: false, hasLdAbs: false, isCb: false,
+  isAsyncCb: false, isExceptionCb: false, linkage: 'static', name: '', btfId: 0, hidden: false,
+});
+
+/** find_subprog: index of the subprog starting exactly at `off`, -1 if none. */
+export function findSubprog(subprogs: readonly SubprogInfo[], off: number): number {
+  for (let i = 0; i < subprogs.length; i++) if (subprogs[i].start === off) return i;
+  return -1;
+}
+
+/** The subprog containing insn `off`. */
+export function containingSubprog(subprogs: readonly SubprogInfo[], off: number): number {
+  let r = 0;
+  for (let i = 0; i < subprogs.length; i++) if (subprogs[i].start <= off) r = i;
+  return r;
+}
+
+function addSubprog(subprogs: SubprogInfo[], off: number, insnCnt: number): number {
+  if (off >= insnCnt || off < 0) throw new VerifierReject('EINVAL', msg('callToInvalidDestination'));
+  const found = findSubprog(subprogs, off);
+  if (found >= 0) return found;
+  if (subprogs.length >= BPF_MAX_SUBPROGS) throw new VerifierReject('E2BIG', msg('tooManySubprogs'));
+  subprogs.push(newSubprog(off));
+  subprogs.sort((a, b) => a.start - b.start);
+  return findSubprog(subprogs, off);
+}
+
+const btfType = (btf: VerifierBtf | undefined, id: number): VBtfType | undefined =>
+  btf && id > 0 && id < btf.types.length ? btf.types[id] : undefined;
+
+/** btf_find_decl_tag_value: the value of the one `key` decl tag on type `id` (component -1). */
+export function findDeclTagValue(btf: VerifierBtf, id: number, key: string): string | 'ENOENT' | 'EEXIST' {
+  let value: string | undefined;
+  for (let i = 1; i < btf.types.length; i++) {
+    const t = btf.types[i];
+    if (t.kind !== 'decl_tag' || t.type !== id || (t.componentIdx ?? -1) !== -1) continue;
+    if (!t.name.startsWith(key)) continue;
+    if (value !== undefined) return 'EEXIST';
+    value = t.name.slice(key.length);
+  }
+  return value ?? 'ENOENT';
+}
+
+/** btf_find_by_name_kind(btf, name, BTF_KIND_FUNC) */
+function findFuncByName(btf: VerifierBtf, name: string): number {
+  for (let i = 1; i < btf.types.length; i++) if (btf.types[i].kind === 'func' && btf.types[i].name === name) return i;
+  return -1;
+}
+
+/** bpf_find_exception_callback_insn_off: 0 when there is no `exception_callback:` tag. */
+export function findExceptionCallbackInsnOff(input: VerifyInput): number {
+  const fi = input.funcInfo ?? [];
+  if (!fi.length) return 0;
+  const btf = input.btf ?? { types: [] };
+  const main = btfType(btf, fi[0].typeId);
+  if (!main) throw new VerifierReject('EINVAL', msg('invalidMainBtfId'));
+  const name = findDeclTagValue(btf, fi[0].typeId, 'exception_callback:');
+  if (name === 'ENOENT') return 0;
+  if (name === 'EEXIST') throw new VerifierReject('EEXIST', msg('multipleExceptionCbTags'));
+  const id = findFuncByName(btf, name);
+  if (id < 0) throw new VerifierReject('ENOENT', msg('exceptionCbNotInBtf', [name]));
+  if (btf.types[id].linkage !== 'global') throw new VerifierReject('EINVAL', msg('exceptionCbNotGlobal', [name]));
+  let ret = 0;
+  for (const rec of fi) {
+    if (rec.typeId !== id) continue;
+    ret = rec.insnOff;
+    if (!ret) throw new VerifierReject('EINVAL', msg('exceptionCbInsnOffZero'));
+  }
+  if (!ret) throw new VerifierReject('EINVAL', msg('exceptionCbNotInFuncInfo'));
+  return ret;
+}
+
+/** add_subprog_and_kfunc */
+export function addSubprogAndKfunc(input: VerifyInput, log: VerifierLog): SubprogLayout {
+  const insns: readonly Insn[] = input.insns;
+  const subprogs: SubprogInfo[] = [];
+  const kfuncs = new Map<number, KfuncInfo>();
+  addSubprog(subprogs, 0, insns.length);
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i];
+    if (!isPseudoFunc(insn) && !isPseudoCall(insn) && !isKfuncCall(insn)) continue;
+    if (input.unprivileged) throw new VerifierReject('EPERM', msg('needCapBpf'));
+    if (isPseudoFunc(insn) || isPseudoCall(insn)) addSubprog(subprogs, i + insn.imm + 1, insns.length);
+    else {
+      const info = input.kfunc?.(insn.imm, insn.off);
+      if (!info) throw new VerifierReject('EINVAL', msg('notModelled', [`kfunc call with btf id ${insn.imm} (no kfunc resolver entry)`]), true);
+      kfuncs.set(i, info);
+    }
+  }
+  let exceptionCallback = 0;
+  const exOff = findExceptionCallbackInsnOff(input);
+  if (exOff) {
+    addSubprog(subprogs, exOff, insns.length);
+    for (let i = 1; i < subprogs.length; i++) {
+      if (subprogs[i].start !== exOff) continue;
+      exceptionCallback = i;
+      subprogs[i].isCb = subprogs[i].isAsyncCb = subprogs[i].isExceptionCb = true;
+      break;
+    }
+  }
+  if (log.level & BPF_LOG_LEVEL2) subprogs.forEach((s, i) => verboseLine(log, msg('funcAt', [i, s.start])));
+  return { subprogs, exceptionCallback, kfuncs };
+}
+
+/** check_btf_func_early: record order and type ids, before subprogs are known. */
+export function checkBtfFuncEarly(input: VerifyInput): void {
+  const fi = input.funcInfo;
+  if (!fi || !fi.length) return;
+  for (let i = 0; i < fi.length; i++) {
+    if (i === 0 && fi[0].insnOff !== 0) throw new VerifierReject('EINVAL', msg('funcInfoFirstNotZero', [fi[0].insnOff]));
+    if (i > 0 && fi[i].insnOff <= fi[i - 1].insnOff)
+      throw new VerifierReject('EINVAL', msg('funcInfoNotSorted', [fi[i].insnOff, fi[i - 1].insnOff]));
+    const t = btfType(input.btf, fi[i].typeId);
+    if (!t || t.kind !== 'func') throw new VerifierReject('EINVAL', msg('funcInfoBadType', [fi[i].typeId]), false, true);
+  }
+}
+
+/** check_btf_func (and check_abnormal_return without func_info): match func_info to the subprog layout; record linkage and names. */
+export function checkBtfFunc(input: VerifyInput, layout: SubprogLayout): void {
+  const fi = input.funcInfo;
+  if (!fi || !fi.length) {
+    for (let i = 1; i < layout.subprogs.length; i++) {
+      if (layout.subprogs[i].hasLdAbs) throw new VerifierReject('EINVAL', msg('ldAbsNoBtf'));
+      if (layout.subprogs[i].hasTailCall) throw new VerifierReject('EINVAL', msg('tailCallNoBtf'));
+    }
+    return;
+  }
+  if (fi.length !== layout.subprogs.length) throw new VerifierReject('EINVAL', msg('funcInfoCount'));
+  for (let i = 0; i < fi.length; i++) {
+    if (layout.subprogs[i].start !== fi[i].insnOff) throw new VerifierReject('EINVAL', msg('funcInfoMismatch'));
+    const t = btfType(input.btf, fi[i].typeId) as VBtfType;
+    layout.subprogs[i].linkage = t.linkage ?? 'static';
+    layout.subprogs[i].name = t.name;
+    layout.subprogs[i].btfId = fi[i].typeId;
+  }
+}

@@ -1,0 +1,127 @@
+// Input and output of the verifier model: what BPF_PROG_LOAD gives the kernel's
+// bpf_check() (insns, prog type, expected attach type, func_info, program BTF,
+// kfunc resolution through vmlinux BTF) and what it returns (verdict, errno, log).
+import { Insn } from '../isa/insn';
+
+/** enum bpf_prog_type (include/uapi/linux/bpf.h). */
+export const PROG_TYPES: Readonly<Record<string, number>> = {
+  socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7,
+  cgroup_skb: 8, cgroup_sock: 9, lwt_in: 10, lwt_out: 11, lwt_xmit: 12, sock_ops: 13, sk_skb: 14,
+  cgroup_device: 15, sk_msg: 16, raw_tracepoint: 17, cgroup_sock_addr: 18, lwt_seg6local: 19,
+  lirc_mode2: 20, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, raw_tracepoint_writable: 24,
+  cgroup_sockopt: 25, tracing: 26, struct_ops: 27, ext: 28, lsm: 29, sk_lookup: 30, syscall: 31, netfilter: 32,
+};
+/** Common aliases (libbpf section names). */
+export const PROG_TYPE_ALIASES: Readonly<Record<string, string>> = {
+  tc: 'sched_cls', classifier: 'sched_cls', socket: 'socket_filter', fentry: 'tracing', fexit: 'tracing',
+  raw_tp: 'raw_tracepoint', tp: 'tracepoint',
+};
+
+/** enum bpf_attach_type values the model looks at (check_return_code). */
+export const ATTACH_TYPES: Readonly<Record<string, number>> = {
+  cgroup_inet_ingress: 0, cgroup_inet_egress: 1, cgroup_inet4_bind: 8, cgroup_inet6_bind: 9,
+  trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25, modify_return: 26, lsm_mac: 27, trace_iter: 28,
+  cgroup_udp4_recvmsg: 19, cgroup_udp6_recvmsg: 20, cgroup_inet4_getpeername: 29, cgroup_inet6_getpeername: 30,
+  cgroup_inet4_getsockname: 31, cgroup_inet6_getsockname: 32, lsm_cgroup: 43, trace_kprobe_session: 56,
+  cgroup_unix_recvmsg: 50, cgroup_unix_getpeername: 51, cgroup_unix_getsockname: 52,
+};
+
+/** Resolve a prog type name ("xdp", "tc", "sched_cls") or number to enum bpf_prog_type. */
+export function progTypeNumber(t: string | number): number | undefined {
+  if (typeof t === 'number') return t;
+  const k = t.toLowerCase().replace(/^bpf_prog_type_/, '');
+  return PROG_TYPES[PROG_TYPE_ALIASES[k] ?? k];
+}
+
+export function progTypeName(t: number): string {
+  for (const [k, v] of Object.entries(PROG_TYPES)) if (v === t) return k;
+  return `unknown(${t})`;
+}
+
+/** One struct bpf_func_info record. */
+export interface FuncInfo { insnOff: number; typeId: number }
+
+export type BtfKindName = 'void' | 'int' | 'ptr' | 'array' | 'struct' | 'union' | 'enum' | 'fwd' | 'typedef'
+  | 'volatile' | 'const' | 'restrict' | 'func' | 'func_proto' | 'var' | 'datasec' | 'float' | 'decl_tag'
+  | 'type_tag' | 'enum64';
+
+/** The part of one BTF type the verifier reads. */
+export interface VBtfType {
+  kind: BtfKindName;
+  name: string;
+  /** Referenced type: ptr/typedef/modifier target, func -> proto, func_proto -> return type, decl_tag target. */
+  type?: number;
+  /** FUNC linkage. */
+  linkage?: 'static' | 'global' | 'extern';
+  /** FUNC_PROTO parameters. */
+  params?: { name: string; type: number }[];
+  /** DECL_TAG component index (-1 for the type itself). */
+  componentIdx?: number;
+}
+
+/** The program's BTF as the verifier sees it: types[id], types[0] is void. */
+export interface VerifierBtf { types: VBtfType[] }
+
+/** A kernel function known through vmlinux (or module) BTF. */
+export interface KfuncInfo { name: string; argCount?: number }
+
+export interface VerifyOptions {
+  /** BPF_LOG_LEVEL: 0, 1, 2 (and 4 = stats), as in attr->log_level. */
+  logLevel?: number;
+  /** Model a loader without CAP_BPF (allow_uninit_stack etc. off). Default: privileged. */
+  unprivileged?: boolean;
+  /** Instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
+  insnLimit?: number;
+  /** Monotonic clock in ns for the `verification time` line; pure callers may pass a fake. */
+  clockNs?: () => bigint;
+}
+
+export interface VerifyInput extends VerifyOptions {
+  insns: readonly Insn[];
+  progType: number;
+  expectedAttachType?: number;
+  /** attr->attach_btf_id for tracing/lsm programs (0 or absent: none). */
+  attachBtfId?: number;
+  funcInfo?: readonly FuncInfo[];
+  btf?: VerifierBtf;
+  /** Resolves a kfunc call (imm = vmlinux BTF id, off = module fd index). */
+  kfunc?: (btfId: number, off: number) => KfuncInfo | undefined;
+}
+
+export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC';
+
+export interface VerifyStats {
+  insnProcessed: number;
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+  durationUsec: number;
+  /** Per-subprog stack depth, as `stack depth` prints it. */
+  stackDepths: number[];
+}
+
+export interface VerifyResult {
+  verdict: 'accept' | 'reject';
+  errno: Errno | null;
+  log: string;
+  /** The first error line (the kernel's message), '' when accepted. */
+  error: string;
+  /** True when the rejection is `not modelled yet: ...` (we could not decide). */
+  notModelled: boolean;
+  stats: VerifyStats;
+}
+
+/** Thrown inside the model to reject a program; caught by verify(). */
+export class VerifierReject extends Error {
+  readonly errno: Errno;
+  readonly notModelled: boolean;
+  /** The kernel prints this message without a trailing newline. */
+  readonly noNewline: boolean;
+  constructor(errno: Errno, message: string, notModelled = false, noNewline = false) {
+    super(message);
+    this.name = 'VerifierReject';
+    this.errno = errno;
+    this.notModelled = notModelled;
+    this.noNewline = noNewline;
+  }
+}
