@@ -10,3 +10,8 @@ export {
   MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind,
   MAX_RESOLVE_DEPTH,
 } from './lookup';
+export {
+  parseBtfExt, encodeBtfExt, extRecords, toKernelFuncInfo, toKernelLineInfo, encodeFuncInfo, encodeLineInfo,
+  BtfExt, ExtInfo, ExtInfoSection, FuncInfoRecord, LineInfoRecord, CoreReloRecord, KernelFuncInfo, KernelLineInfo,
+  CORE_RELO_KINDS, FUNC_INFO_MIN_SIZE, LINE_INFO_MIN_SIZE, CORE_RELO_MIN_SIZE,
+} from './ext';
