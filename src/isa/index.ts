@@ -10,3 +10,4 @@ export * from './helpers';
 export * from './asm-ubpf';
 export * from './conformance-data';
 export * from './disasm';
+export * from './asm-kernel';
