@@ -4,6 +4,9 @@ import { Command, parseArgs, UsageError } from './command';
 
 // Each command module exports `command: Command`. Add new commands here.
 const registry: Record<string, () => Command> = {
+  run: () => require('./commands/run').command,
+  conformance: () => require('./commands/conformance').command,
+  'conformance-plugin': () => require('./commands/conformance-plugin').command,
   spec: () => require('./commands/spec').command,
 };
 

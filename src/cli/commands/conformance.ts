@@ -1,0 +1,58 @@
+// bpfx conformance [DIR] [--engine interp]: run every bpf_conformance .data
+// file of DIR and print one line per failure, then `N passed, N failed`.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, UsageError, flagString } from '../command';
+import { listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
+
+/** The package root (dist/src/cli/commands/ -> four levels up; src/cli/commands under ts-node -> three). */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function defaultConformanceDir(): string | undefined {
+  const rel = path.join('..', 'shared', 'bpf_conformance', 'tests');
+  const candidates = [path.resolve(packageRoot(), rel), path.resolve(process.cwd(), rel),
+    path.resolve(process.cwd(), 'bpf_conformance', 'tests')];
+  return candidates.find((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+}
+
+export const command: Command = {
+  name: 'conformance',
+  summary: 'run the bpf_conformance suite (.data files) on an engine',
+  usage: 'bpfx conformance [DIR] [--engine interp] [--known-failures FILE]',
+  run(args) {
+    const engine = flagString(args, 'engine') ?? 'interp';
+    if (engine !== 'interp') throw new UsageError(`engine '${engine}' cannot run the conformance suite yet (known: interp)`);
+    const dir = args.positional[0] ?? defaultConformanceDir();
+    if (!dir) throw new UsageError('no test directory given and ../shared/bpf_conformance/tests not found');
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`'${dir}' is not a directory`);
+    const kfFile = flagString(args, 'known-failures') ?? path.join(packageRoot(), 'conformance-known-failures.txt');
+    const known = fs.existsSync(kfFile) ? parseKnownFailures(fs.readFileSync(kfFile, 'utf8')) : new Map<string, string>();
+    const files = listConformanceFiles(dir);
+    if (files.length === 0) throw new UsageError(`no .data files in '${dir}'`);
+    let passed = 0, failed = 0, knownCount = 0;
+    for (const file of files) {
+      const v = runConformanceFile(file, engine);
+      const reason = known.get(v.name);
+      if (v.pass) {
+        passed++;
+        if (reason !== undefined) process.stdout.write(`FIXED ${v.name}: listed in ${path.basename(kfFile)} but passes\n`);
+      } else if (reason !== undefined) {
+        knownCount++;
+        process.stdout.write(`KNOWN ${v.name}: ${reason} (${v.why})\n`);
+      } else {
+        failed++;
+        process.stdout.write(`FAIL ${v.name}: ${v.why}\n`);
+      }
+    }
+    process.stdout.write(`${knownCount} known failures (${path.basename(kfFile)}), counted as neither passed nor failed\n`);
+    process.stdout.write(`${passed} passed, ${failed} failed\n`);
+    return failed ? 1 : 0;
+  },
+};
