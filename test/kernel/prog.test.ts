@@ -8,7 +8,7 @@ import * as k from '../../src/kernel';
 import { Insn, insn, ldImm64 } from '../../src/isa/insn';
 
 const avail = k.kernelAvailable();
-if (!avail.ok) console.log(`# kernel tests skipped: ${avail.reason}`);
+if (!avail.ok) console.log(`kernel tests skipped: ${avail.reason}`);
 const skip = avail.ok ? false : `kernel unavailable: ${avail.reason}`;
 
 const mov64 = (dst: number, imm: number): Insn => insn(0xb7, dst, 0, 0, imm);

@@ -1,0 +1,170 @@
+// One program on the live kernel, end to end: load (BPF_PROG_LOAD), optionally
+// test-run (BPF_PROG_TEST_RUN) and dump (BPF_OBJ_GET_INFO_BY_FD), close
+// everything. Also the mapping of bpf_conformance "-- mem" bytes onto a kernel
+// program (see docs/kernel-differences.md, "Running bpf_conformance programs").
+// Models what the kernel selftests' test_loader (tools/testing/selftests/bpf/
+// test_loader.c do_prog_test_run) does with __retval: 64 zero bytes of packet data.
+import { Insn, insn, ldImm64 } from '../isa/insn';
+import { progLoad, ProgLoadReq, testRun } from './prog';
+import { progInfo } from './info';
+import { mapCreate, mapLookup, mapUpdate } from './map';
+import { sysClose } from './sys';
+import { KernelError } from './errors';
+import { progTypeNum } from './types';
+
+export interface KernelProgram {
+  name: string;
+  insns: readonly Insn[];
+  progType: number | string;
+  license?: string;
+  expectedAttachType?: number | string;
+  btf?: Uint8Array;
+  funcInfo?: Uint8Array;
+  lineInfo?: Uint8Array;
+  fdArray?: readonly number[];
+  attachBtfId?: number;
+  progFlags?: number;
+}
+
+export interface KernelInput {
+  /** bpf_conformance memory: r1 = pointer to these bytes, r2 = their length. */
+  mem?: Uint8Array;
+  /** data_in (default for a run without mem/ctx: 64 zero bytes). */
+  packet?: Uint8Array;
+  /** ctx_in. */
+  ctx?: Uint8Array;
+}
+
+/**
+ * How `mem` reaches the program:
+ * - 'map-value' (default): the bytes are the value of a one-entry array map;
+ *   a prologue looks it up and sets r1 = value pointer, r2 = length. r1 is
+ *   then PTR_TO_MAP_VALUE, which allows pointer arithmetic and variable
+ *   offsets within the value, as the conformance programs expect.
+ * - 'syscall-ctx': a BPF_PROG_TYPE_SYSCALL program gets the bytes as ctx_in
+ *   (r1 = PTR_TO_CTX), a prologue sets r2 = length. Only constant offsets
+ *   from r1 verify.
+ */
+export type MemMapping = 'map-value' | 'syscall-ctx';
+
+export interface KernelRunOpts {
+  logLevel?: number;
+  /** Test-run after a successful load. */
+  run?: boolean;
+  dump?: 'xlated' | 'jited';
+  memMapping?: MemMapping;
+  repeat?: number;
+}
+
+export interface KernelVerdict {
+  prog: string;
+  verdict: 'accept' | 'reject';
+  errno: string | null;
+  log: string;
+  /** Test-run return value (the kernel reports 32 bits), null when not run. */
+  retval: bigint | null;
+  /** Why the test run failed (e.g. 'EINVAL'), null when it ran or was not asked for. */
+  runError: string | null;
+  xlatedInsns: number | null;
+  jitedBytes: number | null;
+  verifiedInsns: number | null;
+  /** Instructions prepended by the mem mapping (log indices are shifted by this). */
+  prologueInsns: number;
+  xlated?: Insn[];
+  jited?: Uint8Array;
+  jitedFuncLens?: number[];
+  /** mem after the run (the program may write it). */
+  memOut?: Uint8Array;
+}
+
+const readsR2 = (insns: readonly Insn[]): boolean => insns.some((n) => n.src === 2 || n.dst === 2);
+
+/** The map-value prologue: r1 = &value of key 0 of map `mapFd`, r2 = len (9 slots). */
+export function memMapPrologue(mapFd: number, len: number): Insn[] {
+  return [
+    insn(0x62, 10, 0, -4, 0),            // *(u32 *)(r10 - 4) = 0
+    ...ldImm64(1, BigInt(mapFd), 1),     // r1 = map[fd] ll
+    insn(0xbf, 2, 10, 0, 0),             // r2 = r10
+    insn(0x07, 2, 0, 0, -4),             // r2 += -4
+    insn(0x85, 0, 0, 0, 1),              // call bpf_map_lookup_elem
+    insn(0x55, 0, 0, 1, 0),              // if r0 != 0x0 goto pc+1
+    insn(0x95, 0, 0, 0, 0),              // exit
+    insn(0xbf, 1, 0, 0, 0),              // r1 = r0
+    insn(0xb7, 2, 0, 0, len),            // r2 = len
+  ];
+}
+
+/** Load (and optionally run and dump) one program; every fd opened here is closed before returning. */
+export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: KernelRunOpts = {}): KernelVerdict {
+  const mapping = opts.memMapping ?? 'map-value';
+  let insns = p.insns;
+  let progType: number | string = p.progType;
+  let mapFd = -1;
+  let prologue: Insn[] = [];
+  const mem = input.mem;
+  try {
+    if (mem && mem.length) {
+      if (mapping === 'map-value') {
+        mapFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: mem.length, maxEntries: 1, name: 'bpfx_mem' });
+        mapUpdate(mapFd, new Uint8Array(4), mem);
+        prologue = memMapPrologue(mapFd, mem.length);
+      } else {
+        progType = 'syscall';
+        if (readsR2(insns)) prologue = [insn(0xb7, 2, 0, 0, mem.length)];
+      }
+      if (prologue.length && (p.funcInfo?.length || p.lineInfo?.length)) {
+        throw new KernelError('bad-request', 'mem mapping', 'a prologue cannot be added to a program with func_info/line_info', { prog: p.name });
+      }
+      insns = [...prologue, ...insns];
+    }
+    const req: ProgLoadReq = {
+      insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
+      btf: p.btf, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
+      progFlags: p.progFlags, name: p.name,
+    };
+    const r = progLoad(req);
+    const out: KernelVerdict = {
+      prog: p.name, verdict: r.ok ? 'accept' : 'reject', errno: r.ok ? null : r.errno, log: r.log,
+      retval: null, runError: null, xlatedInsns: null, jitedBytes: null,
+      verifiedInsns: r.verifiedInsns ?? null, prologueInsns: prologue.length,
+    };
+    if (!r.ok) return out;
+    try {
+      const info = progInfo(r.fd, { xlated: opts.dump === 'xlated', jited: opts.dump === 'jited' });
+      out.xlatedInsns = info.xlatedLen / 8;
+      out.jitedBytes = info.jitedLen;
+      out.verifiedInsns = info.verifiedInsns;
+      if (info.xlated) out.xlated = info.xlated;
+      if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; }
+      if (opts.run) {
+        try {
+          const syscallType = progTypeNum(progType) === 31;
+          const res = syscallType
+            ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
+            : testRun(r.fd, { dataIn: input.packet ?? new Uint8Array(64), ctxIn: input.ctx, repeat: opts.repeat });
+          out.retval = BigInt(res.retval >>> 0);
+          if (mapFd >= 0 && mem) out.memOut = mapLookup(mapFd, new Uint8Array(4), mem.length) ?? undefined;
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          out.runError = e.errno ?? e.message;
+        }
+      }
+    } finally {
+      sysClose(r.fd);
+    }
+    return out;
+  } finally {
+    if (mapFd >= 0) sysClose(mapFd);
+  }
+}
+
+const hex = (v: bigint): string => '0x' + v.toString(16);
+
+/** The one-line JSON shared by `bpfx kernel|verify|run --json`. */
+export function verdictJson(v: KernelVerdict): string {
+  return JSON.stringify({
+    prog: v.prog, verdict: v.verdict, errno: v.errno, log: v.log,
+    retval: v.retval === null ? null : hex(v.retval),
+    xlated_insns: v.xlatedInsns, jited_bytes: v.jitedBytes, verified_insns: v.verifiedInsns,
+  });
+}
