@@ -456,7 +456,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       prevInsnIdx = insnIdx - 1;
       return;
     }
-    if (callee.isExceptionCb) reject('EINVAL', msg('callExceptionCbDirectly', [insnIdx]));
+    if (callee.isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [insnIdx]), false, true);
     const calleeFrame = newFuncState(cur.curframe + 1, subprogno, insnIdx);
     for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = { ...caller.regs[r], s: { ...caller.regs[r].s } };
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {

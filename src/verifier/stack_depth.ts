@@ -56,7 +56,7 @@ function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number):
         if (sidx < 0) throw new VerifierReject('EFAULT', `verifier bug. No program starts at insn ${next}`);
         if (sp[sidx].isAsyncCb) {
           if (!isPseudoCall(insns[i])) continue;
-          if (sp[sidx].isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [i]));
+          if (sp[sidx].isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [i]), false, true); // 6.18 prints it without a newline
         }
         i = next;
         idx = sidx;

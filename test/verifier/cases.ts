@@ -1,0 +1,139 @@
+// Hand-built verifier cases: each builds the same program twice, as bytes for
+// the live kernel (MiniBtf from src/kernel/minibtf.ts) and as the verifier
+// model's input (VerifierBtf), so one table drives both.
+import { Insn, insn, ldImm64 } from '../../src/isa/insn';
+import { VerifierBtf, VBtfType, FuncInfo, PROG_TYPES } from '../../src/verifier/types';
+import * as mb from '../../src/kernel/minibtf';
+
+export const I = {
+  mov: (d: number, imm: number): Insn => insn(0xb7, d, 0, 0, imm),
+  movr: (d: number, s: number): Insn => insn(0xbf, d, s, 0, 0),
+  add: (d: number, imm: number): Insn => insn(0x07, d, 0, 0, imm),
+  exit: (): Insn => insn(0x95),
+  ja: (off: number): Insn => insn(0x05, 0, 0, off, 0),
+  jgt: (d: number, imm: number, off: number): Insn => insn(0x25, d, 0, off, imm),
+  jeq: (d: number, imm: number, off: number): Insn => insn(0x15, d, 0, off, imm),
+  call: (rel: number): Insn => insn(0x85, 0, 1, 0, rel),
+  kcall: (id: number): Insn => insn(0x85, 0, 2, 0, id),
+  stx64: (d: number, s: number, off: number): Insn => insn(0x7b, d, s, off, 0),
+  st64: (d: number, off: number, imm: number): Insn => insn(0x7a, d, 0, off, imm),
+  ldx64: (d: number, s: number, off: number): Insn => insn(0x79, d, s, off, 0),
+  ld64: (d: number, v: bigint): [Insn, Insn] => ldImm64(d, v),
+};
+
+/** Builds BTF for both sides. */
+export class DualBtf {
+  readonly mini = mb.newBtf();
+  readonly model: VerifierBtf = { types: [{ kind: 'void', name: '' }] };
+  private push(id: number, t: VBtfType): number { this.model.types[id] = t; return id; }
+  int(name = 'int', size = 4): number { return this.push(mb.btfInt(this.mini, name, size), { kind: 'int', name }); }
+  ptr(target: number): number { return this.push(mb.btfPtr(this.mini, target), { kind: 'ptr', name: '', type: target }); }
+  struct(name: string, size: number): number { return this.push(mb.btfEmptyStruct(this.mini, name, size), { kind: 'struct', name }); }
+  proto(ret: number, params: { name: string; type: number }[]): number {
+    return this.push(mb.btfFuncProto(this.mini, ret, params), { kind: 'func_proto', name: '', type: ret, params });
+  }
+  func(name: string, proto: number, global = true): number {
+    return this.push(mb.btfFunc(this.mini, name, proto, global ? mb.BTF_FUNC_GLOBAL : mb.BTF_FUNC_STATIC),
+      { kind: 'func', name, type: proto, linkage: global ? 'global' : 'static' });
+  }
+  tag(value: string, target: number): number {
+    return this.push(mb.btfDeclTag(this.mini, value, target), { kind: 'decl_tag', name: value, type: target, componentIdx: -1 });
+  }
+}
+
+export interface Case {
+  name: string;
+  progType: number;
+  expectedAttachType?: number;
+  insns: Insn[];
+  btf?: DualBtf;
+  funcInfo?: FuncInfo[];
+  /** Our expected verdict and first error line (checked against the kernel too when it runs). */
+  verdict: 'accept' | 'reject';
+  error?: string;
+}
+
+/** Shared BTF shape: `int main(struct __sk_buff *ctx)` + optional callbacks. */
+export function mainBtf(): { b: DualBtf; int: number; u64: number; ctxPtr: number; mainFn: number } {
+  const b = new DualBtf();
+  const int = b.int('int', 4);
+  const u64 = b.int('unsigned long long', 8);
+  const skb = b.struct('__sk_buff', 192);
+  const ctxPtr = b.ptr(skb);
+  const mainFn = b.func('main_prog', b.proto(int, [{ name: 'ctx', type: ctxPtr }]), true);
+  return { b, int, u64, ctxPtr, mainFn };
+}
+
+export function buildCases(throwId: number): Case[] {
+  const SK = PROG_TYPES.socket_filter, TC = PROG_TYPES.sched_cls, CGSKB = PROG_TYPES.cgroup_skb;
+  const cases: Case[] = [];
+  cases.push({ name: 'r0 = 42; exit', progType: SK, insns: [I.mov(0, 42), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'exit without r0', progType: SK, insns: [I.exit()], verdict: 'reject', error: 'R0 !read_ok' });
+  cases.push({ name: 'unreachable insn', progType: SK, insns: [I.mov(0, 0), I.exit(), I.mov(0, 1), I.exit()], verdict: 'reject', error: 'unreachable insn 2' });
+  cases.push({ name: 'jump out of range', progType: SK, insns: [I.mov(0, 0), I.ja(5), I.exit()], verdict: 'reject', error: 'jump out of range from insn 1 to 7' });
+  cases.push({ name: 'jump into ld_imm64', progType: SK, insns: [I.mov(0, 0), I.jeq(0, 0, 1), ...I.ld64(1, 5n), I.exit()], verdict: 'reject', error: 'jump into the middle of ldimm64 insn 2' });
+  cases.push({ name: 'last insn not exit', progType: SK, insns: [I.mov(0, 0)], verdict: 'reject', error: 'last insn is not an exit or jmp' });
+  cases.push({ name: 'fall-through into subprog', progType: SK, insns: [I.call(2), I.mov(0, 0), I.mov(0, 1), I.mov(0, 2), I.exit()], verdict: 'reject', error: 'last insn is not an exit or jmp' });
+  cases.push({ name: 'jump from main into subprog', progType: SK, insns: [I.call(2), I.jeq(0, 0, 1), I.exit(), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'jump out of range from insn 1 to 3' });
+  cases.push({ name: 'frame pointer is read only', progType: SK, insns: [I.mov(10, 0), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'frame pointer is read only' });
+  cases.push({ name: 'stack spill/fill of a constant', progType: SK, insns: [I.mov(1, 7), I.stx64(10, 1, -8), I.ldx64(0, 10, -8), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'stack write out of bounds', progType: SK, insns: [I.mov(1, 7), I.stx64(10, 1, -520), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'invalid write to stack R10 off=-520 size=8' });
+  cases.push({ name: 'misaligned stack access', progType: SK, insns: [I.mov(1, 7), I.stx64(10, 1, -12), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'misaligned stack access off 0+0+-12 size 8' });
+  cases.push({ name: 'div by zero imm', progType: SK, insns: [I.mov(0, 1), insn(0x37, 0, 0, 0, 0), I.exit()], verdict: 'reject', error: 'div by zero' });
+  cases.push({ name: 'invalid shift', progType: SK, insns: [I.mov(0, 1), insn(0x67, 0, 0, 0, 64), I.exit()], verdict: 'reject', error: 'invalid shift 64' });
+  cases.push({ name: 'cgroup_skb return 2', progType: CGSKB, insns: [I.mov(0, 2), I.exit()], verdict: 'reject', error: 'At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]' });
+  cases.push({ name: 'cgroup_skb branch-bounded return', progType: CGSKB, insns: [I.mov(0, 5), I.jgt(0, 1, 1), I.exit(), I.mov(0, 1), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'static subprog call', progType: SK, insns: [I.mov(1, 3), I.call(1), I.exit(), I.movr(0, 1), I.add(0, 1), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'subprog reads caller-clobbered reg', progType: SK, insns: [I.mov(6, 3), I.call(1), I.exit(), I.movr(0, 6), I.exit()], verdict: 'reject', error: 'R6 !read_ok' });
+  // combined stack: main 512 bytes + callee 8 bytes
+  cases.push({ name: 'combined stack too large', progType: SK,
+    insns: [I.st64(10, -512, 0), I.call(2), I.mov(0, 0), I.exit(), I.st64(10, -8, 0), I.mov(0, 0), I.exit()],
+    verdict: 'reject', error: 'combined stack size of 2 calls is 528. Too large' });
+
+  // ---- exceptions ----
+  cases.push({ name: 'throw with default callback (tc)', progType: TC, insns: [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'default callback: cookie checked as return value', progType: CGSKB,
+    insns: [I.mov(1, 64), I.kcall(throwId), I.mov(0, 0), I.exit()], verdict: 'reject',
+    error: 'At program exit the register R1 has smin=64 smax=64 should have been in [0, 1]' });
+  cases.push({ name: 'assert-style throw bounds the fall-through', progType: CGSKB,
+    insns: [I.mov(0, 0), I.mov(1, 0), I.jgt(0, 1, 1), I.ja(1), I.kcall(throwId), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'throw skips the return check', progType: CGSKB,
+    insns: [I.mov(1, 1), I.kcall(throwId), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'subprog ending in bpf_throw', progType: TC,
+    insns: [I.call(2), I.mov(0, 0), I.exit(), I.mov(1, 0), I.kcall(throwId)], verdict: 'reject', error: 'last insn is not an exit or jmp' });
+
+  const exCase = (name: string, cbParams: (x: { int: number; u64: number; ctxPtr: number }) => { name: string; type: number }[],
+    opts: { tags?: string[]; cbGlobal?: boolean; cbRetPtr?: boolean; cbBody?: Insn[]; main?: Insn[]; progType?: number; cbName?: string },
+    verdict: 'accept' | 'reject', error?: string): void => {
+    const { b, int, u64, ctxPtr, mainFn } = mainBtf();
+    for (const t of opts.tags ?? ['exception_callback:exc_cb']) b.tag(t, mainFn);
+    const ret = opts.cbRetPtr ? b.ptr(int) : int;
+    const cbFn = b.func(opts.cbName ?? 'exc_cb', b.proto(ret, cbParams({ int, u64, ctxPtr })), opts.cbGlobal ?? true);
+    const main = opts.main ?? [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()];
+    const cb = opts.cbBody ?? [I.mov(0, 0), I.exit()];
+    cases.push({ name, progType: opts.progType ?? TC, insns: [...main, ...cb], btf: b,
+      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: main.length, typeId: cbFn }], verdict, error });
+  };
+  const one = (x: { u64: number }): { name: string; type: number }[] => [{ name: 'cookie', type: x.u64 }];
+  exCase('exception callback accepted', one, {}, 'accept');
+  exCase('exception callback: two tags', one, { tags: ['exception_callback:exc_cb', 'exception_callback:exc_cb'] }, 'reject', 'multiple exception callback tags for main subprog');
+  exCase('exception callback: missing', one, { tags: ['exception_callback:nope'] }, 'reject', "exception callback 'nope' could not be found in BTF");
+  exCase('exception callback: static linkage', one, { cbGlobal: false }, 'reject', "exception callback 'exc_cb' must have global linkage");
+  exCase('exception callback: no argument', () => [], {}, 'reject', 'exception cb only supports single integer argument');
+  exCase('exception callback: two arguments', (x) => [{ name: 'a', type: x.u64 }, { name: 'b', type: x.u64 }], {}, 'reject', 'exception cb only supports single integer argument');
+  exCase('exception callback: pointer argument', (x) => [{ name: 'a', type: x.ctxPtr }], {}, 'reject', 'exception cb only supports single integer argument');
+  exCase('exception callback: returns a pointer', one, { cbRetPtr: true }, 'reject', "Global function exc_cb() doesn't return scalar. Only those are supported.");
+  exCase('exception callback: called directly', one, { main: [I.mov(1, 0), I.call(1), I.exit()] }, 'reject',
+    'insn 1 cannot call exception cb directlyprocessed 5 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0');
+  exCase('exception callback: throws', one, { main: [I.mov(0, 0), I.exit()], cbBody: [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()] }, 'reject',
+    'bpf_throw kfunc (insn 3) cannot be called from callback subprog 1');
+  exCase('exception callback return checked (cgroup_skb)', one, { progType: CGSKB, cbBody: [I.mov(0, 5), I.exit()] }, 'reject',
+    'At program exit the register R0 has smin=5 smax=5 should have been in [0, 1]');
+  exCase('exception callback return refined by branch (cgroup_skb)', one,
+    { progType: CGSKB, cbBody: [I.jgt(1, 1, 2), I.movr(0, 1), I.exit(), I.mov(0, 1), I.exit()] }, 'accept');
+  exCase('exception callback return range too wide (cgroup_skb)', one,
+    { progType: CGSKB, cbBody: [I.jgt(1, 2, 2), I.movr(0, 1), I.exit(), I.mov(0, 1), I.exit()] }, 'reject',
+    'At program exit the register R0 has smin=0 smax=2 should have been in [0, 1]');
+  exCase('exception callback reads unset register', one, { cbBody: [I.movr(0, 2), I.exit()] }, 'reject', 'R2 !read_ok');
+  return cases;
+}

@@ -1,0 +1,61 @@
+// The verifier model against its case table and, in the same run, against the
+// live kernel: same verdict and same first error line for every case.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { verify } from '../../src/verifier';
+import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
+import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { encodeBtf, encodeFuncInfo } from '../../src/kernel/minibtf';
+import { buildCases, Case } from './cases';
+
+let throwId = 0;
+try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
+const cases = buildCases(throwId);
+const kfunc = (id: number, off: number): { name: string } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw' } : undefined);
+
+/** The kernel's error line: the line before `processed N insns`, or the last line. */
+export function firstErrorLine(log: string): string {
+  const lines = log.split('\n').filter((l) => l.length > 0);
+  const i = lines.findIndex((l) => l.startsWith('processed '));
+  return (i > 0 ? lines[i - 1] : lines[lines.length - 1]) ?? '';
+}
+
+function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
+  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.model, funcInfo: c.funcInfo, kfunc, logLevel });
+}
+
+for (const c of cases) {
+  test(`model: ${c.name}`, () => {
+    const r = ours(c);
+    assert.equal(r.verdict, c.verdict, r.log);
+    if (c.error) assert.equal(firstErrorLine(r.log), c.error, r.log);
+    assert.match(r.log, /processed \d+ insns \(limit 1000000\)/);
+  });
+}
+
+const k = kernelAvailable();
+const agreement = { verdict: 0, message: 0, rejects: 0, total: 0 };
+for (const c of cases) {
+  test(`kernel agrees: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
+    const r = progLoad({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 1,
+      btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+    if (r.ok) closeFd(r.fd);
+    const m = ours(c);
+    agreement.total++;
+    const kv = r.ok ? 'accept' : 'reject';
+    if (kv === m.verdict) agreement.verdict++;
+    if (!r.ok) {
+      agreement.rejects++;
+      if (firstErrorLine(r.log) === firstErrorLine(m.log)) agreement.message++;
+    }
+    assert.equal(m.verdict, kv, `kernel log:\n${r.log}\nour log:\n${m.log}`);
+    if (!r.ok) {
+      assert.equal(firstErrorLine(m.log), firstErrorLine(r.log), `kernel log:\n${r.log}\nour log:\n${m.log}`);
+      assert.equal(m.errno, r.errno);
+    }
+  });
+}
+test('agreement summary', { skip: k.ok ? false : k.reason }, () => {
+  process.stdout.write(`# verifier agreement: verdict ${agreement.verdict}/${agreement.total}, rejection message ${agreement.message}/${agreement.rejects}\n`);
+  assert.ok(agreement.total > 0);
+});
