@@ -15,3 +15,4 @@ export {
   BtfExt, ExtInfo, ExtInfoSection, FuncInfoRecord, LineInfoRecord, CoreReloRecord, KernelFuncInfo, KernelLineInfo,
   CORE_RELO_KINDS, FUNC_INFO_MIN_SIZE, LINE_INFO_MIN_SIZE, CORE_RELO_MIN_SIZE,
 } from './ext';
+export { btfKindStr, btfTypeStr, btfTypeName, refTypeDesc, RefTypeDesc, ptrToBtfIdStr, funcName, typeToC, funcToC } from './print';
