@@ -1,0 +1,7 @@
+// Public API of the loader.
+export { loadObject, objectNameFromPath, LoadResult } from './object';
+export * from './model';
+export { LoaderError, LoaderErrorKind } from './errors';
+export { parseBtfExt, BtfExt, FuncInfoRec, LineInfoRec, CoreReloRec } from './btfext';
+export { findSecDef, SECTION_DEFS, PROG_TYPES, ProgTypeName } from './sectypes';
+export { mapTypeName } from './maps';
