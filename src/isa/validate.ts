@@ -85,6 +85,10 @@ const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 export function checkInsn(insns: readonly Insn[], pc: number): InsnProblem | undefined {
   const n = insns[pc];
   const code = n.code;
+  // resolve_pseudo_ldimm64() checks LDX modes and imm before the opcode table.
+  if (BPF_CLASS(code) === BPF_LDX && ((BPF_MODE(code) !== BPF_MEM && BPF_MODE(code) !== BPF_MEMSX) || n.imm !== 0)) {
+    return { kind: 'reserved-field', message: 'BPF_LDX uses reserved fields' };
+  }
   if (!VALID_OPCODES.has(code)) return { kind: 'unknown-opcode', message: `unknown opcode ${hex2(code)}` };
   const cls = BPF_CLASS(code);
   const op = BPF_OP(code);
@@ -158,12 +162,14 @@ export function checkInsn(insns: readonly Insn[], pc: number): InsnProblem | und
         }
         return undefined;
       }
+      // Conditional jumps: the kernel checks dst_reg before the reserved fields here.
+      if (n.dst >= MAX_BPF_REG) return badReg(n.dst);
       if (BPF_SRC(code) === BPF_X) {
         if (n.imm !== 0) return reserved('BPF_JMP/JMP32');
-        return regs(n.dst, n.src);
+        return regs(n.src);
       }
       if (n.src !== 0) return reserved('BPF_JMP/JMP32');
-      return regs(n.dst);
+      return undefined;
     }
     case BPF_LD: {
       const mode = BPF_MODE(code);
@@ -175,8 +181,8 @@ export function checkInsn(insns: readonly Insn[], pc: number): InsnProblem | und
         if (h.code !== 0 || h.dst !== 0 || h.src !== 0 || h.off !== 0) {
           return { kind: 'bad-ld-imm64', message: 'invalid bpf_ld_imm64 insn' };
         }
-        if (n.off !== 0) return reserved('BPF_LD_IMM64');
         if (n.src > BPF_PSEUDO_MAP_IDX_VALUE) return { kind: 'bad-ld-imm64', message: 'unrecognized bpf_ld_imm64 insn' };
+        if (n.off !== 0) return reserved('BPF_LD_IMM64');
         return regs(n.dst);
       }
       // BPF_ABS / BPF_IND (sizes already restricted to B/H/W by the opcode table)
@@ -202,7 +208,7 @@ export function checkInsn(insns: readonly Insn[], pc: number): InsnProblem | und
       if (n.imm !== BPF_LOAD_ACQ && n.imm !== BPF_STORE_REL && size !== BPF_W && size !== BPF_DW) {
         return { kind: 'reserved-field', message: 'invalid atomic operand size' };
       }
-      return regs(n.dst, n.src);
+      return regs(n.src, n.dst); // check_atomic() checks src_reg first
     }
   }
   return { kind: 'unknown-opcode', message: `unknown opcode ${hex2(code)}` };
