@@ -8,6 +8,7 @@ const registry: Record<string, () => Command> = {
   conformance: () => require('./commands/conformance').command,
   'conformance-plugin': () => require('./commands/conformance-plugin').command,
   spec: () => require('./commands/spec').command,
+  verify: () => require('./commands/verify').command,
 };
 
 function help(): string {
