@@ -16,3 +16,5 @@ export {
   CORE_RELO_KINDS, FUNC_INFO_MIN_SIZE, LINE_INFO_MIN_SIZE, CORE_RELO_MIN_SIZE,
 } from './ext';
 export { btfKindStr, btfTypeStr, btfTypeName, refTypeDesc, RefTypeDesc, ptrToBtfIdStr, funcName, typeToC, funcToC } from './print';
+export { fixupDatasecs, DatasecElfInfo, markFuncsStatic, sanitizeBtf, btfNeedsSanitization, BtfFeatures, ALL_BTF_FEATURES } from './sanitize';
+export { formatTypeRaw, dumpBtfRaw } from './dump';
