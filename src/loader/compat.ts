@@ -1,9 +1,9 @@
 // Type compatibility used for kfunc / typed ksym externs (libbpf
 // __bpf_core_types_are_compat in relo_core.c) and the essential-name rule for
 // '___flavor' suffixes (bpf_core_essential_name_len).
-import { Btf, typeById } from '../btf/btf';
-import { skipModsAndTypedefs } from '../btf/lookup';
-import { BtfType } from '../btf/types';
+import { Btf, typeById } from '../btf';
+import { skipModsAndTypedefs } from '../btf';
+import { BtfType } from '../btf';
 
 /** Length of `name` without a '___flavor' suffix. */
 export function essentialNameLen(name: string): number {

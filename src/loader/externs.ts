@@ -2,8 +2,8 @@
 // (libbpf sym_is_extern, bpf_object__collect_externs, find_extern_btf_id,
 // find_extern_sec_btf_id, cmp_externs, bpf_object__resolve_ksym_func_btf_id,
 // bpf_object__resolve_ksym_var_btf_id). Module BTFs are not searched.
-import { Btf, typeById, typeCount } from '../btf/btf';
-import { findByName, skipModsAndTypedefs } from '../btf/lookup';
+import { Btf, typeById, typeCount } from '../btf';
+import { findByName, skipModsAndTypedefs } from '../btf';
 import { ElfFile, STB_WEAK } from '../elf/types';
 import { symIsExtern } from './collect';
 import { typesAreCompat, essentialNameLen } from './compat';

@@ -2,6 +2,5 @@
 export { loadObject, objectNameFromPath, LoadResult } from './object';
 export * from './model';
 export { LoaderError, LoaderErrorKind } from './errors';
-export { parseBtfExt, BtfExt, FuncInfoRec, LineInfoRec, CoreReloRec } from './btfext';
 export { findSecDef, SECTION_DEFS, PROG_TYPES, ProgTypeName } from './sectypes';
 export { mapTypeName } from './maps';

@@ -12,8 +12,8 @@ import {
   OP_CALL, OP_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE,
   BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL,
 } from '../isa/opcodes';
-import { Btf, typeById, typeCount } from '../btf/btf';
-import { BtfExt, ExtSec, FuncInfoRec, LineInfoRec } from './btfext';
+import { Btf, typeById, typeCount } from '../btf';
+import { BtfExt, ExtInfoSection, KernelFuncInfo, KernelLineInfo, LineInfoRecord, FuncInfoRecord } from '../btf';
 import { EINVAL, ENOENT, LIBBPF_ERRNO__RELOC, LoaderError } from './errors';
 import { ExternInternal } from './externs';
 import { LinkedProgram, MapFdReloc } from './model';
@@ -42,8 +42,8 @@ interface MainState {
   subOff: Map<Prog, number>;
   subprogs: string[];
   subprogOffsets: number[];
-  funcInfo: FuncInfoRec[] | undefined;
-  lineInfo: LineInfoRec[] | undefined;
+  funcInfo: KernelFuncInfo[] | undefined;
+  lineInfo: KernelLineInfo[] | undefined;
   funcInfoRecSize: number;
   lineInfoRecSize: number;
 }
@@ -60,13 +60,13 @@ function findTextProg(input: LinkInput, insnIdx: number): Prog | undefined {
 }
 
 /** adjust_prog_btf_ext_info: append prog's records to the main program's, shifted to its position. */
-function adjustExtInfo<T extends { insnOff: number }>(input: LinkInput, secs: ExtSec<T>[], prog: Prog, subOff: number,
-  dst: T[]): boolean {
+function adjustExtInfo<T extends { insnOff: number }, K>(input: LinkInput, secs: ExtInfoSection<T>[], prog: Prog, subOff: number,
+  dst: K[], conv: (r: T, insnOff: number) => K): boolean {
   const secName = input.secNames[prog.secIdx];
   for (const sec of secs) {
     if (sec.secName !== secName) continue;
     const picked: T[] = [];
-    for (const r of sec.recs) {
+    for (const r of sec.records) {
       const off = Math.floor(r.insnOff / 8);
       if (off < prog.secInsnOff) continue;
       if (off >= prog.secInsnOff + prog.secInsnCnt) break;
@@ -74,11 +74,15 @@ function adjustExtInfo<T extends { insnOff: number }>(input: LinkInput, secs: Ex
     }
     if (picked.length === 0) return false;
     const adj = subOff - prog.secInsnOff;
-    for (const r of picked) dst.push({ ...r, insnOff: Math.floor(r.insnOff / 8) + adj });
+    for (const r of picked) dst.push(conv(r, Math.floor(r.insnOff / 8) + adj));
     return true;
   }
   return false;
 }
+
+const convFunc = (r: FuncInfoRecord, insnOff: number): KernelFuncInfo => ({ insnOff, typeId: r.typeId });
+const convLine = (r: LineInfoRecord, insnOff: number): KernelLineInfo =>
+  ({ insnOff, fileNameOff: r.fileNameOff, lineOff: r.lineOff, lineNum: r.lineNum, column: r.column });
 
 function relocFuncAndLineInfo(input: LinkInput, st: MainState, prog: Prog): void {
   const ext = input.ext;
@@ -86,8 +90,8 @@ function relocFuncAndLineInfo(input: LinkInput, st: MainState, prog: Prog): void
   const subOff = prog === st.main ? 0 : st.subOff.get(prog)!;
   if (prog === st.main || st.funcInfo) {
     const dst = st.funcInfo ?? [];
-    if (adjustExtInfo(input, ext.funcInfo, prog, subOff, dst)) {
-      st.funcInfo = dst; st.funcInfoRecSize = ext.funcInfoRecSize;
+    if (adjustExtInfo(input, ext.funcInfo.sections, prog, subOff, dst, convFunc)) {
+      st.funcInfo = dst; st.funcInfoRecSize = ext.funcInfo.recSize;
     } else if (st.funcInfo) {
       throw new LoaderError('format', ENOENT, `prog '${prog.name}': missing .BTF.ext function info.`, { prog: st.main.name });
     } else {
@@ -96,8 +100,8 @@ function relocFuncAndLineInfo(input: LinkInput, st: MainState, prog: Prog): void
   }
   if (prog !== st.main && !st.lineInfo) return;
   const dst = st.lineInfo ?? [];
-  if (adjustExtInfo(input, ext.lineInfo, prog, subOff, dst)) {
-    st.lineInfo = dst; st.lineInfoRecSize = ext.lineInfoRecSize;
+  if (adjustExtInfo(input, ext.lineInfo.sections, prog, subOff, dst, convLine)) {
+    st.lineInfo = dst; st.lineInfoRecSize = ext.lineInfo.recSize;
   } else if (st.lineInfo) {
     throw new LoaderError('format', ENOENT, `prog '${prog.name}': missing .BTF.ext line info.`, { prog: st.main.name });
   } else {
@@ -191,7 +195,6 @@ export function assignExceptionCallback(input: LinkInput, prog: Prog): void {
 function relocateData(input: LinkInput, st: MainState): MapFdReloc[] {
   const out: MapFdReloc[] = [];
   const insns = st.insns;
-  input.externs.forEach(() => undefined);
   for (const r of st.relos) {
     const i0 = insns[r.insnIdx], i1 = insns[r.insnIdx + 1];
     switch (r.type) {

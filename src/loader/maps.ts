@@ -2,9 +2,9 @@
 // bpf_object__init_user_btf_map, parse_btf_map_def, get_map_field_int,
 // bpf_object__init_global_data_maps, bpf_object__init_internal_map,
 // internal_map_name).
-import { Btf, typeById } from '../btf/btf';
-import { findByName, skipModsAndTypedefs, typeSize } from '../btf/lookup';
-import { BtfType } from '../btf/types';
+import { Btf, typeById } from '../btf';
+import { findByName, skipModsAndTypedefs, typeSize } from '../btf';
+import { BtfType } from '../btf';
 import { ElfFile, ElfSection } from '../elf/types';
 import { EINVAL, ENOENT, ENOTSUP, LIBBPF_ERRNO__FORMAT, LoaderError } from './errors';
 import { MapDef } from './model';

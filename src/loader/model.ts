@@ -2,8 +2,8 @@
 // bpf_map / extern_desc after bpf_object__open + bpf_object__relocate), as
 // plain data: what the kernel backend needs to create maps and load programs.
 import { Insn } from '../isa/insn';
-import { Btf } from '../btf/btf';
-import { FuncInfoRec, LineInfoRec } from './btfext';
+import { Btf } from '../btf';
+import { KernelFuncInfo, KernelLineInfo } from '../btf';
 import { ProgTypeName } from './sectypes';
 
 /** A map to create (BTF-defined in .maps, or an internal .data/.rodata/.bss map). */
@@ -71,9 +71,10 @@ export interface LinkedProgram {
   /** The final instruction array, subprograms appended, as libbpf hands it to the kernel
    *  (map ld_imm64s carry the map index in imm until the backend patches fds). */
   insns: Insn[];
-  /** func_info / line_info with insnOff in instructions (kernel units). */
-  funcInfo: FuncInfoRec[];
-  lineInfo: LineInfoRec[];
+  /** func_info / line_info with insnOff in instructions (kernel units); encode with
+   *  src/btf encodeFuncInfo / encodeLineInfo. Record sizes are the object's. */
+  funcInfo: KernelFuncInfo[];
+  lineInfo: KernelLineInfo[];
   funcInfoRecSize: number;
   lineInfoRecSize: number;
   /** Names of the subprograms appended, in order (exception callback included). */

@@ -5,9 +5,9 @@
 // loading programs is the kernel backend's job (src/kernel).
 import { parseElf } from '../elf/read';
 import { ElfFile } from '../elf/types';
-import { parseBtf } from '../btf/parse';
-import { Btf } from '../btf/btf';
-import { BtfExt, parseBtfExt } from './btfext';
+import { parseBtf } from '../btf';
+import { Btf } from '../btf';
+import { BtfExt, parseBtfExt } from '../btf';
 import { collectElf, collectProgRelos } from './collect';
 import { collectExterns, resolveExterns } from './externs';
 import { initGlobalDataMaps, initUserBtfMaps } from './maps';
