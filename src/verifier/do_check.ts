@@ -324,7 +324,18 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   /** check_mem_access for PTR_TO_STACK with a fixed offset; everything else is not modelled. */
   function memAccess(ptr: RegState, regno: number, insnOff: number, size: number, t: 'read' | 'write',
     val: RegState | null, valRegno: number | null): RegState | void {
-    if (ptr.type === 'ctx') notModelled('context access');
+    if (ptr.type === 'ctx') {
+      // A conservative subset of the is_valid_access rules: aligned 4-byte reads of plain
+      // u32 fields of __sk_buff (socket_filter, sched_cls, sched_act) and xdp_md.
+      const P = input.progType;
+      const off = ptr.off + insnOff;
+      const skbTypes = [1, 3, 4];
+      const ok = t === 'read' && size === 4 && ptr.off === 0 && (
+        (skbTypes.includes(P) && off >= 0 && off <= 40 && off % 4 === 0) ||
+        (P === 6 && (off === 12 || off === 16)));
+      if (!ok) notModelled(`context ${t} at offset ${off} size ${size}`);
+      return scalarReg(scalarUnknown32());
+    }
     if (ptr.type !== 'stack') {
       if (ptr.type === 'scalar') reject('EACCES', msg('invalidMemAccess', [regno, 'scalar']));
       notModelled(`memory access through ${regTypeStr(ptr)}`);

@@ -90,6 +90,7 @@ const LINUX_6_18 = {
   pointerOpProhibited: 'R%d %s pointer prohibited', // placeholder formatting, see alu.ts
   throwInSpinLock: 'bpf_throw cannot be used inside bpf_spin_lock-ed region',
   throwInRcuLock: 'bpf_throw cannot be used inside bpf_rcu_read_lock-ed region',
+  throwRefLeak: 'bpf_throw would lead to reference leak', // 6.18 text (fixtures/golden/exc_ref_throw.*)
   notModelled: 'not modelled yet: %s',
   processed: 'processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d',
   verificationTime: 'verification time %d usec',
