@@ -1,7 +1,8 @@
-// BPF_MAP_CREATE, BPF_MAP_UPDATE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM
+// BPF_MAP_CREATE, BPF_MAP_UPDATE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_DELETE_ELEM,
+// BPF_MAP_FREEZE
 // (kernel/bpf/syscall.c map_create(), map_update_elem(), map_lookup_elem();
 // libbpf bpf_map_create(), bpf_map_update_elem(), bpf_map_lookup_elem()).
-import { BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, errnoName } from './sys';
+import { BPF_MAP_CREATE, BPF_MAP_FREEZE, BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, errnoName } from './sys';
 import { bpfCall, putObjName } from './call';
 import { KernelError } from './errors';
 import { mapTypeNum } from './types';
@@ -85,4 +86,10 @@ export function mapDelete(fd: number, key: Uint8Array): boolean {
     throw new KernelError('syscall', 'BPF_MAP_DELETE_ELEM', errnoName(res.errno), { errno: errnoName(res.errno), errnoNum: res.errno });
   }
   return true;
+}
+
+/** BPF_MAP_FREEZE: no more writes from user space (libbpf freezes .rodata maps). */
+export function mapFreeze(fd: number): void {
+  const res = bpfCall(BPF_MAP_FREEZE, 8, [], (a) => { a.setUint32(0, fd, true); }, (v) => v.res);
+  if (res.ret < 0) throw new KernelError('syscall', 'BPF_MAP_FREEZE', errnoName(res.errno), { errno: errnoName(res.errno), errnoNum: res.errno });
 }

@@ -19,11 +19,14 @@ export interface KernelProgram {
   license?: string;
   expectedAttachType?: number | string;
   btf?: Uint8Array;
+  /** An already loaded BTF fd (instead of btf). */
+  btfFd?: number;
   funcInfo?: Uint8Array;
   lineInfo?: Uint8Array;
   fdArray?: readonly number[];
   attachBtfId?: number;
   progFlags?: number;
+  kernVersion?: number;
 }
 
 export interface KernelInput {
@@ -119,7 +122,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     }
     const req: ProgLoadReq = {
       insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
-      btf: p.btf, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
+      btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
       progFlags: p.progFlags, name: p.name,
     };
     const r = progLoad(req);

@@ -14,6 +14,7 @@ export const BPF_PROG_LOAD = 5;
 export const BPF_PROG_TEST_RUN = 10;
 export const BPF_OBJ_GET_INFO_BY_FD = 15;
 export const BPF_BTF_LOAD = 18;
+export const BPF_MAP_FREEZE = 22;
 
 /** x86-64 syscall number of bpf(). */
 const SYS_BPF_X86_64 = 321;

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { KernelError } from './errors';
 
 export const BTF_KIND_FUNC = 12;
+export const BTF_KIND_TYPEDEF = 8;
 
 /** Bytes that follow the 12-byte struct btf_type for each kind. */
 function trailer(kind: number, vlen: number): number {
@@ -27,6 +28,8 @@ function trailer(kind: number, vlen: number): number {
 export interface BtfIndex {
   /** FUNC name -> id (first one wins). */
   funcs: Map<string, number>;
+  /** TYPEDEF name -> id (first one wins), e.g. btf_trace_<tracepoint>. */
+  typedefs: Map<string, number>;
   typeCount: number;
 }
 
@@ -42,6 +45,13 @@ export function indexFuncs(btf: Uint8Array, source = 'BTF'): BtfIndex {
   if (typeOff + typeLen > btf.length || strOff + strLen > btf.length) throw new KernelError('bad-request', source, 'BTF sections run past the end');
   const dec = new TextDecoder();
   const funcs = new Map<string, number>();
+  const typedefs = new Map<string, number>();
+  const nameAt = (nameOff: number): string => {
+    const s = strOff + nameOff;
+    let e = s;
+    while (e < strOff + strLen && btf[e] !== 0) e++;
+    return dec.decode(btf.subarray(s, e));
+  };
   let id = 1;
   for (let p = typeOff; p < typeOff + typeLen; id++) {
     const nameOff = dv.getUint32(p, true), info = dv.getUint32(p + 4, true);
@@ -49,35 +59,38 @@ export function indexFuncs(btf: Uint8Array, source = 'BTF'): BtfIndex {
     const t = trailer(kind, vlen);
     if (t < 0) throw new KernelError('bad-request', source, `unknown BTF kind ${kind} at type id ${id}`);
     if (kind === BTF_KIND_FUNC) {
-      const s = strOff + nameOff;
-      let e = s;
-      while (e < strOff + strLen && btf[e] !== 0) e++;
-      const name = dec.decode(btf.subarray(s, e));
+      const name = nameAt(nameOff);
       if (!funcs.has(name)) funcs.set(name, id);
+    } else if (kind === BTF_KIND_TYPEDEF) {
+      const name = nameAt(nameOff);
+      if (!typedefs.has(name)) typedefs.set(name, id);
     }
     p += 12 + t;
   }
-  return { funcs, typeCount: id - 1 };
+  return { funcs, typedefs, typeCount: id - 1 };
 }
 
+const VMLINUX = '/sys/kernel/btf/vmlinux';
 let vmlinux: BtfIndex | null = null;
 
-/** BTF id of the kernel function `name` in vmlinux BTF; throws if absent. */
-export function vmlinuxFuncId(name: string, path = '/sys/kernel/btf/vmlinux'): number {
-  if (!vmlinux || path !== '/sys/kernel/btf/vmlinux') {
-    let bytes: Uint8Array;
-    try { bytes = fs.readFileSync(path); } catch (e) {
-      throw new KernelError('unavailable', path, `cannot read kernel BTF: ${(e as Error).message}`);
-    }
-    const idx = indexFuncs(bytes, path);
-    if (path !== '/sys/kernel/btf/vmlinux') {
-      const id = idx.funcs.get(name);
-      if (id === undefined) throw new KernelError('bad-request', path, `no FUNC '${name}' in kernel BTF`);
-      return id;
-    }
-    vmlinux = idx;
+/** The FUNC/TYPEDEF index of the running kernel's BTF (read once). */
+export function vmlinuxIndex(): BtfIndex {
+  if (vmlinux) return vmlinux;
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(VMLINUX); } catch (e) {
+    throw new KernelError('unavailable', VMLINUX, `cannot read kernel BTF: ${(e as Error).message}`);
   }
-  const id = vmlinux.funcs.get(name);
-  if (id === undefined) throw new KernelError('bad-request', path, `no FUNC '${name}' in kernel BTF`);
+  return (vmlinux = indexFuncs(bytes, VMLINUX));
+}
+
+/** BTF id of the kernel function `name` in vmlinux BTF; throws if absent. */
+export function vmlinuxFuncId(name: string): number {
+  const id = vmlinuxIndex().funcs.get(name);
+  if (id === undefined) throw new KernelError('bad-request', VMLINUX, `no FUNC '${name}' in kernel BTF`);
   return id;
+}
+
+/** BTF id of the typedef `name` in vmlinux BTF (e.g. btf_trace_sys_enter), or undefined. */
+export function vmlinuxTypedefId(name: string): number | undefined {
+  return vmlinuxIndex().typedefs.get(name);
 }

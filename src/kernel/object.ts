@@ -1,0 +1,128 @@
+// Loading an object file on the live kernel, as libbpf's bpf_object_load()
+// does after the pure loader (src/loader) has linked it:
+// bpf_object__sanitize_and_load_btf (BTF fixups, BPF_BTF_LOAD),
+// bpf_object__create_maps (BPF_MAP_CREATE, initial .data/.rodata/.bss values,
+// BPF_MAP_FREEZE for .rodata), bpf_object__relocate_data (map fds into
+// ld_imm64), libbpf_find_attach_btf_id (attach_btf_id of tracing programs),
+// bpf_object_load_prog (BPF_PROG_LOAD). Every fd is closed before returning.
+import * as fs from 'fs';
+import { parseElf } from '../elf/read';
+import { parseBtf } from '../btf/parse';
+import { Btf } from '../btf/btf';
+import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
+import { loadObject, objectNameFromPath, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { Insn } from '../isa/insn';
+import { btfLoad } from './btf';
+import { finalizeObjectBtf } from './btf-finalize';
+import { mapCreate, mapFreeze, mapUpdate } from './map';
+import { sysClose } from './sys';
+import { KernelError } from './errors';
+import { kernelRun, KernelInput, KernelRunOpts, KernelVerdict } from './run';
+import { vmlinuxFuncId, vmlinuxTypedefId } from './vmlinux';
+
+const BPF_F_SLEEPABLE = 1 << 4;
+let vmlinuxBtf: Btf | null = null;
+
+/** The running kernel's BTF, parsed by src/btf (for the loader's kfunc externs and CO-RE). */
+export function liveVmlinuxBtf(): Btf {
+  if (!vmlinuxBtf) vmlinuxBtf = parseBtf(fs.readFileSync('/sys/kernel/btf/vmlinux'));
+  return vmlinuxBtf;
+}
+
+/** attach_btf_id for programs that need one (libbpf find_attach_btf_id / btf_get_kernel_prefix_kind). */
+export function attachBtfIdFor(p: LinkedProgram): number | undefined {
+  if (p.type !== 'tracing' && p.type !== 'lsm' && p.type !== 'ext') return undefined;
+  const target = p.attachTo;
+  if (!target) return undefined;
+  if (p.attachType === 'trace_raw_tp') {
+    const id = vmlinuxTypedefId(`btf_trace_${target}`);
+    if (id === undefined) throw new KernelError('bad-request', 'attach', `tracepoint 'btf_trace_${target}' not found in kernel BTF`, { prog: p.name });
+    return id;
+  }
+  const name = p.attachType === 'lsm_mac' || p.attachType === 'lsm_cgroup' ? `bpf_lsm_${target}`
+    : p.attachType === 'trace_iter' ? `bpf_iter_${target}` : target;
+  return vmlinuxFuncId(name);
+}
+
+function createMap(m: MapDef, btfFd: number): number {
+  const base = { mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, mapFlags: m.flags, name: m.name, numaNode: m.numaNode, mapExtra: m.mapExtra };
+  if (btfFd > 0 && (m.btfKeyTypeId || m.btfValueTypeId)) {
+    try {
+      return mapCreate({ ...base, btfFd, btfKeyTypeId: m.btfKeyTypeId, btfValueTypeId: m.btfValueTypeId });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      // libbpf retries without BTF (bpf_object__create_map: "failed to create map ... retrying without BTF")
+    }
+  }
+  return mapCreate(base);
+}
+
+export interface ObjectRunResult {
+  object: string;
+  verdicts: KernelVerdict[];
+  /** libbpf-style warnings from the loader. */
+  warnings: string[];
+}
+
+/** Programs of a linked object with map fds patched in, ready for progLoad. */
+function patchMapFds(p: LinkedProgram, mapFds: number[]): Insn[] {
+  const insns = p.insns.map((n) => ({ ...n }));
+  for (const r of p.mapRelocs) {
+    const fd = mapFds[r.map];
+    if (fd === undefined || fd < 0) throw new KernelError('bad-request', 'map relocation', `map #${r.map} was not created`, { prog: p.name });
+    insns[r.insn].src = r.kind === 'fd' ? 1 : 2;
+    insns[r.insn].imm = fd;
+  }
+  return insns;
+}
+
+/**
+ * Load (and with opts.run, test-run) the programs of a linked object. A BTF or
+ * map failure is reported as a rejection of every program with the kernel's
+ * errno and log; loader errors (LoaderError) are thrown to the caller.
+ */
+export function loadLinkedObject(obj: LoadedObject, elfBytes: Uint8Array, opts: KernelRunOpts & { input?: KernelInput } = {}): KernelVerdict[] {
+  const fds: number[] = [];
+  const mapFds: number[] = [];
+  try {
+    let btfFd = 0;
+    if (obj.btfBytes) {
+      const bytes = finalizeObjectBtf(obj.btfBytes, parseElf(elfBytes));
+      const b = btfLoad(bytes, { logLevel: opts.logLevel ? 1 : undefined });
+      if (!b.ok) {
+        return obj.programs.map((p) => ({
+          prog: p.name, verdict: 'reject', errno: b.errno, log: `Error loading .BTF into kernel: ${b.errno}\n${b.log}`, retval: null,
+          runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
+        }));
+      }
+      btfFd = b.fd;
+      fds.push(b.fd);
+    }
+    for (const m of obj.maps) {
+      const fd = createMap(m, btfFd);
+      fds.push(fd);
+      mapFds[m.index] = fd;
+      if (m.initialValue && m.libbpfType !== 'bss') mapUpdate(fd, new Uint8Array(4), m.initialValue);
+      if (m.libbpfType === 'rodata') mapFreeze(fd);
+    }
+    return obj.programs.map((p) => {
+      const funcInfo = encodeFuncInfo(p.funcInfo);
+      const lineInfo = encodeLineInfo(p.lineInfo);
+      return kernelRun({
+        name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
+        expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
+        funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
+        attachBtfId: attachBtfIdFor(p), progFlags: p.sleepable ? BPF_F_SLEEPABLE : 0, kernVersion: obj.kernVersion,
+      }, opts.input ?? {}, opts);
+    });
+  } finally {
+    for (const fd of fds) sysClose(fd);
+  }
+}
+
+/** Read, link (src/loader, against the live vmlinux BTF) and load an object file. */
+export function runObjectFile(path: string, bytes: Uint8Array, opts: KernelRunOpts & { input?: KernelInput; only?: string[] } = {}): ObjectRunResult {
+  const objectName = objectNameFromPath(path);
+  const obj = loadObject(bytes, { objectName, vmlinuxBtf: liveVmlinuxBtf(), only: opts.only });
+  return { object: objectName, verdicts: loadLinkedObject(obj, bytes, opts), warnings: obj.warnings ?? [] };
+}
