@@ -77,8 +77,8 @@ const mulU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
   return [w, w !== r];
 };
 
-/** scalar32_min_max_add */
-function add32(d: MutScalar, s: Scalar): void {
+/** scalar32_min_max_add (in place) */
+export function add32(d: MutScalar, s: Scalar): void {
   const [a, oa] = addS(d.s32min, s.s32min, 32);
   const [b, ob] = oa ? [0n, true] : addS(d.s32max, s.s32max, 32);
   if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
@@ -89,8 +89,8 @@ function add32(d: MutScalar, s: Scalar): void {
   if (!minOv && maxOv) { d.u32min = 0n; d.u32max = U32_MAX; }
 }
 
-/** scalar_min_max_add */
-function add64(d: MutScalar, s: Scalar): void {
+/** scalar_min_max_add (in place) */
+export function add64(d: MutScalar, s: Scalar): void {
   const [a, oa] = addS(d.smin, s.smin, 64);
   const [b, ob] = oa ? [0n, true] : addS(d.smax, s.smax, 64);
   if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
@@ -386,9 +386,10 @@ function maybeFork(d: MutScalar): Scalar | null {
  * adjust_scalar_min_max_vals: the new state of a scalar destination after
  * `dst = dst <op> src` (ALU or ALU64, BPF_K sources passed as scalarFromImm),
  * BPF_NEG (src ignored) or BPF_END (src ignored).
- * Ids are the caller's business (adjust_reg_min_max_vals): the returned
- * state keeps dst's id except where the kernel clears it itself
- * (__mark_reg_known / __mark_reg_unknown inside the transfer).
+ * Ids are the caller's business (adjust_reg_min_max_vals, see linkAfterAlu):
+ * the returned state keeps dst's id except where the kernel clears it itself
+ * (__mark_reg_known / __mark_reg_unknown inside the transfer, BPF_NEG, and
+ * BPF_END unless it is the no-op le64).
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult {
   const d = cloneScalar(dst);
@@ -451,9 +452,16 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult
     case BPF_ARSH:
       if (alu32) arsh32(d, src); else arsh64(d, src);
       break;
-    case BPF_END:
+    case BPF_END: {
       byteSwap(d, insn);
+      // The live kernel unlinks the register unless the insn is a no-op (le64 on a little-endian host).
+      const noop = BPF_CLASS(insn.code) !== BPF_ALU64 && BPF_SRC(insn.code) === BPF_TO_LE && insn.imm === 64;
+      if (!noop) {
+        d.id = 0;
+        d.addConst = 0;
+      }
       break;
+    }
     default:
       break;
   }

@@ -7,3 +7,4 @@ export * from './scalar';
 export * from './alu';
 export * from './branch';
 export * from './print';
+export * from './linked';

@@ -37,8 +37,11 @@ export interface Scalar {
   readonly u32max: bigint;
   /** reg->id without flag bits; 0 = not linked to other registers. Managed by the caller. */
   readonly id: number;
-  /** BPF_ADD_CONST was set on reg->id: this register is `linked + delta`. */
-  readonly addConst: boolean;
+  /**
+   * BPF_ADD_CONST flags of reg->id: 64 (BPF_ADD_CONST64, after rX += K) or 32
+   * (BPF_ADD_CONST32, after wX += K): this register is `linked + delta`; 0 otherwise.
+   */
+  readonly addConst: 0 | 32 | 64;
   /** reg->off of a linked scalar (the constant delta), meaningful when addConst. */
   readonly delta: number;
   /** reg->precise */
@@ -104,7 +107,7 @@ export function mMarkKnownKeepId(r: MutScalar, imm: bigint): void {
 /** __mark_reg_known: like ___mark_reg_known and also clears id (and the linked delta). */
 export function mMarkKnown(r: MutScalar, imm: bigint): void {
   r.id = 0;
-  r.addConst = false;
+  r.addConst = 0;
   r.delta = 0;
   mMarkKnownKeepId(r, imm);
 }
@@ -155,7 +158,7 @@ export function mResetReg32AndTnum(r: MutScalar): void {
 /** __mark_reg_unknown (imprecise; `precise` is the caller's: !env->bpf_capable). */
 export function mMarkUnknown(r: MutScalar, precise = false): void {
   r.id = 0;
-  r.addConst = false;
+  r.addConst = 0;
   r.delta = 0;
   r.varOff = TNUM_UNKNOWN;
   r.precise = precise;
@@ -241,6 +244,17 @@ export function mDeduceBounds32(r: MutScalar): void {
   if (u32(r.s32min) <= u32(r.s32max)) {
     r.u32min = bmax(u32(r.s32min), r.u32min);
     r.u32max = bmin(u32(r.s32max), r.u32max);
+  } else {
+    // The s32 range wraps around the end of the u32 domain (as in
+    // __reg64_deduce_bounds); a u32 range overlapping only one of its ends
+    // narrows both. Present in the live 6.18 stable kernel.
+    if (r.u32max < u32(r.s32min)) {
+      r.s32min = s32(r.u32min);
+      r.u32max = bmin(r.u32max, u32(r.s32max));
+    } else if (u32(r.s32max) < r.u32min) {
+      r.s32max = s32(r.u32max);
+      r.u32min = bmax(r.u32min, u32(r.s32min));
+    }
   }
 }
 

@@ -1,0 +1,90 @@
+// Linked scalars: registers that hold the same unknown value, or that value
+// plus a constant. Models the scalar-id parts of kernel/bpf/verifier.c:
+// assign_scalar_id_before_mov, the BPF_ADD_CONST tail of
+// adjust_reg_min_max_vals, and the per-register step of sync_linked_regs.
+// Id allocation (env->id_gen) stays with the caller: pass the next id in.
+import { BPF_ADD, BPF_SUB, BPF_ALU64, BPF_CLASS, BPF_OP } from '../../isa/opcodes';
+import { tnumAdd, tnumIsConst, U32_MAX } from './tnum';
+import {
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarIsConst, scalarConstValue, s32, s64,
+  mZext32To64, mBoundsSync,
+} from './scalar';
+import { add32, add64, AluInsn } from './alu';
+
+/**
+ * assign_scalar_id_before_mov: the source register of `rX = rY` gets an id
+ * (if it is not a constant and has none) so both registers are linked; a
+ * source that is itself `linked + delta` loses that link first.
+ * Returns the new source state and whether `nextId` was used.
+ */
+export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Scalar; usedId: boolean } {
+  const r = cloneScalar(src);
+  if (r.addConst) {
+    r.id = 0;
+    r.addConst = 0;
+    r.delta = 0;
+  }
+  if (!r.id && !tnumIsConst(r.varOff)) {
+    r.id = nextId;
+    return { src: r, usedId: true };
+  }
+  return { src: r, usedId: false };
+}
+
+/**
+ * The id of a scalar destination after `dst op= src` (adjust_reg_min_max_vals):
+ * `rX += K` / `rX -= K` (K an s32, or any constant register) on a linked
+ * register makes it `linked + K` when the program is bpf_capable; any other
+ * ALU result is unlinked. `dstUmaxBefore` is dst's umax before the operation.
+ */
+export function linkAfterAlu(insn: AluInsn, dstUmaxBefore: bigint, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar {
+  const r = cloneScalar(dst);
+  const op = BPF_OP(insn.code);
+  const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
+  const clear = (): Scalar => {
+    r.delta = 0;
+    r.id = 0;
+    r.addConst = 0;
+    return r;
+  };
+  if (bpfCapable && (op === BPF_ADD || op === BPF_SUB) && r.id && scalarIsConst(src, alu32)) {
+    const val = scalarConstValue(src, alu32);
+    if (!alu32 && (s64(val) < -0x8000_0000n || s64(val) > 0x7fff_ffffn)) return clear();
+    if (alu32 && dstUmaxBefore > U32_MAX) return clear();
+    let off = Number(s32(val));
+    if (op === BPF_SUB) {
+      if (off === -0x8000_0000) return clear();
+      off = -off;
+    }
+    if (r.addConst) return clear();
+    r.addConst = alu32 ? 32 : 64;
+    r.delta = off;
+    return r;
+  }
+  r.id = 0;
+  r.addConst = 0;
+  return r;
+}
+
+/**
+ * One step of sync_linked_regs: `reg` linked to `known` (same base id) takes
+ * known's state, shifted by the difference of their deltas; its own id and
+ * delta are kept in the shifted case. Unlinked registers come back unchanged.
+ */
+export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
+  if (!reg.id || reg.id !== known.id) return reg;
+  if ((!reg.addConst && !known.addConst) || reg.delta === known.delta) {
+    return { ...known };
+  }
+  const fake = scalarConst(BigInt(reg.delta) - BigInt(known.delta));
+  const r: MutScalar = cloneScalar(known);
+  r.delta = reg.delta;
+  r.id = reg.id;
+  r.addConst = reg.addConst;
+  add32(r, fake);
+  add64(r, fake);
+  r.varOff = tnumAdd(r.varOff, fake.varOff);
+  if (known.addConst === 32) mZext32To64(r);
+  mBoundsSync(r);
+  return r;
+}
