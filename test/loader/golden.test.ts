@@ -1,0 +1,36 @@
+// Acceptance: for every fixture program, the linked instruction stream is
+// identical, instruction by instruction, to what libbpf handed the kernel
+// (fixtures/golden/*.insns, made by fixtures/tools/libbpf-insns with libbpf
+// 1.8); objects libbpf refuses fail with libbpf's own message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadObject, LoaderError } from '../../src/loader';
+import { fixtureNames, golden, goldenFiles, hexLines, readFixture, vmlinuxBtf } from './fixtures';
+
+for (const obj of fixtureNames()) {
+  test(`golden: ${obj}`, () => {
+    const err = golden(`${obj}.libbpf-error`);
+    const run = (): ReturnType<typeof loadObject> => loadObject(readFixture(obj), { objectName: obj, vmlinuxBtf: vmlinuxBtf() });
+    if (err !== undefined) {
+      const want = err.trim().replace(/^libbpf: /, '');
+      assert.throws(run, (e: unknown) => e instanceof LoaderError && e.message === want);
+      return;
+    }
+    const r = run();
+    const progs = goldenFiles().filter((f) => f.startsWith(`${obj}.`) && f.endsWith('.insns'))
+      .map((f) => f.slice(obj.length + 1, -'.insns'.length));
+    assert.deepEqual(r.programs.map((p) => p.name).sort(), progs.sort(), 'one golden per program');
+    for (const p of r.programs) {
+      const want = golden(`${obj}.${p.name}.insns`)!.trim().split('\n');
+      const got = hexLines(p.insns);
+      for (let i = 0; i < Math.max(want.length, got.length); i++) {
+        assert.equal(got[i], want[i], `${obj}.${p.name}: insn ${i}`);
+      }
+    }
+  });
+}
+
+test('golden: every committed golden belongs to a fixture program', () => {
+  const objs = new Set(fixtureNames());
+  for (const f of goldenFiles()) assert.ok(objs.has(f.split('.')[0]), f);
+});
