@@ -162,7 +162,7 @@ export function exec(st: VmState, startPc: number, stopDepth: number): void {
   let left = st.left;
   for (;;) {
     if (--left < 0) { st.left = 0; throw budgetError(st, pc); }
-    const b = pc * STRIDE;
+    const b = pc << 3; // STRIDE
     const d = C[b + 1], s = C[b + 2];
     switch (C[b]) {
       // ---- 64-bit ALU

@@ -48,7 +48,12 @@ export function makeRegion(spec: RegionSpec): Region {
 
 /** The regions of one run. Lookup is linear: programs map a handful of regions. */
 export class AddressSpace {
-  readonly regions: Region[] = [];
+  readonly regions: Region[];
+
+  /** `initial` regions are trusted not to overlap (the VM's stack frames). */
+  constructor(initial: readonly Region[] = []) {
+    this.regions = initial.slice();
+  }
 
   map(spec: RegionSpec | Region): Region {
     const r = 'dv' in spec ? spec : makeRegion(spec);

@@ -21,6 +21,8 @@ export interface Vm {
   readonly maxFrames: number;
   /** Backing bytes of every stack frame; zeroed at the start of each run. */
   readonly stack: Uint8Array;
+  /** One region per frame over `stack`. */
+  readonly stackRegions: readonly Region[];
 }
 
 /** Check and pre-decode `insns` (kernel slot layout: ld_imm64 takes two). Throws BpfRuntimeError. */
@@ -28,7 +30,8 @@ export function createVm(insns: readonly Insn[], opts: VmOptions = {}): Vm {
   const prog = predecode(insns, opts);
   const maxFrames = opts.maxFrames ?? MAX_CALL_FRAMES;
   if (!Number.isInteger(maxFrames) || maxFrames < 1 || maxFrames > 4096) throw new BpfRuntimeError('call-depth', -1, `maxFrames ${maxFrames} is not in 1..4096`);
-  return { prog, opts, budget: opts.budget ?? DEFAULT_BUDGET, maxFrames, stack: new Uint8Array(maxFrames * STACK_SIZE) };
+  const { stack, stackRegions } = stackFor(maxFrames);
+  return { prog, opts, budget: opts.budget ?? DEFAULT_BUDGET, maxFrames, stack, stackRegions };
 }
 
 /** The frame pointer (r10) of frame `depth`. */
@@ -41,12 +44,24 @@ export function codeAddress(pc: number): bigint {
   return CODE_BASE + BigInt(pc * 8);
 }
 
-function makeState(vm: Vm, opts: RunOptions): VmState {
-  const space = new AddressSpace();
-  vm.stack.fill(0);
-  for (let k = 0; k < vm.maxFrames; k++) {
-    space.map({ name: k === 0 ? 'stack' : `stack[${k}]`, base: STACK_BASE + BigInt(k * STACK_STRIDE), bytes: vm.stack.subarray(k * STACK_SIZE, (k + 1) * STACK_SIZE) });
+/** Per-VM reusable run state (typed arrays are costly to allocate per run); a nested run gets its own. */
+const idleState = new WeakMap<Vm, VmState>();
+
+const busy = new WeakSet<Vm>();
+
+function stackFor(maxFrames: number): { stack: Uint8Array; stackRegions: Region[] } {
+  const stack = new Uint8Array(maxFrames * STACK_SIZE);
+  const stackRegions: Region[] = [];
+  for (let k = 0; k < maxFrames; k++) {
+    stackRegions.push(makeRegion({ name: k === 0 ? 'stack' : `stack[${k}]`, base: STACK_BASE + BigInt(k * STACK_STRIDE), bytes: stack.subarray(k * STACK_SIZE, (k + 1) * STACK_SIZE) }));
   }
+  return { stack, stackRegions };
+}
+
+function makeState(vm: Vm, opts: RunOptions): VmState {
+  // A run nested in a helper of a run of the same VM gets its own stack.
+  const { stack, stackRegions } = busy.has(vm) ? stackFor(vm.maxFrames) : vm;
+  const space = new AddressSpace(stackRegions);
   let packet: Region | undefined;
   for (const r of opts.regions ?? []) {
     const reg = space.map(makeRegion(r));
@@ -54,8 +69,20 @@ function makeState(vm: Vm, opts: RunOptions): VmState {
   }
   if (opts.packetRegion !== undefined && !packet) throw new BpfRuntimeError('bad-region', -1, `packet region '${opts.packetRegion}' is not among the regions`);
   const budget = opts.budget ?? vm.budget;
-  const first = space.regions[0];
-  const st: VmState = {
+  if (!Number.isInteger(budget) || budget < 0) throw new BpfRuntimeError('budget-exhausted', -1, `budget ${budget} is not a non-negative integer`);
+  stack.fill(0);
+  const first = stackRegions[0];
+  let st = idleState.get(vm);
+  if (st) {
+    idleState.delete(vm);
+    st.L.fill(0); st.H.fill(0);
+    st.depth = 0; st.left = budget; st.budget = budget; st.mayGoto = vm.opts.mayGotoBudget ?? BPF_MAX_LOOPS;
+    st.space = space; st.packet = packet; st.callPc = -1;
+    const M = st.M;
+    M.hi = first.hi | 0; M.lo = first.lo; M.end = first.lo + first.len; M.dv = first.dv; M.w = first.writable;
+    return st;
+  }
+  st = {
     L: new Int32Array(16), H: new Int32Array(16), depth: 0, maxFrames: vm.maxFrames,
     saved: new Int32Array(vm.maxFrames * 10), left: budget, budget, mayGoto: vm.opts.mayGotoBudget ?? BPF_MAX_LOOPS,
     space, M: { hi: first.hi | 0, lo: first.lo, end: first.lo + first.len, dv: first.dv, w: first.writable },
@@ -70,7 +97,7 @@ function makeContext(st: VmState): HelperContext {
     get pc() { return st.callPc; },
     get depth() { return st.depth; },
     get insnsExecuted() { return st.budget - st.left; },
-    mem: st.space,
+    get mem() { return st.space; },
     exit(value: bigint): never { throw new VmSignal('exit', BigInt.asUintN(64, value), st.callPc); },
     throwException(cookie: bigint): never { throw new VmSignal('throw', BigInt.asUintN(64, cookie), st.callPc); },
     callFunction(pc: number, args: readonly bigint[]): bigint {
@@ -108,7 +135,17 @@ function makeContext(st: VmState): HelperContext {
  * unknown helpers.
  */
 export function run(vm: Vm, opts: RunOptions = {}): RunResult {
+  const nested = busy.has(vm);
   const st = makeState(vm, opts);
+  busy.add(vm);
+  try {
+    return runState(vm, st, opts);
+  } finally {
+    if (!nested) { busy.delete(vm); idleState.set(vm, st); }
+  }
+}
+
+function runState(vm: Vm, st: VmState, opts: RunOptions): RunResult {
   const { L, H } = st;
   const args = opts.args ?? [];
   for (let i = 0; i < 5; i++) setBig(L, H, i + 1, args[i] ?? 0n);
