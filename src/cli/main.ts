@@ -4,11 +4,13 @@ import { Command, parseArgs, UsageError } from './command';
 
 // Each command module exports `command: Command`. Add new commands here.
 const registry: Record<string, () => Command> = {
+  objdump: () => require('./commands/objdump').command,
   run: () => require('./commands/run').command,
   conformance: () => require('./commands/conformance').command,
   'conformance-plugin': () => require('./commands/conformance-plugin').command,
   spec: () => require('./commands/spec').command,
   verify: () => require('./commands/verify').command,
+  kernel: () => require('./commands/kernel').command,
 };
 
 function help(): string {

@@ -76,13 +76,15 @@ export interface KernelVerdict {
   xlated?: Insn[];
   jited?: Uint8Array;
   jitedFuncLens?: number[];
+  /** Kernel address of each JITed function (for disassembly). */
+  jitedKsyms?: bigint[];
   /** mem after the run (the program may write it). */
   memOut?: Uint8Array;
 }
 
 const readsR2 = (insns: readonly Insn[]): boolean => insns.some((n) => n.src === 2 || n.dst === 2);
 
-/** The map-value prologue: r1 = &value of key 0 of map `mapFd`, r2 = len (9 slots). */
+/** The map-value prologue: r1 = &value of key 0 of map `mapFd`, r2 = len (10 slots: ld_imm64 takes two). */
 export function memMapPrologue(mapFd: number, len: number): Insn[] {
   return [
     insn(0x62, 10, 0, -4, 0),            // *(u32 *)(r10 - 4) = 0
@@ -138,7 +140,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
       out.jitedBytes = info.jitedLen;
       out.verifiedInsns = info.verifiedInsns;
       if (info.xlated) out.xlated = info.xlated;
-      if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; }
+      if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; out.jitedKsyms = info.jitedKsyms; }
       if (opts.run) {
         try {
           const syscallType = progTypeNum(progType) === 31;
