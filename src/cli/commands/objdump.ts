@@ -1,0 +1,100 @@
+// bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF]: load and link an object
+// file the way libbpf does (src/loader) and list its programs (with the
+// subprograms and exception callback appended to each), maps and externs.
+// A libbpf-style loader error prints libbpf's message ({"error": ...} with
+// --json) and exits 1.
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { Command, UsageError, flagString } from '../command';
+import { Btf, parseBtf } from '../../btf';
+import { loadObject, objectNameFromPath, LoadResult, LinkedProgram } from '../../loader';
+
+/** vmlinux BTF from a path (raw or .gz); undefined when the default is absent. */
+export function readVmlinuxBtf(path?: string): Btf | undefined {
+  const p = path ?? '/sys/kernel/btf/vmlinux';
+  if (!path && !fs.existsSync(p)) return undefined;
+  let bytes: Uint8Array = new Uint8Array(fs.readFileSync(p));
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(zlib.gunzipSync(bytes));
+  return parseBtf(bytes);
+}
+
+/** Load and link an object file (for other commands, e.g. disasm of object files). */
+export function loadObjectFile(file: string, opts: { btfPath?: string; only?: string[] } = {}): LoadResult {
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  return loadObject(bytes, { objectName: objectNameFromPath(file), vmlinuxBtf: readVmlinuxBtf(opts.btfPath), only: opts.only });
+}
+
+/** The linked program NAME of an object file (subprograms and exception callback appended). */
+export function linkedProgramFromFile(file: string, name: string, btfPath?: string): LinkedProgram {
+  const obj = loadObjectFile(file, { btfPath, only: [name] });
+  const p = obj.programs.find((x) => x.name === name);
+  if (!p) {
+    const names = loadObjectFile(file, { btfPath }).programs.map((x) => x.name);
+    throw new UsageError(`no program '${name}' in ${file} (programs: ${names.join(', ') || 'none'})`);
+  }
+  return p;
+}
+
+export interface ObjdumpJson {
+  programs: { name: string; section: string; type: string; insns: number; exception_callback: string | null; subprogs: string[] }[];
+  maps: { name: string; type: string }[];
+  externs: { name: string; kind: string; resolved: boolean; btf_id: number }[];
+}
+
+export function objdumpJson(obj: LoadResult): ObjdumpJson {
+  return {
+    programs: obj.programs.map((p) => ({
+      name: p.name, section: p.section, type: p.type, insns: p.insns.length,
+      exception_callback: p.exceptionCallback, subprogs: p.subprogs,
+    })),
+    maps: obj.maps.map((m) => ({ name: m.name, type: m.typeName })),
+    externs: obj.externs.map((e) => ({ name: e.name, kind: e.kind, resolved: e.resolved, btf_id: e.kernelBtfId })),
+  };
+}
+
+export function objdumpText(file: string, obj: LoadResult): string {
+  const out: string[] = [`${file}: license '${obj.license}'`, '', 'programs:'];
+  for (const p of obj.programs) {
+    out.push(`  ${p.name}  sec '${p.section}'  type ${p.type}${p.attachType ? ` (${p.attachType})` : ''}  ${p.insns.length} insns`);
+    p.subprogs.forEach((s, i) => {
+      const cb = s === p.exceptionCallback ? '  [exception callback]' : '';
+      out.push(`    + ${s} at insn ${p.subprogOffsets[i]}${cb}`);
+    });
+    out.push(`    exception callback: ${p.exceptionCallback ?? 'none'}`);
+    if (p.mapRelocs.length) out.push(`    map references: ${p.mapRelocs.map((r) => `insn ${r.insn} -> ${obj.maps[r.map].name}`).join(', ')}`);
+  }
+  out.push('', `subprograms (.text): ${obj.textSubprogs.join(', ') || 'none'}`, '', 'maps:');
+  for (const m of obj.maps) {
+    out.push(`  ${m.name}  ${m.typeName}  key ${m.keySize}  value ${m.valueSize}  max_entries ${m.maxEntries}${m.flags ? `  flags 0x${m.flags.toString(16)}` : ''}`);
+  }
+  if (!obj.maps.length) out.push('  none');
+  out.push('', 'externs:');
+  for (const e of obj.externs) out.push(`  ${e.name}  ${e.kind}${e.weak ? ' (weak)' : ''}  ${e.resolved ? `vmlinux btf id ${e.kernelBtfId}` : 'unresolved'}`);
+  if (!obj.externs.length) out.push('  none');
+  for (const w of obj.warnings) out.push(`libbpf: ${w}`);
+  return out.join('\n');
+}
+
+export const command: Command = {
+  name: 'objdump',
+  summary: 'list programs, subprograms, maps, externs and exception callbacks of a BPF object',
+  usage: 'bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF]',
+  booleanFlags: ['json'],
+  run(args) {
+    const file = args.positional[0];
+    if (!file || args.positional.length > 1) throw new UsageError('expected one object file');
+    const json = args.flags.json === true;
+    let obj: LoadResult;
+    try {
+      obj = loadObjectFile(file, { btfPath: flagString(args, 'btf') });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof UsageError) throw e;
+      const msg = (e as Error).message;
+      if (json) process.stdout.write(JSON.stringify({ error: msg }) + '\n');
+      else process.stderr.write(`libbpf: ${msg}\n`);
+      return 1;
+    }
+    process.stdout.write((json ? JSON.stringify(objdumpJson(obj), null, 2) : objdumpText(file, obj)) + '\n');
+    return 0;
+  },
+};
