@@ -12,8 +12,18 @@ export interface ProgramUnderTest {
   /** Kernel program type name (socket_filter, xdp, ...). */
   progType: string;
   license: string;
-  /** Extra load-time data from an object file (BTF, func_info, maps): engine-specific use. */
-  object?: unknown;
+  /** Kernel functions the program calls: vmlinux BTF id -> name. */
+  kfuncs?: ReadonlyMap<number, string>;
+  /** Set when the program comes from an object file (BTF, func_info, maps travel with it). */
+  object?: ObjectSource;
+}
+
+/** An object-file program: the file's bytes, the loader's result and the linked program. */
+export interface ObjectSource {
+  file: string;
+  bytes: Uint8Array;
+  loaded: import('../loader').LoadedObject;
+  linked: import('../loader').LinkedProgram;
 }
 
 export interface RunInput {

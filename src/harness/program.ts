@@ -5,13 +5,23 @@ import * as path from 'path';
 import * as isa from '../isa';
 import { Spec, SpecProgram, hexBytes } from '../spec';
 import { ProgramUnderTest } from './engine';
+import { kfuncIdByName } from './host';
 
 /** Program types that need a GPL license for kfuncs like bpf_throw: we default to GPL everywhere. */
 const DEFAULT_LICENSE = 'GPL';
 
 export function programFromSource(src: SpecProgram, opts: { name: string; progType: string; license?: string; baseDir?: string }): ProgramUnderTest {
   const license = opts.license ?? DEFAULT_LICENSE;
-  if (src.asm !== undefined) return { name: opts.name, insns: isa.assemble(src.asm), progType: opts.progType, license };
+  if (src.asm !== undefined) {
+    // `call bpf_throw` and other kfuncs resolve through the running kernel's BTF.
+    const kfuncs = new Map<number, string>();
+    const kfuncId = (name: string): number | undefined => {
+      const id = kfuncIdByName(name);
+      if (id !== undefined) kfuncs.set(id, name);
+      return id;
+    };
+    return { name: opts.name, insns: isa.assemble(src.asm, { kfuncId }), progType: opts.progType, license, kfuncs };
+  }
   if (src.ubpf !== undefined) return { name: opts.name, insns: isa.assembleUbpf(src.ubpf), progType: opts.progType, license };
   if (src.hex !== undefined) return { name: opts.name, insns: isa.decode(hexBytes(src.hex, 'program.hex')), progType: opts.progType, license };
   if (src.object !== undefined && src.prog !== undefined) {
