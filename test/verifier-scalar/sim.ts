@@ -168,14 +168,29 @@ export function replay(c: GoldenCase): ReplayResult {
       const op = BPF_OP(code);
       const jmp32 = cls === BPF_JMP32;
       const isX = BPF_SRC(code) === BPF_X;
-      const d = regs[dst] as Scalar;
-      const s = isX ? (regs[src] as Scalar) : scalarFromImm(imm);
-      const pred = isBranchTaken(d, s, op, jmp32);
+      const d0 = (): Scalar => regs[dst] as Scalar;
+      const s0 = (): Scalar => (isX ? (regs[src] as Scalar) : scalarFromImm(imm));
+      const pred = isBranchTaken(d0(), s0(), op, jmp32);
       const target = st.pc + off + 1;
       if (pred === 1) { st.pc = target; return; }
       if (pred === 0) { st.pc++; return; }
+      // collect_linked_regs (before the branch is pushed): registers sharing
+      // the base id, src's first, at most MAX_LINKED_REGS (6) entries; a
+      // register that does not fit loses its id. Dead registers are skipped.
+      const pc = st.pc;
+      const linked: number[] = [];
+      const collect = (id: number): void => {
+        for (let i = 0; i < 10; i++) {
+          const x = regs[i];
+          if (x === null || typeof x === 'string' || x.id !== id || !(live[pc] & (1 << i))) continue;
+          if (linked.length < 6) linked.push(i);
+          else regs[i] = { ...x, id: 0, addConst: 0 };
+        }
+      };
+      if (isX && (regs[src] as Scalar).id) collect((regs[src] as Scalar).id);
+      if ((regs[dst] as Scalar).id) collect((regs[dst] as Scalar).id);
       const other = regs.slice();
-      const b = regSetMinMax(d, s, op, jmp32, isX && src === dst);
+      const b = regSetMinMax(d0(), s0(), op, jmp32, isX && src === dst);
       const fix = (x: Scalar): Scalar => (scalarInvariantViolation(x, 'x') ? scalarUnbounded(x) : x);
       other[dst] = fix(b.trueDst);
       regs[dst] = fix(b.falseDst);
@@ -183,13 +198,11 @@ export function replay(c: GoldenCase): ReplayResult {
         other[src] = src === dst ? other[dst] : fix(b.trueSrc);
         regs[src] = src === dst ? regs[dst] : fix(b.falseSrc);
       }
-      const pc = st.pc;
       const sync = (rs: Reg[], k: number): void => {
         const known = rs[k] as Scalar;
-        if (!known.id) return;
-        for (let i = 0; i < 10; i++) {
+        for (const i of linked) {
           const x = rs[i];
-          if (i === k || x === null || typeof x === 'string' || !(live[pc] & (1 << i))) continue;
+          if (i === k || x === null || typeof x === 'string') continue;
           rs[i] = syncLinkedScalar(x, known);
         }
       };

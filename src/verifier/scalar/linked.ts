@@ -69,10 +69,13 @@ export function linkAfterAlu(insn: AluInsn, dstUmaxBefore: bigint, dst: Scalar, 
 /**
  * One step of sync_linked_regs: `reg` linked to `known` (same base id) takes
  * known's state, shifted by the difference of their deltas; its own id and
- * delta are kept in the shifted case. Unlinked registers come back unchanged.
+ * delta are kept in the shifted case. Unlinked registers, and a pair linked
+ * by a 32-bit and a 64-bit add, come back unchanged.
  */
 export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
   if (!reg.id || reg.id !== known.id) return reg;
+  // A delta from a 32-bit add and one from a 64-bit add do not compose: no sync.
+  if (reg.addConst && known.addConst && reg.addConst !== known.addConst) return reg;
   if ((!reg.addConst && !known.addConst) || reg.delta === known.delta) {
     return { ...known };
   }
@@ -84,7 +87,7 @@ export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
   add32(r, fake);
   add64(r, fake);
   r.varOff = tnumAdd(r.varOff, fake.varOff);
-  if (known.addConst === 32) mZext32To64(r);
+  if (reg.addConst === 32 || known.addConst === 32) mZext32To64(r); // either side linked by a 32-bit add
   mBoundsSync(r);
   return r;
 }

@@ -3,6 +3,7 @@
 # (needs root / CAP_BPF). Programs are socket filters made of scalar-only
 # instructions; the log_level 2 output is kept minus liveness/precision noise.
 #   record_golden.py random SEED COUNT OUT.json   random programs
+#   record_golden.py links SEED COUNT OUT.json    random programs rich in linked registers
 #   record_golden.py cases IN.txt OUT.json        named programs ("# name" then lines)
 # Not part of the test run: the tests only read the JSON it writes.
 import ctypes, struct, sys, os, re, random, json
@@ -79,7 +80,7 @@ IMMS = [0,1,2,3,4,5,7,8,15,16,31,32,63,64,100,127,128,255,256,0x7fff,0x8000,0xff
 def rimm(rng):
     if rng.random() < 0.8: return rng.choice(IMMS)
     return rng.randint(-2**31, 2**31-1)
-def gen(rng, n):
+def gen(rng, n, profile='mixed'):
     lines = ['call 7','r6 = r0','call 7','r7 = r0','call 7','r8 = r0','call 7','r9 = r0','r0 = 0']
     init = {0,6,7,8,9}
     scal = [6,7,8,9]
@@ -98,6 +99,16 @@ def gen(rng, n):
         if d not in init:
             lines.append(f'r{d} = {rimm(rng)}' if rng.random()<0.5 else f'r{d} = r{rng.choice(regs)}')
             init.add(d); continue
+        if profile == 'links' and c < 0.5:
+            # linked registers: copies, small constant adds, then jumps on them
+            k = rng.random()
+            if k < 0.35: lines.append(f'{w}{rng.choice(regs)} = {w}{d}')
+            elif k < 0.7: lines.append(f'{w}{d} {rng.choice(["+=","-="])} {rng.choice([1,2,3,4,8,100,-1,-5,0x7fffffff,-0x80000000])}')
+            elif njmp < 6:
+                njmp += 1
+                op = rng.choice(['==','!=','>','>=','<','<=','s>','s>=','s<','s<=','&'])
+                lines.append(f'if {w}{d} {op} {rng.choice([0,1,5,10,100,255,0x7fff,-1,-100])} goto +0')
+            continue
         if c < 0.45:
             op = rng.choice(['+=','-=','*=','|=','&=','^=','+=','&=','/=','%=','s/=','s%='])
             if rng.random() < 0.5:
@@ -161,12 +172,12 @@ def record(named):
     return cases
 if __name__ == '__main__':
     mode = sys.argv[1]
-    if mode == 'random':
+    if mode in ('random', 'links'):
         seed0, count, out = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
         named = []
         for k in range(count):
             rng = random.Random(seed0 + k)
-            named.append((seed0 + k, gen(rng, rng.randint(6, 18))))
+            named.append((seed0 + k, gen(rng, rng.randint(6, 18), 'links' if mode == 'links' else 'mixed')))
     else:
         src, out = sys.argv[2], sys.argv[3]
         named = []
