@@ -26,8 +26,9 @@ import {
   cloneState, isPointer, regTypeStr, formatFuncState,
 } from './state';
 import {
-  Scalar, AluOp, CondOp, scalarUnknown, scalarConst, scalarIsConst, scalarAlu, scalarZext32, branchTaken,
-  refineAgainstConst, formatInvalidScalar, scalarUnknown32,
+  Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, aluScalar, isBranchTaken,
+  regSetMinMax, formatInvalidScalar, scalarUnknown32, scalarUnknownSized, scalarUnlinked, assignScalarIdBeforeMov,
+  linkAfterAlu, syncLinkedScalar,
 } from './scalar_bridge';
 import { returnRange } from './return_code';
 
@@ -47,14 +48,7 @@ export interface CheckEnv {
   idGen: number;
 }
 
-const ALU_OPS: Record<number, AluOp> = {
-  [BPF_ADD]: 'add', [BPF_SUB]: 'sub', [BPF_MUL]: 'mul', [BPF_DIV]: 'div', [BPF_OR]: 'or', [BPF_AND]: 'and',
-  [BPF_LSH]: 'lsh', [BPF_RSH]: 'rsh', [BPF_NEG]: 'neg', [BPF_MOD]: 'mod', [BPF_XOR]: 'xor', [BPF_ARSH]: 'arsh',
-};
-const COND_OPS: Record<number, CondOp> = {
-  [BPF_JEQ]: 'jeq', [BPF_JGT]: 'jgt', [BPF_JGE]: 'jge', [BPF_JSET]: 'jset', [BPF_JNE]: 'jne', [BPF_JSGT]: 'jsgt',
-  [BPF_JSGE]: 'jsge', [BPF_JLT]: 'jlt', [BPF_JLE]: 'jle', [BPF_JSLT]: 'jslt', [BPF_JSLE]: 'jsle',
-};
+const COND_OPS = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]);
 const SIZE_BYTES: Record<number, number> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 
 const reject = (errno: VerifierReject['errno'], text: string): never => { throw new VerifierReject(errno, text); };
@@ -182,7 +176,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     } else if (cls === BPF_ST) {
       if (BPF_MODE(insn.code) !== BPF_MEM || insn.src !== 0) reject('EINVAL', msg('stReserved'));
       const dst = readReg(insn.dst);
-      memAccess(dst, insn.dst, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'write', scalarReg(scalarConst(BigInt(insn.imm))), -1);
+      memAccess(dst, insn.dst, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'write', scalarReg(scalarFromImm(insn.imm)), -1);
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       const op = BPF_OP(insn.code);
       if (op === BPF_CALL) {
@@ -249,45 +243,61 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   function checkAlu(insn: Insn, is64: boolean): void {
     const op = BPF_OP(insn.code);
     const src = BPF_SRC(insn.code);
-    if (op === BPF_END) {
-      if (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) || (is64 && src !== 0))
+    if (op === BPF_END || op === BPF_NEG) {
+      if (op === BPF_NEG) {
+        if (src !== 0 || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) reject('EINVAL', msg('negReserved'));
+      } else if (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) || (is64 && src !== 0)) {
         reject('EINVAL', msg('endReserved'));
+      }
       const r = readReg(insn.dst);
+      if (isPointer(r)) reject('EACCES', `R${insn.dst} pointer arithmetic prohibited`);
       checkDst(insn.dst);
-      if (r.type !== 'scalar') reject('EACCES', `R${insn.dst} pointer arithmetic on ${regTypeStr(r)} prohibited`);
-      setReg(insn.dst, scalarReg(insn.imm === 64 ? scalarUnknown() : scalarZext32(scalarUnknown())));
-      if (scalarIsConst(r.s)) notModelled('byte swap of a constant');
-      return;
-    }
-    if (op === BPF_NEG) {
-      if (src !== 0 || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) reject('EINVAL', msg('negReserved'));
-      const r = readReg(insn.dst);
-      checkDst(insn.dst);
-      if (r.type !== 'scalar') reject('EACCES', `R${insn.dst} pointer arithmetic on ${regTypeStr(r)} prohibited`);
-      setReg(insn.dst, scalarReg(scalarAlu('neg', r.s, r.s, is64)));
+      const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, scalarConst(0n));
+      setReg(insn.dst, scalarReg(res.dst));
       return;
     }
     if (op === BPF_MOV) {
       if (src === BPF_X) {
-        if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32)) reject('EINVAL', msg('movReserved'));
-        if (insn.off !== 0) notModelled('sign-extending mov');
+        if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32)
+          || (!is64 && insn.off === 32)) reject('EINVAL', msg('movReserved'));
         const s = readReg(insn.src);
         checkDst(insn.dst);
-        if (is64) setReg(insn.dst, { ...s, s: { ...s.s } });
-        else {
-          if (isPointer(s)) notModelled('32-bit mov of a pointer');
-          setReg(insn.dst, scalarReg(scalarZext32(s.s)));
+        if (isPointer(s)) {
+          if (!is64 || insn.off !== 0) notModelled('partial copy of a pointer');
+          setReg(insn.dst, { ...s, s: { ...s.s } });
+          return;
         }
+        if (is64 && insn.off === 0) {
+          // assign_scalar_id_before_mov + copy_register_state
+          const a = assignScalarIdBeforeMov(s.s, env.idGen + 1);
+          if (a.usedId) env.idGen++;
+          frame().regs[insn.src] = scalarReg(a.src);
+          setReg(insn.dst, scalarReg({ ...a.src, precise: a.src.precise }));
+          return;
+        }
+        if (!is64 && insn.off === 0) {
+          // mov32: linked only when the upper half is known zero
+          let sv = s.s;
+          if (sv.umax <= 0xffffffffn) {
+            const a = assignScalarIdBeforeMov(sv, env.idGen + 1);
+            if (a.usedId) env.idGen++;
+            frame().regs[insn.src] = scalarReg(a.src);
+            sv = a.src;
+            setReg(insn.dst, scalarReg(scalarZext32(sv)));
+          } else {
+            setReg(insn.dst, scalarReg(scalarUnlinked(scalarZext32(sv))));
+          }
+          return;
+        }
+        notModelled('sign-extending mov');
       } else {
         if (insn.src !== 0 || insn.off !== 0) reject('EINVAL', msg('movReserved'));
         checkDst(insn.dst);
-        const v = is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0);
-        setReg(insn.dst, scalarReg(scalarConst(v)));
+        setReg(insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, scalarConst(0n), scalarConst(0n)).dst));
       }
       return;
     }
     if (op > BPF_END) reject('EINVAL', msg('unknownOpcode', [insn.code]));
-    const aop = ALU_OPS[op];
     const signed = (op === BPF_DIV || op === BPF_MOD) && insn.off === 1;
     if (src === BPF_X) {
       if (insn.imm !== 0 || (insn.off !== 0 && !signed)) reject('EINVAL', msg('aluReserved'));
@@ -300,7 +310,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (insn.imm < 0 || insn.imm >= size) reject('EINVAL', msg('invalidShift', [insn.imm]));
     }
     checkDst(insn.dst);
-    const sreg: RegState = src === BPF_X ? frame().regs[insn.src] : scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+    const sreg: RegState = src === BPF_X ? frame().regs[insn.src] : scalarReg(scalarFromImm(insn.imm));
     if (isPointer(d) || isPointer(sreg)) {
       // adjust_ptr_min_max_vals: only fp +/- constant is modelled
       if (d.type === 'stack' && sreg.type === 'scalar' && is64 && (op === BPF_ADD || op === BPF_SUB) && scalarIsConst(sreg.s)) {
@@ -312,8 +322,10 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       }
       notModelled(`ALU on a ${regTypeStr(isPointer(d) ? d : sreg)} pointer`);
     }
-    const opName: AluOp = signed ? (op === BPF_DIV ? 'sdiv' : 'smod') : aop;
-    setReg(insn.dst, scalarReg(scalarAlu(opName, d.s, sreg.s, is64)));
+    const ai = { code: insn.code, off: insn.off, imm: insn.imm };
+    const res = aluScalar(ai, d.s, sreg.s);
+    if (res.fork) notModelled('maybe_fork_scalars state split');
+    setReg(insn.dst, scalarReg(linkAfterAlu(ai, d.s.umax, res.dst, sreg.s, !input.unprivileged)));
   }
 
   function slotOf(f: FuncState, spi: number): StackSlot {
@@ -394,24 +406,35 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       notModelled('read of uninitialized stack');
     }
     if (types.every((x) => x === '0')) return scalarReg(scalarConst(0n));
-    return scalarReg(size === 8 ? scalarUnknown() : scalarZext32(scalarUnknown()));
+    return scalarReg(scalarUnknownSized(size));
+  }
+
+  /** sync_linked_regs: every register and spilled scalar with `known`'s id takes its refined value. */
+  function syncLinked(st: VState, known: Scalar): void {
+    if (!known.id) return;
+    for (const f of st.frames) {
+      f.regs.forEach((r, i) => { if (r.type === 'scalar' && r.s.id === known.id) f.regs[i] = scalarReg(syncLinkedScalar(r.s, known)); });
+      for (const sl of f.stack) if (sl.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
+    }
   }
 
   /** check_cond_jmp_op; returns true when it set insnIdx itself (branch taken). */
   function checkCondJmp(insn: Insn, is64: boolean): boolean {
-    const op = COND_OPS[BPF_OP(insn.code)];
-    if (!op) reject('EINVAL', msg('unknownOpcode', [insn.code]));
+    const op = BPF_OP(insn.code);
+    if (!COND_OPS.has(op)) reject('EINVAL', msg('unknownOpcode', [insn.code]));
     let src: RegState;
-    if (BPF_SRC(insn.code) === BPF_X) {
+    const isX = BPF_SRC(insn.code) === BPF_X;
+    if (isX) {
       if (insn.imm !== 0) reject('EINVAL', msg('condJmpReserved'));
       src = readReg(insn.src);
     } else {
       if (insn.src !== 0) reject('EINVAL', msg('condJmpReserved'));
-      src = scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+      src = scalarReg(scalarFromImm(insn.imm));
     }
     const dst = readReg(insn.dst);
     if (isPointer(dst) || isPointer(src)) notModelled('comparison involving pointers');
-    const taken = branchTaken(op, dst.s, src.s, is64);
+    const jmp32 = !is64;
+    const taken = isBranchTaken(dst.s, src.s, op, jmp32);
     const target = insnIdx + insn.off + 1;
     if (taken === 1) {
       insnIdx = target;
@@ -423,21 +446,16 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       return false;
     }
     const other = cloneState(cur);
-    const srcConst = BPF_SRC(insn.code) === BPF_K || scalarIsConst(src.s);
-    if (srcConst) {
-      const k = src.s.varOff.value;
-      other.frames[other.curframe].regs[insn.dst].s = refineAgainstConst(op, dst.s, k, is64, true);
-      frame().regs[insn.dst].s = refineAgainstConst(op, dst.s, k, is64, false);
-    } else if (scalarIsConst(dst.s)) {
-      // mirror: k op src  <=>  src op' k
-      const flip: Record<CondOp, CondOp> = { jeq: 'jeq', jne: 'jne', jset: 'jset', jgt: 'jlt', jge: 'jle', jlt: 'jgt',
-        jle: 'jge', jsgt: 'jslt', jsge: 'jsle', jslt: 'jsgt', jsle: 'jsge' };
-      const k = dst.s.varOff.value;
-      if (op !== 'jset') {
-        other.frames[other.curframe].regs[insn.src].s = refineAgainstConst(flip[op], src.s, k, is64, true);
-        frame().regs[insn.src].s = refineAgainstConst(flip[op], src.s, k, is64, false);
-      }
-    }
+    const same = isX && insn.src === insn.dst;
+    const b = regSetMinMax(dst.s, src.s, op, jmp32, same);
+    const of = other.frames[other.curframe];
+    of.regs[insn.dst] = scalarReg(b.trueDst);
+    if (isX) of.regs[insn.src] = scalarReg(b.trueSrc);
+    frame().regs[insn.dst] = scalarReg(b.falseDst);
+    if (isX) frame().regs[insn.src] = scalarReg(b.falseSrc);
+    syncLinked(other, b.trueDst);
+    syncLinked(cur, b.falseDst);
+    if (isX) { syncLinked(other, b.trueSrc); syncLinked(cur, b.falseSrc); }
     pushStack(target, insnIdx, other);
     if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
     return false;
@@ -586,4 +604,3 @@ export function prepareFuncArgs(env: CheckEnv, subprog: number): ArgKind[] {
   return out;
 }
 
-export { scalarUnknown32 };

@@ -83,7 +83,7 @@ const snum = (v: number): string => (v >= -32768 && v <= 32767 ? `${v}` : '0x' +
 
 /** print_reg_state */
 export function formatReg(r: RegState, curFrameno: number): string {
-  if (r.type === 'scalar') return formatScalar(r.s, r.id);
+  if (r.type === 'scalar') return formatScalar(r.s);
   if (r.type === 'stack') {
     const fr = r.frameno !== curFrameno ? `[${r.frameno}]` : '';
     return `fp${fr}${snum(r.off)}`;
