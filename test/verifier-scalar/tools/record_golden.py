@@ -4,6 +4,7 @@
 # instructions; the log_level 2 output is kept minus liveness/precision noise.
 #   record_golden.py random SEED COUNT OUT.json   random programs
 #   record_golden.py links SEED COUNT OUT.json    random programs rich in linked registers
+#   record_golden.py ranges SEED COUNT OUT.json   random programs on registers bounded by jumps
 #   record_golden.py cases IN.txt OUT.json        named programs ("# name" then lines)
 # Not part of the test run: the tests only read the JSON it writes.
 import ctypes, struct, sys, os, re, random, json
@@ -86,6 +87,12 @@ def gen(rng, n, profile='mixed'):
     scal = [6,7,8,9]
     # shaping: some masks and ranges first
     for r in scal:
+        if profile == 'ranges':
+            # bound the register on both sides with jumps to arbitrary constants
+            for _ in range(rng.randint(1, 2)):
+                w = 'r' if rng.random() < 0.6 else 'w'
+                lines.append(f'if {w}{r} {rng.choice(["<",">","s<","s>","<=",">=","s<=","s>="])} {rimm(rng)} goto +0')
+            continue
         c = rng.random()
         if c < 0.3: lines.append(f'r{r} &= {rng.choice([0xff,0xffff,0xf0,0x3f,0x7fffffff,0xfff,-8,0x1ff])}')
         elif c < 0.45: lines.append(f'r{r} s>>= {rng.choice([56,60,62,63,32])}')
@@ -172,12 +179,12 @@ def record(named):
     return cases
 if __name__ == '__main__':
     mode = sys.argv[1]
-    if mode in ('random', 'links'):
+    if mode in ('random', 'links', 'ranges'):
         seed0, count, out = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
         named = []
         for k in range(count):
             rng = random.Random(seed0 + k)
-            named.append((seed0 + k, gen(rng, rng.randint(6, 18), 'links' if mode == 'links' else 'mixed')))
+            named.append((seed0 + k, gen(rng, rng.randint(6, 18), {'random': 'mixed'}.get(mode, mode))))
     else:
         src, out = sys.argv[2], sys.argv[3]
         named = []
