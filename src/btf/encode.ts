@@ -7,6 +7,7 @@ import { BtfError } from './errors';
 import { internString } from './strings';
 import { stringSectionBytes } from './strings';
 import { BtfType, BTF_KIND, BTF_MAGIC, BTF_VERSION, BTF_HEADER_SIZE } from './types';
+import { parseBtf } from './parse';
 import { makeInfo, trailerSize, TYPE_HDR_SIZE, LINKAGES } from './layout';
 
 function u32(v: number, what: string): number {
@@ -150,4 +151,9 @@ export function encodeBtf(btf: Btf): Uint8Array {
   out.set(types, hdrLen);
   out.set(strs, hdrLen + typeLen);
   return out;
+}
+
+/** Independent copy (libbpf clones before sanitizing): encode and parse again, same base. */
+export function cloneBtf(btf: Btf): Btf {
+  return parseBtf(encodeBtf(btf), btf.base);
 }

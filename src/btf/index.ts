@@ -4,7 +4,7 @@ export * from './types';
 export { BtfError, BtfErrorKind, BtfSection } from './errors';
 export { Btf, typeById, typeCount, kindOf, stringAtOffset, stringSize, setType, addType, typeIds } from './btf';
 export { parseBtf, parseBtfHeader, BtfHeader } from './parse';
-export { encodeBtf } from './encode';
+export { encodeBtf, cloneBtf } from './encode';
 export {
   findByName, findAllByName, skipMods, skipModsAndTypedefs, resolvedType, typeSize, findMember,
   MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind,
@@ -16,5 +16,5 @@ export {
   CORE_RELO_KINDS, FUNC_INFO_MIN_SIZE, LINE_INFO_MIN_SIZE, CORE_RELO_MIN_SIZE,
 } from './ext';
 export { btfKindStr, btfTypeStr, btfTypeName, refTypeDesc, RefTypeDesc, ptrToBtfIdStr, funcName, typeToC, funcToC } from './print';
-export { fixupDatasecs, DatasecElfInfo, markFuncsStatic, sanitizeBtf, btfNeedsSanitization, BtfFeatures, ALL_BTF_FEATURES } from './sanitize';
+export { fixupDatasecs, DatasecElfInfo, fixupKsymsDatasec, findInt32, markFuncsStatic, sanitizeBtf, btfNeedsSanitization, BtfFeatures, ALL_BTF_FEATURES } from './sanitize';
 export { formatTypeRaw, dumpBtfRaw } from './dump';

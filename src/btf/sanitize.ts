@@ -5,8 +5,10 @@
 //  - bpf_object__sanitize_and_load_btf: FUNCs of hidden (STV_HIDDEN) subprograms
 //    get static linkage;
 //  - bpf_object__sanitize_btf: kinds the kernel lacks are rewritten (per feature).
+//  - bpf_object__collect_externs (BTF part): .ksyms entries become 4-byte slots.
 // The caller supplies ELF facts through callbacks, so this stays pure.
 import { Btf, typeById, typeCount, setType, addType } from './btf';
+import { findByName } from './lookup';
 import { BtfError } from './errors';
 import { BtfType, BtfMember } from './types';
 
@@ -48,6 +50,54 @@ export function fixupDatasecs(btf: Btf, elf: DatasecElfInfo): void {
     }
     t.vars.sort((a, b) => a.offset - b.offset);
   }
+}
+
+/** First INT of 32 bits (libbpf find_int_btf_id), 0 when none. */
+export function findInt32(btf: Btf): number {
+  const n = typeCount(btf);
+  for (let id = 1; id < n; id++) {
+    const t = typeById(btf, id);
+    if (t.kind === 'int' && t.bits === 32) return id;
+  }
+  return 0;
+}
+
+/**
+ * The BTF part of libbpf bpf_object__collect_externs for the .ksyms DATASEC:
+ * when it holds a FUNC, a VAR 'dummy_ksym' (global, 4-byte int) is added
+ * (add_dummy_ksym_var); then each entry becomes a 4-byte slot at offset 4*i:
+ * FUNCs get global linkage, their unnamed typed params the name 'dummy_ksym', and
+ * the slot points at the dummy VAR; VARs get global linkage and the int type.
+ * Returns the dummy VAR id (0 if none was needed) or undefined without .ksyms.
+ */
+export function fixupKsymsDatasec(btf: Btf): number | undefined {
+  const secId = findByName(btf, '.ksyms', 'datasec');
+  if (secId === undefined) return undefined;
+  const sec = typeById(btf, secId);
+  if (sec.kind !== 'datasec') return undefined;
+  let dummy = 0;
+  if (sec.vars.some((v) => typeById(btf, v.type).kind === 'func')) {
+    dummy = addType(btf, { kind: 'var', name: 'dummy_ksym', nameOff: 0, type: findInt32(btf), linkage: 'global' });
+  }
+  const intId = findInt32(btf);
+  sec.vars.forEach((vs, i) => {
+    const vt = typeById(btf, vs.type);
+    if (vt.kind === 'func') {
+      const proto = typeById(btf, vt.type);
+      if (proto.kind === 'func_proto') {
+        for (const p of proto.params) if (p.type !== 0 && p.name === '') { p.name = 'dummy_ksym'; p.nameOff = 0; }
+      }
+      vs.type = dummy;
+      vt.linkage = 'global';
+    } else if (vt.kind === 'var') {
+      vt.linkage = 'global';
+      vt.type = intId;
+    }
+    vs.offset = 4 * i;
+    vs.size = 4;
+  });
+  sec.size = 4 * sec.vars.length;
+  return dummy;
 }
 
 /**
@@ -104,6 +154,7 @@ export function sanitizeBtf(btf: Btf, f: BtfFeatures): void {
       r = { kind: 'struct', name: t.name.replace(/[.?]/g, '_'), nameOff: t.nameOff, size: t.size, kindFlag: false, members };
     } else if (!f.qmarkDatasec && t.kind === 'datasec' && t.name.startsWith('?')) {
       t.name = '_' + t.name.slice(1);
+      btf.nameIndex = undefined;
     } else if (!f.func && t.kind === 'func_proto') {
       r = { kind: 'enum', name: t.name, nameOff: t.nameOff, size: 4, signed: false,
         values: t.params.map((p) => ({ name: p.name, nameOff: p.nameOff, value: p.type })) };
