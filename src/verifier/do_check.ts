@@ -488,13 +488,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (callee.isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [insnIdx]), false, true);
     const calleeFrame = newFuncState(cur.curframe + 1, subprogno, insnIdx);
     for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = { ...caller.regs[r], s: { ...caller.regs[r].s } };
+    for (let r = 0; r <= 5; r++) caller.regs[r] = notInit(); // clear_caller_saved_regs, before the print
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
       verbose(log, 'caller:\n');
       verbose(log, formatFuncState(caller, true, scratchedRegs, scratchedSlots));
       verbose(log, 'callee:\n');
       verbose(log, formatFuncState(calleeFrame, true, scratchedRegs, scratchedSlots));
     }
-    for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();
     cur.frames.push(calleeFrame);
     cur.curframe++;
     allScratched = true;
