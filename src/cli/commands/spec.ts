@@ -1,7 +1,7 @@
 // bpfx spec [PATH...] [--engine NAME|all]: run YAML program specs on engines.
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
-import { engineNames, isEngineName } from '../../harness/engines';
+import { engineNames, getEngine, isEngineName } from '../../harness/engines';
 import { findSpecFiles, readSpecFile } from '../../harness/program';
 import { runSpecOn } from '../../harness/spec-runner';
 import { EngineName } from '../../harness/engine';
@@ -13,7 +13,13 @@ export const command: Command = {
   async run(args) {
     const which = flagString(args, 'engine') ?? 'all';
     if (which !== 'all' && !isEngineName(which)) throw new UsageError(`unknown engine '${which}'`);
-    const engines: EngineName[] = which === 'all' ? engineNames : [which as EngineName];
+    const wanted: EngineName[] = which === 'all' ? engineNames : [which as EngineName];
+    // An engine that cannot run here is said once, not once per spec.
+    const engines = wanted.filter((name) => {
+      const a = getEngine(name).available();
+      if (!a.ok) process.stdout.write(`SKIP engine ${name}: ${a.reason}\n`);
+      return a.ok;
+    });
     const root = path.resolve(__dirname, '..', '..', '..', '..');
     const files = findSpecFiles(args.positional.length ? args.positional : [path.join(root, 'specs')]);
     let passed = 0, failed = 0, skipped = 0;
