@@ -82,6 +82,9 @@ export interface KernelVerdict {
   memOut?: Uint8Array;
 }
 
+const BPF_PROG_TYPE_SYSCALL = 31;
+const BPF_F_SLEEPABLE = 1 << 4;
+
 const readsR2 = (insns: readonly Insn[]): boolean => insns.some((n) => n.src === 2 || n.dst === 2);
 
 /** The map-value prologue: r1 = &value of key 0 of map `mapFd`, r2 = len (10 slots: ld_imm64 takes two). */
@@ -125,7 +128,8 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     const req: ProgLoadReq = {
       insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
       btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
-      progFlags: p.progFlags, name: p.name,
+      // BPF_PROG_TYPE_SYSCALL must be sleepable ("Syscall programs can only be sleepable"); libbpf's SEC("syscall") sets it.
+      progFlags: (p.progFlags ?? 0) | (progTypeNum(progType) === BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0), name: p.name,
     };
     const r = progLoad(req);
     const out: KernelVerdict = {
@@ -143,7 +147,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
       if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; out.jitedKsyms = info.jitedKsyms; }
       if (opts.run) {
         try {
-          const syscallType = progTypeNum(progType) === 31;
+          const syscallType = progTypeNum(progType) === BPF_PROG_TYPE_SYSCALL;
           const res = syscallType
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
             : testRun(r.fd, { dataIn: input.packet ?? new Uint8Array(64), ctxIn: input.ctx, repeat: opts.repeat });
