@@ -1,0 +1,83 @@
+// Pure parts of src/kernel (no bpf() needed): BTF writer and scanner, errno
+// names, log message extraction, the JSON line; plus an fd-leak check of
+// object loading on the kernel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as B from '../../src/kernel/minibtf';
+import { indexFuncs } from '../../src/kernel/vmlinux';
+import { errnoName, KernelError, kernelAvailable } from '../../src/kernel';
+import { kernelErrorLine, verdictJson, KernelVerdict } from '../../src/kernel/run';
+
+test('minibtf: header, type and string sections laid out as the kernel expects', () => {
+  const b = B.newBtf();
+  const int = B.btfInt(b, 'int', 4);
+  const proto = B.btfFuncProto(b, int, [{ name: 'x', type: int }]);
+  const fn = B.btfFunc(b, 'f', proto);
+  assert.deepEqual([int, proto, fn], [1, 2, 3]);
+  const bytes = B.encodeBtf(b);
+  const dv = new DataView(bytes.buffer);
+  assert.equal(dv.getUint16(0, true), 0xeb9f);
+  assert.equal(bytes[2], 1);
+  assert.equal(dv.getUint32(4, true), 24);
+  const typeLen = dv.getUint32(12, true);
+  assert.equal(typeLen, 16 + 20 + 12); // INT + FUNC_PROTO(1 param) + FUNC
+  assert.equal(dv.getUint32(16, true), typeLen);
+  assert.equal(new TextDecoder().decode(bytes.subarray(24 + typeLen)), '\0int\0x\0f\0');
+  // FUNC record: name_off of 'f', info = FUNC kind | global linkage, type = proto
+  assert.deepEqual([dv.getUint32(24 + 36, true), dv.getUint32(24 + 40, true), dv.getUint32(24 + 44, true)], [7, (12 << 24) | 1, 2]);
+});
+
+test('indexFuncs finds FUNCs by name; bad BTF is a typed error', () => {
+  const b = B.newBtf();
+  const int = B.btfInt(b, 'int', 4);
+  B.btfFunc(b, 'bpf_throw', B.btfFuncProto(b, int, []));
+  B.btfDeclTag(b, 'tag', 3);
+  const idx = indexFuncs(B.encodeBtf(b));
+  assert.equal(idx.funcs.get('bpf_throw'), 3);
+  assert.equal(idx.typeCount, 4);
+  assert.throws(() => indexFuncs(new Uint8Array(30)), (e: unknown) => e instanceof KernelError && e.kind === 'bad-request' && /bad magic/.test(e.message));
+  const bad = B.encodeBtf(b);
+  new DataView(bad.buffer).setUint32(12, 9999, true);
+  assert.throws(() => indexFuncs(bad), /run past the end/);
+});
+
+test('errnoName uses the kernel spellings', () => {
+  assert.equal(errnoName(13), 'EACCES');
+  assert.equal(errnoName(22), 'EINVAL');
+  assert.equal(errnoName(95), 'EOPNOTSUPP');
+  assert.equal(errnoName(524), 'ENOTSUPP');
+  assert.equal(errnoName(4242), 'E4242');
+});
+
+test('kernelErrorLine: last message before the statistics, glued statistics cut off', () => {
+  assert.equal(kernelErrorLine('0: (95) exit\nR0 !read_ok\nprocessed 1 insns (limit 1000000) max_states_per_insn 0\n'), 'R0 !read_ok');
+  assert.equal(kernelErrorLine('insn 7 cannot call exception cb directlyprocessed 11 insns (limit 1000000) max_states_per_insn 0'), 'insn 7 cannot call exception cb directly');
+  assert.equal(kernelErrorLine(''), null);
+});
+
+test('verdictJson: the shared one-line shape, keys in order', () => {
+  const v: KernelVerdict = {
+    prog: 'p', verdict: 'accept', errno: null, log: 'x', retval: 255n, runError: null,
+    xlatedInsns: 2, jitedBytes: 23, verifiedInsns: 2, prologueInsns: 0,
+  };
+  assert.equal(verdictJson(v), '{"prog":"p","verdict":"accept","errno":null,"log":"x","retval":"0xff","xlated_insns":2,"jited_bytes":23,"verified_insns":2}');
+  assert.equal(verdictJson({ ...v, verdict: 'reject', errno: 'EACCES', retval: null, xlatedInsns: null, jitedBytes: null }),
+    '{"prog":"p","verdict":"reject","errno":"EACCES","log":"x","retval":null,"xlated_insns":null,"jited_bytes":null,"verified_insns":2}');
+});
+
+const avail = kernelAvailable();
+const FIX = path.join(__dirname, '../../../fixtures/obj/programs.bpf.o');
+test('no fd leaks loading an object with maps and BTF 20 times', { skip: !avail.ok ? `kernel unavailable: ${avail.reason}` : !fs.existsSync(FIX) ? 'no fixture' : false }, () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { runObjectFile } = require('../../src/kernel/object') as typeof import('../../src/kernel/object');
+  const bytes = new Uint8Array(fs.readFileSync(FIX));
+  runObjectFile(FIX, bytes); // warm caches (vmlinux BTF) before counting
+  const before = fs.readdirSync('/proc/self/fd').length;
+  for (let i = 0; i < 20; i++) {
+    const r = runObjectFile(FIX, bytes, { run: i % 2 === 0 });
+    assert.equal(r.verdicts.filter((v) => v.verdict === 'accept').length, r.verdicts.length);
+  }
+  assert.equal(fs.readdirSync('/proc/self/fd').length, before);
+});
