@@ -4,6 +4,8 @@ import { Command, parseArgs, UsageError } from './command';
 
 // Each command module exports `command: Command`. Add new commands here.
 const registry: Record<string, () => Command> = {
+  asm: () => require('./commands/asm').command,
+  disasm: () => require('./commands/disasm').command,
   objdump: () => require('./commands/objdump').command,
   run: () => require('./commands/run').command,
   conformance: () => require('./commands/conformance').command,

@@ -1,0 +1,89 @@
+// bpfx asm FILE [--syntax kernel|ubpf] [-o OUT] [--btf VMLINUX_BTF]: assemble
+// kernel/clang syntax (src/isa/asm-kernel.ts) or ubpf/bpf_conformance syntax
+// (src/isa/asm-ubpf.ts; a bpf_conformance .data file uses its `-- asm`
+// section) and print the instruction bytes, one 8-byte slot per line.
+// `call NAME` of a kfunc resolves through vmlinux BTF (--btf, default
+// /sys/kernel/btf/vmlinux), read only when such a call appears.
+import * as fs from 'fs';
+import { Command, ParsedArgs, UsageError, flagString } from '../command';
+import { assemble, assembleUbpf, encode, parseConformanceData, Insn, AsmError } from '../../isa';
+
+export type Syntax = 'kernel' | 'ubpf';
+
+/** Read FILE ('-' for stdin) as bytes. */
+export function readInput(file: string): Buffer {
+  return file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
+}
+
+/** Guess the assembly syntax: ubpf uses `%rN` registers and mnemonics, kernel syntax `rN = ...`. */
+export function detectSyntax(text: string): Syntax {
+  if (/^-- asm\s*$/m.test(text) || /%r\d/.test(text)) return 'ubpf';
+  if (/^\s*(lddw|ldx[sbhwd]+|stx?[bhwd]+|mov(32|64)?|add|sub|j[a-z]+|lock|neg|be\d+|le\d+)\s/m.test(text) && !/=/.test(text)) return 'ubpf';
+  return 'kernel';
+}
+
+export function syntaxFlag(args: ParsedArgs): Syntax | undefined {
+  const s = flagString(args, 'syntax');
+  if (s === undefined) return undefined;
+  if (s !== 'kernel' && s !== 'ubpf') throw new UsageError(`--syntax must be kernel or ubpf, not '${s}'`);
+  return s;
+}
+
+/** A kfunc name -> BTF id resolver reading vmlinux BTF on first use. */
+export function vmlinuxKfuncResolver(btfPath?: string): (name: string) => number | undefined {
+  let find: ((name: string) => number | undefined) | undefined;
+  return (name) => {
+    if (!find) {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { readVmlinuxBtf } = require('./objdump') as typeof import('./objdump');
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const btfMod = require('../../btf') as typeof import('../../btf');
+      const btf = readVmlinuxBtf(btfPath);
+      find = (n) => (btf ? btfMod.findByName(btf, n, 'func') : undefined);
+    }
+    return find(name);
+  };
+}
+
+/** Assemble assembly text (or a bpf_conformance .data file) in the given or detected syntax. */
+export function assembleText(text: string, source: string, syntax?: Syntax, btfPath?: string): Insn[] {
+  if (/^-- asm\s*$/m.test(text)) {
+    const d = parseConformanceData(text, source);
+    if (syntax === 'kernel') throw new UsageError('bpf_conformance .data files are in ubpf syntax');
+    return assembleUbpf(d.asm ?? '', source);
+  }
+  const s = syntax ?? detectSyntax(text);
+  return s === 'ubpf' ? assembleUbpf(text, source) : assemble(text, { source, kfuncId: vmlinuxKfuncResolver(btfPath) });
+}
+
+/** One slot per line: `b7 00 00 00 2a 00 00 00`. */
+export function hexLines(insns: readonly Insn[]): string[] {
+  const bytes = encode(insns);
+  const out: string[] = [];
+  for (let o = 0; o < bytes.length; o += 8) {
+    out.push(Array.from(bytes.subarray(o, o + 8), (b) => b.toString(16).padStart(2, '0')).join(' '));
+  }
+  return out;
+}
+
+export const command: Command = {
+  name: 'asm',
+  summary: 'assemble kernel-syntax or ubpf-syntax BPF assembly to instruction bytes',
+  usage: 'bpfx asm FILE [--syntax kernel|ubpf] [--out OUT.bin] [--btf VMLINUX_BTF]   (FILE may be a bpf_conformance .data file; - reads stdin)',
+  run(args) {
+    const file = args.positional[0];
+    if (!file || args.positional.length > 1) throw new UsageError('expected one assembly file');
+    const text = readInput(file).toString('utf8');
+    let insns: Insn[];
+    try {
+      insns = assembleText(text, file === '-' ? '<stdin>' : file, syntaxFlag(args), flagString(args, 'btf'));
+    } catch (e) {
+      if (e instanceof AsmError) { process.stderr.write(`bpfx asm: ${e.message}\n`); return 1; }
+      throw e;
+    }
+    const out = flagString(args, 'out') ?? flagString(args, 'output');
+    if (out !== undefined) fs.writeFileSync(out, encode(insns));
+    else process.stdout.write(hexLines(insns).join('\n') + (insns.length ? '\n' : ''));
+    return 0;
+  },
+};
