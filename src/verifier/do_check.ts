@@ -28,7 +28,7 @@ import {
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, aluScalar, isBranchTaken,
   regSetMinMax, formatInvalidScalar, scalarUnknown32, scalarUnknownSized, scalarUnlinked, assignScalarIdBeforeMov,
-  linkAfterAlu, syncLinkedScalar,
+  linkAfterAlu, syncLinkedScalar, scalarCoerce,
 } from './scalar_bridge';
 import { returnRange } from './return_code';
 
@@ -165,8 +165,10 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (BPF_MODE(insn.code) !== BPF_MEM) notModelled('sign-extending loads (BPF_MEMSX)');
       const src = readReg(insn.src);
       checkDst(insn.dst);
-      const v = memAccess(src, insn.src, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'read', null, null);
-      setReg(insn.dst, v as RegState);
+      const size = SIZE_BYTES[BPF_SIZE(insn.code)];
+      let v = memAccess(src, insn.src, insn.off, size, 'read', null, null) as RegState;
+      if (size < BPF_REG_SIZE && v.type === 'scalar') v = scalarReg(scalarCoerce(v.s, size));
+      setReg(insn.dst, v);
     } else if (cls === BPF_STX) {
       if (BPF_MODE(insn.code) !== BPF_MEM) notModelled('atomic instructions');
       if (insn.imm !== 0) reject('EINVAL', msg('stxReserved'));
@@ -360,53 +362,98 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const f = cur.frames[ptr.frameno];
     const sp = env.layout.subprogs[f.subprogno];
     if (-off > sp.stackDepth) sp.stackDepth = -off;
-    const spi = Math.floor((-off - 1) / BPF_REG_SIZE);
+    const slotNo = -off - 1;
+    const spi = Math.floor(slotNo / BPF_REG_SIZE);
+    const byteIdx = (i: number): number => (slotNo - i) % BPF_REG_SIZE;
+    const capable = !input.unprivileged;
+    const isSpilled = (sl: StackSlot | undefined): boolean => !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && !!sl.spilled;
     if (t === 'write') {
+      // check_stack_write_fixed_off
       const v = val as RegState;
-      scratchedSlots.add(spi);
       const slot = slotOf(f, spi);
-      if (size === BPF_REG_SIZE && valRegno !== null && valRegno >= 0 && v.type !== 'not_init') {
-        slot.types.fill('r');
-        slot.spilled = { ...v, s: { ...v.s } };
+      const reg = valRegno !== null && valRegno >= 0 ? v : null;
+      if (!capable && isSpilled(slot) && slot.spilled!.type !== 'scalar' && size !== BPF_REG_SIZE) {
+        reject('EACCES', 'attempt to corrupt spilled pointer on stack');
+      }
+      scratchedSlots.add(spi);
+      const save = (r: RegState): void => {
+        // save_register_state
+        slot.spilled = { ...r, s: { ...r.s } };
+        let i = BPF_REG_SIZE;
+        for (; i > BPF_REG_SIZE - size; i--) slot.types[i - 1] = 'r';
+        for (; i; i--) if (slot.types[i - 1] !== '0' && slot.types[i - 1] !== '?') slot.types[i - 1] = 'm';
+      };
+      if (reg && off % BPF_REG_SIZE === 0 && reg.type === 'scalar' && capable) {
+        const width = reg.s.umax === 0n ? 0 : reg.s.umax.toString(2).length;
+        const fits = width <= 8 * size;
+        let r = reg;
+        if (fits) {
+          const a = assignScalarIdBeforeMov(reg.s, env.idGen + 1);
+          if (a.usedId) env.idGen++;
+          frame().regs[valRegno as number] = scalarReg(a.src);
+          r = scalarReg(a.src);
+        }
+        save(r);
+        if (!fits) slot.spilled = scalarReg(scalarUnlinked(slot.spilled!.s));
         return;
       }
-      if (size === BPF_REG_SIZE && valRegno === -1 && scalarIsConst(v.s)) {
-        // BPF_ST of an immediate: spilled constant (kernel: __mark_reg_known + save_register_state for imm stores)
-        if (v.s.varOff.value === 0n) { slot.types.fill('0'); slot.spilled = null; return; }
-        slot.types.fill('r');
-        slot.spilled = { ...v, s: { ...v.s } };
+      if (!reg && off % BPF_REG_SIZE === 0 && valRegno === -1 && capable) {
+        save(v);
         return;
       }
-      if (slot.types[BPF_REG_SIZE - 1] === 'r' && slot.spilled && isPointer(slot.spilled)) {
-        notModelled('partial overwrite of a spilled pointer');
+      if (reg && isPointer(reg)) {
+        if (reg.type !== 'ctx' && reg.type !== 'stack') notModelled(`spill of a ${regTypeStr(reg)} pointer`);
+        if (size !== BPF_REG_SIZE) reject('EACCES', 'invalid size of register spill');
+        if (ptr.frameno !== cur.curframe && reg.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
+        save(reg);
+        return;
       }
-      if (slot.types[BPF_REG_SIZE - 1] === 'r') {
-        slot.types = slot.types.map((x) => (x === 'r' ? 'm' : x));
-        slot.spilled = null;
-      }
-      const zero = v.type === 'scalar' && scalarIsConst(v.s) && v.s.varOff.value === 0n;
-      for (let i = 0; i < size; i++) {
-        const slotIdx = (-(off + i) - 1) % BPF_REG_SIZE;
-        slot.types[slotIdx] = zero ? '0' : 'm';
-      }
+      if (isSpilled(slot) && slot.spilled && isPointer(slot.spilled)) notModelled('partial overwrite of a spilled pointer');
+      const zero = (reg !== null && reg.type === 'scalar' && scalarIsConst(reg.s) && reg.s.varOff.value === 0n)
+        || (reg === null && valRegno === -1 && scalarIsConst(v.s) && v.s.varOff.value === 0n);
+      for (let i = 0; i < size; i++) slot.types[byteIdx(i)] = zero ? '0' : 'm';
       return;
     }
-    // read
+    // check_stack_read_fixed_off
     scratchedSlots.add(spi);
     const slot = f.stack[spi];
-    const types: SlotType[] = [];
-    for (let i = 0; i < size; i++) types.push(slot ? slot.types[(-(off + i) - 1) % BPF_REG_SIZE] : '?');
-    if (slot && slot.types[BPF_REG_SIZE - 1] === 'r' && slot.spilled) {
-      if (size === BPF_REG_SIZE) return { ...slot.spilled, s: { ...slot.spilled.s } };
-      if (isPointer(slot.spilled)) notModelled('partial fill of a spilled pointer');
-      return scalarReg(scalarUnknown());
+    const typeAt = (i: number): SlotType => (slot ? slot.types[byteIdx(i)] : '?');
+    const allowUninit = capable;
+    if (slot && isSpilled(slot)) {
+      const sp0 = slot.spilled!;
+      let spillSize = 1;
+      for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
+      if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
+        if (sp0.type !== 'scalar') reject('EACCES', 'invalid size of register fill');
+        if (size <= spillSize && off % BPF_REG_SIZE === 0) {
+          const width = sp0.s.umax === 0n ? 0 : sp0.s.umax.toString(2).length;
+          let r = scalarReg({ ...sp0.s });
+          if (width > size * 8) r = scalarReg(scalarUnlinked(r.s));
+          return r;
+        }
+        let spillCnt = 0, zeroCnt = 0;
+        for (let i = 0; i < size; i++) {
+          const ty = typeAt(i);
+          if (ty === 'r') { spillCnt++; continue; }
+          if (ty === 'm') continue;
+          if (ty === '0') { zeroCnt++; continue; }
+          if (ty === '?' && allowUninit) continue;
+          reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
+        }
+        if ((spillCnt === size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === size) return scalarReg(scalarConst(0n));
+        return scalarReg(scalarUnknown());
+      }
+      return { ...sp0, s: { ...sp0.s } };
     }
-    if (types.some((x) => x === '?')) {
-      if (input.unprivileged) reject('EACCES', `invalid read from stack off ${off}+0 size ${size}`);
-      notModelled('read of uninitialized stack');
+    let zeros = 0;
+    for (let i = 0; i < size; i++) {
+      const ty = typeAt(i);
+      if (ty === 'm') continue;
+      if (ty === '0') { zeros++; continue; }
+      if (ty === '?' && allowUninit) continue;
+      reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
     }
-    if (types.every((x) => x === '0')) return scalarReg(scalarConst(0n));
-    return scalarReg(scalarUnknownSized(size));
+    return scalarReg(zeros === size ? scalarConst(0n) : scalarUnknown());
   }
 
   /** sync_linked_regs: every register and spilled scalar with `known`'s id takes its refined value. */

@@ -9,6 +9,7 @@ import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } fr
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth, roundUpStackDepth } from './stack_depth';
 import { doCheckCommon, CheckEnv } from './do_check';
+import { computeLiveRegs, formatLiveRegs } from './live_regs';
 
 export * from './types';
 export { PROFILE_LINUX_6_18, msg, fmt } from './messages';
@@ -34,6 +35,10 @@ export function verify(input: VerifyInput): VerifyResult {
     if (cfg.backEdges.length) {
       const [from, to] = cfg.backEdges[0];
       throw new VerifierReject('EINVAL', msg('notModelled', [`loops (back-edge from insn ${from} to ${to})`]), true);
+    }
+    if (log.level & BPF_LOG_LEVEL2) {
+      const live = computeLiveRegs(input.insns, layout.kfuncs);
+      verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
     }
     doCheckCommon(env, 0);
     if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);

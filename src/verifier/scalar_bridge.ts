@@ -21,6 +21,8 @@ export const scalarZext32 = (s: Scalar): Scalar => movReg(false, 0, s);
 export const scalarUnknown32 = (): Scalar => scalarCoerceToSize(scalarUnknown(), 4);
 /** An unknown value of `size` bytes. */
 export const scalarUnknownSized = (size: number): Scalar => (size >= 8 ? scalarUnknown() : scalarCoerceToSize(scalarUnknown(), size));
+/** coerce_reg_to_size */
+export const scalarCoerce = (s: Scalar, size: number): Scalar => scalarCoerceToSize(s, size);
 /** Drop the link (id) of a scalar. */
 export const scalarUnlinked = (s: Scalar): Scalar => ({ ...s, id: 0, addConst: 0, delta: 0 });
 

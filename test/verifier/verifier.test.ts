@@ -11,7 +11,7 @@ import { buildCases, Case } from './cases';
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
 const cases = buildCases(throwId);
-const kfunc = (id: number, off: number): { name: string } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw' } : undefined);
+const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
 
 /** The kernel's error line: the line before `processed N insns`, or the last line. */
 export function firstErrorLine(log: string): string {

@@ -26,7 +26,8 @@ function kfuncIdByName(name: string): number | undefined {
 }
 
 function kfuncResolver(names: Map<number, string>): VerifyInput['kfunc'] {
-  return (id: number, off: number) => (off === 0 && names.has(id) ? { name: names.get(id)! } : undefined);
+  const argCounts: Record<string, number> = { bpf_throw: 1 };
+  return (id: number, off: number) => (off === 0 && names.has(id) ? { name: names.get(id)!, argCount: argCounts[names.get(id)!] } : undefined);
 }
 
 function typeOf(flag: string | undefined, fallback: string): number {

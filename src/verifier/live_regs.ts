@@ -1,0 +1,91 @@
+// compute_live_registers (kernel/bpf/verifier.c, 6.15+): backward register
+// liveness over the instruction graph, printed at log level 2 as the
+// "Live regs before insn:" table. Per-insn use/def as compute_insn_live_regs;
+// helper calls use R1-R5 (the model does not know helper prototypes), kfunc
+// calls use as many argument registers as the resolver reports (bpf_throw: 1).
+import { Insn, isLdImm64 } from '../isa/insn';
+import {
+  BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
+  BPF_K, BPF_MOV, BPF_END, BPF_NEG, BPF_JA, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_ATOMIC, BPF_PSEUDO_CALL,
+  BPF_PSEUDO_KFUNC_CALL, BPF_IMM,
+} from '../isa/opcodes';
+import { disasmInsn } from '../isa/disasm';
+import { KfuncInfo } from './types';
+
+const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e;
+
+function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: number } {
+  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), k = BPF_SRC(insn.code) === BPF_K;
+  const dst = 1 << insn.dst, src = 1 << insn.src;
+  switch (cls) {
+    case BPF_LD: {
+      const mode = BPF_MODE(insn.code);
+      if (mode === BPF_IMM) return { use: 0, def: dst };
+      if (mode === BPF_ABS || mode === BPF_IND) return { use: (1 << 6) | (mode === BPF_IND ? src : 0), def: CALLER_SAVED };
+      return { use: 0, def: 0 };
+    }
+    case BPF_LDX: return { use: src, def: dst };
+    case BPF_ST: return { use: dst, def: 0 };
+    case BPF_STX:
+      if (BPF_MODE(insn.code) === BPF_ATOMIC) return { use: dst | src | R0, def: src | R0 };
+      return { use: dst | src, def: 0 };
+    case BPF_ALU: case BPF_ALU64:
+      if (op === BPF_MOV) return { use: k ? 0 : src, def: dst };
+      if (op === BPF_END || op === BPF_NEG) return { use: dst, def: dst };
+      return { use: k ? dst : dst | src, def: dst };
+    case BPF_JMP: case BPF_JMP32:
+      if (op === BPF_JA) return { use: 0, def: 0 };
+      if (op === BPF_EXIT) return { use: R0, def: 0 };
+      if (op === BPF_CALL && cls === BPF_JMP) {
+        if (insn.src === BPF_PSEUDO_CALL) return { use: ARGS, def: CALLER_SAVED };
+        if (insn.src === BPF_PSEUDO_KFUNC_CALL && kfunc?.argCount !== undefined) {
+          return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
+        }
+        return { use: ARGS, def: CALLER_SAVED };
+      }
+      return { use: k ? dst : dst | src, def: 0 };
+  }
+  return { use: 0, def: 0 };
+}
+
+function successors(insns: readonly Insn[], i: number): number[] {
+  const insn = insns[i];
+  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
+  if (cls === BPF_JMP || cls === BPF_JMP32) {
+    if (op === BPF_EXIT) return [];
+    if (op === BPF_CALL && cls === BPF_JMP) return [i + 1];
+    if (op === BPF_JA) return [i + (cls === BPF_JMP ? insn.off : insn.imm) + 1];
+    return [i + 1, i + insn.off + 1];
+  }
+  return [i + (isLdImm64(insn) ? 2 : 1)];
+}
+
+/** live_regs_before per instruction (bit n = Rn). */
+export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, KfuncInfo>): number[] {
+  const n = insns.length;
+  const ud = insns.map((x, i) => useDef(x, kfuncs.get(i)));
+  const inS = new Array<number>(n).fill(0);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      let out = 0;
+      for (const s of successors(insns, i)) if (s >= 0 && s < n) out |= inS[s];
+      const v = ud[i].use | (out & ~ud[i].def);
+      if (v !== inS[i]) { inS[i] = v; changed = true; }
+      if (i > 0 && isLdImm64(insns[i - 1])) i--; // skip second slots
+    }
+  }
+  return inS;
+}
+
+/** The level-2 table. */
+export function formatLiveRegs(insns: readonly Insn[], live: number[], kfuncName: (i: Insn) => string | undefined): string {
+  let out = 'Live regs before insn:\n';
+  for (let i = 0; i < insns.length; i++) {
+    let regs = '';
+    for (let j = 0; j < 10; j++) regs += live[i] & (1 << j) ? String(j) : '.';
+    out += `    ${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
+    if (isLdImm64(insns[i])) i++;
+  }
+  return out;
+}
