@@ -1,0 +1,73 @@
+// bpfx asm / bpfx disasm end to end (spawns dist/src/cli/main.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+
+const ROOT = path.join(__dirname, '../../..');
+const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfx-isa-cli-'));
+const bpfx = (args: string[], input?: string): { code: number; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', cwd: ROOT });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+};
+const write = (name: string, data: string | Uint8Array): string => {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, data);
+  return p;
+};
+
+test('asm kernel syntax prints one slot per line; disasm reads it back', () => {
+  const src = write('p.s', 'r0 = 42\nif r0 > 0x10 goto +1\nr1 = 0x1234 ll\nexit\n');
+  const a = bpfx(['asm', src]);
+  assert.equal(a.code, 0, a.err);
+  assert.deepEqual(a.out.trim().split('\n'), [
+    'b7 00 00 00 2a 00 00 00', '25 00 01 00 10 00 00 00', '18 01 00 00 34 12 00 00', '00 00 00 00 00 00 00 00', '95 00 00 00 00 00 00 00',
+  ]);
+  const d = bpfx(['disasm', write('p.hex', a.out)]);
+  assert.equal(d.code, 0, d.err);
+  assert.deepEqual(d.out.trim().split('\n'), ['0: (b7) r0 = 42', '1: (25) if r0 > 0x10 goto pc+1', '2: (18) r1 = 0x1234', '4: (95) exit']);
+});
+
+test('asm of a bpf_conformance .data file and --out raw bytes; disasm of raw bytes', () => {
+  const data = write('t.data', '# c\n-- asm\nmov %r0, 1\nlddw %r1, 0x100000000\nexit\n-- result\n0x1\n');
+  const bin = path.join(tmp, 't.bin');
+  const a = bpfx(['asm', data, '--out', bin]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(fs.readFileSync(bin).length, 32);
+  const d = bpfx(['disasm', bin]);
+  assert.deepEqual(d.out.trim().split('\n'), ['0: (b7) r0 = 1', '1: (18) r1 = 0x100000000', '3: (95) exit']);
+});
+
+test('disasm of assembly text, --symbolic, and 0x words', () => {
+  const d = bpfx(['disasm', '-', '--symbolic'], 'r1 = map_fd(3) ll\ncall 1\nexit\n');
+  assert.deepEqual(d.out.trim().split('\n'), ['0: (18) r1 = map_fd(3) ll', '2: (85) call bpf_map_lookup_elem', '3: (95) exit']);
+  const w = bpfx(['disasm', '-'], '0x5566778800000018\n0x1122334400000000\n0x0000000000000095\n');
+  assert.deepEqual(w.out.trim().split('\n'), ['0: (18) r0 = 0x1122334455667788', '2: (95) exit']);
+});
+
+test('errors: assembly error names file:line:col, bad bytes name the byte offset', () => {
+  const a = bpfx(['asm', write('bad.s', 'r0 = 0\nr0 +=\n')]);
+  assert.equal(a.code, 1);
+  assert.match(a.err, /bad\.s:2:1: cannot parse 'r0 \+='/);
+  const d = bpfx(['disasm', write('bad.bin', Uint8Array.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0]))]);
+  assert.equal(d.code, 1);
+  assert.match(d.err, /unknown opcode ff at byte offset 8/);
+  const s = bpfx(['asm', write('x.s', 'exit'), '--syntax', 'intel']);
+  assert.equal(s.code, 2);
+  assert.match(s.err, /--syntax must be kernel or ubpf/);
+});
+
+test('disasm of an object file needs --prog', (t) => {
+  const obj = path.join(ROOT, 'fixtures/obj/exc_cb_called.bpf.o');
+  if (!fs.existsSync(obj)) { t.skip('fixture object not built'); return; }
+  const r = bpfx(['disasm', obj]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /object files need --prog NAME/);
+  const p = bpfx(['disasm', obj, '--prog', 'throw_cb_called']);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /^5: \(85\) call bpf_throw#\d+$/m);
+  assert.match(p.out, /^7: \(85\) call pc\+1$/m);
+});
