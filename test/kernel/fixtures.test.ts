@@ -34,7 +34,10 @@ function readGolden(obj: string, prog: string): Golden | undefined {
   if (!fs.existsSync(f)) return undefined;
   const text = fs.readFileSync(f, 'utf8');
   const v = /^verdict: (.*)$/m.exec(text)?.[1] ?? '';
-  const m = /^message: (.*)$/m.exec(text)?.[1] ?? '';
+  // the message line; libbpf refusals may give it as `libbpf: ...` (also in <obj>.libbpf-error)
+  const libbpfFile = path.join(FIX, 'golden', `${obj}.libbpf-error`);
+  const m = /^message: (.*)$/m.exec(text)?.[1] ?? /^libbpf: (.*)$/m.exec(text)?.[1]
+    ?? (fs.existsSync(libbpfFile) ? /^libbpf: (.*)$/m.exec(fs.readFileSync(libbpfFile, 'utf8'))?.[1] : undefined) ?? '';
   const e = /^error -(\d+)/.exec(v);
   return { ok: v === 'ok', errnoNum: e ? Number(e[1]) : 0, libbpf: v.includes('libbpf error'), message: m };
 }
