@@ -215,3 +215,21 @@ export function symbolicImm64(lo: Insn, hi: Insn): string {
   }
   return `ld_pseudo(${lo.src}, ${lo.imm}, ${hi.imm})`;
 }
+
+/**
+ * cb_imm as bpftool's `prog dump xlated` prints pseudo ld_imm64 operands
+ * (tools/bpf/bpftool/xlated_dumper.c print_imm): `map[id:N]`,
+ * `map[id:N][0]+OFF`, `map[idx:N]+OFF`, `subprog[+N]`, else `0x...`.
+ * Pass as `immName` (the map id is the insn's imm, as in xlated dumps).
+ */
+export function bpftoolImmName(insns: readonly Insn[], pc: number, value: bigint): string {
+  const n = insns[pc];
+  const hi = insns[pc + 1]?.imm ?? 0;
+  switch (n.src) {
+    case BPF_PSEUDO_MAP_FD: return `map[id:${n.imm >>> 0}]`;
+    case BPF_PSEUDO_MAP_VALUE: return `map[id:${n.imm >>> 0}][0]+${hi}`;
+    case BPF_PSEUDO_MAP_IDX_VALUE: return `map[idx:${n.imm}]+${hi}`;
+    case BPF_PSEUDO_FUNC: return `subprog[${signed(n.imm)}]`;
+  }
+  return '0x' + value.toString(16);
+}

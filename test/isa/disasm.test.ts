@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { decode, disassemble, disasmInsn, formatInsnLine, Insn, ldImm64, helperName, helperId, HELPER_NAMES } from '../../src/isa';
+import { decode, disassemble, disasmInsn, formatInsnLine, Insn, ldImm64, helperName, helperId, HELPER_NAMES, bpftoolImmName } from '../../src/isa';
 
 interface Golden { meta: { kernel: string }; programs: { name: string; progType: number; hex: string; lines: string[] }[] }
 const goldenFile = path.join(__dirname, '../../../test/isa/golden/kernel-log.json');
@@ -93,4 +93,13 @@ test('helper table is the kernel\'s (212 ids on 6.18)', () => {
   assert.equal(helperId('bpf_tail_call'), 12);
   assert.equal(helperId('ktime_get_ns'), 5);
   assert.equal(helperId('bpf_throw'), undefined);
+});
+
+test('bpftool-style pseudo ld_imm64 names (xlated_dumper print_imm)', () => {
+  const o = { immName: bpftoolImmName };
+  assert.equal(disasmInsn(ldImm64(1, 5n, 1), 0, o), 'r1 = map[id:5]');
+  assert.equal(disasmInsn(ldImm64(1, (8n << 32n) | 5n, 2), 0, o), 'r1 = map[id:5][0]+8');
+  assert.equal(disasmInsn(ldImm64(1, (8n << 32n) | 2n, 6), 0, o), 'r1 = map[idx:2]+8');
+  assert.equal(disasmInsn(ldImm64(1, 3n, 4), 0, o), 'r1 = subprog[+3]');
+  assert.equal(disasmInsn(ldImm64(1, 0xabn), 0, o), 'r1 = 0xab');
 });
