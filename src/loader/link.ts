@@ -209,7 +209,7 @@ function relocateData(input: LinkInput, st: MainState): MapFdReloc[] {
         break;
       case 'extern_ld64': {
         const ext = input.externs[r.extIdx];
-        if (ext.kind === 'ksym' && ext.resolved) {
+        if ((ext.kind === 'ksym' || ext.kind === 'kfunc') && ext.resolved) { // typed ksym or kfunc address
           i0.src = BPF_PSEUDO_BTF_ID; i0.imm = ext.kernelBtfId; i1.imm = 0;
         } else {
           // typeless or unresolved weak ksym: address 0 (bpfx has no kallsyms)

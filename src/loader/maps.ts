@@ -137,12 +137,15 @@ export function initGlobalDataMaps(objName: string, btf: Btf | undefined, dataSe
   const out: MapDef[] = [];
   for (const { sec, type } of dataSecs) {
     if (sec.size === 0) continue;
+    if (sec.size > 0xffffffff) {
+      throw new LoaderError('map', -7, `map '${internalMapName(objName, sec.name)}': section ${sec.name} size ${sec.size} does not fit a map value`, { section: sec.name });
+    }
     const m = emptyMap(first + out.length, internalMapName(objName, sec.name));
     m.type = 2; m.typeName = 'array';
     m.keySize = 4; m.valueSize = sec.size; m.maxEntries = 1;
     m.flags = (type === 'rodata' ? BPF_F_RDONLY_PROG : 0) | BPF_F_MMAPABLE;
     m.libbpfType = type; m.secIdx = sec.index; m.secOffset = 0;
-    m.initialValue = type === 'bss' ? new Uint8Array(sec.size) : sec.data.slice();
+    m.initialValue = type === 'bss' ? undefined : sec.data.slice();
     if (btf) m.btfValueTypeId = findByName(btf, sec.name, 'datasec') ?? 0;
     out.push(m);
   }

@@ -30,7 +30,7 @@ export interface MapDef {
   /** ELF section index and offset of the definition / data. */
   secIdx: number;
   secOffset: number;
-  /** Initial contents of a data map (zeros for .bss); undefined for user maps. */
+  /** Initial contents of a .data/.rodata map; undefined for .bss (all zeros, valueSize bytes) and user maps. */
   initialValue?: Uint8Array;
   /** BPF_F_RDONLY_PROG etc. is set by libbpf for .rodata (map_flags include it). */
 }
