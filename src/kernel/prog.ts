@@ -205,3 +205,12 @@ export function testRun(fd: number, opts: TestRunOpts = {}): TestRunResult {
       return out;
     });
 }
+
+/** progLoad that throws KernelError (kind 'rejected', errno name, verifier log) when the program is refused. */
+export function progLoadOrThrow(req: ProgLoadReq): { fd: number; log: string; verifiedInsns?: number } {
+  const r = progLoad(req);
+  if (r.ok) return r;
+  const lines = r.log.split('\n').filter((l) => l && !/^processed \d+ insns/.test(l));
+  throw new KernelError('rejected', r.stage === 'btf' ? 'BPF_BTF_LOAD' : 'BPF_PROG_LOAD',
+    `${r.errno}: ${lines[lines.length - 1] ?? 'no verifier log'}`, { errno: r.errno, errnoNum: r.errnoNum, log: r.log, prog: req.name });
+}

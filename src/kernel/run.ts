@@ -10,7 +10,7 @@ import { progInfo } from './info';
 import { mapCreate, mapLookup, mapUpdate } from './map';
 import { sysClose } from './sys';
 import { KernelError } from './errors';
-import { progTypeNum } from './types';
+import { progTypeNum, PROG_TYPES } from './types';
 
 export interface KernelProgram {
   name: string;
@@ -85,6 +85,10 @@ export interface KernelVerdict {
 const BPF_PROG_TYPE_SYSCALL = 31;
 const BPF_F_SLEEPABLE = 1 << 4;
 
+/** Program types whose BPF_PROG_TEST_RUN takes packet data (net/bpf/test_run.c bpf_prog_test_run_skb/_xdp/_flow_dissector). */
+const PACKET_TYPES = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local', 'flow_dissector']);
+const takesPacket = (t: number | string): boolean => PACKET_TYPES.has(PROG_TYPES[progTypeNum(t)] ?? '');
+
 const readsR2 = (insns: readonly Insn[]): boolean => insns.some((n) => n.src === 2 || n.dst === 2);
 
 /** The map-value prologue: r1 = &value of key 0 of map `mapFd`, r2 = len (10 slots: ld_imm64 takes two). */
@@ -150,7 +154,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
           const syscallType = progTypeNum(progType) === BPF_PROG_TYPE_SYSCALL;
           const res = syscallType
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
-            : testRun(r.fd, { dataIn: input.packet ?? new Uint8Array(64), ctxIn: input.ctx, repeat: opts.repeat });
+            : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(64) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
           if (mapFd >= 0 && mem) out.memOut = mapLookup(mapFd, new Uint8Array(4), mem.length) ?? undefined;
         } catch (e) {

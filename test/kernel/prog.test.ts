@@ -131,3 +131,11 @@ test('no fd leaks: a thousand loads and closes leave /proc/self/fd as it was', {
   }
   assert.equal(fs.readdirSync('/proc/self/fd').length, before);
 });
+
+test('progLoadOrThrow: a rejection is a KernelError of kind rejected with errno and log', { skip }, () => {
+  assert.throws(() => k.progLoadOrThrow({ progType: 'socket_filter', insns: [exit], name: 'no_r0' }), (e: unknown) =>
+    e instanceof k.KernelError && e.kind === 'rejected' && e.errno === 'EACCES' && e.op === 'BPF_PROG_LOAD' && e.prog === 'no_r0'
+    && e.message === 'BPF_PROG_LOAD (no_r0): EACCES: R0 !read_ok' && e.log.includes('0: (95) exit'));
+  const ok = k.progLoadOrThrow({ progType: 'socket_filter', insns: [mov64(0, 1), exit] });
+  k.closeFd(ok.fd);
+});
