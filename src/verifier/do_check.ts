@@ -586,14 +586,14 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const reg = readReg(regno);
     if (isPointer(reg) && input.unprivileged) reject('EACCES', msg('leaksAddrAsReturn', [regno]));
     if (isSubprog && !f0.inExceptionCallback) {
-      if (reg.type !== 'scalar') reject('EINVAL', msg('subprogExitNotScalar', [regno, regTypeStr(reg) + '()']));
+      if (reg.type !== 'scalar') reject('EINVAL', msg('subprogExitNotScalar', [regno, regTypeStr(reg)]));
       return;
     }
     const range = returnRange(input.progType, input.expectedAttachType ?? 0, !!input.attachBtfId);
     if (range === 'unsupported') return notModelled(`return value rules of program type ${input.progType}`);
     if (range === null) return;
     const ctx = 'At program exit';
-    if (reg.type !== 'scalar') reject('EINVAL', msg('returnNotKnownValue', [ctx, regno, regTypeStr(reg) + '()']));
+    if (reg.type !== 'scalar') reject('EINVAL', msg('returnNotKnownValue', [ctx, regno, regTypeStr(reg)]));
     const s: Scalar = reg.s;
     if (!(BigInt(range.min) <= s.smin && s.smax <= BigInt(range.max))) {
       reject('EINVAL', `${ctx} the register ${regName} has${formatInvalidScalar(s)} should have been in [${range.min}, ${range.max}]`);

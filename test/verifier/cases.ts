@@ -85,6 +85,22 @@ export function buildCases(throwId: number): Case[] {
   cases.push({ name: 'cgroup_skb branch-bounded return', progType: CGSKB, insns: [I.mov(0, 5), I.jgt(0, 1, 1), I.exit(), I.mov(0, 1), I.exit()], verdict: 'accept' });
   cases.push({ name: 'static subprog call', progType: SK, insns: [I.mov(1, 3), I.call(1), I.exit(), I.movr(0, 1), I.add(0, 1), I.exit()], verdict: 'accept' });
   cases.push({ name: 'subprog reads caller-clobbered reg', progType: SK, insns: [I.mov(6, 3), I.call(1), I.exit(), I.movr(0, 6), I.exit()], verdict: 'reject', error: 'R6 !read_ok' });
+  cases.push({ name: 'uninit stack read (privileged)', progType: SK, insns: [I.ldx64(0, 10, -16), I.mov(0, 0), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'narrow spill and fill', progType: SK,
+    insns: [I.mov(1, 300), insn(0x63, 10, 1, -8, 0), insn(0x61, 0, 10, -8, 0), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'partial overwrite of a spilled scalar then fill', progType: SK,
+    insns: [I.mov(1, 5), I.stx64(10, 1, -8), insn(0x72, 10, 0, -4, 7), I.ldx64(0, 10, -8), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'spill ctx pointer and fill', progType: SK,
+    insns: [I.stx64(10, 1, -8), I.ldx64(2, 10, -8), I.mov(0, 0), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'narrow fill of a spilled pointer', progType: SK,
+    insns: [I.stx64(10, 1, -8), insn(0x61, 2, 10, -8, 0), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'invalid size of register fill' });
+  cases.push({ name: 'return a pointer is fine for root (socket filter)', progType: SK, insns: [I.movr(0, 10), I.exit()], verdict: 'accept' });
+  cases.push({ name: 'cgroup_skb returns a pointer', progType: CGSKB, insns: [I.movr(0, 10), I.exit()], verdict: 'reject',
+    error: 'At program exit the register R0 is not a known value (fp)' });
+  cases.push({ name: 'alu32 wraps and zero-extends', progType: CGSKB,
+    insns: [I.mov(0, -1), insn(0x04, 0, 0, 0, 3), I.exit()], verdict: 'reject', error: 'At program exit the register R0 has smin=2 smax=2 should have been in [0, 1]' });
+  cases.push({ name: 'jmp32 refinement', progType: CGSKB,
+    insns: [I.ld64(1, 0x100000001n)[0], I.ld64(1, 0x100000001n)[1], insn(0x26, 1, 0, 2, 1), I.mov(0, 0), I.exit(), I.mov(0, 1), I.exit()], verdict: 'accept' });
   // combined stack: main 512 bytes + callee 8 bytes
   cases.push({ name: 'combined stack too large', progType: SK,
     insns: [I.st64(10, -512, 0), I.call(2), I.mov(0, 0), I.exit(), I.st64(10, -8, 0), I.mov(0, 0), I.exit()],

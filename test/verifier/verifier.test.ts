@@ -55,6 +55,27 @@ for (const c of cases) {
     }
   });
 }
+const logAgreement = { level1: 0, level2: 0, total: 0 };
+for (const c of cases) {
+  test(`kernel log identical at level 1: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
+    const load = (level: number): string => {
+      const r = progLoad({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: level,
+        btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+      if (r.ok) closeFd(r.fd);
+      return r.log;
+    };
+    const k1 = load(1), k2 = load(2);
+    logAgreement.total++;
+    if (ours(c, 2).log === k2) logAgreement.level2++;
+    const m1 = ours(c, 1).log;
+    if (m1 === k1) logAgreement.level1++;
+    assert.equal(m1, k1);
+  });
+}
+test('log agreement summary', { skip: k.ok ? false : k.reason }, () => {
+  process.stdout.write(`# verifier logs identical to the kernel: level 1 ${logAgreement.level1}/${logAgreement.total}, level 2 ${logAgreement.level2}/${logAgreement.total}\n`);
+  assert.equal(logAgreement.level1, logAgreement.total);
+});
 test('agreement summary', { skip: k.ok ? false : k.reason }, () => {
   process.stdout.write(`# verifier agreement: verdict ${agreement.verdict}/${agreement.total}, rejection message ${agreement.message}/${agreement.rejects}\n`);
   assert.ok(agreement.total > 0);
