@@ -30,6 +30,13 @@ export interface Btf {
   /** Lazy indexes (reset by setType/addType). */
   nameIndex?: NameIndex;
   tagIndex?: Map<number, number[]>;
+  /** Cached DataView over `raw`. */
+  rawView?: DataView;
+}
+
+/** DataView over the raw type section (created once). */
+export function rawView(btf: Btf): DataView {
+  return btf.rawView ??= new DataView(btf.raw.buffer, btf.raw.byteOffset, btf.raw.byteLength);
 }
 
 /** Number of type ids including void and the base's types (btf__type_cnt). */

@@ -1,7 +1,7 @@
 // Decode one validated raw btf_type (+ trailing records) into plain data
 // (libbpf btf_type accessors: btf_int_*, btf_members, btf_enum, btf_params,
 // btf_var_secinfos, btf_decl_tag, btf_member_bit_offset/_bitfield_size).
-import type { Btf } from './btf';
+import { Btf, rawView } from './btf';
 import { stringAt } from './strings';
 import { BtfMember, BtfType, BTF_KIND } from './types';
 import { infoKflag, infoKind, infoVlen, LINKAGES, TYPE_HDR_SIZE } from './layout';
@@ -17,8 +17,7 @@ function nameOf(btf: Btf, off: number): string {
 
 /** Decode own raw type number `idx` (id = firstId + idx). The bytes were validated by parseBtf. */
 export function decodeRawType(btf: Btf, idx: number): BtfType {
-  const raw = btf.raw;
-  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const dv = rawView(btf);
   const o = btf.offsets[idx];
   const nameOff = dv.getUint32(o, true);
   const info = dv.getUint32(o + 4, true);

@@ -2,9 +2,9 @@
 // Unmodified types are copied from the raw section, so a parse/encode round trip
 // is byte-identical; edited or appended types are encoded from their data and
 // names that are not in the string table yet are appended to it.
-import { Btf, stringAtOffset } from './btf';
+import { Btf } from './btf';
 import { BtfError } from './errors';
-import { internString } from './strings';
+import { internString, stringIs } from './strings';
 import { stringSectionBytes } from './strings';
 import { BtfType, BTF_KIND, BTF_MAGIC, BTF_VERSION, BTF_HEADER_SIZE } from './types';
 import { parseBtf } from './parse';
@@ -18,10 +18,10 @@ function u32(v: number, what: string): number {
 /** Offset of `name` in the string table, reusing nameOff when it still names it. */
 function nameOffset(btf: Btf, name: string, nameOff: number): number {
   if (name === '') return 0;
-  try {
-    if (nameOff > 0 && stringAtOffset(btf, nameOff) === name) return nameOff;
-  } catch (e) {
-    if (!(e instanceof BtfError)) throw e;
+  if (nameOff > 0) {
+    let b: Btf = btf;
+    while (nameOff < b.strBase && b.base) b = b.base;
+    if (nameOff >= b.strBase && stringIs(b.strings, nameOff - b.strBase, name)) return nameOff;
   }
   return btf.strBase + internString(btf.strings, name);
 }

@@ -2,7 +2,7 @@
 // btf__resolve_size, btf__resolve_type; kernel btf_type_skip_modifiers,
 // btf_find_decl_tag_value, btf_member_bit_offset/_bitfield_size).
 // Name and decl-tag indexes are built lazily on first use.
-import { Btf, kindOf, NameIndex, typeById, typeCount } from './btf';
+import { Btf, kindOf, NameIndex, rawView, typeById, typeCount } from './btf';
 import { BtfError } from './errors';
 import { BtfComposite, BtfDeclTag, BtfFunc, BtfFuncProto, BtfKind, BtfMember, BtfType, BTF_KIND } from './types';
 
@@ -31,7 +31,7 @@ function nameIndex(btf: Btf): NameIndex {
   let size = 16;
   while (size < n * 2) size *= 2;
   const buckets = new Int32Array(size).fill(-1), next = new Int32Array(n).fill(-1), hashes = new Uint32Array(n);
-  const dv = new DataView(btf.raw.buffer, btf.raw.byteOffset, btf.raw.byteLength);
+  const dv = rawView(btf);
   const mask = size - 1;
   for (let i = n - 1; i >= 0; i--) {   // prepend in reverse: chains run in id order
     const t = btf.types[i];
@@ -65,7 +65,7 @@ function ownByName(btf: Btf, name: string, kind: BtfKind | undefined, first: boo
   qz.set(q);
   const h = hashBytes(qz, 0);
   const ix = nameIndex(btf);
-  const dv = new DataView(btf.raw.buffer, btf.raw.byteOffset, btf.raw.byteLength);
+  const dv = rawView(btf);
   for (let i = ix.buckets[h & ix.mask]; i >= 0; i = ix.next[i]) {
     if (ix.hashes[i] !== h) continue;
     const t = btf.types[i];
@@ -216,7 +216,7 @@ export function isVariadic(proto: BtfFuncProto): boolean {
 function tagIndex(btf: Btf): Map<number, number[]> {
   if (btf.tagIndex) return btf.tagIndex;
   const idx = new Map<number, number[]>();
-  const dv = new DataView(btf.raw.buffer, btf.raw.byteOffset, btf.raw.byteLength);
+  const dv = rawView(btf);
   for (let i = 0; i < btf.types.length; i++) {
     const t = btf.types[i];
     let target: number;

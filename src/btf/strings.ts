@@ -73,3 +73,12 @@ export function stringSectionBytes(st: StringTable): Uint8Array {
   }
   return out;
 }
+
+/** Whether the string at local offset `off` is exactly `s` (no allocation on the ASCII path). */
+export function stringIs(st: StringTable, off: number, s: string): boolean {
+  if (off < st.bytes.length && off >= 0) {
+    if (st.text === undefined) stringAt(st, off);
+    if (st.text) return st.text.startsWith(s, off) && st.text.charCodeAt(off + s.length) === 0;
+  }
+  return stringAt(st, off) === s;
+}
