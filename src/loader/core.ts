@@ -6,7 +6,7 @@
 // bpf_core_calc_type_relo, bpf_core_calc_enumval_relo, bpf_core_calc_relo,
 // bpf_core_calc_relo_insn, bpf_core_patch_insn, bpf_core_poison_insn.
 // Module BTFs are not searched; TYPE_MATCHES is not supported yet.
-import { Btf, typeById, typeCount } from '../btf';
+import { Btf, typeById, kindOf, stringAtOffset } from '../btf';
 import { skipModsAndTypedefs, typeSize } from '../btf';
 import { BtfType } from '../btf';
 import { BtfExt, CoreReloRecord } from '../btf';
@@ -326,24 +326,32 @@ function calcRelo(progName: string, rec: CoreReloRecord, relIdx: number, local: 
   return res;
 }
 
-/** Candidate types in the target BTF with the same essential name (cached per target). */
+/** Candidate types in the target BTF with the same essential name (cached per target).
+ *  Split BTF (a base) is not searched: vmlinux has none. */
 const candIndexCache = new WeakMap<Btf, Map<string, number[]>>();
 function candidates(local: BtfType, targ: Btf): number[] {
   let idx = candIndexCache.get(targ);
   if (!idx) {
     idx = new Map();
-    const n = typeCount(targ);
-    for (let i = 1; i < n; i++) {
-      const t = typeById(targ, i);
-      if (t.name === '') continue;
-      const ess = t.name.slice(0, essentialNameLen(t.name));
+    // Names straight from the raw type records (no type is decoded).
+    const dv = new DataView(targ.raw.buffer, targ.raw.byteOffset, targ.raw.byteLength);
+    for (let i = 0; i < targ.offsets.length - 1; i++) {
+      const t = targ.types[i];
+      const name = t !== undefined ? t.name : stringAtOffset(targ, dv.getUint32(targ.offsets[i], true));
+      if (name === '') continue;
+      const ess = name.slice(0, essentialNameLen(name));
       const l = idx.get(ess);
-      if (l) l.push(i); else idx.set(ess, [i]);
+      if (l) l.push(targ.firstId + i); else idx.set(ess, [targ.firstId + i]);
     }
+    for (const l of idx.values()) l.sort((a, b) => a - b); // libbpf scans ids in order
     candIndexCache.set(targ, idx);
   }
   const ess = local.name.slice(0, essentialNameLen(local.name));
-  return (idx.get(ess) ?? []).filter((id) => kindCompat(typeById(targ, id), local));
+  const lk = local.kind === 'enum64' ? 'enum' : local.kind;
+  return (idx.get(ess) ?? []).filter((id) => {
+    const k = kindOf(targ, id);
+    return (k === 'enum64' ? 'enum' : k) === lk;
+  });
 }
 
 function calcReloInsn(progName: string, rec: CoreReloRecord, relIdx: number, btf: Btf, vmlinux: Btf | undefined): Res {
