@@ -3,7 +3,7 @@
 export * from './types';
 export { BtfError, BtfErrorKind, BtfSection } from './errors';
 export { Btf, typeById, typeCount, kindOf, stringAtOffset, stringSize, setType, addType, typeIds } from './btf';
-export { parseBtf, parseBtfHeader, BtfHeader } from './parse';
+export { parseBtf, parseBtfHeader, BtfHeader, newBtf } from './parse';
 export { encodeBtf, cloneBtf } from './encode';
 export {
   findByName, findAllByName, skipMods, skipModsAndTypedefs, resolvedType, typeSize, findMember,

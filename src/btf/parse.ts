@@ -226,3 +226,12 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
     types: new Array(n), strings: makeStringTable(strBytes),
   };
 }
+
+/** An empty BTF (only void), or an empty split BTF on `base`, to build types into with addType. */
+export function newBtf(base?: Btf): Btf {
+  return {
+    base, firstId: base ? typeCount(base) : 1, strBase: base ? stringSize(base) : 0, hdrLen: BTF_HEADER_SIZE,
+    raw: new Uint8Array(0), offsets: new Uint32Array(1), kinds: new Uint8Array(0), types: [],
+    strings: makeStringTable(base ? new Uint8Array(0) : new Uint8Array(1)),
+  };
+}
