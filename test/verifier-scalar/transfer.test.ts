@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, adjustScalar, movReg, movImm, regSetMinMax, isBranchTaken,
   formatScalar, scalarInvariantViolation, scalarOf, linkAfterAlu, syncLinkedScalar, assignScalarIdBeforeMov,
-  formatSnum, formatUnum, tnum, U64_MAX,
+  formatSnum, formatUnum, tnum, U64_MAX, scalarSubsumes, scalarS32Range,
 } from '../../src/verifier/scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_ARSH,
@@ -152,4 +152,17 @@ test('reg_bounds_sanity_check message', () => {
     'u32=[0x0, 0xffffffff] s32=[0x80000000, 0x7fffffff] var_off=(0x0, 0xffffffffffffffff)');
   assert.equal(scalarInvariantViolation(r0_255, 'alu'), null);
   assert.match(scalarInvariantViolation(scalarOf({ varOff: tnum(3n, 0n) }), 'x') ?? '', /const tnum out of sync/);
+});
+
+test('state comparison helpers: range_within + tnum_in, __mark_reg_s32_range', () => {
+  const wide = alu(K64(BPF_AND, 0xff), U);
+  const narrow = alu(K64(BPF_AND, 0x0f), U);
+  assert.equal(scalarSubsumes(wide, narrow), true);
+  assert.equal(scalarSubsumes(narrow, wide), false);
+  assert.equal(scalarSubsumes(U, wide), true);
+  assert.equal(scalarSubsumes(scalarConst(5n), scalarConst(5n)), true);
+  assert.equal(scalarSubsumes(scalarConst(5n), scalarConst(6n)), false);
+  // bpf_get_smp_processor_id on a 2-CPU machine: R0 in [0, nr_cpu_ids - 1].
+  const r = scalarS32Range(U, 0n, 1n);
+  assert.equal(formatScalar(r), 'scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))');
 });

@@ -9,7 +9,8 @@
 // __reg32_bound_s64, __reg_assign_32_into_64, zext_32_to_64,
 // coerce_reg_to_size, set_sext64_default_val, coerce_reg_to_size_sx,
 // set_sext32_default_val, coerce_subreg_to_size_sx, is_reg_const,
-// reg_const_value, get_reg_width.
+// reg_const_value, get_reg_width, range_within (+ tnum_in: the scalar part of
+// regsafe), __mark_reg_s32_range.
 //
 // Representation: every bound is a bigint holding the value of the C field
 // with its C type: smin/smax in [-2^63, 2^63), umin/umax in [0, 2^64),
@@ -20,7 +21,7 @@
 // that the caller owns), named after the kernel functions they model.
 import {
   Tnum, TNUM_UNKNOWN, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg, tnumOr,
-  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep,
+  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep, tnumIn,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 
@@ -547,4 +548,30 @@ export function scalarInvariantViolation(s: Scalar, ctx: string): string | null 
   return `REG INVARIANTS VIOLATION (${ctx}): ${msg} u64=[${hx(s.umin)}, ${hx(s.umax)}] ` +
     `s64=[${hx(u64(s.smin))}, ${hx(u64(s.smax))}] u32=[${hx(s.u32min)}, ${hx(s.u32max)}] ` +
     `s32=[${hx(u32(s.s32min))}, ${hx(u32(s.s32max))}] var_off=(${hx(s.varOff.value)}, ${hx(s.varOff.mask)})`;
+}
+
+/** range_within: every bound of `cur` lies inside the matching bound of `old`. */
+export function scalarRangeWithin(old: Scalar, cur: Scalar): boolean {
+  return old.umin <= cur.umin && old.umax >= cur.umax && old.smin <= cur.smin && old.smax >= cur.smax &&
+    old.u32min <= cur.u32min && old.u32max >= cur.u32max && old.s32min <= cur.s32min && old.s32max >= cur.s32max;
+}
+
+/**
+ * The value part of regsafe() for two scalars: `old` covers `cur` when its
+ * ranges contain cur's and cur's tnum is in old's (range_within + tnum_in).
+ * Precision and id mapping (check_scalar_ids) are the state comparison's job.
+ */
+export function scalarSubsumes(old: Scalar, cur: Scalar): boolean {
+  return scalarRangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+}
+
+/** __mark_reg_s32_range: intersect with [min, max] as s32 and as s64, then sync. */
+export function scalarS32Range(s: Scalar, min: bigint, max: bigint): Scalar {
+  const r = cloneScalar(s);
+  r.s32min = bmax(r.s32min, min);
+  r.s32max = bmin(r.s32max, max);
+  r.smin = bmax(r.smin, min);
+  r.smax = bmin(r.smax, max);
+  mBoundsSync(r);
+  return r;
 }
