@@ -1,0 +1,74 @@
+// The CLI commands of the runtime area, run as a user would: bpfx run
+// (--json, exit status), bpfx conformance-plugin (the bpf_conformance plugin
+// protocol) and bpfx conformance on a directory of .data files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// dist/test/runtime/cli.test.js -> dist/src/cli/main.js
+const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const bpfx = (args: string[], input?: string): { code: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfx-runtime-'));
+const write = (name: string, text: string): string => { const p = path.join(tmp, name); fs.writeFileSync(p, text); return p; };
+
+test('bpfx run --json prints retval as hex and exits 0', () => {
+  const f = write('ok.asm', 'mov %r0, 0x2a\nexit\n');
+  const r = bpfx(['run', f, '--json']);
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.out);
+  assert.equal(j.retval, '0x2a');
+  assert.equal(j.error, null);
+});
+
+test('bpfx run: a .data file runs with its -- mem, --mem overrides it', () => {
+  const f = write('len.data', '-- asm\nmov %r0, %r2\nexit\n-- mem\n01 02 03\n-- result\n0x3\n');
+  assert.equal(bpfx(['run', f]).out, '0x3\n');
+  assert.equal(bpfx(['run', f, '--mem', '00 00']).out, '0x2\n');
+});
+
+test('bpfx run --json reports a runtime error with a null retval and exits 1', () => {
+  const f = write('oob.asm', 'mov %r1, 0\nldxdw %r0, [%r1+8]\nexit\n');
+  const r = bpfx(['run', f, '--json']);
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.out);
+  assert.equal(j.retval, null);
+  assert.equal(j.error, 'invalid read of 8 bytes at 0x8 (pc 1)');
+});
+
+test('conformance-plugin: program on stdin, memory as argument, r0 in hex', () => {
+  // mov r0, r2; exit
+  const r = bpfx(['conformance-plugin', '00  11  22 '], 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00\n');
+  assert.equal(r.code, 0);
+  assert.equal(r.out, '3\n');
+  const p = bpfx(['conformance-plugin', '--program', 'b7 00 00 00 ff ff ff ff 95 00 00 00 00 00 00 00', '--engine interp']);
+  assert.equal(p.out, 'ffffffffffffffff\n');
+});
+
+test('conformance-plugin: a runtime error goes to stdout with exit status 1', () => {
+  const r = bpfx(['conformance-plugin'], '61 10 08 00 00 00 00 00 95 00 00 00 00 00 00 00\n');
+  assert.equal(r.code, 1);
+  assert.equal(r.out, 'invalid read of 4 bytes at 0x8 (pc 0)\n');
+});
+
+test('bpfx conformance DIR: FAIL lines and the closing count', () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'suite-'));
+  fs.writeFileSync(path.join(dir, 'good.data'), '-- asm\nmov %r0, 1\nexit\n-- result\n0x1\n');
+  fs.writeFileSync(path.join(dir, 'bad.data'), '-- asm\nmov %r0, 2\nexit\n-- result\n0x1\n');
+  fs.writeFileSync(path.join(dir, 'known.data'), '-- asm\nmov %r0, 3\nexit\n-- result\n0x1\n');
+  const kf = write('kf.txt', 'known waiting for a fix\n');
+  const r = bpfx(['conformance', dir, '--known-failures', kf]);
+  assert.equal(r.code, 1);
+  const lines = r.out.trim().split('\n');
+  assert.deepEqual(lines, [
+    'FAIL bad: r0 = 0x2, expected 0x1',
+    'KNOWN known: waiting for a fix (r0 = 0x3, expected 0x1)',
+    '1 known failures (kf.txt), counted as neither passed nor failed',
+    '1 passed, 1 failed',
+  ]);
+});
