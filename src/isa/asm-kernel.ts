@@ -79,7 +79,7 @@ const CAST = R`\*\s*\(\s*${SZ}\s*\*\s*\)`;
 const TARGET = R`(?<tgt>pc\s*[+-]\s*\d+|[+-]\s*\d+|[A-Za-z_.$][\w.$%=]*)`;
 const LABEL = /^([A-Za-z_.$][\w.$%=]*)\s*:/;
 
-type Form = { re: RegExp; build: (g: Groups, c: Ctx) => void };
+type Form = { re: RegExp; reD: RegExp; key: string; build: (g: Groups, c: Ctx) => void };
 type Groups = Record<string, string | undefined>;
 
 interface Fixup { pc: number; label: string; field: 'off' | 'imm'; line: number; col: number }
@@ -96,7 +96,15 @@ interface Ctx {
   logCode?: number;
 }
 
-const f = (src: string, build: Form['build']): Form => ({ re: new RegExp('^' + src + '$', 'd'), build });
+const f = (src: string, build: Form['build']): Form => ({ re: new RegExp('^' + src + '$'), reD: new RegExp('^' + src + '$', 'd'), key: keyOf(src.replace(/\\s\*|\\s\+/g, ' ')), build });
+
+/** Statements are matched only against forms with the same leading keyword (speed). */
+function keyOf(text: string): string {
+  const m = text.match(/^(if|gotol|goto|may_goto|callx|call|lock|exit|store_release|\\\.insn|\.insn)\b/);
+  if (m) return m[1].replace(/^\\/, '');
+  if (text.startsWith('*') || text.startsWith('\\*')) return '*';
+  return 'reg';
+}
 
 /** Parse a register token; returns [number, is32]. */
 function reg(c: Ctx, g: Groups, name: string): [number, boolean] {
@@ -214,12 +222,12 @@ const FORMS: Form[] = [
     if (mode === BPF_MEMSX && size === BPF_DW) throw c.err('no s64 load', 'sz');
     c.out.push(insn(BPF_LDX | mode | size, reg(c, g, 'd')[0], reg64(c, g, 's'), off16(c, g, 'o'), 0));
   }),
-  f(R`${REG('d')}\s*=\s*${CAST}\s*skb\[\s*(?:${REG('s')}\s*\+\s*)?${NUM('i')}\s*\]`, (g, c) => {
+  f(R`${REG('d')}\s*=\s*${CAST}\s*skb\[\s*(?:${REG('s')}\s*(?:\+\s*${NUM('i')})?|${NUM('a')})\s*\]`, (g, c) => {
     const [size] = sizeOf(c, g, false);
     if (size === BPF_DW) throw c.err('legacy packet loads are u8, u16 or u32', 'sz');
     if (reg(c, g, 'd')[0] !== 0) throw c.err('legacy packet loads write r0', 'd');
-    if (g.s !== undefined) c.out.push(insn(BPF_LD | BPF_IND | size, 0, reg64(c, g, 's'), 0, imm32(c, g, 'i')));
-    else c.out.push(insn(BPF_LD | BPF_ABS | size, 0, 0, 0, imm32(c, g, 'i')));
+    if (g.s !== undefined) c.out.push(insn(BPF_LD | BPF_IND | size, 0, reg64(c, g, 's'), 0, g.i === undefined ? 0 : imm32(c, g, 'i')));
+    else c.out.push(insn(BPF_LD | BPF_ABS | size, 0, 0, 0, imm32(c, g, 'a')));
   }),
   f(R`${REG('r')}\s*=\s*atomic(?<w>64)?_fetch_(?<aop>add|and|or|xor)\(\s*\(\s*${SZ}\s*\*\s*\)\s*${MEM('d', 'o')}\s*,\s*${REG('s')}\s*\)`, (g, c) => {
     atomicRmw(c, g, ATOMIC_ALU[g.aop!] | BPF_FETCH);
@@ -422,8 +430,11 @@ export function assembleWithLabels(text: string, opts: AsmOptions = {}): AsmResu
       body = body.trimEnd();
       if (body.length === 0) continue;
       let matched = false;
+      const key = keyOf(body);
       for (const form of FORMS) {
-        const m = form.re.exec(body) as (RegExpExecArray & { indices?: Record<string, unknown> }) | null;
+        if (form.key !== key) continue;
+        if (!form.re.test(body)) continue;
+        const m = form.reD.exec(body) as (RegExpExecArray & { indices?: Record<string, unknown> }) | null;
         if (!m) continue;
         const g: Groups = { ...(m.groups ?? {}) };
         const idx = (m as unknown as { indices: { groups?: Record<string, [number, number] | undefined> } }).indices.groups ?? {};
