@@ -7,6 +7,7 @@ import { btfFor, exceptionCases } from './exception-cases';
 
 const avail = k.kernelAvailable();
 const skip = avail.ok ? false : `kernel unavailable: ${avail.reason}`;
+if (skip) test('exceptions on the kernel', { skip }, () => undefined);
 
 for (const c of avail.ok ? exceptionCases() : []) {
   test(`exceptions: ${c.name}`, () => {
