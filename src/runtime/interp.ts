@@ -27,7 +27,7 @@ interface MemCache { hi: number; lo: number; end: number; dv: DataView; w: boole
 
 /** Internal: ends the run early (helper exit, failed LD_ABS, bpf_throw). Not an Error: no stack capture. */
 export class VmSignal {
-  constructor(readonly kind: 'exit' | 'throw', readonly value: bigint, readonly pc: number) {}
+  constructor(readonly kind: 'exit' | 'throw', readonly value: bigint, readonly pc: number, readonly callbackPc?: number) {}
 }
 
 export interface VmState {

@@ -18,11 +18,12 @@ export interface HelperContext {
   /** End the whole program now with r0 = value (no exception callback). */
   exit(value: bigint): never;
   /**
-   * Throw a BPF exception (bpf_throw): unwind every frame; if the VM has an
-   * exception callback, run it with r1 = cookie and end with its r0, else end
-   * with r0 = cookie (today's kernel's default callback returns the cookie).
+   * Throw a BPF exception (bpf_throw): unwind every frame; if there is an
+   * exception callback (`callbackPc`, else VmOptions.exceptionCallbackPc), run
+   * it in frame 0 with r1 = cookie and end with its r0, else end with
+   * r0 = cookie (today's kernel's default callback returns the cookie).
    */
-  throwException(cookie: bigint): never;
+  throwException(cookie: bigint, callbackPc?: number): never;
   /**
    * Call BPF code at instruction `pc` as a callback (bpf_loop and friends):
    * r1-r5 = args, in a new stack frame; returns its r0. Counts against the

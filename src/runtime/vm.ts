@@ -99,7 +99,12 @@ function makeContext(st: VmState): HelperContext {
     get insnsExecuted() { return st.budget - st.left; },
     get mem() { return st.space; },
     exit(value: bigint): never { throw new VmSignal('exit', BigInt.asUintN(64, value), st.callPc); },
-    throwException(cookie: bigint): never { throw new VmSignal('throw', BigInt.asUintN(64, cookie), st.callPc); },
+    throwException(cookie: bigint, callbackPc?: number): never {
+      if (callbackPc !== undefined && (!Number.isInteger(callbackPc) || callbackPc < 0 || callbackPc >= st.prog.n || st.prog.code[callbackPc * 8] === 0)) {
+        throw new BpfRuntimeError('bad-callx', st.callPc, `exception callback ${callbackPc} is not an instruction of the program`);
+      }
+      throw new VmSignal('throw', BigInt.asUintN(64, cookie), st.callPc, callbackPc);
+    },
     callFunction(pc: number, args: readonly bigint[]): bigint {
       const callPc = st.callPc;
       if (!Number.isInteger(pc) || pc < 0 || pc >= st.prog.n || st.prog.code[pc * 8] === 0) {
@@ -157,7 +162,7 @@ function runState(vm: Vm, st: VmState, opts: RunOptions): RunResult {
     if (!(e instanceof VmSignal)) throw e;
     if (e.kind === 'exit') return { retval: e.value, insnsExecuted: st.budget - st.left };
     const exception = { cookie: e.value, pc: e.pc };
-    const cb = vm.opts.exceptionCallbackPc;
+    const cb = e.callbackPc ?? vm.opts.exceptionCallbackPc;
     if (cb === undefined) return { retval: e.value, insnsExecuted: st.budget - st.left, exception };
     // Unwind to the main frame and run the exception callback there with r1 = cookie.
     st.depth = 0;

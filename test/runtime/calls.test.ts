@@ -183,3 +183,13 @@ test('a nested run of the same VM from a helper has its own stack and registers'
   assert.equal(outer.retval, 5n);
   assert.equal(run(vm, { args: [0n] }).retval, 100n);
 });
+
+test('a kfunc can name the exception callback at the throw', () => {
+  const kfuncs = new Map<number, HelperFn>([[77, (c, cookie) => c.throwException(cookie, 4)]]);
+  const prog = [mov64(1, 5), kfuncCall(77), mov64(0, 1), exit(), movr(0, 1), alu('mul', true, 0, { imm: 3 }), exit()];
+  const r = runProg(prog, { kfuncs });
+  assert.equal(r.retval, 15n);
+  assert.equal(r.exception?.cookie, 5n);
+  const bad = new Map<number, HelperFn>([[77, (c, cookie) => c.throwException(cookie, 99)]]);
+  assert.equal(fault(() => runProg(prog, { kfuncs: bad })).kind, 'bad-callx');
+});
