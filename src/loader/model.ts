@@ -100,6 +100,8 @@ export interface LoadedObject {
   /** The object's BTF (undefined when the object has none) and its raw bytes. */
   btf?: Btf;
   btfBytes?: Uint8Array;
+  /** The BTF to load (BPF_BTF_LOAD) with libbpf's fix-ups applied; byte-identical to libbpf's. */
+  btfToLoad?: Uint8Array;
 }
 
 export interface LoadOptions {

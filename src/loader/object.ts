@@ -5,7 +5,8 @@
 // loading programs is the kernel backend's job (src/kernel).
 import { parseElf } from '../elf/read';
 import { ElfFile } from '../elf/types';
-import { parseBtf } from '../btf';
+import { parseBtf, encodeBtf, fixupDatasecs, fixupKsymsDatasec, markFuncsStatic } from '../btf';
+import { STB_GLOBAL, STB_WEAK, STT_OBJECT, STV_HIDDEN, STV_INTERNAL } from '../elf/types';
 import { Btf } from '../btf';
 import { BtfExt, parseBtfExt } from '../btf';
 import { collectElf, collectProgRelos } from './collect';
@@ -25,6 +26,27 @@ export function objectNameFromPath(path: string): string {
 export interface LoadResult extends LoadedObject {
   /** libbpf pr_warn lines that did not fail the load. */
   warnings: string[];
+}
+
+/**
+ * The object BTF as libbpf hands it to BPF_BTF_LOAD on a current kernel:
+ * .ksyms entries turned into 4-byte slots (bpf_object__collect_externs),
+ * DATASEC sizes/offsets from the ELF (bpf_object_fixup_btf), hidden
+ * subprograms' FUNCs made static (bpf_object__sanitize_and_load_btf).
+ * Done on a separate parse so the loader's own view stays the original.
+ */
+function btfToLoad(elf: ElfFile, bytes: Uint8Array, hiddenSubprogs: string[]): Uint8Array {
+  const b = parseBtf(bytes);
+  fixupKsymsDatasec(b);
+  fixupDatasecs(b, {
+    sectionSize: (name) => elf.sections.find((s) => s.index !== 0 && s.name === name)?.size,
+    symbol: (name) => {
+      const sym = elf.symbols.find((s) => s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name === name);
+      return sym ? { value: sym.value, hidden: sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL } : undefined;
+    },
+  });
+  markFuncsStatic(b, hiddenSubprogs);
+  return encodeBtf(b);
 }
 
 export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadResult {
@@ -55,6 +77,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadResul
   }
   const programs: LinkedProgram[] = states.map((st) => finishProgram(input, st));
   return {
+    btfToLoad: btf && c.btfSec ? btfToLoad(elf, c.btfSec.data, c.progs.filter((p) => p.isSub && p.markBtfStatic).map((p) => p.name)) : undefined,
     name: objName, license: c.license, kernVersion: c.kernVersion, programs,
     textSubprogs: c.progs.filter((p) => p.isSub).map((p) => p.name),
     maps, externs: externs.map(({ name, kind, weak, btfId, kernelBtfId, resolved }) => ({ name, kind, weak, btfId, kernelBtfId, resolved })),

@@ -32,9 +32,9 @@ export function vmlinuxBtf(): Btf {
   return vmlinux;
 }
 
-export function golden(file: string): string | undefined {
+export function golden(file: string, enc: BufferEncoding = 'utf8'): string | undefined {
   const p = path.join(FIXTURES, 'golden', file);
-  return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined;
+  return fs.existsSync(p) ? fs.readFileSync(p, enc) : undefined;
 }
 
 export function goldenFiles(): string[] {

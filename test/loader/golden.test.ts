@@ -20,6 +20,9 @@ for (const obj of fixtureNames()) {
     const progs = goldenFiles().filter((f) => f.startsWith(`${obj}.`) && f.endsWith('.insns'))
       .map((f) => f.slice(obj.length + 1, -'.insns'.length));
     assert.deepEqual(r.programs.map((p) => p.name).sort(), progs.sort(), 'one golden per program');
+    const btf = golden(`${obj}.btf`, 'latin1');
+    assert.ok(btf !== undefined && r.btfToLoad, `${obj}: BTF to load and its golden`);
+    assert.equal(Buffer.from(r.btfToLoad).toString('latin1'), btf, `${obj}: BTF to load is byte-identical to libbpf's`);
     for (const p of r.programs) {
       const want = golden(`${obj}.${p.name}.insns`)!.trim().split('\n');
       const got = hexLines(p.insns);
