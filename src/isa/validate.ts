@@ -73,7 +73,7 @@ export const ATOMIC_OPS: ReadonlySet<number> = new Set([
   BPF_XCHG, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL,
 ]);
 
-/** A problem found in one instruction: kind + message (the kernel's words where it has them). */
+/** A problem found in one instruction: kind + message (exactly the kernel verifier's words where it has them). */
 export interface InsnProblem { kind: IsaErrorKind; message: string }
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
@@ -175,7 +175,7 @@ export function checkInsn(insns: readonly Insn[], pc: number): InsnProblem | und
       const mode = BPF_MODE(code);
       if (mode === BPF_IMM) {
         if (pc + 1 >= insns.length) {
-          return { kind: 'truncated-ld-imm64', message: 'invalid bpf_ld_imm64 insn (second slot missing)' };
+          return { kind: 'truncated-ld-imm64', message: 'invalid bpf_ld_imm64 insn' };
         }
         const h = insns[pc + 1];
         if (h.code !== 0 || h.dst !== 0 || h.src !== 0 || h.off !== 0) {
@@ -224,7 +224,8 @@ export function validateInsns(insns: readonly Insn[]): void {
     const p = checkInsn(insns, pc);
     if (p) {
       const at = p.kind === 'bad-ld-imm64' && p.message === 'invalid bpf_ld_imm64 insn' ? pc + 1 : pc;
-      throw new IsaError(p.kind, at * INSN_SIZE, p.message);
+      const why = p.kind === 'truncated-ld-imm64' ? ': its second slot is missing' : p.kind === 'bad-ld-imm64' && at === pc + 1 ? ': malformed second slot' : '';
+      throw new IsaError(p.kind, at * INSN_SIZE, p.message + why);
     }
     if (insns[pc].code === OP_LD_IMM64) pc++;
   }
