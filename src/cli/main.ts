@@ -13,6 +13,7 @@ const registry: Record<string, () => Command> = {
   spec: () => require('./commands/spec').command,
   verify: () => require('./commands/verify').command,
   kernel: () => require('./commands/kernel').command,
+  btf: () => require('./commands/btf').command,
 };
 
 function help(): string {
