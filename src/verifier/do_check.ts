@@ -19,7 +19,7 @@ import {
 import { formatInsnLine } from '../isa/disasm';
 import { msg } from './messages';
 import { VerifierLog, verbose, logReset, vlogAlignment, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2 } from './log';
-import { VerifyInput, VerifierReject } from './types';
+import { VerifyInput, VerifierReject, BPF_MAP_TYPE_PROG_ARRAY } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
 import {
   RegState, FuncState, VState, StackSlot, SlotType, BPF_REG_SIZE, notInit, scalarReg, ptrReg, newFuncState,
@@ -194,6 +194,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           checkThrow();
           exceptionExit = true;
           exitPath = true;
+        } else if (insn.imm === 12) {
+          checkTailCall();
         } else {
           notModelled(`helper call #${insn.imm}`);
         }
@@ -218,7 +220,17 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (BPF_SIZE(insn.code) !== BPF_DW) reject('EINVAL', msg('invalidBpfLdImm'));
       if (insn.off !== 0) reject('EINVAL', msg('invalidBpfLdImm'));
       checkDst(insn.dst);
-      if (insn.src !== 0) notModelled(`ld_imm64 with src_reg ${insn.src} (maps, BTF ids, functions)`);
+      if (insn.src === 1) {
+        // resolve_pseudo_ldimm64 + check_ld_imm for BPF_PSEUDO_MAP_FD
+        const m = input.maps?.get(insn.imm);
+        if (!m) reject('EBADF', `fd ${insn.imm} is not pointing to valid bpf_map`);
+        setReg(insn.dst, { ...ptrReg('map_ptr', 0), map: { name: m!.name, keySize: m!.keySize, valueSize: m!.valueSize, type: m!.type, fd: insn.imm } });
+        insnIdx++;
+        prevInsnIdx = thisIdx;
+        insnIdx++;
+        continue;
+      }
+      if (insn.src !== 0) notModelled(`ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
       setReg(insn.dst, scalarReg(scalarConst(ldImm64Value(insns, thisIdx))));
       insnIdx++;
     }
@@ -568,6 +580,19 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     allScratched = true;
     prevInsnIdx = insnIdx;
     insnIdx = retTo;
+  }
+
+  /** check_helper_call for bpf_tail_call(ctx, prog_array, index). */
+  function checkTailCall(): void {
+    const r1 = readReg(1);
+    if (r1.type !== 'ctx') reject('EACCES', `R1 type=${regTypeStr(r1)} expected=ctx`);
+    const r2 = readReg(2);
+    if (r2.type !== 'map_ptr') reject('EACCES', `R2 type=${regTypeStr(r2)} expected=map_ptr`);
+    if (r2.map!.type !== BPF_MAP_TYPE_PROG_ARRAY) reject('EINVAL', `cannot pass map_type ${r2.map!.type} into func bpf_tail_call#12`);
+    readReg(3);
+    for (let r = 1; r <= 5; r++) frame().regs[r] = notInit();
+    frame().regs[0] = scalarReg(scalarUnknown());
+    scratchReg(0);
   }
 
   /** check_kfunc_call for bpf_throw(u64 cookie). */

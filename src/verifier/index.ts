@@ -31,6 +31,13 @@ export function verify(input: VerifyInput): VerifyResult {
     env.layout = layout;
     checkSubprogs(input.insns, layout);
     checkBtfFunc(input, layout);
+    // resolve_pseudo_ldimm64: map fds must name maps
+    for (let i = 0; i < input.insns.length; i++) {
+      const x = input.insns[i];
+      if (x.code !== 0x18) continue;
+      if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', `fd ${x.imm} is not pointing to valid bpf_map`);
+      i++;
+    }
     const cfg = checkCfg(input.insns, layout, !input.unprivileged);
     if (cfg.backEdges.length) {
       const [from, to] = cfg.backEdges[0];

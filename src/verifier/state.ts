@@ -4,7 +4,7 @@
 import { Scalar, scalarUnknown, scalarConst, formatScalar } from './scalar_bridge';
 
 /** enum bpf_reg_type, the part this model tracks; 'other' carries a kernel type name for the next part. */
-export type RegType = 'not_init' | 'scalar' | 'ctx' | 'stack' | 'other';
+export type RegType = 'not_init' | 'scalar' | 'ctx' | 'stack' | 'map_ptr' | 'other';
 
 export interface RegState {
   type: RegType;
@@ -17,6 +17,8 @@ export interface RegState {
   id: number;
   /** reg_type_str for 'other'. */
   otherName?: string;
+  /** CONST_PTR_TO_MAP: the map. */
+  map?: { name: string; keySize: number; valueSize: number; type: number; fd: number };
 }
 
 export const BPF_REG_SIZE = 8;
@@ -75,6 +77,7 @@ export function regTypeStr(r: RegState): string {
     case 'scalar': return 'scalar';
     case 'ctx': return 'ctx';
     case 'stack': return 'fp';
+    case 'map_ptr': return 'map_ptr';
     case 'other': return r.otherName ?? 'ptr_';
   }
 }
@@ -90,6 +93,10 @@ export function formatReg(r: RegState, curFrameno: number): string {
   }
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}`);
+  if (r.map) {
+    if (r.map.name) parts.push(`map=${r.map.name}`);
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  }
   if (r.off) parts.push(`off=${snum(r.off)}`);
   return `${regTypeStr(r)}(${parts.join(',')})`;
 }

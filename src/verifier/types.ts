@@ -76,6 +76,11 @@ export interface VerifyOptions {
   clockNs?: () => bigint;
 }
 
+/** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD). */
+export interface MapInfo { type: number; keySize: number; valueSize: number; maxEntries: number; name: string }
+
+export const BPF_MAP_TYPE_PROG_ARRAY = 3;
+
 export interface VerifyInput extends VerifyOptions {
   insns: readonly Insn[];
   progType: number;
@@ -86,9 +91,11 @@ export interface VerifyInput extends VerifyOptions {
   btf?: VerifierBtf;
   /** Resolves a kfunc call (imm = vmlinux BTF id, off = module fd index). */
   kfunc?: (btfId: number, off: number) => KfuncInfo | undefined;
+  /** Maps by fd, as the kernel finds them through the fd in ld_imm64. */
+  maps?: ReadonlyMap<number, MapInfo>;
 }
 
-export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC';
+export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC' | 'EBADF';
 
 export interface VerifyStats {
   insnProcessed: number;

@@ -2,7 +2,7 @@
 // the live kernel (MiniBtf from src/kernel/minibtf.ts) and as the verifier
 // model's input (VerifierBtf), so one table drives both.
 import { Insn, insn, ldImm64 } from '../../src/isa/insn';
-import { VerifierBtf, VBtfType, FuncInfo, PROG_TYPES } from '../../src/verifier/types';
+import { VerifierBtf, VBtfType, FuncInfo, PROG_TYPES, MapInfo } from '../../src/verifier/types';
 import * as mb from '../../src/kernel/minibtf';
 
 export const I = {
@@ -19,6 +19,8 @@ export const I = {
   st64: (d: number, off: number, imm: number): Insn => insn(0x7a, d, 0, off, imm),
   ldx64: (d: number, s: number, off: number): Insn => insn(0x79, d, s, off, 0),
   ld64: (d: number, v: bigint): [Insn, Insn] => ldImm64(d, v),
+  ldMap: (d: number, fd: number): [Insn, Insn] => [insn(0x18, d, 1, 0, fd), insn(0, 0, 0, 0, 0)],
+  helper: (id: number): Insn => insn(0x85, 0, 0, 0, id),
 };
 
 /** Builds BTF for both sides. */
@@ -48,6 +50,8 @@ export interface Case {
   insns: Insn[];
   btf?: DualBtf;
   funcInfo?: FuncInfo[];
+  /** Maps the program uses: ld_imm64 imm = key here; the kernel test creates them and patches fds. */
+  maps?: Map<number, MapInfo>;
   /** Our expected verdict and first error line (checked against the kernel too when it runs). */
   verdict: 'accept' | 'reject';
   error?: string;
@@ -119,7 +123,7 @@ export function buildCases(throwId: number): Case[] {
     insns: [I.call(2), I.mov(0, 0), I.exit(), I.mov(1, 0), I.kcall(throwId)], verdict: 'reject', error: 'last insn is not an exit or jmp' });
 
   const exCase = (name: string, cbParams: (x: { int: number; u64: number; ctxPtr: number }) => { name: string; type: number }[],
-    opts: { tags?: string[]; cbGlobal?: boolean; cbRetPtr?: boolean; cbBody?: Insn[]; main?: Insn[]; progType?: number; cbName?: string },
+    opts: { tags?: string[]; cbGlobal?: boolean; cbRetPtr?: boolean; cbBody?: Insn[]; main?: Insn[]; progType?: number; cbName?: string; maps?: Map<number, MapInfo> },
     verdict: 'accept' | 'reject', error?: string): void => {
     const { b, int, u64, ctxPtr, mainFn } = mainBtf();
     for (const t of opts.tags ?? ['exception_callback:exc_cb']) b.tag(t, mainFn);
@@ -128,7 +132,7 @@ export function buildCases(throwId: number): Case[] {
     const main = opts.main ?? [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()];
     const cb = opts.cbBody ?? [I.mov(0, 0), I.exit()];
     cases.push({ name, progType: opts.progType ?? TC, insns: [...main, ...cb], btf: b,
-      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: main.length, typeId: cbFn }], verdict, error });
+      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: main.length, typeId: cbFn }], verdict, error, maps: opts.maps });
   };
   const one = (x: { u64: number }): { name: string; type: number }[] => [{ name: 'cookie', type: x.u64 }];
   exCase('exception callback accepted', one, {}, 'accept');
@@ -150,6 +154,11 @@ export function buildCases(throwId: number): Case[] {
   exCase('exception callback return range too wide (cgroup_skb)', one,
     { progType: CGSKB, cbBody: [I.jgt(1, 2, 2), I.movr(0, 1), I.exit(), I.mov(0, 1), I.exit()] }, 'reject',
     'At program exit the register R0 has smin=0 smax=2 should have been in [0, 1]');
+  const progArray = new Map<number, MapInfo>([[1000, { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, name: 'jmp_table' }]]);
+  cases.push({ name: 'tail call in main', progType: TC, maps: progArray,
+    insns: [...I.ldMap(2, 1000), I.mov(3, 0), I.helper(12), I.mov(0, 0), I.exit()], verdict: 'accept' });
+  exCase('exception callback: tail call (R1 is the cookie)', one, { maps: progArray,
+    cbBody: [...I.ldMap(2, 1000), I.mov(3, 0), I.helper(12), I.mov(0, 0), I.exit()] }, 'reject', 'R1 type=scalar expected=ctx');
   exCase('exception callback reads unset register', one, { cbBody: [I.movr(0, 2), I.exit()] }, 'reject', 'R2 !read_ok');
   return cases;
 }

