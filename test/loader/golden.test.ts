@@ -29,6 +29,11 @@ for (const obj of fixtureNames()) {
       for (let i = 0; i < Math.max(want.length, got.length); i++) {
         assert.equal(got[i], want[i], `${obj}.${p.name}: insn ${i}`);
       }
+      // func_info / line_info as libbpf passed them to BPF_PROG_LOAD
+      const info = [`func_info ${p.funcInfoRecSize}`, ...p.funcInfo.map((f) => `${f.insnOff} ${f.typeId}`),
+        `line_info ${p.lineInfoRecSize}`,
+        ...p.lineInfo.map((l) => `${l.insnOff} ${l.fileNameOff} ${l.lineOff} ${(l.lineNum << 10 | l.column) >>> 0}`)];
+      assert.deepEqual(info, golden(`${obj}.${p.name}.info`)!.trim().split('\n'), `${obj}.${p.name}: func_info/line_info`);
     }
   });
 }
