@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assemble, disassemble, disasmInsn, encode, Insn } from '../../src/isa';
+import { assemble, decode, disassemble, disasmInsn, encode, Insn } from '../../src/isa';
 import { arbInsn, arbProgram } from './arb';
 
 const hexOf = (insns: Insn[]): string => Buffer.from(encode(insns)).toString('hex');
@@ -47,4 +47,21 @@ test('property: arbitrary slots (even invalid) survive symbolic disasm -> assemb
     const lines = disassemble(p, { symbolic: true });
     assert.equal(hexOf(assemble(lines.join('\n'))), hexOf(p), lines.join('\n'));
   }), { numRuns: 1000 });
+});
+
+test('clang/libbpf programs (fixtures/golden/*.insns) decode and round-trip through symbolic text', (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require('fs') as typeof import('fs');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const path = require('path') as typeof import('path');
+  const dir = path.join(__dirname, '../../../fixtures/golden');
+  if (!fs.existsSync(dir)) { t.skip('fixtures/golden not present'); return; }
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.insns'));
+  assert.ok(files.length > 0);
+  for (const f of files) {
+    const bytes = Uint8Array.from(Buffer.from(fs.readFileSync(path.join(dir, f), 'utf8').replace(/\s+/g, ''), 'hex'));
+    const insns = decode(bytes);
+    const text = disassemble(insns, { symbolic: true }).join('\n');
+    assert.equal(hexOf(assemble(text)), Buffer.from(bytes).toString('hex'), f);
+  }
 });
