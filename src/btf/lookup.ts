@@ -4,6 +4,7 @@
 // Name and decl-tag indexes are built lazily on first use.
 import { Btf, kindOf, NameIndex, rawView, typeById, typeCount } from './btf';
 import { BtfError } from './errors';
+import { stringIs } from './strings';
 import { BtfComposite, BtfDeclTag, BtfFunc, BtfFuncProto, BtfKind, BtfMember, BtfType, BTF_KIND } from './types';
 
 /** libbpf's MAX_RESOLVE_DEPTH: chains longer than this are treated as loops. */
@@ -25,6 +26,12 @@ function nameBytes(btf: Btf, off: number): [Uint8Array, number] {
   return [b.strings.bytes, off - b.strBase];
 }
 
+function nameIs(btf: Btf, off: number, name: string): boolean {
+  let b: Btf = btf;
+  while (off < b.strBase && b.base) b = b.base;
+  return stringIs(b.strings, off - b.strBase, name);
+}
+
 function nameIndex(btf: Btf): NameIndex {
   if (btf.nameIndex) return btf.nameIndex;
   const n = btf.types.length;
@@ -38,8 +45,13 @@ function nameIndex(btf: Btf): NameIndex {
     let h: number;
     if (t !== undefined) {
       if (t.name === '') continue;
-      const enc = utf8enc.encode(t.name + '\0');
-      h = hashBytes(enc, 0);
+      const raw = i < btf.kinds.length ? dv.getUint32(btf.offsets[i], true) : 0;
+      if (raw !== 0 && t.nameOff === raw && nameIs(btf, raw, t.name)) {
+        const [bytes, a] = nameBytes(btf, raw);   // unchanged name: hash the table bytes
+        h = hashBytes(bytes, a);
+      } else {
+        h = hashBytes(utf8enc.encode(t.name + '\0'), 0);
+      }
     } else {
       const off = dv.getUint32(btf.offsets[i], true);
       if (off === 0) continue;
