@@ -261,6 +261,10 @@ export function linkCalls(input: LinkInput, main: Prog): MainState {
 export function finishProgram(input: LinkInput, st: MainState): LinkedProgram {
   const mapRelocs = relocateData(input, st);
   const def = findSecDef(st.main.secName);
+  if (!def) {
+    // libbpf fails the load itself with this (bpf_object_load_prog); linking is unaffected.
+    input.warnings.push(`prog '${st.main.name}': missing BPF prog type, check ELF section name '${st.main.secName}'`);
+  }
   const cbIdx = input.excCb.get(st.main) ?? -1;
   const slash = st.main.secName.indexOf('/');
   return {
