@@ -7,7 +7,7 @@ import { newLog, verbose, logReset, logStats, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BP
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
-import { checkMaxStackDepth, roundUpStackDepth } from './stack_depth';
+import { checkMaxStackDepth } from './stack_depth';
 import { doCheckCommon, CheckEnv } from './do_check';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
 
@@ -25,6 +25,7 @@ export function verify(input: VerifyInput): VerifyResult {
     seenException: false, idGen: 0,
   };
   let error: VerifierReject | null = null;
+  let hiddenExceptionCallback = false;
   try {
     checkBtfFuncEarly(input);
     layout = addSubprogAndKfunc(input, log);
@@ -69,6 +70,13 @@ export function verify(input: VerifyInput): VerifyResult {
       if (!progressed) break;
     }
     checkMaxStackDepth(input.insns, layout);
+    // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
+    // default exception callback `r0 = 0; exit` appended as a hidden subprog.
+    if (env.seenException && !layout.exceptionCallback) {
+      hiddenExceptionCallback = true;
+      layout.subprogs.push({ start: input.insns.length, stackDepth: 0, hasTailCall: false, tailCallReachable: false,
+        hasLdAbs: false, isCb: true, isAsyncCb: true, isExceptionCb: true, linkage: 'static', name: '', btfId: 0, hidden: true });
+    }
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;
     error = e;
@@ -81,7 +89,7 @@ export function verify(input: VerifyInput): VerifyResult {
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {
     logStats(log, `verification time ${durationUsec} usec\n`);
-    logStats(log, `stack depth ${stackDepths.map((d) => roundUpStackDepth(d) === 0 ? 0 : d).join('+')}\n`);
+    logStats(log, `stack depth ${stackDepths.join('+')}\n`);
   }
   logStats(log, msg('processed', [env.insnProcessed, input.insnLimit ?? 1000000, 0, 0, 0, 0]) + '\n');
   return {
@@ -90,6 +98,7 @@ export function verify(input: VerifyInput): VerifyResult {
     log: log.text,
     error: error ? error.message : '',
     notModelled: error ? error.notModelled : false,
+    hiddenExceptionCallback,
     stats,
   };
 }

@@ -115,6 +115,8 @@ export interface VerifyResult {
   error: string;
   /** True when the rejection is `not modelled yet: ...` (we could not decide). */
   notModelled: boolean;
+  /** The program throws without an exception callback: the kernel appended its default one (r0 = 0; exit). */
+  hiddenExceptionCallback: boolean;
   stats: VerifyStats;
 }
 

@@ -85,6 +85,16 @@ for (const c of cases) {
     assert.equal(m1, k1);
   });
 }
+for (const c of cases.filter((x) => x.verdict === 'accept' && !x.maps)) {
+  test(`kernel stats (log level 4) agree: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
+    const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 4,
+      btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+    if (r.ok) closeFd(r.fd);
+    const m = ours(c, 4);
+    const noTime = (l: string): string => l.replace(/^verification time \d+ usec$/m, 'verification time N usec');
+    assert.equal(noTime(m.log), noTime(r.log));
+  });
+}
 test('log agreement summary', { skip: k.ok ? false : k.reason }, () => {
   process.stdout.write(`# verifier logs identical to the kernel: level 1 ${logAgreement.level1}/${logAgreement.total}, level 2 ${logAgreement.level2}/${logAgreement.total}\n`);
   assert.ok(logAgreement.level1 >= logAgreement.total - cases.filter((c) => c.maps).length);
