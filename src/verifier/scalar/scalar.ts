@@ -21,7 +21,7 @@
 // that the caller owns), named after the kernel functions they model.
 import {
   Tnum, TNUM_UNKNOWN, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg, tnumOr,
-  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep, tnumIn,
+  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep, tnumIn, fls64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 
@@ -207,56 +207,76 @@ export function mUpdateBounds(r: MutScalar): void {
 
 /** __reg32_deduce_bounds: 32-bit bounds from 64-bit bounds, and s32 <-> u32. */
 export function mDeduceBounds32(r: MutScalar): void {
+  // Works on JS numbers (exact for 32-bit values): `x | 0` is (s32)x and
+  // `x >>> 0` is (u32)x for x in [-2^31, 2^32).
+  const M32 = 0xffff_ffffn;
+  const uminHi = Number(r.umin >> 32n);
+  const umaxHi = Number(r.umax >> 32n);
+  const uminLo = Number(r.umin & M32);
+  const umaxLo = Number(r.umax & M32);
+  const sminHi = Number(r.smin >> 32n); // arithmetic shift: in [-2^31, 2^31)
+  const smaxHi = Number(r.smax >> 32n);
+  const sminLo = Number(r.smin & M32); // the low 32 bits (two's complement)
+  const smaxLo = Number(r.smax & M32);
+  let u32min = Number(r.u32min);
+  let u32max = Number(r.u32max);
+  let s32min = Number(r.s32min);
+  let s32max = Number(r.s32max);
+
   // Upper halves of the u64 range equal: the low halves form a range.
-  if (r.umin >> 32n === r.umax >> 32n) {
-    r.u32min = bmax(r.u32min, u32(r.umin));
-    r.u32max = bmin(r.u32max, u32(r.umax));
-    if (s32(r.umin) <= s32(r.umax)) {
-      r.s32min = bmax(r.s32min, s32(r.umin));
-      r.s32max = bmin(r.s32max, s32(r.umax));
+  if (uminHi === umaxHi) {
+    u32min = Math.max(u32min, uminLo);
+    u32max = Math.min(u32max, umaxLo);
+    if ((uminLo | 0) <= (umaxLo | 0)) {
+      s32min = Math.max(s32min, uminLo | 0);
+      s32max = Math.min(s32max, umaxLo | 0);
     }
   }
   // Same for the s64 range (arithmetic shift of the signed values).
-  if (r.smin >> 32n === r.smax >> 32n) {
-    if (u32(r.smin) <= u32(r.smax)) {
-      r.u32min = bmax(r.u32min, u32(r.smin));
-      r.u32max = bmin(r.u32max, u32(r.smax));
+  if (sminHi === smaxHi) {
+    if (sminLo <= smaxLo) {
+      u32min = Math.max(u32min, sminLo);
+      u32max = Math.min(u32max, smaxLo);
     }
-    if (s32(r.smin) <= s32(r.smax)) {
-      r.s32min = bmax(r.s32min, s32(r.smin));
-      r.s32max = bmin(r.s32max, s32(r.smax));
+    if ((sminLo | 0) <= (smaxLo | 0)) {
+      s32min = Math.max(s32min, sminLo | 0);
+      s32max = Math.min(s32max, smaxLo | 0);
     }
   }
   // Upper halves are two consecutive numbers and the low halves go from negative to positive.
-  if (u32(u32(r.umin >> 32n) + 1n) === u32(r.umax >> 32n) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
-    r.s32min = bmax(r.s32min, s32(r.umin));
-    r.s32max = bmin(r.s32max, s32(r.umax));
+  if (((uminHi + 1) >>> 0) === (umaxHi >>> 0) && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+    s32min = Math.max(s32min, uminLo | 0);
+    s32max = Math.min(s32max, umaxLo | 0);
   }
-  if (u32(u32(r.smin >> 32n) + 1n) === u32(r.smax >> 32n) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
-    r.s32min = bmax(r.s32min, s32(r.smin));
-    r.s32max = bmin(r.s32max, s32(r.smax));
+  if (((sminHi + 1) >>> 0) === (smaxHi >>> 0) && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+    s32min = Math.max(s32min, sminLo | 0);
+    s32max = Math.min(s32max, smaxLo | 0);
   }
   // u32 range that does not cross the s32 sign boundary is also an s32 range.
-  if (s32(r.u32min) <= s32(r.u32max)) {
-    r.s32min = bmax(r.s32min, s32(r.u32min));
-    r.s32max = bmin(r.s32max, s32(r.u32max));
+  if ((u32min | 0) <= (u32max | 0)) {
+    s32min = Math.max(s32min, u32min | 0);
+    s32max = Math.min(s32max, u32max | 0);
   }
   // And vice versa.
-  if (u32(r.s32min) <= u32(r.s32max)) {
-    r.u32min = bmax(u32(r.s32min), r.u32min);
-    r.u32max = bmin(u32(r.s32max), r.u32max);
+  if ((s32min >>> 0) <= (s32max >>> 0)) {
+    u32min = Math.max(s32min >>> 0, u32min);
+    u32max = Math.min(s32max >>> 0, u32max);
   } else {
     // The s32 range wraps around the end of the u32 domain (as in
     // __reg64_deduce_bounds); a u32 range overlapping only one of its ends
     // narrows both. Present in the live 6.18 stable kernel.
-    if (r.u32max < u32(r.s32min)) {
-      r.s32min = s32(r.u32min);
-      r.u32max = bmin(r.u32max, u32(r.s32max));
-    } else if (u32(r.s32max) < r.u32min) {
-      r.s32max = s32(r.u32max);
-      r.u32min = bmax(r.u32min, u32(r.s32min));
+    if (u32max < (s32min >>> 0)) {
+      s32min = u32min | 0;
+      u32max = Math.min(u32max, s32max >>> 0);
+    } else if ((s32max >>> 0) < u32min) {
+      s32max = u32max | 0;
+      u32min = Math.max(u32min, s32min >>> 0);
     }
   }
+  r.u32min = BigInt(u32min);
+  r.u32max = BigInt(u32max);
+  r.s32min = BigInt(s32min);
+  r.s32max = BigInt(s32max);
 }
 
 /** __reg64_deduce_bounds: s64 <-> u64, including an s64 range that crosses the sign boundary. */
@@ -503,7 +523,7 @@ export const scalarConstValue = (s: Scalar, subreg32: boolean): bigint =>
   subreg32 ? u32(s.varOff.value) : s.varOff.value;
 
 /** get_reg_width: number of significant bits of umax (fls64). */
-export const scalarWidth = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).length);
+export const scalarWidth = (s: Scalar): number => fls64(s.umax);
 
 /** Does the concrete 64-bit value x satisfy every bound and the tnum of s? */
 export function scalarContains(s: Scalar, x: bigint): boolean {

@@ -35,9 +35,12 @@ export const TNUM_UNKNOWN: Tnum = Object.freeze({ value: 0n, mask: U64_MAX });
 /** tnum_const */
 export const tnumConst = (value: bigint): Tnum => ({ value: u64(value), mask: 0n });
 
-/** fls64: 1-based index of the most significant set bit, 0 for 0. */
-function fls64(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
+/** fls64: 1-based index of the most significant set bit, 0 for 0 (x is a u64). */
+export function fls64(x: bigint): number {
+  if (x === 0n) return 0;
+  const hi = Number(x >> 32n);
+  if (hi !== 0) return 64 - Math.clz32(hi);
+  return 32 - Math.clz32(Number(x & 0xffff_ffffn));
 }
 
 /** tnum_range: the smallest tnum containing every value of [min, max] (u64). */
