@@ -121,7 +121,7 @@ function reg64(c: Ctx, g: Groups, name: string): number {
   return n;
 }
 
-function bigOf(c: Ctx, g: Groups, name: string): bigint {
+function bigOf(_c: Ctx, g: Groups, name: string): bigint {
   const t = g[name]!.replace(/\s+/g, '');
   const neg = t.startsWith('-');
   const body = t.replace(/^[+-]/, '');
@@ -167,7 +167,7 @@ function sizeOf(c: Ctx, g: Groups, allowSx: boolean): [number, number] {
 }
 
 const FORMS: Form[] = [
-  f(R`exit`, (g, c) => { c.out.push(insn(OP_EXIT)); }),
+  f(R`exit`, (_g, c) => { c.out.push(insn(OP_EXIT)); }),
   f(R`goto\s*${TARGET}`, (g, c) => { c.out.push(insn(BPF_JMP | BPF_JA, 0, 0, target(c, g, 'off'), 0)); }),
   f(R`gotol\s*${TARGET}`, (g, c) => { c.out.push(insn(BPF_JMP32 | BPF_JA, 0, 0, 0, target(c, g, 'imm'))); }),
   f(R`may_goto\s*${TARGET}`, (g, c) => { c.out.push(insn(BPF_JMP | BPF_JCOND, 0, 0, target(c, g, 'off'), 0)); }),

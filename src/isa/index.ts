@@ -1,6 +1,13 @@
-// Public API of the ISA layer: instruction type, opcodes, codec, validation,
-// helper names, disassembler (kernel verifier syntax) and assemblers
-// (kernel/clang inline-asm syntax and the ubpf/bpf_conformance syntax).
+// Public API of the ISA layer (pure: bytes/text in, data out).
+//   opcodes.ts   opcode constants            insn.ts     Insn, ldImm64(), predicates
+//   codec.ts     decode() (validating), decodeRaw(), encode()
+//   validate.ts  validateInsns(), checkInsn() (kernel messages), VALID_OPCODES, ATOMIC_OPS
+//   helpers.ts   HELPER_NAMES, helperName(), helperId()
+//   disasm.ts    disasmInsn(), formatInsnLine(), disassemble(), bpftoolImmName(), symbolicImm64()
+//   asm-kernel.ts assemble(), assembleWithLabels()  (kernel log / clang inline-asm syntax)
+//   asm-ubpf.ts  assembleUbpf()              (ubpf / bpf_conformance syntax)
+//   conformance-data.ts parseConformanceData(), rawWordsToBytes()  (bpf_conformance *.data)
+//   errors.ts    IsaError (kind, byteOffset), AsmError (line, column)
 export * from './opcodes';
 export * from './insn';
 export * from './errors';
