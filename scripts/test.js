@@ -64,7 +64,7 @@ if (!only || only === 'specs') {
   })]);
 }
 if (!only || only === 'features') {
-  suites.push(['features', run('features', process.execPath, [require.resolve('@cucumber/cucumber/bin/cucumber-js')], (out) => {
+  suites.push(['features', run('features', process.execPath, [path.join(root, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber-js')], (out) => {
     const m = /^(\d+) scenarios? \(([^)]*)\)/m.exec(out);
     if (!m) return /^0 scenarios/m.test(out) ? { passed: 0, failed: 0 } : null;
     const get = (w) => { const x = new RegExp(`(\\d+) ${w}`).exec(m[2]); return x ? +x[1] : 0; };
