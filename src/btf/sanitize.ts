@@ -15,7 +15,10 @@ import { BtfType, BtfMember } from './types';
 export interface DatasecElfInfo {
   /** Size of the ELF section with this name, undefined when there is none. */
   sectionSize(name: string): number | undefined;
-  /** The ELF symbol named like a VAR: value (offset in its section) and whether it is STV_HIDDEN/STV_INTERNAL. */
+  /**
+   * The ELF symbol named like a VAR, as libbpf's find_elf_var_sym picks it (a global or
+   * weak STT_OBJECT): value (offset in its section) and whether it is STV_HIDDEN/STV_INTERNAL.
+   */
   symbol(name: string): { value: number; hidden: boolean } | undefined;
 }
 
