@@ -1,10 +1,37 @@
 // Public API of the verifier's scalar domain: tnums, the scalar register
-// state with its bound bookkeeping, ALU transfer functions, branch logic and
-// log formatting. Pure: no I/O. See each file's header for the kernel
-// functions it models (kernel/bpf/tnum.c, kernel/bpf/verifier.c, kernel/bpf/log.c).
+// state with its bound bookkeeping, ALU transfer functions, branch logic,
+// linked scalars and log formatting. Pure: no I/O, no mutation of arguments.
+// Each file's header names the kernel functions it models
+// (kernel/bpf/tnum.c, kernel/bpf/verifier.c, kernel/bpf/log.c); behaviour is
+// that of the live Linux 6.18 kernel (6.18.44 stable), checked by replaying
+// its log_level 2 output (test/verifier-scalar/golden).
+//
+// How do_check uses it (kernel function -> call):
+//   mark_reg_unknown            scalarUnknown(precise = !bpf_capable)
+//   __mark_reg_known / ld_imm64 scalarConst(value)
+//   BPF_K operand (fake reg)    scalarFromImm(insn.imm)
+//   BPF_MOV imm                 movImm(alu64, imm)
+//   BPF_MOV reg / movsx         assignScalarIdBeforeMov(src, nextId) when the
+//                               kernel links (see movReg doc), then movReg(alu64, off, src)
+//   other ALU ops, NEG, END     adjustScalar({code, off, imm}, dst, src)
+//                               -> {dst, fork?}: push a state that re-runs the
+//                               insn with dst = fork (maybe_fork_scalars)
+//                               then linkAfterAlu(insn, dstUmaxBefore, dst, src, bpfCapable)
+//                               (only for the adjust_reg_min_max_vals path, not NEG/END)
+//   narrow loads                scalarCoerceToSize(s, size) / scalarCoerceToSizeSx(s, size)
+//   helper ranges               scalarS32Range(s, min, max)
+//   is_branch_taken (scalars)   isBranchTaken(dst, src, BPF_OP(code), jmp32) -> 1 | 0 | -1
+//   reg_set_min_max             regSetMinMax(dst, src, op, jmp32, dst === src register)
+//                               -> {trueDst, trueSrc, falseDst, falseSrc}
+//   reg_bounds_sanity_check     scalarInvariantViolation(s, ctx) -> message | null
+//                               (then scalarUnbounded(s), as the kernel does)
+//   sync_linked_regs (one reg)  syncLinkedScalar(reg, known); the caller collects the
+//                               live registers sharing the id (at most 6, others lose their id)
+//   regsafe value check         scalarSubsumes(old, cur); scalarSameValue(a, b)
+//   print_reg_state (scalar)    formatScalar(s); tnumStrn(t) for messages
 export * from './tnum';
 export * from './scalar';
 export * from './alu';
 export * from './branch';
-export * from './print';
 export * from './linked';
+export * from './print';

@@ -10,7 +10,7 @@
 // coerce_reg_to_size, set_sext64_default_val, coerce_reg_to_size_sx,
 // set_sext32_default_val, coerce_subreg_to_size_sx, is_reg_const,
 // reg_const_value, get_reg_width, range_within (+ tnum_in: the scalar part of
-// regsafe), __mark_reg_s32_range.
+// regsafe), __mark_reg_s32_range, scalars_exact_for_widen (scalarSameValue).
 //
 // Representation: every bound is a bigint holding the value of the C field
 // with its C type: smin/smax in [-2^63, 2^63), umin/umax in [0, 2^64),
@@ -594,4 +594,16 @@ export function scalarS32Range(s: Scalar, min: bigint, max: bigint): Scalar {
   r.smax = bmin(r.smax, max);
   mBoundsSync(r);
   return r;
+}
+
+/**
+ * The value fields of two scalars are identical (tnum, the eight bounds and
+ * the linked delta): the kernel's memcmp up to `id`, used by
+ * scalars_exact_for_widen and regsafe under explore_alu_limits.
+ */
+export function scalarSameValue(a: Scalar, b: Scalar): boolean {
+  return a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask &&
+    a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax &&
+    a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
+    a.delta === b.delta;
 }
