@@ -2,6 +2,7 @@
 // (libbpf btf_ext__new, btf_ext_parse_hdr, btf_ext_setup_info; uapi struct
 // bpf_func_info / bpf_line_info / bpf_core_relo), plus encoders for the arrays the
 // kernel takes in BPF_PROG_LOAD (func_info, line_info; insn_off in instructions).
+// Error texts are libbpf's pr_debug messages from btf_ext_parse_hdr / btf_ext_setup_info.
 import { Btf, stringAtOffset } from './btf';
 import { BtfError } from './errors';
 
@@ -63,19 +64,19 @@ function parseInfo<R>(bytes: Uint8Array, dv: DataView, hdrLen: number, offField:
   minSize: number, read: RecordReader<R>, btf: Btf): ExtInfo<R> {
   const off = dv.getUint32(offField, true), len = dv.getUint32(offField + 4, true);
   if (len === 0) return { recSize: 0, sections: [] };
-  if (off % 4 !== 0) fail('bad-header', offField, `${what} offset ${off} is not 4-byte aligned`);
+  if (off % 4 !== 0) fail('bad-header', offField, `${what} section (off:${off} len:${len}) not aligned`);
   const start = hdrLen + off, end = start + len;
-  if (end > bytes.length) fail('bad-header', offField + 4, `${what} [${off}, +${len}) past the end of the section`);
-  if (len < 4) fail('bad-record-size', start, `${what} has no record size`);
+  if (end > bytes.length) fail('bad-header', offField + 4, `${what} section (off:${off} len:${len}) beyond the end of the ELF section .BTF.ext`);
+  if (len < 4) fail('bad-record-size', start, `.BTF.ext ${what} record size not found`);
   const recSize = dv.getUint32(start, true);
-  if (recSize < minSize || recSize % 4 !== 0) fail('bad-record-size', start, `${what} record size ${recSize} (minimum ${minSize}, multiple of 4)`);
+  if (recSize < minSize || recSize % 4 !== 0) fail('bad-record-size', start, `${what} section in .BTF.ext has invalid record size ${recSize}`);
+  if (len === 4) fail('bad-record-count', start + 4, `${what} section in .BTF.ext has no records`);
   const sections: ExtInfoSection<R>[] = [];
   let o = start + 4;
   while (o < end) {
-    if (o + 8 > end) fail('truncated', o, `${what} section header truncated`);
+    if (o + 8 > end) fail('truncated', o, `${what} section header is not found in .BTF.ext`);
     const secNameOff = dv.getUint32(o, true), num = dv.getUint32(o + 4, true);
-    if (num === 0) fail('bad-record-count', o + 4, `${what} section with zero records`);
-    if (num > (end - o - 8) / recSize) fail('bad-record-count', o + 4, `${what} section has ${num} records of ${recSize} bytes, past the end`);
+    if (num === 0 || num > (end - o - 8) / recSize) fail('bad-record-count', o + 4, `${what} section has incorrect num_records in .BTF.ext`);
     const secName = str(btf, secNameOff, o, `${what} section name`);
     const records: R[] = new Array(num);
     o += 8;
@@ -87,16 +88,16 @@ function parseInfo<R>(bytes: Uint8Array, dv: DataView, hdrLen: number, offField:
 
 /** Parse a .BTF.ext section; strings (section names, files, lines, access strings) come from `btf`. */
 export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
-  if (bytes.length < 8) fail('truncated', 0, `${bytes.length} bytes is shorter than the BTF.ext header`);
+  if (bytes.length < 8) fail('truncated', 0, 'BTF.ext header not found');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = dv.getUint16(0, true);
-  if (magic !== 0xeb9f) fail('bad-magic', 0, `bad BTF.ext magic 0x${magic.toString(16)}, expected 0xeb9f`);
+  if (magic !== 0xeb9f) fail('bad-magic', 0, `Invalid BTF.ext magic:${magic.toString(16)}`);
   const version = bytes[2], flags = bytes[3];
-  if (version !== 1) fail('bad-version', 2, `unsupported BTF.ext version ${version}`);
-  if (flags !== 0) fail('bad-flags', 3, `unsupported BTF.ext flags 0x${flags.toString(16)}`);
+  if (version !== 1) fail('bad-version', 2, `Unsupported BTF.ext version:${version}`);
+  if (flags !== 0) fail('bad-flags', 3, `Unsupported BTF.ext flags:${flags.toString(16)}`);
   const hdrLen = dv.getUint32(4, true);
   if (hdrLen < BTF_EXT_HEADER_MIN) fail('bad-header', 4, `hdr_len ${hdrLen} is shorter than ${BTF_EXT_HEADER_MIN}`);
-  if (hdrLen > bytes.length) fail('bad-header', 4, `hdr_len ${hdrLen} past the end of ${bytes.length} bytes`);
+  if (hdrLen > bytes.length) fail('bad-header', 4, 'BTF.ext header not found');
 
   const funcInfo = parseInfo(bytes, dv, hdrLen, 8, 'func_info', FUNC_INFO_MIN_SIZE,
     (d, o) => ({ insnOff: d.getUint32(o, true), typeId: d.getUint32(o + 4, true) }), btf);

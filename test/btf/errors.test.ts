@@ -111,6 +111,7 @@ const extCases: Case[] = [
   { name: 'func_info record size 4', bytes: () => mutExt((b) => { b.writeUInt32LE(4, EH() + b.readUInt32LE(8)); }), kind: 'bad-record-size', off: () => EH() + EXT.readUInt32LE(8) },
   { name: 'line_info record size 18', bytes: () => mutExt((b) => { b.writeUInt32LE(18, EH() + b.readUInt32LE(16)); }), kind: 'bad-record-size', off: () => EH() + EXT.readUInt32LE(16) },
   { name: 'zero records', bytes: () => mutExt((b) => { b.writeUInt32LE(0, EH() + b.readUInt32LE(8) + 8); }), kind: 'bad-record-count', off: () => EH() + EXT.readUInt32LE(8) + 8 },
+  { name: 'record size but no records', bytes: () => mutExt((b) => { b.writeUInt32LE(4, 12); }), kind: 'bad-record-count', off: () => EH() + EXT.readUInt32LE(8) + 4 },
   { name: 'records past the end', bytes: () => mutExt((b) => { b.writeUInt32LE(1000, EH() + b.readUInt32LE(8) + 8); }), kind: 'bad-record-count', off: () => EH() + EXT.readUInt32LE(8) + 8 },
   { name: 'section name offset out of range', bytes: () => mutExt((b) => { b.writeUInt32LE(0xfffffff, EH() + b.readUInt32LE(8) + 4); }), kind: 'bad-string-offset', off: () => EH() + EXT.readUInt32LE(8) + 4 },
   { name: 'line_off out of range', bytes: () => mutExt((b) => { b.writeUInt32LE(0xfffffff, EH() + b.readUInt32LE(16) + 4 + 8 + 8); }), kind: 'bad-string-offset', off: () => EH() + EXT.readUInt32LE(16) + 4 + 8 + 8 },
@@ -122,3 +123,16 @@ for (const c of extCases) {
     expectErr(() => parseBtfExt(c.bytes(), btf), c.kind, c.off(), '.BTF.ext');
   });
 }
+
+test('.BTF.ext messages are libbpf\'s', { skip }, () => {
+  const btf = parseBtf(new Uint8Array(BTF));
+  const msg = (f: (b: Buffer) => void): string => {
+    try { parseBtfExt(mutExt(f), btf); } catch (e) { return (e as Error).message; }
+    return '';
+  };
+  assert.equal(msg((b) => { b.writeUInt32LE(0, EH() + b.readUInt32LE(8) + 8); }),
+    `.BTF.ext: func_info section has incorrect num_records in .BTF.ext (at byte offset ${EH() + EXT.readUInt32LE(8) + 8})`);
+  assert.equal(msg((b) => { b.writeUInt32LE(12, EH() + b.readUInt32LE(16)); }),
+    `.BTF.ext: line_info section in .BTF.ext has invalid record size 12 (at byte offset ${EH() + EXT.readUInt32LE(16)})`);
+  assert.equal(msg((b) => { b[2] = 2; }), '.BTF.ext: Unsupported BTF.ext version:2 (at byte offset 2)');
+});
