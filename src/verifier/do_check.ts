@@ -31,11 +31,12 @@ import {
   linkAfterAlu, syncLinkedScalar, scalarCoerce,
 } from './scalar_bridge';
 import { returnRange } from './return_code';
+import { precisionLog, PathEntry } from './precision';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const MAX_CALL_FRAMES = 8;
 
-interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number }
+interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry[] }
 
 export interface CheckEnv {
   input: VerifyInput;
@@ -88,6 +89,14 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   let doPrintState = false;
 
   const frame = (): FuncState => cur.frames[cur.curframe];
+  /** The current state's instruction path (its jump history), for precision backtracking. */
+  let path: PathEntry[] = [];
+  const kfuncName = (i: Insn): string | undefined => input.kfunc?.(i.imm, i.off)?.name;
+  /** mark_chain_precision(regno): only its level-2 log is modelled (precision marks do not change verdicts here). */
+  const markPrecise = (regno: number): void => {
+    if (!(log.level & BPF_LOG_LEVEL2) || input.unprivileged) return;
+    verbose(log, precisionLog(insns, path, regno, cur.curframe, kfuncName));
+  };
   const scratchReg = (r: number): void => { scratchedRegs.add(r); };
   const printState = (printAll: boolean): void => {
     const f = frame();
@@ -123,7 +132,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   const setReg = (r: number, v: RegState): void => { frame().regs[r] = v; };
 
   const pushStack = (target: number, from: number, s: VState): void => {
-    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.text.length });
+    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.text.length, path: path.map((p) => ({ ...p })) });
   };
 
   /** Returns false when there is nothing left to explore. */
@@ -131,6 +140,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const e = stack.pop();
     if (!e) return false;
     cur = e.st;
+    path = e.path;
     insnIdx = e.insnIdx;
     prevInsnIdx = e.prevInsnIdx;
     if (popLog && logOn) logReset(log, e.logPos);
@@ -156,6 +166,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       prevLogPos = log.text.length;
     }
     const thisIdx = insnIdx;
+    path.push({ idx: thisIdx });
     let exceptionExit = false;
     let exitPath = false;
 
@@ -224,7 +235,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         // resolve_pseudo_ldimm64 + check_ld_imm for BPF_PSEUDO_MAP_FD
         const m = input.maps?.get(insn.imm);
         if (!m) reject('EBADF', `fd ${insn.imm} is not pointing to valid bpf_map`);
-        setReg(insn.dst, { ...ptrReg('map_ptr', 0), map: { name: m!.name, keySize: m!.keySize, valueSize: m!.valueSize, type: m!.type, fd: insn.imm } });
+        setReg(insn.dst, { ...ptrReg('map_ptr', 0), map: { name: m!.name, keySize: m!.keySize, valueSize: m!.valueSize, type: m!.type, fd: insn.imm, maxEntries: m!.maxEntries } });
         insnIdx++;
         prevInsnIdx = thisIdx;
         insnIdx++;
@@ -406,11 +417,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           r = scalarReg(a.src);
         }
         save(r);
+        path[path.length - 1].spi = spi;
         if (!fits) slot.spilled = scalarReg(scalarUnlinked(slot.spilled!.s));
         return;
       }
       if (!reg && off % BPF_REG_SIZE === 0 && valRegno === -1 && capable) {
         save(v);
+        path[path.length - 1].spi = spi;
         return;
       }
       if (reg && isPointer(reg)) {
@@ -418,11 +431,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         if (size !== BPF_REG_SIZE) reject('EACCES', 'invalid size of register spill');
         if (ptr.frameno !== cur.curframe && reg.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
         save(reg);
+        path[path.length - 1].spi = spi;
         return;
       }
       if (isSpilled(slot) && slot.spilled && isPointer(slot.spilled)) notModelled('partial overwrite of a spilled pointer');
       const zero = (reg !== null && reg.type === 'scalar' && scalarIsConst(reg.s) && reg.s.varOff.value === 0n)
         || (reg === null && valRegno === -1 && scalarIsConst(v.s) && v.s.varOff.value === 0n);
+      if (reg !== null && zero) markPrecise(valRegno as number);
       for (let i = 0; i < size; i++) slot.types[byteIdx(i)] = zero ? '0' : 'm';
       return;
     }
@@ -433,6 +448,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const allowUninit = capable;
     if (slot && isSpilled(slot)) {
       const sp0 = slot.spilled!;
+      path[path.length - 1].spi = spi;
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
@@ -452,7 +468,10 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           if (ty === '?' && allowUninit) continue;
           reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
         }
-        if ((spillCnt === size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === size) return scalarReg(scalarConst(0n));
+        if ((spillCnt === size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === size) {
+          path[path.length - 1].spi = undefined;
+          return scalarReg(scalarConst(0n));
+        }
         return scalarReg(scalarUnknown());
       }
       return { ...sp0, s: { ...sp0.s } };
@@ -495,6 +514,10 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const jmp32 = !is64;
     const taken = isBranchTaken(dst.s, src.s, op, jmp32);
     const target = insnIdx + insn.off + 1;
+    if (taken >= 0) {
+      if (!isPointer(dst)) markPrecise(insn.dst);
+      if (isX && !isPointer(src)) markPrecise(insn.src);
+    }
     if (taken === 1) {
       insnIdx = target;
       if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
@@ -589,7 +612,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const r2 = readReg(2);
     if (r2.type !== 'map_ptr') reject('EACCES', `R2 type=${regTypeStr(r2)} expected=map_ptr`);
     if (r2.map!.type !== BPF_MAP_TYPE_PROG_ARRAY) reject('EINVAL', `cannot pass map_type ${r2.map!.type} into func bpf_tail_call#12`);
-    readReg(3);
+    const r3 = readReg(3);
+    if (r3.type === 'scalar' && scalarIsConst(r3.s) && r3.s.varOff.value < BigInt(r2.map!.maxEntries)) markPrecise(3);
     for (let r = 1; r <= 5; r++) frame().regs[r] = notInit();
     frame().regs[0] = scalarReg(scalarUnknown());
     scratchReg(0);
@@ -619,6 +643,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (range === null) return;
     const ctx = 'At program exit';
     if (reg.type !== 'scalar') reject('EINVAL', msg('returnNotKnownValue', [ctx, regno, regTypeStr(reg)]));
+    markPrecise(regno);
     const s: Scalar = reg.s;
     if (!(BigInt(range.min) <= s.smin && s.smax <= BigInt(range.max))) {
       reject('EINVAL', `${ctx} the register ${regName} has${formatInvalidScalar(s)} should have been in [${range.min}, ${range.max}]`);

@@ -18,7 +18,7 @@ export interface RegState {
   /** reg_type_str for 'other'. */
   otherName?: string;
   /** CONST_PTR_TO_MAP: the map. */
-  map?: { name: string; keySize: number; valueSize: number; type: number; fd: number };
+  map?: { name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number };
 }
 
 export const BPF_REG_SIZE = 8;
