@@ -45,6 +45,11 @@ Then('the error line is {string}', function (this: BpfxWorld, want: string) {
   assert.equal(firstErrorLine(this.last().log), want);
 });
 
+Then('the error line starts with {string}', function (this: BpfxWorld, want: string) {
+  const line = firstErrorLine(this.last().log) ?? '';
+  assert.ok(line.startsWith(want), `error line: ${line}`);
+});
+
 Then('the log has the line {string}', function (this: BpfxWorld, want: string) {
   const lines = (this.last().log ?? '').split('\n').map((l) => l.trim());
   assert.ok(lines.includes(want.trim()), `no line '${want}' in log:\n${this.last().log}`);

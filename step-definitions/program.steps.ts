@@ -45,3 +45,7 @@ Given('the memory {string}', function (this: BpfxWorld, hex: string) {
 Given('the packet {string}', function (this: BpfxWorld, hex: string) {
   this.input.packet = hexBytes(hex);
 });
+
+Given('a packet of {int} zero bytes', function (this: BpfxWorld, n: number) {
+  this.input.packet = new Uint8Array(n);
+});

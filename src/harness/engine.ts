@@ -62,7 +62,9 @@ export interface Engine {
  */
 export function firstErrorLine(log: string | null): string | null {
   if (!log) return null;
-  const lines = log.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  // Some messages are printed without a newline, so the statistics line follows on the same line.
+  const unglued = log.replace(/(\S)(processed \d+ insns \(limit)/g, '$1\n$2');
+  const lines = unglued.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
   const stats = /^(processed \d+ insns|verification time|stack depth |Verification time)/;
   while (lines.length && stats.test(lines[lines.length - 1])) lines.pop();
   return lines.length ? lines[lines.length - 1] : null;
