@@ -18,6 +18,7 @@ export type BpfRuntimeErrorKind =
   | 'unknown-kfunc'      // run: call of a kfunc btf id without an implementation
   | 'bad-callx'          // run: callx target is neither a helper id nor a code address
   | 'helper-error'       // run: a helper or kfunc threw a JS error
+  | 'bad-argument'       // run: an argument is not a bigint / a region is not bytes
   ;
 
 export class BpfRuntimeError extends Error {

@@ -64,12 +64,13 @@ function makeState(vm: Vm, opts: RunOptions): VmState {
   const space = new AddressSpace(stackRegions);
   let packet: Region | undefined;
   for (const r of opts.regions ?? []) {
+    if (!(r.bytes instanceof Uint8Array) || typeof r.base !== 'bigint') throw new BpfRuntimeError('bad-argument', -1, `region '${r.name}' needs a bigint base and Uint8Array bytes`);
     const reg = space.map(makeRegion(r));
     if (opts.packetRegion !== undefined && r.name === opts.packetRegion) packet = reg;
   }
   if (opts.packetRegion !== undefined && !packet) throw new BpfRuntimeError('bad-region', -1, `packet region '${opts.packetRegion}' is not among the regions`);
   const budget = opts.budget ?? vm.budget;
-  if (!Number.isInteger(budget) || budget < 0) throw new BpfRuntimeError('budget-exhausted', -1, `budget ${budget} is not a non-negative integer`);
+  if (!Number.isInteger(budget) || budget < 0) throw new BpfRuntimeError('bad-argument', -1, `budget ${budget} is not a non-negative integer`);
   stack.fill(0);
   const first = stackRegions[0];
   let st = idleState.get(vm);
@@ -153,7 +154,12 @@ export function run(vm: Vm, opts: RunOptions = {}): RunResult {
 function runState(vm: Vm, st: VmState, opts: RunOptions): RunResult {
   const { L, H } = st;
   const args = opts.args ?? [];
-  for (let i = 0; i < 5; i++) setBig(L, H, i + 1, args[i] ?? 0n);
+  if (args.length > 5) throw new BpfRuntimeError('bad-argument', -1, `${args.length} arguments given; a program takes at most 5 (r1-r5)`);
+  for (let i = 0; i < 5; i++) {
+    const a = args[i] ?? 0n;
+    if (typeof a !== 'bigint') throw new BpfRuntimeError('bad-argument', -1, `argument r${i + 1} is a ${typeof a}, not a bigint`);
+    setBig(L, H, i + 1, a);
+  }
   L[10] = fpLo(0); H[10] = 0x7fff;
   try {
     exec(st, 0, 0);

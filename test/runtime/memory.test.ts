@@ -160,3 +160,13 @@ test('helpers read and write program memory through the context', () => {
   assert.equal(e.kind, 'out-of-bounds');
   assert.equal(e.address, BASE);
 });
+
+test('bad run arguments are typed errors', () => {
+  const vm = createVm([exit()]);
+  const e = fault(() => run(vm, { args: [1 as unknown as bigint] }));
+  assert.equal(e.kind, 'bad-argument');
+  assert.match(e.message, /argument r1 is a number, not a bigint/);
+  assert.equal(fault(() => run(vm, { args: [0n, 0n, 0n, 0n, 0n, 0n] })).kind, 'bad-argument');
+  assert.equal(fault(() => run(vm, { regions: [{ name: 'x', base: 0n, bytes: [1, 2] as unknown as Uint8Array }] })).kind, 'bad-argument');
+  assert.equal(fault(() => run(vm, { packetRegion: 'nope' })).kind, 'bad-region');
+});
