@@ -7,6 +7,8 @@
 // end of line (except in the log form `call name#N`). A verifier log line
 // `12: (b7) r0 = 42 ; R0=42` is accepted: the `N: (xx) ` prefix is dropped and
 // so is the register state after `;`. Labels: `name:` (`l0_%=` allowed).
+// llvm-objdump's text (hex immediates and offsets, `goto +0x3 <sym+0x38>`) is
+// accepted too, except that it prints helper and bpf-to-bpf calls alike.
 //
 // Accepted forms (rN is 64-bit, wN the 32-bit view; N is 0..10):
 //   rD = IMM | rS            wD = IMM | wS            rD op= rS|IMM  (+= -= *= /= |= &= <<= >>= %= ^= s>>= s/= s%=)
@@ -76,7 +78,7 @@ const NUM = (n: string): string => R`(?<${n}>[+-]?\s*(?:0[xX][0-9a-fA-F]+|\d+))`
 const MEM = (b: string, o: string): string => R`\(\s*${REG(b)}\s*(?:(?<${o}>[+-]\s*(?:0[xX][0-9a-fA-F]+|\d+)))?\s*\)`;
 const SZ = R`(?<sz>u8|u16|u32|u64|s8|s16|s32)`;
 const CAST = R`\*\s*\(\s*${SZ}\s*\*\s*\)`;
-const TARGET = R`(?<tgt>pc\s*[+-]\s*\d+|[+-]\s*\d+|[A-Za-z_.$][\w.$%=]*)`;
+const TARGET = R`(?<tgt>pc\s*[+-]\s*(?:0[xX][0-9a-fA-F]+|\d+)|[+-]\s*(?:0[xX][0-9a-fA-F]+|\d+)|[A-Za-z_.$][\w.$%=]*)`;
 const LABEL = /^([A-Za-z_.$][\w.$%=]*)\s*:/;
 
 type Form = { re: RegExp; reD: RegExp; key: string; build: (g: Groups, c: Ctx) => void };
@@ -149,9 +151,9 @@ function sameWidth(c: Ctx, a: boolean, b: boolean, name: string): void {
 /** Resolve a jump/call target: numeric now, labels later. */
 function target(c: Ctx, g: Groups, field: 'off' | 'imm'): number {
   const t = g.tgt!.replace(/\s+/g, '');
-  const m = t.match(/^(?:pc)?([+-]\d+)$/);
+  const m = t.match(/^(?:pc)?([+-])(0x[0-9a-f]+|\d+)$/i);
   if (m) {
-    const v = Number(m[1]);
+    const v = (m[1] === '-' ? -1 : 1) * Number(m[2]);
     if (field === 'off' && (v < -32768 || v > 32767)) throw c.err(`jump offset ${t} out of 16-bit range`, 'tgt');
     if (field === 'imm' && (v < -(2 ** 31) || v > 2 ** 31 - 1)) throw c.err(`offset ${t} out of 32-bit range`, 'tgt');
     return v;
@@ -188,7 +190,7 @@ const FORMS: Form[] = [
   f(R`call\s+kfunc\(\s*${NUM('i')}\s*(?:,\s*${NUM('o')}\s*)?\)`, (g, c) => {
     c.out.push(insn(OP_CALL, 0, BPF_PSEUDO_KFUNC_CALL, off16(c, g, 'o'), imm32(c, g, 'i')));
   }),
-  f(R`call\s+pc\s*(?<tgt>[+-]\s*\d+)`, (g, c) => { c.out.push(insn(OP_CALL, 0, BPF_PSEUDO_CALL, 0, target(c, g, 'imm'))); }),
+  f(R`call\s+pc\s*(?<tgt>[+-]\s*(?:0[xX][0-9a-fA-F]+|\d+))`, (g, c) => { c.out.push(insn(OP_CALL, 0, BPF_PSEUDO_CALL, 0, target(c, g, 'imm'))); }),
   f(R`call\s+${NUM('i')}`, (g, c) => { c.out.push(insn(OP_CALL, 0, BPF_HELPER_CALL, 0, imm32(c, g, 'i'))); }),
   f(R`call\s+(?<name>[A-Za-z_][\w]*)#${NUM('i')}`, (g, c) => {
     const id = imm32(c, g, 'i');
@@ -427,7 +429,7 @@ export function assembleWithLabels(text: string, opts: AsmOptions = {}): AsmResu
         body = body.slice(skip);
         col += skip;
       }
-      body = body.trimEnd();
+      body = body.replace(/\s*<[^<>]*>$/, '').trimEnd(); // llvm-objdump's `goto +0x3 <sym+0x38>`
       if (body.length === 0) continue;
       let matched = false;
       const key = keyOf(body);
