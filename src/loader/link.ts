@@ -118,6 +118,18 @@ function appendSubprog(st: MainState, sub: Prog): void {
   st.subprogOffsets.push(off);
 }
 
+const reloIndex = new WeakMap<Prog, Map<number, Relo>>();
+/** find_prog_insn_relo: the relocation of a program's own instruction (first by insn, like bsearch on sorted relos). */
+function reloAt(prog: Prog, idx: number): Relo | undefined {
+  let m = reloIndex.get(prog);
+  if (!m) {
+    m = new Map();
+    for (const r of prog.relos) if (!m.has(r.insnIdx)) m.set(r.insnIdx, r);
+    reloIndex.set(prog, m);
+  }
+  return m.get(idx);
+}
+
 function relocCode(input: LinkInput, st: MainState, prog: Prog, depth: number): void {
   if (depth > 1000) throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `prog '${st.main.name}': subprogram calls nest too deeply`);
   relocFuncAndLineInfo(input, st, prog);
@@ -125,7 +137,7 @@ function relocCode(input: LinkInput, st: MainState, prog: Prog, depth: number): 
   for (let idx = 0; idx < prog.secInsnCnt; idx++) {
     const insn = st.insns[base + idx];
     if (!isSubprogCall(insn) && !isPseudoFunc(insn)) continue;
-    const relo = prog.relos.find((r) => r.insnIdx === idx);
+    const relo = reloAt(prog, idx);
     if (relo && relo.type === 'extern_call') continue;
     if (relo && relo.type !== 'call' && relo.type !== 'subprog_addr') {
       throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `prog '${prog.name}': unexpected relo for insn #${idx}, type ${reloTypeNum(relo)}`, { prog: prog.name });
