@@ -57,6 +57,12 @@ export interface KernelRunOpts {
   dump?: 'xlated' | 'jited';
   memMapping?: MemMapping;
   repeat?: number;
+  /**
+   * Report the full 64-bit r0: the program becomes a static subprogram of a
+   * wrapper that stores its r0 in a one-entry array map (see wideWrapper).
+   * Only for programs without BTF func_info/line_info; the map-value mem mapping.
+   */
+  wideRetval?: boolean;
 }
 
 export interface KernelVerdict {
@@ -78,6 +84,8 @@ export interface KernelVerdict {
   jitedFuncLens?: number[];
   /** Kernel address of each JITed function (for disassembly). */
   jitedKsyms?: bigint[];
+  /** With wideRetval: the 32-bit retval BPF_PROG_TEST_RUN reported (retval holds all 64 bits). */
+  retval32?: bigint;
   /** mem after the run (the program may write it). */
   memOut?: Uint8Array;
 }
@@ -106,16 +114,45 @@ export function memMapPrologue(mapFd: number, len: number): Insn[] {
   ];
 }
 
+/**
+ * The wide-retval wrapper (21 slots with mem, 14 without): look up the result
+ * map's value (r6), with mem also the mem map's value (r1 = value, r2 = len; else
+ * r1 = the original ctx, kept in r7), call the program as a static subprogram
+ * placed right after the wrapper, store its r0 at *(u64 *)r6, and exit with it.
+ */
+export function wideWrapper(resFd: number, mem: { fd: number; len: number } | null): Insn[] {
+  const lookup = (fd: number): Insn[] => [
+    insn(0x62, 10, 0, -4, 0), ...ldImm64(1, BigInt(fd), 1), insn(0xbf, 2, 10, 0, 0), insn(0x07, 2, 0, 0, -4),
+    insn(0x85, 0, 0, 0, 1), insn(0x55, 0, 0, 1, 0), insn(0x95, 0, 0, 0, 0),
+  ];
+  const w: Insn[] = [insn(0xbf, 7, 1, 0, 0), ...lookup(resFd), insn(0xbf, 6, 0, 0, 0)];
+  if (mem) w.push(...lookup(mem.fd), insn(0xbf, 1, 0, 0, 0), insn(0xb7, 2, 0, 0, mem.len));
+  else w.push(insn(0xbf, 1, 7, 0, 0));
+  w.push(insn(0x85, 0, 1, 0, 2), insn(0x7b, 6, 0, 0, 0), insn(0x95, 0, 0, 0, 0));
+  return w;
+}
+
 /** Load (and optionally run and dump) one program; every fd opened here is closed before returning. */
 export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: KernelRunOpts = {}): KernelVerdict {
   const mapping = opts.memMapping ?? 'map-value';
   let insns = p.insns;
   let progType: number | string = p.progType;
   let mapFd = -1;
+  let resFd = -1;
   let prologue: Insn[] = [];
   const mem = input.mem;
   try {
-    if (mem && mem.length) {
+    if (opts.wideRetval) {
+      if (mapping !== 'map-value') throw new KernelError('bad-request', 'wide retval', 'wideRetval needs the map-value mem mapping', { prog: p.name });
+      if (p.funcInfo?.length || p.lineInfo?.length) throw new KernelError('bad-request', 'wide retval', 'a wrapper cannot be added to a program with func_info/line_info', { prog: p.name });
+      resFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: 8, maxEntries: 1, name: 'bpfx_ret' });
+      if (mem && mem.length) {
+        mapFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: mem.length, maxEntries: 1, name: 'bpfx_mem' });
+        mapUpdate(mapFd, new Uint8Array(4), mem);
+      }
+      prologue = wideWrapper(resFd, mapFd >= 0 ? { fd: mapFd, len: mem!.length } : null);
+      insns = [...prologue, ...insns];
+    } else if (mem && mem.length) {
       if (mapping === 'map-value') {
         mapFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: mem.length, maxEntries: 1, name: 'bpfx_mem' });
         mapUpdate(mapFd, new Uint8Array(4), mem);
@@ -156,6 +193,10 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
             : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(64) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
+          if (resFd >= 0) {
+            const wide = mapLookup(resFd, new Uint8Array(4), 8);
+            if (wide) { out.retval32 = out.retval; out.retval = new DataView(wide.buffer, wide.byteOffset, 8).getBigUint64(0, true); }
+          }
           if (mapFd >= 0 && mem) out.memOut = mapLookup(mapFd, new Uint8Array(4), mem.length) ?? undefined;
         } catch (e) {
           if (!(e instanceof KernelError)) throw e;
@@ -168,6 +209,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     return out;
   } finally {
     if (mapFd >= 0) sysClose(mapFd);
+    if (resFd >= 0) sysClose(resFd);
   }
 }
 

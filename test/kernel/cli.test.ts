@@ -98,3 +98,12 @@ test('bpfx kernel without bpf(): prints why and exits 2', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /cannot use the kernel: BPFX_NO_KERNEL is set/);
 });
+
+test('bpfx kernel --wide-retval reports all 64 bits of r0; without it the kernel\'s 32', { skip }, () => {
+  const data = file('wide.data', '-- asm\nlddw %r0, 0x123456789abcdef0\nexit\n-- result\n0x123456789abcdef0\n');
+  const wide = bpfx([data, '--run', '--json', '--wide-retval']);
+  assert.equal(wide.code, 0, wide.err);
+  assert.equal(JSON.parse(wide.out).retval, '0x123456789abcdef0');
+  const narrow = bpfx([data, '--run', '--json']);
+  assert.equal(JSON.parse(narrow.out).retval, '0x9abcdef0');
+});

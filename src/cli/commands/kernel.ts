@@ -1,5 +1,5 @@
 // bpfx kernel FILE [--prog NAME] [--type TYPE] [--log-level N] [--json] [--run]
-//   [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx]
+//   [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx] [--wide-retval]
 // Load programs into the live kernel (src/kernel) and print its verdict and
 // verifier log; with --run also the BPF_PROG_TEST_RUN return value; with
 // --dump the kernel's rewritten instructions or its JIT image. FILE is an
@@ -85,8 +85,8 @@ function printJited(v: import('../../kernel/run').KernelVerdict, ksyms: bigint[]
 export const command: Command = {
   name: 'kernel',
   summary: 'load programs into the live kernel: verdict, verifier log, test-run value, xlated/jited dumps',
-  usage: 'bpfx kernel FILE [--prog NAME] [--type TYPE] [--log-level N] [--json] [--run] [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx]',
-  booleanFlags: ['json', 'run'],
+  usage: 'bpfx kernel FILE [--prog NAME] [--type TYPE] [--log-level N] [--json] [--run] [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx] [--wide-retval]',
+  booleanFlags: ['json', 'run', 'wide-retval'],
   run(args: ParsedArgs): number {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('need exactly one FILE');
@@ -117,7 +117,8 @@ export const command: Command = {
 
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(fs.readFileSync(file)); } catch (e) { throw new UsageError(`cannot read ${file}: ${(e as Error).message}`); }
-    const opts = { logLevel, run, dump: dump as 'xlated' | 'jited' | undefined, memMapping: mapping as 'map-value' | 'syscall-ctx', repeat };
+    const wideRetval = args.flags['wide-retval'] === true;
+    const opts = { logLevel, run, dump: dump as 'xlated' | 'jited' | undefined, memMapping: mapping as 'map-value' | 'syscall-ctx', repeat, wideRetval };
     let verdicts: import('../../kernel/run').KernelVerdict[];
     if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -140,7 +141,7 @@ export const command: Command = {
         v.verifiedInsns !== null ? `verified ${v.verifiedInsns} insns` : '',
         v.xlatedInsns !== null ? `xlated ${v.xlatedInsns} insns` : '',
         v.jitedBytes !== null ? `jited ${v.jitedBytes} bytes` : '',
-        v.prologueInsns ? `${v.prologueInsns}-insn mem prologue (${mapping})` : '',
+        v.prologueInsns ? `${v.prologueInsns}-insn ${wideRetval ? 'wide-retval wrapper' : `mem prologue (${mapping})`}` : '',
       ].filter((s) => s).join(', ');
       process.stdout.write(`${v.prog}: ${v.verdict}${v.errno ? ` (${v.errno})` : ''}${facts ? `  [${facts}]` : ''}\n`);
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
