@@ -44,6 +44,8 @@ test('asm of a bpf_conformance .data file and --out raw bytes; disasm of raw byt
 test('disasm of assembly text, --symbolic, and 0x words', () => {
   const d = bpfx(['disasm', '-', '--symbolic'], 'r1 = map_fd(3) ll\ncall 1\nexit\n');
   assert.deepEqual(d.out.trim().split('\n'), ['0: (18) r1 = map_fd(3) ll', '2: (85) call bpf_map_lookup_elem', '3: (95) exit']);
+  const b = bpfx(['disasm', '-', '--bpftool'], 'r1 = map_value(3, 8) ll\nexit\n');
+  assert.deepEqual(b.out.trim().split('\n'), ['0: (18) r1 = map[id:3][0]+8', '2: (95) exit']);
   const w = bpfx(['disasm', '-'], '0x5566778800000018\n0x1122334400000000\n0x0000000000000095\n');
   assert.deepEqual(w.out.trim().split('\n'), ['0: (18) r0 = 0x1122334455667788', '2: (95) exit']);
 });

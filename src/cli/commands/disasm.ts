@@ -5,8 +5,11 @@
 // 64-bit words), assembly text (kernel or ubpf syntax, or a .data file), or
 // an ELF object with --prog NAME (linked by src/loader via objdump.ts).
 // kfunc calls are named from vmlinux BTF, as the verifier's cb_call does.
+// --symbolic prints the assembler's canonical text (round-trips through
+// bpfx asm); --bpftool names pseudo ld_imm64 operands as bpftool does
+// (map[id:N], map[id:N][0]+OFF, subprog[+N]).
 import { Command, UsageError, flagString } from '../command';
-import { decode, disassemble, Insn, IsaError, AsmError } from '../../isa';
+import { decode, disassemble, Insn, IsaError, AsmError, bpftoolImmName } from '../../isa';
 import { readInput, assembleText, syntaxFlag } from './asm';
 
 /** Instructions of an ELF object's program (the loader links subprograms and callbacks in). */
@@ -76,8 +79,8 @@ function vmlinuxKfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
 export const command: Command = {
   name: 'disasm',
   summary: 'print BPF instructions in kernel verifier log syntax',
-  usage: 'bpfx disasm FILE [--prog NAME] [--syntax kernel|ubpf] [--symbolic] [--btf VMLINUX_BTF]   (raw bytes, hex text, assembly, or FILE.o --prog NAME)',
-  booleanFlags: ['symbolic'],
+  usage: 'bpfx disasm FILE [--prog NAME] [--syntax kernel|ubpf] [--symbolic | --bpftool] [--btf VMLINUX_BTF]   (raw bytes, hex text, assembly, or FILE.o --prog NAME)',
+  booleanFlags: ['symbolic', 'bpftool'],
   run(args) {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('expected one input file');
@@ -92,7 +95,11 @@ export const command: Command = {
       }
       throw e;
     }
-    const lines = disassemble(insns, { symbolic: args.flags.symbolic === true, kfuncName: vmlinuxKfuncNamer(btfPath) });
+    const lines = disassemble(insns, {
+      symbolic: args.flags.symbolic === true,
+      kfuncName: vmlinuxKfuncNamer(btfPath),
+      immName: args.flags.bpftool === true ? bpftoolImmName : undefined,
+    });
     process.stdout.write(lines.join('\n') + (lines.length ? '\n' : ''));
     return 0;
   },
