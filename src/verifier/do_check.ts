@@ -102,7 +102,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const f = frame();
     const all = printAll || allScratched;
     verbose(log, formatFuncState(f, all, scratchedRegs, scratchedSlots));
-    scratchedRegs.clear(); scratchedSlots.clear(); allScratched = false;
+    // print_verifier_state(print_all) leaves the scratch marks; only the scratched-only print clears them
+    if (!printAll) { scratchedRegs.clear(); scratchedSlots.clear(); allScratched = false; }
   };
   const stateScratched = (): boolean => allScratched || scratchedRegs.size > 0 || scratchedSlots.size > 0;
   const printInsnState = (): void => {
@@ -434,7 +435,11 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         path[path.length - 1].spi = spi;
         return;
       }
-      if (isSpilled(slot) && slot.spilled && isPointer(slot.spilled)) notModelled('partial overwrite of a spilled pointer');
+      // a regular write destroys a spilled register: the whole slot becomes STACK_MISC (scrub_spilled_slot)
+      if (slot.types[BPF_REG_SIZE - 1] === 'r') {
+        slot.types = slot.types.map((x) => (x === '?' ? '?' : 'm'));
+      }
+      slot.spilled = null;
       const zero = (reg !== null && reg.type === 'scalar' && scalarIsConst(reg.s) && reg.s.varOff.value === 0n)
         || (reg === null && valRegno === -1 && scalarIsConst(v.s) && v.s.varOff.value === 0n);
       if (reg !== null && zero) markPrecise(valRegno as number);
@@ -519,8 +524,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (isX && !isPointer(src)) markPrecise(insn.src);
     }
     if (taken === 1) {
-      insnIdx = target;
       if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) printInsnState();
+      insnIdx = target;
       return true;
     }
     if (taken === 0) {
@@ -600,7 +605,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     }
     cur.frames.pop();
     cur.curframe--;
-    allScratched = true;
+    // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
     prevInsnIdx = insnIdx;
     insnIdx = retTo;
   }
