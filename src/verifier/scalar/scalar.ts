@@ -318,8 +318,8 @@ export function mDeduceMixedBounds(r: MutScalar): void {
   if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
     r.smin = r.s32min;
     r.smax = r.s32max;
-    r.umin = r.s32min;
-    r.umax = r.s32max;
+    r.umin = u64(r.s32min);
+    r.umax = u64(r.s32max); // C assigns the s32 to a u64: sign-extends
     r.varOff = tnumIntersect(r.varOff, tnumRange(r.smin, r.smax));
   }
 }
