@@ -48,6 +48,17 @@ export function parseBtfHeader(bytes: Uint8Array): BtfHeader {
   return { magic, version, flags, hdrLen, typeOff, typeLen, strOff, strLen };
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The section as little-endian u32 words (a view when aligned on a little-endian host). */
+function words(raw: Uint8Array): Uint32Array {
+  const n = raw.byteLength >>> 2;
+  if (LITTLE_ENDIAN_HOST && raw.byteOffset % 4 === 0) return new Uint32Array(raw.buffer, raw.byteOffset, n);
+  const out = new Uint32Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += 4) out[i] = (raw[o] | (raw[o + 1] << 8) | (raw[o + 2] << 16) | (raw[o + 3] << 24)) >>> 0;
+  return out;
+}
+
 function noVlen(vlen: number, kind: number, at: number, id: number): void {
   if (vlen !== 0) fail('bad-info', at + 4, `type #${id}: ${KIND_NAMES[kind]} with vlen ${vlen}`);
 }
@@ -71,7 +82,7 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
   const firstId = base ? typeCount(base) : 1;
 
   const raw = bytes.subarray(typeStart, typeStart + h.typeLen);
-  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const w = words(raw);
   const maxTypes = Math.floor(h.typeLen / TYPE_HDR_SIZE);
   const offs = new Uint32Array(maxTypes + 1);
   const kinds = new Uint8Array(maxTypes);
@@ -83,7 +94,7 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
   while (o < h.typeLen) {
     const at = typeStart + o;
     if (o + TYPE_HDR_SIZE > h.typeLen) fail('truncated', at, `type #${firstId + n} header truncated`);
-    const nameOff = dv.getUint32(o, true), info = dv.getUint32(o + 4, true), st = dv.getUint32(o + 8, true);
+    const nameOff = w[(o) >>> 2], info = w[(o + 4) >>> 2], st = w[(o + 8) >>> 2];
     if ((info & INFO_RESERVED) !== 0) fail('bad-info', at + 4, `type #${firstId + n}: reserved bits set in info 0x${info.toString(16)}`);
     const kind = infoKind(info), vlen = infoVlen(info), kflag = infoKflag(info);
     if (kind === 0 || kind >= KIND_NAMES.length) fail('unknown-kind', at + 4, `type #${firstId + n}: unknown BTF kind ${kind}`);
@@ -96,7 +107,7 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
     switch (kind) {
       case BTF_KIND.int: {
         noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
-        const d = dv.getUint32(p, true);
+        const d = w[(p) >>> 2];
         const bits = d & 0xff, off = (d >>> 16) & 0xff, enc = (d >>> 24) & 0x0f;
         if ((d & INT_RESERVED) !== 0) fail('bad-int', typeStart + p, `type #${firstId + n}: reserved bits in int data 0x${d.toString(16)}`);
         if (enc & 8) fail('bad-int', typeStart + p, `type #${firstId + n}: unsupported int encoding ${enc}`);
@@ -122,33 +133,33 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
         break;
       case BTF_KIND.var: {
         noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
-        const l = dv.getUint32(p, true);
+        const l = w[(p) >>> 2];
         if (l > 2) fail('bad-linkage', typeStart + p, `type #${firstId + n}: var linkage ${l}`);
         break;
       }
       case BTF_KIND.decl_tag: {
         noVlen(vlen, kind, at, firstId + n);
-        const c = dv.getInt32(p, true);
+        const c = (w[(p) >>> 2] | 0);
         if (c < -1) fail('bad-info', typeStart + p, `type #${firstId + n}: decl_tag component_idx ${c}`);
         break;
       }
       case BTF_KIND.struct: case BTF_KIND.union:
         for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          const m = dv.getUint32(q, true);
+          const m = w[(q) >>> 2];
           if (m >= strTotal) badName(m, q, `type #${firstId + n} member ${i}`);
         }
         break;
       case BTF_KIND.enum: case BTF_KIND.func_proto: {
         if (kind === BTF_KIND.func_proto) noKflag(kflag, kind, at, firstId + n);
         for (let i = 0, q = p; i < vlen; i++, q += 8) {
-          const m = dv.getUint32(q, true);
+          const m = w[(q) >>> 2];
           if (m >= strTotal) badName(m, q, `type #${firstId + n} ${kind === BTF_KIND.enum ? 'value' : 'param'} ${i}`);
         }
         break;
       }
       case BTF_KIND.enum64:
         for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          const m = dv.getUint32(q, true);
+          const m = w[(q) >>> 2];
           if (m >= strTotal) badName(m, q, `type #${firstId + n} value ${i}`);
         }
         break;
@@ -162,48 +173,55 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
   offs[n] = o;
   const total = firstId + n;
   if (total - 1 > BTF_MAX_TYPE) fail('bad-header', 12, `${total - 1} types exceed the limit of ${BTF_MAX_TYPE}`);
+  checkTypeIds(w, offs, kinds, n, firstId, typeStart);
+  checkLoops(w, offs, kinds, n, firstId, typeStart);
 
-  // Pass 2: referenced type ids in range.
-  const badId = (id: number, at: number, what: string): never =>
-    fail('bad-type-id', typeStart + at, `${what} refers to type id ${id} (only ${total} ids)`);
-  const checkId = (id: number, at: number, owner: number, what: string): void => {
-    if (id >= total) badId(id, at, `type #${owner}${what}`);
+  return {
+    base, firstId, strBase, hdrLen: h.hdrLen, raw,
+    offsets: offs.slice(0, n + 1), kinds: kinds.slice(0, n),
+    types: new Array(n), strings: makeStringTable(strBytes),
   };
+}
+
+/** Pass 2: every referenced type id is in range (kernel btf_check_all_types / resolve). */
+function checkTypeIds(w: Uint32Array, offs: Uint32Array, kinds: Uint8Array, n: number, firstId: number, typeStart: number): void {
+  const total = firstId + n;
+  const bad = (id: number, at: number, owner: number, what: string): never =>
+    fail('bad-type-id', typeStart + at, `type #${owner}${what} refers to type id ${id} (only ${total} ids)`);
   for (let i = 0; i < n; i++) {
-    const t = offs[i], k = kinds[i], id = firstId + i;
-    const vlen = infoVlen(dv.getUint32(t + 4, true)), p = t + TYPE_HDR_SIZE;
+    const t = offs[i], k = kinds[i];
+    const vlen = w[(t + 4) >>> 2] & 0xffff, p = t + TYPE_HDR_SIZE;
     switch (k) {
       case BTF_KIND.ptr: case BTF_KIND.typedef: case BTF_KIND.volatile: case BTF_KIND.const:
       case BTF_KIND.restrict: case BTF_KIND.type_tag: case BTF_KIND.func: case BTF_KIND.var:
       case BTF_KIND.decl_tag:
-        checkId(dv.getUint32(t + 8, true), t + 8, id, ''); break;
+        if (w[(t + 8) >>> 2] >= total) bad(w[(t + 8) >>> 2], t + 8, firstId + i, '');
+        break;
       case BTF_KIND.array:
-        checkId(dv.getUint32(p, true), p, id, ' element');
-        checkId(dv.getUint32(p + 4, true), p + 4, id, ' index'); break;
+        if (w[p >>> 2] >= total) bad(w[p >>> 2], p, firstId + i, ' element');
+        if (w[(p + 4) >>> 2] >= total) bad(w[(p + 4) >>> 2], p + 4, firstId + i, ' index');
+        break;
       case BTF_KIND.struct: case BTF_KIND.union:
-        for (let j = 0, q = p + 4; j < vlen; j++, q += 12) checkId(dv.getUint32(q, true), q, id, ' member');
+        for (let j = 0, q = (p + 4) >>> 2; j < vlen; j++, q += 3) if (w[q] >= total) bad(w[q], q * 4, firstId + i, ' member');
         break;
       case BTF_KIND.func_proto:
-        checkId(dv.getUint32(t + 8, true), t + 8, id, ' return');
-        for (let j = 0, q = p + 4; j < vlen; j++, q += 8) checkId(dv.getUint32(q, true), q, id, ' param');
+        if (w[(t + 8) >>> 2] >= total) bad(w[(t + 8) >>> 2], t + 8, firstId + i, ' return');
+        for (let j = 0, q = (p + 4) >>> 2; j < vlen; j++, q += 2) if (w[q] >= total) bad(w[q], q * 4, firstId + i, ' param');
         break;
       case BTF_KIND.datasec:
-        for (let j = 0, q = p; j < vlen; j++, q += 12) checkId(dv.getUint32(q, true), q, id, ' var');
+        for (let j = 0, q = p >>> 2; j < vlen; j++, q += 3) if (w[q] >= total) bad(w[q], q * 4, firstId + i, ' var');
         break;
     }
   }
+}
 
-  // Pass 3: reference loops through modifiers, typedefs, pointers, arrays and vars
-  // (the kernel's btf_resolve reports "Loop detected").
+/**
+ * Pass 3: reference loops through modifiers, typedefs, pointers, arrays and vars
+ * (the kernel's btf_resolve reports "Loop detected").
+ */
+function checkLoops(w: Uint32Array, offs: Uint32Array, kinds: Uint8Array, n: number, firstId: number, typeStart: number): void {
   const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
   const path = new Int32Array(n + 1);
-  const next = (i: number): number => {
-    const k = kinds[i];
-    if (k === BTF_KIND.array) return dv.getUint32(offs[i] + TYPE_HDR_SIZE, true);
-    if (k === BTF_KIND.ptr || k === BTF_KIND.typedef || k === BTF_KIND.volatile || k === BTF_KIND.const ||
-      k === BTF_KIND.restrict || k === BTF_KIND.type_tag || k === BTF_KIND.var) return dv.getUint32(offs[i] + 8, true);
-    return -1;
-  };
   for (let i = 0; i < n; i++) {
     if (state[i] !== 0) continue;
     let plen = 0;
@@ -213,18 +231,16 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
       if (state[cur] === 1) fail('reference-loop', typeStart + offs[cur], `type #${firstId + cur} is part of a reference loop`);
       state[cur] = 1;
       path[plen++] = cur;
-      const nx = next(cur);
+      const k = kinds[cur];
+      let nx = -1;
+      if (k === BTF_KIND.array) nx = w[(offs[cur] + TYPE_HDR_SIZE) >>> 2];
+      else if (k === BTF_KIND.ptr || k === BTF_KIND.typedef || k === BTF_KIND.volatile || k === BTF_KIND.const ||
+        k === BTF_KIND.restrict || k === BTF_KIND.type_tag || k === BTF_KIND.var) nx = w[(offs[cur] + 8) >>> 2];
       if (nx < firstId) break; // void, a base type, or not a chaining kind
       cur = nx - firstId;
     }
     for (let j = 0; j < plen; j++) state[path[j]] = 2;
   }
-
-  return {
-    base, firstId, strBase, hdrLen: h.hdrLen, raw,
-    offsets: offs.slice(0, n + 1), kinds: kinds.slice(0, n),
-    types: new Array(n), strings: makeStringTable(strBytes),
-  };
 }
 
 /** An empty BTF (only void), or an empty split BTF on `base`, to build types into with addType. */
