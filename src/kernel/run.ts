@@ -84,8 +84,10 @@ export interface KernelVerdict {
   jitedFuncLens?: number[];
   /** Kernel address of each JITed function (for disassembly). */
   jitedKsyms?: bigint[];
-  /** With wideRetval: the 32-bit retval BPF_PROG_TEST_RUN reported (retval holds all 64 bits). */
+  /** With wideRetval: the 32-bit retval BPF_PROG_TEST_RUN reported. */
   retval32?: bigint;
+  /** With wideRetval: 64 when retval holds all of r0, 32 when the program threw (the wrapper never got r0). */
+  retvalBits?: 32 | 64;
   /** mem after the run (the program may write it). */
   memOut?: Uint8Array;
 }
@@ -115,10 +117,12 @@ export function memMapPrologue(mapFd: number, len: number): Insn[] {
 }
 
 /**
- * The wide-retval wrapper (21 slots with mem, 14 without): look up the result
+ * The wide-retval wrapper (22 slots with mem, 15 without): look up the result
  * map's value (r6), with mem also the mem map's value (r1 = value, r2 = len; else
  * r1 = the original ctx, kept in r7), call the program as a static subprogram
- * placed right after the wrapper, store its r0 at *(u64 *)r6, and exit with it.
+ * placed right after the wrapper, store its r0 at *(u64 *)r6 and 1 at
+ * *(u64 *)(r6 + 8), and exit with r0. A program that ends by bpf_throw never
+ * returns to the wrapper: the flag stays 0 and only the 32-bit retval is known.
  */
 export function wideWrapper(resFd: number, mem: { fd: number; len: number } | null): Insn[] {
   const lookup = (fd: number): Insn[] => [
@@ -128,7 +132,7 @@ export function wideWrapper(resFd: number, mem: { fd: number; len: number } | nu
   const w: Insn[] = [insn(0xbf, 7, 1, 0, 0), ...lookup(resFd), insn(0xbf, 6, 0, 0, 0)];
   if (mem) w.push(...lookup(mem.fd), insn(0xbf, 1, 0, 0, 0), insn(0xb7, 2, 0, 0, mem.len));
   else w.push(insn(0xbf, 1, 7, 0, 0));
-  w.push(insn(0x85, 0, 1, 0, 2), insn(0x7b, 6, 0, 0, 0), insn(0x95, 0, 0, 0, 0));
+  w.push(insn(0x85, 0, 1, 0, 3), insn(0x7b, 6, 0, 0, 0), insn(0x7a, 6, 0, 8, 1), insn(0x95, 0, 0, 0, 0));
   return w;
 }
 
@@ -145,7 +149,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     if (opts.wideRetval) {
       if (mapping !== 'map-value') throw new KernelError('bad-request', 'wide retval', 'wideRetval needs the map-value mem mapping', { prog: p.name });
       if (p.funcInfo?.length || p.lineInfo?.length) throw new KernelError('bad-request', 'wide retval', 'a wrapper cannot be added to a program with func_info/line_info', { prog: p.name });
-      resFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: 8, maxEntries: 1, name: 'bpfx_ret' });
+      resFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: 16, maxEntries: 1, name: 'bpfx_ret' });
       if (mem && mem.length) {
         mapFd = mapCreate({ mapType: 'array', keySize: 4, valueSize: mem.length, maxEntries: 1, name: 'bpfx_mem' });
         mapUpdate(mapFd, new Uint8Array(4), mem);
@@ -194,8 +198,10 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
             : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(64) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
           if (resFd >= 0) {
-            const wide = mapLookup(resFd, new Uint8Array(4), 8);
-            if (wide) { out.retval32 = out.retval; out.retval = new DataView(wide.buffer, wide.byteOffset, 8).getBigUint64(0, true); }
+            const wide = mapLookup(resFd, new Uint8Array(4), 16);
+            out.retval32 = out.retval;
+            const dv = wide ? new DataView(wide.buffer, wide.byteOffset, 16) : null;
+            if (dv && dv.getBigUint64(8, true) === 1n) { out.retval = dv.getBigUint64(0, true); out.retvalBits = 64; } else out.retvalBits = 32;
           }
           if (mapFd >= 0 && mem) out.memOut = mapLookup(mapFd, new Uint8Array(4), mem.length) ?? undefined;
         } catch (e) {

@@ -38,3 +38,17 @@ test('exceptions: bpf_throw has a FUNC id in vmlinux BTF', { skip }, () => {
   assert.ok(Number.isInteger(id) && id > 0);
   assert.throws(() => vmlinuxFuncId('no_such_kfunc_xyz'), (e: unknown) => e instanceof k.KernelError && /no FUNC 'no_such_kfunc_xyz'/.test(e.message));
 });
+
+test('exceptions: a throwing program in the wide-retval wrapper reports the 32-bit value it has', { skip }, () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { kernelRun } = require('../../src/kernel/run') as typeof import('../../src/kernel/run');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { vmlinuxFuncId } = require('../../src/kernel/vmlinux') as typeof import('../../src/kernel/vmlinux');
+  const kcall = { code: 0x85, dst: 0, src: 2, off: 0, imm: vmlinuxFuncId('bpf_throw') };
+  const mov = (d: number, imm: number) => ({ code: 0xb7, dst: d, src: 0, off: 0, imm });
+  const thrown = kernelRun({ name: 'thr', insns: [mov(1, 7), kcall, mov(0, 0), { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], progType: 'sched_cls' }, {}, { run: true, wideRetval: true });
+  assert.equal(thrown.verdict, 'accept', thrown.log);
+  assert.deepEqual([thrown.retval, thrown.retvalBits, thrown.retval32], [7n, 32, 7n]);
+  const normal = kernelRun({ name: 'ret', insns: [...[mov(0, -2)], { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], progType: 'sched_cls' }, {}, { run: true, wideRetval: true });
+  assert.deepEqual([normal.retval, normal.retvalBits, normal.retval32], [0xfffffffffffffffen, 64, 0xfffffffen]);
+});
