@@ -15,7 +15,8 @@
 //   rD = -rD                 rD = (s8|s16|s32)rS      wD = (s8|s16)wS
 //   rD = be16|be32|be64|le16|le32|le64|bswap16|bswap32|bswap64 rD
 //   rD = addr_space_cast(rS, DST_AS, SRC_AS)
-//   rD = IMM64 ll            (also `rD = 0x...` without ll when the value does not fit in 32 bits)
+//   rD = IMM64 ll            (also `rD = IMM` without ll when IMM is outside int32, so the
+//                             register gets the value as written: `r1 = 0x80000000` is ld_imm64)
 //   rD = map_fd(FD) ll       rD = map_value(FD, OFF) ll   rD = btf_id(ID[, BTF_FD]) ll
 //   rD = func(+N|label) ll   rD = map_idx(IDX) ll         rD = map_idx_value(IDX, OFF) ll
 //   rD = ld_pseudo(SRC, IMM, IMM_HI) ll                    (any ld_imm64; `ll` optional on pseudo forms)
@@ -283,7 +284,9 @@ const FORMS: Form[] = [
   f(R`${REG('d')}\s*=\s*${NUM('i')}\s*(?<ll>ll)?`, (g, c) => {
     const [d, dw] = reg(c, g, 'd');
     const v = bigOf(c, g, 'i');
-    const fits = v >= -(1n << 31n) && v <= 0xffffffffn && !(v > 0x7fffffffn && !/0x/i.test(g.i!));
+    // A 64-bit mov sign-extends its 32-bit immediate: a value outside int32 keeps its
+    // meaning only as an ld_imm64. wN = 0xffffffff is a plain 32-bit mov.
+    const fits = v >= -(1n << 31n) && v <= 0x7fffffffn;
     if (g.ll !== undefined || (!fits && !dw) || c.logCode === 0x18) {
       if (dw) throw c.err('ld_imm64 needs a 64-bit register', 'd');
       if (v < -(1n << 63n) || v > 0xffffffffffffffffn) throw c.err(`immediate ${g.i} out of 64-bit range`, 'i');
