@@ -9,7 +9,8 @@ import {
   SHT_PROGBITS, SHT_REL, SHT_STRTAB, SHT_SYMTAB, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_SECTION,
   STV_HIDDEN, STV_INTERNAL,
 } from '../elf/types';
-import { ENOENT, ENOTSUP, EINVAL, LIBBPF_ERRNO__FORMAT, LIBBPF_ERRNO__RELOC, LoaderError } from './errors';
+import { ENOENT, ENOTSUP, EINVAL, ESRCH, LIBBPF_ERRNO__FORMAT, LIBBPF_ERRNO__RELOC, LoaderError } from './errors';
+import { Btf, typeById, skipModsAndTypedefs } from '../btf';
 import { MapDef } from './model';
 import { Prog, Relo } from './prog';
 import { DataSecType } from './maps';
@@ -167,6 +168,36 @@ function recordReloc(ctx: RelocContext, prog: Prog, insnIdx: number, symName: st
   const m = ctx.maps.find((mm) => mm.libbpfType === ds.type && mm.secIdx === sym.shndx);
   if (!m) err(`prog '${prog.name}': data relo failed to find map for section '${secName(sym.shndx)}'`);
   return { type: 'data', insnIdx, mapIdx: m!.index, symOff: sym.value };
+}
+
+/** bpf_object__collect_map_relos: .rel.maps entries fill prog-array 'values' slots. */
+export function collectMapRelos(ctx: RelocContext, btf: Btf | undefined): void {
+  const { elf, c } = ctx;
+  for (const rs of c.relSecs) {
+    if (rs.info !== c.mapsShndx || !c.mapsShndx) continue;
+    if (!btf) throw new LoaderError('map', EINVAL, `.maps relo: no BTF`);
+    const rels = elf.rels.find((r) => r.section.index === rs.index)!;
+    rels.relocations.forEach((rel, i) => {
+      const sym = elf.symbols[rel.sym];
+      const name = sym.name || '<?>';
+      const map = ctx.maps.find((m) => m.libbpfType === 'user' && m.secOffset <= rel.offset && rel.offset + 8 <= m.secOffset + m.defSize);
+      if (!map) throw new LoaderError('map', EINVAL, `.maps relo #${i}: cannot find map '${name}' at rel->r_offset ${rel.offset}`);
+      if (map.type !== 3) throw new LoaderError('map', EINVAL, `.maps relo #${i}: map '${map.name}' is not a prog array`);
+      const targ = c.progs.find((p) => !p.isSub && p.name === name);
+      if (!targ) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid program reference`);
+      if (targ.secIdx !== sym.shndx || targ.secInsnOff * 8 !== sym.value) {
+        throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `.maps relo #${i}: '${name}' isn't an entry-point program`);
+      }
+      const def = typeById(btf, skipModsAndTypedefs(btf, map.btfDefId));
+      const members = def.kind === 'struct' ? def.members : [];
+      const last = members[members.length - 1];
+      if (!last || last.name !== 'values') throw new LoaderError('map', EINVAL, `.maps relo #${i}: map '${map.name}' has no 'values'`);
+      const moff = Math.floor(last.bitOffset / 8);
+      const off = rel.offset - map.secOffset - moff;
+      if (off < 0 || off % 8) throw new LoaderError('map', EINVAL, `.maps relo #${i}: bad 'values' offset ${rel.offset}`);
+      map.initSlots.push({ slot: off / 8, prog: name });
+    });
+  }
 }
 
 /** bpf_object__collect_relos for program sections; relos end up sorted by insn. */

@@ -42,6 +42,7 @@ function emptyMap(index: number, name: string): MapDef {
   return {
     index, name, type: 0, typeName: 'unspec', keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0,
     mapExtra: 0n, pinning: 0, btfKeyTypeId: 0, btfValueTypeId: 0, libbpfType: 'user', secIdx: 0, secOffset: 0,
+    defSize: 0, btfDefId: 0, initSlots: [],
   };
 }
 
@@ -77,14 +78,27 @@ function parseMapDef(btf: Btf, m: MapDef, defId: number): void {
       if (cur && cur !== sz) throw new LoaderError('map', EINVAL, `map '${m.name}': conflicting ${f} size ${cur} != ${sz}.`);
       if (f === 'key') { m.keySize = sz; m.btfKeyTypeId = t.type; } else { m.valueSize = sz; m.btfValueTypeId = t.type; }
     } else if (f === 'values') {
-      // Initial slots of prog arrays / map-in-map: applied after load by the backend;
-      // the definition itself is unchanged.
-      continue;
+      // Initial slots (prog arrays) come from .rel.maps (collectMapRelos).
+      const idx = def.members.indexOf(mem);
+      if (idx !== def.members.length - 1) throw new LoaderError('map', EINVAL, `map '${m.name}': '${f}' member should be last.`);
+      if (m.type === 12 || m.type === 13) {
+        throw new LoaderError('unsupported', ENOTSUP, `map '${m.name}': map-in-map definitions are not supported by bpfx`);
+      }
+      if (m.type !== 3) throw new LoaderError('map', ENOTSUP, `map '${m.name}': should be map-in-map or prog-array.`);
+      if (m.valueSize && m.valueSize !== 4) throw new LoaderError('map', EINVAL, `map '${m.name}': conflicting value size ${m.valueSize} != 4.`);
+      m.valueSize = 4;
+      const arr = typeById(btf, mem.type);
+      if (arr.kind !== 'array' || arr.nelems !== 0) {
+        throw new LoaderError('map', EINVAL, `map '${m.name}': prog-array value spec is not a zero-sized array.`);
+      }
     } else {
       throw new LoaderError('map', ENOTSUP, `map '${m.name}': unknown field '${f}'.`);
     }
   }
   if (m.type === 0) throw new LoaderError('map', EINVAL, `map '${m.name}': map type isn't specified.`);
+  if (m.type === 12 || m.type === 13) {
+    throw new LoaderError('unsupported', ENOTSUP, `map '${m.name}': map-in-map definitions are not supported by bpfx`);
+  }
 }
 
 /** BTF-defined maps of the .maps section, in DATASEC variable order. */
@@ -110,6 +124,8 @@ export function initUserBtfMaps(elf: ElfFile, btf: Btf | undefined, mapsShndx: n
     const sym = elf.symbols.find((s) => s.shndx === mapsShndx && s.name === v.name);
     m.secIdx = mapsShndx;
     m.secOffset = sym ? sym.value : vi.offset;
+    m.defSize = sym && sym.size ? sym.size : vi.size;
+    m.btfDefId = defId;
     if (def.size > vi.size && vi.size !== 0) {
       throw new LoaderError('map', EINVAL, `map '${v.name}': invalid def size.`);
     }

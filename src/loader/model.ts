@@ -30,6 +30,11 @@ export interface MapDef {
   /** ELF section index and offset of the definition / data. */
   secIdx: number;
   secOffset: number;
+  /** Size of the .maps variable (its ELF symbol) and its BTF definition (struct) id. */
+  defSize: number;
+  btfDefId: number;
+  /** Initial slots from a BTF 'values' member (prog arrays): slot index -> program name, set after load. */
+  initSlots: { slot: number; prog: string }[];
   /** Initial contents of a .data/.rodata map; undefined for .bss (all zeros, valueSize bytes) and user maps. */
   initialValue?: Uint8Array;
   /** BPF_F_RDONLY_PROG etc. is set by libbpf for .rodata (map_flags include it). */

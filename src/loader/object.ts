@@ -9,7 +9,7 @@ import { parseBtf, encodeBtf, fixupDatasecs, fixupKsymsDatasec, markFuncsStatic 
 import { STB_GLOBAL, STB_WEAK, STT_OBJECT, STV_HIDDEN, STV_INTERNAL } from '../elf/types';
 import { Btf } from '../btf';
 import { BtfExt, parseBtfExt } from '../btf';
-import { collectElf, collectProgRelos } from './collect';
+import { collectElf, collectMapRelos, collectProgRelos } from './collect';
 import { collectExterns, resolveExterns } from './externs';
 import { initGlobalDataMaps, initUserBtfMaps } from './maps';
 import { finishProgram, linkCalls, LinkInput, markPseudoFuncs } from './link';
@@ -61,6 +61,7 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadResul
   const externBySym = new Map<number, number>();
   externs.forEach((e, i) => externBySym.set(e.symIdx, i));
   collectProgRelos({ elf, c, maps, externBySym });
+  collectMapRelos({ elf, c, maps, externBySym }, btf);
   if (opts.only) for (const p of c.progs) if (!p.isSub) p.autoload = opts.only.includes(p.name);
 
   // bpf_object_load: resolve externs, then relocate (CO-RE first).

@@ -70,3 +70,12 @@ test('program types from SEC() names', () => {
     ['tp_getpid', 'tracepoint', 'syscalls/sys_enter_getpid'], ['kp_sleep', 'kprobe', 'do_nanosleep'],
   ]);
 });
+
+test('prog array initial slots from BTF values (.rel.maps)', () => {
+  const o = loadObject(readFixture('tailcall'), { objectName: 'tailcall', vmlinuxBtf: vmlinuxBtf() });
+  const m = o.maps.find((x) => x.name === 'self_jumps')!;
+  assert.equal(m.typeName, 'prog_array');
+  assert.equal(m.valueSize, 4, "'values' implies a 4-byte value");
+  assert.equal(m.maxEntries, 4);
+  assert.deepEqual(m.initSlots, [{ slot: 0, prog: 'tail_self' }]);
+});
