@@ -389,16 +389,18 @@ function maybeFork(d: MutScalar): Scalar | null {
  * Ids are the caller's business (adjust_reg_min_max_vals, see linkAfterAlu):
  * the returned state keeps dst's id except where the kernel clears it itself
  * (__mark_reg_known / __mark_reg_unknown inside the transfer, BPF_NEG, and
- * BPF_END unless it is the no-op le64).
+ * BPF_END unless it is the no-op le64). `bpfCapable` (env->bpf_capable)
+ * decides whether an untracked result is marked precise.
  */
-export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult {
+export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   const d = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
   let fork: Scalar | null = null;
 
   if (!isSafeToComputeDstRange(insn, src)) {
-    mMarkUnknown(d, false);
+    // __mark_reg_unknown: precise unless the loader is bpf_capable.
+    mMarkUnknown(d, !bpfCapable);
     return { dst: d };
   }
 
@@ -472,9 +474,9 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult
 }
 
 /** `dst = imm` (BPF_MOV | BPF_K): ALU64 sign-extends imm, ALU zero-extends its 32 bits. */
-export function movImm(alu64: boolean, imm: number): Scalar {
+export function movImm(alu64: boolean, imm: number, bpfCapable = true): Scalar {
   const r = {} as MutScalar;
-  mMarkUnknown(r, false);
+  mMarkUnknown(r, !bpfCapable); // mark_reg_unknown first: unprivileged constants are precise
   mMarkKnown(r, alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0));
   return r;
 }
@@ -499,12 +501,12 @@ export function movReg(alu64: boolean, off: number, src: Scalar): Scalar {
 }
 
 /** The result of an ALU instruction on the verifier's view, for BPF_MOV, BPF_NEG, BPF_END and the rest. */
-export function aluScalar(insn: AluInsn, dst: Scalar, src: Scalar): AluResult {
+export function aluScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   if (BPF_OP(insn.code) === BPF_MOV) {
     const alu64 = BPF_CLASS(insn.code) === BPF_ALU64;
-    return { dst: BPF_SRC(insn.code) ? movReg(alu64, insn.off, src) : movImm(alu64, insn.imm) };
+    return { dst: BPF_SRC(insn.code) ? movReg(alu64, insn.off, src) : movImm(alu64, insn.imm, bpfCapable) };
   }
-  return adjustScalar(insn, dst, src);
+  return adjustScalar(insn, dst, src, bpfCapable);
 }
 
 export { BPF_DIV, BPF_MOD };
