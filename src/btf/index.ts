@@ -7,7 +7,7 @@ export { parseBtf, parseBtfHeader, BtfHeader, newBtf } from './parse';
 export { encodeBtf, cloneBtf } from './encode';
 export {
   findByName, findAllByName, skipMods, skipModsAndTypedefs, resolvedType, typeSize, findMember,
-  MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind,
+  MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind, findDeclTagValue, DeclTagValue,
   MAX_RESOLVE_DEPTH,
 } from './lookup';
 export {

@@ -263,3 +263,19 @@ export function idsOfKind(btf: Btf, kind: BtfKind): number[] {
   for (let id = 1; id < end; id++) if (kindOf(btf, id) === kind) out.push(id);
   return out;
 }
+
+/** Result of findDeclTagValue: the value after the key, or the kernel's errno. */
+export type DeclTagValue = { ok: true; value: string; tagId: number } | { ok: false; errno: 'ENOENT' | 'EEXIST' };
+
+/**
+ * Kernel btf_find_decl_tag_value(): the DECL_TAG on type `id` (component
+ * `componentIdx`, -1 = the type itself) whose name starts with `key`; the value is
+ * the rest of the name. ENOENT when there is none, EEXIST when there are several
+ * (e.g. "exception_callback:" on a main program -> "multiple exception callback tags").
+ */
+export function findDeclTagValue(btf: Btf, id: number, componentIdx: number, key: string): DeclTagValue {
+  const tags = declTagsOf(btf, id, componentIdx).filter((t) => t.tag.name.startsWith(key)).sort((a, b) => a.id - b.id);
+  if (tags.length === 0) return { ok: false, errno: 'ENOENT' };
+  if (tags.length > 1) return { ok: false, errno: 'EEXIST' };
+  return { ok: true, value: tags[0].tag.name.slice(key.length), tagId: tags[0].id };
+}

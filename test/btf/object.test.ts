@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import {
   parseBtf, parseBtfExt, encodeBtf, encodeBtfExt, typeById, typeCount, findByName, typeSize, findMember,
   declTagsOf, funcSignature, extRecords, toKernelFuncInfo, toKernelLineInfo, encodeFuncInfo, encodeLineInfo,
-  fixupDatasecs, fixupKsymsDatasec, markFuncsStatic, cloneBtf, dumpBtfRaw, BtfError, Btf,
+  fixupDatasecs, fixupKsymsDatasec, markFuncsStatic, cloneBtf, dumpBtfRaw, BtfError, Btf, findDeclTagValue,
 } from '../../src/btf';
 import { elfSection, elfSections, elfSymbols, fixtureObjects } from './helpers';
 
@@ -238,4 +238,26 @@ test('exception fixtures: exception_callback decl tag and extern bpf_throw in .k
   assert.deepEqual(proto.params.map((p) => p.name), ['dummy_ksym']);
   const again = parseBtf(encodeBtf(btf));
   assert.equal(typeById(again, dummy!).name, 'dummy_ksym');
+});
+
+test('findDeclTagValue on the exception fixtures (kernel btf_find_decl_tag_value)', { skip: !fixtures.some((f) => f.endsWith('exc_two_tags.bpf.o')) && 'no fixture' }, () => {
+  const cases: [string, string, ReturnType<typeof findDeclTagValue>['ok'], string][] = [
+    ['exc_valid', 'throw_with_cb', true, 'exc_cb'],
+    ['exc_empty_tag', 'throw_empty_tag', true, ''],
+    ['exc_missing_cb', 'throw_missing_cb', true, 'no_such_callback'],
+    ['exc_two_tags', 'throw_two_tags', false, 'EEXIST'],
+  ];
+  for (const [obj, fn, ok, want] of cases) {
+    const elf = new Uint8Array(fs.readFileSync(fixtures.find((f) => f.endsWith(`${obj}.bpf.o`))!));
+    const btf = btfOf(elf);
+    const r = findDeclTagValue(btf, id(btf, fn, 'func'), -1, 'exception_callback:');
+    assert.equal(r.ok, ok, obj);
+    assert.equal(r.ok ? r.value : r.errno, want, obj);
+  }
+  const elf = new Uint8Array(fs.readFileSync(fixtures.find((f) => f.endsWith('exc_no_cb.bpf.o'))!));
+  const btf = btfOf(elf);
+  for (let i = 1; i < typeCount(btf); i++) {
+    const r = findDeclTagValue(btf, i, -1, 'exception_callback:');
+    assert.ok(!r.ok && r.errno === 'ENOENT');
+  }
 });
