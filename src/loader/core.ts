@@ -5,15 +5,15 @@
 // bpf_core_fields_are_compat, bpf_core_calc_field_relo,
 // bpf_core_calc_type_relo, bpf_core_calc_enumval_relo, bpf_core_calc_relo,
 // bpf_core_calc_relo_insn, bpf_core_patch_insn, bpf_core_poison_insn.
-// Module BTFs are not searched; TYPE_MATCHES is not supported yet.
+// Module BTFs are not searched.
 import { Btf, typeById, kindOf, stringAtOffset } from '../btf';
 import { skipModsAndTypedefs, typeSize } from '../btf';
 import { BtfType } from '../btf';
 import { BtfExt, CoreReloRecord } from '../btf';
 import { Insn } from '../isa/insn';
 import { BPF_CLASS, OP_LD_IMM64 } from '../isa/opcodes';
-import { essentialNameLen, typesAreCompat } from './compat';
-import { E2BIG, EINVAL, ENOTSUP, LoaderError } from './errors';
+import { essentialNameLen, typesAreCompat, typesMatch } from './compat';
+import { E2BIG, EINVAL, LoaderError } from './errors';
 import { Prog } from './prog';
 
 export interface CoreInput {
@@ -159,7 +159,7 @@ function matchMember(lb: Btf, lacc: Acc, tb: Btf, targId: number, spec: Spec, ne
 function specMatch(local: Spec, tb: Btf, targId: number): Spec | null {
   const ts: Spec = { btf: tb, rootTypeId: targId, kind: local.kind, spec: [], raw: [], bitOffset: 0 };
   if (TYPE_KINDS.has(local.kind)) {
-    if (local.kind === 12) throw new LoaderError('unsupported', ENOTSUP, 'CO-RE type_matches relocations are not supported by bpfx');
+    if (local.kind === 12) return typesMatch(local.btf, local.rootTypeId, tb, targId) ? ts : null;
     return typesAreCompat(local.btf, local.rootTypeId, tb, targId) ? ts : null;
   }
   const lacc0 = local.spec[0];
