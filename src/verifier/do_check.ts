@@ -32,6 +32,7 @@ import {
 } from './scalar_bridge';
 import { returnRange } from './return_code';
 import { precisionLog, PathEntry } from './precision';
+import { Liveness, LivenessCtx, Callchain, setCurrent, resetWrites, commitWrites, stackRead, stackWrite, updateLiveStack } from './stack_liveness';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const MAX_CALL_FRAMES = 8;
@@ -45,6 +46,9 @@ export interface CheckEnv {
   insnProcessed: number;
   /** Global subprogs called (to be validated later), by subprog index. */
   calledGlobals: Set<number>;
+  /** 6.18 stack liveness (level-2 log lines only) and the CFG's prune points it prints at. */
+  liveness: Liveness;
+  prunePoints: Set<number>;
   seenException: boolean;
   idGen: number;
 }
@@ -93,6 +97,21 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   let path: PathEntry[] = [];
   const kfuncName = (i: Insn): string | undefined => input.kfunc?.(i.imm, i.off)?.name;
   /** mark_chain_precision(regno): only its level-2 log is modelled (precision marks do not change verdicts here). */
+  const lv = env.liveness;
+  const lvCtx: LivenessCtx = {
+    insns, prunePoints: env.prunePoints,
+    subprogEnd: (start: number) => { const i = findSubprog(layout.subprogs, start); return i + 1 < layout.subprogs.length ? layout.subprogs[i + 1].start : insns.length; },
+    log: (t: string) => { if (log.level & BPF_LOG_LEVEL2) verbose(log, t); },
+  };
+  const chainAt = (f: number): Callchain => {
+    const callsites: number[] = [], spStarts: number[] = [];
+    for (let i = 0; i <= f; i++) {
+      spStarts.push(layout.subprogs[cur.frames[i].subprogno].start);
+      callsites.push(i < f ? cur.frames[i + 1].callsite : spStarts[i]);
+    }
+    return { callsites, spStarts, curframe: f };
+  };
+  const updateLive = (): void => updateLiveStack(lv, lvCtx, cur.frames.map((_f, i) => chainAt(i)));
   const markPrecise = (regno: number): void => {
     if (!(log.level & BPF_LOG_LEVEL2) || input.unprivileged) return;
     verbose(log, precisionLog(insns, path, regno, cur.curframe, kfuncName));
@@ -168,6 +187,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     }
     const thisIdx = insnIdx;
     path.push({ idx: thisIdx });
+    if (!lv.cur) setCurrent(lv, lvCtx, chainAt(cur.curframe));
+    resetWrites(lv, thisIdx);
     let exceptionExit = false;
     let exitPath = false;
 
@@ -199,6 +220,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           || insn.dst !== 0 || cls === BPF_JMP32) reject('EINVAL', msg('callReserved'));
         if (insn.src === BPF_PSEUDO_CALL) {
           checkFuncCall(insn);
+          commitWrites(lv);
+          lv.cur = null;
           continue;
         } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
           const info = env.layout.kfuncs.get(thisIdx);
@@ -216,6 +239,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           || (cls === BPF_JMP && insn.imm !== 0) || (cls === BPF_JMP32 && insn.off !== 0)) reject('EINVAL', msg('jaReserved'));
         insnIdx += (cls === BPF_JMP ? insn.off : insn.imm) + 1;
         prevInsnIdx = thisIdx;
+        commitWrites(lv);
         continue;
       } else if (op === BPF_EXIT) {
         if (BPF_SRC(insn.code) !== BPF_K || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || cls === BPF_JMP32)
@@ -224,7 +248,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       } else if (op === 0xe0) {
         notModelled('may_goto');
       } else {
-        if (checkCondJmp(insn, cls === BPF_JMP)) { prevInsnIdx = thisIdx; continue; }
+        if (checkCondJmp(insn, cls === BPF_JMP)) { prevInsnIdx = thisIdx; commitWrites(lv); continue; }
       }
     } else if (cls === BPF_LD) {
       const mode = BPF_MODE(insn.code);
@@ -240,6 +264,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         insnIdx++;
         prevInsnIdx = thisIdx;
         insnIdx++;
+        commitWrites(lv);
         continue;
       }
       if (insn.src !== 0) notModelled(`ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
@@ -247,16 +272,22 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       insnIdx++;
     }
 
+    commitWrites(lv);
     if (exitPath) {
       if (!exceptionExit && cur.curframe > 0) {
+        updateLive();
         prepareFuncExit();
+        lv.cur = null;
         doPrintState = true;
         continue;
       }
       if (!exceptionExit) checkReturnCode(0, 'R0');
       // process_bpf_exit
       allScratched = true;
+      updateLive();
       if (!popStack()) break;
+      lv.cur = null;
+      updateLive();
       doPrintState = true;
       continue;
     }
@@ -394,6 +425,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (t === 'write') {
       // check_stack_write_fixed_off
       const v = val as RegState;
+      if (size === BPF_REG_SIZE) stackWrite(lv, ptr.frameno, spi);
       const slot = slotOf(f, spi);
       const reg = valRegno !== null && valRegno >= 0 ? v : null;
       if (!capable && isSpilled(slot) && slot.spilled!.type !== 'scalar' && size !== BPF_REG_SIZE) {
@@ -448,6 +480,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     }
     // check_stack_read_fixed_off
     scratchedSlots.add(spi);
+    stackRead(lv, ptr.frameno, insnIdx, spi);
     const slot = f.stack[spi];
     const typeAt = (i: number): SlotType => (slot ? slot.types[byteIdx(i)] : '?');
     const allowUninit = capable;

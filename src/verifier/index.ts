@@ -10,6 +10,7 @@ import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
 import { doCheckCommon, CheckEnv } from './do_check';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { newLiveness } from './stack_liveness';
 
 export * from './types';
 export { PROFILE_LINUX_6_18, msg, fmt } from './messages';
@@ -22,6 +23,7 @@ export function verify(input: VerifyInput): VerifyResult {
   let layout: SubprogLayout | undefined;
   const env: CheckEnv = {
     input, layout: undefined as unknown as SubprogLayout, log, insnProcessed: 0, calledGlobals: new Set(),
+    liveness: newLiveness(), prunePoints: new Set(),
     seenException: false, idGen: 0,
   };
   let error: VerifierReject | null = null;
@@ -40,6 +42,7 @@ export function verify(input: VerifyInput): VerifyResult {
       i++;
     }
     const cfg = checkCfg(input.insns, layout, !input.unprivileged);
+    env.prunePoints = cfg.prunePoints;
     if (cfg.backEdges.length) {
       const [from, to] = cfg.backEdges[0];
       throw new VerifierReject('EINVAL', msg('notModelled', [`loops (back-edge from insn ${from} to ${to})`]), true);

@@ -1,0 +1,210 @@
+// Live stack slot analysis of Linux 6.18 (kernel/bpf/liveness.c): per call
+// chain, per frame, per instruction may_read / must_write / must_write_acc /
+// live_before masks, accumulated while do_check runs and propagated to a fixed
+// point (update_instance) when a path exits or a subprogram returns. The model
+// keeps it for the level-2 log lines it prints (`(0) frame 0 insn 2 +live -8`,
+// `(0) live stack update done in 2 iterations`); verdicts do not depend on it.
+import { Insn, isLdImm64 } from '../isa/insn';
+import { BPF_CLASS, BPF_OP, BPF_JMP, BPF_JMP32, BPF_EXIT, BPF_JA, BPF_CALL } from '../isa/opcodes';
+
+interface Masks { mayRead: bigint; mustWrite: bigint; mustWriteAcc: bigint; liveBefore: bigint }
+export interface Callchain { callsites: number[]; spStarts: number[]; curframe: number }
+interface Instance {
+  cc: Callchain;
+  start: number;
+  insnCnt: number;
+  updated: boolean;
+  mustWriteDropped: boolean;
+  frames: (Masks[] | null)[];
+  mustWriteSet: boolean[];
+}
+
+export interface Liveness {
+  instances: Map<string, Instance>;
+  cur: Instance | null;
+  writeAcc: bigint[];
+  writeIdx: number;
+}
+
+export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0 });
+
+const key = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
+const U64 = (1n << 64n) - 1n;
+
+/** bpf_insn_successors */
+export function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
+  const insn = insns[idx];
+  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
+  const sz = isLdImm64(insn) ? 2 : 1;
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return [idx + sz];
+  if (op === BPF_EXIT) return [];
+  if (op === BPF_CALL) return [idx + 1];
+  const off = insn.code === (BPF_JMP32 | BPF_JA) ? insn.imm : insn.off;
+  if (op === BPF_JA) return [idx + off + 1];
+  return [idx + 1, idx + off + 1];
+}
+
+/** compute_postorder for one subprog: DFS postorder from its start. */
+export function subprogPostorder(insns: readonly Insn[], start: number): number[] {
+  const state = new Map<number, number>();
+  const out: number[] = [];
+  const stack = [start];
+  state.set(start, 1);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if ((state.get(top) ?? 0) & 2) { out.push(top); stack.pop(); continue; }
+    for (const s of insnSuccessors(insns, top)) {
+      if (s < 0 || s >= insns.length) continue;
+      if (!state.get(s)) { stack.push(s); state.set(s, 1); }
+    }
+    state.set(top, (state.get(top) ?? 0) | 2);
+  }
+  return out;
+}
+
+export interface LivenessCtx {
+  insns: readonly Insn[];
+  subprogEnd: (start: number) => number;
+  prunePoints: Set<number>;
+  log: (s: string) => void;
+}
+
+function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
+  const k = key(cc);
+  let inst = lv.instances.get(k);
+  if (!inst) {
+    const start = cc.spStarts[cc.curframe];
+    const cnt = ctx.subprogEnd(start) - start;
+    inst = { cc: { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }, start, insnCnt: cnt,
+      updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
+    lv.instances.set(k, inst);
+  }
+  return inst;
+}
+
+const newMasks = (): Masks => ({ mayRead: 0n, mustWrite: 0n, mustWriteAcc: 0n, liveBefore: 0n });
+function frameMasks(inst: Instance, frame: number, idx: number, alloc: boolean): Masks | null {
+  if (!inst.frames[frame]) {
+    if (!alloc) return null;
+    inst.frames[frame] = Array.from({ length: inst.insnCnt }, newMasks);
+  }
+  return inst.frames[frame]![idx - inst.start] ?? null;
+}
+
+export function setCurrent(lv: Liveness, ctx: LivenessCtx, cc: Callchain): void { lv.cur = lookup(lv, ctx, cc); }
+
+function markRead(inst: Instance, frame: number, idx: number, mask: bigint): void {
+  const m = frameMasks(inst, frame, idx, true)!;
+  const nr = m.mayRead | mask;
+  if (nr !== m.mayRead && (nr | m.liveBefore) !== m.liveBefore) inst.updated = true;
+  m.mayRead = nr;
+}
+
+export function stackRead(lv: Liveness, frame: number, idx: number, spi: number): void {
+  if (lv.cur) markRead(lv.cur, frame, idx, 1n << BigInt(spi));
+}
+export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; lv.writeAcc = []; }
+export function stackWrite(lv: Liveness, frame: number, spi: number): void {
+  lv.writeAcc[frame] = (lv.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
+}
+
+function commitTo(lv: Liveness, inst: Instance | null): void {
+  if (!inst) return;
+  const idx = lv.writeIdx - inst.start;
+  if (idx < 0 || idx >= inst.insnCnt) return;
+  for (let f = 0; f <= inst.cc.curframe; f++) {
+    let mask = lv.writeAcc[f] ?? 0n;
+    if (mask === 0n && !inst.mustWriteSet[idx]) continue;
+    const m = frameMasks(inst, f, lv.writeIdx, true)!;
+    const old = m.mustWrite;
+    if (inst.mustWriteSet[idx]) mask &= old;
+    if (old !== mask) { m.mustWrite = mask; inst.updated = true; }
+    if (old & ~mask) inst.mustWriteDropped = true;
+  }
+  inst.mustWriteSet[idx] = true;
+  lv.writeIdx = 0;
+}
+export function commitWrites(lv: Liveness): void { commitTo(lv, lv.cur); }
+
+const fmtCc = (cc: Callchain): string => `(${cc.callsites.slice(0, cc.curframe + 1).join(',')})`;
+function fmtStackMask(m: bigint): string {
+  const out: string[] = [];
+  for (let i = 0n; i < 64n; i++) if (m & (1n << i)) out.push(`${-(Number(i) + 1) * 8}`);
+  return out.join(',');
+}
+
+function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, idx: number, oldM: bigint, newM: bigint): void {
+  const changed = oldM ^ newM;
+  if (!changed) return;
+  let s = `${fmtCc(cc)} frame ${frame} insn ${idx} `;
+  const ones = newM & changed, zeros = ~newM & changed & U64;
+  if (ones) s += `+${pfx} ${fmtStackMask(ones)} `;
+  if (zeros) s += `-${pfx} ${fmtStackMask(zeros)}`;
+  ctx.log(s + '\n');
+}
+
+function updateInsn(ctx: LivenessCtx, inst: Instance, frame: number, idx: number): boolean {
+  const succ = insnSuccessors(ctx.insns, idx);
+  if (!succ.length) return false;
+  const m = frameMasks(inst, frame, idx, false)!;
+  let after = 0n, acc = U64;
+  for (const s of succ) {
+    const sm = frameMasks(inst, frame, s, false);
+    after |= sm ? sm.liveBefore : 0n;
+    acc &= sm ? sm.mustWriteAcc : 0n;
+  }
+  acc |= m.mustWrite;
+  const before = (after & ~m.mustWrite) | m.mayRead;
+  const changed = before !== m.liveBefore || acc !== m.mustWriteAcc;
+  if (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx)) {
+    logChange(ctx, inst.cc, 'live', frame, idx, m.liveBefore, before);
+    logChange(ctx, inst.cc, 'written', frame, idx, m.mustWriteAcc, acc);
+  }
+  m.liveBefore = before;
+  m.mustWriteAcc = acc;
+  return changed;
+}
+
+function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
+  if (inst.mustWriteDropped) for (const fr of inst.frames) if (fr) for (const m of fr) m.mustWriteAcc = 0n;
+  const po = subprogPostorder(ctx.insns, inst.start);
+  let cnt = 0, changed: boolean;
+  do {
+    cnt++;
+    changed = false;
+    for (let f = 0; f <= inst.cc.curframe; f++) {
+      if (!inst.frames[f]) continue;
+      for (const i of po) changed = updateInsn(ctx, inst, f, i) || changed;
+    }
+  } while (changed);
+  ctx.log(`${fmtCc(inst.cc)} live stack update done in ${cnt} iterations\n`);
+  if (inst.cc.curframe > 0) {
+    // propagate_to_outer_instance
+    const cc = inst.cc;
+    const outerCc: Callchain = { callsites: cc.callsites.slice(0, cc.curframe), spStarts: cc.spStarts.slice(0, cc.curframe), curframe: cc.curframe - 1 };
+    outerCc.callsites[outerCc.curframe] = outerCc.spStarts[outerCc.curframe];
+    const outer = lookup(lv, ctx, outerCc);
+    const callsite = cc.callsites[cc.curframe - 1];
+    resetWrites(lv, callsite);
+    for (let f = 0; f < cc.curframe; f++) {
+      const m = frameMasks(inst, f, inst.start, false);
+      if (!m) continue;
+      lv.writeAcc[f] = (lv.writeAcc[f] ?? 0n) | m.mustWriteAcc;
+      markRead(outer, f, callsite, m.liveBefore);
+    }
+    commitTo(lv, outer);
+  }
+}
+
+/** bpf_update_live_stack for the call chains of the current state (innermost first). */
+export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchain[]): void {
+  lv.cur = null;
+  for (let f = chains.length - 1; f >= 0; f--) {
+    const inst = lookup(lv, ctx, chains[f]);
+    if (inst.updated) {
+      updateInstance(lv, ctx, inst);
+      inst.updated = false;
+      inst.mustWriteDropped = false;
+    }
+  }
+}
