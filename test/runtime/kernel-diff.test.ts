@@ -1,8 +1,8 @@
 // Differential test against the live kernel: random straight-line programs
 // (every ALU op in both widths and both source forms, neg, byte swaps, movsx,
-// stack stores and loads of every size, sign-extending loads, conditional jumps) run on the
-// interpreter and through BPF_PROG_TEST_RUN (64-bit r0 via the kernel
-// runner's wide-retval wrapper). Skipped when bpf() is not available.
+// stack stores and loads of every size, sign-extending loads, atomics,
+// load-acquire/store-release, conditional jumps) run on the interpreter and
+// through BPF_PROG_TEST_RUN (64-bit r0 via the kernel runner's wide-retval wrapper). Skipped when bpf() is not available.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -10,7 +10,7 @@ import { Insn, insn } from '../../src/isa/insn';
 import { encode } from '../../src/isa/codec';
 import { kernelAvailable, kernelRun } from '../../src/kernel';
 import { createVm, run } from '../../src/runtime';
-import { alu, lddw, exit, st, stx, ldx, ldxs, jmp, JOPS } from './util';
+import { alu, lddw, exit, st, stx, ldx, ldxs, jmp, JOPS, atomic } from './util';
 import { ALU_NAMES } from './reference';
 
 const avail = kernelAvailable();
@@ -35,6 +35,13 @@ const op: fc.Arbitrary<Insn> = fc.oneof(
   fc.tuple(fc.constantFrom('b', 'h', 'w', 'dw'), fc.integer({ min: 1, max: 4 }), reg).map(([sz, slot, s]) => stx(sz, 10, s, -8 * slot)),
   fc.tuple(fc.constantFrom('b', 'h', 'w', 'dw'), fc.integer({ min: 1, max: 4 }), reg).map(([sz, slot, d]) => ldx(sz, d, 10, -8 * slot)),
   fc.tuple(fc.constantFrom('b', 'h', 'w'), fc.integer({ min: 1, max: 4 }), reg).map(([sz, slot, d]) => ldxs(sz, d, 10, -8 * slot)),
+  // atomics on the stack, load-acquire / store-release
+  fc.tuple(fc.constantFrom<'w' | 'dw'>('w', 'dw'), fc.constantFrom(0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1), fc.integer({ min: 1, max: 4 }), reg)
+    .map(([sz, a, slot, s]) => atomic(sz, 10, s, -8 * slot, a)),
+  fc.tuple(fc.constantFrom<'b' | 'h' | 'w' | 'dw'>('b', 'h', 'w', 'dw'), fc.integer({ min: 1, max: 4 }), reg)
+    .map(([sz, slot, d]) => atomic(sz, d, 10, -8 * slot, 0x100)),
+  fc.tuple(fc.constantFrom<'b' | 'h' | 'w' | 'dw'>('b', 'h', 'w', 'dw'), fc.integer({ min: 1, max: 4 }), reg)
+    .map(([sz, slot, s]) => atomic(sz, 10, s, -8 * slot, 0x110)),
   // short forward conditional jumps (they may land in the folding tail, which is straight-line too)
   fc.tuple(fc.constantFrom(...Object.keys(JOPS)), fc.boolean(), reg, fc.oneof(reg, imm32.map((k) => ({ imm: k }))), fc.integer({ min: 0, max: 2 }))
     .map(([j, w, d, s, off]) => jmp(j, w, d, s, off)),
