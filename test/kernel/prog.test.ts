@@ -139,3 +139,23 @@ test('progLoadOrThrow: a rejection is a KernelError of kind rejected with errno 
   const ok = k.progLoadOrThrow({ progType: 'socket_filter', insns: [mov64(0, 1), exit] });
   k.closeFd(ok.fd);
 });
+
+test('fd_array: an ld_imm64 BPF_PSEUDO_MAP_IDX refers to fd_array[0]', { skip }, () => {
+  const fd = k.mapCreate({ mapType: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  try {
+    k.mapUpdate(fd, new Uint8Array(4), Uint8Array.of(0x99, 0, 0, 0, 0, 0, 0, 0));
+    const insns: Insn[] = [
+      insn(0x62, 10, 0, -4, 0), ...ldImm64(1, 0n, 5 /* BPF_PSEUDO_MAP_IDX */), insn(0xbf, 2, 10, 0, 0), insn(0x07, 2, 0, 0, -4),
+      insn(0x85, 0, 0, 0, 1), insn(0x15, 0, 0, 1, 0), insn(0x79, 0, 0, 0, 0), exit,
+    ];
+    const without = k.progLoad({ progType: 'socket_filter', insns });
+    assert.equal(without.ok, false);
+    if (!without.ok) {
+      assert.equal(without.errno, 'EPROTO');
+      assert.ok(without.log.split('\n').includes('fd_idx without fd_array is invalid'), without.log);
+    }
+    const r = k.progLoad({ progType: 'socket_filter', insns, fdArray: [fd] });
+    assert.equal(r.ok, true, r.ok ? '' : r.log);
+    if (r.ok) { try { assert.equal(k.testRun(r.fd, { dataIn: new Uint8Array(64) }).retval, 0x99); } finally { k.closeFd(r.fd); } }
+  } finally { k.closeFd(fd); }
+});
