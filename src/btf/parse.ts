@@ -90,7 +90,7 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
     fail('bad-string-offset', typeStart + at, `${what} name_off ${nameOff} past the string section (${strTotal} bytes)`);
 
   // Pass 1: meta checks (btf_check_meta and the per-kind check_meta callbacks).
-  let n = 0, o = 0;
+  let n = 0, o = 0, maxRef = 0;
   while (o < h.typeLen) {
     const at = typeStart + o;
     if (o + TYPE_HDR_SIZE > h.typeLen) fail('truncated', at, `type #${firstId + n} header truncated`);
@@ -116,13 +116,24 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
         break;
       }
       case BTF_KIND.ptr: case BTF_KIND.typedef: case BTF_KIND.volatile: case BTF_KIND.const:
-      case BTF_KIND.restrict: case BTF_KIND.float:
+      case BTF_KIND.restrict:
+        noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
+        if (st > maxRef) maxRef = st;
+        break;
+      case BTF_KIND.float:
         noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n); break;
-      case BTF_KIND.array:
+      case BTF_KIND.array: {
         noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
         if (st !== 0) fail('bad-info', at + 8, `type #${firstId + n}: array with size ${st}`);
+        const e = w[p >>> 2], x = w[(p + 4) >>> 2];
+        if (e > maxRef) maxRef = e;
+        if (x > maxRef) maxRef = x;
         break;
-      case BTF_KIND.type_tag: noVlen(vlen, kind, at, firstId + n); break;
+      }
+      case BTF_KIND.type_tag:
+        noVlen(vlen, kind, at, firstId + n);
+        if (st > maxRef) maxRef = st;
+        break;
       case BTF_KIND.fwd:
         noVlen(vlen, kind, at, firstId + n);
         if (st !== 0) fail('bad-info', at + 8, `type #${firstId + n}: fwd with size/type ${st}`);
@@ -130,30 +141,36 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
       case BTF_KIND.func:
         noKflag(kflag, kind, at, firstId + n);
         if (vlen > 2) fail('bad-linkage', at + 4, `type #${firstId + n}: func linkage ${vlen}`);
+        if (st > maxRef) maxRef = st;
         break;
       case BTF_KIND.var: {
         noVlen(vlen, kind, at, firstId + n); noKflag(kflag, kind, at, firstId + n);
         const l = w[(p) >>> 2];
         if (l > 2) fail('bad-linkage', typeStart + p, `type #${firstId + n}: var linkage ${l}`);
+        if (st > maxRef) maxRef = st;
         break;
       }
       case BTF_KIND.decl_tag: {
         noVlen(vlen, kind, at, firstId + n);
         const c = (w[(p) >>> 2] | 0);
         if (c < -1) fail('bad-info', typeStart + p, `type #${firstId + n}: decl_tag component_idx ${c}`);
+        if (st > maxRef) maxRef = st;
         break;
       }
       case BTF_KIND.struct: case BTF_KIND.union:
-        for (let i = 0, q = p; i < vlen; i++, q += 12) {
-          const m = w[(q) >>> 2];
-          if (m >= strTotal) badName(m, q, `type #${firstId + n} member ${i}`);
+        for (let i = 0, q = p >>> 2; i < vlen; i++, q += 3) {
+          const m = w[q], mt = w[q + 1];
+          if (m >= strTotal) badName(m, q * 4, `type #${firstId + n} member ${i}`);
+          if (mt > maxRef) maxRef = mt;
         }
         break;
       case BTF_KIND.enum: case BTF_KIND.func_proto: {
-        if (kind === BTF_KIND.func_proto) noKflag(kflag, kind, at, firstId + n);
-        for (let i = 0, q = p; i < vlen; i++, q += 8) {
-          const m = w[(q) >>> 2];
-          if (m >= strTotal) badName(m, q, `type #${firstId + n} ${kind === BTF_KIND.enum ? 'value' : 'param'} ${i}`);
+        const proto = kind === BTF_KIND.func_proto;
+        if (proto) { noKflag(kflag, kind, at, firstId + n); if (st > maxRef) maxRef = st; }
+        for (let i = 0, q = p >>> 2; i < vlen; i++, q += 2) {
+          const m = w[q];
+          if (m >= strTotal) badName(m, q * 4, `type #${firstId + n} ${proto ? 'param' : 'value'} ${i}`);
+          if (proto && w[q + 1] > maxRef) maxRef = w[q + 1];
         }
         break;
       }
@@ -163,7 +180,10 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
           if (m >= strTotal) badName(m, q, `type #${firstId + n} value ${i}`);
         }
         break;
-      case BTF_KIND.datasec: noKflag(kflag, kind, at, firstId + n); break;
+      case BTF_KIND.datasec:
+        noKflag(kflag, kind, at, firstId + n);
+        for (let i = 0, q = p >>> 2; i < vlen; i++, q += 3) if (w[q] > maxRef) maxRef = w[q];
+        break;
     }
     offs[n] = o;
     kinds[n] = kind;
@@ -173,7 +193,8 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
   offs[n] = o;
   const total = firstId + n;
   if (total - 1 > BTF_MAX_TYPE) fail('bad-header', 12, `${total - 1} types exceed the limit of ${BTF_MAX_TYPE}`);
-  checkTypeIds(w, offs, kinds, n, firstId, typeStart);
+  // Pass 2 only when some reference is out of range: it finds the first one for the error.
+  if (maxRef >= total) checkTypeIds(w, offs, kinds, n, firstId, typeStart);
   checkLoops(w, offs, kinds, n, firstId, typeStart);
 
   return {
