@@ -8,7 +8,7 @@
 import {
   Scalar, scalarUnknown, scalarFromImm, scalarConst, adjustScalar, movImm, movReg, regSetMinMax,
   isBranchTaken, formatScalar, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarWidth,
-  scalarInvariantViolation, scalarUnbounded,
+  scalarInvariantViolation, scalarUnbounded, scalarCoerceToSize, scalarCoerceToSizeSx,
 } from '../../src/verifier/scalar';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_X, BPF_MOV, BPF_NEG, BPF_END,
@@ -25,21 +25,21 @@ export interface GoldenCase {
 }
 
 type Reg = Scalar | 'ctx' | 'fp' | null;
-interface State { pc: number; regs: Reg[] }
+interface State { pc: number; regs: Reg[]; stack: Map<number, Scalar> }
 
 const fmt = (r: Reg): string => (r === 'ctx' ? 'ctx()' : r === 'fp' ? 'fp0' : r === null ? '<not init>' : formatScalar(r));
 const stripP = (s: string): string => (s.startsWith('P') ? s.slice(1) : s);
 
-/** " R0=scalar(id=1) R6=..." -> [[0, "scalar(id=1)"], [6, ...]] */
-export function parseRegs(text: string): [number, string][] {
-  const out: [number, string][] = [];
-  const re = /(?:^|\s)R(\d+)(?:_\w+)?=/g;
-  const marks: { reg: number; start: number; end: number }[] = [];
+/** " R0=scalar(id=1) R6=... fp-8=..." -> [["R0", "scalar(id=1)"], ["R6", ...], ["fp-8", ...]] */
+export function parseRegs(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  const re = /(?:^|\s)(R\d+|fp-\d+)(?:_\w+)?=/g;
+  const marks: { key: string; start: number; end: number }[] = [];
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) marks.push({ reg: Number(m[1]), start: m.index, end: m.index + m[0].length });
+  while ((m = re.exec(text)) !== null) marks.push({ key: m[1], start: m.index, end: m.index + m[0].length });
   for (let i = 0; i < marks.length; i++) {
     const stop = i + 1 < marks.length ? marks[i + 1].start : text.length;
-    out.push([marks[i].reg, text.slice(marks[i].end, stop).trim()]);
+    out.push([marks[i].key, text.slice(marks[i].end, stop).trim()]);
   }
   return out;
 }
@@ -73,6 +73,11 @@ function liveBefore(insns: RawInsn[]): number[] {
       else use = (1 << dst) | (BPF_SRC(code) === BPF_X && op !== BPF_NEG && op !== BPF_END ? 1 << src : 0);
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       use = (1 << dst) | (BPF_SRC(code) === BPF_X ? 1 << src : 0);
+    } else if (cls === 0x01) { // LDX
+      def = 1 << dst;
+      use = 1 << src;
+    } else if (cls === 0x03) { // STX
+      use = (1 << dst) | (1 << src);
     }
     after = (after & ~def) | use;
     live[i] = after;
@@ -85,7 +90,7 @@ export function replay(c: GoldenCase): ReplayResult {
   const live = liveBefore(insns);
   let idGen = 0;
   const stack: { from: number; state: State }[] = [];
-  let cur: State | null = { pc: 0, regs: Array.from({ length: 11 }, (_, i): Reg => (i === 1 ? 'ctx' : i === 10 ? 'fp' : null)) };
+  let cur: State | null = { pc: 0, regs: Array.from({ length: 11 }, (_, i): Reg => (i === 1 ? 'ctx' : i === 10 ? 'fp' : null)), stack: new Map() };
   const mismatches: string[] = [];
   let compared = 0;
   let lastExec = -1;
@@ -98,11 +103,16 @@ export function replay(c: GoldenCase): ReplayResult {
     return scalarUnbounded(x);
   };
 
-  const check = (where: string, regs: Reg[], printed: [number, string][]): void => {
-    for (const [r, text] of printed) {
+  const check = (where: string, st: State, printed: [string, string][]): void => {
+    for (const [key, text] of printed) {
       compared++;
-      const mine = stripP(fmt(regs[r]));
-      if (mine !== stripP(text)) mismatches.push(`${where}: R${r} kernel=${text} model=${mine}`);
+      let mine: string;
+      if (key.startsWith('R')) mine = stripP(fmt(st.regs[Number(key.slice(1))]));
+      else {
+        const slot = st.stack.get(Number(key.slice(2)));
+        mine = slot ? stripP(formatScalar(slot)) : '<no spill>';
+      }
+      if (mine !== stripP(text)) mismatches.push(`${where}: ${key} kernel=${text} model=${mine}`);
     }
   };
 
@@ -122,6 +132,31 @@ export function replay(c: GoldenCase): ReplayResult {
       const hi = BigInt(insns[st.pc + 1][4] >>> 0);
       regs[dst] = scalarConst((hi << 32n) | lo);
       st.pc += 2;
+      return;
+    }
+    if (code === 0x7b && dst === 10 && off % 8 === 0) {
+      // *(u64 *)(r10 + off) = rX: a full spill; the source gets an id first
+      // (check_stack_write_fixed_off -> assign_scalar_id_before_mov).
+      const a = assignScalarIdBeforeMov(regs[src] as Scalar, idGen + 1);
+      if (a.usedId) idGen++;
+      regs[src] = a.src;
+      st.stack.set(off, a.src);
+      st.pc++;
+      return;
+    }
+    if ((code & 0x07) === 0x01 && src === 10 && off % 8 === 0 && st.stack.has(off)) {
+      // rX = *(size *)(r10 + off) from the start of a spilled scalar:
+      // copy, unlink when the value is wider than the load, then
+      // coerce_reg_to_size / coerce_reg_to_size_sx (check_mem_access).
+      const size = ({ 0x18: 8, 0x00: 4, 0x08: 2, 0x10: 1 } as Record<number, number>)[code & 0x18];
+      const sx = (code & 0xe0) === 0x80;
+      let v: Scalar = { ...(st.stack.get(off) as Scalar) };
+      if (size < 8) {
+        if (scalarWidth(v) > size * 8) v = { ...v, id: 0, addConst: 0 };
+        v = sx ? scalarCoerceToSizeSx(v, size) : scalarCoerceToSize(v, size);
+      }
+      regs[dst] = v;
+      st.pc++;
       return;
     }
     if (cls === BPF_ALU || cls === BPF_ALU64) {
@@ -166,7 +201,7 @@ export function replay(c: GoldenCase): ReplayResult {
       if (r.fork) {
         const fregs = regs.slice();
         fregs[dst] = r.fork;
-        stack.push({ from: st.pc, state: { pc: st.pc, regs: fregs } });
+        stack.push({ from: st.pc, state: { pc: st.pc, regs: fregs, stack: new Map(st.stack) } });
       }
       regs[dst] = linkAfterAlu(insn, d.umax, r.dst, s, true);
       st.pc++;
@@ -221,7 +256,7 @@ export function replay(c: GoldenCase): ReplayResult {
       };
       if (isX && (regs[src] as Scalar).id) { sync(regs, src); sync(other, src); }
       if ((regs[dst] as Scalar).id) { sync(regs, dst); sync(other, dst); }
-      stack.push({ from: st.pc, state: { pc: target, regs: other } });
+      stack.push({ from: st.pc, state: { pc: target, regs: other, stack: new Map(st.stack) } });
       st.pc++;
       return;
     }
@@ -252,7 +287,7 @@ export function replay(c: GoldenCase): ReplayResult {
         return { compared, mismatches };
       }
       cur = top.state;
-      check(`from ${m[1]} to ${m[2]}`, cur.regs, parseRegs(m[3]));
+      check(`from ${m[1]} to ${m[2]}`, cur, parseRegs(m[3]));
       continue;
     }
     if ((m = line.match(/^(\d+): safe$/))) {
@@ -275,7 +310,7 @@ export function replay(c: GoldenCase): ReplayResult {
         const dreg = cur.regs[insns[pc][1]];
         if (dreg !== null && typeof dreg !== 'string') cur.regs[insns[pc][1]] = sane(dreg, 'alu');
       }
-      if (semi >= 0) check(`insn ${pc} (${m[3].slice(0, semi).trim()})`, cur.regs, parseRegs(m[3].slice(semi + 3)));
+      if (semi >= 0) check(`insn ${pc} (${m[3].slice(0, semi).trim()})`, cur, parseRegs(m[3].slice(semi + 3)));
       continue;
     }
     if ((m = line.match(/^(\d+): (R.*)$/))) {
@@ -283,14 +318,14 @@ export function replay(c: GoldenCase): ReplayResult {
       if (cur && lastExec === pc && cur.pc !== pc) {
         // The state after insn pc, printed on its own line because other
         // output (precision backtracking) interrupted the insn line.
-        check(`after ${pc}`, cur.regs, parseRegs(m[2]));
+        check(`after ${pc}`, cur, parseRegs(m[2]));
         continue;
       }
       if (!cur || cur.pc !== pc) {
         mismatches.push(`state at ${pc}: model is at ${cur ? cur.pc : 'no state'}`);
         return { compared, mismatches };
       }
-      check(`state at ${pc}`, cur.regs, parseRegs(m[2]));
+      check(`state at ${pc}`, cur, parseRegs(m[2]));
       continue;
     }
   }

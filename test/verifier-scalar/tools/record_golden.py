@@ -5,6 +5,7 @@
 #   record_golden.py random SEED COUNT OUT.json   random programs
 #   record_golden.py links SEED COUNT OUT.json    random programs rich in linked registers
 #   record_golden.py ranges SEED COUNT OUT.json   random programs on registers bounded by jumps
+#   record_golden.py stack SEED COUNT OUT.json    random programs that spill scalars and fill them narrower
 #   record_golden.py cases IN.txt OUT.json        named programs ("# name" then lines)
 # Not part of the test run: the tests only read the JSON it writes.
 import ctypes, struct, sys, os, re, random, json
@@ -39,6 +40,13 @@ def parse(line):
         cls = 0x04; src = 0x08 if m.group(3)=='be' else 0
         if m.group(3)=='bswap': cls=0x07
         return [insn(0xd0|cls|src, int(m.group(2)),0,0,int(m.group(4)))]
+    m = re.match(r'\*\(u64 \*\)\(r10 (-\d+)\) = r(\d+)$', line)
+    if m: return [insn(0x7b, 10, int(m.group(2)), int(m.group(1)), 0)]
+    m = re.match(r'r(\d+) = \*\(([us])(8|16|32|64) \*\)\(r10 (-\d+)\)$', line)
+    if m:
+        sz = {'8': 0x10, '16': 0x08, '32': 0x00, '64': 0x18}[m.group(3)]
+        mode = 0x80 if m.group(2) == 's' else 0x60
+        return [insn(0x01 | sz | mode, int(m.group(1)), 10, int(m.group(4)), 0)]
     m = re.match(r'r(\d+) = \(s(\d+)\)r(\d+)$', line)
     if m: return [insn(0xbf,int(m.group(1)),int(m.group(3)),int(m.group(2)),0)]
     m = re.match(r'w(\d+) = \(s(\d+)\)w(\d+)$', line)
@@ -106,6 +114,16 @@ def gen(rng, n, profile='mixed'):
         if d not in init:
             lines.append(f'r{d} = {rimm(rng)}' if rng.random()<0.5 else f'r{d} = r{rng.choice(regs)}')
             init.add(d); continue
+        if profile == 'stack' and c < 0.4:
+            # spill a scalar and fill it back with a narrower (sign-extending) load
+            slot = -8 * rng.randint(1, 4)
+            lines.append(f'*(u64 *)(r10 {slot}) = r{d}')
+            sz = rng.choice(['8', '16', '32', '64'])
+            sign = 's' if sz != '64' and rng.random() < 0.4 else 'u'
+            dest = rng.choice(regs + [rng.randint(1, 5)])
+            lines.append(f'r{dest} = *({sign}{sz} *)(r10 {slot})')
+            init.add(dest)
+            continue
         if profile == 'links' and c < 0.5:
             # linked registers: copies, small constant adds, then jumps on them
             k = rng.random()
@@ -145,7 +163,7 @@ def gen(rng, n, profile='mixed'):
         elif c < 0.82:
             lines.append(f'r{d} = {rng.choice([0x100000000, -0x100000000, 0x7fffffffffffffff, 0x123456789, -5])} ll')
         else:
-            if njmp >= 5: continue
+            if njmp >= (0 if profile == 'stack' else 5): continue
             njmp += 1
             op = rng.choice(['==','!=','>','>=','<','<=','s>','s>=','s<','s<=','&'])
             if rng.random() < 0.6:
@@ -179,7 +197,7 @@ def record(named):
     return cases
 if __name__ == '__main__':
     mode = sys.argv[1]
-    if mode in ('random', 'links', 'ranges'):
+    if mode in ('random', 'links', 'ranges', 'stack'):
         seed0, count, out = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
         named = []
         for k in range(count):
