@@ -44,6 +44,26 @@ export function runConformanceInterp(c: Pick<ConformanceCase, 'insns' | 'mem'>, 
   }
 }
 
+/**
+ * Run on the live kernel: BPF_PROG_LOAD as socket_filter with `-- mem` as the
+ * value of a one-entry array map (r1 = value pointer, r2 = length) and the
+ * full 64-bit r0 read back through src/kernel's wide-retval wrapper. A
+ * verifier rejection is an error with the verifier's message.
+ */
+export function runConformanceKernel(c: Pick<ConformanceCase, 'insns' | 'mem'>): ConformanceRun {
+  // Loaded lazily: the kernel layer needs koffi.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const k = require('../kernel') as typeof import('../kernel');
+  const v = k.kernelRun({ name: 'conformance', insns: c.insns, progType: 'socket_filter', license: 'GPL' },
+    { mem: c.mem }, { run: true, wideRetval: true, logLevel: 1 });
+  if (v.verdict !== 'accept') return { retval: null, error: `rejected by the verifier: ${k.kernelErrorLine(v.log ?? '') ?? v.errno ?? 'no message'}` };
+  if (v.runError) return { retval: null, error: v.runError };
+  return { retval: v.retval, error: null };
+}
+
+/** Engines `bpfx conformance` can score. */
+export const CONFORMANCE_ENGINES = ['interp', 'kernel'] as const;
+
 const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16);
 
 /** Judge one run against the case's expectation. */
@@ -54,7 +74,7 @@ export function judge(c: ConformanceCase, r: ConformanceRun): ConformanceVerdict
     if (r.error !== c.error) return { ...base, pass: false, why: `expected error '${c.error}' but got '${r.error}'` };
     return { ...base, pass: true, why: '' };
   }
-  if (r.error !== null) return { ...base, pass: false, why: `runtime error: ${r.error}` };
+  if (r.error !== null) return { ...base, pass: false, why: r.error.startsWith('rejected by the verifier') ? r.error : `runtime error: ${r.error}` };
   const want = c.result ?? 0n, got = r.retval ?? 0n;
   if (want === got) return { ...base, pass: true, why: '' };
   const low32 = (want & 0xffffffffn) === (got & 0xffffffffn) ? ' (low 32 bits match, which older bpf_conformance runners accepted)' : '';
@@ -75,8 +95,9 @@ export function runConformanceFile(file: string, engine = 'interp'): Conformance
   } catch (e) {
     return { name, pass: false, why: `cannot load: ${(e as Error).message}`, run: null };
   }
-  if (engine !== 'interp') throw new Error(`engine '${engine}' cannot run conformance tests yet`);
-  return judge(c, runConformanceInterp(c));
+  if (engine === 'interp') return judge(c, runConformanceInterp(c));
+  if (engine === 'kernel') return judge(c, runConformanceKernel(c));
+  throw new Error(`engine '${engine}' cannot run conformance tests (known: ${CONFORMANCE_ENGINES.join(', ')})`);
 }
 
 /** Known failures: `name reason...` per line, `#` comments. */

@@ -1,9 +1,9 @@
-// bpfx conformance [DIR] [--engine interp]: run every bpf_conformance .data
+// bpfx conformance [DIR] [--engine interp|kernel]: run every bpf_conformance .data
 // file of DIR and print one line per failure, then `N passed, N failed`.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
-import { listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
+import { CONFORMANCE_ENGINES, listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
 
 /** The package root (dist/src/cli/commands/ -> four levels up; src/cli/commands under ts-node -> three). */
 function packageRoot(): string {
@@ -25,14 +25,21 @@ export function defaultConformanceDir(): string | undefined {
 export const command: Command = {
   name: 'conformance',
   summary: 'run the bpf_conformance suite (.data files) on an engine',
-  usage: 'bpfx conformance [DIR] [--engine interp] [--known-failures FILE]',
+  usage: 'bpfx conformance [DIR] [--engine interp|kernel] [--known-failures FILE]',
   run(args) {
     const engine = flagString(args, 'engine') ?? 'interp';
-    if (engine !== 'interp') throw new UsageError(`engine '${engine}' cannot run the conformance suite yet (known: interp)`);
+    if (!(CONFORMANCE_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`engine '${engine}' cannot run the conformance suite (known: ${CONFORMANCE_ENGINES.join(', ')})`);
+    if (engine === 'kernel') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const avail = (require('../../kernel') as typeof import('../../kernel')).kernelAvailable();
+      if (!avail.ok) throw new UsageError(`the kernel engine is not available: ${avail.reason ?? 'unknown reason'}`);
+    }
     const dir = args.positional[0] ?? defaultConformanceDir();
     if (!dir) throw new UsageError('no test directory given and ../shared/bpf_conformance/tests not found');
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`'${dir}' is not a directory`);
-    const kfFile = flagString(args, 'known-failures') ?? path.join(packageRoot(), 'conformance-known-failures.txt');
+    // known failures: conformance-known-failures.txt for the interpreter, conformance-known-failures.ENGINE.txt for others
+    const kfFile = flagString(args, 'known-failures') ??
+      path.join(packageRoot(), engine === 'interp' ? 'conformance-known-failures.txt' : `conformance-known-failures.${engine}.txt`);
     const known = fs.existsSync(kfFile) ? parseKnownFailures(fs.readFileSync(kfFile, 'utf8')) : new Map<string, string>();
     const files = listConformanceFiles(dir);
     if (files.length === 0) throw new UsageError(`no .data files in '${dir}'`);
