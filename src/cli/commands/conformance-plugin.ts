@@ -9,7 +9,7 @@
 // and exits 1 (the runner compares that text with `-- error`).
 import { Command, ParsedArgs, UsageError } from '../command';
 import { decodeRaw } from '../../isa';
-import { runConformanceInterp } from '../../harness/conformance';
+import { runConformanceInterp, runConformanceKernel } from '../../harness/conformance';
 
 /** Hex bytes separated by whitespace (ubpf's base16_decode ignores what does not parse). */
 export function parseHexBytes(s: string): Uint8Array {
@@ -56,12 +56,12 @@ function readStdinLine(): Promise<string> {
 export const command: Command = {
   name: 'conformance-plugin',
   summary: 'bpf_conformance plugin: program hex on stdin, memory hex as argument, prints r0 in hex',
-  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [--program "HEX"] [--engine interp] [--elf]',
+  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [--program "HEX"] [--engine interp|kernel] [--elf]',
   booleanFlags: ['elf', 'jit', 'interpret'],
   async run(raw) {
     const args = pluginOptions(raw);
     const engine = typeof args.flags.engine === 'string' ? args.flags.engine : 'interp';
-    if (engine !== 'interp') throw new UsageError(`engine '${engine}' cannot run plugin programs yet (known: interp)`);
+    if (engine !== 'interp' && engine !== 'kernel') throw new UsageError(`engine '${engine}' cannot run plugin programs (known: interp, kernel)`);
     const extra = args.positional.slice(1).filter((p) => p.trim().length > 0);
     if (extra.length) throw new UsageError(`Invalid arguments: ${extra[0]}`);
     const mem = parseHexBytes(args.positional[0] ?? '');
@@ -74,7 +74,7 @@ export const command: Command = {
     } catch (e) {
       return fail(`Failed to load code: ${(e as Error).message}`);
     }
-    const r = runConformanceInterp({ insns, mem });
+    const r = engine === 'kernel' ? runConformanceKernel({ insns, mem }) : runConformanceInterp({ insns, mem });
     if (r.error !== null) return fail(r.error);
     process.stdout.write(BigInt.asUintN(64, r.retval ?? 0n).toString(16) + '\n');
     return 0;
