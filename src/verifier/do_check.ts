@@ -35,6 +35,8 @@ import { precisionLog, PathEntry } from './precision';
 import { Liveness, LivenessCtx, Callchain, setCurrent, resetWrites, commitWrites, stackRead, stackWrite, updateLiveStack } from './stack_liveness';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** sched_cls, tracepoint, xdp, perf_event, cgroup_skb, cgroup_sock, sock_ops, cgroup_device, cgroup_sysctl, tracing, struct_ops, syscall. */
+const THROW_PROG_TYPES = new Set([3, 5, 6, 7, 8, 9, 13, 15, 23, 26, 27, 31]);
 const MAX_CALL_FRAMES = 8;
 
 interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry[] }
@@ -226,6 +228,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
           const info = env.layout.kfuncs.get(thisIdx);
           if (!info || info.name !== 'bpf_throw' || insn.off !== 0) notModelled(`kfunc ${info?.name ?? insn.imm}`);
+          // the generic kfunc set (bpf_throw) is registered for these program types on 6.18 (observed on the live kernel)
+          if (!THROW_PROG_TYPES.has(input.progType)) reject('EACCES', `calling kernel function ${info!.name} is not allowed`);
           checkThrow();
           exceptionExit = true;
           exitPath = true;

@@ -4,7 +4,7 @@
 // check_max_stack_depth, then print_verification_stats. PURE: no I/O.
 import { msg } from './messages';
 import { newLog, verbose, logReset, logStats, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
-import { VerifyInput, VerifyResult, VerifierReject, VerifyStats } from './types';
+import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, ATTACH_TYPES, PROG_TYPES } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
@@ -16,8 +16,40 @@ export * from './types';
 export { PROFILE_LINUX_6_18, msg, fmt } from './messages';
 export type { SubprogInfo, SubprogLayout } from './subprogs';
 
+/**
+ * bpf_prog_load_check_attach (kernel/bpf/syscall.c), the part that runs before the
+ * verifier: program types that need a valid expected_attach_type. Returns the
+ * errno of a load that fails before bpf_check (empty log), or null.
+ */
+function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
+  const A = ATTACH_TYPES, P = PROG_TYPES, at = input.expectedAttachType ?? 0;
+  const ok: Record<number, number[]> = {
+    [P.cgroup_sock_addr]: [A.cgroup_inet4_bind, A.cgroup_inet6_bind, A.cgroup_inet4_connect, A.cgroup_inet6_connect,
+      A.cgroup_udp4_sendmsg, A.cgroup_udp6_sendmsg, A.cgroup_udp4_recvmsg, A.cgroup_udp6_recvmsg, A.cgroup_inet4_getpeername,
+      A.cgroup_inet6_getpeername, A.cgroup_inet4_getsockname, A.cgroup_inet6_getsockname, A.cgroup_unix_connect,
+      A.cgroup_unix_sendmsg, A.cgroup_unix_recvmsg, A.cgroup_unix_getpeername, A.cgroup_unix_getsockname],
+    [P.cgroup_sockopt]: [A.cgroup_getsockopt, A.cgroup_setsockopt],
+    [P.sk_lookup]: [A.sk_lookup],
+    [P.netfilter]: [A.netfilter],
+    [P.cgroup_sock]: [0, A.cgroup_inet_sock_create, A.cgroup_inet_sock_release, A.cgroup_inet4_post_bind, A.cgroup_inet6_post_bind],
+  };
+  const allowed = ok[input.progType];
+  return allowed && !allowed.includes(at) ? 'EINVAL' : null;
+}
+
+/** Program types whose load-time requirements (attach targets, sleepable flag, devices) this model does not check. */
+const UNMODELLED_TYPES: Readonly<Record<number, string>> = {
+  [PROG_TYPES.lirc_mode2]: 'lirc_mode2 programs', [PROG_TYPES.struct_ops]: 'struct_ops programs',
+  [PROG_TYPES.ext]: 'freplace (ext) programs', [PROG_TYPES.lsm]: 'LSM programs', [PROG_TYPES.syscall]: 'syscall programs',
+};
+
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
 export function verify(input: VerifyInput): VerifyResult {
+  const pre = loadCheckAttach(input);
+  if (pre) {
+    return { verdict: 'reject', errno: pre, log: '', error: '', notModelled: false, hiddenExceptionCallback: false,
+      stats: { insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec: 0, stackDepths: [] } };
+  }
   const t0 = input.clockNs ? input.clockNs() : 0n;
   const log = newLog(input.logLevel ?? 0);
   let layout: SubprogLayout | undefined;
@@ -29,6 +61,9 @@ export function verify(input: VerifyInput): VerifyResult {
   let error: VerifierReject | null = null;
   let hiddenExceptionCallback = false;
   try {
+    const unmodelled = UNMODELLED_TYPES[input.progType];
+    if (unmodelled) throw new VerifierReject('EINVAL', msg('notModelled', [unmodelled]), true);
+    if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) throw new VerifierReject('EINVAL', 'Tracing programs must provide btf_id');
     checkBtfFuncEarly(input);
     layout = addSubprogAndKfunc(input, log);
     env.layout = layout;

@@ -19,11 +19,14 @@ export const PROG_TYPE_ALIASES: Readonly<Record<string, string>> = {
 
 /** enum bpf_attach_type values the model looks at (check_return_code). */
 export const ATTACH_TYPES: Readonly<Record<string, number>> = {
-  cgroup_inet_ingress: 0, cgroup_inet_egress: 1, cgroup_inet4_bind: 8, cgroup_inet6_bind: 9,
+  cgroup_inet_ingress: 0, cgroup_inet_egress: 1, cgroup_inet_sock_create: 2, cgroup_inet4_bind: 8, cgroup_inet6_bind: 9,
+  cgroup_inet4_connect: 10, cgroup_inet6_connect: 11, cgroup_inet4_post_bind: 12, cgroup_inet6_post_bind: 13,
+  cgroup_udp4_sendmsg: 14, cgroup_udp6_sendmsg: 15, cgroup_getsockopt: 21, cgroup_setsockopt: 22, cgroup_inet_sock_release: 34,
+  sk_lookup: 36, netfilter: 45,
   trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25, modify_return: 26, lsm_mac: 27, trace_iter: 28,
   cgroup_udp4_recvmsg: 19, cgroup_udp6_recvmsg: 20, cgroup_inet4_getpeername: 29, cgroup_inet6_getpeername: 30,
   cgroup_inet4_getsockname: 31, cgroup_inet6_getsockname: 32, lsm_cgroup: 43, trace_kprobe_session: 56,
-  cgroup_unix_recvmsg: 50, cgroup_unix_getpeername: 51, cgroup_unix_getsockname: 52,
+  cgroup_unix_connect: 49, cgroup_unix_sendmsg: 50, cgroup_unix_recvmsg: 51, cgroup_unix_getpeername: 52, cgroup_unix_getsockname: 53,
 };
 
 /** Resolve a prog type name ("xdp", "tc", "sched_cls") or number to enum bpf_prog_type. */

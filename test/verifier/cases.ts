@@ -111,6 +111,12 @@ export function buildCases(throwId: number): Case[] {
     verdict: 'reject', error: 'combined stack size of 2 calls is 528. Too large' });
 
   // ---- exceptions ----
+  cases.push({ name: 'bpf_throw not allowed in socket filters', progType: SK, insns: [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()],
+    verdict: 'reject', error: 'calling kernel function bpf_throw is not allowed' });
+  cases.push({ name: 'cgroup_sock_addr without expected attach type', progType: PROG_TYPES.cgroup_sock_addr, insns: [I.mov(0, 1), I.exit()],
+    verdict: 'reject', error: '' });
+  cases.push({ name: 'cgroup_sock_addr connect4 return 1', progType: PROG_TYPES.cgroup_sock_addr, expectedAttachType: 10, insns: [I.mov(0, 1), I.exit()],
+    verdict: 'accept' });
   cases.push({ name: 'throw with default callback (tc)', progType: TC, insns: [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()], verdict: 'accept' });
   cases.push({ name: 'default callback: cookie checked as return value', progType: CGSKB,
     insns: [I.mov(1, 64), I.kcall(throwId), I.mov(0, 0), I.exit()], verdict: 'reject',
@@ -161,4 +167,11 @@ export function buildCases(throwId: number): Case[] {
     cbBody: [...I.ldMap(2, 1000), I.mov(3, 0), I.helper(12), I.mov(0, 0), I.exit()] }, 'reject', 'R1 type=scalar expected=ctx');
   exCase('exception callback reads unset register', one, { cbBody: [I.movr(0, 2), I.exit()] }, 'reject', 'R2 !read_ok');
   return cases;
+}
+
+/** The kernel's error line: the line before `processed N insns`, or the last line. */
+export function firstErrorLine(log: string): string {
+  const lines = log.split('\n').filter((l) => l.length > 0);
+  const i = lines.findIndex((l) => l.startsWith('processed '));
+  return (i > 0 ? lines[i - 1] : lines[lines.length - 1]) ?? '';
 }
