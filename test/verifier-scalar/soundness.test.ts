@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import {
   Scalar, scalarContains, scalarConst, adjustScalar, movReg, regSetMinMax, isBranchTaken, scalarFromImm,
   scalarCoerceToSize, scalarInvariantViolation, tnumContains, tnumAdd, tnumSub, tnumMul, tnumAnd, tnumOr, tnumXor,
-  tnumUnion, tnumIntersect, tnum, Tnum, formatScalar,
+  tnumUnion, tnumIntersect, tnum, Tnum, formatScalar, syncLinkedScalar,
 } from '../../src/verifier/scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_ARSH,
@@ -150,4 +150,35 @@ test('tnum add, sub, mul, and, or, xor, union, intersect contain the concrete re
     assert.ok(tnumContains(tnumUnion(a, b), x) && tnumContains(tnumUnion(a, b), y));
     if (tnumContains(b, x)) assert.ok(tnumContains(tnumIntersect(a, b), x));
   }), { numRuns: 3000 });
+});
+
+test('sync_linked_regs: a register linked by a constant delta keeps its concrete value', () => {
+  const add = (alu64: boolean, s: Scalar, k: number): Scalar =>
+    adjustScalar({ code: (alu64 ? BPF_ALU64 : BPF_ALU) | BPF_ADD | BPF_K, off: 0, imm: k }, s, scalarFromImm(k)).dst;
+  const arbDelta = fc.oneof(fc.integer({ min: -10, max: 10 }), fc.integer());
+  fc.assert(fc.property(arbMember(), arbDelta, arbDelta, fc.constantFrom(...JMP_OPS.map(([, o]) => o)), arbU64(),
+    fc.constantFrom<'64' | '32' | 'base'>('64', '32', 'base'), (m, dk, dr, op, c, kind) => {
+      const linked = (s: Scalar, addConst: 0 | 32 | 64, delta: number): Scalar => ({ ...s, id: 7, addConst, delta });
+      let known: Scalar;
+      let kx: bigint;
+      let reg: Scalar;
+      let rx: bigint;
+      if (kind === '32') {
+        if (m.s.umax > 0xffffffffn) return; // the kernel only links a 32-bit add on a u32 value
+        known = linked(add(false, m.s, dk), 32, dk);
+        kx = BigInt.asUintN(32, m.x + BigInt(dk));
+        reg = linked(m.s, 0, 0);
+        rx = m.x;
+      } else {
+        known = linked(add(true, m.s, dk), 64, dk);
+        kx = BigInt.asUintN(64, m.x + BigInt(dk));
+        reg = kind === 'base' ? linked(m.s, 0, 0) : linked(add(true, m.s, dr), 64, dr);
+        rx = kind === 'base' ? m.x : BigInt.asUintN(64, m.x + BigInt(dr));
+      }
+      const b = regSetMinMax(known, scalarConst(c), op, false);
+      const refined = jmpConcrete(op, false, kx, c) ? b.trueDst : b.falseDst;
+      assert.ok(scalarContains(refined, kx));
+      const synced = syncLinkedScalar(reg, refined);
+      assert.ok(scalarContains(synced, rx), `${kind}: reg ${rx} lost after sync with ${show(refined)}: ${show(synced)}`);
+    }), { numRuns: 3000 });
 });
