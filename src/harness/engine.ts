@@ -74,10 +74,12 @@ export function hex64(v: bigint): string {
   return '0x' + BigInt.asUintN(64, v).toString(16);
 }
 
-/** The JSON line shape shared by `bpfx kernel|verify|run --json`. */
-export function resultJson(prog: string, r: EngineResult, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    prog, verdict: r.verdict, errno: r.errno, log: r.log,
-    retval: r.retval === null ? null : hex64(r.retval), error: r.error, ...extra,
-  });
+/**
+ * The one-line JSON of `bpfx run --json`: a runtime answers `{"retval", "error"}`;
+ * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`.
+ */
+export function resultJson(prog: string, r: EngineResult): string {
+  const retval = r.retval === null ? null : hex64(r.retval);
+  if (r.verdict === null) return JSON.stringify({ retval, error: r.error });
+  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error });
 }

@@ -19,6 +19,13 @@ export const kernelEngine: Engine = {
       const [v] = loadLinkedObject(obj, p.object.bytes, { ...opts, input });
       return toResult(v);
     }
-    return toResult(kernelRun({ name: p.name, insns: p.insns, progType: p.progType, license: p.license }, input, opts));
+    const prog = { name: p.name, insns: p.insns, progType: p.progType, license: p.license };
+    // Verdict and log come from the program as written (a prologue would shift instruction numbers);
+    // BPF_PROG_TEST_RUN reports 32 bits of r0, so an accepted program runs again inside the
+    // kernel backend's wrapper, which stores all 64.
+    const plain = toResult(kernelRun(prog, input, opts));
+    if (plain.verdict !== 'accept' || plain.retval === null) return plain;
+    const wide = kernelRun(prog, input, { ...opts, wideRetval: true });
+    return wide.retval !== null && wide.retvalBits === 64 ? { ...plain, retval: wide.retval } : plain;
   },
 };
