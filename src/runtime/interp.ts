@@ -311,12 +311,12 @@ export function exec(st: VmState, startPc: number, stopDepth: number): void {
 
       // ---- loads of constants and legacy packet loads
       case Op.LDDW: L[d] = C[b + 4]; H[d] = C[b + 6]; pc += 2; continue;
-      case Op.LD_ABS_W: ldPacket(st, pc, C[b + 4], 4); break;
-      case Op.LD_ABS_H: ldPacket(st, pc, C[b + 4], 2); break;
-      case Op.LD_ABS_B: ldPacket(st, pc, C[b + 4], 1); break;
-      case Op.LD_IND_W: ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 4); break;
-      case Op.LD_IND_H: ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 2); break;
-      case Op.LD_IND_B: ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 1); break;
+      case Op.LD_ABS_W: st.left = left; ldPacket(st, pc, C[b + 4], 4); break;
+      case Op.LD_ABS_H: st.left = left; ldPacket(st, pc, C[b + 4], 2); break;
+      case Op.LD_ABS_B: st.left = left; ldPacket(st, pc, C[b + 4], 1); break;
+      case Op.LD_IND_W: st.left = left; ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 4); break;
+      case Op.LD_IND_H: st.left = left; ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 2); break;
+      case Op.LD_IND_B: st.left = left; ldPacket(st, pc, (L[s] + C[b + 4]) | 0, 1); break;
 
       // ---- memory: address = src + off (loads), dst + off (stores)
       case Op.LDX_W: case Op.LDACQ_W: {

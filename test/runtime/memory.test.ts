@@ -142,6 +142,7 @@ test('LD_ABS / LD_IND read big-endian from the packet and end the program with 0
   assert.equal(r0([insn(0x30, 0, 0, 0, 5), exit()], {}, pkt), 6n);
   assert.equal(r0([mov64(7, 1), insn(0x48, 0, 7, 0, 3), exit()], {}, pkt), 0x0506n);
   assert.equal(r0([mov64(0, 9), insn(0x20, 0, 0, 0, 3), mov64(0, 1), exit()], {}, pkt), 0n);
+  assert.equal(runProg([mov64(0, 9), insn(0x20, 0, 0, 0, 3), mov64(0, 1), exit()], {}, pkt).insnsExecuted, 2);
   assert.equal(r0([mov64(7, -10), mov64(0, 9), insn(0x50, 0, 7, 0, 1), mov64(0, 1), exit()], {}, pkt), 0n);
   const e = fault(() => runProg([insn(0x30, 0, 0, 0, 0), exit()]));
   assert.equal(e.kind, 'out-of-bounds');
