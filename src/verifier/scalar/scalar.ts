@@ -218,10 +218,14 @@ export function mDeduceBounds32(r: MutScalar): void {
   const smaxHi = Number(r.smax >> 32n);
   const sminLo = Number(r.smin & M32); // the low 32 bits (two's complement)
   const smaxLo = Number(r.smax & M32);
-  let u32min = Number(r.u32min);
-  let u32max = Number(r.u32max);
-  let s32min = Number(r.s32min);
-  let s32max = Number(r.s32max);
+  const u32min0 = Number(r.u32min);
+  const u32max0 = Number(r.u32max);
+  const s32min0 = Number(r.s32min);
+  const s32max0 = Number(r.s32max);
+  let u32min = u32min0;
+  let u32max = u32max0;
+  let s32min = s32min0;
+  let s32max = s32max0;
 
   // Upper halves of the u64 range equal: the low halves form a range.
   if (uminHi === umaxHi) {
@@ -273,10 +277,10 @@ export function mDeduceBounds32(r: MutScalar): void {
       u32min = Math.max(u32min, s32min >>> 0);
     }
   }
-  r.u32min = BigInt(u32min);
-  r.u32max = BigInt(u32max);
-  r.s32min = BigInt(s32min);
-  r.s32max = BigInt(s32max);
+  if (u32min !== u32min0) r.u32min = BigInt(u32min);
+  if (u32max !== u32max0) r.u32max = BigInt(u32max);
+  if (s32min !== s32min0) r.s32min = BigInt(s32min);
+  if (s32max !== s32max0) r.s32max = BigInt(s32max);
 }
 
 /** __reg64_deduce_bounds: s64 <-> u64, including an s64 range that crosses the sign boundary. */
