@@ -3,6 +3,7 @@
 // check_subprogs, check_btf_info, check_cfg, do_check_main, do_check_subprogs,
 // check_max_stack_depth, then print_verification_stats. PURE: no I/O.
 import { msg } from './messages';
+import { VALID_OPCODES } from '../isa/validate';
 import { newLog, verbose, logReset, logStats, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, ATTACH_TYPES, PROG_TYPES } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
@@ -69,12 +70,20 @@ export function verify(input: VerifyInput): VerifyResult {
     env.layout = layout;
     checkSubprogs(input.insns, layout);
     checkBtfFunc(input, layout);
-    // resolve_pseudo_ldimm64: map fds must name maps
+    // resolve_pseudo_ldimm64: LDX reserved fields, map fds, and bpf_opcode_in_insntable
     for (let i = 0; i < input.insns.length; i++) {
       const x = input.insns[i];
-      if (x.code !== 0x18) continue;
-      if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', `fd ${x.imm} is not pointing to valid bpf_map`);
-      i++;
+      if ((x.code & 7) === 1 && (((x.code & 0xe0) !== 0x60 && (x.code & 0xe0) !== 0x80) || x.imm !== 0)) {
+        throw new VerifierReject('EINVAL', 'BPF_LDX uses reserved fields');
+      }
+      if (x.code === 0x18) {
+        if (i === input.insns.length - 1 || input.insns[i + 1].code !== 0 || input.insns[i + 1].dst !== 0
+          || input.insns[i + 1].src !== 0 || input.insns[i + 1].off !== 0) throw new VerifierReject('EINVAL', 'invalid bpf_ld_imm64 insn');
+        if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', `fd ${x.imm} is not pointing to valid bpf_map`);
+        i++;
+        continue;
+      }
+      if (!VALID_OPCODES.has(x.code) || x.code === 0x8d) throw new VerifierReject('EINVAL', msg('unknownOpcode', [x.code]));
     }
     const cfg = checkCfg(input.insns, layout, !input.unprivileged);
     env.prunePoints = cfg.prunePoints;

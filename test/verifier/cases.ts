@@ -175,3 +175,15 @@ export function firstErrorLine(log: string): string {
   const i = lines.findIndex((l) => l.startsWith('processed '));
   return (i > 0 ? lines[i - 1] : lines[lines.length - 1]) ?? '';
 }
+
+/** Malformed-instruction cases (resolve_pseudo_ldimm64 stage). */
+export function buildMalformedCases(): Case[] {
+  const SK = PROG_TYPES.socket_filter;
+  return [
+    { name: 'unknown opcode', progType: SK, insns: [I.mov(0, 0), insn(0xff, 0, 0, 0, 0), I.exit()], verdict: 'reject', error: 'unknown opcode ff' },
+    { name: 'callx is not a kernel insn', progType: SK, insns: [I.mov(0, 0), insn(0x8d, 1, 0, 0, 0), I.exit()], verdict: 'reject', error: 'unknown opcode 8d' },
+    { name: 'ldx with reserved imm', progType: SK, insns: [insn(0x79, 0, 10, -8, 1), I.exit()], verdict: 'reject', error: 'BPF_LDX uses reserved fields' },
+    { name: 'truncated ld_imm64', progType: SK, insns: [I.mov(0, 0), insn(0x18, 1, 0, 0, 1)], verdict: 'reject', error: 'last insn is not an exit or jmp' },
+    { name: 'ld_imm64 with bad second slot', progType: SK, insns: [insn(0x18, 1, 0, 0, 1), insn(0, 1, 0, 0, 0), I.mov(0, 0), I.exit()], verdict: 'reject', error: 'invalid bpf_ld_imm64 insn' },
+  ];
+}

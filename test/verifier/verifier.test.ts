@@ -7,11 +7,11 @@ import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel'
 import { Insn } from '../../src/isa/insn';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { encodeBtf, encodeFuncInfo } from '../../src/kernel/minibtf';
-import { buildCases, Case, firstErrorLine } from './cases';
+import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
 
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
-const cases = buildCases(throwId);
+const cases = [...buildCases(throwId), ...buildMalformedCases()];
 const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
 
 
