@@ -330,5 +330,8 @@ export function replay(c: GoldenCase): ReplayResult {
     }
   }
   if (bugs.length) mismatches.push(`model reported violations the kernel did not: ${bugs.join(' | ')}`);
+  // Every branch the model pushed must have been popped by the kernel too
+  // (a branch the kernel predicted but the model did not would linger here).
+  if (stack.length) mismatches.push(`model explored branches the kernel did not: ${stack.map((e) => `from ${e.from} to ${e.state.pc}`).join(', ')}`);
   return { compared, mismatches };
 }
