@@ -1,6 +1,7 @@
 // Golden tests against the live kernel: each case is a scalar-only program
 // and the log_level 2 verifier log Linux 6.18 printed for it (recorded with
-// test/verifier-scalar/record-golden.py). The model replays the program
+// test/verifier-scalar/tools/record_golden.py, as root; the hand-written
+// programs are in cases/handwritten.txt). The model replays the program
 // (sim.ts) and must print every register state exactly as the kernel did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
