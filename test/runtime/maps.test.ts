@@ -1,0 +1,107 @@
+// The map model: array and hash maps through bpf_map_lookup_elem /
+// update_elem / delete_elem, kernel error codes, direct value access, values
+// that persist across runs, and loader-style relocations.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { insn } from '../../src/isa/insn';
+import { BpfRuntimeError, createMapSet, createVm, run, MapSpec, MAP_PTR_BASE } from '../../src/runtime';
+import { mov64, movr, exit, call, ldx, st, stx, alu, jmp } from './util';
+
+const mapFd = (dst: number, idx: number): ReturnType<typeof insn>[] => [insn(0x18, dst, 1, 0, idx), insn(0)];
+const mapValue = (dst: number, idx: number, off: number): ReturnType<typeof insn>[] => [insn(0x18, dst, 2, 0, idx), insn(0, 0, 0, 0, off)];
+const neg = (e: number): bigint => BigInt.asUintN(64, BigInt(-e));
+
+const specs: MapSpec[] = [
+  { name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 },
+  { name: 'table', type: 'hash', keySize: 8, valueSize: 8, maxEntries: 2 },
+  { name: '.rodata', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, initial: Uint8Array.from([7, 0, 0, 0, 0, 0, 0, 0]), readOnly: true },
+];
+
+/** key = r1 (stored at fp-8), lookup in map `m`; r0 = value or -1 when missing. */
+const lookupProg = (m: number, keySize: 'w' | 'dw'): ReturnType<typeof insn>[] => [
+  stx(keySize, 10, 1, -8), ...mapFd(1, m), movr(2, 10), alu('add', true, 2, { imm: -8 }), call(1),
+  jmp('jne', true, 0, { imm: 0 }, 2), mov64(0, -1), exit(), ldx('dw', 0, 0, 0), exit(),
+];
+
+test('array map: lookup gives a pointer into the value region; values persist across runs', () => {
+  const set = createMapSet(specs);
+  // counts[r1] += 1; return the new count
+  const prog = [
+    stx('w', 10, 1, -4), ...mapFd(1, 0), movr(2, 10), alu('add', true, 2, { imm: -4 }), call(1),
+    jmp('jeq', true, 0, { imm: 0 }, 4), ldx('dw', 1, 0, 0), alu('add', true, 1, { imm: 1 }), stx('dw', 0, 1, 0), movr(0, 1), exit(),
+  ];
+  const vm = createVm(prog, { helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 });
+  const go = (k: bigint): bigint => run(vm, { args: [k], regions: set.regions() }).retval;
+  assert.equal(go(2n), 1n);
+  assert.equal(go(2n), 2n);
+  assert.equal(go(0n), 1n);
+  assert.equal(go(4n), 0n); // past max_entries: lookup returns NULL
+  assert.deepEqual([...set.maps[0].values.subarray(16, 24)], [2, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('hash map: update flags, lookup, delete and kernel error codes', () => {
+  const set = createMapSet(specs);
+  // update(table, key=r1, value=r2, flags=r3) -> r0
+  const update = [stx('dw', 10, 1, -8), stx('dw', 10, 2, -16), movr(4, 3), ...mapFd(1, 1), movr(2, 10), alu('add', true, 2, { imm: -8 }),
+    movr(3, 10), alu('add', true, 3, { imm: -16 }), call(2), exit()];
+  const del = [stx('dw', 10, 1, -8), ...mapFd(1, 1), movr(2, 10), alu('add', true, 2, { imm: -8 }), call(3), exit()];
+  const o = { helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 };
+  const up = (k: bigint, v: bigint, f: bigint): bigint => run(createVm(update, o), { args: [k, v, f], regions: set.regions() }).retval;
+  const get = (k: bigint): bigint => run(createVm(lookupProg(1, 'dw'), o), { args: [k], regions: set.regions() }).retval;
+  const rm = (k: bigint): bigint => run(createVm(del, o), { args: [k], regions: set.regions() }).retval;
+  assert.equal(get(10n), neg(1));
+  assert.equal(up(10n, 100n, 2n), neg(2)); // BPF_EXIST on a missing key: -ENOENT
+  assert.equal(up(10n, 100n, 0n), 0n);
+  assert.equal(up(10n, 101n, 1n), neg(17)); // BPF_NOEXIST on an existing key: -EEXIST
+  assert.equal(up(10n, 102n, 2n), 0n);
+  assert.equal(get(10n), 102n);
+  assert.equal(up(11n, 1n, 0n), 0n);
+  assert.equal(up(12n, 1n, 0n), neg(7)); // full: -E2BIG
+  assert.equal(up(12n, 1n, 4n), neg(22)); // unknown flags: -EINVAL
+  assert.equal(rm(10n), 0n);
+  assert.equal(rm(10n), neg(2));
+  assert.equal(get(10n), neg(1));
+  assert.equal(up(12n, 5n, 0n), 0n); // the freed slot is reused
+  assert.equal(get(12n), 5n);
+});
+
+test('array map: update past max_entries, BPF_NOEXIST and delete fail like the kernel', () => {
+  const set = createMapSet(specs);
+  const o = { helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 };
+  const update = [stx('w', 10, 1, -4), st('dw', 10, -16, 9), movr(4, 2), ...mapFd(1, 0), movr(2, 10), alu('add', true, 2, { imm: -4 }),
+    movr(3, 10), alu('add', true, 3, { imm: -16 }), call(2), exit()];
+  const up = (k: bigint, f: bigint): bigint => run(createVm(update, o), { args: [k, f], regions: set.regions() }).retval;
+  assert.equal(up(4n, 0n), neg(7));
+  assert.equal(up(1n, 1n), neg(17));
+  assert.equal(up(1n, 0n), 0n);
+  assert.equal(run(createVm(lookupProg(0, 'w'), o), { args: [1n], regions: set.regions() }).retval, 9n);
+  const del = [stx('w', 10, 1, -4), ...mapFd(1, 0), movr(2, 10), alu('add', true, 2, { imm: -4 }), call(3), exit()];
+  assert.equal(run(createVm(del, o), { args: [1n], regions: set.regions() }).retval, neg(22));
+});
+
+test('direct value access (BPF_PSEUDO_MAP_VALUE) and read-only maps', () => {
+  const set = createMapSet(specs);
+  const o = { helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 };
+  assert.equal(run(createVm([...mapValue(1, 2, 0), ldx('dw', 0, 1, 0), exit()], o), { regions: set.regions() }).retval, 7n);
+  let err: unknown;
+  try { run(createVm([...mapValue(1, 2, 0), st('b', 1, 0, 1), exit()], o), { regions: set.regions() }); } catch (e) { err = e; }
+  assert.ok(err instanceof BpfRuntimeError);
+  assert.equal(err.kind, 'read-only');
+  assert.throws(() => createVm([...mapValue(1, 2, 8), exit()], o), /value offset 8 is past the value size 8/);
+  assert.throws(() => createVm([...mapValue(1, 1, 0), exit()], o), /direct value access needs an array map/);
+  assert.throws(() => createVm([...mapFd(1, 5), exit()], o), /refers to map 5, but there are 3 maps/);
+});
+
+test('loader relocations pick the map by instruction', () => {
+  const set = createMapSet(specs, [{ insn: 0, map: 2, kind: 'value' }, { insn: 2, map: 1, kind: 'fd' }]);
+  const o = { helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 };
+  // the imm fields are placeholders the relocations override
+  const prog = [insn(0x18, 1, 2, 0, 99), insn(0, 0, 0, 0, 4), insn(0x18, 2, 1, 0, 99), insn(0), ldx('w', 0, 1, 0), alu('add', true, 0, 2), exit()];
+  assert.equal(run(createVm(prog, o), { regions: set.regions() }).retval, MAP_PTR_BASE + 16n + 0n);
+});
+
+test('a non-map pointer given to a map helper is a typed error', () => {
+  const set = createMapSet(specs);
+  assert.throws(() => run(createVm([mov64(1, 5), movr(2, 10), call(1), exit()], { helpers: set.helpers })), /0x5 is not a map pointer/);
+  assert.throws(() => createMapSet([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 }]), /type 'ringbuf' is not modelled/);
+});
