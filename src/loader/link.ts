@@ -33,6 +33,8 @@ export interface LinkInput {
   warnings: string[];
   /** exception_cb_idx per program (bpf_program->exception_cb_idx), kept across calls. */
   excCb: Map<Prog, number>;
+  /** Index of the .kconfig map, -1 when none. */
+  kconfigMapIdx: number;
 }
 
 interface MainState {
@@ -221,11 +223,15 @@ function relocateData(input: LinkInput, st: MainState): MapFdReloc[] {
         break;
       case 'extern_ld64': {
         const ext = input.externs[r.extIdx];
-        if ((ext.kind === 'ksym' || ext.kind === 'kfunc') && ext.resolved) { // typed ksym or kfunc address
+        if (ext.kind === 'kconfig') {
+          i0.src = BPF_PSEUDO_MAP_VALUE; i0.imm = input.kconfigMapIdx; i1.imm = ext.kcfg!.dataOff;
+          out.push({ insn: r.insnIdx, map: input.kconfigMapIdx, kind: 'value' });
+        } else if ((ext.kind === 'ksym' && ext.localTypeId !== 0 || ext.kind === 'kfunc') && ext.resolved) { // typed ksym or kfunc address
           i0.src = BPF_PSEUDO_BTF_ID; i0.imm = ext.kernelBtfId; i1.imm = 0;
         } else {
-          // typeless or unresolved weak ksym: address 0 (bpfx has no kallsyms)
-          i0.imm = 0; i1.imm = 0;
+          // typeless ksym (address from kallsyms) or unresolved weak ksym (0)
+          const a = ext.addr ?? 0n;
+          i0.imm = Number(BigInt.asIntN(32, a & 0xffffffffn)); i1.imm = Number(BigInt.asIntN(32, a >> 32n));
         }
         break;
       }

@@ -169,3 +169,15 @@ export function initGlobalDataMaps(objName: string, btf: Btf | undefined, dataSe
 }
 
 export { LIBBPF_ERRNO__FORMAT };
+
+/** bpf_object__init_kconfig_map: the internal map holding .kconfig extern values. */
+export function initKconfigMap(objName: string, btf: Btf | undefined, symtabIdx: number, data: Uint8Array, index: number): MapDef {
+  const m = emptyMap(index, internalMapName(objName, '.kconfig'));
+  m.type = 2; m.typeName = 'array';
+  m.keySize = 4; m.valueSize = data.length; m.maxEntries = 1;
+  m.flags = BPF_F_RDONLY_PROG | BPF_F_MMAPABLE;
+  m.libbpfType = 'kconfig'; m.secIdx = symtabIdx; m.secOffset = 0;
+  m.initialValue = data;
+  if (btf) m.btfValueTypeId = findByName(btf, '.kconfig', 'datasec') ?? 0;
+  return m;
+}

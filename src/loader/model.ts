@@ -25,8 +25,8 @@ export interface MapDef {
   /** BTF ids of key and value in the object's BTF (0 when none). */
   btfKeyTypeId: number;
   btfValueTypeId: number;
-  /** 'user' for .maps, 'data' / 'rodata' / 'bss' for global data. */
-  libbpfType: 'user' | 'data' | 'rodata' | 'bss';
+  /** 'user' for .maps, 'data' / 'rodata' / 'bss' for global data, 'kconfig' for .kconfig externs (frozen like .rodata). */
+  libbpfType: 'user' | 'data' | 'rodata' | 'bss' | 'kconfig';
   /** ELF section index and offset of the definition / data. */
   secIdx: number;
   secOffset: number;
@@ -116,4 +116,10 @@ export interface LoadOptions {
   vmlinuxBtf?: Btf;
   /** Only link these programs (like setting autoload off on the others). */
   only?: string[];
+  /** Kconfig text (e.g. /proc/config.gz contents) for CONFIG_* .kconfig externs. */
+  kconfig?: string;
+  /** uname release for LINUX_KERNEL_VERSION (e.g. os.release()). */
+  kernelRelease?: string;
+  /** Symbol addresses (/proc/kallsyms) for typeless ksyms. */
+  kallsyms?: Map<string, bigint>;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadObject, LoaderError } from '../../src/loader';
 import { ESRCH } from '../../src/loader/errors';
 import { parseElf, sectionByName } from '../../src/elf';
-import { readFixture, vmlinuxBtf } from './fixtures';
+import { kernelFacts, readFixture, vmlinuxBtf } from './fixtures';
 
 test('unknown kfunc is an error naming it', () => {
   assert.throws(() => loadObject(readFixture('kfunc_unknown'), { vmlinuxBtf: vmlinuxBtf() }), (e: unknown) =>
@@ -78,4 +78,22 @@ test('prog array initial slots from BTF values (.rel.maps)', () => {
   assert.equal(m.valueSize, 4, "'values' implies a 4-byte value");
   assert.equal(m.maxEntries, 4);
   assert.deepEqual(m.initSlots, [{ slot: 0, prog: 'tail_self' }]);
+});
+
+test('.kconfig externs: layout by alignment/size/name and values from Kconfig and the release', () => {
+  const o = loadObject(readFixture('kconfig'), { objectName: 'kconfig', vmlinuxBtf: vmlinuxBtf(), ...kernelFacts() });
+  const m = o.maps.find((x) => x.libbpfType === 'kconfig')!;
+  assert.equal(m.name, 'kconfig.kconfig');
+  assert.equal(m.index, o.maps.length - 1, 'after the data maps');
+  assert.equal(m.valueSize, 34);
+  const v = Buffer.from(m.initialValue!);
+  assert.equal(v.readUInt32LE(0), 0, 'CONFIG_BPFX_NOT_THERE (weak, missing) is 0');
+  assert.equal(v.readUInt32LE(4), 1, 'CONFIG_BPF_JIT=y is TRI_YES');
+  assert.equal(v.readUInt32LE(8), 250, 'CONFIG_HZ=250');
+  assert.equal(v.readUInt32LE(12), (6 << 16) + (18 << 8) + 44, 'LINUX_KERNEL_VERSION of 6.18.44');
+  assert.equal(v[16], 1, 'CONFIG_BPF_SYSCALL=y');
+  assert.equal(v[17], 1, 'LINUX_HAS_BPF_COOKIE');
+  assert.equal(v.toString('latin1', 18, 24), '(none)', 'CONFIG_DEFAULT_HOSTNAME');
+  assert.throws(() => loadObject(readFixture('kconfig'), { vmlinuxBtf: vmlinuxBtf(), kernelRelease: '6.18.44' }),
+    (e: unknown) => e instanceof LoaderError && e.message === 'failed to open system Kconfig');
 });

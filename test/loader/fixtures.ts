@@ -48,3 +48,15 @@ export function hexLines(insns: readonly Insn[]): string[] {
   for (let i = 0; i < b.length; i += 8) out.push(Buffer.from(b.subarray(i, i + 8)).toString('hex'));
   return out;
 }
+
+let kconfigText: string | undefined;
+/** Kconfig and uname release of the kernel the goldens were made on (fixtures/vmlinux/). */
+export function kernelFacts(): { kconfig: string; kernelRelease: string } {
+  const dir = path.join(FIXTURES, 'vmlinux');
+  if (kconfigText === undefined) {
+    const f = fs.readdirSync(dir).find((x) => x.startsWith('config-') && x.endsWith('.gz'));
+    if (!f) throw new Error('no Kconfig in fixtures/vmlinux');
+    kconfigText = zlib.gunzipSync(fs.readFileSync(path.join(dir, f))).toString('latin1');
+  }
+  return { kconfig: kconfigText, kernelRelease: fs.readFileSync(path.join(dir, 'release'), 'utf8').trim() };
+}

@@ -9,7 +9,7 @@ import { loadObject, LoaderError } from '../../src/loader';
 import { ElfError, parseElf } from '../../src/elf';
 import { BtfError } from '../../src/btf';
 import { IsaError } from '../../src/isa/errors';
-import { fixtureNames, readFixture, vmlinuxBtf } from './fixtures';
+import { fixtureNames, kernelFacts, readFixture, vmlinuxBtf } from './fixtures';
 
 const VARIANTS = Number(process.env.BPFX_FUZZ_VARIANTS ?? 3000);
 
@@ -73,13 +73,14 @@ for (const name of fixtureNames()) {
     const base = readFixture(name);
     const regs = regions(base);
     const vm = vmlinuxBtf();
+    const facts = kernelFacts();
     const seed0 = [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
     let loaded = 0, failed = 0;
     for (let i = 0; i < VARIANTS; i++) {
       const seed = (seed0 + i) >>> 0;
       const bytes = mutate(base, regs, rng(seed));
       try {
-        const obj = loadObject(bytes, { objectName: name, vmlinuxBtf: vm });
+        const obj = loadObject(bytes, { objectName: name, vmlinuxBtf: vm, ...facts });
         for (const p of obj.programs) assert.ok(Array.isArray(p.insns) && p.insns.length > 0, `${name} seed ${seed}: empty program`);
         loaded++;
       } catch (e) {

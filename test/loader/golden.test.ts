@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadObject, LoaderError } from '../../src/loader';
-import { fixtureNames, golden, goldenFiles, hexLines, readFixture, vmlinuxBtf } from './fixtures';
+import { fixtureNames, golden, goldenFiles, hexLines, kernelFacts, readFixture, vmlinuxBtf } from './fixtures';
 
 for (const obj of fixtureNames()) {
   test(`golden: ${obj}`, () => {
     const err = golden(`${obj}.libbpf-error`);
-    const run = (): ReturnType<typeof loadObject> => loadObject(readFixture(obj), { objectName: obj, vmlinuxBtf: vmlinuxBtf() });
+    const run = (): ReturnType<typeof loadObject> => loadObject(readFixture(obj), { objectName: obj, vmlinuxBtf: vmlinuxBtf(), ...kernelFacts() });
     if (err !== undefined) {
       const want = err.trim().replace(/^libbpf: /, '');
       assert.throws(run, (e: unknown) => e instanceof LoaderError && e.message === want);

@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadObject } from '../../src/loader';
 import { kernelAvailable } from '../../src/kernel/avail';
+import * as os from 'os';
+import * as fs from 'fs';
+import * as zlib from 'zlib';
 import { fixtureNames, golden, readFixture } from './fixtures';
 
 const avail = kernelAvailable();
@@ -15,14 +18,16 @@ test('live kernel verdicts match libbpf-loaded verdicts', { skip: avail.ok ? fal
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ko = require('../../src/kernel/object') as typeof import('../../src/kernel/object');
   const vm = ko.liveVmlinuxBtf();
+  const kconfig = fs.existsSync('/proc/config.gz') ? zlib.gunzipSync(fs.readFileSync('/proc/config.gz')).toString('latin1') : undefined;
   let checked = 0;
   for (const obj of fixtureNames()) {
     if (golden(`${obj}.libbpf-error`) !== undefined) continue;
     const bytes = readFixture(obj);
-    const o = loadObject(bytes, { objectName: obj, vmlinuxBtf: vm });
+    const o = loadObject(bytes, { objectName: obj, vmlinuxBtf: vm, kernelRelease: os.release(), kconfig });
     for (const p of o.programs) {
       const want = golden(`${obj}.${p.name}.verdict`)!.split('\n')[0];
-      const [v] = ko.loadLinkedObject({ ...o, programs: [p] }, bytes, {});
+      // btfToLoad: the BTF exactly as libbpf loads it (src/kernel re-finalizes idempotently)
+      const [v] = ko.loadLinkedObject({ ...o, programs: [p], btfBytes: o.btfToLoad ?? o.btfBytes }, bytes, {});
       if (want === 'verdict: ok') assert.equal(v.verdict, 'accept', `${obj}.${p.name}: ${v.log}`);
       else {
         const m = /^verdict: error -(\d+)/.exec(want)!;

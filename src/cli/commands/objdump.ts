@@ -1,10 +1,11 @@
-// bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF]: load and link an object
+// bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF] [--kconfig FILE]: load and link an object
 // file the way libbpf does (src/loader) and list its programs (with the
 // subprograms and exception callback appended to each), maps and externs.
 // A libbpf-style loader error prints libbpf's message ({"error": ...} with
 // --json) and exits 1.
 import * as fs from 'fs';
 import * as zlib from 'zlib';
+import * as os from 'os';
 import { Command, UsageError, flagString } from '../command';
 import { Btf, parseBtf } from '../../btf';
 import { loadObject, objectNameFromPath, LoadResult, LinkedProgram } from '../../loader';
@@ -18,10 +19,24 @@ export function readVmlinuxBtf(path?: string): Btf | undefined {
   return parseBtf(bytes);
 }
 
+/** The running kernel's Kconfig text (/proc/config.gz or /boot/config-RELEASE), or undefined. */
+export function readKconfig(path?: string): string | undefined {
+  const candidates = path ? [path] : ['/proc/config.gz', `/boot/config-${os.release()}`];
+  for (const p of candidates) {
+    if (!path && !fs.existsSync(p)) continue;
+    const b = fs.readFileSync(p);
+    return (b[0] === 0x1f && b[1] === 0x8b ? zlib.gunzipSync(b) : b).toString('latin1');
+  }
+  return undefined;
+}
+
 /** Load and link an object file (for other commands, e.g. disasm of object files). */
-export function loadObjectFile(file: string, opts: { btfPath?: string; only?: string[] } = {}): LoadResult {
+export function loadObjectFile(file: string, opts: { btfPath?: string; only?: string[]; kconfigPath?: string } = {}): LoadResult {
   const bytes = new Uint8Array(fs.readFileSync(file));
-  return loadObject(bytes, { objectName: objectNameFromPath(file), vmlinuxBtf: readVmlinuxBtf(opts.btfPath), only: opts.only });
+  return loadObject(bytes, {
+    objectName: objectNameFromPath(file), vmlinuxBtf: readVmlinuxBtf(opts.btfPath), only: opts.only,
+    kconfig: readKconfig(opts.kconfigPath), kernelRelease: os.release(),
+  });
 }
 
 /** The linked program NAME of an object file (subprograms and exception callback appended). */
@@ -69,7 +84,10 @@ export function objdumpText(file: string, obj: LoadResult): string {
   }
   if (!obj.maps.length) out.push('  none');
   out.push('', 'externs:');
-  for (const e of obj.externs) out.push(`  ${e.name}  ${e.kind}${e.weak ? ' (weak)' : ''}  ${e.resolved ? `vmlinux btf id ${e.kernelBtfId}` : 'unresolved'}`);
+  for (const e of obj.externs) {
+    const how = !e.resolved ? 'unresolved' : e.kind === 'kconfig' ? 'set' : e.kernelBtfId ? `vmlinux btf id ${e.kernelBtfId}` : 'resolved';
+    out.push(`  ${e.name}  ${e.kind}${e.weak ? ' (weak)' : ''}  ${how}`);
+  }
   if (!obj.externs.length) out.push('  none');
   for (const w of obj.warnings) out.push(`libbpf: ${w}`);
   return out.join('\n');
@@ -78,7 +96,7 @@ export function objdumpText(file: string, obj: LoadResult): string {
 export const command: Command = {
   name: 'objdump',
   summary: 'list programs, subprograms, maps, externs and exception callbacks of a BPF object',
-  usage: 'bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF]',
+  usage: 'bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF] [--kconfig KCONFIG]',
   booleanFlags: ['json'],
   run(args) {
     const file = args.positional[0];
@@ -86,7 +104,7 @@ export const command: Command = {
     const json = args.flags.json === true;
     let obj: LoadResult;
     try {
-      obj = loadObjectFile(file, { btfPath: flagString(args, 'btf') });
+      obj = loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig') });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof UsageError) throw e;
       const msg = (e as Error).message;
