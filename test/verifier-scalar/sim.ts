@@ -8,7 +8,7 @@
 import {
   Scalar, scalarUnknown, scalarFromImm, scalarConst, adjustScalar, movImm, movReg, regSetMinMax,
   isBranchTaken, formatScalar, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarWidth,
-  scalarInvariantViolation, scalarUnbounded, scalarCoerceToSize, scalarCoerceToSizeSx,
+  scalarInvariantViolation, scalarUnbounded, scalarCoerceToSize, scalarCoerceToSizeSx, scalarClearId,
 } from '../../src/verifier/scalar';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32, BPF_X, BPF_MOV, BPF_NEG, BPF_END,
@@ -152,7 +152,7 @@ export function replay(c: GoldenCase): ReplayResult {
       const sx = (code & 0xe0) === 0x80;
       let v: Scalar = { ...(st.stack.get(off) as Scalar) };
       if (size < 8) {
-        if (scalarWidth(v) > size * 8) v = { ...v, id: 0, addConst: 0 };
+        if (scalarWidth(v) > size * 8) v = scalarClearId(v);
         v = sx ? scalarCoerceToSizeSx(v, size) : scalarCoerceToSize(v, size);
       }
       regs[dst] = v;
@@ -181,7 +181,7 @@ export function replay(c: GoldenCase): ReplayResult {
             regs[src] = s;
           }
           let d = movReg(alu64, off, s);
-          if (!keepId) d = { ...d, id: 0, addConst: 0 };
+          if (!keepId) d = scalarClearId(d);
           regs[dst] = d;
         } else {
           regs[dst] = movImm(alu64, imm);

@@ -459,8 +459,9 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       // The live kernel unlinks the register unless the insn is a no-op (le64 on a little-endian host).
       const noop = BPF_CLASS(insn.code) !== BPF_ALU64 && BPF_SRC(insn.code) === BPF_TO_LE && insn.imm === 64;
       if (!noop) {
-        d.id = 0;
+        d.id = 0; // clear_scalar_id
         d.addConst = 0;
+        d.delta = 0;
       }
       break;
     }

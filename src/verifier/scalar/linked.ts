@@ -61,9 +61,7 @@ export function linkAfterAlu(insn: AluInsn, dstUmaxBefore: bigint, dst: Scalar, 
     r.delta = off;
     return r;
   }
-  r.id = 0;
-  r.addConst = 0;
-  return r;
+  return clear(); // clear_scalar_id: the delta goes too (a stale delta would skew a later sync)
 }
 
 /**

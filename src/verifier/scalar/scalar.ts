@@ -83,6 +83,9 @@ export function scalarConst(value: bigint, precise = false): Scalar {
  */
 export const scalarFromImm = (imm: number): Scalar => scalarConst(BigInt(imm | 0));
 
+/** clear_scalar_id: unlink a register (id, its BPF_ADD_CONST flags and the delta). */
+export const scalarClearId = (s: Scalar): Scalar => ({ ...s, id: 0, addConst: 0, delta: 0 });
+
 /** Build a scalar from explicit fields (no normalisation; use scalarSync to make it consistent). */
 export function scalarOf(f: Partial<Scalar>): Scalar {
   return { ...scalarUnknown(), ...f };
