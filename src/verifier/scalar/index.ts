@@ -27,6 +27,8 @@
 //                               (then scalarUnbounded(s), as the kernel does)
 //   sync_linked_regs (one reg)  syncLinkedScalar(reg, known); the caller collects the
 //                               live registers sharing the id (at most 6, others lose their id)
+//   clear_scalar_id             scalarClearId(s) (mov32 of a wide value, movsx that
+//                               sign-extends, narrowing fills: id, flags and delta go)
 //   regsafe value check         scalarSubsumes(old, cur); scalarSameValue(a, b)
 //   print_reg_state (scalar)    formatScalar(s); tnumStrn(t) for messages
 export * from './tnum';
