@@ -39,7 +39,7 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const THROW_PROG_TYPES = new Set([3, 5, 6, 7, 8, 9, 13, 15, 23, 26, 27, 31]);
 const MAX_CALL_FRAMES = 8;
 
-interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry[] }
+interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry[]; loops: Map<number, Set<string>> }
 
 export interface CheckEnv {
   input: VerifyInput;
@@ -51,6 +51,8 @@ export interface CheckEnv {
   /** 6.18 stack liveness (level-2 log lines only) and the CFG's prune points it prints at. */
   liveness: Liveness;
   prunePoints: Set<number>;
+  /** Targets of back-edges (loops are walked iteration by iteration; no state pruning). */
+  loopHeads: Set<number>;
   seenException: boolean;
   idGen: number;
 }
@@ -128,7 +130,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   };
   const stateScratched = (): boolean => allScratched || scratchedRegs.size > 0 || scratchedSlots.size > 0;
   const printInsnState = (): void => {
-    if (prevLogPos && prevLogPos === log.text.length) {
+    if (prevLogPos && prevLogPos === log.len) {
       logReset(log, prevLogPos - 1);
       verbose(log, ' '.repeat(vlogAlignment(prevInsnPrintPos)) + ';');
     } else {
@@ -153,8 +155,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   };
   const setReg = (r: number, v: RegState): void => { frame().regs[r] = v; };
 
+  /** States seen at loop heads on the current path (exact copies), for `infinite loop detected`. */
+  let loopSeen: Map<number, Set<string>> = new Map();
+  const stateKey = (s: VState): string => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   const pushStack = (target: number, from: number, s: VState): void => {
-    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.text.length, path: path.map((p) => ({ ...p })) });
+    if (stack.length + 1 > 8192) reject('E2BIG', `The sequence of ${stack.length + 1} jumps is too complex.`);
+    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.len, path: path.map((p) => ({ ...p })),
+      loops: new Map([...loopSeen].map(([k, v]) => [k, new Set(v)])) });
   };
 
   /** Returns false when there is nothing left to explore. */
@@ -163,6 +170,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (!e) return false;
     cur = e.st;
     path = e.path;
+    loopSeen = e.loops;
     insnIdx = e.insnIdx;
     prevInsnIdx = e.prevInsnIdx;
     if (popLog && logOn) logReset(log, e.logPos);
@@ -182,12 +190,20 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     }
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
       if (stateScratched()) printInsnState();
-      prevLogPos = log.text.length;
+      prevLogPos = log.len;
       verbose(log, formatInsnLine(insns, insnIdx, { kfuncName: (i) => input.kfunc?.(i.imm, i.off)?.name }) + '\n');
-      prevInsnPrintPos = log.text.length - prevLogPos;
-      prevLogPos = log.text.length;
+      prevInsnPrintPos = log.len - prevLogPos;
+      prevLogPos = log.len;
     }
     const thisIdx = insnIdx;
+    if (env.loopHeads.has(thisIdx)) {
+      // an exact repeat of a state at a loop head on this path can never terminate
+      const key = stateKey(cur);
+      const seen = loopSeen.get(thisIdx) ?? new Set<string>();
+      if (seen.has(key)) reject('EINVAL', msg('infiniteLoop', [thisIdx]));
+      seen.add(key);
+      loopSeen.set(thisIdx, seen);
+    }
     path.push({ idx: thisIdx });
     if (!lv.cur) setCurrent(lv, lvCtx, chainAt(cur.curframe));
     resetWrites(lv, thisIdx);

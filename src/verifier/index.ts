@@ -4,7 +4,7 @@
 // check_max_stack_depth, then print_verification_stats. PURE: no I/O.
 import { msg } from './messages';
 import { VALID_OPCODES } from '../isa/validate';
-import { newLog, verbose, logReset, logStats, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
+import { newLog, verbose, logReset, logStats, logText, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, ATTACH_TYPES, PROG_TYPES } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
@@ -56,7 +56,7 @@ export function verify(input: VerifyInput): VerifyResult {
   let layout: SubprogLayout | undefined;
   const env: CheckEnv = {
     input, layout: undefined as unknown as SubprogLayout, log, insnProcessed: 0, calledGlobals: new Set(),
-    liveness: newLiveness(), prunePoints: new Set(),
+    liveness: newLiveness(), prunePoints: new Set(), loopHeads: new Set(),
     seenException: false, idGen: 0,
   };
   let error: VerifierReject | null = null;
@@ -87,10 +87,7 @@ export function verify(input: VerifyInput): VerifyResult {
     }
     const cfg = checkCfg(input.insns, layout, !input.unprivileged);
     env.prunePoints = cfg.prunePoints;
-    if (cfg.backEdges.length) {
-      const [from, to] = cfg.backEdges[0];
-      throw new VerifierReject('EINVAL', msg('notModelled', [`loops (back-edge from insn ${from} to ${to})`]), true);
-    }
+    env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
     if (log.level & BPF_LOG_LEVEL2) {
       const live = computeLiveRegs(input.insns, layout.kfuncs);
       verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
@@ -142,7 +139,7 @@ export function verify(input: VerifyInput): VerifyResult {
   return {
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
-    log: log.text,
+    log: logText(log),
     error: error ? error.message : '',
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,

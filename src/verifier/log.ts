@@ -1,6 +1,8 @@
 // The verifier log buffer (kernel/bpf/log.c: bpf_verifier_vlog, bpf_vlog_reset,
 // vlog_alignment; verifier.c: verbose). Levels as attr->log_level: 1 = BPF_LOG_LEVEL1,
-// 2 = BPF_LOG_LEVEL2, 4 = BPF_LOG_STATS.
+// 2 = BPF_LOG_LEVEL2, 4 = BPF_LOG_STATS. Kept as chunks so that the frequent
+// rewinds (print_insn_state drops the last newline; pop_stack rewinds to a
+// branch's position) cost what they remove, not the size of the log.
 
 export const BPF_LOG_LEVEL1 = 1;
 export const BPF_LOG_LEVEL2 = 2;
@@ -10,14 +12,23 @@ const BPF_LOG_ALIGNMENT = 40;
 
 export interface VerifierLog {
   level: number;
-  text: string;
+  parts: string[];
+  /** Total length of parts (the kernel's log->end_pos). */
+  len: number;
 }
 
-export const newLog = (level: number): VerifierLog => ({ level, text: '' });
+export const newLog = (level: number): VerifierLog => ({ level, parts: [], len: 0 });
+
+export const logText = (log: VerifierLog): string => {
+  if (log.parts.length > 1) log.parts = [log.parts.join('')];
+  return log.parts[0] ?? '';
+};
 
 /** verbose(): append text when any log is requested (bpf_verifier_log_needed: any non-zero level). */
 export function verbose(log: VerifierLog, s: string): void {
-  if (log.level) log.text += s;
+  if (!log.level || !s) return;
+  log.parts.push(s);
+  log.len += s.length;
 }
 
 /** verbose(env, "...\n") */
@@ -27,12 +38,17 @@ export function verboseLine(log: VerifierLog, s: string): void {
 
 /** Write regardless of level 1/2 (print_verification_stats uses BPF_LOG_STATS too). */
 export function logStats(log: VerifierLog, s: string): void {
-  if (log.level) log.text += s;
+  verbose(log, s);
 }
 
-/** bpf_vlog_reset */
+/** bpf_vlog_reset: truncate the log to `pos` characters. */
 export function logReset(log: VerifierLog, pos: number): void {
-  log.text = log.text.slice(0, pos);
+  while (log.len > pos && log.parts.length) {
+    const last = log.parts[log.parts.length - 1];
+    const cut = log.len - pos;
+    if (cut >= last.length) { log.parts.pop(); log.len -= last.length; }
+    else { log.parts[log.parts.length - 1] = last.slice(0, last.length - cut); log.len -= cut; }
+  }
 }
 
 /** vlog_alignment: the printf width of the padding after an instruction line of `len` bytes (newline included). */

@@ -17,6 +17,9 @@ export interface PathEntry { idx: number; spi?: number; frame?: number }
 
 interface Bt { regs: number; stack: number[]; }
 
+/** Longest walk printed per mark_chain_precision call (a model limit, see header). */
+export const MAX_BACKTRACK = 256;
+
 const fmtRegs = (m: number): string => { const o: string[] = []; for (let i = 0; i < 11; i++) if (m & (1 << i)) o.push(`r${i}`); return o.join(','); };
 const fmtStack = (s: number[]): string => s.slice().sort((a, b) => a - b).map((spi) => `${-(spi + 1) * 8}`).join(',');
 
@@ -27,7 +30,9 @@ export function precisionLog(insns: readonly Insn[], path: readonly PathEntry[],
   const bt: Bt = { regs: 1 << regno, stack: [] };
   const lastIdx = path[path.length - 1].idx;
   let out = `mark_precise: frame${frame}: last_idx ${lastIdx} first_idx ${path[0].idx} subseq_idx -1 \n`;
-  for (let p = path.length - 2; p >= 0; p--) {
+  // Without checkpoints the walk can cover the whole path; bound it (the kernel would stop at a parent state).
+  const lowest = Math.max(0, path.length - 1 - MAX_BACKTRACK);
+  for (let p = path.length - 2; p >= lowest; p--) {
     const e = path[p];
     const insn = insns[e.idx];
     out += `mark_precise: frame${frame}: regs=${fmtRegs(bt.regs)} stack=${fmtStack(bt.stack)} before ${e.idx}: `
