@@ -33,6 +33,10 @@ export async function bench(): Promise<BenchResult[]> {
   let t0 = process.hrtime.bigint();
   const vmlinux = parseBtf(raw);
   const out: BenchResult[] = [{ name: 'vmlinux BTF parse', value: ms(t0), unit: 'ms', note: `${(raw.length / 1e6).toFixed(1)} MB` }];
+  const cfg = fs.readdirSync(vmDir).find((f) => f.startsWith('config-') && f.endsWith('.gz'));
+  const kconfig = cfg ? zlib.gunzipSync(fs.readFileSync(path.join(vmDir, cfg))).toString('latin1') : undefined;
+  const relFile = path.join(vmDir, 'release');
+  const kernelRelease = fs.existsSync(relFile) ? fs.readFileSync(relFile, 'utf8').trim() : undefined;
   const objs = fs.readdirSync(path.join(dir, 'obj')).filter((f) => f.endsWith('.bpf.o')).sort();
   // first load of the CO-RE object builds the vmlinux candidate index
   const core = objs.find((f) => f.startsWith('core.'));
@@ -50,7 +54,7 @@ export async function bench(): Promise<BenchResult[]> {
     for (let i = 0; i < 30; i++) {
       t0 = process.hrtime.bigint();
       try {
-        const o = loadObject(bytes, { objectName: name, vmlinuxBtf: vmlinux });
+        const o = loadObject(bytes, { objectName: name, vmlinuxBtf: vmlinux, kconfig, kernelRelease });
         insns = o.programs.reduce((n, p) => n + p.insns.length, 0);
         progs = o.programs.length;
       } catch (e) { failed = (e as Error).message; }
@@ -60,7 +64,9 @@ export async function bench(): Promise<BenchResult[]> {
     total += m;
     out.push({
       name: `load+link ${name}.bpf.o`, value: m, unit: 'ms',
-      note: failed ? `libbpf error (as expected): ${failed.slice(0, 60)}` : `${progs} programs, ${insns} insns linked`,
+      note: failed
+        ? `${fs.existsSync(path.join(dir, 'golden', `${name}.libbpf-error`)) ? 'libbpf error (as expected)' : 'UNEXPECTED ERROR'}: ${failed.slice(0, 60)}`
+        : `${progs} programs, ${insns} insns linked`,
     });
   }
   out.push({ name: 'load+link all fixtures', value: total, unit: 'ms', note: `${objs.length} objects, sum of medians` });
