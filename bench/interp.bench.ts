@@ -3,7 +3,7 @@
 // the bpf_conformance programs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { createVm, run, RunOptions, Vm } from '../src/runtime';
+import { createVm, run, RunOptions, Vm, createMapSet } from '../src/runtime';
 import { Insn, insn, ldImm64 } from '../src/isa/insn';
 import {
   BPF_ALU64, BPF_ALU, BPF_JMP, BPF_K, BPF_X, BPF_ADD, BPF_XOR, BPF_LSH, BPF_MOV, BPF_MUL, BPF_JLT, BPF_RSH,
@@ -65,6 +65,23 @@ function callLoop(n: number): Insn[] {
 }
 
 /** Throughput by wall clock (process.hrtime) and by this process's CPU time (robust when the machine is busy). */
+/** A bpf_map_lookup_elem helper call per iteration (array map, key = i & 3), incrementing the value. */
+function mapLoop(n: number): Insn[] {
+  return [
+    alu64(BPF_MOV, BPF_K, 6, 0, 0),
+    ...ldImm64(7, BigInt(n)),
+    // loop (pc 3)
+    alu64(BPF_MOV, BPF_X, 1, 6), alu64(BPF_AND, BPF_K, 1, 0, 3), insn(BPF_STX | BPF_MEM | BPF_W, 10, 1, -4, 0),
+    insn(0x18, 1, 1, 0, 0), insn(0), alu64(BPF_MOV, BPF_X, 2, 10), alu64(BPF_ADD, BPF_K, 2, 0, -4),
+    insn(BPF_JMP | BPF_CALL, 0, 0, 0, 1),
+    insn(BPF_JMP | 0x10 | BPF_K, 0, 0, 3, 0), // if r0 == 0 skip the increment
+    insn(BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0), alu64(BPF_ADD, BPF_K, 1, 0, 1), insn(BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0),
+    alu64(BPF_ADD, BPF_K, 6, 0, 1),
+    insn(BPF_JMP | BPF_JLT | BPF_X, 6, 7, -14, 0),
+    alu64(BPF_MOV, BPF_K, 0, 0, 0), insn(OP_EXIT),
+  ];
+}
+
 function timeRuns(vm: Vm, opts: RunOptions, minMs: number): { mips: number; cpuMips: number; insns: number } {
   run(vm, opts); // warm up
   let insns = 0;
@@ -92,6 +109,14 @@ export async function bench(): Promise<BenchResult[]> {
     const vm = createVm(prog, { budget: 100_000_000 });
     const r = timeRuns(vm, {}, 1500);
     out.push({ name: `interp ${name}`, value: r.mips, unit: 'M insn/s', note: `${n} iterations x ${per} insns; by CPU time ${r.cpuMips.toFixed(1)} M insn/s` });
+  }
+  {
+    const m = 200_000;
+    const set = createMapSet([{ name: 'counts', type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 }]);
+    const vm = createVm(mapLoop(m), { budget: 100_000_000, helpers: set.helpers, resolveLdImm64: set.resolveLdImm64 });
+    const r = timeRuns(vm, { regions: set.regions() }, 1500);
+    const calls = r.insns / 13;
+    out.push({ name: 'interp map lookup loop', value: r.mips, unit: 'M insn/s', note: `${m} helper calls per run, 13 insns each; by CPU time ${r.cpuMips.toFixed(1)} M insn/s, ${(r.cpuMips / 13).toFixed(2)} M helper calls/s; ${Math.round(calls)} calls timed` });
   }
   const dir = conformanceDir();
   if (dir) {

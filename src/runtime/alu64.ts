@@ -22,10 +22,19 @@ export function mul64(L: Int32Array, H: Int32Array, d: number, bl: number, bh: n
 }
 
 export function toBig(lo: number, hi: number): bigint {
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  const h = hi >>> 0;
+  // below 2^53 a double holds the value exactly: one BigInt allocation instead of four
+  if (h < 0x200000) return BigInt(h * TWO32 + (lo >>> 0));
+  return (BigInt(h) << 32n) | BigInt(lo >>> 0);
 }
 
 export function setBig(L: Int32Array, H: Int32Array, d: number, v: bigint): void {
+  if (v >= 0n && v < 0x20000000000000n) { // exact as a double
+    const n = Number(v);
+    L[d] = n % TWO32;
+    H[d] = Math.floor(n / TWO32);
+    return;
+  }
   const u = BigInt.asUintN(64, v);
   L[d] = Number(u & 0xffffffffn);
   H[d] = Number(u >> 32n);

@@ -82,22 +82,27 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   });
   const byReloc = new Map(relocs.map((r) => [r.insn, r]));
 
+  const byPtr = new Map<bigint, MapModel>(maps.map((m) => [MAP_PTR_BASE + BigInt(m.index * 16), m]));
   const mapOf = (ctx: HelperContext, ptr: bigint): MapModel => {
-    const d = ptr - MAP_PTR_BASE;
-    const i = Number(d / 16n);
-    if (d < 0n || d % 16n !== 0n || i >= maps.length) throw new BpfRuntimeError('helper-error', ctx.pc, `${hexAddr(ptr)} is not a map pointer`);
-    return maps[i];
+    const m = byPtr.get(ptr);
+    if (!m) throw new BpfRuntimeError('helper-error', ctx.pc, `${hexAddr(ptr)} is not a map pointer`);
+    return m;
+  };
+  /** The u32 index an array map key holds, read in place. */
+  const indexOf = (ctx: HelperContext, addr: bigint): number => {
+    const { region, offset } = ctx.mem.resolve(addr, 4, false, ctx.pc);
+    return region.dv.getUint32(offset, true);
   };
   const keyOf = (ctx: HelperContext, m: MapModel, addr: bigint): Uint8Array => ctx.mem.read(addr, m.spec.keySize, ctx.pc);
   const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
   const lookup: HelperFn = (ctx, mp, kp) => {
-    const m = mapOf(ctx, mp), key = keyOf(ctx, m, kp);
+    const m = mapOf(ctx, mp);
     if (m.kind === 'array') {
-      const i = new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+      const i = indexOf(ctx, kp);
       return i < m.spec.maxEntries ? m.base + BigInt(i * m.spec.valueSize) : 0n;
     }
-    const slot = m.slots.get(hex(key));
+    const slot = m.slots.get(hex(keyOf(ctx, m, kp)));
     return slot === undefined ? 0n : m.base + BigInt(slot * m.spec.valueSize);
   };
   const update: HelperFn = (ctx, mp, kp, vp, flags) => {
