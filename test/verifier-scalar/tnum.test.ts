@@ -32,6 +32,8 @@ const cases: [string, () => Tnum, Tnum][] = [
   ['mul (0;5) * (0;3) (kernel: r6 *= r7)', () => tnumMul(T(0n, 5n), T(0n, 3n)), T(0n, 0xfn)],
   ['mul consts', () => tnumMul(tnumConst(6n), tnumConst(7n)), T(42n, 0n)],
   ['mul by const 2 shifts', () => tnumMul(T(0n, 0xfn), tnumConst(2n)), T(0n, 0x1en)],
+  ['mul (7;0x40) * 0x7fffffff, low half (kernel: w7 *= 2147483647; the 2021 algorithm is less precise)',
+    () => tnumSubreg(tnumMul(T(7n, 0x40n), tnumConst(0x7fffffffn))), T(0x7fffffb9n, 0x40n)],
   ['and mask', () => tnumAnd(T(0n, 0xffn), tnumConst(0xf0n)), T(0n, 0xf0n)],
   ['and known ones', () => tnumAnd(T(0x11n, 0xeen), tnumConst(0x0fn)), T(0x01n, 0x0en)],
   ['or (kernel: r4 |= 256)', () => tnumOr(T(0n, 0xffn), tnumConst(0x100n)), T(0x100n, 0xffn)],
