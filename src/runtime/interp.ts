@@ -84,6 +84,8 @@ function invoke(st: VmState, f: HelperFn, pc: number, what: string): void {
   }
   if (typeof r !== 'bigint') throw new BpfRuntimeError('helper-error', pc, `${what} returned ${typeof r}, not a bigint`);
   setBig(L, H, 0, r);
+  // the helper may have unmapped regions: forget the cached one
+  st.M.lo = 0; st.M.end = 0;
 }
 
 function callHelper(st: VmState, pc: number, kfunc: boolean): void {

@@ -7,6 +7,7 @@ import { BpfRuntimeError, STACK_BASE, STACK_SIZE, framePointer, createVm, run } 
 import { lddw, mov64, movr, exit, ldx, ldxs, st, stx, atomic, r0, runProg, alu } from './util';
 
 const BASE = 0x1_0000_0000n;
+const call9 = (): ReturnType<typeof insn> => insn(0x85, 0, 0, 0, 9);
 const memOf = (bytes: number[]): { args: bigint[]; regions: { name: string; base: bigint; bytes: Uint8Array }[] } =>
   ({ args: [BASE, BigInt(bytes.length)], regions: [{ name: 'mem', base: BASE, bytes: Uint8Array.from(bytes) }] });
 
@@ -170,4 +171,11 @@ test('bad run arguments are typed errors', () => {
   assert.equal(fault(() => run(vm, { args: [0n, 0n, 0n, 0n, 0n, 0n] })).kind, 'bad-argument');
   assert.equal(fault(() => run(vm, { regions: [{ name: 'x', base: 0n, bytes: [1, 2] as unknown as Uint8Array }] })).kind, 'bad-argument');
   assert.equal(fault(() => run(vm, { packetRegion: 'nope' })).kind, 'bad-region');
+});
+
+test('a region a helper unmaps is gone for the rest of the run', () => {
+  const helpers = { 9: ((c: import('../../src/runtime').HelperContext) => BigInt(c.mem.unmap('mem'))) as import('../../src/runtime').HelperFn };
+  const e = fault(() => runProg([ldx('b', 0, 1, 0), call9(), ldx('b', 0, 1, 0), exit()], { helpers }, memOf(BYTES)));
+  assert.equal(e.kind, 'out-of-bounds');
+  assert.equal(e.pc, 2);
 });
