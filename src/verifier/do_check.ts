@@ -39,7 +39,8 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const THROW_PROG_TYPES = new Set([3, 5, 6, 7, 8, 9, 13, 15, 23, 26, 27, 31]);
 const MAX_CALL_FRAMES = 8;
 
-interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry[]; loops: Map<number, Set<string>> }
+interface LoopSeen { idx: number; key: string; prev: LoopSeen | null }
+interface StackElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null; loops: LoopSeen | null }
 
 export interface CheckEnv {
   input: VerifyInput;
@@ -98,7 +99,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
 
   const frame = (): FuncState => cur.frames[cur.curframe];
   /** The current state's instruction path (its jump history), for precision backtracking. */
-  let path: PathEntry[] = [];
+  let path: PathEntry | null = null;
   const kfuncName = (i: Insn): string | undefined => input.kfunc?.(i.imm, i.off)?.name;
   /** mark_chain_precision(regno): only its level-2 log is modelled (precision marks do not change verdicts here). */
   const lv = env.liveness;
@@ -118,7 +119,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   const updateLive = (): void => updateLiveStack(lv, lvCtx, cur.frames.map((_f, i) => chainAt(i)));
   const markPrecise = (regno: number): void => {
     if (!(log.level & BPF_LOG_LEVEL2) || input.unprivileged) return;
-    verbose(log, precisionLog(insns, path, regno, cur.curframe, kfuncName));
+    verbose(log, precisionLog(insns, path, sp.start, regno, cur.curframe, kfuncName));
   };
   const scratchReg = (r: number): void => { scratchedRegs.add(r); };
   const printState = (printAll: boolean): void => {
@@ -156,12 +157,25 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   const setReg = (r: number, v: RegState): void => { frame().regs[r] = v; };
 
   /** States seen at loop heads on the current path (exact copies), for `infinite loop detected`. */
-  let loopSeen: Map<number, Set<string>> = new Map();
-  const stateKey = (s: VState): string => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  let loopSeen: LoopSeen | null = null;
+  const LOOP_WINDOW = 64;
+  const regKey = (r: RegState): string => {
+    if (r.type === 'not_init') return '-';
+    const x = r.s;
+    return `${r.type}:${r.off}:${r.frameno}:${r.map?.fd ?? ''}:${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
+  };
+  const stateKey = (s: VState): string => {
+    let k = `${s.curframe}`;
+    for (const f of s.frames) {
+      k += `|${f.subprogno}@${f.callsite}`;
+      for (const r of f.regs) k += ';' + regKey(r);
+      for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
+    }
+    return k;
+  };
   const pushStack = (target: number, from: number, s: VState): void => {
     if (stack.length + 1 > 8192) reject('E2BIG', `The sequence of ${stack.length + 1} jumps is too complex.`);
-    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.len, path: path.map((p) => ({ ...p })),
-      loops: new Map([...loopSeen].map(([k, v]) => [k, new Set(v)])) });
+    stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.len, path, loops: loopSeen });
   };
 
   /** Returns false when there is nothing left to explore. */
@@ -199,12 +213,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (env.loopHeads.has(thisIdx)) {
       // an exact repeat of a state at a loop head on this path can never terminate
       const key = stateKey(cur);
-      const seen = loopSeen.get(thisIdx) ?? new Set<string>();
-      if (seen.has(key)) reject('EINVAL', msg('infiniteLoop', [thisIdx]));
-      seen.add(key);
-      loopSeen.set(thisIdx, seen);
+      let n = 0;
+      for (let e = loopSeen; e && n < LOOP_WINDOW; e = e.prev, n++) {
+        if (e.idx === thisIdx && e.key === key) reject('EINVAL', msg('infiniteLoop', [thisIdx]));
+      }
+      loopSeen = { idx: thisIdx, key, prev: loopSeen };
     }
-    path.push({ idx: thisIdx });
+    path = { idx: thisIdx, prev: path };
     if (!lv.cur) setCurrent(lv, lvCtx, chainAt(cur.curframe));
     resetWrites(lv, thisIdx);
     let exceptionExit = false;
@@ -470,13 +485,13 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           r = scalarReg(a.src);
         }
         save(r);
-        path[path.length - 1].spi = spi;
+        path!.spi = spi;
         if (!fits) slot.spilled = scalarReg(scalarUnlinked(slot.spilled!.s));
         return;
       }
       if (!reg && off % BPF_REG_SIZE === 0 && valRegno === -1 && capable) {
         save(v);
-        path[path.length - 1].spi = spi;
+        path!.spi = spi;
         return;
       }
       if (reg && isPointer(reg)) {
@@ -484,7 +499,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         if (size !== BPF_REG_SIZE) reject('EACCES', 'invalid size of register spill');
         if (ptr.frameno !== cur.curframe && reg.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
         save(reg);
-        path[path.length - 1].spi = spi;
+        path!.spi = spi;
         return;
       }
       // a regular write destroys a spilled register: the whole slot becomes STACK_MISC (scrub_spilled_slot)
@@ -506,7 +521,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const allowUninit = capable;
     if (slot && isSpilled(slot)) {
       const sp0 = slot.spilled!;
-      path[path.length - 1].spi = spi;
+      path!.spi = spi;
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
@@ -527,7 +542,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
         }
         if ((spillCnt === size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === size) {
-          path[path.length - 1].spi = undefined;
+          path!.spi = undefined;
           return scalarReg(scalarConst(0n));
         }
         return scalarReg(scalarUnknown());

@@ -12,8 +12,11 @@ import {
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 
-/** One executed instruction of the current state's path; `spi` set for stack spills/fills (INSN_F_STACK_ACCESS). */
-export interface PathEntry { idx: number; spi?: number; frame?: number }
+/**
+ * One executed instruction of the current state's path, newest first (a persistent list, so a
+ * branch copies it in O(1)); `spi` is set for stack spills/fills (INSN_F_STACK_ACCESS).
+ */
+export interface PathEntry { idx: number; spi?: number; prev: PathEntry | null }
 
 interface Bt { regs: number; stack: number[]; }
 
@@ -24,16 +27,14 @@ const fmtRegs = (m: number): string => { const o: string[] = []; for (let i = 0;
 const fmtStack = (s: number[]): string => s.slice().sort((a, b) => a - b).map((spi) => `${-(spi + 1) * 8}`).join(',');
 
 /** Returns the log text of mark_chain_precision(regno) at the end of `path` (path's last entry is the current insn). */
-export function precisionLog(insns: readonly Insn[], path: readonly PathEntry[], regno: number, frame: number,
+export function precisionLog(insns: readonly Insn[], head: PathEntry | null, firstIdx: number, regno: number, frame: number,
   kfuncName: (i: Insn) => string | undefined): string {
-  if (regno < 0 || !path.length) return '';
+  if (regno < 0 || !head) return '';
   const bt: Bt = { regs: 1 << regno, stack: [] };
-  const lastIdx = path[path.length - 1].idx;
-  let out = `mark_precise: frame${frame}: last_idx ${lastIdx} first_idx ${path[0].idx} subseq_idx -1 \n`;
+  let out = `mark_precise: frame${frame}: last_idx ${head.idx} first_idx ${firstIdx} subseq_idx -1 \n`;
   // Without checkpoints the walk can cover the whole path; bound it (the kernel would stop at a parent state).
-  const lowest = Math.max(0, path.length - 1 - MAX_BACKTRACK);
-  for (let p = path.length - 2; p >= lowest; p--) {
-    const e = path[p];
+  let steps = 0;
+  for (let e = head.prev; e && steps < MAX_BACKTRACK; e = e.prev, steps++) {
     const insn = insns[e.idx];
     out += `mark_precise: frame${frame}: regs=${fmtRegs(bt.regs)} stack=${fmtStack(bt.stack)} before ${e.idx}: `
       + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, e.idx, { kfuncName })}\n`;
