@@ -25,7 +25,7 @@ export function defaultConformanceDir(): string | undefined {
 export const command: Command = {
   name: 'conformance',
   summary: 'run the bpf_conformance suite (.data files) on an engine',
-  usage: 'bpfx conformance [DIR] [--engine interp|kernel] [--known-failures FILE]',
+  usage: 'bpfx conformance [DIR|FILE.data] [--engine interp|kernel] [--known-failures FILE]',
   run(args) {
     const engine = flagString(args, 'engine') ?? 'interp';
     if (!(CONFORMANCE_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`engine '${engine}' cannot run the conformance suite (known: ${CONFORMANCE_ENGINES.join(', ')})`);
@@ -36,12 +36,13 @@ export const command: Command = {
     }
     const dir = args.positional[0] ?? defaultConformanceDir();
     if (!dir) throw new UsageError('no test directory given and ../shared/bpf_conformance/tests not found');
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`'${dir}' is not a directory`);
+    if (!fs.existsSync(dir)) throw new UsageError(`no such file or directory '${dir}'`);
+    const single = fs.statSync(dir).isFile();
     // known failures: conformance-known-failures.txt for the interpreter, conformance-known-failures.ENGINE.txt for others
     const kfFile = flagString(args, 'known-failures') ??
       path.join(packageRoot(), engine === 'interp' ? 'conformance-known-failures.txt' : `conformance-known-failures.${engine}.txt`);
     const known = fs.existsSync(kfFile) ? parseKnownFailures(fs.readFileSync(kfFile, 'utf8')) : new Map<string, string>();
-    const files = listConformanceFiles(dir);
+    const files = single ? [dir] : listConformanceFiles(dir);
     if (files.length === 0) throw new UsageError(`no .data files in '${dir}'`);
     let passed = 0, failed = 0, knownCount = 0;
     for (const file of files) {
