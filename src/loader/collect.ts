@@ -182,11 +182,22 @@ export function collectMapRelos(ctx: RelocContext, btf: Btf | undefined): void {
       const name = sym.name || '<?>';
       const map = ctx.maps.find((m) => m.libbpfType === 'user' && m.secOffset <= rel.offset && rel.offset + 8 <= m.secOffset + m.defSize);
       if (!map) throw new LoaderError('map', EINVAL, `.maps relo #${i}: cannot find map '${name}' at rel->r_offset ${rel.offset}`);
-      if (map.type !== 3) throw new LoaderError('map', EINVAL, `.maps relo #${i}: map '${map.name}' is not a prog array`);
-      const targ = c.progs.find((p) => !p.isSub && p.name === name);
-      if (!targ) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid program reference`);
-      if (targ.secIdx !== sym.shndx || targ.secInsnOff * 8 !== sym.value) {
-        throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `.maps relo #${i}: '${name}' isn't an entry-point program`);
+      const isMapInMap = map.type === 12 || map.type === 13;
+      let slot: { prog?: string; map?: string };
+      if (isMapInMap) {
+        if (sym.shndx !== c.mapsShndx) throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `.maps relo #${i}: '${name}' isn't a BTF-defined map`);
+        if (map.type === 13 && map.keySize !== 4) throw new LoaderError('map', EINVAL, `.maps relo #${i}: hash-of-maps '${map.name}' should have key size 4.`);
+        if (!ctx.maps.some((m) => m.name === name)) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid map reference`);
+        slot = { map: name };
+      } else if (map.type === 3) {
+        const targ = c.progs.find((p) => !p.isSub && p.name === name);
+        if (!targ) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid program reference`);
+        if (targ.secIdx !== sym.shndx || targ.secInsnOff * 8 !== sym.value) {
+          throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `.maps relo #${i}: '${name}' isn't an entry-point program`);
+        }
+        slot = { prog: name };
+      } else {
+        throw new LoaderError('map', EINVAL, `.maps relo #${i}: map '${map.name}' is neither a prog array nor map-in-map`);
       }
       const def = typeById(btf, skipModsAndTypedefs(btf, map.btfDefId));
       const members = def.kind === 'struct' ? def.members : [];
@@ -195,7 +206,7 @@ export function collectMapRelos(ctx: RelocContext, btf: Btf | undefined): void {
       const moff = Math.floor(last.bitOffset / 8);
       const off = rel.offset - map.secOffset - moff;
       if (off < 0 || off % 8) throw new LoaderError('map', EINVAL, `.maps relo #${i}: bad 'values' offset ${rel.offset}`);
-      map.initSlots.push({ slot: off / 8, prog: name });
+      map.initSlots.push({ slot: off / 8, ...slot });
     });
   }
 }

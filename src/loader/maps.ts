@@ -47,7 +47,7 @@ function emptyMap(index: number, name: string): MapDef {
 }
 
 /** parse_btf_map_def for one struct-typed variable of .maps. */
-function parseMapDef(btf: Btf, m: MapDef, defId: number): void {
+function parseMapDef(btf: Btf, m: MapDef, defId: number, inner = false): void {
   const def = typeById(btf, defId);
   if (def.kind !== 'struct') throw new LoaderError('map', EINVAL, `map '${m.name}': unexpected def kind ${def.kind}.`);
   for (const mem of def.members) {
@@ -78,27 +78,37 @@ function parseMapDef(btf: Btf, m: MapDef, defId: number): void {
       if (cur && cur !== sz) throw new LoaderError('map', EINVAL, `map '${m.name}': conflicting ${f} size ${cur} != ${sz}.`);
       if (f === 'key') { m.keySize = sz; m.btfKeyTypeId = t.type; } else { m.valueSize = sz; m.btfValueTypeId = t.type; }
     } else if (f === 'values') {
-      // Initial slots (prog arrays) come from .rel.maps (collectMapRelos).
+      // Initial slots come from .rel.maps (collectMapRelos); map-in-map gets an inner template.
+      const isMapInMap = m.type === 12 || m.type === 13, isProgArray = m.type === 3;
+      const desc = isMapInMap ? 'map-in-map inner' : 'prog-array value';
+      if (inner) throw new LoaderError('map', ENOTSUP, `map '${m.name}': multi-level inner maps not supported.`);
       const idx = def.members.indexOf(mem);
       if (idx !== def.members.length - 1) throw new LoaderError('map', EINVAL, `map '${m.name}': '${f}' member should be last.`);
-      if (m.type === 12 || m.type === 13) {
-        throw new LoaderError('unsupported', ENOTSUP, `map '${m.name}': map-in-map definitions are not supported by bpfx`);
-      }
-      if (m.type !== 3) throw new LoaderError('map', ENOTSUP, `map '${m.name}': should be map-in-map or prog-array.`);
+      if (!isMapInMap && !isProgArray) throw new LoaderError('map', ENOTSUP, `map '${m.name}': should be map-in-map or prog-array.`);
       if (m.valueSize && m.valueSize !== 4) throw new LoaderError('map', EINVAL, `map '${m.name}': conflicting value size ${m.valueSize} != 4.`);
       m.valueSize = 4;
       const arr = typeById(btf, mem.type);
       if (arr.kind !== 'array' || arr.nelems !== 0) {
-        throw new LoaderError('map', EINVAL, `map '${m.name}': prog-array value spec is not a zero-sized array.`);
+        throw new LoaderError('map', EINVAL, `map '${m.name}': ${desc} spec is not a zero-sized array.`);
       }
+      const ptr = typeById(btf, skipModsAndTypedefs(btf, arr.type));
+      if (ptr.kind !== 'ptr') throw new LoaderError('map', EINVAL, `map '${m.name}': ${desc} def is of unexpected kind ${ptr.kind}.`);
+      const tgt = typeById(btf, skipModsAndTypedefs(btf, ptr.type));
+      if (isProgArray) {
+        if (tgt.kind !== 'func_proto') throw new LoaderError('map', EINVAL, `map '${m.name}': prog-array value def is of unexpected kind ${tgt.kind}.`);
+        continue;
+      }
+      if (tgt.kind !== 'struct') throw new LoaderError('map', EINVAL, `map '${m.name}': map-in-map inner def is of unexpected kind ${tgt.kind}.`);
+      const im = emptyMap(-1, `${m.name}.inner`);
+      parseMapDef(btf, im, skipModsAndTypedefs(btf, ptr.type), true);
+      im.secIdx = m.secIdx;
+      m.inner = im;
     } else {
       throw new LoaderError('map', ENOTSUP, `map '${m.name}': unknown field '${f}'.`);
     }
   }
   if (m.type === 0) throw new LoaderError('map', EINVAL, `map '${m.name}': map type isn't specified.`);
-  if (m.type === 12 || m.type === 13) {
-    throw new LoaderError('unsupported', ENOTSUP, `map '${m.name}': map-in-map definitions are not supported by bpfx`);
-  }
+
 }
 
 /** BTF-defined maps of the .maps section, in DATASEC variable order. */

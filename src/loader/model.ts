@@ -33,8 +33,11 @@ export interface MapDef {
   /** Size of the .maps variable (its ELF symbol) and its BTF definition (struct) id. */
   defSize: number;
   btfDefId: number;
-  /** Initial slots from a BTF 'values' member (prog arrays): slot index -> program name, set after load. */
-  initSlots: { slot: number; prog: string }[];
+  /** Initial slots from a BTF 'values' member: slot index -> program (prog arrays, set after
+   *  the programs load) or map (map-in-map, set after the maps are created). */
+  initSlots: { slot: number; prog?: string; map?: string }[];
+  /** Map-in-map: the inner map template ('<name>.inner'; index -1, not in LoadedObject.maps). */
+  inner?: MapDef;
   /** Initial contents of a .data/.rodata map; undefined for .bss (all zeros, valueSize bytes) and user maps. */
   initialValue?: Uint8Array;
   /** BPF_F_RDONLY_PROG etc. is set by libbpf for .rodata (map_flags include it). */

@@ -97,3 +97,15 @@ test('.kconfig externs: layout by alignment/size/name and values from Kconfig an
   assert.throws(() => loadObject(readFixture('kconfig'), { vmlinuxBtf: vmlinuxBtf(), kernelRelease: '6.18.44' }),
     (e: unknown) => e instanceof LoaderError && e.message === 'failed to open system Kconfig');
 });
+
+test('map-in-map: inner template from BTF values and slots naming maps', () => {
+  const o = loadObject(readFixture('map_in_map'), { objectName: 'map_in_map', vmlinuxBtf: vmlinuxBtf() });
+  const outer = o.maps.find((m) => m.name === 'outer')!;
+  assert.equal(outer.typeName, 'array_of_maps');
+  assert.equal(outer.valueSize, 4);
+  assert.deepEqual(outer.initSlots, [{ slot: 0, map: 'inner_a' }]);
+  assert.ok(outer.inner);
+  assert.deepEqual([outer.inner.name, outer.inner.typeName, outer.inner.keySize, outer.inner.valueSize, outer.inner.maxEntries, outer.inner.index],
+    ['outer.inner', 'array', 4, 8, 1, -1]);
+  assert.deepEqual(o.maps.map((m) => m.name), ['inner_a', 'outer'], 'the inner template is not an object map');
+});
