@@ -22,7 +22,7 @@ export type { SubprogInfo, SubprogLayout } from './subprogs';
  * verifier: program types that need a valid expected_attach_type. Returns the
  * errno of a load that fails before bpf_check (empty log), or null.
  */
-function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
+function loadCheckAttach(input: VerifyInput): 'EINVAL' | 'EPERM' | null {
   const A = ATTACH_TYPES, P = PROG_TYPES, at = input.expectedAttachType ?? 0;
   const ok: Record<number, number[]> = {
     [P.cgroup_sock_addr]: [A.cgroup_inet4_bind, A.cgroup_inet6_bind, A.cgroup_inet4_connect, A.cgroup_inet6_connect,
@@ -46,7 +46,9 @@ const UNMODELLED_TYPES: Readonly<Record<number, string>> = {
 
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
 export function verify(input: VerifyInput): VerifyResult {
-  const pre = loadCheckAttach(input);
+  // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
+  const pre = input.unprivileged && input.progType !== PROG_TYPES.socket_filter && input.progType !== PROG_TYPES.cgroup_skb
+    ? 'EPERM' : loadCheckAttach(input);
   if (pre) {
     return { verdict: 'reject', errno: pre, log: '', error: '', notModelled: false, hiddenExceptionCallback: false,
       stats: { insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec: 0, stackDepths: [] } };
