@@ -12,6 +12,11 @@ export interface ProgramUnderTest {
   /** Kernel program type name (socket_filter, xdp, ...). */
   progType: string;
   license: string;
+  /**
+   * Whose helper numbers the program calls: 'kernel' (BPF_FUNC_*, the default) or
+   * 'ubpf' (the bpf_conformance suite's test helpers 0-5).
+   */
+  helperAbi?: 'kernel' | 'ubpf';
   /** Kernel functions the program calls: vmlinux BTF id -> name. */
   kfuncs?: ReadonlyMap<number, string>;
   /** Set when the program comes from an object file (BTF, func_info, maps travel with it). */

@@ -22,7 +22,7 @@ export function programFromSource(src: SpecProgram, opts: { name: string; progTy
     };
     return { name: opts.name, insns: isa.assemble(src.asm, { kfuncId }), progType: opts.progType, license, kfuncs };
   }
-  if (src.ubpf !== undefined) return { name: opts.name, insns: isa.assembleUbpf(src.ubpf), progType: opts.progType, license };
+  if (src.ubpf !== undefined) return { name: opts.name, insns: isa.assembleUbpf(src.ubpf), progType: opts.progType, license, helperAbi: 'ubpf' };
   if (src.hex !== undefined) return { name: opts.name, insns: isa.decode(hexBytes(src.hex, 'program.hex')), progType: opts.progType, license };
   if (src.object !== undefined && src.prog !== undefined) {
     const file = path.resolve(opts.baseDir ?? '.', src.object);

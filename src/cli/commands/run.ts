@@ -25,7 +25,7 @@ function loadProgram(file: string, progName: string | undefined, progType: strin
   const type = progType ?? 'socket_filter';
   if (file.endsWith('.data')) {
     const c = loadConformanceCase(text, path.basename(file, '.data'), name);
-    return { prog: { name: c.name, insns: c.insns, progType: type, license: 'GPL' }, mem: c.mem };
+    return { prog: { name: c.name, insns: c.insns, progType: type, license: 'GPL', helperAbi: 'ubpf' }, mem: c.mem };
   }
   const src = /%r\d/.test(text) ? { ubpf: text } : { asm: text };
   return { prog: programFromSource(src, { name, progType: type }), mem: new Uint8Array(0) };
