@@ -348,9 +348,15 @@ export function mBoundOffset(r: MutScalar): void {
 /** reg_bounds_sync */
 export function mBoundsSync(r: MutScalar): void {
   mUpdateBounds(r);
-  mDeduceBounds(r);
-  mDeduceBounds(r);
-  mDeduceBounds(r);
+  // Three rounds of __reg_deduce_bounds; a round that changes nothing is a
+  // fixpoint (the round is a function of the state), so the rest is skipped.
+  for (let i = 0; i < 3; i++) {
+    const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = r;
+    mDeduceBounds(r);
+    if (r.smin === smin && r.smax === smax && r.umin === umin && r.umax === umax && r.s32min === s32min &&
+      r.s32max === s32max && r.u32min === u32min && r.u32max === u32max &&
+      r.varOff.value === varOff.value && r.varOff.mask === varOff.mask) break;
+  }
   mBoundOffset(r);
   mUpdateBounds(r);
 }
