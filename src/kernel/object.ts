@@ -6,14 +6,12 @@
 // ld_imm64), libbpf_find_attach_btf_id (attach_btf_id of tracing programs),
 // bpf_object_load_prog (BPF_PROG_LOAD). Every fd is closed before returning.
 import * as fs from 'fs';
-import { parseElf } from '../elf/read';
 import { parseBtf } from '../btf/parse';
 import { Btf } from '../btf/btf';
 import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
 import { loadObject, objectNameFromPath, LinkedProgram, MapDef, LoadedObject } from '../loader';
 import { Insn } from '../isa/insn';
 import { btfLoad } from './btf';
-import { finalizeObjectBtf } from './btf-finalize';
 import { mapCreate, mapFreeze, mapUpdate } from './map';
 import { sysClose } from './sys';
 import { KernelError } from './errors';
@@ -86,8 +84,9 @@ export function loadLinkedObject(obj: LoadedObject, elfBytes: Uint8Array, opts: 
   const mapFds: number[] = [];
   try {
     let btfFd = 0;
-    if (obj.btfBytes) {
-      const bytes = finalizeObjectBtf(obj.btfBytes, parseElf(elfBytes));
+    if (obj.btfToLoad) {
+      // The loader's BTF after libbpf's fix-ups (DATASEC sizes, .ksyms, hidden functions static).
+      const bytes = obj.btfToLoad;
       const b = btfLoad(bytes, { logLevel: opts.logLevel ? 1 : undefined });
       if (!b.ok) {
         return obj.programs.map((p) => ({

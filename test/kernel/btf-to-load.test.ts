@@ -1,11 +1,11 @@
-// finalizeObjectBtf (libbpf's BTF fixups before BPF_BTF_LOAD) on the fixture
-// objects: DATASEC sizes and VAR offsets from the ELF, .ksyms entries turned
-// into 4-byte int VARs, and the kernel's BTF checker accepting the result.
+// The loader's btfToLoad (libbpf's BTF fix-ups before BPF_BTF_LOAD) on the
+// fixture objects: DATASEC sizes and VAR offsets from the ELF, .ksyms entries
+// turned into 4-byte int VARs, and the kernel's BTF checker accepting the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { finalizeObjectBtf } from '../../src/kernel/btf-finalize';
+import { loadObject } from '../../src/loader';
 import { parseElf } from '../../src/elf/read';
 import { parseBtf } from '../../src/btf/parse';
 import { typeById, typeCount } from '../../src/btf/btf';
@@ -14,13 +14,17 @@ import { btfLoad, closeFd, kernelAvailable } from '../../src/kernel';
 const OBJ = path.join(__dirname, '../../../fixtures/obj');
 const have = (f: string): boolean => fs.existsSync(path.join(OBJ, f));
 const avail = kernelAvailable();
+let vmlinuxBtf: ReturnType<typeof parseBtf> | undefined;
+const vmlinux = (): ReturnType<typeof parseBtf> => (vmlinuxBtf ??= parseBtf(new Uint8Array(fs.readFileSync('/sys/kernel/btf/vmlinux'))));
 
 function finalized(f: string) {
   const bytes = new Uint8Array(fs.readFileSync(path.join(OBJ, f)));
   const elf = parseElf(bytes);
   const sec = elf.sections.find((s) => s.name === '.BTF');
   assert.ok(sec, 'object has .BTF');
-  return { elf, raw: sec.data, out: finalizeObjectBtf(sec.data, elf) };
+  const out = loadObject(bytes, { vmlinuxBtf: vmlinux() }).btfToLoad;
+  assert.ok(out, 'the loader gives BTF to load');
+  return { elf, raw: sec.data, out };
 }
 
 test('programs.bpf.o: every data DATASEC gets its ELF size and VAR offsets from symbols', { skip: have('programs.bpf.o') ? false : 'no fixture' }, () => {
