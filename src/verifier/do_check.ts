@@ -174,7 +174,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     return k;
   };
   const pushStack = (target: number, from: number, s: VState): void => {
-    if (stack.length + 1 > 8192) reject('E2BIG', `The sequence of ${stack.length + 1} jumps is too complex.`);
+    if (stack.length + 1 > 8192) reject('E2BIG', msg('jumpSeqTooComplex', [stack.length + 1]));
     stack.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: log.len, path, loops: loopSeen });
   };
 
@@ -198,7 +198,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     if (++env.insnProcessed > (input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) reject('E2BIG', msg('tooLarge', [env.insnProcessed]));
 
     if ((log.level & BPF_LOG_LEVEL2) && doPrintState) {
-      verbose(log, `\nfrom ${prevInsnIdx} to ${insnIdx}:`);
+      verbose(log, '\n' + msg('fromTo', [prevInsnIdx, insnIdx]));
       printState(true);
       doPrintState = false;
     }
@@ -260,7 +260,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           const info = env.layout.kfuncs.get(thisIdx);
           if (!info || info.name !== 'bpf_throw' || insn.off !== 0) notModelled(`kfunc ${info?.name ?? insn.imm}`);
           // the generic kfunc set (bpf_throw) is registered for these program types on 6.18 (observed on the live kernel)
-          if (!THROW_PROG_TYPES.has(input.progType)) reject('EACCES', `calling kernel function ${info!.name} is not allowed`);
+          if (!THROW_PROG_TYPES.has(input.progType)) reject('EACCES', msg('kfuncNotAllowed', [info!.name]));
           checkThrow();
           exceptionExit = true;
           exitPath = true;
@@ -294,7 +294,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (insn.src === 1) {
         // resolve_pseudo_ldimm64 + check_ld_imm for BPF_PSEUDO_MAP_FD
         const m = input.maps?.get(insn.imm);
-        if (!m) reject('EBADF', `fd ${insn.imm} is not pointing to valid bpf_map`);
+        if (!m) reject('EBADF', msg('mapFdInvalid', [insn.imm]));
         setReg(insn.dst, { ...ptrReg('map_ptr', 0), map: { name: m!.name, keySize: m!.keySize, valueSize: m!.valueSize, type: m!.type, fd: insn.imm, maxEntries: m!.maxEntries } });
         insnIdx++;
         prevInsnIdx = thisIdx;
@@ -342,7 +342,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         reject('EINVAL', msg('endReserved'));
       }
       const r = readReg(insn.dst);
-      if (isPointer(r)) reject('EACCES', `R${insn.dst} pointer arithmetic prohibited`);
+      if (isPointer(r)) reject('EACCES', msg('ptrArithProhibited', [insn.dst]));
       checkDst(insn.dst);
       const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, scalarConst(0n));
       setReg(insn.dst, scalarReg(res.dst));
@@ -445,9 +445,9 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       notModelled(`memory access through ${regTypeStr(ptr)}`);
     }
     const off = ptr.off + insnOff;
-    if (off % size !== 0) reject('EACCES', `misaligned stack access off 0+${ptr.off}+${insnOff} size ${size}`);
+    if (off % size !== 0) reject('EACCES', msg('stackMisalignedFixed', [ptr.off, insnOff, size]));
     if (off >= 0 || off < -MAX_BPF_STACK) {
-      reject('EACCES', `invalid ${t === 'write' ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
+      reject('EACCES', msg(t === 'write' ? 'stackWriteOutOfBounds' : 'stackReadOutOfBounds', [regno, off, size]));
     }
     const f = cur.frames[ptr.frameno];
     const sp = env.layout.subprogs[f.subprogno];
@@ -464,7 +464,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       const slot = slotOf(f, spi);
       const reg = valRegno !== null && valRegno >= 0 ? v : null;
       if (!capable && isSpilled(slot) && slot.spilled!.type !== 'scalar' && size !== BPF_REG_SIZE) {
-        reject('EACCES', 'attempt to corrupt spilled pointer on stack');
+        reject('EACCES', msg('corruptSpilledPtr'));
       }
       scratchedSlots.add(spi);
       const save = (r: RegState): void => {
@@ -496,8 +496,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       }
       if (reg && isPointer(reg)) {
         if (reg.type !== 'ctx' && reg.type !== 'stack') notModelled(`spill of a ${regTypeStr(reg)} pointer`);
-        if (size !== BPF_REG_SIZE) reject('EACCES', 'invalid size of register spill');
-        if (ptr.frameno !== cur.curframe && reg.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
+        if (size !== BPF_REG_SIZE) reject('EACCES', msg('invalidSpillSize'));
+        if (ptr.frameno !== cur.curframe && reg.type === 'stack') reject('EINVAL', msg('spillStackPtrToCaller'));
         save(reg);
         path!.spi = spi;
         return;
@@ -525,7 +525,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
-        if (sp0.type !== 'scalar') reject('EACCES', 'invalid size of register fill');
+        if (sp0.type !== 'scalar') reject('EACCES', msg('invalidFillSize'));
         if (size <= spillSize && off % BPF_REG_SIZE === 0) {
           const width = sp0.s.umax === 0n ? 0 : sp0.s.umax.toString(2).length;
           let r = scalarReg({ ...sp0.s });
@@ -539,7 +539,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           if (ty === 'm') continue;
           if (ty === '0') { zeroCnt++; continue; }
           if (ty === '?' && allowUninit) continue;
-          reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
+          reject('EACCES', msg('stackReadUninit', [off, i, size]));
         }
         if ((spillCnt === size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === size) {
           path!.spi = undefined;
@@ -555,7 +555,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       if (ty === 'm') continue;
       if (ty === '0') { zeros++; continue; }
       if (ty === '?' && allowUninit) continue;
-      reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
+      reject('EACCES', msg('stackReadUninit', [off, i, size]));
     }
     return scalarReg(zeros === size ? scalarConst(0n) : scalarUnknown());
   }
@@ -619,20 +619,20 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   function checkFuncCall(insn: Insn): void {
     const target = insnIdx + insn.imm + 1;
     const subprogno = findSubprog(env.layout.subprogs, target);
-    if (subprogno < 0) reject('EFAULT', `verifier bug. No program starts at insn ${target}`);
-    if (cur.curframe + 1 >= MAX_CALL_FRAMES) reject('E2BIG', `the call stack of ${cur.curframe + 2} frames is too deep`);
+    if (subprogno < 0) reject('EFAULT', msg('noProgAtInsn', [target]));
+    if (cur.curframe + 1 >= MAX_CALL_FRAMES) reject('E2BIG', msg('callStackTooDeepCall', [cur.curframe + 2]));
     const callee = env.layout.subprogs[subprogno];
     const caller = frame();
     if (callee.linkage === 'global') {
       const args = prepareFuncArgs(env, subprogno);
       for (let i = 0; i < args.length; i++) {
         const r = readReg(i + 1);
-        if (args[i] === 'scalar' && r.type !== 'scalar') reject('EINVAL', `R${i + 1} is not a scalar`);
+        if (args[i] === 'scalar' && r.type !== 'scalar') reject('EINVAL', msg('argNotScalar', [i + 1]));
         if (args[i] === 'ctx' && r.type !== 'ctx') notModelled('global function argument of a non-ctx pointer');
       }
       env.calledGlobals.add(subprogno);
       if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2)
-        verbose(log, `Func#${subprogno} ('${callee.name}') is global and assumed valid.\n`);
+        verbose(log, msg('globalAssumedValid', [subprogno, callee.name]) + '\n');
       for (let r = 1; r <= 5; r++) caller.regs[r] = notInit();
       caller.regs[0] = scalarReg(scalarUnknown());
       scratchReg(0);
@@ -645,9 +645,9 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = { ...caller.regs[r], s: { ...caller.regs[r].s } };
     for (let r = 0; r <= 5; r++) caller.regs[r] = notInit(); // clear_caller_saved_regs, before the print
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
-      verbose(log, 'caller:\n');
+      verbose(log, msg('callerHeader') + '\n');
       verbose(log, formatFuncState(caller, true, scratchedRegs, scratchedSlots));
-      verbose(log, 'callee:\n');
+      verbose(log, msg('calleeHeader') + '\n');
       verbose(log, formatFuncState(calleeFrame, true, scratchedRegs, scratchedSlots));
     }
     cur.frames.push(calleeFrame);
@@ -666,9 +666,9 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     caller.regs[0] = { ...r0, s: { ...r0.s } };
     const retTo = callee.callsite + 1;
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
-      verbose(log, 'returning from callee:\n');
+      verbose(log, msg('returningFromCallee') + '\n');
       verbose(log, formatFuncState(callee, true, scratchedRegs, scratchedSlots));
-      verbose(log, `to caller at ${retTo}:\n`);
+      verbose(log, msg('toCallerAt', [retTo]) + '\n');
       verbose(log, formatFuncState(caller, true, scratchedRegs, scratchedSlots));
     }
     cur.frames.pop();
@@ -681,10 +681,10 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   /** check_helper_call for bpf_tail_call(ctx, prog_array, index). */
   function checkTailCall(): void {
     const r1 = readReg(1);
-    if (r1.type !== 'ctx') reject('EACCES', `R1 type=${regTypeStr(r1)} expected=ctx`);
+    if (r1.type !== 'ctx') reject('EACCES', msg('argTypeExpected', [1, regTypeStr(r1), 'ctx']));
     const r2 = readReg(2);
-    if (r2.type !== 'map_ptr') reject('EACCES', `R2 type=${regTypeStr(r2)} expected=map_ptr`);
-    if (r2.map!.type !== BPF_MAP_TYPE_PROG_ARRAY) reject('EINVAL', `cannot pass map_type ${r2.map!.type} into func bpf_tail_call#12`);
+    if (r2.type !== 'map_ptr') reject('EACCES', msg('argTypeExpected', [2, regTypeStr(r2), 'map_ptr']));
+    if (r2.map!.type !== BPF_MAP_TYPE_PROG_ARRAY) reject('EINVAL', msg('mapTypeIntoFunc', [r2.map!.type, 'bpf_tail_call', 12]));
     const r3 = readReg(3);
     if (r3.type === 'scalar' && scalarIsConst(r3.s) && r3.s.varOff.value < BigInt(r2.map!.maxEntries)) markPrecise(3);
     for (let r = 1; r <= 5; r++) frame().regs[r] = notInit();
@@ -695,7 +695,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   /** check_kfunc_call for bpf_throw(u64 cookie). */
   function checkThrow(): void {
     const r1 = readReg(1);
-    if (r1.type !== 'scalar') reject('EINVAL', `R1 is not a scalar`);
+    if (r1.type !== 'scalar') reject('EINVAL', msg('argNotScalar', [1]));
     env.seenException = true;
     if (!env.layout.exceptionCallback) checkReturnCode(1, 'R1');
     for (let r = 0; r <= 5; r++) frame().regs[r] = notInit();
@@ -719,7 +719,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     markPrecise(regno);
     const s: Scalar = reg.s;
     if (!(BigInt(range.min) <= s.smin && s.smax <= BigInt(range.max))) {
-      reject('EINVAL', `${ctx} the register ${regName} has${formatInvalidScalar(s)} should have been in [${range.min}, ${range.max}]`);
+      reject('EINVAL', msg('retvalOutOfRange', [ctx, regName, formatInvalidScalar(s), range.min, range.max]));
     }
   }
 }
@@ -739,7 +739,7 @@ export function prepareFuncArgs(env: CheckEnv, subprog: number): ArgKind[] {
   const b = btf!;
   const fn = b.types[sp.btfId];
   const proto = fn.type !== undefined ? b.types[fn.type] : undefined;
-  if (!proto || proto.kind !== 'func_proto') reject('EFAULT', `Invalid type of function ${fn.name}()`);
+  if (!proto || proto.kind !== 'func_proto') reject('EFAULT', msg('invalidFuncType', [fn.name]));
   const params = proto!.params ?? [];
   if (params.length > 5) reject('EINVAL', msg('globalFuncTooManyArgs', [fn.name, params.length, 5]));
   const skipMods = (id: number | undefined): number => {

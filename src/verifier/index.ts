@@ -66,7 +66,7 @@ export function verify(input: VerifyInput): VerifyResult {
   try {
     const unmodelled = UNMODELLED_TYPES[input.progType];
     if (unmodelled) throw new VerifierReject('EINVAL', msg('notModelled', [unmodelled]), true);
-    if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) throw new VerifierReject('EINVAL', 'Tracing programs must provide btf_id');
+    if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) throw new VerifierReject('EINVAL', msg('tracingNeedsBtfId'));
     checkBtfFuncEarly(input);
     layout = addSubprogAndKfunc(input, log);
     env.layout = layout;
@@ -76,12 +76,12 @@ export function verify(input: VerifyInput): VerifyResult {
     for (let i = 0; i < input.insns.length; i++) {
       const x = input.insns[i];
       if ((x.code & 7) === 1 && (((x.code & 0xe0) !== 0x60 && (x.code & 0xe0) !== 0x80) || x.imm !== 0)) {
-        throw new VerifierReject('EINVAL', 'BPF_LDX uses reserved fields');
+        throw new VerifierReject('EINVAL', msg('ldxReserved'));
       }
       if (x.code === 0x18) {
         if (i === input.insns.length - 1 || input.insns[i + 1].code !== 0 || input.insns[i + 1].dst !== 0
-          || input.insns[i + 1].src !== 0 || input.insns[i + 1].off !== 0) throw new VerifierReject('EINVAL', 'invalid bpf_ld_imm64 insn');
-        if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', `fd ${x.imm} is not pointing to valid bpf_map`);
+          || input.insns[i + 1].src !== 0 || input.insns[i + 1].off !== 0) throw new VerifierReject('EINVAL', msg('ldImm64Invalid'));
+        if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', msg('mapFdInvalid', [x.imm]));
         i++;
         continue;
       }
@@ -110,7 +110,7 @@ export function verify(input: VerifyInput): VerifyResult {
         doCheckCommon(env, i);
         if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
         if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) {
-          verbose(log, `Func#${i} ('${layout.subprogs[i].name}') is safe for any args that match its prototype\n`);
+          verbose(log, msg('globalSafe', [i, layout.subprogs[i].name]) + '\n');
         }
       }
       if (!progressed) break;
@@ -134,8 +134,8 @@ export function verify(input: VerifyInput): VerifyResult {
   const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec, stackDepths };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {
-    logStats(log, `verification time ${durationUsec} usec\n`);
-    logStats(log, `stack depth ${stackDepths.join('+')}\n`);
+    logStats(log, msg('verificationTime', [durationUsec]) + '\n');
+    logStats(log, msg('stackDepth', [stackDepths.join('+')]) + '\n');
   }
   logStats(log, msg('processed', [env.insnProcessed, input.insnLimit ?? 1000000, 0, 0, 0, 0]) + '\n');
   return {

@@ -53,7 +53,7 @@ function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number):
         retProg[frame] = idx;
         const next = i + insns[i].imm + 1;
         const sidx = findSubprog(sp, next);
-        if (sidx < 0) throw new VerifierReject('EFAULT', `verifier bug. No program starts at insn ${next}`);
+        if (sidx < 0) throw new VerifierReject('EFAULT', msg('noProgAtInsn', [next]));
         if (sp[sidx].isAsyncCb) {
           if (!isPseudoCall(insns[i])) continue;
           if (sp[sidx].isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [i]), false, true); // 6.18 prints it without a newline
