@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, adjustScalar, movReg, movImm, regSetMinMax, isBranchTaken,
   formatScalar, scalarInvariantViolation, scalarOf, linkAfterAlu, syncLinkedScalar, assignScalarIdBeforeMov,
-  formatSnum, formatUnum, tnum, U64_MAX, scalarSubsumes, scalarS32Range,
+  formatSnum, formatUnum, tnum, U64_MAX, scalarSubsumes, scalarS32Range, ScalarDomainError, scalarCoerceToSize,
 } from '../../src/verifier/scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_ARSH,
@@ -165,4 +165,18 @@ test('state comparison helpers: range_within + tnum_in, __mark_reg_s32_range', (
   // bpf_get_smp_processor_id on a 2-CPU machine: R0 in [0, nr_cpu_ids - 1].
   const r = scalarS32Range(U, 0n, 1n);
   assert.equal(formatScalar(r), 'scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))');
+});
+
+test('inputs the kernel rejects earlier raise ScalarDomainError with a kind and a location', () => {
+  const err = (f: () => unknown, kind: string, where: RegExp): void => {
+    assert.throws(f, (e: unknown) => e instanceof ScalarDomainError && e.kind === kind && where.test(e.location));
+  };
+  err(() => adjustScalar({ code: 0x05, off: 0, imm: 0 }, r0_255, r0_255), 'not-alu', /adjustScalar\(code 0x5\)/);
+  err(() => adjustScalar({ code: BPF_ALU64 | 0xb0, off: 0, imm: 1 }, r0_255, r0_255), 'bad-alu-op', /adjustScalar/);
+  err(() => adjustScalar({ code: BPF_ALU64 | 0xe0, off: 0, imm: 1 }, r0_255, r0_255), 'bad-alu-op', /code 0xe7/);
+  err(() => adjustScalar({ code: BPF_ALU | BPF_END, off: 0, imm: 8 }, r0_255, r0_255), 'bad-size', /adjustScalar/);
+  err(() => movReg(false, 32, r0_255), 'bad-size', /movReg\(alu32, off 32\)/);
+  err(() => scalarCoerceToSize(r0_255, 3), 'bad-size', /scalarCoerceToSize\(size 3\)/);
+  err(() => regSetMinMax(r0_255, r0_255, 0x00, false), 'bad-jmp-op', /regSetMinMax\(op 0x0\)/);
+  err(() => isBranchTaken(r0_255, r0_255, 0x90, false), 'bad-jmp-op', /isBranchTaken/);
 });

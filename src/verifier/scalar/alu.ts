@@ -21,8 +21,26 @@ import {
 } from './scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
-  BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
+  BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
+import { ScalarDomainError } from './errors';
+
+const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
+
+/** The checks check_alu_op makes before adjust_scalar_min_max_vals can be reached. */
+function checkAluInsn(where: string, insn: AluInsn, allowMov: boolean): void {
+  const cls = BPF_CLASS(insn.code);
+  if (cls !== BPF_ALU && cls !== BPF_ALU64) {
+    throw new ScalarDomainError('not-alu', `${where}(code ${hex(insn.code)})`, 'not an ALU or ALU64 instruction');
+  }
+  const op = BPF_OP(insn.code);
+  if (op > BPF_END || (op === BPF_MOV && !allowMov)) {
+    throw new ScalarDomainError('bad-alu-op', `${where}(code ${hex(insn.code)})`, `ALU operation ${hex(op)} is not a scalar transfer here`);
+  }
+  if (op === BPF_END && insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) {
+    throw new ScalarDomainError('bad-size', `${where}(code ${hex(insn.code)})`, `byte swap width ${insn.imm} is not 16, 32 or 64`);
+  }
+}
 
 /** The instruction fields the transfer function looks at. */
 export interface AluInsn {
@@ -393,6 +411,7 @@ function maybeFork(d: MutScalar): Scalar | null {
  * decides whether an untracked result is marked precise.
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
+  checkAluInsn('adjustScalar', insn, false);
   const d = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
@@ -490,6 +509,9 @@ export function movImm(alu64: boolean, imm: number, bpfCapable = true): Scalar {
  * (assign_scalar_id_before_mov) and clears them where the kernel does.
  */
 export function movReg(alu64: boolean, off: number, src: Scalar): Scalar {
+  if (off !== 0 && off !== 8 && off !== 16 && !(alu64 && off === 32)) {
+    throw new ScalarDomainError('bad-size', `movReg(${alu64 ? 'alu64' : 'alu32'}, off ${off})`, 'movsx takes off 8, 16 or (64-bit only) 32');
+  }
   const r = cloneScalar(src);
   if (alu64) {
     if (off !== 0) mCoerceToSizeSx(r, off >> 3);
@@ -503,6 +525,7 @@ export function movReg(alu64: boolean, off: number, src: Scalar): Scalar {
 
 /** The result of an ALU instruction on the verifier's view, for BPF_MOV, BPF_NEG, BPF_END and the rest. */
 export function aluScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
+  checkAluInsn('aluScalar', insn, true);
   if (BPF_OP(insn.code) === BPF_MOV) {
     const alu64 = BPF_CLASS(insn.code) === BPF_ALU64;
     return { dst: BPF_SRC(insn.code) ? movReg(alu64, insn.off, src) : movImm(alu64, insn.imm, bpfCapable) };

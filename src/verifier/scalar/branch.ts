@@ -12,6 +12,7 @@ import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, m
 import {
   BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_X,
 } from '../../isa/opcodes';
+import { ScalarDomainError } from './errors';
 
 /** 1: the branch is always taken, 0: never taken, -1: unknown. */
 export type BranchTaken = 1 | 0 | -1;
@@ -56,6 +57,9 @@ export function revOpcode(op: number): number {
  * jump (BPF_JEQ ... BPF_JSLE); `jmp32` compares the low 32 bits.
  */
 export function isScalarBranchTaken(a: Scalar, b: Scalar, op: number, jmp32: boolean): BranchTaken {
+  if (revOpcode(op) === 0 || op === (BPF_JSET | BPF_X)) {
+    throw new ScalarDomainError('bad-jmp-op', `isBranchTaken(op 0x${op.toString(16)})`, 'not a conditional jump comparison');
+  }
   let r1 = a;
   let r2 = b;
   let t1 = jmp32 ? tnumSubreg(r1.varOff) : r1.varOff;
@@ -280,6 +284,9 @@ export interface BranchStates {
  * Check the results with scalarInvariantViolation (reg_bounds_sanity_check).
  */
 export function regSetMinMax(dst: Scalar, src: Scalar, op: number, jmp32: boolean, sameReg = false): BranchStates {
+  if (revOpcode(op) === 0) {
+    throw new ScalarDomainError('bad-jmp-op', `regSetMinMax(op 0x${op.toString(16)})`, 'not a conditional jump comparison');
+  }
   const fd = cloneScalar(dst);
   const fs = sameReg ? fd : cloneScalar(src);
   refineCondOp(fd, fs, revOpcode(op), jmp32);

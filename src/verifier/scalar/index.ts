@@ -37,3 +37,4 @@ export * from './alu';
 export * from './branch';
 export * from './linked';
 export * from './print';
+export * from './errors';

@@ -24,6 +24,7 @@ import {
   tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep, tnumIn, fls64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
+import { ScalarDomainError } from './errors';
 
 export interface Scalar {
   /** reg->var_off */
@@ -519,13 +520,24 @@ export const scalarZext32To64 = pure(mZext32To64);
 export const scalarAssign32Into64 = pure(mAssign32Into64);
 /** __mark_reg_unbounded on a copy. */
 export const scalarUnbounded = pure(mMarkUnbounded);
+const checkSize = (where: string, size: number, sizes: number[]): void => {
+  if (!sizes.includes(size)) throw new ScalarDomainError('bad-size', `${where}(size ${size})`, `size must be one of ${sizes.join(', ')}`);
+};
 /** coerce_reg_to_size (zero-extending narrow load / truncation), size 1, 2 or 4. */
-export const scalarCoerceToSize = (s: Scalar, size: number): Scalar => pure((r) => mCoerceToSize(r, size))(s);
+export const scalarCoerceToSize = (s: Scalar, size: number): Scalar => {
+  checkSize('scalarCoerceToSize', size, [1, 2, 4]);
+  return pure((r) => mCoerceToSize(r, size))(s);
+};
 /** coerce_reg_to_size_sx (sign-extending load, movsx64), size 1, 2 or 4. */
-export const scalarCoerceToSizeSx = (s: Scalar, size: number): Scalar => pure((r) => mCoerceToSizeSx(r, size))(s);
+export const scalarCoerceToSizeSx = (s: Scalar, size: number): Scalar => {
+  checkSize('scalarCoerceToSizeSx', size, [1, 2, 4]);
+  return pure((r) => mCoerceToSizeSx(r, size))(s);
+};
 /** coerce_subreg_to_size_sx (movsx32), size 1 or 2. */
-export const scalarCoerceSubregToSizeSx = (s: Scalar, size: number): Scalar =>
-  pure((r) => mCoerceSubregToSizeSx(r, size))(s);
+export const scalarCoerceSubregToSizeSx = (s: Scalar, size: number): Scalar => {
+  checkSize('scalarCoerceSubregToSizeSx', size, [1, 2]);
+  return pure((r) => mCoerceSubregToSizeSx(r, size))(s);
+};
 
 /** is_reg_const */
 export const scalarIsConst = (s: Scalar, subreg32: boolean): boolean =>
