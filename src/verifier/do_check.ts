@@ -627,7 +627,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       const args = prepareFuncArgs(env, subprogno);
       for (let i = 0; i < args.length; i++) {
         const r = readReg(i + 1);
-        if (args[i] === 'scalar' && r.type !== 'scalar') reject('EINVAL', msg('argNotScalar', [i + 1]));
+        if (args[i] === 'scalar' && r.type !== 'scalar') reject('EINVAL', msg('argNotScalar', [i + 1]) + '\n' + msg('callerInvalidArgs', [subprogno, callee.name]));
         if (args[i] === 'ctx' && r.type !== 'ctx') notModelled('global function argument of a non-ctx pointer');
       }
       env.calledGlobals.add(subprogno);

@@ -97,6 +97,7 @@ const LINUX_6_18 = {
   noProgAtInsn: 'verifier bug. No program starts at insn %d',
   callStackTooDeepCall: 'the call stack of %d frames is too deep',
   argNotScalar: 'R%d is not a scalar',
+  callerInvalidArgs: "Caller passes invalid args into func#%d ('%s')",
   globalAssumedValid: "Func#%d ('%s') is global and assumed valid.",
   globalSafe: "Func#%d ('%s') is safe for any args that match its prototype",
   callerHeader: 'caller:',

@@ -160,6 +160,24 @@ export function buildCases(throwId: number): Case[] {
   exCase('exception callback return range too wide (cgroup_skb)', one,
     { progType: CGSKB, cbBody: [I.jgt(1, 2, 2), I.movr(0, 1), I.exit(), I.mov(0, 1), I.exit()] }, 'reject',
     'At program exit the register R0 has smin=0 smax=2 should have been in [0, 1]');
+  // global functions: verified on their own, called as "assumed valid"
+  const globalCase = (name: string, main: Insn[], body: Insn[], params: (x: { int: number; ctxPtr: number }) => { name: string; type: number }[],
+    verdict: 'accept' | 'reject', error?: string, progType = TC): void => {
+    const { b, int, ctxPtr, mainFn } = mainBtf();
+    const g = b.func('gfunc', b.proto(int, params({ int, ctxPtr })), true);
+    cases.push({ name, progType, insns: [...main, ...body], btf: b, funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: main.length, typeId: g }], verdict, error });
+  };
+  globalCase('global function with a scalar argument', [I.mov(1, 7), I.call(1), I.exit()], [I.movr(0, 1), I.exit()],
+    (x) => [{ name: 'a', type: x.int }], 'accept');
+  globalCase('global function called with a pointer for an int', [I.movr(1, 10), I.call(1), I.exit()], [I.mov(0, 0), I.exit()],
+    (x) => [{ name: 'a', type: x.int }], 'reject', "Caller passes invalid args into func#1 ('gfunc')");
+  globalCase('global function with a ctx argument', [I.call(1), I.exit()], [I.mov(0, 0), I.exit()],
+    (x) => [{ name: 'ctx', type: x.ctxPtr }], 'accept');
+  globalCase('global function reading an unset register', [I.mov(1, 1), I.call(1), I.exit()], [I.movr(0, 3), I.exit()],
+    (x) => [{ name: 'a', type: x.int }], 'reject', 'R3 !read_ok');
+  globalCase('global function returns in cgroup_skb (unchecked)', [I.mov(1, 1), I.call(2), I.mov(0, 0), I.exit()], [I.mov(0, 5), I.exit()],
+    (x) => [{ name: 'a', type: x.int }], 'accept', undefined, CGSKB);
+
   const progArray = new Map<number, MapInfo>([[1000, { type: 3, keySize: 4, valueSize: 4, maxEntries: 4, name: 'jmp_table' }]]);
   cases.push({ name: 'tail call in main', progType: TC, maps: progArray,
     insns: [...I.ldMap(2, 1000), I.mov(3, 0), I.helper(12), I.mov(0, 0), I.exit()], verdict: 'accept' });
