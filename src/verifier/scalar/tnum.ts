@@ -53,7 +53,7 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
   return { value: lo & not64(delta), mask: delta };
 }
 
-/** tnum_lshift (shift taken modulo 64 like the C u8 shift of a u64 is not: caller keeps it < 64). */
+/** tnum_lshift: shift in [0, 63] (the verifier never shifts by more). */
 export const tnumLshift = (a: Tnum, shift: number): Tnum =>
   ({ value: u64(a.value << BigInt(shift)), mask: u64(a.mask << BigInt(shift)) });
 
