@@ -1,16 +1,13 @@
 // One program of an object file, loaded and linked with libbpf's semantics
-// (src/loader) against the running kernel's BTF.
-import * as fs from 'fs';
-import { loadObject, objectNameFromPath } from '../loader';
+// (src/loader) against this host's kernel BTF and Kconfig.
+import { loadHostObject } from '../kernel/host';
 import { ProgramUnderTest } from './engine';
-import { hostVmlinuxBtf } from './host';
 
 export function loadObjectProgram(file: string, prog: string, progType?: string, license?: string): ProgramUnderTest {
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  const loaded = loadObject(bytes, { objectName: objectNameFromPath(file), vmlinuxBtf: hostVmlinuxBtf(), only: [prog] });
+  const { bytes, loaded } = loadHostObject(file, { only: [prog] });
   const linked = loaded.programs.find((p) => p.name === prog);
   if (!linked) {
-    const names = loaded.programs.map((p) => p.name).join(', ');
+    const names = loadHostObject(file).loaded.programs.map((p) => p.name).join(', ');
     throw new Error(`${file}: no program '${prog}' (programs: ${names || 'none'})`);
   }
   const kfuncs = new Map<number, string>();

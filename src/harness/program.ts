@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as isa from '../isa';
 import { Spec, SpecProgram, hexBytes } from '../spec';
 import { ProgramUnderTest } from './engine';
-import { kfuncIdByName } from './host';
+import { hostKfuncId } from '../kernel/host';
 
 /** Program types that need a GPL license for kfuncs like bpf_throw: we default to GPL everywhere. */
 const DEFAULT_LICENSE = 'GPL';
@@ -16,7 +16,7 @@ export function programFromSource(src: SpecProgram, opts: { name: string; progTy
     // `call bpf_throw` and other kfuncs resolve through the running kernel's BTF.
     const kfuncs = new Map<number, string>();
     const kfuncId = (name: string): number | undefined => {
-      const id = kfuncIdByName(name);
+      const id = hostKfuncId(name);
       if (id !== undefined) kfuncs.set(id, name);
       return id;
     };

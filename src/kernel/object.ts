@@ -5,11 +5,9 @@
 // BPF_MAP_FREEZE for .rodata), bpf_object__relocate_data (map fds into
 // ld_imm64), libbpf_find_attach_btf_id (attach_btf_id of tracing programs),
 // bpf_object_load_prog (BPF_PROG_LOAD). Every fd is closed before returning.
-import * as fs from 'fs';
-import { parseBtf } from '../btf/parse';
-import { Btf } from '../btf/btf';
 import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
-import { loadObject, objectNameFromPath, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { objectNameFromPath, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { loadHostObject } from './host';
 import { Insn } from '../isa/insn';
 import { btfLoad } from './btf';
 import { mapCreate, mapFreeze, mapUpdate } from './map';
@@ -19,13 +17,6 @@ import { kernelRun, KernelInput, KernelRunOpts, KernelVerdict } from './run';
 import { vmlinuxFuncId, vmlinuxTypedefId } from './vmlinux';
 
 const BPF_F_SLEEPABLE = 1 << 4;
-let vmlinuxBtf: Btf | null = null;
-
-/** The running kernel's BTF, parsed by src/btf (for the loader's kfunc externs and CO-RE). */
-export function liveVmlinuxBtf(): Btf {
-  if (!vmlinuxBtf) vmlinuxBtf = parseBtf(fs.readFileSync('/sys/kernel/btf/vmlinux'));
-  return vmlinuxBtf;
-}
 
 /** attach_btf_id for programs that need one (libbpf find_attach_btf_id / btf_get_kernel_prefix_kind). */
 export function attachBtfIdFor(p: LinkedProgram): number | undefined {
@@ -42,8 +33,24 @@ export function attachBtfIdFor(p: LinkedProgram): number | undefined {
   return vmlinuxFuncId(name);
 }
 
+/**
+ * BPF_MAP_CREATE for one map (bpf_object__create_map): a map-in-map gets its
+ * inner template created first, passed as inner_map_fd and closed again.
+ */
 function createMap(m: MapDef, btfFd: number): number {
-  const base = { mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, mapFlags: m.flags, name: m.name, numaNode: m.numaNode, mapExtra: m.mapExtra };
+  if (m.inner) {
+    const innerFd = createMap(m.inner, btfFd);
+    try {
+      return createPlainMap(m, btfFd, innerFd);
+    } finally {
+      sysClose(innerFd);
+    }
+  }
+  return createPlainMap(m, btfFd);
+}
+
+function createPlainMap(m: MapDef, btfFd: number, innerMapFd?: number): number {
+  const base = { innerMapFd, mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, mapFlags: m.flags, name: m.name, numaNode: m.numaNode, mapExtra: m.mapExtra };
   if (btfFd > 0 && (m.btfKeyTypeId || m.btfValueTypeId)) {
     try {
       return mapCreate({ ...base, btfFd, btfKeyTypeId: m.btfKeyTypeId, btfValueTypeId: m.btfValueTypeId });
@@ -79,7 +86,7 @@ function patchMapFds(p: LinkedProgram, mapFds: number[]): Insn[] {
  * map failure is reported as a rejection of every program with the kernel's
  * errno and log; loader errors (LoaderError) are thrown to the caller.
  */
-export function loadLinkedObject(obj: LoadedObject, elfBytes: Uint8Array, opts: KernelRunOpts & { input?: KernelInput } = {}): KernelVerdict[] {
+export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { input?: KernelInput } = {}): KernelVerdict[] {
   const fds: number[] = [];
   const mapFds: number[] = [];
   try {
@@ -102,7 +109,19 @@ export function loadLinkedObject(obj: LoadedObject, elfBytes: Uint8Array, opts: 
       fds.push(fd);
       mapFds[m.index] = fd;
       if (m.initialValue && m.libbpfType !== 'bss') mapUpdate(fd, new Uint8Array(4), m.initialValue);
-      if (m.libbpfType === 'rodata') mapFreeze(fd);
+      // bpf_object__populate_internal_map: .rodata and .kconfig are frozen once filled
+      if (m.libbpfType === 'rodata' || m.libbpfType === 'kconfig') mapFreeze(fd);
+    }
+    // init_map_in_map_slots: a map-in-map's declared slots hold the fds of the maps they name
+    for (const m of obj.maps) {
+      for (const s of m.initSlots) {
+        if (s.map === undefined) continue; // prog array slots need program fds (set at attach time here)
+        const target = obj.maps.find((x) => x.name === s.map);
+        if (!target) throw new KernelError('bad-request', 'map-in-map', `map '${m.name}': slot ${s.slot} names unknown map '${s.map}'`);
+        const key = new Uint8Array(4); new DataView(key.buffer).setUint32(0, s.slot, true);
+        const val = new Uint8Array(4); new DataView(val.buffer).setUint32(0, mapFds[target.index], true);
+        mapUpdate(mapFds[m.index], key, val);
+      }
     }
     return obj.programs.map((p) => {
       const funcInfo = encodeFuncInfo(p.funcInfo);
@@ -120,8 +139,7 @@ export function loadLinkedObject(obj: LoadedObject, elfBytes: Uint8Array, opts: 
 }
 
 /** Read, link (src/loader, against the live vmlinux BTF) and load an object file. */
-export function runObjectFile(path: string, bytes: Uint8Array, opts: KernelRunOpts & { input?: KernelInput; only?: string[] } = {}): ObjectRunResult {
-  const objectName = objectNameFromPath(path);
-  const obj = loadObject(bytes, { objectName, vmlinuxBtf: liveVmlinuxBtf(), only: opts.only });
-  return { object: objectName, verdicts: loadLinkedObject(obj, bytes, opts), warnings: obj.warnings ?? [] };
+export function runObjectFile(path: string, opts: KernelRunOpts & { input?: KernelInput; only?: string[] } = {}): ObjectRunResult {
+  const { loaded } = loadHostObject(path, { only: opts.only });
+  return { object: objectNameFromPath(path), verdicts: loadLinkedObject(loaded, opts), warnings: loaded.warnings ?? [] };
 }

@@ -52,7 +52,7 @@ for (const file of objects) {
     const goldens = fs.readdirSync(path.join(FIX, 'golden')).filter((g) => g.startsWith(`${objName}.`) && g.endsWith('.verdict'));
     let res;
     try {
-      res = runObjectFile(file, bytes, { logLevel: 1, run: true });
+      res = runObjectFile(file, { logLevel: 1, run: true });
     } catch (e) {
       // The loader refused the object: every golden of it must be a libbpf error with this message.
       const msg = (e as Error).message;

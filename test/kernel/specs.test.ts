@@ -31,7 +31,7 @@ function runSpec(spec: Spec): KernelVerdict & { wide?: boolean } {
   const opts = { logLevel: 1, run: true };
   if (spec.program.object !== undefined) {
     const file = path.resolve(path.dirname(spec.source), spec.program.object);
-    const res = runObjectFile(file, new Uint8Array(fs.readFileSync(file)), { ...opts, input, only: spec.program.prog ? [spec.program.prog] : undefined });
+    const res = runObjectFile(file, { ...opts, input, only: spec.program.prog ? [spec.program.prog] : undefined });
     const v = res.verdicts.find((x) => x.prog === spec.program.prog);
     if (!v) throw new Error(`no program '${spec.program.prog}' in ${file}`);
     return v;

@@ -73,10 +73,10 @@ test('no fd leaks loading an object with maps and BTF 20 times', { skip: !avail.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { runObjectFile } = require('../../src/kernel/object') as typeof import('../../src/kernel/object');
   const bytes = new Uint8Array(fs.readFileSync(FIX));
-  runObjectFile(FIX, bytes); // warm caches (vmlinux BTF) before counting
+  runObjectFile(FIX); // warm caches (vmlinux BTF) before counting
   const before = fs.readdirSync('/proc/self/fd').length;
   for (let i = 0; i < 20; i++) {
-    const r = runObjectFile(FIX, bytes, { run: i % 2 === 0 });
+    const r = runObjectFile(FIX, { run: i % 2 === 0 });
     assert.equal(r.verdicts.filter((v) => v.verdict === 'accept').length, r.verdicts.length);
   }
   assert.equal(fs.readdirSync('/proc/self/fd').length, before);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadObject } from '../../src/loader';
 import { kernelAvailable } from '../../src/kernel/avail';
+import { hostVmlinuxBtf } from '../../src/kernel/host';
 import * as os from 'os';
 import * as fs from 'fs';
 import * as zlib from 'zlib';
@@ -17,7 +18,7 @@ const ERRNO: Record<string, number> = { EPERM: 1, ENOENT: 2, E2BIG: 7, EACCES: 1
 test('live kernel verdicts match libbpf-loaded verdicts', { skip: avail.ok ? false : avail.reason }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ko = require('../../src/kernel/object') as typeof import('../../src/kernel/object');
-  const vm = ko.liveVmlinuxBtf();
+  const vm = hostVmlinuxBtf()!;
   const kconfig = fs.existsSync('/proc/config.gz') ? zlib.gunzipSync(fs.readFileSync('/proc/config.gz')).toString('latin1') : undefined;
   let checked = 0;
   for (const obj of fixtureNames()) {
@@ -29,7 +30,7 @@ test('live kernel verdicts match libbpf-loaded verdicts', { skip: avail.ok ? fal
     for (const p of o.programs) {
       const want = golden(`${obj}.${p.name}.verdict`)!.split('\n')[0];
       // btfToLoad: the BTF exactly as libbpf loads it (src/kernel re-finalizes idempotently)
-      const [v] = ko.loadLinkedObject({ ...o, programs: [p], btfBytes: o.btfToLoad ?? o.btfBytes }, bytes, {});
+      const [v] = ko.loadLinkedObject({ ...o, programs: [p], btfBytes: o.btfToLoad ?? o.btfBytes }, {});
       if (want === 'verdict: ok') assert.equal(v.verdict, 'accept', `${obj}.${p.name}: ${v.log}`);
       else {
         const m = /^verdict: error -(\d+)/.exec(want)!;

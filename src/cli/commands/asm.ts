@@ -35,10 +35,10 @@ export function vmlinuxKfuncResolver(btfPath?: string): (name: string) => number
   return (name) => {
     if (!find) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { readVmlinuxBtf } = require('./objdump') as typeof import('./objdump');
+      const { hostVmlinuxBtf } = require('../../kernel/host') as typeof import('../../kernel/host');
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const btfMod = require('../../btf') as typeof import('../../btf');
-      const btf = readVmlinuxBtf(btfPath);
+      const btf = hostVmlinuxBtf(btfPath);
       find = (n) => (btf ? btfMod.findByName(btf, n, 'func') : undefined);
     }
     return find(name);

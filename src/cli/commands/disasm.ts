@@ -62,10 +62,10 @@ function vmlinuxKfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
     if (i.off !== 0) return undefined; // module BTF: not available here
     if (!name) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { readVmlinuxBtf } = require('./objdump') as typeof import('./objdump');
+      const { hostVmlinuxBtf } = require('../../kernel/host') as typeof import('../../kernel/host');
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const btfMod = require('../../btf') as typeof import('../../btf');
-      const btf = readVmlinuxBtf(btfPath);
+      const btf = hostVmlinuxBtf(btfPath);
       name = (id) => {
         if (!btf || id <= 0 || id >= btfMod.typeCount(btf)) return undefined;
         const t = btfMod.typeById(btf, id);

@@ -123,7 +123,7 @@ export const command: Command = {
     if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const o = require('../../kernel/object') as typeof import('../../kernel/object');
-      const res = o.runObjectFile(file, bytes, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn } });
+      const res = o.runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn } });
       for (const w of res.warnings) process.stderr.write(`libbpf: ${w}\n`);
       verdicts = res.verdicts;
       if (progName && !verdicts.length) throw new UsageError(`no program '${progName}' in ${file}`);

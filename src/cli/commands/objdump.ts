@@ -3,40 +3,13 @@
 // subprograms and exception callback appended to each), maps and externs.
 // A libbpf-style loader error prints libbpf's message ({"error": ...} with
 // --json) and exits 1.
-import * as fs from 'fs';
-import * as zlib from 'zlib';
-import * as os from 'os';
 import { Command, UsageError, flagString } from '../command';
-import { Btf, parseBtf } from '../../btf';
-import { loadObject, objectNameFromPath, LoadResult, LinkedProgram } from '../../loader';
-
-/** vmlinux BTF from a path (raw or .gz); undefined when the default is absent. */
-export function readVmlinuxBtf(path?: string): Btf | undefined {
-  const p = path ?? '/sys/kernel/btf/vmlinux';
-  if (!path && !fs.existsSync(p)) return undefined;
-  let bytes: Uint8Array = new Uint8Array(fs.readFileSync(p));
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(zlib.gunzipSync(bytes));
-  return parseBtf(bytes);
-}
-
-/** The running kernel's Kconfig text (/proc/config.gz or /boot/config-RELEASE), or undefined. */
-export function readKconfig(path?: string): string | undefined {
-  const candidates = path ? [path] : ['/proc/config.gz', `/boot/config-${os.release()}`];
-  for (const p of candidates) {
-    if (!path && !fs.existsSync(p)) continue;
-    const b = fs.readFileSync(p);
-    return (b[0] === 0x1f && b[1] === 0x8b ? zlib.gunzipSync(b) : b).toString('latin1');
-  }
-  return undefined;
-}
+import { LoadResult, LinkedProgram } from '../../loader';
+import { loadHostObject, HostObjectOptions } from '../../kernel/host';
 
 /** Load and link an object file (for other commands, e.g. disasm of object files). */
-export function loadObjectFile(file: string, opts: { btfPath?: string; only?: string[]; kconfigPath?: string } = {}): LoadResult {
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  return loadObject(bytes, {
-    objectName: objectNameFromPath(file), vmlinuxBtf: readVmlinuxBtf(opts.btfPath), only: opts.only,
-    kconfig: readKconfig(opts.kconfigPath), kernelRelease: os.release(),
-  });
+export function loadObjectFile(file: string, opts: HostObjectOptions = {}): LoadResult {
+  return loadHostObject(file, opts).loaded;
 }
 
 /** The linked program NAME of an object file (subprograms and exception callback appended). */

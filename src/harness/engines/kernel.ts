@@ -16,7 +16,7 @@ export const kernelEngine: Engine = {
     const opts = { logLevel: 1, run: true };
     if (p.object) {
       const obj = { ...p.object.loaded, programs: [p.object.linked] };
-      const [v] = loadLinkedObject(obj, p.object.bytes, { ...opts, input });
+      const [v] = loadLinkedObject(obj, { ...opts, input });
       return toResult(v);
     }
     const prog = { name: p.name, insns: p.insns, progType: p.progType, license: p.license };
