@@ -8,6 +8,7 @@ import { Command, UsageError, flagString } from '../command';
 import { Insn } from '../../isa/insn';
 import { verify, VerifyInput, VerifyResult, progTypeNumber, FuncInfo, VerifierBtf, ATTACH_TYPES, MapInfo } from '../../verifier';
 import { verifierBtfFrom } from '../../verifier/from_btf';
+import { findByName } from '../../btf/lookup';
 
 interface Target { name: string; input: Omit<VerifyInput, 'logLevel'> }
 
@@ -65,7 +66,15 @@ function fromObject(file: string, prog: string | undefined, type: string | undef
     const attach = p.attachType ? ATTACH_TYPES[p.attachType.replace(/^bpf_/, '')] : undefined;
     // the loader leaves the map index in ld_imm64 imm until fds exist: key the maps by index
     const maps = new Map<number, MapInfo>(obj.maps.map((m) => [m.index, { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name }]));
-    return { name: p.name, input: { insns: p.insns, progType: type ? typeOf(type, type) : p.progType, expectedAttachType: attach, funcInfo, btf, kfunc: kfuncResolver(names), maps } };
+    // libbpf resolves SEC("fentry/NAME") targets to a vmlinux BTF id (attach_btf_id)
+    let attachBtfId: number | undefined;
+    if (p.attachTo && vmlinuxBtf) {
+      // tp_btf/NAME -> typedef btf_trace_NAME; fentry/fexit/fmod_ret/lsm/iter -> FUNC NAME (libbpf find_attach_btf_id)
+      attachBtfId = p.attachType === 'trace_raw_tp'
+        ? findByName(vmlinuxBtf, `btf_trace_${p.attachTo}`, 'typedef')
+        : findByName(vmlinuxBtf, p.attachTo, 'func');
+    }
+    return { name: p.name, input: { insns: p.insns, progType: type ? typeOf(type, type) : p.progType, expectedAttachType: attach, attachBtfId, funcInfo, btf, kfunc: kfuncResolver(names), maps } };
   });
 }
 
