@@ -1,8 +1,12 @@
 // The verifier model as an engine: what BPF_PROG_LOAD would give bpf_check()
 // (insns, prog type, func_info, program BTF, kfunc names) into src/verifier.
-import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo } from '../../verifier';
+import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo } from '../../verifier';
+import { attachBtfIdFor } from '../../kernel/object';
 import { verifierBtfFrom } from '../../verifier/from_btf';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
+
+/** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
+const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
 
 /** The verifier's input for a program under test. Throws for an unknown program type. */
 export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput {
@@ -11,13 +15,22 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
   const kfuncs = p.kfuncs ?? new Map<number, string>();
   const input: VerifyInput = {
     insns: p.insns, progType, logLevel,
-    kfunc: (id, off) => (off === 0 && kfuncs.has(id) ? { name: kfuncs.get(id)! } : undefined),
+    kfunc: (id, off) => {
+      const name = off === 0 ? kfuncs.get(id) : undefined;
+      return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
+    },
   };
   const o = p.object;
   if (o) {
     input.funcInfo = o.linked.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
     if (o.loaded.btf) input.btf = verifierBtfFrom(o.loaded.btf);
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
+    // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
+    input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name,
+    }]));
+    // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id).
+    try { input.attachBtfId = attachBtfIdFor(o.linked); } catch { input.attachBtfId = undefined; }
   }
   return input;
 }
