@@ -11,6 +11,7 @@ const registry: Record<string, () => Command> = {
   conformance: () => require('./commands/conformance').command,
   'conformance-plugin': () => require('./commands/conformance-plugin').command,
   spec: () => require('./commands/spec').command,
+  compare: () => require('./commands/compare').command,
   verify: () => require('./commands/verify').command,
   kernel: () => require('./commands/kernel').command,
   btf: () => require('./commands/btf').command,
