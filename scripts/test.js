@@ -10,10 +10,14 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 fs.mkdirSync(path.join(root, 'reports'), { recursive: true });
+// Coverage: every child writes V8 coverage here; c8 turns it into reports/coverage.
+const v8dir = path.join(root, 'reports', '.v8-coverage');
+fs.rmSync(v8dir, { recursive: true, force: true });
+fs.mkdirSync(v8dir, { recursive: true });
 
 function run(label, cmd, args, parse, env = {}) {
   process.stdout.write(`\n=== ${label}: ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: v8dir, ...env }, maxBuffer: 1 << 30 });
   const out = (r.stdout || '') + (r.stderr || '');
   fs.writeFileSync(path.join(root, 'reports', `${label}.log`), out);
   const counts = parse(out);
@@ -73,6 +77,11 @@ if (!only || only === 'features') {
     return { passed: get('passed'), failed };
   }, { TS_NODE_TRANSPILE_ONLY: 'true' })]);
 }
+
+const c8 = spawnSync(process.execPath, [path.join(root, 'node_modules', 'c8', 'bin', 'c8.js'), 'report', '--temp-directory', v8dir,
+  '--report-dir', path.join(root, 'reports', 'coverage'), '--reporter=html', '--reporter=text-summary',
+  '--include=dist/src/**', '--exclude-after-remap=false'], { cwd: root, encoding: 'utf8' });
+process.stdout.write('\n' + ((c8.stdout || '') + (c8.stderr || '')).trim() + '\n');
 
 let passed = 0, failed = 0;
 process.stdout.write('\n');
