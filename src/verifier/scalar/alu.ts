@@ -63,37 +63,18 @@ export interface AluResult {
   readonly fork?: Scalar;
 }
 
-// C checked arithmetic: the wrapped result and whether it overflowed.
-const addS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a + b;
-  const w = BigInt.asIntN(bits, r);
+// C checked arithmetic (__builtin_*_overflow): the wrapped result and whether it overflowed.
+type Checked = (a: bigint, b: bigint, bits: 32 | 64) => [bigint, boolean];
+const wrapped = (r: bigint, bits: 32 | 64, signed: boolean): [bigint, boolean] => {
+  const w = signed ? BigInt.asIntN(bits, r) : BigInt.asUintN(bits, r);
   return [w, w !== r];
 };
-const subS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a - b;
-  const w = BigInt.asIntN(bits, r);
-  return [w, w !== r];
-};
-const mulS = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a * b;
-  const w = BigInt.asIntN(bits, r);
-  return [w, w !== r];
-};
-const addU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a + b;
-  const w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
-};
-const subU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a - b;
-  const w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
-};
-const mulU = (a: bigint, b: bigint, bits: 32 | 64): [bigint, boolean] => {
-  const r = a * b;
-  const w = BigInt.asUintN(bits, r);
-  return [w, w !== r];
-};
+const addS: Checked = (a, b, bits) => wrapped(a + b, bits, true);
+const subS: Checked = (a, b, bits) => wrapped(a - b, bits, true);
+const mulS: Checked = (a, b, bits) => wrapped(a * b, bits, true);
+const addU: Checked = (a, b, bits) => wrapped(a + b, bits, false);
+const subU: Checked = (a, b, bits) => wrapped(a - b, bits, false);
+const mulU: Checked = (a, b, bits) => wrapped(a * b, bits, false);
 
 /** scalar32_min_max_add (in place) */
 export function add32(d: MutScalar, s: Scalar): void {
