@@ -1,5 +1,5 @@
 // Run specs on engines: one outcome per (spec, engine) pair.
-import { Spec } from '../spec';
+import { Spec, hexBytes } from '../spec';
 import { EngineName } from './engine';
 import { getEngine } from './engines';
 import { checkResult, specAppliesTo } from './expect';
@@ -21,7 +21,6 @@ export async function runSpecOn(spec: Spec, engine: EngineName): Promise<Outcome
   } catch (err) {
     return { status: 'fail', spec, engine, problems: [`could not build the program: ${(err as Error).message}`] };
   }
-  const { hexBytes } = await import('../spec');
   const input = {
     mem: spec.input.mem !== undefined ? hexBytes(spec.input.mem, 'input.mem') : undefined,
     packet: spec.input.packet !== undefined ? hexBytes(spec.input.packet, 'input.packet') : undefined,
