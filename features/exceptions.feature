@@ -51,10 +51,11 @@ Feature: BPF exceptions behave as in Linux
     And the kernel agrees
 
     Examples:
-      | object         | program            | message                                                        |
-      | exc_two_tags   | throw_two_tags     | multiple exception callback tags for main subprog              |
-      | exc_cb_called  | throw_cb_called    | insn 7 cannot call exception cb directly                       |
-      | exc_cb_bad_sig | throw_bad_sig      | exception cb only supports single integer argument             |
+      | object         | program         | message                                                            |
+      | exc_two_tags   | throw_two_tags  | multiple exception callback tags for main subprog                  |
+      | exc_cb_called  | throw_cb_called | insn 7 cannot call exception cb directly                           |
+      | exc_cb_bad_sig | throw_bad_sig   | exception cb only supports single integer argument                 |
+      | exc_loop_throw | throw_in_loop   | bpf_throw kfunc (insn 16) cannot be called from callback subprog 1 |
 
   Scenario Outline: Where the model cannot decide yet it rejects, never guesses, and Linux rejects too
     Given the object "fixtures/obj/<object>.bpf.o" program "<program>"
@@ -67,7 +68,6 @@ Feature: BPF exceptions behave as in Linux
 
     Examples:
       | object         | program            | kernel message                                                     |
-      | exc_loop_throw | throw_in_loop      | bpf_throw kfunc (insn 16) cannot be called from callback subprog 1 |
       | exc_lock_throw | throw_holding_lock | function calls are not allowed while holding a lock                |
 
   Scenario Outline: libbpf refuses bad exception callback tags before the kernel sees them

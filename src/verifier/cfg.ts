@@ -48,7 +48,12 @@ export interface CfgResult {
   backEdges: [number, number][];
   /** Jump targets and other prune points (mark_prune_point). */
   prunePoints: Set<number>;
+  /** Calls of sync-callback helpers (bpf_loop): mark_force_checkpoint. */
+  forceCheckpoints: Set<number>;
 }
+
+/** Helper id of bpf_loop. */
+export const BPF_FUNC_LOOP = 181;
 
 /** check_cfg */
 export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean): CfgResult {
@@ -57,6 +62,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
   const stack: number[] = [];
   const backEdges: [number, number][] = [];
   const prunePoints = new Set<number>();
+  const forceCheckpoints = new Set<number>();
 
   const push = (t: number, w: number, e: number): number => {
     if (e === FALLTHROUGH && state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE;
@@ -97,7 +103,10 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
     if (cls !== BPF_JMP && cls !== BPF_JMP32) return push(t, t + (isLdImm64(insn) ? 2 : 1), FALLTHROUGH);
     switch (BPF_OP(insn.code)) {
       case BPF_EXIT: return DONE;
-      case BPF_CALL: return visitCall(t, insn.src === BPF_PSEUDO_CALL);
+      case BPF_CALL:
+        // is_sync_callback_calling_insn (bpf_loop): mark_force_checkpoint + mark_prune_point
+        if (insn.src === 0 && insn.imm === BPF_FUNC_LOOP) { forceCheckpoints.add(t); prunePoints.add(t); }
+        return visitCall(t, insn.src === BPF_PSEUDO_CALL);
       case BPF_JA: {
         if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);
         const off = cls === BPF_JMP ? insn.off : insn.imm;
@@ -135,5 +144,5 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       i++;
     }
   }
-  return { backEdges, prunePoints };
+  return { backEdges, prunePoints, forceCheckpoints };
 }

@@ -5,8 +5,11 @@
 // with is_branch_taken and reg_set_min_max, push_stack/pop_stack with the log
 // rewind of level 1, check_func_call/prepare_func_exit for static subprogs,
 // calls of global subprogs, the bpf_throw kfunc (check_kfunc_call's KF_bpf_throw
-// handling + process_bpf_exit_full), check_return_code (kernel/bpf/verifier.c).
-// Anything beyond this (helpers, maps, other kfuncs, packet and map pointers,
+// handling + process_bpf_exit_full), check_return_code, the bpf_loop helper
+// (push_callback_call, set_loop_callback_state, the callback's return range) with
+// is_state_visited's state counting and its pruning at the bpf_loop call when the
+// state after one callback iteration equals the one before (kernel/bpf/verifier.c).
+// Anything beyond this (other helpers, maps, other kfuncs, packet and map pointers,
 // atomics, state pruning of loops) is rejected as `not modelled yet: ...`.
 import { Insn, isLdImm64, ldImm64Value } from '../isa/insn';
 import {
@@ -21,6 +24,7 @@ import { msg } from './messages';
 import { VerifierLog, verbose, logReset, vlogAlignment, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2 } from './log';
 import { VerifyInput, VerifierReject, BPF_MAP_TYPE_PROG_ARRAY } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
+import { BPF_FUNC_LOOP } from './cfg';
 import {
   RegState, FuncState, VState, StackSlot, SlotType, BPF_REG_SIZE, notInit, scalarReg, ptrReg, newFuncState,
   cloneState, isPointer, regTypeStr, formatFuncState,
@@ -56,6 +60,17 @@ export interface CheckEnv {
   loopHeads: Set<number>;
   seenException: boolean;
   idGen: number;
+  /** Calls of bpf_loop (mark_force_checkpoint). */
+  forceCheckpoints: Set<number>;
+  /** is_state_visited's counters: states added (never freed here), and jumps/insns at the last add. */
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+  jmpsProcessed: number;
+  prevJmpsProcessed: number;
+  prevInsnProcessed: number;
+  /** bpf_loop_inline_state per bpf_loop call: inlined (optimize_bpf_loop) when every visit had flags 0 and one callback. */
+  loopInline: Map<number, { fit: boolean; subprogno: number }>;
 }
 
 const COND_OPS = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]);
@@ -156,18 +171,22 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
   };
   const setReg = (r: number, v: RegState): void => { frame().regs[r] = v; };
 
+  /** States added at prune points (is_state_visited), by insn: exact keys at bpf_loop calls. */
+  const visited = new Map<number, string[]>();
+  /** The last exit returned from a bpf_loop callback to its callsite. */
+  let cbReturn = false;
   /** States seen at loop heads on the current path (exact copies), for `infinite loop detected`. */
   let loopSeen: LoopSeen | null = null;
   const LOOP_WINDOW = 64;
   const regKey = (r: RegState): string => {
     if (r.type === 'not_init') return '-';
     const x = r.s;
-    return `${r.type}:${r.off}:${r.frameno}:${r.map?.fd ?? ''}:${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
+    return `${r.type}:${r.off}:${r.frameno}:${r.map?.fd ?? ''}:${r.subprogno ?? ''}:${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
   };
   const stateKey = (s: VState): string => {
     let k = `${s.curframe}`;
     for (const f of s.frames) {
-      k += `|${f.subprogno}@${f.callsite}`;
+      k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}`;
       for (const r of f.regs) k += ';' + regKey(r);
       for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
     }
@@ -196,6 +215,34 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const insn = insns[insnIdx];
     const cls = BPF_CLASS(insn.code);
     if (++env.insnProcessed > (input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) reject('E2BIG', msg('tooLarge', [env.insnProcessed]));
+    if (env.prunePoints.has(insnIdx)) {
+      // is_state_visited, the part modelled: states are counted as the kernel adds them; a state is
+      // pruned only at a bpf_loop call whose earlier state it equals exactly (exact equality implies
+      // the kernel's states_equal); a callback that does not converge so is not modelled.
+      const forced = env.forceCheckpoints.has(insnIdx);
+      const list = visited.get(insnIdx) ?? [];
+      const key = forced ? stateKey(cur) : '';
+      const fromCallback = cbReturn;
+      cbReturn = false;
+      if (forced && list.includes(key)) {
+        if (logOn) verbose(log, doPrintState ? '\n' + msg('fromToSafe', [prevInsnIdx, insnIdx]) + '\n' : msg('safe', [insnIdx]) + '\n');
+        allScratched = true;
+        if (!popStack()) break;
+        lv.cur = null;
+        doPrintState = true;
+        continue;
+      }
+      if (fromCallback) notModelled('bpf_loop callback whose state does not converge after one iteration');
+      if (env.maxStatesPerInsn < list.length) env.maxStatesPerInsn = list.length;
+      if (forced || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)) {
+        env.totalStates++;
+        env.peakStates++;
+        env.prevJmpsProcessed = env.jmpsProcessed;
+        env.prevInsnProcessed = env.insnProcessed;
+        list.push(forced ? key : '');
+        visited.set(insnIdx, list);
+      }
+    }
 
     if ((log.level & BPF_LOG_LEVEL2) && doPrintState) {
       verbose(log, '\n' + msg('fromTo', [prevInsnIdx, insnIdx]));
@@ -246,6 +293,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
       const dst = readReg(insn.dst);
       memAccess(dst, insn.dst, insn.off, SIZE_BYTES[BPF_SIZE(insn.code)], 'write', scalarReg(scalarFromImm(insn.imm)), -1);
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+      env.jmpsProcessed++;
       const op = BPF_OP(insn.code);
       if (op === BPF_CALL) {
         if (BPF_SRC(insn.code) !== BPF_K || (insn.src !== BPF_PSEUDO_KFUNC_CALL && insn.off !== 0)
@@ -266,6 +314,8 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
           exitPath = true;
         } else if (insn.imm === 12) {
           checkTailCall();
+        } else if (insn.imm === BPF_FUNC_LOOP) {
+          checkLoop(thisIdx);
         } else {
           notModelled(`helper call #${insn.imm}`);
         }
@@ -296,6 +346,19 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
         const m = input.maps?.get(insn.imm);
         if (!m) reject('EBADF', msg('mapFdInvalid', [insn.imm]));
         setReg(insn.dst, { ...ptrReg('map_ptr', 0), map: { name: m!.name, keySize: m!.keySize, valueSize: m!.valueSize, type: m!.type, fd: insn.imm, maxEntries: m!.maxEntries } });
+        insnIdx++;
+        prevInsnIdx = thisIdx;
+        insnIdx++;
+        commitWrites(lv);
+        continue;
+      }
+      if (insn.src === 4) {
+        // check_ld_imm for BPF_PSEUDO_FUNC: PTR_TO_FUNC of a static subprog with BTF
+        const sub = findSubprog(layout.subprogs, thisIdx + insn.imm + 1);
+        if (sub < 0) reject('EFAULT', msg('noProgAtInsn', [thisIdx + insn.imm + 1]));
+        if (!input.btf || !input.funcInfo) notModelled('function pointer without func_info');
+        if (layout.subprogs[sub].linkage !== 'static') notModelled('callback function not static');
+        setReg(insn.dst, { ...ptrReg('other', 0), otherName: 'func', subprogno: sub });
         insnIdx++;
         prevInsnIdx = thisIdx;
         insnIdx++;
@@ -662,9 +725,21 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const r0 = callee.regs[0];
     if (r0.type === 'not_init') reject('EACCES', msg('regNotReadOk', [0]));
     if (r0.type === 'stack' && r0.frameno === callee.frameno) notModelled('returning a pointer to the callee stack');
+    if (r0.type === 'other') notModelled(`returning a ${regTypeStr(r0)} pointer from a subprog`);
     const caller = cur.frames[cur.curframe - 1];
-    caller.regs[0] = { ...r0, s: { ...r0.s } };
-    const retTo = callee.callsite + 1;
+    if (callee.inCallbackFn) {
+      // a bpf_loop callback: R0 in [0, 1]; back to the callsite, which calls the callback again
+      // unless the state there is one already seen
+      if (r0.type !== 'scalar') reject('EACCES', msg('callbackR0NotScalar'));
+      markPrecise(0);
+      if (!(0n <= r0.s.smin && r0.s.smax <= 1n)) {
+        reject('EINVAL', msg('retvalOutOfRange', ['At callback return', 'R0', formatInvalidScalar(r0.s), 0, 1]));
+      }
+      cbReturn = true;
+    } else {
+      caller.regs[0] = { ...r0, s: { ...r0.s } };
+    }
+    const retTo = callee.inCallbackFn ? callee.callsite : callee.callsite + 1;
     if (log.level & BPF_LOG_LEVEL1 || log.level & BPF_LOG_LEVEL2) {
       verbose(log, msg('returningFromCallee') + '\n');
       verbose(log, formatFuncState(callee, true, scratchedRegs, scratchedSlots));
@@ -692,6 +767,86 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     scratchReg(0);
   }
 
+  /**
+   * check_helper_call for bpf_loop(nr_loops, callback_fn, callback_ctx, flags): the callback is
+   * queued as a new frame (push_callback_call with set_loop_callback_state: R1 = index, R2 = ctx)
+   * and the caller goes on with R0 = scalar.
+   */
+  function checkLoop(callsite: number): void {
+    const r1 = readReg(1);
+    if (r1.type !== 'scalar') notModelled('bpf_loop with a pointer as nr_loops');
+    const r2 = readReg(2);
+    if (r2.type !== 'other' || r2.otherName !== 'func') notModelled(`bpf_loop callback argument of type ${regTypeStr(r2)}`);
+    const r3 = readReg(3);
+    const ctxOk = (r3.type === 'scalar' && scalarIsConst(r3.s) && r3.s.varOff.value === 0n)
+      || (r3.type === 'stack' && r3.off < 0 && r3.off >= -MAX_BPF_STACK);
+    if (!ctxOk) notModelled(`bpf_loop callback_ctx of type ${regTypeStr(r3)}`);
+    const r4 = readReg(4);
+    if (r4.type !== 'scalar') notModelled('bpf_loop with a pointer as flags');
+    const sub = r2.subprogno!;
+    // update_loop_inline_state (flags are checked at run time, not here)
+    const flagsZero = scalarIsConst(r4.s) && r4.s.varOff.value === 0n;
+    const st = env.loopInline.get(callsite);
+    if (!st) {
+      if (flagsZero) markPrecise(4);
+      env.loopInline.set(callsite, { fit: flagsZero, subprogno: sub });
+    } else if (st.fit) {
+      if (flagsZero) markPrecise(4);
+      st.fit = flagsZero && st.subprogno === sub;
+    }
+    markPrecise(1);
+    if (r1.s.umax === 0n) notModelled('bpf_loop with nr_loops 0');
+    if (cur.curframe + 1 >= MAX_CALL_FRAMES) notModelled('bpf_loop callback too deep in the call stack');
+    // push_callback_call -> btf_check_subprog_call: its message is logged, its verdict ignored
+    callbackArgsLog(sub);
+    const cbState = cloneState(cur);
+    const cb = newFuncState(cur.curframe + 1, sub, callsite);
+    cb.regs[1] = scalarReg(scalarUnknown());
+    cb.regs[2] = { ...r3, s: { ...r3.s } };
+    cb.inCallbackFn = true;
+    cbState.frames.push(cb);
+    cbState.curframe++;
+    env.layout.subprogs[sub].isCb = true;
+    pushStack(env.layout.subprogs[sub].start, callsite, cbState);
+    for (let r = 1; r <= 5; r++) frame().regs[r] = notInit();
+    frame().regs[0] = scalarReg(scalarUnknown());
+    scratchReg(0);
+  }
+
+  /**
+   * btf_check_func_arg_match for a static callback against the caller's R1..R5: integer
+   * parameters want scalars; a parameter that is neither an integer nor a pointer makes
+   * btf_prepare_func_args fail without a message (observed: `void *`).
+   */
+  function callbackArgsLog(sub: number): void {
+    const b = input.btf;
+    const spInfo = env.layout.subprogs[sub];
+    const fn = b && spInfo.btfId ? b.types[spInfo.btfId] : undefined;
+    const proto = fn && fn.type !== undefined ? b!.types[fn.type] : undefined;
+    if (!b || !proto || proto.kind !== 'func_proto') return notModelled('bpf_loop callback without a BTF prototype');
+    const skipMods = (id: number | undefined): number => {
+      let c = id ?? 0;
+      for (let guard = 0; guard < 64 && c; guard++) {
+        const t = b.types[c];
+        if (!t || !['typedef', 'volatile', 'const', 'restrict', 'type_tag'].includes(t.kind)) break;
+        c = t.type ?? 0;
+      }
+      return c;
+    };
+    const params = proto.params ?? [];
+    if (params.length > 5) return notModelled('bpf_loop callback with more than 5 parameters');
+    const kinds = params.map((p) => b.types[skipMods(p.type)]);
+    if (kinds.some((t) => t && t.kind === 'ptr' && b.types[skipMods(t.type)]?.kind !== 'void')) {
+      return notModelled('bpf_loop callback with typed pointer parameters');
+    }
+    if (!kinds.every((t) => t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64'))) return;
+    for (let i = 0; i < params.length; i++) {
+      const r = frame().regs[i + 1];
+      if (r.type === 'not_init') return notModelled('bpf_loop callback parameter from an unset register');
+      if (r.type !== 'scalar') { verbose(log, msg('argNotScalar', [i + 1]) + '\n'); return; }
+    }
+  }
+
   /** check_kfunc_call for bpf_throw(u64 cookie). */
   function checkThrow(): void {
     const r1 = readReg(1);
@@ -707,6 +862,7 @@ export function doCheckCommon(env: CheckEnv, subprog: number): void {
     const isSubprog = f0.subprogno !== 0;
     const reg = readReg(regno);
     if (isPointer(reg) && input.unprivileged) reject('EACCES', msg('leaksAddrAsReturn', [regno]));
+    if (reg.type === 'other') notModelled(`returning a ${regTypeStr(reg)} pointer`);
     if (isSubprog && !f0.inExceptionCallback) {
       if (reg.type !== 'scalar') reject('EINVAL', msg('subprogExitNotScalar', [regno, regTypeStr(reg)]));
       return;

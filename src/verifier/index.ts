@@ -44,6 +44,23 @@ const UNMODELLED_TYPES: Readonly<Record<number, string>> = {
   [PROG_TYPES.ext]: 'freplace (ext) programs', [PROG_TYPES.lsm]: 'LSM programs', [PROG_TYPES.syscall]: 'syscall programs',
 };
 
+/**
+ * optimize_bpf_loop: an inlined bpf_loop call keeps its three registers on the stack of its
+ * subprog (24 bytes below the 8-aligned depth); only the depths (stats) are modelled.
+ */
+function optimizeBpfLoop(env: CheckEnv, layout: SubprogLayout): void {
+  const sp = layout.subprogs;
+  for (let s = 0; s < sp.length; s++) {
+    const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
+    const depth = sp[s].stackDepth;
+    let extra = 0;
+    for (const [idx, st] of env.loopInline) {
+      if (st.fit && idx >= sp[s].start && idx < end) extra = 3 * 8 + (Math.ceil(depth / 8) * 8 - depth);
+    }
+    sp[s].stackDepth += extra;
+  }
+}
+
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
 export function verify(input: VerifyInput): VerifyResult {
   // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
@@ -59,7 +76,8 @@ export function verify(input: VerifyInput): VerifyResult {
   const env: CheckEnv = {
     input, layout: undefined as unknown as SubprogLayout, log, insnProcessed: 0, calledGlobals: new Set(),
     liveness: newLiveness(), prunePoints: new Set(), loopHeads: new Set(),
-    seenException: false, idGen: 0,
+    seenException: false, idGen: 0, forceCheckpoints: new Set(),
+    loopInline: new Map(), totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
   };
   let error: VerifierReject | null = null;
   let hiddenExceptionCallback = false;
@@ -89,6 +107,7 @@ export function verify(input: VerifyInput): VerifyResult {
     }
     const cfg = checkCfg(input.insns, layout, !input.unprivileged);
     env.prunePoints = cfg.prunePoints;
+    env.forceCheckpoints = cfg.forceCheckpoints;
     env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
     if (log.level & BPF_LOG_LEVEL2) {
       const live = computeLiveRegs(input.insns, layout.kfuncs);
@@ -116,6 +135,7 @@ export function verify(input: VerifyInput): VerifyResult {
       if (!progressed) break;
     }
     checkMaxStackDepth(input.insns, layout);
+    optimizeBpfLoop(env, layout);
     // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
     // default exception callback `r0 = 0; exit` appended as a hidden subprog.
     if (env.seenException && !layout.exceptionCallback) {
@@ -131,13 +151,13 @@ export function verify(input: VerifyInput): VerifyResult {
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
   const stackDepths = (layout?.subprogs ?? []).map((s) => s.stackDepth);
-  const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec, stackDepths };
+  const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {
     logStats(log, msg('verificationTime', [durationUsec]) + '\n');
     logStats(log, msg('stackDepth', [stackDepths.join('+')]) + '\n');
   }
-  logStats(log, msg('processed', [env.insnProcessed, input.insnLimit ?? 1000000, 0, 0, 0, 0]) + '\n');
+  logStats(log, msg('processed', [env.insnProcessed, input.insnLimit ?? 1000000, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
   return {
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,

@@ -115,6 +115,11 @@ const LINUX_6_18 = {
   throwInRcuLock: 'bpf_throw cannot be used inside bpf_rcu_read_lock-ed region',
   throwRefLeak: 'bpf_throw would lead to reference leak', // 6.18 text (fixtures/golden/exc_ref_throw.*)
   notModelled: 'not modelled yet: %s',
+  // bpf_loop callbacks (prepare_func_exit, is_state_visited)
+  callbackR0NotScalar: 'R0 not a scalar value',
+  callbackRetvalOutOfRange: 'At callback return the register R0 has%s should have been in [%d, %d]',
+  safe: '%d: safe',
+  fromToSafe: 'from %d to %d: safe',
   processed: 'processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d',
   verificationTime: 'verification time %d usec',
   stackDepth: 'stack depth %s', // subprog depths joined by '+'

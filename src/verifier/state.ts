@@ -17,6 +17,8 @@ export interface RegState {
   id: number;
   /** reg_type_str for 'other'. */
   otherName?: string;
+  /** PTR_TO_FUNC: the subprog (reg->subprogno). */
+  subprogno?: number;
   /** CONST_PTR_TO_MAP: the map. */
   map?: { name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number };
 }
@@ -38,6 +40,8 @@ export interface FuncState {
   /** Index of the call instruction in the caller, -1 for the entry frame. */
   callsite: number;
   inExceptionCallback: boolean;
+  /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
+  inCallbackFn?: boolean;
 }
 
 export interface VState {
@@ -125,5 +129,6 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
       out += ` fp${(-i - 1) * BPF_REG_SIZE}=${buf}`;
     }
   }
+  if (f.inCallbackFn) out += ' cb';
   return out + '\n';
 }

@@ -184,6 +184,31 @@ export function buildCases(throwId: number): Case[] {
   exCase('exception callback: tail call (R1 is the cookie)', one, { maps: progArray,
     cbBody: [...I.ldMap(2, 1000), I.mov(3, 0), I.helper(12), I.mov(0, 0), I.exit()] }, 'reject', 'R1 type=scalar expected=ctx');
   exCase('exception callback reads unset register', one, { cbBody: [I.movr(0, 2), I.exit()] }, 'reject', 'R2 !read_ok');
+
+  // ---- bpf_loop (helper 181): r2 = callback (ld_imm64 src_reg 4); the callback is a static subprog ----
+  const loopCase = (name: string, main: (cbRel: number) => Insn[], cbBody: Insn[], verdict: 'accept' | 'reject', error?: string,
+    progType = TC): void => {
+    const { b, int, u64, mainFn } = mainBtf();
+    const cbFn = b.func('loop_cb', b.proto(int, [{ name: 'idx', type: u64 }, { name: 'ctx', type: u64 }]), false);
+    const m = main(0);
+    // r2 = loop_cb is main's instruction at index `at`; imm is relative to the next slot
+    const at = m.findIndex((x) => x.code === 0x18 && x.src === 4);
+    const insns = main(m.length - at - 1);
+    cases.push({ name, progType, insns: [...insns, ...cbBody], btf: b,
+      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: insns.length, typeId: cbFn }], verdict, error });
+  };
+  const ldFunc = (d: number, rel: number): Insn[] => [insn(0x18, d, 4, 0, rel), insn(0, 0, 0, 0, 0)];
+  const loopMain = (nr: number, ctx: Insn[], flags = 0) => (rel: number): Insn[] =>
+    [I.mov(1, nr), ...ldFunc(2, rel), ...ctx, I.mov(4, flags), I.helper(181), I.mov(0, 0), I.exit()];
+  loopCase('bpf_loop callback throws', loopMain(4, [I.mov(3, 0)]), [I.mov(1, 0), I.kcall(throwId), I.mov(0, 0), I.exit()], 'reject',
+    'bpf_throw kfunc (insn 9) cannot be called from callback subprog 1');
+  loopCase('bpf_loop callback returning 0', loopMain(4, [I.mov(3, 0)]), [I.mov(0, 0), I.exit()], 'accept');
+  loopCase('bpf_loop callback reads its stack ctx', loopMain(8, [I.st64(10, -8, 3), I.movr(3, 10), I.add(3, -8)]),
+    [I.ldx64(0, 2, 0), I.mov(0, 1), I.exit()], 'accept');
+  loopCase('bpf_loop callback returning 2', loopMain(4, [I.mov(3, 0)]), [I.mov(0, 2), I.exit()], 'reject',
+    'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]');
+  // flags are checked when the program runs, not by the verifier; the call is then not inlined
+  loopCase('bpf_loop with flags 1', loopMain(4, [I.mov(3, 0)], 1), [I.mov(0, 0), I.exit()], 'accept');
   return cases;
 }
 
