@@ -3,7 +3,7 @@
 const hex = { type: 'string', pattern: '^(0x)?[0-9a-fA-F\\s]*$' } as const;
 
 export const specSchema = {
-  $id: 'https://bpfx.dev/spec.schema.json',
+  $id: 'bpfx-spec.schema.json',
   type: 'object',
   additionalProperties: false,
   required: ['name', 'program', 'type', 'expect'],

@@ -5,12 +5,18 @@ import { engineNames, getEngine, isEngineName } from '../../harness/engines';
 import { findSpecFiles, readSpecFile } from '../../harness/program';
 import { runSpecOn } from '../../harness/spec-runner';
 import { EngineName } from '../../harness/engine';
+import { specSchema } from '../../spec';
 
 export const command: Command = {
   name: 'spec',
   summary: 'run YAML program specs on one engine or all of them',
-  usage: 'bpfx spec [FILE|DIR ...] [--engine interp|verifier|kernel|jit|all]',
+  usage: 'bpfx spec [FILE|DIR ...] [--engine interp|verifier|kernel|jit|all] | bpfx spec --schema',
+  booleanFlags: ['schema'],
   async run(args) {
+    if (args.flags.schema === true) {
+      process.stdout.write(JSON.stringify(specSchema, null, 2) + '\n');
+      return 0;
+    }
     const which = flagString(args, 'engine') ?? 'all';
     if (which !== 'all' && !isEngineName(which)) throw new UsageError(`unknown engine '${which}'`);
     const wanted: EngineName[] = which === 'all' ? engineNames : [which as EngineName];
