@@ -10,7 +10,7 @@ import { hostKfuncId } from '../kernel/host';
 /** Program types that need a GPL license for kfuncs like bpf_throw: we default to GPL everywhere. */
 const DEFAULT_LICENSE = 'GPL';
 
-export function programFromSource(src: SpecProgram, opts: { name: string; progType: string; license?: string; baseDir?: string }): ProgramUnderTest {
+export function programFromSource(src: SpecProgram, opts: { name: string; progType: string; license?: string; baseDir?: string; source?: string }): ProgramUnderTest {
   const license = opts.license ?? DEFAULT_LICENSE;
   if (src.asm !== undefined) {
     // `call bpf_throw` and other kfuncs resolve through the running kernel's BTF.
@@ -20,9 +20,9 @@ export function programFromSource(src: SpecProgram, opts: { name: string; progTy
       if (id !== undefined) kfuncs.set(id, name);
       return id;
     };
-    return { name: opts.name, insns: isa.assemble(src.asm, { kfuncId }), progType: opts.progType, license, kfuncs };
+    return { name: opts.name, insns: isa.assemble(src.asm, { kfuncId, source: opts.source ?? opts.name }), progType: opts.progType, license, kfuncs };
   }
-  if (src.ubpf !== undefined) return { name: opts.name, insns: isa.assembleUbpf(src.ubpf), progType: opts.progType, license, helperAbi: 'ubpf' };
+  if (src.ubpf !== undefined) return { name: opts.name, insns: isa.assembleUbpf(src.ubpf, opts.source ?? opts.name), progType: opts.progType, license, helperAbi: 'ubpf' };
   if (src.hex !== undefined) return { name: opts.name, insns: isa.decode(hexBytes(src.hex, 'program.hex')), progType: opts.progType, license };
   if (src.object !== undefined && src.prog !== undefined) {
     const file = path.resolve(opts.baseDir ?? '.', src.object);
@@ -42,6 +42,7 @@ export function programFromObject(file: string, prog: string, progType?: string,
 export function programFromSpec(spec: Spec): ProgramUnderTest {
   return programFromSource(spec.program, {
     name: spec.program.prog ?? spec.name, progType: spec.type, license: spec.license, baseDir: path.dirname(spec.source),
+    source: `${spec.source} (program)`,
   });
 }
 

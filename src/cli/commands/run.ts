@@ -28,7 +28,7 @@ function loadProgram(file: string, progName: string | undefined, progType: strin
     return { prog: { name: c.name, insns: c.insns, progType: type, license: 'GPL', helperAbi: 'ubpf' }, mem: c.mem };
   }
   const src = /%r\d/.test(text) ? { ubpf: text } : { asm: text };
-  return { prog: programFromSource(src, { name, progType: type }), mem: new Uint8Array(0) };
+  return { prog: programFromSource(src, { name, progType: type, source: file }), mem: new Uint8Array(0) };
 }
 
 export const command: Command = {

@@ -25,7 +25,7 @@ function programsOf(file: string, prog: string | undefined, type: string | undef
     const p = programFromSpec(readSpecFile(file));
     return [type ? { ...p, progType: type } : p];
   }
-  return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter' })];
+  return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file })];
 }
 
 function csvField(s: string): string { return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
