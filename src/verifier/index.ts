@@ -14,7 +14,8 @@ import { computeLiveRegs, formatLiveRegs } from './live_regs';
 import { newLiveness } from './stack_liveness';
 
 export * from './types';
-export { PROFILE_LINUX_6_18, msg, fmt } from './messages';
+export { msg, fmt, BASE_TEXTS } from './messages';
+export * from './profiles';
 export type { SubprogInfo, SubprogLayout } from './subprogs';
 
 /**

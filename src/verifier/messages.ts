@@ -7,12 +7,13 @@
 export type MessageArgs = readonly (string | number | bigint)[];
 
 /** The message table of one kernel. `%d`/`%s`/`%lld` are filled in order by `fmt`. */
-export interface MessageProfile {
-  name: string;
-  texts: Readonly<Record<MessageKey, string>>;
-}
+export type MessageTexts = Readonly<Record<MessageKey, string>>;
 
-const LINUX_6_18 = {
+/**
+ * The base table: the texts of the first 6.18 build seen on these machines. A kernel
+ * profile (profiles.ts) overrides single entries where its kernel prints otherwise.
+ */
+export const BASE_TEXTS = {
   // add_subprog / add_subprog_and_kfunc
   callToInvalidDestination: 'call to invalid destination',
   tooManySubprogs: 'too many subprograms',
@@ -126,9 +127,7 @@ const LINUX_6_18 = {
   infiniteLoop: 'infinite loop detected at insn %d',
 } as const;
 
-export type MessageKey = keyof typeof LINUX_6_18;
-
-export const PROFILE_LINUX_6_18: MessageProfile = { name: 'linux-6.18', texts: LINUX_6_18 };
+export type MessageKey = keyof typeof BASE_TEXTS;
 
 /** Fill a printf-style template (%d %u %s %lld %02x) with args, in order. */
 export function fmt(template: string, args: MessageArgs = []): string {
@@ -146,7 +145,7 @@ export function fmt(template: string, args: MessageArgs = []): string {
   });
 }
 
-/** Text of message `key` in `profile`, filled with args. */
-export function msg(key: MessageKey, args: MessageArgs = [], profile: MessageProfile = PROFILE_LINUX_6_18): string {
-  return fmt(profile.texts[key], args);
+/** Text of message `key` in a profile's table (the base table by default), filled with args. */
+export function msg(key: MessageKey, args: MessageArgs = [], texts: MessageTexts = BASE_TEXTS): string {
+  return fmt(texts[key], args);
 }

@@ -77,6 +77,8 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Monotonic clock in ns for the `verification time` line; pure callers may pass a fake. */
   clockNs?: () => bigint;
+  /** The kernel answered for (messages and behaviours); default: the newest profile. */
+  profile?: import('./profiles').KernelProfile;
 }
 
 /** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD). */
