@@ -9,6 +9,7 @@ import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, ATTACH_TYPES, P
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
+import { NEWEST_PROFILE } from './profiles';
 import { doCheckCommon, CheckEnv } from './do_check';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
 import { newLiveness } from './stack_liveness';
@@ -135,7 +136,7 @@ export function verify(input: VerifyInput): VerifyResult {
       }
       if (!progressed) break;
     }
-    checkMaxStackDepth(input.insns, layout);
+    checkMaxStackDepth(input.insns, layout, input.profile ?? NEWEST_PROFILE);
     optimizeBpfLoop(env, layout);
     // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
     // default exception callback `r0 = 0; exit` appended as a hidden subprog.
