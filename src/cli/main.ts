@@ -1,26 +1,39 @@
 #!/usr/bin/env node
 // bpfx command-line entry point: dispatches to src/cli/commands/*.
 import { Command, parseArgs, UsageError } from './command';
+import { command as asmCommand } from './commands/asm';
+import { command as disasmCommand } from './commands/disasm';
+import { command as objdumpCommand } from './commands/objdump';
+import { command as runCommand } from './commands/run';
+import { command as conformanceCommand } from './commands/conformance';
+import { command as conformancePluginCommand } from './commands/conformance-plugin';
+import { command as specCommand } from './commands/spec';
+import { command as compareCommand } from './commands/compare';
+import { command as verifyCommand } from './commands/verify';
+import { command as kernelCommand } from './commands/kernel';
+import { command as btfCommand } from './commands/btf';
+import { command as probeCommand } from './commands/probe';
 
 // Each command module exports `command: Command`. Add new commands here.
-const registry: Record<string, () => Command> = {
-  asm: () => require('./commands/asm').command,
-  disasm: () => require('./commands/disasm').command,
-  objdump: () => require('./commands/objdump').command,
-  run: () => require('./commands/run').command,
-  conformance: () => require('./commands/conformance').command,
-  'conformance-plugin': () => require('./commands/conformance-plugin').command,
-  spec: () => require('./commands/spec').command,
-  compare: () => require('./commands/compare').command,
-  verify: () => require('./commands/verify').command,
-  kernel: () => require('./commands/kernel').command,
-  btf: () => require('./commands/btf').command,
+const registry: Record<string, Command> = {
+  asm: asmCommand,
+  disasm: disasmCommand,
+  objdump: objdumpCommand,
+  run: runCommand,
+  conformance: conformanceCommand,
+  'conformance-plugin': conformancePluginCommand,
+  spec: specCommand,
+  compare: compareCommand,
+  verify: verifyCommand,
+  kernel: kernelCommand,
+  btf: btfCommand,
+  probe: probeCommand,
 };
 
 function help(): string {
   const lines = ['usage: bpfx <command> [options]', '', 'commands:'];
   for (const name of Object.keys(registry).sort()) {
-    const c = registry[name]();
+    const c = registry[name];
     lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
   }
   return lines.join('\n');
@@ -32,12 +45,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;
   }
-  const load = registry[name];
-  if (!load) {
+  const cmd = registry[name];
+  if (!cmd) {
     process.stderr.write(`bpfx: unknown command '${name}'\n${help()}\n`);
     return 2;
   }
-  const cmd = load();
   const args = parseArgs(rest, cmd.booleanFlags);
   if (args.flags.help === true) { process.stdout.write(cmd.usage + '\n'); return 0; }
   try {

@@ -1,7 +1,7 @@
 // Verifier model versus the live kernel over many programs: the figures that
 // say how far the model can be trusted. The worst outcome is a wrong accept
 // (the model accepts what Linux rejects).
-import { EngineResult, ProgramUnderTest, firstErrorLine } from './engine';
+import { EngineResult, ProgramUnderTest } from './engine';
 
 export type Agreement =
   | 'accept-both'          // both accept
@@ -19,11 +19,10 @@ export interface Comparison {
 }
 
 export function classify(program: string, ours: EngineResult, kernel: EngineResult): Comparison {
-  const o = firstErrorLine(ours.log), k = firstErrorLine(kernel.log);
-  const base = { program, ours: ours.verdict === 'reject' ? o : null, kernel: kernel.verdict === 'reject' ? k : null };
+  const base = { program, ours: ours.errorLine, kernel: kernel.errorLine };
   if (ours.verdict === 'accept') return { ...base, agreement: kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept' };
-  if (kernel.verdict === 'reject') return { ...base, agreement: o === k ? 'reject-same-message' : 'reject-other-message' };
-  return { ...base, agreement: o?.startsWith('not modelled yet') ? 'not-modelled' : 'wrong-reject' };
+  if (kernel.verdict === 'reject') return { ...base, agreement: ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message' };
+  return { ...base, agreement: ours.notModelled ? 'not-modelled' : 'wrong-reject' };
 }
 
 export interface CompareSummary {

@@ -4,7 +4,7 @@
 // same observations.
 import { Insn, insn } from '../../src/isa/insn';
 import * as B from '../../src/kernel/minibtf';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId } from '../../src/kernel/host';
 
 export type ParamType = 'u64' | 'pskb' | 'pvoid';
 export interface FuncDecl { name: string; params: ParamType[]; off?: number; linkage?: number }

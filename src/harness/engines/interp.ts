@@ -4,7 +4,7 @@
 import { createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet } from '../../runtime';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
-import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
+import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -16,7 +16,6 @@ export const interpEngine: Engine = {
   name: 'interp',
   available: () => ({ ok: true }),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
-    const none = { verdict: null, errno: null, log: null } as const;
     const mem = input.mem ?? input.packet ?? new Uint8Array(0);
     try {
       // An object's maps (BTF-defined and global data) become modelled array/hash maps.
@@ -40,9 +39,9 @@ export const interpEngine: Engine = {
           ...(maps?.regions() ?? []),
         ],
       });
-      return { ...none, retval: r.retval, error: null };
+      return runResult(r.retval, null);
     } catch (e) {
-      if (e instanceof BpfRuntimeError) return { ...none, retval: null, error: e.message };
+      if (e instanceof BpfRuntimeError) return runResult(null, e.message);
       throw e;
     }
   },
