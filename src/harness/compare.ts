@@ -16,13 +16,19 @@ export interface Comparison {
   agreement: Agreement;
   ours: string | null;
   kernel: string | null;
+  /** Both logs where the engines do not agree (verdict or message), for side-by-side reports. */
+  logs?: { ours: string; kernel: string };
 }
 
 export function classify(program: string, ours: EngineResult, kernel: EngineResult): Comparison {
   const base = { program, ours: ours.errorLine, kernel: kernel.errorLine };
-  if (ours.verdict === 'accept') return { ...base, agreement: kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept' };
-  if (kernel.verdict === 'reject') return { ...base, agreement: ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message' };
-  return { ...base, agreement: ours.notModelled ? 'not-modelled' : 'wrong-reject' };
+  const agreement: Agreement = ours.verdict === 'accept'
+    ? (kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept')
+    : kernel.verdict === 'reject'
+      ? (ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message')
+      : (ours.notModelled ? 'not-modelled' : 'wrong-reject');
+  const agree = agreement === 'accept-both' || agreement === 'reject-same-message';
+  return agree ? { ...base, agreement } : { ...base, agreement, logs: { ours: ours.log ?? '', kernel: kernel.log ?? '' } };
 }
 
 export interface CompareSummary {

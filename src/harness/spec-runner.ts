@@ -5,6 +5,7 @@ import { getEngine } from './engines';
 import { checkResult, specAppliesTo } from './expect';
 import { programFromSpec } from './program';
 import { HostFacts } from '../kernel/host';
+import { traceVerifierRun } from './rule-trace';
 
 export type Outcome =
   | { status: 'pass'; spec: Spec; engine: EngineName }
@@ -29,6 +30,7 @@ export async function runSpecOn(spec: Spec, engine: EngineName, host: HostFacts)
     ctx: spec.input.ctx !== undefined ? hexBytes(spec.input.ctx, 'input.ctx') : undefined,
   };
   const result = await e.run(prog, input);
+  traceVerifierRun(`${spec.source}:1`, engine, result);
   const problems = checkResult(spec, engine, result);
   if (problems.length && spec.known_differences?.[engine]) {
     return { status: 'skip', spec, engine, reason: `known difference: ${spec.known_differences[engine]}` };

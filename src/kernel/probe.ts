@@ -9,7 +9,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assembleWithLabels, Insn } from '../isa';
-import { Btf, BtfLinkage, addType, encodeBtf, encodeFuncInfo, findByName, newBtf, KernelFuncInfo } from '../btf';
+import {
+  Btf, BtfLinkage, encodeBtf, encodeFuncInfo, findByName, newBtf, KernelFuncInfo, addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag,
+} from '../btf';
 import { KernelProfile, PROFILES, NEWEST_PROFILE } from '../verifier/profiles';
 import { firstErrorLine } from '../verifier/error_line';
 import { progLoad } from './prog';
@@ -58,19 +60,15 @@ export interface ProbeFunc { label: string; params: ProbeParam[]; linkage: BtfLi
 /** Program BTF for hand-built programs: int, u64, struct __sk_buff *, void *, one FUNC per function, decl tags on the first. */
 function programBtf(funcs: readonly ProbeFunc[], labels: ReadonlyMap<string, number>, tags: readonly string[]): { btf: Btf; funcInfo: KernelFuncInfo[] } {
   const btf = newBtf();
-  const named = { name: '', nameOff: 0 };
-  const int = addType(btf, { ...named, kind: 'int', name: 'int', size: 4, bits: 32, offset: 0, signed: true, char: false, bool: false });
-  const u64 = addType(btf, { ...named, kind: 'int', name: 'unsigned long long', size: 8, bits: 64, offset: 0, signed: false, char: false, bool: false });
-  const skb = addType(btf, { ...named, kind: 'struct', name: '__sk_buff', size: 0, kindFlag: false, members: [] });
+  const int = addInt(btf, 'int', 4);
   const types: Record<ProbeParam, number> = {
-    u64, pskb: addType(btf, { ...named, kind: 'ptr', type: skb }), pvoid: addType(btf, { ...named, kind: 'ptr', type: 0 }),
+    u64: addInt(btf, 'unsigned long long', 8, false), pskb: addPtr(btf, addStruct(btf, '__sk_buff', 0)), pvoid: addPtr(btf, 0),
   };
   const funcInfo = funcs.map((f): KernelFuncInfo => {
-    const proto = addType(btf, { ...named, kind: 'func_proto', returnType: int, params: f.params.map((p, i) => ({ name: `a${i}`, nameOff: 0, type: types[p] })) });
-    const typeId = addType(btf, { ...named, kind: 'func', name: f.label, type: proto, linkage: f.linkage });
-    return { insnOff: labels.get(f.label) ?? 0, typeId };
+    const proto = addFuncProto(btf, int, f.params.map((p, i) => ({ name: `a${i}`, type: types[p] })));
+    return { insnOff: labels.get(f.label) ?? 0, typeId: addFunc(btf, f.label, proto, f.linkage) };
   });
-  for (const t of tags) addType(btf, { ...named, kind: 'decl_tag', name: t, type: funcInfo[0].typeId, componentIdx: -1, kindFlag: false });
+  for (const t of tags) addDeclTag(btf, t, funcInfo[0].typeId);
   return { btf, funcInfo };
 }
 

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as B from '../../src/kernel/minibtf';
+import { newBtf } from '../../src/btf/parse';
+import { encodeBtf } from '../../src/btf/encode';
+import { addInt, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
 import { HostFacts, kfuncId, vmlinuxFuncId } from '../../src/kernel/host';
 import { parseBtf, BtfError } from '../../src/btf';
 import { NEWEST_PROFILE } from '../../src/verifier/profiles';
@@ -13,13 +15,13 @@ import { errnoName, KernelError, kernelAvailable } from '../../src/kernel';
 import { verdictJson, KernelVerdict } from '../../src/kernel/run';
 import { firstErrorLine as kernelErrorLine } from '../../src/verifier/error_line';
 
-test('minibtf: header, type and string sections laid out as the kernel expects', () => {
-  const b = B.newBtf();
-  const int = B.btfInt(b, 'int', 4);
-  const proto = B.btfFuncProto(b, int, [{ name: 'x', type: int }]);
-  const fn = B.btfFunc(b, 'f', proto);
+test('btf/build + encode: header, type and string sections laid out as the kernel expects', () => {
+  const b = newBtf();
+  const int = addInt(b, 'int', 4);
+  const proto = addFuncProto(b, int, [{ name: 'x', type: int }]);
+  const fn = addFunc(b, 'f', proto);
   assert.deepEqual([int, proto, fn], [1, 2, 3]);
-  const bytes = B.encodeBtf(b);
+  const bytes = encodeBtf(b);
   const dv = new DataView(bytes.buffer);
   assert.equal(dv.getUint16(0, true), 0xeb9f);
   assert.equal(bytes[2], 1);
@@ -33,17 +35,17 @@ test('minibtf: header, type and string sections laid out as the kernel expects',
 });
 
 test('kfuncId finds FUNCs by name in the host facts\' BTF (src/btf); bad BTF is a typed error', () => {
-  const b = B.newBtf();
-  const int = B.btfInt(b, 'int', 4);
-  B.btfFunc(b, 'bpf_throw', B.btfFuncProto(b, int, []));
-  B.btfDeclTag(b, 'tag', 3);
-  const host: HostFacts = { source: 'fixture', release: 'test', vmlinuxBtf: parseBtf(B.encodeBtf(b)), kconfig: undefined, profile: NEWEST_PROFILE, profileFrom: 'default' };
+  const b = newBtf();
+  const int = addInt(b, 'int', 4);
+  addFunc(b, 'bpf_throw', addFuncProto(b, int, []));
+  addDeclTag(b, 'tag', 3);
+  const host: HostFacts = { source: 'fixture', release: 'test', vmlinuxBtf: parseBtf(encodeBtf(b)), kconfig: undefined, profile: NEWEST_PROFILE, profileFrom: 'default' };
   assert.equal(kfuncId(host, 'bpf_throw'), 3);
   assert.equal(kfuncId(host, 'tag'), undefined);
   assert.equal(kfuncId({ ...host, vmlinuxBtf: undefined }, 'bpf_throw'), undefined);
   assert.throws(() => vmlinuxFuncId('tag', host), (e: unknown) => e instanceof KernelError && e.kind === 'bad-request' && /no FUNC 'tag'/.test(e.message));
   assert.throws(() => parseBtf(new Uint8Array(30)), (e: unknown) => e instanceof BtfError && /magic/.test(e.message));
-  const bad = B.encodeBtf(b);
+  const bad = encodeBtf(b);
   new DataView(bad.buffer).setUint32(12, 9999, true);
   assert.throws(() => parseBtf(bad), (e: unknown) => e instanceof BtfError && /past the end/.test(e.message));
 });

@@ -3,7 +3,6 @@
 // answering as the kernel profile of the host facts.
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, KernelProfile } from '../../verifier';
 import { attachBtfIdFor } from '../../loader';
-import { verifierBtfFrom } from '../../verifier/from_btf';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
@@ -23,12 +22,12 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
   };
   if (p.btf) {
     input.funcInfo = p.btf.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
-    input.btf = verifierBtfFrom(p.btf.btf);
+    input.btf = p.btf.btf;
   }
   const o = p.object;
   if (o) {
     input.funcInfo = o.linked.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
-    if (o.loaded.btf) input.btf = verifierBtfFrom(o.loaded.btf);
+    if (o.loaded.btf) input.btf = o.loaded.btf;
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
