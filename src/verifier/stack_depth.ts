@@ -7,7 +7,7 @@
 // toward the combined limit, as for the networking program types.
 import { Insn, isPseudoCall, isPseudoFunc, isKfuncCall } from '../isa/insn';
 import { MAX_BPF_STACK } from '../isa/opcodes';
-import { msg, MessageArgs, MessageKey } from './messages';
+import { msg } from './messages';
 import { KernelProfile } from './profiles';
 import { VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
@@ -40,7 +40,6 @@ function checkTailCallChain(sp: SubprogLayout['subprogs'], callers: readonly num
 }
 
 function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number, profile: KernelProfile): void {
-  const say = (key: MessageKey, args: MessageArgs = []): string => msg(key, args, profile.texts);
   const sp = layout.subprogs;
   const end = (idx: number): number => (idx + 1 < sp.length ? sp[idx + 1].start : insns.length);
   const retInsn: number[] = [];
@@ -52,11 +51,11 @@ function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number, 
     if (sp[idx].hasLdAbs) {
       let inCb = sp[idx].isCb;
       for (let j = 0; j < frame && !inCb; j++) inCb = sp[retProg[j]].isCb;
-      if (inCb) throw new VerifierReject('EINVAL', say('ldAbsInCallback'));
+      if (inCb) throw new VerifierReject('EINVAL', msg('ldAbsInCallback', [], profile.texts));
     }
-    if (idx && sp[idx].hasTailCall && depth >= 256) throw new VerifierReject('EACCES', say('tailCallStackTooLarge', [depth]));
+    if (idx && sp[idx].hasTailCall && depth >= 256) throw new VerifierReject('EACCES', msg('tailCallStackTooLarge', [depth], profile.texts));
     depth += roundUpStackDepth(sp[idx].stackDepth);
-    if (depth > MAX_BPF_STACK) throw new VerifierReject('EACCES', say('combinedStackTooLarge', [frame + 1, depth]));
+    if (depth > MAX_BPF_STACK) throw new VerifierReject('EACCES', msg('combinedStackTooLarge', [frame + 1, depth], profile.texts));
     // continue_func
     let called = false;
     for (;;) {
@@ -67,23 +66,23 @@ function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number, 
           let err = sp[idx].isCb;
           for (let c = 0; c < frame && !err; c++) if (sp[retProg[c]].isCb) err = true;
           if (!err) continue;
-          throw new VerifierReject('EINVAL', say('throwFromCallback', [i, idx]));
+          throw new VerifierReject('EINVAL', msg('throwFromCallback', [i, idx], profile.texts));
         }
         if (!isPseudoCall(insns[i]) && !isPseudoFunc(insns[i])) continue;
         retInsn[frame] = i + 1;
         retProg[frame] = idx;
         const next = i + insns[i].imm + 1;
         const sidx = findSubprog(sp, next);
-        if (sidx < 0) throw new VerifierReject('EFAULT', say('noProgAtInsn', [next]));
+        if (sidx < 0) throw new VerifierReject('EFAULT', msg('noProgAtInsn', [next], profile.texts));
         if (sp[sidx].isAsyncCb) {
           if (!isPseudoCall(insns[i])) continue;
-          if (sp[sidx].isExceptionCb) throw new VerifierReject('EINVAL', say('callExceptionCbDirectly', [i]), false, true); // 6.18 prints it without a newline
+          if (sp[sidx].isExceptionCb) throw new VerifierReject('EINVAL', msg('callExceptionCbDirectly', [i], profile.texts), false, true); // 6.18 prints it without a newline
         }
         i = next;
         idx = sidx;
         if (sp[idx].hasTailCall) tailCallReachable = true;
         frame++;
-        if (frame >= MAX_CALL_FRAMES) throw new VerifierReject('E2BIG', say('callStackTooDeep', [frame]));
+        if (frame >= MAX_CALL_FRAMES) throw new VerifierReject('E2BIG', msg('callStackTooDeep', [frame], profile.texts));
         called = true;
         break;
       }
