@@ -9,6 +9,8 @@ import {
   BPF_JMP, BPF_JMP32, BPF_X, BPF_W, BPF_H, BPF_B, BPF_DW, BPF_IMM, BPF_ABS, BPF_IND, BPF_MEM, BPF_MEMSX,
   BPF_ATOMIC, BPF_PSEUDO_FUNC,
 } from '../isa/opcodes';
+import { successors } from '../isa/flow';
+import { opcodeRule, reservedRuleText } from '../isa/reserved';
 import { BpfRuntimeError } from './errors';
 import { Op } from './ops';
 import { HelperFn, HelperTable, VmOptions } from './types';
@@ -71,6 +73,12 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     if (r > 10) bad(pc, `${what} register r${r} does not exist`);
     return r;
   };
+  // After the checks with their own words: the reserved-field rules the opcode byte breaks (the
+  // interpreter ignores reserved bits in the other fields; callx has no rule: the kernel has no callx).
+  const checkReserved = (pc: number): void => {
+    const rule = opcodeRule(insns[pc].code);
+    if (rule) bad(pc, reservedRuleText(rule, insns[pc]));
+  };
   const wreg = (pc: number, r: number): number => {
     reg(pc, r, 'destination');
     if (r === 10) bad(pc, 'frame pointer r10 is read-only');
@@ -85,21 +93,19 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     let dst = i.dst & 0xf, src = i.src & 0xf;
     const off = (i.off << 16) >> 16, imm = i.imm | 0;
     let tgt = -1, aux = imm >> 31;
+    const flow = successors(insns, pc);
 
     if (cls === BPF_ALU || cls === BPF_ALU64) {
       const is64 = cls === BPF_ALU64;
       wreg(pc, dst);
       if (isX) reg(pc, src, 'source');
-      if (opf === 0x80) { // NEG
-        if (isX) bad(pc, 'BPF_NEG uses reserved fields');
+      if (opf === 0x80) { // NEG (NEG with BPF_X breaks a reserved-field rule, below)
         op = is64 ? Op.NEG64 : Op.NEG32;
       } else if (opf === 0xd0) { // END
         if (imm !== 16 && imm !== 32 && imm !== 64) bad(pc, `byte swap width ${imm} is not 16, 32 or 64`);
         const w = imm === 16 ? 0 : imm === 32 ? 1 : 2;
-        if (is64) {
-          if (isX) bad(pc, 'BPF_END uses reserved fields');
-          op = Op.BSWAP16 + w;
-        } else op = (isX ? Op.BE16 : Op.LE16) + w;
+        if (is64) op = Op.BSWAP16 + w; // bswap (BPF_X there breaks a reserved-field rule, below)
+        else op = (isX ? Op.BE16 : Op.LE16) + w;
       } else {
         const pair = ALU_OPS[opf];
         if (!pair) bad(pc, 'unknown ALU operation');
@@ -109,7 +115,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           else if (off !== 0) bad(pc, `division offset ${off} is not 0 or 1`);
         }
         if (opf === 0xb0 && off !== 0) { // MOVSX
-          if (!isX) bad(pc, 'BPF_MOV uses reserved fields');
+          if (!isX) bad(pc, reservedRuleText('BPF_MOV', i));
           if (is64 && off === 8) op = Op.MOVSX64_8;
           else if (is64 && off === 16) op = Op.MOVSX64_16;
           else if (is64 && off === 32) op = Op.MOVSX64_32;
@@ -121,9 +127,8 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       const is64 = cls === BPF_JMP;
       if (opf === 0x00) { // JA / gotol
-        if (isX) bad(pc, 'BPF_JA uses reserved fields');
         op = is64 ? Op.JA : Op.GOTOL;
-        tgt = pc + 1 + (is64 ? off : imm);
+        tgt = flow.jump!;
       } else if (opf === 0x80 && is64) { // CALL
         if (isX) {
           op = Op.CALLX;
@@ -133,25 +138,24 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           fns[pc] = lookup(opts.helpers, imm);
         } else if (src === 1) {
           op = Op.CALL_LOCAL;
-          tgt = pc + 1 + imm;
+          tgt = flow.callee!;
         } else if (src === 2) {
           op = Op.CALL_KFUNC;
           fns[pc] = lookup(opts.kfuncs, imm);
         } else bad(pc, `unknown call kind src_reg=${src}`);
       } else if (opf === 0x90 && is64) {
-        if (isX) bad(pc, 'BPF_EXIT uses reserved fields');
         op = Op.EXIT;
       } else if (opf === 0xe0 && is64) {
         if (isX || src !== 0) bad(pc, 'unknown conditional jump');
         op = Op.MAY_GOTO;
-        tgt = pc + 1 + off;
+        tgt = flow.jump!;
       } else {
         const pair = JMP_OPS[opf];
         if (!pair) bad(pc, 'unknown jump operation');
         reg(pc, dst, 'destination');
         if (isX) reg(pc, src, 'source');
         op = pair[is64 ? 0 : 1] + (isX ? 0 : 1);
-        tgt = pc + 1 + off;
+        tgt = flow.jump!;
       }
     } else if (cls === BPF_LD) {
       const mode = BPF_MODE(c), size = BPF_SIZE(c);
@@ -166,7 +170,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           const v = opts.resolveLdImm64?.(pc, i, second);
           if (v !== undefined) value = BigInt.asUintN(64, v);
           else if (src === BPF_PSEUDO_FUNC) {
-            const t = pc + 1 + imm;
+            const t = flow.callee!;
             if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `function address target ${t} is outside the program (0..${n - 1})`);
             value = CODE_BASE + BigInt(t * 8);
           } else throw new BpfRuntimeError('unresolved-ld-imm64', pc, `ld_imm64 with src_reg=${src} needs a resolveLdImm64 hook`);
@@ -213,6 +217,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
       } else bad(pc, 'unknown opcode');
     }
     if (op < 0) bad(pc, 'unknown opcode');
+    if (op !== Op.CALLX) checkReserved(pc);
     code[b + F_OP] = op; code[b + F_DST] = dst; code[b + F_SRC] = src; code[b + F_OFF] = off;
     code[b + F_IMM] = imm; code[b + F_TGT] = tgt; code[b + F_AUX] = aux;
   }
