@@ -59,6 +59,57 @@ const JMP_OPS: Record<number, [number, number]> = {
 
 const SIZE_INDEX: Record<number, number> = { [BPF_W]: 0, [BPF_H]: 1, [BPF_B]: 2, [BPF_DW]: 3 };
 
+function invalid(insns: readonly Insn[], pc: number, why: string): never {
+  throw new BpfRuntimeError('invalid-insn', pc, `invalid instruction ${hex2(insns[pc].code)}: ${why}`);
+}
+function checkReg(insns: readonly Insn[], pc: number, r: number, what: string): number {
+  if (r > 10) invalid(insns, pc, `${what} register r${r} does not exist`);
+  return r;
+}
+function checkDstReg(insns: readonly Insn[], pc: number, r: number): number {
+  checkReg(insns, pc, r, 'destination');
+  if (r === 10) invalid(insns, pc, 'frame pointer r10 is read-only');
+  return r;
+}
+
+const ATOMIC_RMW_INDEX: Readonly<Record<number, number>> = { 0x00: 0, 0x40: 1, 0x50: 2, 0xa0: 3, 0x01: 4, 0x41: 5, 0x51: 6, 0xa1: 7, 0xe1: 8, 0xf1: 9 };
+
+/** The internal op of a BPF_STX instruction: a store, an atomic read-modify-write, load-acquire or store-release. */
+function storeOp(insns: readonly Insn[], pc: number): number {
+  const i = insns[pc], c = i.code & 0xff, imm = i.imm | 0;
+  const mode = BPF_MODE(c), size = BPF_SIZE(c), si = SIZE_INDEX[size];
+  const dst = i.dst & 0xf, src = i.src & 0xf;
+  checkReg(insns, pc, dst, 'destination'); checkReg(insns, pc, src, 'source');
+  if (mode === BPF_MEM) return Op.STX_W + si;
+  if (mode !== BPF_ATOMIC) return invalid(insns, pc, 'unknown opcode');
+  if (imm === 0x100) { // load-acquire: dst = *(src + off)
+    checkDstReg(insns, pc, dst);
+    return [Op.LDACQ_W, Op.LDACQ_H, Op.LDACQ_B, Op.LDACQ_DW][si];
+  }
+  if (imm === 0x110) return [Op.STREL_W, Op.STREL_H, Op.STREL_B, Op.STREL_DW][si];
+  if (size !== BPF_W && size !== BPF_DW) invalid(insns, pc, 'atomic read-modify-write needs a 32 or 64-bit size');
+  const idx = ATOMIC_RMW_INDEX[imm];
+  if (idx === undefined) invalid(insns, pc, `unknown atomic operation ${hex2(imm)}`);
+  return (size === BPF_W ? Op.AADD_W : Op.AADD_DW) + idx;
+}
+
+/** Jump and call targets must land on an instruction (not an ld_imm64's second slot); so must the exception callback. */
+function checkTargets(code: Int32Array, n: number, isSecondSlot: Uint8Array, exceptionCallbackPc: number | undefined): void {
+  for (let pc = 0; pc < n; pc++) {
+    const b = pc * STRIDE, op = code[b + F_OP];
+    const isTarget = op === Op.JA || op === Op.GOTOL || op === Op.CALL_LOCAL || op === Op.MAY_GOTO ||
+      (op >= Op.JEQ_X && op <= Op.JSLE32_K && op !== Op.GOTOL);
+    if (!isTarget) continue;
+    const t = code[b + F_TGT];
+    if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is outside the program (0..${n - 1})`);
+    if (isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is the second slot of an ld_imm64`);
+  }
+  if (exceptionCallbackPc !== undefined) {
+    const t = exceptionCallbackPc;
+    if (!Number.isInteger(t) || t < 0 || t >= n || isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', -1, `exception callback pc ${t} is not an instruction of the program`);
+  }
+}
+
 /** Check and pre-decode a program. Throws BpfRuntimeError ('invalid-insn', 'bad-jump', 'unresolved-ld-imm64'). */
 export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
   const n = insns.length;
@@ -66,23 +117,14 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
   const fns: (HelperFn | undefined)[] = new Array(n + 1).fill(undefined);
   const isSecondSlot = new Uint8Array(n + 1);
   isSecondSlot[n] = 1;
-  const bad = (pc: number, why: string): never => {
-    throw new BpfRuntimeError('invalid-insn', pc, `invalid instruction ${hex2(insns[pc].code)}: ${why}`);
-  };
-  const reg = (pc: number, r: number, what: string): number => {
-    if (r > 10) bad(pc, `${what} register r${r} does not exist`);
-    return r;
-  };
+  const bad = (pc: number, why: string): never => invalid(insns, pc, why);
+  const reg = (pc: number, r: number, what: string): number => checkReg(insns, pc, r, what);
+  const wreg = (pc: number, r: number): number => checkDstReg(insns, pc, r);
   // After the checks with their own words: the reserved-field rules the opcode byte breaks (the
   // interpreter ignores reserved bits in the other fields; callx has no rule: the kernel has no callx).
   const checkReserved = (pc: number): void => {
     const rule = opcodeRule(insns[pc].code);
     if (rule) bad(pc, reservedRuleText(rule, insns[pc]));
-  };
-  const wreg = (pc: number, r: number): number => {
-    reg(pc, r, 'destination');
-    if (r === 10) bad(pc, 'frame pointer r10 is read-only');
-    return r;
   };
 
   for (let pc = 0; pc < n; pc++) {
@@ -198,23 +240,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
       reg(pc, dst, 'destination');
       op = Op.ST_W + SIZE_INDEX[BPF_SIZE(c)];
     } else if (cls === BPF_STX) {
-      const mode = BPF_MODE(c), size = BPF_SIZE(c), si = SIZE_INDEX[size];
-      reg(pc, dst, 'destination'); reg(pc, src, 'source');
-      if (mode === BPF_MEM) op = Op.STX_W + si;
-      else if (mode === BPF_ATOMIC) {
-        if (imm === 0x100) { // load-acquire: dst = *(src + off)
-          wreg(pc, dst);
-          op = [Op.LDACQ_W, Op.LDACQ_H, Op.LDACQ_B, Op.LDACQ_DW][si];
-        } else if (imm === 0x110) op = [Op.STREL_W, Op.STREL_H, Op.STREL_B, Op.STREL_DW][si];
-        else {
-          if (size !== BPF_W && size !== BPF_DW) bad(pc, 'atomic read-modify-write needs a 32 or 64-bit size');
-          const base = size === BPF_W ? Op.AADD_W : Op.AADD_DW;
-          const k: Record<number, number> = { 0x00: 0, 0x40: 1, 0x50: 2, 0xa0: 3, 0x01: 4, 0x41: 5, 0x51: 6, 0xa1: 7, 0xe1: 8, 0xf1: 9 };
-          const idx = k[imm];
-          if (idx === undefined) bad(pc, `unknown atomic operation ${hex2(imm)}`);
-          op = base + idx;
-        }
-      } else bad(pc, 'unknown opcode');
+      op = storeOp(insns, pc);
     }
     if (op < 0) bad(pc, 'unknown opcode');
     if (op !== Op.CALLX) checkReserved(pc);
@@ -223,19 +249,6 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
   }
   code[n * STRIDE + F_OP] = Op.TRAP;
 
-  // jump and call targets must land on an instruction (not an ld_imm64's second slot)
-  for (let pc = 0; pc < n; pc++) {
-    const b = pc * STRIDE, op = code[b + F_OP];
-    const isTarget = op === Op.JA || op === Op.GOTOL || op === Op.CALL_LOCAL || op === Op.MAY_GOTO ||
-      (op >= Op.JEQ_X && op <= Op.JSLE32_K && op !== Op.GOTOL);
-    if (!isTarget) continue;
-    const t = code[b + F_TGT];
-    if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is outside the program (0..${n - 1})`);
-    if (isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is the second slot of an ld_imm64`);
-  }
-  if (opts.exceptionCallbackPc !== undefined) {
-    const t = opts.exceptionCallbackPc;
-    if (!Number.isInteger(t) || t < 0 || t >= n || isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', -1, `exception callback pc ${t} is not an instruction of the program`);
-  }
+  checkTargets(code, n, isSecondSlot, opts.exceptionCallbackPc);
   return { insns, n, code, fns };
 }
