@@ -35,7 +35,7 @@ export type {
 export { LOOPBACK } from './common';
 export {
   SK_BUFF_FIELDS, SK_BUFF_SIZE, XDP_MD_FIELDS, XDP_MD_SIZE, BPF_SOCK_FIELDS, BPF_SOCK_SIZE,
-  BPF_FLOW_KEYS_FIELDS, BPF_FLOW_KEYS_SIZE,
+  BPF_FLOW_KEYS_FIELDS, BPF_FLOW_KEYS_SIZE, SKB, XDP as XDP_MD, SOCK, FLOW_KEYS,
 } from './layout';
 export type { CtxField } from './layout';
 

@@ -35,18 +35,24 @@ function strayCtxByte(user: Uint8Array): number {
   return -1;
 }
 
-/** The socket the test run attaches (sk_alloc + sock_init_data, addresses from the IP header). */
-function sockFor(pkt: Uint8Array, protocolField: number): { sock: Uint8Array; family: number; src: Uint8Array; dst: Uint8Array } {
+/**
+ * The socket the test run attaches (sk_alloc + sock_init_data, family and
+ * addresses from the IP header); null when the IP header does not fit (Linux
+ * 6.18 refuses such a run with EINVAL).
+ */
+function sockFor(pkt: Uint8Array, protocolField: number): { sock: Uint8Array; family: number; src: Uint8Array; dst: Uint8Array } | null {
   const sock = new Uint8Array(BPF_SOCK_SIZE);
   const headlen = pkt.length - ETH_HLEN;
   const proto = ((protocolField & 0xff) << 8) | (protocolField >> 8);
   let family = 0, src = new Uint8Array(0), dst = new Uint8Array(0);
   if (proto === 0x0800) {
+    if (headlen < 20) return null;
     family = AF_INET;
-    if (headlen >= 20) { src = pkt.slice(ETH_HLEN + 12, ETH_HLEN + 16); dst = pkt.slice(ETH_HLEN + 16, ETH_HLEN + 20); }
+    src = pkt.slice(ETH_HLEN + 12, ETH_HLEN + 16); dst = pkt.slice(ETH_HLEN + 16, ETH_HLEN + 20);
   } else if (proto === 0x86dd) {
+    if (headlen < 40) return null;
     family = AF_INET6;
-    if (headlen >= 40) { src = pkt.slice(ETH_HLEN + 8, ETH_HLEN + 24); dst = pkt.slice(ETH_HLEN + 24, ETH_HLEN + 40); }
+    src = pkt.slice(ETH_HLEN + 8, ETH_HLEN + 24); dst = pkt.slice(ETH_HLEN + 24, ETH_HLEN + 40);
   }
   putU32(sock, SOCK.family.offset, family);
   if (family === AF_INET) { sock.set(src, SOCK.src_ip4.offset); sock.set(dst, SOCK.dst_ip4.offset); }
@@ -84,6 +90,8 @@ export function buildSkb(req: ContextRequest): ContextResult {
     dev = d;
   }
   const { pktType, protocolField } = ethTypeTrans(req.data, dev);
+  const sk = sockFor(req.data, protocolField);
+  if (!sk) return refuse('EINVAL', `data_in is ${size} bytes: too short for the IP header its Ethernet type announces`);
   const l2 = L2_TYPES.has(req.progType);
   const packet = req.data.slice(l2 ? 0 : ETH_HLEN);
   const len = packet.length;
@@ -105,7 +113,7 @@ export function buildSkb(req: ContextRequest): ContextResult {
     // qdisc_skb_cb pkt_len: set only when there is a ctx (0 otherwise)
     putU32(ctx, SKB.wire_len.offset, u32(user, SKB.wire_len.offset) || len);
   }
-  const { sock, family, src, dst } = sockFor(req.data, protocolField);
+  const { sock, family, src, dst } = sk;
   putU32(ctx, SKB.family.offset, family);
   if (family === AF_INET) { ctx.set(dst, SKB.remote_ip4.offset); ctx.set(src, SKB.local_ip4.offset); }
   if (family === AF_INET6) { ctx.set(dst, SKB.remote_ip6.offset); ctx.set(src, SKB.local_ip6.offset); }
