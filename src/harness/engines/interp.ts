@@ -9,15 +9,12 @@
 // modelled, and the helper table is the program's ABI's.
 import {
   createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet, RegionSpec,
-  buildContext, finishContext, contextLayout, BuiltContext,
+  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE,
 } from '../../runtime';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { hostNetDevices } from '../../kernel/netdev';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
-
-/** Packet data of a run without one: 64 zero bytes, as the kernel engine (src/kernel/run.ts) gives. */
-const DEFAULT_PACKET_BYTES = 64;
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -36,7 +33,7 @@ function entryFor(p: ProgramUnderTest, input: RunInput): Entry {
   if (raw || p.helperAbi === 'ubpf' || !contextLayout(p.progType)) return { kind: 'raw', mem: raw ?? input.packet ?? new Uint8Array(0) };
   // ctx_size_out as the kernel engine passes it (src/kernel/prog.ts testRun: the ctx_in length).
   const r = buildContext({
-    progType: p.progType, data: input.packet ?? new Uint8Array(DEFAULT_PACKET_BYTES), ctxIn: input.ctx,
+    progType: p.progType, data: input.packet ?? new Uint8Array(DEFAULT_DATA_IN_SIZE), ctxIn: input.ctx,
     ctxSizeOut: input.ctx?.length ?? 0, devices: hostNetDevices(),
   });
   return r.ok ? { kind: 'context', context: r.context } : { kind: 'refused', errno: r.errno };

@@ -40,6 +40,12 @@ export {
 export type { CtxField } from './layout';
 
 /**
+ * data_in of a test run given no packet: 64 zero bytes, as the kernel
+ * selftests' test_loader (do_prog_test_run) passes for __retval checks.
+ */
+export const DEFAULT_DATA_IN_SIZE = 64;
+
+/**
  * Default placement, clear of the interpreter's stack, map and code windows:
  * the packet below 4 GiB (its address fits the u32 fields), ctx and aux above.
  */
