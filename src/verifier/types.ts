@@ -2,6 +2,7 @@
 // bpf_check() (insns, prog type, expected attach type, func_info, program BTF,
 // kfunc resolution through vmlinux BTF) and what it returns (verdict, errno, log).
 import { Insn } from '../isa/insn';
+import { Btf } from '../btf/btf';
 
 /** enum bpf_prog_type (include/uapi/linux/bpf.h). */
 export const PROG_TYPES: Readonly<Record<string, number>> = {
@@ -44,27 +45,6 @@ export function progTypeName(t: number): string {
 /** One struct bpf_func_info record. */
 export interface FuncInfo { insnOff: number; typeId: number }
 
-export type BtfKindName = 'void' | 'int' | 'ptr' | 'array' | 'struct' | 'union' | 'enum' | 'fwd' | 'typedef'
-  | 'volatile' | 'const' | 'restrict' | 'func' | 'func_proto' | 'var' | 'datasec' | 'float' | 'decl_tag'
-  | 'type_tag' | 'enum64';
-
-/** The part of one BTF type the verifier reads. */
-export interface VBtfType {
-  kind: BtfKindName;
-  name: string;
-  /** Referenced type: ptr/typedef/modifier target, func -> proto, func_proto -> return type, decl_tag target. */
-  type?: number;
-  /** FUNC linkage. */
-  linkage?: 'static' | 'global' | 'extern';
-  /** FUNC_PROTO parameters. */
-  params?: { name: string; type: number }[];
-  /** DECL_TAG component index (-1 for the type itself). */
-  componentIdx?: number;
-}
-
-/** The program's BTF as the verifier sees it: types[id], types[0] is void. */
-export interface VerifierBtf { types: VBtfType[] }
-
 /** A kernel function known through vmlinux (or module) BTF. */
 export interface KfuncInfo { name: string; argCount?: number }
 
@@ -77,6 +57,8 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Monotonic clock in ns for the `verification time` line; pure callers may pass a fake. */
   clockNs?: () => bigint;
+  /** Also compute the rewritten program (`xlated`) of an accepted program. */
+  xlated?: boolean;
   /** The kernel answered for (messages and behaviours); default: the newest profile. */
   profile?: import('./profiles').KernelProfile;
 }
@@ -93,7 +75,8 @@ export interface VerifyInput extends VerifyOptions {
   /** attr->attach_btf_id for tracing/lsm programs (0 or absent: none). */
   attachBtfId?: number;
   funcInfo?: readonly FuncInfo[];
-  btf?: VerifierBtf;
+  /** The program's BTF (prog_btf_fd), src/btf's model. */
+  btf?: Btf;
   /** Resolves a kfunc call (imm = vmlinux BTF id, off = module fd index). */
   kfunc?: (btfId: number, off: number) => KfuncInfo | undefined;
   /** Maps by fd, as the kernel finds them through the fd in ld_imm64. */
@@ -123,6 +106,8 @@ export interface VerifyResult {
   /** The program throws without an exception callback: the kernel appended its default one (r0 = 0; exit). */
   hiddenExceptionCallback: boolean;
   stats: VerifyStats;
+  /** With `xlated`, for an accepted program: the program as the kernel runs it, or why the model cannot say. */
+  xlated?: import('./fixups').XlatedResult;
 }
 
 /** Thrown inside the model to reject a program; caught by verify(). */
