@@ -83,7 +83,7 @@ export interface VerifyInput extends VerifyOptions {
   maps?: ReadonlyMap<number, MapInfo>;
 }
 
-export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC' | 'EBADF';
+export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC' | 'EBADF' | 'ENODEV' | 'ENOMEM';
 
 export interface VerifyStats {
   insnProcessed: number;
