@@ -12,6 +12,7 @@ import { sysClose } from './sys';
 import { KernelError } from './errors';
 import { progTypeNum } from './types';
 import { PROG_TYPE, ProgTypeName, progTypeName } from '../isa/uapi';
+import { DEFAULT_DATA_IN_SIZE } from '../runtime/context';
 
 export interface KernelProgram {
   name: string;
@@ -91,6 +92,10 @@ export interface KernelVerdict {
   retvalBits?: 32 | 64;
   /** mem after the run (the program may write it). */
   memOut?: Uint8Array;
+  /** Test run data_out (the packet after the program), when the run took packet data. */
+  dataOut?: Uint8Array;
+  /** Test run ctx_out, when a ctx_in was given. */
+  ctxOut?: Uint8Array;
 }
 
 const BPF_F_SLEEPABLE = 1 << 4;
@@ -195,8 +200,10 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
           const syscallType = progTypeNum(progType) === PROG_TYPE.syscall;
           const res = syscallType
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
-            : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(64) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
+            : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(DEFAULT_DATA_IN_SIZE) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
+          if (!syscallType && res.dataOut) out.dataOut = res.dataOut;
+          if (!syscallType && res.ctxOut) out.ctxOut = res.ctxOut;
           if (resFd >= 0) {
             const wide = mapLookup(resFd, new Uint8Array(4), 16);
             out.retval32 = out.retval;
