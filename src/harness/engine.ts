@@ -65,6 +65,10 @@ export interface EngineResult {
   errorLine: string | null;
   /** The verifier model rejected with `not modelled yet: ...`: it could not decide. */
   notModelled: boolean;
+  /** BPF_PROG_TEST_RUN data_out: the packet after the run (engines that build a program context). */
+  dataOut?: Uint8Array;
+  /** BPF_PROG_TEST_RUN ctx_out, when a ctx_in was given. */
+  ctxOut?: Uint8Array;
 }
 
 export interface Engine {
@@ -84,11 +88,16 @@ export function runResult(retval: bigint | null, error: string | null): EngineRe
  * The result of a load on the live kernel: the error line is read from the
  * verifier log here, once, for every consumer.
  */
-export function kernelResult(v: { verdict: 'accept' | 'reject'; errno: string | null; log: string; retval: bigint | null; runError: string | null }): EngineResult {
-  return {
+export function kernelResult(v: {
+  verdict: 'accept' | 'reject'; errno: string | null; log: string; retval: bigint | null; runError: string | null; dataOut?: Uint8Array; ctxOut?: Uint8Array;
+}): EngineResult {
+  const r: EngineResult = {
     verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError,
     errorLine: v.verdict === 'reject' ? firstErrorLine(v.log) : null, notModelled: false,
   };
+  if (v.dataOut) r.dataOut = v.dataOut;
+  if (v.ctxOut) r.ctxOut = v.ctxOut;
+  return r;
 }
 
 /** The result of the verifier model: its own error message and whether it could decide. */
@@ -105,10 +114,16 @@ export function hex64(v: bigint): string {
 
 /**
  * The one-line JSON of `bpfx run --json`: a runtime answers `{"retval", "error"}`;
- * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`.
+ * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`;
+ * a run on a program context adds `data_out` (and `ctx_out` with a ctx_in), in hex.
  */
 export function resultJson(prog: string, r: EngineResult): string {
   const retval = r.retval === null ? null : hex64(r.retval);
-  if (r.verdict === null) return JSON.stringify({ retval, error: r.error });
-  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error });
+  // data_out / ctx_out (hex) when the engine ran the program on a test-run context
+  const out = {
+    ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
+    ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
+  };
+  if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
+  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });
 }

@@ -13,7 +13,7 @@ const jitEngine: Engine = {
 };
 
 const factories: Record<EngineName, (host: HostFacts) => Engine> = {
-  interp: () => interpEngine,
+  interp: (host) => interpEngine(host),
   verifier: (host) => verifierEngine(host.profile),
   kernel: () => kernelEngine,
   jit: () => jitEngine,

@@ -2,7 +2,7 @@
 // Kconfig, release, the verifier profile), read ONCE into one plain value,
 // HostFacts, by a CLI command or a test's setup, and passed to whatever needs
 // it. The facts come from this machine (/sys/kernel/btf/vmlinux, /proc/config.gz,
-// uname, a probe of the live verifier) or, where the machine has no kernel BTF,
+// uname, /sys/class/net, a probe of the live verifier) or, where the machine has no kernel BTF,
 // from the kernel directory committed in fixtures/vmlinux. Nothing below the
 // edge (the harness building a program, the loader, the verifier) reads the host.
 import * as fs from 'fs';
@@ -12,9 +12,11 @@ import * as zlib from 'zlib';
 import { Btf, parseBtf, findByName } from '../btf';
 import { loadObject, objectNameFromPath, LoadResult } from '../loader';
 import { KernelProfile, NEWEST_PROFILE } from '../verifier/profiles';
+import type { NetDevice } from '../runtime/context';
 import { kernelAvailable } from './avail';
 import { KernelError } from './errors';
 import { probeLiveKernel } from './probe';
+import { hostNetDevices } from './netdev';
 
 export const VMLINUX_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -28,6 +30,8 @@ export interface HostFacts {
   vmlinuxBtf: Btf | undefined;
   /** Its Kconfig text (for .kconfig externs); undefined when there is none. */
   kconfig: string | undefined;
+  /** The network devices a test run's context may name (/sys/class/net of this machine; none for a kernel directory). */
+  netDevices: NetDevice[];
   /** The verifier profile the model answers with. */
   profile: KernelProfile;
   /** How the profile was chosen: probed on the live kernel, named by the user, or the newest (no kernel to probe). */
@@ -121,12 +125,12 @@ export function hostFacts(opts: HostFactsOptions = {}): HostFacts {
   const source = live ? 'live' : 'fixture';
   const vmlinuxBtf = opts.btfPath ? readBtfFile(opts.btfPath) : base.vmlinuxBtf;
   const kconfig = opts.kconfigPath ? hostKconfig(opts.kconfigPath) : base.kconfig;
-  return { source, release: base.release, vmlinuxBtf, kconfig, ...chooseProfile(opts, source, vmlinuxBtf) };
+  return { source, release: base.release, vmlinuxBtf, kconfig, netDevices: hostNetDevices(), ...chooseProfile(opts, source, vmlinuxBtf) };
 }
 
 /** The facts of a kernel directory (default fixtures/vmlinux), never of this machine: for tests that must not depend on the host. */
 export function fixtureHostFacts(dir = fixtureKernelDir(), profile?: KernelProfile): HostFacts {
-  return { source: 'fixture', ...dirKernel(dir), profile: profile ?? NEWEST_PROFILE, profileFrom: profile ? 'flag' : 'default' };
+  return { source: 'fixture', ...dirKernel(dir), netDevices: [], profile: profile ?? NEWEST_PROFILE, profileFrom: profile ? 'flag' : 'default' };
 }
 
 let defaultFacts: HostFacts | undefined;

@@ -22,5 +22,5 @@ export { loadObject, objectNameFromPath, LoadResult } from './object';
 export { attachBtfIdFor } from './attach';
 export * from './model';
 export { LoaderError, LoaderErrorKind } from './errors';
-export { findSecDef, SECTION_DEFS, PROG_TYPES, ProgTypeName } from './sectypes';
-export { mapTypeName } from './maps';
+export { findSecDef, SECTION_DEFS, SecDef, UnnumberedAttachType } from './sectypes';
+export type { ProgTypeName } from '../isa/uapi';

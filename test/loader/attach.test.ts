@@ -7,7 +7,7 @@ import { findByName } from '../../src/btf';
 import { readFixture, vmlinuxBtf } from './fixtures';
 
 type Target = Pick<LinkedProgram, 'name' | 'type' | 'attachType' | 'attachTo'>;
-const prog = (type: string, attachType: string, attachTo: string): Target => ({ name: 'p', type: type as Target['type'], attachType, attachTo });
+const prog = (type: string, attachType: string, attachTo: string): Target => ({ name: 'p', type: type as Target['type'], attachType: attachType as Target['attachType'], attachTo });
 
 test('attach targets by prefix and kind: raw tracepoint typedefs, lsm and iterator functions, plain functions', () => {
   const vm = vmlinuxBtf();
