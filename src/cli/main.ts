@@ -1,39 +1,29 @@
 #!/usr/bin/env node
 // bpfx command-line entry point: dispatches to src/cli/commands/*.
 import { Command, parseArgs, UsageError } from './command';
-import { command as asmCommand } from './commands/asm';
-import { command as disasmCommand } from './commands/disasm';
-import { command as objdumpCommand } from './commands/objdump';
-import { command as runCommand } from './commands/run';
-import { command as conformanceCommand } from './commands/conformance';
-import { command as conformancePluginCommand } from './commands/conformance-plugin';
-import { command as specCommand } from './commands/spec';
-import { command as compareCommand } from './commands/compare';
-import { command as verifyCommand } from './commands/verify';
-import { command as kernelCommand } from './commands/kernel';
-import { command as btfCommand } from './commands/btf';
-import { command as probeCommand } from './commands/probe';
 
-// Each command module exports `command: Command`. Add new commands here.
-const registry: Record<string, Command> = {
-  asm: asmCommand,
-  disasm: disasmCommand,
-  objdump: objdumpCommand,
-  run: runCommand,
-  conformance: conformanceCommand,
-  'conformance-plugin': conformancePluginCommand,
-  spec: specCommand,
-  compare: compareCommand,
-  verify: verifyCommand,
-  kernel: kernelCommand,
-  btf: btfCommand,
-  probe: probeCommand,
+// Each command module exports `command: Command`. Add new commands here. The
+// registry loads only the command that runs (a command's module graph, with
+// yaml, ajv or koffi, costs ~0.5 s to load when every command is loaded at start).
+const registry: Record<string, () => Command> = {
+  asm: () => (require('./commands/asm') as typeof import('./commands/asm')).command,
+  disasm: () => (require('./commands/disasm') as typeof import('./commands/disasm')).command,
+  objdump: () => (require('./commands/objdump') as typeof import('./commands/objdump')).command,
+  run: () => (require('./commands/run') as typeof import('./commands/run')).command,
+  conformance: () => (require('./commands/conformance') as typeof import('./commands/conformance')).command,
+  'conformance-plugin': () => (require('./commands/conformance-plugin') as typeof import('./commands/conformance-plugin')).command,
+  spec: () => (require('./commands/spec') as typeof import('./commands/spec')).command,
+  compare: () => (require('./commands/compare') as typeof import('./commands/compare')).command,
+  verify: () => (require('./commands/verify') as typeof import('./commands/verify')).command,
+  kernel: () => (require('./commands/kernel') as typeof import('./commands/kernel')).command,
+  btf: () => (require('./commands/btf') as typeof import('./commands/btf')).command,
+  probe: () => (require('./commands/probe') as typeof import('./commands/probe')).command,
 };
 
 function help(): string {
   const lines = ['usage: bpfx <command> [options]', '', 'commands:'];
   for (const name of Object.keys(registry).sort()) {
-    const c = registry[name];
+    const c = registry[name]();
     lines.push(`  ${c.name.padEnd(20)} ${c.summary}`);
   }
   return lines.join('\n');
@@ -45,11 +35,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;
   }
-  const cmd = registry[name];
-  if (!cmd) {
+  const load = registry[name];
+  if (!load) {
     process.stderr.write(`bpfx: unknown command '${name}'\n${help()}\n`);
     return 2;
   }
+  const cmd = load();
   const args = parseArgs(rest, cmd.booleanFlags);
   if (args.flags.help === true) { process.stdout.write(cmd.usage + '\n'); return 0; }
   try {
