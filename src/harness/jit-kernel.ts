@@ -136,23 +136,24 @@ export interface JitComparison {
   image?: JitImage;
   kernelImage?: Uint8Array;
   input?: JitInput;
+  /** ld_imm64 instructions of map addresses (their immediates are masked). */
+  mapImmediates?: readonly number[];
 }
 
 /** Byte ranges (image offsets) whose values are addresses: masked in the comparison. */
-function maskRanges(img: JitImage, input: JitInput, mapImmediates: readonly number[]): Array<[number, number]> {
+function maskRanges(img: JitImage, mapImmediates: readonly number[]): Array<[number, number]> {
   const r: Array<[number, number]> = img.relocs.map((x) => [x.at, x.at + (x.kind === 'abs64' ? 8 : 4)]);
   for (const pc of mapImmediates) {
     const at = img.insnOffsets[pc];
     r.push([at + 2, at + 10]); // movabs: REX.W B8+r, then the 8-byte address
   }
-  void input;
   return r;
 }
 
 /** Compare our image with the kernel's, function by function (the kernel does not dump hidden subprograms). */
 export function compareImages(prog: string, img: JitImage, input: JitInput, kernelCode: Uint8Array, kernelLens: readonly number[], mapImmediates: readonly number[]): JitComparison {
   const masked = new Uint8Array(img.code.length);
-  for (const [a, b] of maskRanges(img, input, mapImmediates)) masked.fill(1, a, b);
+  for (const [a, b] of maskRanges(img, mapImmediates)) masked.fill(1, a, b);
   const helperCalls = input.insns.some((n) => (n.code === 0x85 && n.src !== BPF_PSEUDO_CALL) || n.code === OP_TAIL_CALL);
   const funcs: FuncComparison[] = [];
   let kOff = 0;
@@ -178,7 +179,7 @@ export function compareImages(prog: string, img: JitImage, input: JitInput, kern
     funcs.push(c);
   });
   if (img.funcs.length < kernelLens.length && !reason) reason = `the kernel has ${kernelLens.length} functions, we have ${img.funcs.length}`;
-  return { prog, result: reason ? 'differ' : 'match', reason, helperCalls, funcs, image: img, kernelImage: kernelCode, input };
+  return { prog, result: reason ? 'differ' : 'match', reason, helperCalls, funcs, image: img, kernelImage: kernelCode, input, mapImmediates };
 }
 
 /** The BPF instruction whose code holds image offset `at`, or -1 (prologue). */
