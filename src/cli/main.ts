@@ -8,6 +8,7 @@ const registry: Record<string, () => Command> = {
   disasm: () => require('./commands/disasm').command,
   objdump: () => require('./commands/objdump').command,
   run: () => require('./commands/run').command,
+  jit: () => require('./commands/jit').command,
   conformance: () => require('./commands/conformance').command,
   'conformance-plugin': () => require('./commands/conformance-plugin').command,
   spec: () => require('./commands/spec').command,

@@ -13,9 +13,10 @@ import { EngineResult, ProgramUnderTest, resultJson, hex64 } from '../../harness
 import { getEngine, isEngineName, engineNames } from '../../harness/engines';
 import { programFromObject, programFromSource } from '../../harness/program';
 
-interface Loaded { prog: ProgramUnderTest; mem: Uint8Array }
+export interface Loaded { prog: ProgramUnderTest; mem: Uint8Array }
 
-function loadProgram(file: string, progName: string | undefined, progType: string | undefined): Loaded {
+/** A program from a file: assembly (kernel or ubpf syntax), a bpf_conformance .data file, or an object with --prog. */
+export function loadProgram(file: string, progName: string | undefined, progType: string | undefined): Loaded {
   const name = path.basename(file);
   if (file.endsWith('.o')) {
     if (!progName) throw new UsageError('an object file needs --prog NAME');
