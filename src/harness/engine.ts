@@ -38,6 +38,10 @@ export interface RunInput {
   packet?: Uint8Array;
   /** Context bytes (test-run ctx_in). */
   ctx?: Uint8Array;
+  /** Run this many times (the loop inside native code or the kernel); the result adds nsPerRun. */
+  repeat?: number;
+  /** The JIT may compile a program the verifier model cannot decide when the live kernel accepts it. */
+  trustKernel?: boolean;
 }
 
 export interface EngineResult {
@@ -50,6 +54,8 @@ export interface EngineResult {
   retval: bigint | null;
   /** Runtime error, null when none. */
   error: string | null;
+  /** With RunInput.repeat: average time of one run in ns (jit: measured around the native loop; kernel: BPF_PROG_TEST_RUN's duration). */
+  nsPerRun?: number;
 }
 
 export interface Engine {
@@ -85,6 +91,7 @@ export function hex64(v: bigint): string {
  */
 export function resultJson(prog: string, r: EngineResult): string {
   const retval = r.retval === null ? null : hex64(r.retval);
-  if (r.verdict === null) return JSON.stringify({ retval, error: r.error });
-  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error });
+  const timing = r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {};
+  if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...timing });
+  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...timing });
 }

@@ -9,11 +9,8 @@ const factories: Record<EngineName, () => Engine> = {
   verifier: () => require('./engines/verifier').verifierEngine as Engine,
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   kernel: () => require('./engines/kernel').kernelEngine as Engine,
-  jit: () => ({
-    name: 'jit',
-    available: () => ({ ok: false, reason: 'the JIT engine is not built yet' }),
-    run: async () => { throw new Error('the JIT engine is not built yet'); },
-  }),
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  jit: () => require('./engines/jit').jitEngine as Engine,
 };
 
 const cache = new Map<EngineName, Engine>();

@@ -5,8 +5,8 @@
 // absolute addresses (maps, functions, the retpoline thunk) are masked.
 import * as fs from 'fs';
 import { Insn } from '../isa/insn';
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
-import { JitFunc, JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE } from '../jit';
+import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
+import { JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE, splitFunctions } from '../jit';
 import { ProgramUnderTest, RunInput } from './engine';
 import type { KernelVerdict } from '../kernel/run';
 
@@ -66,19 +66,13 @@ export function jitInputFromXlated(xlated: readonly Insn[], v: KernelVerdict, ex
   const tImm = bpfThrowImm();
   // After jit_subprogs a bpf-to-bpf call keeps its relative target in off and the callee's index in imm
   const insns = xlated.map((n) => (n.code === 0x85 && n.src === BPF_PSEUDO_CALL ? { ...n, imm: n.off, off: 0 } : { ...n }));
-  const starts = new Set<number>([0, ...(v.funcInfo ?? []).map((f) => f.insnOff)]);
   let throws = false;
   for (let i = 0; i < insns.length; i++) {
     const n = insns[i];
-    if (n.code === 0x85 && n.src === BPF_PSEUDO_CALL) starts.add(i + 1 + n.imm);
-    if (n.code === 0x18 && n.src === BPF_PSEUDO_FUNC) starts.add(i + 1 + n.imm);
     if (n.code === 0x85 && n.src === BPF_PSEUDO_KFUNC_CALL && tImm !== undefined && n.imm === tImm) throws = true;
     if (n.code === 0x18) i++;
   }
   const hidden = throws && exceptionCbFunc === undefined;
-  if (hidden) starts.add(insns.length - 2);
-  const sorted = [...starts].sort((a, b) => a - b);
-  if (sorted.length !== depths.length) throw new JitError(-1, `found ${sorted.length} functions in the xlated code, the verifier reports ${depths.length} stack depths`);
   // Map ld_imm64: the kernel's map addresses are 64-bit; the dump shows the map id instead
   const mapImmediates: number[] = [];
   for (let i = 0; i < insns.length; i++) {
@@ -92,29 +86,12 @@ export function jitInputFromXlated(xlated: readonly Insn[], v: KernelVerdict, ex
     }
     i++;
   }
-  // Tail calls: which functions have one, and who reaches them through calls
-  const funcOf = (pc: number): number => { let k = 0; while (k + 1 < sorted.length && sorted[k + 1] <= pc) k++; return k; };
-  const hasTail = sorted.map(() => false);
-  const callees = sorted.map(() => new Set<number>());
-  for (let i = 0; i < insns.length; i++) {
-    const n = insns[i];
-    if (isTailCall(n)) {
-      hasTail[funcOf(i)] = true;
-      insns[i] = { ...n, code: OP_TAIL_CALL, imm: directTailCall(insns, i, starts) ? 1 : 0 };
-    }
-    if (n.code === 0x85 && n.src === BPF_PSEUDO_CALL) callees[funcOf(i)].add(funcOf(i + 1 + n.imm));
-  }
-  const reaches = (k: number, seen = new Set<number>()): boolean => {
-    if (hasTail[k]) return true;
-    seen.add(k);
-    for (const c of callees[k]) if (!seen.has(c) && reaches(c, seen)) return true;
-    return false;
-  };
-  const funcs: JitFunc[] = sorted.map((start, k) => ({
-    start, len: (sorted[k + 1] ?? insns.length) - start, stackDepth: depths[k],
-    tailCallReachable: reaches(k),
-    exceptionCb: hidden ? k === sorted.length - 1 : k === exceptionCbFunc,
-  }));
+  const starts = new Set<number>([0, ...(v.funcInfo ?? []).map((f) => f.insnOff)]);
+  for (let i = 0; i < insns.length; i++) if (isTailCall(insns[i])) insns[i] = { ...insns[i], code: OP_TAIL_CALL, imm: directTailCall(insns, i, starts) ? 1 : 0 };
+  const extra = (v.funcInfo ?? []).map((f) => f.insnOff);
+  const sortedInfo = [...new Set([0, ...extra])].sort((a, b) => a - b);
+  const exceptionCbStart = hidden ? insns.length - 2 : exceptionCbFunc !== undefined ? sortedInfo[exceptionCbFunc] : undefined;
+  const funcs = splitFunctions(insns, { extraStarts: extra, stackDepths: depths, exceptionCbStart });
   return { input: { insns, funcs, exceptionBoundary: throws }, mapImmediates };
 }
 

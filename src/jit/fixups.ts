@@ -1,12 +1,13 @@
 // The verifier's rewrites that the x86-64 JIT relies on (do_misc_fixups in
 // kernel/bpf/verifier.c), as Linux 6.18 emits them (read from its xlated
 // dumps): the hidden default exception callback, the division and modulo
-// guards, bpf_tail_call as BPF_TAIL_CALL, map ld_imm64 as addresses. The
+// guards, r0's zero extension after a 32-bit cmpxchg, bpf_tail_call as
+// BPF_TAIL_CALL, map ld_imm64 as addresses. The
 // result is our "xlated" program: the JIT's input. PURE.
 import { Insn, insn } from '../isa/insn';
 import {
   BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_DIV, BPF_MOD, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
-  BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID, BPF_JMP, BPF_JMP32, BPF_JA, BPF_CALL, BPF_EXIT,
+  BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID, BPF_JMP, BPF_JMP32, BPF_JA, BPF_CALL, BPF_EXIT, BPF_CMPXCHG,
 } from '../isa/opcodes';
 import { OP_TAIL_CALL } from './codegen';
 import { splitFunctions } from './functions';
@@ -149,6 +150,11 @@ export function fixupForJit(fi: FixupInput): Fixed {
     }
     if (n.code === (BPF_JMP | BPF_CALL) && n.src === 0 && n.imm === BPF_FUNC_tail_call) {
       patches.set(i, [insn(OP_TAIL_CALL, 0, 0, 0, 0)]); // always the indirect form: there is no text poking here
+      continue;
+    }
+    if (n.code === (0x03 | 0xc0 | 0x00) && n.imm === BPF_CMPXCHG) {
+      // A 32-bit cmpxchg leaves rax's upper half alone when it succeeds: the verifier zero-extends r0
+      patches.set(i, [n, insn(BPF_ALU | 0xb0 | BPF_X, 0, 0, 0, 0)]);
       continue;
     }
     const p = divModPatch(n);

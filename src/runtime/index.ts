@@ -10,4 +10,4 @@ export { STACK_BASE, STACK_STRIDE, STACK_SIZE } from './interp';
 export { CODE_BASE } from './decode';
 export { bpfThrowKfunc } from './kfuncs';
 export { createMapSet, MAP_PTR_BASE, MAP_VALUE_BASE } from './maps';
-export type { MapSet, MapSpec, MapModel, MapReloc, MapKind } from './maps';
+export type { MapSet, MapSpec, MapModel, MapReloc, MapKind, MapStorage } from './maps';

@@ -1,5 +1,8 @@
-// bpfx run FILE [--engine interp|kernel|...] [--mem HEX] [--json] [--prog NAME]
-// [--type PROGTYPE]: run a program once on an engine of the harness registry.
+// bpfx run FILE [--engine interp|kernel|jit] [--mem HEX] [--json] [--prog NAME]
+// [--type PROGTYPE] [--repeat N] [--trust-kernel]: run a program on an engine of
+// the harness registry (--repeat: N runs, the jit engine loops in native code
+// and reports ns_per_run; --trust-kernel: the jit may compile what the
+// verifier model cannot decide when the live kernel accepts it).
 // FILE is assembly text (kernel syntax, or ubpf syntax when it uses %rN
 // registers), a bpf_conformance .data file (its `-- mem` is the input unless
 // --mem is given), or an object file with --prog. The input memory goes in r1
@@ -35,8 +38,8 @@ export function loadProgram(file: string, progName: string | undefined, progType
 export const command: Command = {
   name: 'run',
   summary: 'run a program (assembly, .data or object file) on an engine and print r0',
-  usage: 'bpfx run FILE [--engine interp|kernel] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]',
-  booleanFlags: ['json'],
+  usage: 'bpfx run FILE [--engine interp|kernel|jit] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE] [--repeat N] [--trust-kernel]',
+  booleanFlags: ['json', 'trust-kernel'],
   async run(args) {
     const file = args.positional[0];
     if (!file) throw new UsageError('missing FILE');
@@ -61,11 +64,14 @@ export const command: Command = {
     const engine = getEngine(engineName);
     const avail = engine.available();
     if (!avail.ok) throw new UsageError(`engine '${engineName}' is not available: ${avail.reason ?? 'unknown reason'}`);
-    const r: EngineResult = await engine.run(loaded.prog, { mem: mem ?? loaded.mem });
+    const repeatText = flagString(args, 'repeat');
+    const repeat = repeatText === undefined ? undefined : Number(repeatText);
+    if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1 && repeat <= 1e9)) throw new UsageError('--repeat takes an integer from 1 to 1000000000');
+    const r: EngineResult = await engine.run(loaded.prog, { mem: mem ?? loaded.mem, repeat, trustKernel: args.flags['trust-kernel'] === true });
     const failed = r.error !== null || r.retval === null;
     if (json) process.stdout.write(resultJson(loaded.prog.name, r) + '\n');
     else if (failed) process.stderr.write(`bpfx run: ${r.error ?? `no result (verdict ${r.verdict}, errno ${r.errno})`}\n${r.log ? r.log + '\n' : ''}`);
-    else process.stdout.write(`${hex64(r.retval ?? 0n)}\n`);
+    else process.stdout.write(`${hex64(r.retval ?? 0n)}${r.nsPerRun !== undefined ? `  (${r.nsPerRun.toFixed(2)} ns/run)` : ''}\n`);
     return failed ? 1 : 0;
   },
 };
