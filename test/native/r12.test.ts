@@ -7,130 +7,14 @@
 // sentinel must be intact and the result must be the callback's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insn, Insn } from '../../src/isa/insn';
-import { jitProgram, JitInput, JitFunc, OP_TAIL_CALL } from '../../src/jit';
-import * as X from '../../src/jit/x86/encode';
+import { insn } from '../../src/isa/insn';
+import { jitProgram, JitInput } from '../../src/jit';
 import { loadImage, NATIVE_IMAGE_BASE, NativeImage } from '../../src/native/image';
 import { nativeAvailable } from '../../src/native/runtime';
-import { loadLibc, PROT_READ, PROT_WRITE, PROT_EXEC } from '../../src/native/libc';
+import { loadLibc, PROT_READ, PROT_WRITE } from '../../src/native/libc';
+import { loadHarness, chain, load, checkIntact, mov, exit, func, tailCallPair } from './harness';
 
-const THROW = 4242; // the kfunc id standing for bpf_throw here
 const OPTS = { bmi2: true, retpoline: false, imageBase: NATIVE_IMAGE_BASE };
-/** Our own prog_array / bpf_prog layout for native tail calls. */
-const LAYOUT = { maxEntries: 0, ptrs: 8, bpfFunc: 0 };
-const SENTINELS: Record<string, bigint> = {
-  rbx: 0x1111_2222_3333_4444n, r12: 0x1212_1212_abcd_0012n, r13: 0x1313_1313_abcd_0013n,
-  r14: 0x1414_1414_abcd_0014n, r15: 0x1515_1515_abcd_0015n, rbp: 0x0bb0_0bb0_0bb0_0bb0n,
-};
-const REGS = ['rbx', 'r12', 'r13', 'r14', 'r15', 'rbp'];
-
-/**
- * u64 harness(u64 fn, u64 r1, u64 *out): sentinels in rbx, r12-r15 and rbp,
- * call fn(r1, 0), then out[0..5] = rbx, r12, r13, r14, r15, rbp as the call
- * left them, out[6] = rsp before the call, out[7] = rsp after it.
- */
-function harnessCode(): Uint8Array {
-  const b = X.newBuf();
-  const { RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R12, R13, R14, R15 } = X;
-  X.push(b, RBP); X.movRR(b, RBP, RSP, 8);
-  for (const r of [RBX, R12, R13, R14, R15]) X.push(b, r); // the C callee-saved registers: rbp-8 .. rbp-40
-  X.push(b, RDX);                                          // out: rbp-48
-  X.aluRI(b, 'sub', RSP, 8, 8);                            // rsp before the call: rbp-56
-  X.movRR(b, RAX, RDI, 8);
-  X.movRR(b, RDI, RSI, 8);
-  X.aluRR(b, 'xor', RSI, RSI, 4);
-  X.movabs(b, RBX, SENTINELS.rbx); X.movabs(b, R12, SENTINELS.r12); X.movabs(b, R13, SENTINELS.r13);
-  X.movabs(b, R14, SENTINELS.r14); X.movabs(b, R15, SENTINELS.r15);
-  X.push(b, RBP);                                          // our frame pointer, at rbp-64
-  X.store(b, X.mem(RBP, -56), RSP, 8);                     // rsp as the program gets it (before the call)
-  X.movabs(b, RBP, SENTINELS.rbp);
-  X.callReg(b, RAX);
-  X.movRR(b, RCX, RBP, 8);                                 // rbp as the program left it
-  X.movRR(b, RDX, RSP, 8);                                 // rsp after the call
-  X.pop(b, RBP);
-  X.push(b, RDX);                                          // keep rsp-after while rdx becomes `out`
-  X.load(b, RDX, X.mem(RBP, -48), 8);
-  [RBX, R12, R13, R14, R15, RCX].forEach((r, k) => X.store(b, X.mem(RDX, k * 8), r, 8));
-  X.load(b, RCX, X.mem(RBP, -56), 8); X.store(b, X.mem(RDX, 48), RCX, 8);
-  X.pop(b, RCX); X.store(b, X.mem(RDX, 56), RCX, 8);
-  X.lea(b, RSP, X.mem(RBP, -40));
-  for (const r of [R15, R14, R13, R12, RBX]) X.pop(b, r);
-  X.pop(b, RBP);
-  X.ret(b);
-  return X.bufBytes(b);
-}
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
-interface Harness { call(fn: bigint, r1: bigint): { ret: bigint; regs: Record<string, bigint>; rspBefore: bigint; rspAfter: bigint }; free(): void }
-
-let harnessProto: any;
-
-function loadHarness(): Harness {
-  const L = loadLibc();
-  harnessProto ??= L.koffi.proto('uint64_t bpfx_r12_harness(uint64_t fn, uint64_t r1, uint64_t out)');
-  const code = harnessCode();
-  const page = L.mmap(4096 * 2, PROT_READ | PROT_WRITE);
-  L.view(page, code.length).set(code);
-  L.mprotect(page, 4096, PROT_READ | PROT_EXEC);
-  const out = page + 4096n; // the second page stays writable: the output slots
-  const fn = L.koffi.decode(L.ptr(page), harnessProto);
-  return {
-    call(target, r1) {
-      const ret = BigInt(fn(target, r1, out));
-      const v = new DataView(L.view(out, 64).slice().buffer);
-      const regs: Record<string, bigint> = {};
-      REGS.forEach((r, k) => { regs[r] = v.getBigUint64(k * 8, true); });
-      return { ret, regs, rspBefore: v.getBigUint64(48, true), rspAfter: v.getBigUint64(56, true) };
-    },
-    free: () => L.munmap(page, 4096 * 2),
-  };
-}
-
-const mov = (d: number, imm: number): Insn => insn(0xb7, d, 0, 0, imm);
-const exit = (): Insn => insn(0x95);
-const func = (start: number, len: number, exceptionCb = false, tailCallReachable = false): JitFunc => ({ start, len, stackDepth: 16, tailCallReachable, exceptionCb });
-
-/**
- * Functions f0 (main) .. fd: each fills r6-r9 and its stack, calls the next
- * and returns its r0 + 1; fd throws `cookie` when r1 (kept in r6... passed
- * down) is nonzero, else returns 1000. The default callback returns the cookie.
- */
-function chain(depth: number, cookie: number, prefix: Insn[] = []): JitInput {
-  const insns: Insn[] = [...prefix];
-  const funcs: JitFunc[] = [];
-  const callSites: { at: number; callee: number }[] = [];
-  for (let i = 0; i <= depth; i++) {
-    const start = insns.length;
-    insns.push(insn(0xbf, 6, 1, 0, 0));                          // r6 = r1 (the throw switch)
-    insns.push(mov(7, 0x70 + i), mov(8, 0x80 + i), mov(9, 0x90 + i));
-    insns.push(insn(0x7b, 10, 7, -8, 0), insn(0x7b, 10, 8, -16, 0));
-    if (i < depth) {
-      insns.push(insn(0xbf, 1, 6, 0, 0));
-      callSites.push({ at: insns.length, callee: i + 1 });
-      insns.push(insn(0x85, 0, 1, 0, 0));                        // call f(i+1)
-      insns.push(insn(0x07, 0, 0, 0, 1), exit());                // r0 += 1
-    } else {
-      insns.push(insn(0x15, 6, 0, 3, 0));                        // if r6 == 0 goto +3
-      insns.push(mov(1, cookie), insn(0x85, 0, 2, 0, THROW), exit());
-      insns.push(mov(0, 1000), exit());
-    }
-    funcs.push(func(i === 0 ? 0 : start, insns.length - (i === 0 ? 0 : start)));
-  }
-  const cb = insns.length;
-  insns.push(insn(0xbf, 0, 1, 0, 0), exit());
-  funcs.push(func(cb, 2, true));
-  for (const c of callSites) insns[c.at] = { ...insns[c.at], imm: funcs[c.callee].start - (c.at + 1) };
-  return { insns, funcs, exceptionBoundary: true };
-}
-
-function load(input: JitInput): NativeImage {
-  return loadImage(jitProgram(input, OPTS, LAYOUT), input, { kfuncs: new Map([[THROW, 'bpf_throw']]) });
-}
-
-function checkIntact(label: string, r: ReturnType<Harness['call']>): void {
-  for (const reg of REGS) assert.equal(r.regs[reg], SENTINELS[reg], `${label}: ${reg} = 0x${r.regs[reg].toString(16)}`);
-  assert.equal(r.rspAfter, r.rspBefore, `${label}: rsp moved`);
-}
 
 const skipReason = (): string | undefined => { const a = nativeAvailable(); return a.ok ? undefined : a.reason; };
 
@@ -183,24 +67,8 @@ test('tail calls: a throwing program\'s frame is replaced by its target\'s, whic
   const targets: NativeImage[] = [];
   try {
     for (const depth of [0, 1, 3]) {
-      const target = load(chain(depth, 7 + depth));
-      targets.push(target);
-      // prog_array at mem: max_entries = 1, ptrs[0] = mem + 64; the "bpf_prog" there holds bpf_func
-      const dv = new DataView(L.view(mem, 128).buffer, L.view(mem, 128).byteOffset, 128);
-      dv.setUint32(0, 1, true);
-      dv.setBigUint64(8, mem + 64n, true);
-      dv.setBigUint64(64, target.entry, true);
-      // The caller: an exception boundary (it may throw), keeps r1, tail-calls slot 0, throws 99 if the slot were empty
-      const [lo, hi] = [Number(BigInt.asIntN(32, mem & 0xffffffffn)), Number(BigInt.asIntN(32, mem >> 32n))];
-      const insns: Insn[] = [
-        mov(6, 0x66), mov(9, 0x99), insn(0x7b, 10, 6, -8, 0),
-        insn(0x18, 2, 0, 0, lo), insn(0, 0, 0, 0, hi), mov(3, 0), insn(OP_TAIL_CALL, 0, 0, 0, 0),
-        mov(1, 99), insn(0x85, 0, 2, 0, THROW), exit(),
-        insn(0xbf, 0, 1, 0, 0), exit(),
-      ];
-      const input: JitInput = { insns, funcs: [{ ...func(0, 10), tailCallReachable: true }, func(10, 2, true)], exceptionBoundary: true };
-      const caller = load(input);
-      targets.push(caller);
+      const { caller, target } = tailCallPair(mem, depth, 7 + depth);
+      targets.push(caller, target);
       const thrown = h.call(caller.entry, 1n);
       assert.equal(thrown.ret, BigInt(7 + depth), `tail call, throw at depth ${depth}`);
       checkIntact(`tail call, throw at depth ${depth}`, thrown);
@@ -208,7 +76,8 @@ test('tail calls: a throwing program\'s frame is replaced by its target\'s, whic
       assert.equal(normal.ret, BigInt(1000 + depth), `tail call, return at depth ${depth}`);
       checkIntact(`tail call, return at depth ${depth}`, normal);
       // An empty slot: the tail call falls through and the caller throws 99
-      dv.setBigUint64(8, 0n, true);
+      const v = L.view(mem, 16);
+      new DataView(v.buffer, v.byteOffset, 16).setBigUint64(8, 0n, true);
       const empty = h.call(caller.entry, 1n);
       assert.equal(empty.ret, 99n);
       checkIntact('empty slot', empty);
