@@ -520,10 +520,14 @@ function emitJa(buf: X.Buf, st: FuncState, rel: number, insnSzDiff: () => number
   return 0;
 }
 
-/** One pass over the function (do_jit): returns its code and relocations; updates addrs in place. */
-function onePass(st: FuncState): { code: Uint8Array; relocs: Reloc[] } {
-  const out = X.newBuf(64 * (st.func.len + 2));
-  const buf = X.newBuf(256);
+/** Scratch buffers reused by every pass (compiling is synchronous): one instruction's code, one function's. */
+const insnBuf = X.newBuf(256);
+const funcBuf = X.newBuf(4096);
+
+/** One pass over the function (do_jit): its code is left in funcBuf; updates addrs in place. */
+function onePass(st: FuncState): { length: number; relocs: Reloc[] } {
+  const out = funcBuf, buf = insnBuf;
+  out.n = 0;
   st.relocs = [];
   const relocs: Reloc[] = [];
   emitPrologue(out, st);
@@ -538,7 +542,7 @@ function onePass(st: FuncState): { code: Uint8Array; relocs: Reloc[] } {
     i += extra;
     st.addrs[i] = out.n;
   }
-  return { code: X.bufBytes(out), relocs };
+  return { length: out.n, relocs };
 }
 
 const MAX_PASSES = 20;
@@ -568,14 +572,14 @@ export function compileFunc(input: JitInput, index: number, opts: JitOptions, la
     cleanupAddr: 64 * (func.len + 1), padding: false, relocs: [],
   };
   let oldLen = 0, passes = 0;
-  let last: { code: Uint8Array; relocs: Reloc[] } | undefined;
+  let last: { length: number; relocs: Reloc[] } | undefined;
   for (;;) {
     if (passes >= MAX_PASSES) throw new JitError(-1, `function ${index}: the image did not converge in ${MAX_PASSES} passes`);
     if (passes >= PADDING_PASSES) st.padding = true;
     last = onePass(st);
     passes++;
-    if (last.code.length === oldLen) break;
-    oldLen = last.code.length;
+    if (last.length === oldLen) break;
+    oldLen = last.length;
   }
   // The pass that writes the image, and for subprogram programs the extra pass
   const finalPasses = input.funcs.length > 1 ? 2 : 1;
@@ -583,8 +587,8 @@ export function compileFunc(input: JitInput, index: number, opts: JitOptions, la
     if (k === 1) st.padding = true;
     const again = onePass(st);
     passes++;
-    if (again.code.length !== oldLen) throw new JitError(-1, `function ${index}: the final pass changed the size from ${oldLen} to ${again.code.length} bytes`);
+    if (again.length !== oldLen) throw new JitError(-1, `function ${index}: the final pass changed the size from ${oldLen} to ${again.length} bytes`);
     last = again;
   }
-  return { code: last.code, addrs: addrs.slice(), relocs: last.relocs, passes };
+  return { code: X.bufBytes(funcBuf), addrs: addrs.slice(), relocs: last.relocs, passes };
 }

@@ -21,6 +21,12 @@ export interface Libc {
   view(addr: bigint, len: number): Uint8Array;
   /** Length of the NUL-terminated string at addr, at most max. */
   strnlen(addr: bigint, max: number): number;
+  /**
+   * CPU time of the calling thread in ns (CLOCK_THREAD_CPUTIME_ID): what a run
+   * costs without the time other processes had the CPU, as the kernel's test
+   * run leaves out the time its task was preempted.
+   */
+  threadCpuNs(): bigint;
 }
 
 let libc: Libc | null = null;
@@ -43,6 +49,7 @@ export function loadLibc(): Libc {
     // memcpy(d, d, 0) returns d: the one way to turn an address into a koffi pointer
     const toPtr = lib.func('void *memcpy(uintptr_t dst, uintptr_t src, size_t n)');
     const strnlen = lib.func('size_t strnlen(uintptr_t s, size_t max)');
+    const clockGettime = lib.func('int clock_gettime(int clk, _Out_ int64_t *ts)');
     const big = (v: number | bigint): bigint => BigInt(v);
     libc = {
       koffi,
@@ -58,6 +65,11 @@ export function loadLibc(): Libc {
       ptr: (addr) => toPtr(addr, addr, 0),
       view: (addr, len) => new Uint8Array(koffi.view(toPtr(addr, addr, 0), len)),
       strnlen: (addr, max) => Number(strnlen(addr, max)),
+      threadCpuNs() {
+        const t = new BigInt64Array(2);
+        if (clockGettime(3 /* CLOCK_THREAD_CPUTIME_ID */, t) !== 0) throw new Error('clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed');
+        return t[0] * 1_000_000_000n + t[1];
+      },
     };
     return libc;
   } catch (e) {

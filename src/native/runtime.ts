@@ -154,6 +154,11 @@ export function loadNativeProgram(p: ProgramUnderTest, o: Omit<PrepareOptions, '
   }
 }
 
+/** CPU time of this thread in ns (for timing native runs; see Libc.threadCpuNs). */
+export function threadCpuNs(): bigint {
+  return loadLibc().threadCpuNs();
+}
+
 /** Whether native code can run here: koffi, libc, and a mapping that can be made executable and called. */
 let status: { ok: boolean; reason?: string } | undefined;
 export function nativeAvailable(): { ok: boolean; reason?: string } {
