@@ -9,7 +9,7 @@
 // written). A fault in native code is a SIGSEGV/SIGILL that ends the
 // process; the harness runs unverified programs in a child process
 // (src/native/isolate.ts) so that it reports the signal instead.
-import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, HelperContext, HelperFn, MAP_PTR_BASE } from '../runtime';
+import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE } from '../runtime';
 import { jitProgram, JitError, JitImage } from '../jit';
 import { CONFORMANCE_HELPERS } from '../harness/conformance-helpers';
 import { ProgramUnderTest } from '../harness/engine';
@@ -53,8 +53,13 @@ const PAGE = 4096;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let helperProto: any;
 
-/** Compile `p` and load it for running here. Throws JitRefused (not jitted) or JitError. */
-export function loadNativeProgram(p: ProgramUnderTest, o: Omit<PrepareOptions, 'mapAddress'> = {}): NativeProgram {
+export interface NativeLoadOptions extends Omit<PrepareOptions, 'mapAddress'> {
+  /** Maps of a program that is not from an object file (its ld_imm64 carry the map's index). */
+  maps?: readonly MapSpec[];
+}
+
+/** Compile `p` and load it for running here. Throws JitRefused (not jitted), JitError, or BpfRuntimeError (a map it cannot model). */
+export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}): NativeProgram {
   const L = loadLibc();
   const koffi = L.koffi;
   const blocks: Block[] = [];
@@ -71,17 +76,25 @@ export function loadNativeProgram(p: ProgramUnderTest, o: Omit<PrepareOptions, '
     for (const c of callbacks.splice(0)) koffi.unregister(c);
   };
   try {
+    // The maps are built once the verifier has had its say (the first map ld_imm64 asks for them)
     let maps: MapSet | undefined;
-    if (p.object && p.object.loaded.maps.length) {
-      maps = createMapSet(p.object.loaded.maps.map((m) => ({
-        name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
-        initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
-      })), p.object.linked.mapRelocs, (_spec, _i, bytes) => { const b = alloc(bytes); return { values: b.bytes.subarray(0, bytes), base: b.addr }; });
-    }
+    const objectMaps = (): MapSet | undefined => {
+      if (maps) return maps;
+      const specs: MapSpec[] = p.object
+        ? p.object.loaded.maps.map((m) => ({
+          name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+          initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
+        }))
+        : [...(o.maps ?? [])];
+      if (!specs.length) return undefined;
+      maps = createMapSet(specs, p.object?.linked.mapRelocs ?? [],
+        (_spec, _i, bytes) => { const b = alloc(bytes); return { values: b.bytes.subarray(0, bytes), base: b.addr }; });
+      return maps;
+    };
     const prepared = prepareForJit(p, {
-      ...o,
+      trustKernel: o.trustKernel, unverified: o.unverified,
       mapAddress: (index, kind, off) => {
-        const m = maps?.maps[index];
+        const m = objectMaps()?.maps[index];
         if (!m) return undefined;
         return kind === 'fd' ? MAP_PTR_BASE + BigInt(index * 16) : m.base + BigInt(off);
       },
@@ -109,7 +122,7 @@ export function loadNativeProgram(p: ProgramUnderTest, o: Omit<PrepareOptions, '
       callFunction: () => unsupported('calling back into BPF code from a helper'),
       codeAddressToPc: () => -1,
     };
-    const table: ReadonlyMap<number, HelperFn> = ubpf ? CONFORMANCE_HELPERS : new Map(maps?.helpers ?? []);
+    const table: ReadonlyMap<number, HelperFn> = ubpf ? CONFORMANCE_HELPERS : new Map(objectMaps()?.helpers ?? []);
     helperProto ??= koffi.proto('uint64_t bpfx_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)');
     const helpers = new Map<number, bigint>();
     const used = new Set(input.insns.filter((n) => n.code === 0x85 && n.src === 0).map((n) => n.imm));

@@ -24,7 +24,7 @@ export const jitEngine: Engine = {
     try {
       prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel });
     } catch (e) {
-      if (e instanceof JitRefused || e instanceof JitError) return { ...none, retval: null, error: `not jitted: ${e.message}` };
+      if (e instanceof JitRefused || e instanceof JitError || e instanceof BpfRuntimeError) return { ...none, retval: null, error: `not jitted: ${e.message}` };
       throw e;
     }
     try {
