@@ -18,3 +18,4 @@ export {
 export { btfKindStr, btfTypeStr, btfTypeName, refTypeDesc, RefTypeDesc, ptrToBtfIdStr, funcName, typeToC, funcToC } from './print';
 export { fixupDatasecs, DatasecElfInfo, fixupKsymsDatasec, findInt32, markFuncsStatic, sanitizeBtf, btfNeedsSanitization, BtfFeatures, ALL_BTF_FEATURES } from './sanitize';
 export { formatTypeRaw, dumpBtfRaw } from './dump';
+export { addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag } from './build';

@@ -54,7 +54,11 @@ export interface EngineResult {
   retval: bigint | null;
   /** Runtime error, null when none. */
   error: string | null;
-  /** With RunInput.repeat: average time of one run in ns (jit: measured around the native loop; kernel: BPF_PROG_TEST_RUN's duration). */
+  /** BPF_PROG_TEST_RUN data_out: the packet after the run (engines that build a program context). */
+  dataOut?: Uint8Array;
+  /** BPF_PROG_TEST_RUN ctx_out, when a ctx_in was given. */
+  ctxOut?: Uint8Array;
+  /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
   nsPerRun?: number;
 }
 
@@ -87,11 +91,17 @@ export function hex64(v: bigint): string {
 
 /**
  * The one-line JSON of `bpfx run --json`: a runtime answers `{"retval", "error"}`;
- * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`.
+ * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`;
+ * a run on a program context adds `data_out` (and `ctx_out` with a ctx_in), in hex.
  */
 export function resultJson(prog: string, r: EngineResult): string {
   const retval = r.retval === null ? null : hex64(r.retval);
-  const timing = r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {};
-  if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...timing });
-  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...timing });
+  // data_out / ctx_out (hex) when the engine ran the program on a test-run context; ns_per_run with a repeat
+  const out = {
+    ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
+    ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
+    ...(r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {}),
+  };
+  if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
+  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });
 }

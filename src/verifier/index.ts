@@ -2,54 +2,42 @@
 // its passes (kernel/bpf/verifier.c): check_btf_info_early, add_subprog_and_kfunc,
 // check_subprogs, check_btf_info, check_cfg, do_check_main, do_check_subprogs,
 // check_max_stack_depth, then print_verification_stats. PURE: no I/O.
-import { msg } from './messages';
-import { VALID_OPCODES } from '../isa/validate';
 import { newLog, verbose, logReset, logStats, logText, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
-import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, ATTACH_TYPES, PROG_TYPES } from './types';
+import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
-import { doCheckCommon, CheckEnv } from './do_check';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, newEnv, text, fail, notModelled } from './env';
+import { doCheckCommon } from './do_check';
+import { resolvePseudoLdimm64 } from './ld_imm';
+import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
-import { newLiveness } from './stack_liveness';
+import { NEWEST_PROFILE } from './profiles';
+import { xlatedProgram } from './fixups';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
 export * from './profiles';
+export { maskKernelAddresses } from './fixups';
+export type { XlatedResult } from './fixups';
 export type { SubprogInfo, SubprogLayout } from './subprogs';
 
 /**
  * bpf_prog_load_check_attach (kernel/bpf/syscall.c), the part that runs before the
- * verifier: program types that need a valid expected_attach_type. Returns the
- * errno of a load that fails before bpf_check (empty log), or null.
+ * verifier: program types that need a valid expected_attach_type (the program-type
+ * table's `expectedAttach`). Returns the errno of a load that fails before bpf_check
+ * (empty log), or null.
  */
-function loadCheckAttach(input: VerifyInput): 'EINVAL' | 'EPERM' | null {
-  const A = ATTACH_TYPES, P = PROG_TYPES, at = input.expectedAttachType ?? 0;
-  const ok: Record<number, number[]> = {
-    [P.cgroup_sock_addr]: [A.cgroup_inet4_bind, A.cgroup_inet6_bind, A.cgroup_inet4_connect, A.cgroup_inet6_connect,
-      A.cgroup_udp4_sendmsg, A.cgroup_udp6_sendmsg, A.cgroup_udp4_recvmsg, A.cgroup_udp6_recvmsg, A.cgroup_inet4_getpeername,
-      A.cgroup_inet6_getpeername, A.cgroup_inet4_getsockname, A.cgroup_inet6_getsockname, A.cgroup_unix_connect,
-      A.cgroup_unix_sendmsg, A.cgroup_unix_recvmsg, A.cgroup_unix_getpeername, A.cgroup_unix_getsockname],
-    [P.cgroup_sockopt]: [A.cgroup_getsockopt, A.cgroup_setsockopt],
-    [P.sk_lookup]: [A.sk_lookup],
-    [P.netfilter]: [A.netfilter],
-    [P.cgroup_sock]: [0, A.cgroup_inet_sock_create, A.cgroup_inet_sock_release, A.cgroup_inet4_post_bind, A.cgroup_inet6_post_bind],
-  };
-  const allowed = ok[input.progType];
-  return allowed && !allowed.includes(at) ? 'EINVAL' : null;
+function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
+  const allowed = progTypeInfo(input.progType).expectedAttach;
+  return allowed && !allowed.includes(input.expectedAttachType ?? 0) ? 'EINVAL' : null;
 }
-
-/** Program types whose load-time requirements (attach targets, sleepable flag, devices) this model does not check. */
-const UNMODELLED_TYPES: Readonly<Record<number, string>> = {
-  [PROG_TYPES.lirc_mode2]: 'lirc_mode2 programs', [PROG_TYPES.struct_ops]: 'struct_ops programs',
-  [PROG_TYPES.ext]: 'freplace (ext) programs', [PROG_TYPES.lsm]: 'LSM programs', [PROG_TYPES.syscall]: 'syscall programs',
-};
 
 /**
  * optimize_bpf_loop: an inlined bpf_loop call keeps its three registers on the stack of its
  * subprog (24 bytes below the 8-aligned depth); only the depths (stats) are modelled.
  */
-function optimizeBpfLoop(env: CheckEnv, layout: SubprogLayout): void {
+function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): void {
   const sp = layout.subprogs;
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
@@ -73,93 +61,35 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   const t0 = input.clockNs ? input.clockNs() : 0n;
   const log = newLog(input.logLevel ?? 0);
+  const env = newEnv(input, input.profile ?? NEWEST_PROFILE, log);
   let layout: SubprogLayout | undefined;
-  const env: CheckEnv = {
-    input, layout: undefined as unknown as SubprogLayout, log, insnProcessed: 0, calledGlobals: new Set(),
-    liveness: newLiveness(), prunePoints: new Set(), loopHeads: new Set(),
-    seenException: false, idGen: 0, forceCheckpoints: new Set(),
-    loopInline: new Map(), totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
-  };
   let error: VerifierReject | null = null;
   let hiddenExceptionCallback = false;
   try {
-    const unmodelled = UNMODELLED_TYPES[input.progType];
-    if (unmodelled) throw new VerifierReject('EINVAL', msg('notModelled', [unmodelled]), true);
-    if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) throw new VerifierReject('EINVAL', msg('tracingNeedsBtfId'));
-    checkBtfFuncEarly(input);
-    layout = addSubprogAndKfunc(input, log);
-    env.layout = layout;
-    checkSubprogs(input.insns, layout);
-    checkBtfFunc(input, layout);
-    // resolve_pseudo_ldimm64: LDX reserved fields, map fds, and bpf_opcode_in_insntable
-    for (let i = 0; i < input.insns.length; i++) {
-      const x = input.insns[i];
-      if ((x.code & 7) === 1 && (((x.code & 0xe0) !== 0x60 && (x.code & 0xe0) !== 0x80) || x.imm !== 0)) {
-        throw new VerifierReject('EINVAL', msg('ldxReserved'));
-      }
-      if (x.code === 0x18) {
-        if (i === input.insns.length - 1 || input.insns[i + 1].code !== 0 || input.insns[i + 1].dst !== 0
-          || input.insns[i + 1].src !== 0 || input.insns[i + 1].off !== 0) throw new VerifierReject('EINVAL', msg('ldImm64Invalid'));
-        if (x.src === 1 && !input.maps?.has(x.imm)) throw new VerifierReject('EBADF', msg('mapFdInvalid', [x.imm]));
-        i++;
-        continue;
-      }
-      if (!VALID_OPCODES.has(x.code) || x.code === 0x8d) throw new VerifierReject('EINVAL', msg('unknownOpcode', [x.code]));
-    }
-    const cfg = checkCfg(input.insns, layout, !input.unprivileged);
-    env.prunePoints = cfg.prunePoints;
-    env.forceCheckpoints = cfg.forceCheckpoints;
-    env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
-    if (log.level & BPF_LOG_LEVEL2) {
-      const live = computeLiveRegs(input.insns, layout.kfuncs);
-      verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
-    }
-    doCheckCommon(env, 0);
-    if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
-    // do_check_subprogs: global functions that were called, and the exception callback (always "called")
-    const done = new Set<number>();
-    for (;;) {
-      let progressed = false;
-      const todo = new Set(env.calledGlobals);
-      if (layout.exceptionCallback) todo.add(layout.exceptionCallback);
-      for (let i = 1; i < layout.subprogs.length; i++) {
-        if (!todo.has(i) || done.has(i)) continue;
-        if (layout.subprogs[i].linkage !== 'global') continue;
-        done.add(i);
-        progressed = true;
-        doCheckCommon(env, i);
-        if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
-        if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) {
-          verbose(log, msg('globalSafe', [i, layout.subprogs[i].name]) + '\n');
-        }
-      }
-      if (!progressed) break;
-    }
-    checkMaxStackDepth(input.insns, layout);
-    optimizeBpfLoop(env, layout);
-    // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
-    // default exception callback `r0 = 0; exit` appended as a hidden subprog.
-    if (env.seenException && !layout.exceptionCallback) {
-      hiddenExceptionCallback = true;
-      layout.subprogs.push({ start: input.insns.length, stackDepth: 0, hasTailCall: false, tailCallReachable: false,
-        hasLdAbs: false, isCb: true, isAsyncCb: true, isExceptionCb: true, linkage: 'static', name: '', btfId: 0, hidden: true });
-    }
+    layout = bpfCheck(env);
+    hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;
     error = e;
+    layout = env.layout;
     if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n'));
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
-  const stackDepths = (layout?.subprogs ?? []).map((s) => s.stackDepth);
+  const stackDepths = layout.subprogs.map((s) => s.stackDepth);
   const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {
-    logStats(log, msg('verificationTime', [durationUsec]) + '\n');
-    logStats(log, msg('stackDepth', [stackDepths.join('+')]) + '\n');
+    logStats(log, text(env, 'verificationTime', [durationUsec]) + '\n');
+    logStats(log, text(env, 'stackDepth', [stackDepths.join('+')]) + '\n');
   }
-  logStats(log, msg('processed', [env.insnProcessed, input.insnLimit ?? 1000000, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
+  logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
+  const xlated = input.xlated && !error ? xlatedProgram({
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ctxAccess: env.ctxAccess, privileged: !input.unprivileged, hiddenExceptionCallback,
+    inlinedLoops: [...env.loopInline.values()].filter((l) => l.fit).length,
+  }) : undefined;
   return {
+    xlated,
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
     log: logText(log),
@@ -168,4 +98,57 @@ export function verify(input: VerifyInput): VerifyResult {
     hiddenExceptionCallback,
     stats,
   };
+}
+
+/** bpf_check's passes in the kernel's order; throws VerifierReject for a rejected program. */
+function bpfCheck(env: VerifierEnv): SubprogLayout {
+  const { input, log } = env;
+  const unmodelled = progTypeInfo(input.progType).unmodelled;
+  if (unmodelled) notModelled(env, unmodelled);
+  if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
+  checkBtfFuncEarly(input);
+  const layout = addSubprogAndKfunc(input, log);
+  env.layout = layout;
+  checkSubprogs(input.insns, layout);
+  checkBtfFunc(input, layout);
+  resolvePseudoLdimm64(env, input);
+  const cfg = checkCfg(input.insns, layout, !input.unprivileged);
+  env.prunePoints = cfg.prunePoints;
+  env.forceCheckpoints = cfg.forceCheckpoints;
+  env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
+  if (log.level & BPF_LOG_LEVEL2) {
+    const live = computeLiveRegs(input.insns, layout.kfuncs);
+    verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
+  }
+  doCheckCommon(env, 0);
+  if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
+  doCheckSubprogs(env);
+  checkMaxStackDepth(input.insns, layout);
+  optimizeBpfLoop(env, layout);
+  // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
+  // default exception callback `r0 = 0; exit` appended as a hidden subprog.
+  if (env.seenException && !layout.exceptionCallback) {
+    layout.subprogs.push({ start: input.insns.length, stackDepth: 0, hasTailCall: false, tailCallReachable: false,
+      hasLdAbs: false, isCb: true, isAsyncCb: true, isExceptionCb: true, linkage: 'static', name: '', btfId: 0, hidden: true });
+  }
+  return layout;
+}
+
+/** do_check_subprogs: global functions that were called, and the exception callback (always "called"). */
+function doCheckSubprogs(env: VerifierEnv): void {
+  const { layout, log } = env;
+  const done = new Set<number>();
+  for (let progressed = true; progressed;) {
+    progressed = false;
+    const todo = new Set(env.calledGlobals);
+    if (layout.exceptionCallback) todo.add(layout.exceptionCallback);
+    for (let i = 1; i < layout.subprogs.length; i++) {
+      if (!todo.has(i) || done.has(i) || layout.subprogs[i].linkage !== 'global') continue;
+      done.add(i);
+      progressed = true;
+      doCheckCommon(env, i);
+      if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
+      if (log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) verbose(log, text(env, 'globalSafe', [i, layout.subprogs[i].name]) + '\n');
+    }
+  }
 }

@@ -1,29 +1,32 @@
 // Register and stack state of the abstract execution: struct bpf_reg_state,
 // bpf_stack_state, bpf_func_state, bpf_verifier_state (include/linux/bpf_verifier.h),
 // and their log text: print_reg_state, print_verifier_state (kernel/bpf/log.c).
-import { Scalar, scalarUnknown, scalarConst, formatScalar } from './scalar_bridge';
+// A register is a discriminated union on its type (enum bpf_reg_type): each type
+// carries its own fields. Registers and scalars are values: replaced, never mutated.
+import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
+import { Scalar, formatScalar } from './scalar_bridge';
 
-/** enum bpf_reg_type, the part this model tracks; 'other' carries a kernel type name for the next part. */
-export type RegType = 'not_init' | 'scalar' | 'ctx' | 'stack' | 'map_ptr' | 'other';
+/** CONST_PTR_TO_MAP: the map a register points to. */
+export interface MapRef { name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number }
 
-export interface RegState {
-  type: RegType;
-  /** Value for scalars; var_off of the variable offset for pointers (const 0 here). */
-  s: Scalar;
-  /** Fixed offset of a pointer. */
-  off: number;
-  /** Frame the stack pointer points into. */
-  frameno: number;
-  id: number;
-  /** reg_type_str for 'other'. */
-  otherName?: string;
-  /** PTR_TO_FUNC: the subprog (reg->subprogno). */
-  subprogno?: number;
-  /** CONST_PTR_TO_MAP: the map. */
-  map?: { name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number };
-}
+export type RegState =
+  | { type: 'not_init' }
+  | { type: 'scalar'; s: Scalar }
+  /** PTR_TO_CTX with a fixed offset. */
+  | { type: 'ctx'; off: number }
+  /** PTR_TO_STACK: fixed offset from the frame pointer of frame `frameno`. */
+  | { type: 'stack'; off: number; frameno: number }
+  | { type: 'map_ptr'; map: MapRef }
+  /** PTR_TO_FUNC: a static subprog (reg->subprogno). */
+  | { type: 'func'; subprogno: number };
+
+export type RegType = RegState['type'];
+export type PointerReg = Exclude<RegState, { type: 'not_init' } | { type: 'scalar' }>;
+export type ScalarReg = Extract<RegState, { type: 'scalar' }>;
 
 export const BPF_REG_SIZE = 8;
+
+/** enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO. */
 export type SlotType = '?' | 'r' | 'm' | '0';
 
 export interface StackSlot {
@@ -41,7 +44,7 @@ export interface FuncState {
   callsite: number;
   inExceptionCallback: boolean;
   /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
-  inCallbackFn?: boolean;
+  inCallbackFn: boolean;
 }
 
 export interface VState {
@@ -49,40 +52,37 @@ export interface VState {
   curframe: number;
 }
 
-export const notInit = (): RegState => ({ type: 'not_init', s: scalarUnknown(), off: 0, frameno: 0, id: 0 });
-export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s, off: 0, frameno: 0, id: 0 });
-export const ptrReg = (type: RegType, off: number, frameno = 0): RegState =>
-  ({ type, s: scalarConst(0n), off, frameno, id: 0 });
+const NOT_INIT: RegState = Object.freeze({ type: 'not_init' });
+export const notInit = (): RegState => NOT_INIT;
+export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
+export const ctxReg = (off = 0): RegState => ({ type: 'ctx', off });
+export const stackReg = (off: number, frameno: number): RegState => ({ type: 'stack', off, frameno });
 
 export function newFuncState(frameno: number, subprogno: number, callsite: number): FuncState {
   const regs: RegState[] = [];
-  for (let i = 0; i < 11; i++) regs.push(notInit());
-  regs[10] = ptrReg('stack', 0, frameno);
-  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false };
+  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
+  regs[BPF_REG_FP] = stackReg(0, frameno);
+  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false };
 }
-
-const cloneReg = (r: RegState): RegState => ({ ...r, s: { ...r.s } });
 
 export function cloneFunc(f: FuncState): FuncState {
   return {
     ...f,
-    regs: f.regs.map(cloneReg),
-    stack: f.stack.map((sl) => ({ types: [...sl.types], spilled: sl.spilled ? cloneReg(sl.spilled) : null })),
+    regs: f.regs.slice(),
+    stack: f.stack.map((sl) => ({ types: sl.types.slice(), spilled: sl.spilled })),
   };
 }
 
 export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFunc), curframe: s.curframe });
 
-export const isPointer = (r: RegState): boolean => r.type !== 'scalar' && r.type !== 'not_init';
+export const isPointer = (r: RegState): r is PointerReg => r.type !== 'scalar' && r.type !== 'not_init';
 
+/** reg_type_str */
 export function regTypeStr(r: RegState): string {
   switch (r.type) {
     case 'not_init': return '?';
-    case 'scalar': return 'scalar';
-    case 'ctx': return 'ctx';
     case 'stack': return 'fp';
-    case 'map_ptr': return 'map_ptr';
-    case 'other': return r.otherName ?? 'ptr_';
+    default: return r.type;
   }
 }
 
@@ -90,26 +90,52 @@ const snum = (v: number): string => (v >= -32768 && v <= 32767 ? `${v}` : '0x' +
 
 /** print_reg_state */
 export function formatReg(r: RegState, curFrameno: number): string {
-  if (r.type === 'scalar') return formatScalar(r.s);
-  if (r.type === 'stack') {
-    const fr = r.frameno !== curFrameno ? `[${r.frameno}]` : '';
-    return `fp${fr}${snum(r.off)}`;
+  switch (r.type) {
+    case 'not_init': return '?';
+    case 'scalar': return formatScalar(r.s);
+    case 'stack': return `fp${r.frameno !== curFrameno ? `[${r.frameno}]` : ''}${snum(r.off)}`;
+    case 'ctx': return `ctx(${r.off ? `off=${snum(r.off)}` : ''})`;
+    case 'map_ptr': {
+      const parts: string[] = [];
+      if (r.map.name) parts.push(`map=${r.map.name}`);
+      parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+      return `map_ptr(${parts.join(',')})`;
+    }
+    case 'func': return 'func()';
   }
-  const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
-  if (r.map) {
-    if (r.map.name) parts.push(`map=${r.map.name}`);
-    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+}
+
+/** A key that is equal for two registers exactly when they are the same state. */
+export function regKey(r: RegState): string {
+  switch (r.type) {
+    case 'not_init': return '-';
+    case 'scalar': {
+      const x = r.s;
+      return `s:${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
+    }
+    case 'ctx': return `c:${r.off}`;
+    case 'stack': return `fp:${r.off}:${r.frameno}`;
+    case 'map_ptr': return `m:${r.map.fd}`;
+    case 'func': return `f:${r.subprogno}`;
   }
-  if (r.off) parts.push(`off=${snum(r.off)}`);
-  return `${regTypeStr(r)}(${parts.join(',')})`;
+}
+
+/** A key equal for two states exactly when they are the same (registers, stacks, frames). */
+export function stateKey(s: VState): string {
+  let k = `${s.curframe}`;
+  for (const f of s.frames) {
+    k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}`;
+    for (const r of f.regs) k += ';' + regKey(r);
+    for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
+  }
+  return k;
 }
 
 /** print_verifier_state: regs (only scratched unless printAll), then stack slots. */
 export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: Set<number>, scratchedSlots: Set<number>): string {
   let out = '';
   if (f.frameno) out += ` frame${f.frameno}:`;
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < MAX_BPF_REG; i++) {
     const r = f.regs[i];
     if (r.type === 'not_init') continue;
     if (!printAll && !scratchedRegs.has(i)) continue;
@@ -120,13 +146,11 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
     const sl = f.stack[i];
     if (!sl.types.some((t) => t !== '?')) continue;
     // slot_type[0] is the lowest address byte; the kernel prints slot_type[0..7] in order
-    let buf = sl.types.join('');
     if (sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled) {
       const j = sl.types.indexOf('r');
-      buf = sl.types.slice(0, j).join('');
-      out += ` fp${(-i - 1) * BPF_REG_SIZE}=${buf}${formatReg(sl.spilled, f.frameno)}`;
+      out += ` fp${(-i - 1) * BPF_REG_SIZE}=${sl.types.slice(0, j).join('')}${formatReg(sl.spilled, f.frameno)}`;
     } else {
-      out += ` fp${(-i - 1) * BPF_REG_SIZE}=${buf}`;
+      out += ` fp${(-i - 1) * BPF_REG_SIZE}=${sl.types.join('')}`;
     }
   }
   if (f.inCallbackFn) out += ' cb';

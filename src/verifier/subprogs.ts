@@ -4,7 +4,10 @@
 import { Insn, isPseudoCall, isPseudoFunc, isKfuncCall } from '../isa/insn';
 import { msg } from './messages';
 import { VerifierLog, verboseLine, BPF_LOG_LEVEL2 } from './log';
-import { VerifyInput, VerifierBtf, VerifierReject, VBtfType, KfuncInfo } from './types';
+import { VerifyInput, VerifierReject, KfuncInfo } from './types';
+import { Btf } from '../btf/btf';
+import { findDeclTagValue as btfDeclTagValue } from '../btf/lookup';
+import { btfTypeAt } from './btf_view';
 
 export const BPF_MAX_SUBPROGS = 256;
 
@@ -65,25 +68,18 @@ function addSubprog(subprogs: SubprogInfo[], off: number, insnCnt: number): numb
   return findSubprog(subprogs, off);
 }
 
-const btfType = (btf: VerifierBtf | undefined, id: number): VBtfType | undefined =>
-  btf && id > 0 && id < btf.types.length ? btf.types[id] : undefined;
-
 /** btf_find_decl_tag_value: the value of the one `key` decl tag on type `id` (component -1). */
-export function findDeclTagValue(btf: VerifierBtf, id: number, key: string): string | 'ENOENT' | 'EEXIST' {
-  let value: string | undefined;
-  for (let i = 1; i < btf.types.length; i++) {
-    const t = btf.types[i];
-    if (t.kind !== 'decl_tag' || t.type !== id || (t.componentIdx ?? -1) !== -1) continue;
-    if (!t.name.startsWith(key)) continue;
-    if (value !== undefined) return 'EEXIST';
-    value = t.name.slice(key.length);
-  }
-  return value ?? 'ENOENT';
+export function findDeclTagValue(btf: Btf, id: number, key: string): string | 'ENOENT' | 'EEXIST' {
+  const r = btfDeclTagValue(btf, id, -1, key);
+  return r.ok ? r.value : r.errno;
 }
 
-/** btf_find_by_name_kind(btf, name, BTF_KIND_FUNC) */
-function findFuncByName(btf: VerifierBtf, name: string): number {
-  for (let i = 1; i < btf.types.length; i++) if (btf.types[i].kind === 'func' && btf.types[i].name === name) return i;
+/** btf_find_by_name_kind(btf, name, BTF_KIND_FUNC): the first FUNC of that name, -1 if none. */
+function findFuncByName(btf: Btf, name: string): number {
+  for (let id = 1; btfTypeAt(btf, id); id++) {
+    const t = btfTypeAt(btf, id)!;
+    if (t.kind === 'func' && t.name === name) return id;
+  }
   return -1;
 }
 
@@ -91,15 +87,16 @@ function findFuncByName(btf: VerifierBtf, name: string): number {
 export function findExceptionCallbackInsnOff(input: VerifyInput): number {
   const fi = input.funcInfo ?? [];
   if (!fi.length) return 0;
-  const btf = input.btf ?? { types: [] };
-  const main = btfType(btf, fi[0].typeId);
-  if (!main) throw new VerifierReject('EINVAL', msg('invalidMainBtfId'));
+  const btf = input.btf;
+  const main = btfTypeAt(btf, fi[0].typeId);
+  if (!btf || !main) throw new VerifierReject('EINVAL', msg('invalidMainBtfId'));
   const name = findDeclTagValue(btf, fi[0].typeId, 'exception_callback:');
   if (name === 'ENOENT') return 0;
   if (name === 'EEXIST') throw new VerifierReject('EEXIST', msg('multipleExceptionCbTags'));
   const id = findFuncByName(btf, name);
   if (id < 0) throw new VerifierReject('ENOENT', msg('exceptionCbNotInBtf', [name]));
-  if (btf.types[id].linkage !== 'global') throw new VerifierReject('EINVAL', msg('exceptionCbNotGlobal', [name]));
+  const cb = btfTypeAt(btf, id);
+  if (cb?.kind !== 'func' || cb.linkage !== 'global') throw new VerifierReject('EINVAL', msg('exceptionCbNotGlobal', [name]));
   let ret = 0;
   for (const rec of fi) {
     if (rec.typeId !== id) continue;
@@ -150,7 +147,7 @@ export function checkBtfFuncEarly(input: VerifyInput): void {
     if (i === 0 && fi[0].insnOff !== 0) throw new VerifierReject('EINVAL', msg('funcInfoFirstNotZero', [fi[0].insnOff]));
     if (i > 0 && fi[i].insnOff <= fi[i - 1].insnOff)
       throw new VerifierReject('EINVAL', msg('funcInfoNotSorted', [fi[i].insnOff, fi[i - 1].insnOff]));
-    const t = btfType(input.btf, fi[i].typeId);
+    const t = btfTypeAt(input.btf, fi[i].typeId);
     if (!t || t.kind !== 'func') throw new VerifierReject('EINVAL', msg('funcInfoBadType', [fi[i].typeId]), false, true);
   }
 }
@@ -168,9 +165,9 @@ export function checkBtfFunc(input: VerifyInput, layout: SubprogLayout): void {
   if (fi.length !== layout.subprogs.length) throw new VerifierReject('EINVAL', msg('funcInfoCount'));
   for (let i = 0; i < fi.length; i++) {
     if (layout.subprogs[i].start !== fi[i].insnOff) throw new VerifierReject('EINVAL', msg('funcInfoMismatch'));
-    const t = btfType(input.btf, fi[i].typeId) as VBtfType;
-    layout.subprogs[i].linkage = t.linkage ?? 'static';
-    layout.subprogs[i].name = t.name;
+    const t = btfTypeAt(input.btf, fi[i].typeId);
+    layout.subprogs[i].linkage = t?.kind === 'func' ? t.linkage : 'static';
+    layout.subprogs[i].name = t?.name ?? '';
     layout.subprogs[i].btfId = fi[i].typeId;
   }
 }

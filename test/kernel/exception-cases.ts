@@ -3,11 +3,15 @@
 // does. Shared by exceptions.test.ts; docs/kernel-differences.md records the
 // same observations.
 import { Insn, insn } from '../../src/isa/insn';
-import * as B from '../../src/kernel/minibtf';
+import { BtfLinkage } from '../../src/btf/types';
+import { newBtf } from '../../src/btf/parse';
+import { encodeBtf } from '../../src/btf/encode';
+import { encodeFuncInfo } from '../../src/btf/ext';
+import { addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 
 export type ParamType = 'u64' | 'pskb' | 'pvoid';
-export interface FuncDecl { name: string; params: ParamType[]; off?: number; linkage?: number }
+export interface FuncDecl { name: string; params: ParamType[]; off?: number; linkage?: BtfLinkage }
 export interface ExcCase {
   name: string;
   insns: Insn[];
@@ -30,18 +34,18 @@ const exit = I(0x95);
 const pcall = (rel: number): Insn => I(0x85, 0, 1, 0, rel);
 
 export function btfFor(c: ExcCase): { btf: Uint8Array; funcInfo: Uint8Array } {
-  const b = B.newBtf();
-  const int = B.btfInt(b, 'int', 4);
-  const u64 = B.btfInt(b, 'unsigned long long', 8, false);
-  const pskb = B.btfPtr(b, B.btfEmptyStruct(b, '__sk_buff', 0));
-  const pvoid = B.btfPtr(b, 0);
+  const b = newBtf();
+  const int = addInt(b, 'int', 4);
+  const u64 = addInt(b, 'unsigned long long', 8, false);
+  const pskb = addPtr(b, addStruct(b, '__sk_buff', 0));
+  const pvoid = addPtr(b, 0);
   const T: Record<ParamType, number> = { u64, pskb, pvoid };
-  const ids = c.funcs.map((f) => B.btfFunc(b, f.name,
-    B.btfFuncProto(b, int, f.params.map((p, i) => ({ name: `a${i}`, type: T[p] }))), f.linkage ?? B.BTF_FUNC_GLOBAL));
-  for (const t of c.tags) B.btfDeclTag(b, t.value, ids[t.target]);
+  const ids = c.funcs.map((f) => addFunc(b, f.name,
+    addFuncProto(b, int, f.params.map((p, i) => ({ name: `a${i}`, type: T[p] }))), f.linkage ?? 'global'));
+  for (const t of c.tags) addDeclTag(b, t.value, ids[t.target]);
   const recs = c.funcs.map((f, i) => ({ insnOff: f.off, typeId: ids[i] }))
     .filter((r): r is { insnOff: number; typeId: number } => r.insnOff !== undefined);
-  return { btf: B.encodeBtf(b), funcInfo: B.encodeFuncInfo(recs) };
+  return { btf: encodeBtf(b), funcInfo: encodeFuncInfo(recs) };
 }
 
 export function exceptionCases(): ExcCase[] {
@@ -88,7 +92,7 @@ export function exceptionCases(): ExcCase[] {
     },
     {
       name: 'throw 9 from a static subprog, default callback', insns: [mov(1, 9), pcall(2), mov(0, 0), exit, kcall, mov(0, 0), exit],
-      funcs: [main, { name: 'sub', params: ['u64'], off: 4, linkage: B.BTF_FUNC_STATIC }], tags: [], progType: 'sched_cls',
+      funcs: [main, { name: 'sub', params: ['u64'], off: 4, linkage: 'static' }], tags: [], progType: 'sched_cls',
       expect: { verdict: 'accept', retval: 9 },
       seed: 'accept, returns 0',
     },
@@ -104,7 +108,7 @@ export function exceptionCases(): ExcCase[] {
       seed: 'reject: the callback\'s R0 is checked like the main program\'s (check_return_code with in_exception_callback_fn); message text of that era: "At program exit the register R0 has value %s should have been in %s"',
     },
     {
-      name: 'callback with static linkage', insns: [...throw7, ...cbPlus100], funcs: [main, cbAt(4, { linkage: B.BTF_FUNC_STATIC })], tags: tag, progType: 'sched_cls',
+      name: 'callback with static linkage', insns: [...throw7, ...cbPlus100], funcs: [main, cbAt(4, { linkage: 'static' })], tags: tag, progType: 'sched_cls',
       expect: { verdict: 'reject', errno: 'EINVAL', logLines: ["exception callback 'exception_cb' must have global linkage"] },
       seed: "reject EINVAL: \"exception callback 'exception_cb' must have global linkage\"",
     },
@@ -159,7 +163,7 @@ export function exceptionCases(): ExcCase[] {
     {
       name: 'bpf_loop callback throws', insns: [mov(1, 1), I(0x18, 2, 4, 0, 6), I(0, 0, 0, 0, 0), mov(3, 0), mov(4, 0), I(0x85, 0, 0, 0, 181), mov(0, 0), exit,
         mov(1, 3), kcall, mov(0, 0), exit],
-      funcs: [main, { name: 'loop_cb', params: ['u64', 'pvoid'], off: 8, linkage: B.BTF_FUNC_STATIC }], tags: [], progType: 'sched_cls',
+      funcs: [main, { name: 'loop_cb', params: ['u64', 'pvoid'], off: 8, linkage: 'static' }], tags: [], progType: 'sched_cls',
       expect: { verdict: 'reject', errno: 'EINVAL', logLines: ['bpf_throw kfunc (insn 9) cannot be called from callback subprog 1'] },
       seed: 'reject EINVAL: "bpf_throw kfunc (insn 9) cannot be called from callback subprog 1"',
     },

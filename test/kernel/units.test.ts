@@ -5,18 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as B from '../../src/kernel/minibtf';
+import { newBtf } from '../../src/btf/parse';
+import { encodeBtf } from '../../src/btf/encode';
+import { addInt, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
 import { indexFuncs } from '../../src/kernel/vmlinux';
 import { errnoName, KernelError, kernelAvailable } from '../../src/kernel';
 import { kernelErrorLine, verdictJson, KernelVerdict } from '../../src/kernel/run';
 
-test('minibtf: header, type and string sections laid out as the kernel expects', () => {
-  const b = B.newBtf();
-  const int = B.btfInt(b, 'int', 4);
-  const proto = B.btfFuncProto(b, int, [{ name: 'x', type: int }]);
-  const fn = B.btfFunc(b, 'f', proto);
+test('btf/build + encode: header, type and string sections laid out as the kernel expects', () => {
+  const b = newBtf();
+  const int = addInt(b, 'int', 4);
+  const proto = addFuncProto(b, int, [{ name: 'x', type: int }]);
+  const fn = addFunc(b, 'f', proto);
   assert.deepEqual([int, proto, fn], [1, 2, 3]);
-  const bytes = B.encodeBtf(b);
+  const bytes = encodeBtf(b);
   const dv = new DataView(bytes.buffer);
   assert.equal(dv.getUint16(0, true), 0xeb9f);
   assert.equal(bytes[2], 1);
@@ -30,15 +32,15 @@ test('minibtf: header, type and string sections laid out as the kernel expects',
 });
 
 test('indexFuncs finds FUNCs by name; bad BTF is a typed error', () => {
-  const b = B.newBtf();
-  const int = B.btfInt(b, 'int', 4);
-  B.btfFunc(b, 'bpf_throw', B.btfFuncProto(b, int, []));
-  B.btfDeclTag(b, 'tag', 3);
-  const idx = indexFuncs(B.encodeBtf(b));
+  const b = newBtf();
+  const int = addInt(b, 'int', 4);
+  addFunc(b, 'bpf_throw', addFuncProto(b, int, []));
+  addDeclTag(b, 'tag', 3);
+  const idx = indexFuncs(encodeBtf(b));
   assert.equal(idx.funcs.get('bpf_throw'), 3);
   assert.equal(idx.typeCount, 4);
   assert.throws(() => indexFuncs(new Uint8Array(30)), (e: unknown) => e instanceof KernelError && e.kind === 'bad-request' && /bad magic/.test(e.message));
-  const bad = B.encodeBtf(b);
+  const bad = encodeBtf(b);
   new DataView(bad.buffer).setUint32(12, 9999, true);
   assert.throws(() => indexFuncs(bad), /run past the end/);
 });

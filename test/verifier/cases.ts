@@ -1,9 +1,10 @@
-// Hand-built verifier cases: each builds the same program twice, as bytes for
-// the live kernel (MiniBtf from src/kernel/minibtf.ts) and as the verifier
-// model's input (VerifierBtf), so one table drives both.
+// Hand-built verifier cases: one program and one BTF (src/btf's model, built with
+// btf/build.ts) drive both the verifier model and the live kernel (encoded).
 import { Insn, insn, ldImm64 } from '../../src/isa/insn';
-import { VerifierBtf, VBtfType, FuncInfo, PROG_TYPES, MapInfo } from '../../src/verifier/types';
-import * as mb from '../../src/kernel/minibtf';
+import { FuncInfo, PROG_TYPES, MapInfo } from '../../src/verifier/types';
+import { Btf } from '../../src/btf/btf';
+import { newBtf } from '../../src/btf/parse';
+import { addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
 
 export const I = {
   mov: (d: number, imm: number): Insn => insn(0xb7, d, 0, 0, imm),
@@ -23,24 +24,15 @@ export const I = {
   helper: (id: number): Insn => insn(0x85, 0, 0, 0, id),
 };
 
-/** Builds BTF for both sides. */
+/** Builds the program's BTF. */
 export class DualBtf {
-  readonly mini = mb.newBtf();
-  readonly model: VerifierBtf = { types: [{ kind: 'void', name: '' }] };
-  private push(id: number, t: VBtfType): number { this.model.types[id] = t; return id; }
-  int(name = 'int', size = 4): number { return this.push(mb.btfInt(this.mini, name, size), { kind: 'int', name }); }
-  ptr(target: number): number { return this.push(mb.btfPtr(this.mini, target), { kind: 'ptr', name: '', type: target }); }
-  struct(name: string, size: number): number { return this.push(mb.btfEmptyStruct(this.mini, name, size), { kind: 'struct', name }); }
-  proto(ret: number, params: { name: string; type: number }[]): number {
-    return this.push(mb.btfFuncProto(this.mini, ret, params), { kind: 'func_proto', name: '', type: ret, params });
-  }
-  func(name: string, proto: number, global = true): number {
-    return this.push(mb.btfFunc(this.mini, name, proto, global ? mb.BTF_FUNC_GLOBAL : mb.BTF_FUNC_STATIC),
-      { kind: 'func', name, type: proto, linkage: global ? 'global' : 'static' });
-  }
-  tag(value: string, target: number): number {
-    return this.push(mb.btfDeclTag(this.mini, value, target), { kind: 'decl_tag', name: value, type: target, componentIdx: -1 });
-  }
+  readonly btf: Btf = newBtf();
+  int(name = 'int', size = 4): number { return addInt(this.btf, name, size); }
+  ptr(target: number): number { return addPtr(this.btf, target); }
+  struct(name: string, size: number): number { return addStruct(this.btf, name, size); }
+  proto(ret: number, params: { name: string; type: number }[]): number { return addFuncProto(this.btf, ret, params); }
+  func(name: string, proto: number, global = true): number { return addFunc(this.btf, name, proto, global ? 'global' : 'static'); }
+  tag(value: string, target: number): number { return addDeclTag(this.btf, value, target); }
 }
 
 export interface Case {

@@ -6,7 +6,8 @@ import { verify } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel';
 import { Insn } from '../../src/isa/insn';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
-import { encodeBtf, encodeFuncInfo } from '../../src/kernel/minibtf';
+import { encodeBtf } from '../../src/btf/encode';
+import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
 
 let throwId = 0;
@@ -16,7 +17,7 @@ const kfunc = (id: number, off: number): { name: string; argCount: number } | un
 
 
 function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
-  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.model, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps });
+  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.btf, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps });
 }
 
 /** The case's instructions with placeholder map fds replaced by real maps (created once). */
@@ -45,7 +46,7 @@ const agreement = { verdict: 0, message: 0, rejects: 0, total: 0 };
 for (const c of cases) {
   test(`kernel agrees: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
     const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 1,
-      btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+      btf: c.btf ? encodeBtf(c.btf.btf) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
     if (r.ok) closeFd(r.fd);
     const m = ours(c);
     agreement.total++;
@@ -67,7 +68,7 @@ for (const c of cases) {
   test(`kernel log identical at level 1: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
     const load = (level: number): string => {
       const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: level,
-        btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+        btf: c.btf ? encodeBtf(c.btf.btf) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
       if (r.ok) closeFd(r.fd);
       return r.log;
     };
@@ -84,7 +85,7 @@ for (const c of cases) {
 for (const c of cases.filter((x) => x.verdict === 'accept' && !x.maps)) {
   test(`kernel stats (log level 4) agree: ${c.name}`, { skip: k.ok ? false : k.reason }, () => {
     const r = progLoad({ insns: kernelInsns(c), progType: c.progType, expectedAttachType: c.expectedAttachType, logLevel: 4,
-      btf: c.btf ? encodeBtf(c.btf.mini) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
+      btf: c.btf ? encodeBtf(c.btf.btf) : undefined, funcInfo: c.funcInfo ? encodeFuncInfo(c.funcInfo) : undefined });
     if (r.ok) closeFd(r.fd);
     const m = ours(c, 4);
     const noTime = (l: string): string => l.replace(/^verification time \d+ usec$/m, 'verification time N usec');

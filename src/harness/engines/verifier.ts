@@ -2,7 +2,6 @@
 // (insns, prog type, func_info, program BTF, kfunc names) into src/verifier.
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo } from '../../verifier';
 import { attachBtfIdFor } from '../../kernel/object';
-import { verifierBtfFrom } from '../../verifier/from_btf';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
@@ -23,7 +22,7 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
   const o = p.object;
   if (o) {
     input.funcInfo = o.linked.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
-    if (o.loaded.btf) input.btf = verifierBtfFrom(o.loaded.btf);
+    if (o.loaded.btf) input.btf = o.loaded.btf;
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {

@@ -1,0 +1,88 @@
+// bpf-to-bpf calls: check_func_call (a static subprog is walked in a new frame of
+// the caller's state; a global one is checked against its BTF signature and assumed
+// valid, verified later on its own) and prepare_func_exit (back to the caller, or to
+// a bpf_loop callsite with the callback's return range) (kernel/bpf/verifier.c).
+import { Insn } from '../isa/insn';
+import { verbose } from './log';
+import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
+import { VerifierReject } from './types';
+import { findSubprog } from './subprogs';
+import { readReg, scratchReg, markPrecise } from './regs';
+import { newFuncState, scalarReg } from './state';
+import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
+import { prepareFuncArgs } from './func_args';
+import { printFrame } from './print';
+
+/** check_func_call; returns the index of the next instruction to walk. */
+export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
+  const idx = env.insnIdx;
+  const target = idx + insn.imm + 1;
+  const subprogno = findSubprog(env.layout.subprogs, target);
+  if (subprogno < 0) fail(env, 'EFAULT', 'noProgAtInsn', [target]);
+  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
+  const callee = env.layout.subprogs[subprogno];
+  const caller = curFrame(env);
+  if (callee.linkage === 'global') {
+    const args = prepareFuncArgs(env, subprogno);
+    for (let i = 0; i < args.length; i++) {
+      const r = readReg(env, i + 1);
+      if (args[i] === 'scalar' && r.type !== 'scalar') {
+        throw new VerifierReject('EINVAL', text(env, 'argNotScalar', [i + 1]) + '\n' + text(env, 'callerInvalidArgs', [subprogno, callee.name]));
+      }
+      if (args[i] === 'ctx' && r.type !== 'ctx') notModelled(env, 'global function argument of a non-ctx pointer');
+    }
+    env.calledGlobals.add(subprogno);
+    if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
+    for (let r = 1; r <= 5; r++) caller.regs[r] = { type: 'not_init' };
+    caller.regs[0] = scalarReg(scalarUnknown());
+    scratchReg(env, 0);
+    return idx + 1;
+  }
+  if (callee.isExceptionCb) throw new VerifierReject('EINVAL', text(env, 'callExceptionCbDirectly', [idx]), false, true);
+  const calleeFrame = newFuncState(env.cur.curframe + 1, subprogno, idx);
+  for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = caller.regs[r];
+  for (let r = 0; r <= 5; r++) caller.regs[r] = { type: 'not_init' }; // clear_caller_saved_regs, before the print
+  if (logOn(env)) {
+    verbose(env.log, text(env, 'callerHeader') + '\n');
+    printFrame(env, caller);
+    verbose(env.log, text(env, 'calleeHeader') + '\n');
+    printFrame(env, calleeFrame);
+  }
+  env.cur.frames.push(calleeFrame);
+  env.cur.curframe++;
+  env.allScratched = true;
+  return target;
+}
+
+/** prepare_func_exit; returns the index to continue at in the caller. */
+export function prepareFuncExit(env: VerifierEnv): number {
+  const callee = curFrame(env);
+  const r0 = callee.regs[0];
+  if (r0.type === 'not_init') fail(env, 'EACCES', 'regNotReadOk', [0]);
+  if (r0.type === 'stack' && r0.frameno === callee.frameno) notModelled(env, 'returning a pointer to the callee stack');
+  if (r0.type === 'func') notModelled(env, 'returning a func pointer from a subprog');
+  const caller = env.cur.frames[env.cur.curframe - 1];
+  if (callee.inCallbackFn) {
+    // a bpf_loop callback: R0 in [0, 1]; back to the callsite, which calls the callback again
+    // unless the state there is one already seen
+    if (r0.type !== 'scalar') fail(env, 'EACCES', 'callbackR0NotScalar');
+    markPrecise(env, 0);
+    if (!(0n <= r0.s.smin && r0.s.smax <= 1n)) {
+      fail(env, 'EINVAL', 'retvalOutOfRange', ['At callback return', 'R0', formatInvalidScalar(r0.s), 0, 1]);
+    }
+    env.cbReturn = true;
+  } else {
+    caller.regs[0] = r0;
+  }
+  const retTo = callee.inCallbackFn ? callee.callsite : callee.callsite + 1;
+  if (logOn(env)) {
+    verbose(env.log, text(env, 'returningFromCallee') + '\n');
+    printFrame(env, callee);
+    verbose(env.log, text(env, 'toCallerAt', [retTo]) + '\n');
+    printFrame(env, caller);
+  }
+  env.cur.frames.pop();
+  env.cur.curframe--;
+  // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
+  return retTo;
+}

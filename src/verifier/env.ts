@@ -1,0 +1,147 @@
+// The verifier environment, struct bpf_verifier_env (include/linux/bpf_verifier.h):
+// the program and its facts, the profile of the kernel answered for, the log, the
+// counters of is_state_visited, and the walk of one do_check_common (current state,
+// instruction index, branches left to explore, scratch marks). Every check_* takes
+// it as its first argument. Also the two ways a check ends a walk: a rejection with
+// the profile's message text, or `not modelled yet`.
+import { Insn } from '../isa/insn';
+import { VerifierLog, verbose, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2 } from './log';
+import { MessageArgs, MessageKey, fmt } from './messages';
+import { KernelProfile } from './profiles';
+import { Errno, VerifyInput, VerifierReject } from './types';
+import { SubprogLayout, findSubprog } from './subprogs';
+import { FuncState, VState, newFuncState } from './state';
+import { PathEntry } from './precision';
+import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
+
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** BPF_COMPLEXITY_LIMIT_JMP_SEQ */
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+export const MAX_CALL_FRAMES = 8;
+
+/** A state seen at a loop head on the current path (for `infinite loop detected`). */
+export interface LoopSeen { idx: number; key: string; prev: LoopSeen | null }
+
+/** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */
+export interface BranchElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null; loops: LoopSeen | null }
+
+/** bpf_loop_inline_state of one bpf_loop call (optimize_bpf_loop). */
+export interface LoopInlineState { fit: boolean; subprogno: number }
+
+export interface VerifierEnv {
+  readonly input: VerifyInput;
+  readonly insns: readonly Insn[];
+  readonly profile: KernelProfile;
+  layout: SubprogLayout;
+  readonly log: VerifierLog;
+  /** From check_cfg. */
+  prunePoints: Set<number>;
+  forceCheckpoints: Set<number>;
+  /** Targets of back-edges (loops are walked iteration by iteration). */
+  loopHeads: Set<number>;
+  /** Global subprogs called (to be validated later), by subprog index. */
+  calledGlobals: Set<number>;
+  seenException: boolean;
+  idGen: number;
+  loopInline: Map<number, LoopInlineState>;
+  /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
+  seen: Uint8Array;
+  /** Loads and stores through the context pointer (convert_ctx_accesses rewrites them). */
+  ctxAccess: Set<number>;
+  // is_state_visited's counters
+  insnProcessed: number;
+  totalStates: number;
+  peakStates: number;
+  maxStatesPerInsn: number;
+  jmpsProcessed: number;
+  prevJmpsProcessed: number;
+  prevInsnProcessed: number;
+  /** 6.18 stack liveness (level-2 log lines only). */
+  liveness: Liveness;
+  lvCtx: LivenessCtx;
+  // ---- the walk of one do_check_common ----
+  /** Subprog being verified as an entry point. */
+  entry: number;
+  cur: VState;
+  insnIdx: number;
+  prevInsnIdx: number;
+  branches: BranchElem[];
+  /** States added at prune points, by insn: exact keys at forced checkpoints. */
+  explored: Map<number, string[]>;
+  /** The last exit returned from a bpf_loop callback to its callsite. */
+  cbReturn: boolean;
+  loopSeen: LoopSeen | null;
+  /** The current state's instruction path (its jump history), for precision backtracking. */
+  path: PathEntry | null;
+  scratchedRegs: Set<number>;
+  scratchedSlots: Set<number>;
+  allScratched: boolean;
+  prevLogPos: number;
+  prevInsnPrintPos: number;
+  doPrintState: boolean;
+}
+
+export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
+  const env: VerifierEnv = {
+    input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
+    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(),
+    seenException: false, idGen: 0, loopInline: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
+    insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
+    liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
+    entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0 }, insnIdx: 0, prevInsnIdx: -1, branches: [],
+    explored: new Map(), cbReturn: false, loopSeen: null, path: null,
+    scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
+  };
+  env.lvCtx = {
+    insns: input.insns, prunePoints: env.prunePoints,
+    subprogEnd: (start: number) => {
+      const sp = env.layout.subprogs;
+      const i = findSubprog(sp, start);
+      return i + 1 < sp.length ? sp[i + 1].start : input.insns.length;
+    },
+    log: (t: string) => { if (log.level & BPF_LOG_LEVEL2) verbose(log, t); },
+  };
+  return env;
+}
+
+/** Start the walk of do_check_common for `subprog` from `st`. */
+export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
+  env.entry = subprog;
+  env.cur = st;
+  env.insnIdx = env.layout.subprogs[subprog].start;
+  env.prevInsnIdx = -1;
+  env.branches = [];
+  env.explored = new Map();
+  env.cbReturn = false;
+  env.loopSeen = null;
+  env.path = null;
+  env.scratchedRegs = new Set();
+  env.scratchedSlots = new Set();
+  env.allScratched = true;
+  env.prevLogPos = 0;
+  env.prevInsnPrintPos = 0;
+  env.doPrintState = false;
+  env.lvCtx.prunePoints = env.prunePoints;
+}
+
+/** The frame of the current state that executes (cur_func). */
+export const curFrame = (env: VerifierEnv): FuncState => env.cur.frames[env.cur.curframe];
+
+/** Whether level 1 or 2 logging is on (what most verbose() calls of do_check test). */
+export const logOn = (env: VerifierEnv): boolean => (env.log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) !== 0;
+
+/** The profile's text of a message. */
+export const text = (env: VerifierEnv, key: MessageKey, args: MessageArgs = []): string => fmt(env.profile.texts[key], args);
+
+/** Reject the program with the profile's text of `key`. */
+export function fail(env: VerifierEnv, errno: Errno, key: MessageKey, args: MessageArgs = []): never {
+  throw new VerifierReject(errno, text(env, key, args));
+}
+
+/** The model cannot decide: `not modelled yet: <what>`, a verdict of its own. */
+export function notModelled(env: VerifierEnv, what: string): never {
+  throw new VerifierReject('EINVAL', text(env, 'notModelled', [what]), true);
+}
+
+/** The kfunc name of a call instruction, for the log. */
+export const kfuncName = (env: VerifierEnv, i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;

@@ -1,0 +1,65 @@
+// 64-bit immediates: resolve_pseudo_ldimm64's pass over the program before the walk
+// (ld_imm64 pairs, map fds, BPF_LDX reserved fields, bpf_opcode_in_insntable), and
+// check_ld_imm in the walk (constants, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC; the other
+// src_reg forms are `not modelled yet`) (kernel/bpf/verifier.c).
+import { Insn, ldImm64Value } from '../isa/insn';
+import {
+  BPF_CLASS, BPF_MODE, BPF_SIZE, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_IMM, BPF_DW, BPF_X, OP_LD_IMM64, OP_CALL,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC,
+} from '../isa/opcodes';
+import { VALID_OPCODES } from '../isa/validate';
+import { VerifyInput } from './types';
+import { VerifierEnv, fail, notModelled } from './env';
+import { findSubprog } from './subprogs';
+import { checkDst, setReg } from './regs';
+import { scalarReg } from './state';
+import { scalarConst } from './scalar_bridge';
+
+/** BPF_JMP | BPF_CALL | BPF_X (callx): not in the kernel's instruction table. */
+const OP_CALLX = OP_CALL | BPF_X;
+
+/** resolve_pseudo_ldimm64 with the opcode checks that run in the same pass. */
+export function resolvePseudoLdimm64(env: VerifierEnv, input: VerifyInput): void {
+  const insns = input.insns;
+  for (let i = 0; i < insns.length; i++) {
+    const x = insns[i];
+    if (BPF_CLASS(x.code) === BPF_LDX && ((BPF_MODE(x.code) !== BPF_MEM && BPF_MODE(x.code) !== BPF_MEMSX) || x.imm !== 0)) {
+      fail(env, 'EINVAL', 'ldxReserved');
+    }
+    if (x.code === OP_LD_IMM64) {
+      const next = insns[i + 1];
+      if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail(env, 'EINVAL', 'ldImm64Invalid');
+      if (x.src === BPF_PSEUDO_MAP_FD && !input.maps?.has(x.imm)) fail(env, 'EBADF', 'mapFdInvalid', [x.imm]);
+      i++;
+      continue;
+    }
+    if (!VALID_OPCODES.has(x.code) || x.code === OP_CALLX) fail(env, 'EINVAL', 'unknownOpcode', [x.code]);
+  }
+}
+
+/** check_ld_imm (and LD_ABS/LD_IND, not modelled); returns the index after the instruction. */
+export function checkLdImm(env: VerifierEnv, insn: Insn): number {
+  const idx = env.insnIdx;
+  if (BPF_MODE(insn.code) !== BPF_IMM) notModelled(env, 'BPF_LD_[ABS|IND]');
+  if (BPF_SIZE(insn.code) !== BPF_DW || insn.off !== 0) fail(env, 'EINVAL', 'invalidBpfLdImm');
+  checkDst(env, insn.dst);
+  const { input, layout } = env;
+  if (insn.src === BPF_PSEUDO_MAP_FD) {
+    const m = input.maps?.get(insn.imm);
+    if (!m) fail(env, 'EBADF', 'mapFdInvalid', [insn.imm]);
+    setReg(env, insn.dst, { type: 'map_ptr', map: { name: m.name, keySize: m.keySize, valueSize: m.valueSize, type: m.type, fd: insn.imm, maxEntries: m.maxEntries } });
+  } else if (insn.src === BPF_PSEUDO_FUNC) {
+    // PTR_TO_FUNC of a static subprog with BTF
+    const target = idx + insn.imm + 1;
+    const sub = findSubprog(layout.subprogs, target);
+    if (sub < 0) fail(env, 'EFAULT', 'noProgAtInsn', [target]);
+    if (!input.btf || !input.funcInfo) notModelled(env, 'function pointer without func_info');
+    if (layout.subprogs[sub].linkage !== 'static') notModelled(env, 'callback function not static');
+    setReg(env, insn.dst, { type: 'func', subprogno: sub });
+  } else if (insn.src !== 0) {
+    notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
+  } else {
+    setReg(env, insn.dst, scalarReg(scalarConst(ldImm64Value(env.insns, idx))));
+  }
+  return idx + 2;
+}

@@ -1,0 +1,54 @@
+// The log lines of the walk: print_verifier_state, print_insn_state and the
+// instruction line of do_check with its alignment (kernel/bpf/log.c, verifier.c).
+import { formatInsnLine } from '../isa/disasm';
+import { verbose, logReset, vlogAlignment, BPF_LOG_LEVEL2 } from './log';
+import { VerifierEnv, curFrame, logOn, kfuncName, text } from './env';
+import { FuncState, formatFuncState } from './state';
+
+/** print_verifier_state(cur_func, print_all) */
+export function printState(env: VerifierEnv, printAll: boolean): void {
+  const all = printAll || env.allScratched;
+  verbose(env.log, formatFuncState(curFrame(env), all, env.scratchedRegs, env.scratchedSlots));
+  // print_verifier_state(print_all) leaves the scratch marks; only the scratched-only print clears them
+  if (!printAll) {
+    env.scratchedRegs.clear();
+    env.scratchedSlots.clear();
+    env.allScratched = false;
+  }
+}
+
+/** A whole frame, as the call and return lines print it. */
+export function printFrame(env: VerifierEnv, f: FuncState): void {
+  verbose(env.log, formatFuncState(f, true, env.scratchedRegs, env.scratchedSlots));
+}
+
+const stateScratched = (env: VerifierEnv): boolean =>
+  env.allScratched || env.scratchedRegs.size > 0 || env.scratchedSlots.size > 0;
+
+/** print_insn_state: the scratched state after the instruction line, or on a line of its own. */
+export function printInsnState(env: VerifierEnv): void {
+  const log = env.log;
+  if (env.prevLogPos && env.prevLogPos === log.len) {
+    logReset(log, env.prevLogPos - 1);
+    verbose(log, ' '.repeat(vlogAlignment(env.prevInsnPrintPos)) + ';');
+  } else {
+    verbose(log, `${env.insnIdx}:`);
+  }
+  printState(env, false);
+}
+
+/** do_check's lines before an instruction runs: `from N to M:` with the state, then the instruction. */
+export function logInsn(env: VerifierEnv): void {
+  const log = env.log;
+  if ((log.level & BPF_LOG_LEVEL2) && env.doPrintState) {
+    verbose(log, '\n' + text(env, 'fromTo', [env.prevInsnIdx, env.insnIdx]));
+    printState(env, true);
+    env.doPrintState = false;
+  }
+  if (!logOn(env)) return;
+  if (stateScratched(env)) printInsnState(env);
+  env.prevLogPos = log.len;
+  verbose(log, formatInsnLine(env.insns, env.insnIdx, { kfuncName: (i) => kfuncName(env, i) }) + '\n');
+  env.prevInsnPrintPos = log.len - env.prevLogPos;
+  env.prevLogPos = log.len;
+}

@@ -1,0 +1,46 @@
+// Register access of the current frame: check_reg_arg (SRC_OP, DST_OP) with the
+// scratch marks of mark_reg_scratched, and mark_chain_precision (only its level-2
+// log is modelled: precision marks do not change verdicts here) (kernel/bpf/verifier.c).
+import { verbose, BPF_LOG_LEVEL2 } from './log';
+import { VerifierEnv, curFrame, fail, kfuncName } from './env';
+import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
+import { RegState } from './state';
+import { precisionLog } from './precision';
+
+/** check_reg_arg(SRC_OP): the register must be readable. */
+export function readReg(env: VerifierEnv, r: number): RegState {
+  if (r >= MAX_BPF_REG) fail(env, 'EINVAL', 'invalidRegNo', [r]);
+  env.scratchedRegs.add(r);
+  const reg = curFrame(env).regs[r];
+  if (reg.type === 'not_init') fail(env, 'EACCES', 'regNotReadOk', [r]);
+  return reg;
+}
+
+/** check_reg_arg(DST_OP): the register may be written. */
+export function checkDst(env: VerifierEnv, r: number): void {
+  if (r >= MAX_BPF_REG) fail(env, 'EINVAL', 'invalidRegNo', [r]);
+  env.scratchedRegs.add(r);
+  if (r === BPF_REG_FP) fail(env, 'EACCES', 'frameReadOnly');
+}
+
+export function setReg(env: VerifierEnv, r: number, v: RegState): void {
+  curFrame(env).regs[r] = v;
+}
+
+/** mark_reg_scratched */
+export function scratchReg(env: VerifierEnv, r: number): void {
+  env.scratchedRegs.add(r);
+}
+
+/** R1..R5 become unreadable after a call (clear_caller_saved_regs without R0). */
+export function clearArgRegs(env: VerifierEnv): void {
+  const regs = curFrame(env).regs;
+  for (let r = 1; r <= 5; r++) regs[r] = { type: 'not_init' };
+}
+
+/** mark_chain_precision(regno): its level-2 backtracking log. */
+export function markPrecise(env: VerifierEnv, regno: number): void {
+  if (!(env.log.level & BPF_LOG_LEVEL2) || env.input.unprivileged) return;
+  const start = env.layout.subprogs[env.entry].start;
+  verbose(env.log, precisionLog(env.insns, env.path, start, regno, env.cur.curframe, (i) => kfuncName(env, i)));
+}
