@@ -1,8 +1,8 @@
 // The verifier's rewrites that the x86-64 JIT relies on (do_misc_fixups in
 // kernel/bpf/verifier.c), as Linux 6.18 emits them (read from its xlated
 // dumps): the hidden default exception callback, the division and modulo
-// guards, r0's zero extension after a 32-bit cmpxchg, bpf_tail_call as
-// BPF_TAIL_CALL, map ld_imm64 as addresses. The
+// guards, r0's zero extension after a 32-bit cmpxchg, legacy packet loads as
+// helper calls, bpf_tail_call as BPF_TAIL_CALL, map ld_imm64 as addresses. The
 // result is our "xlated" program: the JIT's input. PURE.
 import { Insn, insn } from '../isa/insn';
 import {
@@ -16,6 +16,26 @@ import { JitError, JitInput } from './types';
 /** The verifier's scratch register (BPF_REG_AX), r11 in xlated code. */
 const AX = 11;
 const BPF_FUNC_tail_call = 12;
+
+/**
+ * The helpers legacy packet loads become (the kernel's bpf_skb_load_helper_8/16/32
+ * _no_cache): helper ids past every BPF_FUNC_*, by load size in bytes.
+ * (u64 skb, u64 offset) -> the big-endian value, or a negative errno.
+ */
+export const SKB_LOAD_HELPER: Readonly<Record<1 | 2 | 4, number>> = { 1: 0x10001, 2: 0x10002, 4: 0x10004 };
+
+/** bpf_gen_ld_abs: r2 = offset, r1 = the ctx (r6), call the load helper; a negative answer ends the program with 0. */
+function ldAbsPatch(n: Insn): Insn[] {
+  const size = ({ 0x10: 1, 0x08: 2, 0x00: 4 } as Record<number, 1 | 2 | 4>)[n.code & 0x18];
+  if (!size) throw new JitError(-1, `legacy packet load of an unknown size (0x${n.code.toString(16)})`);
+  const off: Insn[] = BPF_MODE(n.code) === BPF_ABS
+    ? [insn(BPF_ALU64 | 0xb0, 2, 0, 0, n.imm)]
+    : [insn(BPF_ALU64 | 0xb0 | BPF_X, 2, n.src, 0, 0), ...(n.imm ? [insn(BPF_ALU64 | 0x00, 2, 0, 0, n.imm)] : [])];
+  return [
+    ...off, insn(BPF_ALU64 | 0xb0 | BPF_X, 1, 6, 0, 0), insn(BPF_JMP | BPF_CALL, 0, 0, 0, SKB_LOAD_HELPER[size]),
+    insn(BPF_JMP | 0x70, 0, 0, 2, 0), insn(BPF_ALU | 0xa0 | BPF_X, 0, 0, 0, 0), insn(BPF_JMP | BPF_EXIT),
+  ];
+}
 
 export interface FixupInput {
   /** The program as loaded (subprograms appended; maps still by fd or index). */
@@ -146,7 +166,8 @@ export function fixupForJit(fi: FixupInput): Fixed {
       continue;
     }
     if (BPF_CLASS(n.code) === BPF_LD && (BPF_MODE(n.code) === BPF_ABS || BPF_MODE(n.code) === BPF_IND)) {
-      throw new JitError(i, 'legacy packet access (BPF_LD_ABS/IND) is not supported by the native runtime');
+      try { patches.set(i, ldAbsPatch(n)); } catch (e) { throw e instanceof JitError ? new JitError(i, e.message) : e; }
+      continue;
     }
     if (n.code === (BPF_JMP | BPF_CALL) && n.src === 0 && n.imm === BPF_FUNC_tail_call) {
       patches.set(i, [insn(OP_TAIL_CALL, 0, 0, 0, 0)]); // always the indirect form: there is no text poking here

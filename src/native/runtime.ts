@@ -9,8 +9,8 @@
 // written). A fault in native code is a SIGSEGV/SIGILL that ends the
 // process; the harness runs unverified programs in a child process
 // (src/native/isolate.ts) so that it reports the signal instead.
-import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE } from '../runtime';
-import { jitProgram, JitError, JitImage } from '../jit';
+import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, SKB } from '../runtime';
+import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER } from '../jit';
 import { CONFORMANCE_HELPERS } from '../harness/conformance-helpers';
 import { ProgramUnderTest } from '../harness/engine';
 import { prepareForJit, Prepared, PrepareOptions } from '../harness/jit-program';
@@ -31,6 +31,23 @@ class NativeAddressSpace extends AddressSpace {
   override readCString(addr: bigint, max: number): Uint8Array {
     return this.L.view(addr, Math.max(1, this.L.strnlen(addr, max))).slice(0, this.L.strnlen(addr, max));
   }
+}
+
+const EFAULT = 14n;
+
+/**
+ * bpf_skb_load_helper_{8,16,32}: the big-endian value at `off` in the packet
+ * of the __sk_buff at `skb` (its data .. data_end), or -EFAULT.
+ */
+function skbLoadHelpers(): [number, HelperFn][] {
+  return ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], (ctx: HelperContext, skb: bigint, off: bigint): bigint => {
+    const data = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data.offset), 4, false).region.dv.getUint32(0, true));
+    const end = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data_end.offset), 4, false).region.dv.getUint32(0, true));
+    const o = BigInt.asIntN(64, off);
+    if (o < 0n || data + o + BigInt(size) > end) return BigInt.asUintN(64, -EFAULT);
+    const b = ctx.mem.read(data + o, size);
+    return b.reduce((v, x) => (v << 8n) | BigInt(x), 0n);
+  }]);
 }
 
 /** Native memory that lives as long as the runtime. */
@@ -122,7 +139,7 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       callFunction: () => unsupported('calling back into BPF code from a helper'),
       codeAddressToPc: () => -1,
     };
-    const table: ReadonlyMap<number, HelperFn> = ubpf ? CONFORMANCE_HELPERS : new Map(objectMaps()?.helpers ?? []);
+    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...(objectMaps()?.helpers ?? []), ...skbLoadHelpers()]);
     helperProto ??= koffi.proto('uint64_t bpfx_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)');
     const helpers = new Map<number, bigint>();
     const used = new Set(input.insns.filter((n) => n.code === 0x85 && n.src === 0).map((n) => n.imm));

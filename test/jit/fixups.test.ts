@@ -1,11 +1,12 @@
 // The verifier's rewrites the JIT relies on, against the kernel's xlated
 // code: every division and modulo form (unsigned and signed, 32 and 64 bits,
 // register and immediate), the zero extension after a 32-bit cmpxchg, the
-// hidden exception callback; and jump retargeting around inserted code.
+// hidden exception callback, legacy packet loads; and jump retargeting
+// around inserted code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insn, Insn } from '../../src/isa/insn';
-import { fixupForJit, patchProgram, OP_TAIL_CALL, JitError } from '../../src/jit';
+import { fixupForJit, patchProgram, OP_TAIL_CALL, JitError, SKB_LOAD_HELPER } from '../../src/jit';
 import { kernelAvailable } from '../../src/kernel';
 import { kernelRun } from '../../src/kernel/run';
 import { disasmInsn } from '../../src/isa/disasm';
@@ -63,8 +64,13 @@ test('jumps, calls and function pointers keep their targets when code is inserte
   const tc = fixupForJit({ insns: [insn(0x85, 0, 0, 0, 12), exit()], stackDepths: [0], hiddenExceptionCallback: false, throws: false });
   assert.equal(tc.input.insns[0].code, OP_TAIL_CALL);
   assert.equal(tc.input.funcs[0].tailCallReachable, true);
-  assert.throws(() => fixupForJit({ insns: [insn(0x30, 0, 0, 0, 12), exit()], stackDepths: [0], hiddenExceptionCallback: false, throws: false }),
-    (e: unknown) => e instanceof JitError && /insn 0: legacy packet access/.test((e as Error).message));
+  // LD_ABS / LD_IND become the kernel's bpf_gen_ld_abs sequence around a packet-load helper
+  const ld = fixupForJit({ insns: [insn(0xbf, 6, 1, 0, 0), insn(0x28, 0, 0, 0, 12), insn(0x50, 0, 7, 0, 2), exit()], stackDepths: [0], hiddenExceptionCallback: false, throws: false });
+  assert.deepEqual(text(ld.input.insns), [
+    'r6 = r1',
+    'r2 = 12', 'r1 = r6', `call unknown#${SKB_LOAD_HELPER[2]}`, 'if r0 s>= 0x0 goto pc+2', 'w0 ^= w0', 'exit',
+    'r2 = r7', 'r2 += 2', 'r1 = r6', `call unknown#${SKB_LOAD_HELPER[1]}`, 'if r0 s>= 0x0 goto pc+2', 'w0 ^= w0', 'exit',
+    'exit']);
   assert.throws(() => fixupForJit({ insns: [insn(0x18, 1, 1, 0, 3), insn(0), exit()], stackDepths: [0], hiddenExceptionCallback: false, throws: false }),
     (e: unknown) => e instanceof JitError && /insn 0: ld_imm64 with src_reg 1 \(a map\) has no address here/.test((e as Error).message));
 });
