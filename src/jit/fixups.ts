@@ -6,10 +6,11 @@
 // result is our "xlated" program: the JIT's input. PURE.
 import { Insn, insn } from '../isa/insn';
 import {
-  BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_DIV, BPF_MOD, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
+  BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_X, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
   BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID, BPF_JMP, BPF_JMP32, BPF_JA, BPF_CALL, BPF_EXIT, BPF_CMPXCHG,
 } from '../isa/opcodes';
 import { OP_TAIL_CALL } from './codegen';
+import { divModPatch } from '../verifier/fixups';
 import { splitFunctions } from './functions';
 import { JitError, JitInput } from './types';
 
@@ -61,42 +62,6 @@ export interface Fixed {
   input: JitInput;
   /** For each instruction of input.insns, the instruction of the program it came from (-1: appended). */
   origin: Int32Array;
-}
-
-const jmp = (is64: boolean, op: number, dst: number, imm: number, off: number): Insn => insn((is64 ? BPF_JMP : BPF_JMP32) | op, dst, 0, off, imm);
-const JNE = 0x50, JEQ = 0x10, JGT = 0x20;
-
-/** The guard sequence replacing a division or modulo, or null when it needs none. */
-function divModPatch(n: Insn): Insn[] | null {
-  const cls = BPF_CLASS(n.code);
-  if ((cls !== BPF_ALU && cls !== BPF_ALU64) || (BPF_OP(n.code) !== BPF_DIV && BPF_OP(n.code) !== BPF_MOD)) return null;
-  const is64 = cls === BPF_ALU64, isDiv = BPF_OP(n.code) === BPF_DIV, signed = n.off === 1;
-  const alu = (op: number, dst: number, imm: number): Insn => insn(cls | op, dst, 0, 0, imm);
-  if (BPF_SRC(n.code) !== BPF_X) {
-    if (!signed || n.imm !== -1) return null;
-    // x s/ -1 = -x;  x s% -1 = 0
-    return isDiv ? [alu(0x80, n.dst, 0)] : [insn(BPF_ALU | 0xb0, n.dst, 0, 0, 0)];
-  }
-  const ja1 = insn(BPF_JMP | BPF_JA, 0, 0, 1, 0);
-  const mov32self = insn(BPF_ALU | 0xb0 | BPF_X, n.dst, n.dst, 0, 0);
-  if (!signed && isDiv) {
-    // x / 0 = 0
-    return [jmp(is64, JNE, n.src, 0, 2), insn(BPF_ALU | 0xa0 | BPF_X, n.dst, n.dst, 0, 0), ja1, n];
-  }
-  if (!signed) {
-    // x % 0 = x (32-bit: zero-extended)
-    return is64 ? [jmp(true, JEQ, n.src, 0, 1), n] : [jmp(false, JEQ, n.src, 0, 2), n, ja1, mov32self];
-  }
-  const head = [insn(BPF_ALU64 | 0xb0 | BPF_X, AX, n.src, 0, 0), alu(0x00, AX, 1)]; // AX = src + 1
-  if (isDiv) {
-    // x s/ 0 = 0; x s/ -1 = -x (LLONG_MIN stays LLONG_MIN)
-    return [...head, jmp(is64, JGT, AX, 1, 4), jmp(is64, JEQ, AX, 0, 1), alu(0xb0, n.dst, 0), alu(0x80, n.dst, 0), ja1, n];
-  }
-  // x s% 0 = x; x s% -1 = 0
-  const z = insn(BPF_ALU | 0xb0, n.dst, 0, 0, 0);
-  return is64
-    ? [...head, jmp(true, JGT, AX, 1, 3), jmp(true, JEQ, AX, 1, 3), z, ja1, n]
-    : [...head, jmp(false, JGT, AX, 1, 3), jmp(false, JEQ, AX, 1, 4), z, ja1, n, ja1, mov32self];
 }
 
 const isJumpWithOff = (n: Insn): boolean => {
