@@ -13,6 +13,7 @@ import { hostJitOptions } from '../src/harness/jit-kernel';
 import { programFromSpec, readSpecFile } from '../src/harness/program';
 import { loadConformanceCase } from '../src/harness/conformance-data';
 import { ProgramUnderTest } from '../src/harness/engine';
+import { hostFacts, HostFacts } from '../src/kernel/host';
 import type { BenchResult } from './run';
 
 const asm = (name: string, insns: Insn[]): ProgramUnderTest => ({ name, insns, progType: 'sched_cls', license: 'GPL' });
@@ -61,8 +62,8 @@ function kernelNsPerRun(p: ProgramUnderTest, repeat: number): number {
   }
 }
 
-function nativeNsPerRun(p: ProgramUnderTest, repeat: number): number {
-  const prog = loadNativeProgram(p, { trustKernel: true });
+function nativeNsPerRun(p: ProgramUnderTest, repeat: number, host: HostFacts): number {
+  const prog = loadNativeProgram(p, { trustKernel: true, profile: host.profile });
   try {
     const pkt = prog.alloc(new Uint8Array(64));
     prog.run(pkt.addr, 64n, 1000); // warm up
@@ -114,9 +115,10 @@ export async function bench(): Promise<BenchResult[]> {
     { p: asm('return a constant', [insn(0xb7, 0, 0, 0, 1), insn(0x95)]), repeat: 1000000 },
   ];
   const spec = path.join(root, 'specs/throw-default-callback-returns-cookie.yaml');
-  if (fs.existsSync(spec)) cases.push({ p: { ...programFromSpec(readSpecFile(spec)), name: 'bpf_throw to the default callback' }, repeat: 200000 });
+  const host = hostFacts();
+  if (fs.existsSync(spec)) cases.push({ p: { ...programFromSpec(readSpecFile(spec), host), name: 'bpf_throw to the default callback' }, repeat: 200000 });
   for (const { p, repeat } of cases) {
-    const ours = nativeNsPerRun(p, repeat);
+    const ours = nativeNsPerRun(p, repeat, host);
     const kernel = kernelNsPerRun(p, repeat);
     out.push({ name: `${p.name}: native / kernel`, value: ours / kernel, unit: 'ratio', note: `${ours.toFixed(1)} ns/run native (thread CPU time), ${kernel} ns/run kernel test run (repeat ${repeat}); lower is better` });
   }

@@ -5,9 +5,9 @@
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from '../isa/opcodes';
 import { fixupForJit, Fixed, JitError } from '../jit';
-import { verify } from '../verifier';
+import { verify, KernelProfile } from '../verifier';
 import { verifierInputFor } from './engines/verifier';
-import { firstErrorLine, ProgramUnderTest } from './engine';
+import { ProgramUnderTest } from './engine';
 
 /** Why a program is not jitted. */
 export class JitRefused extends Error {
@@ -24,6 +24,8 @@ export type MapAddress = (index: number, kind: 'fd' | 'value', off: number) => b
 export const displayMapAddress: MapAddress = (index, kind, off) => 0xffff_8881_0000_0000n + (BigInt(index) << 16n) + (kind === 'value' ? 0x100n + BigInt(off) : 0n);
 
 export interface PrepareOptions {
+  /** The kernel profile the verifier model answers with (required unless unverified). */
+  profile?: KernelProfile;
   /** How a program the model cannot decide is treated: refused, or jitted when the live kernel accepts it. */
   trustKernel?: boolean;
   /** Skip the verifier (bpf_conformance programs, which no kernel program type runs as written). */
@@ -88,12 +90,13 @@ export function prepareForJit(p: ProgramUnderTest, o: PrepareOptions = {}): Prep
     if (hidden) stackDepths.push(0);
     basis = 'unverified';
   } else {
-    const v = verify(verifierInputFor(p, 4));
+    if (!o.profile) throw new JitRefused('jit', 'no kernel profile for the verifier model');
+    const v = verify(verifierInputFor(p, o.profile, 4));
     if (v.verdict === 'reject' && !v.notModelled) {
-      throw new JitRefused('rejected', `the verifier rejects it (${v.errno}): ${v.error || firstErrorLine(v.log) || 'no message'}`);
+      throw new JitRefused('rejected', `the verifier rejects it (${v.errno}): ${v.error || 'no message'}`);
     }
     if (v.verdict === 'reject') {
-      const why = v.error || firstErrorLine(v.log) || 'not modelled yet';
+      const why = v.error || 'not modelled yet';
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { kernelAvailable } = require('../kernel') as typeof import('../kernel');
       if (!kernelAvailable().ok) throw new JitRefused('not-modelled', `the verifier model cannot decide it (${why}) and the kernel is not available to ask`);

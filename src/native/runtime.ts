@@ -109,7 +109,7 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       return maps;
     };
     const prepared = prepareForJit(p, {
-      trustKernel: o.trustKernel, unverified: o.unverified,
+      trustKernel: o.trustKernel, unverified: o.unverified, profile: o.profile,
       mapAddress: (index, kind, off) => {
         const m = objectMaps()?.maps[index];
         if (!m) return undefined;

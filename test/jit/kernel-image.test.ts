@@ -13,7 +13,7 @@ import { kernelAvailable } from '../../src/kernel';
 import { insn, Insn } from '../../src/isa/insn';
 import { programFromObject, programFromSpec, readSpecFile, findSpecFiles } from '../../src/harness/program';
 import { loadConformanceCase } from '../../src/harness/conformance-data';
-import { loadHostObject } from '../../src/kernel/host';
+import { loadHostObject, hostFacts } from '../../src/kernel/host';
 import { disasm } from './iced';
 
 const root = path.resolve(__dirname, '../../..');
@@ -48,15 +48,16 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 };
 
 function allPrograms(): { label: string; run: () => JitComparison }[] {
+  const host = hostFacts();
   const out: { label: string; run: () => JitComparison }[] = [];
   const objDir = path.join(root, 'fixtures/obj');
   for (const f of fs.readdirSync(objDir).filter((x) => x.endsWith('.o')).sort()) {
     let names: string[] = [];
     try { names = loadHostObject(path.join(objDir, f)).loaded.programs.map((p) => p.name); } catch { continue; } // loader rejects it
-    for (const n of names) out.push({ label: `${f}:${n}`, run: () => compareWithKernel(programFromObject(path.join(objDir, f), n), {}) });
+    for (const n of names) out.push({ label: `${f}:${n}`, run: () => compareWithKernel(programFromObject(path.join(objDir, f), n, host), {}) });
   }
   for (const f of findSpecFiles([path.join(root, 'specs')])) {
-    out.push({ label: `spec ${path.basename(f)}`, run: () => compareWithKernel(programFromSpec(readSpecFile(f)), {}) });
+    out.push({ label: `spec ${path.basename(f)}`, run: () => compareWithKernel(programFromSpec(readSpecFile(f), host), {}) });
   }
   const confDir = path.join(root, '../shared/bpf_conformance/tests');
   if (fs.existsSync(confDir)) {

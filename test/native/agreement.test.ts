@@ -8,22 +8,22 @@ import * as path from 'path';
 import { getEngine } from '../../src/harness/engines';
 import { EngineResult, ProgramUnderTest, hex64 } from '../../src/harness/engine';
 import { programFromObject, programFromSpec, readSpecFile, findSpecFiles } from '../../src/harness/program';
-import { loadHostObject } from '../../src/kernel/host';
+import { loadHostObject, hostFacts, HostFacts } from '../../src/kernel/host';
 import { nativeAvailable } from '../../src/native/runtime';
 import { kernelAvailable } from '../../src/kernel';
 import { INPUTS } from '../runtime/context-cases';
 
 const root = path.resolve(__dirname, '../../..');
 
-function programs(): { label: string; make: () => ProgramUnderTest }[] {
+function programs(host: HostFacts): { label: string; make: () => ProgramUnderTest }[] {
   const out: { label: string; make: () => ProgramUnderTest }[] = [];
   const dir = path.join(root, 'fixtures/obj');
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.o')).sort()) {
     let names: string[] = [];
     try { names = loadHostObject(path.join(dir, f)).loaded.programs.map((p) => p.name); } catch { continue; }
-    for (const n of names) out.push({ label: `${f}:${n}`, make: () => programFromObject(path.join(dir, f), n) });
+    for (const n of names) out.push({ label: `${f}:${n}`, make: () => programFromObject(path.join(dir, f), n, host) });
   }
-  for (const f of findSpecFiles([path.join(root, 'specs')])) out.push({ label: path.basename(f), make: () => programFromSpec(readSpecFile(f)) });
+  for (const f of findSpecFiles([path.join(root, 'specs')])) out.push({ label: path.basename(f), make: () => programFromSpec(readSpecFile(f), host) });
   return out;
 }
 
@@ -36,11 +36,12 @@ test('interpreter, JIT and kernel agree on every accepted fixture and spec, with
   const inputs = { default: new Uint8Array(64), pkt_v4: INPUTS.pkt_v4.data };
   let all3 = 0, interpJit = 0, jitOnlyFails = 0;
   const disagree: string[] = [];
-  for (const p of programs()) {
+  const host = hostFacts();
+  for (const p of programs(host)) {
     const prog = p.make();
     for (const [name, packet] of Object.entries(inputs)) {
       const input = { packet, trustKernel: true };
-      const [i, j, k] = await Promise.all(['interp', 'jit', 'kernel'].map((e) => getEngine(e).run(prog, input)));
+      const [i, j, k] = await Promise.all(['interp', 'jit', 'kernel'].map((e) => getEngine(e, host).run(prog, input)));
       if (ran(i) && !ran(j) && !/^not jitted/.test(j.error ?? '')) jitOnlyFails++;
       if (ran(i) && ran(j)) {
         interpJit++;

@@ -15,6 +15,9 @@ import { findSpecFiles, programFromSpec, readSpecFile } from '../../src/harness/
 import { listConformanceFiles } from '../../src/harness/conformance';
 import { runConformanceIsolated } from '../../src/harness/isolate';
 import { ProgramUnderTest } from '../../src/harness/engine';
+import { hostFacts } from '../../src/kernel/host';
+
+const host = hostFacts();
 
 const root = path.resolve(__dirname, '../../..');
 const skipReason = (): string | undefined => { const a = nativeAvailable(); return a.ok ? undefined : a.reason; };
@@ -66,11 +69,11 @@ test('the jit engine agrees with the interpreter on every spec both run', async 
   if (why) { t.skip(`native execution is not available: ${why}`); return; }
   let both = 0;
   for (const f of findSpecFiles([path.join(root, 'specs')])) {
-    const p = programFromSpec(readSpecFile(f));
+    const p = programFromSpec(readSpecFile(f), host);
     const input = { packet: new Uint8Array(64) };
-    const jit = await getEngine('jit').run(p, input);
+    const jit = await getEngine('jit', host).run(p, input);
     if (jit.error?.startsWith('not jitted')) continue;
-    const interp = await getEngine('interp').run(p, input);
+    const interp = await getEngine('interp', host).run(p, input);
     assert.equal(jit.error, interp.error, f);
     assert.equal(jit.retval, interp.retval, f);
     both++;
@@ -81,7 +84,7 @@ test('the jit engine agrees with the interpreter on every spec both run', async 
 test('the jit engine refuses what the verifier rejects, with its message, and times the native loop', async (t) => {
   const why = skipReason();
   if (why) { t.skip(`native execution is not available: ${why}`); return; }
-  const jit = getEngine('jit');
+  const jit = getEngine('jit', host);
   const rejected = await jit.run(prog('uninit', [insn(0xbf, 0, 2, 0, 0), insn(0x95)]), {});
   assert.equal(rejected.retval, null);
   assert.equal(rejected.error, 'not jitted: the verifier rejects it (EACCES): R2 !read_ok');

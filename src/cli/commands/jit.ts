@@ -13,6 +13,7 @@ import { disasmInsn } from '../../isa/disasm';
 import { jitProgram, JitImage, JitInput, describeTarget } from '../../jit';
 import { prepareForJit, JitRefused } from '../../harness/jit-program';
 import { hostJitOptions } from '../../harness/jit-kernel';
+import { hostFactsFor } from '../host';
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
@@ -44,7 +45,7 @@ export function dumpLines(img: JitImage, input: JitInput, names: readonly string
 export const command: Command = {
   name: 'jit',
   summary: 'compile a program with the x86-64 JIT (kernel layout); --dump the image, --kernel compare with the live kernel\'s',
-  usage: 'bpfx jit FILE [--prog NAME] [--type TYPE] [--dump] [--json] [--kernel] [--trust-kernel]',
+  usage: 'bpfx jit FILE [--prog NAME] [--type TYPE] [--dump] [--json] [--kernel] [--trust-kernel] [--kernel-profile NAME]',
   booleanFlags: ['dump', 'json', 'kernel', 'trust-kernel'],
   run(args) {
     const file = args.positional[0];
@@ -57,9 +58,10 @@ export const command: Command = {
       else process.stderr.write(`bpfx jit: ${file}: ${message}\n`);
       return 1;
     };
+    const host = hostFactsFor(args, { probe: true });
     let loaded;
     try {
-      loaded = loadProgram(file, flagString(args, 'prog'), flagString(args, 'type'));
+      loaded = loadProgram(file, flagString(args, 'prog'), flagString(args, 'type'), host);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       return fail('load', `${(e as Error).name}: ${(e as Error).message}`);
@@ -68,7 +70,7 @@ export const command: Command = {
     const unverified = p.helperAbi === 'ubpf';
     let prepared;
     try {
-      prepared = prepareForJit(p, { trustKernel: args.flags['trust-kernel'] === true, unverified });
+      prepared = prepareForJit(p, { trustKernel: args.flags['trust-kernel'] === true, unverified, profile: host.profile });
     } catch (e) {
       if (e instanceof JitRefused) return fail(e.kind, e.message);
       throw e;

@@ -6,13 +6,15 @@
 // 4 GiB), or the input bytes in r1 and their length in r2. With
 // RunInput.repeat the loop runs in native code and the result carries the
 // (thread CPU) time per run.
-import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
+import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
+import { HostFacts } from '../../kernel/host';
 import { JitRefused } from '../jit-program';
 import { JitError } from '../../jit';
 import { BpfRuntimeError, BuiltContext, ContextRegionName, relocateContext, finishContext } from '../../runtime';
 import { entryFor } from './interp';
 
-export const jitEngine: Engine = {
+/** The JIT, with the host's verifier profile and network devices. */
+export const jitEngine = (host: HostFacts): Engine => ({
   name: 'jit',
   available: () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -22,17 +24,16 @@ export const jitEngine: Engine = {
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadNativeProgram, threadCpuNs } = require('../../native/runtime') as typeof import('../../native/runtime');
-    const none = { verdict: null, errno: null, log: null } as const;
     let prog;
     try {
-      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel });
+      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile });
     } catch (e) {
-      if (e instanceof JitRefused || e instanceof JitError || e instanceof BpfRuntimeError) return { ...none, retval: null, error: `not jitted: ${e.message}` };
+      if (e instanceof JitRefused || e instanceof JitError || e instanceof BpfRuntimeError) return runResult(null, `not jitted: ${e.message}`);
       throw e;
     }
     try {
-      const entry = entryFor(p, input);
-      if (entry.kind === 'refused') return { ...none, retval: null, error: entry.errno };
+      const entry = entryFor(p, input, host);
+      if (entry.kind === 'refused') return runResult(null, entry.errno);
       const repeat = input.repeat && input.repeat > 1 ? input.repeat : 1;
       let r1: bigint, r2: bigint;
       let context: { c: BuiltContext; blocks: Map<ContextRegionName, { addr: bigint; bytes: Uint8Array }> } | undefined;
@@ -56,17 +57,17 @@ export const jitEngine: Engine = {
       const retval = prog.run(r1, r2, repeat);
       const ns = Number(threadCpuNs() - t0);
       const timing = repeat > 1 ? { nsPerRun: ns / repeat } : {};
-      if (!context) return { ...none, retval, error: null, ...timing };
+      if (!context) return { ...runResult(retval, null), ...timing };
       const after: Partial<Record<ContextRegionName, Uint8Array>> = {};
       for (const reg of context.c.regions) after[reg.name] = context.blocks.get(reg.name)!.bytes.slice(0, reg.bytes.length);
       const out = finishContext(context.c, after);
-      if (!out.ok) return { ...none, retval: null, error: out.errno };
-      return { ...none, retval, error: null, ...timing, dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
+      if (!out.ok) return runResult(null, out.errno);
+      return { ...runResult(retval, null), ...timing, dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
     } catch (e) {
-      if (e instanceof BpfRuntimeError) return { ...none, retval: null, error: e.message };
+      if (e instanceof BpfRuntimeError) return runResult(null, e.message);
       throw e;
     } finally {
       prog.close();
     }
   },
-};
+});
