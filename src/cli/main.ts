@@ -10,6 +10,7 @@ const registry: Record<string, () => Command> = {
   disasm: () => (require('./commands/disasm') as typeof import('./commands/disasm')).command,
   objdump: () => (require('./commands/objdump') as typeof import('./commands/objdump')).command,
   run: () => (require('./commands/run') as typeof import('./commands/run')).command,
+  jit: () => (require('./commands/jit') as typeof import('./commands/jit')).command,
   conformance: () => (require('./commands/conformance') as typeof import('./commands/conformance')).command,
   'conformance-plugin': () => (require('./commands/conformance-plugin') as typeof import('./commands/conformance-plugin')).command,
   spec: () => (require('./commands/spec') as typeof import('./commands/spec')).command,
