@@ -15,6 +15,7 @@ const registry: Record<string, () => Command> = {
   verify: () => require('./commands/verify').command,
   kernel: () => require('./commands/kernel').command,
   btf: () => require('./commands/btf').command,
+  'test-loader': () => require('./commands/test-loader').command,
 };
 
 function help(): string {
