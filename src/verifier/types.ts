@@ -57,6 +57,8 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Monotonic clock in ns for the `verification time` line; pure callers may pass a fake. */
   clockNs?: () => bigint;
+  /** Also compute the rewritten program (`xlated`) of an accepted program. */
+  xlated?: boolean;
   /** The kernel answered for (messages and behaviours); default: the newest profile. */
   profile?: import('./profiles').KernelProfile;
 }
@@ -104,6 +106,8 @@ export interface VerifyResult {
   /** The program throws without an exception callback: the kernel appended its default one (r0 = 0; exit). */
   hiddenExceptionCallback: boolean;
   stats: VerifyStats;
+  /** With `xlated`, for an accepted program: the program as the kernel runs it, or why the model cannot say. */
+  xlated?: import('./fixups').XlatedResult;
 }
 
 /** Thrown inside the model to reject a program; caught by verify(). */
