@@ -189,3 +189,16 @@ test('bpfx test-loader: bad input exits 2 with one line naming the file', () => 
   assert.equal(j.code, 2);
   assert.equal(JSON.parse(j.out).error.file, junk);
 });
+
+test('__xlated is checked on the model and the kernel: a wrong line fails', async () => {
+  const scalars = objects().filter((o) => o.file.endsWith('tl_scalars.bpf.o'))
+    .map((o) => ({ ...o, tests: o.tests.filter((t) => t.prog === 'div_reg_rewritten') }));
+  assert.equal(scalars[0].tests.length, 1);
+  const wrong = scalars.map((o) => ({ ...o, tests: o.tests.map((t) => ({ ...t, spec: t.spec && { ...t.spec, priv: { ...t.spec.priv, xlated: [msgPattern('3: w0 ^= w0', { onNextLine: true }), msgPattern('4: exit', { onNextLine: true })] } } })) }));
+  const engines = kernelSkip ? ['verifier' as const] : ['verifier' as const, 'kernel' as const];
+  for (const r of await runTests(scalars, { engines, host: HOST })) assert.equal(r.status, 'pass', `${r.engine}: ${r.reason}`);
+  for (const r of await runTests(wrong, { engines, host: HOST })) {
+    assert.equal(r.status, 'fail', r.engine);
+    assert.match(r.reason ?? '', /^xlated: expected line not found: '4: exit'/);
+  }
+});

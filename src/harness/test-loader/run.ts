@@ -135,6 +135,16 @@ function linkCase(c: Case): { loaded: LoadResult } | { refusal: string; errno: s
 
 const u32 = (v: number | bigint): number => Number(BigInt.asUintN(32, BigInt(v)));
 
+/** The rewritten program as test_loader prints it for __xlated (get_xlated_program_text): `N: insn`, no opcode. */
+export function xlatedText(insns: readonly import('../../isa/insn').Insn[]): string {
+  return disassemble(insns).map((l) => l.replace(/^(\d+): \([0-9a-f]{2}\) /, '$1: ')).join('\n') + '\n';
+}
+
+/** Whether BPF_F_TEST_RND_HI32 would add instructions: the program writes 32-bit subregisters (ALU32, narrow loads). */
+function writesSubregs(insns: readonly import('../../isa/insn').Insn[]): boolean {
+  return insns.some((n) => (n.code & 7) === 0x04 || ((n.code & 7) === 0x01 && (n.code & 0x18) !== 0x18));
+}
+
 /** The target program's result out of the loaded programs: the first failure wins, as bpf_object__load stops there. */
 function pickResult(names: string[], results: EngineResult[], target: string): EngineResult {
   const failed = results.find((r) => r.verdict === 'reject');
@@ -155,12 +165,12 @@ function kernelCase(c: Case): { result: EngineResult; xlated: string | null; run
   const names = linked.loaded.programs.map((p) => p.name);
   const results = vs.map((v): EngineResult => ({ verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError }));
   const target = vs[names.indexOf(c.spec.prog)];
-  const xlated = target?.xlated ? disassemble(target.xlated).map((l) => l.replace(/^(\d+): \([0-9a-f]{2}\) /, '$1: ')).join('\n') + '\n' : null;
+  const xlated = target?.xlated ? xlatedText(target.xlated) : null;
   return { result: pickResult(names, results, c.spec.prog), xlated, runError: target?.runError ?? null };
 }
 
 /** Verifies with the model: the case's program and its auxiliaries, at the case's log level. */
-function verifierCase(c: Case): EngineResult & { notModelled: boolean } {
+function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: string; xlatedUnchecked?: string } {
   const linked = linkCase(c);
   if ('refusal' in linked) return { verdict: 'reject', errno: linked.errno, log: '', retval: null, error: linked.refusal, notModelled: false };
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -168,17 +178,24 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean } {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { verify } = require('../../verifier') as typeof import('../../verifier');
   const names: string[] = [];
-  const results: (EngineResult & { notModelled: boolean })[] = [];
+  const results: (EngineResult & { notModelled: boolean; xlated?: string; xlatedUnchecked?: string })[] = [];
   for (const p of linked.loaded.programs) {
     const put = underTest(c.file, new Uint8Array(0), linked.loaded, p);
     // Level 0: libbpf loads without a log and, when the load fails, again at level 1.
     const level = c.spec.logLevel === 0 ? 1 : c.spec.logLevel;
-    const r = verify({ ...verifierInputFor(put, level), unprivileged: c.mode === 'unpriv' });
+    const wantXlated = p.name === c.spec.prog && c.sub.xlated.length > 0;
+    const r = verify({ ...verifierInputFor(put, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated });
     names.push(p.name);
-    results.push({ verdict: r.verdict, errno: r.errno, log: c.spec.logLevel === 0 && r.verdict === 'accept' ? '' : r.log, retval: null, error: null, notModelled: r.notModelled });
+    const x = r.xlated;
+    const rndHi32 = (c.spec.progFlags & PROG_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);
+    results.push({
+      verdict: r.verdict, errno: r.errno, log: c.spec.logLevel === 0 && r.verdict === 'accept' ? '' : r.log, retval: null, error: null, notModelled: r.notModelled,
+      xlated: x && 'insns' in x && !rndHi32 ? xlatedText(x.insns) : undefined,
+      xlatedUnchecked: !x ? undefined : 'notModelled' in x ? `not modelled yet: ${x.notModelled}` : rndHi32 ? 'the BPF_F_TEST_RND_HI32 rewrites are not modelled' : undefined,
+    });
     if (r.verdict === 'reject') break;
   }
-  return pickResult(names, results, c.spec.prog) as EngineResult & { notModelled: boolean };
+  return pickResult(names, results, c.spec.prog) as EngineResult & { notModelled: boolean; xlated?: string; xlatedUnchecked?: string };
 }
 
 /** Checks the load against the subspec: verdict, then messages, then xlated lines. Null when all hold. */
@@ -192,7 +209,9 @@ function checkLoad(c: Case, r: EngineResult, xlated: string | null): { reason: s
   const m = validateMsgs(log, c.sub.msgs);
   if (m) {
     const what = m.status === 'UNEXPECTED' ? 'unexpected message' : m.status === 'WRONG LINE' ? 'message on the wrong line' : 'expected message not found';
-    return { reason: `${what}: '${m.pattern.text}'`, details: [...describeMsgFailure(m), ...logAround(log, m.line)] };
+    // Nothing matched yet: the end of the log (the error) says more than its start.
+    const at = m.status === 'EXPECTED' && m.matched.length === 0 ? log.split('\n').length - 3 : m.line;
+    return { reason: `${what}: '${m.pattern.text}'`, details: [...describeMsgFailure(m), ...logAround(log, at)] };
   }
   if (xlated !== null) {
     const x = validateMsgs(xlated, c.sub.xlated);
@@ -239,12 +258,12 @@ function runVerifier(c: Case): SubtestResult {
   const result: EngineResult = { verdict: v.verdict, errno: v.errno, log: v.log, retval: null, error: v.error };
   const unchecked = [
     ...(c.sub.retval !== null && !c.sub.expectFailure ? ['__retval (the model does not run programs)'] : []),
-    ...(c.sub.xlated.length ? ['__xlated (the model does not rewrite programs)'] : []),
+    ...(c.sub.xlated.length && v.xlated === undefined ? [`__xlated (${v.xlatedUnchecked ?? 'no rewritten program'})`] : []),
     ...(c.sub.jited.length ? ['__jited (the model does not JIT)'] : []),
   ];
   const out: SubtestResult = { ...r, result, unchecked, notModelled: v.notModelled };
   if (v.notModelled) return skip(out, firstErrorLine(v.log) ?? 'not modelled yet');
-  const bad = checkLoad(c, result, null);
+  const bad = checkLoad(c, result, v.xlated ?? null);
   return bad ? { ...out, status: 'fail', ...bad } : out;
 }
 
