@@ -22,7 +22,7 @@ export function summarizeRun(results: readonly SubtestResult[], engines: readonl
   });
   let agreement: TestLoaderSummary['agreement'] = null;
   if (engines.includes('verifier') && engines.includes('kernel')) {
-    const key = (r: SubtestResult): string => `${r.file}\0${r.name}`;
+    const key = (r: SubtestResult): string => `${r.file}\0${r.prog}\0${r.mode}`;
     const kernel = new Map(results.filter((r) => r.engine === 'kernel' && r.result).map((r) => [key(r), r]));
     const rows: Comparison[] = [];
     for (const v of results) {
