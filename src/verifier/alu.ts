@@ -107,9 +107,11 @@ const MAX_MODELLED_STACK_OFF = 1 << 29;
 /** adjust_ptr_min_max_vals: only fp +/- constant is modelled. */
 function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, is64: boolean, d: RegState, sreg: RegState): void {
   const op = BPF_OP(insn.code);
-  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && (op === BPF_ADD || op === BPF_SUB) && scalarIsConst(sreg.s)) {
+  // Subtracting from the frame pointer is refused outright (JITs may not cope with it).
+  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && op === BPF_SUB) fail(env, 'EACCES', 'subFromStackPtr', [insn.dst]);
+  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && op === BPF_ADD && scalarIsConst(sreg.s)) {
     const k = Number(BigInt.asIntN(64, sreg.s.varOff.value));
-    const off = op === BPF_ADD ? d.off + k : d.off - k;
+    const off = d.off + k;
     if (Math.abs(off) >= MAX_MODELLED_STACK_OFF) notModelled(env, 'huge stack pointer offsets');
     setReg(env, insn.dst, { ...d, off });
     return;
