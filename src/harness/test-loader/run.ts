@@ -17,7 +17,7 @@ import { EngineName, EngineResult, firstErrorLine } from '../engine';
 import { getEngine } from '../engines';
 import { underTest } from '../object';
 import { Arch, AnnotationError, Mode, MsgPattern, PROG_FLAGS, DEFAULT_TEST_PROG_FLAGS, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
-import { describeMsgFailure, logAround, validateMsgs } from './match';
+import { checkLoad } from './check';
 
 /** What the machine says, read at the CLI edge and passed in. */
 export interface HostFacts {
@@ -198,28 +198,6 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
   return pickResult(names, results, c.spec.prog) as EngineResult & { notModelled: boolean; xlated?: string; xlatedUnchecked?: string };
 }
 
-/** Checks the load against the subspec: verdict, then messages, then xlated lines. Null when all hold. */
-function checkLoad(c: Case, r: EngineResult, xlated: string | null): { reason: string; details: string[] } | null {
-  const log = r.log ?? '';
-  const where = r.error ?? firstErrorLine(log) ?? 'no log';
-  if (c.sub.expectFailure && r.verdict === 'accept') return { reason: 'unexpected_load_success: expected the load to fail', details: logAround(log, 1 << 30) };
-  if (!c.sub.expectFailure && r.verdict === 'reject') {
-    return { reason: `unexpected_load_failure: ${r.errno ?? ''}${r.errno ? ': ' : ''}${where}`, details: logAround(log, log.split('\n').length) };
-  }
-  const m = validateMsgs(log, c.sub.msgs);
-  if (m) {
-    const what = m.status === 'UNEXPECTED' ? 'unexpected message' : m.status === 'WRONG LINE' ? 'message on the wrong line' : 'expected message not found';
-    // Nothing matched yet: the end of the log (the error) says more than its start.
-    const at = m.status === 'EXPECTED' && m.matched.length === 0 ? log.split('\n').length - 3 : m.line;
-    return { reason: `${what}: '${m.pattern.text}'`, details: [...describeMsgFailure(m), ...logAround(log, at)] };
-  }
-  if (xlated !== null) {
-    const x = validateMsgs(xlated, c.sub.xlated);
-    if (x) return { reason: `xlated: ${x.status === 'WRONG LINE' ? 'line out of place' : 'expected line not found'}: '${x.pattern.text}'`, details: [...describeMsgFailure(x), ...logAround(xlated, x.line)] };
-  }
-  return null;
-}
-
 function base(c: Case, engine: EngineName): SubtestResult {
   return { file: c.file, prog: c.spec.prog, name: c.sub.name, mode: c.mode, engine, status: 'pass', reason: null, details: [], result: null, unchecked: [], notModelled: false };
 }
@@ -237,7 +215,7 @@ function runKernel(c: Case): SubtestResult {
   }
   const k = kernelCase(c);
   const out: SubtestResult = { ...r, result: k.result };
-  const bad = checkLoad(c, k.result, c.sub.xlated.length ? k.xlated : null);
+  const bad = checkLoad(c.sub, k.result, c.sub.xlated.length ? k.xlated : null);
   if (bad) return { ...out, status: 'fail', ...bad };
   if (c.sub.retval !== null && !c.sub.expectFailure) {
     if (k.runError) return { ...out, status: 'fail', reason: `Unexpected bpf_prog_test_run error: ${k.runError}` };
@@ -263,7 +241,7 @@ function runVerifier(c: Case): SubtestResult {
   ];
   const out: SubtestResult = { ...r, result, unchecked, notModelled: v.notModelled };
   if (v.notModelled) return skip(out, firstErrorLine(v.log) ?? 'not modelled yet');
-  const bad = checkLoad(c, result, v.xlated ?? null);
+  const bad = checkLoad(c.sub, result, v.xlated ?? null);
   return bad ? { ...out, status: 'fail', ...bad } : out;
 }
 
