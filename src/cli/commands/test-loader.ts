@@ -37,8 +37,8 @@ export function hostFacts(): HostFacts {
   };
 }
 
-function fail(json: boolean, kind: string, message: string, file?: string): number {
-  if (json) process.stdout.write(JSON.stringify({ error: { kind, message, file: file ?? null, at: null } }) + '\n');
+function fail(json: boolean, kind: string, message: string, file?: string, at: string | null = null): number {
+  if (json) process.stdout.write(JSON.stringify({ error: { kind, message, file: file ?? null, at } }) + '\n');
   else process.stderr.write(`bpfx test-loader: ${file ? `${file}: ` : ''}${kind}: ${message}\n`);
   return 2;
 }
@@ -73,7 +73,7 @@ export const command: Command = {
     const objects = [];
     for (const file of args.positional) {
       try { objects.push(readObjectTests(file, host.arch)); } catch (e) {
-        if (e instanceof TestLoaderInputError) return fail(json, e.kind, e.message, e.file);
+        if (e instanceof TestLoaderInputError) return fail(json, e.kind, e.message, e.file, e.at);
         return fail(json, (e as Error).name || 'Error', (e as Error).message, file);
       }
     }

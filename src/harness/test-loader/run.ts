@@ -40,7 +40,14 @@ export interface ObjectTests { file: string; tests: ObjectTest[] }
 
 /** Bad input: the file cannot be read as an object with annotations. */
 export class TestLoaderInputError extends Error {
-  constructor(readonly file: string, readonly kind: string, message: string) { super(message); this.name = 'TestLoaderInputError'; }
+  constructor(readonly file: string, readonly kind: string, message: string, readonly at: string | null = null) { super(message); this.name = 'TestLoaderInputError'; }
+}
+
+/** An ELF, BTF or loader error as bad input: its class name as the kind, its section and byte offset as where. */
+function inputError(file: string, e: unknown): TestLoaderInputError {
+  const err = e as Error & { section?: string; byteOffset?: number };
+  const at = err.byteOffset !== undefined ? `${err.section ?? ''}${err.section ? ' ' : ''}+${err.byteOffset}` : null;
+  return new TestLoaderInputError(file, err.name || 'Error', err.message, at);
 }
 
 /** Programs of an object (libbpf order) and the test specs their decl tags make. */
@@ -56,11 +63,11 @@ export function readObjectTests(file: string, hostArch: Arch | null): ObjectTest
     progs = c.progs;
     btfData = c.btfSec?.data;
   } catch (e) {
-    throw new TestLoaderInputError(file, (e as Error).name || 'Error', (e as Error).message);
+    throw inputError(file, e);
   }
   if (!btfData) throw new TestLoaderInputError(file, 'btf', 'BPF object has no BTF: no annotations to read');
   let btf;
-  try { btf = parseBtf(btfData); } catch (e) { throw new TestLoaderInputError(file, (e as Error).name || 'BtfError', (e as Error).message); }
+  try { btf = parseBtf(btfData); } catch (e) { throw inputError(file, e); }
   const tests: ObjectTest[] = [];
   for (const p of progs) {
     if (p.isSub) continue;
