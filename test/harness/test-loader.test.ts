@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseTestSpec, AnnotationError, msgPattern, MsgPattern, patternRegex, PROG_FLAGS, DEFAULT_TEST_PROG_FLAGS } from '../../src/harness/test-loader/annotations';
 import { validateMsgs } from '../../src/harness/test-loader/match';
-import { readObjectTests, runTests, HostFacts, ObjectTests } from '../../src/harness/test-loader/run';
+import { readObjectTests, runTests, readsContext, HostFacts, ObjectTests } from '../../src/harness/test-loader/run';
+import { assemble } from '../../src/isa';
 import { summarizeRun, junitReport } from '../../src/harness/test-loader/report';
 import { kernelAvailable } from '../../src/kernel';
 
@@ -201,4 +202,18 @@ test('__xlated is checked on the model and the kernel: a wrong line fails', asyn
     assert.equal(r.status, 'fail', r.engine);
     assert.match(r.reason ?? '', /^xlated: expected line not found: '4: exit'/);
   }
+});
+
+test('readsContext: r1 read before it is overwritten (operand, base, call argument)', () => {
+  const cases: [string, boolean][] = [
+    ['r0 = 1\nexit', false],
+    ['r1 = 0\nr0 = r1\nexit', false],
+    ['r0 = *(u32 *)(r1 + 0)\nexit', true],
+    ['r0 = r1\nexit', true],
+    ['r1 += 8\nr0 = 0\nexit', true],
+    ['*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit', true],
+    ['call 7\nexit', true],
+    ['w1 = 5\ncall 7\nexit', false],
+  ];
+  for (const [asm, want] of cases) assert.equal(readsContext(assemble(asm)), want, asm);
 });
