@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole test run: unit tests (node:test on compiled tests), the
-// bpf_conformance suite, the specs and the Gherkin scenarios. Each suite's counts
+// The whole test run: purity of the pure stages (scripts/purity.js), unit
+// tests (node:test on compiled tests), the bpf_conformance suite, the specs and
+// the Gherkin scenarios. Each suite's counts
 // are read from its own output; a line is printed as each suite starts and ends,
 // and the run ends with one line `N passed, N failed`. Reports (generated, in
 // reports/): each suite's log, JUnit XML (node's and cucumber's own reporters) in
@@ -55,6 +56,15 @@ function findTests(dir) {
 }
 
 const suites = [];
+if (!only || only === 'purity') {
+  // One check: the pure stages compile without Node types and import no impure folder.
+  suites.push(['purity', run('purity', process.execPath, [path.join(root, 'scripts', 'purity.js')], (out) => {
+    if (/^purity: ok/m.test(out)) return { passed: 1, failed: 0 };
+    if (!/^purity: \d+ problem/m.test(out)) return null;
+    process.stdout.write(out);
+    return { passed: 0, failed: 1 };
+  })]);
+}
 if (!only || only === 'unit') {
   const files = findTests(path.join(root, 'dist', 'test')).map((f) => path.relative(root, f));
   if (files.length) {
