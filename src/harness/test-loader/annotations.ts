@@ -5,6 +5,7 @@
 // __load_if_JITed) and what test_loader.c (parse_test_spec) makes of them:
 // a test spec per program. Pure: the decl tag strings in, a spec out. The
 // test loader (run.ts), YAML spec fields and Gherkin steps share it.
+import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 
 /** Load modes of a program: privileged, and unprivileged (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN dropped). */
 export type Mode = 'priv' | 'unpriv';
@@ -68,19 +69,8 @@ export class AnnotationError extends Error {
   constructor(readonly prog: string, message: string) { super(`${prog}: ${message}`); this.name = 'AnnotationError'; }
 }
 
-/** BPF_PROG_LOAD prog_flags the annotations name (include/uapi/linux/bpf.h). */
-export const PROG_FLAGS: Readonly<Record<string, number>> = {
-  BPF_F_STRICT_ALIGNMENT: 1 << 0,
-  BPF_F_ANY_ALIGNMENT: 1 << 1,
-  BPF_F_TEST_RND_HI32: 1 << 2,
-  BPF_F_TEST_STATE_FREQ: 1 << 3,
-  BPF_F_SLEEPABLE: 1 << 4,
-  BPF_F_XDP_HAS_FRAGS: 1 << 5,
-  BPF_F_TEST_REG_INVARIANTS: 1 << 7,
-};
-
 /** test_progs' testing_prog_flags(): the test flags a current kernel supports, set on every test program. */
-export const DEFAULT_TEST_PROG_FLAGS = PROG_FLAGS.BPF_F_TEST_RND_HI32 | PROG_FLAGS.BPF_F_TEST_REG_INVARIANTS;
+export const DEFAULT_TEST_PROG_FLAGS = PROG_LOAD_FLAGS.BPF_F_TEST_RND_HI32 | PROG_LOAD_FLAGS.BPF_F_TEST_REG_INVARIANTS;
 
 /** __retval's magic values (bpf_misc.h): POINTER_VALUE is not compared. */
 export const POINTER_VALUE = 0xbadcafe;
@@ -199,7 +189,7 @@ export function parseRetval(s: string): { value: number; any: boolean } | undefi
 function applyFlag(flags: number, val: string): number | undefined {
   const clear = val.startsWith('!');
   const name = clear ? val.slice(1) : val;
-  const bit = PROG_FLAGS[name] ?? parseTestInt(name);
+  const bit = (PROG_LOAD_FLAGS as Readonly<Record<string, number>>)[name] ?? parseTestInt(name);
   if (bit === undefined) return undefined;
   return clear ? flags & ~bit : flags | bit;
 }

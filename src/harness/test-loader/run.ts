@@ -12,11 +12,12 @@ import { findByName, declTagsOf } from '../../btf/lookup';
 import { LoadResult, LoaderError } from '../../loader';
 import { loadHostObject } from '../../kernel/host';
 import { disassemble } from '../../isa/disasm';
-import { errnoName } from '../../kernel/sys';
+import { contextLayout } from '../../runtime';
+import { errnoName, PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { EngineName, EngineResult, firstErrorLine } from '../engine';
 import { getEngine } from '../engines';
 import { underTest } from '../object';
-import { Arch, AnnotationError, Mode, MsgPattern, PROG_FLAGS, DEFAULT_TEST_PROG_FLAGS, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
+import { Arch, AnnotationError, Mode, MsgPattern, DEFAULT_TEST_PROG_FLAGS, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
 import { checkLoad } from './check';
 
 /** What the machine says, read at the CLI edge and passed in. */
@@ -111,10 +112,10 @@ interface Case { file: string; spec: TestSpec; mode: Mode; sub: Subspec; aux: st
 /** Flags the model does not take: a run that needs them is skipped on the verifier engine. */
 function flagsTheModelLacks(c: Case): string[] {
   const extra = c.spec.progFlags & ~DEFAULT_TEST_PROG_FLAGS;
-  const names = Object.entries(PROG_FLAGS).filter(([, bit]) => extra & bit).map(([n]) => n);
+  const names = Object.entries(PROG_LOAD_FLAGS).filter(([, bit]) => extra & bit).map(([n]) => n);
   // BPF_F_TEST_STATE_FREQ only changes pruning, which shows in the log at level 2.
   return names.filter((n) => n !== 'BPF_F_TEST_STATE_FREQ' || (c.spec.logLevel & 2) !== 0)
-    .concat(extra & ~Object.values(PROG_FLAGS).reduce((a, b) => a | b, 0) ? [`0x${(extra >>> 0).toString(16)}`] : []);
+    .concat(extra & ~Object.values(PROG_LOAD_FLAGS).reduce((a, b) => a | b, 0) ? [`0x${(extra >>> 0).toString(16)}`] : []);
 }
 
 /** Reasons the case does not run at all on this host (test_loader's test__skip before loading). */
@@ -194,7 +195,7 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
     const r = verify({ ...verifierInputFor(put, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated });
     names.push(p.name);
     const x = r.xlated;
-    const rndHi32 = (c.spec.progFlags & PROG_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);
+    const rndHi32 = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);
     results.push({
       verdict: r.verdict, errno: r.errno, log: c.spec.logLevel === 0 && r.verdict === 'accept' ? '' : r.log, retval: null, error: null, notModelled: r.notModelled,
       xlated: x && 'insns' in x && !rndHi32 ? xlatedText(x.insns) : undefined,
@@ -281,7 +282,7 @@ async function runRuntime(c: Case, engine: 'interp' | 'jit'): Promise<SubtestRes
   const linked = linkCase(c);
   if ('refusal' in linked) return { ...r, status: 'fail', reason: linked.refusal };
   const p = linked.loaded.programs.find((x) => x.name === c.spec.prog)!;
-  if (readsContext(p.insns)) return skip(r, `the ${engine} engine does not model the ${p.type} context the program reads (r1 is 64 bytes of packet data)`);
+  if (readsContext(p.insns) && !contextLayout(p.type)) return skip(r, `the ${engine} engine does not model the ${p.type} context the program reads`);
   const res = await getEngine(engine).run(underTest(c.file, new Uint8Array(0), linked.loaded, p), { packet: new Uint8Array(TEST_DATA_LEN) });
   const out: SubtestResult = { ...r, result: res };
   if (res.error && /not modelled/.test(res.error)) return skip(out, `the ${engine} engine: ${res.error}`);
