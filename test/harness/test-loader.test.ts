@@ -10,7 +10,8 @@ import * as path from 'path';
 import { parseTestSpec, AnnotationError, msgPattern, MsgPattern, patternRegex, DEFAULT_TEST_PROG_FLAGS } from '../../src/harness/test-loader/annotations';
 import { PROG_LOAD_FLAGS as PROG_FLAGS } from '../../src/isa/uapi';
 import { validateMsgs } from '../../src/harness/test-loader/match';
-import { readObjectTests, runTests, readsContext, HostFacts, ObjectTests } from '../../src/harness/test-loader/run';
+import { readObjectTests, runTests, readsContext, MachineFacts, ObjectTests } from '../../src/harness/test-loader/run';
+import { fixtureHostFacts, hostFacts } from '../../src/kernel/host';
 import { assemble } from '../../src/isa';
 import { summarizeRun, junitReport } from '../../src/harness/test-loader/report';
 import { kernelAvailable } from '../../src/kernel';
@@ -19,7 +20,10 @@ const ROOT = path.join(__dirname, '../../..');
 const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
 const OBJ = path.join(ROOT, 'fixtures/obj');
 const TL = fs.readdirSync(OBJ).filter((f) => /^tl_.*\.bpf\.o$/.test(f)).sort().map((f) => path.join(OBJ, f));
-const HOST: HostFacts = { arch: 'X86_64', jitEnabled: true, unprivDisabled: 2 };
+const MACHINE: MachineFacts = { arch: 'X86_64', jitEnabled: true, unprivDisabled: 2 };
+/** The model alone answers for the kernel of fixtures/vmlinux; with the live kernel, for the probed one. */
+const FIXTURE = { host: fixtureHostFacts(), machine: MACHINE };
+const LIVE = (): typeof FIXTURE => ({ host: hostFacts(), machine: MACHINE });
 const avail = kernelAvailable();
 const kernelSkip = avail.ok ? false : `kernel unavailable: ${avail.reason}`;
 
@@ -97,7 +101,7 @@ test('validate_msgs: ordered, regex, negative spans, next-line rule', () => {
   }
 });
 
-const objects = (): ObjectTests[] => TL.map((f) => readObjectTests(f, HOST.arch));
+const objects = (): ObjectTests[] => TL.map((f) => readObjectTests(f, MACHINE.arch));
 
 test('our annotated fixtures: at least 40 programs, half expected to fail, all met by the verifier model', async () => {
   const objs = objects();
@@ -106,7 +110,7 @@ test('our annotated fixtures: at least 40 programs, half expected to fail, all m
   assert.ok(specs.length >= 40, `${specs.length} programs`);
   const failing = specs.filter((s) => s.priv.expectFailure).length;
   assert.ok(failing * 2 >= specs.length - 2 && failing * 2 <= specs.length + 2, `${failing} of ${specs.length} expected to fail`);
-  const results = await runTests(objs, { engines: ['verifier'], host: HOST });
+  const results = await runTests(objs, { engines: ['verifier'], ...FIXTURE });
   const bad = results.filter((r) => r.status !== 'pass').map((r) => `${path.basename(r.file)}:${r.name}: ${r.status} ${r.reason}`);
   assert.deepEqual(bad, []);
   // unprivileged runs are modelled (CAP_BPF dropped) and held to the _unpriv annotations
@@ -114,7 +118,7 @@ test('our annotated fixtures: at least 40 programs, half expected to fail, all m
 });
 
 test('our annotated fixtures on the live kernel: every privileged run meets its annotations; the model agrees, no wrong accepts', { skip: kernelSkip }, async () => {
-  const results = await runTests(objects(), { engines: ['verifier', 'kernel'], host: HOST });
+  const results = await runTests(objects(), { engines: ['verifier', 'kernel'], ...LIVE() });
   const kernel = results.filter((r) => r.engine === 'kernel');
   const bad = kernel.filter((r) => r.mode === 'priv' && r.status !== 'pass').map((r) => `${r.name}: ${r.status} ${r.reason}`);
   assert.deepEqual(bad, []);
@@ -132,14 +136,14 @@ test('a wrong expectation fails with the first unmet one and the log around it',
   const flipped = objs.map((o) => ({
     ...o, tests: o.tests.map((t) => ({ ...t, spec: t.spec && { ...t.spec, priv: { ...t.spec.priv, expectFailure: !t.spec.priv.expectFailure, msgs: [P('div by zero'), P('no such message')] } } })),
   }));
-  const results = await runTests(flipped, { engines: ['verifier'], host: HOST });
+  const results = await runTests(flipped, { engines: ['verifier'], ...FIXTURE });
   const by = new Map(results.map((r) => [r.prog, r]));
   assert.equal(by.get('add_const')?.status, 'fail');
   assert.match(by.get('add_const')?.reason ?? '', /^unexpected_load_success/);
   assert.equal(by.get('div_imm_zero')?.status, 'fail');
   assert.match(by.get('div_imm_zero')?.reason ?? '', /^unexpected_load_failure: EINVAL: div by zero/);
   const withMsgs = await runTests(objs.map((o) => ({ ...o, tests: o.tests.map((t) => ({ ...t, spec: t.spec && { ...t.spec, priv: { ...t.spec.priv, msgs: [P('div by zero'), P('no such message')] } } })) })),
-    { engines: ['verifier'], host: HOST });
+    { engines: ['verifier'], ...FIXTURE });
   const d = withMsgs.find((r) => r.prog === 'div_imm_zero')!;
   assert.equal(d.status, 'fail');
   assert.equal(d.reason, "expected message not found: 'no such message'");
@@ -148,12 +152,12 @@ test('a wrong expectation fails with the first unmet one and the log around it',
 });
 
 test('host skips: another arch, unprivileged runs where the kernel cannot do them', async () => {
-  const results = await runTests(objects(), { engines: ['kernel'], host: { ...HOST, unprivDisabled: 2 }, progGlob: 'return_pointer' });
+  const results = await runTests(objects(), { engines: ['kernel'], host: fixtureHostFacts(), machine: { ...MACHINE, unprivDisabled: 2 }, progGlob: 'return_pointer' });
   const un = results.find((r) => r.mode === 'unpriv');
   assert.equal(un?.status, 'skip');
   assert.match(un?.reason ?? '', /kernel.unprivileged_bpf_disabled=2|not available/);
   const other = objects().map((o) => ({ ...o, tests: o.tests.slice(0, 1).map((t) => ({ ...t, spec: t.spec && { ...t.spec, arch: ['ARM64' as const] } })) }));
-  const r = await runTests(other, { engines: ['verifier', 'kernel'], host: HOST });
+  const r = await runTests(other, { engines: ['verifier', 'kernel'], ...FIXTURE });
   assert.ok(r.length > 0 && r.every((x) => x.status === 'skip' && /__arch_arm64/.test(x.reason ?? '')));
 });
 
@@ -198,8 +202,9 @@ test('__xlated is checked on the model and the kernel: a wrong line fails', asyn
   assert.equal(scalars[0].tests.length, 1);
   const wrong = scalars.map((o) => ({ ...o, tests: o.tests.map((t) => ({ ...t, spec: t.spec && { ...t.spec, priv: { ...t.spec.priv, xlated: [msgPattern('3: w0 ^= w0', { onNextLine: true }), msgPattern('4: exit', { onNextLine: true })] } } })) }));
   const engines = kernelSkip ? ['verifier' as const] : ['verifier' as const, 'kernel' as const];
-  for (const r of await runTests(scalars, { engines, host: HOST })) assert.equal(r.status, 'pass', `${r.engine}: ${r.reason}`);
-  for (const r of await runTests(wrong, { engines, host: HOST })) {
+  const facts = kernelSkip ? FIXTURE : LIVE();
+  for (const r of await runTests(scalars, { engines, ...facts })) assert.equal(r.status, 'pass', `${r.engine}: ${r.reason}`);
+  for (const r of await runTests(wrong, { engines, ...facts })) {
     assert.equal(r.status, 'fail', r.engine);
     assert.match(r.reason ?? '', /^xlated: expected line not found: '4: exit'/);
   }

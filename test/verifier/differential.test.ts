@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Insn, insn } from '../../src/isa/insn';
 import { verify, progTypeNumber } from '../../src/verifier';
 import { progLoad, closeFd, kernelAvailable } from '../../src/kernel';
-import { firstErrorLine } from '../../src/harness/engine';
+import { firstErrorLine } from '../../src/verifier/error_line';
 
 /** A small deterministic generator (LCG), so a failure names a reproducible seed. */
 function generator(seed: number): (n: number) => number {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { verify } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel';
 import { Insn } from '../../src/isa/insn';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId } from '../../src/kernel/host';
 import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';

@@ -8,10 +8,11 @@ import * as fs from 'fs';
 import { Command, ParsedArgs, UsageError, flagString } from '../command';
 import { EngineName } from '../../harness/engine';
 import { engineNames, isEngineName } from '../../harness/engines';
-import type { HostFacts } from '../../harness/test-loader/run';
+import type { MachineFacts } from '../../harness/test-loader/run';
+import { hostFactsFor } from '../host';
 import type { Arch } from '../../harness/test-loader/annotations';
 
-const FLAGS = ['engine', 'prog', 'json', 'junit', 'help'];
+const FLAGS = ['engine', 'prog', 'json', 'junit', 'help', 'kernel-profile', 'btf', 'kconfig'];
 const DEFAULT_ENGINES: EngineName[] = ['verifier', 'kernel'];
 
 function engines(args: ParsedArgs): EngineName[] {
@@ -27,8 +28,8 @@ const readNumber = (file: string): number | undefined => {
   try { return Number(fs.readFileSync(file, 'utf8').trim()); } catch { return undefined; }
 };
 
-/** This machine's facts, read here at the edge and passed to the runner. */
-export function hostFacts(): HostFacts {
+/** What test_loader asks of this machine (arch, JIT, unprivileged bpf), read here at the edge. */
+export function machineFacts(): MachineFacts {
   const arch: Record<string, Arch> = { x64: 'X86_64', arm64: 'ARM64', riscv64: 'RISCV64' };
   return {
     arch: arch[process.arch] ?? null,
@@ -47,11 +48,13 @@ export const command: Command = {
   name: 'test-loader',
   summary: 'run objects by their selftest annotations (__success, __failure, __msg, __retval ...) on every engine',
   usage: [
-    'bpfx test-loader OBJ.o... [--engine verifier|kernel|interp|jit|all] [--prog GLOB] [--json] [--junit FILE]',
+    'bpfx test-loader OBJ.o... [--engine verifier|kernel|interp|jit|all] [--prog GLOB] [--json] [--junit FILE] [--kernel-profile NAME] [--btf FILE] [--kconfig FILE]',
     '  --engine E[,E]  engines to run (default: verifier,kernel; all = every engine)',
     '  --prog GLOB     only programs whose name or __description matches (* and ?)',
     '  --json          one JSON document: {programs: [...], summary, agreement}',
     '  --junit FILE    also write JUnit XML (a testsuite per engine) to FILE',
+    '  --kernel-profile NAME  the verifier model answers as this kernel (default: probed on the live kernel)',
+    '  --btf FILE, --kconfig FILE  kernel BTF and Kconfig instead of the running kernel\'s',
     'example: bpfx test-loader fixtures/obj/tl_*.bpf.o --engine verifier,kernel',
     'exit: 0 no failure, 1 a failing subtest or a wrong accept, 2 bad input',
   ].join('\n'),
@@ -69,15 +72,17 @@ export const command: Command = {
     if (!args.positional.length) return fail(json, 'usage', 'need at least one object file');
     const { readObjectTests, runTests, TestLoaderInputError } = await import('../../harness/test-loader/run');
     const report = await import('../../harness/test-loader/report');
-    const host = hostFacts();
+    let host;
+    try { host = hostFactsFor(args, { probe: list.includes('verifier') }); } catch (e) { return fail(json, 'usage', (e as Error).message); }
+    const machine = machineFacts();
     const objects = [];
     for (const file of args.positional) {
-      try { objects.push(readObjectTests(file, host.arch)); } catch (e) {
+      try { objects.push(readObjectTests(file, machine.arch)); } catch (e) {
         if (e instanceof TestLoaderInputError) return fail(json, e.kind, e.message, e.file, e.at);
         return fail(json, (e as Error).name || 'Error', (e as Error).message, file);
       }
     }
-    const results = await runTests(objects, { engines: list, progGlob, host });
+    const results = await runTests(objects, { engines: list, progGlob, host, machine });
     if (progGlob !== undefined && results.length === 0) return fail(json, 'usage', `--prog '${progGlob}' matches no program`);
     const summary = report.summarizeRun(results, list);
     if (junit !== undefined) {

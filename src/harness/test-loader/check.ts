@@ -2,7 +2,8 @@
 // run_subtest does: the verdict (__success/__failure), then the ordered
 // messages (__msg/__not_msg/__regex), then the rewritten program (__xlated).
 // Pure; shared by bpfx test-loader and, later, spec fields and Gherkin steps.
-import { EngineResult, firstErrorLine } from '../engine';
+import { EngineResult } from '../engine';
+import { firstErrorLine } from '../../verifier/error_line';
 import { Subspec } from './annotations';
 import { describeMsgFailure, logAround, validateMsgs } from './match';
 

@@ -2,7 +2,8 @@
 // F fail, S skip`, the model's agreement with the kernel on the same
 // subtests (verdict, first error line; src/harness/compare.ts), the wrong
 // accepts; as text, one JSON document, or JUnit XML. Pure.
-import { EngineName, firstErrorLine, hex64 } from '../engine';
+import { EngineName, hex64 } from '../engine';
+import { firstErrorLine } from '../../verifier/error_line';
 import { classify, summarize, Comparison, CompareSummary } from '../compare';
 import { SubtestResult } from './run';
 

@@ -10,18 +10,19 @@ import { collectElf } from '../../loader/collect';
 import { parseBtf } from '../../btf/parse';
 import { findByName, declTagsOf } from '../../btf/lookup';
 import { LoadResult, LoaderError } from '../../loader';
-import { loadHostObject } from '../../kernel/host';
+import { loadHostObject, hostVmlinuxBtf, HostFacts } from '../../kernel/host';
 import { disassemble } from '../../isa/disasm';
 import { contextLayout } from '../../runtime';
 import { errnoName, PROG_LOAD_FLAGS } from '../../isa/uapi';
-import { EngineName, EngineResult, firstErrorLine } from '../engine';
+import { EngineName, EngineResult, kernelResult, verifierResult, runResult } from '../engine';
+import { firstErrorLine } from '../../verifier/error_line';
 import { getEngine } from '../engines';
 import { underTest } from '../object';
 import { Arch, AnnotationError, Mode, MsgPattern, DEFAULT_TEST_PROG_FLAGS, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
 import { checkLoad } from './check';
 
-/** What the machine says, read at the CLI edge and passed in. */
-export interface HostFacts {
+/** What test_loader asks of the machine beyond the kernel's facts, read at the CLI edge and passed in. */
+export interface MachineFacts {
   arch: Arch | null;
   /** net.core.bpf_jit_enable != 0. */
   jitEnabled: boolean;
@@ -107,7 +108,7 @@ export interface SubtestResult {
   notModelled: boolean;
 }
 
-interface Case { file: string; spec: TestSpec; mode: Mode; sub: Subspec; aux: string[]; host: HostFacts }
+interface Case { file: string; spec: TestSpec; mode: Mode; sub: Subspec; aux: string[]; host: HostFacts; machine: MachineFacts }
 
 /** Flags the model does not take: a run that needs them is skipped on the verifier engine. */
 function flagsTheModelLacks(c: Case): string[] {
@@ -120,11 +121,11 @@ function flagsTheModelLacks(c: Case): string[] {
 
 /** Reasons the case does not run at all on this host (test_loader's test__skip before loading). */
 function hostSkip(c: Case): string | null {
-  if (c.spec.arch && (c.host.arch === null || !c.spec.arch.includes(c.host.arch))) {
-    return `__arch_${c.spec.arch.map((a) => a.toLowerCase()).join('/__arch_')}: not this machine's arch (${c.host.arch ?? 'unknown'})`;
+  if (c.spec.arch && (c.machine.arch === null || !c.spec.arch.includes(c.machine.arch))) {
+    return `__arch_${c.spec.arch.map((a) => a.toLowerCase()).join('/__arch_')}: not this machine's arch (${c.machine.arch ?? 'unknown'})`;
   }
-  if (c.spec.loadMode === 'jited' && !c.host.jitEnabled) return '__load_if_JITed: the BPF JIT is off here';
-  if (c.spec.loadMode === 'no_jited' && c.host.jitEnabled) return '__load_if_no_JITed: the BPF JIT is on here';
+  if (c.spec.loadMode === 'jited' && !c.machine.jitEnabled) return '__load_if_JITed: the BPF JIT is off here';
+  if (c.spec.loadMode === 'no_jited' && c.machine.jitEnabled) return '__load_if_no_JITed: the BPF JIT is on here';
   if (c.spec.unsupported.length) return `${c.spec.unsupported.join(', ')}: BPF stream output is not checked by bpfx`;
   return null;
 }
@@ -133,8 +134,10 @@ function hostSkip(c: Case): string | null {
 function linkCase(c: Case): { loaded: LoadResult } | { refusal: string; errno: string } {
   const btfPath = c.spec.btfPath === null ? undefined
     : fs.existsSync(c.spec.btfPath) ? c.spec.btfPath : path.join(path.dirname(c.file), c.spec.btfPath);
+  // __btf_path: CO-RE against that BTF instead of the kernel's (libbpf's btf_custom_path).
+  const host = btfPath === undefined ? c.host : { ...c.host, vmlinuxBtf: hostVmlinuxBtf(btfPath) };
   try {
-    return { loaded: loadHostObject(c.file, { only: [c.spec.prog, ...c.aux], btfPath }).loaded };
+    return { loaded: loadHostObject(c.file, { host, only: [c.spec.prog, ...c.aux] }).loaded };
   } catch (e) {
     if (e instanceof LoaderError) return { refusal: `libbpf: ${e.message}`, errno: errnoName(-e.errno) };
     throw e;
@@ -142,6 +145,11 @@ function linkCase(c: Case): { loaded: LoadResult } | { refusal: string; errno: s
 }
 
 const u32 = (v: number | bigint): number => Number(BigInt.asUintN(32, BigInt(v)));
+
+/** libbpf refused the object before any BPF_PROG_LOAD: a failed load without a verifier log. */
+function refusedResult(r: { refusal: string; errno: string }): EngineResult & { notModelled: boolean } {
+  return { verdict: 'reject', errno: r.errno, log: '', retval: null, error: r.refusal, errorLine: r.refusal, notModelled: false };
+}
 
 /** The rewritten program as test_loader prints it for __xlated (get_xlated_program_text): `N: insn`, no opcode. */
 export function xlatedText(insns: readonly import('../../isa/insn').Insn[]): string {
@@ -162,7 +170,7 @@ function pickResult(names: string[], results: EngineResult[], target: string): E
 /** Loads on the live kernel; run, xlated dump as the subspec asks. */
 function kernelCase(c: Case): { result: EngineResult; xlated: string | null; runError: string | null } {
   const linked = linkCase(c);
-  if ('refusal' in linked) return { result: { verdict: 'reject', errno: linked.errno, log: '', retval: null, error: linked.refusal }, xlated: null, runError: null };
+  if ('refusal' in linked) return { result: refusedResult(linked), xlated: null, runError: null };
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadLinkedObject } = require('../../kernel/object') as typeof import('../../kernel/object');
   const run = c.sub.retval !== null && !c.sub.expectFailure;
@@ -171,7 +179,7 @@ function kernelCase(c: Case): { result: EngineResult; xlated: string | null; run
     input: { packet: new Uint8Array(TEST_DATA_LEN) },
   });
   const names = linked.loaded.programs.map((p) => p.name);
-  const results = vs.map((v): EngineResult => ({ verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError }));
+  const results = vs.map((v): EngineResult => kernelResult(v));
   const target = vs[names.indexOf(c.spec.prog)];
   const xlated = target?.xlated ? xlatedText(target.xlated) : null;
   return { result: pickResult(names, results, c.spec.prog), xlated, runError: target?.runError ?? null };
@@ -180,7 +188,7 @@ function kernelCase(c: Case): { result: EngineResult; xlated: string | null; run
 /** Verifies with the model: the case's program and its auxiliaries, at the case's log level. */
 function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: string; xlatedUnchecked?: string } {
   const linked = linkCase(c);
-  if ('refusal' in linked) return { verdict: 'reject', errno: linked.errno, log: '', retval: null, error: linked.refusal, notModelled: false };
+  if ('refusal' in linked) return refusedResult(linked);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { verifierInputFor } = require('../engines/verifier') as typeof import('../engines/verifier');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -192,12 +200,12 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
     // Level 0: libbpf loads without a log and, when the load fails, again at level 1.
     const level = c.spec.logLevel === 0 ? 1 : c.spec.logLevel;
     const wantXlated = p.name === c.spec.prog && c.sub.xlated.length > 0;
-    const r = verify({ ...verifierInputFor(put, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated });
+    const r = verify({ ...verifierInputFor(put, c.host.profile, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated });
     names.push(p.name);
     const x = r.xlated;
     const rndHi32 = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);
     results.push({
-      verdict: r.verdict, errno: r.errno, log: c.spec.logLevel === 0 && r.verdict === 'accept' ? '' : r.log, retval: null, error: null, notModelled: r.notModelled,
+      ...verifierResult({ ...r, log: c.spec.logLevel === 0 && r.verdict === 'accept' ? '' : r.log }),
       xlated: x && 'insns' in x && !rndHi32 ? xlatedText(x.insns) : undefined,
       xlatedUnchecked: !x ? undefined : 'notModelled' in x ? `not modelled yet: ${x.notModelled}` : rndHi32 ? 'the BPF_F_TEST_RND_HI32 rewrites are not modelled' : undefined,
     });
@@ -214,11 +222,11 @@ const skip = (r: SubtestResult, reason: string): SubtestResult => ({ ...r, statu
 
 function runKernel(c: Case): SubtestResult {
   const r = base(c, 'kernel');
-  const avail = getEngine('kernel').available();
+  const avail = getEngine('kernel', c.host).available();
   if (!avail.ok) return skip(r, `the kernel engine is not available: ${avail.reason}`);
   if (c.mode === 'unpriv') {
-    return skip(r, c.host.unprivDisabled
-      ? `unprivileged BPF is disabled here (kernel.unprivileged_bpf_disabled=${c.host.unprivDisabled})`
+    return skip(r, c.machine.unprivDisabled
+      ? `unprivileged BPF is disabled here (kernel.unprivileged_bpf_disabled=${c.machine.unprivDisabled})`
       : 'the kernel engine cannot drop capabilities');
   }
   const k = kernelCase(c);
@@ -241,7 +249,7 @@ function runVerifier(c: Case): SubtestResult {
   const lacking = flagsTheModelLacks(c);
   if (lacking.length) return skip(r, `the verifier model does not take prog flags ${lacking.join(', ')}`);
   const v = verifierCase(c);
-  const result: EngineResult = { verdict: v.verdict, errno: v.errno, log: v.log, retval: null, error: v.error };
+  const { xlated: _x, xlatedUnchecked: _u, ...result } = v;
   const unchecked = [
     ...(c.sub.retval !== null && !c.sub.expectFailure ? ['__retval (the model does not run programs)'] : []),
     ...(c.sub.xlated.length && v.xlated === undefined ? [`__xlated (${v.xlatedUnchecked ?? 'no rewritten program'})`] : []),
@@ -275,7 +283,7 @@ export function readsContext(insns: readonly import('../../isa/insn').Insn[]): b
 /** interp / jit: no verifier; only __retval can be checked, with test_loader's input (64 zero bytes). */
 async function runRuntime(c: Case, engine: 'interp' | 'jit'): Promise<SubtestResult> {
   const r = base(c, engine);
-  const avail = getEngine(engine).available();
+  const avail = getEngine(engine, c.host).available();
   if (!avail.ok) return skip(r, `the ${engine} engine is not available: ${avail.reason}`);
   if (c.sub.expectFailure) return skip(r, `the ${engine} engine does not verify: an expected load failure cannot be checked`);
   if (c.sub.retval === null) return skip(r, `nothing to check on the ${engine} engine (no __retval)`);
@@ -283,7 +291,7 @@ async function runRuntime(c: Case, engine: 'interp' | 'jit'): Promise<SubtestRes
   if ('refusal' in linked) return { ...r, status: 'fail', reason: linked.refusal };
   const p = linked.loaded.programs.find((x) => x.name === c.spec.prog)!;
   if (readsContext(p.insns) && !contextLayout(p.type)) return skip(r, `the ${engine} engine does not model the ${p.type} context the program reads`);
-  const res = await getEngine(engine).run(underTest(c.file, new Uint8Array(0), linked.loaded, p), { packet: new Uint8Array(TEST_DATA_LEN) });
+  const res = await getEngine(engine, c.host).run(underTest(c.file, new Uint8Array(0), linked.loaded, p), { packet: new Uint8Array(TEST_DATA_LEN) });
   const out: SubtestResult = { ...r, result: res };
   if (res.error && /not modelled/.test(res.error)) return skip(out, `the ${engine} engine: ${res.error}`);
   if (res.error) return { ...out, status: 'fail', reason: `runtime error: ${res.error}` };
@@ -297,7 +305,9 @@ export interface RunOptions {
   engines: EngineName[];
   /** Glob over program names and descriptions (test_progs filters subtests by name). */
   progGlob?: string;
+  /** The kernel's facts (vmlinux BTF, Kconfig, verifier profile), and the machine's. */
   host: HostFacts;
+  machine: MachineFacts;
 }
 
 export function globMatch(glob: string, s: string): boolean {
@@ -332,7 +342,7 @@ export async function runTests(objects: readonly ObjectTests[], opts: RunOptions
       if (t.spec.auxiliary) continue;
       for (const mode of t.spec.modes) {
         const aux = specs.filter((s) => s.auxiliary && s.modes.includes(mode) && s.prog !== t.prog).map((s) => s.prog);
-        const c: Case = { file: o.file, spec: t.spec, mode, sub: mode === 'priv' ? t.spec.priv : t.spec.unpriv, aux, host: opts.host };
+        const c: Case = { file: o.file, spec: t.spec, mode, sub: mode === 'priv' ? t.spec.priv : t.spec.unpriv, aux, host: opts.host, machine: opts.machine };
         const hs = hostSkip(c);
         for (const engine of opts.engines) out.push(hs ? skip(base(c, engine), hs) : await runOne(c, engine));
       }
