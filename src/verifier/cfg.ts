@@ -10,8 +10,7 @@ import { successors, Successors } from '../isa/flow';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
-
-const BPF_FUNC_tail_call = 12;
+import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
@@ -21,7 +20,7 @@ export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): vo
   let end = sp.length > 1 ? sp[1].start : insns.length;
   for (let i = 0; i < insns.length; i++) {
     const code = insns[i].code;
-    if (code === (BPF_JMP | BPF_CALL) && insns[i].src === 0 && insns[i].imm === BPF_FUNC_tail_call) {
+    if (code === (BPF_JMP | BPF_CALL) && insns[i].src === 0 && insns[i].imm === BPF_FUNC_TAIL_CALL) {
       sp[cur].hasTailCall = true;
       sp[cur].tailCallReachable = true;
     }
@@ -51,7 +50,6 @@ export interface CfgResult {
 }
 
 /** Helper id of bpf_loop. */
-export const BPF_FUNC_LOOP = 181;
 
 /** check_cfg */
 export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean): CfgResult {
