@@ -19,6 +19,7 @@ const registry: Record<string, () => Command> = {
   kernel: () => (require('./commands/kernel') as typeof import('./commands/kernel')).command,
   btf: () => (require('./commands/btf') as typeof import('./commands/btf')).command,
   probe: () => (require('./commands/probe') as typeof import('./commands/probe')).command,
+  'test-loader': () => (require('./commands/test-loader') as typeof import('./commands/test-loader')).command,
 };
 
 function help(): string {

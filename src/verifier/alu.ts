@@ -4,7 +4,7 @@
 // and adjust_ptr_min_max_vals for the one pointer form modelled: fp +/- constant
 // (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
-import { BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV } from '../isa/opcodes';
+import { BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV, MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg } from './regs';
 import { RegState, isPointer, regTypeStr, scalarReg } from './state';
@@ -107,10 +107,14 @@ const MAX_MODELLED_STACK_OFF = 1 << 29;
 /** adjust_ptr_min_max_vals: only fp +/- constant is modelled. */
 function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, is64: boolean, d: RegState, sreg: RegState): void {
   const op = BPF_OP(insn.code);
-  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && (op === BPF_ADD || op === BPF_SUB) && scalarIsConst(sreg.s)) {
+  // Subtracting from the frame pointer is refused outright (JITs may not cope with it).
+  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && op === BPF_SUB) fail(env, 'EACCES', 'subFromStackPtr', [insn.dst]);
+  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && op === BPF_ADD && scalarIsConst(sreg.s)) {
     const k = Number(BigInt.asIntN(64, sreg.s.varOff.value));
-    const off = op === BPF_ADD ? d.off + k : d.off - k;
+    const off = d.off + k;
     if (Math.abs(off) >= MAX_MODELLED_STACK_OFF) notModelled(env, 'huge stack pointer offsets');
+    // sanitize_check_bounds: without CAP_BPF the result must stay inside the stack (check_stack_access_for_ptr_arithmetic).
+    if (env.input.unprivileged && (off >= 0 || off < -MAX_BPF_STACK)) fail(env, 'EACCES', 'stackPtrArithOutOfRange', [insn.dst, off]);
     setReg(env, insn.dst, { ...d, off });
     return;
   }

@@ -87,6 +87,8 @@ export const BASE_TEXTS = {
   mapFdInvalid: 'fd %d is not pointing to valid bpf_map',
   ldImm64Invalid: 'invalid bpf_ld_imm64 insn',
   ptrArithProhibited: 'R%d pointer arithmetic prohibited',
+  subFromStackPtr: 'R%d subtraction from stack pointer prohibited',
+  stackPtrArithOutOfRange: 'R%d stack pointer arithmetic goes out of range, prohibited for !root; off=%d',
   stackMisalignedFixed: 'misaligned stack access off 0+%d+%d size %d',
   stackWriteOutOfBounds: 'invalid write to stack R%d off=%d size=%d',
   stackReadOutOfBounds: 'invalid read from stack R%d off=%d size=%d',
