@@ -39,7 +39,7 @@ const THROW: InsnOutcome = { kind: 'throw' };
 
 /** The entry state of do_check_common for `subprog` (0 = main). */
 function entryState(env: VerifierEnv, subprog: number): VState {
-  const st: VState = { frames: [newFuncState(0, subprog, -1)], curframe: 0 };
+  const st: VState = { frames: [newFuncState(0, subprog, -1)], curframe: 0, refs: [] };
   const f = st.frames[0];
   if (!subprog) {
     f.regs[1] = ctxReg();

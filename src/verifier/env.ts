@@ -84,7 +84,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     seenException: false, idGen: 0, loopInline: new Map(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
-    entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0 }, insnIdx: 0, prevInsnIdx: -1, branches: [],
+    entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
     explored: new Map(), cbReturn: false, loopSeen: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
   };

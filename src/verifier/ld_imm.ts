@@ -12,7 +12,7 @@ import { VerifyInput } from './types';
 import { VerifierEnv, fail, notModelled } from './env';
 import { findSubprog } from './subprogs';
 import { checkDst, setReg } from './regs';
-import { scalarReg } from './state';
+import { scalarReg, ptrReg, mapRef } from './state';
 import { scalarConst } from './scalar_bridge';
 
 /** BPF_JMP | BPF_CALL | BPF_X (callx): not in the kernel's instruction table. */
@@ -47,7 +47,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   if (insn.src === BPF_PSEUDO_MAP_FD) {
     const m = input.maps?.get(insn.imm);
     if (!m) fail(env, 'EBADF', 'mapFdInvalid', [insn.imm]);
-    setReg(env, insn.dst, { type: 'map_ptr', map: { name: m.name, keySize: m.keySize, valueSize: m.valueSize, type: m.type, fd: insn.imm, maxEntries: m.maxEntries } });
+    setReg(env, insn.dst, ptrReg('map_ptr', { map: mapRef(m, insn.imm) }));
   } else if (insn.src === BPF_PSEUDO_FUNC) {
     // PTR_TO_FUNC of a static subprog with BTF
     const target = idx + insn.imm + 1;
@@ -55,7 +55,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
     if (sub < 0) fail(env, 'EFAULT', 'noProgAtInsn', [target]);
     if (!input.btf || !input.funcInfo) notModelled(env, 'function pointer without func_info');
     if (layout.subprogs[sub].linkage !== 'static') notModelled(env, 'callback function not static');
-    setReg(env, insn.dst, { type: 'func', subprogno: sub });
+    setReg(env, insn.dst, ptrReg('func', { subprogno: sub }));
   } else if (insn.src !== 0) {
     notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
   } else {

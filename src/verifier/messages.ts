@@ -118,6 +118,7 @@ export const BASE_TEXTS = {
   notModelled: 'not modelled yet: %s',
   // bpf_loop callbacks (prepare_func_exit, is_state_visited)
   callbackR0NotScalar: 'R0 not a scalar value',
+  cannotReturnStackPtr: 'cannot return stack pointer to the caller',
   callbackRetvalOutOfRange: 'At callback return the register R0 has%s should have been in [%d, %d]',
   safe: '%d: safe',
   fromToSafe: 'from %d to %d: safe',

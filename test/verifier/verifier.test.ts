@@ -9,10 +9,11 @@ import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
+import { buildMemCases } from './mem_cases';
 
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
-const cases = [...buildCases(throwId), ...buildMalformedCases()];
+const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases()];
 const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
 
 
