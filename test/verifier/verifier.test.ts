@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from '../../src/verifier';
-import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel';
+import { kernelAvailable, progLoad, closeFd, mapCreate, mapUpdate } from '../../src/kernel';
+import { mapFreeze } from '../../src/kernel/map';
 import { Insn } from '../../src/isa/insn';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { encodeBtf } from '../../src/btf/encode';
@@ -26,9 +27,13 @@ const realFds = new Map<number, number>();
 function kernelInsns(c: Case): Insn[] {
   if (!c.maps) return c.insns;
   for (const [key, m] of c.maps) {
-    if (!realFds.has(key)) realFds.set(key, mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name }));
+    if (realFds.has(key)) continue;
+    const fd = mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, mapFlags: m.flags });
+    if (m.initialValue) mapUpdate(fd, new Uint8Array(4), m.initialValue);
+    if (m.frozen) mapFreeze(fd);
+    realFds.set(key, fd);
   }
-  return c.insns.map((x) => (x.code === 0x18 && x.src === 1 && realFds.has(x.imm) ? { ...x, imm: realFds.get(x.imm)! } : x));
+  return c.insns.map((x) => (x.code === 0x18 && (x.src === 1 || x.src === 2) && realFds.has(x.imm) ? { ...x, imm: realFds.get(x.imm)! } : x));
 }
 
 for (const c of cases) {
