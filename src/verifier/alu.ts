@@ -139,10 +139,10 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
 function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, typeStr: string): void {
   const max = BigInt(BPF_MAX_VAR_OFF);
   const val = BigInt.asIntN(64, v.varOff.value);
-  if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EACCES', 'mathWithConst', [typeStr, val]);
-  if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EACCES', 'ptrOffsetNotAllowed', [typeStr, fixedOff]);
-  if (v.smin === S64_MIN) fail(env, 'EACCES', 'mathUnboundedMin', [typeStr]);
-  if (v.smin >= max || v.smin <= -max) fail(env, 'EACCES', 'valueOutOfBounds', [v.smin, typeStr]);
+  if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EINVAL', 'mathWithConst', [typeStr, val]);
+  if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [typeStr, fixedOff]);
+  if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [typeStr]);
+  if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, typeStr]);
 }
 
 /** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */

@@ -108,7 +108,7 @@ function skbAccess(a: CtxAccess, read: CtxRegType = 'scalar'): CtxAnswer {
   if (inField(off, S.flow_keys)) return false;
   if (inField(off, S.hwtstamp)) return write || size !== 8 ? false : read;
   if (inField(off, S.tstamp)) return size !== 8 ? false : read;
-  if (off === S.sk[0]) return write || size !== 8 ? false : 'sock_common_or_null';
+  if (inField(off, S.sk)) return write || size !== 8 ? false : 'sock_common_or_null';
   if (off === S.tstamp_type[0]) return false;
   if (off >= end(S.tstamp_type) && off < S.hwtstamp[0]) return false;
   if (write) return size !== 4 ? false : read;
@@ -172,7 +172,7 @@ const skSkbAccess: CtxRule = (a) => {
 
 /** flow_dissector_is_valid_access */
 const flowDissectorAccess: CtxRule = (a) => {
-  if (a.off < 0 || a.off >= S.size || a.write) return false;
+  if (a.off < 0 || a.off >= S.size || a.write || a.off % a.size !== 0) return false;
   if (inField(a.off, S.data)) return a.size === 4 ? 'pkt' : false;
   if (inField(a.off, S.data_end)) return a.size === 4 ? 'pkt_end' : false;
   if (inField(a.off, S.flow_keys)) return a.size === 8 ? 'flow_keys' : false;
@@ -242,7 +242,9 @@ const sockAddrAccess: CtxRule = (a) => {
     if (wideOk(off, size, K.user_ip6) || wideOk(off, size, K.msg_src_ip6)) return 'scalar';
     return (write ? size === 4 : narrowOk(size, 4)) ? 'scalar' : false;
   }
-  if (off === K.sk[0]) return !write && size === 8 ? 'sock' : false;
+  if (inField(off, K.sk)) return !write && size === 8 ? 'sock' : false;
+  // the padding before sk
+  if (off >= end(K.msg_src_ip6) && off < K.sk[0]) return false;
   return !write && size === 4 ? 'scalar' : false;
 };
 
@@ -253,9 +255,10 @@ const sockOpsAccess: CtxRule = (a) => {
   if (off < 0 || off >= K.size || off % size !== 0) return false;
   if (a.write) return (off === K.reply[0] || off === K.sk_txhash[0]) && size === 4 ? 'scalar' : false;
   if (off >= K.bytes_received[0] && off < end(K.bytes_acked)) return size === 8 ? 'scalar' : false;
-  if (off === K.sk[0]) return size === 8 ? 'sock_or_null' : false;
-  if (off === K.skb_data[0]) return size === 8 ? 'pkt' : false;
-  if (off === K.skb_data_end[0]) return size === 8 ? 'pkt_end' : false;
+  if (inField(off, K.sk)) return size === 8 ? 'sock_or_null' : false;
+  if (inField(off, K.skb_data)) return size === 8 ? 'pkt' : false;
+  if (inField(off, K.skb_data_end)) return size === 8 ? 'pkt_end' : false;
+  if (inField(off, K.skb_hwtstamp)) return size === 8 ? 'scalar' : false;
   if (off === K.skb_tcp_flags[0]) return narrowOk(size, 4) ? 'scalar' : false;
   return size === 4 ? 'scalar' : false;
 };
@@ -295,9 +298,9 @@ const sockoptAccess: CtxRule = (a) => {
 const kprobeAccess: CtxRule = (a) =>
   a.off >= 0 && a.off < PT_REGS_SIZE && !a.write && a.off % a.size === 0 && a.off + a.size <= PT_REGS_SIZE ? 'scalar' : false;
 
-/** tp_prog_is_valid_access */
+/** tp_prog_is_valid_access (`off < sizeof(void *)` compares unsigned: negative offsets pass it) */
 const tracepointAccess: CtxRule = (a) =>
-  a.off >= 8 && a.off < PERF_MAX_TRACE_SIZE && !a.write && a.off % a.size === 0 ? 'scalar' : false;
+  (a.off >>> 0) >= 8 && a.off < PERF_MAX_TRACE_SIZE && !a.write && a.off % a.size === 0 ? 'scalar' : false;
 
 /** pe_prog_is_valid_access */
 const perfEventAccess: CtxRule = (a) => {

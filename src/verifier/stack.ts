@@ -158,8 +158,10 @@ function stackWithinBounds(env: VerifierEnv, ptr: PtrOf<'stack'>, regno: number,
   }
   const minValid = write || !env.input.unprivileged ? -MAX_BPF_STACK : -f.stack.length * BPF_REG_SIZE;
   if (minOff < BigInt(minValid) || minOff > -1n || maxOff > 0n) {
-    if (constOff) fail(env, 'EACCES', write ? 'stackWriteOutOfBounds' : 'stackReadOutOfBounds', [regno, off, size]);
-    fail(env, 'EACCES', 'stackVarOutOfBounds', [extra, regno, tnumStrn(ptr.v.varOff), off, size]);
+    // check_stack_slot_within_bounds fails with EACCES, an access reaching above the frame with EINVAL
+    const errno = minOff < BigInt(minValid) || minOff > -1n ? 'EACCES' : 'EINVAL';
+    if (constOff) fail(env, errno, write ? 'stackWriteOutOfBounds' : 'stackReadOutOfBounds', [regno, off, size]);
+    fail(env, errno, 'stackVarOutOfBounds', [extra, regno, tnumStrn(ptr.v.varOff), off, size]);
   }
   growStack(env, f, Number(-minOff));
 }
