@@ -12,6 +12,7 @@ import { verify, progTypeNumber } from '../../src/verifier';
 import { progLoad, closeFd, kernelAvailable } from '../../src/kernel';
 import { firstErrorLine } from '../../src/harness/engine';
 import { memProgram } from './gen_mem';
+import { attachTypeNum } from '../../src/kernel/types';
 
 /** A small deterministic generator (LCG), so a failure names a reproducible seed. */
 function generator(seed: number): (n: number) => number {
@@ -85,9 +86,9 @@ test(`verifier model vs kernel on ${MEM_PROGRAMS} generated memory programs (con
     let accepted = 0;
     const disagreements: string[] = [];
     for (let t = 0; t < MEM_PROGRAMS; t++) {
-      const { insns, type } = memProgram(rnd);
-      const ours = verify({ insns, progType: progTypeNumber(type)!, logLevel: 1 });
-      const k = progLoad({ insns, progType: type, license: 'GPL', logLevel: 1 });
+      const { insns, type, attach } = memProgram(rnd);
+      const ours = verify({ insns, progType: progTypeNumber(type)!, expectedAttachType: attach ? attachTypeNum(attach) : undefined, logLevel: 1 });
+      const k = progLoad({ insns, progType: type, expectedAttachType: attach, license: 'GPL', logLevel: 1 });
       if (k.ok) closeFd(k.fd);
       const kv = k.ok ? 'accept' : 'reject';
       if (kv === 'accept') accepted++;

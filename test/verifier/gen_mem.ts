@@ -7,7 +7,7 @@ import { Insn, insn } from '../../src/isa/insn';
 export type Rnd = (n: number) => number;
 
 /** Program types and the context offsets worth trying (fields, their neighbours, the ends). */
-interface TypeProfile { type: string; offs: readonly number[]; data?: readonly [number, number, number]; ptrSize: number }
+interface TypeProfile { type: string; attach?: string; offs: readonly number[]; data?: readonly [number, number, number]; ptrSize: number }
 
 const SKB_OFFS = [0, 1, 2, 4, 8, 12, 16, 20, 24, 32, 36, 40, 44, 48, 52, 64, 68, 72, 76, 80, 84, 88, 100, 136, 140, 144, 152,
   156, 160, 164, 168, 172, 176, 180, 181, 184, 188, 192];
@@ -22,6 +22,11 @@ export const PROFILES: readonly TypeProfile[] = [
   { type: 'raw_tracepoint', offs: [0, 4, 8, 40, 88, 92, 96], ptrSize: 8 },
   { type: 'perf_event', offs: [0, 8, 160, 168, 172, 176, 180, 184], ptrSize: 8 },
   { type: 'flow_dissector', offs: [0, 76, 78, 80, 144, 148, 152], data: [76, 80, -1], ptrSize: 4 },
+  { type: 'cgroup_sock', attach: 'cgroup_inet_sock_create', offs: [0, 4, 16, 20, 24, 44, 48, 50, 52, 72, 76, 80], ptrSize: 4 },
+  { type: 'cgroup_sock', attach: 'cgroup_inet4_post_bind', offs: [0, 4, 16, 24, 26, 28, 44, 48, 49, 72], ptrSize: 4 },
+  { type: 'cgroup_sock_addr', attach: 'cgroup_inet4_connect', offs: [0, 4, 8, 24, 28, 40, 44, 60, 64, 68, 72], ptrSize: 8 },
+  { type: 'sock_ops', offs: [0, 4, 20, 164, 168, 172, 176, 184, 188, 192, 200, 208, 212, 216, 224], ptrSize: 8 },
+  { type: 'cgroup_sockopt', attach: 'cgroup_getsockopt', offs: [0, 4, 8, 16, 24, 28, 32, 36, 40], data: [8, 16, -1], ptrSize: 8 },
 ];
 
 const SIZE_CODE: Readonly<Record<number, number>> = { 1: 0x10, 2: 0x08, 4: 0x00, 8: 0x18 };
@@ -36,7 +41,7 @@ const addi = (d: number, imm: number): Insn => insn(0x07, d, 0, 0, imm);
 type Item = Insn | { toEnd: Insn };
 
 /** One generated program of the memory profile, and its program type. */
-export function memProgram(rnd: Rnd): { insns: Insn[]; type: string } {
+export function memProgram(rnd: Rnd): { insns: Insn[]; type: string; attach?: string } {
   const pick = <T>(a: readonly T[]): T => a[rnd(a.length)];
   const p = pick(PROFILES);
   const body: Item[] = [];
@@ -58,14 +63,15 @@ export function memProgram(rnd: Rnd): { insns: Insn[]; type: string } {
   const end = body.length;
   const insns = body.map((x, i) => ('toEnd' in x ? { ...x.toEnd, off: end - i - 1 } : x));
   insns.push(mov(0, 0), insn(0x95, 0, 0, 0, 0));
-  return { insns, type: p.type };
+  return { insns, type: p.type, attach: p.attach };
 }
 
 /** r2 = data, r3 = data_end (or meta/data), a bounds check in some direction (or none), then packet loads and stores. */
 function packetAccess(rnd: Rnd, [data, end, meta]: readonly [number, number, number]): Item[] {
   const pick = <T>(a: readonly T[]): T => a[rnd(a.length)];
   const useMeta = meta >= 0 && rnd(5) === 0;
-  const out: Item[] = [ldx(2, 6, useMeta ? meta : data, 4), ldx(3, 6, useMeta ? data : end, 4), movr(4, 2)];
+  const psize = data === 8 ? 8 : 4;
+  const out: Item[] = [ldx(2, 6, useMeta ? meta : data, psize), ldx(3, 6, useMeta ? data : end, psize), movr(4, 2)];
   if (rnd(3) === 0) out.push(ldx(5, 6, 0, 1), insn(0x57, 5, 0, 0, pick([7, 15, 0xff])), insn(0x0f, 4, 5, 0, 0)); // variable offset
   out.push(addi(4, pick([1, 4, 8, 14, 20, 34])));
   const check = rnd(6);
@@ -74,6 +80,7 @@ function packetAccess(rnd: Rnd, [data, end, meta]: readonly [number, number, num
     const [op, swap] = pick([[0x2d, false], [0x3d, false], [0xad, true], [0xbd, true], [0xad, false], [0x3d, true], [0x1d, false]] as const);
     out.push({ toEnd: insn(op, swap ? 3 : 4, swap ? 4 : 3, 0, 0) });
   }
+  if (rnd(4) === 0) out.push(stx(10, 2, -16, 8), ldx(2, 10, -16, pick([8, 8, 4])));
   for (let i = rnd(3); i >= 0; i--) {
     const size = pick([1, 2, 4, 8]);
     const off = pick([0, 1, 2, 4, 6, 8, 12, 13, 16, 30, -1]);
