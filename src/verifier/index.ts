@@ -140,7 +140,7 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);
-  checkMaxStackDepth(input.insns, layout);
+  checkMaxStackDepth(input.insns, layout, env.profile);
   optimizeBpfLoop(env, layout);
   mayGotoStackExtra(env, layout);
   // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the

@@ -18,6 +18,7 @@ import { getEngine } from '../../src/harness/engines';
 import { loadObjectPrograms } from '../../src/harness/object';
 import { programFromSpec, readSpecFile, findSpecFiles } from '../../src/harness/program';
 import { ProgramUnderTest, RunInput } from '../../src/harness/engine';
+import { hostFacts } from '../../src/kernel/host';
 
 const ROOT = path.join(__dirname, '../../..');
 const avail = k.kernelAvailable();
@@ -61,20 +62,23 @@ test('context table: Linux answers as recorded in golden/context.json', { skip }
 
 interface Runnable { name: string; prog: ProgramUnderTest }
 
+/** This machine's kernel (BTF, network devices), built once for the file. */
+const host = hostFacts({ probe: false });
+
 function runnablePrograms(): Runnable[] {
   const out: Runnable[] = [];
   const objDir = path.join(ROOT, 'fixtures/obj');
   for (const f of fs.readdirSync(objDir).filter((x) => x.endsWith('.o')).sort()) {
     let progs: ProgramUnderTest[];
     try {
-      progs = loadObjectPrograms(path.join(objDir, f));
+      progs = loadObjectPrograms(path.join(objDir, f), host);
     } catch {
       continue; // libbpf refuses the object (fixtures.test.ts checks the message)
     }
     for (const p of progs) out.push({ name: `${f}:${p.name}`, prog: p });
   }
   for (const f of findSpecFiles([path.join(ROOT, 'specs')])) {
-    out.push({ name: path.relative(ROOT, f), prog: programFromSpec(readSpecFile(f)) });
+    out.push({ name: path.relative(ROOT, f), prog: programFromSpec(readSpecFile(f), host) });
   }
   return out;
 }
@@ -96,7 +100,7 @@ const NOT_CONTEXT: Record<string, string> = {
 const INPUTS: Array<[string, RunInput]> = [['default', {}], ['pkt_v4', { packet: pktV4() }]];
 
 test('every fixture and spec program the kernel test-runs returns the same on the interpreter (default input and pkt_v4)', { skip }, async (t) => {
-  const kernel = getEngine('kernel'), interp = getEngine('interp');
+  const kernel = getEngine('kernel', host), interp = getEngine('interp', host);
   let same = 0, notRun = 0;
   const differ: string[] = [], known: string[] = [];
   for (const { name, prog } of runnablePrograms()) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as path from 'path';
 import { verify, progTypeNumber } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId, defaultHostFacts } from '../../src/kernel/host';
 import { findSpecFiles, readSpecFile, programFromSpec } from '../../src/harness/program';
 import { firstErrorLine } from './cases';
 
@@ -19,7 +19,7 @@ const tally = { n: 0, verdict: 0, rejects: 0, message: 0, notModelled: 0 };
 
 for (const f of files) {
   test(`spec ${path.basename(f)}`, { skip: k.ok ? false : k.reason }, () => {
-    const p = programFromSpec(readSpecFile(f));
+    const p = programFromSpec(readSpecFile(f), defaultHostFacts());
     const type = progTypeNumber(p.progType);
     assert.ok(type !== undefined, `unknown type ${p.progType}`);
     const kr = progLoad({ insns: p.insns, progType: p.progType, logLevel: 1 });
