@@ -110,7 +110,8 @@ export function verify(input: VerifyInput): VerifyResult {
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
     log: logText(log),
-    error: error ? error.message : '',
+    // a rejection may print lines before its message (check_mem_region_access): the error is the last
+    error: error ? error.message.split('\n').pop() ?? '' : '',
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,
