@@ -58,8 +58,9 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
 export function prepareFuncExit(env: VerifierEnv): number {
   const callee = curFrame(env);
   const r0 = callee.regs[0];
-  if (r0.type === 'not_init') fail(env, 'EACCES', 'regNotReadOk', [0]);
-  if (r0.type === 'stack' && r0.frameno === callee.frameno) notModelled(env, 'returning a pointer to the callee stack');
+  // R0 is not read here: a static subprog may exit without writing it; the caller's R0 is
+  // then unset until written, and a read of it fails there
+  if (r0.type === 'stack') fail(env, 'EINVAL', 'cannotReturnStackPtr');
   if (r0.type === 'func') notModelled(env, 'returning a func pointer from a subprog');
   const caller = env.cur.frames[env.cur.curframe - 1];
   if (callee.inCallbackFn) {

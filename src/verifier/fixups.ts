@@ -10,7 +10,7 @@ import { Insn, insn, isLdImm64, isPseudoCall, isPseudoFunc } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
   BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
 } from '../isa/opcodes';
 import { helperId } from '../isa/helpers';
 
@@ -164,6 +164,7 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
     const patch = divModPatch(x);
     if (patch) { patchInsn(r, i, patch); i += patch.length - 1; continue; }
     if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
+    if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) return 'BPF_LD_[ABS|IND] expansion (gen_ld_abs)';
     if (x.code !== (BPF_JMP | BPF_CALL)) continue;
     if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
     if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';

@@ -8,7 +8,7 @@ import { FuncState, formatFuncState } from './state';
 /** print_verifier_state(cur_func, print_all) */
 export function printState(env: VerifierEnv, printAll: boolean): void {
   const all = printAll || env.allScratched;
-  verbose(env.log, formatFuncState(curFrame(env), all, env.scratchedRegs, env.scratchedSlots));
+  verbose(env.log, formatFuncState(curFrame(env), all, env.scratchedRegs, env.scratchedSlots, env.cur.refs));
   // print_verifier_state(print_all) leaves the scratch marks; only the scratched-only print clears them
   if (!printAll) {
     env.scratchedRegs.clear();
@@ -19,7 +19,7 @@ export function printState(env: VerifierEnv, printAll: boolean): void {
 
 /** A whole frame, as the call and return lines print it. */
 export function printFrame(env: VerifierEnv, f: FuncState): void {
-  verbose(env.log, formatFuncState(f, true, env.scratchedRegs, env.scratchedSlots));
+  verbose(env.log, formatFuncState(f, true, env.scratchedRegs, env.scratchedSlots, env.cur.refs));
 }
 
 const stateScratched = (env: VerifierEnv): boolean =>

@@ -4,25 +4,102 @@
 // A register is a discriminated union on its type (enum bpf_reg_type): each type
 // carries its own fields. Registers and scalars are values: replaced, never mutated.
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
-import { Scalar, formatScalar } from './scalar_bridge';
+import { MapInfo } from './types';
+import { Scalar, formatScalar, scalarConst } from './scalar_bridge';
+import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown } from './scalar';
 
-/** CONST_PTR_TO_MAP: the map a register points to. */
-export interface MapRef { name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number }
+/** BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG (include/uapi/linux/bpf.h): map_flags the verifier reads. */
+export const BPF_F_RDONLY_PROG = 1 << 7;
+export const BPF_F_WRONLY_PROG = 1 << 8;
+
+/** The map a register points to or into (reg->map_ptr): the map's facts and the fd (or index) it was named by. */
+export type MapRef = MapInfo & { fd: number };
+
+/** The BTF type a PTR_TO_BTF_ID points to (reg->btf, reg->btf_id). */
+export interface BtfRef { name: string; id: number; vmlinux: boolean }
+
+/**
+ * enum bpf_type_flag bits (include/linux/bpf.h) that change what a pointer may do and
+ * how reg_type_str prints it. A pointer register's `flags` holds a bitwise or of these.
+ */
+export const PTR_MAYBE_NULL = 1 << 0;
+export const MEM_RDONLY = 1 << 1;
+export const MEM_RINGBUF = 1 << 2;
+export const MEM_USER = 1 << 3;
+export const MEM_PERCPU = 1 << 4;
+export const MEM_RCU = 1 << 5;
+export const PTR_UNTRUSTED = 1 << 6;
+export const PTR_TRUSTED = 1 << 7;
+export const MEM_ALLOC = 1 << 8;
+export const NON_OWN_REF = 1 << 9;
+
+/**
+ * What every pointer register carries besides its type (struct bpf_reg_state): the fixed
+ * offset `off`, the variable offset `v` (reg->var_off with its 64/32-bit bounds, a Scalar
+ * whose id and precision are unused), `id` (packet pointers sharing a range, *_OR_NULL
+ * pointers sharing a null check), `refObjId` (the reference it was acquired as) and the
+ * type flags.
+ */
+export interface PtrFields {
+  off: number;
+  v: Scalar;
+  id: number;
+  refObjId: number;
+  flags: number;
+}
+
+/** The kernel's AT_PKT_END and BEYOND_PKT_END range marks of a packet pointer compared with pkt_end. */
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
 
 export type RegState =
   | { type: 'not_init' }
   | { type: 'scalar'; s: Scalar }
-  /** PTR_TO_CTX with a fixed offset. */
-  | { type: 'ctx'; off: number }
-  /** PTR_TO_STACK: fixed offset from the frame pointer of frame `frameno`. */
-  | { type: 'stack'; off: number; frameno: number }
-  | { type: 'map_ptr'; map: MapRef }
+  /** PTR_TO_CTX */
+  | ({ type: 'ctx' } & PtrFields)
+  /** PTR_TO_STACK of frame `frameno`. */
+  | ({ type: 'stack'; frameno: number } & PtrFields)
+  /** CONST_PTR_TO_MAP */
+  | ({ type: 'map_ptr'; map: MapRef } & PtrFields)
+  /** PTR_TO_MAP_VALUE */
+  | ({ type: 'map_value'; map: MapRef } & PtrFields)
+  /** PTR_TO_MAP_KEY */
+  | ({ type: 'map_key'; map: MapRef } & PtrFields)
+  /** PTR_TO_PACKET, PTR_TO_PACKET_META: `range` bytes from reg->off are known to be in the packet. */
+  | ({ type: 'pkt' | 'pkt_meta'; range: number } & PtrFields)
+  /** PTR_TO_PACKET_END */
+  | ({ type: 'pkt_end' } & PtrFields)
+  /** PTR_TO_FLOW_KEYS */
+  | ({ type: 'flow_keys' } & PtrFields)
+  /** PTR_TO_SOCKET, PTR_TO_SOCK_COMMON, PTR_TO_TCP_SOCK, PTR_TO_XDP_SOCK */
+  | ({ type: 'sock' | 'sock_common' | 'tcp_sock' | 'xdp_sock' } & PtrFields)
+  /** PTR_TO_TP_BUFFER (writable raw tracepoints) */
+  | ({ type: 'tp_buffer' } & PtrFields)
+  /** PTR_TO_BTF_ID */
+  | ({ type: 'btf_id'; btf: BtfRef } & PtrFields)
+  /** PTR_TO_MEM of `size` bytes (reg->mem_size) */
+  | ({ type: 'mem'; size: number } & PtrFields)
+  /** PTR_TO_BUF (rdonly/rdwr buffers of iterators) */
+  | ({ type: 'buf' } & PtrFields)
   /** PTR_TO_FUNC: a static subprog (reg->subprogno). */
-  | { type: 'func'; subprogno: number };
+  | ({ type: 'func'; subprogno: number } & PtrFields);
 
 export type RegType = RegState['type'];
 export type PointerReg = Exclude<RegState, { type: 'not_init' } | { type: 'scalar' }>;
 export type ScalarReg = Extract<RegState, { type: 'scalar' }>;
+/** A pointer of one type: PtrOf<'pkt'>. */
+export type PtrOf<T extends PointerReg['type']> = Extract<RegState, { type: T }>;
+/** The type-specific fields of a pointer of type T (what ptrReg needs besides PtrFields). */
+export type PtrExtra<T extends PointerReg['type']> = Omit<PtrOf<T>, keyof PtrFields | 'type'>;
+
+const ZERO_OFF: Scalar = Object.freeze(scalarConst(0n));
+/** The variable offset of a pointer with none (known zero). */
+export const zeroVarOff = (): Scalar => ZERO_OFF;
+
+/** A pointer of type `type` with the type's own fields, at offset 0 unless `over` says otherwise. */
+export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>, over: Partial<PtrFields> = {}): PtrOf<T> {
+  return { type, off: 0, v: ZERO_OFF, id: 0, refObjId: 0, flags: 0, ...extra, ...over } as unknown as PtrOf<T>;
+}
 
 export const BPF_REG_SIZE = 8;
 
@@ -47,16 +124,21 @@ export interface FuncState {
   inCallbackFn: boolean;
 }
 
+/** struct bpf_reference_state: a reference the program holds (acquired pointer, lock, RCU or IRQ section). */
+export interface RefState { kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number }
+
 export interface VState {
   frames: FuncState[];
   curframe: number;
+  /** acquired_refs / refs[] of struct bpf_verifier_state, in acquisition order. */
+  refs: RefState[];
 }
 
 const NOT_INIT: RegState = Object.freeze({ type: 'not_init' });
 export const notInit = (): RegState => NOT_INIT;
 export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
-export const ctxReg = (off = 0): RegState => ({ type: 'ctx', off });
-export const stackReg = (off: number, frameno: number): RegState => ({ type: 'stack', off, frameno });
+export const ctxReg = (off = 0): RegState => ptrReg('ctx', {}, { off });
+export const stackReg = (off: number, frameno: number): RegState => ptrReg('stack', { frameno }, { off });
 
 export function newFuncState(frameno: number, subprogno: number, callsite: number): FuncState {
   const regs: RegState[] = [];
@@ -73,56 +155,89 @@ export function cloneFunc(f: FuncState): FuncState {
   };
 }
 
-export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFunc), curframe: s.curframe });
+export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFunc), curframe: s.curframe, refs: s.refs.slice() });
 
 export const isPointer = (r: RegState): r is PointerReg => r.type !== 'scalar' && r.type !== 'not_init';
 
-/** reg_type_str */
-export function regTypeStr(r: RegState): string {
-  switch (r.type) {
-    case 'not_init': return '?';
-    case 'stack': return 'fp';
-    default: return r.type;
-  }
-}
+/** type_is_pkt_pointer */
+export const isPktPointer = (r: RegState): r is PtrOf<'pkt' | 'pkt_meta'> => r.type === 'pkt' || r.type === 'pkt_meta';
 
-const snum = (v: number): string => (v >= -32768 && v <= 32767 ? `${v}` : '0x' + BigInt.asUintN(64, BigInt(v)).toString(16));
+/** The base type's name in reg_type_str's table. */
+const BASE_NAMES: Readonly<Record<RegType, string>> = {
+  not_init: '?', scalar: 'scalar', ctx: 'ctx', stack: 'fp', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key',
+  pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', flow_keys: 'flow_keys', sock: 'sock', sock_common: 'sock_common',
+  tcp_sock: 'tcp_sock', xdp_sock: 'xdp_sock', tp_buffer: 'tp_buffer', btf_id: 'ptr_', mem: 'mem', buf: 'buf', func: 'func',
+};
+
+/** reg_type_str's prefixes, in its order. */
+const FLAG_PREFIXES: readonly (readonly [number, string])[] = [
+  [MEM_RDONLY, 'rdonly_'], [MEM_RINGBUF, 'ringbuf_'], [MEM_USER, 'user_'], [MEM_PERCPU, 'percpu_'], [MEM_RCU, 'rcu_'],
+  [PTR_UNTRUSTED, 'untrusted_'], [PTR_TRUSTED, 'trusted_'],
+];
+
+/** reg_type_str: the type with its flag prefixes and `_or_null` (`or_null_` for BTF ids). */
+export function regTypeStr(r: RegState): string {
+  if (!isPointer(r)) return BASE_NAMES[r.type];
+  let prefix = '';
+  for (const [bit, p] of FLAG_PREFIXES) if (r.flags & bit) prefix += p;
+  const postfix = r.flags & PTR_MAYBE_NULL ? (r.type === 'btf_id' ? 'or_null_' : '_or_null') : '';
+  return prefix + BASE_NAMES[r.type] + postfix;
+}
 
 /** print_reg_state */
 export function formatReg(r: RegState, curFrameno: number): string {
-  switch (r.type) {
-    case 'not_init': return '?';
-    case 'scalar': return formatScalar(r.s);
-    case 'stack': return `fp${r.frameno !== curFrameno ? `[${r.frameno}]` : ''}${snum(r.off)}`;
-    case 'ctx': return `ctx(${r.off ? `off=${snum(r.off)}` : ''})`;
-    case 'map_ptr': {
-      const parts: string[] = [];
-      if (r.map.name) parts.push(`map=${r.map.name}`);
-      parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
-      return `map_ptr(${parts.join(',')})`;
-    }
-    case 'func': return 'func()';
+  if (r.type === 'not_init') return '?';
+  if (r.type === 'scalar') return formatScalar(r.s);
+  let out = regTypeStr(r);
+  const constOff = tnumIsConst(r.v.varOff);
+  if (r.type === 'stack') {
+    if (r.frameno !== curFrameno) out += `[${r.frameno}]`;
+    if (constOff) return out + formatSnum(r.v.varOff.value + BigInt(r.off));
   }
+  if (r.type === 'btf_id') out += r.btf.name;
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  if (r.flags & NON_OWN_REF) parts.push('non_own_ref');
+  if (r.type === 'map_ptr' || r.type === 'map_key' || r.type === 'map_value') {
+    if (r.map.name) parts.push(`map=${r.map.name}`);
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  }
+  if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
+  if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${formatUnum(BigInt.asUintN(64, BigInt(r.range)))}`);
+  if (r.type === 'mem') parts.push(`sz=${formatUnum(BigInt(r.size))}`);
+  if (constOff) {
+    if (r.v.varOff.value) parts.push(`imm=${formatSnum(r.v.varOff.value)}`);
+  } else {
+    parts.push(...formatScalarRanges(r.v));
+    if (!tnumIsUnknown(r.v.varOff)) parts.push(`var_off=${tnumStrn(r.v.varOff)}`);
+  }
+  return `${out}(${parts.join(',')})`;
 }
+
+const scalarKey = (x: Scalar): string =>
+  `${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
 
 /** A key that is equal for two registers exactly when they are the same state. */
 export function regKey(r: RegState): string {
+  if (r.type === 'not_init') return '-';
+  if (r.type === 'scalar') return 's:' + scalarKey(r.s);
+  let k = `${r.type}:${r.off}:${scalarKey(r.v)}:${r.id}:${r.refObjId}:${r.flags}`;
   switch (r.type) {
-    case 'not_init': return '-';
-    case 'scalar': {
-      const x = r.s;
-      return `s:${x.varOff.value}/${x.varOff.mask}:${x.smin}:${x.smax}:${x.umin}:${x.umax}:${x.s32min}:${x.s32max}:${x.u32min}:${x.u32max}:${x.id}`;
-    }
-    case 'ctx': return `c:${r.off}`;
-    case 'stack': return `fp:${r.off}:${r.frameno}`;
-    case 'map_ptr': return `m:${r.map.fd}`;
-    case 'func': return `f:${r.subprogno}`;
+    case 'stack': k += `:${r.frameno}`; break;
+    case 'map_ptr': case 'map_value': case 'map_key': k += `:${r.map.fd}`; break;
+    case 'pkt': case 'pkt_meta': k += `:${r.range}`; break;
+    case 'btf_id': k += `:${r.btf.vmlinux ? 'v' : 'p'}${r.btf.id}`; break;
+    case 'mem': k += `:${r.size}`; break;
+    case 'func': k += `:${r.subprogno}`; break;
+    default: break;
   }
+  return k;
 }
 
 /** A key equal for two states exactly when they are the same (registers, stacks, frames). */
 export function stateKey(s: VState): string {
-  let k = `${s.curframe}`;
+  let k = `${s.curframe}|${s.refs.map((r) => `${r.kind}${r.id}@${r.insnIdx}`).join(',')}`;
   for (const f of s.frames) {
     k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}`;
     for (const r of f.regs) k += ';' + regKey(r);
@@ -132,7 +247,8 @@ export function stateKey(s: VState): string {
 }
 
 /** print_verifier_state: regs (only scratched unless printAll), then stack slots. */
-export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: Set<number>, scratchedSlots: Set<number>): string {
+export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: Set<number>, scratchedSlots: Set<number>,
+  refs: readonly RefState[] = []): string {
   let out = '';
   if (f.frameno) out += ` frame${f.frameno}:`;
   for (let i = 0; i < MAX_BPF_REG; i++) {
@@ -153,6 +269,21 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
       out += ` fp${(-i - 1) * BPF_REG_SIZE}=${sl.types.join('')}`;
     }
   }
+  if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
   return out + '\n';
+}
+
+/** The MapRef of a map the program names by fd (or index). */
+export const mapRef = (m: MapInfo, fd: number): MapRef => ({ ...m, fd });
+
+/**
+ * bpf_for_each_reg_in_vstate: replace every register and spilled register of every frame
+ * of `st` by `f(reg)` (f returns its argument when nothing changes).
+ */
+export function mapEachReg(st: VState, f: (r: RegState) => RegState): void {
+  for (const fr of st.frames) {
+    for (let i = 0; i < fr.regs.length; i++) fr.regs[i] = f(fr.regs[i]);
+    for (const sl of fr.stack) if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = f(sl.spilled);
+  }
 }

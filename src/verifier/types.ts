@@ -37,10 +37,28 @@ export interface VerifyOptions {
   profile?: import('./profiles').KernelProfile;
 }
 
-/** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD). */
-export interface MapInfo { type: number; keySize: number; valueSize: number; maxEntries: number; name: string }
+/** A special field of a map value (the map's btf_record), named as btf_field_type_name prints it. */
+export interface MapField { kind: 'bpf_spin_lock' | 'bpf_res_spin_lock' | 'bpf_timer' | 'bpf_wq' | 'kptr' | 'bpf_list_head' | 'bpf_rb_root' | 'bpf_refcount' | 'bpf_task_work'; offset: number; size: number }
+
+/** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
+export interface MapInfo {
+  type: number; keySize: number; valueSize: number; maxEntries: number; name: string;
+  /** map_flags: BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG matter to the verifier. */
+  flags?: number;
+  /** Frozen (BPF_MAP_FREEZE) before the program loads, as libbpf does for .rodata and .kconfig. */
+  frozen?: boolean;
+  /** The single value of an array map whose contents the verifier may read (frozen and read-only). */
+  initialValue?: Uint8Array;
+  /** Special fields of the value (spin lock, timer, kptr, ...), from the map's value BTF. */
+  fields?: readonly MapField[];
+  /** The inner map of a map-in-map (inner_map_meta). */
+  inner?: MapInfo;
+}
 
 export const BPF_MAP_TYPE_PROG_ARRAY = MAP_TYPE.prog_array;
+export const BPF_MAP_TYPE_SOCKMAP = MAP_TYPE.sockmap;
+export const BPF_MAP_TYPE_XSKMAP = MAP_TYPE.xskmap;
+export const BPF_MAP_TYPE_SOCKHASH = MAP_TYPE.sockhash;
 
 export interface VerifyInput extends VerifyOptions {
   insns: readonly Insn[];

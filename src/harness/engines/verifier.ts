@@ -4,6 +4,8 @@
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, KernelProfile } from '../../verifier';
 import { attachBtfIdFor } from '../../loader';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
+import { mapValueFields } from '../../verifier/map_fields';
+import { parseBtf } from '../../btf/parse';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
 const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
@@ -30,8 +32,14 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     if (o.loaded.btf) input.btf = o.loaded.btf;
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
+    // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
+    // the value types' layouts as libbpf loads them (global data sections get their variables' offsets)
+    const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
-      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name,
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
+      frozen: m.libbpfType === 'rodata' || m.libbpfType === 'kconfig',
+      initialValue: m.initialValue ?? (m.libbpfType === 'bss' ? new Uint8Array(m.valueSize) : undefined),
+      fields: mapValueFields(btf, m.btfValueTypeId),
     }]));
     // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id);
     // without one the model says what the kernel says of a tracing program without a target.
