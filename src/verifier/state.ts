@@ -127,6 +127,8 @@ export interface FuncState {
   inExceptionCallback: boolean;
   /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
   inCallbackFn: boolean;
+  /** callback_depth: callbacks of a bpf_loop call in this frame explored in a row on this path. */
+  callbackDepth: number;
 }
 
 /** struct bpf_reference_state: a reference the program holds (acquired pointer, lock, RCU or IRQ section). */
@@ -149,7 +151,7 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
   const regs: RegState[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
   regs[BPF_REG_FP] = stackReg(0, frameno);
-  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false };
+  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, callbackDepth: 0 };
 }
 
 export function cloneFunc(f: FuncState): FuncState {
