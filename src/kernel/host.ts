@@ -64,3 +64,15 @@ export function hostKfuncId(name: string): number | undefined {
     return undefined; // no kernel BTF here: the assembler reports the unknown name
   }
 }
+
+/** nr_cpu_ids: one past the highest possible CPU (/sys/devices/system/cpu/possible, "0-3,5"); undefined when unreadable. */
+export function hostNrCpuIds(): number | undefined {
+  try {
+    const text = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    const last = text.split(',').pop()!.split('-').pop()!;
+    const n = Number(last);
+    return Number.isInteger(n) ? n + 1 : undefined;
+  } catch {
+    return undefined;
+  }
+}

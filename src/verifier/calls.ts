@@ -12,6 +12,7 @@ import { newFuncState, scalarReg } from './state';
 import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
 import { prepareFuncArgs } from './func_args';
 import { printFrame } from './print';
+import { widenAtCallbackReturn } from './callbacks';
 
 /** check_func_call; returns the index of the next instruction to walk. */
 export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
@@ -71,7 +72,6 @@ export function prepareFuncExit(env: VerifierEnv): number {
     if (!(0n <= r0.s.smin && r0.s.smax <= 1n)) {
       fail(env, 'EINVAL', 'retvalOutOfRange', ['At callback return', 'R0', formatInvalidScalar(r0.s), 0, 1]);
     }
-    env.cbReturn = true;
   } else {
     caller.regs[0] = r0;
   }
@@ -84,6 +84,7 @@ export function prepareFuncExit(env: VerifierEnv): number {
   }
   env.cur.frames.pop();
   env.cur.curframe--;
+  if (callee.inCallbackFn) widenAtCallbackReturn(env, retTo);
   // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
   return retTo;
 }

@@ -27,7 +27,7 @@ export const ATTACH_TYPES: Readonly<Record<string, number>> = {
   trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25, modify_return: 26, lsm_mac: 27, trace_iter: 28,
   cgroup_udp4_recvmsg: 19, cgroup_udp6_recvmsg: 20, cgroup_inet4_getpeername: 29, cgroup_inet6_getpeername: 30,
   cgroup_inet4_getsockname: 31, cgroup_inet6_getsockname: 32, lsm_cgroup: 43, trace_kprobe_session: 56,
-  cgroup_unix_connect: 49, cgroup_unix_sendmsg: 50, cgroup_unix_recvmsg: 51, cgroup_unix_getpeername: 52, cgroup_unix_getsockname: 53,
+  cgroup_unix_connect: 49, trace_kprobe_multi: 42, sk_reuseport_select: 39, sk_reuseport_select_or_migrate: 40, cgroup_unix_sendmsg: 50, cgroup_unix_recvmsg: 51, cgroup_unix_getpeername: 52, cgroup_unix_getsockname: 53,
 };
 
 /** Resolve a prog type name ("xdp", "tc", "sched_cls") or number to enum bpf_prog_type. */
@@ -62,9 +62,24 @@ export interface VerifyOptions {
 }
 
 /** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD). */
-export interface MapInfo { type: number; keySize: number; valueSize: number; maxEntries: number; name: string }
+export interface MapInfo {
+  type: number; keySize: number; valueSize: number; maxEntries: number; name: string;
+  /** map_flags (BPF_F_RDONLY_PROG, ...) */
+  flags?: number;
+  /** Frozen (BPF_MAP_FREEZE) before the program was loaded. */
+  frozen?: boolean;
+}
 
-export const BPF_MAP_TYPE_PROG_ARRAY = 3;
+/** enum bpf_map_type (include/uapi/linux/bpf.h). */
+export const MAP_TYPES = {
+  hash: 1, array: 2, prog_array: 3, perf_event_array: 4, percpu_hash: 5, percpu_array: 6, stack_trace: 7,
+  cgroup_array: 8, lru_hash: 9, lru_percpu_hash: 10, lpm_trie: 11, array_of_maps: 12, hash_of_maps: 13, devmap: 14,
+  sockmap: 15, cpumap: 16, xskmap: 17, sockhash: 18, cgroup_storage: 19, reuseport_sockarray: 20,
+  percpu_cgroup_storage: 21, queue: 22, stack: 23, sk_storage: 24, devmap_hash: 25, struct_ops: 26, ringbuf: 27,
+  inode_storage: 28, task_storage: 29, bloom_filter: 30, user_ringbuf: 31, cgrp_storage: 32, arena: 33,
+} as const;
+
+export const BPF_MAP_TYPE_PROG_ARRAY = MAP_TYPES.prog_array;
 
 export interface VerifyInput extends VerifyOptions {
   insns: readonly Insn[];
@@ -79,6 +94,16 @@ export interface VerifyInput extends VerifyOptions {
   kfunc?: (btfId: number, off: number) => KfuncInfo | undefined;
   /** Maps by fd, as the kernel finds them through the fd in ld_imm64. */
   maps?: ReadonlyMap<number, MapInfo>;
+  /** The running kernel's BTF (btf_vmlinux): kfunc prototypes, struct ids, context types. */
+  vmlinuxBtf?: Btf;
+  /** nr_cpu_ids of the kernel answered for (bpf_get_smp_processor_id's range). */
+  nrCpuIds?: number;
+  /** The license is GPL-compatible (default true). */
+  gplCompatible?: boolean;
+  /** BPF_F_SLEEPABLE */
+  sleepable?: boolean;
+  /** The program is JIT-compiled (tail calls in programs with subprogs need it); default true. */
+  jitted?: boolean;
 }
 
 export type Errno = 'EINVAL' | 'EACCES' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'ENOENT' | 'EEXIST' | 'EOPNOTSUPP' | 'ENOSPC' | 'EBADF';

@@ -10,15 +10,19 @@ import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
 import { buildMemCases } from './mem_cases';
+import { buildCallCases } from './call_cases';
+import { hostVmlinuxBtf, hostNrCpuIds } from '../../src/kernel/host';
 
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
-const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases()];
+const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases(), ...buildCallCases()];
+const vmlinuxBtf = hostVmlinuxBtf();
 const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
 
 
 function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
-  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.btf, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps });
+  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.btf, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps,
+    vmlinuxBtf, nrCpuIds: hostNrCpuIds() });
 }
 
 /** The case's instructions with placeholder map fds replaced by real maps (created once). */
@@ -26,7 +30,7 @@ const realFds = new Map<number, number>();
 function kernelInsns(c: Case): Insn[] {
   if (!c.maps) return c.insns;
   for (const [key, m] of c.maps) {
-    if (!realFds.has(key)) realFds.set(key, mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name }));
+    if (!realFds.has(key)) realFds.set(key, mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, mapFlags: m.flags }));
   }
   return c.insns.map((x) => (x.code === 0x18 && x.src === 1 && realFds.has(x.imm) ? { ...x, imm: realFds.get(x.imm)! } : x));
 }
