@@ -276,7 +276,8 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
       out += ` fp${(-i - 1) * BPF_REG_SIZE}=${sl.types.join('')}`;
     }
   }
-  if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  // print_verifier_state: only when the first reference has an id, then every one that has
+  if (refs.length && refs[0].id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
   return out + '\n';
 }
