@@ -25,6 +25,7 @@ import { checkFuncCall, prepareFuncExit } from './calls';
 import { checkHelperCall } from './helpers';
 import { checkKfuncCall } from './kfuncs';
 import { checkReturnCode } from './exit';
+import { checkResourceLeak } from './refs';
 
 /**
  * What an instruction does to the walk: go on at an index (`newFrame` when a call
@@ -96,6 +97,9 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       if (out.newFrame) lv.cur = null;
       continue;
     }
+    // process_bpf_exit_full: no reference (and in the main frame no lock) may be held
+    checkResourceLeak(env, out.kind === 'throw', env.cur.curframe === 0,
+      out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
     if (out.kind === 'exit' && env.cur.curframe > 0) {
       updateLive(env);
       env.prevInsnIdx = idx;

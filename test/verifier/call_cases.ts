@@ -30,7 +30,7 @@ const MAPS = new Map<number, MapInfo>([
   [RDONLY, { type: MAP_TYPES.array, keySize: 4, valueSize: 8, maxEntries: 1, name: 'ro', flags: 1 << 7 }],
 ]);
 
-export function buildCallCases(): Case[] {
+export function buildCallCases(kfuncId: (name: string) => number): Case[] {
   const SK = PROG_TYPES.socket_filter, TC = PROG_TYPES.sched_cls, XDP = PROG_TYPES.xdp, KP = PROG_TYPES.kprobe;
   const cases: Case[] = [];
   const add = (name: string, progType: number, insns: Insn[], verdict: 'accept' | 'reject', error?: string, extra: Partial<Case> = {}): void => {
@@ -117,6 +117,41 @@ export function buildCallCases(): Case[] {
   add('perf_event_output with a ringbuf', TC, [I.st64(10, -8, 1), ...I.ldMap(2, RINGBUF), I.mov(3, 0), ...fp(4, -8), I.mov(5, 8),
     H('bpf_perf_event_output'), ...RET0], 'reject', 'cannot pass map_type 27 into func bpf_perf_event_output#25');
   add('get_smp_processor_id range', SK, [H('bpf_get_smp_processor_id'), jne(0, 0, 0), I.exit()], 'accept');
+  // ---- kfuncs: prototypes from vmlinux BTF, flags from the kfunc table ----
+  const K = (name: string): Insn => I.kcall(kfuncId(name));
+  const kadd = (name: string, progType: number, insns: Insn[], verdict: 'accept' | 'reject', error?: string): void => {
+    cases.push({ name: `kfunc: ${name}`, progType, insns, verdict, error });
+  };
+  kadd('task_from_pid without release leaks', TC, [I.mov(1, 1), K('bpf_task_from_pid'), ...RET0], 'reject',
+    'BPF_EXIT instruction in main prog would lead to reference leak');
+  kadd('task_from_pid with an unset argument', TC, [K('bpf_task_from_pid'), ...RET0], 'reject', 'R1 is not a scalar');
+  kadd('task_from_pid with a pointer', TC, [I.movr(1, 10), K('bpf_task_from_pid'), ...RET0], 'reject', 'R1 is not a scalar');
+  kadd('task_from_pid not for socket filters', SK, [I.mov(1, 1), K('bpf_task_from_pid'), ...RET0], 'reject',
+    'calling kernel function bpf_task_from_pid is not allowed');
+  kadd('task_release of NULL', TC, [I.mov(1, 0), K('bpf_task_release'), ...RET0], 'reject', 'Possibly NULL pointer passed to trusted arg0');
+  kadd('task_release of the ctx', TC, [K('bpf_task_release'), ...RET0], 'reject',
+    'arg#0 pointer type STRUCT task_struct must point to scalar, or struct with scalar');
+  kadd('task_release of an unreferenced task', TC, [H('bpf_get_current_task_btf'), I.movr(1, 0), K('bpf_task_release'), ...RET0], 'reject',
+    'release kernel function bpf_task_release expects refcounted PTR_TO_BTF_ID');
+  kadd('task_release of a maybe-NULL task', TC, [I.mov(1, 1), K('bpf_task_from_pid'), I.movr(1, 0), K('bpf_task_release'), ...RET0],
+    'reject', 'Possibly NULL pointer passed to trusted arg0');
+  kadd('task_acquire of the current task leaks', TC, [H('bpf_get_current_task_btf'), I.movr(1, 0), K('bpf_task_acquire'), ...RET0], 'reject',
+    'BPF_EXIT instruction in main prog would lead to reference leak');
+  kadd('task_acquire of a scalar', TC, [I.mov(1, 8), K('bpf_task_acquire'), ...RET0], 'reject',
+    'arg#0 pointer type STRUCT task_struct must point to scalar, or struct with scalar');
+  kadd('send_signal_task to the current task', TC, [H('bpf_get_current_task_btf'), I.movr(1, 0), I.mov(2, 9), I.mov(3, 0), I.mov(4, 0),
+    K('bpf_send_signal_task'), ...RET0], 'accept');
+  kadd('rcu read lock and unlock', SK, [K('bpf_rcu_read_lock'), K('bpf_rcu_read_unlock'), ...RET0], 'accept');
+  kadd('exit inside an rcu read section', SK, [K('bpf_rcu_read_lock'), ...RET0], 'reject',
+    'BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region');
+  kadd('rcu unlock without lock', SK, [K('bpf_rcu_read_unlock'), ...RET0], 'reject', 'unmatched rcu read unlock (kernel function bpf_rcu_read_unlock)');
+  kadd('strcmp of two ignored pointers', SK, [K('bpf_strcmp'), I.exit()], 'accept');
+  kadd('strnlen with a pointer count', SK, [I.movr(2, 10), K('bpf_strnlen'), I.exit()], 'reject', 'R2 is not a scalar');
+  kadd('copy_from_user_str needs a sleepable program', TC, [...fp(1, -8), I.mov(2, 8), I.mov(3, 0), I.mov(4, 0),
+    K('bpf_copy_from_user_str'), ...RET0], 'reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str');
+  kadd('throw while holding a task', TC, [I.mov(1, 1), K('bpf_task_from_pid'), I.mov(1, 0), K('bpf_throw'), ...RET0], 'reject',
+    'bpf_throw would lead to reference leak');
+  kadd('throw with an unset cookie', TC, [K('bpf_throw'), ...RET0], 'reject', 'R1 is not a scalar');
   void [HASH, jne];
   return cases;
 }

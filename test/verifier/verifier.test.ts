@@ -12,12 +12,19 @@ import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
 import { buildMemCases } from './mem_cases';
 import { buildCallCases } from './call_cases';
 import { hostVmlinuxBtf, hostNrCpuIds } from '../../src/kernel/host';
+import { typeById, typeCount } from '../../src/btf/btf';
 
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
-const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases(), ...buildCallCases()];
+const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases(), ...buildCallCases((n) => vmlinuxFuncId(n))];
 const vmlinuxBtf = hostVmlinuxBtf();
-const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
+const kfunc = (id: number, off: number): { name: string; argCount?: number } | undefined => {
+  if (off !== 0 || !vmlinuxBtf || id <= 0 || id >= typeCount(vmlinuxBtf)) return undefined;
+  const t = typeById(vmlinuxBtf, id);
+  if (t.kind !== 'func') return undefined;
+  const proto = typeById(vmlinuxBtf, t.type);
+  return { name: t.name, argCount: proto.kind === 'func_proto' ? proto.params.length : undefined };
+};
 
 
 function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {

@@ -2,10 +2,15 @@
 // (insns, prog type, func_info, program BTF, kfunc names) into src/verifier.
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo } from '../../verifier';
 import { attachBtfIdFor } from '../../kernel/object';
+import { hostVmlinuxBtf, hostNrCpuIds } from '../../kernel/host';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
 const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
+
+/** license_is_gpl_compatible (include/linux/license.h) */
+const gplCompatible = (license: string): boolean =>
+  ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license);
 
 /** The verifier's input for a program under test. Throws for an unknown program type. */
 export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput {
@@ -13,7 +18,8 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
   const input: VerifyInput = {
-    insns: p.insns, progType, logLevel,
+    insns: p.insns, progType, logLevel, vmlinuxBtf: hostVmlinuxBtf(), nrCpuIds: hostNrCpuIds(),
+    gplCompatible: gplCompatible(p.license),
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
       return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
@@ -26,7 +32,7 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
-      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name,
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
     }]));
     // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id).
     try { input.attachBtfId = attachBtfIdFor(o.linked); } catch { input.attachBtfId = undefined; }
