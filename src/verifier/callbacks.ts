@@ -17,7 +17,7 @@ import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { MAP_TYPES as M } from './types';
 import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
-import { logCallbackArgMismatch } from './func_args';
+import { btfCheckSubprogCall } from './func_args';
 import { pushStack } from './states';
 
 /** Map types whose ops have map_for_each_callback. */
@@ -83,7 +83,7 @@ function updateLoopInlineState(env: VerifierEnv, callsite: number, sub: number, 
 
 /** push_callback_call for a synchronous callback: a branch that enters the callback in a new frame. */
 function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCallee: SetCallee): void {
-  logCallbackArgMismatch(env, sub);
+  btfCheckSubprogCall(env, sub);
   env.layout.subprogs[sub].isCb = true;
   let unrolled = 0;
   for (let v = env.cbVisits; v && v.callsite === callsite; v = v.prev) unrolled++;

@@ -7,10 +7,11 @@ import { verbose } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
 import { VerifierReject } from './types';
 import { findSubprog } from './subprogs';
-import { readReg, scratchReg, markPrecise } from './regs';
+import { scratchReg, markPrecise } from './regs';
 import { newFuncState, scalarReg } from './state';
 import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
-import { prepareFuncArgs } from './func_args';
+import { btfCheckSubprogCall } from './func_args';
+import { clearAllPktPointers, subprogChangesPktData } from './helpers';
 import { printFrame } from './print';
 import { widenAtCallbackReturn } from './callbacks';
 
@@ -20,25 +21,21 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   const target = idx + insn.imm + 1;
   const subprogno = findSubprog(env.layout.subprogs, target);
   if (subprogno < 0) fail(env, 'EFAULT', 'noProgAtInsn', [target]);
-  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   const callee = env.layout.subprogs[subprogno];
   const caller = curFrame(env);
+  const argsErr = btfCheckSubprogCall(env, subprogno);
   if (callee.linkage === 'global') {
-    const args = prepareFuncArgs(env, subprogno);
-    for (let i = 0; i < args.length; i++) {
-      const r = readReg(env, i + 1);
-      if (args[i] === 'scalar' && r.type !== 'scalar') {
-        throw new VerifierReject('EINVAL', text(env, 'argNotScalar', [i + 1]) + '\n' + text(env, 'callerInvalidArgs', [subprogno, callee.name]));
-      }
-      if (args[i] === 'ctx' && r.type !== 'ctx') notModelled(env, 'global function argument of a non-ctx pointer');
-    }
+    if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
+    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
+    if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
     env.calledGlobals.add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
-    for (let r = 1; r <= 5; r++) caller.regs[r] = { type: 'not_init' };
+    if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
+    for (let r = 0; r <= 5; r++) { caller.regs[r] = { type: 'not_init' }; scratchReg(env, r); }
     caller.regs[0] = scalarReg(scalarUnknown());
-    scratchReg(env, 0);
     return idx + 1;
   }
+  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   if (callee.isExceptionCb) throw new VerifierReject('EINVAL', text(env, 'callExceptionCbDirectly', [idx]), false, true);
   const calleeFrame = newFuncState(env.cur.curframe + 1, subprogno, idx);
   for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = caller.regs[r];

@@ -14,11 +14,11 @@ import {
   RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, NON_OWN_REF, MEM_RCU,
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
-import { VerifierReject, PROG_TYPES as P } from './types';
+import { VerifierReject } from './types';
 import { BtfParam, BtfType } from '../btf/types';
 import { typeSize, findByName } from '../btf/lookup';
 import { btfTypeAt, skipModifiers } from './btf_view';
-import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, progCtxType } from './kfunc_btf';
+import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
 import { checkFuncArgRegOff } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
@@ -71,17 +71,6 @@ function isScalarStruct(env: VerifierEnv, k: KfuncProto, t: BtfType | undefined,
   return true;
 }
 
-/** btf_is_prog_ctx_type: the parameter is a pointer to the program type's context struct. */
-function isProgCtxType(env: VerifierEnv, k: KfuncProto, ptrTarget: number): boolean {
-  const direct = btfTypeAt(k.btf, ptrTarget);
-  const ctx = progCtxType(env);
-  if (env.input.progType === P.kprobe && direct?.kind === 'typedef' && direct.name === 'bpf_user_pt_regs_t') return true;
-  const t = resolved(k.btf, ptrTarget);
-  if (!t || t.kind !== 'struct' || !ctx.type || !ctx.type.name) return false;
-  if ((ctx.type.name === '__sk_buff' && t.name === 'sk_buff') || (ctx.type.name === 'xdp_md' && t.name === 'xdp_buff')) return true;
-  return ctx.type.name === t.name;
-}
-
 type PtrArgKind = 'ctx' | 'null' | 'btf_id' | 'mem' | 'mem_size';
 
 /** get_kfunc_ptr_arg_type */
@@ -89,7 +78,7 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
   const p = params[i];
   const ptr = resolved(k.btf, p.type) as Extract<BtfType, { kind: 'ptr' }>;
   const refT = resolved(k.btf, ptr.type);
-  if (isProgCtxType(env, k, ptr.type)) return 'ctx';
+  if (btfIsProgCtxType(env, k.btf, ptr.type)) return 'ctx';
   if (paramHasSuffix(p, '__nullable') && registerIsNull(reg)) return 'null';
   for (const s of ['__alloc', '__refcounted_kptr', '__str', '__map', '__irq_flag', '__uninit']) {
     if (paramHasSuffix(p, s)) return notModelled(env, `kfunc arguments with ${s}`);

@@ -9,7 +9,7 @@ import { BtfFuncProto, BtfParam, BtfType } from '../btf/types';
 import { findByName } from '../btf/lookup';
 import { VerifierEnv, notModelled } from './env';
 import { BtfRef } from './state';
-import { progTypeName } from './types';
+import { progTypeName, PROG_TYPES } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
 
 /** The kernel's BTF, or `not modelled yet` when the input has none. */
@@ -48,7 +48,7 @@ export const resolved = (btf: Btf, id: number): BtfType | undefined => btfTypeAt
 
 /** btf_type_str */
 export function btfTypeStr(t: BtfType | undefined): string {
-  if (!t) return 'void';
+  if (!t || t.kind === 'void') return 'UNKNOWN';
   const names: Partial<Record<BtfType['kind'], string>> = { func_proto: 'FUNC_PROTO', enum64: 'ENUM64', decl_tag: 'DECL_TAG', type_tag: 'TYPE_TAG' };
   return names[t.kind] ?? t.kind.toUpperCase();
 }
@@ -70,3 +70,22 @@ export function progCtxType(env: VerifierEnv): { type: BtfType | undefined; type
   return { type: btfTypeAt(btf, skipModifiers(btf, m.type)), typedefName: direct && direct.kind === 'typedef' ? direct.name : '' };
 }
 
+
+/**
+ * btf_is_prog_ctx_type: `ptrTarget` (what a pointer parameter of `btf` points to) is the
+ * program type's context struct, its kernel projection (sk_buff for __sk_buff, xdp_buff
+ * for xdp_md), or bpf_user_pt_regs_t for kprobes. Logs nothing for the cases modelled.
+ */
+export function btfIsProgCtxType(env: VerifierEnv, btf: Btf, ptrTarget: number): boolean {
+  const direct = btfTypeAt(btf, ptrTarget);
+  if (env.input.progType === PROG_TYPES.kprobe && direct?.kind === 'typedef' && direct.name === 'bpf_user_pt_regs_t') return true;
+  const t = resolved(btf, ptrTarget);
+  if (!t || t.kind !== 'struct') return false;
+  if (!t.name) return notModelled(env, 'an anonymous struct as a function argument');
+  const ctx = progCtxType(env);
+  let name = ctx.typedefName || ctx.type?.name || '';
+  if (!name) return false;
+  if ((name === '__sk_buff' && t.name === 'sk_buff') || (name === 'xdp_md' && t.name === 'xdp_buff')) return true;
+  if (name !== t.name && ctx.typedefName) name = ctx.type?.name ?? '';
+  return name === t.name;
+}

@@ -168,6 +168,17 @@ export const BASE_TEXTS = {
   kfuncArgStructMismatch: 'kernel function %s args#%d expected pointer to %s %s but R%d has a pointer to %s %s',
   kfuncPtrArgUnsupported: 'kernel function %s args#%d pointer type %s %s is not supported',
   kfuncPtrMustPointToScalar: 'arg#%d pointer type %s %s must point to %sscalar, or struct with scalar',
+  // btf_prepare_func_args, btf_check_func_arg_match (func_args.ts)
+  argTagInStatic: 'arg#%d type tag is not supported in static functions',
+  argTagsUnsupported: 'arg#%d has unsupported set of tags',
+  argTagsInvalidCombination: 'arg#%d has invalid combination of tags',
+  argRefSizeUnknown: "arg#%d reference type('%s %s') size cannot be determined: %ld",
+  argTagNotPointer: 'arg#%d has pointer tag, but is not a pointer type',
+  argCtxNoName: "arg#%d type doesn't have a name",
+  argCtxShouldBe: 'arg#%d should be `struct %s *`',
+  argExpectsCtx: 'arg#%d expects pointer to ctx',
+  argExpectedNonNull: 'arg#%d is expected to be non-NULL',
+  globalCallInLock: 'global function calls are not allowed while holding a lock,\nuse static function instead',
   // callbacks (callbacks.ts)
   callbackNotAllowedForMap: 'callback function not allowed for map',
   loopLimitReached: 'frame%d bpf_loop iteration limit reached',

@@ -6,6 +6,7 @@ import { Insn, insn } from '../../src/isa/insn';
 import { helperId } from '../../src/isa/helpers';
 import { PROG_TYPES, MAP_TYPES, MapInfo } from '../../src/verifier/types';
 import { Case, I, mainBtf } from './cases';
+import { addDeclTag } from '../../src/btf/build';
 
 const H = (name: string): Insn => {
   const id = helperId(name);
@@ -152,8 +153,62 @@ export function buildCallCases(kfuncId: (name: string) => number): Case[] {
   kadd('throw while holding a task', TC, [I.mov(1, 1), K('bpf_task_from_pid'), I.mov(1, 0), K('bpf_throw'), ...RET0], 'reject',
     'bpf_throw would lead to reference leak');
   kadd('throw with an unset cookie', TC, [K('bpf_throw'), ...RET0], 'reject', 'R1 is not a scalar');
+  globalFunctionCases(cases);
   void [HASH, jne];
   return cases;
+}
+
+/** Global and static functions against their BTF signatures (btf_prepare_func_args, btf_check_func_arg_match). */
+function globalFunctionCases(cases: Case[]): void {
+  const TC = PROG_TYPES.sched_cls, XDP = PROG_TYPES.xdp;
+  type Param = { name: string; type: number; tags?: string[] };
+  const fn = (name: string, progType: number, main: Insn[], params: (x: { int: number; intPtr: number; ctxPtr: number; big: number; voidPtr: number }) => Param[],
+    verdict: 'accept' | 'reject', error?: string, opts: { global?: boolean; body?: Insn[] } = {}): void => {
+    const { b, int, ctxPtr, mainFn } = mainBtf();
+    const intPtr = b.ptr(int);
+    const big = b.ptr(b.struct('big', 16));
+    const ps = params({ int, intPtr, ctxPtr, big, voidPtr: b.ptr(0) });
+    const g = b.func('gfunc', b.proto(int, ps.map(({ name, type }) => ({ name, type }))), opts.global ?? true);
+    ps.forEach((p, i) => (p.tags ?? []).forEach((t) => addDeclTag(b.btf, t, g, i)));
+    const body = opts.body ?? [I.mov(0, 0), I.exit()];
+    cases.push({ name: `func: ${name}`, progType, insns: [...main, ...body], btf: b,
+      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: main.length, typeId: g }], verdict, error });
+  };
+  const call = (setup: Insn[]): Insn[] => [...setup, I.call(1), I.exit()];
+  const callAt = (setup: Insn[]): Insn[] => [...setup, I.call(2), I.mov(0, 0), I.exit()];
+  fn('memory argument from the stack', TC, call(fp(1, -8)), (x) => [{ name: 'p', type: x.intPtr }], 'accept');
+  fn('memory argument NULL', TC, call([I.mov(1, 0)]), (x) => [{ name: 'p', type: x.intPtr }], 'accept');
+  fn('memory argument a scalar', TC, call([I.mov(1, 5)]), (x) => [{ name: 'p', type: x.intPtr }], 'reject', "Caller passes invalid args into func#1 ('gfunc')");
+  fn('memory argument the ctx', TC, call([]), (x) => [{ name: 'p', type: x.intPtr }], 'reject', "Caller passes invalid args into func#1 ('gfunc')");
+  fn('memory argument larger than the stack slot', TC, call(fp(1, -8)), (x) => [{ name: 'p', type: x.big }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg:nonnull memory given NULL', TC, call([I.mov(1, 0)]), (x) => [{ name: 'p', type: x.intPtr, tags: ['arg:nonnull'] }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg:nonnull memory from the stack', TC, call(fp(1, -4)), (x) => [{ name: 'p', type: x.intPtr, tags: ['arg:nonnull'] }], 'accept');
+  fn('void pointer argument of a global function', TC, call(fp(1, -8)), (x) => [{ name: 'p', type: x.voidPtr }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg tag on a static function', TC, callAt([I.mov(1, 1)]), (x) => [{ name: 'a', type: x.int, tags: ['arg:nonnull'] }], 'accept',
+    undefined, { global: false });
+  fn('__sk_buff pointer in xdp is memory, not ctx', XDP, call([]), (x) => [{ name: 'skb', type: x.ctxPtr }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg:ctx on __sk_buff in tc', TC, call([]), (x) => [{ name: 'c', type: x.ctxPtr, tags: ['arg:ctx'] }], 'accept');
+  fn('arg:ctx on an int pointer in tc', TC, call([]), (x) => [{ name: 'c', type: x.intPtr, tags: ['arg:ctx'] }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg:ctx on a void pointer', TC, call([]), (x) => [{ name: 'c', type: x.voidPtr, tags: ['arg:ctx'] }], 'accept');
+  fn('arg:nullable on plain memory', TC, call([I.mov(1, 0)]), (x) => [{ name: 'p', type: x.intPtr, tags: ['arg:nullable'] }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('arg:nonnull on an int', TC, call([I.mov(1, 0)]), (x) => [{ name: 'a', type: x.int, tags: ['arg:nonnull'] }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('unknown arg tag', TC, call([I.mov(1, 0)]), (x) => [{ name: 'a', type: x.int, tags: ['arg:bogus'] }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('ctx argument given the stack', TC, call(fp(1, -8)), (x) => [{ name: 'c', type: x.ctxPtr }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('six arguments', TC, call([I.mov(1, 0), I.mov(2, 0), I.mov(3, 0), I.mov(4, 0), I.mov(5, 0)]),
+    (x) => [1, 2, 3, 4, 5, 6].map((n) => ({ name: `a${n}`, type: x.int })), 'reject', "Caller passes invalid args into func#1 ('gfunc')");
+  fn('scalar argument from an unset register', TC, call([]), (x) => [{ name: 'a', type: x.int }, { name: 'b', type: x.int }], 'reject',
+    "Caller passes invalid args into func#1 ('gfunc')");
+  fn('static function given a pointer for an int', TC, callAt([I.movr(1, 10)]), (x) => [{ name: 'a', type: x.int }], 'accept',
+    undefined, { global: false });
 }
 
 export { mainBtf };
