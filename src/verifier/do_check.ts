@@ -89,6 +89,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     }
     logInsn(env);
     const idx = env.insnIdx;
+    env.seenInsns.add(idx);
     checkLoopHead(env);
     env.path = { idx, prev: env.path };
     if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));

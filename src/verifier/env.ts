@@ -47,6 +47,8 @@ export interface VerifierEnv {
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
   calledGlobals: Set<number>;
+  /** Instructions some path reached (insn_aux_data[].seen). */
+  seenInsns: Set<number>;
   /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
   unreliableSubprogs: Set<number>;
   seenException: boolean;
@@ -93,7 +95,7 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(), seenInsns: new Set(),
     seenException: false, idGen: 0, loopInline: new Map(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,

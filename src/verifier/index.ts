@@ -47,6 +47,12 @@ function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): void {
   }
 }
 
+/** Whether the walk reached an instruction of [start, end). */
+const anySeen = (env: VerifierEnv, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) if (env.seenInsns.has(i)) return true;
+  return false;
+};
+
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
 export function verify(input: VerifyInput): VerifyResult {
   // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
@@ -73,7 +79,10 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
-  const stackDepths = layout.subprogs.map((s) => s.stackDepth);
+  // opt_remove_dead_code drops subprogs no path reached (a callback of a loop never entered); hidden ones come later
+  const insnCount = input.insns.length;
+  const stackDepths = layout.subprogs.filter((s, i) => i === 0 || s.hidden || error || anySeen(env, s.start, layout.subprogs[i + 1]?.start ?? insnCount))
+    .map((s) => s.stackDepth);
   const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {

@@ -154,6 +154,7 @@ export function buildCallCases(kfuncId: (name: string) => number): Case[] {
     'bpf_throw would lead to reference leak');
   kadd('throw with an unset cookie', TC, [K('bpf_throw'), ...RET0], 'reject', 'R1 is not a scalar');
   globalFunctionCases(cases);
+  callbackCases(cases);
   void [HASH, jne];
   return cases;
 }
@@ -212,3 +213,51 @@ function globalFunctionCases(cases: Case[]): void {
 }
 
 export { mainBtf };
+
+/** Callbacks of bpf_loop and bpf_for_each_map_elem. */
+function callbackCases(cases: Case[]): void {
+  const TC = PROG_TYPES.sched_cls;
+  const ldFunc = (d: number, rel: number): Insn[] => [insn(0x18, d, 4, 0, rel), insn(0, 0, 0, 0, 0)];
+  /** main(rel) builds the main program given the callback's offset from its ld_imm64; cb params are pointers unless `ints`. */
+  const cb = (name: string, main: (rel: number) => Insn[], body: Insn[], verdict: 'accept' | 'reject', error?: string,
+    opts: { params?: number; ints?: boolean } = {}): void => {
+    const { b, int, u64, mainFn } = mainBtf();
+    const vp = b.ptr(0);
+    const n = opts.params ?? 2;
+    const params = Array.from({ length: n }, (_v, i) => ({ name: `a${i}`, type: opts.ints || (n === 2 && i === 0) ? u64 : vp }));
+    const cbFn = b.func('cb', b.proto(int, params), false);
+    const m0 = main(0);
+    const at = m0.findIndex((x) => x.code === 0x18 && x.src === 4);
+    const insns = main(m0.length - at - 1);
+    const usesMaps = insns.some((x) => x.code === 0x18 && x.src === 1);
+    cases.push({ name: `callback: ${name}`, progType: TC, insns: [...insns, ...body], btf: b, ...(usesMaps ? { maps: MAPS } : {}),
+      funcInfo: [{ insnOff: 0, typeId: mainFn }, { insnOff: insns.length, typeId: cbFn }], verdict, error });
+  };
+  const loop = (nr: Insn[], ctx: Insn[], after: Insn[] = RET0) => (rel: number): Insn[] =>
+    [...nr, ...ldFunc(2, rel), ...ctx, I.mov(4, 0), H('bpf_loop'), ...after];
+  const counterCtx = [I.st64(10, -8, 0), ...fp(3, -8)];
+  const incr = [I.ldx64(1, 2, 0), I.add(1, 1), I.stx64(2, 1, 0), I.mov(0, 0), I.exit()];
+  cb('bpf_loop callback counting on the caller stack', loop([I.mov(1, 10)], counterCtx), incr, 'accept');
+  cb('bpf_loop counter read after the loop', loop([I.mov(1, 10)], counterCtx, [I.ldx64(0, 10, -8), I.exit()]), incr, 'accept');
+  cb('bpf_loop callback returning its index bit', loop([I.mov(1, 5)], [I.mov(3, 0)]), [I.movr(0, 1), and(0, 1), I.exit()], 'accept');
+  cb('bpf_loop with zero iterations never checks the callback', loop([I.mov(1, 0)], [I.mov(3, 0)]), [I.mov(0, 5), I.exit()], 'accept');
+  cb('bpf_loop with unknown iterations checks the callback', loop([H('bpf_get_prandom_u32'), I.movr(1, 0), and(1, 3)], [I.mov(3, 0)]),
+    [I.mov(0, 5), I.exit()], 'reject', 'At callback return the register R0 has smin=5 smax=5 should have been in [0, 1]');
+  cb('bpf_loop callback reads an unset register', loop([I.mov(1, 3)], [I.mov(3, 0)]), [I.movr(0, 3), I.exit()], 'reject', 'R3 !read_ok');
+  cb('bpf_loop callback returns a pointer', loop([I.mov(1, 3)], [I.mov(3, 0)]), [I.movr(0, 10), I.exit()], 'reject',
+    'cannot return stack pointer to the caller');
+  cb('bpf_loop context must be the stack or NULL', loop([I.mov(1, 3)], [I.mov(3, 8)]), [I.mov(0, 0), I.exit()], 'reject',
+    'R3 type=scalar expected=fp');
+  cb('bpf_loop callback given the ctx as its context', loop([I.movr(6, 1), I.mov(1, 3)], [I.movr(3, 6)]), [I.mov(0, 0), I.exit()],
+    'reject', 'R3 type=ctx expected=fp');
+  const each = (map: number, ctx: Insn[]) => (rel: number): Insn[] =>
+    [...I.ldMap(1, map), ...ldFunc(2, rel), ...ctx, I.mov(4, 0), H('bpf_for_each_map_elem'), ...RET0];
+  cb('for_each_map_elem over a hash map', each(2000, [I.mov(3, 0)]), [I.mov(0, 0), I.exit()], 'accept', undefined, { params: 4 });
+  cb('for_each_map_elem over an array with a stack context', each(2001, counterCtx), [I.ldx64(1, 4, 0), I.mov(0, 1), I.exit()], 'accept',
+    undefined, { params: 4 });
+  cb('for_each_map_elem over a prog array', each(2003, [I.mov(3, 0)]), [I.mov(0, 0), I.exit()], 'reject',
+    'callback function not allowed for map', { params: 4 });
+  cb('for_each_map_elem callback returning 3', each(2000, [I.mov(3, 0)]), [I.mov(0, 3), I.exit()], 'reject',
+    'At callback return the register R0 has smin=3 smax=3 should have been in [0, 1]', { params: 4 });
+  cb('for_each_map_elem callback reads R5', each(2000, [I.mov(3, 0)]), [I.movr(0, 5), I.exit()], 'reject', 'R5 !read_ok', { params: 4 });
+}
