@@ -1,16 +1,27 @@
 // ALU instructions: check_alu_op (reserved fields, BPF_NEG/BPF_END, BPF_MOV with
-// assign_scalar_id_before_mov and copy_register_state, division by a zero constant,
-// shift ranges), adjust_reg_min_max_vals for scalars (the scalar domain in scalar/),
-// and adjust_ptr_min_max_vals for the one pointer form modelled: fp +/- constant
+// assign_scalar_id_before_mov, copy_register_state and the sign-extending movs,
+// division by a zero constant, shift ranges), adjust_reg_min_max_vals for scalars
+// (the scalar domain in scalar/), and for pointers adjust_ptr_min_max_vals with
+// check_reg_sane_offset and, for loaders without CAP_BPF, sanitize_check_bounds
 // (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
-import { BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV } from '../isa/opcodes';
-import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { readReg, checkDst, setReg } from './regs';
-import { RegState, isPointer, regTypeStr, scalarReg } from './state';
 import {
-  scalarConst, scalarFromImm, scalarIsConst, scalarZext32, aluScalar, scalarUnlinked, assignScalarIdBeforeMov, linkAfterAlu,
+  BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV,
+  BPF_AND, BPF_OR, BPF_XOR, BPF_CLASS, BPF_ALU64, MAX_BPF_STACK,
+} from '../isa/opcodes';
+import { VerifierEnv, curFrame, fail, notModelled } from './env';
+import { readReg, checkDst, setReg, markPrecise } from './regs';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg } from './state';
+import {
+  Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
+  assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
+import { MutScalar, cloneScalar, mMarkUnbounded32, mBoundsSync, tnumAdd, tnumSub, tnumStrn, S64_MIN, S64_MAX, U64_MAX } from './scalar';
+import { BPF_MAX_VAR_OFF } from './mem';
+
+/** bpf_alu_string, by BPF_OP >> 4 */
+const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+const aluString = (op: number): string => ALU_STRING[op >> 4];
 
 /** check_alu_op */
 export function checkAluOp(env: VerifierEnv, insn: Insn, is64: boolean): void {
@@ -20,6 +31,9 @@ export function checkAluOp(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (op > BPF_END) fail(env, 'EINVAL', 'unknownOpcode', [insn.code]);
   checkBinary(env, insn, is64);
 }
+
+/** is_pointer_value: a pointer the loader may not see (no CAP_PERFMON: allow_ptr_leaks off). */
+const isLeakyPointer = (env: VerifierEnv, r: RegState): boolean => isPointer(r) && !!env.input.unprivileged;
 
 /** BPF_NEG and BPF_END */
 function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
@@ -31,9 +45,10 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     fail(env, 'EINVAL', 'endReserved');
   }
   const r = readReg(env, insn.dst);
-  if (isPointer(r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
+  if (isLeakyPointer(env, r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
   checkDst(env, insn.dst);
-  if (r.type !== 'scalar') return;
+  // a pointer operand: check_reg_arg(DST_OP) leaves an unknown scalar
+  if (r.type !== 'scalar') return setReg(env, insn.dst, scalarReg(scalarUnknown()));
   const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, scalarConst(0n));
   setReg(env, insn.dst, scalarReg(res.dst));
 }
@@ -45,36 +60,40 @@ function checkMovImm(env: VerifierEnv, insn: Insn): void {
   setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, scalarConst(0n), scalarConst(0n)).dst));
 }
 
-/** BPF_MOV | BPF_X: copies (linked scalars), mov32, sign-extending movs (not modelled). */
+/** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
+function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
+  const a = assignScalarIdBeforeMov(s, env.idGen + 1);
+  if (a.usedId) env.idGen++;
+  curFrame(env).regs[regno] = scalarReg(a.src);
+  return a.src;
+}
+
+/** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
 function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32)
     || (!is64 && insn.off === 32)) fail(env, 'EINVAL', 'movReserved');
   const s = readReg(env, insn.src);
   checkDst(env, insn.dst);
-  if (isPointer(s)) {
-    if (!is64 || insn.off !== 0) notModelled(env, 'partial copy of a pointer');
-    setReg(env, insn.dst, s);
-    return;
+  const ai = { code: insn.code, off: insn.off, imm: 0 };
+  if (is64 && insn.off === 0) {
+    // copy_register_state; a scalar is linked to its copy
+    if (s.type !== 'scalar') return setReg(env, insn.dst, s);
+    return setReg(env, insn.dst, scalarReg(linkSource(env, insn.src, s.s)));
   }
-  if (s.type !== 'scalar') return;
-  if (insn.off !== 0) notModelled(env, 'sign-extending mov');
-  if (is64) {
-    // assign_scalar_id_before_mov + copy_register_state
-    const a = assignScalarIdBeforeMov(s.s, env.idGen + 1);
-    if (a.usedId) env.idGen++;
-    curFrame(env).regs[insn.src] = scalarReg(a.src);
-    setReg(env, insn.dst, scalarReg(a.src));
-    return;
+  if (isLeakyPointer(env, s)) fail(env, 'EACCES', is64 ? 'sextPartOfPointer' : 'partialCopyOfPtr', [insn.src]);
+  if (s.type !== 'scalar') {
+    // mark_reg_unknown, then (mov32) zext_32_to_64
+    return setReg(env, insn.dst, scalarReg(is64 ? scalarUnknown() : scalarZext32(scalarUnknown())));
+  }
+  if (insn.off !== 0) {
+    // movsx: linked only when the value cannot change by the sign extension
+    const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
+    const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
+    return setReg(env, insn.dst, scalarReg(aluScalar(ai, scalarConst(0n), src).dst));
   }
   // mov32: linked only when the upper half is known zero
-  if (s.s.umax <= 0xffffffffn) {
-    const a = assignScalarIdBeforeMov(s.s, env.idGen + 1);
-    if (a.usedId) env.idGen++;
-    curFrame(env).regs[insn.src] = scalarReg(a.src);
-    setReg(env, insn.dst, scalarReg(scalarZext32(a.src)));
-  } else {
-    setReg(env, insn.dst, scalarReg(scalarUnlinked(scalarZext32(s.s))));
-  }
+  if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));
+  setReg(env, insn.dst, scalarReg(scalarUnlinked(scalarZext32(s.s))));
 }
 
 /** The binary ALU ops: reserved fields, constant checks, then the transfer function. */
@@ -93,7 +112,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   }
   checkDst(env, insn.dst);
   const sreg: RegState = src === BPF_X ? curFrame(env).regs[insn.src] : scalarReg(scalarFromImm(insn.imm));
-  if (isPointer(d) || isPointer(sreg)) return adjustPtrMinMaxVals(env, insn, is64, d, sreg);
+  if (isPointer(d) || isPointer(sreg)) return adjustRegWithPointer(env, insn, d, sreg);
   if (d.type !== 'scalar' || sreg.type !== 'scalar') return;
   const ai = { code: insn.code, off: insn.off, imm: insn.imm };
   const res = aluScalar(ai, d.s, sreg.s);
@@ -101,18 +120,117 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   setReg(env, insn.dst, scalarReg(linkAfterAlu(ai, d.s.umax, res.dst, sreg.s, !env.input.unprivileged)));
 }
 
-/** Bound on a stack pointer's offset beyond which the model does not follow it. */
-const MAX_MODELLED_STACK_OFF = 1 << 29;
-
-/** adjust_ptr_min_max_vals: only fp +/- constant is modelled. */
-function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, is64: boolean, d: RegState, sreg: RegState): void {
-  const op = BPF_OP(insn.code);
-  if (d.type === 'stack' && sreg.type === 'scalar' && is64 && (op === BPF_ADD || op === BPF_SUB) && scalarIsConst(sreg.s)) {
-    const k = Number(BigInt.asIntN(64, sreg.s.varOff.value));
-    const off = op === BPF_ADD ? d.off + k : d.off - k;
-    if (Math.abs(off) >= MAX_MODELLED_STACK_OFF) notModelled(env, 'huge stack pointer offsets');
-    setReg(env, insn.dst, { ...d, off });
-    return;
+/** adjust_reg_min_max_vals when a pointer is involved. */
+function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegState): void {
+  if (isPointer(s)) {
+    if (isPointer(d)) {
+      // pointer - pointer gives an unknown scalar where pointers may leak; any other op is refused
+      if (BPF_OP(insn.code) === BPF_SUB && !env.input.unprivileged) return setReg(env, insn.dst, scalarReg(scalarUnknown()));
+      fail(env, 'EACCES', 'ptrPtrProhibited', [insn.dst, aluString(BPF_OP(insn.code))]);
+    }
+    markPrecise(env, insn.dst);
+    return adjustPtrMinMaxVals(env, insn, s, d as RegState & { type: 'scalar' }, false);
   }
-  notModelled(env, `ALU on a ${regTypeStr(isPointer(d) ? d : sreg)} pointer`);
+  if (BPF_SRC(insn.code) === BPF_X) markPrecise(env, insn.src);
+  adjustPtrMinMaxVals(env, insn, d as PointerReg, s as RegState & { type: 'scalar' }, true);
+}
+
+/** check_reg_sane_offset for the pointer's or the offset's variable part and fixed offset. */
+function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, typeStr: string): void {
+  const max = BigInt(BPF_MAX_VAR_OFF);
+  const val = BigInt.asIntN(64, v.varOff.value);
+  if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EINVAL', 'mathWithConst', [typeStr, val]);
+  if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [typeStr, fixedOff]);
+  if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [typeStr]);
+  if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, typeStr]);
+}
+
+/** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */
+function ptrArithAllowed(ptr: PointerReg, known: boolean, off: Scalar, op: number): boolean {
+  switch (ptr.type) {
+    case 'ctx': case 'map_value': case 'map_key': case 'stack': case 'pkt_meta': case 'pkt': case 'tp_buffer': case 'btf_id':
+    case 'mem': case 'buf': case 'func':
+      return true;
+    case 'flow_keys': return known;
+    case 'map_ptr': return known && off.smin === 0n && op === BPF_ADD;
+    default: return false;
+  }
+}
+
+const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+const sAddOverflows = (a: bigint, b: bigint): boolean => a + b > S64_MAX || a + b < S64_MIN;
+const sSubOverflows = (a: bigint, b: bigint): boolean => a - b > S64_MAX || a - b < S64_MIN;
+
+/**
+ * adjust_ptr_min_max_vals: `ptr op= off` (ptrIsDst) or `scalar op= ptr`. The result
+ * keeps the pointer's type: a known offset moves the fixed offset, a variable one
+ * the variable part (packet pointers then get a new id and lose their range).
+ */
+function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offReg: RegState & { type: 'scalar' }, ptrIsDst: boolean): void {
+  const dst = insn.dst;
+  const op = BPF_OP(insn.code);
+  const o = offReg.s;
+  const known = scalarIsConst(o);
+  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) {
+    return setReg(env, dst, scalarReg(scalarUnknown()));
+  }
+  if (BPF_CLASS(insn.code) !== BPF_ALU64) {
+    if (op === BPF_SUB && !env.input.unprivileged) return setReg(env, dst, scalarReg(scalarUnknown()));
+    fail(env, 'EACCES', 'ptr32Prohibited', [dst]);
+  }
+  if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);
+  if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return setReg(env, dst, ptr);
+  if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
+  const typeStr = regTypeStr(ptr);
+  checkRegSaneOffset(env, o, 0, typeStr);
+  checkRegSaneOffset(env, ptr.v, ptr.off, typeStr);
+  if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB)) {
+    notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
+  }
+  const p = ptr.v;
+  const v: MutScalar = cloneScalar(p);
+  let off = ptr.off;
+  let out: PointerReg = ptr;
+  if (op === BPF_ADD) {
+    if (known && fitsS32(BigInt(ptr.off) + o.smin)) {
+      off = ptr.off + Number(o.smin);
+    } else {
+      [v.smin, v.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
+      [v.umin, v.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
+      v.varOff = tnumAdd(p.varOff, o.varOff);
+      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: 0 };
+    }
+  } else if (op === BPF_SUB) {
+    if (!ptrIsDst) fail(env, 'EACCES', 'subPtrFromScalar', [dst]);
+    if (ptr.type === 'stack') fail(env, 'EACCES', 'subFromStackPtr', [dst]);
+    if (known && fitsS32(BigInt(ptr.off) - o.smin)) {
+      off = ptr.off - Number(o.smin);
+    } else {
+      [v.smin, v.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
+      [v.umin, v.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
+      v.varOff = tnumSub(p.varOff, o.varOff);
+      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: o.smin < 0n ? 0 : ptr.range };
+    }
+  } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
+    fail(env, 'EACCES', 'bitwiseOnPtr', [dst, aluString(op)]);
+  } else {
+    fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
+  }
+  mMarkUnbounded32(v);
+  checkRegSaneOffset(env, v, off, typeStr);
+  mBoundsSync(v);
+  const res = { ...out, off, v } as PointerReg;
+  if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
+  setReg(env, dst, res);
+}
+
+/** sanitize_check_bounds (no CAP_BPF): stack pointers stay in the frame, map value pointers in the value. */
+function sanitizeCheckBounds(env: VerifierEnv, dst: number, r: PointerReg): void {
+  if (r.type === 'stack') {
+    if (!scalarIsConst(r.v)) fail(env, 'EACCES', 'stackVarArithUnpriv', [dst, tnumStrn(r.v.varOff), r.off]);
+    const off = r.off + Number(BigInt.asIntN(64, r.v.varOff.value));
+    if (off >= 0 || off < -MAX_BPF_STACK) fail(env, 'EACCES', 'stackArithOutOfRange', [dst, off]);
+  } else if (r.type === 'map_value') {
+    notModelled(env, 'map value pointer arithmetic without CAP_BPF');
+  }
 }

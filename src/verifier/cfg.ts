@@ -5,7 +5,7 @@
 // is walked as a second root, as the kernel does.
 import { Insn, isLdImm64, isPseudoFunc } from '../isa/insn';
 import { BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ABS, BPF_IND, BPF_EXIT, BPF_CALL,
-  BPF_JA, BPF_K, BPF_PSEUDO_CALL } from '../isa/opcodes';
+  BPF_JA, BPF_K, BPF_PSEUDO_CALL, BPF_JCOND } from '../isa/opcodes';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
@@ -120,6 +120,8 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       }
       default: {
         prunePoints.add(t);
+        // is_may_goto_insn: mark_force_checkpoint
+        if (BPF_OP(insn.code) === BPF_JCOND) forceCheckpoints.add(t);
         const ret = push(t, t + 1, FALLTHROUGH);
         if (ret) return ret;
         return push(t, t + insn.off + 1, BRANCH);

@@ -7,7 +7,7 @@
 import { Insn } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_K, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND, BPF_HELPER_CALL, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL,
+  BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND, BPF_HELPER_CALL, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MODE, BPF_ATOMIC, BPF_ABS, BPF_IND,
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, fail, notModelled, resetWalk, text } from './env';
@@ -20,7 +20,8 @@ import { logInsn } from './print';
 import { checkAluOp } from './alu';
 import { checkLoad, checkStoreReg, checkStoreImm } from './mem';
 import { checkLdImm } from './ld_imm';
-import { checkJa, checkCondJmpOp } from './jmp';
+import { checkJa, checkCondJmpOp, checkMayGoto } from './jmp';
+import { checkAtomic, checkLdAbs } from './atomic';
 import { checkFuncCall, prepareFuncExit } from './calls';
 import { checkHelperCall } from './helpers';
 import { checkKfuncCall } from './kfuncs';
@@ -132,9 +133,14 @@ function doCheckInsn(env: VerifierEnv, insn: Insn): InsnOutcome {
       checkAluOp(env, insn, BPF_CLASS(insn.code) === BPF_ALU64);
       return next(idx + 1);
     case BPF_LDX: checkLoad(env, insn); return next(idx + 1);
-    case BPF_STX: checkStoreReg(env, insn); return next(idx + 1);
+    case BPF_STX:
+      if (BPF_MODE(insn.code) === BPF_ATOMIC) checkAtomic(env, insn);
+      else checkStoreReg(env, insn);
+      return next(idx + 1);
     case BPF_ST: checkStoreImm(env, insn); return next(idx + 1);
-    case BPF_LD: return next(checkLdImm(env, insn));
+    case BPF_LD:
+      if (BPF_MODE(insn.code) === BPF_ABS || BPF_MODE(insn.code) === BPF_IND) { checkLdAbs(env, insn); return next(idx + 1); }
+      return next(checkLdImm(env, insn));
     default: return checkJmpClass(env, insn);
   }
 }
@@ -151,7 +157,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
         fail(env, 'EINVAL', 'exitReserved');
       }
       return EXIT;
-    case BPF_JCOND: return notModelled(env, 'may_goto');
+    case BPF_JCOND: return next(checkMayGoto(env, insn));
     default: return next(checkCondJmpOp(env, insn, cls === BPF_JMP));
   }
 }

@@ -54,6 +54,8 @@ export interface VerifierEnv {
   seenException: boolean;
   idGen: number;
   loopInline: Map<number, LoopInlineState>;
+  /** insn_aux_data[].ptr_type: the pointer type each load or store first saw (save_aux_ptr_type). */
+  ptrTypeAt: Map<number, string>;
   // is_state_visited's counters
   insnProcessed: number;
   totalStates: number;
@@ -96,7 +98,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
     prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(), seenInsns: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
@@ -149,6 +151,12 @@ export const text = (env: VerifierEnv, key: MessageKey, args: MessageArgs = []):
 export function fail(env: VerifierEnv, errno: Errno, key: MessageKey, args: MessageArgs = []): never {
   if (env.widened) notModelled(env, `'${text(env, key, args)}' after widening the scalars of a callback's loop`);
   throw new VerifierReject(errno, text(env, key, args));
+}
+
+/** Reject the program with a message already in the profile's text (several lines: the kernel's verbose lines up to the error). */
+export function failText(env: VerifierEnv, errno: Errno, message: string): never {
+  void env;
+  throw new VerifierReject(errno, message);
 }
 
 /** The model cannot decide: `not modelled yet: <what>`, a verdict of its own. */

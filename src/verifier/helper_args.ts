@@ -84,7 +84,7 @@ function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: Arg
 /** __check_ptr_off_reg: a pointer passed on must be unmodified (a fixed offset where `fixedOffOk`). */
 export function checkPtrOffReg(env: VerifierEnv, reg: PointerReg, regno: number, fixedOffOk: boolean): void {
   if (reg.off < 0) fail(env, 'EACCES', 'negativeOffsetPtr', [regTypeStr(reg), regno, reg.off]);
-  if (!fixedOffOk && reg.off) fail(env, 'EACCES', 'modifiedPtrDeref', [regTypeStr(reg), regno, reg.off]);
+  if (!fixedOffOk && reg.off) fail(env, 'EACCES', 'derefModifiedPtr', [regTypeStr(reg), regno, reg.off]);
   if (!scalarIsConst(reg.v) || reg.v.varOff.value !== 0n) fail(env, 'EACCES', 'variablePtrAccess', [regTypeStr(reg), tnumStrn(reg.v.varOff)]);
 }
 
@@ -112,7 +112,7 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   const regno = i + 1;
   const reg = readReg(env, regno);
   if (arg.base === 'anything') {
-    if (isPointer(reg) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrIntoHelper', [regno]);
+    if (isPointer(reg) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [regno, 'helper function']);
     return;
   }
   if (isPktPointer(reg) && !mayAccessPktData(env, proto)) fail(env, 'EACCES', 'helperPktAccess');

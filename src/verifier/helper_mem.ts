@@ -13,6 +13,7 @@ import { RegState, PointerReg, FuncState, StackSlot, SlotType, BPF_REG_SIZE, MEM
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead } from './stack_liveness';
+import { checkMemAccess } from './mem';
 
 /** BPF_MAX_VAR_OFF, BPF_MAX_VAR_SIZ */
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -60,7 +61,7 @@ function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, reg: Stac
   const extra = t === 'read' ? ' read from' : ' write to';
   const constOff = scalarIsConst(reg.v);
   if (!constOff && (reg.v.smax >= BPF_MAX_VAR_OFF || reg.v.smin <= -BPF_MAX_VAR_OFF)) {
-    fail(env, 'EACCES', 'stackUnboundedVarOff', [extra, regno]);
+    fail(env, 'EACCES', 'stackVarUnbounded', [extra, regno]);
   }
   const { min, max } = stackOffRange(reg, off);
   const end = max + size;
@@ -68,8 +69,8 @@ function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, reg: Stac
   const minValid = t === 'write' || !env.input.unprivileged ? -MAX_BPF_STACK : -f.stack.length * BPF_REG_SIZE;
   const bad = min < minValid || min > -1 || end > 0 || size < 0;
   if (bad) {
-    if (constOff) fail(env, size < 0 ? 'EFAULT' : min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackAccessOutOfBounds', [extra, regno, off, size]);
-    fail(env, min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackVarAccessOutOfBounds', [extra, regno, tnumStrn(reg.v.varOff), off, size]);
+    if (constOff) fail(env, size < 0 ? 'EFAULT' : min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackOutOfBounds', [extra, regno, off, size]);
+    fail(env, min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackVarOutOfBounds', [extra, regno, tnumStrn(reg.v.varOff), off, size]);
   }
   growStackState(env, f, -min);
 }
@@ -81,7 +82,7 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
   checkStackAccessWithinBounds(env, regno, reg, off, size, t);
   const { min, max, constOff } = stackOffRange(reg, off);
   if (!constOff) {
-    if (env.input.unprivileged) fail(env, 'EACCES', 'stackVarOffUnpriv', [regno, tnumStrn(reg.v.varOff)]);
+    if (env.input.unprivileged) fail(env, 'EACCES', 'stackVarUnpriv', [regno, tnumStrn(reg.v.varOff)]);
     if (meta?.rawMode) meta = null;
   }
   const f = env.cur.frames[reg.frameno];
@@ -112,7 +113,7 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
     }
     if (ty !== '?' && ty !== 'r') notModelled(env, `helper access to a stack slot of kind ${ty}`);
     if (constOff) fail(env, 'EACCES', 'stackIndirectReadUninit', [regno, min, i - min, size]);
-    fail(env, 'EACCES', 'stackIndirectReadUninitVar', [regno, tnumStrn(reg.v.varOff), i - min, size]);
+    fail(env, 'EACCES', 'stackVarReadUninit', [regno, tnumStrn(reg.v.varOff), i - min, size]);
   }
 }
 
@@ -150,11 +151,13 @@ export function checkHelperMemAccess(env: VerifierEnv, regno: number, size: numb
     case 'stack': return checkStackRangeInitialized(env, regno, reg, reg.off, size, zeroSizeAllowed, t, meta);
     case 'map_key':
       if (t === 'write') fail(env, 'EACCES', 'cannotWriteInto', [regno, regTypeStr(reg)]);
-      return notModelled(env, 'helper access to a map key');
+      return memoryRegion(env, regno, reg, size, t);
     case 'mem':
       if (reg.flags & MEM_RDONLY && t === 'write') fail(env, 'EACCES', 'cannotWriteInto', [regno, regTypeStr(reg)]);
-      return notModelled(env, 'helper access to PTR_TO_MEM');
-    case 'pkt': case 'pkt_meta': case 'map_value': case 'buf': case 'btf_id':
+      return memoryRegion(env, regno, reg, size, t);
+    case 'pkt': case 'pkt_meta': case 'map_value':
+      return memoryRegion(env, regno, reg, size, t);
+    case 'buf': case 'btf_id':
       return notModelled(env, `helper access to ${regTypeStr(reg)}`);
     case 'ctx': if (env.input.progType === 31) return notModelled(env, 'helper access to the syscall context');
       break;
@@ -162,6 +165,18 @@ export function checkHelperMemAccess(env: VerifierEnv, regno: number, size: numb
   }
   if (zeroSizeAllowed && size === 0 && registerIsNull(reg)) return;
   fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(reg), 'fp']);
+}
+
+/**
+ * check_packet_access, check_map_access (with check_map_access_type) and
+ * check_mem_region_access of `size` bytes at the pointer's offset: the checks of a
+ * load (or, for `write`, a store of an unknown value) of that size (mem.ts).
+ */
+function memoryRegion(env: VerifierEnv, regno: number, reg: PointerReg, size: number, t: AccessType): void {
+  if (size === 0) return notModelled(env, `zero-sized helper access to ${regTypeStr(reg)}`);
+  if (reg.type === 'map_value' && (reg.map.fields ?? []).length) return notModelled(env, 'helper access to map values with special fields');
+  const store = t === 'write' && reg.type !== 'pkt' && reg.type !== 'pkt_meta' ? { val: scalarReg(scalarUnknown()), regno: -1, imm: false } : null;
+  checkMemAccess(env, reg, { regno, off: 0, size, store, signExtend: false, strictAlign: false });
 }
 
 /** check_mem_size_reg: `reg` (R`regno`) is the size of the memory at R`regno - 1`. */

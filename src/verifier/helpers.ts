@@ -105,7 +105,7 @@ function helperSpecial(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, 
 /** record_func_map: a read-only map cannot be written by helpers. */
 function recordFuncMap(env: VerifierEnv, meta: CallArgMeta, proto: HelperProto): void {
   if (!proto.args.some((a) => a.base === 'const_map_ptr') || !MAP_WRITING_FUNCS.has(meta.funcId)) return;
-  if (meta.map && (meta.map.flags ?? 0) & BPF_F_RDONLY_PROG) fail(env, 'EACCES', 'writeIntoMapForbidden');
+  if (meta.map && (meta.map.flags ?? 0) & BPF_F_RDONLY_PROG) fail(env, 'EACCES', 'helperWritesRdonlyMap');
 }
 
 /** record_func_key: a constant index within the prog array is marked precise. */

@@ -13,6 +13,10 @@ import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
 import { NEWEST_PROFILE } from './profiles';
+import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
+
+/** BPF_JMP | BPF_JCOND (may_goto) */
+const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
@@ -52,6 +56,19 @@ const anySeen = (env: VerifierEnv, start: number, end: number): boolean => {
   for (let i = start; i < end; i++) if (env.seenInsns.has(i)) return true;
   return false;
 };
+
+/**
+ * do_misc_fixups for may_goto (timed may_goto on x86-64): a subprog with may_goto
+ * keeps its loop count and timestamp in 16 more bytes of stack.
+ */
+function mayGotoStackExtra(env: VerifierEnv, layout: SubprogLayout): void {
+  const sp = layout.subprogs;
+  const insns = env.input.insns;
+  for (let s = 0; s < sp.length; s++) {
+    const end = s + 1 < sp.length ? sp[s + 1].start : insns.length;
+    if (insns.slice(sp[s].start, end).some((x) => x.code === OP_MAY_GOTO)) sp[s].stackDepth += 16;
+  }
+}
 
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
 export function verify(input: VerifyInput): VerifyResult {
@@ -126,6 +143,7 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   doCheckSubprogs(env);
   checkMaxStackDepth(input.insns, layout);
   optimizeBpfLoop(env, layout);
+  mayGotoStackExtra(env, layout);
   // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
   // default exception callback `r0 = 0; exit` appended as a hidden subprog.
   if (env.seenException && !layout.exceptionCallback) {

@@ -1,15 +1,22 @@
-// Jumps: check_cond_jmp_op (reserved fields, is_branch_taken, the other branch
-// pushed with reg_set_min_max applied to both, sync_linked_regs), and the
-// unconditional BPF_JA / gotol (kernel/bpf/verifier.c).
+// Jumps: check_cond_jmp_op (reserved fields, is_branch_taken for scalars and
+// pointers, the other branch pushed with reg_set_min_max applied to both,
+// sync_linked_regs, mark_ptr_or_null_regs for NULL checks, try_match_pkt_pointers
+// for packet bounds), and the unconditional BPF_JA / gotol (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
 import {
   BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE,
-  BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE, BPF_CLASS,
+  BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE, BPF_CLASS, BPF_JCOND, BPF_MAY_GOTO,
 } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise } from './regs';
-import { RegState, VState, isPointer, scalarReg, cloneState } from './state';
-import { Scalar, scalarFromImm, isBranchTaken, regSetMinMax, syncLinkedScalar } from './scalar_bridge';
+import {
+  RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
+  ptrReg, mapRef,
+} from './state';
+import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, syncLinkedScalar } from './scalar_bridge';
+import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
+import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
+import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
 import { pushStack } from './states';
 import { printInsnState } from './print';
 
@@ -34,35 +41,101 @@ function syncLinked(st: VState, known: Scalar): void {
   }
 }
 
+/** reg_not_null: pointer types that are never NULL unless marked maybe-null. */
+function regNotNull(r: PointerReg): boolean {
+  if (r.flags & PTR_MAYBE_NULL) return false;
+  switch (r.type) {
+    case 'sock': case 'tcp_sock': case 'map_value': case 'map_key': case 'sock_common': case 'map_ptr': return true;
+    case 'btf_id': return (r.flags & PTR_TRUSTED) !== 0;
+    case 'mem': return (r.flags & PTR_UNTRUSTED) === 0;
+    default: return false;
+  }
+}
+
+/** is_branch_taken with pointers: packet pointers against pkt_end, non-NULL pointers against 0. */
+function isBranchTakenWithPtr(dst: RegState, src: RegState, op: number, jmp32: boolean): number {
+  if ((isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end') && !jmp32) {
+    return isPktBranchTaken(dst, src, op, flipOpcode);
+  }
+  let p = dst, k = src;
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32))) { op = flipOpcode(op); [p, k] = [k, p]; }
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32)) || !isPointer(p) || !regNotNull(p)) return -1;
+  if (scalarConstValue(k.s, jmp32) !== 0n) return -1;
+  return op === BPF_JEQ ? 0 : op === BPF_JNE ? 1 : -1;
+}
+
+/**
+ * mark_ptr_or_null_regs: after `if rX == 0` on a maybe-null pointer, every register
+ * sharing its id is NULL (a scalar 0) on one branch and the pointer on the other.
+ */
+function markPtrOrNullRegs(st: VState, regno: number, isNull: boolean): void {
+  const r = st.frames[st.curframe].regs[regno];
+  if (!isPointer(r)) return;
+  const { id, refObjId } = r;
+  if (refObjId && refObjId === id && isNull) st.refs = st.refs.filter((x) => x.id !== id);
+  mapEachReg(st, (x) => {
+    if (!isPointer(x) || !(x.flags & PTR_MAYBE_NULL) || x.id !== id) return x;
+    if (isNull) return scalarReg(scalarConst(0n));
+    return markPtrNotNull(x);
+  });
+}
+
+/** mark_ptr_not_null_reg, and the id kept only where a spin lock may be behind it. */
+function markPtrNotNull(x: PointerReg): RegState {
+  if (x.type === 'map_value') {
+    const m = x.map;
+    const keepId = (m.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock');
+    const base = { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: keepId ? x.id : 0 };
+    if (m.inner) return ptrReg('map_ptr', { map: mapRef(m.inner, m.fd) });
+    if (m.type === BPF_MAP_TYPE_XSKMAP) return ptrReg('xdp_sock', {}, { refObjId: x.refObjId });
+    if (m.type === BPF_MAP_TYPE_SOCKMAP || m.type === BPF_MAP_TYPE_SOCKHASH) return ptrReg('sock', {}, { refObjId: x.refObjId });
+    return base;
+  }
+  return { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: 0 };
+}
+
 /** check_cond_jmp_op; returns the index to continue at (the target when the branch is always taken). */
 export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): number {
   const op = BPF_OP(insn.code);
   if (!COND_OPS.has(op)) fail(env, 'EINVAL', 'unknownOpcode', [insn.code]);
   const isX = BPF_SRC(insn.code) === BPF_X;
+  const dst = readReg(env, insn.dst);
   let src: RegState;
   if (isX) {
     if (insn.imm !== 0) fail(env, 'EINVAL', 'condJmpReserved');
     src = readReg(env, insn.src);
+    const pktPair = (isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end');
+    if (!pktPair && isPointer(src) && env.input.unprivileged) fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.src]);
   } else {
     if (insn.src !== 0) fail(env, 'EINVAL', 'condJmpReserved');
     src = scalarReg(scalarFromImm(insn.imm));
   }
-  const dst = readReg(env, insn.dst);
-  if (isPointer(dst) || isPointer(src) || dst.type !== 'scalar' || src.type !== 'scalar') return notModelled(env, 'comparison involving pointers');
   const jmp32 = !is64;
-  const taken = isBranchTaken(dst.s, src.s, op, jmp32);
+  const hasPtr = isPointer(dst) || isPointer(src);
+  const taken = hasPtr ? isBranchTakenWithPtr(dst, src, op, jmp32)
+    : isBranchTaken((dst as RegState & { type: 'scalar' }).s, (src as RegState & { type: 'scalar' }).s, op, jmp32);
   const idx = env.insnIdx;
   const target = idx + insn.off + 1;
   if (taken >= 0) {
-    markPrecise(env, insn.dst);
-    if (isX) markPrecise(env, insn.src);
+    if (!isPointer(dst)) markPrecise(env, insn.dst);
+    if (isX && !isPointer(src)) markPrecise(env, insn.src);
   }
   if (taken === 1 || taken === 0) {
     if (logOn(env)) printInsnState(env);
     return taken === 1 ? target : idx + 1;
   }
   const other = cloneState(env.cur);
-  const b = regSetMinMax(dst.s, src.s, op, jmp32, isX && insn.src === insn.dst);
+  if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
+  else pointerBranches(env, insn, other, dst, src, jmp32);
+  pushStack(env, target, idx, other);
+  if (logOn(env)) printInsnState(env);
+  return idx + 1;
+}
+
+/** reg_set_min_max on both branches, then sync_linked_regs. */
+function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean): void {
+  const isX = BPF_SRC(insn.code) === BPF_X;
+  const b = regSetMinMax(d, s, BPF_OP(insn.code), jmp32, isX && insn.src === insn.dst);
   const of = other.frames[other.curframe];
   of.regs[insn.dst] = scalarReg(b.trueDst);
   if (isX) of.regs[insn.src] = scalarReg(b.trueSrc);
@@ -72,7 +145,42 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
   syncLinked(other, b.trueDst);
   syncLinked(env.cur, b.falseDst);
   if (isX) { syncLinked(other, b.trueSrc); syncLinked(env.cur, b.falseSrc); }
-  pushStack(env, target, idx, other);
-  if (logOn(env)) printInsnState(env);
-  return idx + 1;
+}
+
+/** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */
+function pointerBranches(env: VerifierEnv, insn: Insn, other: VState, dst: RegState, src: RegState, jmp32: boolean): void {
+  const op = BPF_OP(insn.code);
+  const isX = BPF_SRC(insn.code) === BPF_X;
+  // the scalar side still learns nothing: reg_set_min_max skips pointers
+  if (!jmp32 && isX && isPointer(src) && isPointer(dst) && mayBeNull(src) !== mayBeNull(dst)
+    && src.type !== 'btf_id' && dst.type !== 'btf_id' && (op === BPF_JEQ || op === BPF_JNE)) {
+    const st = op === BPF_JEQ ? other : env.cur;
+    const f = st.frames[st.curframe];
+    const regno = mayBeNull(src) ? insn.src : insn.dst;
+    const r = f.regs[regno];
+    if (isPointer(r)) f.regs[regno] = markPtrNotNull(r);
+  }
+  if (!jmp32 && !isX && insn.imm === 0 && (op === BPF_JEQ || op === BPF_JNE) && mayBeNull(dst)) {
+    markPtrOrNullRegs(env.cur, insn.dst, op === BPF_JNE);
+    markPtrOrNullRegs(other, insn.dst, op === BPF_JEQ);
+  } else if (!tryMatchPktPointers(insn, dst, src, env.cur, other) && isPointer(dst) && env.input.unprivileged) {
+    fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.dst]);
+  }
+}
+
+const mayBeNull = (r: RegState): boolean => isPointer(r) && (r.flags & PTR_MAYBE_NULL) !== 0;
+
+/**
+ * BPF_JCOND may_goto: the fall-through is explored later (with one more level of
+ * may_goto depth), the walk goes on at the target. Loops bounded by may_goto need the
+ * kernel's state widening and pruning, which the model does not have.
+ */
+export function checkMayGoto(env: VerifierEnv, insn: Insn): number {
+  if (insn.code !== (BPF_JMP | BPF_JCOND) || insn.src !== BPF_MAY_GOTO || insn.dst !== 0 || insn.imm !== 0) {
+    fail(env, 'EINVAL', 'invalidMayGoto', [insn.imm]);
+  }
+  if (env.loopHeads.size) notModelled(env, 'may_goto in a program with loops');
+  const idx = env.insnIdx;
+  pushStack(env, idx + 1, idx, env.cur);
+  return idx + insn.off + 1;
 }

@@ -1,11 +1,12 @@
 // 64-bit immediates: resolve_pseudo_ldimm64's pass over the program before the walk
 // (ld_imm64 pairs, map fds, BPF_LDX reserved fields, bpf_opcode_in_insntable), and
-// check_ld_imm in the walk (constants, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC; the other
-// src_reg forms are `not modelled yet`) (kernel/bpf/verifier.c).
+// check_ld_imm in the walk (constants, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE with the
+// array maps' map_direct_value_addr, BPF_PSEUDO_FUNC; map indexes and kernel symbols
+// are `not modelled yet`) (kernel/bpf/verifier.c).
 import { Insn, ldImm64Value } from '../isa/insn';
 import {
   BPF_CLASS, BPF_MODE, BPF_SIZE, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_IMM, BPF_DW, BPF_X, OP_LD_IMM64, OP_CALL,
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
 } from '../isa/opcodes';
 import { VALID_OPCODES } from '../isa/validate';
 import { VerifyInput } from './types';
@@ -29,12 +30,34 @@ export function resolvePseudoLdimm64(env: VerifierEnv, input: VerifyInput): void
     if (x.code === OP_LD_IMM64) {
       const next = insns[i + 1];
       if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail(env, 'EINVAL', 'ldImm64Invalid');
-      if (x.src === BPF_PSEUDO_MAP_FD && !input.maps?.has(x.imm)) fail(env, 'EBADF', 'mapFdInvalid', [x.imm]);
+      resolveMapLdImm64(env, input, x, next);
       i++;
       continue;
     }
     if (!VALID_OPCODES.has(x.code) || x.code === OP_CALLX) fail(env, 'EINVAL', 'unknownOpcode', [x.code]);
   }
+}
+
+/** BPF_MAP_TYPE_ARRAY: the map type with map_direct_value_addr. */
+const BPF_MAP_TYPE_ARRAY = 2;
+/** BPF_MAX_VAR_OFF */
+const MAX_VAR_OFF = 1 << 29;
+
+/** resolve_pseudo_ldimm64 for the map forms: the src_reg kinds, the map, a direct value's offset. */
+function resolveMapLdImm64(env: VerifierEnv, input: VerifyInput, x: Insn, next: Insn): void {
+  if (x.src === 0 || x.src === BPF_PSEUDO_FUNC) return;
+  if (x.src === BPF_PSEUDO_BTF_ID) return notModelled(env, 'ld_imm64 of a kernel symbol (BPF_PSEUDO_BTF_ID)');
+  const valueForm = x.src === BPF_PSEUDO_MAP_VALUE || x.src === BPF_PSEUDO_MAP_IDX_VALUE;
+  if (!valueForm && !((x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_IDX) && next.imm === 0)) fail(env, 'EINVAL', 'unrecognizedLdImm64');
+  if (x.src === BPF_PSEUDO_MAP_IDX || x.src === BPF_PSEUDO_MAP_IDX_VALUE) return notModelled(env, 'map indexes into fd_array');
+  const m = input.maps?.get(x.imm);
+  if (!m) fail(env, 'EBADF', 'mapFdInvalid', [x.imm]);
+  if (!valueForm) return;
+  const off = next.imm >>> 0;
+  if (off >= MAX_VAR_OFF) fail(env, 'EINVAL', 'directValueOffset', [off]);
+  if (m.type !== BPF_MAP_TYPE_ARRAY) fail(env, 'EINVAL', 'noDirectValueAccess');
+  if (m.maxEntries !== 1) fail(env, 'ENOTSUPP', 'mapValueInvalidAccessPtr', [m.valueSize, off]);
+  if (off >= m.valueSize) fail(env, 'EINVAL', 'mapValueInvalidAccessPtr', [m.valueSize, off]);
 }
 
 /** check_ld_imm (and LD_ABS/LD_IND, not modelled); returns the index after the instruction. */
@@ -44,10 +67,12 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   if (BPF_SIZE(insn.code) !== BPF_DW || insn.off !== 0) fail(env, 'EINVAL', 'invalidBpfLdImm');
   checkDst(env, insn.dst);
   const { input, layout } = env;
-  if (insn.src === BPF_PSEUDO_MAP_FD) {
+  if (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE) {
     const m = input.maps?.get(insn.imm);
     if (!m) fail(env, 'EBADF', 'mapFdInvalid', [insn.imm]);
-    setReg(env, insn.dst, ptrReg('map_ptr', { map: mapRef(m, insn.imm) }));
+    const map = mapRef(m, insn.imm);
+    if (insn.src === BPF_PSEUDO_MAP_FD) setReg(env, insn.dst, ptrReg('map_ptr', { map }));
+    else setReg(env, insn.dst, ptrReg('map_value', { map }, { off: env.insns[idx + 1].imm >>> 0 }));
   } else if (insn.src === BPF_PSEUDO_FUNC) {
     // PTR_TO_FUNC of a static subprog with BTF
     const target = idx + insn.imm + 1;

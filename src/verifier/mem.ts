@@ -1,81 +1,279 @@
 // Loads and stores: the BPF_LDX/BPF_STX/BPF_ST instructions (check_load_mem,
-// check_store_reg, reserved fields) and check_mem_access's dispatch on the pointer's
-// type: the stack at a fixed offset (stack.ts, with check_stack_access_within_bounds
-// and the alignment rule), the context as the program type's table allows
-// (is_valid_access, the part modelled), everything else `not modelled yet`
-// (kernel/bpf/verifier.c).
+// check_store_reg, save_aux_ptr_type, reserved fields) and check_mem_access's
+// dispatch on the pointer's type with check_ptr_alignment: the stack (stack.ts),
+// the context (check_ptr_off_reg, check_ctx_access over ctx.ts's rules), map keys
+// and values (check_map_access_type, check_map_access with the value's special
+// fields, bpf_map_direct_read of frozen read-only maps), packets
+// (check_packet_access), PTR_TO_MEM, flow keys (check_flow_keys_access) and
+// sockets (check_sock_access), all bounded by check_mem_region_access and
+// __check_mem_access (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
-import { BPF_MODE, BPF_SIZE, BPF_MEM, BPF_W, BPF_H, BPF_B, BPF_DW, MAX_BPF_STACK } from '../isa/opcodes';
-import { VerifierEnv, fail, notModelled } from './env';
+import { BPF_MODE, BPF_SIZE, BPF_MEM, BPF_MEMSX, BPF_W, BPF_H, BPF_B, BPF_DW } from '../isa/opcodes';
+import { VerifierEnv, fail, failText, notModelled, text } from './env';
 import { readReg, checkDst, setReg } from './regs';
-import { RegState, PointerReg, BPF_REG_SIZE, regTypeStr, scalarReg } from './state';
-import { scalarFromImm, scalarUnknown32, scalarCoerce } from './scalar_bridge';
-import { progTypeInfo } from './prog_types';
-import { stackReadFixedOff, stackWriteFixedOff } from './stack';
+import {
+  RegState, PointerReg, PtrOf, BPF_REG_SIZE, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, PTR_MAYBE_NULL, MEM_RDONLY, PTR_UNTRUSTED,
+  isPointer, isPktPointer, regTypeStr, scalarReg, ptrReg,
+} from './state';
+import {
+  Scalar, scalarFromImm, scalarUnknown, scalarCoerce, scalarCoerceSx, scalarConst, scalarIsConst,
+} from './scalar_bridge';
+import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
+import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
+import { checkStackAccess } from './stack';
+import { mayAccessDirectPktData } from './pkt';
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 export const accessSize = (insn: Insn): number => SIZE_BYTES[BPF_SIZE(insn.code)];
 
-/** BPF_LDX | BPF_MEM */
-export function checkLoad(env: VerifierEnv, insn: Insn): void {
-  if (BPF_MODE(insn.code) !== BPF_MEM) notModelled(env, 'sign-extending loads (BPF_MEMSX)');
-  const src = readReg(env, insn.src);
-  checkDst(env, insn.dst);
-  const size = accessSize(insn);
-  let v = checkMemAccess(env, src, insn.src, insn.off, size, null);
-  if (size < BPF_REG_SIZE && v.type === 'scalar') v = scalarReg(scalarCoerce(v.s, size));
-  setReg(env, insn.dst, v);
+/** BPF_MAX_VAR_OFF */
+export const BPF_MAX_VAR_OFF = 1 << 29;
+
+/** A load (store = null) or a store of `val` from register `regno` (-1: BPF_ST's immediate). */
+export interface MemAccess {
+  /** The pointer's register. */
+  regno: number;
+  /** The instruction's offset. */
+  off: number;
+  size: number;
+  /** A store of `val` from register `regno` (-1: none); `imm` for BPF_ST's immediate. */
+  store: { val: RegState; regno: number; imm: boolean } | null;
+  /** BPF_MEMSX */
+  signExtend: boolean;
+  /** strict_alignment_once (atomics) */
+  strictAlign: boolean;
 }
 
-/** BPF_STX | BPF_MEM (atomics are not modelled) */
+/** BPF_LDX | BPF_MEM and BPF_MEMSX: check_load_mem */
+export function checkLoad(env: VerifierEnv, insn: Insn): void {
+  const src = readReg(env, insn.src);
+  checkDst(env, insn.dst);
+  const a: MemAccess = { regno: insn.src, off: insn.off, size: accessSize(insn), store: null, signExtend: BPF_MODE(insn.code) === BPF_MEMSX, strictAlign: false };
+  const v = checkMemAccess(env, src, a);
+  setReg(env, insn.dst, v);
+  saveAuxPtrType(env, src);
+}
+
+/** BPF_STX | BPF_MEM: check_store_reg (atomics are in atomic.ts) */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
-  if (BPF_MODE(insn.code) !== BPF_MEM) notModelled(env, 'atomic instructions');
-  if (insn.imm !== 0) fail(env, 'EINVAL', 'stxReserved');
+  if (BPF_MODE(insn.code) !== BPF_MEM || insn.imm !== 0) fail(env, 'EINVAL', 'stxReserved');
   const val = readReg(env, insn.src);
   const dst = readReg(env, insn.dst);
-  checkMemAccess(env, dst, insn.dst, insn.off, accessSize(insn), { val, regno: insn.src });
+  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: false });
+  saveAuxPtrType(env, dst);
 }
 
 /** BPF_ST | BPF_MEM */
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
   if (BPF_MODE(insn.code) !== BPF_MEM || insn.src !== 0) fail(env, 'EINVAL', 'stReserved');
   const dst = readReg(env, insn.dst);
-  checkMemAccess(env, dst, insn.dst, insn.off, accessSize(insn), { val: scalarReg(scalarFromImm(insn.imm)), regno: -1 });
+  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: scalarReg(scalarFromImm(insn.imm)), regno: -1, imm: true }, signExtend: false, strictAlign: false });
+  saveAuxPtrType(env, dst);
 }
 
-/** The value of a store and its register (-1: an immediate). */
-interface StoreValue { val: RegState; regno: number }
+/** reg_type_mismatch_ok: types one instruction may see in turn (the context and sockets are rewritten per type). */
+const mismatchOk = (t: RegState['type']): boolean =>
+  !['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock', 'btf_id'].includes(t);
 
-/** check_mem_access: a load (store = null) returns the loaded value. */
-function checkMemAccess(env: VerifierEnv, ptr: RegState, regno: number, insnOff: number, size: number, store: StoreValue | null): RegState {
-  switch (ptr.type) {
-    case 'ctx': return checkCtxAccess(env, ptr, insnOff, size, store !== null);
-    case 'stack': return checkStackAccess(env, ptr, regno, insnOff, size, store);
-    case 'scalar': return fail(env, 'EACCES', 'invalidMemAccess', [regno, 'scalar']);
-    default: return notModelled(env, `memory access through ${regTypeStr(ptr)}`);
+/** save_aux_ptr_type: an instruction may not see the context on one path and another pointer on the next. */
+export function saveAuxPtrType(env: VerifierEnv, r: RegState): void {
+  const key = isPointer(r) ? `${r.type}:${r.flags}` : r.type;
+  const prev = env.ptrTypeAt.get(env.insnIdx);
+  if (prev === undefined) { env.ptrTypeAt.set(env.insnIdx, key); return; }
+  const prevType = prev.split(':')[0] as RegState['type'];
+  if (prev !== key && (!mismatchOk(r.type) || !mismatchOk(prevType))) {
+    if (r.type === 'btf_id' && prevType === 'btf_id') notModelled(env, 'an instruction seeing BTF pointers of different trust');
+    fail(env, 'EINVAL', 'sameInsnDifferentPtrs');
   }
 }
 
-/** check_ctx_access: aligned 4-byte reads of the u32 fields the program type's table lists. */
-function checkCtxAccess(env: VerifierEnv, ptr: PointerReg & { type: 'ctx' }, insnOff: number, size: number, write: boolean): RegState {
-  const off = ptr.off + insnOff;
-  const reads = progTypeInfo(env.input.progType).ctxU32Reads;
-  const ok = !write && size === 4 && ptr.off === 0 && off % 4 === 0 && reads.some((r) => off >= r.from && off <= r.to);
-  if (!ok) notModelled(env, `context ${write ? 'write' : 'read'} at offset ${off} size ${size}`);
-  return scalarReg(scalarUnknown32());
+/** A value read from memory: an unknown scalar of `size` bytes, zero- or sign-extended (coerce_reg_to_size[_sx]). */
+export const loadedScalar = (s: Scalar, size: number, signExtend: boolean): RegState =>
+  scalarReg(size >= BPF_REG_SIZE ? s : signExtend ? scalarCoerceSx(s, size) : scalarCoerce(s, size));
+
+/** check_mem_access: a load returns the loaded value, a store the stored one. */
+export function checkMemAccess(env: VerifierEnv, ptr: RegState, a: MemAccess): RegState {
+  if (!isPointer(ptr)) return fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
+  checkPtrAlignment(env, ptr, a);
+  const v = accessByType(env, ptr, a);
+  if (a.store) return a.store.val;
+  return v.type === 'scalar' ? loadedScalar(v.s, a.size, a.signExtend) : v;
 }
 
-/** check_stack_access_within_bounds and the alignment rule, then the fixed-offset access. */
-function checkStackAccess(env: VerifierEnv, ptr: PointerReg & { type: 'stack' }, regno: number, insnOff: number, size: number,
-  store: StoreValue | null): RegState {
-  const off = ptr.off + insnOff;
-  if (off % size !== 0) fail(env, 'EACCES', 'stackMisalignedFixed', [ptr.off, insnOff, size]);
-  if (off >= 0 || off < -MAX_BPF_STACK) fail(env, 'EACCES', store ? 'stackWriteOutOfBounds' : 'stackReadOutOfBounds', [regno, off, size]);
-  // update_stack_depth
-  const sp = env.layout.subprogs[env.cur.frames[ptr.frameno].subprogno];
-  if (-off > sp.stackDepth) sp.stackDepth = -off;
-  const access = { frameno: ptr.frameno, off, size };
-  if (!store) return stackReadFixedOff(env, access);
-  stackWriteFixedOff(env, access, store.val, store.regno);
-  return store.val;
+/** check_ptr_alignment: strict for the stack (and atomics); packets are checked with NET_IP_ALIGN. */
+function checkPtrAlignment(env: VerifierEnv, ptr: PointerReg, a: MemAccess): void {
+  if (a.size === 1) return;
+  if (isPktPointer(ptr)) {
+    if (!a.strictAlign) return;
+    const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(2 + ptr.off + a.off)));
+    if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedPacketAccess', [2, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);
+    return;
+  }
+  const strict = ptr.type === 'stack' || a.strictAlign;
+  if (!strict) return;
+  const desc = ALIGN_DESC[ptr.type] ?? '';
+  const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(ptr.off + a.off)));
+  if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedAccess', [desc, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);
+}
+
+/** check_ptr_alignment's pointer_desc */
+const ALIGN_DESC: Partial<Record<RegState['type'], string>> = {
+  flow_keys: 'flow keys ', map_key: 'key ', map_value: 'value ', ctx: 'context ', stack: 'stack ', sock: 'sock ',
+  sock_common: 'sock_common ', tcp_sock: 'tcp_sock ', xdp_sock: 'xdp_sock ',
+};
+
+/** check_mem_access's branches by pointer type. */
+function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState {
+  const off = a.off + ptr.off;
+  const write = a.store !== null;
+  const leaks = (what: string): void => {
+    if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
+  };
+  const unknown = scalarReg(scalarUnknown());
+  switch (ptr.type) {
+    case 'stack': return checkStackAccess(env, ptr, a, off);
+    case 'ctx': leaks('ctx'); return checkCtxAccess(env, ptr, a);
+    case 'map_key':
+      if (write) fail(env, 'EACCES', 'writeToChangeKey', [a.regno]);
+      checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.map.keySize);
+      return unknown;
+    case 'map_value': leaks('map'); return checkMapValueAccess(env, ptr, a, off);
+    case 'mem': return checkMemPtrAccess(env, ptr, a, off, leaks);
+    case 'pkt': case 'pkt_meta':
+      if (write && !mayAccessDirectPktData(env.input.progType, true)) fail(env, 'EACCES', 'cannotWriteIntoPacket');
+      leaks('packet');
+      checkPacketAccess(env, ptr, a.regno, off, a.size);
+      return unknown;
+    case 'flow_keys':
+      leaks('flow keys');
+      if (off < 0 || off + a.size > FLOW_KEYS_SIZE) fail(env, 'EACCES', 'invalidFlowKeysAccess', [off, a.size]);
+      return unknown;
+    case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
+      if (ptr.flags & PTR_MAYBE_NULL) break;
+      if (write) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
+      return checkSockAccess(env, ptr, a.regno, off, a.size);
+    case 'btf_id':
+      if (ptr.flags & PTR_MAYBE_NULL) break;
+      return notModelled(env, 'memory access through a BTF pointer');
+    case 'map_ptr': return notModelled(env, 'reads of struct bpf_map through a map pointer');
+    case 'tp_buffer': case 'buf': return notModelled(env, `memory access through ${regTypeStr(ptr)}`);
+    default: break;
+  }
+  return fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
+}
+
+/** __check_mem_access's message for an access outside [0, memSize). */
+function memAccessError(env: VerifierEnv, ptr: PointerReg, regno: number, off: number, size: number, memSize: number): string {
+  switch (ptr.type) {
+    case 'map_key': return text(env, 'invalidAccessMapKey', [memSize, off, size]);
+    case 'map_value': return text(env, 'invalidAccessMapValue', [memSize, off, size]);
+    case 'pkt': case 'pkt_meta': case 'pkt_end': return text(env, 'invalidAccessPacket', [off, size, regno, ptr.id, off, memSize]);
+    default: return text(env, 'invalidAccessMem', [memSize >>> 0, off, size]);
+  }
+}
+
+/** (int) of a 64-bit value, as C truncates it. */
+const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
+
+/**
+ * check_mem_region_access: both ends of the variable offset must keep the access in
+ * [0, memSize). `off` includes the fixed offset. Messages before the final one are
+ * part of the rejection (the kernel prints them on lines of their own).
+ */
+function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, off: number, size: number, memSize: number): void {
+  const v = ptr.v;
+  const reject = (lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
+  const inside = (o: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
+  if (v.smin < 0n && (v.smin === S64_MIN || BigInt(off) + v.smin !== BigInt(toInt(BigInt(off) + v.smin)) || v.smin + BigInt(off) < 0n)) {
+    reject([text(env, 'minValueNegative', [regno])]);
+  }
+  const lo = toInt(v.smin + BigInt(off));
+  if (!inside(lo)) reject([memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
+  if (v.umax >= BigInt(BPF_MAX_VAR_OFF)) reject([text(env, 'unboundedMemAccess', [regno])]);
+  const hi = toInt(v.umax + BigInt(off));
+  if (!inside(hi)) reject([memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
+}
+
+/**
+ * check_packet_access: the range proven for the pointer's id covers its variable part, so
+ * only the fixed offset is checked against it (__check_mem_access).
+ */
+function checkPacketAccess(env: VerifierEnv, ptr: PtrOf<'pkt' | 'pkt_meta'>, regno: number, off: number, size: number): void {
+  if (ptr.v.smin < 0n) fail(env, 'EACCES', 'minValueNegative', [regno]);
+  const outside = text(env, 'pktOffsetOutside', [regno]);
+  if (ptr.range < 0) failText(env, 'EINVAL', outside);
+  if (off >= 0 && size > 0 && off + size <= ptr.range) return;
+  failText(env, 'EACCES', memAccessError(env, ptr, regno, off, size, ptr.range) + '\n' + outside);
+}
+
+/** PTR_TO_MEM: null, read-only and bounds checks. */
+function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, off: number, leaks: (w: string) => void): RegState {
+  const rdonly = (ptr.flags & MEM_RDONLY) !== 0;
+  if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
+  if (a.store && rdonly) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
+  leaks('mem');
+  if (!(rdonly && (ptr.flags & PTR_UNTRUSTED))) checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.size);
+  return scalarReg(scalarUnknown());
+}
+
+/** PTR_TO_MAP_VALUE: access type, bounds, special fields, constants of frozen read-only maps. */
+function checkMapValueAccess(env: VerifierEnv, ptr: PtrOf<'map_value'>, a: MemAccess, off: number): RegState {
+  const map = ptr.map;
+  if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
+  const flags = map.flags ?? 0;
+  if (a.store && (flags & BPF_F_RDONLY_PROG)) fail(env, 'EACCES', 'writeIntoMapForbidden', [map.valueSize, off, a.size]);
+  if (!a.store && (flags & BPF_F_WRONLY_PROG)) fail(env, 'EACCES', 'readFromMapForbidden', [map.valueSize, off, a.size]);
+  checkMemRegionAccess(env, ptr, a.regno, off, a.size, map.valueSize);
+  for (const f of map.fields ?? []) {
+    if (ptr.v.smin + BigInt(off) < BigInt(f.offset + f.size) && BigInt(f.offset) < ptr.v.umax + BigInt(off + a.size)) {
+      if (f.kind === 'kptr') return notModelled(env, 'kptr fields of map values');
+      fail(env, 'EACCES', 'mapFieldDirectAccess', [f.kind]);
+    }
+  }
+  if (!a.store && scalarIsConst(ptr.v) && (flags & BPF_F_RDONLY_PROG) && map.frozen) {
+    return scalarReg(scalarConst(directRead(env, map.initialValue, off + Number(ptr.v.varOff.value), a.size, a.signExtend)));
+  }
+  return scalarReg(scalarUnknown());
+}
+
+/** bpf_map_direct_read: the little-endian value at `off` of a frozen read-only map. */
+function directRead(env: VerifierEnv, value: Uint8Array | undefined, off: number, size: number, signExtend: boolean): bigint {
+  if (!value) return notModelled(env, 'a read-only map without its contents');
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(value[off + i] ?? 0);
+  return signExtend ? BigInt.asIntN(size * 8, v) : v;
+}
+
+/** check_ptr_off_reg, then check_ctx_access with the program type's is_valid_access. */
+function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegState {
+  if (ptr.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', a.regno, ptr.off]);
+  if (!scalarIsConst(ptr.v) || ptr.v.varOff.value !== 0n) fail(env, 'EACCES', 'variablePtrAccess', ['ctx', tnumStrn(ptr.v.varOff)]);
+  const rule = CTX_RULES[env.input.progType];
+  if (!rule) return notModelled(env, `context access of program type ${env.input.progType}`);
+  const ans = rule({ off: a.off, size: a.size, write: a.store !== null, attach: env.input.expectedAttachType ?? 0, capable: !env.input.unprivileged });
+  if (ans === false) fail(env, 'EACCES', 'invalidCtxAccess', [a.off, a.size]);
+  return ctxLoadResult(env, ans);
+}
+
+/** The register a context read gives: an unknown scalar, or a pointer of the field's type. */
+function ctxLoadResult(env: VerifierEnv, t: CtxRegType): RegState {
+  switch (t) {
+    case 'scalar': return scalarReg(scalarUnknown());
+    case 'pkt': case 'pkt_meta': return ptrReg(t, { range: 0 });
+    case 'pkt_end': case 'flow_keys': case 'sock': return ptrReg(t, {});
+    case 'sock_or_null': return ptrReg('sock', {}, { flags: PTR_MAYBE_NULL, id: ++env.idGen });
+    case 'sock_common_or_null': return ptrReg('sock_common', {}, { flags: PTR_MAYBE_NULL, id: ++env.idGen });
+  }
+}
+
+/** check_sock_access */
+function checkSockAccess(env: VerifierEnv, ptr: PtrOf<'sock' | 'sock_common' | 'tcp_sock' | 'xdp_sock'>, regno: number, off: number,
+  size: number): RegState {
+  if (ptr.v.smin < 0n) fail(env, 'EACCES', 'minValueNegative', [regno]);
+  let valid: boolean;
+  if (ptr.type === 'sock') valid = bpfSockAccess({ off, size, write: false, attach: 0, capable: true });
+  else if (ptr.type === 'sock_common') valid = bpfSockCommonAccess({ off, size, write: false, attach: 0, capable: true });
+  else return notModelled(env, `${ptr.type} field access`);
+  if (!valid) fail(env, 'EACCES', 'invalidSockAccess', [regno, regTypeStr(ptr), off, size]);
+  return scalarReg(scalarUnknown());
 }

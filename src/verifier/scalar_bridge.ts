@@ -4,7 +4,7 @@
 // range text (kernel/bpf/verifier.c).
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst as isConstW, scalarConstValue as constValueW,
-  scalarCoerceToSize, aluScalar, AluResult, isBranchTaken, regSetMinMax, BranchStates, formatScalar,
+  scalarCoerceToSize, scalarCoerceToSizeSx, aluScalar, AluResult, isBranchTaken, regSetMinMax, BranchStates, formatScalar,
   movReg, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, S64_MIN, S64_MAX,
 } from './scalar';
 
@@ -23,6 +23,8 @@ export const scalarUnknown32 = (): Scalar => scalarCoerceToSize(scalarUnknown(),
 export const scalarUnknownSized = (size: number): Scalar => (size >= 8 ? scalarUnknown() : scalarCoerceToSize(scalarUnknown(), size));
 /** coerce_reg_to_size */
 export const scalarCoerce = (s: Scalar, size: number): Scalar => scalarCoerceToSize(s, size);
+/** coerce_reg_to_size_sx */
+export const scalarCoerceSx = (s: Scalar, size: number): Scalar => scalarCoerceToSizeSx(s, size);
 /** Drop the link (id) of a scalar. */
 export const scalarUnlinked = (s: Scalar): Scalar => ({ ...s, id: 0, addConst: 0, delta: 0 });
 

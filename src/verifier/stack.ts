@@ -1,12 +1,18 @@
-// The stack: check_stack_write_fixed_off (spills with save_register_state, scalar
-// spills linked to their register, STACK_ZERO for constant zeros, scrubbing a
-// spilled register) and check_stack_read_fixed_off (fills of full and narrow spills,
-// reads of misc/zero/uninitialised bytes) (kernel/bpf/verifier.c).
+// The stack: check_stack_access_within_bounds with grow_stack_state,
+// check_stack_write_fixed_off (spills with save_register_state, scalar spills linked
+// to their register, STACK_ZERO for constant zeros, scrubbing a spilled register),
+// check_stack_read_fixed_off (fills of full and narrow spills, reads of
+// misc/zero/uninitialised bytes), and the variable-offset accesses
+// check_stack_write_var_off and check_stack_read_var_off with
+// check_stack_range_initialized and mark_reg_stack_read (kernel/bpf/verifier.c).
+import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
-import { RegState, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg } from './state';
+import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, notInit } from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
+import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
+import type { MemAccess } from './mem';
 
 /** A stack access at a fixed offset `off` (< 0) from the frame pointer of `frameno`. */
 export interface StackAccess { frameno: number; off: number; size: number }
@@ -37,9 +43,9 @@ function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
 
 /**
  * check_stack_write_fixed_off. `val` is the stored value; `valRegno` its register, or -1
- * for BPF_ST's immediate.
+ * for BPF_ST's immediate (`isStImm`) and for an atomic's write back.
  */
-export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegState, valRegno: number): void {
+export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegState, valRegno: number, isStImm: boolean): void {
   const f = env.cur.frames[a.frameno];
   const capable = !env.input.unprivileged;
   const { slotNo, spi } = slotIndex(a.off);
@@ -63,13 +69,13 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     if (!fits && r.type === 'scalar') slot.spilled = scalarReg(scalarUnlinked(r.s));
     return;
   }
-  if (!reg && aligned && capable) {
+  if (!reg && isStImm && aligned && capable) {
     saveRegisterState(slot, val, a.size);
     env.path!.spi = spi;
     return;
   }
   if (reg && isPointer(reg)) {
-    if (reg.type !== 'ctx' && reg.type !== 'stack') notModelled(env, `spill of a ${regTypeStr(reg)} pointer`);
+    if (reg.type === 'tp_buffer') notModelled(env, `spill of a ${regTypeStr(reg)} pointer`);
     if (a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'invalidSpillSize');
     if (a.frameno !== env.cur.curframe && reg.type === 'stack') fail(env, 'EINVAL', 'spillStackPtrToCaller');
     saveRegisterState(slot, reg, a.size);
@@ -128,4 +134,107 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
     return scalarReg(scalarConst(0n));
   }
   return scalarReg(scalarUnknown());
+}
+
+/** BPF_MAX_VAR_OFF */
+const MAX_VAR_OFF = 1n << 29n;
+
+/**
+ * check_stack_access_within_bounds, then grow_stack_state: the frame's stack covers
+ * the access and its subprog's depth grows to it (rounded up to 8 bytes).
+ */
+function stackWithinBounds(env: VerifierEnv, ptr: PtrOf<'stack'>, regno: number, off: number, size: number, write: boolean): void {
+  const f = env.cur.frames[ptr.frameno];
+  const extra = write ? ' write to' : ' read from';
+  const constOff = scalarIsConst(ptr.v);
+  let minOff: bigint, maxOff: bigint;
+  if (constOff) {
+    minOff = BigInt.asIntN(64, ptr.v.varOff.value) + BigInt(off);
+    maxOff = minOff + BigInt(size);
+  } else {
+    if (ptr.v.smax >= MAX_VAR_OFF || ptr.v.smin <= -MAX_VAR_OFF) fail(env, 'EACCES', 'stackVarUnbounded', [extra, regno]);
+    minOff = ptr.v.smin + BigInt(off);
+    maxOff = ptr.v.smax + BigInt(off) + BigInt(size);
+  }
+  const minValid = write || !env.input.unprivileged ? -MAX_BPF_STACK : -f.stack.length * BPF_REG_SIZE;
+  if (minOff < BigInt(minValid) || minOff > -1n || maxOff > 0n) {
+    // check_stack_slot_within_bounds fails with EACCES, an access reaching above the frame with EINVAL
+    const errno = minOff < BigInt(minValid) || minOff > -1n ? 'EACCES' : 'EINVAL';
+    if (constOff) fail(env, errno, write ? 'stackWriteOutOfBounds' : 'stackReadOutOfBounds', [regno, off, size]);
+    fail(env, errno, 'stackVarOutOfBounds', [extra, regno, tnumStrn(ptr.v.varOff), off, size]);
+  }
+  growStack(env, f, Number(-minOff));
+}
+
+/** grow_stack_state: allocate the slots down to `size` bytes below the frame pointer. */
+function growStack(env: VerifierEnv, f: FuncState, size: number): void {
+  const n = Math.ceil(size / BPF_REG_SIZE);
+  if (n === 0) return;
+  slotOf(f, n - 1);
+  const sp = env.layout.subprogs[f.subprogno];
+  if (sp.stackDepth < n * BPF_REG_SIZE) sp.stackDepth = n * BPF_REG_SIZE;
+}
+
+/** check_mem_access for PTR_TO_STACK: bounds, then a fixed- or variable-offset read or write. */
+export function checkStackAccess(env: VerifierEnv, ptr: PtrOf<'stack'>, a: MemAccess, off: number): RegState {
+  const write = a.store !== null;
+  stackWithinBounds(env, ptr, a.regno, off, a.size, write);
+  if (scalarIsConst(ptr.v)) {
+    const access = { frameno: ptr.frameno, off: off + Number(BigInt.asIntN(64, ptr.v.varOff.value)), size: a.size };
+    if (!a.store) return stackReadFixedOff(env, access);
+    stackWriteFixedOff(env, access, a.store.val, a.store.regno, a.store.imm);
+    return a.store.val;
+  }
+  if (env.input.unprivileged) fail(env, 'EACCES', 'stackVarUnpriv', [a.regno, tnumStrn(ptr.v.varOff)]);
+  const minOff = Number(ptr.v.smin) + off;
+  const maxOff = Number(ptr.v.smax) + off + a.size;
+  if (!a.store) return stackReadVarOff(env, ptr.frameno, minOff, maxOff);
+  stackWriteVarOff(env, ptr.frameno, minOff, maxOff, a.store.val, a.store.regno);
+  return a.store.val;
+}
+
+/** The slot and byte of stack offset `i` (< 0). */
+const byteAt = (i: number): { spi: number; byte: number } => {
+  const slot = -i - 1;
+  return { spi: Math.floor(slot / BPF_REG_SIZE), byte: slot % BPF_REG_SIZE };
+};
+
+/**
+ * check_stack_read_var_off (privileged: every byte may be read) and mark_reg_stack_read:
+ * a known zero when every byte in [minOff, maxOff) is STACK_ZERO, else unknown.
+ */
+function stackReadVarOff(env: VerifierEnv, frameno: number, minOff: number, maxOff: number): RegState {
+  const f = env.cur.frames[frameno];
+  for (let i = minOff; i < maxOff; i++) stackRead(env.liveness, frameno, env.insnIdx, byteAt(i).spi);
+  let zeros = 0;
+  for (let i = minOff; i < maxOff; i++) {
+    const { spi, byte } = byteAt(i);
+    env.scratchedSlots.add(spi);
+    if (slotOf(f, spi).types[byte] !== '0') break;
+    zeros++;
+  }
+  return scalarReg(zeros === maxOff - minOff ? scalarConst(0n) : scalarUnknown());
+}
+
+/** check_stack_write_var_off (privileged): every byte in range becomes misc (zero stays zero when writing zero). */
+function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, maxOff: number, val: RegState, valRegno: number): void {
+  const f = env.cur.frames[frameno];
+  const insn = env.insns[env.insnIdx];
+  const writingZero = val.type === 'scalar' && scalarIsConst(val.s) && val.s.varOff.value === 0n && (valRegno >= 0 || insn.imm === 0);
+  let zeroUsed = false;
+  for (let i = minOff; i < maxOff; i++) {
+    const { spi, byte } = byteAt(i);
+    const slot = slotOf(f, spi);
+    env.scratchedSlots.add(spi);
+    const sp = slot.spilled;
+    if (writingZero && slot.types[byte] === 'r' && sp && sp.type === 'scalar' && scalarIsConst(sp.s) && sp.s.varOff.value === 0n) {
+      zeroUsed = true;
+      continue;
+    }
+    if (slot.spilled) slot.spilled = notInit();
+    let t: SlotType = 'm';
+    if (writingZero && slot.types[byte] === '0') { t = '0'; zeroUsed = true; }
+    slot.types[byte] = t;
+  }
+  if (zeroUsed && valRegno >= 0) markPrecise(env, valRegno);
 }

@@ -4,6 +4,7 @@
 // A register is a discriminated union on its type (enum bpf_reg_type): each type
 // carries its own fields. Registers and scalars are values: replaced, never mutated.
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
+import { MapInfo } from './types';
 import { Scalar, formatScalar, scalarConst } from './scalar_bridge';
 import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown } from './scalar';
 
@@ -11,14 +12,8 @@ import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnum
 export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_WRONLY_PROG = 1 << 8;
 
-/** The map a register points to or into (reg->map_ptr): what the verifier reads of struct bpf_map. */
-export interface MapRef {
-  name: string; keySize: number; valueSize: number; type: number; fd: number; maxEntries: number;
-  /** map_flags (BPF_F_RDONLY_PROG, ...); 0 when unknown. */
-  flags?: number;
-  /** The map was frozen (BPF_MAP_FREEZE) before the load: with BPF_F_RDONLY_PROG its contents are constants. */
-  frozen?: boolean;
-}
+/** The map a register points to or into (reg->map_ptr): the map's facts and the fd (or index) it was named by. */
+export type MapRef = MapInfo & { fd: number };
 
 /** The BTF type a PTR_TO_BTF_ID points to (reg->btf, reg->btf_id). */
 export interface BtfRef { name: string; id: number; vmlinux: boolean }
@@ -283,6 +278,15 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
 }
 
 /** The MapRef of a map the program names by fd (or index). */
-export const mapRef = (m: { name: string; keySize: number; valueSize: number; type: number; maxEntries: number; flags?: number; frozen?: boolean },
-  fd: number): MapRef => ({ name: m.name, keySize: m.keySize, valueSize: m.valueSize, type: m.type, fd, maxEntries: m.maxEntries,
-  flags: m.flags ?? 0, frozen: m.frozen ?? false });
+export const mapRef = (m: MapInfo, fd: number): MapRef => ({ ...m, fd });
+
+/**
+ * bpf_for_each_reg_in_vstate: replace every register and spilled register of every frame
+ * of `st` by `f(reg)` (f returns its argument when nothing changes).
+ */
+export function mapEachReg(st: VState, f: (r: RegState) => RegState): void {
+  for (const fr of st.frames) {
+    for (let i = 0; i < fr.regs.length; i++) fr.regs[i] = f(fr.regs[i]);
+    for (const sl of fr.stack) if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = f(sl.spilled);
+  }
+}

@@ -23,7 +23,7 @@ export const ATTACH_TYPES: Readonly<Record<string, number>> = {
   cgroup_inet_ingress: 0, cgroup_inet_egress: 1, cgroup_inet_sock_create: 2, cgroup_inet4_bind: 8, cgroup_inet6_bind: 9,
   cgroup_inet4_connect: 10, cgroup_inet6_connect: 11, cgroup_inet4_post_bind: 12, cgroup_inet6_post_bind: 13,
   cgroup_udp4_sendmsg: 14, cgroup_udp6_sendmsg: 15, cgroup_getsockopt: 21, cgroup_setsockopt: 22, cgroup_inet_sock_release: 34,
-  sk_lookup: 36, netfilter: 45,
+  sk_lookup: 36, netfilter: 45, xdp_devmap: 33, xdp_cpumap: 35, xdp: 37, cgroup_sock_ops: 3,
   trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25, modify_return: 26, lsm_mac: 27, trace_iter: 28,
   cgroup_udp4_recvmsg: 19, cgroup_udp6_recvmsg: 20, cgroup_inet4_getpeername: 29, cgroup_inet6_getpeername: 30,
   cgroup_inet4_getsockname: 31, cgroup_inet6_getsockname: 32, lsm_cgroup: 43, trace_kprobe_session: 56,
@@ -61,13 +61,22 @@ export interface VerifyOptions {
   profile?: import('./profiles').KernelProfile;
 }
 
-/** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD). */
+/** A special field of a map value (the map's btf_record), named as btf_field_type_name prints it. */
+export interface MapField { kind: 'bpf_spin_lock' | 'bpf_res_spin_lock' | 'bpf_timer' | 'bpf_wq' | 'kptr' | 'bpf_list_head' | 'bpf_rb_root' | 'bpf_refcount' | 'bpf_task_work'; offset: number; size: number }
+
+/** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
 export interface MapInfo {
   type: number; keySize: number; valueSize: number; maxEntries: number; name: string;
-  /** map_flags (BPF_F_RDONLY_PROG, ...) */
+  /** map_flags: BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG matter to the verifier. */
   flags?: number;
-  /** Frozen (BPF_MAP_FREEZE) before the program was loaded. */
+  /** Frozen (BPF_MAP_FREEZE) before the program loads, as libbpf does for .rodata and .kconfig. */
   frozen?: boolean;
+  /** The single value of an array map whose contents the verifier may read (frozen and read-only). */
+  initialValue?: Uint8Array;
+  /** Special fields of the value (spin lock, timer, kptr, ...), from the map's value BTF. */
+  fields?: readonly MapField[];
+  /** The inner map of a map-in-map (inner_map_meta). */
+  inner?: MapInfo;
 }
 
 /** enum bpf_map_type (include/uapi/linux/bpf.h). */
@@ -80,6 +89,9 @@ export const MAP_TYPES = {
 } as const;
 
 export const BPF_MAP_TYPE_PROG_ARRAY = MAP_TYPES.prog_array;
+export const BPF_MAP_TYPE_SOCKMAP = 15;
+export const BPF_MAP_TYPE_XSKMAP = 17;
+export const BPF_MAP_TYPE_SOCKHASH = 18;
 
 export interface VerifyInput extends VerifyOptions {
   insns: readonly Insn[];

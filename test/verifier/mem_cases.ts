@@ -2,9 +2,12 @@
 // exits, context fields per program type, packet pointers, map values, pointer
 // arithmetic, the stack, and the remaining instructions. Each runs on the model
 // and, in the same test, on the live kernel (verifier.test.ts).
-import { Insn, insn } from '../../src/isa/insn';
-import { PROG_TYPES } from '../../src/verifier/types';
+import { Insn } from '../../src/isa/insn';
+import { assemble } from '../../src/isa';
+import { PROG_TYPES, progTypeNumber } from '../../src/verifier/types';
+import { attachTypeNum } from '../../src/kernel/types';
 import { Case, I } from './cases';
+import { MEM_ASM_CASES } from './mem_asm_cases';
 
 export function buildMemCases(): Case[] {
   const SK = PROG_TYPES.socket_filter;
@@ -19,6 +22,11 @@ export function buildMemCases(): Case[] {
   add('static subprog returns the caller\'s stack pointer', SK,
     [I.movr(1, 10), I.add(1, -8), I.call(2), I.mov(0, 0), I.exit(), I.movr(0, 1), I.exit()], 'reject', 'cannot return stack pointer to the caller');
   add('static subprog returns ctx to the caller', SK, [I.call(2), I.mov(0, 0), I.exit(), I.movr(0, 1), I.exit()], 'accept');
-  void insn;
+  for (const c of MEM_ASM_CASES) {
+    add(c.name, progTypeNumber(c.type)!, assemble(c.asm, { source: c.name }), c.verdict, c.error ?? undefined, {
+      expectedAttachType: c.attach ? attachTypeNum(c.attach) : undefined,
+      maps: c.maps ? new Map(c.maps) : undefined,
+    });
+  }
   return cases;
 }

@@ -24,8 +24,12 @@ test('unprivileged: bpf-to-bpf calls need CAP_BPF', () => {
 });
 
 test('unprivileged: uninitialized stack reads and pointer returns are rejected', () => {
+  // below the allocated stack: check_stack_slot_within_bounds (min_valid_off = -allocated_stack)
   const a = verify({ insns: [I.ldx64(0, 10, -8), I.exit()], progType: SK, unprivileged: true, logLevel: 1 });
-  assert.equal(last(a.log), 'invalid read from stack off -8+0 size 8');
+  assert.equal(last(a.log), 'invalid read from stack R10 off=-8 size=8');
+  // inside the allocated stack, a byte never written: check_stack_read_fixed_off
+  const c = verify({ insns: [insn(0x62, 10, 0, -8, 1), I.ldx64(0, 10, -8), I.exit()], progType: SK, unprivileged: true, logLevel: 1 });
+  assert.equal(last(c.log), 'invalid read from stack off -8+4 size 8');
   const b = verify({ insns: [I.movr(0, 10), I.exit()], progType: SK, unprivileged: true, logLevel: 1 });
   assert.equal(last(b.log), 'R0 leaks addr as return value');
 });

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from '../../src/verifier';
-import { kernelAvailable, progLoad, closeFd, mapCreate } from '../../src/kernel';
+import { kernelAvailable, progLoad, closeFd, mapCreate, mapUpdate } from '../../src/kernel';
+import { mapFreeze } from '../../src/kernel/map';
 import { Insn } from '../../src/isa/insn';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { encodeBtf } from '../../src/btf/encode';
@@ -33,13 +34,19 @@ function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
 }
 
 /** The case's instructions with placeholder map fds replaced by real maps (created once). */
-const realFds = new Map<number, number>();
+/** Real map fds by case name and placeholder key: each case gets its own maps. */
+const realFds = new Map<string, number>();
 function kernelInsns(c: Case): Insn[] {
   if (!c.maps) return c.insns;
+  const fdOf = (key: number): string => `${c.name}#${key}`;
   for (const [key, m] of c.maps) {
-    if (!realFds.has(key)) realFds.set(key, mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, mapFlags: m.flags }));
+    if (realFds.has(fdOf(key))) continue;
+    const fd = mapCreate({ mapType: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, mapFlags: m.flags });
+    if (m.initialValue) mapUpdate(fd, new Uint8Array(4), m.initialValue);
+    if (m.frozen) mapFreeze(fd);
+    realFds.set(fdOf(key), fd);
   }
-  return c.insns.map((x) => (x.code === 0x18 && x.src === 1 && realFds.has(x.imm) ? { ...x, imm: realFds.get(x.imm)! } : x));
+  return c.insns.map((x) => (x.code === 0x18 && (x.src === 1 || x.src === 2) && realFds.has(fdOf(x.imm)) ? { ...x, imm: realFds.get(fdOf(x.imm))! } : x));
 }
 
 for (const c of cases) {

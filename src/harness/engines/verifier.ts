@@ -3,6 +3,7 @@
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo } from '../../verifier';
 import { attachBtfIdFor } from '../../kernel/object';
 import { hostVmlinuxBtf, hostNrCpuIds } from '../../kernel/host';
+import { mapValueFields } from '../../verifier/map_fields';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
@@ -31,8 +32,13 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
     if (o.loaded.btf) input.btf = o.loaded.btf;
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
+    // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
+    const btf = o.loaded.btf;
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
       type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
+      frozen: m.libbpfType === 'rodata' || m.libbpfType === 'kconfig',
+      initialValue: m.initialValue ?? (m.libbpfType === 'bss' ? new Uint8Array(m.valueSize) : undefined),
+      fields: mapValueFields(btf, m.btfValueTypeId),
     }]));
     // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id).
     try { input.attachBtfId = attachBtfIdFor(o.linked); } catch { input.attachBtfId = undefined; }
