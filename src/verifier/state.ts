@@ -127,7 +127,11 @@ export interface FuncState {
 }
 
 /** struct bpf_reference_state: a reference the program holds (acquired pointer, lock, RCU or IRQ section). */
-export interface RefState { kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number }
+export interface RefState {
+  kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number;
+  /** A lock's object (refs[].ptr): the map's fd for a map value's bpf_spin_lock. */
+  obj?: number;
+}
 
 export interface VState {
   frames: FuncState[];
