@@ -102,6 +102,28 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
 }
 
+/** Instructions the kernel may spend, at most, on the iterations of one bounded bpf_loop (a model bound). */
+const BOUNDED_LOOP_BUDGET = 100_000;
+
+/**
+ * Whether the kernel's exploration of this callback loop is bounded well inside its
+ * complexity limit even when the scalars the model widened are precise there (and so
+ * change on every iteration): a bpf_loop whose nr_loops times the callback's length is
+ * small. Other callback helpers have no bound (the kernel may run into `BPF program is
+ * too large`), so an accept after widening there is `not modelled yet`.
+ */
+function loopBoundedForKernel(env: VerifierEnv, callsite: number): boolean {
+  const insn = env.insns[callsite];
+  if (insn.imm !== 181) return false;
+  const nr = env.cur.frames[env.cur.curframe].regs[1];
+  if (nr.type !== 'scalar') return false;
+  const sp = env.layout.subprogs;
+  const target = env.cur.frames[env.cur.curframe].regs[2];
+  if (target.type !== 'func') return false;
+  const len = (sp[target.subprogno + 1]?.start ?? env.insns.length) - sp[target.subprogno].start;
+  return nr.s.umax * BigInt(len + 8) <= BigInt(BOUNDED_LOOP_BUDGET);
+}
+
 /** Two states have the same frames (same_callsites) when their call chains match. */
 const sameCallsites = (a: VState, b: VState): boolean =>
   a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
@@ -118,6 +140,7 @@ export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void 
   const widen = (old: RegState, cur: RegState): RegState => {
     if (old.type !== 'scalar' || cur.type !== 'scalar' || regKey(old) === regKey(cur)) return cur;
     env.widened = true;
+    if (!loopBoundedForKernel(env, callsite)) env.convergenceUnknown = true;
     return scalarReg(scalarUnknown());
   };
   for (let fr = env.cur.curframe; fr >= 0; fr--) {

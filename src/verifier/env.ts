@@ -84,6 +84,12 @@ export interface VerifierEnv {
    * where the kernel widens only imprecise ones: a rejection on it is `not modelled yet`.
    */
   widened: boolean;
+  /**
+   * Some path widened the scalars of a callback loop the kernel may not bound (see
+   * callbacks.ts): whether the kernel converges depends on precision marks the model
+   * does not keep, so an accept is `not modelled yet`.
+   */
+  convergenceUnknown: boolean;
   /** The current state's instruction path (its jump history), for precision backtracking. */
   path: PathEntry | null;
   scratchedRegs: Set<number>;
@@ -102,7 +108,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), loopSeen: null, cbVisits: null, widened: false, path: null,
+    explored: new Map(), loopSeen: null, cbVisits: null, widened: false, convergenceUnknown: false, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
   };
   env.lvCtx = {

@@ -14,7 +14,8 @@ import {
 import { scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { PROG_TYPES as P, MAP_TYPES as M } from './types';
-import { HelperArg, HelperProto, ArgBase } from './helper_protos';
+import { HelperArg, HelperProto, ArgBase, BPF_FUNC_SPIN_LOCK } from './helper_protos';
+import { processSpinLock } from './spin_lock';
 import { MemMeta, checkHelperMemAccess, checkMemSizeReg, registerIsNull } from './helper_mem';
 
 /** struct bpf_call_arg_meta: what the arguments tell check_helper_call. */
@@ -182,6 +183,7 @@ function checkArgByBase(env: VerifierEnv, proto: HelperProto, i: number, base: A
       meta.memSize = Number(reg.s.varOff.value);
       markPrecise(env, regno);
       return;
+    case 'spin_lock': return processSpinLock(env, regno, reg, meta.funcId === BPF_FUNC_SPIN_LOCK);
     case 'ctx': case 'stack': case 'ringbuf_mem': case 'sock_common': case 'btf_id_sock_common': case 'socket': return;
     default: return notModelled(env, `helper argument of type ${base}`);
   }

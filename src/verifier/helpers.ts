@@ -184,7 +184,7 @@ function checkMapFuncCompatibility(env: VerifierEnv, meta: CallArgMeta, funcId: 
   }
   const onlyMaps = FUNC_ONLY_MAPS.get(funcId);
   if (onlyMaps && !onlyMaps.includes(map.type)) bad();
-  if (funcId === 12 && env.layout.subprogs.length > 1 && !env.input.jitted) fail(env, 'EINVAL', 'tailCallNoJit');
+  if (funcId === 12 && env.layout.subprogs.length > 1 && env.input.jitted === false) fail(env, 'EINVAL', 'tailCallNoJit');
 }
 
 /** check_get_func_ip */

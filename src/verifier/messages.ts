@@ -170,6 +170,14 @@ export const BASE_TEXTS = {
   argExpectsCtx: 'arg#%d expects pointer to ctx',
   argExpectedNonNull: 'arg#%d is expected to be non-NULL',
   globalCallInLock: 'global function calls are not allowed while holding a lock,\nuse static function instead',
+  // process_spin_lock (spin_lock.ts)
+  spinLockVarOff: "R%d doesn't have constant offset. bpf_spin_lock has to be at the constant offset",
+  spinLockNeedsBtf: "map '%s' has to have BTF in order to use bpf_spin_lock",
+  spinLockMissing: "%s '%s' has no valid bpf_spin_lock",
+  spinLockWrongOff: "off %lld doesn't point to 'struct bpf_spin_lock' that is at %d",
+  spinLockTwice: 'Locking two bpf_spin_locks are not allowed',
+  spinUnlockWithoutLock: 'bpf_spin_unlock without taking a lock',
+  spinUnlockDifferent: 'bpf_spin_unlock of different lock',
   // callbacks (callbacks.ts)
   callbackNotAllowedForMap: 'callback function not allowed for map',
   loopLimitReached: 'frame%d bpf_loop iteration limit reached',
