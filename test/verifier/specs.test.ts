@@ -8,6 +8,7 @@ import { verify, progTypeNumber } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
 import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
 import { findSpecFiles, readSpecFile, programFromSpec } from '../../src/harness/program';
+import { verifierInputFor } from '../../src/harness/engines/verifier';
 import { firstErrorLine } from './cases';
 
 const root = path.resolve(__dirname, '../../..');
@@ -24,8 +25,10 @@ for (const f of files) {
     assert.ok(type !== undefined, `unknown type ${p.progType}`);
     const kr = progLoad({ insns: p.insns, progType: p.progType, logLevel: 1 });
     if (kr.ok) closeFd(kr.fd);
-    const m = verify({ insns: p.insns, progType: type!, logLevel: 1,
-      kfunc: (id, off) => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined) });
+    // object specs are loaded here as bare instructions on both sides (`bpfx compare` loads them with their BTF and maps)
+    const m = p.object
+      ? verify({ insns: p.insns, progType: type!, logLevel: 1, kfunc: (id, off) => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined) })
+      : verify({ ...verifierInputFor(p), logLevel: 1 });
     const kv = kr.ok ? 'accept' : 'reject';
     tally.n++;
     if (m.notModelled) tally.notModelled++;
