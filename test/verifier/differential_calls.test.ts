@@ -42,7 +42,7 @@ function callBlock(rnd: (n: number) => number, kfunc: (n: string) => number): In
   const pick = <T>(a: readonly T[]): T => a[rnd(a.length)];
   const stackArg = (r: number): Insn[] => (rnd(12) ? [movr(r, 10), addi(r, pick([-8, -16, -24, -24, -16, -8, -4, -2, 0, -512]))] : [mov(r, pick([0, 8]))]);
   const size = (r: number): Insn[] => [mov(r, pick([1, 4, 8, 8, 4, 16, 24, 0, -1]))];
-  switch (rnd(14)) {
+  switch (rnd(18)) {
     case 0: return [...ldMap(1, pick([0, 1, 1, 4])), ...stackArg(2), call(h('bpf_map_lookup_elem'))];
     case 1: return [...ldMap(1, pick([0, 1, 4])), ...stackArg(2), ...stackArg(3), mov(4, pick([0, 1, 2])), call(h('bpf_map_update_elem'))];
     case 2: return [...ldMap(1, pick([0, 1])), ...stackArg(2), call(h('bpf_map_delete_elem'))];
@@ -56,7 +56,25 @@ function callBlock(rnd: (n: number) => number, kfunc: (n: string) => number): In
     case 10: return [...ldMap(1, 4), ...stackArg(2), call(h(pick(['bpf_map_pop_elem', 'bpf_map_peek_elem'])))];
     case 11: return [mov(1, 0), mov(2, 0), ...stackArg(3), ...size(4), mov(5, 0), call(h('bpf_csum_diff'))];
     case 12: return [insn(0x85, 0, 2, 0, kfunc('bpf_rcu_read_lock')), insn(0x85, 0, 2, 0, kfunc('bpf_rcu_read_unlock'))];
-    default: return [insn(0x85, 0, 2, 0, kfunc('bpf_strcmp'))];
+    case 13: return [insn(0x85, 0, 2, 0, kfunc('bpf_strcmp'))];
+    case 14: case 15: { // a map value used after (or without) its NULL check
+      const off = pick([0, 8, 4, 16, -8]);
+      const use = [insn(0x79, 1, 0, off, 0), addi(1, 1), insn(0x7b, 0, 1, off, 0)];
+      return [...ldMap(1, pick([0, 1, 1])), ...stackArg(2), call(h('bpf_map_lookup_elem')),
+        ...(rnd(5) ? [insn(0x15, 0, 0, use.length, 0)] : []), ...use];
+    }
+    case 16: { // a ring buffer record: reserved, written, submitted or discarded (or leaked)
+      const size = pick([8, 16, 8, 0]);
+      const fill = [insn(0x7a, 0, 0, pick([0, 8]), 1)];
+      const end = rnd(6) ? [movr(1, 0), mov(2, 0), call(h(pick(['bpf_ringbuf_submit', 'bpf_ringbuf_discard'])))] : [];
+      return [...ldMap(1, 2), mov(2, size), mov(3, 0), call(h('bpf_ringbuf_reserve')),
+        insn(0x15, 0, 0, fill.length + end.length, 0), ...fill, ...end];
+    }
+    default: { // an acquired task, released after its NULL check (or not)
+      const rel = [movr(1, 0), insn(0x85, 0, 2, 0, kfunc('bpf_task_release'))];
+      return [mov(1, pick([1, 0])), insn(0x85, 0, 2, 0, kfunc('bpf_task_from_pid')),
+        ...(rnd(5) ? [insn(0x15, 0, 0, rel.length, 0)] : []), ...(rnd(6) ? rel : [])];
+    }
   }
 }
 
