@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The whole test run: unit tests (node:test on compiled tests), the
-// bpf_conformance suite, and the Gherkin scenarios. Each suite's counts are
-// read from its own output; the run ends with one line `N passed, N failed`.
+// The whole test run: purity of the pure stages (scripts/purity.js), unit
+// tests (node:test on compiled tests), the bpf_conformance suite, the specs and
+// the Gherkin scenarios. Each suite's counts
+// are read from its own output; a line is printed as each suite starts and ends,
+// and the run ends with one line `N passed, N failed`. Reports (generated, in
+// reports/): each suite's log, JUnit XML (node's and cucumber's own reporters) in
+// reports/junit/, summary.json, the verifier rule trace, and, for a full run only,
+// c8 coverage (a partial run never overwrites the full run's coverage).
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -9,24 +14,33 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
-fs.mkdirSync(path.join(root, 'reports'), { recursive: true });
+fs.mkdirSync(path.join(root, 'reports', 'junit'), { recursive: true });
 // Coverage: every child writes V8 coverage here; c8 turns it into reports/coverage.
-const v8dir = path.join(root, 'reports', '.v8-coverage');
+const v8dir = path.join(root, 'reports', only ? '.v8-coverage-partial' : '.v8-coverage');
+// Which verifier messages each spec and scenario reaches (scripts/rules.js reads it).
+const ruleTrace = path.join(root, 'reports', only ? '.rule-trace-partial.jsonl' : '.rule-trace.jsonl');
+fs.rmSync(ruleTrace, { force: true });
 fs.rmSync(v8dir, { recursive: true, force: true });
 fs.mkdirSync(v8dir, { recursive: true });
 
 function run(label, cmd, args, parse, env = {}) {
-  process.stdout.write(`\n=== ${label}: ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_V8_COVERAGE: v8dir, ...env }, maxBuffer: 1 << 30 });
+  process.stdout.write(`\n=== ${label}: started (${path.basename(cmd)} ${args.slice(0, 4).join(' ')}${args.length > 4 ? ' ...' : ''})\n`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 30,
+    env: { ...process.env, NODE_V8_COVERAGE: v8dir, BPFX_RULE_TRACE: ruleTrace, ...env },
+  });
   const out = (r.stdout || '') + (r.stderr || '');
   fs.writeFileSync(path.join(root, 'reports', `${label}.log`), out);
-  const counts = parse(out);
+  let counts = parse(out);
   if (!counts) {
     process.stdout.write(out.slice(-4000));
     process.stdout.write(`\n${label}: could not read its counts (exit ${r.status})\n`);
-    return { passed: 0, failed: 1 };
+    counts = { passed: 0, failed: 1 };
   }
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1; // a crash is a failure
+  counts.seconds = Math.round((Date.now() - t0) / 100) / 10;
+  process.stdout.write(`=== ${label}: ended, ${counts.passed} passed, ${counts.failed} failed (${counts.seconds} s)\n`);
   return counts;
 }
 
@@ -42,10 +56,21 @@ function findTests(dir) {
 }
 
 const suites = [];
+if (!only || only === 'purity') {
+  // One check: the pure stages compile without Node types and import no impure folder.
+  suites.push(['purity', run('purity', process.execPath, [path.join(root, 'scripts', 'purity.js')], (out) => {
+    if (/^purity: ok/m.test(out)) return { passed: 1, failed: 0 };
+    if (!/^purity: \d+ problem/m.test(out)) return null;
+    process.stdout.write(out);
+    return { passed: 0, failed: 1 };
+  })]);
+}
 if (!only || only === 'unit') {
   const files = findTests(path.join(root, 'dist', 'test')).map((f) => path.relative(root, f));
   if (files.length) {
-    suites.push(['unit', run('unit', process.execPath, ['--test', '--test-reporter=tap', ...files], (out) => {
+    const junit = path.join('reports', 'junit', 'unit.xml');
+    suites.push(['unit', run('unit', process.execPath, ['--test', '--test-reporter=tap', '--test-reporter-destination=stdout',
+      '--test-reporter=junit', `--test-reporter-destination=${junit}`, ...files], (out) => {
       const p = /^# pass (\d+)$/m.exec(out), f = /^# fail (\d+)$/m.exec(out);
       if (!p || !f) return null;
       for (const m of out.matchAll(/^not ok \d+ - (.*)$/gm)) process.stdout.write(`FAIL unit: ${m[1]}\n`);
@@ -68,7 +93,8 @@ if (!only || only === 'specs') {
   })]);
 }
 if (!only || only === 'features') {
-  suites.push(['features', run('features', process.execPath, [path.join(root, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber-js')], (out) => {
+  suites.push(['features', run('features', process.execPath, [path.join(root, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber-js'),
+    '--format', 'junit:reports/junit/features.xml'], (out) => {
     const m = /^(\d+) scenarios? \(([^)]*)\)/m.exec(out);
     if (!m) return /^0 scenarios/m.test(out) ? { passed: 0, failed: 0 } : null;
     const get = (w) => { const x = new RegExp(`(\\d+) ${w}`).exec(m[2]); return x ? +x[1] : 0; };
@@ -78,16 +104,31 @@ if (!only || only === 'features') {
   }, { TS_NODE_TRANSPILE_ONLY: 'true' })]);
 }
 
-const c8 = spawnSync(process.execPath, [path.join(root, 'node_modules', 'c8', 'bin', 'c8.js'), 'report', '--temp-directory', v8dir,
-  '--report-dir', path.join(root, 'reports', 'coverage'), '--reporter=html', '--reporter=text-summary',
-  '--include=dist/src/**', '--exclude-after-remap=false'], { cwd: root, encoding: 'utf8' });
-process.stdout.write('\n' + ((c8.stdout || '') + (c8.stderr || '')).trim() + '\n');
+if (!only) {
+  const c8 = spawnSync(process.execPath, [path.join(root, 'node_modules', 'c8', 'bin', 'c8.js'), 'report', '--temp-directory', v8dir,
+    '--report-dir', path.join(root, 'reports', 'coverage'), '--reporter=html', '--reporter=text-summary', '--reporter=json-summary',
+    '--include=dist/src/**', '--exclude-after-remap=false'], { cwd: root, encoding: 'utf8' });
+  process.stdout.write('\n' + ((c8.stdout || '') + (c8.stderr || '')).trim() + '\n');
+}
 
 let passed = 0, failed = 0;
 process.stdout.write('\n');
 for (const [label, c] of suites) {
   process.stdout.write(`${label}: ${c.passed} passed, ${c.failed} failed\n`);
   passed += c.passed; failed += c.failed;
+}
+fs.writeFileSync(path.join(root, 'reports', only ? `summary-${only}.json` : 'summary.json'), JSON.stringify({
+  date: new Date().toISOString(), passed, failed, suites: Object.fromEntries(suites),
+}, null, 1) + '\n');
+if (!only) {
+  // The model against the kernel, the rule table and the HTML page (reports/index.html).
+  const cmp = spawnSync(process.execPath, ['dist/src/cli/main.js', 'compare', '--json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (cmp.status === 0 && cmp.stdout.trim().startsWith('{')) fs.writeFileSync(path.join(root, 'reports', 'compare.json'), cmp.stdout);
+  else fs.rmSync(path.join(root, 'reports', 'compare.json'), { force: true });
+  for (const script of ['rules.js', 'report.js']) {
+    const r = spawnSync(process.execPath, [path.join(__dirname, script)], { cwd: root, encoding: 'utf8' });
+    process.stdout.write((r.stdout || '') + (r.status ? (r.stderr || '') : ''));
+  }
 }
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exitCode = failed ? 1 : 0;

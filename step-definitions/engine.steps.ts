@@ -6,6 +6,7 @@ import { BpfxWorld } from './world';
 import { getEngine } from '../src/harness/engines';
 import { firstErrorLine, hex64, EngineName } from '../src/harness/engine';
 import { expectedRetval } from '../src/spec';
+import { traceVerifierRun } from '../src/harness/rule-trace';
 
 async function runOn(world: BpfxWorld, name: string): Promise<'skipped' | undefined> {
   if (world.buildError) throw world.buildError;
@@ -16,7 +17,9 @@ async function runOn(world: BpfxWorld, name: string): Promise<'skipped' | undefi
     world.log(`skipped: the ${name} engine is not available: ${avail.reason}`);
     return 'skipped';
   }
-  world.results.set(name as EngineName, await engine.run(world.program, world.input));
+  const result = await engine.run(world.program, world.input);
+  traceVerifierRun(world.source, name as EngineName, result);
+  world.results.set(name as EngineName, result);
   world.lastEngine = name as EngineName;
   return undefined;
 }

@@ -1,5 +1,5 @@
 // The scenario world: the program under test, its input, and each engine's result.
-import { World, IWorldOptions, setWorldConstructor } from '@cucumber/cucumber';
+import { World, IWorldOptions, setWorldConstructor, Before } from '@cucumber/cucumber';
 import { ProgramUnderTest, RunInput, EngineResult, EngineName } from '../src/harness/engine';
 
 export class BpfxWorld extends World {
@@ -10,6 +10,8 @@ export class BpfxWorld extends World {
   lastEngine?: EngineName;
   /** Errors from building the program (assembler, loader), kept for assertions. */
   buildError?: Error;
+  /** Where the scenario is written: `features/x.feature:LINE` (the example row's line in an outline). */
+  source = '';
   /** Output of a CLI invocation. */
   cli?: { status: number; stdout: string; stderr: string };
 
@@ -22,3 +24,16 @@ export class BpfxWorld extends World {
 }
 
 setWorldConstructor(BpfxWorld);
+
+/** The scenario's file and line (the example row's for an outline). */
+Before(function (this: BpfxWorld, { pickle, gherkinDocument }) {
+  const ids = new Set(pickle.astNodeIds);
+  let line = 0;
+  for (const child of gherkinDocument.feature?.children ?? []) {
+    const sc = child.scenario;
+    if (!sc) continue;
+    if (ids.has(sc.id)) line = sc.location.line;
+    for (const ex of sc.examples) for (const row of ex.tableBody) if (ids.has(row.id)) line = row.location.line;
+  }
+  this.source = `${pickle.uri}:${line}`;
+});

@@ -4,13 +4,13 @@
 // Name and decl-tag indexes are built lazily on first use.
 import { Btf, kindOf, NameIndex, rawView, typeById, typeCount } from './btf';
 import { BtfError } from './errors';
-import { stringIs } from './strings';
+import { stringIs, utf8enc } from './strings';
+import { Errno } from '../isa/uapi';
 import { BtfComposite, BtfDeclTag, BtfFunc, BtfFuncProto, BtfKind, BtfMember, BtfType, BTF_KIND } from './types';
 
 /** libbpf's MAX_RESOLVE_DEPTH: chains longer than this are treated as loops. */
 export const MAX_RESOLVE_DEPTH = 32;
 
-const utf8enc = new TextEncoder();
 
 /** FNV-1a over bytes [a, NUL) of `b`. */
 function hashBytes(b: Uint8Array, a: number): number {
@@ -265,7 +265,7 @@ export function idsOfKind(btf: Btf, kind: BtfKind): number[] {
 }
 
 /** Result of findDeclTagValue: the value after the key, or the kernel's errno. */
-export type DeclTagValue = { ok: true; value: string; tagId: number } | { ok: false; errno: 'ENOENT' | 'EEXIST' };
+export type DeclTagValue = { ok: true; value: string; tagId: number } | { ok: false; errno: Extract<Errno, 'ENOENT' | 'EEXIST'> };
 
 /**
  * Kernel btf_find_decl_tag_value(): the DECL_TAG on type `id` (component

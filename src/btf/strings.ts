@@ -18,8 +18,15 @@ export interface StringTable {
   size: number;
 }
 
+// The WHATWG Encoding API is there in every JavaScript runtime, but it is not
+// part of the ES2022 library the pure stages compile against (tsconfig.pure.json):
+// the two constructors this file uses are declared here, for this module only.
+declare const TextDecoder: new (label: 'utf-8') => { decode(bytes: Uint8Array): string };
+declare const TextEncoder: new () => { encode(s: string): Uint8Array };
+
 const utf8 = new TextDecoder('utf-8');
-const utf8enc = new TextEncoder();
+/** UTF-8 bytes of a string (BTF names are UTF-8 in the string section). */
+export const utf8enc = new TextEncoder();
 
 export function makeStringTable(bytes: Uint8Array): StringTable {
   return {

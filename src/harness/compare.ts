@@ -16,14 +16,20 @@ export interface Comparison {
   agreement: Agreement;
   ours: string | null;
   kernel: string | null;
+  /** Both logs where the engines do not agree (verdict or message), for side-by-side reports. */
+  logs?: { ours: string; kernel: string };
 }
 
 export function classify(program: string, ours: EngineResult, kernel: EngineResult): Comparison {
   const o = firstErrorLine(ours.log), k = firstErrorLine(kernel.log);
   const base = { program, ours: ours.verdict === 'reject' ? o : null, kernel: kernel.verdict === 'reject' ? k : null };
-  if (ours.verdict === 'accept') return { ...base, agreement: kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept' };
-  if (kernel.verdict === 'reject') return { ...base, agreement: o === k ? 'reject-same-message' : 'reject-other-message' };
-  return { ...base, agreement: o?.startsWith('not modelled yet') ? 'not-modelled' : 'wrong-reject' };
+  const agreement: Agreement = ours.verdict === 'accept'
+    ? (kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept')
+    : kernel.verdict === 'reject'
+      ? (o === k ? 'reject-same-message' : 'reject-other-message')
+      : (o?.startsWith('not modelled yet') ? 'not-modelled' : 'wrong-reject');
+  const agree = agreement === 'accept-both' || agreement === 'reject-same-message';
+  return agree ? { ...base, agreement } : { ...base, agreement, logs: { ours: ours.log ?? '', kernel: kernel.log ?? '' } };
 }
 
 export interface CompareSummary {

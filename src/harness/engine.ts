@@ -50,6 +50,10 @@ export interface EngineResult {
   retval: bigint | null;
   /** Runtime error, null when none. */
   error: string | null;
+  /** BPF_PROG_TEST_RUN data_out: the packet after the run (engines that build a program context). */
+  dataOut?: Uint8Array;
+  /** BPF_PROG_TEST_RUN ctx_out, when a ctx_in was given. */
+  ctxOut?: Uint8Array;
 }
 
 export interface Engine {
@@ -81,10 +85,16 @@ export function hex64(v: bigint): string {
 
 /**
  * The one-line JSON of `bpfx run --json`: a runtime answers `{"retval", "error"}`;
- * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`.
+ * an engine that also verifies (the kernel) adds the keys of `bpfx kernel --json`;
+ * a run on a program context adds `data_out` (and `ctx_out` with a ctx_in), in hex.
  */
 export function resultJson(prog: string, r: EngineResult): string {
   const retval = r.retval === null ? null : hex64(r.retval);
-  if (r.verdict === null) return JSON.stringify({ retval, error: r.error });
-  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error });
+  // data_out / ctx_out (hex) when the engine ran the program on a test-run context
+  const out = {
+    ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
+    ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
+  };
+  if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
+  return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });
 }

@@ -4,6 +4,7 @@ import { EngineName } from './engine';
 import { getEngine } from './engines';
 import { checkResult, specAppliesTo } from './expect';
 import { programFromSpec } from './program';
+import { traceVerifierRun } from './rule-trace';
 
 export type Outcome =
   | { status: 'pass'; spec: Spec; engine: EngineName }
@@ -27,6 +28,7 @@ export async function runSpecOn(spec: Spec, engine: EngineName): Promise<Outcome
     ctx: spec.input.ctx !== undefined ? hexBytes(spec.input.ctx, 'input.ctx') : undefined,
   };
   const result = await e.run(prog, input);
+  traceVerifierRun(`${spec.source}:1`, engine, result);
   const problems = checkResult(spec, engine, result);
   if (problems.length && spec.known_differences?.[engine]) {
     return { status: 'skip', spec, engine, reason: `known difference: ${spec.known_differences[engine]}` };

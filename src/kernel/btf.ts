@@ -3,11 +3,12 @@
 import { BPF_BTF_LOAD } from './sys';
 import { bpfCall } from './call';
 import { errnoName } from './sys';
+import { ERRNO, ErrnoName } from '../isa/uapi';
 import { fromCString } from './call';
 
 export type BtfLoadResult =
   | { ok: true; fd: number; log: string }
-  | { ok: false; errno: string; errnoNum: number; log: string };
+  | { ok: false; errno: ErrnoName; errnoNum: number; log: string };
 
 const BTF_ATTR_SIZE = 32; // offsetofend(btf_log_true_size)
 const MAX_LOG = 0xffffffff >>> 2; // kernel: log_size <= UINT_MAX >> 2
@@ -28,7 +29,7 @@ export function btfLoad(btf: Uint8Array, opts: { logLevel?: number; logSize?: nu
       },
       (v) => ({ ret: v.res.ret, errno: v.res.errno, log: logSize ? fromCString(v.region(1)) : '', trueSize: v.attr.getUint32(28, true) }));
     if (r.ret >= 0) return { ok: true, fd: r.ret, log: r.log };
-    if (r.errno === 28 /* ENOSPC */ && level > 0 && logSize < MAX_LOG) {
+    if (r.errno === ERRNO.ENOSPC && level > 0 && logSize < MAX_LOG) {
       logSize = Math.min(MAX_LOG, Math.max(r.trueSize + 1, logSize * 4));
       continue;
     }

@@ -19,7 +19,7 @@ export type { ProgInfo } from './info';
 export { kernelAvailable } from './avail';
 export { KernelError } from './errors';
 export type { KernelErrorKind } from './errors';
-export { progTypeNum, attachTypeNum, mapTypeNum, progTypeName, mapTypeName, PROG_TYPES, ATTACH_TYPES, MAP_TYPES } from './types';
+export { progTypeNum, attachTypeNum, mapTypeNum } from './types';
 export { errnoName } from './sys';
 
 /** Close an fd returned by this module. Throws KernelError on EBADF. */

@@ -6,6 +6,7 @@ import { BPF_MAP_CREATE, BPF_MAP_FREEZE, BPF_MAP_DELETE_ELEM, BPF_MAP_LOOKUP_ELE
 import { bpfCall, putObjName } from './call';
 import { KernelError } from './errors';
 import { mapTypeNum } from './types';
+import { ERRNO } from '../isa/uapi';
 
 export interface MapCreateReq {
   mapType: number | string;
@@ -72,7 +73,7 @@ export function mapUpdate(fd: number, key: Uint8Array, value: Uint8Array, flags 
 export function mapLookup(fd: number, key: Uint8Array, valueSize: number): Uint8Array | null {
   const { res, value } = elemCall(BPF_MAP_LOOKUP_ELEM, 'BPF_MAP_LOOKUP_ELEM', fd, key, valueSize, 0);
   if (res.ret < 0) {
-    if (res.errno === 2) return null;
+    if (res.errno === ERRNO.ENOENT) return null;
     throw new KernelError('syscall', 'BPF_MAP_LOOKUP_ELEM', errnoName(res.errno), { errno: errnoName(res.errno), errnoNum: res.errno });
   }
   return value;
@@ -82,7 +83,7 @@ export function mapLookup(fd: number, key: Uint8Array, valueSize: number): Uint8
 export function mapDelete(fd: number, key: Uint8Array): boolean {
   const { res } = elemCall(BPF_MAP_DELETE_ELEM, 'BPF_MAP_DELETE_ELEM', fd, key, null, 0);
   if (res.ret < 0) {
-    if (res.errno === 2) return false;
+    if (res.errno === ERRNO.ENOENT) return false;
     throw new KernelError('syscall', 'BPF_MAP_DELETE_ELEM', errnoName(res.errno), { errno: errnoName(res.errno), errnoNum: res.errno });
   }
   return true;

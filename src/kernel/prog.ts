@@ -4,6 +4,7 @@
 import { Insn } from '../isa/insn';
 import { encode } from '../isa/codec';
 import { BPF_PROG_LOAD, BPF_PROG_TEST_RUN, errnoName, sysClose } from './sys';
+import { ERRNO, ErrnoName } from '../isa/uapi';
 import { bpfCall, cString, fromCString, putObjName } from './call';
 import { KernelError } from './errors';
 import { attachTypeNum, progTypeNum } from './types';
@@ -45,11 +46,10 @@ export interface ProgLoadReq {
 
 export type ProgLoadResult =
   | { ok: true; fd: number; log: string; verifiedInsns?: number }
-  | { ok: false; errno: string; errnoNum: number; log: string; verifiedInsns?: number; stage?: 'btf' | 'prog' };
+  | { ok: false; errno: ErrnoName; errnoNum: number; log: string; verifiedInsns?: number; stage?: 'btf' | 'prog' };
 
 const PROG_ATTR_SIZE = 144; // offsetofend(log_true_size)
 const MAX_LOG = 0xffffffff >>> 2; // kernel: log_size <= UINT_MAX >> 2
-const ENOSPC = 28;
 
 /** "processed N insns" of the verifier's final statistics line, if logged. */
 export function parseVerifiedInsns(log: string): number | undefined {
@@ -138,7 +138,7 @@ export function progLoad(req: ProgLoadReq): ProgLoadResult {
         }
         return { ok: true, fd: r.ret, log: r.log, verifiedInsns };
       }
-      if (r.errno === ENOSPC && level && logSize < MAX_LOG) {
+      if (r.errno === ERRNO.ENOSPC && level && logSize < MAX_LOG) {
         logSize = Math.min(MAX_LOG, Math.max(r.trueSize + 1, logSize * 4));
         continue;
       }

@@ -10,7 +10,9 @@ import { progInfo } from './info';
 import { mapCreate, mapLookup, mapUpdate } from './map';
 import { sysClose } from './sys';
 import { KernelError } from './errors';
-import { progTypeNum, PROG_TYPES } from './types';
+import { progTypeNum } from './types';
+import { PROG_TYPE, ProgTypeName, progTypeName } from '../isa/uapi';
+import { DEFAULT_DATA_IN_SIZE } from '../runtime/context';
 
 export interface KernelProgram {
   name: string;
@@ -90,14 +92,17 @@ export interface KernelVerdict {
   retvalBits?: 32 | 64;
   /** mem after the run (the program may write it). */
   memOut?: Uint8Array;
+  /** Test run data_out (the packet after the program), when the run took packet data. */
+  dataOut?: Uint8Array;
+  /** Test run ctx_out, when a ctx_in was given. */
+  ctxOut?: Uint8Array;
 }
 
-const BPF_PROG_TYPE_SYSCALL = 31;
 const BPF_F_SLEEPABLE = 1 << 4;
 
 /** Program types whose BPF_PROG_TEST_RUN takes packet data (net/bpf/test_run.c bpf_prog_test_run_skb/_xdp/_flow_dissector). */
-const PACKET_TYPES = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local', 'flow_dissector']);
-const takesPacket = (t: number | string): boolean => PACKET_TYPES.has(PROG_TYPES[progTypeNum(t)] ?? '');
+const PACKET_TYPES: ReadonlySet<ProgTypeName> = new Set<ProgTypeName>(['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local', 'flow_dissector']);
+const takesPacket = (t: number | string): boolean => PACKET_TYPES.has(progTypeName(progTypeNum(t)) ?? 'unspec');
 
 const readsR2 = (insns: readonly Insn[]): boolean => insns.some((n) => n.src === 2 || n.dst === 2);
 
@@ -174,7 +179,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
       insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
       btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
       // BPF_PROG_TYPE_SYSCALL must be sleepable ("Syscall programs can only be sleepable"); libbpf's SEC("syscall") sets it.
-      progFlags: (p.progFlags ?? 0) | (progTypeNum(progType) === BPF_PROG_TYPE_SYSCALL ? BPF_F_SLEEPABLE : 0), name: p.name,
+      progFlags: (p.progFlags ?? 0) | (progTypeNum(progType) === PROG_TYPE.syscall ? BPF_F_SLEEPABLE : 0), name: p.name,
     };
     const r = progLoad(req);
     const out: KernelVerdict = {
@@ -192,11 +197,13 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
       if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; out.jitedKsyms = info.jitedKsyms; }
       if (opts.run) {
         try {
-          const syscallType = progTypeNum(progType) === BPF_PROG_TYPE_SYSCALL;
+          const syscallType = progTypeNum(progType) === PROG_TYPE.syscall;
           const res = syscallType
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
-            : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(64) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
+            : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(DEFAULT_DATA_IN_SIZE) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
+          if (!syscallType && res.dataOut) out.dataOut = res.dataOut;
+          if (!syscallType && res.ctxOut) out.ctxOut = res.ctxOut;
           if (resFd >= 0) {
             const wide = mapLookup(resFd, new Uint8Array(4), 16);
             out.retval32 = out.retval;

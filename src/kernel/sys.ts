@@ -2,7 +2,6 @@
 // with every pointer in `attr` pointing at native (malloc'd) memory that
 // lives exactly as long as the call. Models the user side of
 // kernel/bpf/syscall.c:__sys_bpf() and libbpf's sys_bpf()/sys_bpf_fd().
-import * as os from 'os';
 
 /** bpf() commands (enum bpf_cmd, include/uapi/linux/bpf.h). */
 export const BPF_MAP_CREATE = 0;
@@ -102,16 +101,5 @@ export function libcAvailable(): { ok: boolean; reason?: string } {
   try { loadLibc(); return { ok: true }; } catch (e) { return { ok: false, reason: (e as Error).message }; }
 }
 
-const errnoNames: Map<number, string> = (() => {
-  const m = new Map<number, string>();
-  const c = os.constants.errno as Record<string, number>;
-  for (const [name, num] of Object.entries(c)) if (!m.has(num)) m.set(num, name);
-  m.set(95, 'EOPNOTSUPP'); m.set(11, 'EAGAIN'); m.set(35, 'EDEADLK');
-  m.set(524, 'ENOTSUPP'); // kernel-internal, leaks to user space from the verifier
-  return m;
-})();
-
-/** The symbolic name of an errno value, e.g. 13 -> 'EACCES'. */
-export function errnoName(n: number): string {
-  return errnoNames.get(n) ?? `E${n}`;
-}
+/** The symbolic name of an errno value, e.g. 13 -> 'EACCES' (the table is in src/isa/uapi.ts). */
+export { errnoName } from '../isa/uapi';

@@ -9,6 +9,7 @@ import {
   SHT_PROGBITS, SHT_REL, SHT_STRTAB, SHT_SYMTAB, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_NOTYPE, STT_SECTION,
   STV_HIDDEN, STV_INTERNAL,
 } from '../elf/types';
+import { MAP_TYPE } from '../isa/uapi';
 import { ENOENT, ENOTSUP, EINVAL, ESRCH, LIBBPF_ERRNO__FORMAT, LIBBPF_ERRNO__RELOC, LoaderError } from './errors';
 import { Btf, typeById, skipModsAndTypedefs } from '../btf';
 import { MapDef } from './model';
@@ -182,14 +183,14 @@ export function collectMapRelos(ctx: RelocContext, btf: Btf | undefined): void {
       const name = sym.name || '<?>';
       const map = ctx.maps.find((m) => m.libbpfType === 'user' && m.secOffset <= rel.offset && rel.offset + 8 <= m.secOffset + m.defSize);
       if (!map) throw new LoaderError('map', EINVAL, `.maps relo #${i}: cannot find map '${name}' at rel->r_offset ${rel.offset}`);
-      const isMapInMap = map.type === 12 || map.type === 13;
+      const isMapInMap = map.type === MAP_TYPE.array_of_maps || map.type === MAP_TYPE.hash_of_maps;
       let slot: { prog?: string; map?: string };
       if (isMapInMap) {
         if (sym.shndx !== c.mapsShndx) throw new LoaderError('reloc', LIBBPF_ERRNO__RELOC, `.maps relo #${i}: '${name}' isn't a BTF-defined map`);
-        if (map.type === 13 && map.keySize !== 4) throw new LoaderError('map', EINVAL, `.maps relo #${i}: hash-of-maps '${map.name}' should have key size 4.`);
+        if (map.type === MAP_TYPE.hash_of_maps && map.keySize !== 4) throw new LoaderError('map', EINVAL, `.maps relo #${i}: hash-of-maps '${map.name}' should have key size 4.`);
         if (!ctx.maps.some((m) => m.name === name)) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid map reference`);
         slot = { map: name };
-      } else if (map.type === 3) {
+      } else if (map.type === MAP_TYPE.prog_array) {
         const targ = c.progs.find((p) => !p.isSub && p.name === name);
         if (!targ) throw new LoaderError('map', ESRCH, `.maps relo #${i}: '${name}' isn't a valid program reference`);
         if (targ.secIdx !== sym.shndx || targ.secInsnOff * 8 !== sym.value) {

@@ -13,7 +13,7 @@ import { BtfExt, CoreReloRecord } from '../btf';
 import { Insn } from '../isa/insn';
 import { BPF_CLASS, OP_LD_IMM64 } from '../isa/opcodes';
 import { essentialNameLen, typesAreCompat, typesMatch } from './compat';
-import { E2BIG, EINVAL, LoaderError } from './errors';
+import { E2BIG, EINVAL, ENOTSUP, EUCLEAN, LoaderError } from './errors';
 import { Prog } from './prog';
 
 export interface CoreInput {
@@ -43,7 +43,6 @@ interface Res {
 }
 
 class CoreFail extends Error { constructor(readonly errno: number) { super(String(errno)); } }
-const EUCLEAN = -117;
 
 const isAnyEnum = (t: BtfType): boolean => t.kind === 'enum' || t.kind === 'enum64';
 const isComposite = (t: BtfType): boolean => t.kind === 'struct' || t.kind === 'union';
@@ -268,7 +267,7 @@ function calcFieldRelo(progName: string, rec: CoreReloRecord, spec: Spec | null)
       break;
     case 4: out.val = BigInt.asUintN(64, BigInt(64 - (bitOff + bitSz - byteOff * 8))); break;
     case 5: out.val = BigInt(64 - bitSz); out.validate = true; break;
-    default: throw new CoreFail(-95);
+    default: throw new CoreFail(ENOTSUP);
   }
   return out;
 }
@@ -279,13 +278,13 @@ function calcTypeRelo(rec: CoreReloRecord, spec: Spec | null): bigint {
     case 7: return BigInt(spec.rootTypeId);
     case 8: case 12: return 1n;
     case 9: return BigInt(size(spec.btf, spec.rootTypeId));
-    default: throw new CoreFail(-95);
+    default: throw new CoreFail(ENOTSUP);
   }
 }
 
 function calcEnumvalRelo(rec: CoreReloRecord, spec: Spec | null): bigint {
   if (rec.kind === 10) return spec ? 1n : 0n;
-  if (rec.kind !== 11) throw new CoreFail(-95);
+  if (rec.kind !== 11) throw new CoreFail(ENOTSUP);
   if (!spec) throw new CoreFail(EUCLEAN);
   const t = typeById(spec.btf, spec.spec[0].typeId);
   if (t.kind === 'enum') return BigInt.asUintN(64, BigInt(t.values[spec.spec[0].idx].value | 0)); // __s32 sign-extended
@@ -314,12 +313,12 @@ function calcRelo(progName: string, rec: CoreReloRecord, relIdx: number, local: 
       res.origVal = calcEnumvalRelo(rec, local);
       res.newVal = calcEnumvalRelo(rec, targ);
     } else {
-      throw new CoreFail(-95);
+      throw new CoreFail(ENOTSUP);
     }
   } catch (e) {
     if (e instanceof CoreFail && e.errno === EUCLEAN) { res.poison = true; return res; }
-    if (e instanceof CoreFail && e.errno === -95) {
-      throw new LoaderError('core', -95, `prog '${progName}': relo #${relIdx}: unrecognized CO-RE relocation ${KIND_STR[rec.kind] ?? 'unknown'} (${rec.kind}) at insn #${Math.floor(rec.insnOff / 8)}`);
+    if (e instanceof CoreFail && e.errno === ENOTSUP) {
+      throw new LoaderError('core', ENOTSUP, `prog '${progName}': relo #${relIdx}: unrecognized CO-RE relocation ${KIND_STR[rec.kind] ?? 'unknown'} (${rec.kind}) at insn #${Math.floor(rec.insnOff / 8)}`);
     }
     throw e;
   }

@@ -2,6 +2,7 @@
 // tools/lib/bpf/libbpf.c, without the "libbpf: " prefix and newline) so the
 // CLI can print exactly what libbpf prints; `errno` is the negative error
 // libbpf returns (-EINVAL, -ENOENT, -LIBBPF_ERRNO__RELOC ...).
+import { ERRNO } from '../isa/uapi';
 
 export type LoaderErrorKind =
   | 'format'        // -LIBBPF_ERRNO__FORMAT: malformed object (ELF/BTF/BTF.ext)
@@ -14,7 +15,9 @@ export type LoaderErrorKind =
   | 'unsupported'   // a feature libbpf supports that bpfx does not (yet)
   ;
 
-export const EINVAL = -22, ENOENT = -2, ENOTSUP = -95, ESRCH = -3, E2BIG = -7;
+/** The negative errnos libbpf returns (the numbers are those of src/isa/uapi.ts). */
+export const EINVAL = -ERRNO.EINVAL, ENOENT = -ERRNO.ENOENT, ENOTSUP = -ERRNO.EOPNOTSUPP, ESRCH = -ERRNO.ESRCH,
+  E2BIG = -ERRNO.E2BIG, EUCLEAN = -ERRNO.EUCLEAN;
 export const LIBBPF_ERRNO__FORMAT = -4001, LIBBPF_ERRNO__RELOC = -4004;
 
 export class LoaderError extends Error {

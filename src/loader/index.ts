@@ -18,5 +18,5 @@
 export { loadObject, objectNameFromPath, LoadResult } from './object';
 export * from './model';
 export { LoaderError, LoaderErrorKind } from './errors';
-export { findSecDef, SECTION_DEFS, PROG_TYPES, ProgTypeName } from './sectypes';
-export { mapTypeName } from './maps';
+export { findSecDef, SECTION_DEFS, SecDef, UnnumberedAttachType } from './sectypes';
+export type { ProgTypeName } from '../isa/uapi';

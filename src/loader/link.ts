@@ -18,7 +18,8 @@ import { EINVAL, ENOENT, LIBBPF_ERRNO__RELOC, LoaderError } from './errors';
 import { ExternInternal } from './externs';
 import { LinkedProgram, MapFdReloc } from './model';
 import { Prog, Relo } from './prog';
-import { findSecDef, progTypeNumber } from './sectypes';
+import { findSecDef } from './sectypes';
+import { PROG_TYPE } from '../isa/uapi';
 
 const POISON_CALL_KFUNC_BASE = 2002000000;
 
@@ -287,7 +288,7 @@ export function finishProgram(input: LinkInput, st: MainState): LinkedProgram {
   const slash = st.main.secName.indexOf('/');
   return {
     name: st.main.name, section: st.main.secName,
-    type: def ? def.progType : 'unspec', progType: def ? progTypeNumber(def.progType) : 0,
+    type: def ? def.progType : 'unspec', progType: def ? PROG_TYPE[def.progType] : PROG_TYPE.unspec,
     attachType: def ? def.attach : '', sleepable: def ? !!def.sleepable : false,
     attachTo: def && def.sec.endsWith('+') && slash >= 0 ? st.main.secName.slice(slash + 1) : '',
     autoload: st.main.autoload,

@@ -8,15 +8,10 @@ import { BtfType } from '../btf';
 import { ElfFile, ElfSection } from '../elf/types';
 import { EINVAL, ENOENT, ENOTSUP, LIBBPF_ERRNO__FORMAT, LoaderError } from './errors';
 import { MapDef } from './model';
+import { MAP_TYPE, mapTypeName } from '../isa/uapi';
 
-export const MAP_TYPES = [
-  'unspec', 'hash', 'array', 'prog_array', 'perf_event_array', 'percpu_hash', 'percpu_array', 'stack_trace',
-  'cgroup_array', 'lru_hash', 'lru_percpu_hash', 'lpm_trie', 'array_of_maps', 'hash_of_maps', 'devmap', 'sockmap',
-  'cpumap', 'xskmap', 'sockhash', 'cgroup_storage', 'reuseport_sockarray', 'percpu_cgroup_storage', 'queue', 'stack',
-  'sk_storage', 'devmap_hash', 'struct_ops', 'ringbuf', 'inode_storage', 'task_storage', 'bloom_filter',
-  'user_ringbuf', 'cgrp_storage', 'arena',
-];
-export const mapTypeName = (t: number): string => MAP_TYPES[t] ?? `type_${t}`;
+/** libbpf's name of a map type; numbers the UAPI table does not name print as type_<n>. */
+const mapTypeText = (t: number): string => mapTypeName(t) ?? `type_${t}`;
 
 const BPF_F_RDONLY_PROG = 1 << 7, BPF_F_MMAPABLE = 1 << 10;
 const BPF_OBJ_NAME_LEN = 16;
@@ -52,7 +47,7 @@ function parseMapDef(btf: Btf, m: MapDef, defId: number, inner = false): void {
   if (def.kind !== 'struct') throw new LoaderError('map', EINVAL, `map '${m.name}': unexpected def kind ${def.kind}.`);
   for (const mem of def.members) {
     const f = mem.name;
-    if (f === 'type') { m.type = mapFieldInt(btf, m.name, f, mem.type); m.typeName = mapTypeName(m.type); }
+    if (f === 'type') { m.type = mapFieldInt(btf, m.name, f, mem.type); m.typeName = mapTypeText(m.type); }
     else if (f === 'max_entries') m.maxEntries = mapFieldInt(btf, m.name, f, mem.type);
     else if (f === 'map_flags') m.flags = mapFieldInt(btf, m.name, f, mem.type);
     else if (f === 'numa_node') m.numaNode = mapFieldInt(btf, m.name, f, mem.type);
@@ -79,7 +74,7 @@ function parseMapDef(btf: Btf, m: MapDef, defId: number, inner = false): void {
       if (f === 'key') { m.keySize = sz; m.btfKeyTypeId = t.type; } else { m.valueSize = sz; m.btfValueTypeId = t.type; }
     } else if (f === 'values') {
       // Initial slots come from .rel.maps (collectMapRelos); map-in-map gets an inner template.
-      const isMapInMap = m.type === 12 || m.type === 13, isProgArray = m.type === 3;
+      const isMapInMap = m.type === MAP_TYPE.array_of_maps || m.type === MAP_TYPE.hash_of_maps, isProgArray = m.type === MAP_TYPE.prog_array;
       const desc = isMapInMap ? 'map-in-map inner' : 'prog-array value';
       if (inner) throw new LoaderError('map', ENOTSUP, `map '${m.name}': multi-level inner maps not supported.`);
       const idx = def.members.indexOf(mem);
@@ -107,7 +102,7 @@ function parseMapDef(btf: Btf, m: MapDef, defId: number, inner = false): void {
       throw new LoaderError('map', ENOTSUP, `map '${m.name}': unknown field '${f}'.`);
     }
   }
-  if (m.type === 0) throw new LoaderError('map', EINVAL, `map '${m.name}': map type isn't specified.`);
+  if (m.type === MAP_TYPE.unspec) throw new LoaderError('map', EINVAL, `map '${m.name}': map type isn't specified.`);
 
 }
 
@@ -167,7 +162,7 @@ export function initGlobalDataMaps(objName: string, btf: Btf | undefined, dataSe
       throw new LoaderError('map', -7, `map '${internalMapName(objName, sec.name)}': section ${sec.name} size ${sec.size} does not fit a map value`, { section: sec.name });
     }
     const m = emptyMap(first + out.length, internalMapName(objName, sec.name));
-    m.type = 2; m.typeName = 'array';
+    m.type = MAP_TYPE.array; m.typeName = 'array';
     m.keySize = 4; m.valueSize = sec.size; m.maxEntries = 1;
     m.flags = (type === 'rodata' ? BPF_F_RDONLY_PROG : 0) | BPF_F_MMAPABLE;
     m.libbpfType = type; m.secIdx = sec.index; m.secOffset = 0;
@@ -183,7 +178,7 @@ export { LIBBPF_ERRNO__FORMAT };
 /** bpf_object__init_kconfig_map: the internal map holding .kconfig extern values. */
 export function initKconfigMap(objName: string, btf: Btf | undefined, symtabIdx: number, data: Uint8Array, index: number): MapDef {
   const m = emptyMap(index, internalMapName(objName, '.kconfig'));
-  m.type = 2; m.typeName = 'array';
+  m.type = MAP_TYPE.array; m.typeName = 'array';
   m.keySize = 4; m.valueSize = data.length; m.maxEntries = 1;
   m.flags = BPF_F_RDONLY_PROG | BPF_F_MMAPABLE;
   m.libbpfType = 'kconfig'; m.secIdx = symtabIdx; m.secOffset = 0;

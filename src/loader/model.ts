@@ -4,7 +4,8 @@
 import { Insn } from '../isa/insn';
 import { Btf } from '../btf';
 import { KernelFuncInfo, KernelLineInfo } from '../btf';
-import { ProgTypeName } from './sectypes';
+import { ProgTypeName } from '../isa/uapi';
+import { SecDef } from './sectypes';
 
 /** A map to create (BTF-defined in .maps, or an internal .data/.rodata/.bss map). */
 export interface MapDef {
@@ -71,7 +72,7 @@ export interface LinkedProgram {
   type: ProgTypeName;
   progType: number;
   /** Expected attach type name ('' when none). */
-  attachType: string;
+  attachType: SecDef['attach'];
   sleepable: boolean;
   /** Attach target after the first '/' for SEC("fentry/func") style names ('' when none). */
   attachTo: string;

@@ -2,24 +2,24 @@
 // sec_def_matches() in tools/lib/bpf/libbpf.c). A trailing '+' means the name
 // matches exactly or followed by '/...'.
 
-export const PROG_TYPES = [
-  'unspec', 'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event',
-  'cgroup_skb', 'cgroup_sock', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sock_ops', 'sk_skb', 'cgroup_device',
-  'sk_msg', 'raw_tracepoint', 'cgroup_sock_addr', 'lwt_seg6local', 'lirc_mode2', 'sk_reuseport',
-  'flow_dissector', 'cgroup_sysctl', 'raw_tracepoint_writable', 'cgroup_sockopt', 'tracing', 'struct_ops',
-  'ext', 'lsm', 'sk_lookup', 'syscall', 'netfilter',
-] as const;
-export type ProgTypeName = typeof PROG_TYPES[number];
+import { AttachTypeName, ProgTypeName } from '../isa/uapi';
+
+/**
+ * Attach types libbpf's table names that src/isa/uapi.ts does not number:
+ * multi-function tracing, not in a kernel release yet (a load of such a
+ * program is refused as an unknown attach type).
+ */
+export type UnnumberedAttachType = 'trace_fentry_multi' | 'trace_fexit_multi' | 'trace_fsession_multi';
 
 export interface SecDef {
   sec: string;
   progType: ProgTypeName;
   /** Expected attach type name (BPF_* without the prefix, lower case), '' when 0. */
-  attach: string;
+  attach: AttachTypeName | UnnumberedAttachType | '';
   sleepable?: boolean;
 }
 
-const D = (sec: string, progType: ProgTypeName, attach = '', sleepable = false): SecDef => ({ sec, progType, attach, sleepable });
+const D = (sec: string, progType: ProgTypeName, attach: SecDef['attach'] = '', sleepable = false): SecDef => ({ sec, progType, attach, sleepable });
 
 export const SECTION_DEFS: readonly SecDef[] = [
   D('socket', 'socket_filter'),
@@ -99,4 +99,3 @@ export function findSecDef(secName: string): SecDef | undefined {
   return SECTION_DEFS.find((d) => secDefMatches(d, secName));
 }
 
-export const progTypeNumber = (t: ProgTypeName): number => PROG_TYPES.indexOf(t);

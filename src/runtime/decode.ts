@@ -9,6 +9,8 @@ import {
   BPF_JMP, BPF_JMP32, BPF_X, BPF_W, BPF_H, BPF_B, BPF_DW, BPF_IMM, BPF_ABS, BPF_IND, BPF_MEM, BPF_MEMSX,
   BPF_ATOMIC, BPF_PSEUDO_FUNC,
 } from '../isa/opcodes';
+import { successors } from '../isa/flow';
+import { opcodeRule, reservedRuleText } from '../isa/reserved';
 import { BpfRuntimeError } from './errors';
 import { Op } from './ops';
 import { HelperFn, HelperTable, VmOptions } from './types';
@@ -57,6 +59,57 @@ const JMP_OPS: Record<number, [number, number]> = {
 
 const SIZE_INDEX: Record<number, number> = { [BPF_W]: 0, [BPF_H]: 1, [BPF_B]: 2, [BPF_DW]: 3 };
 
+function invalid(insns: readonly Insn[], pc: number, why: string): never {
+  throw new BpfRuntimeError('invalid-insn', pc, `invalid instruction ${hex2(insns[pc].code)}: ${why}`);
+}
+function checkReg(insns: readonly Insn[], pc: number, r: number, what: string): number {
+  if (r > 10) invalid(insns, pc, `${what} register r${r} does not exist`);
+  return r;
+}
+function checkDstReg(insns: readonly Insn[], pc: number, r: number): number {
+  checkReg(insns, pc, r, 'destination');
+  if (r === 10) invalid(insns, pc, 'frame pointer r10 is read-only');
+  return r;
+}
+
+const ATOMIC_RMW_INDEX: Readonly<Record<number, number>> = { 0x00: 0, 0x40: 1, 0x50: 2, 0xa0: 3, 0x01: 4, 0x41: 5, 0x51: 6, 0xa1: 7, 0xe1: 8, 0xf1: 9 };
+
+/** The internal op of a BPF_STX instruction: a store, an atomic read-modify-write, load-acquire or store-release. */
+function storeOp(insns: readonly Insn[], pc: number): number {
+  const i = insns[pc], c = i.code & 0xff, imm = i.imm | 0;
+  const mode = BPF_MODE(c), size = BPF_SIZE(c), si = SIZE_INDEX[size];
+  const dst = i.dst & 0xf, src = i.src & 0xf;
+  checkReg(insns, pc, dst, 'destination'); checkReg(insns, pc, src, 'source');
+  if (mode === BPF_MEM) return Op.STX_W + si;
+  if (mode !== BPF_ATOMIC) return invalid(insns, pc, 'unknown opcode');
+  if (imm === 0x100) { // load-acquire: dst = *(src + off)
+    checkDstReg(insns, pc, dst);
+    return [Op.LDACQ_W, Op.LDACQ_H, Op.LDACQ_B, Op.LDACQ_DW][si];
+  }
+  if (imm === 0x110) return [Op.STREL_W, Op.STREL_H, Op.STREL_B, Op.STREL_DW][si];
+  if (size !== BPF_W && size !== BPF_DW) invalid(insns, pc, 'atomic read-modify-write needs a 32 or 64-bit size');
+  const idx = ATOMIC_RMW_INDEX[imm];
+  if (idx === undefined) invalid(insns, pc, `unknown atomic operation ${hex2(imm)}`);
+  return (size === BPF_W ? Op.AADD_W : Op.AADD_DW) + idx;
+}
+
+/** Jump and call targets must land on an instruction (not an ld_imm64's second slot); so must the exception callback. */
+function checkTargets(code: Int32Array, n: number, isSecondSlot: Uint8Array, exceptionCallbackPc: number | undefined): void {
+  for (let pc = 0; pc < n; pc++) {
+    const b = pc * STRIDE, op = code[b + F_OP];
+    const isTarget = op === Op.JA || op === Op.GOTOL || op === Op.CALL_LOCAL || op === Op.MAY_GOTO ||
+      (op >= Op.JEQ_X && op <= Op.JSLE32_K && op !== Op.GOTOL);
+    if (!isTarget) continue;
+    const t = code[b + F_TGT];
+    if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is outside the program (0..${n - 1})`);
+    if (isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is the second slot of an ld_imm64`);
+  }
+  if (exceptionCallbackPc !== undefined) {
+    const t = exceptionCallbackPc;
+    if (!Number.isInteger(t) || t < 0 || t >= n || isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', -1, `exception callback pc ${t} is not an instruction of the program`);
+  }
+}
+
 /** Check and pre-decode a program. Throws BpfRuntimeError ('invalid-insn', 'bad-jump', 'unresolved-ld-imm64'). */
 export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
   const n = insns.length;
@@ -64,17 +117,14 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
   const fns: (HelperFn | undefined)[] = new Array(n + 1).fill(undefined);
   const isSecondSlot = new Uint8Array(n + 1);
   isSecondSlot[n] = 1;
-  const bad = (pc: number, why: string): never => {
-    throw new BpfRuntimeError('invalid-insn', pc, `invalid instruction ${hex2(insns[pc].code)}: ${why}`);
-  };
-  const reg = (pc: number, r: number, what: string): number => {
-    if (r > 10) bad(pc, `${what} register r${r} does not exist`);
-    return r;
-  };
-  const wreg = (pc: number, r: number): number => {
-    reg(pc, r, 'destination');
-    if (r === 10) bad(pc, 'frame pointer r10 is read-only');
-    return r;
+  const bad = (pc: number, why: string): never => invalid(insns, pc, why);
+  const reg = (pc: number, r: number, what: string): number => checkReg(insns, pc, r, what);
+  const wreg = (pc: number, r: number): number => checkDstReg(insns, pc, r);
+  // After the checks with their own words: the reserved-field rules the opcode byte breaks (the
+  // interpreter ignores reserved bits in the other fields; callx has no rule: the kernel has no callx).
+  const checkReserved = (pc: number): void => {
+    const rule = opcodeRule(insns[pc].code);
+    if (rule) bad(pc, reservedRuleText(rule, insns[pc]));
   };
 
   for (let pc = 0; pc < n; pc++) {
@@ -85,21 +135,19 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     let dst = i.dst & 0xf, src = i.src & 0xf;
     const off = (i.off << 16) >> 16, imm = i.imm | 0;
     let tgt = -1, aux = imm >> 31;
+    const flow = successors(insns, pc);
 
     if (cls === BPF_ALU || cls === BPF_ALU64) {
       const is64 = cls === BPF_ALU64;
       wreg(pc, dst);
       if (isX) reg(pc, src, 'source');
-      if (opf === 0x80) { // NEG
-        if (isX) bad(pc, 'BPF_NEG uses reserved fields');
+      if (opf === 0x80) { // NEG (NEG with BPF_X breaks a reserved-field rule, below)
         op = is64 ? Op.NEG64 : Op.NEG32;
       } else if (opf === 0xd0) { // END
         if (imm !== 16 && imm !== 32 && imm !== 64) bad(pc, `byte swap width ${imm} is not 16, 32 or 64`);
         const w = imm === 16 ? 0 : imm === 32 ? 1 : 2;
-        if (is64) {
-          if (isX) bad(pc, 'BPF_END uses reserved fields');
-          op = Op.BSWAP16 + w;
-        } else op = (isX ? Op.BE16 : Op.LE16) + w;
+        if (is64) op = Op.BSWAP16 + w; // bswap (BPF_X there breaks a reserved-field rule, below)
+        else op = (isX ? Op.BE16 : Op.LE16) + w;
       } else {
         const pair = ALU_OPS[opf];
         if (!pair) bad(pc, 'unknown ALU operation');
@@ -109,7 +157,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           else if (off !== 0) bad(pc, `division offset ${off} is not 0 or 1`);
         }
         if (opf === 0xb0 && off !== 0) { // MOVSX
-          if (!isX) bad(pc, 'BPF_MOV uses reserved fields');
+          if (!isX) bad(pc, reservedRuleText('BPF_MOV', i));
           if (is64 && off === 8) op = Op.MOVSX64_8;
           else if (is64 && off === 16) op = Op.MOVSX64_16;
           else if (is64 && off === 32) op = Op.MOVSX64_32;
@@ -121,9 +169,8 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       const is64 = cls === BPF_JMP;
       if (opf === 0x00) { // JA / gotol
-        if (isX) bad(pc, 'BPF_JA uses reserved fields');
         op = is64 ? Op.JA : Op.GOTOL;
-        tgt = pc + 1 + (is64 ? off : imm);
+        tgt = flow.jump!;
       } else if (opf === 0x80 && is64) { // CALL
         if (isX) {
           op = Op.CALLX;
@@ -133,25 +180,24 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           fns[pc] = lookup(opts.helpers, imm);
         } else if (src === 1) {
           op = Op.CALL_LOCAL;
-          tgt = pc + 1 + imm;
+          tgt = flow.callee!;
         } else if (src === 2) {
           op = Op.CALL_KFUNC;
           fns[pc] = lookup(opts.kfuncs, imm);
         } else bad(pc, `unknown call kind src_reg=${src}`);
       } else if (opf === 0x90 && is64) {
-        if (isX) bad(pc, 'BPF_EXIT uses reserved fields');
         op = Op.EXIT;
       } else if (opf === 0xe0 && is64) {
         if (isX || src !== 0) bad(pc, 'unknown conditional jump');
         op = Op.MAY_GOTO;
-        tgt = pc + 1 + off;
+        tgt = flow.jump!;
       } else {
         const pair = JMP_OPS[opf];
         if (!pair) bad(pc, 'unknown jump operation');
         reg(pc, dst, 'destination');
         if (isX) reg(pc, src, 'source');
         op = pair[is64 ? 0 : 1] + (isX ? 0 : 1);
-        tgt = pc + 1 + off;
+        tgt = flow.jump!;
       }
     } else if (cls === BPF_LD) {
       const mode = BPF_MODE(c), size = BPF_SIZE(c);
@@ -166,7 +212,7 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
           const v = opts.resolveLdImm64?.(pc, i, second);
           if (v !== undefined) value = BigInt.asUintN(64, v);
           else if (src === BPF_PSEUDO_FUNC) {
-            const t = pc + 1 + imm;
+            const t = flow.callee!;
             if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `function address target ${t} is outside the program (0..${n - 1})`);
             value = CODE_BASE + BigInt(t * 8);
           } else throw new BpfRuntimeError('unresolved-ld-imm64', pc, `ld_imm64 with src_reg=${src} needs a resolveLdImm64 hook`);
@@ -194,43 +240,15 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
       reg(pc, dst, 'destination');
       op = Op.ST_W + SIZE_INDEX[BPF_SIZE(c)];
     } else if (cls === BPF_STX) {
-      const mode = BPF_MODE(c), size = BPF_SIZE(c), si = SIZE_INDEX[size];
-      reg(pc, dst, 'destination'); reg(pc, src, 'source');
-      if (mode === BPF_MEM) op = Op.STX_W + si;
-      else if (mode === BPF_ATOMIC) {
-        if (imm === 0x100) { // load-acquire: dst = *(src + off)
-          wreg(pc, dst);
-          op = [Op.LDACQ_W, Op.LDACQ_H, Op.LDACQ_B, Op.LDACQ_DW][si];
-        } else if (imm === 0x110) op = [Op.STREL_W, Op.STREL_H, Op.STREL_B, Op.STREL_DW][si];
-        else {
-          if (size !== BPF_W && size !== BPF_DW) bad(pc, 'atomic read-modify-write needs a 32 or 64-bit size');
-          const base = size === BPF_W ? Op.AADD_W : Op.AADD_DW;
-          const k: Record<number, number> = { 0x00: 0, 0x40: 1, 0x50: 2, 0xa0: 3, 0x01: 4, 0x41: 5, 0x51: 6, 0xa1: 7, 0xe1: 8, 0xf1: 9 };
-          const idx = k[imm];
-          if (idx === undefined) bad(pc, `unknown atomic operation ${hex2(imm)}`);
-          op = base + idx;
-        }
-      } else bad(pc, 'unknown opcode');
+      op = storeOp(insns, pc);
     }
     if (op < 0) bad(pc, 'unknown opcode');
+    if (op !== Op.CALLX) checkReserved(pc);
     code[b + F_OP] = op; code[b + F_DST] = dst; code[b + F_SRC] = src; code[b + F_OFF] = off;
     code[b + F_IMM] = imm; code[b + F_TGT] = tgt; code[b + F_AUX] = aux;
   }
   code[n * STRIDE + F_OP] = Op.TRAP;
 
-  // jump and call targets must land on an instruction (not an ld_imm64's second slot)
-  for (let pc = 0; pc < n; pc++) {
-    const b = pc * STRIDE, op = code[b + F_OP];
-    const isTarget = op === Op.JA || op === Op.GOTOL || op === Op.CALL_LOCAL || op === Op.MAY_GOTO ||
-      (op >= Op.JEQ_X && op <= Op.JSLE32_K && op !== Op.GOTOL);
-    if (!isTarget) continue;
-    const t = code[b + F_TGT];
-    if (t < 0 || t >= n) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is outside the program (0..${n - 1})`);
-    if (isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', pc, `jump target ${t} is the second slot of an ld_imm64`);
-  }
-  if (opts.exceptionCallbackPc !== undefined) {
-    const t = opts.exceptionCallbackPc;
-    if (!Number.isInteger(t) || t < 0 || t >= n || isSecondSlot[t]) throw new BpfRuntimeError('bad-jump', -1, `exception callback pc ${t} is not an instruction of the program`);
-  }
+  checkTargets(code, n, isSecondSlot, opts.exceptionCallbackPc);
   return { insns, n, code, fns };
 }

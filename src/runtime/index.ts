@@ -11,3 +11,12 @@ export { CODE_BASE } from './decode';
 export { bpfThrowKfunc } from './kfuncs';
 export { createMapSet, MAP_PTR_BASE, MAP_VALUE_BASE } from './maps';
 export type { MapSet, MapSpec, MapModel, MapReloc, MapKind } from './maps';
+export {
+  buildContext, relocateContext, finishContext, contextLayout, DEFAULT_CONTEXT_ADDRESSES, DEFAULT_DATA_IN_SIZE, LOOPBACK,
+  SK_BUFF_FIELDS, SK_BUFF_SIZE, XDP_MD_FIELDS, XDP_MD_SIZE, BPF_SOCK_FIELDS, BPF_SOCK_SIZE, BPF_FLOW_KEYS_FIELDS, BPF_FLOW_KEYS_SIZE,
+  SKB, XDP_MD, SOCK, FLOW_KEYS,
+} from './context';
+export type {
+  BuiltContext, ContextAddresses, ContextLayout, ContextOutput, ContextRefusal, ContextRegion, ContextRegionName,
+  ContextRequest, ContextResult, FinishPlan, NetDevice, PointerField, CtxField,
+} from './context';

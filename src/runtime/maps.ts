@@ -10,6 +10,7 @@ import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO
 import { BpfRuntimeError, hexAddr } from './errors';
 import { RegionSpec } from './memory';
 import { HelperContext, HelperFn } from './types';
+import { ERRNO, Errno } from '../isa/uapi';
 
 export type MapKind = 'array' | 'hash';
 
@@ -44,9 +45,9 @@ export const MAP_PTR_BASE = 0xffff_a000_0000_0000n;
 /** Map i's values live in their own 4 GiB window at MAP_VALUE_BASE + i * 2^32. */
 export const MAP_VALUE_BASE = 0x0000_6000_0000_0000n;
 
-const EPERM = 1n, ENOENT = 2n, E2BIG = 7n, EEXIST = 17n, EINVAL = 22n;
 const BPF_NOEXIST = 1n, BPF_EXIST = 2n; // BPF_ANY = 0
-const neg = (e: bigint): bigint => BigInt.asUintN(64, -e);
+/** A helper's error return: -errno as the u64 in r0. */
+const neg = (e: Errno): bigint => BigInt.asUintN(64, -BigInt(ERRNO[e]));
 
 function kindOf(type: string): MapKind | undefined {
   if (type === 'array' || type === 'percpu_array') return 'array';
@@ -107,23 +108,23 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   };
   const update: HelperFn = (ctx, mp, kp, vp, flags) => {
     const m = mapOf(ctx, mp), key = keyOf(ctx, m, kp);
-    if (flags > BPF_EXIST) return neg(EINVAL);
+    if (flags > BPF_EXIST) return neg('EINVAL');
     const value = ctx.mem.read(vp, m.spec.valueSize, ctx.pc);
     if (m.kind === 'array') {
       const i = new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
-      if (i >= m.spec.maxEntries) return neg(E2BIG);
-      if (flags === BPF_NOEXIST) return neg(EEXIST);
-      if (m.spec.readOnly) return neg(EPERM);
+      if (i >= m.spec.maxEntries) return neg('E2BIG');
+      if (flags === BPF_NOEXIST) return neg('EEXIST');
+      if (m.spec.readOnly) return neg('EPERM');
       m.values.set(value, i * m.spec.valueSize);
       return 0n;
     }
     const k = hex(key);
     let slot = m.slots.get(k);
-    if (slot !== undefined && flags === BPF_NOEXIST) return neg(EEXIST);
-    if (slot === undefined && flags === BPF_EXIST) return neg(ENOENT);
+    if (slot !== undefined && flags === BPF_NOEXIST) return neg('EEXIST');
+    if (slot === undefined && flags === BPF_EXIST) return neg('ENOENT');
     if (slot === undefined) {
       const s = m.free.pop();
-      if (s === undefined) return neg(E2BIG);
+      if (s === undefined) return neg('E2BIG');
       slot = s;
       m.slots.set(k, slot);
     }
@@ -132,9 +133,9 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   };
   const del: HelperFn = (ctx, mp, kp) => {
     const m = mapOf(ctx, mp), key = keyOf(ctx, m, kp);
-    if (m.kind === 'array') return neg(EINVAL);
+    if (m.kind === 'array') return neg('EINVAL');
     const k = hex(key), slot = m.slots.get(k);
-    if (slot === undefined) return neg(ENOENT);
+    if (slot === undefined) return neg('ENOENT');
     m.slots.delete(k);
     m.values.fill(0, slot * m.spec.valueSize, (slot + 1) * m.spec.valueSize);
     m.free.push(slot);

@@ -14,7 +14,7 @@ import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from 
 import { markPrecise } from './regs';
 import { RegState, VState, FuncState, cloneState, newFuncState, scalarReg, ptrReg, regKey } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
-import { MAP_TYPES as M } from './types';
+import { MAP_TYPE as M } from '../isa/uapi';
 import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';

@@ -5,7 +5,8 @@
 // is walked as a second root, as the kernel does.
 import { Insn, isLdImm64, isPseudoFunc } from '../isa/insn';
 import { BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ABS, BPF_IND, BPF_EXIT, BPF_CALL,
-  BPF_JA, BPF_K, BPF_PSEUDO_CALL, BPF_JCOND } from '../isa/opcodes';
+  BPF_JA, BPF_K, BPF_JCOND } from '../isa/opcodes';
+import { successors, Successors } from '../isa/flow';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
@@ -25,11 +26,8 @@ export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): vo
       sp[cur].tailCallReachable = true;
     }
     if (BPF_CLASS(code) === BPF_LD && (BPF_MODE(code) === BPF_ABS || BPF_MODE(code) === BPF_IND)) sp[cur].hasLdAbs = true;
-    const cls = BPF_CLASS(code);
-    if ((cls === BPF_JMP || cls === BPF_JMP32) && BPF_OP(code) !== BPF_EXIT && BPF_OP(code) !== BPF_CALL) {
-      const off = code === (BPF_JMP32 | BPF_JA) ? i + insns[i].imm + 1 : i + insns[i].off + 1;
-      if (off < start || off >= end) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [i, off]));
-    }
+    const jump = successors(insns, i).jump;
+    if (jump !== null && (jump < start || jump >= end)) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [i, jump]));
     if (i === end - 1) {
       if (code !== (BPF_JMP | BPF_EXIT) && code !== (BPF_JMP32 | BPF_JA) && code !== (BPF_JMP | BPF_JA))
         throw new VerifierReject('EINVAL', msg('lastInsnNotExit'));
@@ -86,45 +84,46 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
     return DONE;
   };
 
-  const visitCall = (t: number, visitCallee: boolean): number => {
-    const sz = isLdImm64(insns[t]) ? 2 : 1;
-    let ret = push(t, t + sz, FALLTHROUGH);
+  /** visit_func_call_insn: fall through to the return address; walk the callee (bpf-to-bpf call, callback address) as a branch. */
+  const visitCall = (t: number, s: Successors): number => {
+    let ret = push(t, s.next!, FALLTHROUGH);
     if (ret) return ret;
-    prunePoints.add(t + sz);
-    if (visitCallee) {
+    prunePoints.add(s.next!);
+    if (s.callee !== null) {
       prunePoints.add(t);
-      ret = push(t, t + insns[t].imm + 1, BRANCH);
+      ret = push(t, s.callee, BRANCH);
     }
     return ret;
   };
 
   const visit = (t: number): number => {
     const insn = insns[t];
-    if (isPseudoFunc(insn)) return visitCall(t, true);
+    const s = successors(insns, t);
+    if (isPseudoFunc(insn)) return visitCall(t, s);
     const cls = BPF_CLASS(insn.code);
-    if (cls !== BPF_JMP && cls !== BPF_JMP32) return push(t, t + (isLdImm64(insn) ? 2 : 1), FALLTHROUGH);
+    if (cls !== BPF_JMP && cls !== BPF_JMP32) return push(t, s.next!, FALLTHROUGH);
     switch (BPF_OP(insn.code)) {
       case BPF_EXIT: return DONE;
       case BPF_CALL:
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
         if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); }
-        return visitCall(t, insn.src === BPF_PSEUDO_CALL);
+        return visitCall(t, s);
       case BPF_JA: {
         if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);
-        const off = cls === BPF_JMP ? insn.off : insn.imm;
-        const ret = push(t, t + off + 1, FALLTHROUGH);
+        // an unconditional jump is the fall-through edge of check_cfg
+        const ret = push(t, s.jump!, FALLTHROUGH);
         if (ret) return ret;
-        prunePoints.add(t + off + 1);
+        prunePoints.add(s.jump!);
         return ret;
       }
       default: {
         prunePoints.add(t);
         // is_may_goto_insn: mark_force_checkpoint
         if (BPF_OP(insn.code) === BPF_JCOND) forceCheckpoints.add(t);
-        const ret = push(t, t + 1, FALLTHROUGH);
+        const ret = push(t, s.next!, FALLTHROUGH);
         if (ret) return ret;
-        return push(t, t + insn.off + 1, BRANCH);
+        return push(t, s.jump!, BRANCH);
       }
     }
   };

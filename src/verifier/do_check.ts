@@ -7,10 +7,11 @@
 import { Insn } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_K, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND, BPF_HELPER_CALL, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MODE, BPF_ATOMIC, BPF_ABS, BPF_IND,
+  BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND, BPF_HELPER_CALL, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, MAX_BPF_REG, BPF_MODE, BPF_ATOMIC,
+  BPF_ABS, BPF_IND,
 } from '../isa/opcodes';
 import { verbose } from './log';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, fail, notModelled, resetWalk, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, resetWrites, commitWrites, updateLiveStack, Callchain } from './stack_liveness';
@@ -90,7 +91,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     }
     logInsn(env);
     const idx = env.insnIdx;
-    env.seenInsns.add(idx);
+    env.seen[idx] = 1;
     checkLoopHead(env);
     env.path = { idx, prev: env.path };
     if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
@@ -128,7 +129,11 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
 /** do_check_insn: one instruction by its class. */
 function doCheckInsn(env: VerifierEnv, insn: Insn): InsnOutcome {
   const idx = env.insnIdx;
-  switch (BPF_CLASS(insn.code)) {
+  const cls = BPF_CLASS(insn.code);
+  // convert_ctx_accesses rewrites loads and stores whose base register is the context
+  const base = cls === BPF_LDX ? insn.src : cls === BPF_STX || cls === BPF_ST ? insn.dst : -1;
+  if (base >= 0 && base < MAX_BPF_REG && curFrame(env).regs[base].type === 'ctx') env.ctxAccess.add(idx);
+  switch (cls) {
     case BPF_ALU: case BPF_ALU64:
       checkAluOp(env, insn, BPF_CLASS(insn.code) === BPF_ALU64);
       return next(idx + 1);

@@ -47,8 +47,6 @@ export interface VerifierEnv {
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
   calledGlobals: Set<number>;
-  /** Instructions some path reached (insn_aux_data[].seen). */
-  seenInsns: Set<number>;
   /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
   unreliableSubprogs: Set<number>;
   seenException: boolean;
@@ -56,6 +54,10 @@ export interface VerifierEnv {
   loopInline: Map<number, LoopInlineState>;
   /** insn_aux_data[].ptr_type: the pointer type each load or store first saw (save_aux_ptr_type). */
   ptrTypeAt: Map<number, string>;
+  /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
+  seen: Uint8Array;
+  /** Loads and stores through the context pointer (convert_ctx_accesses rewrites them). */
+  ctxAccess: Set<number>;
   // is_state_visited's counters
   insnProcessed: number;
   totalStates: number;
@@ -103,8 +105,8 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(), seenInsns: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],

@@ -13,7 +13,7 @@ import {
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
-import { PROG_TYPES as P, MAP_TYPES as M } from './types';
+import { PROG_TYPE as P, MAP_TYPE as M } from '../isa/uapi';
 import { HelperArg, HelperProto, ArgBase, BPF_FUNC_SPIN_LOCK } from './helper_protos';
 import { processSpinLock } from './spin_lock';
 import { MemMeta, checkHelperMemAccess, checkMemSizeReg, registerIsNull } from './helper_mem';

@@ -23,7 +23,8 @@ import { CallArgMeta, newCallArgMeta, checkFuncArg } from './helper_args';
 import { markRawModeWrites, registerIsNull } from './helper_mem';
 import { acquireReference, releaseReference, checkResourceLeak, checkCallWhileLocked } from './refs';
 import { pushHelperCallback } from './callbacks';
-import { PROG_TYPES as P, ATTACH_TYPES as A, MAP_TYPES, VerifierReject } from './types';
+import { PROG_TYPE as P, ATTACH_TYPE as A, MAP_TYPE as MAP_TYPES } from '../isa/uapi';
+import { VerifierReject } from './types';
 import { vmlinuxStructRef } from './kfunc_btf';
 
 /** Whether `id` is in a helper-id range list ("1-3,5"). */

@@ -17,10 +17,13 @@ import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
 /** BPF_JMP | BPF_JCOND (may_goto) */
 const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
+import { xlatedProgram } from './fixups';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
 export * from './profiles';
+export { maskKernelAddresses } from './fixups';
+export type { XlatedResult } from './fixups';
 export type { SubprogInfo, SubprogLayout } from './subprogs';
 
 /**
@@ -53,7 +56,7 @@ function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): void {
 
 /** Whether the walk reached an instruction of [start, end). */
 const anySeen = (env: VerifierEnv, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) if (env.seenInsns.has(i)) return true;
+  for (let i = start; i < end; i++) if (env.seen[i]) return true;
   return false;
 };
 
@@ -108,7 +111,12 @@ export function verify(input: VerifyInput): VerifyResult {
     logStats(log, text(env, 'stackDepth', [stackDepths.join('+')]) + '\n');
   }
   logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
+  const xlated = input.xlated && !error ? xlatedProgram({
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ctxAccess: env.ctxAccess, privileged: !input.unprivileged, hiddenExceptionCallback,
+    inlinedLoops: [...env.loopInline.values()].filter((l) => l.fit).length,
+  }) : undefined;
   return {
+    xlated,
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
     log: logText(log),

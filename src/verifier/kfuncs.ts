@@ -78,6 +78,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   if (!info || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
   checkCallWhileLocked(env, insn, false);
   if (!setAllows(env, desc.set)) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
+  if (desc.special === 'throw' && !env.input.vmlinuxBtf) return throwWithoutBtf(env);
   const k = kfuncProto(env, insn.imm, insn.off);
   if (desc.flags.includes('sleepable') && env.input.progType !== P.syscall && !env.input.sleepable) {
     fail(env, 'EACCES', 'kfuncNeedsSleepable', [k.name]);
@@ -99,6 +100,17 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
   regs[0] = kfuncReturn(env, k, desc, meta, idx);
   return 'next';
+}
+
+/** bpf_throw(u64 cookie) when the kernel's BTF is not given: its one scalar argument is known. */
+function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
+  const regs = curFrame(env).regs;
+  env.scratchedRegs.add(1);
+  if (regs[1].type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [1]);
+  env.seenException = true;
+  if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
+  for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+  return 'throw';
 }
 
 /** bpf_rcu_read_lock / unlock and the sleepable kfuncs inside the section. */

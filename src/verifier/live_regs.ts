@@ -10,6 +10,7 @@ import {
   BPF_PSEUDO_KFUNC_CALL, BPF_IMM,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
+import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 
 const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e;
@@ -48,18 +49,6 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
   return { use: 0, def: 0 };
 }
 
-function successors(insns: readonly Insn[], i: number): number[] {
-  const insn = insns[i];
-  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
-  if (cls === BPF_JMP || cls === BPF_JMP32) {
-    if (op === BPF_EXIT) return [];
-    if (op === BPF_CALL && cls === BPF_JMP) return [i + 1];
-    if (op === BPF_JA) return [i + (cls === BPF_JMP ? insn.off : insn.imm) + 1];
-    return [i + 1, i + insn.off + 1];
-  }
-  return [i + (isLdImm64(insn) ? 2 : 1)];
-}
-
 /** live_regs_before per instruction (bit n = Rn). */
 export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, KfuncInfo>): number[] {
   const n = insns.length;
@@ -68,8 +57,11 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
+      // live after = live before each successor in the subprogram (calls fall through)
+      const succ = successors(insns, i);
       let out = 0;
-      for (const s of successors(insns, i)) if (s >= 0 && s < n) out |= inS[s];
+      if (succ.next !== null && succ.next < n) out |= inS[succ.next];
+      if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
       const v = ud[i].use | (out & ~ud[i].def);
       if (v !== inS[i]) { inS[i] = v; changed = true; }
       if (i > 0 && isLdImm64(insns[i - 1])) i--; // skip second slots

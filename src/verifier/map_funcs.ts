@@ -3,7 +3,7 @@
 // map types may only be passed to a few helpers; then from the helper's side: some
 // helpers take only a few map types. may_update_sockmap's program types, and
 // record_func_map's refusal to write into a BPF_F_RDONLY_PROG map.
-import { MAP_TYPES as M, PROG_TYPES as P, ATTACH_TYPES as A } from './types';
+import { MAP_TYPE as M, PROG_TYPE as P, ATTACH_TYPE as A } from '../isa/uapi';
 import { helperId } from '../isa/helpers';
 
 const ids = (...names: string[]): number[] => names.map((n) => {

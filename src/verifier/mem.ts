@@ -251,7 +251,8 @@ function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegS
   const rule = CTX_RULES[env.input.progType];
   if (!rule) return notModelled(env, `context access of program type ${env.input.progType}`);
   const ans = rule({ off: a.off, size: a.size, write: a.store !== null, attach: env.input.expectedAttachType ?? 0, capable: !env.input.unprivileged });
-  if (ans === false) fail(env, 'EACCES', 'invalidCtxAccess', [a.off, a.size]);
+  // a sign-extending load of a field that gives a pointer is refused like an invalid offset
+  if (ans === false || (a.signExtend && ans !== 'scalar')) fail(env, 'EACCES', 'invalidCtxAccess', [a.off, a.size]);
   return ctxLoadResult(env, ans);
 }
 

@@ -4,8 +4,8 @@
 // point (update_instance) when a path exits or a subprogram returns. The model
 // keeps it for the level-2 log lines it prints (`(0) frame 0 insn 2 +live -8`,
 // `(0) live stack update done in 2 iterations`); verdicts do not depend on it.
-import { Insn, isLdImm64 } from '../isa/insn';
-import { BPF_CLASS, BPF_OP, BPF_JMP, BPF_JMP32, BPF_EXIT, BPF_JA, BPF_CALL } from '../isa/opcodes';
+import { Insn } from '../isa/insn';
+import { successors } from '../isa/flow';
 
 interface Masks { mayRead: bigint; mustWrite: bigint; mustWriteAcc: bigint; liveBefore: bigint }
 export interface Callchain { callsites: number[]; spStarts: number[]; curframe: number }
@@ -31,17 +31,13 @@ export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, w
 const key = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
 const U64 = (1n << 64n) - 1n;
 
-/** bpf_insn_successors */
-export function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
-  const insn = insns[idx];
-  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code);
-  const sz = isLdImm64(insn) ? 2 : 1;
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return [idx + sz];
-  if (op === BPF_EXIT) return [];
-  if (op === BPF_CALL) return [idx + 1];
-  const off = insn.code === (BPF_JMP32 | BPF_JA) ? insn.imm : insn.off;
-  if (op === BPF_JA) return [idx + off + 1];
-  return [idx + 1, idx + off + 1];
+/** bpf_insn_successors: fall-through first, then the jump target (calls fall through). */
+function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
+  const s = successors(insns, idx);
+  const out: number[] = [];
+  if (s.next !== null) out.push(s.next);
+  if (s.jump !== null) out.push(s.jump);
+  return out;
 }
 
 /** compute_postorder for one subprog: DFS postorder from its start. */

@@ -72,3 +72,34 @@ test('bpfx conformance DIR: FAIL lines and the closing count', () => {
     '1 passed, 1 failed',
   ]);
 });
+
+test('bpfx run --data-in: a tc program reads skb->len from its __sk_buff (65 bytes: 0x41)', () => {
+  const f = write('len.s', 'r0 = *(u32 *)(r1 +0)\nr0 &= 0xff\nexit\n');
+  const r = bpfx(['run', f, '--type', 'sched_cls', '--data-in', '00'.repeat(65), '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.deepEqual([j.retval, j.error, j.data_out], ['0x41', null, '00'.repeat(65)]);
+  // without --data-in: 64 zero bytes, as the kernel engine
+  assert.equal(bpfx(['run', f, '--type', 'sched_cls']).out, '0x40\n');
+});
+
+test('bpfx run --ctx-in: ctx_out comes back; a ctx_in the kernel refuses is its errno', () => {
+  const f = write('mark.s', 'r0 = *(u32 *)(r1 +8)\nr2 = 5\n*(u32 *)(r1 +12) = r2\nexit\n');
+  const ctx = '00000000' + '00000000' + '2a000000' + '00'.repeat(180);
+  const j = JSON.parse(bpfx(['run', f, '--type', 'sched_cls', '--ctx-in', ctx, '--json']).out);
+  assert.equal(j.retval, '0x2a');
+  assert.equal(j.ctx_out.slice(16, 24), '2a000000'); // mark copied back
+  const bad = bpfx(['run', f, '--type', 'sched_cls', '--ctx-in', '01' + '00'.repeat(191), '--json']);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(JSON.parse(bad.out), { retval: null, error: 'EINVAL' });
+});
+
+test('bpfx run: --mem with --data-in, or bad hex, is a usage error (exit 2)', () => {
+  const f = write('r0.s', 'r0 = 0\nexit\n');
+  const both = bpfx(['run', f, '--mem', '00', '--data-in', '00']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /--mem \(raw memory in r1\/r2\) cannot be combined with --data-in or --ctx-in/);
+  const hex = bpfx(['run', f, '--data-in', 'zz']);
+  assert.equal(hex.code, 2);
+  assert.match(hex.err, /--data-in: 'zz' is not a hex byte/);
+});

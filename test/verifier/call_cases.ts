@@ -4,7 +4,8 @@
 // and, in the same test, on the live kernel (verifier.test.ts).
 import { Insn, insn } from '../../src/isa/insn';
 import { helperId } from '../../src/isa/helpers';
-import { PROG_TYPES, MAP_TYPES, MapInfo } from '../../src/verifier/types';
+import { PROG_TYPES, MapInfo } from '../../src/verifier/types';
+import { MAP_TYPE as MAP_TYPES } from '../../src/isa/uapi';
 import { Case, I, mainBtf } from './cases';
 import { addDeclTag } from '../../src/btf/build';
 

@@ -15,14 +15,10 @@ const avail = kernelAvailable();
 
 test('calls fixtures: every program decided as Linux decides it', { skip: avail.ok ? false : `kernel unavailable: ${avail.reason}` }, () => {
   assert.ok(objs.length >= 4, `calls fixtures found: ${objs.length}`);
-  const r = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'compare', ...objs, '--json'], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'compare', ...objs, '--json'], { encoding: 'utf8', cwd: root, maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr || r.stdout.slice(0, 2000));
   const s = JSON.parse(r.stdout) as { total: number; rows: { program: string; agreement: string; ours: string | null; kernel: string | null }[] };
-  // each_hash: the kernel runs out of its 1M instructions on a for_each loop whose precise
-  // counters never converge; the model, without precision marks, says `not modelled yet`
-  const undecided = s.rows.filter((x) => x.agreement === 'reject-other-message' && x.ours?.startsWith('not modelled yet'));
-  assert.deepEqual(undecided.map((x) => x.program), ['calls_callbacks.bpf.o:each_hash']);
-  const off = s.rows.filter((x) => x.agreement !== 'accept-both' && x.agreement !== 'reject-same-message' && !undecided.includes(x));
+  const off = s.rows.filter((x) => x.agreement !== 'accept-both' && x.agreement !== 'reject-same-message');
   assert.deepEqual(off, []);
   assert.ok(s.total >= 50, `programs compared: ${s.total}`);
 });

@@ -1,9 +1,12 @@
-// bpfx run FILE [--engine interp|kernel|...] [--mem HEX] [--json] [--prog NAME]
-// [--type PROGTYPE]: run a program once on an engine of the harness registry.
-// FILE is assembly text (kernel syntax, or ubpf syntax when it uses %rN
-// registers), a bpf_conformance .data file (its `-- mem` is the input unless
-// --mem is given), or an object file with --prog. The input memory goes in r1
-// with its length in r2.
+// bpfx run FILE [--engine interp|kernel|...] [--data-in HEX] [--ctx-in HEX]
+// [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]: run a program once on
+// an engine of the harness registry. FILE is assembly text (kernel syntax, or
+// ubpf syntax when it uses %rN registers), a bpf_conformance .data file (its
+// `-- mem` is the input unless --mem is given), or an object file with --prog.
+// A program of a type with a test-run context (socket filter, tc, cgroup skb,
+// lwt, xdp, flow dissector) gets it built from --data-in (default 64 zero
+// bytes) and --ctx-in, as BPF_PROG_TEST_RUN does; with --mem (and for
+// bpf_conformance programs) the bytes go in r1 with their length in r2.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
@@ -14,6 +17,15 @@ import { getEngine, isEngineName, engineNames } from '../../harness/engines';
 import { programFromObject, programFromSource } from '../../harness/program';
 
 interface Loaded { prog: ProgramUnderTest; mem: Uint8Array }
+
+function hexFlag(flag: string, text: string | undefined): Uint8Array | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseHexBytes(text);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${(e as Error).message}`);
+  }
+}
 
 function loadProgram(file: string, progName: string | undefined, progType: string | undefined): Loaded {
   const name = path.basename(file);
@@ -34,7 +46,7 @@ function loadProgram(file: string, progName: string | undefined, progType: strin
 export const command: Command = {
   name: 'run',
   summary: 'run a program (assembly, .data or object file) on an engine and print r0',
-  usage: 'bpfx run FILE [--engine interp|kernel] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]',
+  usage: 'bpfx run FILE [--engine interp|kernel] [--data-in HEX] [--ctx-in HEX] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]',
   booleanFlags: ['json'],
   async run(args) {
     const file = args.positional[0];
@@ -45,6 +57,10 @@ export const command: Command = {
     const json = args.flags.json === true;
     const memText = flagString(args, 'mem');
     const mem = memText !== undefined ? parseHexBytes(memText) : undefined;
+    const dataText = flagString(args, 'data-in'), ctxText = flagString(args, 'ctx-in');
+    if (mem && (dataText !== undefined || ctxText !== undefined)) throw new UsageError('--mem (raw memory in r1/r2) cannot be combined with --data-in or --ctx-in (a test-run context)');
+    const packet = hexFlag('data-in', dataText);
+    const ctx = hexFlag('ctx-in', ctxText);
     if (!fs.existsSync(file)) throw new UsageError(`no such file '${file}'`);
 
     let loaded: Loaded;
@@ -60,7 +76,8 @@ export const command: Command = {
     const engine = getEngine(engineName);
     const avail = engine.available();
     if (!avail.ok) throw new UsageError(`engine '${engineName}' is not available: ${avail.reason ?? 'unknown reason'}`);
-    const r: EngineResult = await engine.run(loaded.prog, { mem: mem ?? loaded.mem });
+    const input = packet || ctx ? { packet, ctx } : { mem: mem ?? loaded.mem };
+    const r: EngineResult = await engine.run(loaded.prog, input);
     const failed = r.error !== null || r.retval === null;
     if (json) process.stdout.write(resultJson(loaded.prog.name, r) + '\n');
     else if (failed) process.stderr.write(`bpfx run: ${r.error ?? `no result (verdict ${r.verdict}, errno ${r.errno})`}\n${r.log ? r.log + '\n' : ''}`);

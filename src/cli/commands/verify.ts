@@ -1,11 +1,13 @@
-// bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]]:
+// bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]:
 // run the verifier model (src/verifier) on an object file, kernel-syntax
 // assembly or a YAML spec. Exit 0 when every program is accepted, 1 when one is
-// rejected, 2 on bad input. --stats prints veristat's columns.
+// rejected, 2 on bad input. --stats prints veristat's columns; --dump xlated the
+// rewritten program of an accepted one, as `bpfx kernel --dump xlated` prints the kernel's.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
-import { verify, VerifyInput, VerifyResult, progTypeNumber } from '../../verifier';
+import { verify, VerifyInput, VerifyResult, XlatedResult, progTypeNumber } from '../../verifier';
+import { disassemble } from '../../isa/disasm';
 import { ProgramUnderTest } from '../../harness/engine';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { loadObjectPrograms } from '../../harness/object';
@@ -28,12 +30,17 @@ function programsOf(file: string, prog: string | undefined, type: string | undef
   return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file })];
 }
 
+/** The xlated dump's lines, or the reason the model cannot give it. */
+function xlatedText(x: XlatedResult): string[] {
+  return 'insns' in x ? disassemble(x.insns) : [`not modelled yet: ${x.notModelled}`];
+}
+
 function csvField(s: string): string { return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
 
 export const command: Command = {
   name: 'verify',
   summary: 'run the verifier model on an object file, assembly or spec',
-  usage: 'bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]]',
+  usage: 'bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]',
   booleanFlags: ['json', 'stats', 'csv'],
   run(args) {
     const file = args.positional[0];
@@ -44,19 +51,23 @@ export const command: Command = {
     const levelText = flagString(args, 'log-level') ?? '1';
     const level = Number(levelText);
     if (![0, 1, 2, 4, 5, 6].includes(level)) throw new UsageError(`--log-level ${levelText}: expected 1 or 2`);
+    const dump = flagString(args, 'dump');
+    if (dump !== undefined && dump !== 'xlated') throw new UsageError('--dump takes xlated');
     const targets: Target[] = programsOf(file, prog, type).map((p) => ({ name: p.name, input: verifierInputFor(p) }));
     const stats = args.flags.stats === true;
     const rows: { t: Target; r: VerifyResult }[] = [];
     const clockNs = (): bigint => process.hrtime.bigint();
     for (const t of targets) {
-      const r = verify({ ...t.input, logLevel: stats ? (level | 4) : level, clockNs });
+      const r = verify({ ...t.input, logLevel: stats ? (level | 4) : level, clockNs, xlated: dump === 'xlated' });
       rows.push({ t, r });
       if (stats) continue;
       if (args.flags.json === true) {
-        process.stdout.write(JSON.stringify({ prog: t.name, verdict: r.verdict, errno: r.errno, log: r.log }) + '\n');
+        const xlated = r.xlated ? { xlated: xlatedText(r.xlated) } : {};
+        process.stdout.write(JSON.stringify({ prog: t.name, verdict: r.verdict, errno: r.errno, log: r.log, ...xlated }) + '\n');
       } else {
         process.stdout.write(r.log + (r.log.endsWith('\n') || !r.log ? '' : '\n'));
         process.stdout.write(`${t.name}: ${r.verdict}${r.errno ? ` (${r.errno})` : ''}\n`);
+        if (r.xlated) process.stdout.write('--- xlated ---\n' + xlatedText(r.xlated).join('\n') + '\n');
       }
     }
     if (stats) {

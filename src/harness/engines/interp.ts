@@ -1,9 +1,19 @@
-// The interpreter as an engine: runs the instruction stream with the given
-// memory in r1/r2 (bpf_conformance style), bpf_throw available as a kfunc, an
-// object's maps modelled, and the helper table of the program's ABI.
-import { createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet } from '../../runtime';
+// The interpreter as an engine. A program whose type has a context model
+// (src/runtime/context: socket filter, tc, cgroup skb, lwt, xdp, flow
+// dissector) runs as BPF_PROG_TEST_RUN would run it: r1 = the user-visible
+// struct (__sk_buff, xdp_md) built from the packet (default 64 zero bytes, as
+// the kernel engine) and ctx_in, and answers data_out/ctx_out. bpf_conformance
+// programs (the ubpf helper ABI, or any `mem` input) and program types without
+// a context model keep the raw-memory convention: the input bytes in r1, their
+// length in r2. bpf_throw is available as a kfunc, an object's maps are
+// modelled, and the helper table is the program's ABI's.
+import {
+  createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet, RegionSpec,
+  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE,
+} from '../../runtime';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
+import { hostNetDevices } from '../../kernel/netdev';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
@@ -12,13 +22,31 @@ function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   return t;
 }
 
+/** What r1..r2 and the memory of a run are: a built context, or raw bytes. */
+type Entry =
+  | { kind: 'context'; context: BuiltContext }
+  | { kind: 'raw'; mem: Uint8Array }
+  | { kind: 'refused'; errno: string };
+
+function entryFor(p: ProgramUnderTest, input: RunInput): Entry {
+  const raw = input.mem && input.mem.length ? input.mem : undefined;
+  if (raw || p.helperAbi === 'ubpf' || !contextLayout(p.progType)) return { kind: 'raw', mem: raw ?? input.packet ?? new Uint8Array(0) };
+  // ctx_size_out as the kernel engine passes it (src/kernel/prog.ts testRun: the ctx_in length).
+  const r = buildContext({
+    progType: p.progType, data: input.packet ?? new Uint8Array(DEFAULT_DATA_IN_SIZE), ctxIn: input.ctx,
+    ctxSizeOut: input.ctx?.length ?? 0, devices: hostNetDevices(),
+  });
+  return r.ok ? { kind: 'context', context: r.context } : { kind: 'refused', errno: r.errno };
+}
+
 export const interpEngine: Engine = {
   name: 'interp',
   available: () => ({ ok: true }),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     const none = { verdict: null, errno: null, log: null } as const;
-    const mem = input.mem ?? input.packet ?? new Uint8Array(0);
     try {
+      const entry = entryFor(p, input);
+      if (entry.kind === 'refused') return { ...none, retval: null, error: entry.errno };
       // An object's maps (BTF-defined and global data) become modelled array/hash maps.
       let maps: MapSet | undefined;
       if (p.object && p.object.linked.mapRelocs.length) {
@@ -33,14 +61,20 @@ export const interpEngine: Engine = {
         ? p.object.linked.subprogOffsets[p.object.linked.subprogs.indexOf(p.object.linked.exceptionCallback)]
         : undefined;
       const vm = createVm(p.insns, { helpers, kfuncs: kfuncTable(p), exceptionCallbackPc, resolveLdImm64: maps?.resolveLdImm64 });
-      const r = run(vm, {
-        args: [mem.length ? CONFORMANCE_MEM_BASE : 0n, BigInt(mem.length)],
-        regions: [
-          ...(mem.length ? [{ name: 'mem', base: CONFORMANCE_MEM_BASE, bytes: Uint8Array.from(mem) }] : []),
-          ...(maps?.regions() ?? []),
-        ],
-      });
-      return { ...none, retval: r.retval, error: null };
+      const mapRegions: RegionSpec[] = maps?.regions() ?? [];
+      if (entry.kind === 'raw') {
+        const mem = entry.mem;
+        const r = run(vm, {
+          args: [mem.length ? CONFORMANCE_MEM_BASE : 0n, BigInt(mem.length)],
+          regions: [...(mem.length ? [{ name: 'mem', base: CONFORMANCE_MEM_BASE, bytes: Uint8Array.from(mem) }] : []), ...mapRegions],
+        });
+        return { ...none, retval: r.retval, error: null };
+      }
+      const c = entry.context;
+      const r = run(vm, { args: [c.ctxAddress], regions: [...c.regions, ...mapRegions], packetRegion: c.packetRegion });
+      const out = finishContext(c);
+      if (!out.ok) return { ...none, retval: null, error: out.errno };
+      return { ...none, retval: r.retval, error: null, dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
     } catch (e) {
       if (e instanceof BpfRuntimeError) return { ...none, retval: null, error: e.message };
       throw e;

@@ -6,7 +6,10 @@ import { loadLinkedObject } from '../../kernel/object';
 import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
 
 function toResult(v: KernelVerdict): EngineResult {
-  return { verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError };
+  const r: EngineResult = { verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError };
+  if (v.dataOut) r.dataOut = v.dataOut;
+  if (v.ctxOut) r.ctxOut = v.ctxOut;
+  return r;
 }
 
 export const kernelEngine: Engine = {

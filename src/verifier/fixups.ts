@@ -1,0 +1,222 @@
+// The rewrites that change what runs (`xlated`), in bpf_check's order after a
+// successful walk: opt_hard_wire_dead_code_branches, opt_remove_dead_code,
+// opt_remove_nops, convert_ctx_accesses (not modelled: a program that touches its
+// context says so), do_misc_fixups (the hidden default exception callback, division
+// and modulo guards, tail calls with a constant key), with bpf_patch_insn_single /
+// bpf_remove_insns moving branches as bpf_adj_branches does (kernel/bpf/verifier.c,
+// kernel/bpf/core.c). Helper and kfunc call immediates become kernel addresses there:
+// compare them masked. Constant blinding is off (root). PURE.
+import { Insn, insn, isLdImm64, isPseudoCall, isPseudoFunc } from '../isa/insn';
+import {
+  BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
+  BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
+} from '../isa/opcodes';
+import { helperId } from '../isa/helpers';
+
+/** BPF_REG_AX, the verifier's scratch register in patches (r11). */
+export const BPF_REG_AX = 11;
+
+/** What the walk learnt that the rewrites need. */
+export interface FixupFacts {
+  insns: readonly Insn[];
+  /** First instruction of each subprog (the layout's, without the hidden one). */
+  subprogStarts: readonly number[];
+  /** insn_aux_data[i].seen */
+  seen: Uint8Array;
+  /** Instructions that load or store through the context pointer. */
+  ctxAccess: ReadonlySet<number>;
+  /** bpf_loop calls the kernel inlines (optimize_bpf_loop). */
+  inlinedLoops: number;
+  privileged: boolean;
+  /** The default exception callback is appended (add_hidden_subprog). */
+  hiddenExceptionCallback: boolean;
+}
+
+export type XlatedResult = { insns: Insn[] } | { notModelled: string };
+
+/** Helpers that do_misc_fixups replaces by inline code on x86-64 (not modelled here). */
+const INLINED_HELPERS: ReadonlySet<number> = new Set(['bpf_map_lookup_elem', 'bpf_jiffies64', 'bpf_get_smp_processor_id',
+  'bpf_get_func_arg', 'bpf_get_func_ret', 'bpf_get_func_arg_cnt', 'bpf_get_func_ip', 'bpf_kptr_xchg', 'bpf_get_current_task',
+  'bpf_get_current_task_btf', 'bpf_get_branch_snapshot', 'bpf_map_lookup_percpu_elem', 'bpf_per_cpu_ptr', 'bpf_this_cpu_ptr']
+  .map((n) => helperId(n)).filter((n): n is number => n !== undefined));
+
+const BPF_FUNC_TAIL_CALL = helperId('bpf_tail_call');
+/** ld_imm64 src_reg forms whose first imm names a map or holds an address (map fd, value, BTF id, map idx, idx value). */
+const MAP_OR_ADDR_SRCS: ReadonlySet<number> = new Set([BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE]);
+/** ...and those whose second imm is the address's upper half rather than an offset. */
+const ADDR_SECOND_HALF_SRCS: ReadonlySet<number> = new Set([BPF_PSEUDO_MAP_FD, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX]);
+
+const isCondJump = (code: number): boolean => {
+  const op = BPF_OP(code);
+  if (BPF_CLASS(code) === BPF_JMP32) return op !== BPF_JA;
+  return BPF_CLASS(code) === BPF_JMP && op !== BPF_JA && op !== BPF_EXIT && op !== BPF_CALL;
+};
+
+/**
+ * bpf_adj_branches: after the instructions [pos, endOld) became [pos, endNew), move the
+ * branches that cross the change (jumps, bpf-to-bpf calls, ld_imm64 function pointers).
+ */
+function adjustBranches(prog: Insn[], pos: number, endOld: number, endNew: number): void {
+  const delta = endNew - endOld;
+  const adjust = (curr: number, off: number): number => {
+    if (curr < pos && curr + off + 1 >= endOld) return off + delta;
+    if (curr >= endNew && curr + off + 1 < endNew) return off - delta;
+    return off;
+  };
+  for (let i = 0; i < prog.length; i++) {
+    const x = prog[i];
+    if (isPseudoFunc(x) || isPseudoCall(x)) { prog[i] = { ...x, imm: adjust(i, x.imm) }; continue; }
+    const cls = BPF_CLASS(x.code), op = BPF_OP(x.code);
+    if ((cls !== BPF_JMP && cls !== BPF_JMP32) || op === BPF_EXIT || op === BPF_CALL) continue;
+    if (x.code === (BPF_JMP32 | BPF_JA)) prog[i] = { ...x, imm: adjust(i, x.imm) };
+    else prog[i] = { ...x, off: adjust(i, x.off) };
+  }
+}
+
+/** The program being rewritten, with its subprog starts (they move with the instructions). */
+interface Rewriting { prog: Insn[]; starts: number[] }
+
+/** bpf_patch_insn_single (+ adjust_subprog_starts): replace prog[pos] by `patch`. */
+function patchInsn(r: Rewriting, pos: number, patch: Insn[]): void {
+  r.prog.splice(pos, 1, ...patch);
+  adjustBranches(r.prog, pos, pos + 1, pos + patch.length);
+  r.starts = r.starts.map((s) => (s > pos ? s + patch.length - 1 : s));
+}
+
+/** bpf_remove_insns (+ adjust_subprog_starts_after_remove: a subprog removed whole goes). */
+function removeInsns(r: Rewriting, pos: number, cnt: number, seen: number[]): void {
+  r.prog.splice(pos, cnt);
+  seen.splice(pos, cnt);
+  adjustBranches(r.prog, pos, pos + cnt, pos);
+  const starts: number[] = [];
+  for (const s of r.starts) {
+    const moved = s >= pos + cnt ? s - cnt : s >= pos ? pos : s;
+    if (!starts.includes(moved) && moved < r.prog.length) starts.push(moved);
+  }
+  r.starts = starts;
+}
+
+const JA = (off: number): Insn => insn(BPF_JMP | BPF_JA, 0, 0, off, 0);
+
+/** opt_hard_wire_dead_code_branches, opt_remove_dead_code, opt_remove_nops */
+function removeDeadCode(r: Rewriting, seen: number[]): void {
+  const prog = r.prog;
+  for (let i = 0; i < prog.length; i++) {
+    const x = prog[i];
+    if (!isCondJump(x.code)) continue;
+    if (!seen[i + 1]) prog[i] = JA(x.off);
+    else if (!seen[i + 1 + x.off]) prog[i] = JA(0);
+  }
+  for (let i = 0; i < prog.length;) {
+    if (seen[i]) { i++; continue; }
+    let j = i;
+    while (j < prog.length && !seen[j]) j++;
+    removeInsns(r, i, j - i, seen);
+  }
+  for (let i = 0; i < prog.length; i++) {
+    const x = prog[i];
+    const nop = x.code === (BPF_JMP | BPF_JA) && !x.dst && !x.src && !x.off && !x.imm;
+    if (!nop) continue;
+    removeInsns(r, i, 1, seen);
+    i--;
+  }
+}
+
+/** do_misc_fixups' patches for division and modulo: no exception at run time. */
+function divModPatch(x: Insn): Insn[] | null {
+  const cls = BPF_CLASS(x.code), op = BPF_OP(x.code);
+  if ((cls !== BPF_ALU && cls !== BPF_ALU64) || (op !== BPF_DIV && op !== BPF_MOD)) return null;
+  const is64 = cls === BPF_ALU64, isDiv = op === BPF_DIV, signed = x.off === 1;
+  const alu = is64 ? BPF_ALU64 : BPF_ALU, jmp = is64 ? BPF_JMP : BPF_JMP32;
+  if (BPF_SRC(x.code) === BPF_K) {
+    if (!signed || x.imm !== -1) return null;
+    // sdiv by -1 is a negation, smod by -1 is zero
+    return [isDiv ? insn(alu | BPF_NEG | BPF_K, x.dst) : insn(BPF_ALU | BPF_MOV | BPF_K, x.dst, 0, 0, 0)];
+  }
+  const mov32 = insn(BPF_ALU | BPF_MOV | BPF_X, x.dst, x.dst);
+  if (signed) {
+    const head = [insn(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_AX, x.src), insn(alu | BPF_ADD | BPF_K, BPF_REG_AX, 0, 0, 1)];
+    if (isDiv) {
+      return [...head, insn(jmp | BPF_JGT | BPF_K, BPF_REG_AX, 0, 4, 1), insn(jmp | BPF_JEQ | BPF_K, BPF_REG_AX, 0, 1, 0),
+        insn(alu | BPF_MOV | BPF_K, x.dst, 0, 0, 0), insn(alu | BPF_NEG | BPF_K, x.dst), JA(1), x];
+    }
+    // smod: by 0 leaves dst (zero-extended in 32 bits), by -1 gives 0
+    return [...head, insn(jmp | BPF_JGT | BPF_K, BPF_REG_AX, 0, 3, 1), insn(jmp | BPF_JEQ | BPF_K, BPF_REG_AX, 0, is64 ? 3 : 4, 1),
+      insn(BPF_ALU | BPF_MOV | BPF_K, x.dst, 0, 0, 0), JA(1), x, ...(is64 ? [] : [JA(1), mov32])];
+  }
+  if (isDiv) return [insn(jmp | BPF_JNE | BPF_K, x.src, 0, 2, 0), insn(BPF_ALU | BPF_XOR | BPF_X, x.dst, x.dst), JA(1), x];
+  return is64 ? [insn(jmp | BPF_JEQ | BPF_K, x.src, 0, 1, 0), x]
+    : [insn(jmp | BPF_JEQ | BPF_K, x.src, 0, 2, 0), x, JA(1), mov32];
+}
+
+/** do_misc_fixups, the parts modelled. */
+function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
+  const prog = r.prog;
+  if (facts.hiddenExceptionCallback) {
+    // add_hidden_subprog: the default callback returns the cookie
+    r.starts.push(prog.length);
+    prog.push(insn(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1), insn(BPF_JMP | BPF_EXIT));
+  }
+  for (let i = 0; i < prog.length; i++) {
+    const x = prog[i];
+    if (isLdImm64(x)) { i++; continue; }
+    const patch = divModPatch(x);
+    if (patch) { patchInsn(r, i, patch); i += patch.length - 1; continue; }
+    if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
+    if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) return 'BPF_LD_[ABS|IND] expansion (gen_ld_abs)';
+    if (x.code !== (BPF_JMP | BPF_CALL)) continue;
+    if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
+    if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
+  }
+  return null;
+}
+
+/** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
+export function xlatedProgram(facts: FixupFacts): XlatedResult {
+  if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
+  if (facts.inlinedLoops) return { notModelled: 'bpf_loop inlining (optimize_bpf_loop)' };
+  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice() };
+  const seen = Array.from(facts.seen);
+  for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
+  removeDeadCode(r, seen);
+  if (facts.ctxAccess.size) return { notModelled: 'context access conversion (convert_ctx_accesses)' };
+  const why = miscFixups(r, facts);
+  if (why) return { notModelled: why };
+  if (r.starts.length > 1) callsInDumpForm(r);
+  return { insns: r.prog };
+}
+
+/**
+ * jit_subprogs' last step, for later dump requests: a bpf-to-bpf call keeps its relative
+ * target in `off` and names the subprog by index in `imm`; a function pointer keeps the
+ * relative target in its first half and the subprog index in its second.
+ */
+function callsInDumpForm(r: Rewriting): void {
+  const starts = r.starts.slice().sort((a, b) => a - b);
+  for (let i = 0; i < r.prog.length; i++) {
+    const x = r.prog[i];
+    if (isPseudoCall(x)) r.prog[i] = { ...x, off: x.imm, imm: starts.indexOf(i + x.imm + 1) };
+    else if (isPseudoFunc(x)) { r.prog[i + 1] = { ...r.prog[i + 1], imm: starts.indexOf(i + x.imm + 1) }; i++; }
+  }
+}
+
+/**
+ * The parts of an xlated instruction that depend on the kernel's memory: helper and kfunc
+ * call targets and map addresses in ld_imm64. Returns the instruction with them zeroed.
+ */
+export function maskKernelAddresses(prog: readonly Insn[]): Insn[] {
+  const out = prog.slice();
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i];
+    if (x.code === (BPF_JMP | BPF_CALL) && (x.src === BPF_HELPER_CALL || x.src === BPF_PSEUDO_KFUNC_CALL)) {
+      if (!(x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_TAIL_CALL)) out[i] = { ...x, imm: 0 };
+    } else if (isLdImm64(x) && i + 1 < out.length) {
+      // the map (id or fd) or kernel address; a map value keeps its offset in the second half
+      if (MAP_OR_ADDR_SRCS.has(x.src)) out[i] = { ...x, imm: 0 };
+      if (ADDR_SECOND_HALF_SRCS.has(x.src)) out[i + 1] = { ...out[i + 1], imm: 0 };
+      i++;
+    }
+  }
+  return out;
+}
