@@ -9,6 +9,7 @@ import { createVm, run } from '../src/runtime';
 import { kernelAvailable, progLoad, testRun, closeFd } from '../src/kernel';
 import { verify } from '../src/verifier';
 import { verifierInputFor } from '../src/harness/engines/verifier';
+import { hostFacts } from '../src/kernel/host';
 import { findSpecFiles, programFromSpec, readSpecFile } from '../src/harness/program';
 import type { BenchResult } from './run';
 
@@ -65,14 +66,15 @@ export async function bench(): Promise<BenchResult[]> {
   // Verifier model vs kernel verifier, program by program, on the specs.
   const root = path.resolve(__dirname, '..', '..');
   let ours = 0, theirs = 0, count = 0;
+  const host = hostFacts();
   for (const file of findSpecFiles([path.join(root, 'specs')])) {
-    const p = programFromSpec(readSpecFile(file));
+    const p = programFromSpec(readSpecFile(file), host);
     if (p.object) continue;
     const k = progLoad({ insns: p.insns, progType: p.progType, license: p.license, logLevel: 4 });
     if (k.ok) closeFd(k.fd);
     const kus = kernelVerifyUsec(k.log);
     if (kus === undefined) continue;
-    const input = verifierInputFor(p, 0);
+    const input = verifierInputFor(p, host.profile, 0);
     const reps = 50;
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < reps; i++) verify(input);

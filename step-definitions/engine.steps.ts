@@ -4,14 +4,14 @@ import { When, Then } from '@cucumber/cucumber';
 import assert from 'node:assert/strict';
 import { BpfxWorld } from './world';
 import { getEngine } from '../src/harness/engines';
-import { firstErrorLine, hex64, EngineName } from '../src/harness/engine';
+import { hex64, EngineName } from '../src/harness/engine';
 import { expectedRetval } from '../src/spec';
 import { traceVerifierRun } from '../src/harness/rule-trace';
 
 async function runOn(world: BpfxWorld, name: string): Promise<'skipped' | undefined> {
   if (world.buildError) throw world.buildError;
   assert.ok(world.program, 'no program was given');
-  const engine = getEngine(name);
+  const engine = getEngine(name, world.host);
   const avail = engine.available();
   if (!avail.ok) {
     world.log(`skipped: the ${name} engine is not available: ${avail.reason}`);
@@ -35,7 +35,7 @@ When('it is loaded by the {string} engine', async function (this: BpfxWorld, nam
 Then('the return value is {string}', function (this: BpfxWorld, want: string) {
   const r = this.last();
   assert.equal(r.error, null, `the run failed: ${r.error}`);
-  assert.ok(r.retval !== null, `the program did not run: ${firstErrorLine(r.log)}`);
+  assert.ok(r.retval !== null, `the program did not run: ${r.errorLine}`);
   assert.equal(hex64(r.retval), hex64(expectedRetval(want)));
 });
 
@@ -45,11 +45,11 @@ Then('the verdict is {string}', function (this: BpfxWorld, want: string) {
 });
 
 Then('the error line is {string}', function (this: BpfxWorld, want: string) {
-  assert.equal(firstErrorLine(this.last().log), want);
+  assert.equal(this.last().errorLine, want);
 });
 
 Then('the error line starts with {string}', function (this: BpfxWorld, want: string) {
-  const line = firstErrorLine(this.last().log) ?? '';
+  const line = this.last().errorLine ?? '';
   assert.ok(line.startsWith(want), `error line: ${line}`);
 });
 
@@ -72,18 +72,18 @@ Then('building the program fails with {string}', function (this: BpfxWorld, want
 Then('the kernel agrees', async function (this: BpfxWorld) {
   const mine = this.last();
   const mineName = this.lastEngine!;
-  const k = getEngine('kernel');
+  const k = getEngine('kernel', this.host);
   const avail = k.available();
   if (!avail.ok) { this.log(`skipped: ${avail.reason}`); return 'skipped'; }
   const kr = await k.run(this.program!, this.input);
   this.results.set('kernel', kr);
   if (mine.verdict !== null) {
     assert.equal(mine.verdict, kr.verdict, `verdict: ${mineName} says ${mine.verdict}, kernel says ${kr.verdict}\nkernel log:\n${kr.log}`);
-    if (kr.verdict === 'reject') assert.equal(firstErrorLine(mine.log), firstErrorLine(kr.log), 'first error line');
+    if (kr.verdict === 'reject') assert.equal(mine.errorLine, kr.errorLine, 'first error line');
   }
   if (mine.verdict === null) {
     // A runtime ran the program: Linux must accept it and return the same value.
-    assert.equal(kr.verdict, 'accept', `the kernel rejects what ${mineName} ran: ${firstErrorLine(kr.log)}`);
+    assert.equal(kr.verdict, 'accept', `the kernel rejects what ${mineName} ran: ${kr.errorLine}`);
     assert.equal(mine.retval === null ? mine.error : hex64(mine.retval), kr.retval === null ? kr.error : hex64(kr.retval), 'return value');
   } else if (mine.retval !== null && kr.retval !== null) {
     assert.equal(hex64(mine.retval), hex64(kr.retval), 'return value');

@@ -17,22 +17,22 @@ Given('the program type {string}', function (this: BpfxWorld, type: string) {
 });
 
 Given('the program:', function (this: BpfxWorld, text: string) {
-  build(this, () => { this.program = programFromSource({ asm: text }, { name: 'prog', progType: this.progType }); });
+  build(this, () => { this.program = programFromSource({ asm: text }, { name: 'prog', progType: this.progType, host: this.host }); });
 });
 
 Given('the ubpf program:', function (this: BpfxWorld, text: string) {
-  build(this, () => { this.program = programFromSource({ ubpf: text }, { name: 'prog', progType: this.progType }); });
+  build(this, () => { this.program = programFromSource({ ubpf: text }, { name: 'prog', progType: this.progType, host: this.host }); });
 });
 
 Given('the object {string} program {string}', function (this: BpfxWorld, file: string, prog: string) {
-  build(this, () => { this.program = programFromObject(path.resolve(root, file), prog); });
+  build(this, () => { this.program = programFromObject(path.resolve(root, file), prog, this.host); });
   if (this.program) this.progType = this.program.progType;
 });
 
 Given('the spec {string}', function (this: BpfxWorld, file: string) {
   const spec = readSpecFile(path.resolve(root, file));
   this.progType = spec.type;
-  build(this, () => { this.program = programFromSpec(spec); });
+  build(this, () => { this.program = programFromSpec(spec, this.host); });
   if (spec.input.mem) this.input.mem = hexBytes(spec.input.mem);
   if (spec.input.packet) this.input.packet = hexBytes(spec.input.packet);
   if (spec.input.ctx) this.input.ctx = hexBytes(spec.input.ctx);

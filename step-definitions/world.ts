@@ -1,6 +1,11 @@
-// The scenario world: the program under test, its input, and each engine's result.
-import { World, IWorldOptions, setWorldConstructor, Before } from '@cucumber/cucumber';
+// The scenario world: the program under test, its input, and each engine's result;
+// the host facts (kernel BTF, verifier profile) are built once for the whole run.
+import { BeforeAll, World, IWorldOptions, setWorldConstructor, Before } from '@cucumber/cucumber';
 import { ProgramUnderTest, RunInput, EngineResult, EngineName } from '../src/harness/engine';
+import { HostFacts, hostFacts } from '../src/kernel/host';
+
+let facts: HostFacts | undefined;
+BeforeAll(function () { facts = hostFacts(); });
 
 export class BpfxWorld extends World {
   program?: ProgramUnderTest;
@@ -16,6 +21,12 @@ export class BpfxWorld extends World {
   cli?: { status: number; stdout: string; stderr: string };
 
   constructor(options: IWorldOptions) { super(options); }
+
+  /** The kernel the scenarios answer for: this machine's (its probed profile), else fixtures/vmlinux. */
+  get host(): HostFacts {
+    if (!facts) throw new Error('the host facts are built before the first scenario');
+    return facts;
+  }
 
   last(): EngineResult {
     if (!this.lastEngine) throw new Error('no engine has run yet');

@@ -1,7 +1,7 @@
 // Verifier model versus the live kernel over many programs: the figures that
 // say how far the model can be trusted. The worst outcome is a wrong accept
 // (the model accepts what Linux rejects).
-import { EngineResult, ProgramUnderTest, firstErrorLine } from './engine';
+import { EngineResult, ProgramUnderTest } from './engine';
 
 export type Agreement =
   | 'accept-both'          // both accept
@@ -21,13 +21,12 @@ export interface Comparison {
 }
 
 export function classify(program: string, ours: EngineResult, kernel: EngineResult): Comparison {
-  const o = firstErrorLine(ours.log), k = firstErrorLine(kernel.log);
-  const base = { program, ours: ours.verdict === 'reject' ? o : null, kernel: kernel.verdict === 'reject' ? k : null };
+  const base = { program, ours: ours.errorLine, kernel: kernel.errorLine };
   const agreement: Agreement = ours.verdict === 'accept'
     ? (kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept')
     : kernel.verdict === 'reject'
-      ? (o === k ? 'reject-same-message' : 'reject-other-message')
-      : (o?.startsWith('not modelled yet') ? 'not-modelled' : 'wrong-reject');
+      ? (ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message')
+      : (ours.notModelled ? 'not-modelled' : 'wrong-reject');
   const agree = agreement === 'accept-both' || agreement === 'reject-same-message';
   return agree ? { ...base, agreement } : { ...base, agreement, logs: { ours: ours.log ?? '', kernel: kernel.log ?? '' } };
 }

@@ -7,6 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createVm, run, BpfRuntimeError } from '../runtime';
+import { kernelRun } from '../kernel/run';
+import { firstErrorLine } from '../verifier/error_line';
 import { ConformanceCase, loadConformanceCase } from './conformance-data';
 import { CONFORMANCE_HELPERS } from './conformance-helpers';
 
@@ -51,12 +53,9 @@ export function runConformanceInterp(c: Pick<ConformanceCase, 'insns' | 'mem'>, 
  * verifier rejection is an error with the verifier's message.
  */
 export function runConformanceKernel(c: Pick<ConformanceCase, 'insns' | 'mem'>): ConformanceRun {
-  // Loaded lazily: the kernel layer needs koffi.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const k = require('../kernel') as typeof import('../kernel');
-  const v = k.kernelRun({ name: 'conformance', insns: c.insns, progType: 'socket_filter', license: 'GPL' },
+  const v = kernelRun({ name: 'conformance', insns: c.insns, progType: 'socket_filter', license: 'GPL' },
     { mem: c.mem }, { run: true, wideRetval: true, logLevel: 1 });
-  if (v.verdict !== 'accept') return { retval: null, error: `rejected by the verifier: ${k.kernelErrorLine(v.log ?? '') ?? v.errno ?? 'no message'}` };
+  if (v.verdict !== 'accept') return { retval: null, error: `rejected by the verifier: ${firstErrorLine(v.log) ?? v.errno ?? 'no message'}` };
   if (v.runError) return { retval: null, error: v.runError };
   return { retval: v.retval, error: null };
 }

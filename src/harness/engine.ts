@@ -2,6 +2,9 @@
 // verifier model, the live kernel, and (later) the JIT. Every engine answers
 // with the same keys as `bpfx kernel --json`, so results can be diffed.
 import { Insn } from '../isa/insn';
+import { Btf, KernelFuncInfo } from '../btf';
+import { LinkedProgram, LoadedObject } from '../loader';
+import { firstErrorLine } from '../verifier/error_line';
 
 export type EngineName = 'interp' | 'verifier' | 'kernel' | 'jit';
 
@@ -21,14 +24,22 @@ export interface ProgramUnderTest {
   kfuncs?: ReadonlyMap<number, string>;
   /** Set when the program comes from an object file (BTF, func_info, maps travel with it). */
   object?: ObjectSource;
+  /** BTF and func_info of a hand-built program (not from an object file), as BPF_PROG_LOAD gets them. */
+  btf?: ProgramBtf;
+}
+
+/** A hand-built program's BTF (prog_btf_fd) and its bpf_func_info records. */
+export interface ProgramBtf {
+  btf: Btf;
+  funcInfo: readonly KernelFuncInfo[];
 }
 
 /** An object-file program: the file's bytes, the loader's result and the linked program. */
 export interface ObjectSource {
   file: string;
   bytes: Uint8Array;
-  loaded: import('../loader').LoadedObject;
-  linked: import('../loader').LinkedProgram;
+  loaded: LoadedObject;
+  linked: LinkedProgram;
 }
 
 export interface RunInput {
@@ -50,6 +61,10 @@ export interface EngineResult {
   retval: bigint | null;
   /** Runtime error, null when none. */
   error: string | null;
+  /** The verifier's message when the load was rejected (see verifierResult / kernelResult); null otherwise. */
+  errorLine: string | null;
+  /** The verifier model rejected with `not modelled yet: ...`: it could not decide. */
+  notModelled: boolean;
   /** BPF_PROG_TEST_RUN data_out: the packet after the run (engines that build a program context). */
   dataOut?: Uint8Array;
   /** BPF_PROG_TEST_RUN ctx_out, when a ctx_in was given. */
@@ -64,19 +79,33 @@ export interface Engine {
   run(prog: ProgramUnderTest, input: RunInput): Promise<EngineResult>;
 }
 
+/** The result of an engine that does not verify (the interpreter, the JIT): a return value or a runtime error. */
+export function runResult(retval: bigint | null, error: string | null): EngineResult {
+  return { verdict: null, errno: null, log: null, retval, error, errorLine: null, notModelled: false };
+}
+
 /**
- * The error line of a verifier log: the kernel prints the failing state and
- * instruction, then the message, then its closing statistics. So the message is
- * the last line before the statistics lines.
+ * The result of a load on the live kernel: the error line is read from the
+ * verifier log here, once, for every consumer.
  */
-export function firstErrorLine(log: string | null): string | null {
-  if (!log) return null;
-  // Some messages are printed without a newline, so the statistics line follows on the same line.
-  const unglued = log.replace(/(\S)(processed \d+ insns \(limit)/g, '$1\n$2');
-  const lines = unglued.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
-  const stats = /^(processed \d+ insns|verification time|stack depth |Verification time)/;
-  while (lines.length && stats.test(lines[lines.length - 1])) lines.pop();
-  return lines.length ? lines[lines.length - 1] : null;
+export function kernelResult(v: {
+  verdict: 'accept' | 'reject'; errno: string | null; log: string; retval: bigint | null; runError: string | null; dataOut?: Uint8Array; ctxOut?: Uint8Array;
+}): EngineResult {
+  const r: EngineResult = {
+    verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError,
+    errorLine: v.verdict === 'reject' ? firstErrorLine(v.log) : null, notModelled: false,
+  };
+  if (v.dataOut) r.dataOut = v.dataOut;
+  if (v.ctxOut) r.ctxOut = v.ctxOut;
+  return r;
+}
+
+/** The result of the verifier model: its own error message and whether it could decide. */
+export function verifierResult(r: { verdict: 'accept' | 'reject'; errno: string | null; log: string; error: string; notModelled: boolean }): EngineResult {
+  return {
+    verdict: r.verdict, errno: r.errno, log: r.log, retval: null, error: null,
+    errorLine: r.verdict === 'reject' && r.error ? r.error : null, notModelled: r.notModelled,
+  };
 }
 
 export function hex64(v: bigint): string {

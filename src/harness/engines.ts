@@ -1,22 +1,23 @@
-// The engine registry. Engines load lazily so that, for example, running the
-// interpreter never loads koffi.
+// The engine registry: the engines a program can run on, for one kernel's host
+// facts (the verifier model answers with the host's profile).
 import { Engine, EngineName } from './engine';
+import { HostFacts } from '../kernel/host';
+import { interpEngine } from './engines/interp';
+import { verifierEngine } from './engines/verifier';
+import { kernelEngine } from './engines/kernel';
 
-const factories: Record<EngineName, () => Engine> = {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  interp: () => require('./engines/interp').interpEngine as Engine,
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  verifier: () => require('./engines/verifier').verifierEngine as Engine,
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  kernel: () => require('./engines/kernel').kernelEngine as Engine,
-  jit: () => ({
-    name: 'jit',
-    available: () => ({ ok: false, reason: 'the JIT engine is not built yet' }),
-    run: async () => { throw new Error('the JIT engine is not built yet'); },
-  }),
+const jitEngine: Engine = {
+  name: 'jit',
+  available: () => ({ ok: false, reason: 'the JIT engine is not built yet' }),
+  run: async () => { throw new Error('the JIT engine is not built yet'); },
 };
 
-const cache = new Map<EngineName, Engine>();
+const factories: Record<EngineName, (host: HostFacts) => Engine> = {
+  interp: (host) => interpEngine(host),
+  verifier: (host) => verifierEngine(host.profile, host),
+  kernel: () => kernelEngine,
+  jit: () => jitEngine,
+};
 
 export const engineNames = Object.keys(factories) as EngineName[];
 
@@ -24,9 +25,8 @@ export function isEngineName(name: string): name is EngineName {
   return (engineNames as string[]).includes(name);
 }
 
-export function getEngine(name: string): Engine {
+/** The engine `name` answering for the kernel described by `host`. */
+export function getEngine(name: string, host: HostFacts): Engine {
   if (!isEngineName(name)) throw new Error(`unknown engine '${name}' (known: ${engineNames.join(', ')})`);
-  let e = cache.get(name);
-  if (!e) { e = factories[name](); cache.set(name, e); }
-  return e;
+  return factories[name](host);
 }

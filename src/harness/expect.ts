@@ -2,7 +2,7 @@
 // to the expectations it can answer: the interpreter to return values and
 // runtime errors, the verifier to verdicts and logs, the kernel to both.
 import { Spec, expectedRetval } from '../spec';
-import { EngineName, EngineResult, firstErrorLine, hex64 } from './engine';
+import { EngineName, EngineResult, hex64 } from './engine';
 
 const verifying: EngineName[] = ['verifier', 'kernel'];
 const running: EngineName[] = ['interp', 'kernel', 'jit'];
@@ -22,12 +22,11 @@ export function checkResult(spec: Spec, engine: EngineName, r: EngineResult): st
   const bad: string[] = [];
   if (verifying.includes(engine)) {
     if (e.verdict !== undefined && r.verdict !== e.verdict) {
-      bad.push(`verdict: expected ${e.verdict}, got ${r.verdict}${r.verdict === 'reject' ? ` (${firstErrorLine(r.log)})` : ''}`);
+      bad.push(`verdict: expected ${e.verdict}, got ${r.verdict}${r.verdict === 'reject' ? ` (${r.errorLine})` : ''}`);
     }
     if (e.errno !== undefined && r.errno !== e.errno) bad.push(`errno: expected ${e.errno}, got ${r.errno}`);
     if (e.error_line !== undefined) {
-      const got = firstErrorLine(r.log);
-      if (got !== e.error_line) bad.push(`error line: expected '${e.error_line}', got '${got}'`);
+      if (r.errorLine !== e.error_line) bad.push(`error line: expected '${e.error_line}', got '${r.errorLine}'`);
     }
     if (e.log) {
       const lines = new Set((r.log ?? '').split('\n').map((l) => l.trim()));
@@ -37,7 +36,7 @@ export function checkResult(spec: Spec, engine: EngineName, r: EngineResult): st
   if (running.includes(engine) && e.verdict !== 'reject') {
     if (e.retval !== undefined) {
       const want = expectedRetval(e.retval);
-      if (r.retval === null) bad.push(`retval: expected ${hex64(want)}, program did not run (${r.error ?? firstErrorLine(r.log) ?? 'no result'})`);
+      if (r.retval === null) bad.push(`retval: expected ${hex64(want)}, program did not run (${r.error ?? r.errorLine ?? 'no result'})`);
       else if (r.retval !== want) bad.push(`retval: expected ${hex64(want)}, got ${hex64(r.retval)}`);
     }
     if (e.runtime_error !== undefined) {

@@ -1,6 +1,6 @@
 // Programs of an object file, loaded and linked with libbpf's semantics
-// (src/loader) against this host's kernel BTF and Kconfig.
-import { loadHostObject } from '../kernel/host';
+// (src/loader) against the host facts' kernel BTF and Kconfig.
+import { loadHostObject, HostFacts } from '../kernel/host';
 import { LoadResult, LinkedProgram } from '../loader';
 import { ProgramUnderTest } from './engine';
 
@@ -14,17 +14,17 @@ function underTest(file: string, bytes: Uint8Array, loaded: LoadResult, linked: 
 }
 
 /** Every program libbpf would load from the object (autoload), or just `only`. */
-export function loadObjectPrograms(file: string, only?: string[], progType?: string): ProgramUnderTest[] {
-  const { bytes, loaded } = loadHostObject(file, { only });
+export function loadObjectPrograms(file: string, host: HostFacts, only?: string[], progType?: string): ProgramUnderTest[] {
+  const { bytes, loaded } = loadHostObject(file, { host, only });
   const progs = loaded.programs.filter((p) => (only ? only.includes(p.name) : p.autoload));
   return progs.map((p) => underTest(file, bytes, loaded, p, progType));
 }
 
-export function loadObjectProgram(file: string, prog: string, progType?: string, license?: string): ProgramUnderTest {
-  const { bytes, loaded } = loadHostObject(file, { only: [prog] });
+export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string): ProgramUnderTest {
+  const { bytes, loaded } = loadHostObject(file, { host, only: [prog] });
   const linked = loaded.programs.find((p) => p.name === prog);
   if (!linked) {
-    const names = loadHostObject(file).loaded.programs.map((p) => p.name).join(', ');
+    const names = loadHostObject(file, { host }).loaded.programs.map((p) => p.name).join(', ');
     throw new Error(`${file}: no program '${prog}' (programs: ${names || 'none'})`);
   }
   return underTest(file, bytes, loaded, linked, progType, license);

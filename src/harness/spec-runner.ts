@@ -4,6 +4,7 @@ import { EngineName } from './engine';
 import { getEngine } from './engines';
 import { checkResult, specAppliesTo } from './expect';
 import { programFromSpec } from './program';
+import { HostFacts } from '../kernel/host';
 import { traceVerifierRun } from './rule-trace';
 
 export type Outcome =
@@ -11,14 +12,15 @@ export type Outcome =
   | { status: 'fail'; spec: Spec; engine: EngineName; problems: string[] }
   | { status: 'skip'; spec: Spec; engine: EngineName; reason: string };
 
-export async function runSpecOn(spec: Spec, engine: EngineName): Promise<Outcome> {
+/** Run one spec on one engine, for the kernel described by `host`. */
+export async function runSpecOn(spec: Spec, engine: EngineName, host: HostFacts): Promise<Outcome> {
   if (!specAppliesTo(spec, engine)) return { status: 'skip', spec, engine, reason: 'nothing for this engine to check' };
-  const e = getEngine(engine);
+  const e = getEngine(engine, host);
   const avail = e.available();
   if (!avail.ok) return { status: 'skip', spec, engine, reason: avail.reason ?? 'engine unavailable' };
   let prog;
   try {
-    prog = programFromSpec(spec);
+    prog = programFromSpec(spec, host);
   } catch (err) {
     return { status: 'fail', spec, engine, problems: [`could not build the program: ${(err as Error).message}`] };
   }

@@ -1,14 +1,13 @@
 // The live kernel as an engine: bpf() through koffi. Public API of src/kernel.
 // See prog.ts (BPF_PROG_LOAD / BPF_PROG_TEST_RUN), map.ts, btf.ts, info.ts, run.ts.
-// Object files: import runObjectFile / loadLinkedObject from './object' (kept out
-// of this index so that loading src/kernel does not load the loader).
+// Object files: runObjectFile / loadLinkedObject in './object'; the host's facts
+// (kernel BTF, Kconfig, release, verifier profile) in './host'; the profile probe in './probe'.
 import { sysClose, errnoName } from './sys';
 import { KernelError } from './errors';
 
 export { progLoad, progLoadOrThrow, testRun, parseVerifiedInsns } from './prog';
-export { kernelRun, verdictJson, kernelErrorLine, memMapPrologue } from './run';
+export { kernelRun, verdictJson, memMapPrologue } from './run';
 export type { KernelProgram, KernelInput, KernelRunOpts, KernelVerdict, MemMapping } from './run';
-export { vmlinuxFuncId, vmlinuxTypedefId, indexFuncs } from './vmlinux';
 export type { ProgLoadReq, ProgLoadResult, TestRunOpts, TestRunResult } from './prog';
 export { mapCreate, mapUpdate, mapLookup, mapDelete } from './map';
 export type { MapCreateReq } from './map';

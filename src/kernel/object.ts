@@ -3,35 +3,20 @@
 // bpf_object__sanitize_and_load_btf (BTF fixups, BPF_BTF_LOAD),
 // bpf_object__create_maps (BPF_MAP_CREATE, initial .data/.rodata/.bss values,
 // BPF_MAP_FREEZE for .rodata), bpf_object__relocate_data (map fds into
-// ld_imm64), libbpf_find_attach_btf_id (attach_btf_id of tracing programs),
-// bpf_object_load_prog (BPF_PROG_LOAD). Every fd is closed before returning.
+// ld_imm64), attach_btf_id of tracing programs (src/loader attachBtfIdFor,
+// against the vmlinux BTF the object was linked with), bpf_object_load_prog
+// (BPF_PROG_LOAD). Every fd is closed before returning.
 import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
-import { objectNameFromPath, LinkedProgram, MapDef, LoadedObject } from '../loader';
-import { loadHostObject } from './host';
+import { objectNameFromPath, attachBtfIdFor, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { loadHostObject, HostFacts } from './host';
 import { Insn } from '../isa/insn';
 import { btfLoad } from './btf';
 import { mapCreate, mapFreeze, mapUpdate } from './map';
 import { sysClose } from './sys';
 import { KernelError } from './errors';
 import { kernelRun, KernelInput, KernelRunOpts, KernelVerdict } from './run';
-import { vmlinuxFuncId, vmlinuxTypedefId } from './vmlinux';
 
 const BPF_F_SLEEPABLE = 1 << 4;
-
-/** attach_btf_id for programs that need one (libbpf find_attach_btf_id / btf_get_kernel_prefix_kind). */
-export function attachBtfIdFor(p: LinkedProgram): number | undefined {
-  if (p.type !== 'tracing' && p.type !== 'lsm' && p.type !== 'ext') return undefined;
-  const target = p.attachTo;
-  if (!target) return undefined;
-  if (p.attachType === 'trace_raw_tp') {
-    const id = vmlinuxTypedefId(`btf_trace_${target}`);
-    if (id === undefined) throw new KernelError('bad-request', 'attach', `tracepoint 'btf_trace_${target}' not found in kernel BTF`, { prog: p.name });
-    return id;
-  }
-  const name = p.attachType === 'lsm_mac' || p.attachType === 'lsm_cgroup' ? `bpf_lsm_${target}`
-    : p.attachType === 'trace_iter' ? `bpf_iter_${target}` : target;
-  return vmlinuxFuncId(name);
-}
 
 /**
  * BPF_MAP_CREATE for one map (bpf_object__create_map): a map-in-map gets its
@@ -130,7 +115,7 @@ export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { inpu
         name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
         expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
         funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
-        attachBtfId: attachBtfIdFor(p), progFlags: p.sleepable ? BPF_F_SLEEPABLE : 0, kernVersion: obj.kernVersion,
+        attachBtfId: attachBtfIdFor(obj.vmlinuxBtf, p), progFlags: p.sleepable ? BPF_F_SLEEPABLE : 0, kernVersion: obj.kernVersion,
       }, opts.input ?? {}, opts);
     });
   } finally {
@@ -138,8 +123,8 @@ export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { inpu
   }
 }
 
-/** Read, link (src/loader, against the live vmlinux BTF) and load an object file. */
-export function runObjectFile(path: string, opts: KernelRunOpts & { input?: KernelInput; only?: string[] } = {}): ObjectRunResult {
-  const { loaded } = loadHostObject(path, { only: opts.only });
+/** Read, link (src/loader, against the host's vmlinux BTF; this machine's by default) and load an object file. */
+export function runObjectFile(path: string, opts: KernelRunOpts & { input?: KernelInput; only?: string[]; host?: HostFacts } = {}): ObjectRunResult {
+  const { loaded } = loadHostObject(path, { only: opts.only, host: opts.host });
   return { object: objectNameFromPath(path), verdicts: loadLinkedObject(loaded, opts), warnings: loaded.warnings ?? [] };
 }

@@ -236,18 +236,3 @@ export function verdictJson(v: KernelVerdict): string {
     xlated_insns: v.xlatedInsns, jited_bytes: v.jitedBytes, verified_insns: v.verifiedInsns,
   });
 }
-
-/**
- * The verifier's error message: the last log line before the closing
- * statistics. Some kernel messages lack their newline (e.g. "insn %d cannot
- * call exception cb directly"), so a statistics line glued to a message is cut off.
- */
-export function kernelErrorLine(log: string): string | null {
-  const stats = /^(processed \d+ insns|verification time|stack depth |Verification time)/;
-  const lines = log.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
-  while (lines.length && stats.test(lines[lines.length - 1])) lines.pop();
-  if (!lines.length) return null;
-  const last = lines[lines.length - 1];
-  const glued = last.search(/processed \d+ insns \(limit /);
-  return glued > 0 ? last.slice(0, glued) : last;
-}

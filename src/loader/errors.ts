@@ -12,6 +12,7 @@ export type LoaderErrorKind =
   | 'extern'        // an extern (kfunc / ksym) that cannot be resolved
   | 'core'          // a CO-RE relocation that cannot be applied
   | 'exception-cb'  // exception callback tag errors (bpf_prog_assign_exc_cb)
+  | 'attach'        // no attach target in the kernel's BTF (libbpf_find_attach_btf_id)
   | 'unsupported'   // a feature libbpf supports that bpfx does not (yet)
   ;
 

@@ -10,12 +10,16 @@
 //     Throws ElfError / BtfError / LoaderError (libbpf's message) / IsaError.
 //   objectNameFromPath(path): libbpf's object name (base name up to the first '.').
 //
+//   attachBtfIdFor(vmlinuxBtf, program): libbpf_find_attach_btf_id (tracing/lsm/ext).
+//
 // LoadResult: programs (LinkedProgram[]), maps (MapDef[], libbpf order, with
 // initial values and prog-array initSlots), externs, textSubprogs, license,
 // kernVersion, btf (parsed, unmodified), btfBytes (raw .BTF), btfToLoad (the
-// BTF libbpf passes to BPF_BTF_LOAD, fix-ups applied), warnings (pr_warn lines
+// BTF libbpf passes to BPF_BTF_LOAD, fix-ups applied), vmlinuxBtf (the kernel
+// BTF it was linked against), warnings (pr_warn lines
 // that did not fail the load).
 export { loadObject, objectNameFromPath, LoadResult } from './object';
+export { attachBtfIdFor } from './attach';
 export * from './model';
 export { LoaderError, LoaderErrorKind } from './errors';
 export { findSecDef, SECTION_DEFS, SecDef, UnnumberedAttachType } from './sectypes';

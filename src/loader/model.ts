@@ -111,6 +111,8 @@ export interface LoadedObject {
   btfBytes?: Uint8Array;
   /** The BTF to load (BPF_BTF_LOAD) with libbpf's fix-ups applied; byte-identical to libbpf's. */
   btfToLoad?: Uint8Array;
+  /** The kernel BTF the object was linked against (externs, CO-RE; attach targets at load). */
+  vmlinuxBtf?: Btf;
 }
 
 export interface LoadOptions {

@@ -105,6 +105,6 @@ export function loadObject(bytes: Uint8Array, opts: LoadOptions = {}): LoadResul
     name: objName, license: c.license, kernVersion: c.kernVersion, programs,
     textSubprogs: c.progs.filter((p) => p.isSub).map((p) => p.name),
     maps, externs: externs.map(({ name, kind, weak, btfId, kernelBtfId, resolved }) => ({ name, kind, weak, btfId, kernelBtfId, resolved })),
-    btf, btfBytes: c.btfSec?.data, warnings,
+    btf, btfBytes: c.btfSec?.data, vmlinuxBtf: opts.vmlinuxBtf, warnings,
   };
 }

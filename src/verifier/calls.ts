@@ -14,6 +14,7 @@ import { btfCheckSubprogCall } from './func_args';
 import { clearAllPktPointers, subprogChangesPktData } from './helpers';
 import { printFrame } from './print';
 import { widenAtCallbackReturn } from './callbacks';
+import { checkResourceLeak } from './refs';
 
 /** check_func_call; returns the index of the next instruction to walk. */
 export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
@@ -28,6 +29,8 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
     if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
     if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
     if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
+    // (fixed 6.18) a global subprog that may throw is an exceptional exit here: no reference may be held
+    if (env.profile.behaviour.globalThrowCheckedAtCallsite && subprogMayThrow(env, subprogno)) checkResourceLeak(env, true, false, 'bpf_throw');
     env.calledGlobals.add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
     if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
@@ -84,4 +87,22 @@ export function prepareFuncExit(env: VerifierEnv): number {
   if (callee.inCallbackFn) widenAtCallbackReturn(env, retTo);
   // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
   return retTo;
+}
+
+/** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
+function subprogMayThrow(env: VerifierEnv, subprog: number, seen: Set<number> = new Set()): boolean {
+  if (seen.has(subprog)) return false;
+  seen.add(subprog);
+  const sp = env.layout.subprogs;
+  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : env.insns.length;
+  for (let i = sp[subprog].start; i < end; i++) {
+    const x = env.insns[i];
+    if (x.code !== 0x85) continue;
+    if (x.src === 2 && env.layout.kfuncs.get(i)?.name === 'bpf_throw') return true;
+    if (x.src === 1) {
+      const callee = findSubprog(sp, i + x.imm + 1);
+      if (callee >= 0 && subprogMayThrow(env, callee, seen)) return true;
+    }
+  }
+  return false;
 }

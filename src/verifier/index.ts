@@ -120,7 +120,8 @@ export function verify(input: VerifyInput): VerifyResult {
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
     log: logText(log),
-    error: error ? error.message : '',
+    // the message's last line: a rejection may print lines before it (check_mem_region_access)
+    error: error ? error.message.split('\n').filter((l) => l).pop() ?? '' : '',
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,
@@ -150,7 +151,7 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);
-  checkMaxStackDepth(input.insns, layout);
+  checkMaxStackDepth(input.insns, layout, env.profile);
   optimizeBpfLoop(env, layout);
   mayGotoStackExtra(env, layout);
   // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the

@@ -46,7 +46,7 @@ export const BASE_TEXTS = {
   callStackTooDeep: 'the call stack of %d frames is too deep !',
   tailCallStackTooLarge: 'tail_calls are not allowed when call stack of previous frames is %d bytes. Too large',
   callExceptionCbDirectly: 'insn %d cannot call exception cb directly',
-  tailCallInExceptionCb: 'cannot tail call within exception cb',
+  tailCallInCallback: 'cannot tail call within exception cb',
   throwFromCallback: 'bpf_throw kfunc (insn %d) cannot be called from callback subprog %d',
   ldAbsInCallback: 'cannot use BPF_LD_[ABS|IND] within callback',
   // do_check_common / btf_prepare_func_args

@@ -10,7 +10,8 @@ import { kernelAvailable } from '../../src/kernel';
 
 const root = path.join(__dirname, '..', '..', '..');
 const res = (verdict: 'accept' | 'reject', line?: string): EngineResult =>
-  ({ verdict, errno: verdict === 'reject' ? 'EACCES' : null, log: line ? `0: (95) exit\n${line}\nprocessed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n` : '', retval: null, error: null });
+  ({ verdict, errno: verdict === 'reject' ? 'EACCES' : null, log: line ? `0: (95) exit\n${line}\nprocessed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n` : '', retval: null, error: null,
+    errorLine: verdict === 'reject' ? line ?? null : null, notModelled: line?.startsWith('not modelled yet:') ?? false });
 
 test('classify: every agreement kind', () => {
   assert.equal(classify('p', res('accept'), res('accept')).agreement, 'accept-both');

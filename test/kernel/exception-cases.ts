@@ -8,7 +8,7 @@ import { newBtf } from '../../src/btf/parse';
 import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId } from '../../src/kernel/host';
 
 export type ParamType = 'u64' | 'pskb' | 'pvoid';
 export interface FuncDecl { name: string; params: ParamType[]; off?: number; linkage?: BtfLinkage }

@@ -33,7 +33,7 @@ for (const c of avail.ok ? exceptionCases() : []) {
 
 test('exceptions: bpf_throw has a FUNC id in vmlinux BTF', { skip }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { vmlinuxFuncId } = require('../../src/kernel/vmlinux') as typeof import('../../src/kernel/vmlinux');
+  const { vmlinuxFuncId } = require('../../src/kernel/host') as typeof import('../../src/kernel/host');
   const id = vmlinuxFuncId('bpf_throw');
   assert.ok(Number.isInteger(id) && id > 0);
   assert.throws(() => vmlinuxFuncId('no_such_kfunc_xyz'), (e: unknown) => e instanceof k.KernelError && /no FUNC 'no_such_kfunc_xyz'/.test(e.message));
@@ -43,7 +43,7 @@ test('exceptions: a throwing program in the wide-retval wrapper reports the 32-b
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { kernelRun } = require('../../src/kernel/run') as typeof import('../../src/kernel/run');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { vmlinuxFuncId } = require('../../src/kernel/vmlinux') as typeof import('../../src/kernel/vmlinux');
+  const { vmlinuxFuncId } = require('../../src/kernel/host') as typeof import('../../src/kernel/host');
   const kcall = { code: 0x85, dst: 0, src: 2, off: 0, imm: vmlinuxFuncId('bpf_throw') };
   const mov = (d: number, imm: number) => ({ code: 0xb7, dst: d, src: 0, off: 0, imm });
   const thrown = kernelRun({ name: 'thr', insns: [mov(1, 7), kcall, mov(0, 0), { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], progType: 'sched_cls' }, {}, { run: true, wideRetval: true });

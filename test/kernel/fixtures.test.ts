@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { kernelAvailable, errnoName } from '../../src/kernel';
 import { runObjectFile } from '../../src/kernel/object';
-import { kernelErrorLine } from '../../src/kernel/run';
+import { firstErrorLine as kernelErrorLine } from '../../src/verifier/error_line';
 
 const ROOT = path.join(__dirname, '../../..');
 const FIX = path.join(ROOT, 'fixtures');

@@ -12,6 +12,8 @@ import { kernelAvailable } from '../../src/kernel';
 import { kernelRun, KernelVerdict } from '../../src/kernel/run';
 import { runObjectFile } from '../../src/kernel/object';
 import { findSpecFiles, programFromSpec, readSpecFile } from '../../src/harness/program';
+import { kernelResult } from '../../src/harness/engine';
+import { defaultHostFacts } from '../../src/kernel/host';
 import { checkResult, specAppliesTo } from '../../src/harness/expect';
 import { expectedRetval, hexBytes, Spec } from '../../src/spec';
 
@@ -36,7 +38,7 @@ function runSpec(spec: Spec): KernelVerdict & { wide?: boolean } {
     if (!v) throw new Error(`no program '${spec.program.prog}' in ${file}`);
     return v;
   }
-  const p = programFromSpec(spec);
+  const p = programFromSpec(spec, defaultHostFacts());
   const prog = { name: p.name, insns: p.insns, progType: p.progType, license: p.license };
   const v = kernelRun(prog, input, opts);
   // 64-bit return values: run again inside the wide-retval wrapper (same verdict expected).
@@ -55,7 +57,7 @@ for (const file of files) {
     const wide = v.wide === true;
     const masked: Spec = spec.expect.retval === undefined || wide ? spec
       : { ...spec, expect: { ...spec.expect, retval: '0x' + (expectedRetval(spec.expect.retval) & 0xffffffffn).toString(16) } };
-    const problems = checkResult(masked, 'kernel', { verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError });
+    const problems = checkResult(masked, 'kernel', kernelResult(v));
     if (problems.length && spec.known_differences?.kernel) return; // documented divergence
     assert.deepEqual(problems, []);
   });

@@ -1,6 +1,6 @@
-// Pure parts of src/kernel (no bpf() needed): BTF writer and scanner, errno
-// names, log message extraction, the JSON line; plus an fd-leak check of
-// object loading on the kernel.
+// Pure parts of src/kernel (no bpf() needed): BTF writer, kfunc lookups in the
+// host facts' BTF, errno names, log message extraction, the JSON line; plus an
+// fd-leak check of object loading on the kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -8,9 +8,12 @@ import * as path from 'path';
 import { newBtf } from '../../src/btf/parse';
 import { encodeBtf } from '../../src/btf/encode';
 import { addInt, addFuncProto, addFunc, addDeclTag } from '../../src/btf/build';
-import { indexFuncs } from '../../src/kernel/vmlinux';
+import { HostFacts, kfuncId, vmlinuxFuncId } from '../../src/kernel/host';
+import { parseBtf, BtfError } from '../../src/btf';
+import { NEWEST_PROFILE } from '../../src/verifier/profiles';
 import { errnoName, KernelError, kernelAvailable } from '../../src/kernel';
-import { kernelErrorLine, verdictJson, KernelVerdict } from '../../src/kernel/run';
+import { verdictJson, KernelVerdict } from '../../src/kernel/run';
+import { firstErrorLine as kernelErrorLine } from '../../src/verifier/error_line';
 
 test('btf/build + encode: header, type and string sections laid out as the kernel expects', () => {
   const b = newBtf();
@@ -31,18 +34,20 @@ test('btf/build + encode: header, type and string sections laid out as the kerne
   assert.deepEqual([dv.getUint32(24 + 36, true), dv.getUint32(24 + 40, true), dv.getUint32(24 + 44, true)], [7, (12 << 24) | 1, 2]);
 });
 
-test('indexFuncs finds FUNCs by name; bad BTF is a typed error', () => {
+test('kfuncId finds FUNCs by name in the host facts\' BTF (src/btf); bad BTF is a typed error', () => {
   const b = newBtf();
   const int = addInt(b, 'int', 4);
   addFunc(b, 'bpf_throw', addFuncProto(b, int, []));
   addDeclTag(b, 'tag', 3);
-  const idx = indexFuncs(encodeBtf(b));
-  assert.equal(idx.funcs.get('bpf_throw'), 3);
-  assert.equal(idx.typeCount, 4);
-  assert.throws(() => indexFuncs(new Uint8Array(30)), (e: unknown) => e instanceof KernelError && e.kind === 'bad-request' && /bad magic/.test(e.message));
+  const host: HostFacts = { source: 'fixture', release: 'test', vmlinuxBtf: parseBtf(encodeBtf(b)), kconfig: undefined, netDevices: [], nrCpuIds: undefined, profile: NEWEST_PROFILE, profileFrom: 'default' };
+  assert.equal(kfuncId(host, 'bpf_throw'), 3);
+  assert.equal(kfuncId(host, 'tag'), undefined);
+  assert.equal(kfuncId({ ...host, vmlinuxBtf: undefined }, 'bpf_throw'), undefined);
+  assert.throws(() => vmlinuxFuncId('tag', host), (e: unknown) => e instanceof KernelError && e.kind === 'bad-request' && /no FUNC 'tag'/.test(e.message));
+  assert.throws(() => parseBtf(new Uint8Array(30)), (e: unknown) => e instanceof BtfError && /magic/.test(e.message));
   const bad = encodeBtf(b);
   new DataView(bad.buffer).setUint32(12, 9999, true);
-  assert.throws(() => indexFuncs(bad), /run past the end/);
+  assert.throws(() => parseBtf(bad), (e: unknown) => e instanceof BtfError && /past the end/.test(e.message));
 });
 
 test('errnoName uses the kernel spellings', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Insn, insn } from '../../src/isa/insn';
 import { verify, progTypeNumber } from '../../src/verifier';
 import { progLoad, closeFd, kernelAvailable } from '../../src/kernel';
-import { firstErrorLine } from '../../src/harness/engine';
+import { firstErrorLine } from '../../src/verifier/error_line';
 import { memProgram } from './gen_mem';
 import { attachTypeNum } from '../../src/kernel/types';
 

@@ -12,10 +12,10 @@ import { Insn, insn } from '../../src/isa/insn';
 import { helperId } from '../../src/isa/helpers';
 import { verify, progTypeNumber, MapInfo } from '../../src/verifier';
 import { MAP_TYPE as MAP_TYPES } from '../../src/isa/uapi';
-import { progLoad, closeFd, kernelAvailable, mapCreate, vmlinuxFuncId } from '../../src/kernel';
-import { hostVmlinuxBtf, hostNrCpuIds } from '../../src/kernel/host';
+import { progLoad, closeFd, kernelAvailable, mapCreate } from '../../src/kernel';
+import { hostVmlinuxBtf, hostNrCpuIds, vmlinuxFuncId } from '../../src/kernel/host';
 import { typeById } from '../../src/btf/btf';
-import { firstErrorLine } from '../../src/harness/engine';
+import { firstErrorLine } from '../../src/verifier/error_line';
 
 /** A small deterministic generator (LCG), so a failure names a reproducible seed. */
 function generator(seed: number): (n: number) => number {

@@ -8,22 +8,24 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadObjectPrograms } from '../../src/harness/object';
 import { getEngine } from '../../src/harness/engines';
-import { firstErrorLine } from '../../src/harness/engine';
+import { firstErrorLine } from '../../src/verifier/error_line';
+import { defaultHostFacts } from '../../src/kernel/host';
 
 const root = path.resolve(__dirname, '../../..');
 const objDir = path.join(root, 'fixtures/obj');
 const objs = fs.readdirSync(objDir).filter((f) => /^mem_.*\.bpf\.o$/.test(f));
-const kernel = getEngine('kernel');
+const host = defaultHostFacts();
+const kernel = getEngine('kernel', host);
 const avail = kernel.available();
 
 test('memory fixtures exist', () => assert.ok(objs.length >= 3));
 
 for (const o of objs) {
-  for (const p of loadObjectPrograms(path.join(objDir, o))) {
+  for (const p of loadObjectPrograms(path.join(objDir, o), host)) {
     test(`${o}:${p.name} on the model and the kernel`, { skip: avail.ok ? false : avail.reason }, async () => {
       const expected = p.name.endsWith('_ok') ? 'accept' : 'reject';
       const k = await kernel.run(p, {});
-      const m = await getEngine('verifier').run(p, {});
+      const m = await getEngine('verifier', host).run(p, {});
       assert.equal(k.verdict, expected, `the kernel's verdict on ${p.name}:\n${k.log}`);
       assert.equal(m.verdict, k.verdict, `kernel:\n${k.log}\nmodel:\n${m.log}`);
       if (k.verdict === 'reject') assert.equal(firstErrorLine(m.log), firstErrorLine(k.log));

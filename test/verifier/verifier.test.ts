@@ -6,7 +6,7 @@ import { verify } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd, mapCreate, mapUpdate } from '../../src/kernel';
 import { mapFreeze } from '../../src/kernel/map';
 import { Insn } from '../../src/isa/insn';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId } from '../../src/kernel/host';
 import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';

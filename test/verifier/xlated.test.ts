@@ -12,7 +12,7 @@ import { verify, progTypeNumber, maskKernelAddresses, XlatedResult } from '../..
 import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
 import { progInfo } from '../../src/kernel/info';
 import { runObjectFile } from '../../src/kernel/object';
-import { vmlinuxFuncId } from '../../src/kernel/vmlinux';
+import { vmlinuxFuncId, defaultHostFacts } from '../../src/kernel/host';
 import { findSpecFiles, readSpecFile, programFromSpec } from '../../src/harness/program';
 import { loadObjectPrograms } from '../../src/harness/object';
 import { verifierInputFor } from '../../src/harness/engines/verifier';
@@ -88,7 +88,7 @@ test('xlated: every spec and fixture program both accept', { skip: k.ok ? false 
   const tally: Record<string, number> = { same: 0, differs: 0, 'not-modelled': 0, skip: 0 };
   const differs: string[] = [];
   for (const f of findSpecFiles([path.join(root, 'specs')])) {
-    const p = programFromSpec(readSpecFile(f));
+    const p = programFromSpec(readSpecFile(f), defaultHostFacts());
     const m = verify({ insns: p.insns, progType: progTypeNumber(p.progType)!, xlated: true, kfunc });
     const c = compareOne(m.verdict === 'accept' ? m.xlated : undefined, kernelXlated(p.insns, p.progType));
     tally[c]++;
@@ -98,8 +98,8 @@ test('xlated: every spec and fixture program both accept', { skip: k.ok ? false 
   for (const o of fs.readdirSync(objDir).filter((f) => f.endsWith('.bpf.o'))) {
     let kernel: ReturnType<typeof runObjectFile>;
     try { kernel = runObjectFile(path.join(objDir, o), { dump: 'xlated' }); } catch { continue; }
-    for (const p of loadObjectPrograms(path.join(objDir, o))) {
-      const m = verify({ ...verifierInputFor(p, 0), xlated: true });
+    for (const p of loadObjectPrograms(path.join(objDir, o), defaultHostFacts())) {
+      const m = verify({ ...verifierInputFor(p, defaultHostFacts().profile, 0), xlated: true });
       const kv = kernel.verdicts.find((v) => v.prog === p.name);
       const c = compareOne(m.verdict === 'accept' ? m.xlated : undefined, kv?.verdict === 'accept' ? kv.xlated : null);
       tally[c]++;

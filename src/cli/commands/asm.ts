@@ -2,11 +2,12 @@
 // kernel/clang syntax (src/isa/asm-kernel.ts) or ubpf/bpf_conformance syntax
 // (src/isa/asm-ubpf.ts; a bpf_conformance .data file uses its `-- asm`
 // section) and print the instruction bytes, one 8-byte slot per line.
-// `call NAME` of a kfunc resolves through vmlinux BTF (--btf, default
-// /sys/kernel/btf/vmlinux), read only when such a call appears.
+// `call NAME` of a kfunc resolves through the host's vmlinux BTF (--btf, else
+// this machine's, else fixtures/vmlinux), read only when such a call appears.
 import * as fs from 'fs';
 import { Command, ParsedArgs, UsageError, flagString } from '../command';
 import { assemble, assembleUbpf, encode, parseConformanceData, Insn, AsmError } from '../../isa';
+import { hostFacts, kfuncId, HostFacts } from '../../kernel/host';
 
 export type Syntax = 'kernel' | 'ubpf';
 
@@ -29,20 +30,10 @@ export function syntaxFlag(args: ParsedArgs): Syntax | undefined {
   return s;
 }
 
-/** A kfunc name -> BTF id resolver reading vmlinux BTF on first use. */
+/** A kfunc name -> BTF id resolver; the host facts (kernel BTF) are read on the first kfunc call only. */
 export function vmlinuxKfuncResolver(btfPath?: string): (name: string) => number | undefined {
-  let find: ((name: string) => number | undefined) | undefined;
-  return (name) => {
-    if (!find) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { hostVmlinuxBtf } = require('../../kernel/host') as typeof import('../../kernel/host');
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const btfMod = require('../../btf') as typeof import('../../btf');
-      const btf = hostVmlinuxBtf(btfPath);
-      find = (n) => (btf ? btfMod.findByName(btf, n, 'func') : undefined);
-    }
-    return find(name);
-  };
+  let host: HostFacts | undefined;
+  return (name) => kfuncId((host ??= hostFacts({ btfPath, probe: false })), name);
 }
 
 /** Assemble assembly text (or a bpf_conformance .data file) in the given or detected syntax. */

@@ -1,6 +1,7 @@
-// bpfx compare [FILE|DIR ...] [--json]: the verifier model against the live
-// kernel on every program of the given object files and specs (default:
-// fixtures/obj and specs/). Prints one line per program and the agreement
+// bpfx compare [FILE|DIR ...] [--json] [--kernel-profile NAME]: the verifier model
+// against the live kernel on every program of the given object files and specs
+// (default: fixtures/obj and specs/); the model answers as the kernel's probed
+// profile unless --kernel-profile names another. Prints one line per program and the agreement
 // figures; exit 1 when the model accepts a program Linux rejects.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,8 +11,10 @@ import { ProgramUnderTest } from '../../harness/engine';
 import { loadObjectPrograms } from '../../harness/object';
 import { findSpecFiles, programFromSpec, readSpecFile } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
+import { HostFacts, packageRoot } from '../../kernel/host';
+import { hostFactsFor } from '../host';
 
-function programsIn(paths: string[]): { programs: ProgramUnderTest[]; refused: string[] } {
+function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderTest[]; refused: string[] } {
   const programs: ProgramUnderTest[] = [];
   const refused: string[] = [];
   const files: string[] = [];
@@ -25,10 +28,10 @@ function programsIn(paths: string[]): { programs: ProgramUnderTest[]; refused: s
   for (const f of files) {
     try {
       if (f.endsWith('.o')) {
-        for (const p of loadObjectPrograms(f)) programs.push({ ...p, name: `${path.basename(f)}:${p.name}` });
+        for (const p of loadObjectPrograms(f, host)) programs.push({ ...p, name: `${path.basename(f)}:${p.name}` });
       } else {
         const spec = readSpecFile(f);
-        programs.push({ ...programFromSpec(spec), name: path.basename(f) });
+        programs.push({ ...programFromSpec(spec, host), name: path.basename(f) });
       }
     } catch (e) {
       refused.push(`${f}: ${(e as Error).message}`); // libbpf refuses it before any verifier sees it
@@ -40,16 +43,17 @@ function programsIn(paths: string[]): { programs: ProgramUnderTest[]; refused: s
 export const command: Command = {
   name: 'compare',
   summary: 'the verifier model against the live kernel: verdict and message agreement',
-  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json]',
+  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json] [--kernel-profile NAME]',
   booleanFlags: ['json'],
   async run(args) {
-    const root = path.resolve(__dirname, '..', '..', '..', '..');
+    const root = packageRoot();
     const paths = args.positional.length ? args.positional : [path.join(root, 'fixtures', 'obj'), path.join(root, 'specs')];
-    const kernel = getEngine('kernel');
+    const host = hostFactsFor(args, { probe: true });
+    const kernel = getEngine('kernel', host);
     const avail = kernel.available();
     if (!avail.ok) { process.stderr.write(`bpfx compare: the kernel engine is not available: ${avail.reason}\n`); return 2; }
-    const { programs, refused } = programsIn(paths);
-    const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine).run(p, {}));
+    const { programs, refused } = programsIn(paths, host);
+    const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine, host).run(p, {}));
     const s = summarize(rows);
     if (args.flags.json === true) {
       process.stdout.write(JSON.stringify({ ...s, rows, refused_by_loader: refused }) + '\n');

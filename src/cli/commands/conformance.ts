@@ -4,16 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { CONFORMANCE_ENGINES, listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
-
-/** The package root (dist/src/cli/commands/ -> four levels up; src/cli/commands under ts-node -> three). */
-function packageRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
+import { kernelAvailable } from '../../kernel/avail';
+import { packageRoot } from '../../kernel/host';
 
 export function defaultConformanceDir(): string | undefined {
   const rel = path.join('..', 'shared', 'bpf_conformance', 'tests');
@@ -30,8 +22,7 @@ export const command: Command = {
     const engine = flagString(args, 'engine') ?? 'interp';
     if (!(CONFORMANCE_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`engine '${engine}' cannot run the conformance suite (known: ${CONFORMANCE_ENGINES.join(', ')})`);
     if (engine === 'kernel') {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const avail = (require('../../kernel') as typeof import('../../kernel')).kernelAvailable();
+      const avail = kernelAvailable();
       if (!avail.ok) throw new UsageError(`the kernel engine is not available: ${avail.reason ?? 'unknown reason'}`);
     }
     const dir = args.positional[0] ?? defaultConformanceDir();

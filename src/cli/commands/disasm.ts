@@ -11,12 +11,13 @@
 import { Command, UsageError, flagString } from '../command';
 import { decode, disassemble, Insn, IsaError, AsmError, bpftoolImmName } from '../../isa';
 import { readInput, assembleText, syntaxFlag } from './asm';
+import { linkedProgramFromFile } from './objdump';
+import { hostFacts } from '../../kernel/host';
+import { Btf, typeById, typeCount } from '../../btf';
 
 /** Instructions of an ELF object's program (the loader links subprograms and callbacks in). */
 function objectProgram(file: string, prog: string | undefined, btfPath?: string): Insn[] {
   if (!prog) throw new UsageError('object files need --prog NAME (see bpfx objdump FILE.o for the names)');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { linkedProgramFromFile } = require('./objdump') as typeof import('./objdump');
   return linkedProgramFromFile(file, prog, btfPath).insns;
 }
 
@@ -55,24 +56,16 @@ export function readProgram(file: string, opts: { prog?: string; syntax?: 'kerne
   return decode(new Uint8Array(buf));
 }
 
-/** kfunc BTF id -> name from vmlinux BTF, read on first use. */
+/** kfunc BTF id -> name from the host's vmlinux BTF, read on the first kfunc call only. */
 function vmlinuxKfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
-  let name: ((id: number) => string | undefined) | undefined;
+  let btf: { v: Btf | undefined } | undefined;
   return (i) => {
     if (i.off !== 0) return undefined; // module BTF: not available here
-    if (!name) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { hostVmlinuxBtf } = require('../../kernel/host') as typeof import('../../kernel/host');
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const btfMod = require('../../btf') as typeof import('../../btf');
-      const btf = hostVmlinuxBtf(btfPath);
-      name = (id) => {
-        if (!btf || id <= 0 || id >= btfMod.typeCount(btf)) return undefined;
-        const t = btfMod.typeById(btf, id);
-        return t.kind === 'func' ? t.name : undefined;
-      };
-    }
-    return name(i.imm);
+    btf ??= { v: hostFacts({ btfPath, probe: false }).vmlinuxBtf };
+    const b = btf.v, id = i.imm;
+    if (!b || id <= 0 || id >= typeCount(b)) return undefined;
+    const t = typeById(b, id);
+    return t.kind === 'func' ? t.name : undefined;
   };
 }
 

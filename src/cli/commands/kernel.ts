@@ -9,12 +9,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, ParsedArgs, UsageError, flagString } from '../command';
+import * as isa from '../../isa';
 import { Insn } from '../../isa/insn';
+import { kernelAvailable } from '../../kernel/avail';
+import { progTypeNum } from '../../kernel/types';
+import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict } from '../../kernel/run';
+import { runObjectFile } from '../../kernel/object';
+import { HostFacts, kfuncId } from '../../kernel/host';
+import { hostFactsFor } from '../host';
 
-type Kernel = typeof import('../../kernel');
-type Run = typeof import('../../kernel/run');
-
-interface Job { prog: import('../../kernel/run').KernelProgram; input: import('../../kernel/run').KernelInput }
+interface Job { prog: KernelProgram; input: KernelInput }
 
 function hexArg(args: ParsedArgs, name: string): Uint8Array | undefined {
   const v = flagString(args, name);
@@ -29,9 +33,7 @@ function isText(b: Uint8Array): boolean {
   try { new TextDecoder('utf-8', { fatal: true }).decode(b); return true; } catch { return false; }
 }
 
-function jobsFromFlat(file: string, bytes: Uint8Array, type: string): Job[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const isa = require('../../isa') as typeof import('../../isa');
+function jobsFromFlat(file: string, bytes: Uint8Array, type: string, host: () => HostFacts): Job[] {
   const name = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
   const text = isText(bytes) ? new TextDecoder().decode(bytes) : undefined;
   if (text !== undefined && (file.endsWith('.data') || /^-- (asm|raw)\s*$/m.test(text))) {
@@ -40,19 +42,18 @@ function jobsFromFlat(file: string, bytes: Uint8Array, type: string): Job[] {
     return [{ prog: { name, insns, progType: type }, input: { mem: d.mem } }];
   }
   if (text !== undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { vmlinuxFuncId } = require('../../kernel/vmlinux') as typeof import('../../kernel/vmlinux');
-    const insns = isa.assemble(text, { source: file, kfuncId: (n: string) => { try { return vmlinuxFuncId(n); } catch { return undefined; } } });
+    const insns = isa.assemble(text, { source: file, kfuncId: (n: string) => kfuncId(host(), n) });
     return [{ prog: { name, insns, progType: type }, input: {} }];
   }
   return [{ prog: { name, insns: isa.decode(bytes), progType: type }, input: {} }];
 }
 
-function printJited(v: import('../../kernel/run').KernelVerdict, ksyms: bigint[] | undefined): string[] {
+function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
   const out: string[] = [];
   const image = v.jited ?? new Uint8Array(0);
   const lens = v.jitedFuncLens?.length ? v.jitedFuncLens : [image.length];
   let iced: typeof import('iced-x86') | undefined;
+  // iced-x86 is a development dependency: optional, so loaded here and only here.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   try { iced = require('iced-x86') as typeof import('iced-x86'); } catch { iced = undefined; }
   let off = 0;
@@ -107,36 +108,33 @@ export const command: Command = {
     const json = args.flags.json === true;
     const run = args.flags.run === true;
 
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const k = require('../../kernel') as Kernel;
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const r = require('../../kernel/run') as Run;
-    if (type !== undefined) k.progTypeNum(type); // typed error for a bad name before any work
-    const avail = k.kernelAvailable();
+    if (type !== undefined) progTypeNum(type); // typed error for a bad name before any work
+    const avail = kernelAvailable();
     if (!avail.ok) { process.stderr.write(`bpfx kernel: cannot use the kernel: ${avail.reason}\n`); return 2; }
 
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(fs.readFileSync(file)); } catch (e) { throw new UsageError(`cannot read ${file}: ${(e as Error).message}`); }
     const wideRetval = args.flags['wide-retval'] === true;
     const opts = { logLevel, run, dump: dump as 'xlated' | 'jited' | undefined, memMapping: mapping as 'map-value' | 'syscall-ctx', repeat, wideRetval };
-    let verdicts: import('../../kernel/run').KernelVerdict[];
+    let verdicts: KernelVerdict[];
+    // The kernel's facts (kfunc ids for assembly, BTF and Kconfig for objects), read when first needed.
+    let facts: HostFacts | undefined;
+    const host = (): HostFacts => (facts ??= hostFactsFor(args, { probe: false }));
     if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const o = require('../../kernel/object') as typeof import('../../kernel/object');
-      const res = o.runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn } });
+      const res = runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn }, host: host() });
       for (const w of res.warnings) process.stderr.write(`libbpf: ${w}\n`);
       verdicts = res.verdicts;
       if (progName && !verdicts.length) throw new UsageError(`no program '${progName}' in ${file}`);
       if (type !== undefined) process.stderr.write('bpfx kernel: --type is ignored for object files (the section name decides)\n');
     } else {
-      const jobs = jobsFromFlat(file, bytes, type ?? 'socket_filter');
-      verdicts = jobs.map((j) => r.kernelRun(j.prog, { ...j.input, packet: dataIn ?? j.input.packet, ctx: ctxIn }, opts));
+      const jobs = jobsFromFlat(file, bytes, type ?? 'socket_filter', host);
+      verdicts = jobs.map((j) => kernelRun(j.prog, { ...j.input, packet: dataIn ?? j.input.packet, ctx: ctxIn }, opts));
     }
 
     let bad = false;
     for (const v of verdicts) {
       if (v.verdict === 'reject' || (run && v.retval === null)) bad = true;
-      if (json) { process.stdout.write(r.verdictJson(v) + '\n'); continue; }
+      if (json) { process.stdout.write(verdictJson(v) + '\n'); continue; }
       const facts = [
         v.verifiedInsns !== null ? `verified ${v.verifiedInsns} insns` : '',
         v.xlatedInsns !== null ? `xlated ${v.xlatedInsns} insns` : '',
@@ -147,8 +145,6 @@ export const command: Command = {
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
       if (run) process.stdout.write(v.retval !== null ? `retval: 0x${v.retval.toString(16)}\n` : v.verdict === 'accept' ? `test run failed: ${v.runError}\n` : '');
       if (v.xlated) {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const isa = require('../../isa') as typeof import('../../isa');
         process.stdout.write('--- xlated ---\n' + isa.disassemble(v.xlated).join('\n') + '\n');
       }
       if (v.jited) process.stdout.write('--- jited ---\n' + printJited(v, v.jitedKsyms).join('\n') + '\n');

@@ -5,11 +5,15 @@
 // --json) and exits 1.
 import { Command, UsageError, flagString } from '../command';
 import { LoadResult, LinkedProgram } from '../../loader';
-import { loadHostObject, HostObjectOptions } from '../../kernel/host';
+import { loadHostObject, hostFacts } from '../../kernel/host';
 
-/** Load and link an object file (for other commands, e.g. disasm of object files). */
-export function loadObjectFile(file: string, opts: HostObjectOptions = {}): LoadResult {
-  return loadHostObject(file, opts).loaded;
+/** Where to link from: a kernel BTF / Kconfig file instead of the host's, and only some programs. */
+export interface ObjectFileOptions { btfPath?: string; kconfigPath?: string; only?: string[] }
+
+/** Load and link an object file against the host's kernel (for other commands, e.g. disasm of object files). */
+export function loadObjectFile(file: string, opts: ObjectFileOptions = {}): LoadResult {
+  const host = hostFacts({ btfPath: opts.btfPath, kconfigPath: opts.kconfigPath, probe: false });
+  return loadHostObject(file, { host, only: opts.only }).loaded;
 }
 
 /** The linked program NAME of an object file (subprograms and exception callback appended). */

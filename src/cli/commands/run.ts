@@ -1,7 +1,7 @@
-// bpfx run FILE [--engine interp|kernel|...] [--data-in HEX] [--ctx-in HEX]
-// [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]: run a program once on
-// an engine of the harness registry. FILE is assembly text (kernel syntax, or
-// ubpf syntax when it uses %rN registers), a bpf_conformance .data file (its
+// bpfx run FILE [--engine interp|verifier|kernel|...] [--data-in HEX] [--ctx-in HEX]
+// [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE] [--kernel-profile NAME]: run a
+// program once on an engine of the harness registry. FILE is assembly text (kernel
+// syntax, or ubpf syntax when it uses %rN registers), a bpf_conformance .data file (its
 // `-- mem` is the input unless --mem is given), or an object file with --prog.
 // A program of a type with a test-run context (socket filter, tc, cgroup skb,
 // lwt, xdp, flow dissector) gets it built from --data-in (default 64 zero
@@ -12,9 +12,11 @@ import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { loadConformanceCase } from '../../harness/conformance-data';
 import { parseHexBytes } from './conformance-plugin';
-import { EngineResult, ProgramUnderTest, resultJson, hex64 } from '../../harness/engine';
+import { EngineResult, ProgramUnderTest, resultJson, hex64, runResult } from '../../harness/engine';
 import { getEngine, isEngineName, engineNames } from '../../harness/engines';
 import { programFromObject, programFromSource } from '../../harness/program';
+import { HostFacts } from '../../kernel/host';
+import { hostFactsFor } from '../host';
 
 interface Loaded { prog: ProgramUnderTest; mem: Uint8Array }
 
@@ -27,11 +29,11 @@ function hexFlag(flag: string, text: string | undefined): Uint8Array | undefined
   }
 }
 
-function loadProgram(file: string, progName: string | undefined, progType: string | undefined): Loaded {
+function loadProgram(file: string, progName: string | undefined, progType: string | undefined, host: HostFacts): Loaded {
   const name = path.basename(file);
   if (file.endsWith('.o')) {
     if (!progName) throw new UsageError('an object file needs --prog NAME');
-    return { prog: programFromObject(file, progName, progType), mem: new Uint8Array(0) };
+    return { prog: programFromObject(file, progName, host, { progType }), mem: new Uint8Array(0) };
   }
   const text = fs.readFileSync(file, 'utf8');
   const type = progType ?? 'socket_filter';
@@ -40,13 +42,13 @@ function loadProgram(file: string, progName: string | undefined, progType: strin
     return { prog: { name: c.name, insns: c.insns, progType: type, license: 'GPL', helperAbi: 'ubpf' }, mem: c.mem };
   }
   const src = /%r\d/.test(text) ? { ubpf: text } : { asm: text };
-  return { prog: programFromSource(src, { name, progType: type, source: file }), mem: new Uint8Array(0) };
+  return { prog: programFromSource(src, { name, progType: type, source: file, host }), mem: new Uint8Array(0) };
 }
 
 export const command: Command = {
   name: 'run',
   summary: 'run a program (assembly, .data or object file) on an engine and print r0',
-  usage: 'bpfx run FILE [--engine interp|kernel] [--data-in HEX] [--ctx-in HEX] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE]',
+  usage: 'bpfx run FILE [--engine interp|verifier|kernel] [--data-in HEX] [--ctx-in HEX] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE] [--kernel-profile NAME]',
   booleanFlags: ['json'],
   async run(args) {
     const file = args.positional[0];
@@ -62,18 +64,20 @@ export const command: Command = {
     const packet = hexFlag('data-in', dataText);
     const ctx = hexFlag('ctx-in', ctxText);
     if (!fs.existsSync(file)) throw new UsageError(`no such file '${file}'`);
+    // The verifier model answers with the live kernel's profile (probed) or --kernel-profile.
+    const host = hostFactsFor(args, { probe: engineName === 'verifier' });
 
     let loaded: Loaded;
     try {
-      loaded = loadProgram(file, flagString(args, 'prog'), flagString(args, 'type'));
+      loaded = loadProgram(file, flagString(args, 'prog'), flagString(args, 'type'), host);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       const msg = `${(e as Error).name}: ${(e as Error).message}`;
-      if (json) process.stdout.write(resultJson(path.basename(file), { verdict: null, errno: null, log: null, retval: null, error: msg }) + '\n');
+      if (json) process.stdout.write(resultJson(path.basename(file), runResult(null, msg)) + '\n');
       else process.stderr.write(`bpfx run: ${msg}\n`);
       return 1;
     }
-    const engine = getEngine(engineName);
+    const engine = getEngine(engineName, host);
     const avail = engine.available();
     if (!avail.ok) throw new UsageError(`engine '${engineName}' is not available: ${avail.reason ?? 'unknown reason'}`);
     const input = packet || ctx ? { packet, ctx } : { mem: mem ?? loaded.mem };

@@ -1,4 +1,5 @@
-// bpfx spec [PATH...] [--engine NAME|all]: run YAML program specs on engines.
+// bpfx spec [PATH...] [--engine NAME|all] [--kernel-profile NAME]: run YAML program
+// specs on engines (the verifier model answers as the live kernel's profile or the one named).
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { engineNames, getEngine, isEngineName } from '../../harness/engines';
@@ -6,11 +7,13 @@ import { findSpecFiles, readSpecFile } from '../../harness/program';
 import { runSpecOn } from '../../harness/spec-runner';
 import { EngineName } from '../../harness/engine';
 import { specSchema } from '../../spec';
+import { packageRoot } from '../../kernel/host';
+import { hostFactsFor } from '../host';
 
 export const command: Command = {
   name: 'spec',
   summary: 'run YAML program specs on one engine or all of them',
-  usage: 'bpfx spec [FILE|DIR ...] [--engine interp|verifier|kernel|jit|all] | bpfx spec --schema',
+  usage: 'bpfx spec [FILE|DIR ...] [--engine interp|verifier|kernel|jit|all] [--kernel-profile NAME] | bpfx spec --schema',
   booleanFlags: ['schema'],
   async run(args) {
     if (args.flags.schema === true) {
@@ -20,14 +23,14 @@ export const command: Command = {
     const which = flagString(args, 'engine') ?? 'all';
     if (which !== 'all' && !isEngineName(which)) throw new UsageError(`unknown engine '${which}'`);
     const wanted: EngineName[] = which === 'all' ? engineNames : [which as EngineName];
+    const host = hostFactsFor(args, { probe: wanted.includes('verifier') });
     // An engine that cannot run here is said once, not once per spec.
     const engines = wanted.filter((name) => {
-      const a = getEngine(name).available();
+      const a = getEngine(name, host).available();
       if (!a.ok) process.stdout.write(`SKIP engine ${name}: ${a.reason}\n`);
       return a.ok;
     });
-    const root = path.resolve(__dirname, '..', '..', '..', '..');
-    const files = findSpecFiles(args.positional.length ? args.positional : [path.join(root, 'specs')]);
+    const files = findSpecFiles(args.positional.length ? args.positional : [path.join(packageRoot(), 'specs')]);
     let passed = 0, failed = 0, skipped = 0;
     for (const file of files) {
       let spec;
@@ -35,7 +38,7 @@ export const command: Command = {
         process.stdout.write(`FAIL ${file}: ${(e as Error).message}\n`); failed++; continue;
       }
       for (const engine of engines) {
-        const o = await runSpecOn(spec, engine);
+        const o = await runSpecOn(spec, engine, host);
         const label = `${path.relative(process.cwd(), file)} [${engine}]`;
         if (o.status === 'pass') { passed++; process.stdout.write(`PASS ${label}\n`); }
         else if (o.status === 'skip') { skipped++; if (!o.reason.startsWith('nothing')) process.stdout.write(`SKIP ${label}: ${o.reason}\n`); }

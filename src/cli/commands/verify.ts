@@ -1,8 +1,10 @@
-// bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]:
-// run the verifier model (src/verifier) on an object file, kernel-syntax
-// assembly or a YAML spec. Exit 0 when every program is accepted, 1 when one is
-// rejected, 2 on bad input. --stats prints veristat's columns; --dump xlated the
-// rewritten program of an accepted one, as `bpfx kernel --dump xlated` prints the kernel's.
+// bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]
+// [--kernel-profile NAME]: run the verifier model (src/verifier) on an object file,
+// kernel-syntax assembly or a YAML spec, answering as the live kernel's profile
+// (probed, cached per boot) or the one named; without a kernel, the newest. Exit 0
+// when every program is accepted, 1 when one is rejected, 2 on bad input. --stats
+// prints veristat's columns; --dump xlated the rewritten program of an accepted one,
+// as `bpfx kernel --dump xlated` prints the kernel's.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
@@ -12,22 +14,24 @@ import { ProgramUnderTest } from '../../harness/engine';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { loadObjectPrograms } from '../../harness/object';
 import { programFromSource, programFromSpec, readSpecFile } from '../../harness/program';
+import { HostFacts } from '../../kernel/host';
+import { hostFactsFor } from '../host';
 
 interface Target { name: string; input: Omit<VerifyInput, 'logLevel'> }
 
 /** The programs FILE names: an object's (all, or --prog), a spec's, or assembly text. */
-function programsOf(file: string, prog: string | undefined, type: string | undefined): ProgramUnderTest[] {
+function programsOf(file: string, prog: string | undefined, type: string | undefined, host: HostFacts): ProgramUnderTest[] {
   if (type !== undefined && progTypeNumber(type) === undefined) throw new UsageError(`unknown program type '${type}'`);
   if (file.endsWith('.o')) {
-    const progs = loadObjectPrograms(file, prog ? [prog] : undefined, type);
+    const progs = loadObjectPrograms(file, host, prog ? [prog] : undefined, type);
     if (prog && !progs.length) throw new UsageError(`no program '${prog}' in ${file}`);
     return progs;
   }
   if (/\.ya?ml$/.test(file)) {
-    const p = programFromSpec(readSpecFile(file));
+    const p = programFromSpec(readSpecFile(file), host);
     return [type ? { ...p, progType: type } : p];
   }
-  return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file })];
+  return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file, host })];
 }
 
 /** The xlated dump's lines, or the reason the model cannot give it. */
@@ -40,7 +44,7 @@ function csvField(s: string): string { return /[",\n]/.test(s) ? `"${s.replace(/
 export const command: Command = {
   name: 'verify',
   summary: 'run the verifier model on an object file, assembly or spec',
-  usage: 'bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]',
+  usage: 'bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated] [--kernel-profile NAME]',
   booleanFlags: ['json', 'stats', 'csv'],
   run(args) {
     const file = args.positional[0];
@@ -53,7 +57,8 @@ export const command: Command = {
     if (![0, 1, 2, 4, 5, 6].includes(level)) throw new UsageError(`--log-level ${levelText}: expected 1 or 2`);
     const dump = flagString(args, 'dump');
     if (dump !== undefined && dump !== 'xlated') throw new UsageError('--dump takes xlated');
-    const targets: Target[] = programsOf(file, prog, type).map((p) => ({ name: p.name, input: verifierInputFor(p) }));
+    const host = hostFactsFor(args, { probe: true });
+    const targets: Target[] = programsOf(file, prog, type, host).map((p) => ({ name: p.name, input: verifierInputFor(p, host.profile, 1, host) }));
     const stats = args.flags.stats === true;
     const rows: { t: Target; r: VerifyResult }[] = [];
     const clockNs = (): bigint => process.hrtime.bigint();

@@ -13,8 +13,8 @@ import {
 } from '../../runtime';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
-import { hostNetDevices } from '../../kernel/netdev';
-import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
+import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
+import { HostFacts } from '../../kernel/host';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -28,25 +28,25 @@ type Entry =
   | { kind: 'raw'; mem: Uint8Array }
   | { kind: 'refused'; errno: string };
 
-function entryFor(p: ProgramUnderTest, input: RunInput): Entry {
+function entryFor(p: ProgramUnderTest, input: RunInput, host: HostFacts): Entry {
   const raw = input.mem && input.mem.length ? input.mem : undefined;
   if (raw || p.helperAbi === 'ubpf' || !contextLayout(p.progType)) return { kind: 'raw', mem: raw ?? input.packet ?? new Uint8Array(0) };
   // ctx_size_out as the kernel engine passes it (src/kernel/prog.ts testRun: the ctx_in length).
   const r = buildContext({
     progType: p.progType, data: input.packet ?? new Uint8Array(DEFAULT_DATA_IN_SIZE), ctxIn: input.ctx,
-    ctxSizeOut: input.ctx?.length ?? 0, devices: hostNetDevices(),
+    ctxSizeOut: input.ctx?.length ?? 0, devices: host.netDevices,
   });
   return r.ok ? { kind: 'context', context: r.context } : { kind: 'refused', errno: r.errno };
 }
 
-export const interpEngine: Engine = {
+/** The interpreter, with the host's network devices for contexts that name one. */
+export const interpEngine = (host: HostFacts): Engine => ({
   name: 'interp',
   available: () => ({ ok: true }),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
-    const none = { verdict: null, errno: null, log: null } as const;
     try {
-      const entry = entryFor(p, input);
-      if (entry.kind === 'refused') return { ...none, retval: null, error: entry.errno };
+      const entry = entryFor(p, input, host);
+      if (entry.kind === 'refused') return runResult(null, entry.errno);
       // An object's maps (BTF-defined and global data) become modelled array/hash maps.
       let maps: MapSet | undefined;
       if (p.object && p.object.linked.mapRelocs.length) {
@@ -68,16 +68,16 @@ export const interpEngine: Engine = {
           args: [mem.length ? CONFORMANCE_MEM_BASE : 0n, BigInt(mem.length)],
           regions: [...(mem.length ? [{ name: 'mem', base: CONFORMANCE_MEM_BASE, bytes: Uint8Array.from(mem) }] : []), ...mapRegions],
         });
-        return { ...none, retval: r.retval, error: null };
+        return runResult(r.retval, null);
       }
       const c = entry.context;
       const r = run(vm, { args: [c.ctxAddress], regions: [...c.regions, ...mapRegions], packetRegion: c.packetRegion });
       const out = finishContext(c);
-      if (!out.ok) return { ...none, retval: null, error: out.errno };
-      return { ...none, retval: r.retval, error: null, dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
+      if (!out.ok) return runResult(null, out.errno);
+      return { ...runResult(r.retval, null), dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
     } catch (e) {
-      if (e instanceof BpfRuntimeError) return { ...none, retval: null, error: e.message };
+      if (e instanceof BpfRuntimeError) return runResult(null, e.message);
       throw e;
     }
   },
-};
+});

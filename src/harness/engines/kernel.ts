@@ -1,16 +1,11 @@
 // The live kernel as an engine: BPF_PROG_LOAD (and BPF_PROG_TEST_RUN when it
-// accepts), through src/kernel. Objects load end to end: BTF, maps, relocations.
-import { kernelAvailable } from '../../kernel';
-import { kernelRun, KernelVerdict } from '../../kernel/run';
+// accepts), through src/kernel. Objects load end to end: BTF, maps, relocations;
+// a hand-built program's BTF and func_info go with it.
+import { encodeBtf, encodeFuncInfo } from '../../btf';
+import { kernelAvailable } from '../../kernel/avail';
+import { kernelRun, KernelProgram } from '../../kernel/run';
 import { loadLinkedObject } from '../../kernel/object';
-import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
-
-function toResult(v: KernelVerdict): EngineResult {
-  const r: EngineResult = { verdict: v.verdict, errno: v.errno, log: v.log, retval: v.retval, error: v.runError };
-  if (v.dataOut) r.dataOut = v.dataOut;
-  if (v.ctxOut) r.ctxOut = v.ctxOut;
-  return r;
-}
+import { Engine, EngineResult, ProgramUnderTest, RunInput, kernelResult } from '../engine';
 
 export const kernelEngine: Engine = {
   name: 'kernel',
@@ -20,14 +15,17 @@ export const kernelEngine: Engine = {
     if (p.object) {
       const obj = { ...p.object.loaded, programs: [p.object.linked] };
       const [v] = loadLinkedObject(obj, { ...opts, input });
-      return toResult(v);
+      return kernelResult(v);
     }
-    const prog = { name: p.name, insns: p.insns, progType: p.progType, license: p.license };
+    const prog: KernelProgram = {
+      name: p.name, insns: p.insns, progType: p.progType, license: p.license,
+      ...(p.btf ? { btf: encodeBtf(p.btf.btf), funcInfo: encodeFuncInfo(p.btf.funcInfo) } : {}),
+    };
     // Verdict and log come from the program as written (a prologue would shift instruction numbers);
     // BPF_PROG_TEST_RUN reports 32 bits of r0, so an accepted program runs again inside the
-    // kernel backend's wrapper, which stores all 64.
-    const plain = toResult(kernelRun(prog, input, opts));
-    if (plain.verdict !== 'accept' || plain.retval === null) return plain;
+    // kernel backend's wrapper, which stores all 64 (not possible with func_info).
+    const plain = kernelResult(kernelRun(prog, input, opts));
+    if (plain.verdict !== 'accept' || plain.retval === null || p.btf) return plain;
     const wide = kernelRun(prog, input, { ...opts, wideRetval: true });
     return wide.retval !== null && wide.retvalBits === 64 ? { ...plain, retval: wide.retval } : plain;
   },

@@ -1,10 +1,12 @@
 // The verifier model as an engine: what BPF_PROG_LOAD would give bpf_check()
-// (insns, prog type, func_info, program BTF, kfunc names) into src/verifier.
-import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo } from '../../verifier';
-import { attachBtfIdFor } from '../../kernel/object';
-import { hostVmlinuxBtf, hostNrCpuIds } from '../../kernel/host';
+// (insns, prog type, func_info, program BTF, kfunc names) into src/verifier,
+// answering as the kernel profile of the host facts, with the kernel facts the
+// calls need (its BTF for kfunc prototypes, nr_cpu_ids).
+import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, KernelProfile } from '../../verifier';
+import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
-import { Engine, EngineResult, ProgramUnderTest, RunInput } from '../engine';
+import { Btf } from '../../btf';
+import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
 const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
@@ -13,19 +15,26 @@ const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
 const gplCompatible = (license: string): boolean =>
   ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license);
 
-/** The verifier's input for a program under test. Throws for an unknown program type. */
-export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput {
+/** What the model needs to know of the kernel beyond its profile (part of the host facts). */
+export interface KernelFacts { vmlinuxBtf?: Btf; nrCpuIds?: number }
+
+/** The verifier's input for a program under test, answered as `profile`. Throws for an unknown program type. */
+export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, logLevel = 1, kernel: KernelFacts = {}): VerifyInput {
   const progType = progTypeNumber(p.progType);
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
   const input: VerifyInput = {
-    insns: p.insns, progType, logLevel, vmlinuxBtf: hostVmlinuxBtf(), nrCpuIds: hostNrCpuIds(),
-    gplCompatible: gplCompatible(p.license),
+    insns: p.insns, progType, logLevel, profile, vmlinuxBtf: kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf,
+    nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license),
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
       return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
     },
   };
+  if (p.btf) {
+    input.funcInfo = p.btf.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
+    input.btf = p.btf.btf;
+  }
   const o = p.object;
   if (o) {
     input.funcInfo = o.linked.funcInfo.map((r): FuncInfo => ({ insnOff: r.insnOff, typeId: r.typeId }));
@@ -40,17 +49,20 @@ export function verifierInputFor(p: ProgramUnderTest, logLevel = 1): VerifyInput
       initialValue: m.initialValue ?? (m.libbpfType === 'bss' ? new Uint8Array(m.valueSize) : undefined),
       fields: mapValueFields(btf, m.btfValueTypeId),
     }]));
-    // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id).
-    try { input.attachBtfId = attachBtfIdFor(o.linked); } catch { input.attachBtfId = undefined; }
+    // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id);
+    // without one the model says what the kernel says of a tracing program without a target.
+    try { input.attachBtfId = attachBtfIdFor(o.loaded.vmlinuxBtf, o.linked); } catch { input.attachBtfId = undefined; }
   }
   return input;
 }
 
-export const verifierEngine: Engine = {
-  name: 'verifier',
-  available: () => ({ ok: true }),
-  async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
-    const r = verify(verifierInputFor(p));
-    return { verdict: r.verdict, errno: r.errno, log: r.log, retval: null, error: null };
-  },
-};
+/** The verifier model answering as `profile`, for a kernel with these facts. */
+export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {}): Engine {
+  return {
+    name: 'verifier',
+    available: () => ({ ok: true }),
+    async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
+      return verifierResult(verify(verifierInputFor(p, profile, 1, kernel)));
+    },
+  };
+}
