@@ -15,7 +15,7 @@ import { scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { PROG_TYPE as P, MAP_TYPE as M } from '../isa/uapi';
 import { HelperArg, HelperProto, ArgBase, BPF_FUNC_SPIN_LOCK } from './helper_protos';
-import { processSpinLock } from './spin_lock';
+import { processSpinLock, processTimerFunc } from './spin_lock';
 import { MemMeta, checkHelperMemAccess, checkMemSizeReg, registerIsNull } from './helper_mem';
 
 /** struct bpf_call_arg_meta: what the arguments tell check_helper_call. */
@@ -152,8 +152,13 @@ function checkArgByBase(env: VerifierEnv, proto: HelperProto, i: number, base: A
   switch (base) {
     case 'const_map_ptr':
       if (reg.type !== 'map_ptr') return;
-      if (meta.map) notModelled(env, 'two map arguments');
+      // a timer's map must be the map given (map_uid: 0 outside map-in-map values, which are not modelled here)
+      if (meta.map && meta.map.fd !== reg.map.fd) fail(env, 'EINVAL', 'timerMapMismatch', [0, 0]);
       meta.map = reg.map;
+      return;
+    case 'timer':
+      if (meta.map) notModelled(env, 'two map arguments');
+      meta.map = processTimerFunc(env, regno, reg);
       return;
     case 'map_key':
       if (!meta.map) fail(env, 'EACCES', 'invalidMapPtrKey');

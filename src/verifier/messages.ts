@@ -178,6 +178,11 @@ export const BASE_TEXTS = {
   spinLockTwice: 'Locking two bpf_spin_locks are not allowed',
   spinUnlockWithoutLock: 'bpf_spin_unlock without taking a lock',
   spinUnlockDifferent: 'bpf_spin_unlock of different lock',
+  timerVarOff: "R%d doesn't have constant offset. bpf_timer has to be at the constant offset",
+  timerNeedsBtf: "map '%s' has to have BTF in order to use bpf_timer",
+  timerMissing: "map '%s' has no valid bpf_timer",
+  timerWrongOff: "off %lld doesn't point to 'struct bpf_timer' that is at %d",
+  timerMapMismatch: "timer pointer in R1 map_uid=%d doesn't match map pointer in R2 map_uid=%d",
   // callbacks (callbacks.ts)
   callbackNotAllowedForMap: 'callback function not allowed for map',
   loopLimitReached: 'frame%d bpf_loop iteration limit reached',
