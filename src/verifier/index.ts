@@ -120,8 +120,8 @@ export function verify(input: VerifyInput): VerifyResult {
     verdict: error ? 'reject' : 'accept',
     errno: error ? error.errno : null,
     log: logText(log),
-    // the message's last line: a rejection may print lines before it (check_mem_region_access)
-    error: error ? error.message.split('\n').filter((l) => l).pop() ?? '' : '',
+    // a rejection may print lines before its message (check_mem_region_access): the error is the last
+    error: error ? error.message.split('\n').pop() ?? '' : '',
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,

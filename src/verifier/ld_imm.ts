@@ -13,7 +13,7 @@ import { VerifyInput } from './types';
 import { VerifierEnv, fail, notModelled } from './env';
 import { findSubprog } from './subprogs';
 import { checkDst, setReg } from './regs';
-import { scalarReg, ptrReg, mapRef } from './state';
+import { scalarReg, ptrReg, mapRef, MEM_RDONLY } from './state';
 import { scalarConst } from './scalar_bridge';
 
 /** BPF_JMP | BPF_CALL | BPF_X (callx): not in the kernel's instruction table. */
@@ -46,7 +46,12 @@ const MAX_VAR_OFF = 1 << 29;
 /** resolve_pseudo_ldimm64 for the map forms: the src_reg kinds, the map, a direct value's offset. */
 function resolveMapLdImm64(env: VerifierEnv, input: VerifyInput, x: Insn, next: Insn): void {
   if (x.src === 0 || x.src === BPF_PSEUDO_FUNC) return;
-  if (x.src === BPF_PSEUDO_BTF_ID) return notModelled(env, 'ld_imm64 of a kernel symbol (BPF_PSEUDO_BTF_ID)');
+  // check_pseudo_btf_id: the address of a kernel function is read-only memory of size 0; typed and
+  // typeless variables need the kernel's symbols and BTF
+  if (x.src === BPF_PSEUDO_BTF_ID) {
+    if (!input.kfunc?.(x.imm, next.imm)) notModelled(env, 'ld_imm64 of a kernel variable (BPF_PSEUDO_BTF_ID)');
+    return;
+  }
   const valueForm = x.src === BPF_PSEUDO_MAP_VALUE || x.src === BPF_PSEUDO_MAP_IDX_VALUE;
   if (!valueForm && !((x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_IDX) && next.imm === 0)) fail(env, 'EINVAL', 'unrecognizedLdImm64');
   if (x.src === BPF_PSEUDO_MAP_IDX || x.src === BPF_PSEUDO_MAP_IDX_VALUE) return notModelled(env, 'map indexes into fd_array');
@@ -81,6 +86,8 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
     if (!input.btf || !input.funcInfo) notModelled(env, 'function pointer without func_info');
     if (layout.subprogs[sub].linkage !== 'static') notModelled(env, 'callback function not static');
     setReg(env, insn.dst, ptrReg('func', { subprogno: sub }));
+  } else if (insn.src === BPF_PSEUDO_BTF_ID) {
+    setReg(env, insn.dst, ptrReg('mem', { size: 0 }, { flags: MEM_RDONLY }));
   } else if (insn.src !== 0) {
     notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
   } else {

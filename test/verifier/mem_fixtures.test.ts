@@ -9,12 +9,12 @@ import * as path from 'path';
 import { loadObjectPrograms } from '../../src/harness/object';
 import { getEngine } from '../../src/harness/engines';
 import { firstErrorLine } from '../../src/verifier/error_line';
-import { defaultHostFacts } from '../../src/kernel/host';
+import { hostFacts } from '../../src/kernel/host';
 
 const root = path.resolve(__dirname, '../../..');
 const objDir = path.join(root, 'fixtures/obj');
 const objs = fs.readdirSync(objDir).filter((f) => /^mem_.*\.bpf\.o$/.test(f));
-const host = defaultHostFacts();
+const host = hostFacts();
 const kernel = getEngine('kernel', host);
 const avail = kernel.available();
 

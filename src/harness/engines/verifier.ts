@@ -6,6 +6,7 @@ import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, K
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
 import { Btf } from '../../btf';
+import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
@@ -42,7 +43,8 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     if (o.linked.attachType) input.expectedAttachType = ATTACH_TYPES[o.linked.attachType.replace(/^bpf_/, '')];
     // The loader leaves each map's index in its ld_imm64 until fds exist: key the maps by index.
     // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
-    const btf = o.loaded.btf;
+    // the value types' layouts as libbpf loads them (global data sections get their variables' offsets)
+    const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
     input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
       type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
       frozen: m.libbpfType === 'rodata' || m.libbpfType === 'kconfig',
