@@ -10,6 +10,7 @@ const registry: Record<string, () => Command> = {
   disasm: () => (require('./commands/disasm') as typeof import('./commands/disasm')).command,
   objdump: () => (require('./commands/objdump') as typeof import('./commands/objdump')).command,
   run: () => (require('./commands/run') as typeof import('./commands/run')).command,
+  jit: () => (require('./commands/jit') as typeof import('./commands/jit')).command,
   conformance: () => (require('./commands/conformance') as typeof import('./commands/conformance')).command,
   'conformance-plugin': () => (require('./commands/conformance-plugin') as typeof import('./commands/conformance-plugin')).command,
   spec: () => (require('./commands/spec') as typeof import('./commands/spec')).command,
@@ -18,6 +19,7 @@ const registry: Record<string, () => Command> = {
   kernel: () => (require('./commands/kernel') as typeof import('./commands/kernel')).command,
   btf: () => (require('./commands/btf') as typeof import('./commands/btf')).command,
   probe: () => (require('./commands/probe') as typeof import('./commands/probe')).command,
+  'test-loader': () => (require('./commands/test-loader') as typeof import('./commands/test-loader')).command,
 };
 
 function help(): string {

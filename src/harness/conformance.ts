@@ -60,8 +60,40 @@ export function runConformanceKernel(c: Pick<ConformanceCase, 'insns' | 'mem'>):
   return { retval: v.retval, error: null };
 }
 
+/**
+ * Run natively with bpfx's JIT (in this process): uBPF's helper ABI, no
+ * verifier (no kernel program type runs these programs as written), every
+ * function with a 512-byte stack. Use runConformanceIsolated to survive a
+ * program that faults.
+ */
+export function runConformanceJit(c: Pick<ConformanceCase, 'name' | 'insns' | 'mem'>): ConformanceRun {
+  // Loaded lazily: the native runtime needs koffi.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { loadNativeProgram } = require('../native/runtime') as typeof import('../native/runtime');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { JitRefused } = require('./jit-program') as typeof import('./jit-program');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { JitError } = require('../jit') as typeof import('../jit');
+  let prog;
+  try {
+    prog = loadNativeProgram({ name: c.name, insns: c.insns, progType: 'socket_filter', license: 'GPL', helperAbi: 'ubpf' }, { unverified: true });
+  } catch (e) {
+    if (e instanceof JitRefused || e instanceof JitError) return { retval: null, error: `not jitted: ${e.message}` };
+    throw e;
+  }
+  try {
+    const block = c.mem.length ? prog.alloc(Uint8Array.from(c.mem)) : undefined;
+    return { retval: prog.run(block ? block.addr : 0n, BigInt(c.mem.length)), error: null };
+  } catch (e) {
+    if (e instanceof BpfRuntimeError) return { retval: null, error: e.message };
+    throw e;
+  } finally {
+    prog.close();
+  }
+}
+
 /** Engines `bpfx conformance` can score. */
-export const CONFORMANCE_ENGINES = ['interp', 'kernel'] as const;
+export const CONFORMANCE_ENGINES = ['interp', 'kernel', 'jit'] as const;
 
 const hex = (v: bigint): string => '0x' + BigInt.asUintN(64, v).toString(16);
 
@@ -96,6 +128,7 @@ export function runConformanceFile(file: string, engine = 'interp'): Conformance
   }
   if (engine === 'interp') return judge(c, runConformanceInterp(c));
   if (engine === 'kernel') return judge(c, runConformanceKernel(c));
+  if (engine === 'jit') return judge(c, runConformanceJit(c));
   throw new Error(`engine '${engine}' cannot run conformance tests (known: ${CONFORMANCE_ENGINES.join(', ')})`);
 }
 

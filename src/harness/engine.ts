@@ -49,6 +49,10 @@ export interface RunInput {
   packet?: Uint8Array;
   /** Context bytes (test-run ctx_in). */
   ctx?: Uint8Array;
+  /** Run this many times (the loop inside native code or the kernel); the result adds nsPerRun. */
+  repeat?: number;
+  /** The JIT may compile a program the verifier model cannot decide when the live kernel accepts it. */
+  trustKernel?: boolean;
 }
 
 export interface EngineResult {
@@ -69,6 +73,8 @@ export interface EngineResult {
   dataOut?: Uint8Array;
   /** BPF_PROG_TEST_RUN ctx_out, when a ctx_in was given. */
   ctxOut?: Uint8Array;
+  /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
+  nsPerRun?: number;
 }
 
 export interface Engine {
@@ -119,10 +125,11 @@ export function hex64(v: bigint): string {
  */
 export function resultJson(prog: string, r: EngineResult): string {
   const retval = r.retval === null ? null : hex64(r.retval);
-  // data_out / ctx_out (hex) when the engine ran the program on a test-run context
+  // data_out / ctx_out (hex) when the engine ran the program on a test-run context; ns_per_run with a repeat
   const out = {
     ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
     ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
+    ...(r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {}),
   };
   if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
   return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });

@@ -5,18 +5,13 @@ import { HostFacts } from '../kernel/host';
 import { interpEngine } from './engines/interp';
 import { verifierEngine } from './engines/verifier';
 import { kernelEngine } from './engines/kernel';
-
-const jitEngine: Engine = {
-  name: 'jit',
-  available: () => ({ ok: false, reason: 'the JIT engine is not built yet' }),
-  run: async () => { throw new Error('the JIT engine is not built yet'); },
-};
+import { jitEngine } from './engines/jit';
 
 const factories: Record<EngineName, (host: HostFacts) => Engine> = {
   interp: (host) => interpEngine(host),
   verifier: (host) => verifierEngine(host.profile, host),
   kernel: () => kernelEngine,
-  jit: () => jitEngine,
+  jit: (host) => jitEngine(host),
 };
 
 export const engineNames = Object.keys(factories) as EngineName[];

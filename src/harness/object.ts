@@ -4,7 +4,7 @@ import { loadHostObject, HostFacts } from '../kernel/host';
 import { LoadResult, LinkedProgram } from '../loader';
 import { ProgramUnderTest } from './engine';
 
-function underTest(file: string, bytes: Uint8Array, loaded: LoadResult, linked: LinkedProgram, progType?: string, license?: string): ProgramUnderTest {
+export function underTest(file: string, bytes: Uint8Array, loaded: LoadResult, linked: LinkedProgram, progType?: string, license?: string): ProgramUnderTest {
   const kfuncs = new Map<number, string>();
   for (const e of loaded.externs) if (e.kind === 'kfunc' && e.resolved) kfuncs.set(e.kernelBtfId, e.name);
   return {

@@ -118,6 +118,18 @@ export const progTypeName = (n: number): ProgTypeName | undefined => PROG_TYPE_N
 export const attachTypeName = (n: number): AttachTypeName | undefined => ATTACH_TYPE_NAMES[n];
 export const mapTypeName = (n: number): MapTypeName | undefined => MAP_TYPE_NAMES[n];
 
+/** BPF_PROG_LOAD prog_flags (BPF_F_STRICT_ALIGNMENT ...), the ones test annotations name. */
+export const PROG_LOAD_FLAGS = {
+  BPF_F_STRICT_ALIGNMENT: 1 << 0,
+  BPF_F_ANY_ALIGNMENT: 1 << 1,
+  BPF_F_TEST_RND_HI32: 1 << 2,
+  BPF_F_TEST_STATE_FREQ: 1 << 3,
+  BPF_F_SLEEPABLE: 1 << 4,
+  BPF_F_XDP_HAS_FRAGS: 1 << 5,
+  BPF_F_XDP_DEV_BOUND_ONLY: 1 << 6,
+  BPF_F_TEST_REG_INVARIANTS: 1 << 7,
+} as const;
+
 /** Errno values by their canonical names (the first name errno.h gives a number). */
 export const ERRNO = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, ENOEXEC: 8, EBADF: 9, ECHILD: 10,

@@ -29,13 +29,15 @@ export interface ProgInfo {
   jitedFuncLens?: number[];
   /** With opts.jited: kernel address of each function. */
   jitedKsyms?: bigint[];
+  /** With opts.funcInfo: the first instruction (in xlated numbering) and BTF type of each function with func_info. */
+  funcInfo?: { insnOff: number; typeId: number }[];
 }
 
 const INFO_SIZE = 232; // sizeof(struct bpf_prog_info) in 6.x
 const INFO_ATTR_SIZE = 16;
 
 /** Info about a loaded program; with xlated/jited also its instruction dumps. */
-export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean } = {}): ProgInfo {
+export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean; funcInfo?: boolean } = {}): ProgInfo {
   // First call: lengths.
   const first = bpfInfo(fd, []);
   const d = first.info;
@@ -54,8 +56,9 @@ export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean }
     runCnt: d.getBigUint64(200, true),
     verifiedInsns: d.getUint32(216, true),
   };
-  if (!opts.xlated && !opts.jited) return base;
+  if (!opts.xlated && !opts.jited && !opts.funcInfo) return base;
   const nrKsyms = d.getUint32(104, true);
+  const nrFuncInfo = d.getUint32(144, true), funcInfoRecSize = d.getUint32(132, true);
   const want: { field: string; size: number }[] = [];
   if (opts.xlated) want.push({ field: 'xlated', size: base.xlatedLen });
   if (opts.jited) {
@@ -63,6 +66,7 @@ export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean }
     want.push({ field: 'lens', size: base.nrJitedFuncLens * 4 });
     want.push({ field: 'ksyms', size: nrKsyms * 8 });
   }
+  if (opts.funcInfo) want.push({ field: 'funcInfo', size: nrFuncInfo * funcInfoRecSize });
   const second = bpfInfo(fd, want.map((w) => w.size), (info, addr) => {
     want.forEach((w, i) => {
       const a = w.size ? addr(i) : 0n;
@@ -71,6 +75,7 @@ export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean }
         case 'jited': info.setUint32(16, w.size, true); info.setBigUint64(24, a, true); break;
         case 'lens': info.setUint32(108, base.nrJitedFuncLens, true); info.setBigUint64(120, a, true); break;
         case 'ksyms': info.setUint32(104, nrKsyms, true); info.setBigUint64(112, a, true); break;
+        case 'funcInfo': info.setUint32(144, nrFuncInfo, true); info.setUint32(132, funcInfoRecSize, true); info.setBigUint64(136, a, true); break;
       }
     });
   });
@@ -87,6 +92,11 @@ export function progInfo(fd: number, opts: { xlated?: boolean; jited?: boolean }
       case 'ksyms': {
         const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         base.jitedKsyms = Array.from({ length: bytes.length / 8 }, (_, k) => dv.getBigUint64(k * 8, true));
+        break;
+      }
+      case 'funcInfo': { // struct bpf_func_info { insn_off; type_id }
+        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        base.funcInfo = Array.from({ length: nrFuncInfo }, (_, k) => ({ insnOff: dv.getUint32(k * funcInfoRecSize, true), typeId: dv.getUint32(k * funcInfoRecSize + 4, true) }));
         break;
       }
     }

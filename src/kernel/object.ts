@@ -71,7 +71,7 @@ function patchMapFds(p: LinkedProgram, mapFds: number[]): Insn[] {
  * map failure is reported as a rejection of every program with the kernel's
  * errno and log; loader errors (LoaderError) are thrown to the caller.
  */
-export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { input?: KernelInput } = {}): KernelVerdict[] {
+export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { input?: KernelInput; progFlags?: number } = {}): KernelVerdict[] {
   const fds: number[] = [];
   const mapFds: number[] = [];
   try {
@@ -115,7 +115,7 @@ export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { inpu
         name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
         expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
         funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
-        attachBtfId: attachBtfIdFor(obj.vmlinuxBtf, p), progFlags: p.sleepable ? BPF_F_SLEEPABLE : 0, kernVersion: obj.kernVersion,
+        attachBtfId: attachBtfIdFor(obj.vmlinuxBtf, p), progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
       }, opts.input ?? {}, opts);
     });
   } finally {

@@ -56,7 +56,8 @@ export interface KernelRunOpts {
   logLevel?: number;
   /** Test-run after a successful load. */
   run?: boolean;
-  dump?: 'xlated' | 'jited';
+  /** 'all': xlated and jited, with func_info (what `bpfx jit --kernel` compares). */
+  dump?: 'xlated' | 'jited' | 'all';
   memMapping?: MemMapping;
   repeat?: number;
   /**
@@ -86,6 +87,8 @@ export interface KernelVerdict {
   jitedFuncLens?: number[];
   /** Kernel address of each JITed function (for disassembly). */
   jitedKsyms?: bigint[];
+  /** With dump 'all': func_info records (insn_off in xlated numbering). */
+  funcInfo?: { insnOff: number; typeId: number }[];
   /** With wideRetval: the 32-bit retval BPF_PROG_TEST_RUN reported. */
   retval32?: bigint;
   /** With wideRetval: 64 when retval holds all of r0, 32 when the program threw (the wrapper never got r0). */
@@ -189,12 +192,14 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     };
     if (!r.ok) return out;
     try {
-      const info = progInfo(r.fd, { xlated: opts.dump === 'xlated', jited: opts.dump === 'jited' });
+      const all = opts.dump === 'all';
+      const info = progInfo(r.fd, { xlated: opts.dump === 'xlated' || all, jited: opts.dump === 'jited' || all, funcInfo: all });
       out.xlatedInsns = info.xlatedLen / 8;
       out.jitedBytes = info.jitedLen;
       out.verifiedInsns = info.verifiedInsns;
       if (info.xlated) out.xlated = info.xlated;
       if (info.jited) { out.jited = info.jited; out.jitedFuncLens = info.jitedFuncLens; out.jitedKsyms = info.jitedKsyms; }
+      if (info.funcInfo) out.funcInfo = info.funcInfo;
       if (opts.run) {
         try {
           const syscallType = progTypeNum(progType) === PROG_TYPE.syscall;

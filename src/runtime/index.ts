@@ -10,7 +10,7 @@ export { STACK_BASE, STACK_STRIDE, STACK_SIZE } from './interp';
 export { CODE_BASE } from './decode';
 export { bpfThrowKfunc } from './kfuncs';
 export { createMapSet, MAP_PTR_BASE, MAP_VALUE_BASE } from './maps';
-export type { MapSet, MapSpec, MapModel, MapReloc, MapKind } from './maps';
+export type { MapSet, MapSpec, MapModel, MapReloc, MapKind, MapStorage } from './maps';
 export {
   buildContext, relocateContext, finishContext, contextLayout, DEFAULT_CONTEXT_ADDRESSES, DEFAULT_DATA_IN_SIZE, LOOPBACK,
   SK_BUFF_FIELDS, SK_BUFF_SIZE, XDP_MD_FIELDS, XDP_MD_SIZE, BPF_SOCK_FIELDS, BPF_SOCK_SIZE, BPF_FLOW_KEYS_FIELDS, BPF_FLOW_KEYS_SIZE,

@@ -67,7 +67,10 @@ export interface MapSet {
 
 export interface MapReloc { insn: number; map: number; kind: 'fd' | 'value' }
 
-export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapReloc[] = []): MapSet {
+/** Where a map's values live: by default a JS buffer at MAP_VALUE_BASE + index * 2^32; the native runtime gives native memory. */
+export type MapStorage = (spec: MapSpec, index: number, bytes: number) => { values: Uint8Array; base: bigint };
+
+export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapReloc[] = [], storage?: MapStorage): MapSet {
   const maps: MapModel[] = specs.map((spec, index) => {
     const kind = kindOf(spec.type);
     if (!kind) throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': type '${spec.type}' is not modelled (array and hash maps are)`);
@@ -75,11 +78,12 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
       throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': bad key/value size or max_entries`);
     }
     if (kind === 'array' && spec.keySize !== 4) throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': array maps need a 4-byte key`);
-    const values = new Uint8Array(spec.valueSize * spec.maxEntries);
+    const size = spec.valueSize * spec.maxEntries;
+    const { values, base } = storage ? storage(spec, index, size) : { values: new Uint8Array(size), base: MAP_VALUE_BASE + (BigInt(index) << 32n) };
     if (spec.initial) values.set(spec.initial.subarray(0, values.length));
     const free: number[] = [];
     if (kind === 'hash') for (let i = spec.maxEntries - 1; i >= 0; i--) free.push(i);
-    return { index, spec, kind, values, slots: new Map(), free, base: MAP_VALUE_BASE + (BigInt(index) << 32n) };
+    return { index, spec, kind, values, slots: new Map(), free, base };
   });
   const byReloc = new Map(relocs.map((r) => [r.insn, r]));
 

@@ -10,8 +10,7 @@ import { successors, Successors } from '../isa/flow';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
-
-const BPF_FUNC_tail_call = 12;
+import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
@@ -21,7 +20,7 @@ export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): vo
   let end = sp.length > 1 ? sp[1].start : insns.length;
   for (let i = 0; i < insns.length; i++) {
     const code = insns[i].code;
-    if (code === (BPF_JMP | BPF_CALL) && insns[i].src === 0 && insns[i].imm === BPF_FUNC_tail_call) {
+    if (code === (BPF_JMP | BPF_CALL) && insns[i].src === 0 && insns[i].imm === BPF_FUNC_TAIL_CALL) {
       sp[cur].hasTailCall = true;
       sp[cur].tailCallReachable = true;
     }
@@ -50,8 +49,6 @@ export interface CfgResult {
   forceCheckpoints: Set<number>;
 }
 
-/** Helper id of bpf_loop. */
-export const BPF_FUNC_LOOP = 181;
 /** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
 const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, BPF_FUNC_LOOP, 209]);
 

@@ -123,8 +123,8 @@ function removeDeadCode(r: Rewriting, seen: number[]): void {
   }
 }
 
-/** do_misc_fixups' patches for division and modulo: no exception at run time. */
-function divModPatch(x: Insn): Insn[] | null {
+/** do_misc_fixups' patches for division and modulo: no exception at run time (also the JIT's fixups use them). */
+export function divModPatch(x: Insn): Insn[] | null {
   const cls = BPF_CLASS(x.code), op = BPF_OP(x.code);
   if ((cls !== BPF_ALU && cls !== BPF_ALU64) || (op !== BPF_DIV && op !== BPF_MOD)) return null;
   const is64 = cls === BPF_ALU64, isDiv = op === BPF_DIV, signed = x.off === 1;

@@ -4,12 +4,13 @@
 //   argv[1] (optional, unless it starts with --): input memory as hex bytes;
 //   --program HEX: the program (else one line of hex bytes on stdin);
 //   --elf: the program is an ELF object (not supported yet);
+//   --jit (as uBPF's plugin) or --engine jit: run it natively with bpfx's JIT;
 //   the runner may pass all plugin options as ONE argument ("--engine interp").
 // Prints r0 in hex (no 0x) and exits 0; on failure prints the error on stdout
 // and exits 1 (the runner compares that text with `-- error`).
 import { Command, ParsedArgs, UsageError } from '../command';
 import { decodeRaw } from '../../isa';
-import { runConformanceInterp, runConformanceKernel } from '../../harness/conformance';
+import { runConformanceInterp, runConformanceKernel, runConformanceJit } from '../../harness/conformance';
 
 /** Hex bytes separated by whitespace (ubpf's base16_decode ignores what does not parse). */
 export function parseHexBytes(s: string): Uint8Array {
@@ -56,12 +57,13 @@ function readStdinLine(): Promise<string> {
 export const command: Command = {
   name: 'conformance-plugin',
   summary: 'bpf_conformance plugin: program hex on stdin, memory hex as argument, prints r0 in hex',
-  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [--program "HEX"] [--engine interp|kernel] [--elf]',
+  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [--program "HEX"] [--engine interp|kernel|jit] [--jit] [--elf]',
   booleanFlags: ['elf', 'jit', 'interpret'],
   async run(raw) {
     const args = pluginOptions(raw);
-    const engine = typeof args.flags.engine === 'string' ? args.flags.engine : 'interp';
-    if (engine !== 'interp' && engine !== 'kernel') throw new UsageError(`engine '${engine}' cannot run plugin programs (known: interp, kernel)`);
+    // uBPF's plugin selects its JIT with --jit: so does ours (--engine names one explicitly)
+    const engine = typeof args.flags.engine === 'string' ? args.flags.engine : args.flags.jit === true ? 'jit' : 'interp';
+    if (engine !== 'interp' && engine !== 'kernel' && engine !== 'jit') throw new UsageError(`engine '${engine}' cannot run plugin programs (known: interp, kernel, jit)`);
     const extra = args.positional.slice(1).filter((p) => p.trim().length > 0);
     if (extra.length) throw new UsageError(`Invalid arguments: ${extra[0]}`);
     const mem = parseHexBytes(args.positional[0] ?? '');
@@ -74,7 +76,8 @@ export const command: Command = {
     } catch (e) {
       return fail(`Failed to load code: ${(e as Error).message}`);
     }
-    const r = engine === 'kernel' ? runConformanceKernel({ insns, mem }) : runConformanceInterp({ insns, mem });
+    // The jit runs the program natively in this process: the runner starts one per program, so a fault fails only it
+    const r = engine === 'kernel' ? runConformanceKernel({ insns, mem }) : engine === 'jit' ? runConformanceJit({ name: 'plugin', insns, mem }) : runConformanceInterp({ insns, mem });
     if (r.error !== null) return fail(r.error);
     process.stdout.write(BigInt.asUintN(64, r.retval ?? 0n).toString(16) + '\n');
     return 0;

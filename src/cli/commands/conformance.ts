@@ -1,9 +1,11 @@
-// bpfx conformance [DIR] [--engine interp|kernel]: run every bpf_conformance .data
-// file of DIR and print one line per failure, then `N passed, N failed`.
+// bpfx conformance [DIR] [--engine interp|kernel|jit]: run every bpf_conformance .data
+// file of DIR and print one line per failure, then `N passed, N failed`. The
+// jit engine runs the programs natively in child processes (src/harness/isolate).
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { CONFORMANCE_ENGINES, listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
+import { runConformanceIsolated } from '../../harness/isolate';
 import { kernelAvailable } from '../../kernel/avail';
 import { packageRoot } from '../../kernel/host';
 
@@ -17,13 +19,18 @@ export function defaultConformanceDir(): string | undefined {
 export const command: Command = {
   name: 'conformance',
   summary: 'run the bpf_conformance suite (.data files) on an engine',
-  usage: 'bpfx conformance [DIR|FILE.data] [--engine interp|kernel] [--known-failures FILE]',
+  usage: 'bpfx conformance [DIR|FILE.data] [--engine interp|kernel|jit] [--known-failures FILE]',
   run(args) {
     const engine = flagString(args, 'engine') ?? 'interp';
     if (!(CONFORMANCE_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`engine '${engine}' cannot run the conformance suite (known: ${CONFORMANCE_ENGINES.join(', ')})`);
     if (engine === 'kernel') {
       const avail = kernelAvailable();
       if (!avail.ok) throw new UsageError(`the kernel engine is not available: ${avail.reason ?? 'unknown reason'}`);
+    }
+    if (engine === 'jit') {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const avail = (require('../../native/runtime') as typeof import('../../native/runtime')).nativeAvailable();
+      if (!avail.ok) throw new UsageError(`the jit engine is not available: ${avail.reason ?? 'unknown reason'}`);
     }
     const dir = args.positional[0] ?? defaultConformanceDir();
     if (!dir) throw new UsageError('no test directory given and ../shared/bpf_conformance/tests not found');
@@ -36,8 +43,10 @@ export const command: Command = {
     const files = single ? [dir] : listConformanceFiles(dir);
     if (files.length === 0) throw new UsageError(`no .data files in '${dir}'`);
     let passed = 0, failed = 0, knownCount = 0;
-    for (const file of files) {
-      const v = runConformanceFile(file, engine);
+    // Native code of unverified programs runs in child processes: a fault fails its case, not the run
+    const verdicts = engine === 'jit' ? runConformanceIsolated(files) : undefined;
+    for (const [k, file] of files.entries()) {
+      const v = verdicts ? verdicts[k] : runConformanceFile(file, engine);
       const reason = known.get(v.name);
       if (v.pass) {
         passed++;

@@ -23,12 +23,13 @@ function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
 }
 
 /** What r1..r2 and the memory of a run are: a built context, or raw bytes. */
-type Entry =
+export type Entry =
   | { kind: 'context'; context: BuiltContext }
   | { kind: 'raw'; mem: Uint8Array }
   | { kind: 'refused'; errno: string };
 
-function entryFor(p: ProgramUnderTest, input: RunInput, host: HostFacts): Entry {
+/** How a run starts on this engine and on the jit: a test-run context, raw bytes in r1/r2, or the kernel's refusal. */
+export function entryFor(p: ProgramUnderTest, input: RunInput, host: HostFacts): Entry {
   const raw = input.mem && input.mem.length ? input.mem : undefined;
   if (raw || p.helperAbi === 'ubpf' || !contextLayout(p.progType)) return { kind: 'raw', mem: raw ?? input.packet ?? new Uint8Array(0) };
   // ctx_size_out as the kernel engine passes it (src/kernel/prog.ts testRun: the ctx_in length).

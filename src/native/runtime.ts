@@ -1,0 +1,211 @@
+// Running a program under test as native code: its maps in native memory
+// (the interpreter's map model over native buffers, so both runtimes share
+// one implementation of each map helper), helpers as koffi callbacks behind
+// native trampolines, bpf_throw native, the input bytes in native memory.
+//
+// Faults: native code runs in this process. A verified program cannot fault,
+// and only verified programs are run here unless the caller says otherwise
+// (bpf_conformance programs, which no verifier program type runs as
+// written). A fault in native code is a SIGSEGV/SIGILL that ends the
+// process; the harness runs unverified programs in a child process
+// (src/native/isolate.ts) so that it reports the signal instead.
+import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, SKB } from '../runtime';
+import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER } from '../jit';
+import { CONFORMANCE_HELPERS } from '../harness/conformance-helpers';
+import { ProgramUnderTest } from '../harness/engine';
+import { prepareForJit, Prepared, PrepareOptions } from '../harness/jit-program';
+import { hostJitOptions } from '../harness/jit-kernel';
+import { loadLibc, Libc, PROT_READ, PROT_WRITE, MAP_32BIT } from './libc';
+import { loadImage, NativeImage, NATIVE_IMAGE_BASE } from './image';
+
+/** The program's memory as the helpers see it: any address, read and written in place. */
+class NativeAddressSpace extends AddressSpace {
+  constructor(private readonly L: Libc) { super(); }
+
+  override find(lo: number, hi: number, size: number): Region | undefined {
+    const addr = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    if (addr < 0x1000n) return undefined; // the null page
+    return makeRegion({ name: 'native', base: addr, bytes: this.L.view(addr, Math.max(1, size)) });
+  }
+
+  override readCString(addr: bigint, max: number): Uint8Array {
+    return this.L.view(addr, Math.max(1, this.L.strnlen(addr, max))).slice(0, this.L.strnlen(addr, max));
+  }
+}
+
+const EFAULT = 14n;
+
+/**
+ * bpf_skb_load_helper_{8,16,32}: the big-endian value at `off` in the packet
+ * of the __sk_buff at `skb` (its data .. data_end), or -EFAULT.
+ */
+function skbLoadHelpers(): [number, HelperFn][] {
+  return ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], (ctx: HelperContext, skb: bigint, off: bigint): bigint => {
+    const data = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data.offset), 4, false).region.dv.getUint32(0, true));
+    const end = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data_end.offset), 4, false).region.dv.getUint32(0, true));
+    const o = BigInt.asIntN(64, off);
+    if (o < 0n || data + o + BigInt(size) > end) return BigInt.asUintN(64, -EFAULT);
+    const b = ctx.mem.read(data + o, size);
+    return b.reduce((v, x) => (v << 8n) | BigInt(x), 0n);
+  }]);
+}
+
+/** Native memory that lives as long as the runtime. */
+interface Block { addr: bigint; size: number; bytes: Uint8Array }
+
+export interface NativeProgram {
+  prepared: Prepared;
+  image: JitImage;
+  native: NativeImage;
+  maps?: MapSet;
+  /** Run once (r1, r2), or n times in native code. Throws BpfRuntimeError when a helper failed. */
+  run(r1: bigint, r2: bigint, repeat?: number): bigint;
+  /** Native memory for input bytes (low 2 GiB, so 32-bit pointer fields can hold it). */
+  alloc(bytes: Uint8Array): Block;
+  close(): void;
+}
+
+const PAGE = 4096;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+let helperProto: any;
+
+export interface NativeLoadOptions extends Omit<PrepareOptions, 'mapAddress'> {
+  /** Maps of a program that is not from an object file (its ld_imm64 carry the map's index). */
+  maps?: readonly MapSpec[];
+}
+
+/** Compile `p` and load it for running here. Throws JitRefused (not jitted), JitError, or BpfRuntimeError (a map it cannot model). */
+export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}): NativeProgram {
+  const L = loadLibc();
+  const koffi = L.koffi;
+  const blocks: Block[] = [];
+  const callbacks: unknown[] = [];
+  const alloc = (size: number, low = false): Block => {
+    const len = Math.max(PAGE, Math.ceil(size / PAGE) * PAGE);
+    const addr = L.mmap(len, PROT_READ | PROT_WRITE, low ? MAP_32BIT : 0);
+    const b = { addr, size: len, bytes: L.view(addr, len) };
+    blocks.push(b);
+    return b;
+  };
+  const release = (): void => {
+    for (const b of blocks.splice(0)) L.munmap(b.addr, b.size);
+    for (const c of callbacks.splice(0)) koffi.unregister(c);
+  };
+  try {
+    // The maps are built once the verifier has had its say (the first map ld_imm64 asks for them)
+    let maps: MapSet | undefined;
+    const objectMaps = (): MapSet | undefined => {
+      if (maps) return maps;
+      const specs: MapSpec[] = p.object
+        ? p.object.loaded.maps.map((m) => ({
+          name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+          initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
+        }))
+        : [...(o.maps ?? [])];
+      if (!specs.length) return undefined;
+      maps = createMapSet(specs, p.object?.linked.mapRelocs ?? [],
+        (_spec, _i, bytes) => { const b = alloc(bytes); return { values: b.bytes.subarray(0, bytes), base: b.addr }; });
+      return maps;
+    };
+    const prepared = prepareForJit(p, {
+      trustKernel: o.trustKernel, unverified: o.unverified, profile: o.profile,
+      mapAddress: (index, kind, off) => {
+        const m = objectMaps()?.maps[index];
+        if (!m) return undefined;
+        return kind === 'fd' ? MAP_PTR_BASE + BigInt(index * 16) : m.base + BigInt(off);
+      },
+    });
+    const input = prepared.fixed.input;
+    // The conformance suite's helper 5 ends the program: make it an exception boundary with a callback returning the cookie
+    const ubpf = p.helperAbi === 'ubpf';
+    const usesUnwind = ubpf && input.insns.some((n) => n.code === 0x85 && n.src === 0 && n.imm === 5);
+    if (usesUnwind && !input.exceptionBoundary) {
+      const n = input.insns.length;
+      input.insns = [...input.insns, { code: 0xbf, dst: 0, src: 1, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
+      input.funcs = [...input.funcs, { start: n, len: 2, stackDepth: 0, tailCallReachable: false, exceptionCb: true }];
+      input.exceptionBoundary = true;
+    }
+    // The host's CPU features as the kernel would use them; no retpoline thunk outside the kernel
+    const image = jitProgram(input, { ...hostJitOptions(), retpoline: false, imageBase: NATIVE_IMAGE_BASE });
+    // Helpers: JS implementations behind koffi callbacks
+    let failure: BpfRuntimeError | null = null;
+    const mem = new NativeAddressSpace(L);
+    const unsupported = (what: string): never => { throw new BpfRuntimeError('helper-error', -1, `${what} is not supported by the native runtime`); };
+    const ctx: HelperContext = {
+      pc: -1, depth: 0, insnsExecuted: 0, mem,
+      exit: () => unsupported('ending the program from a helper'),
+      throwException: () => unsupported('throwing from a helper'),
+      callFunction: () => unsupported('calling back into BPF code from a helper'),
+      codeAddressToPc: () => -1,
+    };
+    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...(objectMaps()?.helpers ?? []), ...skbLoadHelpers()]);
+    helperProto ??= koffi.proto('uint64_t bpfx_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)');
+    const helpers = new Map<number, bigint>();
+    const used = new Set(input.insns.filter((n) => n.code === 0x85 && n.src === 0).map((n) => n.imm));
+    for (const id of used) {
+      if (usesUnwind && id === 5) continue;
+      const fn = table.get(id);
+      if (!fn) throw new JitError(-1, `helper ${id} is not available in the native runtime`);
+      const cb = koffi.register((a: any, b: any, c: any, d: any, e: any) => {
+        try {
+          return BigInt.asUintN(64, fn(ctx, BigInt(a), BigInt(b), BigInt(c), BigInt(d), BigInt(e)));
+        } catch (err) {
+          failure ??= err instanceof BpfRuntimeError ? err : new BpfRuntimeError('helper-error', -1, `helper ${id}: ${(err as Error).message}`);
+          return 0n;
+        }
+      }, koffi.pointer(helperProto));
+      callbacks.push(cb);
+      helpers.set(id, BigInt(koffi.address(cb)));
+    }
+    const kfuncs = new Map<number, 'bpf_throw' | bigint>();
+    for (const n of input.insns) {
+      if (n.code !== 0x85 || n.src !== 2) continue;
+      const name = p.kfuncs?.get(n.imm);
+      if (name !== 'bpf_throw' || n.off !== 0) throw new JitError(-1, `kfunc ${name ?? n.imm} is not available in the native runtime`);
+      kfuncs.set(n.imm, 'bpf_throw');
+    }
+    const native = loadImage(image, input, { helpers, kfuncs, ubpfUnwind: usesUnwind });
+    let closed = false;
+    return {
+      prepared, image, native, maps,
+      run(r1, r2, repeat = 1) {
+        failure = null;
+        const r = repeat > 1 ? native.loop(r1, r2, repeat) : native.run(r1, r2);
+        if (failure) throw failure;
+        return r;
+      },
+      alloc: (bytes) => { const b = alloc(bytes.length, true); b.bytes.set(bytes); return b; },
+      close() { if (!closed) { closed = true; native.free(); release(); } },
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** CPU time of this thread in ns (for timing native runs; see Libc.threadCpuNs). */
+export function threadCpuNs(): bigint {
+  return loadLibc().threadCpuNs();
+}
+
+/** Whether native code can run here: koffi, libc, and a mapping that can be made executable and called. */
+let status: { ok: boolean; reason?: string } | undefined;
+export function nativeAvailable(): { ok: boolean; reason?: string } {
+  if (status) return status;
+  try {
+    const L = loadLibc();
+    const addr = L.mmap(PAGE, PROT_READ | PROT_WRITE);
+    try {
+      L.view(addr, 4).set([0x48, 0x89, 0xf8, 0xc3]); // mov rax, rdi; ret
+      L.mprotect(addr, PAGE, 5);
+      const f = L.koffi.decode(L.ptr(addr), L.koffi.proto('uint64_t bpfx_probe(uint64_t a)'));
+      status = BigInt(f(42)) === 42n ? { ok: true } : { ok: false, reason: 'a probe of executable memory returned the wrong value' };
+    } finally {
+      L.munmap(addr, PAGE);
+    }
+  } catch (e) {
+    status = { ok: false, reason: (e as Error).message };
+  }
+  return status;
+}

@@ -1,0 +1,73 @@
+// bpfx jit as a user runs it: the image beside each BPF instruction, JSON,
+// refusals as typed errors (exit 1), bad input (exit 2), the comparison with
+// the live kernel; and bpfx run --engine jit --repeat with ns_per_run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { kernelAvailable } from '../../src/kernel';
+import { nativeAvailable } from '../../src/native/runtime';
+
+const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+const root = path.resolve(__dirname, '../../..');
+const bpfx = (args: string[]): { code: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpfx-jit-'));
+const write = (name: string, text: string): string => { const p = path.join(tmp, name); fs.writeFileSync(p, text); return p; };
+
+test('bpfx jit --dump: each BPF instruction with its offset and bytes, functions and the exception callback', () => {
+  const r = bpfx(['jit', path.join(root, 'fixtures/obj/exc_valid.bpf.o'), '--prog', 'throw_with_cb', '--dump']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^throw_with_cb: 125 bytes, 3 functions, 16 insns \(the verifier model accepts it\)$/m);
+  assert.match(r.out, /^func #2 exc_cb \[exception callback\] \(35 bytes, stack 0, \d+ passes\):$/m);
+  assert.match(r.out, /^ {5}0: {2}0f 1f 44 00 00 0f 1f 00 55 48 89 e5 41 54 53 41 +; prologue$/m);
+  assert.match(r.out, /^ {4}2a: {2}e8 00 00 00 00 +; 5: call .* -> kfunc \d+$/m);
+});
+
+test('bpfx jit --json: image, instruction offsets, relocations', () => {
+  const f = write('div.s', 'r0 = 7\nr1 = 0\nr0 /= r1\nexit\n');
+  const r = bpfx(['jit', f, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.basis, 'verifier');
+  assert.equal(j.insns, 7); // the division guard adds three instructions
+  assert.equal(j.image.length, j.bytes * 2);
+  assert.equal(j.insn_offsets.length, 7);
+  assert.ok(j.compile_ns > 0);
+});
+
+test('bpfx jit refuses what the verifier rejects (exit 1, the message), and bad input is exit 2', () => {
+  const bad = write('uninit.s', 'r0 = r2\nexit\n');
+  const r = bpfx(['jit', bad]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /uninit\.s: the verifier rejects it \(EACCES\): R2 !read_ok/);
+  const j = bpfx(['jit', bad, '--json']);
+  assert.equal(j.code, 1);
+  assert.deepEqual(JSON.parse(j.out).error, { kind: 'rejected', message: 'the verifier rejects it (EACCES): R2 !read_ok' });
+  assert.equal(bpfx(['jit', path.join(tmp, 'nope.s')]).code, 2);
+  assert.equal(bpfx(['jit']).code, 2);
+});
+
+test('bpfx jit --kernel: identical to the kernel\'s image', (t) => {
+  const avail = kernelAvailable();
+  if (!avail.ok) { t.skip(`the live kernel is not available: ${avail.reason}`); return; }
+  const k = bpfx(['jit', path.join(root, 'fixtures/obj/exc_subprog_throw.bpf.o'), '--prog', 'subprog_throws', '--kernel']);
+  assert.equal(k.code, 0, k.err);
+  assert.match(k.out, /^kernel: identical instruction sequences \(\d+(\+\d+)+ bytes; addresses masked\)$/m);
+});
+
+test('bpfx run --engine jit --repeat N --json adds ns_per_run', (t) => {
+  const avail = nativeAvailable();
+  if (!avail.ok) { t.skip(`native execution is not available: ${avail.reason}`); return; }
+  const f = write('ret.s', 'r0 = 42\nexit\n');
+  const r = bpfx(['run', f, '--engine', 'jit', '--repeat', '100000', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.retval, '0x2a');
+  assert.ok(typeof j.ns_per_run === 'number' && j.ns_per_run > 0, r.out);
+  assert.equal(bpfx(['run', f, '--engine', 'jit', '--repeat', '0']).code, 2);
+});
