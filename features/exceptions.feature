@@ -56,6 +56,9 @@ Feature: BPF exceptions behave as in Linux
       | exc_cb_called  | throw_cb_called | insn 7 cannot call exception cb directly                           |
       | exc_cb_bad_sig | throw_bad_sig   | exception cb only supports single integer argument                 |
       | exc_loop_throw | throw_in_loop   | bpf_throw kfunc (insn 16) cannot be called from callback subprog 1 |
+      | exc_lock_throw | throw_holding_lock | function calls are not allowed while holding a lock            |
+      | exc_ref_throw  | throw_holding_ringbuf | bpf_throw would lead to reference leak                      |
+      | exc_ref_throw  | throw_holding_task | bpf_throw would lead to reference leak                          |
 
   Scenario Outline: Where the model cannot decide yet it rejects, never guesses, and Linux rejects too
     Given the object "fixtures/obj/<object>.bpf.o" program "<program>"
@@ -67,8 +70,8 @@ Feature: BPF exceptions behave as in Linux
     And the error line is "<kernel message>"
 
     Examples:
-      | object         | program            | kernel message                                                     |
-      | exc_lock_throw | throw_holding_lock | function calls are not allowed while holding a lock                |
+      | object | program     | kernel message                                                          |
+      | core   | ksym_percpu | ldimm64 failed to find the address for kernel symbol 'bpf_prog_active'. |
 
   Scenario Outline: libbpf refuses bad exception callback tags before the kernel sees them
     Given the object "fixtures/obj/<object>.bpf.o" program "<program>"

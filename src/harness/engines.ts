@@ -9,7 +9,7 @@ import { jitEngine } from './engines/jit';
 
 const factories: Record<EngineName, (host: HostFacts) => Engine> = {
   interp: (host) => interpEngine(host),
-  verifier: (host) => verifierEngine(host.profile),
+  verifier: (host) => verifierEngine(host.profile, host),
   kernel: () => kernelEngine,
   jit: (host) => jitEngine(host),
 };

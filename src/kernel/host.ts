@@ -32,6 +32,8 @@ export interface HostFacts {
   kconfig: string | undefined;
   /** The network devices a test run's context may name (/sys/class/net of this machine; none for a kernel directory). */
   netDevices: NetDevice[];
+  /** nr_cpu_ids: one past the highest possible CPU (/sys/devices/system/cpu/possible); undefined for a kernel directory. */
+  nrCpuIds: number | undefined;
   /** The verifier profile the model answers with. */
   profile: KernelProfile;
   /** How the profile was chosen: probed on the live kernel, named by the user, or the newest (no kernel to probe). */
@@ -125,12 +127,13 @@ export function hostFacts(opts: HostFactsOptions = {}): HostFacts {
   const source = live ? 'live' : 'fixture';
   const vmlinuxBtf = opts.btfPath ? readBtfFile(opts.btfPath) : base.vmlinuxBtf;
   const kconfig = opts.kconfigPath ? hostKconfig(opts.kconfigPath) : base.kconfig;
-  return { source, release: base.release, vmlinuxBtf, kconfig, netDevices: hostNetDevices(), ...chooseProfile(opts, source, vmlinuxBtf) };
+  return { source, release: base.release, vmlinuxBtf, kconfig, netDevices: hostNetDevices(), nrCpuIds: source === 'live' ? hostNrCpuIds() : undefined,
+    ...chooseProfile(opts, source, vmlinuxBtf) };
 }
 
 /** The facts of a kernel directory (default fixtures/vmlinux), never of this machine: for tests that must not depend on the host. */
 export function fixtureHostFacts(dir = fixtureKernelDir(), profile?: KernelProfile): HostFacts {
-  return { source: 'fixture', ...dirKernel(dir), netDevices: [], profile: profile ?? NEWEST_PROFILE, profileFrom: profile ? 'flag' : 'default' };
+  return { source: 'fixture', ...dirKernel(dir), netDevices: [], nrCpuIds: undefined, profile: profile ?? NEWEST_PROFILE, profileFrom: profile ? 'flag' : 'default' };
 }
 
 let defaultFacts: HostFacts | undefined;
@@ -161,4 +164,15 @@ export function loadHostObject(file: string, opts: { host?: HostFacts; only?: st
     kconfig: host.kconfig, kernelRelease: host.release,
   });
   return { bytes, loaded };
+}
+
+/** nr_cpu_ids of this machine: one past the highest possible CPU ("0-3,5"); undefined when unreadable. */
+export function hostNrCpuIds(): number | undefined {
+  try {
+    const text = fs.readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    const n = Number(text.split(',').pop()!.split('-').pop()!);
+    return Number.isInteger(n) ? n + 1 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,11 +7,14 @@ import { verbose } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
 import { VerifierReject } from './types';
 import { findSubprog } from './subprogs';
-import { readReg, scratchReg, markPrecise } from './regs';
+import { scratchReg, markPrecise } from './regs';
 import { newFuncState, scalarReg } from './state';
 import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
-import { prepareFuncArgs } from './func_args';
+import { btfCheckSubprogCall } from './func_args';
+import { clearAllPktPointers, subprogChangesPktData } from './helpers';
 import { printFrame } from './print';
+import { widenAtCallbackReturn } from './callbacks';
+import { checkResourceLeak } from './refs';
 
 /** check_func_call; returns the index of the next instruction to walk. */
 export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
@@ -19,25 +22,23 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   const target = idx + insn.imm + 1;
   const subprogno = findSubprog(env.layout.subprogs, target);
   if (subprogno < 0) fail(env, 'EFAULT', 'noProgAtInsn', [target]);
-  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   const callee = env.layout.subprogs[subprogno];
   const caller = curFrame(env);
+  const argsErr = btfCheckSubprogCall(env, subprogno);
   if (callee.linkage === 'global') {
-    const args = prepareFuncArgs(env, subprogno);
-    for (let i = 0; i < args.length; i++) {
-      const r = readReg(env, i + 1);
-      if (args[i] === 'scalar' && r.type !== 'scalar') {
-        throw new VerifierReject('EINVAL', text(env, 'argNotScalar', [i + 1]) + '\n' + text(env, 'callerInvalidArgs', [subprogno, callee.name]));
-      }
-      if (args[i] === 'ctx' && r.type !== 'ctx') notModelled(env, 'global function argument of a non-ctx pointer');
-    }
+    if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
+    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
+    if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
+    // (fixed 6.18) a global subprog that may throw is an exceptional exit here: no reference may be held
+    if (env.profile.behaviour.globalThrowCheckedAtCallsite && subprogMayThrow(env, subprogno)) checkResourceLeak(env, true, false, 'bpf_throw');
     env.calledGlobals.add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
-    for (let r = 1; r <= 5; r++) caller.regs[r] = { type: 'not_init' };
+    if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
+    for (let r = 0; r <= 5; r++) { caller.regs[r] = { type: 'not_init' }; scratchReg(env, r); }
     caller.regs[0] = scalarReg(scalarUnknown());
-    scratchReg(env, 0);
     return idx + 1;
   }
+  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   if (callee.isExceptionCb) throw new VerifierReject('EINVAL', text(env, 'callExceptionCbDirectly', [idx]), false, true);
   const calleeFrame = newFuncState(env.cur.curframe + 1, subprogno, idx);
   for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = caller.regs[r];
@@ -71,7 +72,6 @@ export function prepareFuncExit(env: VerifierEnv): number {
     if (!(0n <= r0.s.smin && r0.s.smax <= 1n)) {
       fail(env, 'EINVAL', 'retvalOutOfRange', ['At callback return', 'R0', formatInvalidScalar(r0.s), 0, 1]);
     }
-    env.cbReturn = true;
   } else {
     caller.regs[0] = r0;
   }
@@ -84,6 +84,25 @@ export function prepareFuncExit(env: VerifierEnv): number {
   }
   env.cur.frames.pop();
   env.cur.curframe--;
+  if (callee.inCallbackFn) widenAtCallbackReturn(env, retTo);
   // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
   return retTo;
+}
+
+/** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
+function subprogMayThrow(env: VerifierEnv, subprog: number, seen: Set<number> = new Set()): boolean {
+  if (seen.has(subprog)) return false;
+  seen.add(subprog);
+  const sp = env.layout.subprogs;
+  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : env.insns.length;
+  for (let i = sp[subprog].start; i < end; i++) {
+    const x = env.insns[i];
+    if (x.code !== 0x85) continue;
+    if (x.src === 2 && env.layout.kfuncs.get(i)?.name === 'bpf_throw') return true;
+    if (x.src === 1) {
+      const callee = findSubprog(sp, i + x.imm + 1);
+      if (callee >= 0 && subprogMayThrow(env, callee, seen)) return true;
+    }
+  }
+  return false;
 }

@@ -49,7 +49,8 @@ export interface CfgResult {
   forceCheckpoints: Set<number>;
 }
 
-/** Helper id of bpf_loop. */
+/** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
+const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, BPF_FUNC_LOOP, 209]);
 
 /** check_cfg */
 export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean): CfgResult {
@@ -101,8 +102,9 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
     switch (BPF_OP(insn.code)) {
       case BPF_EXIT: return DONE;
       case BPF_CALL:
-        // is_sync_callback_calling_insn (bpf_loop): mark_force_checkpoint + mark_prune_point
-        if (insn.src === 0 && insn.imm === BPF_FUNC_LOOP) { forceCheckpoints.add(t); prunePoints.add(t); }
+        // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
+        // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
+        if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); }
         return visitCall(t, s);
       case BPF_JA: {
         if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);

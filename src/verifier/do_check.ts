@@ -12,7 +12,7 @@ import {
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, resetWalk, text } from './env';
-import { VState, newFuncState, scalarReg, ctxReg } from './state';
+import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, resetWrites, commitWrites, updateLiveStack, Callchain } from './stack_liveness';
 import { prepareFuncArgs } from './func_args';
@@ -27,6 +27,7 @@ import { checkFuncCall, prepareFuncExit } from './calls';
 import { checkHelperCall } from './helpers';
 import { checkKfuncCall } from './kfuncs';
 import { checkReturnCode } from './exit';
+import { checkResourceLeak } from './refs';
 
 /**
  * What an instruction does to the walk: go on at an index (`newFrame` when a call
@@ -52,9 +53,13 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   const args = prepareFuncArgs(env, subprog);
   if (subprog === layout.exceptionCallback) {
     f.inExceptionCallback = true;
-    if (args.length !== 1 || args[0] !== 'scalar') fail(env, 'EINVAL', 'exceptionCbSingleIntArg');
+    if (args.length !== 1 || args[0].kind !== 'scalar') fail(env, 'EINVAL', 'exceptionCbSingleIntArg');
   }
-  args.forEach((a, i) => { f.regs[i + 1] = a === 'ctx' ? ctxReg() : scalarReg(scalarUnknown()); });
+  args.forEach((a, i) => {
+    if (a.kind === 'ctx') f.regs[i + 1] = ctxReg();
+    else if (a.kind === 'scalar') f.regs[i + 1] = scalarReg(scalarUnknown());
+    else f.regs[i + 1] = a.nullable ? ptrReg('mem', { size: a.size }, { flags: PTR_MAYBE_NULL, id: ++env.idGen }) : ptrReg('mem', { size: a.size });
+  });
   return st;
 }
 
@@ -99,6 +104,9 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       if (out.newFrame) lv.cur = null;
       continue;
     }
+    // process_bpf_exit_full: no reference (and in the main frame no lock) may be held
+    checkResourceLeak(env, out.kind === 'throw', env.cur.curframe === 0,
+      out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
     if (out.kind === 'exit' && env.cur.curframe > 0) {
       updateLive(env);
       env.prevInsnIdx = idx;

@@ -23,7 +23,13 @@ export const MAX_CALL_FRAMES = 8;
 export interface LoopSeen { idx: number; key: string; prev: LoopSeen | null }
 
 /** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */
-export interface BranchElem { st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null; loops: LoopSeen | null }
+export interface BranchElem {
+  st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null; loops: LoopSeen | null;
+  cbVisits: CbVisit | null; widened: boolean;
+}
+
+/** A call of a callback-calling helper on the current path, with the state at the call (find_prev_entry). */
+export interface CbVisit { callsite: number; st: VState; prev: CbVisit | null }
 
 /** bpf_loop_inline_state of one bpf_loop call (optimize_bpf_loop). */
 export interface LoopInlineState { fit: boolean; subprogno: number }
@@ -41,6 +47,8 @@ export interface VerifierEnv {
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
   calledGlobals: Set<number>;
+  /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
+  unreliableSubprogs: Set<number>;
   seenException: boolean;
   idGen: number;
   loopInline: Map<number, LoopInlineState>;
@@ -70,9 +78,20 @@ export interface VerifierEnv {
   branches: BranchElem[];
   /** States added at prune points, by insn: exact keys at forced checkpoints. */
   explored: Map<number, string[]>;
-  /** The last exit returned from a bpf_loop callback to its callsite. */
-  cbReturn: boolean;
   loopSeen: LoopSeen | null;
+  /** Callback-calling helper calls on the current path, newest first. */
+  cbVisits: CbVisit | null;
+  /**
+   * The current path went through a callback return whose scalars the model widened
+   * where the kernel widens only imprecise ones: a rejection on it is `not modelled yet`.
+   */
+  widened: boolean;
+  /**
+   * Some path widened the scalars of a callback loop the kernel may not bound (see
+   * callbacks.ts): whether the kernel converges depends on precision marks the model
+   * does not keep, so an accept is `not modelled yet`.
+   */
+  convergenceUnknown: boolean;
   /** The current state's instruction path (its jump history), for precision backtracking. */
   path: PathEntry | null;
   scratchedRegs: Set<number>;
@@ -86,12 +105,12 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), cbReturn: false, loopSeen: null, path: null,
+    explored: new Map(), loopSeen: null, cbVisits: null, widened: false, convergenceUnknown: false, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
   };
   env.lvCtx = {
@@ -114,8 +133,9 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.prevInsnIdx = -1;
   env.branches = [];
   env.explored = new Map();
-  env.cbReturn = false;
   env.loopSeen = null;
+  env.cbVisits = null;
+  env.widened = false;
   env.path = null;
   env.scratchedRegs = new Set();
   env.scratchedSlots = new Set();
@@ -137,6 +157,7 @@ export const text = (env: VerifierEnv, key: MessageKey, args: MessageArgs = []):
 
 /** Reject the program with the profile's text of `key`. */
 export function fail(env: VerifierEnv, errno: Errno, key: MessageKey, args: MessageArgs = []): never {
+  if (env.widened) notModelled(env, `'${text(env, key, args)}' after widening the scalars of a callback's loop`);
   throw new VerifierReject(errno, text(env, key, args));
 }
 

@@ -1,68 +1,164 @@
-// Function signatures from BTF: btf_prepare_func_args for global subprogs and the
-// exception callback (scalar and ctx arguments modelled), and the part of
-// btf_check_func_arg_match that logs for a static callback's arguments
-// (kernel/bpf/btf.c).
+// Function signatures from BTF (kernel/bpf/btf.c, kernel/bpf/verifier.c):
+// btf_prepare_func_args (the argument kinds of a subprog: scalars, the program's
+// context, `arg:ctx`, `arg:nonnull`, pointers to memory of the pointee's size for
+// global functions; every message of a mismatch; a static function's BTF that does
+// not convert is unreliable without a message), btf_check_func_arg_match (the
+// caller's R1..R5 against those kinds) and btf_check_subprog_call (a subprog whose
+// check failed once is `unreliable` and not checked again).
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
-import { declTagsOf } from '../btf/lookup';
-import { btfTypeAt, skipModifiers, resolvedAt, funcProtoOf, isScalarKind } from './btf_view';
+import { RegState, isPointer, PTR_MAYBE_NULL } from './state';
+import { VerifierReject, Errno } from './types';
+import { MessageKey, MessageArgs } from './messages';
+import { declTagsOf, typeSize } from '../btf/lookup';
+import { BtfType } from '../btf/types';
+import { btfTypeAt, resolvedAt, funcProtoOf, isScalarKind } from './btf_view';
+import { btfIsProgCtxType, btfTypeStr, progCtxType } from './kfunc_btf';
+import { checkFuncArgRegOff } from './helper_args';
+import { checkMemReg, registerIsNull } from './helper_mem';
 
-export type ArgKind = 'scalar' | 'ctx';
+/** struct bpf_subprog_arg_info: ARG_ANYTHING, ARG_PTR_TO_CTX, or ARG_PTR_TO_MEM of `size` bytes. */
+export type ArgKind = { kind: 'scalar' } | { kind: 'ctx' } | { kind: 'mem'; size: number; nullable: boolean };
 
-/** The context structs a global function's pointer argument may name (btf_is_prog_ctx_type, the modelled part). */
-const CTX_STRUCT_NAMES: ReadonlySet<string> = new Set(['__sk_buff', 'xdp_md', 'bpf_sock', 'pt_regs', 'bpf_perf_event_data', 'bpf_sock_ops', 'sk_msg_md']);
+/** A failure of btf_prepare_func_args: logged (unless `silent`), with its errno. */
+class PrepareError { constructor(readonly errno: Errno, readonly message: string | null) {} }
 
-/** btf_prepare_func_args: the argument kinds of a global subprog or the exception callback. */
-export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
-  const { input, layout } = env;
-  const sp = layout.subprogs[subprog];
-  const btf = input.btf;
-  if (!btf || !sp.btfId) {
-    if (sp.linkage !== 'global' && subprog !== layout.exceptionCallback) notModelled(env, 'static subprog without BTF as entry');
-    fail(env, 'EFAULT', 'globalFuncNeedsBtf');
-  }
-  const fn = btfTypeAt(btf, sp.btfId);
-  const fnName = fn?.name ?? '';
+const TAGS = ['ctx', 'trusted', 'nonnull', 'nullable', 'arena'] as const;
+type Tag = typeof TAGS[number];
+
+/** btf_prepare_func_args: the kinds, or a PrepareError (`message` null: -EINVAL without a message). */
+function prepare(env: VerifierEnv, subprog: number): ArgKind[] | PrepareError {
+  const sp = env.layout.subprogs[subprog];
+  const isGlobal = sp.linkage === 'global';
+  const btf = env.input.btf;
+  const err = (errno: Errno, key: MessageKey | null, args: MessageArgs = []): PrepareError =>
+    new PrepareError(errno, key === null ? null : text(env, key, args));
+  if (!btf || !sp.btfId) return isGlobal ? err('EFAULT', 'globalFuncNeedsBtf') : err('EINVAL', null);
+  const fnName = btfTypeAt(btf, sp.btfId)?.name ?? '';
   const proto = funcProtoOf(btf, sp.btfId);
-  if (!proto) fail(env, 'EFAULT', 'invalidFuncType', [fnName]);
+  if (!proto) return err('EFAULT', 'invalidFuncType', [fnName]);
   const params = proto.params;
-  if (params.length > 5) fail(env, 'EINVAL', 'globalFuncTooManyArgs', [fnName, params.length, 5]);
-  if (!isScalarKind(resolvedAt(btf, proto.returnType))) fail(env, 'EINVAL', 'globalFuncNotScalarRet', [fnName]);
+  if (params.length > 5) return isGlobal ? err('EINVAL', 'globalFuncTooManyArgs', [fnName, params.length, 5]) : err('EINVAL', null);
+  if (!isScalarKind(resolvedAt(btf, proto.returnType))) return isGlobal ? err('EINVAL', 'globalFuncNotScalarRet', [fnName]) : err('EINVAL', null);
   const out: ArgKind[] = [];
   for (let i = 0; i < params.length; i++) {
-    if (declTagsOf(btf, sp.btfId, i).some((t) => t.tag.name.startsWith('arg:'))) notModelled(env, 'arg: decl tags');
-    const t = resolvedAt(btf, params[i].type);
-    if (t && t.kind === 'ptr') {
-      const target = resolvedAt(btf, t.type);
-      if (target && target.kind === 'struct' && CTX_STRUCT_NAMES.has(target.name)) { out.push('ctx'); continue; }
-      notModelled(env, 'pointer arguments of global functions');
+    const tags = new Set<Tag>();
+    for (const d of declTagsOf(btf, sp.btfId, i)) {
+      if (!d.tag.name.startsWith('arg:')) continue;
+      if (!isGlobal) return err('EOPNOTSUPP', 'argTagInStatic', [i]);
+      const tag = d.tag.name.slice(4) as Tag;
+      if (!TAGS.includes(tag)) return err('EOPNOTSUPP', 'argTagsUnsupported', [i]);
+      tags.add(tag);
     }
-    if (isScalarKind(t)) { out.push('scalar'); continue; }
-    fail(env, 'EINVAL', 'globalFuncArgUnsupported', [i, t ? t.kind.toUpperCase() : 'UNKNOWN', fnName]);
+    const t = resolvedAt(btf, params[i].type);
+    const kind = t?.kind === 'ptr' ? pointerArg(env, i, t, tags, isGlobal, fnName) : plainArg(env, i, t, tags, isGlobal, fnName);
+    if (kind instanceof PrepareError) return kind;
+    out.push(kind);
   }
   return out;
 }
 
+/** A pointer parameter of btf_prepare_func_args. */
+function pointerArg(env: VerifierEnv, i: number, t: Extract<BtfType, { kind: 'ptr' }>, tags: Set<Tag>, isGlobal: boolean,
+  fnName: string): ArgKind | PrepareError {
+  const btf = env.input.btf!;
+  const err = (key: MessageKey, args: MessageArgs = []): PrepareError => new PrepareError('EINVAL', text(env, key, args));
+  if (tags.has('ctx') || btfIsProgCtxType(env, btf, t.type)) {
+    if ([...tags].some((x) => x !== 'ctx')) return err('argTagsInvalidCombination', [i]);
+    if (tags.has('ctx')) {
+      const bad = validateProgCtxType(env, i, t.type);
+      if (bad) return bad;
+    }
+    return { kind: 'ctx' };
+  }
+  const target = resolvedAt(btf, t.type);
+  if (target?.kind === 'struct' && target.name === 'bpf_dynptr') return notModelled(env, 'dynptr arguments of functions');
+  if (tags.has('trusted') || tags.has('arena')) return notModelled(env, 'arg:trusted and arg:arena function arguments');
+  if (isGlobal) {
+    if (tags.has('nullable')) return err('argTagsInvalidCombination', [i]);
+    let size: number;
+    try { size = target ? typeSize(btf, t.type) : -1; } catch { size = -1; }
+    if (size < 0 || !target || target.kind === 'func_proto') return err('argRefSizeUnknown', [i, btfTypeStr(target), target?.name ?? '', -22]);
+    return { kind: 'mem', size, nullable: !tags.has('nonnull') };
+  }
+  return plainArg(env, i, t, tags, isGlobal, fnName);
+}
+
+/** skip_pointer: a parameter that is not (handled as) a pointer. */
+function plainArg(env: VerifierEnv, i: number, t: BtfType | undefined, tags: Set<Tag>, isGlobal: boolean, fnName: string): ArgKind | PrepareError {
+  if (tags.size) return new PrepareError('EINVAL', text(env, 'argTagNotPointer', [i]));
+  if (isScalarKind(t)) return { kind: 'scalar' };
+  if (!isGlobal) return new PrepareError('EINVAL', null);
+  return new PrepareError('EINVAL', text(env, 'globalFuncArgUnsupported', [i, btfTypeStr(t), fnName]));
+}
+
+/** btf_validate_prog_ctx_type for an `arg:ctx` parameter (the program types modelled). */
+function validateProgCtxType(env: VerifierEnv, i: number, target: number): PrepareError | null {
+  const btf = env.input.btf!;
+  const t = resolvedAt(btf, target);
+  if (!t) return null; // `void *ctx __arg_ctx` is always valid
+  if (!t.name) return new PrepareError('EINVAL', text(env, 'argCtxNoName', [i]));
+  const ctx = progCtxType(env);
+  if ([5, 28, 31].includes(env.input.progType)) return null; // tracepoint, ext, syscall: anything goes
+  if (!ctx.type || ctx.type.kind !== 'struct') return notModelled(env, `arg:ctx in program type ${env.input.progType}`);
+  if (t.kind !== 'struct' || t.name !== ctx.type.name) return new PrepareError('EINVAL', text(env, 'argCtxShouldBe', [i, ctx.type.name]));
+  return null;
+}
+
+/** btf_prepare_func_args for an entry point (a global subprog or the exception callback): rejects on failure. */
+export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
+  const r = prepare(env, subprog);
+  if (!(r instanceof PrepareError)) return r;
+  if (r.message === null) return notModelled(env, 'static subprog without usable BTF as entry');
+  throw new VerifierReject(r.errno, env.widened ? text(env, 'notModelled', ['after widening']) : r.message, env.widened);
+}
+
 /**
- * btf_check_func_arg_match for a static callback against the caller's R1..R5: integer
- * parameters want scalars; a parameter that is neither an integer nor a pointer makes
- * btf_prepare_func_args fail without a message (observed: `void *`). Its message is
- * logged, its verdict ignored (push_callback_call).
+ * btf_check_subprog_call: the caller's registers against the subprog's BTF. Messages go to
+ * the log; returns false on a mismatch (the subprog is then unreliable: later calls are
+ * not checked). A global subprog's caller is rejected on false.
  */
-export function logCallbackArgMismatch(env: VerifierEnv, sub: number): void {
-  const btf = env.input.btf;
-  const proto = btf ? funcProtoOf(btf, env.layout.subprogs[sub].btfId) : undefined;
-  if (!btf || !proto) return notModelled(env, 'bpf_loop callback without a BTF prototype');
-  const params = proto.params;
-  if (params.length > 5) return notModelled(env, 'bpf_loop callback with more than 5 parameters');
-  const kinds = params.map((p) => btfTypeAt(btf, skipModifiers(btf, p.type)));
-  if (kinds.some((t) => t && t.kind === 'ptr' && skipModifiers(btf, t.type) !== 0)) {
-    return notModelled(env, 'bpf_loop callback with typed pointer parameters');
+export function btfCheckSubprogCall(env: VerifierEnv, subprog: number): Errno | null {
+  if (!env.input.funcInfo?.length) return 'EINVAL';
+  if (env.unreliableSubprogs.has(subprog)) return 'EINVAL';
+  const r = prepare(env, subprog);
+  if (r instanceof PrepareError) {
+    if (r.errno === 'EFAULT' && r.message) throw new VerifierReject('EFAULT', r.message);
+    if (r.message) verbose(env.log, r.message + '\n');
+    env.unreliableSubprogs.add(subprog);
+    return r.errno;
   }
-  if (!kinds.every(isScalarKind)) return;
-  for (let i = 0; i < params.length; i++) {
-    const r = curFrame(env).regs[i + 1];
-    if (r.type === 'not_init') return notModelled(env, 'bpf_loop callback parameter from an unset register');
-    if (r.type !== 'scalar') { verbose(env.log, text(env, 'argNotScalar', [i + 1]) + '\n'); return; }
+  const regs = curFrame(env).regs;
+  for (let i = 0; i < r.length; i++) {
+    const bad = argMismatch(env, r[i], regs[i + 1], i);
+    if (bad !== null) {
+      verbose(env.log, bad.message + '\n');
+      env.unreliableSubprogs.add(subprog);
+      return bad.errno;
+    }
   }
+  return null;
+}
+
+/** btf_check_func_arg_match for one argument: null when it matches, else the message and errno. */
+function argMismatch(env: VerifierEnv, kind: ArgKind, reg: RegState, i: number): { message: string; errno: Errno } | null {
+  const regno = i + 1;
+  const bad = (key: MessageKey, args: MessageArgs): { message: string; errno: Errno } => ({ message: text(env, key, args), errno: 'EINVAL' });
+  if (kind.kind === 'scalar') return reg.type === 'scalar' ? null : bad('argNotScalar', [regno]);
+  try {
+    checkFuncArgRegOff(env, reg, regno, false);
+  } catch (e) {
+    if (!(e instanceof VerifierReject) || e.notModelled) throw e;
+    return { message: e.message, errno: e.errno };
+  }
+  if (kind.kind === 'ctx') return reg.type === 'ctx' ? null : bad('argExpectsCtx', [i]);
+  try {
+    checkMemReg(env, reg, regno, kind.size);
+  } catch (e) {
+    if (!(e instanceof VerifierReject) || e.notModelled) throw e;
+    return { message: e.message, errno: 'EINVAL' };
+  }
+  const maybeNull = registerIsNull(reg) || (isPointer(reg) && (reg.flags & PTR_MAYBE_NULL) !== 0);
+  if (!kind.nullable && maybeNull) return bad('argExpectedNonNull', [i]);
+  return null;
 }

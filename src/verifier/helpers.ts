@@ -1,90 +1,233 @@
-// Helper calls: check_helper_call walking the helper's prototype (helper_protos.ts)
-// with check_func_arg per argument type and check_map_func_compatibility, then the
-// per-helper parts modelled: bpf_tail_call's key precision, and bpf_loop's callback
-// (push_callback_call with set_loop_callback_state: R1 = index, R2 = ctx;
-// update_loop_inline_state) (kernel/bpf/verifier.c).
+// Helper calls: check_helper_call (kernel/bpf/verifier.c). The program type's
+// get_func_proto (helper_access.ts: `invalid func`, `program of this type cannot
+// use helper`), the prototype's flags (gpl_only, allowed(), might_sleep), the
+// arguments (helper_args.ts), record_func_map / record_func_key, the raw-mode
+// byte writes, releasing a reference, the per-helper work (tail calls, callbacks
+// in callbacks.ts, get_local_storage, get_func_ip), then R0 from the return
+// type (*_OR_NULL with a fresh id, acquired references, do_refine_retval_range),
+// check_map_func_compatibility and clear_all_pkt_pointers.
 import { Insn } from '../isa/insn';
-import { MAX_BPF_STACK } from '../isa/opcodes';
-import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled } from './env';
-import { readReg, clearArgRegs, scratchReg, markPrecise } from './regs';
-import { RegState, regTypeStr, scalarReg, cloneState, newFuncState } from './state';
-import { scalarUnknown, scalarIsConst } from './scalar_bridge';
-import { HELPER_PROTOS, HelperArg, HelperProto } from './helper_protos';
-import { logCallbackArgMismatch } from './func_args';
-import { pushStack } from './states';
+import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
+import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
+import { scratchReg, markPrecise } from './regs';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
+import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
+import { cloneScalar, mBoundsSync } from './scalar';
 
-const isConstZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.s) && r.s.varOff.value === 0n;
+/** MAX_ERRNO */
+const MAX_ERRNO = 4095n;
+import { HELPER_PROTOS, HelperProto } from './helper_protos';
+import { HELPER_ACCESS, HelperAccessEntry, GPL_ONLY_HELPERS, MIGHT_SLEEP_HELPERS } from './helper_access';
+import { MAP_ONLY_FUNCS, FUNC_ONLY_MAPS, MAP_WRITING_FUNCS, mayUpdateSockmap } from './map_funcs';
+import { CallArgMeta, newCallArgMeta, checkFuncArg } from './helper_args';
+import { markRawModeWrites, registerIsNull } from './helper_mem';
+import { acquireReference, releaseReference, checkResourceLeak, checkCallWhileLocked } from './refs';
+import { pushHelperCallback } from './callbacks';
+import { PROG_TYPE as P, ATTACH_TYPE as A, MAP_TYPE as MAP_TYPES } from '../isa/uapi';
+import { VerifierReject } from './types';
+import { vmlinuxStructRef } from './kfunc_btf';
 
-/** check_func_arg for one argument of a helper. */
-function checkFuncArg(env: VerifierEnv, proto: HelperProto, regno: number, kind: HelperArg): RegState {
-  const r = readReg(env, regno);
-  switch (kind) {
-    case 'anything': return r;
-    case 'ctx':
-      if (r.type !== 'ctx') fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(r), 'ctx']);
-      return r;
-    case 'const_map_ptr':
-      if (r.type !== 'map_ptr') fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(r), 'map_ptr']);
-      return r;
-    case 'func':
-      if (r.type !== 'func') notModelled(env, `${proto.name} callback argument of type ${regTypeStr(r)}`);
-      return r;
-    case 'stack_or_null':
-      if (!isConstZero(r) && !(r.type === 'stack' && r.off < 0 && r.off >= -MAX_BPF_STACK)) {
-        notModelled(env, `${proto.name} callback_ctx of type ${regTypeStr(r)}`);
-      }
-      return r;
+/** Whether `id` is in a helper-id range list ("1-3,5"). */
+export function inRanges(list: string, id: number): boolean {
+  for (const part of list.split(',')) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map(Number);
+    if (id >= a && id <= (b ?? a)) return true;
   }
+  return false;
+}
+
+/** The program type's entry of the helper access table, undefined when not recorded. */
+function accessEntry(env: VerifierEnv): HelperAccessEntry | undefined {
+  const entries = HELPER_ACCESS[env.input.progType];
+  if (!entries) return undefined;
+  const attach = env.input.expectedAttachType ?? 0;
+  return entries.find((e) => e.attach === undefined || e.attach === attach);
+}
+
+const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HELPER_NAMES[id] : 'unknown');
+
+/** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */
+const inSleepable = (env: VerifierEnv): boolean => env.input.progType === P.syscall || !!env.input.sleepable;
+
+/** get_helper_proto and the checks of the prototype's flags. */
+function helperProto(env: VerifierEnv, funcId: number): HelperProto {
+  const name = helperName(funcId);
+  if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) fail(env, 'EINVAL', 'invalidFunc', [name, funcId]);
+  if (env.input.unprivileged) notModelled(env, 'helper calls without CAP_BPF');
+  const access = accessEntry(env);
+  if (!access) notModelled(env, `which helpers program type ${env.input.progType} may call`);
+  if (!inRanges(access.allowed, funcId)) fail(env, 'EINVAL', 'helperNotAllowed', [name, funcId]);
+  if (env.input.gplCompatible === false && inRanges(GPL_ONLY_HELPERS, funcId)) fail(env, 'EINVAL', 'gplOnlyHelper');
+  if (inRanges(access.probeDenied, funcId)) fail(env, 'EINVAL', 'helperNotAllowedInProbe');
+  if (!inSleepable(env) && inRanges(MIGHT_SLEEP_HELPERS, funcId)) fail(env, 'EINVAL', 'helperMightSleep');
+  const proto = HELPER_PROTOS[funcId];
+  if (!proto) notModelled(env, `helper ${name}#${funcId}`);
+  return proto;
 }
 
 /** check_helper_call */
 export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): void {
-  const proto = HELPER_PROTOS[insn.imm];
-  if (!proto) return notModelled(env, `helper call #${insn.imm}`);
-  const args = proto.args.map((kind, i) => checkFuncArg(env, proto, i + 1, kind));
-  const map = args.find((r) => r.type === 'map_ptr');
-  if (proto.mapTypes && map && map.type === 'map_ptr' && !proto.mapTypes.includes(map.map.type)) {
-    fail(env, 'EINVAL', 'mapTypeIntoFunc', [map.map.type, proto.name, insn.imm]);
+  const funcId = insn.imm;
+  checkCallWhileLocked(env, insn);
+  const proto = helperProto(env, funcId);
+  const meta = newCallArgMeta(funcId);
+  for (let i = 0; i < 5; i++) checkFuncArg(env, proto, i, meta);
+  recordFuncMap(env, meta, proto);
+  if (proto.special === 'tail_call') recordFuncKey(env, meta);
+  if (meta.access) markRawModeWrites(env, meta.access);
+  const regs = curFrame(env).regs;
+  if (meta.releaseRegno) {
+    const ok = meta.refObjId ? releaseReference(env, meta.refObjId) : registerIsNull(regs[meta.releaseRegno]);
+    if (!ok) fail(env, 'EINVAL', 'helperRefNotAcquired', [helperName(funcId), funcId]);
   }
-  if (proto.special === 'tail_call') {
-    // record_func_key: a constant index within the prog array is marked precise
-    const key = args[2];
-    if (map?.type === 'map_ptr' && key.type === 'scalar' && scalarIsConst(key.s) && key.s.varOff.value < BigInt(map.map.maxEntries)) markPrecise(env, 3);
-  } else if (proto.special === 'loop') {
-    pushLoopCallback(env, idx, args);
-  }
-  clearArgRegs(env);
-  curFrame(env).regs[0] = scalarReg(scalarUnknown());
-  scratchReg(env, 0);
+  helperSpecial(env, proto, meta, idx);
+  // clear_caller_saved_regs
+  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  regs[0] = returnValue(env, proto, meta, idx);
+  checkMapFuncCompatibility(env, meta, funcId);
+  if (proto.special === 'get_func_ip') checkGetFuncIp(env, funcId);
+  if (proto.changesPktData) clearAllPktPointers(env);
 }
 
-/** bpf_loop(nr_loops, callback_fn, callback_ctx, flags): queue the callback as a new frame. */
-function pushLoopCallback(env: VerifierEnv, callsite: number, [nr, fn, ctx, flags]: RegState[]): void {
-  if (nr.type !== 'scalar') return notModelled(env, 'bpf_loop with a pointer as nr_loops');
-  if (flags.type !== 'scalar') return notModelled(env, 'bpf_loop with a pointer as flags');
-  if (fn.type !== 'func') return;
-  const sub = fn.subprogno;
-  // update_loop_inline_state (flags are checked at run time, not here)
-  const flagsZero = isConstZero(flags);
-  const st = env.loopInline.get(callsite);
-  if (!st) {
-    if (flagsZero) markPrecise(env, 4);
-    env.loopInline.set(callsite, { fit: flagsZero, subprogno: sub });
-  } else if (st.fit) {
-    if (flagsZero) markPrecise(env, 4);
-    st.fit = flagsZero && st.subprogno === sub;
+/** The per-func_id switch of check_helper_call before the registers are cleared. */
+function helperSpecial(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, idx: number): void {
+  switch (proto.special) {
+    case 'tail_call': return checkResourceLeak(env, false, true, 'tail_call');
+    case 'get_local_storage':
+      if (!registerIsNull(curFrame(env).regs[2])) fail(env, 'EINVAL', 'localStorageFlags');
+      return;
+    case 'loop': case 'for_each_map_elem': case 'timer_set_callback': case 'user_ringbuf_drain':
+      return pushHelperCallback(env, proto.special, meta, idx);
+    default: return;
   }
-  markPrecise(env, 1);
-  if (nr.s.umax === 0n) notModelled(env, 'bpf_loop with nr_loops 0');
-  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) notModelled(env, 'bpf_loop callback too deep in the call stack');
-  logCallbackArgMismatch(env, sub);
-  const cbState = cloneState(env.cur);
-  const cb = newFuncState(env.cur.curframe + 1, sub, callsite);
-  cb.regs[1] = scalarReg(scalarUnknown());
-  cb.regs[2] = ctx;
-  cb.inCallbackFn = true;
-  cbState.frames.push(cb);
-  cbState.curframe++;
-  env.layout.subprogs[sub].isCb = true;
-  pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
+}
+
+/** record_func_map: a read-only map cannot be written by helpers. */
+function recordFuncMap(env: VerifierEnv, meta: CallArgMeta, proto: HelperProto): void {
+  if (!proto.args.some((a) => a.base === 'const_map_ptr') || !MAP_WRITING_FUNCS.has(meta.funcId)) return;
+  if (meta.map && (meta.map.flags ?? 0) & BPF_F_RDONLY_PROG) fail(env, 'EACCES', 'helperWritesRdonlyMap');
+}
+
+/** record_func_key: a constant index within the prog array is marked precise. */
+function recordFuncKey(env: VerifierEnv, meta: CallArgMeta): void {
+  if (meta.map?.type !== MAP_TYPES.prog_array) {
+    if (env.widened) fail(env, 'EINVAL', 'tailCallNeedsProgArray');
+    throw new VerifierReject('EINVAL', text(env, 'tailCallNeedsProgArray'), false, true);
+  }
+  const key = curFrame(env).regs[3];
+  if (meta.map && key.type === 'scalar' && scalarIsConst(key.s) && key.s.varOff.value < BigInt(meta.map.maxEntries)) markPrecise(env, 3);
+}
+
+/** R0 after the call, from the prototype's return type. */
+function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, idx: number): RegState {
+  const ret = proto.ret;
+  let r0: RegState;
+  switch (ret.kind) {
+    case 'integer': r0 = scalarReg(refineRetval(env, proto, meta)); break;
+    case 'void': return { type: 'not_init' };
+    case 'map_value': {
+      if (!meta.map) fail(env, 'EINVAL', 'subsystemMisconfigured');
+      const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
+      const nullable = ret.nullable && !elide;
+      r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0 });
+      break;
+    }
+    case 'sock': case 'tcp_sock': case 'sock_common':
+      r0 = ptrReg(ret.kind, {}, { flags: PTR_MAYBE_NULL });
+      break;
+    case 'ringbuf_mem':
+      r0 = ptrReg('mem', { size: meta.memSize }, { flags: MEM_RINGBUF | PTR_MAYBE_NULL });
+      break;
+    case 'btf_id': {
+      const btf = vmlinuxStructRef(env, ret.struct);
+      r0 = ptrReg('btf_id', { btf }, { flags: (ret.trusted ? PTR_TRUSTED : 0) | (ret.nullable ? PTR_MAYBE_NULL : 0) });
+      break;
+    }
+  }
+  if (isPointer(r0) && r0.flags & PTR_MAYBE_NULL) r0 = { ...r0, id: ++env.idGen };
+  if (isPointer(r0) && proto.ptrCast) r0 = { ...r0, refObjId: meta.refObjId };
+  else if (isPointer(r0) && proto.acquire) {
+    const id = acquireReference(env, idx);
+    r0 = { ...r0, id, refObjId: id };
+  }
+  return r0;
+}
+
+/** do_refine_retval_range: R0 <= the size argument (or -MAX_ERRNO..), or a CPU number. */
+function refineRetval(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta): Scalar {
+  if (!proto.refine) return scalarUnknown();
+  const r = cloneScalar(scalarUnknown());
+  if (proto.refine === 'msize') {
+    const max = meta.msizeMax ?? 0n;
+    r.smax = max; r.s32max = max; r.smin = -MAX_ERRNO; r.s32min = -MAX_ERRNO;
+  } else {
+    const n = env.input.nrCpuIds;
+    if (!n) return notModelled(env, 'bpf_get_smp_processor_id without the number of possible CPUs');
+    const max = BigInt(n - 1);
+    r.umax = r.u32max = r.smax = r.s32max = max;
+    r.umin = r.u32min = r.smin = r.s32min = 0n;
+  }
+  mBoundsSync(r);
+  return r;
+}
+
+/** check_map_func_compatibility */
+function checkMapFuncCompatibility(env: VerifierEnv, meta: CallArgMeta, funcId: number): void {
+  const map = meta.map;
+  if (!map) return;
+  const bad = (): never => fail(env, 'EINVAL', 'mapTypeIntoFunc', [map.type, helperName(funcId), funcId]);
+  const onlyFuncs = MAP_ONLY_FUNCS.get(map.type);
+  if (onlyFuncs && !onlyFuncs.includes(funcId)) {
+    const sock = mayUpdateSockmap(env.input.progType, env.input.expectedAttachType ?? 0, funcId);
+    if (sock === null || ![15, 18].includes(map.type)) bad();
+    if (!sock) fail(env, 'EINVAL', 'cannotUpdateSockmap');
+  }
+  const onlyMaps = FUNC_ONLY_MAPS.get(funcId);
+  if (onlyMaps && !onlyMaps.includes(map.type)) bad();
+  if (funcId === 12 && env.layout.subprogs.length > 1 && env.input.jitted === false) fail(env, 'EINVAL', 'tailCallNoJit');
+}
+
+/** check_get_func_ip */
+function checkGetFuncIp(env: VerifierEnv, funcId: number): void {
+  const type = env.input.progType;
+  if (type === P.kprobe) return;
+  if (type === P.tracing) {
+    const attach = env.input.expectedAttachType ?? 0;
+    if ([A.trace_fentry, A.trace_fexit, A.modify_return].includes(attach)) return;
+    fail(env, 'ENOTSUPP', 'funcIpTrampolineOnly', [helperName(funcId), funcId]);
+  }
+  fail(env, 'ENOTSUPP', 'funcIpNotSupported', [helperName(funcId), funcId, type]);
+}
+
+/** clear_all_pkt_pointers: packet pointers in every frame and spill become unknown scalars (CAP_BPF) */
+export function clearAllPktPointers(env: VerifierEnv): void {
+  const invalid = (r: RegState): RegState => (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end'
+    ? (env.input.unprivileged ? { type: 'not_init' } : scalarReg(scalarUnknown())) : r);
+  env.cur.frames.forEach((f: FuncState) => {
+    f.regs.forEach((r, i) => { f.regs[i] = invalid(r); });
+    for (const sl of f.stack) if (sl.spilled) sl.spilled = invalid(sl.spilled);
+  });
+}
+
+
+/**
+ * changes_pkt_data of a subprog (check_cfg): it, or a static subprog it calls, calls a
+ * helper that changes packet data.
+ */
+export function subprogChangesPktData(env: VerifierEnv, subprog: number, seen: Set<number> = new Set()): boolean {
+  if (seen.has(subprog)) return false;
+  seen.add(subprog);
+  const sp = env.layout.subprogs;
+  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : env.insns.length;
+  for (let i = sp[subprog].start; i < end; i++) {
+    const x = env.insns[i];
+    if (x.code !== 0x85) continue;
+    if (x.src === 0 && HELPER_PROTOS[x.imm]?.changesPktData) return true;
+    if (x.src === 1) {
+      const callee = sp.findIndex((s) => s.start === i + x.imm + 1);
+      if (callee >= 0 && subprogChangesPktData(env, callee, seen)) return true;
+    }
+  }
+  return false;
 }

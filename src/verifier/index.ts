@@ -54,6 +54,12 @@ function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): void {
   }
 }
 
+/** Whether the walk reached an instruction of [start, end). */
+const anySeen = (env: VerifierEnv, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) if (env.seen[i]) return true;
+  return false;
+};
+
 /**
  * do_misc_fixups for may_goto (timed may_goto on x86-64): a subprog with may_goto
  * keeps its loop count and timestamp in 16 more bytes of stack.
@@ -84,6 +90,7 @@ export function verify(input: VerifyInput): VerifyResult {
   let hiddenExceptionCallback = false;
   try {
     layout = bpfCheck(env);
+    if (env.convergenceUnknown) notModelled(env, 'convergence of a callback loop whose scalars change (precision marks)');
     hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;
@@ -93,7 +100,10 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
-  const stackDepths = layout.subprogs.map((s) => s.stackDepth);
+  // opt_remove_dead_code drops subprogs no path reached (a callback of a loop never entered); hidden ones come later
+  const insnCount = input.insns.length;
+  const stackDepths = layout.subprogs.filter((s, i) => i === 0 || s.hidden || error || anySeen(env, s.start, layout.subprogs[i + 1]?.start ?? insnCount))
+    .map((s) => s.stackDepth);
   const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {

@@ -1,35 +1,72 @@
-// kfunc calls: check_kfunc_call with the kfunc's flags and set from a table (the
-// kernel's BTF_KFUNCS_START/BTF_ID_FLAGS id sets, KF_* flags), the program types a
-// set is registered for (prog_types.ts), and bpf_throw's handling (KF_bpf_throw:
-// the throw is an exceptional exit, process_bpf_exit_full) (kernel/bpf/verifier.c,
-// kernel/bpf/helpers.c). A kfunc that is not in the table is `not modelled yet`.
+// kfunc calls: check_kfunc_call (kernel/bpf/verifier.c). The kfunc's prototype
+// comes from vmlinux BTF (kfunc_btf.ts); its KF_* flags and the id set it belongs
+// to are a table (the BTF_ID_FLAGS lists of kernel/bpf/helpers.c: the generic set
+// registered for some program types, the common set for all); the arguments are
+// check_kfunc_args (kfunc_args.ts); then the RCU read section, releasing a
+// reference, bpf_throw (an exceptional exit, process_bpf_exit_full), and R0 from
+// the BTF return type (scalars, PTR_TO_MEM of a sized type, PTR_TO_BTF_ID of a
+// struct, KF_RET_NULL with an id, KF_ACQUIRE with a new reference). A kfunc that
+// is not in the table, or whose handling is special beyond this, is `not modelled yet`.
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { readReg } from './regs';
+import { scratchReg } from './regs';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU } from './state';
+import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
+import { kfuncProto, resolved, btfTypeStr, KfuncProto } from './kfunc_btf';
+import { KfuncArgMeta, checkKfuncArgs } from './kfunc_args';
+import { acquireReference, releaseReference, checkCallWhileLocked } from './refs';
+import { typeSize } from '../btf/lookup';
+import { PROG_TYPES as P } from './types';
+import { skipModifiers } from './btf_view';
 
 /** KF_* flags (include/linux/btf.h). */
-export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
+export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu';
 
-/** The kfunc id sets of the kernel that the model knows, by what registers them. */
-export type KfuncSet = 'generic';
-
-/** Argument kinds checked by check_kfunc_args, the part modelled. */
-export type KfuncArg = 'scalar';
+/** The kfunc id sets the model knows: `generic` (registered for some program types) and `common` (all). */
+export type KfuncSet = 'generic' | 'common';
 
 export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
-  args: readonly KfuncArg[];
-  /** Special handling after the arguments (the kernel's special_kfunc_list). */
-  special?: 'throw';
+  /** Special handling (the kernel's special_kfunc_list) the model does. */
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret';
 }
 
+const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
+const common = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'common', flags });
+
+/** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c), the kfuncs modelled. */
 export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
-  // __bpf_kfunc void bpf_throw(u64 cookie), in the generic set
-  bpf_throw: { set: 'generic', flags: [], args: ['scalar'], special: 'throw' },
+  bpf_throw: { ...generic(), special: 'throw' },
+  bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
+  bpf_task_release: generic('release'),
+  bpf_task_from_pid: generic('acquire', 'ret_null'),
+  bpf_task_from_vpid: generic('acquire', 'ret_null'),
+  bpf_cgroup_acquire: generic('acquire', 'rcu', 'ret_null'),
+  bpf_cgroup_release: generic('release'),
+  bpf_cgroup_ancestor: generic('acquire', 'rcu', 'ret_null'),
+  bpf_cgroup_from_id: generic('acquire', 'ret_null'),
+  bpf_task_under_cgroup: generic('rcu'),
+  bpf_task_get_cgroup1: generic('acquire', 'rcu', 'ret_null'),
+  bpf_send_signal_task: generic('trusted_args'),
+  bpf_rcu_read_lock: { ...common(), special: 'rcu_read_lock' },
+  bpf_rcu_read_unlock: { ...common(), special: 'rcu_read_unlock' },
+  bpf_get_kmem_cache: { ...common(), special: 'untrusted_ret' },
+  bpf_copy_from_user_str: common('sleepable'),
+  bpf_copy_from_user_task_str: common('sleepable'),
+  bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
+  bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
+  bpf_strnstr: common(),
 };
+
+/** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
+function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
+  if (set === 'common') return true;
+  const t = env.input.progType;
+  return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
+}
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -38,19 +75,94 @@ export type KfuncOutcome = 'next' | 'throw';
 export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): KfuncOutcome {
   const info = env.layout.kfuncs.get(idx);
   const desc = info ? KFUNC_TABLE[info.name] : undefined;
-  if (!info || !desc || insn.off !== 0) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
-  if (desc.set === 'generic' && !progTypeInfo(env.input.progType).genericKfuncs) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
-  desc.args.forEach((kind, i) => {
-    const r = readReg(env, i + 1);
-    if (kind === 'scalar' && r.type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [i + 1]);
-  });
+  if (!info || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
+  checkCallWhileLocked(env, insn, false);
+  if (!setAllows(env, desc.set)) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
+  if (desc.special === 'throw' && !env.input.vmlinuxBtf) return throwWithoutBtf(env);
+  const k = kfuncProto(env, insn.imm, insn.off);
+  if (desc.flags.includes('sleepable') && env.input.progType !== P.syscall && !env.input.sleepable) {
+    fail(env, 'EACCES', 'kfuncNeedsSleepable', [k.name]);
+  }
+  const meta = checkKfuncArgs(env, k, desc);
+  rcuSection(env, k, desc);
+  const regs = curFrame(env).regs;
+  if (meta.releaseRegno) {
+    const r = regs[meta.releaseRegno];
+    if (!isPointer(r) || !releaseReference(env, r.refObjId)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [k.name, k.funcId]);
+  }
   if (desc.special === 'throw') {
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
     if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
-    const regs = curFrame(env).regs;
     for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
     return 'throw';
   }
-  return notModelled(env, `kfunc ${info.name} return value`);
+  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  regs[0] = kfuncReturn(env, k, desc, meta, idx);
+  return 'next';
+}
+
+/** bpf_throw(u64 cookie) when the kernel's BTF is not given: its one scalar argument is known. */
+function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
+  const regs = curFrame(env).regs;
+  env.scratchedRegs.add(1);
+  if (regs[1].type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [1]);
+  env.seenException = true;
+  if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
+  for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+  return 'throw';
+}
+
+/** bpf_rcu_read_lock / unlock and the sleepable kfuncs inside the section. */
+function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
+  const refs = env.cur.refs;
+  const inRcu = refs.findIndex((r) => r.kind === 'rcu');
+  if (inRcu >= 0) {
+    if (desc.special === 'rcu_read_lock') fail(env, 'EINVAL', 'nestedRcuLock', [k.name]);
+    if (desc.special === 'rcu_read_unlock') {
+      for (const f of env.cur.frames) {
+        const untrust = (r: RegState): RegState => (isPointer(r) && r.flags & MEM_RCU ? { ...r, flags: (r.flags & ~(MEM_RCU | PTR_MAYBE_NULL)) | PTR_UNTRUSTED } : r);
+        f.regs.forEach((r, i) => { f.regs[i] = untrust(r); });
+        for (const sl of f.stack) if (sl.spilled) sl.spilled = untrust(sl.spilled);
+      }
+      refs.splice(inRcu, 1);
+    } else if (desc.flags.includes('sleepable')) fail(env, 'EACCES', 'kfuncSleepableInRcu', [k.name]);
+  } else if (desc.special === 'rcu_read_lock') {
+    refs.push({ kind: 'rcu', id: 0, insnIdx: env.insnIdx });
+  } else if (desc.special === 'rcu_read_unlock') fail(env, 'EINVAL', 'unmatchedRcuUnlock', [k.name]);
+}
+
+/** R0 from the kfunc's BTF return type. */
+function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: KfuncArgMeta, idx: number): RegState {
+  const t = resolved(k.btf, k.proto.returnType);
+  const acquire = desc.flags.includes('acquire');
+  const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
+  if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
+  if (!t || t.kind !== 'ptr') {
+    if (t && t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'enum64') return notModelled(env, `kfunc ${k.name} returning ${btfTypeStr(t)}`);
+    return t ? scalarReg(scalarUnknown()) : { type: 'not_init' };
+  }
+  const target = resolved(k.btf, t.type);
+  let r0: RegState;
+  if (!target) r0 = scalarReg(scalarUnknown()); // void *: a scalar
+  else if (target.kind !== 'struct') {
+    const size = meta.r0Size ?? sizeOf(k, t.type);
+    if (size === undefined) fail(env, 'EINVAL', 'kfuncRetPtrUnsupported', [k.name, btfTypeStr(target), target.name]);
+    r0 = ptrReg('mem', { size }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
+  } else {
+    r0 = ptrReg('btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
+      { flags: desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0 });
+  }
+  if (!isPointer(r0)) return r0;
+  if (desc.flags.includes('ret_null')) r0 = { ...r0, flags: r0.flags | PTR_MAYBE_NULL, id: ++env.idGen };
+  if (acquire) {
+    const id = acquireReference(env, idx);
+    r0 = { ...r0, refObjId: id, id: desc.flags.includes('ret_null') ? id : r0.id };
+  }
+  return r0;
+}
+
+/** btf_resolve_size of the pointed-to type; undefined when it has none. */
+function sizeOf(k: KfuncProto, id: number): number | undefined {
+  try { return typeSize(k.btf, id); } catch { return undefined; }
 }

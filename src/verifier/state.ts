@@ -122,10 +122,16 @@ export interface FuncState {
   inExceptionCallback: boolean;
   /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
   inCallbackFn: boolean;
+  /** callback_depth: callbacks of a bpf_loop call in this frame explored in a row on this path. */
+  callbackDepth: number;
 }
 
 /** struct bpf_reference_state: a reference the program holds (acquired pointer, lock, RCU or IRQ section). */
-export interface RefState { kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number }
+export interface RefState {
+  kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number;
+  /** A lock's object (refs[].ptr): the map's fd for a map value's bpf_spin_lock. */
+  obj?: number;
+}
 
 export interface VState {
   frames: FuncState[];
@@ -144,7 +150,7 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
   const regs: RegState[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
   regs[BPF_REG_FP] = stackReg(0, frameno);
-  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false };
+  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, callbackDepth: 0 };
 }
 
 export function cloneFunc(f: FuncState): FuncState {
@@ -269,7 +275,8 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
       out += ` fp${(-i - 1) * BPF_REG_SIZE}=${sl.types.join('')}`;
     }
   }
-  if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  // print_verifier_state: only when the first reference has an id, then every one that has
+  if (refs.length && refs[0].id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
   return out + '\n';
 }

@@ -10,7 +10,8 @@ import { VState, cloneState, stateKey } from './state';
 /** push_stack: explore `target` (reached from `from`) in state `s` later. */
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
-  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path, loops: env.loopSeen });
+  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path, loops: env.loopSeen,
+    cbVisits: env.cbVisits, widened: env.widened });
 }
 
 /** pop_stack: the next branch to explore; false when there is none. */
@@ -20,6 +21,8 @@ export function popStack(env: VerifierEnv): boolean {
   env.cur = e.st;
   env.path = e.path;
   env.loopSeen = e.loops;
+  env.cbVisits = e.cbVisits;
+  env.widened = e.widened;
   env.insnIdx = e.insnIdx;
   env.prevInsnIdx = e.prevInsnIdx;
   if (!(env.log.level & BPF_LOG_LEVEL2) && logOn(env)) logReset(env.log, e.logPos);
@@ -32,15 +35,12 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const forced = env.forceCheckpoints.has(idx);
   const list = env.explored.get(idx) ?? [];
   const key = forced ? stateKey(env.cur) : '';
-  const fromCallback = env.cbReturn;
-  env.cbReturn = false;
   if (forced && list.includes(key)) {
     if (logOn(env)) {
       verbose(env.log, env.doPrintState ? '\n' + text(env, 'fromToSafe', [env.prevInsnIdx, idx]) + '\n' : text(env, 'safe', [idx]) + '\n');
     }
     return true;
   }
-  if (fromCallback) notModelled(env, 'bpf_loop callback whose state does not converge after one iteration');
   if (env.maxStatesPerInsn < list.length) env.maxStatesPerInsn = list.length;
   // add_new_state: at a forced checkpoint, or after 2 jumps and 8 instructions since the last one
   if (forced || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)) {

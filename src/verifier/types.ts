@@ -73,6 +73,16 @@ export interface VerifyInput extends VerifyOptions {
   kfunc?: (btfId: number, off: number) => KfuncInfo | undefined;
   /** Maps by fd, as the kernel finds them through the fd in ld_imm64. */
   maps?: ReadonlyMap<number, MapInfo>;
+  /** The running kernel's BTF (btf_vmlinux): kfunc prototypes, struct ids, context types. */
+  vmlinuxBtf?: Btf;
+  /** nr_cpu_ids of the kernel answered for (bpf_get_smp_processor_id's range). */
+  nrCpuIds?: number;
+  /** The license is GPL-compatible (default true). */
+  gplCompatible?: boolean;
+  /** BPF_F_SLEEPABLE */
+  sleepable?: boolean;
+  /** The program is JIT-compiled (tail calls in programs with subprogs need it); default true. */
+  jitted?: boolean;
 }
 
 export interface VerifyStats {

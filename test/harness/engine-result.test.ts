@@ -54,7 +54,7 @@ test('the verifier engine\'s error line is the log\'s, on every spec and fixture
   for (const profile of PROFILES) {
     for (const p of programs) {
       const r: EngineResult = await getEngine('verifier', { ...host, profile }).run(p, {});
-      const log = verify(verifierInputFor(p, profile)).log;
+      const log = verify(verifierInputFor(p, profile, 1, host)).log;
       assert.equal(r.log, log);
       assert.equal(r.errorLine, r.verdict === 'reject' ? firstErrorLine(log) : null, p.name);
       assert.equal(r.notModelled, r.verdict === 'reject' && /^not modelled yet: /.test(r.errorLine ?? ''), p.name);

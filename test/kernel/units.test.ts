@@ -39,7 +39,7 @@ test('kfuncId finds FUNCs by name in the host facts\' BTF (src/btf); bad BTF is 
   const int = addInt(b, 'int', 4);
   addFunc(b, 'bpf_throw', addFuncProto(b, int, []));
   addDeclTag(b, 'tag', 3);
-  const host: HostFacts = { source: 'fixture', release: 'test', vmlinuxBtf: parseBtf(encodeBtf(b)), kconfig: undefined, netDevices: [], profile: NEWEST_PROFILE, profileFrom: 'default' };
+  const host: HostFacts = { source: 'fixture', release: 'test', vmlinuxBtf: parseBtf(encodeBtf(b)), kconfig: undefined, netDevices: [], nrCpuIds: undefined, profile: NEWEST_PROFILE, profileFrom: 'default' };
   assert.equal(kfuncId(host, 'bpf_throw'), 3);
   assert.equal(kfuncId(host, 'tag'), undefined);
   assert.equal(kfuncId({ ...host, vmlinuxBtf: undefined }, 'bpf_throw'), undefined);

@@ -8,6 +8,7 @@ import { verify, progTypeNumber } from '../../src/verifier';
 import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
 import { vmlinuxFuncId, defaultHostFacts } from '../../src/kernel/host';
 import { findSpecFiles, readSpecFile, programFromSpec } from '../../src/harness/program';
+import { verifierInputFor } from '../../src/harness/engines/verifier';
 import { firstErrorLine } from './cases';
 
 const root = path.resolve(__dirname, '../../..');
@@ -19,13 +20,16 @@ const tally = { n: 0, verdict: 0, rejects: 0, message: 0, notModelled: 0 };
 
 for (const f of files) {
   test(`spec ${path.basename(f)}`, { skip: k.ok ? false : k.reason }, () => {
-    const p = programFromSpec(readSpecFile(f), defaultHostFacts());
+    const host = defaultHostFacts();
+    const p = programFromSpec(readSpecFile(f), host);
     const type = progTypeNumber(p.progType);
     assert.ok(type !== undefined, `unknown type ${p.progType}`);
     const kr = progLoad({ insns: p.insns, progType: p.progType, logLevel: 1 });
     if (kr.ok) closeFd(kr.fd);
-    const m = verify({ insns: p.insns, progType: type!, logLevel: 1,
-      kfunc: (id, off) => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined) });
+    // object specs are loaded here as bare instructions on both sides (`bpfx compare` loads them with their BTF and maps)
+    const m = p.object
+      ? verify({ insns: p.insns, progType: type!, logLevel: 1, kfunc: (id, off) => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined) })
+      : verify({ ...verifierInputFor(p, host.profile, 1, host) });
     const kv = kr.ok ? 'accept' : 'reject';
     tally.n++;
     if (m.notModelled) tally.notModelled++;

@@ -11,15 +11,26 @@ import { encodeBtf } from '../../src/btf/encode';
 import { encodeFuncInfo } from '../../src/btf/ext';
 import { buildCases, buildMalformedCases, Case, firstErrorLine } from './cases';
 import { buildMemCases } from './mem_cases';
+import { buildCallCases } from './call_cases';
+import { hostVmlinuxBtf, hostNrCpuIds } from '../../src/kernel/host';
+import { typeById, typeCount } from '../../src/btf/btf';
 
 let throwId = 0;
 try { throwId = vmlinuxFuncId('bpf_throw'); } catch { throwId = 1; }
-const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases()];
-const kfunc = (id: number, off: number): { name: string; argCount: number } | undefined => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined);
+const cases = [...buildCases(throwId), ...buildMalformedCases(), ...buildMemCases(), ...buildCallCases((n) => vmlinuxFuncId(n))];
+const vmlinuxBtf = hostVmlinuxBtf();
+const kfunc = (id: number, off: number): { name: string; argCount?: number } | undefined => {
+  if (off !== 0 || !vmlinuxBtf || id <= 0 || id >= typeCount(vmlinuxBtf)) return undefined;
+  const t = typeById(vmlinuxBtf, id);
+  if (t.kind !== 'func') return undefined;
+  const proto = typeById(vmlinuxBtf, t.type);
+  return { name: t.name, argCount: proto.kind === 'func_proto' ? proto.params.length : undefined };
+};
 
 
 function ours(c: Case, logLevel = 1): ReturnType<typeof verify> {
-  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.btf, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps });
+  return verify({ insns: c.insns, progType: c.progType, expectedAttachType: c.expectedAttachType, btf: c.btf?.btf, funcInfo: c.funcInfo, kfunc, logLevel, maps: c.maps,
+    vmlinuxBtf, nrCpuIds: hostNrCpuIds() });
 }
 
 /** The case's instructions with placeholder map fds replaced by real maps (created once). */

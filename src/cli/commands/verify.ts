@@ -58,7 +58,7 @@ export const command: Command = {
     const dump = flagString(args, 'dump');
     if (dump !== undefined && dump !== 'xlated') throw new UsageError('--dump takes xlated');
     const host = hostFactsFor(args, { probe: true });
-    const targets: Target[] = programsOf(file, prog, type, host).map((p) => ({ name: p.name, input: verifierInputFor(p, host.profile) }));
+    const targets: Target[] = programsOf(file, prog, type, host).map((p) => ({ name: p.name, input: verifierInputFor(p, host.profile, 1, host) }));
     const stats = args.flags.stats === true;
     const rows: { t: Target; r: VerifyResult }[] = [];
     const clockNs = (): bigint => process.hrtime.bigint();

@@ -1,22 +1,32 @@
 // The verifier model as an engine: what BPF_PROG_LOAD would give bpf_check()
 // (insns, prog type, func_info, program BTF, kfunc names) into src/verifier,
-// answering as the kernel profile of the host facts.
+// answering as the kernel profile of the host facts, with the kernel facts the
+// calls need (its BTF for kfunc prototypes, nr_cpu_ids).
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, KernelProfile } from '../../verifier';
 import { attachBtfIdFor } from '../../loader';
-import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 import { mapValueFields } from '../../verifier/map_fields';
+import { Btf } from '../../btf';
 import { parseBtf } from '../../btf/parse';
+import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
 /** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
 const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
 
+/** license_is_gpl_compatible (include/linux/license.h) */
+const gplCompatible = (license: string): boolean =>
+  ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license);
+
+/** What the model needs to know of the kernel beyond its profile (part of the host facts). */
+export interface KernelFacts { vmlinuxBtf?: Btf; nrCpuIds?: number }
+
 /** The verifier's input for a program under test, answered as `profile`. Throws for an unknown program type. */
-export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, logLevel = 1): VerifyInput {
+export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, logLevel = 1, kernel: KernelFacts = {}): VerifyInput {
   const progType = progTypeNumber(p.progType);
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
   const input: VerifyInput = {
-    insns: p.insns, progType, logLevel, profile,
+    insns: p.insns, progType, logLevel, profile, vmlinuxBtf: kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf,
+    nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license),
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
       return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
@@ -48,13 +58,13 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
   return input;
 }
 
-/** The verifier model answering as `profile`. */
-export function verifierEngine(profile: KernelProfile): Engine {
+/** The verifier model answering as `profile`, for a kernel with these facts. */
+export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {}): Engine {
   return {
     name: 'verifier',
     available: () => ({ ok: true }),
     async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
-      return verifierResult(verify(verifierInputFor(p, profile)));
+      return verifierResult(verify(verifierInputFor(p, profile, 1, kernel)));
     },
   };
 }

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Records which helpers each program type may call on the running kernel (the
+// kernel's get_func_proto of each bpf_verifier_ops, per expected attach type where
+// it matters) and writes src/verifier/helper_access.ts. A helper is probed with
+// `call N; r0 = 0; exit`: the load fails with `program of this type cannot use
+// helper` when get_func_proto has no prototype for it. A second load with a
+// non-GPL license finds the gpl_only prototypes; `helper call might sleep` and
+// `helper call is not allowed in probe` are the might_sleep and allowed() flags.
+// Run as root after `npm run build`: node scripts/probe-helper-access.js
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const root = path.join(__dirname, '..');
+const k = require(path.join(root, 'dist/src/kernel'));
+const { insn } = require(path.join(root, 'dist/src/isa/insn'));
+const { HELPER_NAMES } = require(path.join(root, 'dist/src/isa/helpers'));
+
+const BPF_F_SLEEPABLE = 1 << 4;
+const fn = (n) => k.vmlinuxFuncId(n);
+const td = (n) => k.vmlinuxTypedefId(n);
+
+/** Program types probed, each with the expected attach types its helper set may depend on. */
+const PLAN = [
+  ['socket_filter'], ['kprobe', [undefined, 'trace_kprobe_multi', 'trace_kprobe_session']], ['sched_cls'], ['sched_act'],
+  ['tracepoint'], ['xdp'], ['perf_event'], ['cgroup_skb', ['cgroup_inet_ingress', 'cgroup_inet_egress']],
+  ['cgroup_sock', ['cgroup_inet_sock_create', 'cgroup_inet4_post_bind', 'cgroup_inet6_post_bind', 'cgroup_inet_sock_release']],
+  ['lwt_in'], ['lwt_out'], ['lwt_xmit'], ['sock_ops'], ['sk_skb'], ['cgroup_device'], ['sk_msg'], ['raw_tracepoint'],
+  ['cgroup_sock_addr', ['cgroup_inet4_bind', 'cgroup_inet6_bind', 'cgroup_inet4_connect', 'cgroup_inet6_connect',
+    'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg', 'cgroup_udp4_recvmsg', 'cgroup_udp6_recvmsg', 'cgroup_inet4_getpeername',
+    'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname', 'cgroup_inet6_getsockname', 'cgroup_unix_connect',
+    'cgroup_unix_sendmsg', 'cgroup_unix_recvmsg', 'cgroup_unix_getpeername', 'cgroup_unix_getsockname']],
+  ['lwt_seg6local'], ['sk_reuseport', ['sk_reuseport_select', 'sk_reuseport_select_or_migrate']], ['flow_dissector'],
+  ['cgroup_sysctl'], ['raw_tracepoint_writable'], ['cgroup_sockopt', ['cgroup_getsockopt', 'cgroup_setsockopt']],
+  ['tracing', [['trace_raw_tp', () => td('btf_trace_sched_switch')], ['trace_iter', () => fn('bpf_iter_task')]]],
+  ['sk_lookup', ['sk_lookup']], ['syscall', [[undefined, undefined, BPF_F_SLEEPABLE]]], ['netfilter', ['netfilter']],
+];
+
+function probe(type, attach, btfId, flags, license) {
+  const out = [];
+  for (let id = 1; id < HELPER_NAMES.length; id++) {
+    const insns = [insn(0x85, 0, 0, 0, id), insn(0xb7, 0, 0, 0, 0), insn(0x95)];
+    const r = k.progLoad({ insns, progType: type, expectedAttachType: attach, attachBtfId: btfId, progFlags: flags, license, logLevel: 1 });
+    if (r.ok) { k.closeFd(r.fd); out[id] = ''; continue; }
+    if (!r.log) throw new Error(`${type}/${attach}: load refused before the verifier (${r.errno})`);
+    out[id] = r.log;
+  }
+  return out;
+}
+
+/** "1-3,5,7-9" */
+function ranges(ids) {
+  const parts = [];
+  for (let i = 0; i < ids.length; i++) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    parts.push(i === j ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
+    i = j;
+  }
+  return parts.join(',');
+}
+
+const types = [];
+const gplOnly = new Set(), mightSleep = new Set();
+for (const [type, attaches = [undefined]] of PLAN) {
+  const entries = [];
+  for (const a of attaches) {
+    const [attach, btf, flags] = Array.isArray(a) ? a : [a];
+    const btfId = btf ? btf() : undefined;
+    const logs = probe(type, attach, btfId, flags, 'GPL');
+    const allowed = [], probeDenied = [];
+    logs.forEach((log, id) => {
+      if (log === undefined) return;
+      if (/program of this type cannot use helper/.test(log)) return;
+      allowed.push(id);
+      if (/helper call might sleep in a non-sleepable prog/.test(log)) mightSleep.add(id);
+      if (/helper call is not allowed in probe/.test(log)) probeDenied.push(id);
+    });
+    probe(type, attach, btfId, flags, 'Proprietary').forEach((log, id) => {
+      if (log && /cannot call GPL-restricted function/.test(log)) gplOnly.add(id);
+    });
+    entries.push({ attach, allowed: ranges(allowed), probeDenied: ranges(probeDenied) });
+  }
+  types.push({ type, entries });
+}
+
+const q = (s) => `'${s}'`;
+let ts = `// Which helpers each program type may call: the kernel's get_func_proto of each
+// program type's bpf_verifier_ops (net/core/filter.c, kernel/trace/bpf_trace.c,
+// kernel/bpf/cgroup.c, kernel/bpf/helpers.c bpf_base_func_proto), per expected
+// attach type where the set depends on it, for a loader with CAP_BPF and
+// CAP_PERFMON; with the gpl_only and might_sleep flags of the prototypes and the
+// helpers whose allowed() refuses the program type. GENERATED by
+// scripts/probe-helper-access.js from Linux ${require('os').release()}: do not edit.
+// Helper ids are given as ranges ("1-3,5"). Program types missing here (and
+// fentry/fexit/fmod_ret, lsm, struct_ops, ext) were not probed: the model does not
+// decide their helper calls.
+import { PROG_TYPES as P, ATTACH_TYPES as A } from './types';
+
+export interface HelperAccessEntry {
+  /** Expected attach type (enum bpf_attach_type), undefined: any. */
+  attach?: number;
+  /** Helper ids that get_func_proto knows. */
+  allowed: string;
+  /** Helper ids whose prototype's allowed() refuses the program (\`helper call is not allowed in probe\`). */
+  probeDenied: string;
+}
+
+export const HELPER_ACCESS: Readonly<Record<number, readonly HelperAccessEntry[]>> = {
+`;
+for (const { type, entries } of types) {
+  const same = entries.every((e) => e.allowed === entries[0].allowed && e.probeDenied === entries[0].probeDenied);
+  const list = same ? [{ ...entries[0], attach: undefined }] : entries;
+  ts += `  [P.${type}]: [\n`;
+  for (const e of list) {
+    const at = e.attach === undefined ? '' : `attach: A.${e.attach}, `;
+    ts += `    { ${at}allowed: ${q(e.allowed)}, probeDenied: ${q(e.probeDenied)} },\n`;
+  }
+  ts += '  ],\n';
+}
+ts += `};
+
+/** Helpers whose prototype is gpl_only. */
+export const GPL_ONLY_HELPERS = ${q(ranges([...gplOnly].sort((x, y) => x - y)))};
+/** Helpers whose prototype might_sleep. */
+export const MIGHT_SLEEP_HELPERS = ${q(ranges([...mightSleep].sort((x, y) => x - y)))};
+`;
+const target = path.join(root, 'src/verifier/helper_access.ts');
+fs.writeFileSync(target, ts);
+console.log(`wrote ${path.relative(root, target)}: ${types.length} program types`);

@@ -1,0 +1,155 @@
+// Callbacks of helpers (kernel/bpf/verifier.c): push_callback_call (the callback is
+// explored as a new frame on a branch of its own while the caller goes on after the
+// call) with the set_*_callback_state of bpf_loop and bpf_for_each_map_elem,
+// bpf_loop's iteration bound (callback_depth against nr_loops' umax, the
+// `bpf_loop iteration limit reached` line), update_loop_inline_state, and
+// widen_imprecise_scalars at a callback's return to its callsite. The model has no
+// precision marks: it widens every scalar that changed since the previous call on
+// the path (the kernel only imprecise ones), so an accept stays sound and a
+// rejection after such a widening is `not modelled yet` (env.widened).
+// bpf_timer_set_callback (async callbacks) and bpf_user_ringbuf_drain (dynptr
+// arguments) are `not modelled yet`.
+import { verbose, BPF_LOG_LEVEL2 } from './log';
+import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
+import { markPrecise } from './regs';
+import { RegState, VState, FuncState, cloneState, newFuncState, scalarReg, ptrReg, regKey } from './state';
+import { scalarUnknown, scalarIsConst } from './scalar_bridge';
+import { MAP_TYPE as M } from '../isa/uapi';
+import { HelperSpecial } from './helper_protos';
+import { CallArgMeta } from './helper_args';
+import { btfCheckSubprogCall } from './func_args';
+import { pushStack } from './states';
+
+/** Map types whose ops have map_for_each_callback. */
+const FOR_EACH_MAPS: ReadonlySet<number> = new Set([M.hash, M.percpu_hash, M.lru_hash, M.lru_percpu_hash, M.array, M.percpu_array]);
+
+/** Callback visits of one callsite in a row beyond which the model stops (the kernel has RANGE_WITHIN pruning). */
+const MAX_CALLBACK_UNROLL = 64;
+
+const isConstZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.s) && r.s.varOff.value === 0n;
+
+type SetCallee = (caller: FuncState, callee: FuncState) => void;
+
+/** set_loop_callback_state: callback_fn(u64 index, void *callback_ctx) */
+const setLoopCallbackState: SetCallee = (caller, callee) => {
+  callee.regs[1] = scalarReg(scalarUnknown());
+  callee.regs[2] = caller.regs[3];
+};
+
+/** map_set_for_each_callback_args: callback_fn(map, key, value, callback_ctx) */
+const setMapElemCallbackState: SetCallee = (caller, callee) => {
+  const map = caller.regs[1];
+  if (map.type !== 'map_ptr') return;
+  callee.regs[1] = map;
+  callee.regs[2] = ptrReg('map_key', { map: map.map });
+  callee.regs[3] = ptrReg('map_value', { map: map.map });
+  callee.regs[4] = caller.regs[3];
+};
+
+/** The helpers' callbacks, by the helper's special kind. */
+export function pushHelperCallback(env: VerifierEnv, kind: HelperSpecial, meta: CallArgMeta, callsite: number): void {
+  if (kind === 'timer_set_callback') return notModelled(env, 'bpf_timer_set_callback (async callbacks)');
+  if (kind === 'user_ringbuf_drain') return notModelled(env, 'bpf_user_ringbuf_drain (dynptr callback argument)');
+  const sub = meta.subprogno;
+  if (sub < 0) return notModelled(env, 'a callback argument that is not a static function');
+  const regs = curFrame(env).regs;
+  if (kind === 'for_each_map_elem') {
+    if (!meta.map || !FOR_EACH_MAPS.has(meta.map.type)) fail(env, 'ENOTSUPP', 'callbackNotAllowedForMap');
+    return pushCallbackCall(env, sub, callsite, setMapElemCallbackState);
+  }
+  // bpf_loop
+  updateLoopInlineState(env, callsite, sub, regs[4]);
+  markPrecise(env, 1);
+  const nr = regs[1];
+  if (nr.type !== 'scalar') return notModelled(env, 'bpf_loop with a pointer as nr_loops');
+  const f = curFrame(env);
+  if (BigInt(f.callbackDepth) < nr.s.umax) return pushCallbackCall(env, sub, callsite, setLoopCallbackState);
+  f.callbackDepth = 0;
+  if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, text(env, 'loopLimitReached', [env.cur.curframe]) + '\n');
+}
+
+/** update_loop_inline_state (optimize_bpf_loop inlines calls with zero flags and one callback). */
+function updateLoopInlineState(env: VerifierEnv, callsite: number, sub: number, flags: RegState): void {
+  const flagsZero = isConstZero(flags);
+  const st = env.loopInline.get(callsite);
+  if (!st) {
+    if (flagsZero) markPrecise(env, 4);
+    env.loopInline.set(callsite, { fit: flagsZero, subprogno: sub });
+  } else if (st.fit) {
+    if (flagsZero) markPrecise(env, 4);
+    st.fit = flagsZero && st.subprogno === sub;
+  }
+}
+
+/** push_callback_call for a synchronous callback: a branch that enters the callback in a new frame. */
+function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCallee: SetCallee): void {
+  btfCheckSubprogCall(env, sub);
+  env.layout.subprogs[sub].isCb = true;
+  let unrolled = 0;
+  for (let v = env.cbVisits; v && v.callsite === callsite; v = v.prev) unrolled++;
+  if (unrolled >= MAX_CALLBACK_UNROLL) notModelled(env, `a callback explored more than ${MAX_CALLBACK_UNROLL} times at insn ${callsite}`);
+  env.cbVisits = { callsite, st: cloneState(env.cur), prev: env.cbVisits };
+  if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
+  const cbState: VState = cloneState(env.cur);
+  const caller = cbState.frames[cbState.curframe];
+  const callee = newFuncState(cbState.curframe + 1, sub, callsite);
+  setCallee(caller, callee);
+  callee.inCallbackFn = true;
+  caller.callbackDepth++;
+  cbState.frames.push(callee);
+  cbState.curframe++;
+  curFrame(env).callbackDepth = 0;
+  pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
+}
+
+/** Instructions the kernel may spend, at most, on the iterations of one bounded bpf_loop (a model bound). */
+const BOUNDED_LOOP_BUDGET = 100_000;
+
+/**
+ * Whether the kernel's exploration of this callback loop is bounded well inside its
+ * complexity limit even when the scalars the model widened are precise there (and so
+ * change on every iteration): a bpf_loop whose nr_loops times the callback's length is
+ * small. Other callback helpers have no bound (the kernel may run into `BPF program is
+ * too large`), so an accept after widening there is `not modelled yet`.
+ */
+function loopBoundedForKernel(env: VerifierEnv, callsite: number): boolean {
+  const insn = env.insns[callsite];
+  if (insn.imm !== 181) return false;
+  const nr = env.cur.frames[env.cur.curframe].regs[1];
+  if (nr.type !== 'scalar') return false;
+  const sp = env.layout.subprogs;
+  const target = env.cur.frames[env.cur.curframe].regs[2];
+  if (target.type !== 'func') return false;
+  const len = (sp[target.subprogno + 1]?.start ?? env.insns.length) - sp[target.subprogno].start;
+  return nr.s.umax * BigInt(len + 8) <= BigInt(BOUNDED_LOOP_BUDGET);
+}
+
+/** Two states have the same frames (same_callsites) when their call chains match. */
+const sameCallsites = (a: VState, b: VState): boolean =>
+  a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+
+/**
+ * widen_imprecise_scalars at a callback's return to `callsite`: every scalar register
+ * and spilled scalar that differs from the state at the previous call on this path
+ * becomes unknown (see the header: the model widens all of them).
+ */
+export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void {
+  let prev: VState | undefined;
+  for (let v = env.cbVisits; v; v = v.prev) if (v.callsite === callsite && sameCallsites(v.st, env.cur)) { prev = v.st; break; }
+  if (!prev) return;
+  const widen = (old: RegState, cur: RegState): RegState => {
+    if (old.type !== 'scalar' || cur.type !== 'scalar' || regKey(old) === regKey(cur)) return cur;
+    env.widened = true;
+    if (!loopBoundedForKernel(env, callsite)) env.convergenceUnknown = true;
+    return scalarReg(scalarUnknown());
+  };
+  for (let fr = env.cur.curframe; fr >= 0; fr--) {
+    const fold = prev.frames[fr], fcur = env.cur.frames[fr];
+    fcur.regs.forEach((r, i) => { fcur.regs[i] = widen(fold.regs[i], r); });
+    fold.stack.forEach((sl, i) => {
+      const cs = fcur.stack[i];
+      if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
+      cs.spilled = widen(sl.spilled, cs.spilled);
+    });
+  }
+}

@@ -1,0 +1,230 @@
+// check_kfunc_args (kernel/bpf/verifier.c): a kfunc's arguments against its BTF
+// prototype. Scalars (with `__k` constants and the rdonly/rdwr_buf_size names),
+// `__ign` arguments, pointers classified by get_kfunc_ptr_arg_type (the program's
+// context, NULL for `__nullable`, BTF pointers and the sockets and maps that
+// convert to them, memory of the pointee's size, memory and a `__sz`/`__szk`
+// length), trusted, RCU and released arguments, and
+// process_kf_arg_ptr_to_btf_id's struct match. Dynptrs, iterators, graph nodes,
+// allocated objects, callbacks, constant strings, workqueues and IRQ flags are
+// `not modelled yet`.
+import { verbose } from './log';
+import { VerifierEnv, curFrame, fail, notModelled } from './env';
+import { markPrecise } from './regs';
+import {
+  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, NON_OWN_REF, MEM_RCU,
+} from './state';
+import { scalarIsConst } from './scalar_bridge';
+import { VerifierReject } from './types';
+import { BtfParam, BtfType } from '../btf/types';
+import { typeSize, findByName } from '../btf/lookup';
+import { btfTypeAt, skipModifiers } from './btf_view';
+import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
+import { checkFuncArgRegOff } from './helper_args';
+import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
+import type { KfuncDesc } from './kfuncs';
+
+/** struct bpf_kfunc_call_arg_meta, the part modelled. */
+export interface KfuncArgMeta {
+  releaseRegno: number;
+  refObjId: number;
+  /** A `__k` argument's value. */
+  constArg?: bigint;
+  /** rdonly_buf_size / rdwr_buf_size: the size of the returned memory. */
+  r0Size?: number;
+  r0Rdonly: boolean;
+}
+
+const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
+
+/** Register types that stand for a vmlinux struct (reg2btf_ids). */
+const REG2BTF: Readonly<Partial<Record<RegState['type'], string>>> = {
+  sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock', map_ptr: 'bpf_map',
+};
+
+/** BPF_REG_TRUSTED_MODIFIERS; any other flag is unsafe (bpf_type_has_unsafe_modifiers). */
+const TRUSTED_MODIFIERS = MEM_ALLOC | PTR_TRUSTED | NON_OWN_REF;
+const unsafeModifiers = (r: PointerReg): boolean => (r.flags & ~TRUSTED_MODIFIERS) !== 0;
+
+/** is_trusted_reg */
+function isTrustedReg(r: PointerReg): boolean {
+  if (r.refObjId) return true;
+  if (REG2BTF[r.type] && !unsafeModifiers(r)) return true;
+  return (r.flags & TRUSTED_MODIFIERS) !== 0 && !unsafeModifiers(r);
+}
+
+/** __btf_type_is_scalar_struct: a struct of scalars (and arrays of them), nested up to 4 levels. */
+function isScalarStruct(env: VerifierEnv, k: KfuncProto, t: BtfType | undefined, depth: number): boolean {
+  if (!t || t.kind !== 'struct') return false;
+  for (const m of t.members) {
+    const mt = resolved(k.btf, m.type);
+    if (mt?.kind === 'struct') {
+      if (depth >= 3) { verbose(env.log, 'max struct nesting depth exceeded\n'); return false; }
+      if (!isScalarStruct(env, k, mt, depth + 1)) return false;
+      continue;
+    }
+    if (mt?.kind === 'array') {
+      if (!mt.nelems || !isScalarType(resolved(k.btf, mt.type))) return false;
+      continue;
+    }
+    if (!isScalarType(mt)) return false;
+  }
+  return true;
+}
+
+type PtrArgKind = 'ctx' | 'null' | 'btf_id' | 'mem' | 'mem_size';
+
+/** get_kfunc_ptr_arg_type */
+function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[], i: number, reg: RegState): PtrArgKind {
+  const p = params[i];
+  const ptr = resolved(k.btf, p.type) as Extract<BtfType, { kind: 'ptr' }>;
+  const refT = resolved(k.btf, ptr.type);
+  if (btfIsProgCtxType(env, k.btf, ptr.type)) return 'ctx';
+  if (paramHasSuffix(p, '__nullable') && registerIsNull(reg)) return 'null';
+  for (const s of ['__alloc', '__refcounted_kptr', '__str', '__map', '__irq_flag', '__uninit']) {
+    if (paramHasSuffix(p, s)) return notModelled(env, `kfunc arguments with ${s}`);
+  }
+  if (refT?.kind === 'struct' && /^(bpf_dynptr|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq)$|^bpf_iter_/.test(refT.name)) {
+    return notModelled(env, `kfunc arguments of type struct ${refT.name}`);
+  }
+  if (reg.type === 'btf_id' || REG2BTF[reg.type]) {
+    if (refT?.kind !== 'struct') fail(env, 'EINVAL', 'kfuncPtrArgUnsupported', [k.name, i, btfTypeStr(refT), refT?.name ?? '']);
+    return 'btf_id';
+  }
+  if (refT?.kind === 'func_proto') return notModelled(env, 'kfunc callback arguments');
+  const next = params[i + 1];
+  const sizeReg = curFrame(env).regs[i + 2];
+  const memSize = !!next && sizeReg?.type === 'scalar' && isScalarType(resolved(k.btf, next.type))
+    && (paramHasSuffix(next, '__sz') || paramHasSuffix(next, '__szk'));
+  if (!isScalarType(refT) && !isScalarStruct(env, k, refT, 0) && (memSize ? refT !== undefined : true)) {
+    fail(env, 'EINVAL', 'kfuncPtrMustPointToScalar', [i, btfTypeStr(refT), refT?.name ?? '', memSize ? 'void, ' : '']);
+  }
+  return memSize ? 'mem_size' : 'mem';
+}
+
+/** check_kfunc_args */
+export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): KfuncArgMeta {
+  const params = k.proto.params;
+  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false };
+  if (params.length > 5) fail(env, 'EINVAL', 'kfuncTooManyArgs', [k.name, params.length, 5]);
+  const release = desc.flags.includes('release');
+  const trusted = desc.flags.includes('trusted_args') || release;
+  const rcu = desc.flags.includes('rcu');
+  for (let i = 0; i < params.length; i++) {
+    const regno = i + 1;
+    const reg = curFrame(env).regs[regno];
+    env.scratchedRegs.add(regno);
+    const p = params[i];
+    const t = resolved(k.btf, p.type);
+    if (paramHasSuffix(p, '__ign')) continue;
+    if (isScalarType(t)) { checkScalarArg(env, p, reg, regno, meta); continue; }
+    if (!t || t.kind !== 'ptr') fail(env, 'EINVAL', 'kfuncUnrecognizedArg', [i, btfTypeStr(t)]);
+    const mayBeNull = registerIsNull(reg) || (isPointer(reg) && (reg.flags & PTR_MAYBE_NULL) !== 0);
+    if ((trusted || rcu) && mayBeNull && !paramHasSuffix(p, '__nullable')) fail(env, 'EACCES', 'kfuncNullTrustedArg', [i]);
+    if (isPointer(reg) && reg.refObjId) {
+      if (release && meta.refObjId) notModelled(env, 'two referenced kfunc arguments');
+      meta.refObjId = reg.refObjId;
+      if (release) meta.releaseRegno = regno;
+    }
+    const kind = ptrArgKind(env, k, params, i, reg);
+    if (kind === 'null') continue;
+    if (kind === 'btf_id' && (trusted || rcu) && isPointer(reg) && !isTrustedReg(reg)) {
+      if (!rcu) fail(env, 'EINVAL', 'kfuncMustBeTrusted', [regno]);
+      if (!(reg.flags & MEM_RCU)) fail(env, 'EINVAL', 'kfuncMustBeRcu', [regno]);
+    }
+    checkFuncArgRegOff(env, reg, regno, release && isPointer(reg) && reg.refObjId !== 0);
+    if (kind === 'mem_size') i++;
+    checkPtrArg(env, k, params, i - (kind === 'mem_size' ? 1 : 0), kind, reg, regno, meta);
+  }
+  if (release && !meta.releaseRegno) fail(env, 'EINVAL', 'kfuncReleaseExpectsRef', [k.name]);
+  return meta;
+}
+
+/** A scalar parameter: a scalar register, a known constant for `__k` and the buffer-size names. */
+function checkScalarArg(env: VerifierEnv, p: BtfParam, reg: RegState, regno: number, meta: KfuncArgMeta): void {
+  if (reg.type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [regno]);
+  if (paramHasSuffix(p, '__k')) {
+    if (!scalarIsConst(reg.s)) fail(env, 'EINVAL', 'kfuncArgNotConst', [regno]);
+    markPrecise(env, regno);
+    meta.constArg = reg.s.varOff.value;
+    return;
+  }
+  if (p.name !== 'rdonly_buf_size' && p.name !== 'rdwr_buf_size') return;
+  if (meta.r0Size !== undefined) notModelled(env, 'two buffer-size arguments');
+  if (!scalarIsConst(reg.s)) fail(env, 'EINVAL', 'kfuncArgNotAConst', [regno]);
+  meta.r0Size = Number(reg.s.varOff.value);
+  meta.r0Rdonly = p.name === 'rdonly_buf_size';
+  markPrecise(env, regno);
+}
+
+/** The second switch of check_kfunc_args, for the pointer kinds modelled. */
+function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[], i: number, kind: PtrArgKind, reg: RegState,
+  regno: number, meta: KfuncArgMeta): void {
+  const ptr = resolved(k.btf, params[i].type) as Extract<BtfType, { kind: 'ptr' }>;
+  const refT = resolved(k.btf, ptr.type);
+  switch (kind) {
+    case 'ctx':
+      if (reg.type !== 'ctx') fail(env, 'EINVAL', 'kfuncExpectedCtx', [i, regTypeStr(reg)]);
+      return;
+    case 'btf_id': return checkBtfIdArg(env, k, i, refT!, reg as PointerReg);
+    case 'mem': {
+      let size: number;
+      try { size = typeSize(k.btf, ptr.type); } catch { return notModelled(env, `the size of ${btfTypeStr(refT)} ${refT?.name ?? ''}`); }
+      return checkMemReg(env, reg, regno, size);
+    }
+    case 'mem_size': {
+      const sizeReg = curFrame(env).regs[regno + 1];
+      if (!registerIsNull(reg) || !paramHasSuffix(params[i], '__opt')) checkKfuncMemSizeReg(env, sizeReg, regno + 1, i);
+      if (paramHasSuffix(params[i + 1], '__szk')) {
+        if (sizeReg.type !== 'scalar' || !scalarIsConst(sizeReg.s)) fail(env, 'EINVAL', 'kfuncArgNotConst', [regno + 1]);
+        meta.constArg = sizeReg.s.varOff.value;
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+/** check_kfunc_mem_size_reg, with the pair's message after the inner one. */
+function checkKfuncMemSizeReg(env: VerifierEnv, sizeReg: RegState, regno: number, argno: number): void {
+  const regs = curFrame(env).regs;
+  const memReg = regs[regno - 1];
+  if (isPointer(memReg) && memReg.flags & PTR_MAYBE_NULL) regs[regno - 1] = { ...memReg, flags: memReg.flags & ~PTR_MAYBE_NULL };
+  try {
+    const m: MemMeta = { rawMode: false };
+    checkMemSizeReg(env, sizeReg, regno, 'read', true, m);
+    checkMemSizeReg(env, sizeReg, regno, 'write', true, m);
+  } catch (e) {
+    if (!(e instanceof VerifierReject) || e.notModelled) throw e;
+    verbose(env.log, e.message + '\n');
+    fail(env, e.errno, 'kfuncMemLenPair', [argno, argno + 1]);
+  } finally {
+    regs[regno - 1] = memReg;
+  }
+}
+
+/** KF_ARG_PTR_TO_BTF_ID: the register's type, then process_kf_arg_ptr_to_btf_id's struct match. */
+function checkBtfIdArg(env: VerifierEnv, k: KfuncProto, i: number, refT: BtfType, reg: PointerReg): void {
+  const regName = REG2BTF[reg.type];
+  if ((reg.type !== 'btf_id' || (unsafeModifiers(reg) && !(reg.flags & MEM_RCU))) && !regName) {
+    const base = regTypeStr({ ...reg, flags: reg.flags & TRUSTED_MODIFIERS } as RegState);
+    fail(env, 'EINVAL', 'kfuncArgIsExpected', [i, regTypeStr(reg), base]);
+  }
+  const regStruct = reg.type === 'btf_id' ? reg.btf.name : regName!;
+  if (regStruct === refT.name || (refT.name === '__sk_buff' && regStruct === 'sk_buff') || (refT.name === 'xdp_md' && regStruct === 'xdp_buff')) return;
+  const strict = reg.refObjId !== 0 && reg.type === 'btf_id';
+  if (!strict && firstMemberIs(k, regStruct, refT.name, reg.off)) return;
+  fail(env, 'EINVAL', 'kfuncArgStructMismatch', [k.name, i, btfTypeStr(refT), refT.name, i + 1, 'STRUCT', regStruct]);
+}
+
+/** btf_struct_walk at offset 0 (non-strict btf_struct_ids_match): `want` nests at the start of `have`. */
+function firstMemberIs(k: KfuncProto, have: string, want: string, off: number): boolean {
+  if (off !== 0) return false;
+  let t = btfTypeAt(k.btf, skipModifiers(k.btf, findByName(k.btf, have, 'struct') ?? 0));
+  for (let depth = 0; t && t.kind === 'struct' && depth < 8; depth++) {
+    const m = t.members.find((x) => x.bitOffset === 0);
+    if (!m) return false;
+    t = resolved(k.btf, m.type);
+    if (t?.kind === 'struct' && t.name === want) return true;
+  }
+  return false;
+}

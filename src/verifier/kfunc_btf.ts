@@ -1,0 +1,91 @@
+// What the verifier reads of the kernel's own BTF (btf_vmlinux): kfunc prototypes
+// (the FUNC a kfunc call's imm names and its FUNC_PROTO, with the parameter-name
+// suffixes check_kfunc_args reads: __sz, __szk, __k, __ign, __opt, __nullable,
+// __str, __map, __uninit), struct ids by name (ret_btf_id of helpers), and the
+// canonical context type of each program type (struct bpf_ctx_convert, which
+// btf_is_prog_ctx_type reads) (kernel/bpf/btf.c, kernel/bpf/verifier.c).
+import { Btf } from '../btf/btf';
+import { BtfFuncProto, BtfParam, BtfType } from '../btf/types';
+import { findByName } from '../btf/lookup';
+import { VerifierEnv, notModelled } from './env';
+import { BtfRef } from './state';
+import { progTypeName, PROG_TYPES } from './types';
+import { btfTypeAt, skipModifiers } from './btf_view';
+
+/** The kernel's BTF, or `not modelled yet` when the input has none. */
+export function vmlinuxBtf(env: VerifierEnv): Btf {
+  const btf = env.input.vmlinuxBtf;
+  if (!btf) return notModelled(env, 'kernel BTF (btf_vmlinux) is not given');
+  return btf;
+}
+
+/** A PTR_TO_BTF_ID's target: vmlinux struct `name`. */
+export function vmlinuxStructRef(env: VerifierEnv, name: string): BtfRef {
+  const btf = vmlinuxBtf(env);
+  const id = findByName(btf, name, 'struct');
+  if (id === undefined) return notModelled(env, `vmlinux struct ${name}`);
+  return { name, id, vmlinux: true };
+}
+
+export interface KfuncProto { name: string; funcId: number; proto: BtfFuncProto; btf: Btf }
+
+/** The kfunc's FUNC and FUNC_PROTO in vmlinux BTF (module kfuncs are not modelled). */
+export function kfuncProto(env: VerifierEnv, imm: number, off: number): KfuncProto {
+  if (off !== 0) return notModelled(env, 'kfuncs of kernel modules');
+  const btf = vmlinuxBtf(env);
+  const fn = btfTypeAt(btf, imm);
+  if (!fn || fn.kind !== 'func') return notModelled(env, `kfunc btf id ${imm} is not a vmlinux FUNC`);
+  const proto = btfTypeAt(btf, fn.type);
+  if (!proto || proto.kind !== 'func_proto') return notModelled(env, `kfunc ${fn.name} without a prototype`);
+  return { name: fn.name, funcId: imm, proto, btf };
+}
+
+/** btf_param_match_suffix */
+export const paramHasSuffix = (p: BtfParam, suffix: string): boolean => p.name.length > suffix.length && p.name.endsWith(suffix);
+
+/** The type a parameter or return type resolves to, modifiers and typedefs skipped; undefined for void. */
+export const resolved = (btf: Btf, id: number): BtfType | undefined => btfTypeAt(btf, skipModifiers(btf, id));
+
+/** btf_type_str */
+export function btfTypeStr(t: BtfType | undefined): string {
+  if (!t || t.kind === 'void') return 'UNKNOWN';
+  const names: Partial<Record<BtfType['kind'], string>> = { func_proto: 'FUNC_PROTO', enum64: 'ENUM64', decl_tag: 'DECL_TAG', type_tag: 'TYPE_TAG' };
+  return names[t.kind] ?? t.kind.toUpperCase();
+}
+
+/**
+ * find_canonical_prog_ctx_type: the name of the context type a program type's
+ * functions take (struct bpf_ctx_convert's `BPF_PROG_TYPE_<T>_prog` member), the
+ * resolved type itself, and the name before typedefs are resolved.
+ */
+export function progCtxType(env: VerifierEnv): { type: BtfType | undefined; typedefName: string } {
+  const btf = vmlinuxBtf(env);
+  const convId = findByName(btf, 'bpf_ctx_convert', 'struct');
+  const conv = convId === undefined ? undefined : btfTypeAt(btf, convId);
+  if (!conv || conv.kind !== 'struct') return notModelled(env, 'struct bpf_ctx_convert in kernel BTF');
+  const want = `BPF_PROG_TYPE_${progTypeName(env.input.progType).toUpperCase()}_prog`;
+  const m = conv.members.find((x) => x.name === want);
+  if (!m) return notModelled(env, `context type of program type ${env.input.progType}`);
+  const direct = btfTypeAt(btf, m.type);
+  return { type: btfTypeAt(btf, skipModifiers(btf, m.type)), typedefName: direct && direct.kind === 'typedef' ? direct.name : '' };
+}
+
+
+/**
+ * btf_is_prog_ctx_type: `ptrTarget` (what a pointer parameter of `btf` points to) is the
+ * program type's context struct, its kernel projection (sk_buff for __sk_buff, xdp_buff
+ * for xdp_md), or bpf_user_pt_regs_t for kprobes. Logs nothing for the cases modelled.
+ */
+export function btfIsProgCtxType(env: VerifierEnv, btf: Btf, ptrTarget: number): boolean {
+  const direct = btfTypeAt(btf, ptrTarget);
+  if (env.input.progType === PROG_TYPES.kprobe && direct?.kind === 'typedef' && direct.name === 'bpf_user_pt_regs_t') return true;
+  const t = resolved(btf, ptrTarget);
+  if (!t || t.kind !== 'struct') return false;
+  if (!t.name) return notModelled(env, 'an anonymous struct as a function argument');
+  const ctx = progCtxType(env);
+  let name = ctx.typedefName || ctx.type?.name || '';
+  if (!name) return false;
+  if ((name === '__sk_buff' && t.name === 'sk_buff') || (name === 'xdp_md' && t.name === 'xdp_buff')) return true;
+  if (name !== t.name && ctx.typedefName) name = ctx.type?.name ?? '';
+  return name === t.name;
+}

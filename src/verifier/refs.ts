@@ -1,0 +1,74 @@
+// References a program holds (struct bpf_reference_state in the verifier state):
+// acquire_reference for helpers and kfuncs that return new references,
+// release_reference (every copy of the pointer becomes invalid, mark_reg_invalid),
+// check_reference_leak / check_resource_leak at exits, tail calls and bpf_throw,
+// and the rule of do_check that no function but bpf_spin_unlock (and a few kfuncs)
+// may be called while a bpf_spin_lock is held (kernel/bpf/verifier.c).
+import { Insn } from '../isa/insn';
+import { BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
+import { verbose } from './log';
+import { VerifierEnv, fail, text } from './env';
+import { RegState, scalarReg } from './state';
+import { scalarUnknown } from './scalar_bridge';
+import { VerifierReject } from './types';
+import { BPF_FUNC_SPIN_UNLOCK } from './helper_protos';
+
+/** acquire_reference: a new pointer reference acquired at `insnIdx`; returns its id. */
+export function acquireReference(env: VerifierEnv, insnIdx: number): number {
+  const id = ++env.idGen;
+  env.cur.refs.push({ kind: 'ptr', id, insnIdx });
+  return id;
+}
+
+/** mark_reg_invalid: NOT_INIT without CAP_PERFMON's pointer leaks, else an unknown scalar. */
+export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivileged ? { type: 'not_init' } : scalarReg(scalarUnknown()));
+
+/** Every register and spilled register of every frame for which `match` holds becomes invalid. */
+export function invalidateRegs(env: VerifierEnv, match: (r: RegState) => boolean): void {
+  for (const f of env.cur.frames) {
+    f.regs.forEach((r, i) => { if (match(r)) f.regs[i] = invalidReg(env); });
+    for (const sl of f.stack) if (sl.spilled && match(sl.spilled)) sl.spilled = invalidReg(env);
+  }
+}
+
+/** release_reference_nomark: drop the pointer reference `id`; false when it is not held. */
+export function releaseReferenceNomark(env: VerifierEnv, id: number): boolean {
+  const i = env.cur.refs.findIndex((r) => r.kind === 'ptr' && r.id === id);
+  if (i < 0) return false;
+  env.cur.refs.splice(i, 1);
+  return true;
+}
+
+/** release_reference: drop reference `refObjId` and invalidate every copy of its pointer. */
+export function releaseReference(env: VerifierEnv, refObjId: number): boolean {
+  if (!releaseReferenceNomark(env, refObjId)) return false;
+  invalidateRegs(env, (r) => r.type !== 'scalar' && r.type !== 'not_init' && r.refObjId === refObjId);
+  return true;
+}
+
+/**
+ * check_resource_leak: at an exit (`exceptionExit` for bpf_throw), a tail call or a
+ * throw, no lock (when `checkLock`) and no reference may be held. `prefix` names the
+ * instruction in the message.
+ */
+export function checkResourceLeak(env: VerifierEnv, exceptionExit: boolean, checkLock: boolean, prefix: string): void {
+  const refs = env.cur.refs;
+  if (checkLock && refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'resourceInLock', [prefix]);
+  if (exceptionExit || env.cur.frames[env.cur.curframe].frameno === 0) {
+    const leaks = refs.filter((r) => r.kind === 'ptr');
+    if (leaks.length) {
+      if (env.widened) fail(env, 'EINVAL', 'resourceRefLeak', [prefix]);
+      for (const r of leaks) verbose(env.log, text(env, 'unreleasedReference', [r.id, r.insnIdx]) + '\n');
+      throw new VerifierReject('EINVAL', text(env, 'resourceRefLeak', [prefix]));
+    }
+  }
+  if (checkLock && refs.some((r) => r.kind === 'irq')) fail(env, 'EINVAL', 'resourceInIrq', [prefix]);
+  if (checkLock && refs.some((r) => r.kind === 'rcu')) fail(env, 'EINVAL', 'resourceInRcu', [prefix]);
+}
+
+/** do_check: while a bpf_spin_lock is held only bpf_spin_unlock and the lock-safe kfuncs may be called. */
+export function checkCallWhileLocked(env: VerifierEnv, insn: Insn, kfuncSpinAllowed = false): void {
+  if (!env.cur.refs.some((r) => r.kind === 'lock')) return;
+  if ((insn.src === BPF_HELPER_CALL && insn.imm !== BPF_FUNC_SPIN_UNLOCK)
+    || (insn.src === BPF_PSEUDO_KFUNC_CALL && (insn.off !== 0 || !kfuncSpinAllowed))) fail(env, 'EINVAL', 'callInLock');
+}
