@@ -160,7 +160,12 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
   }
   for (let i = 0; i < prog.length; i++) {
     const x = prog[i];
-    if (isLdImm64(x)) { i++; continue; }
+    if (isLdImm64(x)) {
+      // the kernel writes the symbol's address with src_reg 0: an address the model cannot know
+      if (x.src === BPF_PSEUDO_BTF_ID) return 'the address of a kernel symbol (BPF_PSEUDO_BTF_ID)';
+      i++;
+      continue;
+    }
     const patch = divModPatch(x);
     if (patch) { patchInsn(r, i, patch); i += patch.length - 1; continue; }
     if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
