@@ -22,6 +22,8 @@ test('firstErrorLine: the message before the statistics; a glued statistics line
   assert.equal(firstErrorLine(`0: (95) exit\nR0 !read_ok\n${STATS}\n`), 'R0 !read_ok');
   assert.equal(firstErrorLine(`1: (85) call pc+2\ninsn 1 cannot call exception cb directly${STATS}`), 'insn 1 cannot call exception cb directly');
   assert.equal(firstErrorLine(`Unreleased reference id=2 alloc_insn=9\nbpf_throw would lead to reference leak\n${STATS}\nverification time 5 usec\nstack depth 16\n`), 'bpf_throw would lead to reference leak');
+  // 6.18 prints both states after an infinite loop (recorded from tl_jumps.bpf.o:infinite_loop)
+  assert.equal(firstErrorLine(`1: (15) if r0 == 0x0 goto pc-1        ; R0=0\ninfinite loop detected at insn 1\ncur state: R0=0 R1=ctx() R10=fp0\nold state: R0=P0 R1=ctx() R10=fp0\n${STATS}\n`), 'infinite loop detected at insn 1');
   assert.equal(firstErrorLine(''), null);
   assert.equal(firstErrorLine(null), null);
   assert.equal(firstErrorLine(`${STATS}\n`), null);
