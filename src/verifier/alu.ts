@@ -9,6 +9,8 @@ import {
   BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV,
   BPF_AND, BPF_OR, BPF_XOR, BPF_CLASS, BPF_ALU64, MAX_BPF_STACK,
 } from '../isa/opcodes';
+import { checkReservedFields } from './reserved_fields';
+import { BPF_ADDR_SPACE_CAST } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise } from './regs';
 import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg } from './state';
@@ -39,11 +41,7 @@ const isLeakyPointer = (env: VerifierEnv, r: RegState): boolean => isPointer(r) 
 function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
-  if (op === BPF_NEG) {
-    if (src !== BPF_K || insn.src !== 0 || insn.off !== 0 || insn.imm !== 0) fail(env, 'EINVAL', 'negReserved');
-  } else if (insn.src !== 0 || insn.off !== 0 || (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) || (is64 && src !== BPF_K)) {
-    fail(env, 'EINVAL', 'endReserved');
-  }
+  checkReservedFields(env, insn, ['BPF_NEG', 'BPF_END']);
   const r = readReg(env, insn.dst);
   if (isLeakyPointer(env, r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
   checkDst(env, insn.dst);
@@ -55,7 +53,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 
 /** BPF_MOV | BPF_K */
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
-  if (insn.src !== 0 || insn.off !== 0) fail(env, 'EINVAL', 'movReserved');
+  checkReservedFields(env, insn, ['BPF_MOV']);
   checkDst(env, insn.dst);
   setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, scalarConst(0n), scalarConst(0n)).dst));
 }
@@ -70,8 +68,9 @@ function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
 function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
-  if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32)
-    || (!is64 && insn.off === 32)) fail(env, 'EINVAL', 'movReserved');
+  checkReservedFields(env, insn, ['BPF_MOV', 'addr_space_cast']);
+  // addr_space_cast (ALU64 mov, off 1): arenas are not loaded here, so no program has one
+  if (is64 && insn.off === BPF_ADDR_SPACE_CAST) fail(env, 'EINVAL', 'addrSpaceCastNoArena');
   const s = readReg(env, insn.src);
   checkDst(env, insn.dst);
   const ai = { code: insn.code, off: insn.off, imm: 0 };
@@ -101,10 +100,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
   const signed = (op === BPF_DIV || op === BPF_MOD) && insn.off === 1;
-  if (src === BPF_X) {
-    if (insn.imm !== 0 || (insn.off !== 0 && !signed)) fail(env, 'EINVAL', 'aluReserved');
-    readReg(env, insn.src);
-  } else if (insn.src !== 0 || (insn.off !== 0 && !signed)) fail(env, 'EINVAL', 'aluReserved');
+  checkReservedFields(env, insn, ['BPF_ALU']);
+  if (src === BPF_X) readReg(env, insn.src);
   const d = readReg(env, insn.dst);
   if ((op === BPF_MOD || op === BPF_DIV) && src === BPF_K && insn.imm === 0) fail(env, 'EINVAL', 'divByZero');
   if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && src === BPF_K) {

@@ -11,6 +11,7 @@ import {
   BPF_ABS, BPF_IND,
 } from '../isa/opcodes';
 import { verbose } from './log';
+import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
@@ -158,9 +159,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
     case BPF_CALL: return checkCall(env, insn, cls);
     case BPF_JA: return next(checkJa(env, insn));
     case BPF_EXIT:
-      if (BPF_SRC(insn.code) !== BPF_K || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || cls === BPF_JMP32) {
-        fail(env, 'EINVAL', 'exitReserved');
-      }
+      checkReservedFields(env, insn, ['BPF_EXIT']);
       return EXIT;
     case BPF_JCOND: return next(checkMayGoto(env, insn));
     default: return next(checkCondJmpOp(env, insn, cls === BPF_JMP));
@@ -169,9 +168,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
 
 /** BPF_CALL: reserved fields, then a bpf-to-bpf call, a kfunc or a helper. */
 function checkCall(env: VerifierEnv, insn: Insn, cls: number): InsnOutcome {
-  if (BPF_SRC(insn.code) !== BPF_K || (insn.src !== BPF_PSEUDO_KFUNC_CALL && insn.off !== 0)
-    || (insn.src !== BPF_HELPER_CALL && insn.src !== BPF_PSEUDO_CALL && insn.src !== BPF_PSEUDO_KFUNC_CALL)
-    || insn.dst !== 0 || cls === BPF_JMP32) fail(env, 'EINVAL', 'callReserved');
+  checkReservedFields(env, insn, ['BPF_CALL']);
   const idx = env.insnIdx;
   if (insn.src === BPF_PSEUDO_CALL) return { kind: 'next', idx: checkFuncCall(env, insn), newFrame: true };
   if (insn.src === BPF_PSEUDO_KFUNC_CALL) return checkKfuncCall(env, insn, idx) === 'throw' ? THROW : next(idx + 1);

@@ -7,6 +7,7 @@ import {
   BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE,
   BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE, BPF_CLASS, BPF_JCOND, BPF_MAY_GOTO,
 } from '../isa/opcodes';
+import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise } from './regs';
 import {
@@ -25,8 +26,7 @@ const COND_OPS: ReadonlySet<number> = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JS
 /** BPF_JA (off) and BPF_JMP32 BPF_JA (gotol, imm); returns the target. */
 export function checkJa(env: VerifierEnv, insn: Insn): number {
   const cls = BPF_CLASS(insn.code);
-  if (BPF_SRC(insn.code) !== BPF_K || insn.src !== 0 || insn.dst !== 0
-    || (cls === BPF_JMP && insn.imm !== 0) || (cls === BPF_JMP32 && insn.off !== 0)) fail(env, 'EINVAL', 'jaReserved');
+  checkReservedFields(env, insn, ['BPF_JA']);
   return env.insnIdx + (cls === BPF_JMP ? insn.off : insn.imm) + 1;
 }
 
@@ -102,12 +102,12 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
   const dst = readReg(env, insn.dst);
   let src: RegState;
   if (isX) {
-    if (insn.imm !== 0) fail(env, 'EINVAL', 'condJmpReserved');
+    checkReservedFields(env, insn, ['BPF_JMP/JMP32']);
     src = readReg(env, insn.src);
     const pktPair = (isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end');
     if (!pktPair && isPointer(src) && env.input.unprivileged) fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.src]);
   } else {
-    if (insn.src !== 0) fail(env, 'EINVAL', 'condJmpReserved');
+    checkReservedFields(env, insn, ['BPF_JMP/JMP32']);
     src = scalarReg(scalarFromImm(insn.imm));
   }
   const jmp32 = !is64;

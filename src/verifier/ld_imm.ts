@@ -10,6 +10,7 @@ import {
 } from '../isa/opcodes';
 import { VALID_OPCODES } from '../isa/validate';
 import { VerifyInput } from './types';
+import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, fail, notModelled } from './env';
 import { findSubprog } from './subprogs';
 import { checkDst, setReg } from './regs';
@@ -24,12 +25,11 @@ export function resolvePseudoLdimm64(env: VerifierEnv, input: VerifyInput): void
   const insns = input.insns;
   for (let i = 0; i < insns.length; i++) {
     const x = insns[i];
-    if (BPF_CLASS(x.code) === BPF_LDX && ((BPF_MODE(x.code) !== BPF_MEM && BPF_MODE(x.code) !== BPF_MEMSX) || x.imm !== 0)) {
-      fail(env, 'EINVAL', 'ldxReserved');
-    }
+    if (BPF_CLASS(x.code) === BPF_LDX) checkReservedFields(env, x, ['BPF_LDX']);
     if (x.code === OP_LD_IMM64) {
       const next = insns[i + 1];
       if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail(env, 'EINVAL', 'ldImm64Invalid');
+      checkReservedFields(env, x, ['BPF_LD_IMM64']);
       resolveMapLdImm64(env, input, x, next);
       i++;
       continue;
@@ -69,7 +69,7 @@ function resolveMapLdImm64(env: VerifierEnv, input: VerifyInput, x: Insn, next: 
 export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   const idx = env.insnIdx;
   if (BPF_MODE(insn.code) !== BPF_IMM) notModelled(env, 'BPF_LD_[ABS|IND]');
-  if (BPF_SIZE(insn.code) !== BPF_DW || insn.off !== 0) fail(env, 'EINVAL', 'invalidBpfLdImm');
+  checkReservedFields(env, insn, ['BPF_LD_IMM']);
   checkDst(env, insn.dst);
   const { input, layout } = env;
   if (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE) {

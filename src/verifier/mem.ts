@@ -9,6 +9,7 @@
 // __check_mem_access (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
 import { BPF_MODE, BPF_SIZE, BPF_MEM, BPF_MEMSX, BPF_W, BPF_H, BPF_B, BPF_DW } from '../isa/opcodes';
+import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, fail, failText, notModelled, text } from './env';
 import { readReg, checkDst, setReg } from './regs';
 import {
@@ -56,7 +57,7 @@ export function checkLoad(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_STX | BPF_MEM: check_store_reg (atomics are in atomic.ts) */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
-  if (BPF_MODE(insn.code) !== BPF_MEM || insn.imm !== 0) fail(env, 'EINVAL', 'stxReserved');
+  checkReservedFields(env, insn, ['BPF_STX']);
   const val = readReg(env, insn.src);
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: false });
@@ -65,7 +66,7 @@ export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_ST | BPF_MEM */
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
-  if (BPF_MODE(insn.code) !== BPF_MEM || insn.src !== 0) fail(env, 'EINVAL', 'stReserved');
+  checkReservedFields(env, insn, ['BPF_ST']);
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: scalarReg(scalarFromImm(insn.imm)), regno: -1, imm: true }, signExtend: false, strictAlign: false });
   saveAuxPtrType(env, dst);

@@ -1,0 +1,24 @@
+// Reserved fields of an instruction, as do_check's per-class checks reject them
+// (check_alu_op, check_cond_jmp_op, do_check_insn, check_ld_imm, resolve_pseudo_ldimm64;
+// kernel/bpf/verifier.c). Which rule an instruction breaks is isa/reserved.ts's
+// (one place, shared with the decoder and the interpreter); the message is the profile's.
+import { Insn } from '../isa/insn';
+import { ReservedRule, reservedFieldRule } from '../isa/reserved';
+import { MessageKey } from './messages';
+import { VerifierEnv, fail } from './env';
+
+/** The message of each rule the walk checks where the instruction is executed. */
+const RULE_MESSAGE: Partial<Readonly<Record<ReservedRule, MessageKey>>> = {
+  BPF_ALU: 'aluReserved', BPF_MOV: 'movReserved', BPF_NEG: 'negReserved', BPF_END: 'endReserved',
+  BPF_ST: 'stReserved', BPF_LDX: 'ldxReserved', BPF_STX: 'stxReserved', BPF_CALL: 'callReserved', BPF_JA: 'jaReserved',
+  BPF_EXIT: 'exitReserved', 'BPF_JMP/JMP32': 'condJmpReserved', BPF_LD_IMM: 'invalidBpfLdImm', BPF_LD_IMM64: 'ldImm64Reserved',
+  addr_space_cast: 'addrSpaceCastBadAs',
+};
+
+/** Reject `insn` with its rule's message when it breaks one of the given rules. */
+export function checkReservedFields(env: VerifierEnv, insn: Insn, rules: readonly ReservedRule[]): void {
+  const rule = reservedFieldRule(insn);
+  if (!rule || !rules.includes(rule)) return;
+  const key = RULE_MESSAGE[rule];
+  if (key) fail(env, 'EINVAL', key);
+}
