@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Insn, insn } from '../src/isa/insn';
 import { kernelAvailable, progLoad, testRun, closeFd } from '../src/kernel';
 import { jitProgram } from '../src/jit';
-import { loadNativeProgram, nativeAvailable, threadCpuNs } from '../src/native/runtime';
+import { loadNativeProgram, nativeAvailable, threadCpuNs } from '../src/harness/native-run';
 import { prepareForJit } from '../src/harness/jit-program';
 import { hostJitOptions } from '../src/harness/jit-kernel';
 import { programFromSpec, readSpecFile } from '../src/harness/program';

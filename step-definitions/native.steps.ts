@@ -3,7 +3,7 @@
 import { Given, When, Then } from '@cucumber/cucumber';
 import assert from 'node:assert/strict';
 import { BpfxWorld } from './world';
-import { nativeAvailable } from '../src/native/runtime';
+import { nativeAvailable } from '../src/harness/native-run';
 import { loadLibc, PROT_READ, PROT_WRITE } from '../src/native/libc';
 import { loadHarness, chain, load, checkIntact, tailCallPair, Harness, REGS } from '../test/native/harness';
 

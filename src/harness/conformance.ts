@@ -69,7 +69,7 @@ export function runConformanceKernel(c: Pick<ConformanceCase, 'insns' | 'mem'>):
 export function runConformanceJit(c: Pick<ConformanceCase, 'name' | 'insns' | 'mem'>): ConformanceRun {
   // Loaded lazily: the native runtime needs koffi.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadNativeProgram } = require('../native/runtime') as typeof import('../native/runtime');
+  const { loadNativeProgram } = require('./native-run') as typeof import('./native-run');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { JitRefused } = require('./jit-program') as typeof import('./jit-program');
   // eslint-disable-next-line @typescript-eslint/no-var-requires

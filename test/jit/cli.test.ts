@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { kernelAvailable } from '../../src/kernel';
-import { nativeAvailable } from '../../src/native/runtime';
+import { nativeAvailable } from '../../src/harness/native-run';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const root = path.resolve(__dirname, '../../..');

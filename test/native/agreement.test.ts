@@ -9,7 +9,7 @@ import { getEngine } from '../../src/harness/engines';
 import { EngineResult, ProgramUnderTest, hex64 } from '../../src/harness/engine';
 import { programFromObject, programFromSpec, readSpecFile, findSpecFiles } from '../../src/harness/program';
 import { loadHostObject, hostFacts, HostFacts } from '../../src/kernel/host';
-import { nativeAvailable } from '../../src/native/runtime';
+import { nativeAvailable } from '../../src/harness/native-run';
 import { kernelAvailable } from '../../src/kernel';
 import { INPUTS } from '../runtime/context-cases';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { insn } from '../../src/isa/insn';
 import { jitProgram, JitInput } from '../../src/jit';
 import { loadImage, NATIVE_IMAGE_BASE, NativeImage } from '../../src/native/image';
-import { nativeAvailable } from '../../src/native/runtime';
+import { nativeAvailable } from '../../src/harness/native-run';
 import { loadLibc, PROT_READ, PROT_WRITE } from '../../src/native/libc';
 import { loadHarness, chain, load, checkIntact, mov, exit, func, tailCallPair } from './harness';
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { insn, Insn, ldImm64 } from '../../src/isa/insn';
-import { loadNativeProgram, nativeAvailable } from '../../src/native/runtime';
+import { loadNativeProgram, nativeAvailable } from '../../src/harness/native-run';
 import { createVm, run, createMapSet, MapSpec } from '../../src/runtime';
 import { getEngine } from '../../src/harness/engines';
 import { findSpecFiles, programFromSpec, readSpecFile } from '../../src/harness/program';

@@ -29,7 +29,7 @@ export const command: Command = {
     }
     if (engine === 'jit') {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const avail = (require('../../native/runtime') as typeof import('../../native/runtime')).nativeAvailable();
+      const avail = (require('../../harness/native-run') as typeof import('../../harness/native-run')).nativeAvailable();
       if (!avail.ok) throw new UsageError(`the jit engine is not available: ${avail.reason ?? 'unknown reason'}`);
     }
     const dir = args.positional[0] ?? defaultConformanceDir();

@@ -18,12 +18,12 @@ export const jitEngine = (host: HostFacts): Engine => ({
   name: 'jit',
   available: () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { nativeAvailable } = require('../../native/runtime') as typeof import('../../native/runtime');
+    const { nativeAvailable } = require('../native-run') as typeof import('../native-run');
     return nativeAvailable();
   },
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { loadNativeProgram, threadCpuNs } = require('../../native/runtime') as typeof import('../../native/runtime');
+    const { loadNativeProgram, threadCpuNs } = require('../native-run') as typeof import('../native-run');
     let prog;
     try {
       prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile });

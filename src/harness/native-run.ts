@@ -8,15 +8,17 @@
 // (bpf_conformance programs, which no verifier program type runs as
 // written). A fault in native code is a SIGSEGV/SIGILL that ends the
 // process; the harness runs unverified programs in a child process
-// (src/native/isolate.ts) so that it reports the signal instead.
+// (harness/isolate.ts) so that it reports the signal instead. It sits in
+// harness/ because it prepares programs under test; src/native/ keeps the memory
+// and libc mechanics it uses.
 import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, SKB } from '../runtime';
 import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER } from '../jit';
-import { CONFORMANCE_HELPERS } from '../harness/conformance-helpers';
-import { ProgramUnderTest } from '../harness/engine';
-import { prepareForJit, Prepared, PrepareOptions } from '../harness/jit-program';
-import { hostJitOptions } from '../harness/jit-kernel';
-import { loadLibc, Libc, PROT_READ, PROT_WRITE, MAP_32BIT } from './libc';
-import { loadImage, NativeImage, NATIVE_IMAGE_BASE } from './image';
+import { CONFORMANCE_HELPERS } from './conformance-helpers';
+import { ProgramUnderTest } from './engine';
+import { prepareForJit, Prepared, PrepareOptions } from './jit-program';
+import { hostJitOptions } from './jit-kernel';
+import { loadLibc, Libc, PROT_READ, PROT_WRITE, MAP_32BIT } from '../native/libc';
+import { loadImage, NativeImage, NATIVE_IMAGE_BASE } from '../native/image';
 
 /** The program's memory as the helpers see it: any address, read and written in place. */
 class NativeAddressSpace extends AddressSpace {
