@@ -2,11 +2,11 @@
 // the caller's state; a global one is checked against its BTF signature and assumed
 // valid, verified later on its own) and prepare_func_exit (back to the caller, or to
 // a bpf_loop callsite with the callback's return range) (kernel/bpf/verifier.c).
-import { Insn } from '../isa/insn';
+import { Insn, isKfuncCall } from '../isa/insn';
 import { verbose } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
 import { VerifierReject } from './types';
-import { findSubprog } from './subprogs';
+import { findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
 import { newFuncState, scalarReg } from './state';
 import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
@@ -90,19 +90,5 @@ export function prepareFuncExit(env: VerifierEnv): number {
 }
 
 /** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
-function subprogMayThrow(env: VerifierEnv, subprog: number, seen: Set<number> = new Set()): boolean {
-  if (seen.has(subprog)) return false;
-  seen.add(subprog);
-  const sp = env.layout.subprogs;
-  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : env.insns.length;
-  for (let i = sp[subprog].start; i < end; i++) {
-    const x = env.insns[i];
-    if (x.code !== 0x85) continue;
-    if (x.src === 2 && env.layout.kfuncs.get(i)?.name === 'bpf_throw') return true;
-    if (x.src === 1) {
-      const callee = findSubprog(sp, i + x.imm + 1);
-      if (callee >= 0 && subprogMayThrow(env, callee, seen)) return true;
-    }
-  }
-  return false;
-}
+const subprogMayThrow = (env: VerifierEnv, subprog: number): boolean =>
+  subprogReaches(env.layout, env.insns, subprog, (x, i) => isKfuncCall(x) && env.layout.kfuncs.get(i)?.name === 'bpf_throw');

@@ -6,7 +6,8 @@
 // in callbacks.ts, get_local_storage, get_func_ip), then R0 from the return
 // type (*_OR_NULL with a fresh id, acquired references, do_refine_retval_range),
 // check_map_func_compatibility and clear_all_pkt_pointers.
-import { Insn } from '../isa/insn';
+import { Insn, isHelperCall } from '../isa/insn';
+import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
@@ -215,19 +216,5 @@ export function clearAllPktPointers(env: VerifierEnv): void {
  * changes_pkt_data of a subprog (check_cfg): it, or a static subprog it calls, calls a
  * helper that changes packet data.
  */
-export function subprogChangesPktData(env: VerifierEnv, subprog: number, seen: Set<number> = new Set()): boolean {
-  if (seen.has(subprog)) return false;
-  seen.add(subprog);
-  const sp = env.layout.subprogs;
-  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : env.insns.length;
-  for (let i = sp[subprog].start; i < end; i++) {
-    const x = env.insns[i];
-    if (x.code !== 0x85) continue;
-    if (x.src === 0 && HELPER_PROTOS[x.imm]?.changesPktData) return true;
-    if (x.src === 1) {
-      const callee = sp.findIndex((s) => s.start === i + x.imm + 1);
-      if (callee >= 0 && subprogChangesPktData(env, callee, seen)) return true;
-    }
-  }
-  return false;
-}
+export const subprogChangesPktData = (env: VerifierEnv, subprog: number): boolean =>
+  subprogReaches(env.layout, env.insns, subprog, (x) => isHelperCall(x) && !!HELPER_PROTOS[x.imm]?.changesPktData);

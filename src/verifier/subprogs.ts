@@ -2,6 +2,7 @@
 // bpf_find_exception_callback_insn_off, btf_find_decl_tag_value, and the
 // func_info checks of check_btf_func (kernel/bpf/verifier.c, kernel/bpf/btf.c).
 import { Insn, isPseudoCall, isPseudoFunc, isKfuncCall } from '../isa/insn';
+import { OP_CALL } from '../isa/opcodes';
 import { msg } from './messages';
 import { VerifierLog, verboseLine, BPF_LOG_LEVEL2 } from './log';
 import { VerifyInput, VerifierReject, KfuncInfo } from './types';
@@ -170,4 +171,25 @@ export function checkBtfFunc(input: VerifyInput, layout: SubprogLayout): void {
     layout.subprogs[i].name = t?.name ?? '';
     layout.subprogs[i].btfId = fi[i].typeId;
   }
+}
+
+/**
+ * Whether `subprog`, or a subprog it calls (bpf-to-bpf calls, followed transitively),
+ * holds a call instruction `hit` accepts: might_throw, changes_pkt_data of subprog_info.
+ */
+export function subprogReaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number,
+  hit: (call: Insn, idx: number) => boolean, seen: Set<number> = new Set()): boolean {
+  if (seen.has(subprog)) return false;
+  seen.add(subprog);
+  const sp = layout.subprogs;
+  const end = subprog + 1 < sp.length ? sp[subprog + 1].start : insns.length;
+  for (let i = sp[subprog].start; i < end; i++) {
+    const x = insns[i];
+    if (x.code !== OP_CALL) continue;
+    if (hit(x, i)) return true;
+    if (!isPseudoCall(x)) continue;
+    const callee = findSubprog(sp, i + x.imm + 1);
+    if (callee >= 0 && subprogReaches(layout, insns, callee, hit, seen)) return true;
+  }
+  return false;
 }
