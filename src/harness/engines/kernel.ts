@@ -11,11 +11,13 @@ export const kernelEngine: Engine = {
   name: 'kernel',
   available: () => kernelAvailable(),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
-    const opts = { logLevel: 1, run: true };
+    const opts = { logLevel: 1, run: true, ...(input.repeat ? { repeat: input.repeat } : {}) };
+    // With a repeat, BPF_PROG_TEST_RUN's duration is the time of one run
+    const timed = (r: EngineResult, v: { duration?: number }): EngineResult => (input.repeat && v.duration !== undefined ? { ...r, nsPerRun: v.duration } : r);
     if (p.object) {
       const obj = { ...p.object.loaded, programs: [p.object.linked] };
       const [v] = loadLinkedObject(obj, { ...opts, input });
-      return kernelResult(v);
+      return timed(kernelResult(v), v);
     }
     const prog: KernelProgram = {
       name: p.name, insns: p.insns, progType: p.progType, license: p.license,
@@ -24,7 +26,8 @@ export const kernelEngine: Engine = {
     // Verdict and log come from the program as written (a prologue would shift instruction numbers);
     // BPF_PROG_TEST_RUN reports 32 bits of r0, so an accepted program runs again inside the
     // kernel backend's wrapper, which stores all 64 (not possible with func_info).
-    const plain = kernelResult(kernelRun(prog, input, opts));
+    const first = kernelRun(prog, input, opts);
+    const plain = timed(kernelResult(first), first);
     if (plain.verdict !== 'accept' || plain.retval === null || p.btf) return plain;
     const wide = kernelRun(prog, input, { ...opts, wideRetval: true });
     return wide.retval !== null && wide.retvalBits === 64 ? { ...plain, retval: wide.retval } : plain;
