@@ -64,7 +64,7 @@ export function inFile<T>(file: string, fn: () => T): T {
 }
 
 export interface ErrorJson {
-  /** usage, read, elf, btf, isa, asm, spec, conformance-data, loader, kernel, input, internal. */
+  /** usage, read, elf, btf, isa, asm, spec, conformance-data, libbpf, kernel, csv, no-program, internal ... */
   kind: string;
   message: string;
   file: string | null;
@@ -92,7 +92,7 @@ export function describeError(e: unknown, file: string | null = null): ErrorJson
   if (err instanceof ConformanceDataError) return d('conformance-data', null, file ?? err.file);
   if (err instanceof LoaderError) {
     const at = err.section !== undefined ? `${err.section}${err.byteOffset !== undefined ? ` +${err.byteOffset}` : ''}` : err.prog ?? null;
-    return d('loader', at);
+    return d('libbpf', at); // libbpf's own message text
   }
   if (err instanceof KernelError) return d('kernel', err.op);
   if (err.name === 'TestLoaderInputError' || err.name === 'AnnotationError') {

@@ -14,13 +14,19 @@ import { assembleText, syntaxFlag } from './asm';
 import { linkedProgramFromFile, loadObjectFile } from './objdump';
 import { hostFacts } from '../../kernel/host';
 import { Btf, typeById, typeCount } from '../../btf';
-import { readInput, parseHexText, asText, programsOf } from '../input';
+import { readInput, parseHexText, asText, programsOf, InputFile } from '../input';
+import { inFile } from '../outcome';
 
 export interface NamedInsns { name: string; insns: Insn[] }
 
 /** The programs of FILE, whatever its kind: an object's (all, or --prog), a spec's, hex, bytes or assembly. */
 export function readPrograms(file: string, opts: { prog?: string; syntax?: 'kernel' | 'ubpf'; btfPath?: string }): NamedInsns[] {
   const input = readInput(file);
+  return inFile(file, () => programsIn(input, opts));
+}
+
+function programsIn(input: InputFile, opts: { prog?: string; syntax?: 'kernel' | 'ubpf'; btfPath?: string }): NamedInsns[] {
+  const file = input.file;
   const source = file === '-' ? '<stdin>' : file;
   if (opts.prog !== undefined && input.kind !== 'elf') throw new UsageError('--prog is only for ELF object files');
   switch (input.kind) {

@@ -174,7 +174,7 @@ export const command: Command = {
         const d = JSON.parse(verdictJson(v)) as Record<string, unknown>;
         if (v.runError) d.error = v.runError;
         if (repeat !== undefined && v.duration !== undefined) d.duration = v.duration;
-        if (v.dataOut) d.data_out = Buffer.from(v.dataOut).toString('hex');
+        if (v.dataOut && (dataIn || dataOut !== undefined)) d.data_out = Buffer.from(v.dataOut).toString('hex');
         if (v.xlated) d.xlated = isa.disassemble(v.xlated, { kfuncName: namer });
         if (v.jited) d.jited = printJited(v, v.jitedKsyms);
         return d;

@@ -7,7 +7,7 @@ import { Command, UsageError, flagString } from '../command';
 import { LoadResult, LinkedProgram } from '../../loader';
 import { loadHostObject, hostFacts } from '../../kernel/host';
 import { readInput } from '../input';
-import { InputError } from '../outcome';
+import { InputError, inFile } from '../outcome';
 
 /** Where to link from: a kernel BTF / Kconfig file instead of the host's, and only some programs. */
 export interface ObjectFileOptions { btfPath?: string; kconfigPath?: string; only?: string[] }
@@ -15,7 +15,7 @@ export interface ObjectFileOptions { btfPath?: string; kconfigPath?: string; onl
 /** Load and link an object file against the host's kernel (for other commands, e.g. disasm of object files). */
 export function loadObjectFile(file: string, opts: ObjectFileOptions = {}): LoadResult {
   const host = hostFacts({ btfPath: opts.btfPath, kconfigPath: opts.kconfigPath, probe: false });
-  return loadHostObject(file, { host, only: opts.only }).loaded;
+  return inFile(file, () => loadHostObject(file, { host, only: opts.only }).loaded);
 }
 
 /** The linked program NAME of an object file (subprograms and exception callback appended). */
