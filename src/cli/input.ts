@@ -107,7 +107,10 @@ const baseName = (file: string): string => (file === '-' ? 'stdin' : path.basena
 
 /** The programs an input holds: an object's (all autoloaded, or --prog), a spec's, or a flat program's. */
 export function programsOf(input: InputFile, opts: LoadOptions): LoadedProgram[] {
-  return inFile(input.file, () => programsOfKind(input, opts));
+  const progs = inFile(input.file, () => programsOfKind(input, opts));
+  const empty = progs.find((p) => p.prog.insns.length === 0);
+  if (empty) throw new InputError('input', input.file, input.bytes.length ? `program '${empty.prog.name}' has no instructions` : 'is empty: no program');
+  return progs;
 }
 
 function programsOfKind(input: InputFile, opts: LoadOptions): LoadedProgram[] {

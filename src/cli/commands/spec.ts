@@ -75,7 +75,8 @@ export const command: Command = {
     }
     if (files.length === 1 && errors.length === 1) throw raw[0]; // one spec named, and it is bad: the error is the answer
     if (ctx.json) ctx.emit({ passed, failed, skipped, bad_specs: errors.length, unavailable, results, errors });
-    say(`${passed} passed, ${failed} failed, ${skipped} skipped${errors.length ? `, ${errors.length} could not be read` : ''}`);
+    // a spec that cannot be read or built fails (alone): counted with the failures
+    say(`${passed} passed, ${failed + errors.length} failed, ${skipped} skipped${errors.length ? ` (${errors.length} could not be read)` : ''}`);
     return worst([...(errors.length ? ['bad-input' as const] : []), ...(failed ? ['reject' as const] : [])]);
   },
 };
