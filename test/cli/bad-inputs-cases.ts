@@ -199,7 +199,7 @@ export function makeFiles(c: BadInputCase, dir: string): void {
  * Run the CLI's main() in this process with stdout and stderr captured (the
  * modules load once: a child process per case costs ~0.5 s of CPU each).
  */
-async function runInProcess(args: string[], cwd: string): Promise<Run> {
+export async function runInProcess(args: string[], cwd: string): Promise<Run> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { main } = require(MAIN) as { main: (argv: string[]) => Promise<number> };
   const out = process.stdout.write, err = process.stderr.write, here = process.cwd();
