@@ -114,9 +114,16 @@ export async function main(argv: string[]): Promise<number> {
   return runGuarded(name, cmd, rest, json);
 }
 
+/** The last resort: an error nothing caught (an async callback's) is one line, or the JSON error, and exit 2. */
+function internalExit(e: unknown): void {
+  const error = describeError(e);
+  if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ error }) + '\n');
+  else process.stderr.write(errorLine(process.argv[2] ?? '', error) + '\n');
+  process.exit(2);
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e) => { process.stderr.write(`bpfx: internal error (a bug in bpfx, please report it): ${(e as Error).message}\n`); process.exitCode = 2; },
-  );
+  process.on('uncaughtException', internalExit);
+  process.on('unhandledRejection', internalExit);
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, internalExit);
 }

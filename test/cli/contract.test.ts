@@ -103,3 +103,10 @@ test('input kinds by content, not by name: an object named .txt, assembly named 
   const hex = write('hex.yaml.txt', 'b7 00 00 00 06 00 00 00\n95 00 00 00 00 00 00 00\n');
   assert.equal((await bpfx('run', hex)).stdout, '0x6\n');
 });
+
+test('an error that is not a typed one is `internal`: one line that says it is a bug, never a stack trace', async () => {
+  const { describeError, errorLine } = await import('../../src/cli/outcome');
+  const e = describeError(new TypeError("Cannot read properties of undefined (reading 'x')\n    at f (x.js:1:2)"), 'a.o');
+  assert.deepEqual([e.kind, e.file, e.at], ['internal', 'a.o', null]);
+  assert.equal(errorLine('verify', e), "bpfx verify: a.o: internal error (a bug in bpfx, please report it): TypeError: Cannot read properties of undefined (reading 'x') at f (x.js:1:2)");
+});
