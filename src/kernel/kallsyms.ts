@@ -37,3 +37,8 @@ export function xlatedCallImm(name: string): number | undefined {
   const a = t?.byName.get(name);
   return t && a !== undefined ? Number(a - t.base) : undefined;
 }
+
+/** The kernel function at ADDRESS (a call target in a JIT image), or undefined. */
+export function kernelSymbolAt(address: bigint): string | undefined {
+  return symbols()?.byAddress.get(address);
+}

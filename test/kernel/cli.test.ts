@@ -84,11 +84,15 @@ test('bpfx kernel on an object: one JSON document, {programs: [...]} in object o
   assert.equal(JSON.parse(one.out).prog, 'subprog_throws');
 });
 
-test('bpfx kernel --dump xlated names kfunc calls as bpftool does (kallsyms)', { skip }, () => {
+test('bpfx kernel --dump xlated|jited names kfunc calls (kallsyms) and the program\'s functions', { skip }, () => {
   const obj = path.join(ROOT, 'fixtures/obj/exc_subprog_throw.bpf.o');
   const r = bpfx([obj, '--prog', 'subprog_throws', '--dump', 'xlated']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^\d+: \(85\) call bpf_throw#\d+$/m);
+  const j = bpfx([obj, '--prog', 'subprog_throws', '--dump', 'jited']);
+  assert.equal(j.code, 0, j.err);
+  assert.match(j.out, /call 0x[0-9A-F]+ {2}; bpf_throw$/m);
+  assert.match(j.out, /call 0x[0-9A-F]+ {2}; func #1$/m);
 });
 
 test('bpfx kernel --stats: veristat columns from the kernel log, CSV with -o csv', { skip }, () => {

@@ -21,7 +21,7 @@ import { InputError, Outcome, inFile, worst } from '../outcome';
 import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
 import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
-import { xlatedCallTarget } from '../../kernel/kallsyms';
+import { xlatedCallTarget, kernelSymbolAt } from '../../kernel/kallsyms';
 import { loadObjectFile } from './objdump';
 
 interface Job { prog: KernelProgram; input: KernelInput }
@@ -66,7 +66,11 @@ function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
         const ins = d.decode();
         const at = Number(ins.ip - base);
         const hex = Array.from(bytes.subarray(at, at + ins.length), (b) => b.toString(16).padStart(2, '0')).join(' ');
-        out.push(`  ${at.toString(16).padStart(4, ' ')}:  ${hex.padEnd(32)} ${fmt.format(ins)}`);
+        // a call's target named: one of the program's functions, or a kernel function (kfunc, helper) from kallsyms
+        const target = ins.isCallNear ? ins.nearBranchTarget : undefined;
+        const k = target !== undefined ? (ksyms ?? []).indexOf(target) : -1;
+        const name = target === undefined ? undefined : k >= 0 ? `func #${k}` : kernelSymbolAt(target);
+        out.push(`  ${at.toString(16).padStart(4, ' ')}:  ${hex.padEnd(32)} ${fmt.format(ins)}${name ? `  ; ${name}` : ''}`);
         ins.free();
       }
       d.free(); fmt.free();
