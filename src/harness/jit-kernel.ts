@@ -4,7 +4,7 @@
 // src/jit, and compare with the kernel's jited image once call targets and
 // absolute addresses (maps, functions, the retpoline thunk) are masked.
 import * as fs from 'fs';
-import { xlatedCallImm } from '../kernel/kallsyms';
+import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
 import { JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE, splitFunctions } from '../jit';
@@ -20,7 +20,10 @@ export function hostJitOptions(): JitOptions {
 }
 
 /** bpf_throw's imm in xlated code: its address minus __bpf_call_base (from /proc/kallsyms), or undefined. */
-const bpfThrowImm = (): number | undefined => xlatedCallImm('bpf_throw');
+function bpfThrowImm(): number | undefined {
+  const syms = kernelSymbols();
+  return syms ? callImmOf(syms, 'bpf_throw') : undefined;
+}
 
 /** The xlated dump writes tail calls back as `call 12` (BPF_FUNC_tail_call). */
 const isTailCall = (n: Insn): boolean => n.code === 0x85 && n.src === 0 && n.imm === 12;

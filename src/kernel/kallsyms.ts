@@ -1,44 +1,49 @@
-// The kernel's symbols (/proc/kallsyms), read once when first needed: the
-// xlated dump writes a kfunc or helper call's imm as the function's address
-// minus __bpf_call_base, which bpftool names from kallsyms. Addresses are zero
-// without CAP_SYSLOG (kptr_restrict): then nothing is named.
+// /proc/kallsyms as data: the kernel's symbol addresses (root sees them; others
+// read zeros, which count as none). Helper and kfunc calls in xlated code carry
+// their target as an offset from __bpf_call_base (BPF_CALL_IMM); bpftool names
+// them through this table, and so does bpfx. Read once per process.
 import * as fs from 'fs';
 
-let table: { base: bigint; byAddress: Map<bigint, string>; byName: Map<string, bigint> } | null | undefined;
+export interface KernelSymbols {
+  byName: ReadonlyMap<string, bigint>;
+  byAddress: ReadonlyMap<bigint, string>;
+  /** __bpf_call_base: call immediates are relative to it. */
+  callBase: bigint;
+}
 
-function symbols(): typeof table {
-  if (table !== undefined) return table;
-  table = null;
+let cached: KernelSymbols | null | undefined;
+
+/** The running kernel's symbols, or undefined where kallsyms is unreadable or hides addresses. */
+export function kernelSymbols(): KernelSymbols | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  cached = null;
   let text: string;
-  try { text = fs.readFileSync('/proc/kallsyms', 'utf8'); } catch { return table; }
-  const byAddress = new Map<bigint, string>(), byName = new Map<string, bigint>();
+  try { text = fs.readFileSync('/proc/kallsyms', 'utf8'); } catch { return undefined; }
+  const byName = new Map<string, bigint>(), byAddress = new Map<bigint, string>();
   for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]+) [tTwW] (\S+)$/.exec(line); // text symbols of vmlinux (module symbols carry [mod])
-    if (!m) continue;
-    const addr = BigInt('0x' + m[1]);
-    if (addr === 0n) continue;
-    if (!byAddress.has(addr)) byAddress.set(addr, m[2]);
-    if (!byName.has(m[2])) byName.set(m[2], addr);
+    const sp1 = line.indexOf(' '), sp2 = line.indexOf(' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0) continue;
+    const end = line.indexOf('\t', sp2 + 1);
+    const name = end < 0 ? line.slice(sp2 + 1) : line.slice(sp2 + 1, end);
+    const addr = BigInt('0x' + line.slice(0, sp1));
+    if (!byName.has(name)) byName.set(name, addr);
+    if (!byAddress.has(addr)) byAddress.set(addr, name);
   }
-  const base = byName.get('__bpf_call_base');
-  if (base !== undefined) table = { base, byAddress, byName };
-  return table;
+  const callBase = byName.get('__bpf_call_base');
+  if (!callBase) return undefined;
+  cached = { byName, byAddress, callBase };
+  return cached;
 }
 
-/** The function an xlated call's imm points at (__bpf_call_base + imm), or undefined. */
-export function xlatedCallTarget(imm: number): string | undefined {
-  const t = symbols();
-  return t ? t.byAddress.get(t.base + BigInt(imm)) : undefined;
+/** The imm a call to kernel function `name` has in xlated code (BPF_CALL_IMM), or undefined. */
+export function callImmOf(syms: KernelSymbols, name: string): number | undefined {
+  const a = syms.byName.get(name);
+  if (a === undefined) return undefined;
+  const d = a - syms.callBase;
+  return d >= -(1n << 31n) && d < 1n << 31n ? Number(d) : undefined;
 }
 
-/** The imm an xlated call to NAME has (its address minus __bpf_call_base), or undefined. */
-export function xlatedCallImm(name: string): number | undefined {
-  const t = symbols();
-  const a = t?.byName.get(name);
-  return t && a !== undefined ? Number(a - t.base) : undefined;
-}
-
-/** The kernel function at ADDRESS (a call target in a JIT image), or undefined. */
-export function kernelSymbolAt(address: bigint): string | undefined {
-  return symbols()?.byAddress.get(address);
+/** The kernel function an xlated helper or kfunc call reaches (bpftool's print_call_helper), or undefined. */
+export function callTargetName(syms: KernelSymbols, imm: number): string | undefined {
+  return syms.byAddress.get(BigInt.asUintN(64, syms.callBase + BigInt(imm)));
 }

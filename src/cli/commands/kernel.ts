@@ -21,7 +21,7 @@ import { InputError, Outcome, inFile, worst } from '../outcome';
 import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
 import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
-import { xlatedCallTarget, kernelSymbolAt } from '../../kernel/kallsyms';
+import { kernelSymbols, callTargetName } from '../../kernel/kallsyms';
 import { loadObjectFile } from './objdump';
 
 interface Job { prog: KernelProgram; input: KernelInput }
@@ -36,6 +36,9 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
     input: mem.length ? { mem } : {},
   }));
 }
+
+/** Whether a dump has kfunc calls to name (kallsyms is read only then). */
+const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
 
 /** veristat's row from the kernel's log statistics (log level 4) and its program info. */
 function kernelStatsRow(file: string, v: KernelVerdict, progType: string, attachType: string): StatsRow {
@@ -69,7 +72,7 @@ function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
         // a call's target named: one of the program's functions, or a kernel function (kfunc, helper) from kallsyms
         const target = ins.isCallNear ? ins.nearBranchTarget : undefined;
         const k = target !== undefined ? (ksyms ?? []).indexOf(target) : -1;
-        const name = target === undefined ? undefined : k >= 0 ? `func #${k}` : kernelSymbolAt(target);
+        const name = target === undefined ? undefined : k >= 0 ? `func #${k}` : kernelSymbols()?.byAddress.get(target);
         out.push(`  ${at.toString(16).padStart(4, ' ')}:  ${hex.padEnd(32)} ${fmt.format(ins)}${name ? `  ; ${name}` : ''}`);
         ins.free();
       }
@@ -172,7 +175,8 @@ export const command: Command = {
       return worst(outcomes);
     }
     // kfunc calls in the xlated dump point at the function (imm = address - __bpf_call_base), named as bpftool does
-    const namer = (i: isa.Insn): string | undefined => xlatedCallTarget(i.imm);
+    const syms = hasKfuncCalls(verdicts) ? kernelSymbols() : undefined;
+    const namer = (i: isa.Insn): string | undefined => (syms ? callTargetName(syms, i.imm) : undefined);
     if (json) {
       const docs = verdicts.map((v) => {
         const d = JSON.parse(verdictJson(v)) as Record<string, unknown>;
