@@ -3,7 +3,7 @@
 // a hand-built program's BTF and func_info go with it.
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
-import { kernelRun, KernelProgram } from '../../kernel/run';
+import { kernelRun, KernelProgram, KernelVerdict } from '../../kernel/run';
 import { loadLinkedObject } from '../../kernel/object';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, kernelResult } from '../engine';
 
@@ -11,20 +11,25 @@ export const kernelEngine: Engine = {
   name: 'kernel',
   available: () => kernelAvailable(),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
-    const opts = { logLevel: 1, run: true };
+    const load = input.load ?? {};
+    if (load.unprivileged) throw new Error('the kernel engine cannot drop capabilities (an unprivileged load)');
+    const opts = { logLevel: load.logLevel ?? 1, run: true, ...(load.xlated ? { dump: 'xlated' as const } : {}) };
+    const withXlated = (r: EngineResult, v: KernelVerdict): EngineResult =>
+      (load.xlated && r.verdict === 'accept' ? { ...r, xlatedProgram: v.xlated ?? { unavailable: 'the kernel gave no xlated dump' } } : r);
     if (p.object) {
       const obj = { ...p.object.loaded, programs: [p.object.linked] };
-      const [v] = loadLinkedObject(obj, { ...opts, input });
-      return kernelResult(v);
+      const [v] = loadLinkedObject(obj, { ...opts, input, progFlags: load.progFlags });
+      return withXlated(kernelResult(v), v);
     }
     const prog: KernelProgram = {
-      name: p.name, insns: p.insns, progType: p.progType, license: p.license,
+      name: p.name, insns: p.insns, progType: p.progType, license: p.license, progFlags: load.progFlags,
       ...(p.btf ? { btf: encodeBtf(p.btf.btf), funcInfo: encodeFuncInfo(p.btf.funcInfo) } : {}),
     };
     // Verdict and log come from the program as written (a prologue would shift instruction numbers);
     // BPF_PROG_TEST_RUN reports 32 bits of r0, so an accepted program runs again inside the
     // kernel backend's wrapper, which stores all 64 (not possible with func_info).
-    const plain = kernelResult(kernelRun(prog, input, opts));
+    const v0 = kernelRun(prog, input, opts);
+    const plain = withXlated(kernelResult(v0), v0);
     if (plain.verdict !== 'accept' || plain.retval === null || p.btf) return plain;
     const wide = kernelRun(prog, input, { ...opts, wideRetval: true });
     return wide.retval !== null && wide.retvalBits === 64 ? { ...plain, retval: wide.retval } : plain;

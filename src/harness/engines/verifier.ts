@@ -6,6 +6,7 @@ import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, K
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
 import { Btf } from '../../btf';
+import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
@@ -63,8 +64,17 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
   return {
     name: 'verifier',
     available: () => ({ ok: true }),
-    async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
-      return verifierResult(verify(verifierInputFor(p, profile, 1, kernel)));
+    async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
+      const load = input.load ?? {};
+      const r = verify({
+        ...verifierInputFor(p, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated: load.xlated === true,
+        ...((load.progFlags ?? 0) & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
+      });
+      const out = verifierResult(r);
+      if (load.xlated && r.verdict === 'accept') {
+        out.xlatedProgram = !r.xlated ? { unavailable: 'no rewritten program' } : 'insns' in r.xlated ? r.xlated.insns : { unavailable: `not modelled yet: ${r.xlated.notModelled}` };
+      }
+      return out;
     },
   };
 }
