@@ -59,9 +59,13 @@ export function logAtLevel(r: EngineResult, logLevel: number): string {
   return logLevel === 0 && r.verdict === 'accept' ? '' : r.log ?? '';
 }
 
-/** Mismatches of a load (verifier or kernel) with what it expects; empty when it holds. */
-export function checkLoad(e: LoadExpect, r: EngineResult, logLevel: number): string[] {
+/** What a check found: mismatches (one line each), and expectations the engine could not answer. */
+export interface Checked { problems: string[]; unchecked: string[] }
+
+/** Mismatches of a load (verifier or kernel) with what it expects; no problems when it holds. */
+export function checkLoad(e: LoadExpect, r: EngineResult, logLevel: number): Checked {
   const bad: string[] = [];
+  const unchecked: string[] = [];
   if (e.verdict !== undefined && r.verdict !== e.verdict) {
     bad.push(`verdict: expected ${e.verdict}, got ${r.verdict}${r.verdict === 'reject' ? ` (${r.errorLine})` : ''}`);
   }
@@ -78,14 +82,15 @@ export function checkLoad(e: LoadExpect, r: EngineResult, logLevel: number): str
   }
   if (e.xlated && r.verdict === 'accept') {
     const x = r.xlatedProgram;
-    if (!x || !Array.isArray(x)) bad.push(`xlated: the ${x ? x.unavailable : 'engine gave no rewritten program'}`);
+    if (!x) bad.push('xlated: expected the rewritten program, the engine gave none');
+    else if (!Array.isArray(x)) unchecked.push(`xlated (${x.unavailable})`);
     else {
       const text = xlatedText(x);
       const f = validateMsgs(text, disasmPatterns(e.xlated));
       if (f) bad.push(describeUnmet('xlated', f, text));
     }
   }
-  return bad;
+  return { problems: bad, unchecked };
 }
 
 /** Mismatches of a run (interp, jit, kernel) with what it expects. */
@@ -106,10 +111,7 @@ export function checkRun(e: SpecExpect, engine: EngineName, r: EngineResult): st
 }
 
 /** Mismatches between the privileged expectation and a result; empty when the spec holds. */
-export function checkResult(spec: Spec, engine: EngineName, r: EngineResult): string[] {
-  const logLevel = spec.load?.log_level ?? 0;
-  return [
-    ...(verifying.includes(engine) ? checkLoad(spec.expect, r, logLevel) : []),
-    ...(running.includes(engine) ? checkRun(spec.expect, engine, r) : []),
-  ];
+export function checkResult(spec: Spec, engine: EngineName, r: EngineResult): Checked {
+  const load = verifying.includes(engine) ? checkLoad(spec.expect, r, spec.load?.log_level ?? 0) : { problems: [], unchecked: [] };
+  return { problems: [...load.problems, ...(running.includes(engine) ? checkRun(spec.expect, engine, r) : [])], unchecked: load.unchecked };
 }

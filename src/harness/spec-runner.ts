@@ -12,7 +12,7 @@ import { traceVerifierRun } from './rule-trace';
 import { PROG_LOAD_FLAGS } from '../isa/uapi';
 
 export type Outcome =
-  | { status: 'pass'; spec: Spec; engine: EngineName; result?: EngineResult }
+  | { status: 'pass'; spec: Spec; engine: EngineName; result?: EngineResult; unchecked?: string[] }
   | { status: 'fail'; spec: Spec; engine: EngineName; problems: string[]; result?: EngineResult }
   | { status: 'skip'; spec: Spec; engine: EngineName; reason: string; result?: EngineResult };
 
@@ -59,18 +59,26 @@ export async function runSpecOn(spec: Spec, engine: EngineName, host: HostFacts)
     if (lacking.length) return { status: 'skip', spec, engine, reason: `the verifier model does not take prog flags ${lacking.join(', ')}` };
   }
   const source = `${spec.source}:1`;
-  const result = await e.run(prog, specInput(spec, load));
+  let result: EngineResult;
+  try {
+    result = await e.run(prog, specInput(spec, load));
+  } catch (err) {
+    // An engine that fails on the program (a map it cannot create, bad input bytes) fails this spec alone.
+    return { status: 'fail', spec, engine, problems: [`${spec.source}: the ${engine} engine could not load or run the program: ${(err as Error).message}`] };
+  }
   traceVerifierRun(source, engine, result);
-  const problems = checkResult(spec, engine, result);
+  const { problems, unchecked } = checkResult(spec, engine, result);
   const unpriv = unprivExpect(spec.expect);
   if (unpriv && engine === 'verifier') {
     const ur = await e.run(prog, specInput(spec, { ...load, unprivileged: true }));
     traceVerifierRun(source, engine, ur);
-    problems.push(...checkLoad(unpriv, ur, logLevel).map((p) => `unpriv: ${p}`));
-  }
+    const u = checkLoad(unpriv, ur, logLevel);
+    problems.push(...u.problems.map((p) => `unpriv: ${p}`));
+    unchecked.push(...u.unchecked.map((p) => `unpriv: ${p}`));
+  } else if (unpriv && engine === 'kernel') unchecked.push('unpriv (the kernel engine cannot drop capabilities)');
   if (problems.length && spec.known_differences?.[engine]) {
     return { status: 'skip', spec, engine, reason: `known difference: ${spec.known_differences[engine]}`, result };
   }
   if (!problems.length && result.notModelled) return { status: 'skip', spec, engine, reason: result.errorLine ?? 'not modelled yet', result };
-  return problems.length ? { status: 'fail', spec, engine, problems, result } : { status: 'pass', spec, engine, result };
+  return problems.length ? { status: 'fail', spec, engine, problems, result } : { status: 'pass', spec, engine, result, ...(unchecked.length ? { unchecked } : {}) };
 }

@@ -40,7 +40,7 @@ export const command: Command = {
       for (const engine of engines) {
         const o = await runSpecOn(spec, engine, host);
         const label = `${path.relative(process.cwd(), file)} [${engine}]`;
-        if (o.status === 'pass') { passed++; process.stdout.write(`PASS ${label}\n`); }
+        if (o.status === 'pass') { passed++; process.stdout.write(`PASS ${label}${o.unchecked ? ` (unchecked: ${o.unchecked.join('; ')})` : ''}\n`); }
         else if (o.status === 'skip') { skipped++; if (!o.reason.startsWith('nothing')) process.stdout.write(`SKIP ${label}: ${o.reason}\n`); }
         else { failed++; process.stdout.write(`FAIL ${label}: ${o.problems.join('; ')}\n`); }
       }
