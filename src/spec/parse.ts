@@ -115,7 +115,8 @@ function progFlagBit(flag: string): number | undefined {
 export function specProgFlags(flags: readonly string[] | undefined): number {
   let out = 0;
   for (const f of flags ?? []) {
-    const bit = progFlagBit(f) ?? 0;
+    const bit = progFlagBit(f);
+    if (bit === undefined) throw new Error(`unknown prog flag '${f}' (known: ${Object.keys(PROG_LOAD_FLAGS).join(', ')}, or a number)`);
     out = f.startsWith('!') ? out & ~bit : out | bit;
   }
   return out >>> 0;

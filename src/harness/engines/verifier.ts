@@ -59,6 +59,22 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
   return input;
 }
 
+/**
+ * Prog flags the model does not act on and that change what the kernel answers: the model takes
+ * BPF_F_SLEEPABLE; BPF_F_TEST_REG_INVARIANTS changes nothing it answers, nor BPF_F_TEST_RND_HI32
+ * unless the rewritten program is asked for, nor BPF_F_TEST_STATE_FREQ below log level 2.
+ */
+export function flagsTheModelLacks(flags: number, logLevel: number, wantsXlated: boolean): string[] {
+  const F = PROG_LOAD_FLAGS;
+  let taken: number = F.BPF_F_SLEEPABLE | F.BPF_F_TEST_REG_INVARIANTS;
+  if (!wantsXlated) taken |= F.BPF_F_TEST_RND_HI32;
+  if ((logLevel & 2) === 0) taken |= F.BPF_F_TEST_STATE_FREQ;
+  const extra = flags & ~taken;
+  const names = Object.entries(F).filter(([, bit]) => extra & bit).map(([n]) => n);
+  const unknown = extra & ~Object.values(F).reduce((a, b) => a | b, 0);
+  return unknown ? [...names, `0x${(unknown >>> 0).toString(16)}`] : names;
+}
+
 /** The verifier model answering as `profile`, for a kernel with these facts. */
 export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {}): Engine {
   return {
@@ -66,6 +82,11 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
     available: () => ({ ok: true }),
     async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
       const load = input.load ?? {};
+      const lacking = flagsTheModelLacks(load.progFlags ?? 0, load.logLevel ?? 1, load.xlated === true);
+      if (lacking.length) {
+        const why = `not modelled yet: prog flags ${lacking.join(', ')}`;
+        return verifierResult({ verdict: 'reject', errno: null, log: why + '\n', error: why, notModelled: true });
+      }
       const r = verify({
         ...verifierInputFor(p, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated: load.xlated === true,
         ...((load.progFlags ?? 0) & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
