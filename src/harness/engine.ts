@@ -40,6 +40,8 @@ export interface ObjectSource {
   bytes: Uint8Array;
   loaded: LoadedObject;
   linked: LinkedProgram;
+  /** Programs of the object loaded before this one (test_loader's __auxiliary): a failure among them fails the load. */
+  auxiliary?: LinkedProgram[];
 }
 
 export interface RunInput {

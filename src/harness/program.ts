@@ -50,14 +50,14 @@ export function programFromSource(src: SpecProgram, opts: SourceOptions): Progra
   if (src.hex !== undefined) return { name: opts.name, insns: isa.decode(hexBytes(src.hex, 'program.hex')), progType: opts.progType, license };
   if (src.object !== undefined && src.prog !== undefined) {
     const file = path.resolve(opts.baseDir ?? '.', src.object);
-    return programFromObject(file, src.prog, opts.host, { progType: opts.progType, license });
+    return programFromObject(file, src.prog, opts.host, { progType: opts.progType, license, auxiliary: src.auxiliary });
   }
   throw new Error('program: needs one of asm, ubpf, hex, or object with prog');
 }
 
 /** Load and link one program of an object file with the loader (libbpf semantics) against the host's kernel. */
-export function programFromObject(file: string, prog: string, host: HostFacts, opts: { progType?: string; license?: string } = {}): ProgramUnderTest {
-  return loadObjectProgram(file, prog, host, opts.progType, opts.license);
+export function programFromObject(file: string, prog: string, host: HostFacts, opts: { progType?: string; license?: string; auxiliary?: readonly string[] } = {}): ProgramUnderTest {
+  return loadObjectProgram(file, prog, host, opts.progType, opts.license, opts.auxiliary);
 }
 
 /**

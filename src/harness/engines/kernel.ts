@@ -17,8 +17,11 @@ export const kernelEngine: Engine = {
     const withXlated = (r: EngineResult, v: KernelVerdict): EngineResult =>
       (load.xlated && r.verdict === 'accept' ? { ...r, xlatedProgram: v.xlated ?? { unavailable: 'the kernel gave no xlated dump' } } : r);
     if (p.object) {
-      const obj = { ...p.object.loaded, programs: [p.object.linked] };
-      const [v] = loadLinkedObject(obj, { ...opts, input, progFlags: load.progFlags });
+      // __auxiliary programs load first, with the object; the first failure fails the load (bpf_object__load).
+      const aux = p.object.auxiliary ?? [];
+      const obj = { ...p.object.loaded, programs: [...aux, p.object.linked] };
+      const vs = loadLinkedObject(obj, { ...opts, input, progFlags: load.progFlags });
+      const v = vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
       return withXlated(kernelResult(v), v);
     }
     const prog: KernelProgram = {

@@ -87,10 +87,16 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
         const why = `not modelled yet: prog flags ${lacking.join(', ')}`;
         return verifierResult({ verdict: 'reject', errno: null, log: why + '\n', error: why, notModelled: true });
       }
-      const r = verify({
-        ...verifierInputFor(p, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated: load.xlated === true,
+      const run = (q: ProgramUnderTest, xlated: boolean): ReturnType<typeof verify> => verify({
+        ...verifierInputFor(q, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated,
         ...((load.progFlags ?? 0) & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
       });
+      // __auxiliary programs of the object are verified first; the first rejection fails the load.
+      for (const linked of p.object?.auxiliary ?? []) {
+        const a = run({ ...p, name: linked.name, insns: linked.insns, progType: linked.type, object: { ...p.object!, linked, auxiliary: [] } }, false);
+        if (a.verdict === 'reject') return verifierResult(a);
+      }
+      const r = run(p, load.xlated === true);
       const out = verifierResult(r);
       if (load.xlated && r.verdict === 'accept') {
         out.xlatedProgram = !r.xlated ? { unavailable: 'no rewritten program' } : 'insns' in r.xlated ? r.xlated.insns : { unavailable: `not modelled yet: ${r.xlated.notModelled}` };
