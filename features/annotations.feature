@@ -188,3 +188,14 @@ Feature: Scenarios say what the kernel's selftest annotations say
     And the error line is "misaligned packet access off 2+0+0+1 size 4"
     When it is loaded by the "verifier" engine
     Then it is not modelled yet because "BPF_F_STRICT_ALIGNMENT"
+
+  Scenario: Auxiliary programs load first, and their failure is the load's
+    Given the object "fixtures/obj/calls_funcs.bpf.o" program "global_ctx" with the auxiliary programs "global_mem_checked, global_mem_unchecked"
+    When it is loaded by the "verifier" engine
+    Then the verdict is "reject"
+    And the error line is "R1 invalid mem access 'mem_or_null'"
+    And the kernel agrees
+    Given the object "fixtures/obj/calls_funcs.bpf.o" program "global_ctx" with the auxiliary programs "global_mem_checked"
+    When it is loaded by the "verifier" engine
+    Then the verdict is "accept"
+    And the kernel agrees

@@ -65,6 +65,14 @@ Given('the object {string} program {string}', function (this: BpfxWorld, file: s
   if (this.program) this.progType = this.program.progType;
 });
 
+/** __auxiliary: these programs of the object load first; a failure among them fails the load. */
+Given('the object {string} program {string} with the auxiliary programs {string}', function (this: BpfxWorld, file: string, prog: string, aux: string) {
+  this.programSource = undefined;
+  const auxiliary = aux.split(',').map((a) => a.trim()).filter(Boolean);
+  build(this, () => { this.program = programFromObject(path.resolve(root, file), prog, this.host, { auxiliary }); });
+  if (this.program) this.progType = this.program.progType;
+});
+
 Given('the spec {string}', function (this: BpfxWorld, file: string) {
   const spec = readSpecFile(path.resolve(root, file));
   this.programSource = undefined;
