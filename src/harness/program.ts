@@ -78,7 +78,7 @@ export function programFromSpec(spec: Spec, host: HostFacts): ProgramUnderTest {
       const line = spec.programLine !== undefined ? spec.programLine + e.line - 1 : e.line;
       throw new SpecError(spec.source, line, e.column + (spec.programIndent ?? 0), field, detail);
     }
-    if (e instanceof SpecFunctionError) throw new SpecError(spec.source, spec.programLine ?? 1, 1, `program.functions.${e.index}`, e.message);
+    if (e instanceof SpecFunctionError) throw new SpecError(spec.source, spec.functionLines?.[e.index] ?? spec.programLine ?? 1, 1, `program.functions.${e.index}`, e.message);
     throw e;
   }
 }

@@ -31,4 +31,6 @@ export type Spec = Omit<SpecDocument, 'input'> & {
   programLine?: number;
   /** Columns of indentation before the program text on that line (a block scalar's). */
   programIndent?: number;
+  /** Line of each entry of program.functions, for errors in the declarations. */
+  functionLines?: number[];
 };

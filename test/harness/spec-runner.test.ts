@@ -65,6 +65,12 @@ test('a program that cannot be built fails at the file and line of the spec, on 
   }
 });
 
+test('a declaration that cannot be built fails at the line of that function', async () => {
+  const spec = parseSpec('name: t\ntype: sched_cls\nprogram:\n  asm: |\n    r0 = 0\n    exit\n  functions:\n    - name: main\n    - name: nowhere\nexpect:\n  verdict: accept\n', 'specs/fn.yaml');
+  const o = await runSpecOn(spec, 'verifier', host);
+  assert.match(problems(o)[0], /specs\/fn\.yaml:9:\d+: 'program\.functions\.1' function 'nowhere' has no label in program\.asm$/);
+});
+
 test('a prog flag the model does not take: not modelled yet, a skip with the reason', async () => {
   const o = await verifierOutcome(uninit('  verdict: reject\n', 'load:\n  flags: [BPF_F_STRICT_ALIGNMENT]\n'));
   assert.equal(o.status, 'skip');
