@@ -53,6 +53,8 @@ export interface RunInput {
   repeat?: number;
   /** The JIT may compile a program the verifier model cannot decide when the live kernel accepts it. */
   trustKernel?: boolean;
+  /** Verifier log level of the load (kernel and verifier engines; default 1). */
+  logLevel?: number;
 }
 
 export interface EngineResult {

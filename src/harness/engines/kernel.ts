@@ -11,7 +11,7 @@ export const kernelEngine: Engine = {
   name: 'kernel',
   available: () => kernelAvailable(),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
-    const opts = { logLevel: 1, run: true };
+    const opts = { logLevel: input.logLevel ?? 1, run: true };
     if (p.object) {
       const obj = { ...p.object.loaded, programs: [p.object.linked] };
       const [v] = loadLinkedObject(obj, { ...opts, input });

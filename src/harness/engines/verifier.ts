@@ -63,8 +63,8 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
   return {
     name: 'verifier',
     available: () => ({ ok: true }),
-    async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
-      return verifierResult(verify(verifierInputFor(p, profile, 1, kernel)));
+    async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
+      return verifierResult(verify(verifierInputFor(p, profile, input.logLevel ?? 1, kernel)));
     },
   };
 }
