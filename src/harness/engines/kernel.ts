@@ -3,9 +3,13 @@
 // a hand-built program's BTF and func_info go with it.
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
-import { kernelRun, KernelProgram } from '../../kernel/run';
+import { kernelRun, KernelProgram, KernelVerdict } from '../../kernel/run';
 import { loadLinkedObject } from '../../kernel/object';
-import { Engine, EngineResult, ProgramUnderTest, RunInput, kernelResult } from '../engine';
+import { KernelError } from '../../kernel/errors';
+import { firstErrorLine } from '../../verifier/error_line';
+import { Engine, EngineResult, ObjectSource, ProgramUnderTest, RunInput, kernelResult } from '../engine';
+import { LoaderError } from '../../loader';
+import { errnoName } from '../../isa/uapi';
 
 export const kernelEngine: Engine = {
   name: 'kernel',
@@ -13,9 +17,16 @@ export const kernelEngine: Engine = {
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     const opts = { logLevel: input.logLevel ?? 1, run: true };
     if (p.object) {
-      const obj = { ...p.object.loaded, programs: [p.object.linked] };
-      const [v] = loadLinkedObject(obj, { ...opts, input });
-      return kernelResult(v);
+      try {
+        return objectRun(p, p.object, input, opts);
+      } catch (e) {
+        // libbpf refuses the program when it prepares the load (an attach target it cannot find)
+        if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
+        return {
+          verdict: 'reject', errno: errnoName(e.errno), log: `libbpf: ${e.message}\n`, retval: null, error: null,
+          errorLine: e.message, notModelled: false,
+        };
+      }
     }
     const prog: KernelProgram = {
       name: p.name, insns: p.insns, progType: p.progType, license: p.license,
@@ -30,3 +41,19 @@ export const kernelEngine: Engine = {
     return wide.retval !== null && wide.retvalBits === 64 ? { ...plain, retval: wide.retval } : plain;
   },
 };
+
+/** An object's program: maps, prog array slots and BTF as libbpf loads them; an attach target loads first. */
+function objectRun(p: ProgramUnderTest, o: ObjectSource, input: RunInput, opts: { logLevel: number; run: boolean }): EngineResult {
+  const obj = { ...o.loaded, programs: [o.linked] };
+  const slotPrograms = o.loaded.programs.filter((q) => q !== o.linked);
+  const target = p.attachTarget;
+  if (!target) return kernelResult(loadLinkedObject(obj, { ...opts, input, slotPrograms })[0]);
+  // the target program loads first; the program names it by attach_prog_fd while it is loaded
+  let v: KernelVerdict | undefined;
+  const [t] = loadLinkedObject({ ...target.object.loaded, programs: [target.object.linked] }, {
+    logLevel: opts.logLevel,
+    onLoaded: (fd) => { [v] = loadLinkedObject(obj, { ...opts, input, slotPrograms, attachTo: { progFd: fd, btfId: target.btfId } }); },
+  });
+  if (!v) throw new KernelError('bad-request', 'attach target', `target program '${target.object.linked.name}' was rejected: ${t.errno} ${firstErrorLine(t.log) ?? ''}`.trim());
+  return kernelResult(v);
+}
