@@ -101,18 +101,15 @@ Feature: The kernel's exception selftests that run: the value each throw returns
 
   # exception_tail_call: a subprogram tail-calls a program that throws 16; the
   # throw ends the tail-called program, whose value returns to the caller,
-  # which adds 8: the selftest expects 24. bpfx's kernel engine loads one
-  # program and leaves the prog array's slots empty (libbpf fills them from the
-  # BTF 'values' once every program is loaded), so on the kernel the tail call
-  # falls through and the run returns 3 + 8 = 11: the value 24 is not checked
-  # on any engine yet (docs/selftests.md, "Not mirrored on every engine").
+  # which adds 8: 24. The kernel engine fills the prog array from the map's
+  # BTF 'values' as libbpf does (the target program loads first).
   Scenario: exception_tail_call: a throw in a tail-called program returns to the caller's caller
     Given the object "fixtures/obj/exc_st_tail.bpf.o" program "st_tail_call_throws"
     When it is loaded by the "verifier" engine
     Then the verdict is "accept"
     And the kernel agrees
     When it runs on the "kernel" engine
-    Then the return value is "11"
+    Then the return value is "24"
     But the "interp" engine cannot apply: the interpreter does not model prog arrays (tail calls)
     But the "jit" engine cannot apply: the JIT engine does not model prog arrays (tail calls)
 

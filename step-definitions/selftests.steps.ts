@@ -11,7 +11,8 @@ import { BpfxWorld } from './world';
 import { getEngine, isEngineName } from '../src/harness/engines';
 import { EngineName, EngineResult, hex64 } from '../src/harness/engine';
 import { answerLine, noteScenario, ScenarioNoteKind } from '../src/harness/scenario-notes';
-import { loadHostObject } from '../src/kernel/host';
+import { programFromObject } from '../src/harness/program';
+import { parseBtf } from '../src/btf/parse';
 import { findByName } from '../src/btf/lookup';
 
 const root = path.resolve(__dirname, '..');
@@ -36,16 +37,20 @@ Then('the log is empty', function (this: BpfxWorld) {
 
 /**
  * The target an extension or tracing program names (bpf_program__set_attach_target):
- * a function of a program in another object. The step checks that the function
- * is in that object's BTF (the kernel resolves attach_btf_id there) and records it.
+ * a function of a program in another object. The kernel engine loads that program
+ * first and names it by attach_prog_fd with the function's BTF id; the step fails
+ * when the function is not in the target object's BTF.
  */
 Given('its attach target is {string} of {string} program {string}', function (this: BpfxWorld, func: string, file: string, prog: string) {
-  const { loaded } = loadHostObject(path.resolve(root, file), { host: this.host, only: [prog] });
-  assert.ok(loaded.programs.some((p) => p.name === prog), `${file} has no program '${prog}'`);
-  assert.ok(loaded.btf, `${file} has no BTF`);
-  const id = findByName(loaded.btf!, func, 'func');
-  assert.ok(id !== undefined, `${file} has no function '${func}' in its BTF`);
-  this.log(`attach target: ${func} (BTF id ${id}) of ${prog} in ${file}`);
+  assert.ok(this.program, 'no program was given');
+  const target = programFromObject(path.resolve(root, file), prog, this.host);
+  const o = target.object!;
+  const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
+  assert.ok(btf, `${file} has no BTF`);
+  const btfId = findByName(btf, func, 'func');
+  assert.ok(btfId !== undefined, `${file} has no function '${func}' in its BTF`);
+  this.program.attachTarget = { object: o, func, btfId };
+  this.log(`attach target: ${func} (BTF id ${btfId}) of ${prog} in ${file}`);
 });
 
 async function answerOf(world: BpfxWorld, engine: EngineName): Promise<EngineResult | undefined> {
