@@ -92,3 +92,54 @@ Feature: The kernel's exception selftests that must fail: each broken rule and i
       | selftest                         | program                  | selftest message                                              |
       | reject_set_exception_cb_bad_ret1 | st_fentry_cb_unknown_ret | At program exit the register R0 has unknown scalar value should |
       | reject_set_exception_cb_bad_ret2 | st_fentry_throw_nonzero  | At program exit the register R1 has smin=64 smax=64 should    |
+
+  # Rules the brief names that these selftest files check through libbpf, or
+  # not at all: a program built with its own BTF, as a loader without libbpf's
+  # checks would hand it to the kernel.
+  Scenario: static linkage: the kernel refuses an exception callback that is not global
+    Given the program with the functions "main(pskb) global, cb(u64) static" and the decl tag "exception_callback:cb":
+      """
+      main:
+        r1 = 1
+        call bpf_throw
+        r0 = 0
+        exit
+      cb:
+        r0 = r1
+        exit
+      """
+    When it is loaded by the "verifier" engine
+    Then the verdict is "reject"
+    And the error line is "exception callback 'cb' must have global linkage"
+    And the kernel agrees
+    But the "interp" engine cannot apply: the kernel rejects the program, there is nothing to run
+    But the "jit" engine cannot apply: the kernel rejects the program, there is nothing to run
+
+  # Linux 6.18 (fixed build) says "callback"; the first 6.18 build said "exception cb"
+  # (src/verifier/profiles.ts, tailCallInCallback).
+  Scenario: a tail call in the exception callback is refused
+    Given the program with the functions "main(pskb) global, cb(u64) global, f(u64) static" and the decl tag "exception_callback:cb":
+      """
+      main:
+        r1 = 1
+        call bpf_throw
+        r0 = 0
+        exit
+      cb:
+        call f
+        r0 = 0
+        exit
+      f:
+        r0 = 0
+        if r0 != 0 goto tail
+        exit
+      tail:
+        call bpf_tail_call
+        exit
+      """
+    When it is loaded by the "verifier" engine
+    Then the verdict is "reject"
+    And the error line is "cannot tail call within callback"
+    And the kernel agrees
+    But the "interp" engine cannot apply: the kernel rejects the program, there is nothing to run
+    But the "jit" engine cannot apply: the kernel rejects the program, there is nothing to run

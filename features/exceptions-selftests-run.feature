@@ -124,3 +124,24 @@ Feature: The kernel's exception selftests that run: the value each throw returns
     And the kernel agrees
     But the "interp" engine cannot apply: the kernel rejects the program, there is nothing to run
     But the "jit" engine cannot apply: the kernel rejects the program, there is nothing to run
+
+  # r12 preservation: the JIT's exception boundary saves r12 and every
+  # callee-saved register, and a throw from any depth gives them back (the
+  # native harness of features/native.feature, on jitted chains of subprograms
+  # as deep as the selftests' unwinding cases).
+  Scenario Outline: r12 and the callee-saved registers survive a throw from depth <depth> (exception_throw_unwind_*)
+    Given a native harness with sentinels in r12, rbx, rbp, r13, r14 and r15
+    When the jitted program throws <cookie> from call depth <depth>
+    Then the native result is <cookie>
+    And every sentinel is intact
+
+    Examples:
+      | depth | cookie |
+      | 2     | 16     |
+      | 3     | 32     |
+
+  Scenario: r12 survives a throw in a tail-called program (exception_tail_call)
+    Given a native harness with sentinels in r12, rbx, rbp, r13, r14 and r15
+    When the jitted program tail-calls one that throws 16 from call depth 1
+    Then the native result is 16
+    And every sentinel is intact

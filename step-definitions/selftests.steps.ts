@@ -14,6 +14,8 @@ import { answerLine, noteScenario, ScenarioNoteKind } from '../src/harness/scena
 import { programFromObject } from '../src/harness/program';
 import { parseBtf } from '../src/btf/parse';
 import { findByName } from '../src/btf/lookup';
+import { probeProgram, ProbeFunc, ProbeParam } from '../src/kernel/probe';
+import { kfuncId } from '../src/kernel/host';
 
 const root = path.resolve(__dirname, '..');
 
@@ -51,6 +53,34 @@ Given('its attach target is {string} of {string} program {string}', function (th
   assert.ok(btfId !== undefined, `${file} has no function '${func}' in its BTF`);
   this.program.attachTarget = { object: o, func, btfId };
   this.log(`attach target: ${func} (BTF id ${btfId}) of ${prog} in ${file}`);
+});
+
+const PARAMS: readonly ProbeParam[] = ['u64', 'pskb', 'pvoid'];
+
+/** `main(pskb) global, cb(u64) static`: each function's label, parameter types and linkage. */
+function parseFuncs(text: string): ProbeFunc[] {
+  return text.split(',').map((one) => {
+    const m = /^\s*([A-Za-z_]\w*)\(([^)]*)\)\s+(global|static)\s*$/.exec(one);
+    assert.ok(m, `a function is 'label(param, ...) global|static', not '${one.trim()}'`);
+    const params = m[2].split(/\s*,\s*/).filter((x) => x !== '');
+    for (const q of params) assert.ok((PARAMS as string[]).includes(q), `parameter type '${q}' (one of ${PARAMS.join(', ')})`);
+    return { label: m[1], params: params as ProbeParam[], linkage: m[3] as 'global' | 'static' };
+  });
+}
+
+/**
+ * A sched_cls program in assembly with program BTF: one FUNC per function at its
+ * label (the first is the main program), with its linkage, and the decl tag on
+ * the main program, e.g. `exception_callback:cb`. `call bpf_throw` is the kfunc.
+ */
+Given('the program with the functions {string} and the decl tag {string}:', function (this: BpfxWorld, funcs: string, tag: string, text: string) {
+  const throwId = kfuncId(this.host, 'bpf_throw');
+  try {
+    const p = probeProgram('prog', text, parseFuncs(funcs), [tag], throwId);
+    this.program = { name: p.name, insns: p.insns, progType: p.progType, license: 'GPL', kfuncs: p.kfuncs, btf: { btf: p.btf, funcInfo: p.funcInfo } };
+    this.progType = p.progType;
+    this.buildError = undefined;
+  } catch (e) { this.program = undefined; this.buildError = e as Error; }
 });
 
 async function answerOf(world: BpfxWorld, engine: EngineName): Promise<EngineResult | undefined> {
