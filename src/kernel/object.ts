@@ -7,7 +7,8 @@
 // against the vmlinux BTF the object was linked with), bpf_object_load_prog
 // (BPF_PROG_LOAD). Every fd is closed before returning.
 import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
-import { objectNameFromPath, attachBtfIdFor, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { objectNameFromPath, attachBtfIdFor, LinkedProgram, MapDef, LoadedObject, LoaderError } from '../loader';
+import { errnoName } from '../isa/uapi';
 import { loadHostObject, HostFacts } from './host';
 import { Insn } from '../isa/insn';
 import { btfLoad } from './btf';
@@ -118,8 +119,11 @@ export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {})
       }
     }
     // init_prog_array_slots: after a program loads, the prog array slots that name it hold its fd
-    // (the array keeps the program alive once its fd is closed)
+    // (the array keeps the program alive once its fd is closed). Only for a test run: a filled
+    // slot makes the kernel patch the direct tail call in the jited image, which dumps compare
+    // with an image made for an empty slot.
     const fillSlots = (name: string, fd: number): void => {
+      if (!opts.run) return;
       for (const m of obj.maps) {
         for (const s of m.initSlots) {
           if (s.prog !== name) continue;
@@ -132,15 +136,27 @@ export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {})
     const loadOne = (p: LinkedProgram, run: KernelRunOpts, input: KernelInput): KernelVerdict => {
       const funcInfo = encodeFuncInfo(p.funcInfo);
       const lineInfo = encodeLineInfo(p.lineInfo);
+      let attachBtfId: number | undefined;
+      try {
+        attachBtfId = opts.attachTo ? opts.attachTo.btfId : attachBtfIdFor(obj.vmlinuxBtf, p);
+      } catch (e) {
+        // libbpf refuses the program while preparing its load (no target, or none in the kernel's BTF):
+        // that program's verdict, with libbpf's message as its log
+        if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
+        return {
+          prog: p.name, verdict: 'reject', errno: errnoName(e.errno), log: `${e.message}\n`, retval: null,
+          runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
+        };
+      }
       return kernelRun({
         name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
         expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
         funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
-        attachBtfId: opts.attachTo ? opts.attachTo.btfId : attachBtfIdFor(obj.vmlinuxBtf, p), attachProgFd: opts.attachTo?.progFd,
+        attachBtfId, attachProgFd: opts.attachTo?.progFd,
         progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
       }, input, { ...run, onLoaded: (fd) => { fillSlots(p.name, fd); run.onLoaded?.(fd); } });
     };
-    for (const p of opts.slotPrograms ?? []) {
+    for (const p of opts.run ? opts.slotPrograms ?? [] : []) {
       if (obj.programs.some((q) => q.name === p.name)) continue;
       // a slot whose program the kernel rejects stays empty (the program under test still loads)
       loadOne(p, { logLevel: opts.logLevel }, {});

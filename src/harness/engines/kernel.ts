@@ -8,26 +8,13 @@ import { loadLinkedObject } from '../../kernel/object';
 import { KernelError } from '../../kernel/errors';
 import { firstErrorLine } from '../../verifier/error_line';
 import { Engine, EngineResult, ObjectSource, ProgramUnderTest, RunInput, kernelResult } from '../engine';
-import { LoaderError } from '../../loader';
-import { errnoName } from '../../isa/uapi';
 
 export const kernelEngine: Engine = {
   name: 'kernel',
   available: () => kernelAvailable(),
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     const opts = { logLevel: input.logLevel ?? 1, run: true };
-    if (p.object) {
-      try {
-        return objectRun(p, p.object, input, opts);
-      } catch (e) {
-        // libbpf refuses the program when it prepares the load (an attach target it cannot find)
-        if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
-        return {
-          verdict: 'reject', errno: errnoName(e.errno), log: `libbpf: ${e.message}\n`, retval: null, error: null,
-          errorLine: e.message, notModelled: false,
-        };
-      }
-    }
+    if (p.object) return objectRun(p, p.object, input, opts);
     const prog: KernelProgram = {
       name: p.name, insns: p.insns, progType: p.progType, license: p.license,
       ...(p.btf ? { btf: encodeBtf(p.btf.btf), funcInfo: encodeFuncInfo(p.btf.funcInfo) } : {}),
