@@ -101,9 +101,8 @@ function applies(engine: EngineName, r: EngineResult): boolean {
   return r.retval !== null && r.error === null;
 }
 
-function note(world: BpfxWorld, engine: EngineName, kind: ScenarioNoteKind, reason: string, r: EngineResult): void {
-  const answer = answerLine(r);
-  world.log(`${kind} (${engine}): ${reason}\n${engine} answered: ${answer}`);
+function note(world: BpfxWorld, engine: EngineName, kind: ScenarioNoteKind, reason: string, answer: string): void {
+  world.log(`${kind} (${engine}): ${reason}\nanswer: ${answer}`);
   noteScenario({ source: world.source, engine, kind, reason, answer });
 }
 
@@ -117,12 +116,12 @@ Then(/^the "([^"]+)" engine cannot apply: (.+)$/, async function (this: BpfxWorl
   assert.ok(isEngineName(engine), `unknown engine '${engine}'`);
   if (engine === 'interp' || engine === 'jit') {
     const k = await answerOf(this, 'kernel');
-    if (k && k.verdict === 'reject') { note(this, engine, 'cannot-apply', reason, k); return; }
+    if (k && k.verdict === 'reject') { note(this, engine, 'cannot-apply', reason, `the kernel rejects it: ${answerLine(k)}`); return; }
   }
   const r = await answerOf(this, engine);
   if (!r) return 'skipped';
   assert.ok(!applies(engine, r), `the ${engine} engine answers now (${answerLine(r)}): write the expectation instead of "cannot apply: ${reason}"`);
-  note(this, engine, 'cannot-apply', reason, r);
+  note(this, engine, 'cannot-apply', reason, answerLine(r));
   return undefined;
 });
 
@@ -141,6 +140,6 @@ Then(/^the "([^"]+)" engine differs from the kernel: (.+)$/, async function (thi
     ? r.verdict === k.verdict && r.errorLine === k.errorLine
     : (r.retval === null ? k.retval === null : k.retval !== null && hex64(r.retval) === hex64(k.retval));
   assert.ok(!same, `the ${engine} engine agrees with the kernel now (${answerLine(r)}): remove the known difference "${reason}"`);
-  note(this, engine, 'known-difference', reason, r);
+  note(this, engine, 'known-difference', reason, `${answerLine(r)}; the kernel: ${answerLine(k)}`);
   return undefined;
 });

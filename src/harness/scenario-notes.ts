@@ -14,7 +14,7 @@ export interface ScenarioNote {
   engine: EngineName;
   kind: ScenarioNoteKind;
   reason: string;
-  /** What the engine answered, in one line (verdict and message, or return value or error). */
+  /** What the engine answered, in one line (verdict and message, or return value or error), and the kernel where it decides. */
   answer: string;
 }
 
