@@ -105,8 +105,10 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       if (out.newFrame) lv.cur = null;
       continue;
     }
-    // process_bpf_exit_full: no reference (and in the main frame no lock) may be held
-    checkResourceLeak(env, out.kind === 'throw', env.cur.curframe === 0,
+    // process_bpf_exit_full: no reference (and in the main frame, or at a throw where the
+    // profile says so, no lock) may be held
+    const throwChecksLocks = out.kind === 'throw' && env.profile.behaviour.throwChecksLocksInEveryFrame;
+    checkResourceLeak(env, out.kind === 'throw', throwChecksLocks || env.cur.curframe === 0,
       out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
     if (out.kind === 'exit' && env.cur.curframe > 0) {
       updateLive(env);

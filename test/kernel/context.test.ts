@@ -118,6 +118,11 @@ const NOT_CONTEXT: Record<string, string> = {
   'specs/kfunc-rcu-section.yaml': 'the interpreter has no such kfunc',
   'specs/kfunc-task-release-checked.yaml': 'the interpreter has no such kfunc',
   'tl_retcodes.bpf.o:tail_call_empty_slot': 'prog_array maps are not modelled',
+  'exc_st_tail.bpf.o:st_tail_call_throws': 'prog_array maps are not modelled',
+  'exc_st_run.bpf.o:st_in_full_range': 'the interpreter has no helper 5',
+  'exc_st_run.bpf.o:st_in_full_range_with': 'the interpreter has no helper 5',
+  'exc_st_run.bpf.o:st_in_small_range': 'the interpreter has no helper 5',
+  'exc_st_run.bpf.o:st_in_small_range_with': 'the interpreter has no helper 5',
   'tl_retcodes.bpf.o:return_pointer': 'returns its context pointer: an address, the kernel\'s and the interpreter\'s differ',
 };
 

@@ -4,7 +4,7 @@
 // 1.8); objects libbpf refuses fail with libbpf's own message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadObject, LoaderError } from '../../src/loader';
+import { loadObject, LoaderError, attachBtfIdFor } from '../../src/loader';
 import { fixtureNames, golden, goldenFiles, hexLines, kernelFacts, readFixture, vmlinuxBtf } from './fixtures';
 
 for (const obj of fixtureNames()) {
@@ -13,7 +13,17 @@ for (const obj of fixtureNames()) {
     const run = (): ReturnType<typeof loadObject> => loadObject(readFixture(obj), { objectName: obj, vmlinuxBtf: vmlinuxBtf(), ...kernelFacts() });
     if (err !== undefined) {
       const want = err.trim().replace(/^libbpf: /, '');
-      assert.throws(run, (e: unknown) => e instanceof LoaderError && e.message === want);
+      let linked;
+      try { linked = run(); } catch (e) {
+        assert.ok(e instanceof LoaderError && e.message === want, `${obj}: ${(e as Error).message}`);
+        return;
+      }
+      // libbpf refused the programs when preparing their loads, after linking
+      // (libbpf_prepare_prog_load): each program's golden message is the attach check's
+      for (const p of linked.programs) {
+        const msg = /^message: (.*)$/m.exec(golden(`${obj}.${p.name}.verdict`) ?? '')?.[1];
+        assert.throws(() => attachBtfIdFor(linked.vmlinuxBtf, p), (e: unknown) => e instanceof LoaderError && e.message === msg, `${obj}.${p.name}`);
+      }
       return;
     }
     const r = run();

@@ -56,6 +56,10 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     // without one the model says what the kernel says of a tracing program without a target.
     try { input.attachBtfId = attachBtfIdFor(o.loaded.vmlinuxBtf, o.linked); } catch { input.attachBtfId = undefined; }
   }
+  if (p.attachTarget) {
+    input.attachBtfId = p.attachTarget.btfId;
+    input.attachToProgram = true;
+  }
   return input;
 }
 
