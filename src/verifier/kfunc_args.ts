@@ -46,7 +46,7 @@ const TRUSTED_MODIFIERS = MEM_ALLOC | PTR_TRUSTED | NON_OWN_REF;
 const unsafeModifiers = (r: PointerReg): boolean => (r.flags & ~TRUSTED_MODIFIERS) !== 0;
 
 /** is_trusted_reg */
-function isTrustedReg(r: PointerReg): boolean {
+export function isTrustedReg(r: PointerReg): boolean {
   if (r.refObjId) return true;
   if (REG2BTF[r.type] && !unsafeModifiers(r)) return true;
   return (r.flags & TRUSTED_MODIFIERS) !== 0 && !unsafeModifiers(r);

@@ -23,6 +23,7 @@ import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
 import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
 import { checkStackAccess } from './stack';
 import { mayAccessDirectPktData } from './pkt';
+import { checkPtrToBtfAccess } from './btf_access';
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 export const accessSize = (insn: Insn): number => SIZE_BYTES[BPF_SIZE(insn.code)];
@@ -155,7 +156,7 @@ function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState
       return checkSockAccess(env, ptr, a.regno, off, a.size);
     case 'btf_id':
       if (ptr.flags & PTR_MAYBE_NULL) break;
-      return notModelled(env, 'memory access through a BTF pointer');
+      return checkPtrToBtfAccess(env, ptr, a.regno, off, a.size, write);
     case 'map_ptr': return notModelled(env, 'reads of struct bpf_map through a map pointer');
     case 'tp_buffer': case 'buf': return notModelled(env, `memory access through ${regTypeStr(ptr)}`);
     default: break;
