@@ -122,6 +122,8 @@ export interface FuncState {
   inExceptionCallback: boolean;
   /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
   inCallbackFn: boolean;
+  /** in_async_callback_fn: a timer callback, walked as the entry frame of a state of its own. */
+  inAsyncCallbackFn: boolean;
   /** callback_depth: callbacks of a bpf_loop call in this frame explored in a row on this path. */
   callbackDepth: number;
 }
@@ -150,7 +152,7 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
   const regs: RegState[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
   regs[BPF_REG_FP] = stackReg(0, frameno);
-  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, callbackDepth: 0 };
+  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, inAsyncCallbackFn: false, callbackDepth: 0 };
 }
 
 export function cloneFunc(f: FuncState): FuncState {
@@ -245,7 +247,7 @@ export function regKey(r: RegState): string {
 export function stateKey(s: VState): string {
   let k = `${s.curframe}|${s.refs.map((r) => `${r.kind}${r.id}@${r.insnIdx}`).join(',')}`;
   for (const f of s.frames) {
-    k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}`;
+    k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}${f.inAsyncCallbackFn ? 'acb' : ''}`;
     for (const r of f.regs) k += ';' + regKey(r);
     for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
   }
@@ -278,6 +280,7 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
   // print_verifier_state: only when the first reference has an id, then every one that has
   if (refs.length && refs[0].id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
+  if (f.inAsyncCallbackFn) out += ' async_cb';
   return out + '\n';
 }
 
