@@ -169,7 +169,7 @@ export function checkPtrToBtfAccess(env: VerifierEnv, ptr: PtrOf<'btf_id'>, regn
   const { w, unionFlags } = structWalk(env, btf, ptr.btf.id, off, size);
   switch (w.kind) {
     case 'scalar': return scalarReg(scalarUnknown());
-    case 'ptr_untrusted': return ptrReg('mem', { size: 0 }, { flags: MEM_RDONLY | PTR_UNTRUSTED });
+    case 'ptr_untrusted': return ptrReg('mem', { size: 0, dynptrId: 0 }, { flags: MEM_RDONLY | PTR_UNTRUSTED });
     case 'ptr': {
       const flags = loadedPtrFlags(env, btf, ptr, w, unionFlags);
       return ptrReg('btf_id', { btf: { name: w.name, id: w.id, vmlinux: true } }, { flags, id: flags & PTR_MAYBE_NULL ? ++env.idGen : 0 });

@@ -5,6 +5,7 @@
 // check_func_arg_reg_off / __check_ptr_off_reg, release arguments, and the
 // per-type work: the map of a CONST_MAP_PTR, map keys and values, memory and size
 // pairs, allocation sizes, callbacks (kernel/bpf/verifier.c).
+import { dynptrReleaseRef, processDynptrArg } from './dynptr';
 import { VerifierEnv, fail, notModelled } from './env';
 import { readReg, markPrecise } from './regs';
 import {
@@ -30,10 +31,13 @@ export interface CallArgMeta extends MemMeta {
   subprogno: number;
   /** ARG_CONST_ALLOC_SIZE_OR_ZERO's value (mem_size). */
   memSize: number;
+  /** The id and reference of the dynptr argument (meta->dynptr_id, its ref_obj_id). */
+  dynptrId: number;
+  dynptrRefObjId: number;
 }
 
 export const newCallArgMeta = (funcId: number): CallArgMeta =>
-  ({ funcId, rawMode: false, constMapKey: -1n, refObjId: 0, releaseRegno: 0, subprogno: -1, memSize: 0 });
+  ({ funcId, rawMode: false, constMapKey: -1n, refObjId: 0, releaseRegno: 0, subprogno: -1, memSize: 0, dynptrId: 0, dynptrRefObjId: 0 });
 
 /** A register type of compatible_reg_types: base type and exact type flags. */
 interface CompatType { type: RegType; flags: number }
@@ -51,7 +55,7 @@ const COMPATIBLE: Readonly<Partial<Record<ArgBase, readonly CompatType[]>>> = {
   btf_id: [c('btf_id'), c('btf_id', PTR_TRUSTED), c('btf_id', MEM_RCU)],
   spin_lock: [c('map_value'), c('btf_id', MEM_ALLOC)],
   ringbuf_mem: [c('mem', MEM_RINGBUF)],
-  func: [c('func')], stack: [c('stack')], const_str: [c('map_value')], timer: [c('map_value')],
+  func: [c('func')], stack: [c('stack')], dynptr: [c('stack')], const_str: [c('map_value')], timer: [c('map_value')],
   kptr_xchg_dest: [c('map_value'), c('btf_id', MEM_ALLOC)],
 };
 
@@ -119,6 +123,14 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   if (isPktPointer(reg) && !mayAccessPktData(env, proto)) fail(env, 'EACCES', 'helperPktAccess');
   let base: ArgBase = arg.base;
   if (base === 'map_value') base = resolveMapArgType(env, meta, arg);
+  // CONST_PTR_TO_DYNPTR (a callback's dynptr) is the other type a dynptr argument takes
+  if (base === 'dynptr' && reg.type !== 'stack') notModelled(env, 'dynptr arguments that are not stack pointers');
+  if (base === 'dynptr' && arg.release) {
+    meta.releaseRegno = regno;
+    meta.dynptrRefObjId = dynptrReleaseRef(env, regno);
+    checkFuncArgRegOff(env, reg, regno, false);
+    return processDynptrArg(env, regno, arg, meta, env.insnIdx);
+  }
   if (!(registerIsNull(reg) && arg.nullable)) {
     checkRegType(env, regno, arg, base, reg);
     checkFuncArgRegOff(env, reg, regno, !!arg.release);
@@ -189,6 +201,7 @@ function checkArgByBase(env: VerifierEnv, proto: HelperProto, i: number, base: A
       markPrecise(env, regno);
       return;
     case 'spin_lock': return processSpinLock(env, regno, reg, meta.funcId === BPF_FUNC_SPIN_LOCK);
+    case 'dynptr': return processDynptrArg(env, regno, arg, meta, env.insnIdx);
     case 'ctx': case 'stack': case 'ringbuf_mem': case 'sock_common': case 'btf_id_sock_common': case 'socket': return;
     default: return notModelled(env, `helper argument of type ${base}`);
   }

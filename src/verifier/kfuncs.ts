@@ -148,7 +148,7 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   else if (target.kind !== 'struct') {
     const size = meta.r0Size ?? sizeOf(k, t.type);
     if (size === undefined) fail(env, 'EINVAL', 'kfuncRetPtrUnsupported', [k.name, btfTypeStr(target), target.name]);
-    r0 = ptrReg('mem', { size }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
+    r0 = ptrReg('mem', { size, dynptrId: 0 }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
   } else {
     r0 = ptrReg('btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
       { flags: desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0 });

@@ -228,6 +228,13 @@ export const BASE_TEXTS = {
   sameInsnDifferentPtrs: 'same insn cannot be used with different pointers',
   invalidFlowKeysAccess: 'invalid access to flow keys off=%d size=%d',
   invalidSockAccess: 'R%d invalid %s access off=%d size=%d',
+  // process_dynptr_func, destroy_if_dynptr_stack_slot, the release of dynptrs (dynptr.ts)
+  overwriteReferencedDynptr: 'cannot overwrite referenced dynptr',
+  dynptrNotUninit: 'Dynptr has to be an uninitialized dynptr',
+  dynptrNotInit: 'Expected an initialized dynptr as arg #%d',
+  dynptrWrongType: 'Expected a dynptr of type %s as arg #%d',
+  releaseUnownedDynptr: 'cannot release unowned const bpf_dynptr',
+  unacquiredReferenceArg: 'arg %d is an unacquired reference',
   // check_ptr_to_btf_access, btf_struct_walk (kernel/bpf/btf.c)
   btfAccessNeedsCap: "'struct %s' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN",
   btfAccessNonGpl: "Cannot access kernel 'struct %s' from non-GPL compatible program",

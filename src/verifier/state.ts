@@ -77,8 +77,8 @@ export type RegState =
   | ({ type: 'tp_buffer' } & PtrFields)
   /** PTR_TO_BTF_ID */
   | ({ type: 'btf_id'; btf: BtfRef } & PtrFields)
-  /** PTR_TO_MEM of `size` bytes (reg->mem_size) */
-  | ({ type: 'mem'; size: number } & PtrFields)
+  /** PTR_TO_MEM of `size` bytes (reg->mem_size); a dynptr's slice keeps the dynptr's id (reg->dynptr_id, 0: none). */
+  | ({ type: 'mem'; size: number; dynptrId: number } & PtrFields)
   /** PTR_TO_BUF (rdonly/rdwr buffers of iterators) */
   | ({ type: 'buf' } & PtrFields)
   /** PTR_TO_FUNC: a static subprog (reg->subprogno). */
@@ -103,12 +103,29 @@ export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>
 
 export const BPF_REG_SIZE = 8;
 
-/** enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO. */
-export type SlotType = '?' | 'r' | 'm' | '0';
+/**
+ * enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL,
+ * STACK_MISC, STACK_ZERO, STACK_DYNPTR, STACK_ITER.
+ */
+export type SlotType = '?' | 'r' | 'm' | '0' | 'd' | 'i';
+
+/** enum bpf_dynptr_type, as dynptr_type_str prints it. */
+export type DynptrType = 'local' | 'ringbuf';
+
+/**
+ * The object a STACK_DYNPTR or STACK_ITER slot holds (the kernel keeps it in the slot's
+ * spilled_ptr): a dynptr spans two slots, `first` marking the lower one; an iterator
+ * spans its struct's slots, the first (highest spi) holding its reference.
+ */
+export type StackObj =
+  | { kind: 'dynptr'; dtype: DynptrType; first: boolean; id: number; refObjId: number }
+  | { kind: 'iter'; name: string; first: boolean; refObjId: number; state: 'active' | 'drained'; depth: number };
 
 export interface StackSlot {
   types: SlotType[];
   spilled: RegState | null;
+  /** The dynptr or iterator of a 'd' or 'i' slot. */
+  obj?: StackObj;
 }
 
 export interface FuncState {
@@ -249,7 +266,7 @@ export function stateKey(s: VState): string {
   for (const f of s.frames) {
     k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}${f.inAsyncCallbackFn ? 'acb' : ''}`;
     for (const r of f.regs) k += ';' + regKey(r);
-    for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
+    for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '') + (sl.obj ? JSON.stringify(sl.obj) : '');
   }
   return k;
 }
@@ -269,6 +286,11 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
     if (!printAll && !scratchedSlots.has(i)) continue;
     const sl = f.stack[i];
     if (!sl.types.some((t) => t !== '?')) continue;
+    if (sl.obj) {
+      const o = formatStackObj(sl.obj, i);
+      if (o) out += o;
+      continue;
+    }
     // slot_type[0] is the lowest address byte; the kernel prints slot_type[0..7] in order
     if (sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled) {
       const j = sl.types.indexOf('r');
@@ -296,4 +318,16 @@ export function mapEachReg(st: VState, f: (r: RegState) => RegState): void {
     for (let i = 0; i < fr.regs.length; i++) fr.regs[i] = f(fr.regs[i]);
     for (const sl of fr.stack) if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = f(sl.spilled);
   }
+}
+
+/** print_verifier_state's text of a dynptr (at its first slot) or an iterator (at its referenced slot). */
+function formatStackObj(o: StackObj, spi: number): string {
+  const at = ` fp${(-spi - 1) * BPF_REG_SIZE}`;
+  if (o.kind === 'dynptr') {
+    if (!o.first) return '';
+    const parts = [o.id ? `id=${o.id}` : '', o.refObjId ? `ref_id=${o.refObjId}` : '', o.id ? `dynptr_id=${o.id}` : ''].filter((x) => x);
+    return `${at}=dynptr_${o.dtype}(${parts.join(',')})`;
+  }
+  if (!o.refObjId) return '';
+  return `${at}=iter_${o.name}(ref_id=${o.refObjId},state=${o.state},depth=${o.depth})`;
 }
