@@ -22,6 +22,11 @@ import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } fr
 import { checkFuncArgRegOff } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
+import { IterAt, processIterArg } from './iters';
+
+/** The KF_ITER_* role of an iterator kfunc. */
+const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
+  d.flags.includes('iter_new') ? 'new' : d.flags.includes('iter_next') ? 'next' : d.flags.includes('iter_destroy') ? 'destroy' : undefined;
 
 /** struct bpf_kfunc_call_arg_meta, the part modelled. */
 export interface KfuncArgMeta {
@@ -32,6 +37,8 @@ export interface KfuncArgMeta {
   /** rdonly_buf_size / rdwr_buf_size: the size of the returned memory. */
   r0Size?: number;
   r0Rdonly: boolean;
+  /** The iterator argument of an iterator kfunc (meta->iter). */
+  iter?: IterAt;
 }
 
 const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
@@ -124,6 +131,13 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
       if (release && meta.refObjId) notModelled(env, 'two referenced kfunc arguments');
       meta.refObjId = reg.refObjId;
       if (release) meta.releaseRegno = regno;
+    }
+    const role = iterRole(desc);
+    if (i === 0 && role) {
+      const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
+      if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
+      meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
+      continue;
     }
     const kind = ptrArgKind(env, k, params, i, reg);
     if (kind === 'null') continue;

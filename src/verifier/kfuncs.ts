@@ -18,11 +18,12 @@ import { kfuncProto, resolved, btfTypeStr, KfuncProto } from './kfunc_btf';
 import { KfuncArgMeta, checkKfuncArgs } from './kfunc_args';
 import { acquireReference, releaseReference, checkCallWhileLocked } from './refs';
 import { typeSize } from '../btf/lookup';
+import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { skipModifiers } from './btf_view';
 
 /** KF_* flags (include/linux/btf.h). */
-export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu';
+export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
 
 /** The kfunc id sets the model knows: `generic` (registered for some program types) and `common` (all). */
 export type KfuncSet = 'generic' | 'common';
@@ -59,6 +60,9 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
   bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
   bpf_strnstr: common(),
+  bpf_iter_num_new: common('iter_new'),
+  bpf_iter_num_next: common('iter_next', 'ret_null'),
+  bpf_iter_num_destroy: common('iter_destroy'),
 };
 
 /** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
@@ -99,6 +103,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
   regs[0] = kfuncReturn(env, k, desc, meta, idx);
+  if (desc.flags.includes('iter_next') && meta.iter) processIterNextCall(env, meta.iter, idx);
   return 'next';
 }
 

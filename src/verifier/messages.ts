@@ -235,6 +235,10 @@ export const BASE_TEXTS = {
   dynptrWrongType: 'Expected a dynptr of type %s as arg #%d',
   releaseUnownedDynptr: 'cannot release unowned const bpf_dynptr',
   unacquiredReferenceArg: 'arg %d is an unacquired reference',
+  // process_iter_arg (iters.ts)
+  iterNotOnStack: 'arg#%d expected pointer to an iterator on stack',
+  iterNotUninit: 'expected uninitialized iter_%s as arg #%d',
+  iterNotInit: 'expected an initialized iter_%s as arg #%d',
   // check_ptr_to_btf_access, btf_struct_walk (kernel/bpf/btf.c)
   btfAccessNeedsCap: "'struct %s' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN",
   btfAccessNonGpl: "Cannot access kernel 'struct %s' from non-GPL compatible program",

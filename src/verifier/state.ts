@@ -176,7 +176,7 @@ export function cloneFunc(f: FuncState): FuncState {
   return {
     ...f,
     regs: f.regs.slice(),
-    stack: f.stack.map((sl) => ({ types: sl.types.slice(), spilled: sl.spilled })),
+    stack: f.stack.map((sl) => (sl.obj ? { types: sl.types.slice(), spilled: sl.spilled, obj: sl.obj } : { types: sl.types.slice(), spilled: sl.spilled })),
   };
 }
 
