@@ -9,8 +9,8 @@
 // rejection after such a widening is `not modelled yet` (env.widened).
 // bpf_timer_set_callback's callback is async (push_async_cb with
 // set_timer_callback_state): a state of its own whose entry frame is the callback,
-// explored after the caller's path, returning 0. bpf_user_ringbuf_drain (dynptr
-// arguments) is `not modelled yet`.
+// explored after the caller's path, returning 0. bpf_user_ringbuf_drain's callback
+// gets its record as a const dynptr (CONST_PTR_TO_DYNPTR of type local).
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
 import { markPrecise } from './regs';
@@ -51,7 +51,14 @@ const setMapElemCallbackState: SetCallee = (caller, callee) => {
 /** The helpers' callbacks, by the helper's special kind. */
 export function pushHelperCallback(env: VerifierEnv, kind: HelperSpecial, meta: CallArgMeta, callsite: number): void {
   if (kind === 'timer_set_callback') return pushTimerCallback(env, meta.subprogno, callsite);
-  if (kind === 'user_ringbuf_drain') return notModelled(env, 'bpf_user_ringbuf_drain (dynptr callback argument)');
+  if (kind === 'user_ringbuf_drain') {
+    if (meta.subprogno < 0) return notModelled(env, 'a callback argument that is not a static function');
+    // set_user_ringbuf_callback_state: callback_fn(const struct bpf_dynptr *dynptr, void *ctx)
+    return pushCallbackCall(env, meta.subprogno, callsite, (caller, callee) => {
+      callee.regs[1] = ptrReg('dynptr_ptr', { dtype: 'local' }, { id: ++env.idGen });
+      callee.regs[2] = caller.regs[3];
+    });
+  }
   const sub = meta.subprogno;
   if (sub < 0) return notModelled(env, 'a callback argument that is not a static function');
   const regs = curFrame(env).regs;

@@ -4,7 +4,7 @@
 // for ringbuf dynptrs), destroy_if_dynptr_stack_slot (a store over a dynptr destroys it
 // and its slices, or is refused for a referenced one), unmark_stack_slots_dynptr (the
 // release by bpf_ringbuf_submit_dynptr/discard_dynptr) and the release argument check.
-// Dynptrs passed by const pointer (callback arguments) and kfunc dynptr arguments are
+// A callback's const dynptr (CONST_PTR_TO_DYNPTR) is read-only; kfunc dynptr arguments are
 // `not modelled yet`.
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
@@ -70,7 +70,8 @@ export function dynptrReleaseRef(env: VerifierEnv, regno: number): number {
 /** process_dynptr_func for helper argument `regno` (the register was checked to be a stack pointer). */
 export function processDynptrArg(env: VerifierEnv, regno: number, arg: HelperArg, meta: CallArgMeta, insnIdx: number): void {
   const reg = curFrame(env).regs[regno];
-  if (reg.type !== 'stack') return notModelled(env, 'dynptrs passed by const pointer');
+  if (reg.type === 'dynptr_ptr') return constDynptrArg(env, regno, reg, arg, meta);
+  if (reg.type !== 'stack') return fail(env, 'EINVAL', 'dynptrArgNotStack', [regno - 1]);
   const f = env.cur.frames[reg.frameno];
   if (arg.uninit) {
     const spi = dynptrSpi(env, reg, 'dynptr');
@@ -115,4 +116,13 @@ export function unmarkDynptr(env: VerifierEnv, regno: number, refObjId: number):
       if (sl.obj?.kind === 'dynptr' && sl.obj.refObjId === refObjId && sl.obj.first) clearSlots(env, f, s);
     });
   }
+}
+
+/** process_dynptr_func for a CONST_PTR_TO_DYNPTR: read-only, always initialised. */
+function constDynptrArg(env: VerifierEnv, regno: number, reg: PtrOf<'dynptr_ptr'>, arg: HelperArg, meta: CallArgMeta): void {
+  if (arg.uninit) fail(env, 'EINVAL', 'dynptrNotUninit');
+  if (!arg.rdonly) fail(env, 'EINVAL', 'constDynptrMutated');
+  if (arg.dynptr && reg.dtype !== arg.dynptr) fail(env, 'EINVAL', 'dynptrWrongType', [arg.dynptr, regno - 1]);
+  meta.dynptrId = reg.id;
+  meta.dynptrRefObjId = reg.refObjId;
 }

@@ -55,7 +55,7 @@ const COMPATIBLE: Readonly<Partial<Record<ArgBase, readonly CompatType[]>>> = {
   btf_id: [c('btf_id'), c('btf_id', PTR_TRUSTED), c('btf_id', MEM_RCU)],
   spin_lock: [c('map_value'), c('btf_id', MEM_ALLOC)],
   ringbuf_mem: [c('mem', MEM_RINGBUF)],
-  func: [c('func')], stack: [c('stack')], dynptr: [c('stack')], const_str: [c('map_value')], timer: [c('map_value')],
+  func: [c('func')], stack: [c('stack')], dynptr: [c('stack'), c('dynptr_ptr')], const_str: [c('map_value')], timer: [c('map_value')],
   kptr_xchg_dest: [c('map_value'), c('btf_id', MEM_ALLOC)],
 };
 
@@ -124,7 +124,6 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   let base: ArgBase = arg.base;
   if (base === 'map_value') base = resolveMapArgType(env, meta, arg);
   // CONST_PTR_TO_DYNPTR (a callback's dynptr) is the other type a dynptr argument takes
-  if (base === 'dynptr' && reg.type !== 'stack') notModelled(env, 'dynptr arguments that are not stack pointers');
   if (base === 'dynptr' && arg.release) {
     meta.releaseRegno = regno;
     meta.dynptrRefObjId = dynptrReleaseRef(env, regno);

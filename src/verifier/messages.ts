@@ -234,6 +234,8 @@ export const BASE_TEXTS = {
   dynptrNotInit: 'Expected an initialized dynptr as arg #%d',
   dynptrWrongType: 'Expected a dynptr of type %s as arg #%d',
   releaseUnownedDynptr: 'cannot release unowned const bpf_dynptr',
+  constDynptrMutated: 'cannot pass pointer to const bpf_dynptr, the helper mutates it',
+  dynptrArgNotStack: 'arg#%d expected pointer to stack or const struct bpf_dynptr',
   unacquiredReferenceArg: 'arg %d is an unacquired reference',
   // process_iter_arg (iters.ts)
   iterNotOnStack: 'arg#%d expected pointer to an iterator on stack',

@@ -81,6 +81,8 @@ export type RegState =
   | ({ type: 'mem'; size: number; dynptrId: number } & PtrFields)
   /** PTR_TO_BUF (rdonly/rdwr buffers of iterators) */
   | ({ type: 'buf' } & PtrFields)
+  /** CONST_PTR_TO_DYNPTR: a callback's read-only dynptr argument (reg->dynptr.type; its id names its slices). */
+  | ({ type: 'dynptr_ptr'; dtype: DynptrType } & PtrFields)
   /** PTR_TO_FUNC: a static subprog (reg->subprogno). */
   | ({ type: 'func'; subprogno: number } & PtrFields);
 
@@ -192,6 +194,7 @@ const BASE_NAMES: Readonly<Record<RegType, string>> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', stack: 'fp', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key',
   pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', flow_keys: 'flow_keys', sock: 'sock', sock_common: 'sock_common',
   tcp_sock: 'tcp_sock', xdp_sock: 'xdp_sock', tp_buffer: 'tp_buffer', btf_id: 'ptr_', mem: 'mem', buf: 'buf', func: 'func',
+  dynptr_ptr: 'dynptr_ptr',
 };
 
 /** reg_type_str's prefixes, in its order. */
@@ -231,6 +234,7 @@ export function formatReg(r: RegState, curFrameno: number): string {
   if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${formatUnum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (r.type === 'mem') parts.push(`sz=${formatUnum(BigInt(r.size))}`);
+  if (r.type === 'dynptr_ptr') parts.push(`type=${r.dtype}`);
   if (constOff) {
     if (r.v.varOff.value) parts.push(`imm=${formatSnum(r.v.varOff.value)}`);
   } else {

@@ -23,9 +23,6 @@ const objects = (): ObjectTests[] => FILES.map((f) => readObjectTests(f, MACHINE
 const NOT_MODELLED: Readonly<Record<string, RegExp>> = {
   btf_ptr_as_stack_arg: /BTF pointers as helper arguments/,
   foreach_sum: /convergence of a callback loop/,
-  user_ringbuf_drain_ok: /bpf_user_ringbuf_drain/,
-  user_ringbuf_drain_bad_ret: /bpf_user_ringbuf_drain/,
-  user_ringbuf_release_dynptr: /bpf_user_ringbuf_drain/,
   iter_num_sum: /convergence of an open-coded iterator loop/,
 };
 
