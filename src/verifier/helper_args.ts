@@ -5,6 +5,7 @@
 // check_func_arg_reg_off / __check_ptr_off_reg, release arguments, and the
 // per-type work: the map of a CONST_MAP_PTR, map keys and values, memory and size
 // pairs, allocation sizes, callbacks (kernel/bpf/verifier.c).
+import { helperName } from '../isa/helpers';
 import { dynptrReleaseRef, processDynptrArg } from './dynptr';
 import { VerifierEnv, fail, notModelled } from './env';
 import { readReg, markPrecise } from './regs';
@@ -75,7 +76,7 @@ function mayAccessPktData(env: VerifierEnv, proto: HelperProto): boolean {
 }
 
 /** check_reg_type: the register's type must be one the argument accepts. */
-function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: ArgBase, reg: RegState): void {
+function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: ArgBase, reg: RegState, meta: CallArgMeta): void {
   const compatible = COMPATIBLE[base];
   if (!compatible) return notModelled(env, `helper argument of type ${base}`);
   let flags = isPointer(reg) ? reg.flags : 0;
@@ -83,7 +84,10 @@ function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: Arg
   if (arg.nullable) flags &= ~PTR_MAYBE_NULL;
   const found = compatible.some((t) => t.type === reg.type && t.flags === flags);
   if (!found) fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(reg), compatible.map(typeStr).join(', ')]);
-  if (reg.type === 'btf_id') notModelled(env, 'BTF pointers as helper arguments');
+  if (reg.type !== 'btf_id') return;
+  // a trusted BTF pointer is memory only for helpers that read it (check_helper_mem_access reads it as a struct)
+  if (compatible !== MEM_TYPES) notModelled(env, 'BTF pointers as helper arguments');
+  if (!arg.rdonly) fail(env, 'EACCES', 'helperMayWriteBtf', [helperName(meta.funcId), regno, regTypeStr(reg)]);
 }
 
 /** __check_ptr_off_reg: a pointer passed on must be unmodified (a fixed offset where `fixedOffOk`). */
@@ -131,7 +135,7 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
     return processDynptrArg(env, regno, arg, meta, env.insnIdx);
   }
   if (!(registerIsNull(reg) && arg.nullable)) {
-    checkRegType(env, regno, arg, base, reg);
+    checkRegType(env, regno, arg, base, reg, meta);
     checkFuncArgRegOff(env, reg, regno, !!arg.release);
   }
   if (arg.release) {

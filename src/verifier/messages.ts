@@ -249,6 +249,7 @@ export const BASE_TEXTS = {
   btfUserMemory: 'R%d is ptr_%s access user memory: off=%d',
   btfPercpuMemory: 'R%d is ptr_%s access percpu memory: off=%d',
   btfOnlyRead: 'only read is supported',
+  helperMayWriteBtf: '%s() may write into memory pointed by R%d type=%s',
   btfNotStruct: "Type '%s' is not a struct",
   btfBeyondStruct: 'access beyond struct %s at off %u size %u',
   btfPtrMemberAccess: 'cannot access ptr member %s with moff %u in struct %s with off %u size %u',
