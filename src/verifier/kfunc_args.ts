@@ -19,10 +19,11 @@ import { BtfParam, BtfType } from '../btf/types';
 import { typeSize, findByName } from '../btf/lookup';
 import { btfTypeAt, skipModifiers } from './btf_view';
 import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
-import { checkFuncArgRegOff } from './helper_args';
+import { checkFuncArgRegOff, newCallArgMeta } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
 import { IterAt, processIterArg } from './iters';
+import { processDynptrArg } from './dynptr';
 
 /** The KF_ITER_* role of an iterator kfunc. */
 const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
@@ -139,6 +140,11 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
       meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
       continue;
     }
+    const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
+    if (pointee?.kind === 'struct' && pointee.name === 'bpf_dynptr') {
+      kfuncDynptrArg(env, p, i, reg, regno);
+      continue;
+    }
     const kind = ptrArgKind(env, k, params, i, reg);
     if (kind === 'null') continue;
     if (kind === 'btf_id' && (trusted || rcu) && isPointer(reg) && !isTrustedReg(reg)) {
@@ -241,4 +247,11 @@ function firstMemberIs(k: KfuncProto, have: string, want: string, off: number): 
     if (t?.kind === 'struct' && t.name === want) return true;
   }
   return false;
+}
+
+/** KF_ARG_PTR_TO_DYNPTR: the dynptr on the stack (mutable) or a callback's const one (read-only). */
+function kfuncDynptrArg(env: VerifierEnv, p: BtfParam, i: number, reg: RegState, regno: number): void {
+  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'kfuncDynptrNotStack', [i]);
+  if (paramHasSuffix(p, '__uninit')) notModelled(env, 'kfuncs that create dynptrs');
+  processDynptrArg(env, regno, { base: 'dynptr', rdonly: reg.type === 'dynptr_ptr' }, newCallArgMeta(0), env.insnIdx);
 }

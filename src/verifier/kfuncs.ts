@@ -60,6 +60,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
   bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
   bpf_strnstr: common(),
+  bpf_dynptr_adjust: common(), bpf_dynptr_is_null: common(), bpf_dynptr_is_rdonly: common(), bpf_dynptr_size: common(),
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
