@@ -143,11 +143,11 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   const cfg = checkCfg(input.insns, layout, !input.unprivileged);
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
+  env.jmpPoints = cfg.jmpPoints;
+  env.callsCallback = cfg.callsCallback;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
-  if (log.level & BPF_LOG_LEVEL2) {
-    const live = computeLiveRegs(input.insns, layout.kfuncs);
-    verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
-  }
+  env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
+  if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);

@@ -1,7 +1,8 @@
 // compute_live_registers (kernel/bpf/verifier.c, 6.15+): backward register
 // liveness over the instruction graph, printed at log level 2 as the
 // "Live regs before insn:" table. Per-insn use/def as compute_insn_live_regs;
-// helper calls use R1-R5 (the model does not know helper prototypes), kfunc
+// helper calls use their prototype's argument registers (R1-R5 for a helper
+// the model has no prototype of), kfunc
 // calls use as many argument registers as the resolver reports (bpf_throw: 1).
 import { Insn, isLdImm64 } from '../isa/insn';
 import {
@@ -12,6 +13,7 @@ import {
 import { disasmInsn } from '../isa/disasm';
 import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
+import { HELPER_PROTOS } from './helper_protos';
 
 const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e;
 
@@ -42,6 +44,9 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
         if (insn.src === BPF_PSEUDO_KFUNC_CALL && kfunc?.argCount !== undefined) {
           return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
         }
+        // get_call_summary: a helper uses as many registers as its prototype has arguments
+        const proto = insn.src === 0 ? HELPER_PROTOS[insn.imm] : undefined;
+        if (proto) return { use: ((1 << proto.args.length) - 1) << 1, def: CALLER_SAVED };
         return { use: ARGS, def: CALLER_SAVED };
       }
       return { use: k ? dst : dst | src, def: 0 };
@@ -57,6 +62,7 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && isLdImm64(insns[i - 1])) continue; // the second slot of an ld_imm64
       // live after = live before each successor in the subprogram (calls fall through)
       const succ = successors(insns, i);
       let out = 0;
@@ -64,7 +70,6 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
       if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
       const v = ud[i].use | (out & ~ud[i].def);
       if (v !== inS[i]) { inS[i] = v; changed = true; }
-      if (i > 0 && isLdImm64(insns[i - 1])) i--; // skip second slots
     }
   }
   return inS;

@@ -11,6 +11,7 @@ import { ProgramUnderTest } from '../../harness/engine';
 import { loadObjectPrograms } from '../../harness/object';
 import { findSpecFiles, programFromSpec, readSpecFile } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
+import { summarizeStats, StatsSummary } from '../../harness/stats-compare';
 import { HostFacts, packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
 
@@ -43,8 +44,8 @@ function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderT
 export const command: Command = {
   name: 'compare',
   summary: 'the verifier model against the live kernel: verdict and message agreement',
-  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json] [--kernel-profile NAME]',
-  booleanFlags: ['json'],
+  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json] [--stats] [--kernel-profile NAME]',
+  booleanFlags: ['json', 'stats'],
   async run(args) {
     const root = packageRoot();
     const paths = args.positional.length ? args.positional : [path.join(root, 'fixtures', 'obj'), path.join(root, 'specs')];
@@ -53,10 +54,22 @@ export const command: Command = {
     const avail = kernel.available();
     if (!avail.ok) { process.stderr.write(`bpfx compare: the kernel engine is not available: ${avail.reason}\n`); return 2; }
     const { programs, refused } = programsIn(paths, host);
-    const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine, host).run(p, {}));
+    const logs = new Map<string, { verifier: string | null; kernel: string | null }>();
+    const rows: Comparison[] = await compareAll(programs, async (engine, p) => {
+      const r = await getEngine(engine, host).run(p, {});
+      const l = logs.get(p.name) ?? { verifier: null, kernel: null };
+      l[engine] = r.log;
+      logs.set(p.name, l);
+      return r;
+    });
     const s = summarize(rows);
+    const stats = args.flags.stats === true
+      ? summarizeStats(rows.map((r) => ({ ...r, oursLog: logs.get(r.program)?.verifier ?? null, kernelLog: logs.get(r.program)?.kernel ?? null })))
+      : undefined;
     if (args.flags.json === true) {
-      process.stdout.write(JSON.stringify({ ...s, rows, refused_by_loader: refused }) + '\n');
+      process.stdout.write(JSON.stringify({ ...s, rows, refused_by_loader: refused, ...(stats ? { stats } : {}) }) + '\n');
+    } else if (stats) {
+      printStats(stats);
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -71,3 +84,17 @@ export const command: Command = {
     return s.wrongAccepts.length ? 1 : 0;
   },
 };
+
+/** --stats: the exploration figures of every program both accept, then the summary. */
+function printStats(st: StatsSummary): void {
+  const f = (x: { processed: number; totalStates: number; peakStates: number; maxStatesPerInsn: number }): string =>
+    `${x.processed}/${x.totalStates}/${x.peakStates}/${x.maxStatesPerInsn}`;
+  for (const r of st.rows) {
+    const same = f(r.ours) === f(r.kernel);
+    process.stdout.write(`${same ? 'same ' : 'DIFF '} ${r.program.padEnd(48)} ours ${f(r.ours).padEnd(24)} kernel ${f(r.kernel)}\n`);
+  }
+  const ld = st.largestDiff;
+  process.stdout.write(`\n${st.compared} accepted programs (processed/total_states/peak_states/max_states_per_insn): ` +
+    `processed equal ${st.processedEqual}/${st.compared}, all four equal ${st.allEqual}/${st.compared}` +
+    (ld ? `; largest processed difference ${(ld.relative * 100).toFixed(2)}% (${ld.program}: ours ${ld.ours}, kernel ${ld.kernel})` : '') + '\n');
+}
