@@ -70,8 +70,9 @@ interface BtCtx { insns: readonly Insn[]; callsCallback: Set<number>; globalSubp
 function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult {
   const insn = c.insns[idx];
   if (BPF_OP(insn.code) === BPF_EXIT) {
-    if (subseq >= 0 && c.callsCallback.has(subseq)) for (let i = 1; i <= 5; i++) clearReg(bt, i);
-    if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
+    // back into a callback from its helper: the caller's R1-R5 stay wanted (as the 6.18 log shows);
+    // back into a static subprog: its arguments should have been found already
+    if (!(subseq >= 0 && c.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
     const r0 = subseq - 1 >= 0 && isPseudoCall(c.insns[subseq - 1]) && isReg(bt, 0);
     clearReg(bt, 0);
     if (bt.frame + 1 >= bt.regs.length) return NOTSUPP;
@@ -218,6 +219,8 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
       markAllScalarsPrecise(env);
       return;
     }
+    // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
+    if (!st) subseq = lastIdx;
     for (let e = head; e; e = e.prev) {
       if (log) {
         const insn = env.insns[e.idx];
