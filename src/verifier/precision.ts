@@ -170,13 +170,13 @@ function markAllScalarsPrecise(env: VerifierEnv): void {
 function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
-    for (let i = 0; i < 11; i++) {
+    for (let i = 0; bt.regs[fr] >> i; i++) {
       if (!(bt.regs[fr] & (1 << i))) continue;
       const r = f.regs[i];
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
       else f.regs[i] = precise(r);
     }
-    for (let spi = 0; spi < 64; spi++) {
+    for (let spi = 0; bt.stack[fr] >> BigInt(spi); spi++) {
       if (!isSlot(bt, fr, spi)) continue;
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];

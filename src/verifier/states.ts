@@ -170,8 +170,9 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const list = env.explored.get(bucket) ?? [];
   cleanLiveStates(env, list, idx);
   let statesCnt = 0;
-  // newest first, as list_add puts new states at the head
-  for (const cp of list.slice().reverse()) {
+  // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
+  for (let k = list.length - 1; k >= 0; k--) {
+    const cp = list[k];
     statesCnt++;
     if (cp.insnIdx !== idx) continue;
     if (cp.branches) {
@@ -183,7 +184,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     if (env.addNewState) cp.missCnt++;
     const n = env.forceCheckpoints.has(idx) && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
-      list.splice(list.indexOf(cp), 1);
+      list.splice(k, 1);
       cp.inFreeList = true;
       env.freeListSize++;
       env.exploredStatesSize--;

@@ -12,20 +12,21 @@ import { tnumIn } from './scalar/tnum';
 
 export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
 
-/** struct bpf_idmap: old id -> cur id pairs, and the generator of temporary ids for check_scalar_ids. */
-export interface IdMap { map: Map<number, number>; curUsed: Set<number>; tmpGen: number }
+/** struct bpf_idmap: old id -> cur id pairs (flat, in pairing order), and the generator of temporary ids for check_scalar_ids. */
+export interface IdMap { pairs: number[]; tmpGen: number }
 
-export const newIdMap = (idGen: number): IdMap => ({ map: new Map(), curUsed: new Set(), tmpGen: idGen });
+export const newIdMap = (idGen: number): IdMap => ({ pairs: [], tmpGen: idGen });
 
 /** check_ids: both zero, or a consistent one-to-one pairing of old and current ids. */
 function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId !== !curId) return false;
   if (!oldId) return true;
-  const seen = m.map.get(oldId);
-  if (seen !== undefined) return seen === curId;
-  if (m.curUsed.has(curId)) return false;
-  m.map.set(oldId, curId);
-  m.curUsed.add(curId);
+  const p = m.pairs;
+  for (let i = 0; i < p.length; i += 2) {
+    if (p[i] === oldId) return p[i + 1] === curId;
+    if (p[i + 1] === curId) return false;
+  }
+  p.push(oldId, curId);
   return true;
 }
 
