@@ -96,7 +96,7 @@ export function verify(input: VerifyInput): VerifyResult {
     if (!(e instanceof VerifierReject)) throw e;
     error = e;
     layout = env.layout;
-    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n'));
+    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n') + e.trailer);
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);

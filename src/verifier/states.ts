@@ -9,7 +9,8 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, text } from './env';
-import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE } from './state';
+import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
+import { VerifierReject } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
@@ -155,7 +156,10 @@ function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: bool
   if (env.callsCallback.has(idx)) {
     if (eq('range_within')) return 'hit';
   } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact')) {
-    fail(env, 'EINVAL', 'infiniteLoop', [idx]);
+    const f = env.cur.curframe, none = new Set<number>();
+    const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
+      + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
+    throw new VerifierReject('EINVAL', text(env, 'infiniteLoop', [idx]), false, false, states);
   }
   if (!force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) env.addNewState = false;
   return 'miss';
