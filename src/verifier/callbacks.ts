@@ -3,10 +3,8 @@
 // call) with the set_*_callback_state of bpf_loop and bpf_for_each_map_elem,
 // bpf_loop's iteration bound (callback_depth against nr_loops' umax, the
 // `bpf_loop iteration limit reached` line), update_loop_inline_state, and
-// widen_imprecise_scalars at a callback's return to its callsite. The model has no
-// precision marks: it widens every scalar that changed since the previous call on
-// the path (the kernel only imprecise ones), so an accept stays sound and a
-// rejection after such a widening is `not modelled yet` (env.widened).
+// widen_imprecise_scalars at a callback's return to its callsite (scalars no
+// checkpoint needed precise become unknown; convergence is is_state_visited's).
 // bpf_timer_set_callback (async callbacks) and bpf_user_ringbuf_drain (dynptr
 // arguments) are `not modelled yet`.
 import { verbose, BPF_LOG_LEVEL2 } from './log';
@@ -89,7 +87,7 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   let unrolled = 0;
   for (let v = env.cbVisits; v && v.callsite === callsite; v = v.prev) unrolled++;
   if (unrolled >= MAX_CALLBACK_UNROLL) notModelled(env, `a callback explored more than ${MAX_CALLBACK_UNROLL} times at insn ${callsite}`);
-  env.cbVisits = { callsite, st: cloneState(env.cur), prev: env.cbVisits };
+  env.cbVisits = { callsite, prev: env.cbVisits };
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   const cbState: VState = cloneState(env.cur);
   const caller = cbState.frames[cbState.curframe];

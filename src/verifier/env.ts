@@ -23,13 +23,13 @@ export const MAX_CALL_FRAMES = 8;
 /** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */
 export interface BranchElem {
   st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null;
-  cbVisits: CbVisit | null; widened: boolean;
+  cbVisits: CbVisit | null;
   /** The branch's parent checkpoint, where its history starts, and the history's kernel entry count. */
   parent: Checkpoint | null; firstInsnIdx: number; jmpHistoryCnt: number; dfsDepth: number;
 }
 
-/** A call of a callback-calling helper on the current path, with the state at the call (find_prev_entry). */
-export interface CbVisit { callsite: number; st: VState; prev: CbVisit | null }
+/** A call of a callback-calling helper on the current path (callbacks explored in a row). */
+export interface CbVisit { callsite: number; prev: CbVisit | null }
 
 /** bpf_loop_inline_state of one bpf_loop call (optimize_bpf_loop). */
 export interface LoopInlineState { fit: boolean; subprogno: number }
@@ -97,17 +97,6 @@ export interface VerifierEnv {
   dfsDepth: number;
   /** Callback-calling helper calls on the current path, newest first. */
   cbVisits: CbVisit | null;
-  /**
-   * The current path went through a callback return whose scalars the model widened
-   * where the kernel widens only imprecise ones: a rejection on it is `not modelled yet`.
-   */
-  widened: boolean;
-  /**
-   * Some path widened the scalars of a callback loop the kernel may not bound (see
-   * callbacks.ts): whether the kernel converges depends on precision marks the model
-   * does not keep, so an accept is `not modelled yet`.
-   */
-  convergenceUnknown: boolean;
   /** The current state's instruction path (its jump history), for precision backtracking. */
   path: PathEntry | null;
   scratchedRegs: Set<number>;
@@ -127,7 +116,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, widened: false, convergenceUnknown: false, path: null,
+    explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
   };
   env.lvCtx = {
@@ -155,7 +144,6 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.jmpHistoryCnt = 0;
   env.dfsDepth = 0;
   env.cbVisits = null;
-  env.widened = false;
   env.path = null;
   env.scratchedRegs = new Set();
   env.scratchedSlots = new Set();
@@ -177,7 +165,6 @@ export const text = (env: VerifierEnv, key: MessageKey, args: MessageArgs = []):
 
 /** Reject the program with the profile's text of `key`. */
 export function fail(env: VerifierEnv, errno: Errno, key: MessageKey, args: MessageArgs = []): never {
-  if (env.widened) notModelled(env, `'${text(env, key, args)}' after widening the scalars of a callback's loop`);
   throw new VerifierReject(errno, text(env, key, args));
 }
 

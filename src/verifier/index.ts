@@ -90,7 +90,6 @@ export function verify(input: VerifyInput): VerifyResult {
   let hiddenExceptionCallback = false;
   try {
     layout = bpfCheck(env);
-    if (env.convergenceUnknown) notModelled(env, 'convergence of a callback loop whose scalars change (precision marks)');
     hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;

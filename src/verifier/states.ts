@@ -52,7 +52,7 @@ export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain 
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
   env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
-    cbVisits: env.cbVisits, widened: env.widened, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
+    cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
   if (env.parent) env.parent.branches++;
 }
 
@@ -63,7 +63,6 @@ export function popStack(env: VerifierEnv): boolean {
   env.cur = e.st;
   env.path = e.path;
   env.cbVisits = e.cbVisits;
-  env.widened = e.widened;
   env.insnIdx = e.insnIdx;
   env.prevInsnIdx = e.prevInsnIdx;
   env.parent = e.parent;
