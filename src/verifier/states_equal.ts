@@ -7,8 +7,8 @@
 // contained) and EXACT (the infinite-loop check). states_maybe_looping too.
 import { MAX_BPF_REG } from '../isa/opcodes';
 import { RegState, VState, FuncState, StackSlot, BPF_REG_SIZE, isPointer, PointerReg, scalarReg } from './state';
-import { Scalar, scalarUnknown } from './scalar_bridge';
-import { tnumIn } from './scalar/tnum';
+import { scalarUnknown } from './scalar_bridge';
+import { scalarSubsumes, scalarSameValue } from './scalar';
 
 export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
 
@@ -35,17 +35,6 @@ function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
   return checkIds(oldId || ++m.tmpGen, curId || ++m.tmpGen, m);
 }
 
-/** range_within */
-const rangeWithin = (o: Scalar, c: Scalar): boolean =>
-  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax
-  && o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
-
-/** The bounds and tnum of two scalars are the same (the memcmp part of regs_exact). */
-const scalarBitsEqual = (o: Scalar, c: Scalar): boolean =>
-  o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask && o.smin === c.smin && o.smax === c.smax
-  && o.umin === c.umin && o.umax === c.umax && o.s32min === c.s32min && o.s32max === c.s32max
-  && o.u32min === c.u32min && o.u32max === c.u32max;
-
 /** The type-specific fields a pointer carries besides its offsets and ids (map, range, BTF type, size, ...). */
 function ptrExtraEqual(o: PointerReg, c: PointerReg): boolean {
   if (o.type !== c.type || o.flags !== c.flags) return false;
@@ -66,10 +55,10 @@ function regsExact(o: RegState, c: RegState, m: IdMap): boolean {
   if (o.type === 'not_init') return true;
   if (o.type === 'scalar') {
     const cs = (c as typeof o).s;
-    return scalarBitsEqual(o.s, cs) && o.s.addConst === cs.addConst && o.s.delta === cs.delta && checkIds(o.s.id, cs.id, m);
+    return scalarSameValue(o.s, cs) && o.s.addConst === cs.addConst && checkIds(o.s.id, cs.id, m);
   }
   const cp = c as PointerReg;
-  return ptrExtraEqual(o, cp) && o.off === cp.off && scalarBitsEqual(o.v, cp.v) && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
+  return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSameValue(o.v, cp.v) && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
 }
 
 /** regsafe: whether `o` being safe implies `c` is. */
@@ -79,23 +68,23 @@ export function regsafe(o: RegState, c: RegState, m: IdMap, exact: ExactLevel, a
   if (o.type !== c.type) return false;
   if (o.type === 'scalar') {
     const cs = (c as typeof o).s;
-    if (allPrecise) return scalarBitsEqual(o.s, cs) && o.s.addConst === cs.addConst && o.s.delta === cs.delta && checkScalarIds(o.s.id, cs.id, m);
+    if (allPrecise) return scalarSameValue(o.s, cs) && o.s.addConst === cs.addConst && checkScalarIds(o.s.id, cs.id, m);
     if (!o.s.precise && exact === 'not_exact') return true;
     if (o.s.addConst !== cs.addConst) return false;
     if (o.s.addConst && o.s.delta !== cs.delta) return false;
-    return rangeWithin(o.s, cs) && tnumIn(o.s.varOff, cs.varOff) && checkScalarIds(o.s.id, cs.id, m);
+    return scalarSubsumes(o.s, cs) && checkScalarIds(o.s.id, cs.id, m);
   }
   if (!isPointer(o)) return true;
   const cp = c as PointerReg;
   switch (o.type) {
     case 'map_key': case 'map_value': case 'mem': case 'buf': case 'tp_buffer':
-      return ptrExtraEqual(o, cp) && o.off === cp.off && rangeWithin(o.v, cp.v) && tnumIn(o.v.varOff, cp.v.varOff)
+      return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSubsumes(o.v, cp.v)
         && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
     case 'pkt': case 'pkt_meta': {
       const cr = cp as typeof o;
       if (o.range > cr.range || o.off !== cr.off || o.flags !== cr.flags) return false;
       if (!checkIds(o.id, cr.id, m)) return false;
-      return rangeWithin(o.v, cr.v) && tnumIn(o.v.varOff, cr.v.varOff);
+      return scalarSubsumes(o.v, cr.v);
     }
     default:
       return regsExact(o, c, m);
@@ -196,10 +185,10 @@ export function statesMaybeLooping(old: VState, cur: VState): boolean {
     if (o.type !== c.type) return false;
     if (o.type === 'scalar') {
       const cs = (c as typeof o).s;
-      if (!scalarBitsEqual(o.s, cs) || o.s.id !== cs.id || o.s.addConst !== cs.addConst || o.s.delta !== cs.delta) return false;
+      if (!scalarSameValue(o.s, cs) || o.s.id !== cs.id || o.s.addConst !== cs.addConst) return false;
     } else if (isPointer(o)) {
       const cp = c as PointerReg;
-      if (!ptrExtraEqual(o, cp) || o.off !== cp.off || !scalarBitsEqual(o.v, cp.v) || o.id !== cp.id || o.refObjId !== cp.refObjId) return false;
+      if (!ptrExtraEqual(o, cp) || o.off !== cp.off || !scalarSameValue(o.v, cp.v) || o.id !== cp.id || o.refObjId !== cp.refObjId) return false;
     }
   }
   return true;
