@@ -49,6 +49,10 @@ export interface VerifierEnv {
   callsCallback: Set<number>;
   /** live_regs_before per instruction (compute_live_registers), bit n = Rn. */
   liveRegs: number[];
+  /** compute_scc: the loop (SCC number) of each instruction, 0 outside loops. */
+  sccOf: Int32Array;
+  /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored. */
+  sccVisits: Map<string, Checkpoint | null>;
   /** Targets of back-edges (loops are walked iteration by iteration). */
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
@@ -110,7 +114,7 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), liveRegs: [], loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,

@@ -12,6 +12,7 @@ import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { computeScc } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
@@ -145,8 +146,9 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   env.jmpPoints = cfg.jmpPoints;
   env.callsCallback = cfg.callsCallback;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
+  env.sccOf = computeScc(input.insns);
   env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
-  if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, (i) => input.kfunc?.(i.imm, i.off)?.name));
+  if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);

@@ -8,14 +8,14 @@ import { Insn, isLdImm64 } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
   BPF_K, BPF_MOV, BPF_END, BPF_NEG, BPF_JA, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_ATOMIC, BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL, BPF_IMM,
+  BPF_PSEUDO_KFUNC_CALL, BPF_IMM, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL, BPF_FETCH,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 import { HELPER_PROTOS } from './helper_protos';
 
-const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e;
+const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
 
 function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: number } {
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), k = BPF_SRC(insn.code) === BPF_K;
@@ -24,13 +24,17 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
     case BPF_LD: {
       const mode = BPF_MODE(insn.code);
       if (mode === BPF_IMM) return { use: 0, def: dst };
-      if (mode === BPF_ABS || mode === BPF_IND) return { use: (1 << 6) | (mode === BPF_IND ? src : 0), def: CALLER_SAVED };
-      return { use: 0, def: 0 };
+      // (legacy packet loads and anything else: every register may be read, none written)
+      return { use: ALL, def: 0 };
     }
     case BPF_LDX: return { use: src, def: dst };
     case BPF_ST: return { use: dst, def: 0 };
     case BPF_STX:
-      if (BPF_MODE(insn.code) === BPF_ATOMIC) return { use: dst | src | R0, def: src | R0 };
+      if (BPF_MODE(insn.code) === BPF_ATOMIC) {
+        if (insn.imm === BPF_CMPXCHG) return { use: R0 | dst | src, def: R0 };
+        if (insn.imm === BPF_LOAD_ACQ) return { use: src, def: dst };
+        return { use: dst | src, def: insn.imm !== BPF_STORE_REL && insn.imm & BPF_FETCH ? src : 0 };
+      }
       return { use: dst | src, def: 0 };
     case BPF_ALU: case BPF_ALU64:
       if (op === BPF_MOV) return { use: k ? 0 : src, def: dst };
@@ -76,12 +80,12 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
 }
 
 /** The level-2 table. */
-export function formatLiveRegs(insns: readonly Insn[], live: number[], kfuncName: (i: Insn) => string | undefined): string {
+export function formatLiveRegs(insns: readonly Insn[], live: number[], scc: Int32Array, kfuncName: (i: Insn) => string | undefined): string {
   let out = 'Live regs before insn:\n';
   for (let i = 0; i < insns.length; i++) {
     let regs = '';
     for (let j = 0; j < 10; j++) regs += live[i] & (1 << j) ? String(j) : '.';
-    out += `    ${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
+    out += `${scc[i] ? `${String(scc[i]).padStart(3)} ` : '    '}${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
     if (isLdImm64(insns[i])) i++;
   }
   return out;

@@ -15,6 +15,7 @@ import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
 import { Callchain, stackSlotAlive } from './stack_liveness';
+import { maybeEnterScc, maybeExitScc } from './scc';
 
 /** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
 export interface Checkpoint {
@@ -84,6 +85,7 @@ function maybeFree(env: VerifierEnv, cp: Checkpoint): void {
 export function updateBranchCounts(env: VerifierEnv): void {
   for (let cp = env.parent; cp; cp = cp.parent) {
     if (--cp.branches) break;
+    maybeExitScc(env, cp);
     maybeFree(env, cp);
   }
 }
@@ -217,6 +219,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);
   env.explored.set(bucket, list);
+  maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;
   env.path = null;
