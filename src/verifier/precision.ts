@@ -158,11 +158,21 @@ const isSpilledScalar = (f: FuncState, spi: number): boolean => {
 /** mark_all_scalars_precise: every scalar of every parent checkpoint of the current state. */
 function markAllScalarsPrecise(env: VerifierEnv): void {
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `mark_precise: frame${env.cur.curframe}: falling back to forcing all scalars precise\n`);
+  const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
+  const imprecise = (r: RegState | null): boolean => r !== null && r.type === 'scalar' && !r.s.precise;
   for (let cp = env.parent; cp; cp = cp.parent) {
-    for (const f of cp.st.frames) {
-      for (let i = 0; i < BPF_REG_FP; i++) f.regs[i] = precise(f.regs[i]);
-      for (const sl of f.stack) if (sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled) sl.spilled = precise(sl.spilled);
-    }
+    cp.st.frames.forEach((f, fr) => {
+      for (let i = 0; i < BPF_REG_FP; i++) {
+        if (!imprecise(f.regs[i])) continue;
+        f.regs[i] = precise(f.regs[i]);
+        if (log) verbose(env.log, `force_precise: frame${fr}: forcing r${i} to be precise\n`);
+      }
+      f.stack.forEach((sl, spi) => {
+        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
+        sl.spilled = precise(sl.spilled!);
+        if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
+      });
+    });
   }
 }
 

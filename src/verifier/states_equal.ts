@@ -61,8 +61,16 @@ function regsExact(o: RegState, c: RegState, m: IdMap): boolean {
   return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSameValue(o.v, cp.v) && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
 }
 
+/** The same register value in both states (registers are shared values): only its ids need pairing. */
+function sameRegIds(r: RegState, m: IdMap): boolean {
+  if (r.type === 'not_init') return true;
+  if (r.type === 'scalar') return checkIds(r.s.id, r.s.id, m);
+  return checkIds(r.id, r.id, m) && checkIds(r.refObjId, r.refObjId, m);
+}
+
 /** regsafe: whether `o` being safe implies `c` is. */
 export function regsafe(o: RegState, c: RegState, m: IdMap, exact: ExactLevel, allPrecise: boolean): boolean {
+  if (o === c && (o.type !== 'scalar' || !allPrecise)) return sameRegIds(o, m);
   if (exact === 'exact') return regsExact(o, c, m);
   if (o.type === 'not_init' && (exact === 'not_exact' || c.type === 'not_init')) return true;
   if (o.type !== c.type) return false;
