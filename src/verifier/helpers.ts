@@ -115,7 +115,6 @@ function recordFuncMap(env: VerifierEnv, meta: CallArgMeta, proto: HelperProto):
 /** record_func_key: a constant index within the prog array is marked precise. */
 function recordFuncKey(env: VerifierEnv, meta: CallArgMeta): void {
   if (meta.map?.type !== MAP_TYPES.prog_array) {
-    if (env.widened) fail(env, 'EINVAL', 'tailCallNeedsProgArray');
     throw new VerifierReject('EINVAL', text(env, 'tailCallNeedsProgArray'), false, true);
   }
   const key = curFrame(env).regs[3];

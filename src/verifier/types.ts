@@ -118,11 +118,14 @@ export class VerifierReject extends Error {
   readonly notModelled: boolean;
   /** The kernel prints this message without a trailing newline. */
   readonly noNewline: boolean;
-  constructor(errno: Errno, message: string, notModelled = false, noNewline = false) {
+  /** Lines the kernel prints after the message (the states after `infinite loop detected`). */
+  readonly trailer: string;
+  constructor(errno: Errno, message: string, notModelled = false, noNewline = false, trailer = '') {
     super(message);
     this.name = 'VerifierReject';
     this.errno = errno;
     this.notModelled = notModelled;
     this.noNewline = noNewline;
+    this.trailer = trailer;
   }
 }
