@@ -56,8 +56,6 @@ export interface VerifierEnv {
   ptrTypeAt: Map<number, string>;
   /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
   seen: Uint8Array;
-  /** Loads and stores through the context pointer (convert_ctx_accesses rewrites them). */
-  ctxAccess: Set<number>;
   // is_state_visited's counters
   insnProcessed: number;
   totalStates: number;
@@ -106,7 +104,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
     prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],

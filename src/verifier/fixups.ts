@@ -1,7 +1,7 @@
 // The rewrites that change what runs (`xlated`), in bpf_check's order after a
 // successful walk: opt_hard_wire_dead_code_branches, opt_remove_dead_code,
-// opt_remove_nops, convert_ctx_accesses (not modelled: a program that touches its
-// context says so), do_misc_fixups (the hidden default exception callback, division
+// opt_remove_nops, convert_ctx_accesses (with the program type's prologue; the
+// per-type tables are convert_ctx.ts), do_misc_fixups (the hidden default exception callback, division
 // and modulo guards, tail calls with a constant key), with bpf_patch_insn_single /
 // bpf_remove_insns moving branches as bpf_adj_branches does (kernel/bpf/verifier.c,
 // kernel/bpf/core.c). Helper and kfunc call immediates become kernel addresses there:
@@ -11,8 +11,11 @@ import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
   BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
+  BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX,
 } from '../isa/opcodes';
 import { helperId } from '../isa/helpers';
+import { Btf } from '../btf/btf';
+import { CTX_CONVERSIONS, SOCK_POINTER_TABLE, convertCtxAccess, ctxPrologue } from './convert_ctx';
 
 /** BPF_REG_AX, the verifier's scratch register in patches (r11). */
 export const BPF_REG_AX = 11;
@@ -24,8 +27,11 @@ export interface FixupFacts {
   subprogStarts: readonly number[];
   /** insn_aux_data[i].seen */
   seen: Uint8Array;
-  /** Instructions that load or store through the context pointer. */
-  ctxAccess: ReadonlySet<number>;
+  /** insn_aux_data[i].ptr_type of loads and stores (`type:flags`, save_aux_ptr_type). */
+  ptrTypes: ReadonlyMap<number, string>;
+  progType: number;
+  /** The kernel's BTF: the offsets of its own structs (sk_buff, xdp_buff, sock, ...). */
+  vmlinuxBtf?: Btf;
   /** bpf_loop calls the kernel inlines (optimize_bpf_loop). */
   inlinedLoops: number;
   privileged: boolean;
@@ -74,12 +80,13 @@ function adjustBranches(prog: Insn[], pos: number, endOld: number, endNew: numbe
   }
 }
 
-/** The program being rewritten, with its subprog starts (they move with the instructions). */
-interface Rewriting { prog: Insn[]; starts: number[] }
+/** The program being rewritten, with its subprog starts and each instruction's ptr_type (they move with the instructions). */
+interface Rewriting { prog: Insn[]; starts: number[]; aux: (string | undefined)[] }
 
-/** bpf_patch_insn_single (+ adjust_subprog_starts): replace prog[pos] by `patch`. */
+/** bpf_patch_insn_single (+ adjust_subprog_starts, adjust_insn_aux_data): replace prog[pos] by `patch`. */
 function patchInsn(r: Rewriting, pos: number, patch: Insn[]): void {
   r.prog.splice(pos, 1, ...patch);
+  r.aux.splice(pos, 1, ...patch.map((_, k) => (k === patch.length - 1 ? r.aux[pos] : undefined)));
   adjustBranches(r.prog, pos, pos + 1, pos + patch.length);
   r.starts = r.starts.map((s) => (s > pos ? s + patch.length - 1 : s));
 }
@@ -87,6 +94,7 @@ function patchInsn(r: Rewriting, pos: number, patch: Insn[]): void {
 /** bpf_remove_insns (+ adjust_subprog_starts_after_remove: a subprog removed whole goes). */
 function removeInsns(r: Rewriting, pos: number, cnt: number, seen: number[]): void {
   r.prog.splice(pos, cnt);
+  r.aux.splice(pos, cnt);
   seen.splice(pos, cnt);
   adjustBranches(r.prog, pos, pos + cnt, pos);
   const starts: number[] = [];
@@ -122,6 +130,43 @@ function removeDeadCode(r: Rewriting, seen: number[]): void {
     i--;
   }
 }
+
+/** Loads and stores convert_ctx_accesses rewrites: LDX MEM/MEMSX, STX MEM, ST MEM. */
+const isConvertible = (code: number): boolean => {
+  const cls = BPF_CLASS(code), mode = BPF_MODE(code);
+  return (cls === BPF_LDX && (mode === BPF_MEM || mode === BPF_MEMSX)) || ((cls === BPF_STX || cls === BPF_ST) && mode === BPF_MEM);
+};
+
+/** convert_ctx_accesses: the type's prologue, then every access through the context or a socket pointer. */
+function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
+  const table = CTX_CONVERSIONS[facts.progType];
+  const directWrite = [...facts.ptrTypes].some(([i, t]) => /^pkt(_meta)?:/.test(t) && isStore(facts.insns[i].code));
+  const prologue = ctxPrologue(facts.progType, directWrite, facts.vmlinuxBtf);
+  if (typeof prologue === 'string') return `context access conversion: ${prologue}`;
+  if (prologue.length) patchInsn(r, 0, [...prologue, r.prog[0]]);
+  for (let i = prologue.length ? prologue.length + 1 : 0; i < r.prog.length; i++) {
+    const key = r.aux[i];
+    const x = r.prog[i];
+    if (key === undefined || !isConvertible(x.code)) continue;
+    const type = key.split(':')[0];
+    let t;
+    if (type === 'ctx') {
+      if (table === undefined) return `context access conversion (convert_ctx_accesses) for this program type`;
+      if (table === null) continue;
+      t = table;
+    } else if (SOCK_POINTER_TABLE[type]) t = SOCK_POINTER_TABLE[type];
+    else if (type === 'tcp_sock' || type === 'xdp_sock') return `the conversion of ${type} accesses`;
+    else continue;
+    if (!facts.vmlinuxBtf) return 'context access conversion without the kernel\'s BTF';
+    const p = convertCtxAccess(facts.vmlinuxBtf, { insn: x, table: t });
+    if (typeof p === 'string') return `context access conversion: ${p}`;
+    patchInsn(r, i, p);
+    i += p.length - 1;
+  }
+  return null;
+}
+
+const isStore = (code: number): boolean => BPF_CLASS(code) === BPF_STX || BPF_CLASS(code) === BPF_ST;
 
 /** do_misc_fixups' patches for division and modulo: no exception at run time (also the JIT's fixups use them). */
 export function divModPatch(x: Insn): Insn[] | null {
@@ -181,11 +226,12 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
 export function xlatedProgram(facts: FixupFacts): XlatedResult {
   if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
   if (facts.inlinedLoops) return { notModelled: 'bpf_loop inlining (optimize_bpf_loop)' };
-  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice() };
+  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => facts.ptrTypes.get(i)) };
   const seen = Array.from(facts.seen);
   for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
   removeDeadCode(r, seen);
-  if (facts.ctxAccess.size) return { notModelled: 'context access conversion (convert_ctx_accesses)' };
+  const ctxWhy = convertCtxAccesses(r, facts);
+  if (ctxWhy) return { notModelled: ctxWhy };
   const why = miscFixups(r, facts);
   if (why) return { notModelled: why };
   if (r.starts.length > 1) callsInDumpForm(r);
