@@ -10,7 +10,7 @@ import { MessageArgs, MessageKey, fmt } from './messages';
 import { KernelProfile } from './profiles';
 import { Errno, VerifyInput, VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
-import { FuncState, VState, newFuncState } from './state';
+import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
@@ -54,6 +54,8 @@ export interface VerifierEnv {
   loopInline: Map<number, LoopInlineState>;
   /** insn_aux_data[].ptr_type: the pointer type each load or store first saw (save_aux_ptr_type). */
   ptrTypeAt: Map<number, string>;
+  /** insn_aux_data[].map_ptr_state of helper calls with a map argument: the map, null when paths disagree (poisoned). */
+  callMaps: Map<number, MapRef | null>;
   /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
   seen: Uint8Array;
   // is_state_visited's counters
@@ -104,7 +106,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
     prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],

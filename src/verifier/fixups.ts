@@ -15,6 +15,8 @@ import {
 } from '../isa/opcodes';
 import { helperId } from '../isa/helpers';
 import { Btf } from '../btf/btf';
+import { MapInfo } from './types';
+import { inlineMapLookup } from './map_inline';
 import { CTX_CONVERSIONS, SOCK_POINTER_TABLE, convertCtxAccess, ctxPrologue } from './convert_ctx';
 
 /** BPF_REG_AX, the verifier's scratch register in patches (r11). */
@@ -32,6 +34,8 @@ export interface FixupFacts {
   progType: number;
   /** The kernel's BTF: the offsets of its own structs (sk_buff, xdp_buff, sock, ...). */
   vmlinuxBtf?: Btf;
+  /** insn_aux_data map_ptr_state of helper calls: the map, null when poisoned. */
+  callMaps: ReadonlyMap<number, MapInfo | null>;
   /** bpf_loop calls the kernel inlines (optimize_bpf_loop). */
   inlinedLoops: number;
   privileged: boolean;
@@ -42,12 +46,13 @@ export interface FixupFacts {
 export type XlatedResult = { insns: Insn[] } | { notModelled: string };
 
 /** Helpers that do_misc_fixups replaces by inline code on x86-64 (not modelled here). */
-const INLINED_HELPERS: ReadonlySet<number> = new Set(['bpf_map_lookup_elem', 'bpf_jiffies64', 'bpf_get_smp_processor_id',
+const INLINED_HELPERS: ReadonlySet<number> = new Set(['bpf_jiffies64', 'bpf_get_smp_processor_id',
   'bpf_get_func_arg', 'bpf_get_func_ret', 'bpf_get_func_arg_cnt', 'bpf_get_func_ip', 'bpf_kptr_xchg', 'bpf_get_current_task',
   'bpf_get_current_task_btf', 'bpf_get_branch_snapshot', 'bpf_map_lookup_percpu_elem', 'bpf_per_cpu_ptr', 'bpf_this_cpu_ptr']
   .map((n) => helperId(n)).filter((n): n is number => n !== undefined));
 
 const BPF_FUNC_TAIL_CALL = helperId('bpf_tail_call');
+const BPF_FUNC_MAP_LOOKUP_ELEM = helperId('bpf_map_lookup_elem');
 /** ld_imm64 src_reg forms whose first imm names a map or holds an address (map fd, value, BTF id, map idx, idx value). */
 const MAP_OR_ADDR_SRCS: ReadonlySet<number> = new Set([BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE]);
 /** ...and those whose second imm is the address's upper half rather than an offset. */
@@ -80,8 +85,11 @@ function adjustBranches(prog: Insn[], pos: number, endOld: number, endNew: numbe
   }
 }
 
-/** The program being rewritten, with its subprog starts and each instruction's ptr_type (they move with the instructions). */
-interface Rewriting { prog: Insn[]; starts: number[]; aux: (string | undefined)[] }
+/**
+ * The program being rewritten, with its subprog starts and, per instruction, its index in
+ * the program as loaded (insn_aux_data moves with the instructions; patches have none).
+ */
+interface Rewriting { prog: Insn[]; starts: number[]; aux: (number | undefined)[] }
 
 /** bpf_patch_insn_single (+ adjust_subprog_starts, adjust_insn_aux_data): replace prog[pos] by `patch`. */
 function patchInsn(r: Rewriting, pos: number, patch: Insn[]): void {
@@ -145,7 +153,8 @@ function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
   if (typeof prologue === 'string') return `context access conversion: ${prologue}`;
   if (prologue.length) patchInsn(r, 0, [...prologue, r.prog[0]]);
   for (let i = prologue.length ? prologue.length + 1 : 0; i < r.prog.length; i++) {
-    const key = r.aux[i];
+    const orig = r.aux[i];
+    const key = orig === undefined ? undefined : facts.ptrTypes.get(orig);
     const x = r.prog[i];
     if (key === undefined || !isConvertible(x.code)) continue;
     const type = key.split(':')[0];
@@ -216,6 +225,13 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
     if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
     if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) return 'BPF_LD_[ABS|IND] expansion (gen_ld_abs)';
     if (x.code !== (BPF_JMP | BPF_CALL)) continue;
+    if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
+      const orig = r.aux[i];
+      const p = inlineMapLookup(orig === undefined ? null : facts.callMaps.get(orig) ?? null, facts.vmlinuxBtf);
+      if (typeof p === 'string') return p;
+      if (p) { patchInsn(r, i, p); i += p.length - 1; }
+      continue;
+    }
     if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
     if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
   }
@@ -226,7 +242,7 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
 export function xlatedProgram(facts: FixupFacts): XlatedResult {
   if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
   if (facts.inlinedLoops) return { notModelled: 'bpf_loop inlining (optimize_bpf_loop)' };
-  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => facts.ptrTypes.get(i)) };
+  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => i) };
   const seen = Array.from(facts.seen);
   for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
   removeDeadCode(r, seen);

@@ -112,7 +112,7 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
   const xlated = input.xlated && !error ? xlatedProgram({
-    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ptrTypes: env.ptrTypeAt, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf, privileged: !input.unprivileged, hiddenExceptionCallback,
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf, privileged: !input.unprivileged, hiddenExceptionCallback,
     inlinedLoops: [...env.loopInline.values()].filter((l) => l.fit).length,
   }) : undefined;
   return {
