@@ -11,9 +11,15 @@ import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
   BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
-  BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX,
+  BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_SIZE, BPF_B, BPF_H, BPF_W, BPF_JSGE,
 } from '../isa/opcodes';
+import { PROG_TYPES } from './types';
+
+/** Program types whose ops have gen_ld_abs (the skb ones: sk_filter, tc, cgroup skb, lwt...). */
+const GEN_LD_ABS_TYPES: ReadonlySet<number> = new Set(['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local']
+  .map((n) => PROG_TYPES[n]));
 import { helperId } from '../isa/helpers';
+import { patchProgram } from '../isa/patch';
 import { Btf } from '../btf/btf';
 import { MapInfo } from './types';
 import { inlineMapLookup } from './map_inline';
@@ -65,73 +71,55 @@ const isCondJump = (code: number): boolean => {
 };
 
 /**
- * bpf_adj_branches: after the instructions [pos, endOld) became [pos, endNew), move the
- * branches that cross the change (jumps, bpf-to-bpf calls, ld_imm64 function pointers).
- */
-function adjustBranches(prog: Insn[], pos: number, endOld: number, endNew: number): void {
-  const delta = endNew - endOld;
-  const adjust = (curr: number, off: number): number => {
-    if (curr < pos && curr + off + 1 >= endOld) return off + delta;
-    if (curr >= endNew && curr + off + 1 < endNew) return off - delta;
-    return off;
-  };
-  for (let i = 0; i < prog.length; i++) {
-    const x = prog[i];
-    if (isPseudoFunc(x) || isPseudoCall(x)) { prog[i] = { ...x, imm: adjust(i, x.imm) }; continue; }
-    const cls = BPF_CLASS(x.code), op = BPF_OP(x.code);
-    if ((cls !== BPF_JMP && cls !== BPF_JMP32) || op === BPF_EXIT || op === BPF_CALL) continue;
-    if (x.code === (BPF_JMP32 | BPF_JA)) prog[i] = { ...x, imm: adjust(i, x.imm) };
-    else prog[i] = { ...x, off: adjust(i, x.off) };
-  }
-}
-
-/**
  * The program being rewritten, with its subprog starts and, per instruction, its index in
  * the program as loaded (insn_aux_data moves with the instructions; patches have none).
  */
 interface Rewriting { prog: Insn[]; starts: number[]; aux: (number | undefined)[] }
 
-/** bpf_patch_insn_single (+ adjust_subprog_starts, adjust_insn_aux_data): replace prog[pos] by `patch`. */
-function patchInsn(r: Rewriting, pos: number, patch: Insn[]): void {
-  r.prog.splice(pos, 1, ...patch);
-  r.aux.splice(pos, 1, ...patch.map((_, k) => (k === patch.length - 1 ? r.aux[pos] : undefined)));
-  adjustBranches(r.prog, pos, pos + 1, pos + patch.length);
-  r.starts = r.starts.map((s) => (s > pos ? s + patch.length - 1 : s));
-}
-
-/** bpf_remove_insns (+ adjust_subprog_starts_after_remove: a subprog removed whole goes). */
-function removeInsns(r: Rewriting, pos: number, cnt: number, seen: number[]): void {
-  r.prog.splice(pos, cnt);
-  r.aux.splice(pos, cnt);
-  seen.splice(pos, cnt);
-  adjustBranches(r.prog, pos, pos + cnt, pos);
+/**
+ * bpf_patch_insn_data / bpf_remove_insns on the program (branches through isa/patch.ts),
+ * its subprog starts (adjust_subprog_starts[_after_remove]: a subprog removed whole goes)
+ * and its aux data (a patch's original instruction keeps its aux on the patch's last one).
+ */
+function rewrite(r: Rewriting, patches: ReadonlyMap<number, readonly Insn[]>, seen?: number[]): void {
+  const { insns, newPc, origin } = patchProgram(r.prog, patches);
+  const lastOf = (k: number): boolean => k + 1 >= origin.length || origin[k + 1] !== origin[k];
+  r.aux = Array.from(origin, (o, k) => (!patches.has(o) || lastOf(k) ? r.aux[o] : undefined));
+  if (seen) seen.splice(0, seen.length, ...Array.from(origin, (o) => seen[o]));
   const starts: number[] = [];
   for (const s of r.starts) {
-    const moved = s >= pos + cnt ? s - cnt : s >= pos ? pos : s;
-    if (!starts.includes(moved) && moved < r.prog.length) starts.push(moved);
+    const moved = newPc[s];
+    if (!starts.includes(moved) && moved < insns.length) starts.push(moved);
   }
+  r.prog = insns;
   r.starts = starts;
 }
+
+/** bpf_patch_insn_single: replace prog[pos] by `patch`. */
+const patchInsn = (r: Rewriting, pos: number, patch: Insn[]): void => rewrite(r, new Map([[pos, patch]]));
+
+/** bpf_remove_insns: remove prog[pos, pos + cnt). */
+const removeInsns = (r: Rewriting, pos: number, cnt: number, seen: number[]): void =>
+  rewrite(r, new Map(Array.from({ length: cnt }, (_, k): [number, Insn[]] => [pos + k, []])), seen);
 
 const JA = (off: number): Insn => insn(BPF_JMP | BPF_JA, 0, 0, off, 0);
 
 /** opt_hard_wire_dead_code_branches, opt_remove_dead_code, opt_remove_nops */
 function removeDeadCode(r: Rewriting, seen: number[]): void {
-  const prog = r.prog;
-  for (let i = 0; i < prog.length; i++) {
-    const x = prog[i];
+  for (let i = 0; i < r.prog.length; i++) {
+    const x = r.prog[i];
     if (!isCondJump(x.code)) continue;
-    if (!seen[i + 1]) prog[i] = JA(x.off);
-    else if (!seen[i + 1 + x.off]) prog[i] = JA(0);
+    if (!seen[i + 1]) r.prog[i] = JA(x.off);
+    else if (!seen[i + 1 + x.off]) r.prog[i] = JA(0);
   }
-  for (let i = 0; i < prog.length;) {
+  for (let i = 0; i < r.prog.length;) {
     if (seen[i]) { i++; continue; }
     let j = i;
-    while (j < prog.length && !seen[j]) j++;
+    while (j < r.prog.length && !seen[j]) j++;
     removeInsns(r, i, j - i, seen);
   }
-  for (let i = 0; i < prog.length; i++) {
-    const x = prog[i];
+  for (let i = 0; i < r.prog.length; i++) {
+    const x = r.prog[i];
     const nop = x.code === (BPF_JMP | BPF_JA) && !x.dst && !x.src && !x.off && !x.imm;
     if (!nop) continue;
     removeInsns(r, i, 1, seen);
@@ -177,6 +165,23 @@ function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
 
 const isStore = (code: number): boolean => BPF_CLASS(code) === BPF_STX || BPF_CLASS(code) === BPF_ST;
 
+/**
+ * bpf_gen_ld_abs (the ops' gen_ld_abs of skb programs): r2 = the offset, r1 = the ctx
+ * (r6), call the packet-load helper of the size (`helper` gives its imm), a negative
+ * answer ends the program with 0. Null for a size without a helper.
+ */
+export function genLdAbs(x: Insn, helper: (size: 1 | 2 | 4) => number): Insn[] | null {
+  const size = ({ [BPF_B]: 1, [BPF_H]: 2, [BPF_W]: 4 } as Record<number, 1 | 2 | 4>)[BPF_SIZE(x.code)];
+  if (!size) return null;
+  const off: Insn[] = BPF_MODE(x.code) === BPF_ABS
+    ? [insn(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, x.imm)]
+    : [insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, x.src), ...(x.imm ? [insn(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, x.imm)] : [])];
+  return [
+    ...off, insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6), insn(BPF_JMP | BPF_CALL, 0, 0, 0, helper(size)),
+    insn(BPF_JMP | BPF_JSGE | BPF_K, 0, 0, 2, 0), insn(BPF_ALU | BPF_XOR | BPF_X, 0, 0), insn(BPF_JMP | BPF_EXIT),
+  ];
+}
+
 /** do_misc_fixups' patches for division and modulo: no exception at run time (also the JIT's fixups use them). */
 export function divModPatch(x: Insn): Insn[] | null {
   const cls = BPF_CLASS(x.code), op = BPF_OP(x.code);
@@ -206,36 +211,47 @@ export function divModPatch(x: Insn): Insn[] | null {
 
 /** do_misc_fixups, the parts modelled. */
 function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
-  const prog = r.prog;
   if (facts.hiddenExceptionCallback) {
     // add_hidden_subprog: the default callback returns the cookie
-    r.starts.push(prog.length);
-    prog.push(insn(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1), insn(BPF_JMP | BPF_EXIT));
+    r.starts.push(r.prog.length);
+    r.prog.push(insn(BPF_ALU64 | BPF_MOV | BPF_X, 0, 1), insn(BPF_JMP | BPF_EXIT));
+    r.aux.push(undefined, undefined);
   }
-  for (let i = 0; i < prog.length; i++) {
-    const x = prog[i];
-    if (isLdImm64(x)) {
-      // the kernel writes the symbol's address with src_reg 0: an address the model cannot know
-      if (x.src === BPF_PSEUDO_BTF_ID) return 'the address of a kernel symbol (BPF_PSEUDO_BTF_ID)';
-      i++;
-      continue;
-    }
-    const patch = divModPatch(x);
-    if (patch) { patchInsn(r, i, patch); i += patch.length - 1; continue; }
-    if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
-    if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) return 'BPF_LD_[ABS|IND] expansion (gen_ld_abs)';
-    if (x.code !== (BPF_JMP | BPF_CALL)) continue;
-    if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
-      const orig = r.aux[i];
-      const p = inlineMapLookup(orig === undefined ? null : facts.callMaps.get(orig) ?? null, facts.vmlinuxBtf);
-      if (typeof p === 'string') return p;
-      if (p) { patchInsn(r, i, p); i += p.length - 1; }
-      continue;
-    }
-    if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
-    if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
+  for (let i = 0; i < r.prog.length; i++) {
+    const next = miscFixup(r, i, facts);
+    if (typeof next === 'string') return next;
+    i = next;
   }
   return null;
+}
+
+/** do_misc_fixups for the instruction at i: the index of the last instruction it became, or why not modelled. */
+function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string {
+  const x = r.prog[i];
+  const patched = (p: Insn[]): number => { patchInsn(r, i, p); return i + p.length - 1; };
+  if (isLdImm64(x)) {
+    // the kernel writes the symbol's address with src_reg 0: an address the model cannot know
+    if (x.src === BPF_PSEUDO_BTF_ID) return 'the address of a kernel symbol (BPF_PSEUDO_BTF_ID)';
+    return i + 1;
+  }
+  const divMod = divModPatch(x);
+  if (divMod) return patched(divMod);
+  if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
+  if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) {
+    // the helpers' addresses are the kernel's: imm 0 here (masked in comparisons)
+    const p = GEN_LD_ABS_TYPES.has(facts.progType) ? genLdAbs(x, () => 0) : null;
+    return p ? patched(p) : 'BPF_LD_[ABS|IND] of this program type';
+  }
+  if (x.code !== (BPF_JMP | BPF_CALL)) return i;
+  if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
+    const orig = r.aux[i];
+    const p = inlineMapLookup(orig === undefined ? null : facts.callMaps.get(orig) ?? null, facts.vmlinuxBtf);
+    if (typeof p === 'string') return p;
+    return p ? patched(p) : i;
+  }
+  if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
+  if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
+  return i;
 }
 
 /** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
