@@ -140,7 +140,7 @@ function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
   const prologue = ctxPrologue(facts.progType, directWrite, facts.vmlinuxBtf);
   if (typeof prologue === 'string') return `context access conversion: ${prologue}`;
   if (prologue.length) patchInsn(r, 0, [...prologue, r.prog[0]]);
-  for (let i = prologue.length ? prologue.length + 1 : 0; i < r.prog.length; i++) {
+  for (let i = prologue.length; i < r.prog.length; i++) {
     const orig = r.aux[i];
     const key = orig === undefined ? undefined : facts.ptrTypes.get(orig);
     const x = r.prog[i];

@@ -74,7 +74,10 @@ function mayGotoStackExtra(env: VerifierEnv, layout: SubprogLayout): void {
 }
 
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
-export function verify(input: VerifyInput): VerifyResult {
+export function verify(given: VerifyInput): VerifyResult {
+  // bpf_prog_load_fixup_attach_type
+  const defaultAttach = progTypeInfo(given.progType).defaultAttach;
+  const input = defaultAttach !== undefined && !given.expectedAttachType ? { ...given, expectedAttachType: defaultAttach } : given;
   // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
   const pre = input.unprivileged && input.progType !== PROG_TYPES.socket_filter && input.progType !== PROG_TYPES.cgroup_skb
     ? 'EPERM' : loadCheckAttach(input);
