@@ -11,7 +11,7 @@ import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
   BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
-  BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_SIZE, BPF_B, BPF_H, BPF_W, BPF_JSGE,
+  BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_SIZE, BPF_B, BPF_H, BPF_W, BPF_DW, BPF_JSGE, BPF_JLE, BPF_JGE, BPF_PSEUDO_CALL,
 } from '../isa/opcodes';
 import { PROG_TYPES } from './types';
 
@@ -42,12 +42,15 @@ export interface FixupFacts {
   vmlinuxBtf?: Btf;
   /** insn_aux_data map_ptr_state of helper calls: the map, null when poisoned. */
   callMaps: ReadonlyMap<number, MapInfo | null>;
-  /** bpf_loop calls the kernel inlines (optimize_bpf_loop). */
-  inlinedLoops: number;
+  /** bpf_loop calls the kernel inlines (optimize_bpf_loop), by instruction. */
+  inlinedLoops: ReadonlyMap<number, InlinedLoop>;
   privileged: boolean;
   /** The default exception callback is appended (add_hidden_subprog). */
   hiddenExceptionCallback: boolean;
 }
+
+/** An inlined bpf_loop call: its callback subprog and the stack slots r6-r8 are kept in. */
+export interface InlinedLoop { callbackSubprog: number; stackBase: number }
 
 export type XlatedResult = { insns: Insn[] } | { notModelled: string };
 
@@ -101,6 +104,35 @@ const patchInsn = (r: Rewriting, pos: number, patch: Insn[]): void => rewrite(r,
 /** bpf_remove_insns: remove prog[pos, pos + cnt). */
 const removeInsns = (r: Rewriting, pos: number, cnt: number, seen: number[]): void =>
   rewrite(r, new Map(Array.from({ length: cnt }, (_, k): [number, Insn[]] => [pos + k, []])), seen);
+
+/**
+ * inline_bpf_loop: the call becomes the loop itself (bpf_loop of kernel/bpf/bpf_iter.c):
+ * too many iterations give -E2BIG; r6-r8 are spilled and hold the bound, the counter and
+ * the context; the callback is called with (i, ctx) until it returns non-zero.
+ */
+function inlineBpfLoops(r: Rewriting, loops: ReadonlyMap<number, InlinedLoop>, seen: number[]): void {
+  const BPF_MAX_LOOPS = 1 << 23, E2BIG = 7;
+  for (let i = 0; i < r.prog.length; i++) {
+    const orig = r.aux[i];
+    const loop = orig === undefined ? undefined : loops.get(orig);
+    if (!loop) continue;
+    const b = loop.stackBase;
+    const body: Insn[] = [
+      insn(BPF_JMP | BPF_JLE | BPF_K, 1, 0, 2, BPF_MAX_LOOPS), insn(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, -E2BIG), JA(16),
+      insn(BPF_STX | BPF_MEM | BPF_DW, 10, 6, b), insn(BPF_STX | BPF_MEM | BPF_DW, 10, 7, b + 8), insn(BPF_STX | BPF_MEM | BPF_DW, 10, 8, b + 16),
+      insn(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1), insn(BPF_ALU | BPF_MOV | BPF_K, 7, 0, 0, 0), insn(BPF_ALU64 | BPF_MOV | BPF_X, 8, 3),
+      insn(BPF_JMP | BPF_JGE | BPF_X, 7, 6, 5, 0), insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 7), insn(BPF_ALU64 | BPF_MOV | BPF_X, 2, 8),
+      insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0), insn(BPF_ALU64 | BPF_ADD | BPF_K, 7, 0, 0, 1), insn(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, -6, 0),
+      insn(BPF_ALU64 | BPF_MOV | BPF_X, 0, 7), insn(BPF_LDX | BPF_MEM | BPF_DW, 6, 10, b), insn(BPF_LDX | BPF_MEM | BPF_DW, 7, 10, b + 8),
+      insn(BPF_LDX | BPF_MEM | BPF_DW, 8, 10, b + 16),
+    ];
+    rewrite(r, new Map([[i, body]]), seen);
+    // the callback's start is known after patching
+    const call = i + 12;
+    r.prog[call] = { ...r.prog[call], imm: r.starts[loop.callbackSubprog] - call - 1 };
+    i += body.length - 1;
+  }
+}
 
 const JA = (off: number): Insn => insn(BPF_JMP | BPF_JA, 0, 0, off, 0);
 
@@ -257,10 +289,10 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
 /** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
 export function xlatedProgram(facts: FixupFacts): XlatedResult {
   if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
-  if (facts.inlinedLoops) return { notModelled: 'bpf_loop inlining (optimize_bpf_loop)' };
   const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => i) };
   const seen = Array.from(facts.seen);
   for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
+  inlineBpfLoops(r, facts.inlinedLoops, seen);
   removeDeadCode(r, seen);
   const ctxWhy = convertCtxAccesses(r, facts);
   if (ctxWhy) return { notModelled: ctxWhy };
