@@ -12,7 +12,7 @@
 import { Insn, insn } from '../isa/insn';
 import {
   BPF_CLASS, BPF_MODE, BPF_SIZE, BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_AND, BPF_RSH, BPF_LSH, BPF_ADD, BPF_MOV, BPF_XOR, BPF_X, BPF_K, BPF_JEQ, BPF_JGE, BPF_CALL, BPF_EXIT,
+  BPF_AND, BPF_RSH, BPF_LSH, BPF_ADD, BPF_MOV, BPF_XOR, BPF_X, BPF_K, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_JA, BPF_CALL, BPF_EXIT,
   BPF_B, BPF_H, BPF_W, BPF_DW,
 } from '../isa/opcodes';
 import { Btf } from '../btf/btf';
@@ -37,6 +37,8 @@ type Step =
   | { ld: Reg; base: Reg; field: string; access?: boolean }
   /** *(size *)(base + field) = the access's value (register or immediate) */
   | { st: Reg; field: string; access?: boolean }
+  /** *(field size *)(base + field) = reg */
+  | { stReg: Reg; base: Reg; field: string }
   | { alu32: number; reg: Reg; imm: number }
   | { alu64: number; reg: Reg; imm: number }
   | { alu64x: number; reg: Reg; src: Reg }
@@ -51,6 +53,8 @@ interface FieldConv {
   narrow: boolean;
   read?: readonly Step[];
   write?: readonly Step[];
+  /** The conversion when the program also reads __sk_buff's tstamp_type (prog->tstamp_type_access). */
+  withTstampTypeAccess?: { read: readonly Step[]; write: readonly Step[] };
 }
 
 /** A program type's convert_ctx_access as a table; null: the type's ops have none (loads stay). */
@@ -80,6 +84,24 @@ const sockCommon = (sk: string, o: { family: readonly [number, number]; remote_i
   f(o.local_port, [ld(sk), ld('sock_common.skc_num', 'dst')]),
 ];
 
+/** TC_AT_INGRESS_MASK and SKB_TSTAMP_TYPE_MASK in the byte at __mono_tc_offset */
+const TC_AT_INGRESS_MASK = 0x4, SKB_TSTAMP_TYPE_MASK = 0x3;
+const MONO_TC = 'sk_buff.__mono_tc_offset:1';
+/**
+ * __sk_buff.tstamp (bpf_convert_tstamp_read/_write): at tc ingress a delivery time reads
+ * as 0 and a write clears the timestamp type, unless the program reads tstamp_type itself.
+ */
+const TSTAMP: FieldConv = {
+  at: SK_BUFF.tstamp, narrow: false,
+  read: [ld(MONO_TC, 'src', 'ax'), { jmp: BPF_JSET, reg: 'ax', imm: TC_AT_INGRESS_MASK, off: 1, w32: true }, { jmp: BPF_JA, reg: 'dst', imm: 0, off: 4 },
+    { jmp: BPF_JSET, reg: 'ax', imm: SKB_TSTAMP_TYPE_MASK, off: 1, w32: true }, { jmp: BPF_JA, reg: 'dst', imm: 0, off: 2 },
+    { alu64: BPF_MOV, reg: 'dst', imm: 0 }, { jmp: BPF_JA, reg: 'dst', imm: 0, off: 1 }, ld('sk_buff.tstamp')],
+  write: [{ ld: 'ax', base: 'dst', field: MONO_TC }, { jmp: BPF_JSET, reg: 'ax', imm: TC_AT_INGRESS_MASK, off: 1, w32: true },
+    { jmp: BPF_JA, reg: 'dst', imm: 0, off: 2 }, { alu32: BPF_AND, reg: 'ax', imm: ~SKB_TSTAMP_TYPE_MASK }, { stReg: 'ax', base: 'dst', field: MONO_TC },
+    st('sk_buff.tstamp')],
+  withTstampTypeAccess: { read: [ld('sk_buff.tstamp')], write: [st('sk_buff.tstamp')] },
+};
+
 /** __sk_buff fields every skb program type converts alike (bpf_convert_ctx_access). */
 const SKB_COMMON: FieldConv[] = [
   f(SK_BUFF.len, [ld('sk_buff.len')]),
@@ -103,6 +125,7 @@ const SKB_COMMON: FieldConv[] = [
   f(SK_BUFF.hwtstamp, [...SHINFO, ld('skb_shared_info.hwtstamps', 'dst')], undefined, false),
   f(SK_BUFF.sk, [ld('sk_buff.sk')], undefined, false),
   f(SK_BUFF.tstamp_type, [ld('sk_buff.__mono_tc_offset:1'), and32(3), { target: 1 }]),
+  TSTAMP,
   rw(SK_BUFF.mark, 'sk_buff.mark'),
   rw(SK_BUFF.priority, 'sk_buff.priority'),
   ...sockCommon('sk_buff.sk', { family: SK_BUFF.family, remote_ip4: SK_BUFF.remote_ip4, local_ip4: SK_BUFF.local_ip4,
@@ -226,7 +249,15 @@ function kernelField(btf: Btf, spec: string): { off: number; size: number } | st
 }
 
 /** One ctx access as the walk saw it. */
-export interface CtxUse { insn: Insn; table: readonly FieldConv[] }
+export interface CtxUse {
+  insn: Insn;
+  table: readonly FieldConv[];
+  /** prog->tstamp_type_access: the program reads __sk_buff's tstamp_type somewhere. */
+  tstampTypeAccess: boolean;
+}
+
+/** The __sk_buff offset whose access sets prog->tstamp_type_access. */
+export const TSTAMP_TYPE_OFFSET = SK_BUFF.tstamp_type[0];
 
 /**
  * The instructions one context load or store becomes (convert_ctx_accesses' loop body
@@ -238,7 +269,8 @@ export function convertCtxAccess(btf: Btf, use: CtxUse): Insn[] | string {
   const write = cls === BPF_STX || cls === BPF_ST;
   const size = BYTES[BPF_SIZE(x.code)];
   const conv = use.table.find((c) => x.off >= c.at[0] && x.off < c.at[0] + c.at[1]);
-  const steps = conv && (write ? conv.write : conv.read);
+  const variant = conv && use.tstampTypeAccess && conv.withTstampTypeAccess ? conv.withTstampTypeAccess : conv;
+  const steps = variant && (write ? variant.write : variant.read);
   if (!conv || !steps) return `the ${write ? 'store to' : 'load from'} context offset ${x.off}`;
   const ctxFieldSize = !write && conv.narrow ? conv.at[1] : 0;
   const narrower = size < ctxFieldSize;
@@ -247,7 +279,11 @@ export function convertCtxAccess(btf: Btf, use: CtxUse): Insn[] | string {
   const out: Insn[] = [];
   let targetSize = 0;
   for (const s of steps) {
-    if ('ld' in s || 'st' in s) {
+    if ('stReg' in s) {
+      const k = kernelField(btf, s.field);
+      if (typeof k === 'string') return k;
+      out.push(insn(BPF_STX | BPF_MEM | SIZE_CODE[k.size], regs[s.base], regs[s.stReg], k.off, 0));
+    } else if ('ld' in s || 'st' in s) {
       const k = kernelField(btf, s.field);
       if (typeof k === 'string') return k;
       const at = k.off + (s.access ? off - conv.at[0] : 0);
@@ -260,7 +296,7 @@ export function convertCtxAccess(btf: Btf, use: CtxUse): Insn[] | string {
     else if ('alu64x' in s) out.push(insn(BPF_ALU64 | s.alu64x | BPF_X, regs[s.reg], regs[s.src], 0, 0));
     else if ('jmp' in s) {
       if (cls === BPF_ST && s.reg === 'src') return 'a store of an immediate to a checked context field';
-      out.push(insn((s.w32 ? BPF_JMP32 : BPF_JMP) | s.jmp | BPF_K, regs[s.reg], 0, s.off, s.imm));
+      out.push(s.jmp === BPF_JA ? insn(BPF_JMP | BPF_JA, 0, 0, s.off, 0) : insn((s.w32 ? BPF_JMP32 : BPF_JMP) | s.jmp | BPF_K, regs[s.reg], 0, s.off, s.imm));
     } else targetSize = s.target;
   }
   if (narrower && size < targetSize) {

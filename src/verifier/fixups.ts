@@ -23,7 +23,7 @@ import { patchProgram } from '../isa/patch';
 import { Btf } from '../btf/btf';
 import { MapInfo } from './types';
 import { inlineMapLookup } from './map_inline';
-import { CTX_CONVERSIONS, SOCK_POINTER_TABLE, convertCtxAccess, ctxPrologue } from './convert_ctx';
+import { CTX_CONVERSIONS, SOCK_POINTER_TABLE, TSTAMP_TYPE_OFFSET, convertCtxAccess, ctxPrologue } from './convert_ctx';
 
 /** BPF_REG_AX, the verifier's scratch register in patches (r11). */
 export const BPF_REG_AX = 11;
@@ -168,6 +168,7 @@ const isConvertible = (code: number): boolean => {
 /** convert_ctx_accesses: the type's prologue, then every access through the context or a socket pointer. */
 function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
   const table = CTX_CONVERSIONS[facts.progType];
+  const tstampTypeAccess = [...facts.ptrTypes].some(([i, t]) => t.startsWith('ctx') && facts.insns[i].off === TSTAMP_TYPE_OFFSET);
   const directWrite = [...facts.ptrTypes].some(([i, t]) => /^pkt(_meta)?:/.test(t) && isStore(facts.insns[i].code));
   const prologue = ctxPrologue(facts.progType, directWrite, facts.vmlinuxBtf);
   if (typeof prologue === 'string') return `context access conversion: ${prologue}`;
@@ -187,7 +188,7 @@ function convertCtxAccesses(r: Rewriting, facts: FixupFacts): string | null {
     else if (type === 'tcp_sock' || type === 'xdp_sock') return `the conversion of ${type} accesses`;
     else continue;
     if (!facts.vmlinuxBtf) return 'context access conversion without the kernel\'s BTF';
-    const p = convertCtxAccess(facts.vmlinuxBtf, { insn: x, table: t });
+    const p = convertCtxAccess(facts.vmlinuxBtf, { insn: x, table: t, tstampTypeAccess: type === 'ctx' && tstampTypeAccess });
     if (typeof p === 'string') return `context access conversion: ${p}`;
     patchInsn(r, i, p);
     i += p.length - 1;
