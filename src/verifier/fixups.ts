@@ -23,6 +23,8 @@ import { patchProgram } from '../isa/patch';
 import { Btf } from '../btf/btf';
 import { MapInfo } from './types';
 import { inlineMapLookup } from './map_inline';
+import { helperFunction, EMITTED_CALLS } from './call_targets';
+import { btfTypeAt } from './btf_view';
 import { CTX_CONVERSIONS, SOCK_POINTER_TABLE, TSTAMP_TYPE_OFFSET, convertCtxAccess, ctxPrologue } from './convert_ctx';
 
 /** BPF_REG_AX, the verifier's scratch register in patches (r11). */
@@ -40,6 +42,10 @@ export interface FixupFacts {
   progType: number;
   /** The kernel's BTF: the offsets of its own structs (sk_buff, xdp_buff, sock, ...). */
   vmlinuxBtf?: Btf;
+  /** A kernel symbol's address, when the kernel's symbols are known. */
+  kernelSymbol?: (name: string) => bigint | undefined;
+  /** The name of a kfunc call's function (imm = BTF id, off = BTF fd index). */
+  kfuncName?: (imm: number, off: number) => string | undefined;
   /** insn_aux_data map_ptr_state of helper calls: the map, null when poisoned. */
   callMaps: ReadonlyMap<number, MapInfo | null>;
   /** bpf_loop calls the kernel inlines (optimize_bpf_loop), by instruction. */
@@ -56,8 +62,7 @@ export type XlatedResult = { insns: Insn[] } | { notModelled: string };
 
 /** Helpers that do_misc_fixups replaces by inline code on x86-64 (not modelled here). */
 const INLINED_HELPERS: ReadonlySet<number> = new Set(['bpf_jiffies64', 'bpf_get_smp_processor_id',
-  'bpf_get_func_arg', 'bpf_get_func_ret', 'bpf_get_func_arg_cnt', 'bpf_get_func_ip', 'bpf_kptr_xchg', 'bpf_get_current_task',
-  'bpf_get_current_task_btf', 'bpf_get_branch_snapshot', 'bpf_map_lookup_percpu_elem', 'bpf_per_cpu_ptr', 'bpf_this_cpu_ptr']
+  'bpf_get_func_arg', 'bpf_get_func_ret', 'bpf_get_func_arg_cnt', 'bpf_get_func_ip', 'bpf_kptr_xchg', 'bpf_get_branch_snapshot', 'bpf_map_lookup_percpu_elem', 'bpf_per_cpu_ptr', 'bpf_this_cpu_ptr']
   .map((n) => helperId(n)).filter((n): n is number => n !== undefined));
 
 const BPF_FUNC_TAIL_CALL = helperId('bpf_tail_call');
@@ -263,8 +268,13 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
   const x = r.prog[i];
   const patched = (p: Insn[]): number => { patchInsn(r, i, p); return i + p.length - 1; };
   if (isLdImm64(x)) {
-    // the kernel writes the symbol's address with src_reg 0: an address the model cannot know
-    if (x.src === BPF_PSEUDO_BTF_ID) return 'the address of a kernel symbol (BPF_PSEUDO_BTF_ID)';
+    if (x.src !== BPF_PSEUDO_BTF_ID) return i + 1;
+    // check_pseudo_btf_id: the kernel symbol's address (0 for an unresolved weak one), src_reg 0 in the dump
+    const name = x.imm === 0 ? '' : facts.vmlinuxBtf && btfTypeAt(facts.vmlinuxBtf, x.imm)?.name;
+    const addr = name === '' ? 0n : name ? facts.kernelSymbol?.(name) : undefined;
+    if (addr === undefined) return 'the address of a kernel symbol (BPF_PSEUDO_BTF_ID) without the kernel\'s symbols';
+    r.prog[i] = { ...x, src: 0, imm: Number(BigInt.asIntN(32, addr)) };
+    r.prog[i + 1] = { ...r.prog[i + 1], imm: Number(BigInt.asIntN(32, addr >> 32n)) };
     return i + 1;
   }
   const divMod = divModPatch(x);
@@ -272,19 +282,40 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
   if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
   if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) {
     // the helpers' addresses are the kernel's: imm 0 here (masked in comparisons)
-    const p = GEN_LD_ABS_TYPES.has(facts.progType) ? genLdAbs(x, () => 0) : null;
+    const p = GEN_LD_ABS_TYPES.has(facts.progType) ? genLdAbs(x, (size) => callImmOf(facts, EMITTED_CALLS.skbLoad[size]) ?? 0) : null;
     return p ? patched(p) : 'BPF_LD_[ABS|IND] of this program type';
   }
   if (x.code !== (BPF_JMP | BPF_CALL)) return i;
   if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_MAP_LOOKUP_ELEM) {
     const orig = r.aux[i];
-    const p = inlineMapLookup(orig === undefined ? null : facts.callMaps.get(orig) ?? null, facts.vmlinuxBtf);
+    const p = inlineMapLookup(orig === undefined ? null : facts.callMaps.get(orig) ?? null, facts.vmlinuxBtf, callImmOf(facts, EMITTED_CALLS.htabLookup) ?? 0);
     if (typeof p === 'string') return p;
-    return p ? patched(p) : i;
+    if (p) return patched(p);
   }
   if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
   if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
+  patchCallImm(r, i, facts);
   return i;
+}
+
+/** patch_call_imm / fixup_kfunc_call: the call's imm becomes its function's BPF_CALL_IMM where the symbols are known. */
+function patchCallImm(r: Rewriting, i: number, facts: FixupFacts): void {
+  const x = r.prog[i];
+  if (!facts.kernelSymbol || (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_TAIL_CALL)) return;
+  const orig = r.aux[i];
+  const map = orig === undefined ? undefined : facts.callMaps.get(orig);
+  const fn = x.src === BPF_HELPER_CALL ? helperFunction(x.imm, facts.progType, map ? map.type : null)
+    : x.src === BPF_PSEUDO_KFUNC_CALL ? facts.kfuncName?.(x.imm, x.off) : undefined;
+  const imm = fn === undefined ? undefined : callImmOf(facts, fn);
+  if (imm !== undefined) r.prog[i] = { ...x, imm };
+}
+
+/** BPF_CALL_IMM(fn): the function's address minus __bpf_call_base, or undefined. */
+function callImmOf(facts: FixupFacts, fn: string): number | undefined {
+  const a = facts.kernelSymbol?.(fn), base = facts.kernelSymbol?.('__bpf_call_base');
+  if (a === undefined || base === undefined) return undefined;
+  const d = a - base;
+  return d >= -(1n << 31n) && d < 1n << 31n ? Number(d) : undefined;
 }
 
 /** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
@@ -319,13 +350,15 @@ function callsInDumpForm(r: Rewriting): void {
 
 /**
  * The parts of an xlated instruction that depend on the kernel's memory: helper and kfunc
- * call targets and map addresses in ld_imm64. Returns the instruction with them zeroed.
+ * call targets (unless `calls` is false: the model knows them with the kernel's symbols)
+ * and map addresses in ld_imm64. Returns the program with them zeroed.
  */
-export function maskKernelAddresses(prog: readonly Insn[]): Insn[] {
+export function maskKernelAddresses(prog: readonly Insn[], opts: { calls: boolean } = { calls: true }): Insn[] {
   const out = prog.slice();
   for (let i = 0; i < out.length; i++) {
     const x = out[i];
     if (x.code === (BPF_JMP | BPF_CALL) && (x.src === BPF_HELPER_CALL || x.src === BPF_PSEUDO_KFUNC_CALL)) {
+      if (!opts.calls) continue;
       if (!(x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_TAIL_CALL)) out[i] = { ...x, imm: 0 };
     } else if (isLdImm64(x) && i + 1 < out.length) {
       // the map (id or fd) or kernel address; a map value keeps its offset in the second half

@@ -26,7 +26,7 @@ function memberOffset(btf: Btf, struct: string, member: string): number | undefi
 
 const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-type GenLookup = (map: MapInfo, btf: Btf) => Insn[] | string | null;
+type GenLookup = (map: MapInfo, btf: Btf, htabCallImm: number) => Insn[] | string | null;
 
 /** r1 = map, r2 = key, r0 = the value or NULL: array_map_gen_lookup */
 const arrayLookup: GenLookup = (map, btf) => {
@@ -43,12 +43,12 @@ const arrayLookup: GenLookup = (map, btf) => {
   ];
 };
 
-/** htab_map_gen_lookup: call __htab_map_lookup_elem (an address: imm 0 here), then skip to the value past the key */
-const hashLookup: GenLookup = (map, btf) => {
+/** htab_map_gen_lookup: call __htab_map_lookup_elem (its BPF_CALL_IMM, 0 when unknown), then skip to the value past the key */
+const hashLookup: GenLookup = (map, btf, htabCallImm) => {
   const key = memberOffset(btf, 'htab_elem', 'key');
   if (key === undefined) return 'htab_elem.key in the kernel\'s BTF';
   return [
-    insn(BPF_JMP | BPF_CALL, 0, 0, 0, 0), insn(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1, 0),
+    insn(BPF_JMP | BPF_CALL, 0, 0, 0, htabCallImm), insn(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1, 0),
     insn(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, key + roundUp8(map.keySize)),
   ];
 };
@@ -70,11 +70,11 @@ const NO_GEN_LOOKUP: ReadonlySet<number> = new Set([MAP_TYPE.prog_array, MAP_TYP
  * The instructions a bpf_map_lookup_elem call becomes: the inline lookup, null when the
  * call stays (poisoned map, no map_gen_lookup), or why it is not modelled.
  */
-export function inlineMapLookup(map: MapInfo | null, btf: Btf | undefined): Insn[] | null | string {
+export function inlineMapLookup(map: MapInfo | null, btf: Btf | undefined, htabCallImm: number): Insn[] | null | string {
   if (!map) return null;
   const gen = GEN_LOOKUP[map.type];
   if (!gen) return NO_GEN_LOOKUP.has(map.type) ? null : `the inline lookup of map type ${map.type}`;
   if (!btf) return 'map lookup inlining without the kernel\'s BTF';
-  return gen(map, btf);
+  return gen(map, btf, htabCallImm);
 }
 
