@@ -55,3 +55,14 @@ test('--stats --csv prints veristat columns', () => {
   assert.equal(lines[0], 'file_name,prog_name,verdict,duration,total_insns,total_states,peak_states');
   assert.match(lines[1], /^st\.s,st\.s,success,\d+,2,0,0$/);
 });
+
+test('verify --dump xlated prints what `bpfx kernel --dump xlated` prints for the same program (maps by fd, not id)', () => {
+  const obj = path.join(root, 'fixtures/obj/calls_helpers.bpf.o');
+  const k = spawnSync(process.execPath, [cli, 'kernel', obj, '--prog', 'flow_count', '--dump', 'xlated'], { encoding: 'utf8' });
+  if (k.status === 2) return; // no kernel here: the model's dump alone is checked by xlated.test.ts
+  const dump = (out: string): string[] => out.slice(out.indexOf('--- xlated ---')).split('\n').map((l) => l.replace(/map\[(id|fd):\d+\]/, 'map[]'));
+  const v = run(obj, '--prog', 'flow_count', '--dump', 'xlated', '--log-level', '0');
+  assert.equal(v.status, 0, v.err);
+  assert.deepEqual(dump(v.out), dump(k.stdout));
+  assert.match(v.out, /^ {3}8: \(85\) call __htab_map_lookup_elem#-?\d+$/m);
+});

@@ -17,6 +17,8 @@ import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict } fro
 import { runObjectFile } from '../../kernel/object';
 import { HostFacts, kfuncId } from '../../kernel/host';
 import { hostFactsFor } from '../host';
+import { xlatedDumpLines } from '../xlated-dump';
+import { kernelSymbols } from '../../kernel/kallsyms';
 
 interface Job { prog: KernelProgram; input: KernelInput }
 
@@ -145,7 +147,7 @@ export const command: Command = {
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
       if (run) process.stdout.write(v.retval !== null ? `retval: 0x${v.retval.toString(16)}\n` : v.verdict === 'accept' ? `test run failed: ${v.runError}\n` : '');
       if (v.xlated) {
-        process.stdout.write('--- xlated ---\n' + isa.disassemble(v.xlated).join('\n') + '\n');
+        process.stdout.write('--- xlated ---\n' + xlatedDumpLines(v.xlated, kernelSymbols(), false).join('\n') + '\n');
       }
       if (v.jited) process.stdout.write('--- jited ---\n' + printJited(v, v.jitedKsyms).join('\n') + '\n');
     }

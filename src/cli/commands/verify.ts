@@ -9,13 +9,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
 import { verify, VerifyInput, VerifyResult, XlatedResult, progTypeNumber } from '../../verifier';
-import { disassemble } from '../../isa/disasm';
 import { ProgramUnderTest } from '../../harness/engine';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { loadObjectPrograms } from '../../harness/object';
 import { programFromSource, programFromSpec, readSpecFile } from '../../harness/program';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor } from '../host';
+import { xlatedDumpLines } from '../xlated-dump';
+import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 
 interface Target { name: string; input: Omit<VerifyInput, 'logLevel'> }
 
@@ -34,9 +35,9 @@ function programsOf(file: string, prog: string | undefined, type: string | undef
   return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file, host })];
 }
 
-/** The xlated dump's lines, or the reason the model cannot give it. */
-function xlatedText(x: XlatedResult): string[] {
-  return 'insns' in x ? disassemble(x.insns) : [`not modelled yet: ${x.notModelled}`];
+/** The xlated dump's lines (bpftool's form), or the reason the model cannot give it. */
+function xlatedText(x: XlatedResult, syms: KernelSymbols | undefined): string[] {
+  return 'insns' in x ? xlatedDumpLines(x.insns, syms, true) : [`not modelled yet: ${x.notModelled}`];
 }
 
 function csvField(s: string): string { return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
@@ -62,17 +63,20 @@ export const command: Command = {
     const stats = args.flags.stats === true;
     const rows: { t: Target; r: VerifyResult }[] = [];
     const clockNs = (): bigint => process.hrtime.bigint();
+    // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
+    const syms = dump === 'xlated' && host.source === 'live' ? kernelSymbols() : undefined;
+    const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
     for (const t of targets) {
-      const r = verify({ ...t.input, logLevel: stats ? (level | 4) : level, clockNs, xlated: dump === 'xlated' });
+      const r = verify({ ...t.input, logLevel: stats ? (level | 4) : level, clockNs, xlated: dump === 'xlated', kernelSymbol });
       rows.push({ t, r });
       if (stats) continue;
       if (args.flags.json === true) {
-        const xlated = r.xlated ? { xlated: xlatedText(r.xlated) } : {};
+        const xlated = r.xlated ? { xlated: xlatedText(r.xlated, syms) } : {};
         process.stdout.write(JSON.stringify({ prog: t.name, verdict: r.verdict, errno: r.errno, log: r.log, ...xlated }) + '\n');
       } else {
         process.stdout.write(r.log + (r.log.endsWith('\n') || !r.log ? '' : '\n'));
         process.stdout.write(`${t.name}: ${r.verdict}${r.errno ? ` (${r.errno})` : ''}\n`);
-        if (r.xlated) process.stdout.write('--- xlated ---\n' + xlatedText(r.xlated).join('\n') + '\n');
+        if (r.xlated) process.stdout.write('--- xlated ---\n' + xlatedText(r.xlated, syms).join('\n') + '\n');
       }
     }
     if (stats) {
