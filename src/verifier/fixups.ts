@@ -9,7 +9,7 @@
 import { Insn, insn, isLdImm64, isPseudoCall, isPseudoFunc } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_JMP, BPF_JMP32, BPF_ALU, BPF_ALU64, BPF_JA, BPF_CALL, BPF_EXIT, BPF_JCOND,
-  BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
+  BPF_DIV, BPF_MOD, BPF_NEG, BPF_MOV, BPF_XOR, BPF_ADD, BPF_SUB, BPF_JEQ, BPF_JNE, BPF_JGT, BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
   BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_SIZE, BPF_B, BPF_H, BPF_W, BPF_DW, BPF_JSGE, BPF_JLE, BPF_JGE, BPF_PSEUDO_CALL,
 } from '../isa/opcodes';
@@ -35,6 +35,8 @@ export interface FixupFacts {
   insns: readonly Insn[];
   /** First instruction of each subprog (the layout's, without the hidden one). */
   subprogStarts: readonly number[];
+  /** Each subprog's stack depth before do_misc_fixups' may_goto slots (bpf_loop inlining's included). */
+  depthsBeforeMayGoto: readonly number[];
   /** insn_aux_data[i].seen */
   seen: Uint8Array;
   /** insn_aux_data[i].ptr_type of loads and stores (`type:flags`, save_aux_ptr_type). */
@@ -82,7 +84,13 @@ const isCondJump = (code: number): boolean => {
  * The program being rewritten, with its subprog starts and, per instruction, its index in
  * the program as loaded (insn_aux_data moves with the instructions; patches have none).
  */
-interface Rewriting { prog: Insn[]; starts: number[]; aux: (number | undefined)[] }
+interface Rewriting {
+  prog: Insn[];
+  starts: number[];
+  aux: (number | undefined)[];
+  /** Subprogs (indexes of the loaded program's) whose may_goto was expanded: they get the counter's prologue. */
+  mayGoto: Set<number>;
+}
 
 /**
  * bpf_patch_insn_data / bpf_remove_insns on the program (branches through isa/patch.ts),
@@ -248,6 +256,48 @@ export function divModPatch(x: Insn): Insn[] | null {
 }
 
 /** do_misc_fixups, the parts modelled. */
+/** BPF_MAX_TIMED_LOOPS: the count a timed may_goto checks the clock after */
+const BPF_MAX_TIMED_LOOPS = 0xffff;
+
+/** The subprog (its index in facts.subprogStarts) of an instruction of the loaded program. */
+const subprogOf = (facts: FixupFacts, orig: number): number => {
+  let s = 0;
+  while (s + 1 < facts.subprogStarts.length && facts.subprogStarts[s + 1] <= orig) s++;
+  return s;
+};
+
+/** The may_goto slots below a subprog's depth: the count at -depth-16, the start time at -depth-8. */
+const mayGotoCountOff = (facts: FixupFacts, sub: number): number => -facts.depthsBeforeMayGoto[sub] - 16;
+
+/**
+ * Timed may_goto (x86-64: bpf_jit_supports_timed_may_goto): count down in the subprog's
+ * slot; at zero jump as may_goto does; every BPF_MAX_TIMED_LOOPS iterations ask
+ * arch_bpf_timed_may_goto (AX = the slot) whether time is up.
+ */
+function mayGotoPatch(r: Rewriting, i: number, facts: FixupFacts): Insn[] {
+  const x = r.prog[i];
+  const sub = subprogOf(facts, r.aux[i] ?? 0);
+  const off = mayGotoCountOff(facts, sub);
+  r.mayGoto.add(sub);
+  return [
+    insn(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_AX, 10, off), insn(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_AX, 0, x.off + 5, 0),
+    insn(BPF_ALU64 | BPF_SUB | BPF_K, BPF_REG_AX, 0, 0, 1), insn(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_AX, 0, 2, 0),
+    insn(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_AX, 0, 0, off), insn(BPF_JMP | BPF_CALL, 0, 0, 0, callImmOf(facts, 'arch_bpf_timed_may_goto') ?? 0),
+    insn(BPF_STX | BPF_MEM | BPF_DW, 10, BPF_REG_AX, off),
+  ];
+}
+
+/** do_misc_fixups' end: a subprog with may_goto first sets its count and clears its start time. */
+function mayGotoPrologues(r: Rewriting, facts: FixupFacts): void {
+  for (const sub of [...r.mayGoto].sort((a, b) => a - b)) {
+    const origStart = facts.subprogStarts[sub], origEnd = facts.subprogStarts[sub + 1] ?? facts.insns.length;
+    const at = r.aux.findIndex((o) => o !== undefined && o >= origStart && o < origEnd);
+    if (at < 0) continue;
+    const off = mayGotoCountOff(facts, sub);
+    patchInsn(r, at, [insn(BPF_ST | BPF_MEM | BPF_DW, 10, 0, off, BPF_MAX_TIMED_LOOPS), insn(BPF_ST | BPF_MEM | BPF_DW, 10, 0, off + 8, 0), r.prog[at]]);
+  }
+}
+
 function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
   if (facts.hiddenExceptionCallback) {
     // add_hidden_subprog: the default callback returns the cookie
@@ -260,6 +310,7 @@ function miscFixups(r: Rewriting, facts: FixupFacts): string | null {
     if (typeof next === 'string') return next;
     i = next;
   }
+  mayGotoPrologues(r, facts);
   return null;
 }
 
@@ -279,7 +330,7 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
   }
   const divMod = divModPatch(x);
   if (divMod) return patched(divMod);
-  if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return 'may_goto expansion';
+  if (BPF_CLASS(x.code) === BPF_JMP && BPF_OP(x.code) === BPF_JCOND) return patched(mayGotoPatch(r, i, facts));
   if (BPF_CLASS(x.code) === BPF_LD && (BPF_MODE(x.code) === BPF_ABS || BPF_MODE(x.code) === BPF_IND)) {
     // the helpers' addresses are the kernel's: imm 0 here (masked in comparisons)
     const p = GEN_LD_ABS_TYPES.has(facts.progType) ? genLdAbs(x, (size) => callImmOf(facts, EMITTED_CALLS.skbLoad[size]) ?? 0) : null;
@@ -321,7 +372,7 @@ function callImmOf(facts: FixupFacts, fn: string): number | undefined {
 /** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
 export function xlatedProgram(facts: FixupFacts): XlatedResult {
   if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
-  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => i) };
+  const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => i), mayGoto: new Set() };
   const seen = Array.from(facts.seen);
   for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
   inlineBpfLoops(r, facts.inlinedLoops, seen);

@@ -97,8 +97,9 @@ export function verify(given: VerifyInput): VerifyResult {
   let error: VerifierReject | null = null;
   let hiddenExceptionCallback = false;
   let loops = new Map<number, InlinedLoop>();
+  let depthsBeforeMayGoto: number[] = [];
   try {
-    ({ layout, loops } = bpfCheck(env));
+    ({ layout, loops, depthsBeforeMayGoto } = bpfCheck(env));
     if (env.convergenceUnknown) notModelled(env, 'convergence of a callback loop whose scalars change (precision marks)');
     hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
@@ -121,7 +122,7 @@ export function verify(given: VerifyInput): VerifyResult {
   }
   logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
   const xlated = input.xlated && !error ? xlatedProgram({
-    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf,
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), depthsBeforeMayGoto, seen: env.seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf,
     kernelSymbol: input.kernelSymbol, kfuncName: (imm, off) => input.kfunc?.(imm, off)?.name, privileged: !input.unprivileged, hiddenExceptionCallback,
     inlinedLoops: loops,
   }) : undefined;
@@ -139,7 +140,7 @@ export function verify(given: VerifyInput): VerifyResult {
 }
 
 /** bpf_check's passes in the kernel's order; throws VerifierReject for a rejected program. */
-function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number, InlinedLoop> } {
+function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number, InlinedLoop>; depthsBeforeMayGoto: number[] } {
   const { input, log } = env;
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
@@ -163,6 +164,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   doCheckSubprogs(env);
   checkMaxStackDepth(input.insns, layout, env.profile);
   const loops = optimizeBpfLoop(env, layout);
+  const depthsBeforeMayGoto = layout.subprogs.map((sp) => sp.stackDepth);
   mayGotoStackExtra(env, layout);
   // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
   // default exception callback `r0 = 0; exit` appended as a hidden subprog.
@@ -170,7 +172,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
     layout.subprogs.push({ start: input.insns.length, stackDepth: 0, hasTailCall: false, tailCallReachable: false,
       hasLdAbs: false, isCb: true, isAsyncCb: true, isExceptionCb: true, linkage: 'static', name: '', btfId: 0, hidden: true });
   }
-  return { layout, loops };
+  return { layout, loops, depthsBeforeMayGoto };
 }
 
 /** do_check_subprogs: global functions that were called, and the exception callback (always "called"). */
