@@ -12,14 +12,14 @@
 import { Insn, insn } from '../isa/insn';
 import {
   BPF_CLASS, BPF_MODE, BPF_SIZE, BPF_LDX, BPF_STX, BPF_ST, BPF_MEM, BPF_MEMSX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_AND, BPF_RSH, BPF_LSH, BPF_ADD, BPF_MOV, BPF_XOR, BPF_X, BPF_K, BPF_JEQ, BPF_JGE, BPF_JSET, BPF_JA, BPF_CALL, BPF_EXIT,
+  BPF_AND, BPF_RSH, BPF_LSH, BPF_ADD, BPF_SUB, BPF_MOV, BPF_XOR, BPF_X, BPF_K, BPF_JEQ, BPF_JNE, BPF_JGE, BPF_JSET, BPF_JA, BPF_CALL, BPF_EXIT,
   BPF_B, BPF_H, BPF_W, BPF_DW,
 } from '../isa/opcodes';
 import { Btf } from '../btf/btf';
 import { helperId } from '../isa/helpers';
 import { findByName, findMember, typeSize } from '../btf/lookup';
 import { PROG_TYPES as P } from './types';
-import { SK_BUFF, XDP_MD, BPF_SOCK, BPF_SOCK_OPS } from './ctx';
+import { SK_BUFF, XDP_MD, BPF_SOCK, BPF_SOCK_OPS, SK_MSG_MD, PERF_EVENT_DATA, PT_REGS_SIZE, BPF_SYSCTL, BPF_SOCKOPT, BPF_SOCK_ADDR } from './ctx';
 
 /** BPF_REG_AX */
 const AX = 11;
@@ -80,7 +80,7 @@ const sockCommon = (sk: string, o: { family: readonly [number, number]; remote_i
   f(o.local_ip4, [ld(sk), ld('sock_common.skc_rcv_saddr', 'dst')]),
   ...words(o.remote_ip6, (i) => `sock_common.skc_v6_daddr+in6_addr.in6_u:${4}+${4 * i}`, 'src', sk),
   ...words(o.local_ip6, (i) => `sock_common.skc_v6_rcv_saddr+in6_addr.in6_u:${4}+${4 * i}`, 'src', sk),
-  f(o.remote_port, [ld(sk), ld('sock_common.skc_dport', 'dst'), { alu32: BPF_LSH, reg: 'dst', imm: 16 }]),
+  f(o.remote_port, [ld(sk), ld('sock_common.skc_dport', 'dst'), { alu32: BPF_LSH, reg: 'dst', imm: 16 }, { target: 4 }]),
   f(o.local_port, [ld(sk), ld('sock_common.skc_num', 'dst')]),
 ];
 
@@ -166,7 +166,8 @@ const SOCK: FieldConv[] = [
   f(BPF_SOCK.dst_ip4, [ld('sock_common.skc_daddr')]),
   f(BPF_SOCK.src_port, [ld('sock_common.skc_num')]),
   f(BPF_SOCK.state, [ld('sock_common.skc_state')]),
-  f(BPF_SOCK.dst_port, [ld('sock_common.skc_dport')], undefined, false),
+  f(BPF_SOCK.dst_port, [ld('sock_common.skc_dport')]),
+  f(BPF_SOCK.rx_queue_mapping, [ld('sock_common.skc_rx_queue_mapping'), { jmp: BPF_JNE, reg: 'dst', imm: 0xffff, off: 1 }, { alu32: BPF_MOV, reg: 'dst', imm: -1 }, { target: 4 }]),
   ...words(BPF_SOCK.src_ip6, (i) => `sock_common.skc_v6_rcv_saddr+in6_addr.in6_u:${4}+${4 * i}`),
   ...words(BPF_SOCK.dst_ip6, (i) => `sock_common.skc_v6_daddr+in6_addr.in6_u:${4}+${4 * i}`),
 ];
@@ -188,6 +189,78 @@ const FLOW_DISSECTOR: FieldConv[] = [
   f(SK_BUFF.flow_keys, [ld('bpf_flow_dissector.flow_keys')], undefined, false),
 ];
 
+/** sk_skb_convert_ctx_access: the cb is sk_skb_cb's, data_end is computed from the length. */
+const SK_SKB: FieldConv[] = [
+  IFINDEX_CHECKED, f(SK_BUFF.tc_index, [ld('sk_buff.tc_index')], [st('sk_buff.tc_index')]),
+  f(SK_BUFF.cb, [{ ld: 'dst', base: 'src', field: 'sk_buff.cb+sk_skb_cb.data', access: true }],
+    [{ st: 'dst', field: 'sk_buff.cb+sk_skb_cb.data', access: true }], false),
+  f(SK_BUFF.data_end, [ld('sk_buff.data'), ld('sk_buff.len', 'src', 'ax'), { alu64x: BPF_ADD, reg: 'dst', src: 'ax' },
+    ld('sk_buff.data_len', 'src', 'ax'), { alu64x: BPF_SUB, reg: 'dst', src: 'ax' }], undefined, false),
+  ...SKB_COMMON,
+];
+
+/** sk_msg_convert_ctx_access */
+const SK_MSG: FieldConv[] = [
+  f(SK_MSG_MD.data, [ld('sk_msg.data')], undefined, false),
+  f(SK_MSG_MD.data_end, [ld('sk_msg.data_end')], undefined, false),
+  f(SK_MSG_MD.msg_size, [ld('sk_msg.sg.size')], undefined, false),
+  f(SK_MSG_MD.sk, [ld('sk_msg.sk')], undefined, false),
+  ...sockCommon('sk_msg.sk', { family: SK_MSG_MD.family, remote_ip4: SK_MSG_MD.remote_ip4, local_ip4: SK_MSG_MD.local_ip4,
+    remote_ip6: SK_MSG_MD.remote_ip6, local_ip6: SK_MSG_MD.local_ip6, remote_port: SK_MSG_MD.remote_port, local_port: SK_MSG_MD.local_port })
+    .map((c) => ({ ...c, narrow: false })),
+];
+
+/** pe_prog_convert_ctx_access: the registers through data->regs, the sample through data->data. */
+const PERF_EVENT: FieldConv[] = [
+  f(PERF_EVENT_DATA.sample_period, [ld('bpf_perf_event_data_kern.data'), ld('perf_sample_data.period', 'dst')]),
+  f(PERF_EVENT_DATA.addr, [ld('bpf_perf_event_data_kern.data'), ld('perf_sample_data.addr', 'dst')]),
+  f([0, PT_REGS_SIZE], [ld('bpf_perf_event_data_kern.regs'), { ld: 'dst', base: 'dst', field: '0', access: true }], undefined, false),
+];
+
+/** sysctl_convert_ctx_access (reads) */
+const SYSCTL: FieldConv[] = [
+  f(BPF_SYSCTL.write, [ld('bpf_sysctl_kern.write')]),
+  f(BPF_SYSCTL.file_pos, [ld('bpf_sysctl_kern.ppos'), { ld: 'dst', base: 'dst', field: '0', access: true }]),
+];
+
+/** cg_sockopt_convert_ctx_access (reads) */
+const SOCKOPT: FieldConv[] = [
+  f(BPF_SOCKOPT.sk, [ld('bpf_sockopt_kern.sk')], undefined, false),
+  f(BPF_SOCKOPT.optval, [ld('bpf_sockopt_kern.optval')], undefined, false),
+  f(BPF_SOCKOPT.optval_end, [ld('bpf_sockopt_kern.optval_end')], undefined, false),
+  f(BPF_SOCKOPT.level, [ld('bpf_sockopt_kern.level')], undefined, false),
+  f(BPF_SOCKOPT.optname, [ld('bpf_sockopt_kern.optname')], undefined, false),
+  f(BPF_SOCKOPT.optlen, [ld('bpf_sockopt_kern.optlen')], undefined, false),
+  f(BPF_SOCKOPT.retval, [ld('bpf_sockopt_kern.current_task'), ld('task_struct.bpf_ctx', 'dst'), ld('bpf_cg_run_ctx.retval', 'dst')], undefined, false),
+];
+
+/** sock_addr_convert_ctx_access (the reads every attach type has) */
+const SOCK_ADDR: FieldConv[] = [
+  f(BPF_SOCK_ADDR.user_family, [ld('bpf_sock_addr_kern.uaddr'), ld('sockaddr.sa_family', 'dst')]),
+  f(BPF_SOCK_ADDR.user_ip4, [ld('bpf_sock_addr_kern.uaddr'), ld('sockaddr_in.sin_addr', 'dst')]),
+  f(BPF_SOCK_ADDR.user_port, [ld('bpf_sock_addr_kern.uaddr'), ld('sockaddr_in.sin_port', 'dst')]),
+  f(BPF_SOCK_ADDR.family, [ld('bpf_sock_addr_kern.sk'), ld('sock_common.skc_family', 'dst')]),
+  f(BPF_SOCK_ADDR.type, [ld('bpf_sock_addr_kern.sk'), ld('sock.sk_type', 'dst')]),
+  f(BPF_SOCK_ADDR.protocol, [ld('bpf_sock_addr_kern.sk'), ld('sock.sk_protocol', 'dst')]),
+  f(BPF_SOCK_ADDR.sk, [ld('bpf_sock_addr_kern.sk')]),
+];
+
+/** sk_lookup_convert_ctx_access: the IPv6 addresses through pointers that may be NULL */
+const v6Words = (at: number, ptr: string): FieldConv[] => Array.from({ length: 4 }, (_, i) =>
+  f([at + 4 * i, 4], [ld(ptr), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 1 }, ld(`in6_addr.in6_u:4+${4 * i}`, 'dst')], undefined, false));
+const SK_LOOKUP: FieldConv[] = [
+  f([0, 8], [ld('bpf_sk_lookup_kern.selected_sk')], undefined, false),
+  f([8, 4], [ld('bpf_sk_lookup_kern.family')], undefined, false),
+  f([12, 4], [ld('bpf_sk_lookup_kern.protocol')], undefined, false),
+  f([16, 4], [ld('bpf_sk_lookup_kern.v4.saddr')], undefined, false),
+  ...v6Words(20, 'bpf_sk_lookup_kern.v6.saddr'),
+  f([36, 4], [ld('bpf_sk_lookup_kern.sport')], undefined, false),
+  f([40, 4], [ld('bpf_sk_lookup_kern.v4.daddr')], undefined, false),
+  ...v6Words(44, 'bpf_sk_lookup_kern.v6.daddr'),
+  f([60, 4], [ld('bpf_sk_lookup_kern.dport')], undefined, false),
+  f([64, 4], [ld('bpf_sk_lookup_kern.ingress_ifindex')], undefined, false),
+];
+
 /** The table by program type; absent: not modelled yet. */
 export const CTX_CONVERSIONS: Readonly<Record<number, CtxConvTable>> = {
   [P.sched_cls]: TC,
@@ -198,6 +271,13 @@ export const CTX_CONVERSIONS: Readonly<Record<number, CtxConvTable>> = {
   [P.cgroup_sock]: SOCK,
   [P.sock_ops]: SOCK_OPS,
   [P.flow_dissector]: FLOW_DISSECTOR,
+  [P.sk_skb]: SK_SKB,
+  [P.sk_msg]: SK_MSG,
+  [P.perf_event]: PERF_EVENT,
+  [P.cgroup_sysctl]: SYSCTL,
+  [P.cgroup_sockopt]: SOCKOPT,
+  [P.cgroup_sock_addr]: SOCK_ADDR,
+  [P.sk_lookup]: SK_LOOKUP,
   [P.kprobe]: null,
   [P.tracepoint]: null,
   [P.raw_tracepoint]: null,
@@ -231,19 +311,26 @@ export function ctxPrologue(progType: number, directWrite: boolean, btf: Btf | u
 const SIZE_CODE: Record<number, number> = { 1: BPF_B, 2: BPF_H, 4: BPF_W, 8: BPF_DW };
 const BYTES: Record<number, number> = { [BPF_B]: 1, [BPF_H]: 2, [BPF_W]: 4, [BPF_DW]: 8 };
 
-/** A kernel field's offset and size from BTF, or the reason it cannot be found. */
+/**
+ * A kernel field's offset and size from BTF, or the reason it cannot be found:
+ * `struct.member[.member...]` (nested through named and anonymous members), parts
+ * summed with `+`, a plain number as an offset, `:N` forcing the size.
+ */
 function kernelField(btf: Btf, spec: string): { off: number; size: number } | string {
   let off = 0, size = 0;
   for (const part of spec.split('+')) {
     if (/^\d+$/.test(part)) { off += Number(part); continue; }
     const [path, forced] = part.split(':');
-    const [struct, member] = path.split('.');
-    const id = findByName(btf, struct, 'struct');
+    const [struct, ...members] = path.split('.');
+    let id = findByName(btf, struct, 'struct');
     if (id === undefined) return `struct ${struct} in the kernel's BTF`;
-    const m = findMember(btf, id, member);
-    if (!m || m.bitfieldSize || m.bitOffset % 8) return `${struct}.${member} in the kernel's BTF`;
-    off += m.bitOffset / 8;
-    size = forced ? Number(forced) : typeSize(btf, m.member.type);
+    for (const member of members) {
+      const m = findMember(btf, id, member);
+      if (!m || m.bitfieldSize || m.bitOffset % 8) return `${path} in the kernel's BTF`;
+      off += m.bitOffset / 8;
+      id = m.member.type;
+    }
+    size = forced ? Number(forced) : typeSize(btf, id);
   }
   return { off, size };
 }
@@ -287,7 +374,8 @@ export function convertCtxAccess(btf: Btf, use: CtxUse): Insn[] | string {
       const k = kernelField(btf, s.field);
       if (typeof k === 'string') return k;
       const at = k.off + (s.access ? off - conv.at[0] : 0);
-      const sz = s.access ? size : k.size;
+      // a narrowed load reads the whole ctx field
+      const sz = s.access ? (narrower ? ctxFieldSize : size) : k.size;
       if (!(sz in SIZE_CODE)) return `a ${sz}-byte kernel field`;
       if ('ld' in s) { out.push(insn(BPF_LDX | BPF_MEM | SIZE_CODE[sz], regs[s.ld], regs[s.base], at, 0)); targetSize = sz; continue; }
       out.push(cls === BPF_ST ? insn(BPF_ST | BPF_MEM | SIZE_CODE[sz], regs[s.st], 0, at, x.imm) : insn(BPF_STX | BPF_MEM | SIZE_CODE[sz], regs[s.st], x.src, at, 0));
