@@ -44,7 +44,9 @@ type Step =
   | { alu64x: number; reg: Reg; src: Reg }
   | { jmp: number; reg: Reg; imm: number; off: number; w32?: boolean }
   /** *target_size, when it is not the last load's field size */
-  | { target: number };
+  | { target: number }
+  /** the sequence needs dst_reg and src_reg to differ (the kernel has another one otherwise) */
+  | { distinct: true };
 
 interface FieldConv {
   /** [offset, size] in the uapi struct */
@@ -172,6 +174,35 @@ const SOCK: FieldConv[] = [
   ...words(BPF_SOCK.dst_ip6, (i) => `sock_common.skc_v6_daddr+in6_addr.in6_u:${4}+${4 * i}`),
 ];
 
+/**
+ * SOCK_OPS_GET_TCP_SOCK_FIELD: a tcp_sock (or sock) field read only when the socket is a
+ * locked full TCP socket, else 0 (the flag loaded into dst first: dst and src must differ;
+ * the kernel's other sequence for dst == src is not modelled).
+ */
+const tcpField = (at: readonly [number, number], field: string): FieldConv => f(at, [{ distinct: true },
+  ld('bpf_sock_ops_kern.is_locked_tcp_sock'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 2 }, ld('bpf_sock_ops_kern.sk'), ld(field, 'dst')], undefined, false);
+const TCP_SOCK_FIELDS: ReadonlyArray<readonly [number, number, string]> = [
+  [76, 4, 'snd_cwnd'], [80, 4, 'srtt_us'], [84, 4, 'bpf_sock_ops_cb_flags'], [96, 4, 'snd_ssthresh'], [100, 4, 'rcv_nxt'],
+  [104, 4, 'snd_nxt'], [108, 4, 'snd_una'], [112, 4, 'mss_cache'], [116, 4, 'ecn_flags'], [120, 4, 'rate_delivered'],
+  [124, 4, 'rate_interval_us'], [128, 4, 'packets_out'], [132, 4, 'retrans_out'], [136, 4, 'total_retrans'], [140, 4, 'segs_in'],
+  [144, 4, 'data_segs_in'], [148, 4, 'segs_out'], [152, 4, 'data_segs_out'], [156, 4, 'lost_out'], [160, 4, 'sacked_out'],
+  [168, 8, 'bytes_received'], [176, 8, 'bytes_acked'],
+];
+/** sock_ops_convert_ctx_access, the fields through the full socket and the skb. */
+const SOCK_OPS_FULL: FieldConv[] = [
+  ...TCP_SOCK_FIELDS.map(([off, size, name]) => tcpField([off, size], `tcp_sock.${name}`)),
+  tcpField([164, 4], 'sock.sk_txhash'),
+  f([88, 4], [ld('bpf_sock_ops_kern.sk'), ld('sock_common.skc_state', 'dst')], undefined, false),
+  f([92, 4], [ld('bpf_sock_ops_kern.sk'), ld('tcp_sock.rtt_min+minmax_sample.v', 'dst')], undefined, false),
+  f(BPF_SOCK_OPS.sk, [{ distinct: true }, ld('bpf_sock_ops_kern.is_fullsock'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 1 }, ld('bpf_sock_ops_kern.sk')], undefined, false),
+  f(BPF_SOCK_OPS.skb_data, [ld('bpf_sock_ops_kern.skb'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 1 }, ld('sk_buff.data', 'dst')], undefined, false),
+  f(BPF_SOCK_OPS.skb_data_end, [ld('bpf_sock_ops_kern.skb_data_end')], undefined, false),
+  f(BPF_SOCK_OPS.skb_len, [ld('bpf_sock_ops_kern.skb'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 1 }, ld('sk_buff.len', 'dst')], undefined, false),
+  f(BPF_SOCK_OPS.skb_tcp_flags, [ld('bpf_sock_ops_kern.skb'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 1 }, ld('sk_buff.cb+tcp_skb_cb.tcp_flags', 'dst')]),
+  f(BPF_SOCK_OPS.skb_hwtstamp, [ld('bpf_sock_ops_kern.skb'), { jmp: BPF_JEQ, reg: 'dst', imm: 0, off: 4 }, ld('sk_buff.end', 'dst', 'ax'), ld('sk_buff.head', 'dst'),
+    { alu64x: BPF_ADD, reg: 'dst', src: 'ax' }, ld('skb_shared_info.hwtstamps', 'dst')], undefined, false),
+];
+
 /** sock_ops_convert_ctx_access, the fields that do not need a full socket. */
 const SOCK_OPS: FieldConv[] = [
   f(BPF_SOCK_OPS.op, [ld('bpf_sock_ops_kern.op')], undefined, false),
@@ -180,6 +211,7 @@ const SOCK_OPS: FieldConv[] = [
   f([72, 4], [ld('bpf_sock_ops_kern.is_fullsock')], undefined, false),
   ...sockCommon('bpf_sock_ops_kern.sk', { family: BPF_SOCK_OPS.family, remote_ip4: [24, 4], local_ip4: [28, 4], remote_ip6: [32, 16],
     local_ip6: [48, 16], remote_port: [64, 4], local_port: [68, 4] }).map((c) => ({ ...c, narrow: false })),
+  ...SOCK_OPS_FULL,
 ];
 
 /** flow_dissector_convert_ctx_access */
@@ -385,6 +417,8 @@ export function convertCtxAccess(btf: Btf, use: CtxUse): Insn[] | string {
     else if ('jmp' in s) {
       if (cls === BPF_ST && s.reg === 'src') return 'a store of an immediate to a checked context field';
       out.push(s.jmp === BPF_JA ? insn(BPF_JMP | BPF_JA, 0, 0, s.off, 0) : insn((s.w32 ? BPF_JMP32 : BPF_JMP) | s.jmp | BPF_K, regs[s.reg], 0, s.off, s.imm));
+    } else if ('distinct' in s) {
+      if (x.dst === x.src) return 'a context load into its own base register (sock_ops temporaries)';
     } else targetSize = s.target;
   }
   if (narrower && size < targetSize) {
