@@ -75,6 +75,8 @@ export interface EngineResult {
   ctxOut?: Uint8Array;
   /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
   nsPerRun?: number;
+  /** The lines bpf_trace_printk wrote (interpreter and jit). */
+  trace?: string[];
 }
 
 export interface Engine {
@@ -130,6 +132,7 @@ export function resultJson(prog: string, r: EngineResult): string {
     ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
     ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
     ...(r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {}),
+    ...(r.trace?.length ? { trace: r.trace } : {}),
   };
   if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
   return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });

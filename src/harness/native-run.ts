@@ -11,7 +11,8 @@
 // (harness/isolate.ts) so that it reports the signal instead. It sits in
 // harness/ because it prepares programs under test; src/native/ keeps the memory
 // and libc mechanics it uses.
-import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, SKB } from '../runtime';
+import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, runtimeHelpers, skbLoadHelper, HelperEnv } from '../runtime';
+import { hostHelperEnv } from './helper-env';
 import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER } from '../jit';
 import { CONFORMANCE_HELPERS } from './conformance-helpers';
 import { ProgramUnderTest } from './engine';
@@ -30,26 +31,15 @@ class NativeAddressSpace extends AddressSpace {
     return makeRegion({ name: 'native', base: addr, bytes: this.L.view(addr, Math.max(1, size)) });
   }
 
+  /** Probe reads: any address, an unmapped one is undefined instead of a fault. */
+  override tryRead(addr: bigint, len: number): Uint8Array | undefined {
+    if (len === 0) return new Uint8Array(0);
+    return this.L.readSafe(addr, len);
+  }
+
   override readCString(addr: bigint, max: number): Uint8Array {
     return this.L.view(addr, Math.max(1, this.L.strnlen(addr, max))).slice(0, this.L.strnlen(addr, max));
   }
-}
-
-const EFAULT = 14n;
-
-/**
- * bpf_skb_load_helper_{8,16,32}: the big-endian value at `off` in the packet
- * of the __sk_buff at `skb` (its data .. data_end), or -EFAULT.
- */
-function skbLoadHelpers(): [number, HelperFn][] {
-  return ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], (ctx: HelperContext, skb: bigint, off: bigint): bigint => {
-    const data = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data.offset), 4, false).region.dv.getUint32(0, true));
-    const end = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data_end.offset), 4, false).region.dv.getUint32(0, true));
-    const o = BigInt.asIntN(64, off);
-    if (o < 0n || data + o + BigInt(size) > end) return BigInt.asUintN(64, -EFAULT);
-    const b = ctx.mem.read(data + o, size);
-    return b.reduce((v, x) => (v << 8n) | BigInt(x), 0n);
-  }]);
 }
 
 /** Native memory that lives as long as the runtime. */
@@ -60,6 +50,8 @@ export interface NativeProgram {
   image: JitImage;
   native: NativeImage;
   maps?: MapSet;
+  /** The helpers' clocks, random source and trace lines (bpf_trace_printk appends to env.lines). */
+  env: HelperEnv & { lines: string[] };
   /** Run once (r1, r2), or n times in native code. Throws BpfRuntimeError when a helper failed. */
   run(r1: bigint, r2: bigint, repeat?: number): bigint;
   /** Native memory for input bytes (low 2 GiB, so 32-bit pointer fields can hold it). */
@@ -75,6 +67,8 @@ let helperProto: any;
 export interface NativeLoadOptions extends Omit<PrepareOptions, 'mapAddress'> {
   /** Maps of a program that is not from an object file (its ld_imm64 carry the map's index). */
   maps?: readonly MapSpec[];
+  /** The helpers' host (default: this machine's clocks, hostHelperEnv). */
+  env?: HelperEnv & { lines: string[] };
 }
 
 /** Compile `p` and load it for running here. Throws JitRefused (not jitted), JitError, or BpfRuntimeError (a map it cannot model). */
@@ -141,7 +135,9 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       callFunction: () => unsupported('calling back into BPF code from a helper'),
       codeAddressToPc: () => -1,
     };
-    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...(objectMaps()?.helpers ?? []), ...skbLoadHelpers()]);
+    const env = o.env ?? hostHelperEnv();
+    const skbLoad = ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], skbLoadHelper(size)] as const);
+    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...runtimeHelpers(env), ...(objectMaps()?.helpers ?? []), ...skbLoad]);
     helperProto ??= koffi.proto('uint64_t bpfx_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)');
     const helpers = new Map<number, bigint>();
     const used = new Set(input.insns.filter((n) => n.code === 0x85 && n.src === 0).map((n) => n.imm));
@@ -170,7 +166,7 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
     const native = loadImage(image, input, { helpers, kfuncs, ubpfUnwind: usesUnwind });
     let closed = false;
     return {
-      prepared, image, native, maps,
+      prepared, image, native, maps, env,
       run(r1, r2, repeat = 1) {
         failure = null;
         const r = repeat > 1 ? native.loop(r1, r2, repeat) : native.run(r1, r2);

@@ -20,3 +20,5 @@ export type {
   BuiltContext, ContextAddresses, ContextLayout, ContextOutput, ContextRefusal, ContextRegion, ContextRegionName,
   ContextRequest, ContextResult, FinishPlan, NetDevice, PointerField, CtxField,
 } from './context';
+export { runtimeHelpers, fixedHelperEnv, helperId, skbLoadHelper, formatTracePrintk } from './helpers';
+export type { HelperEnv } from './helpers';

@@ -9,8 +9,9 @@
 // modelled, and the helper table is the program's ABI's.
 import {
   createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet, RegionSpec,
-  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE,
+  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE, runtimeHelpers,
 } from '../../runtime';
+import { hostHelperEnv } from '../helper-env';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
@@ -57,7 +58,9 @@ export const interpEngine = (host: HostFacts): Engine => ({
         })), p.object.linked.mapRelocs);
       }
       // Helper ids mean different functions in the two ABIs (uBPF's 1 is memfrob, Linux's is map lookup).
-      const helpers = p.helperAbi === 'ubpf' ? CONFORMANCE_HELPERS : new Map<number, HelperFn>(maps?.helpers ?? []);
+      const env = hostHelperEnv();
+      const helpers = p.helperAbi === 'ubpf' ? CONFORMANCE_HELPERS : new Map<number, HelperFn>([...runtimeHelpers(env), ...(maps?.helpers ?? [])]);
+      const trace = (): { trace?: string[] } => (env.lines.length ? { trace: env.lines } : {});
       const exceptionCallbackPc = p.object?.linked.exceptionCallback
         ? p.object.linked.subprogOffsets[p.object.linked.subprogs.indexOf(p.object.linked.exceptionCallback)]
         : undefined;
@@ -69,13 +72,13 @@ export const interpEngine = (host: HostFacts): Engine => ({
           args: [mem.length ? CONFORMANCE_MEM_BASE : 0n, BigInt(mem.length)],
           regions: [...(mem.length ? [{ name: 'mem', base: CONFORMANCE_MEM_BASE, bytes: Uint8Array.from(mem) }] : []), ...mapRegions],
         });
-        return runResult(r.retval, null);
+        return { ...runResult(r.retval, null), ...trace() };
       }
       const c = entry.context;
       const r = run(vm, { args: [c.ctxAddress], regions: [...c.regions, ...mapRegions], packetRegion: c.packetRegion });
       const out = finishContext(c);
       if (!out.ok) return runResult(null, out.errno);
-      return { ...runResult(r.retval, null), dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
+      return { ...runResult(r.retval, null), dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}), ...trace() };
     } catch (e) {
       if (e instanceof BpfRuntimeError) return runResult(null, e.message);
       throw e;

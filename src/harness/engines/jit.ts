@@ -56,7 +56,7 @@ export const jitEngine = (host: HostFacts): Engine => ({
       const t0 = threadCpuNs();
       const retval = prog.run(r1, r2, repeat);
       const ns = Number(threadCpuNs() - t0);
-      const timing = repeat > 1 ? { nsPerRun: ns / repeat } : {};
+      const timing = { ...(repeat > 1 ? { nsPerRun: ns / repeat } : {}), ...(prog.env.lines.length ? { trace: prog.env.lines } : {}) };
       if (!context) return { ...runResult(retval, null), ...timing };
       const after: Partial<Record<ContextRegionName, Uint8Array>> = {};
       for (const reg of context.c.regions) after[reg.name] = context.blocks.get(reg.name)!.bytes.slice(0, reg.bytes.length);
