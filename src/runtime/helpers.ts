@@ -41,6 +41,17 @@ export function fixedHelperEnv(seed = 0x2545f491): HelperEnv & { lines: string[]
   };
 }
 
+/** Helpers whose value differs from run to run (engines running the same program need not agree on it). */
+export const NONDETERMINISTIC_HELPERS: readonly string[] = [
+  'bpf_get_prandom_u32', 'bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_coarse_ns', 'bpf_ktime_get_tai_ns', 'bpf_jiffies64',
+];
+
+/** The first helper of `insns` whose value differs from run to run, if any. */
+export function callsNondeterministicHelper(insns: readonly { code: number; src: number; imm: number }[]): string | undefined {
+  const n = insns.find((x) => x.code === 0x85 && x.src === 0 && NONDETERMINISTIC_HELPERS.includes(HELPER_NAMES[x.imm]));
+  return n && HELPER_NAMES[n.imm];
+}
+
 /** The helper id of a kernel helper name (`bpf_ktime_get_ns`): one table, src/isa/helpers.ts. */
 export function helperId(name: string): number {
   const id = HELPER_NAMES.indexOf(name);

@@ -20,5 +20,5 @@ export type {
   BuiltContext, ContextAddresses, ContextLayout, ContextOutput, ContextRefusal, ContextRegion, ContextRegionName,
   ContextRequest, ContextResult, FinishPlan, NetDevice, PointerField, CtxField,
 } from './context';
-export { runtimeHelpers, fixedHelperEnv, helperId, skbLoadHelper, formatTracePrintk } from './helpers';
+export { runtimeHelpers, fixedHelperEnv, helperId, skbLoadHelper, formatTracePrintk, NONDETERMINISTIC_HELPERS, callsNondeterministicHelper } from './helpers';
 export type { HelperEnv } from './helpers';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as X from '../../src/jit/x86/encode';
 import { decodeAll, decodeOne, formatInsn, branchTarget } from '../../src/jit/x86/decode';
-import { throwStub, helperStub, loopStub, unwindStub } from '../../src/jit/stubs';
+import { throwStub, helperStub, loopStub, unwindStub, faultHandlerStub, installSigactionStub } from '../../src/jit/stubs';
 import { jitProgram, JitError, JitInput, KERNEL_IMAGE_BASE } from '../../src/jit';
 import { insn } from '../../src/isa/insn';
 import { prepareForJit, JitRefused } from '../../src/harness/jit-program';
@@ -119,7 +119,7 @@ function encoderForms(): [string, (b: X.Buf) => void][] {
     }
     for (const cc of Object.keys(X.CC) as X.Cond[]) X.jccRel32(b, cc, 0x1234);
     for (const r of REGS) { X.push(b, r); X.pop(b, r); X.jmpReg(b, r); X.callReg(b, r); }
-    X.leave(b); X.ret(b); X.int3(b); X.ud2(b); X.lfence(b);
+    X.leave(b); X.ret(b); X.int3(b); X.ud2(b); X.lfence(b); X.syscall(b);
     for (let n = 1; n <= 8; n++) X.nops(b, n);
     X.bytes(b, 0x65, 0x48, 0x03, 0x04, 0x25); X.imm32(b, 0x1234); // add rax, gs:[disp32] (the per-CPU form)
   }]);
@@ -204,6 +204,9 @@ test('the images recorded from the kernel and the native stubs decode as iced-x8
   helperStub(b, 0x7f12_3456_7890n);
   unwindStub(b, base, base + 0x2000n);
   loopStub(b, base, base + 0x3000n);
+  const str = { addr: base + 0x5000n, len: 20 };
+  faultHandlerStub(b, { ranges: base + 0x4000n, oldActions: base + 0x5000n, defaultAction: base + 0x5400n, messages: base + 0x5500n, middle: str, tail: str });
+  installSigactionStub(b, base + 0x5000n);
   agree('stubs', X.bufBytes(b));
   // A small program through its prologue, exception boundary and epilogue
   const prog = [insn(0xb7, 1, 0, 0, 7), insn(0x85, 0, 2, 0, 1000), insn(0xb7, 0, 0, 0, 0), insn(0x95), insn(0xbf, 0, 1, 0, 0), insn(0x95)];

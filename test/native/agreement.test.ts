@@ -15,6 +15,7 @@ import { nativeAvailable } from '../../src/harness/native-run';
 import { kernelAvailable } from '../../src/kernel';
 import { INPUTS } from '../runtime/context-cases';
 import { HELPER_NAMES } from '../../src/isa/helpers';
+import { callsNondeterministicHelper } from '../../src/runtime';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -32,14 +33,6 @@ function programs(host: HostFacts): { label: string; make: () => ProgramUnderTes
 
 const ran = (r: EngineResult): boolean => r.error === null && r.retval !== null;
 const show = (r: EngineResult): string => (ran(r) ? hex64(r.retval!) : `error ${r.error}`);
-
-/** Helpers whose value differs from run to run: a difference in a program calling one is by design. */
-const NONDETERMINISTIC = new Set(['bpf_get_prandom_u32', 'bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_coarse_ns', 'bpf_ktime_get_tai_ns', 'bpf_jiffies64']
-  .map((n) => HELPER_NAMES.indexOf(n)));
-const nondeterministic = (p: ProgramUnderTest): string | undefined => {
-  const n = p.insns.find((x) => x.code === 0x85 && x.src === 0 && NONDETERMINISTIC.has(x.imm));
-  return n && HELPER_NAMES[n.imm];
-};
 
 /** Why an engine did not run a program, in few words (the counts group by it). */
 function why(engine: string, r: EngineResult): string {
@@ -75,7 +68,7 @@ test('interpreter, JIT and kernel agree on every accepted fixture and spec, with
   const host = hostFacts();
   for (const p of programs(host)) {
     const prog = p.make();
-    const nd = nondeterministic(prog);
+    const nd = callsNondeterministicHelper(prog.insns);
     for (const [name, packet] of Object.entries(inputs)) {
       runs++;
       const input = { packet, trustKernel: true };

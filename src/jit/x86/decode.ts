@@ -253,6 +253,7 @@ function twoByte(c: Cur): Body {
   if (op >= 0x90 && op <= 0x9f) { const m = modrm(c, 1); return R('set' + CONDS[op & 15], m.rm); }
   if (op >= 0xc8 && op <= 0xcf) return R('bswap', reg((op & 7) | ((c.rex & 1) ? 8 : 0), rexW(c) ? 8 : 4, c));
   switch (op) {
+    case 0x05: return R('syscall');
     case 0x0b: return R('ud2');
     case 0x1f: { const m = modrm(c, v); return (m.reg & 7) === 0 && m.mod !== 3 ? R('nop', m.rm) : undefined; }
     case 0xae: {
