@@ -4,15 +4,17 @@
 // ld_imm64 map forms. Models kernel/bpf/arraymap.c (array_map_lookup_elem,
 // array_map_update_elem: -E2BIG past max_entries, -EEXIST for BPF_NOEXIST,
 // -EINVAL for delete) and kernel/bpf/hashtab.c (htab_map_update_elem:
-// -EEXIST / -ENOENT by flags, -E2BIG when full; delete: -ENOENT).
+// -EEXIST / -ENOENT by flags, -E2BIG when full; delete: -ENOENT), and ring
+// buffers with their five helpers (kernel/bpf/ringbuf.c).
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from '../isa/opcodes';
 import { BpfRuntimeError, hexAddr } from './errors';
 import { RegionSpec } from './memory';
 import { HelperContext, HelperFn } from './types';
 import { ERRNO, Errno } from '../isa/uapi';
+import { HELPER_NAMES } from '../isa/helpers';
 
-export type MapKind = 'array' | 'hash';
+export type MapKind = 'array' | 'hash' | 'ringbuf' | 'perf_event_array';
 
 export interface MapSpec {
   name: string;
@@ -38,6 +40,8 @@ export interface MapModel {
   free: number[];
   /** Address of values[0]. */
   base: bigint;
+  /** Ring buffers: the producer position (bytes written, records included; nobody consumes in a test run). */
+  prod: number;
 }
 
 /** Map pointers (what ld_imm64 BPF_PSEUDO_MAP_FD yields) are MAP_PTR_BASE + 16 * index; not dereferenceable. */
@@ -52,6 +56,8 @@ const neg = (e: Errno): bigint => BigInt.asUintN(64, -BigInt(ERRNO[e]));
 function kindOf(type: string): MapKind | undefined {
   if (type === 'array' || type === 'percpu_array') return 'array';
   if (type === 'hash' || type === 'percpu_hash' || type === 'lru_hash' || type === 'lru_percpu_hash') return 'hash';
+  if (type === 'ringbuf') return 'ringbuf';
+  if (type === 'perf_event_array') return 'perf_event_array';
   return undefined;
 }
 
@@ -73,7 +79,16 @@ export type MapStorage = (spec: MapSpec, index: number, bytes: number) => { valu
 export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapReloc[] = [], storage?: MapStorage): MapSet {
   const maps: MapModel[] = specs.map((spec, index) => {
     const kind = kindOf(spec.type);
-    if (!kind) throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': type '${spec.type}' is not modelled (array and hash maps are)`);
+    if (!kind) throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': type '${spec.type}' is not modelled (array, hash and ringbuf maps are)`);
+    if (kind === 'ringbuf') {
+      // ringbuf_map_alloc: no key or value, a power-of-2 number of pages of data
+      const n = spec.maxEntries;
+      if (spec.keySize || spec.valueSize || n < 4096 || n & (n - 1) || n > 0x4000_0000) {
+        throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': a ringbuf needs no key or value and a power-of-2 size of pages`);
+      }
+      const { values, base } = storage ? storage(spec, index, n) : { values: new Uint8Array(n), base: MAP_VALUE_BASE + (BigInt(index) << 32n) };
+      return { index, spec, kind, values, slots: new Map(), free: [], base, prod: 0 };
+    }
     if (!(spec.valueSize > 0 && spec.keySize > 0 && spec.maxEntries > 0) || spec.valueSize * spec.maxEntries > 0xffff_ffff) {
       throw new BpfRuntimeError('bad-argument', -1, `map '${spec.name}': bad key/value size or max_entries`);
     }
@@ -83,7 +98,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
     if (spec.initial) values.set(spec.initial.subarray(0, values.length));
     const free: number[] = [];
     if (kind === 'hash') for (let i = spec.maxEntries - 1; i >= 0; i--) free.push(i);
-    return { index, spec, kind, values, slots: new Map(), free, base };
+    return { index, spec, kind, values, slots: new Map(), free, base, prod: 0 };
   });
   const byReloc = new Map(relocs.map((r) => [r.insn, r]));
 
@@ -103,6 +118,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
 
   const lookup: HelperFn = (ctx, mp, kp) => {
     const m = mapOf(ctx, mp);
+    if (m.kind === 'ringbuf') return 0n; // the verifier allows no lookups
     if (m.kind === 'array') {
       const i = indexOf(ctx, kp);
       return i < m.spec.maxEntries ? m.base + BigInt(i * m.spec.valueSize) : 0n;
@@ -111,7 +127,9 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
     return slot === undefined ? 0n : m.base + BigInt(slot * m.spec.valueSize);
   };
   const update: HelperFn = (ctx, mp, kp, vp, flags) => {
-    const m = mapOf(ctx, mp), key = keyOf(ctx, m, kp);
+    const m = mapOf(ctx, mp);
+    if (m.kind === 'ringbuf') return neg('ENOTSUPP');
+    const key = keyOf(ctx, m, kp);
     if (flags > BPF_EXIST) return neg('EINVAL');
     const value = ctx.mem.read(vp, m.spec.valueSize, ctx.pc);
     if (m.kind === 'array') {
@@ -136,7 +154,9 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
     return 0n;
   };
   const del: HelperFn = (ctx, mp, kp) => {
-    const m = mapOf(ctx, mp), key = keyOf(ctx, m, kp);
+    const m = mapOf(ctx, mp);
+    if (m.kind === 'ringbuf') return neg('ENOTSUPP');
+    const key = keyOf(ctx, m, kp);
     if (m.kind === 'array') return neg('EINVAL');
     const k = hex(key), slot = m.slots.get(k);
     if (slot === undefined) return neg('ENOENT');
@@ -149,7 +169,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   return {
     maps,
     regions: () => maps.map((m) => ({ name: `map:${m.spec.name}`, base: m.base, bytes: m.values, writable: !m.spec.readOnly })),
-    helpers: new Map<number, HelperFn>([[1, lookup], [2, update], [3, del]]),
+    helpers: new Map<number, HelperFn>([[1, lookup], [2, update], [3, del], ...ringbufHelpers(mapOf, maps), [HELPER_NAMES.indexOf('bpf_perf_event_output'), perfEventOutput(mapOf)]]),
     resolveLdImm64(pc, first, second) {
       const r = byReloc.get(pc);
       let index: number, value: boolean, off: number;
@@ -165,4 +185,97 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
       return m.base + BigInt(off);
     },
   };
+}
+
+/** BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK; BPF_F_CURRENT_CPU. */
+const PERF_FLAGS = 0x000f_ffff_ffff_ffffn, CURRENT_CPU = 0xffff_ffffn;
+
+/**
+ * bpf_perf_event_output(ctx, map, flags, data, size): nobody has opened a
+ * perf event in a test run, so every slot is empty: -EINVAL for unknown
+ * flags, -E2BIG past max_entries, else -ENOENT (__bpf_perf_event_output).
+ */
+function perfEventOutput(mapOf: (ctx: HelperContext, ptr: bigint) => MapModel): HelperFn {
+  return (ctx, _c, mp, flags) => {
+    const m = mapOf(ctx, mp);
+    if (m.kind !== 'perf_event_array') throw new BpfRuntimeError('helper-error', ctx.pc, `map '${m.spec.name}' is not a perf event array`);
+    if (flags & ~PERF_FLAGS) return neg('EINVAL');
+    const index = (flags & 0xffff_ffffn) === CURRENT_CPU ? 0n : flags & 0xffff_ffffn;
+    return index >= BigInt(m.spec.maxEntries) ? neg('E2BIG') : neg('ENOENT');
+  };
+}
+
+/** The 8-byte header before each ring buffer record: length with BUSY / DISCARD bits, page offset. */
+const RB_HDR = 8, RB_BUSY = 0x8000_0000, RB_DISCARD = 0x4000_0000;
+/** BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP; bpf_ringbuf_query's BPF_RB_AVAIL_DATA, RING_SIZE, CONS_POS, PROD_POS. */
+const RB_WAKEUP_FLAGS = 3n;
+
+/**
+ * bpf_ringbuf_{output,reserve,submit,discard,query} (kernel/bpf/ringbuf.c):
+ * records of 8-byte-aligned length after an 8-byte header, written at the
+ * producer position; nothing consumes during a run, so a full buffer stays
+ * full (reserve returns NULL, output -EAGAIN).
+ */
+function ringbufHelpers(mapOf: (ctx: HelperContext, ptr: bigint) => MapModel, maps: readonly MapModel[]): [number, HelperFn][] {
+  const ring = (ctx: HelperContext, mp: bigint): MapModel => {
+    const m = mapOf(ctx, mp);
+    if (m.kind !== 'ringbuf') throw new BpfRuntimeError('helper-error', ctx.pc, `map '${m.spec.name}' is not a ringbuf`);
+    return m;
+  };
+  const reserve = (m: MapModel, size: bigint): number | undefined => {
+    const n = m.spec.maxEntries;
+    if (size > BigInt(n)) return undefined;
+    const len = Number(size);
+    const stride = (len + RB_HDR + 7) & ~7;
+    if (m.prod + stride > n - 1) return undefined; // new_prod_pos - cons_pos > mask
+    const at = m.prod;
+    m.prod += stride;
+    const dv = new DataView(m.values.buffer, m.values.byteOffset + at, RB_HDR);
+    dv.setUint32(0, (len | RB_BUSY) >>> 0, true);
+    dv.setUint32(4, Math.floor(at / 4096) + 1, true); // pg_off: pages from the ringbuf struct to the header
+    return at + RB_HDR;
+  };
+  /** The ring and the header offset of a sample pointer. */
+  const sample = (ctx: HelperContext, p: bigint): { m: MapModel; hdr: DataView } => {
+    for (const m of maps) {
+      if (m.kind !== 'ringbuf' || p < m.base + BigInt(RB_HDR) || p >= m.base + BigInt(m.spec.maxEntries)) continue;
+      const off = Number(p - m.base) - RB_HDR;
+      return { m, hdr: new DataView(m.values.buffer, m.values.byteOffset + off, RB_HDR) };
+    }
+    throw new BpfRuntimeError('helper-error', ctx.pc, `${hexAddr(p)} is not a ringbuf sample`);
+  };
+  const commit = (discard: boolean): HelperFn => (ctx, p) => {
+    const { hdr } = sample(ctx, p);
+    hdr.setUint32(0, ((hdr.getUint32(0, true) & ~RB_BUSY) | (discard ? RB_DISCARD : 0)) >>> 0, true);
+    return 0n;
+  };
+  const output: HelperFn = (ctx, mp, data, size, flags) => {
+    const m = ring(ctx, mp);
+    if (flags & ~RB_WAKEUP_FLAGS) return neg('EINVAL');
+    const at = reserve(m, size);
+    if (at === undefined) return neg('EAGAIN');
+    m.values.set(ctx.mem.read(data, Number(size), ctx.pc), at);
+    new DataView(m.values.buffer, m.values.byteOffset + at - RB_HDR, 4).setUint32(0, Number(size), true);
+    return 0n;
+  };
+  const reserveFn: HelperFn = (ctx, mp, size, flags) => {
+    const m = ring(ctx, mp);
+    if (flags) return 0n;
+    const at = reserve(m, size);
+    return at === undefined ? 0n : m.base + BigInt(at);
+  };
+  const query: HelperFn = (ctx, mp, flags) => {
+    const m = ring(ctx, mp);
+    switch (flags) {
+      case 0n: case 3n: return BigInt(m.prod); // available data (nothing consumed), producer position
+      case 1n: return BigInt(m.spec.maxEntries);
+      case 2n: return 0n;
+      default: return 0n;
+    }
+  };
+  const id = (name: string): number => HELPER_NAMES.indexOf(name);
+  return [
+    [id('bpf_ringbuf_output'), output], [id('bpf_ringbuf_reserve'), reserveFn],
+    [id('bpf_ringbuf_submit'), commit(false)], [id('bpf_ringbuf_discard'), commit(true)], [id('bpf_ringbuf_query'), query],
+  ];
 }
