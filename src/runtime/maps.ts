@@ -13,8 +13,9 @@ import { RegionSpec } from './memory';
 import { HelperContext, HelperFn } from './types';
 import { ERRNO, Errno } from '../isa/uapi';
 import { HELPER_NAMES } from '../isa/helpers';
+import { MAX_TAIL_CALL_CNT } from '../jit/codegen';
 
-export type MapKind = 'array' | 'hash' | 'ringbuf' | 'perf_event_array';
+export type MapKind = 'array' | 'hash' | 'ringbuf' | 'perf_event_array' | 'prog_array';
 
 export interface MapSpec {
   name: string;
@@ -27,6 +28,8 @@ export interface MapSpec {
   initial?: Uint8Array;
   /** Values are read-only for the program (.rodata, .kconfig). */
   readOnly?: boolean;
+  /** Prog arrays: the program (by name) in each slot, as the object's 'values' initialise them. */
+  programs?: readonly { slot: number; prog: string }[];
 }
 
 export interface MapModel {
@@ -58,6 +61,7 @@ function kindOf(type: string): MapKind | undefined {
   if (type === 'hash' || type === 'percpu_hash' || type === 'lru_hash' || type === 'lru_percpu_hash') return 'hash';
   if (type === 'ringbuf') return 'ringbuf';
   if (type === 'perf_event_array') return 'perf_event_array';
+  if (type === 'prog_array') return 'prog_array';
   return undefined;
 }
 
@@ -69,6 +73,10 @@ export interface MapSet {
   helpers: Map<number, HelperFn>;
   /** Value of a map ld_imm64: with `relocs`, by instruction; else imm is the map index. */
   resolveLdImm64(pc: number, first: Insn, second: Insn): bigint | undefined;
+  /** Tail calls made in this run (the kernel's tail-call counter): reset it before each run. */
+  tailCalls: { count: number };
+  /** The same for another program of the object (its own relocations, the same maps). */
+  resolverFor(relocs: readonly MapReloc[]): (pc: number, first: Insn, second: Insn) => bigint | undefined;
 }
 
 export interface MapReloc { insn: number; map: number; kind: 'fd' | 'value' }
@@ -100,7 +108,6 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
     if (kind === 'hash') for (let i = spec.maxEntries - 1; i >= 0; i--) free.push(i);
     return { index, spec, kind, values, slots: new Map(), free, base, prod: 0 };
   });
-  const byReloc = new Map(relocs.map((r) => [r.insn, r]));
 
   const byPtr = new Map<bigint, MapModel>(maps.map((m) => [MAP_PTR_BASE + BigInt(m.index * 16), m]));
   const mapOf = (ctx: HelperContext, ptr: bigint): MapModel => {
@@ -118,7 +125,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
 
   const lookup: HelperFn = (ctx, mp, kp) => {
     const m = mapOf(ctx, mp);
-    if (m.kind === 'ringbuf') return 0n; // the verifier allows no lookups
+    if (m.kind === 'ringbuf' || m.kind === 'prog_array') return 0n; // the verifier allows no lookups
     if (m.kind === 'array') {
       const i = indexOf(ctx, kp);
       return i < m.spec.maxEntries ? m.base + BigInt(i * m.spec.valueSize) : 0n;
@@ -166,11 +173,11 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
     return 0n;
   };
 
-  return {
-    maps,
-    regions: () => maps.map((m) => ({ name: `map:${m.spec.name}`, base: m.base, bytes: m.values, writable: !m.spec.readOnly })),
-    helpers: new Map<number, HelperFn>([[1, lookup], [2, update], [3, del], ...ringbufHelpers(mapOf, maps), [HELPER_NAMES.indexOf('bpf_perf_event_output'), perfEventOutput(mapOf)]]),
-    resolveLdImm64(pc, first, second) {
+  const tailCalls = { count: 0 };
+
+  function resolverFor(rs: readonly MapReloc[]): (pc: number, first: Insn, second: Insn) => bigint | undefined {
+    const byReloc = new Map(rs.map((r) => [r.insn, r]));
+    return (pc, first, second) => {
       const r = byReloc.get(pc);
       let index: number, value: boolean, off: number;
       if (r) { index = r.map; value = r.kind === 'value'; off = second.imm >>> 0; }
@@ -183,7 +190,47 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
       if (m.kind !== 'array') throw new BpfRuntimeError('unresolved-ld-imm64', pc, `direct value access needs an array map, '${m.spec.name}' is a ${m.spec.type}`);
       if (off >= m.spec.valueSize) throw new BpfRuntimeError('unresolved-ld-imm64', pc, `value offset ${off} is past the value size ${m.spec.valueSize} of '${m.spec.name}'`);
       return m.base + BigInt(off);
-    },
+    };
+  }
+
+  return {
+    maps,
+    regions: () => maps.map((m) => ({ name: `map:${m.spec.name}`, base: m.base, bytes: m.values, writable: !m.spec.readOnly })),
+    helpers: new Map<number, HelperFn>([
+      [1, lookup], [2, update], [3, del], ...ringbufHelpers(mapOf, maps), [HELPER_NAMES.indexOf('bpf_perf_event_output'), perfEventOutput(mapOf)],
+      [HELPER_NAMES.indexOf('bpf_tail_call'), tailCall(mapOf, tailCalls)],
+    ]),
+    resolveLdImm64: resolverFor(relocs),
+    resolverFor,
+    tailCalls,
+  };
+}
+
+/** A successful bpf_tail_call: whoever runs the program runs `target` instead, with r1 = `ctx`. */
+export class TailCall extends BpfRuntimeError {
+  constructor(readonly target: string, readonly ctx: bigint, pc: number) {
+    super('tail-call', pc, `tail call to '${target}'`);
+  }
+}
+
+/**
+ * bpf_tail_call(ctx, prog_array, index): an index past max_entries, an empty
+ * slot, or a chain that made MAX_TAIL_CALL_CNT tail calls already, and the
+ * program goes on after the call; else it is replaced by the slot's program
+ * (a TailCall). From a subprogram the JIT returns the target's value to the
+ * subprogram's caller; the interpreter does not model that.
+ */
+function tailCall(mapOf: (ctx: HelperContext, ptr: bigint) => MapModel, counter: { count: number }): HelperFn {
+  return (ctx, r1, mp, index) => {
+    const m = mapOf(ctx, mp);
+    if (m.kind !== 'prog_array') throw new BpfRuntimeError('helper-error', ctx.pc, `map '${m.spec.name}' is not a prog array`);
+    const i = Number(index & 0xffffffffn);
+    if (i >= m.spec.maxEntries || counter.count >= MAX_TAIL_CALL_CNT) return 0n;
+    const target = m.spec.programs?.find((p) => p.slot === i)?.prog;
+    if (!target) return 0n;
+    if (ctx.depth !== 0) throw new BpfRuntimeError('helper-error', ctx.pc, 'a tail call from a subprogram is not modelled by the interpreter');
+    counter.count++;
+    throw new TailCall(target, r1, ctx.pc);
   };
 }
 

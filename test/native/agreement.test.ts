@@ -34,6 +34,11 @@ function programs(host: HostFacts): { label: string; make: () => ProgramUnderTes
 const ran = (r: EngineResult): boolean => r.error === null && r.retval !== null;
 const show = (r: EngineResult): string => (ran(r) ? hex64(r.retval!) : `error ${r.error}`);
 
+/** Programs whose value is an address, which each runtime places differently (selftests' __retval(POINTER_VALUE)). */
+const RETURNS_AN_ADDRESS: Record<string, string> = {
+  'tl_retcodes.bpf.o:return_pointer': 'returns its context pointer (r0 = r1)',
+};
+
 /** Why an engine did not run a program, in few words (the counts group by it). */
 function why(engine: string, r: EngineResult): string {
   const e = (r.error ?? r.errno ?? 'no result')
@@ -86,7 +91,7 @@ test('interpreter, JIT and kernel agree on every accepted fixture and spec, with
         const d = firstDifference(['jit', j], ['kernel', k], true);
         if (d) diffs.push(d);
       }
-      if (diffs.length && nd) byDesign++;
+      if (diffs.length && (nd || RETURNS_AN_ADDRESS[p.label])) byDesign++;
       else if (diffs.length) disagree.push(`${p.label} ${name}: ${diffs[0]}`);
       if (k.verdict === 'reject') count('the kernel rejects it (never run)');
       else if (!ran(i) || !ran(j) || !ran(k)) {
@@ -95,7 +100,7 @@ test('interpreter, JIT and kernel agree on every accepted fixture and spec, with
     }
   }
   t.diagnostic(`${runs} runs (programs x 2 inputs): ${all3 - disagree.length - byDesign} agree on all three engines, ${interpJit} ran on the interpreter and the JIT, ` +
-    `${all3} on all three; ${disagree.length} disagree, ${byDesign} differ by design (a clock or random helper)`);
+    `${all3} on all three; ${disagree.length} disagree, ${byDesign} differ by design (a clock or random helper, or an address)`);
   for (const [reason, n] of [...cannot].sort((a, b) => b[1] - a[1])) t.diagnostic(`  cannot run everywhere (${n}): ${reason}`);
   for (const d of disagree) t.diagnostic(`  disagree: ${d}`);
   assert.deepEqual(disagree, []);

@@ -103,7 +103,7 @@ test('loader relocations pick the map by instruction', () => {
 test('a non-map pointer given to a map helper is a typed error', () => {
   const set = createMapSet(specs);
   assert.throws(() => run(createVm([mov64(1, 5), movr(2, 10), call(1), exit()], { helpers: set.helpers })), /0x5 is not a map pointer/);
-  assert.throws(() => createMapSet([{ name: 'jumps', type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 }]), /type 'prog_array' is not modelled/);
+  assert.throws(() => createMapSet([{ name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 4 }]), /type 'array_of_maps' is not modelled/);
   assert.throws(() => createMapSet([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 3000 }]), /power-of-2 size of pages/);
 });
 

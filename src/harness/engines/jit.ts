@@ -26,7 +26,7 @@ export const jitEngine = (host: HostFacts): Engine => ({
     const { loadNativeProgram, threadCpuNs } = require('../native-run') as typeof import('../native-run');
     let prog;
     try {
-      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile });
+      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile, host });
     } catch (e) {
       if (e instanceof JitRefused || e instanceof JitError || e instanceof BpfRuntimeError) return runResult(null, `not jitted: ${e.message}`);
       throw e;
