@@ -37,6 +37,7 @@ export function objectMapSpecs(p: ProgramUnderTest): MapSpec[] {
     name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
     initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
     ...(m.typeName === 'prog_array' ? { programs: m.initSlots.filter((s) => s.prog).map((s) => ({ slot: s.slot, prog: s.prog! })) } : {}),
+    ...(m.initSlots.some((s) => s.map) ? { innerMaps: m.initSlots.filter((s) => s.map).map((s) => ({ slot: s.slot, map: s.map! })) } : {}),
   }));
 }
 

@@ -15,7 +15,7 @@ import { ERRNO, Errno } from '../isa/uapi';
 import { HELPER_NAMES } from '../isa/helpers';
 import { MAX_TAIL_CALL_CNT } from '../jit/codegen';
 
-export type MapKind = 'array' | 'hash' | 'ringbuf' | 'perf_event_array' | 'prog_array';
+export type MapKind = 'array' | 'hash' | 'ringbuf' | 'perf_event_array' | 'prog_array' | 'map_in_map';
 
 export interface MapSpec {
   name: string;
@@ -30,6 +30,8 @@ export interface MapSpec {
   readOnly?: boolean;
   /** Prog arrays: the program (by name) in each slot, as the object's 'values' initialise them. */
   programs?: readonly { slot: number; prog: string }[];
+  /** Maps of maps: the map (by name, one of the set) in each slot (key = slot as a u32). */
+  innerMaps?: readonly { slot: number; map: string }[];
 }
 
 export interface MapModel {
@@ -62,6 +64,7 @@ function kindOf(type: string): MapKind | undefined {
   if (type === 'ringbuf') return 'ringbuf';
   if (type === 'perf_event_array') return 'perf_event_array';
   if (type === 'prog_array') return 'prog_array';
+  if (type === 'array_of_maps' || type === 'hash_of_maps') return 'map_in_map';
   return undefined;
 }
 
@@ -125,7 +128,14 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
 
   const lookup: HelperFn = (ctx, mp, kp) => {
     const m = mapOf(ctx, mp);
-    if (m.kind === 'ringbuf' || m.kind === 'prog_array') return 0n; // the verifier allows no lookups
+    if (m.kind === 'ringbuf' || m.kind === 'prog_array' || m.kind === 'perf_event_array') return 0n; // the verifier allows no lookups
+    if (m.kind === 'map_in_map') {
+      // the inner map's pointer, as the map fds of the object's 'values' put it there
+      const slot = m.spec.keySize === 4 ? indexOf(ctx, kp) : -1;
+      const name = m.spec.innerMaps?.find((x) => x.slot === slot)?.map;
+      const inner = name === undefined ? undefined : maps.find((x) => x.spec.name === name);
+      return inner ? MAP_PTR_BASE + BigInt(inner.index * 16) : 0n;
+    }
     if (m.kind === 'array') {
       const i = indexOf(ctx, kp);
       return i < m.spec.maxEntries ? m.base + BigInt(i * m.spec.valueSize) : 0n;
@@ -135,7 +145,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   };
   const update: HelperFn = (ctx, mp, kp, vp, flags) => {
     const m = mapOf(ctx, mp);
-    if (m.kind === 'ringbuf') return neg('ENOTSUPP');
+    if (m.kind === 'ringbuf' || m.kind === 'map_in_map' || m.kind === 'prog_array' || m.kind === 'perf_event_array') return neg('ENOTSUPP');
     const key = keyOf(ctx, m, kp);
     if (flags > BPF_EXIST) return neg('EINVAL');
     const value = ctx.mem.read(vp, m.spec.valueSize, ctx.pc);
@@ -162,7 +172,7 @@ export function createMapSet(specs: readonly MapSpec[], relocs: readonly MapRelo
   };
   const del: HelperFn = (ctx, mp, kp) => {
     const m = mapOf(ctx, mp);
-    if (m.kind === 'ringbuf') return neg('ENOTSUPP');
+    if (m.kind === 'ringbuf' || m.kind === 'map_in_map' || m.kind === 'prog_array' || m.kind === 'perf_event_array') return neg('ENOTSUPP');
     const key = keyOf(ctx, m, kp);
     if (m.kind === 'array') return neg('EINVAL');
     const k = hex(key), slot = m.slots.get(k);

@@ -103,7 +103,7 @@ test('loader relocations pick the map by instruction', () => {
 test('a non-map pointer given to a map helper is a typed error', () => {
   const set = createMapSet(specs);
   assert.throws(() => run(createVm([mov64(1, 5), movr(2, 10), call(1), exit()], { helpers: set.helpers })), /0x5 is not a map pointer/);
-  assert.throws(() => createMapSet([{ name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 4 }]), /type 'array_of_maps' is not modelled/);
+  assert.throws(() => createMapSet([{ name: 'st', type: 'sk_storage', keySize: 4, valueSize: 4, maxEntries: 4 }]), /type 'sk_storage' is not modelled/);
   assert.throws(() => createMapSet([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 3000 }]), /power-of-2 size of pages/);
 });
 
@@ -145,4 +145,20 @@ test('ringbuf: reserve / submit / discard / output / query, records with their h
   assert.equal(h('bpf_perf_event_output', 0n, pe, 0xffff_ffffn, 0x1000n, 8n), BigInt.asUintN(64, -2n));
   assert.equal(h('bpf_perf_event_output', 0n, pe, 5n, 0x1000n, 8n), BigInt.asUintN(64, -7n));
   assert.equal(h('bpf_perf_event_output', 0n, pe, 1n << 60n, 0x1000n, 8n), BigInt.asUintN(64, -22n));
+});
+
+test('maps of maps: a lookup gives the inner map (as the object\'s values set it), whose own lookups work; no updates from programs', () => {
+  const set = createMapSet([
+    { name: 'inner_a', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+    { name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMaps: [{ slot: 0, map: 'inner_a' }] },
+  ]);
+  const mem = new (require('../../src/runtime') as typeof import('../../src/runtime')).AddressSpace();
+  mem.map({ name: 'key', base: 0x1000n, bytes: new Uint8Array(8) });
+  const ctx = { pc: 0, mem } as unknown as import('../../src/runtime').HelperContext;
+  const lookup = set.helpers.get(1)!;
+  assert.equal(lookup(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0n, 0n, 0n), MAP_PTR_BASE); // slot 0: inner_a
+  assert.equal(lookup(ctx, MAP_PTR_BASE, 0x1000n, 0n, 0n, 0n), set.maps[0].base);  // inner_a[0]
+  new DataView(mem.regions[0].bytes.buffer).setUint32(0, 1, true);
+  assert.equal(lookup(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0n, 0n, 0n), 0n);          // slot 1: empty
+  assert.equal(set.helpers.get(2)!(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0x1000n, 0n, 0n), BigInt.asUintN(64, -524n)); // ENOTSUPP
 });
