@@ -19,6 +19,7 @@ const registry: Record<string, () => Command> = {
   kernel: () => (require('./commands/kernel') as typeof import('./commands/kernel')).command,
   btf: () => (require('./commands/btf') as typeof import('./commands/btf')).command,
   probe: () => (require('./commands/probe') as typeof import('./commands/probe')).command,
+  fuzz: () => (require('./commands/fuzz') as typeof import('./commands/fuzz')).command,
   'test-loader': () => (require('./commands/test-loader') as typeof import('./commands/test-loader')).command,
 };
 
@@ -52,7 +53,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bpfx ${name}: ${e.message}\nusage: ${cmd.usage}\n`);
       return 2;
     }
-    const err = e as Error;
+    const err = e as NodeJS.ErrnoException;
+    // a file that cannot be read (ENOENT, EISDIR, EACCES): Node's message names the call and the path
+    if (typeof err.code === 'string' && err.syscall !== undefined) {
+      process.stderr.write(`bpfx ${name}: ${err.message}\n`);
+      return 2;
+    }
     process.stderr.write(`bpfx ${name}: ${err.name ?? 'Error'}: ${err.message}\n`);
     return 2;
   }

@@ -86,7 +86,10 @@ export function parseSpec(text: string, source = '<spec>'): Spec {
 /** Parse a hex string ("0x" prefix and whitespace allowed) into bytes. */
 export function hexBytes(text: string, where = 'hex'): Uint8Array {
   const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`${where}: not a whole number of hex bytes`);
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
+    const bad = /[^0-9a-fA-F\s]/.exec(text.replace(/^0x/i, '  '));
+    throw new SpecError(where, 1, bad ? bad.index + 1 : text.length, '', bad ? `'${bad[0]}' is not a hex digit` : 'not a whole number of hex bytes');
+  }
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return out;

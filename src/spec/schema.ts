@@ -1,6 +1,7 @@
 // JSON Schema (draft-07, checked by ajv) of a program spec. See types.ts.
 
-const hex = { type: 'string', pattern: '^(0x)?[0-9a-fA-F\\s]*$' } as const;
+// whole bytes: an even number of hex digits, whitespace anywhere between them (as hexBytes reads them)
+const hex = { type: 'string', pattern: '^(0x)?(\\s*[0-9a-fA-F]\\s*[0-9a-fA-F])*\\s*$' } as const;
 
 export const specSchema = {
   $id: 'bpfx-spec.schema.json',
