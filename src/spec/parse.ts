@@ -65,7 +65,13 @@ export function parseSpec(text: string, source = '<spec>'): Spec {
     const pos = lc.linePos(e.pos[0]);
     throw new SpecError(source, pos.line, pos.col, '', `YAML: ${e.message.split('\n')[0]}`);
   }
-  const data = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // an alias before its anchor, or an alias explosion: YAML the document model cannot resolve
+    throw new SpecError(source, 1, 1, '', `YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   const v = validate();
   if (!v(data)) {
     const errs = v.errors ?? [];

@@ -44,7 +44,8 @@ export const specSchema = {
         errno: { type: ['string', 'null'], pattern: '^E[A-Z0-9]+$' },
         log: { type: 'array', items: { type: 'string' } },
         error_line: { type: 'string' },
-        retval: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?(0x[0-9a-fA-F]+|[0-9]+)$' }] },
+        // a YAML number is a double: only the integers it holds exactly (larger values as strings)
+        retval: { anyOf: [{ type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }, { type: 'string', pattern: '^-?(0x[0-9a-fA-F]+|[0-9]+)$' }] },
         runtime_error: { type: 'string' },
       },
     },

@@ -106,7 +106,8 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       continue;
     }
     // process_bpf_exit_full: no reference (and in the main frame no lock) may be held
-    checkResourceLeak(env, out.kind === 'throw', env.cur.curframe === 0,
+    const throwLocks = out.kind === 'throw' && env.profile.behaviour.throwChecksLocksInSubprogs;
+    checkResourceLeak(env, out.kind === 'throw', throwLocks || env.cur.curframe === 0,
       out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
     if (out.kind === 'exit' && env.cur.curframe > 0) {
       updateLive(env);

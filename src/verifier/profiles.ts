@@ -25,6 +25,14 @@ export interface KernelBehaviour {
    * it takes effect when references are modelled.
    */
   globalThrowCheckedAtCallsite: boolean;
+  /**
+   * process_bpf_exit_full checks locks (RCU read lock, preemption, IRQ state) at every
+   * bpf_throw, not only in the main frame: a throw from a static subprog inside a
+   * bpf_rcu_read_lock-ed region is `bpf_throw cannot be used inside bpf_rcu_read_lock-ed
+   * region` (upstream 6c2128505f61, "bpf: Fix exception exit lock checking for subprogs").
+   * Observed on 6.18.44-fc-v1045 (found by `bpfx fuzz`, profile subprog).
+   */
+  throwChecksLocksInSubprogs: boolean;
 }
 
 export interface KernelProfile {
@@ -47,7 +55,7 @@ export const LINUX_6_18_INITIAL: KernelProfile = {
   name: 'linux-6.18-initial',
   description: 'Linux 6.18 as first built here (6.18.44-fc-v595): tail calls refused only under the exception callback, global subprogs that throw not checked at the call',
   texts: withTexts({}),
-  behaviour: { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false },
+  behaviour: { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false, throwChecksLocksInSubprogs: false },
 };
 
 /** The later 6.18 build with the two upstream fixes (6.18.44-fc-v1045, probed on these machines). */
@@ -55,7 +63,7 @@ export const LINUX_6_18_FIXED: KernelProfile = {
   name: 'linux-6.18-fixed',
   description: 'Linux 6.18 with the upstream fixes (6.18.44-fc-v1045): tail calls refused under any callback, global subprogs that throw checked at the call',
   texts: withTexts({ tailCallInCallback: 'cannot tail call within callback' }),
-  behaviour: { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true },
+  behaviour: { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true, throwChecksLocksInSubprogs: true },
 };
 
 /** Every profile, oldest first; the last is the newest. */

@@ -69,6 +69,7 @@ export const command: Command = {
       count: intFlag(args, 'count', 1000), seed: intFlag(args, 'seed', 1), profiles: flagString(args, 'profile')?.split(',').filter(Boolean),
       jobs: Math.max(1, intFlag(args, 'jobs', 2)), out: flagString(args, 'out') ?? path.join('reports', 'fuzz'),
       runtime: args.flags['no-runtime'] !== true, shrink: args.flags['no-shrink'] !== true, json: args.flags.json === true,
+      range: flagString(args, 'range'),
     });
   },
 };

@@ -15,6 +15,7 @@ import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
 import { HostFacts } from '../../kernel/host';
+import { programStarts } from '../jit-program';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -58,9 +59,7 @@ export const interpEngine = (host: HostFacts): Engine => ({
       }
       // Helper ids mean different functions in the two ABIs (uBPF's 1 is memfrob, Linux's is map lookup).
       const helpers = p.helperAbi === 'ubpf' ? CONFORMANCE_HELPERS : new Map<number, HelperFn>(maps?.helpers ?? []);
-      const exceptionCallbackPc = p.object?.linked.exceptionCallback
-        ? p.object.linked.subprogOffsets[p.object.linked.subprogs.indexOf(p.object.linked.exceptionCallback)]
-        : undefined;
+      const exceptionCallbackPc = programStarts(p).exceptionCbStart;
       const vm = createVm(p.insns, { helpers, kfuncs: kfuncTable(p), exceptionCallbackPc, resolveLdImm64: maps?.resolveLdImm64 });
       const mapRegions: RegionSpec[] = maps?.regions() ?? [];
       if (entry.kind === 'raw') {
