@@ -23,6 +23,7 @@ import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
 import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
 import { checkStackAccess } from './stack';
 import { mayAccessDirectPktData } from './pkt';
+import { checkPtrOffReg } from './helper_args';
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 export const accessSize = (insn: Insn): number => SIZE_BYTES[BPF_SIZE(insn.code)];
@@ -247,8 +248,7 @@ function directRead(env: VerifierEnv, value: Uint8Array | undefined, off: number
 
 /** check_ptr_off_reg, then check_ctx_access with the program type's is_valid_access. */
 function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegState {
-  if (ptr.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', a.regno, ptr.off]);
-  if (!scalarIsConst(ptr.v) || ptr.v.varOff.value !== 0n) fail(env, 'EACCES', 'variablePtrAccess', ['ctx', tnumStrn(ptr.v.varOff)]);
+  checkPtrOffReg(env, ptr, a.regno, false);
   const rule = CTX_RULES[env.input.progType];
   if (!rule) return notModelled(env, `context access of program type ${env.input.progType}`);
   const ans = rule({ off: a.off, size: a.size, write: a.store !== null, attach: env.input.expectedAttachType ?? 0, capable: !env.input.unprivileged });

@@ -295,6 +295,8 @@ export async function differentialCommand(opts: DiffOptions): Promise<number> {
   if (!avail.ok) throw new Error(`differential fuzzing needs the live kernel: ${avail.reason}`);
   if (opts.range) {
     const [a, b] = opts.range.split(':').map(Number);
+    // a child whose parent is gone (its pipe closed) stops
+    process.stdout.on('error', () => process.exit(1));
     const env = diffEnv();
     await runRange(opts, a, b, env, (s, upTo) => process.stdout.write(`${JSON.stringify({ upTo, ...s })}\n`));
     return 0;
@@ -321,8 +323,8 @@ export async function differentialCommand(opts: DiffOptions): Promise<number> {
           total.runtimeRuns += m.runtimeRuns;
           for (const [k, v] of Object.entries(m.byLine)) total.byLine[k] = (total.byLine[k] ?? 0) + v;
           done += CATEGORIES.reduce((n, k) => n + m.counts[k], 0);
-          // a progress line every 10,000 programs: a long run stopped early still has its figures
-          if (Math.floor(done / 10000) > Math.floor(lastLine / 10000)) {
+          // a progress line every 2,000 programs: a long run stopped early still has its figures
+          if (Math.floor(done / 2000) > Math.floor(lastLine / 2000)) {
             lastLine = done;
             process.stderr.write(`progress ${closing(done, total.counts)}; different messages ${total.counts['different-message']}; runtime runs ${total.runtimeRuns}; ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
           }
