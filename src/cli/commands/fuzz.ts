@@ -32,7 +32,11 @@ async function parsers(args: ParsedArgs): Promise<number> {
   let bad = 0;
   const reports = [];
   for (const name of chosen) {
-    const r = await fuzzParser(name, opts);
+    // a progress line every 10,000 inputs on stderr (a long run stopped early still has its figures)
+    let shown = 0;
+    const r = await fuzzParser(name, opts, (done) => {
+      if (Math.floor(done / 10000) > Math.floor(shown / 10000)) { shown = done; process.stderr.write(`progress ${name}: ${done} inputs\n`); }
+    });
     reports.push({ ...r, findings: r.findings.map(({ bytes: _b, ...f }) => f) });
     for (const f of r.findings) {
       const dir = path.join(out, name);
