@@ -86,11 +86,14 @@ if (!only || only === 'conformance') {
   })]);
 }
 if (!only || only === 'specs') {
+  // Each spec's result on each engine with its logs, for the report (scripts/report.js).
+  const specResults = path.join(root, 'reports', only ? '.spec-results-partial.jsonl' : 'specs.jsonl');
+  fs.rmSync(specResults, { force: true });
   suites.push(['specs', run('specs', process.execPath, ['dist/src/cli/main.js', 'spec', 'specs', '--engine', 'all'], (out) => {
     const m = [...out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
     for (const l of out.split('\n')) if (l.startsWith('FAIL') || l.startsWith('SKIP')) process.stdout.write(l + '\n');
     return m ? { passed: +m[1], failed: +m[2] } : null;
-  })]);
+  }, { BPFX_SPEC_RESULTS: specResults })]);
 }
 if (!only || only === 'features') {
   suites.push(['features', run('features', process.execPath, [path.join(root, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber-js'),

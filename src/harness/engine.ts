@@ -40,6 +40,8 @@ export interface ObjectSource {
   bytes: Uint8Array;
   loaded: LoadedObject;
   linked: LinkedProgram;
+  /** Programs of the object loaded before this one (test_loader's __auxiliary): a failure among them fails the load. */
+  auxiliary?: LinkedProgram[];
 }
 
 export interface RunInput {
@@ -53,6 +55,20 @@ export interface RunInput {
   repeat?: number;
   /** The JIT may compile a program the verifier model cannot decide when the live kernel accepts it. */
   trustKernel?: boolean;
+  /** How the verifying engines (verifier, kernel) load the program; default: log level 1, no flags, privileged. */
+  load?: LoadOptions;
+}
+
+/** Load options of the verifying engines (a spec's `load` and `expect.unpriv`, test_loader's __log_level, __flag, _unpriv). */
+export interface LoadOptions {
+  /** The log level of the load (default 1). */
+  logLevel?: number;
+  /** BPF_PROG_LOAD prog_flags. */
+  progFlags?: number;
+  /** Load without CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN (the verifier model; the kernel engine cannot drop them). */
+  unprivileged?: boolean;
+  /** Also answer the program as the kernel rewrote it (EngineResult.xlated), when accepted. */
+  xlated?: boolean;
 }
 
 export interface EngineResult {
@@ -75,6 +91,8 @@ export interface EngineResult {
   ctxOut?: Uint8Array;
   /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
   nsPerRun?: number;
+  /** With RunInput.load.xlated: the rewritten program (accepted loads), or why the engine cannot give it. */
+  xlatedProgram?: Insn[] | { unavailable: string };
 }
 
 export interface Engine {

@@ -4,12 +4,12 @@
 // src/jit, and compare with the kernel's jited image once call targets and
 // absolute addresses (maps, functions, the retpoline thunk) are masked.
 import * as fs from 'fs';
+import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
 import { JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE, splitFunctions } from '../jit';
 import { ProgramUnderTest, RunInput } from './engine';
 import type { KernelVerdict } from '../kernel/run';
-import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
 
 /** How the kernel's JIT is configured here: BMI2 from the CPU, retpolines from the Spectre v2 mitigation. */
 export function hostJitOptions(): JitOptions {
@@ -22,7 +22,7 @@ export function hostJitOptions(): JitOptions {
 /** bpf_throw's imm in xlated code: its address minus __bpf_call_base (from /proc/kallsyms), or undefined. */
 function bpfThrowImm(): number | undefined {
   const syms = kernelSymbols();
-  return syms && callImmOf(syms, 'bpf_throw');
+  return syms ? callImmOf(syms, 'bpf_throw') : undefined;
 }
 
 /** The xlated dump writes tail calls back as `call 12` (BPF_FUNC_tail_call). */

@@ -20,12 +20,19 @@ export function loadObjectPrograms(file: string, host: HostFacts, only?: string[
   return progs.map((p) => underTest(file, bytes, loaded, p, progType));
 }
 
-export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string): ProgramUnderTest {
-  const { bytes, loaded } = loadHostObject(file, { host, only: [prog] });
+export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string, auxiliary: readonly string[] = []): ProgramUnderTest {
+  const { bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary] });
   const linked = loaded.programs.find((p) => p.name === prog);
   if (!linked) {
     const names = loadHostObject(file, { host }).loaded.programs.map((p) => p.name).join(', ');
     throw new Error(`${file}: no program '${prog}' (programs: ${names || 'none'})`);
   }
-  return underTest(file, bytes, loaded, linked, progType, license);
+  const put = underTest(file, bytes, loaded, linked, progType, license);
+  if (!auxiliary.length) return put;
+  const aux = auxiliary.map((name) => {
+    const l = loaded.programs.find((p) => p.name === name);
+    if (!l) throw new Error(`${file}: no auxiliary program '${name}' (programs: ${loaded.programs.map((p) => p.name).join(', ')})`);
+    return l;
+  });
+  return { ...put, object: { ...put.object!, auxiliary: aux } };
 }

@@ -99,6 +99,8 @@ export interface KernelVerdict {
   dataOut?: Uint8Array;
   /** Test run ctx_out, when a ctx_in was given. */
   ctxOut?: Uint8Array;
+  /** BPF_PROG_TEST_RUN's duration: the average ns of one run (over `repeat` runs). */
+  duration?: number;
 }
 
 const BPF_F_SLEEPABLE = 1 << 4;
@@ -207,6 +209,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
             ? testRun(r.fd, { ctxIn: mem && mem.length ? mem : input.ctx, ctxSizeOut: 0, dataSizeOut: 0 })
             : testRun(r.fd, { dataIn: input.packet ?? (takesPacket(progType) ? new Uint8Array(DEFAULT_DATA_IN_SIZE) : undefined), ctxIn: input.ctx, repeat: opts.repeat });
           out.retval = BigInt(res.retval >>> 0);
+          out.duration = res.duration;
           if (!syscallType && res.dataOut) out.dataOut = res.dataOut;
           if (!syscallType && res.ctxOut) out.ctxOut = res.ctxOut;
           if (resFd >= 0) {
