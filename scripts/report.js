@@ -111,6 +111,18 @@ function specsFromLog(log) {
   return `<table><tr><th>spec</th>${eng.map((e) => `<th>${esc(e)}</th>`).join('')}</tr>${rows}</table>`;
 }
 
+/** Scenario notes (reports/scenario-notes.jsonl): engines that cannot apply, known differences, with their reasons. */
+function notesSection(text) {
+  const notes = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  if (!notes.length) return '<p>No scenario says an engine cannot apply or differs from the kernel.</p>';
+  const count = {};
+  for (const n of notes) count[`${n.kind} ${n.engine}`] = (count[`${n.kind} ${n.engine}`] ?? 0) + 1;
+  const summary = Object.entries(count).map(([k, v]) => `${esc(k)}: ${v}`).join('; ');
+  const rows = notes.map((n) => `<tr><td>${esc(n.source)}</td><td>${esc(n.engine)}</td><td class="${n.kind === 'known-difference' ? 'fail' : 'skip'}">${esc(n.kind)}</td>`
+    + `<td>${esc(n.reason)}</td><td><code>${esc(n.answer)}</code></td></tr>`).join('\n');
+  return `<p>${summary}</p><table><tr><th>where</th><th>engine</th><th>kind</th><th>reason</th><th>the engine answered</th></tr>${rows}</table>`;
+}
+
 function featuresSection(cucumber) {
   if (!cucumber) return '<p>No scenario results.</p>';
   return cucumber.map((f) => {
@@ -177,6 +189,7 @@ summary{cursor:pointer;margin:.3em 0}
 <h2>The model against the kernel</h2>${compareSection(readJson('compare.json'))}
 <h2>Specs by feature and engine</h2>${specsSection(readText('specs.jsonl'), readText('specs.log'))}
 <h2>Scenarios</h2>${featuresSection(readJson('cucumber.json'))}
+<h2>Engines that cannot apply, and known differences</h2>${notesSection(readText('scenario-notes.jsonl'))}
 <h2>Coverage</h2>${coverageSection(readJson('coverage/coverage-summary.json'), readJson('verifier-rules.json'))}
 </body></html>
 `;

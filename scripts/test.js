@@ -20,6 +20,9 @@ const v8dir = path.join(root, 'reports', only ? '.v8-coverage-partial' : '.v8-co
 // Which verifier messages each spec and scenario reaches (scripts/rules.js reads it).
 const ruleTrace = path.join(root, 'reports', only ? '.rule-trace-partial.jsonl' : '.rule-trace.jsonl');
 fs.rmSync(ruleTrace, { force: true });
+// Scenarios' engines that cannot apply and known differences (src/harness/scenario-notes.ts; report.js lists them).
+const scenarioNotes = path.join(root, 'reports', only ? 'scenario-notes-partial.jsonl' : 'scenario-notes.jsonl');
+fs.rmSync(scenarioNotes, { force: true });
 fs.rmSync(v8dir, { recursive: true, force: true });
 fs.mkdirSync(v8dir, { recursive: true });
 
@@ -28,7 +31,7 @@ function run(label, cmd, args, parse, env = {}) {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, {
     cwd: root, encoding: 'utf8', maxBuffer: 1 << 30,
-    env: { ...process.env, NODE_V8_COVERAGE: v8dir, BPFX_RULE_TRACE: ruleTrace, ...env },
+    env: { ...process.env, NODE_V8_COVERAGE: v8dir, BPFX_RULE_TRACE: ruleTrace, BPFX_SCENARIO_NOTES: scenarioNotes, ...env },
   });
   const out = (r.stdout || '') + (r.stderr || '');
   fs.writeFileSync(path.join(root, 'reports', `${label}.log`), out);

@@ -26,6 +26,16 @@ export interface ProgramUnderTest {
   object?: ObjectSource;
   /** BTF and func_info of a hand-built program (not from an object file), as BPF_PROG_LOAD gets them. */
   btf?: ProgramBtf;
+  /** The BPF program function a tracing or extension program attaches to (bpf_program__set_attach_target). */
+  attachTarget?: AttachTarget;
+}
+
+/** A function of another object's program: loaded first, then named by attach_prog_fd and its BTF id. */
+export interface AttachTarget {
+  object: ObjectSource;
+  /** The function's name and its BTF id in the target object's BTF (as loaded). */
+  func: string;
+  btfId: number;
 }
 
 /** A hand-built program's BTF (prog_btf_fd) and its bpf_func_info records. */

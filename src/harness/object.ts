@@ -20,8 +20,16 @@ export function loadObjectPrograms(file: string, host: HostFacts, only?: string[
   return progs.map((p) => underTest(file, bytes, loaded, p, progType));
 }
 
+/**
+ * One program of an object, linked, with its auxiliary programs. The other programs its prog
+ * arrays name in their BTF 'values' are linked too (LoadedObject.programs), so that the kernel
+ * engine can load them into their slots as libbpf does.
+ */
 export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string, auxiliary: readonly string[] = []): ProgramUnderTest {
-  const { bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary] });
+  let { bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary] });
+  const slotProgs = [...new Set(loaded.maps.flatMap((m) => m.initSlots.map((s) => s.prog)))]
+    .filter((n): n is string => n !== undefined && n !== prog && !auxiliary.includes(n));
+  if (slotProgs.length) ({ bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary, ...slotProgs] }));
   const linked = loaded.programs.find((p) => p.name === prog);
   if (!linked) {
     const names = loadHostObject(file, { host }).loaded.programs.map((p) => p.name).join(', ');

@@ -2,14 +2,16 @@
 // against the live kernel on every program of the given object files and specs
 // (default: fixtures/obj and specs/); the model answers as the kernel's probed
 // profile unless --kernel-profile names another. Prints one line per program and the agreement
-// figures; exit 1 when the model accepts a program Linux rejects.
+// figures; exit 1 when the model accepts a program Linux rejects. Files are any input kind;
+// a directory gives its .o files and its specs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, UsageError } from '../command';
+import { Command } from '../command';
+import { readInput, programsOf } from '../input';
+import { InputError } from '../outcome';
 import { getEngine } from '../../harness/engines';
 import { ProgramUnderTest } from '../../harness/engine';
-import { loadObjectPrograms } from '../../harness/object';
-import { findSpecFiles, programFromSpec, readSpecFile } from '../../harness/program';
+import { findSpecFiles } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
 import { HostFacts, packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
@@ -19,20 +21,17 @@ function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderT
   const refused: string[] = [];
   const files: string[] = [];
   for (const p of paths) {
-    if (!fs.existsSync(p)) throw new UsageError(`no such file or directory '${p}'`);
+    if (!fs.existsSync(p)) throw new InputError('read', p, 'no such file or directory');
     if (fs.statSync(p).isDirectory()) {
       for (const e of fs.readdirSync(p).sort()) if (e.endsWith('.o')) files.push(path.join(p, e));
       files.push(...findSpecFiles([p]));
     } else files.push(p);
   }
   for (const f of files) {
+    const input = readInput(f); // a file that cannot be read is bad input, not a refusal
     try {
-      if (f.endsWith('.o')) {
-        for (const p of loadObjectPrograms(f, host)) programs.push({ ...p, name: `${path.basename(f)}:${p.name}` });
-      } else {
-        const spec = readSpecFile(f);
-        programs.push({ ...programFromSpec(spec, host), name: path.basename(f) });
-      }
+      const progs = programsOf(input, { host });
+      for (const { prog } of progs) programs.push({ ...prog, name: input.kind === 'elf' ? `${path.basename(f)}:${prog.name}` : path.basename(f) });
     } catch (e) {
       refused.push(`${f}: ${(e as Error).message}`); // libbpf refuses it before any verifier sees it
     }
@@ -43,20 +42,26 @@ function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderT
 export const command: Command = {
   name: 'compare',
   summary: 'the verifier model against the live kernel: verdict and message agreement',
-  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json] [--kernel-profile NAME]',
-  booleanFlags: ['json'],
-  async run(args) {
+  usage: 'bpfx compare [FILE|DIR ...] [options]   (default: fixtures/obj and specs/)',
+  options: [
+    { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
+  ],
+  examples: ['bpfx compare', 'bpfx compare fixtures/obj/exc_valid.bpf.o specs/ --json'],
+  exits: { 0: 'no wrong accept (`not modelled yet` is counted apart, never as agreement)', 1: 'the model accepts a program Linux rejects', 2: 'bad input, or the kernel cannot be used', 3: '(not used)' },
+  async run(args, ctx) {
     const root = packageRoot();
     const paths = args.positional.length ? args.positional : [path.join(root, 'fixtures', 'obj'), path.join(root, 'specs')];
     const host = hostFactsFor(args, { probe: true });
     const kernel = getEngine('kernel', host);
     const avail = kernel.available();
-    if (!avail.ok) { process.stderr.write(`bpfx compare: the kernel engine is not available: ${avail.reason}\n`); return 2; }
+    if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason}`);
     const { programs, refused } = programsIn(paths, host);
     const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine, host).run(p, {}));
     const s = summarize(rows);
-    if (args.flags.json === true) {
-      process.stdout.write(JSON.stringify({ ...s, rows, refused_by_loader: refused }) + '\n');
+    if (ctx.json) {
+      ctx.emit({ ...s, rows, refused_by_loader: refused });
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -68,6 +73,6 @@ export const command: Command = {
         `not modelled yet ${s.counts['not-modelled']}; wrong rejects ${s.counts['wrong-reject']}; ` +
         `wrong accepts ${s.counts['wrong-accept']}\n`);
     }
-    return s.wrongAccepts.length ? 1 : 0;
+    return s.wrongAccepts.length ? 'reject' : 'ok';
   },
 };

@@ -46,15 +46,23 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
     // the value types' layouts as libbpf loads them (global data sections get their variables' offsets)
     const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
-    input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
+    type Def = (typeof o.loaded.maps)[number];
+    const info = (m: Def): MapInfo => ({
       type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
       frozen: m.libbpfType === 'rodata' || m.libbpfType === 'kconfig',
       initialValue: m.initialValue ?? (m.libbpfType === 'bss' ? new Uint8Array(m.valueSize) : undefined),
       fields: mapValueFields(btf, m.btfValueTypeId),
-    }]));
+      // map-in-map: the inner template (inner_map_meta) a lookup's non-null result points to
+      inner: m.inner ? info(m.inner) : undefined,
+    });
+    input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, info(m)]));
     // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id);
     // without one the model says what the kernel says of a tracing program without a target.
     try { input.attachBtfId = attachBtfIdFor(o.loaded.vmlinuxBtf, o.linked); } catch { input.attachBtfId = undefined; }
+  }
+  if (p.attachTarget) {
+    input.attachBtfId = p.attachTarget.btfId;
+    input.attachToProgram = true;
   }
   return input;
 }
