@@ -4,6 +4,7 @@
 import { ParsedArgs, UsageError, flagString } from './command';
 import { HostFacts, hostFacts } from '../kernel/host';
 import { KernelProfile, PROFILES, profileByName } from '../verifier/profiles';
+import { progTypeNumber, unknownUapiName } from '../isa/uapi';
 
 /** The profile `--kernel-profile NAME` names; a usage error for an unknown name. */
 export function kernelProfileFlag(args: ParsedArgs): KernelProfile | undefined {
@@ -20,4 +21,11 @@ export function hostFactsFor(args: ParsedArgs, opts: { probe: boolean }): HostFa
     btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig'),
     profile: kernelProfileFlag(args), probe: opts.probe,
   });
+}
+
+/** --type: a program type name the UAPI table knows (a usage error naming the known ones otherwise). */
+export function typeFlag(args: ParsedArgs): string | undefined {
+  const t = flagString(args, 'type');
+  if (t !== undefined && progTypeNumber(t) === undefined) throw new UsageError(unknownUapiName('prog type', t));
+  return t;
 }

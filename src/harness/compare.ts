@@ -7,7 +7,7 @@ export type Agreement =
   | 'accept-both'          // both accept
   | 'reject-same-message'  // both reject with the same first error line
   | 'reject-other-message' // both reject, messages differ
-  | 'not-modelled'         // the model rejects with `not modelled yet`, Linux accepts
+  | 'not-modelled'         // the model cannot decide (`not modelled yet`), whatever Linux says: never agreement
   | 'wrong-reject'         // the model rejects (with a real message), Linux accepts
   | 'wrong-accept';        // the model accepts, Linux rejects
 
@@ -22,11 +22,12 @@ export interface Comparison {
 
 export function classify(program: string, ours: EngineResult, kernel: EngineResult): Comparison {
   const base = { program, ours: ours.errorLine, kernel: kernel.errorLine };
-  const agreement: Agreement = ours.verdict === 'accept'
-    ? (kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept')
-    : kernel.verdict === 'reject'
-      ? (ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message')
-      : (ours.notModelled ? 'not-modelled' : 'wrong-reject');
+  const agreement: Agreement = ours.notModelled ? 'not-modelled'
+    : ours.verdict === 'accept'
+      ? (kernel.verdict === 'accept' ? 'accept-both' : 'wrong-accept')
+      : kernel.verdict === 'reject'
+        ? (ours.errorLine === kernel.errorLine ? 'reject-same-message' : 'reject-other-message')
+        : 'wrong-reject';
   const agree = agreement === 'accept-both' || agreement === 'reject-same-message';
   return agree ? { ...base, agreement } : { ...base, agreement, logs: { ours: ours.log ?? '', kernel: kernel.log ?? '' } };
 }

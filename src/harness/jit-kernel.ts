@@ -4,6 +4,7 @@
 // src/jit, and compare with the kernel's jited image once call targets and
 // absolute addresses (maps, functions, the retpoline thunk) are masked.
 import * as fs from 'fs';
+import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
 import { JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE, splitFunctions } from '../jit';
@@ -19,21 +20,9 @@ export function hostJitOptions(): JitOptions {
 }
 
 /** bpf_throw's imm in xlated code: its address minus __bpf_call_base (from /proc/kallsyms), or undefined. */
-let throwImm: number | null | undefined;
 function bpfThrowImm(): number | undefined {
-  if (throwImm === undefined) {
-    throwImm = null;
-    try {
-      const syms = new Map<string, bigint>();
-      for (const line of fs.readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
-        const m = /^([0-9a-f]+) \S (__bpf_call_base|bpf_throw)$/.exec(line);
-        if (m) syms.set(m[2], BigInt('0x' + m[1]));
-      }
-      const a = syms.get('bpf_throw'), b = syms.get('__bpf_call_base');
-      if (a && b && a !== 0n) throwImm = Number(a - b);
-    } catch { /* no kallsyms */ }
-  }
-  return throwImm ?? undefined;
+  const syms = kernelSymbols();
+  return syms ? callImmOf(syms, 'bpf_throw') : undefined;
 }
 
 /** The xlated dump writes tail calls back as `call 12` (BPF_FUNC_tail_call). */

@@ -12,6 +12,7 @@ import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { computeScc } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
@@ -90,13 +91,12 @@ export function verify(input: VerifyInput): VerifyResult {
   let hiddenExceptionCallback = false;
   try {
     layout = bpfCheck(env);
-    if (env.convergenceUnknown) notModelled(env, 'convergence of a callback loop whose scalars change (precision marks)');
     hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;
     error = e;
     layout = env.layout;
-    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n'));
+    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n') + e.trailer);
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
@@ -133,6 +133,8 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   const { input, log } = env;
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
+  if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');
+  for (const [attach, what] of progTypeInfo(input.progType).unmodelledAttach ?? []) if (attach.includes(input.expectedAttachType ?? 0)) notModelled(env, what);
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);
@@ -143,11 +145,12 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   const cfg = checkCfg(input.insns, layout, !input.unprivileged);
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
+  env.jmpPoints = cfg.jmpPoints;
+  env.callsCallback = cfg.callsCallback;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
-  if (log.level & BPF_LOG_LEVEL2) {
-    const live = computeLiveRegs(input.insns, layout.kfuncs);
-    verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
-  }
+  env.sccOf = computeScc(input.insns);
+  env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
+  if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);

@@ -8,11 +8,13 @@
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
+import { recordStackAccess, clearStackAccess } from './precision';
 import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, notInit } from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
 import type { MemAccess } from './mem';
+import { destroyIfDynptrSlot } from './dynptr';
 
 /** A stack access at a fixed offset `off` (< 0) from the frame pointer of `frameno`. */
 export interface StackAccess { frameno: number; off: number; size: number }
@@ -51,6 +53,8 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const { slotNo, spi } = slotIndex(a.off);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const slot = slotOf(f, spi);
+  if (slot.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  destroyIfDynptrSlot(env, f, spi);
   const reg = valRegno >= 0 ? val : null;
   if (!capable && isSpilled(slot) && slot.spilled.type !== 'scalar' && a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'corruptSpilledPtr');
   env.scratchedSlots.add(spi);
@@ -65,13 +69,13 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
       curFrame(env).regs[valRegno] = r;
     }
     saveRegisterState(slot, r, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     if (!fits && r.type === 'scalar') slot.spilled = scalarReg(scalarUnlinked(r.s));
     return;
   }
   if (!reg && isStImm && aligned && capable) {
     saveRegisterState(slot, val, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     return;
   }
   if (reg && isPointer(reg)) {
@@ -79,7 +83,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     if (a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'invalidSpillSize');
     if (a.frameno !== env.cur.curframe && reg.type === 'stack') fail(env, 'EINVAL', 'spillStackPtrToCaller');
     saveRegisterState(slot, reg, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     return;
   }
   // a regular write destroys a spilled register: the whole slot becomes STACK_MISC (scrub_spilled_slot)
@@ -102,7 +106,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
   const checkByte = (i: number, spillOk: boolean): SlotType => {
     const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk)) fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
     return ty;
   };
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));
@@ -115,7 +119,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
 function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number,
   checkByte: (i: number) => SlotType): RegState {
   const sp0 = slot.spilled;
-  env.path!.spi = spi;
+  recordStackAccess(env, a.frameno, spi);
   let spillSize = 1;
   for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
   if (a.size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return sp0;
@@ -129,11 +133,10 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
     if (ty === 'r') spillCnt++;
     else if (ty === '0') zeroCnt++;
   }
-  if ((spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === a.size) {
-    env.path!.spi = undefined;
-    return scalarReg(scalarConst(0n));
-  }
-  return scalarReg(scalarUnknown());
+  // a fill of a spilled zero is still a fill; other reads do not restore the spilled register
+  if (spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) return scalarReg(scalarConst(0n));
+  clearStackAccess(env);
+  return scalarReg(zeroCnt === a.size ? scalarConst(0n) : scalarUnknown());
 }
 
 /** BPF_MAX_VAR_OFF */
@@ -210,6 +213,7 @@ function stackReadVarOff(env: VerifierEnv, frameno: number, minOff: number, maxO
   for (let i = minOff; i < maxOff; i++) {
     const { spi, byte } = byteAt(i);
     env.scratchedSlots.add(spi);
+    if (slotOf(f, spi).obj) notModelled(env, 'a variable-offset read over a dynptr or iterator');
     if (slotOf(f, spi).types[byte] !== '0') break;
     zeros++;
   }
@@ -226,6 +230,7 @@ function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, max
     const { spi, byte } = byteAt(i);
     const slot = slotOf(f, spi);
     env.scratchedSlots.add(spi);
+    if (slot.obj) notModelled(env, 'a variable-offset write over a dynptr or iterator');
     const sp = slot.spilled;
     if (writingZero && slot.types[byte] === 'r' && sp && sp.type === 'scalar' && scalarIsConst(sp.s) && sp.s.varOff.value === 0n) {
       zeroUsed = true;

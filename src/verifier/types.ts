@@ -66,6 +66,8 @@ export interface VerifyInput extends VerifyOptions {
   expectedAttachType?: number;
   /** attr->attach_btf_id for tracing/lsm programs (0 or absent: none). */
   attachBtfId?: number;
+  /** attr->attach_prog_fd is set: attachBtfId is a function of that BPF program (not modelled yet). */
+  attachToProgram?: boolean;
   funcInfo?: readonly FuncInfo[];
   /** The program's BTF (prog_btf_fd), src/btf's model. */
   btf?: Btf;
@@ -116,11 +118,14 @@ export class VerifierReject extends Error {
   readonly notModelled: boolean;
   /** The kernel prints this message without a trailing newline. */
   readonly noNewline: boolean;
-  constructor(errno: Errno, message: string, notModelled = false, noNewline = false) {
+  /** Lines the kernel prints after the message (the states after `infinite loop detected`). */
+  readonly trailer: string;
+  constructor(errno: Errno, message: string, notModelled = false, noNewline = false, trailer = '') {
     super(message);
     this.name = 'VerifierReject';
     this.errno = errno;
     this.notModelled = notModelled;
     this.noNewline = noNewline;
+    this.trailer = trailer;
   }
 }

@@ -19,6 +19,8 @@ test('classify: every agreement kind', () => {
   assert.equal(classify('p', res('reject', 'R0 !read_ok'), res('reject', 'R0 !read_ok')).agreement, 'reject-same-message');
   assert.equal(classify('p', res('reject', 'R1 !read_ok'), res('reject', 'R0 !read_ok')).agreement, 'reject-other-message');
   assert.equal(classify('p', res('reject', 'not modelled yet: helper call #1'), res('accept')).agreement, 'not-modelled');
+  // the model could not decide: not agreement even where Linux rejects too
+  assert.equal(classify('p', res('reject', 'not modelled yet: helper call #1'), res('reject', 'R0 !read_ok')).agreement, 'not-modelled');
   assert.equal(classify('p', res('reject', 'R0 !read_ok'), res('accept')).agreement, 'wrong-reject');
   const s = summarize([classify('a', res('accept'), res('accept')), classify('b', res('accept'), res('reject', 'x'))]);
   assert.equal(s.total, 2);

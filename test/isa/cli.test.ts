@@ -50,23 +50,29 @@ test('disasm of assembly text, --symbolic, and 0x words', () => {
   assert.deepEqual(w.out.trim().split('\n'), ['0: (18) r0 = 0x1122334455667788', '2: (95) exit']);
 });
 
-test('errors: assembly error names file:line:col, bad bytes name the byte offset', () => {
-  const a = bpfx(['asm', write('bad.s', 'r0 = 0\nr0 +=\n')]);
-  assert.equal(a.code, 1);
-  assert.match(a.err, /bad\.s:2:1: cannot parse 'r0 \+='/);
+test('errors (exit 2): assembly error names file and line:col, bad bytes name the byte offset', () => {
+  const f = write('bad.s', 'r0 = 0\nr0 +=\n');
+  const a = bpfx(['asm', f]);
+  assert.equal(a.code, 2);
+  assert.equal(a.err, `bpfx asm: ${f}: asm: 2:1: cannot parse 'r0 +='\n`);
+  const j = bpfx(['asm', f, '--json']);
+  assert.deepEqual(JSON.parse(j.out), { error: { kind: 'asm', message: `${f}:2:1: cannot parse 'r0 +='`, file: f, at: '2:1' } });
   const d = bpfx(['disasm', write('bad.bin', Uint8Array.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0xff, 0, 0, 0, 0, 0, 0, 0]))]);
-  assert.equal(d.code, 1);
-  assert.match(d.err, /unknown opcode ff at byte offset 8/);
+  assert.equal(d.code, 2);
+  assert.match(d.err, /bad\.bin: isa: unknown opcode ff at byte offset 8/);
   const s = bpfx(['asm', write('x.s', 'exit'), '--syntax', 'intel']);
   assert.equal(s.code, 2);
-  assert.match(s.err, /--syntax must be kernel or ubpf/);
+  assert.match(s.err, /option '--syntax' does not take 'intel' \(one of: kernel, ubpf\)/);
 });
 
-test('disasm of an object file needs --prog', () => {
+test('disasm of an object file: every program, or the one --prog names', () => {
+  const two = bpfx(['disasm', path.join(ROOT, 'fixtures/obj/exc_subprog_throw.bpf.o')]);
+  assert.equal(two.code, 0, two.err);
+  assert.deepEqual(two.out.split('\n').filter((l) => l.endsWith(':')), ['subprog_throws:', 'static_subprog_throws_no_cb:']);
   const obj = path.join(ROOT, 'fixtures/obj/exc_cb_called.bpf.o');
-  const r = bpfx(['disasm', obj]);
-  assert.equal(r.code, 2);
-  assert.match(r.err, /object files need --prog NAME/);
+  const none = bpfx(['disasm', obj, '--prog', 'no_such_prog']);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /no program 'no_such_prog' \(programs: /);
   const p = bpfx(['disasm', obj, '--prog', 'throw_cb_called']);
   assert.equal(p.code, 0, p.err);
   assert.match(p.out, /^5: \(85\) call bpf_throw#\d+$/m);

@@ -74,15 +74,48 @@ test('bpfx kernel --data-in feeds the packet of an xdp program', { skip }, () =>
   assert.equal(JSON.parse(r.out).retval, '0x3');
 });
 
-test('bpfx kernel on an object: one JSON line per program, in object order', { skip }, () => {
+test('bpfx kernel on an object: one JSON document, {programs: [...]} in object order', { skip }, () => {
   const obj = path.join(ROOT, 'fixtures/obj/exc_subprog_throw.bpf.o');
-  if (!fs.existsSync(obj)) return;
   const r = bpfx([obj, '--json']);
   assert.equal(r.code, 0, r.err);
-  const progs = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const progs = JSON.parse(r.out).programs as { prog: string; verdict: string }[];
   assert.deepEqual(progs.map((p) => [p.prog, p.verdict]), [['subprog_throws', 'accept'], ['static_subprog_throws_no_cb', 'accept']]);
   const one = bpfx([obj, '--json', '--prog', 'subprog_throws']);
-  assert.equal(one.out.trim().split('\n').length, 1);
+  assert.equal(JSON.parse(one.out).prog, 'subprog_throws');
+});
+
+test('bpfx kernel --dump xlated|jited names kfunc calls (kallsyms) and the program\'s functions', { skip }, () => {
+  const obj = path.join(ROOT, 'fixtures/obj/exc_subprog_throw.bpf.o');
+  const r = bpfx([obj, '--prog', 'subprog_throws', '--dump', 'xlated']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^\d+: \(85\) call bpf_throw#\d+$/m);
+  const j = bpfx([obj, '--prog', 'subprog_throws', '--dump', 'jited']);
+  assert.equal(j.code, 0, j.err);
+  assert.match(j.out, /call 0x[0-9A-F]+ {2}; bpf_throw$/m);
+  assert.match(j.out, /call 0x[0-9A-F]+ {2}; func #1$/m);
+});
+
+test('bpfx kernel --stats: veristat columns from the kernel log, CSV with -o csv', { skip }, () => {
+  const obj = path.join(ROOT, 'fixtures/obj/exc_subprog_throw.bpf.o');
+  const r = bpfx([obj, '--stats', '-o', 'csv']);
+  assert.equal(r.code, 0, r.err);
+  const [head, ...rows] = r.out.trim().split('\n');
+  assert.equal(head, 'file_name,prog_name,verdict,duration,total_insns,total_states,peak_states,max_states_per_insn,max_mark_read_len,prog_size,prog_size_jited,prog_type,attach_type,stack_depth,mem_peak');
+  assert.deepEqual(rows.map((l) => l.split(',').slice(0, 3)), [
+    ['exc_subprog_throw.bpf.o', 'static_subprog_throws_no_cb', 'success'], ['exc_subprog_throw.bpf.o', 'subprog_throws', 'success'],
+  ]);
+  const j = JSON.parse(bpfx([obj, '--stats', '--json', '--prog', 'subprog_throws']).out);
+  assert.deepEqual(Object.keys(j), ['file', 'prog', 'verdict', 'verification_time_usec', 'processed_insns', 'total_states', 'peak_states', 'max_states_per_insn', 'stack_depth']);
+  assert.ok(j.processed_insns > 0);
+});
+
+test('bpfx kernel --run --repeat: the duration of one run (BPF_PROG_TEST_RUN); --data-out writes the packet', { skip }, () => {
+  const out = path.join(tmp, 'out.bin');
+  const r = bpfx([file('pkt.s', 'r0 = 1\nexit\n'), '--type', 'sched_cls', '--repeat', '100', '--data-in', 'aabbcc' + '00'.repeat(61), '--data-out', out, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(typeof j.duration, 'number');
+  assert.equal(fs.readFileSync(out).subarray(0, 3).toString('hex'), 'aabbcc');
 });
 
 test('bpfx kernel: bad arguments are usage errors (exit 2)', () => {

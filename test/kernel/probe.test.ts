@@ -101,7 +101,7 @@ test('bpfx probe --json: kernel, profile and features', { skip }, () => {
 test('bpfx probe without a usable kernel: exit 2 with the reason', () => {
   const r = spawnSync(process.execPath, [main, 'probe', '--json'], { encoding: 'utf8', env: { ...process.env, BPFX_NO_KERNEL: '1' } });
   assert.equal(r.status, 2);
-  assert.deepEqual(JSON.parse(r.stdout), { error: 'the kernel cannot be used: BPFX_NO_KERNEL is set' });
+  assert.deepEqual(JSON.parse(r.stdout), { error: { kind: 'kernel', message: 'the kernel cannot be used: BPFX_NO_KERNEL is set', file: null, at: null } });
 });
 
 test('--kernel-profile: an unknown name is a usage error (exit 2) naming the known ones; a known one is used', () => {

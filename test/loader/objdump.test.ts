@@ -1,5 +1,5 @@
 // bpfx objdump FILE.o [--json]: the listing the brief specifies, and libbpf's
-// message as {"error": ...} with exit status 1.
+// message as {"error": {kind: 'libbpf', message, file, at}} with exit status 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
@@ -36,10 +36,12 @@ test('objdump --json lists maps with their types', () => {
   assert.deepEqual(j.programs.map((p: { insns: number }) => p.insns), [51, 82, 42, 21, 12]);
 });
 
-test('objdump --json: a libbpf error is {"error": <libbpf message>} and exit 1', () => {
+test('objdump --json: a libbpf error is {"error": {kind: libbpf, message: <libbpf message>}} and exit 2', () => {
   const r = objdump('exc_missing_cb', '--json');
-  assert.equal(r.status, 1);
-  assert.deepEqual(JSON.parse(r.out), { error: "prog 'throw_missing_cb': cannot find exception callback 'no_such_callback'" });
+  assert.equal(r.status, 2);
+  const e = JSON.parse(r.out).error;
+  assert.deepEqual([e.kind, e.message], ['libbpf', "prog 'throw_missing_cb': cannot find exception callback 'no_such_callback'"]);
+  assert.match(e.file, /exc_missing_cb\.bpf\.o$/);
 });
 
 test('objdump text names the exception callback of each program', () => {
@@ -50,8 +52,8 @@ test('objdump text names the exception callback of each program', () => {
   assert.match(r.out, /exception callback: exc_cb/);
 });
 
-test('objdump text: libbpf error on stderr, exit 1', () => {
+test('objdump text: libbpf error on stderr, one line naming the file, exit 2', () => {
   const r = objdump('exc_static_cb');
-  assert.equal(r.status, 1);
-  assert.equal(r.err, "libbpf: prog 'throw_static_cb': exception callback static_cb must be a global non-hidden function\n");
+  assert.equal(r.status, 2);
+  assert.match(r.err, /^bpfx objdump: \S+exc_static_cb\.bpf\.o: libbpf: prog 'throw_static_cb': exception callback static_cb must be a global non-hidden function\n$/);
 });

@@ -94,6 +94,21 @@ test('bpfx run --ctx-in: ctx_out comes back; a ctx_in the kernel refuses is its 
   assert.deepEqual(JSON.parse(bad.out), { retval: null, error: 'EINVAL' });
 });
 
+test('bpfx run --data-in FILE, --data-out FILE, --repeat N gives the duration of one run', () => {
+  const f = write('first.s', 'r2 = *(u32 *)(r1 +76)\nr3 = *(u32 *)(r1 +80)\nr4 = r2\nr4 += 1\nif r4 > r3 goto out\nr0 = *(u8 *)(r2 +0)\nexit\nout:\nr0 = 0\nexit\n');
+  const pkt = path.join(tmp, 'pkt.bin');
+  fs.writeFileSync(pkt, Uint8Array.from([0x2a, ...new Array(63).fill(0)]));
+  const out = path.join(tmp, 'out.bin');
+  const r = bpfx(['run', f, '--type', 'sched_cls', '--data-in', pkt, '--data-out', out, '--repeat', '10', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.retval, '0x2a');
+  assert.ok(typeof j.duration === 'number' && j.duration > 0, r.out);
+  assert.deepEqual([...fs.readFileSync(out)], [...fs.readFileSync(pkt)]);
+  const t = bpfx(['run', f, '--type', 'sched_cls', '--data-in', pkt, '--repeat', '3']);
+  assert.match(t.out, /^0x2a\nduration: \d+ ns \([\d.]+ ns\/run, 3 runs\)\n$/);
+});
+
 test('bpfx run: --mem with --data-in, or bad hex, is a usage error (exit 2)', () => {
   const f = write('r0.s', 'r0 = 0\nexit\n');
   const both = bpfx(['run', f, '--mem', '00', '--data-in', '00']);
@@ -101,5 +116,8 @@ test('bpfx run: --mem with --data-in, or bad hex, is a usage error (exit 2)', ()
   assert.match(both.err, /--mem \(raw memory in r1\/r2\) cannot be combined with --data-in or --ctx-in/);
   const hex = bpfx(['run', f, '--data-in', 'zz']);
   assert.equal(hex.code, 2);
-  assert.match(hex.err, /--data-in: 'zz' is not a hex byte/);
+  assert.match(hex.err, /--data-in: 'zz' is neither a file nor hex bytes \('zz' is not a hex byte\)/);
+  const j = bpfx(['run', f, '--data-in', 'zz', '--json']);
+  assert.equal(j.code, 2);
+  assert.equal(JSON.parse(j.out).error.kind, 'usage');
 });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConformanceCase } from '../../src/harness/conformance-data';
 import { judge, runConformanceInterp, parseKnownFailures } from '../../src/harness/conformance';
-import { parseHexBytes, pluginOptions } from '../../src/cli/commands/conformance-plugin';
+import { parseHexBytes, splitPluginArgv } from '../../src/cli/commands/conformance-plugin';
 
 const data = (asm: string, rest = '-- result\n0x2a\n'): string => `# comment\n-- asm\n${asm}\n${rest}`;
 
@@ -64,9 +64,6 @@ test('plugin: hex bytes with any spacing, options given as one argument', () => 
   assert.deepEqual([...parseHexBytes('00  01 ff\n')], [0, 1, 255]);
   assert.deepEqual([...parseHexBytes('b700')], [0xb7, 0]);
   assert.throws(() => parseHexBytes('zz'), /'zz' is not a hex byte/);
-  const o = pluginOptions({ positional: ['00 01', ''], flags: { 'engine interp': true } });
-  assert.equal(o.flags.engine, 'interp');
-  const p = pluginOptions({ positional: [], flags: { program: 'b7 00', elf: true } });
-  assert.equal(p.flags.program, 'b7 00');
-  assert.equal(p.flags.elf, true);
+  assert.deepEqual(splitPluginArgv(['00 01', '', '--engine interp --elf']), ['00 01', '', '--engine', 'interp', '--elf']);
+  assert.deepEqual(splitPluginArgv(['--program', 'b7 00']), ['--program', 'b7 00']);
 });

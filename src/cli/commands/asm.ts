@@ -6,15 +6,12 @@
 // this machine's, else fixtures/vmlinux), read only when such a call appears.
 import * as fs from 'fs';
 import { Command, ParsedArgs, UsageError, flagString } from '../command';
-import { assemble, assembleUbpf, encode, parseConformanceData, Insn, AsmError } from '../../isa';
+import { assemble, assembleUbpf, encode, parseConformanceData, Insn } from '../../isa';
+import { InputError } from '../outcome';
+import { readInputBytes, asText } from '../input';
 import { hostFacts, kfuncId, HostFacts } from '../../kernel/host';
 
 export type Syntax = 'kernel' | 'ubpf';
-
-/** Read FILE ('-' for stdin) as bytes. */
-export function readInput(file: string): Buffer {
-  return file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
-}
 
 /** Guess the assembly syntax: ubpf uses `%rN` registers and mnemonics, kernel syntax `rN = ...`. */
 export function detectSyntax(text: string): Syntax {
@@ -23,11 +20,9 @@ export function detectSyntax(text: string): Syntax {
   return 'kernel';
 }
 
+/** --syntax (its choices are checked by the parser). */
 export function syntaxFlag(args: ParsedArgs): Syntax | undefined {
-  const s = flagString(args, 'syntax');
-  if (s === undefined) return undefined;
-  if (s !== 'kernel' && s !== 'ubpf') throw new UsageError(`--syntax must be kernel or ubpf, not '${s}'`);
-  return s;
+  return flagString(args, 'syntax') as Syntax | undefined;
 }
 
 /** A kfunc name -> BTF id resolver; the host facts (kernel BTF) are read on the first kfunc call only. */
@@ -60,21 +55,25 @@ export function hexLines(insns: readonly Insn[]): string[] {
 export const command: Command = {
   name: 'asm',
   summary: 'assemble kernel-syntax or ubpf-syntax BPF assembly to instruction bytes',
-  usage: 'bpfx asm FILE [--syntax kernel|ubpf] [--out OUT.bin] [--btf VMLINUX_BTF]   (FILE may be a bpf_conformance .data file; - reads stdin)',
-  run(args) {
+  usage: 'bpfx asm FILE [options]   (FILE: assembly or a bpf_conformance .data file; - reads stdin)',
+  options: [
+    { name: 'syntax', type: 'string', choices: ['kernel', 'ubpf'], description: 'assembly syntax (default: detected: ubpf uses %rN registers)' },
+    { name: 'out', type: 'string', short: 'o', value: 'OUT.bin', description: 'write the instruction bytes to OUT.bin instead of hex lines on stdout' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF for kfunc ids (default: this machine\'s, else fixtures/vmlinux)' },
+  ],
+  examples: ['bpfx asm prog.s', 'bpfx asm prog.s -o prog.bin', 'echo "r0 = 0; exit" | bpfx asm -'],
+  exits: { 0: 'assembled', 1: '(not used)', 3: '(not used)' },
+  run(args, ctx) {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('expected one assembly file');
-    const text = readInput(file).toString('utf8');
-    let insns: Insn[];
-    try {
-      insns = assembleText(text, file === '-' ? '<stdin>' : file, syntaxFlag(args), flagString(args, 'btf'));
-    } catch (e) {
-      if (e instanceof AsmError) { process.stderr.write(`bpfx asm: ${e.message}\n`); return 1; }
-      throw e;
-    }
-    const out = flagString(args, 'out') ?? flagString(args, 'output');
+    const bytes = readInputBytes(file);
+    const text = asText(bytes);
+    if (text === undefined) throw new InputError('asm', file, 'is not text (binary bytes): bpfx disasm reads instruction bytes');
+    const insns = assembleText(text, file === '-' ? '<stdin>' : file, syntaxFlag(args), flagString(args, 'btf'));
+    const out = flagString(args, 'out');
     if (out !== undefined) fs.writeFileSync(out, encode(insns));
-    else process.stdout.write(hexLines(insns).join('\n') + (insns.length ? '\n' : ''));
-    return 0;
+    if (ctx.json) ctx.emit({ file, insns: insns.length, hex: hexLines(insns), ...(out !== undefined ? { out } : {}) });
+    else if (out === undefined) process.stdout.write(hexLines(insns).join('\n') + (insns.length ? '\n' : ''));
+    return 'ok';
   },
 };

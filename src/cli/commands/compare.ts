@@ -2,15 +2,18 @@
 // against the live kernel on every program of the given object files and specs
 // (default: fixtures/obj and specs/); the model answers as the kernel's probed
 // profile unless --kernel-profile names another. Prints one line per program and the agreement
-// figures; exit 1 when the model accepts a program Linux rejects.
+// figures; exit 1 when the model accepts a program Linux rejects. Files are any input kind;
+// a directory gives its .o files and its specs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, UsageError } from '../command';
+import { Command } from '../command';
+import { readInput, programsOf } from '../input';
+import { InputError } from '../outcome';
 import { getEngine } from '../../harness/engines';
 import { ProgramUnderTest } from '../../harness/engine';
-import { loadObjectPrograms } from '../../harness/object';
-import { findSpecFiles, programFromSpec, readSpecFile } from '../../harness/program';
+import { findSpecFiles } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
+import { summarizeStats, StatsSummary } from '../../harness/stats-compare';
 import { HostFacts, packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
 
@@ -19,20 +22,17 @@ function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderT
   const refused: string[] = [];
   const files: string[] = [];
   for (const p of paths) {
-    if (!fs.existsSync(p)) throw new UsageError(`no such file or directory '${p}'`);
+    if (!fs.existsSync(p)) throw new InputError('read', p, 'no such file or directory');
     if (fs.statSync(p).isDirectory()) {
       for (const e of fs.readdirSync(p).sort()) if (e.endsWith('.o')) files.push(path.join(p, e));
       files.push(...findSpecFiles([p]));
     } else files.push(p);
   }
   for (const f of files) {
+    const input = readInput(f); // a file that cannot be read is bad input, not a refusal
     try {
-      if (f.endsWith('.o')) {
-        for (const p of loadObjectPrograms(f, host)) programs.push({ ...p, name: `${path.basename(f)}:${p.name}` });
-      } else {
-        const spec = readSpecFile(f);
-        programs.push({ ...programFromSpec(spec, host), name: path.basename(f) });
-      }
+      const progs = programsOf(input, { host });
+      for (const { prog } of progs) programs.push({ ...prog, name: input.kind === 'elf' ? `${path.basename(f)}:${prog.name}` : path.basename(f) });
     } catch (e) {
       refused.push(`${f}: ${(e as Error).message}`); // libbpf refuses it before any verifier sees it
     }
@@ -43,20 +43,39 @@ function programsIn(paths: string[], host: HostFacts): { programs: ProgramUnderT
 export const command: Command = {
   name: 'compare',
   summary: 'the verifier model against the live kernel: verdict and message agreement',
-  usage: 'bpfx compare [FILE.o|SPEC.yaml|DIR ...] [--json] [--kernel-profile NAME]',
-  booleanFlags: ['json'],
-  async run(args) {
+  usage: 'bpfx compare [FILE|DIR ...] [options]   (default: fixtures/obj and specs/)',
+  options: [
+    { name: 'stats', type: 'boolean', description: 'also compare the exploration figures (processed insns, total, peak and per-insn states) of programs both accept' },
+    { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
+  ],
+  examples: ['bpfx compare', 'bpfx compare fixtures/obj/exc_valid.bpf.o specs/ --json', 'bpfx compare --stats'],
+  exits: { 0: 'no wrong accept (`not modelled yet` is counted apart, never as agreement)', 1: 'the model accepts a program Linux rejects', 2: 'bad input, or the kernel cannot be used', 3: '(not used)' },
+  async run(args, ctx) {
     const root = packageRoot();
     const paths = args.positional.length ? args.positional : [path.join(root, 'fixtures', 'obj'), path.join(root, 'specs')];
     const host = hostFactsFor(args, { probe: true });
     const kernel = getEngine('kernel', host);
     const avail = kernel.available();
-    if (!avail.ok) { process.stderr.write(`bpfx compare: the kernel engine is not available: ${avail.reason}\n`); return 2; }
+    if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason}`);
     const { programs, refused } = programsIn(paths, host);
-    const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine, host).run(p, {}));
+    const logs = new Map<string, { verifier: string | null; kernel: string | null }>();
+    const rows: Comparison[] = await compareAll(programs, async (engine, p) => {
+      const r = await getEngine(engine, host).run(p, {});
+      const l = logs.get(p.name) ?? { verifier: null, kernel: null };
+      l[engine] = r.log;
+      logs.set(p.name, l);
+      return r;
+    });
     const s = summarize(rows);
-    if (args.flags.json === true) {
-      process.stdout.write(JSON.stringify({ ...s, rows, refused_by_loader: refused }) + '\n');
+    const stats = args.flags.stats === true
+      ? summarizeStats(rows.map((r) => ({ ...r, oursLog: logs.get(r.program)?.verifier ?? null, kernelLog: logs.get(r.program)?.kernel ?? null })))
+      : undefined;
+    if (ctx.json) {
+      ctx.emit({ ...s, rows, refused_by_loader: refused, ...(stats ? { stats } : {}) });
+    } else if (stats) {
+      printStats(stats);
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -68,6 +87,20 @@ export const command: Command = {
         `not modelled yet ${s.counts['not-modelled']}; wrong rejects ${s.counts['wrong-reject']}; ` +
         `wrong accepts ${s.counts['wrong-accept']}\n`);
     }
-    return s.wrongAccepts.length ? 1 : 0;
+    return s.wrongAccepts.length ? 'reject' : 'ok';
   },
 };
+
+/** --stats: the exploration figures of every program both accept, then the summary. */
+function printStats(st: StatsSummary): void {
+  const f = (x: { processed: number; totalStates: number; peakStates: number; maxStatesPerInsn: number }): string =>
+    `${x.processed}/${x.totalStates}/${x.peakStates}/${x.maxStatesPerInsn}`;
+  for (const r of st.rows) {
+    const same = f(r.ours) === f(r.kernel);
+    process.stdout.write(`${same ? 'same ' : 'DIFF '} ${r.program.padEnd(48)} ours ${f(r.ours).padEnd(24)} kernel ${f(r.kernel)}\n`);
+  }
+  const ld = st.largestDiff;
+  process.stdout.write(`\n${st.compared} accepted programs (processed/total_states/peak_states/max_states_per_insn): ` +
+    `processed equal ${st.processedEqual}/${st.compared}, all four equal ${st.allEqual}/${st.compared}` +
+    (ld ? `; largest processed difference ${(ld.relative * 100).toFixed(2)}% (${ld.program}: ours ${ld.ours}, kernel ${ld.kernel})` : '') + '\n');
+}

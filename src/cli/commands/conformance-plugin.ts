@@ -8,7 +8,8 @@
 //   the runner may pass all plugin options as ONE argument ("--engine interp").
 // Prints r0 in hex (no 0x) and exits 0; on failure prints the error on stdout
 // and exits 1 (the runner compares that text with `-- error`).
-import { Command, ParsedArgs, UsageError } from '../command';
+import { Command, UsageError, flagString } from '../command';
+import { Outcome } from '../outcome';
 import { decodeRaw } from '../../isa';
 import { runConformanceInterp, runConformanceKernel, runConformanceJit } from '../../harness/conformance';
 
@@ -24,24 +25,9 @@ export function parseHexBytes(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** Re-split options the runner passed as one argument ("--engine interp --elf"). */
-export function pluginOptions(args: ParsedArgs): { positional: string[]; flags: Record<string, string | true> } {
-  const words: string[] = [];
-  for (const [k, v] of Object.entries(args.flags)) {
-    words.push(...`--${k}`.split(/\s+/));
-    if (v !== true) words.push(v);
-  }
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (!w.startsWith('--')) throw new UsageError(`Invalid arguments: ${w}`);
-    const eq = w.indexOf('=');
-    if (eq > 0) { flags[w.slice(2, eq)] = w.slice(eq + 1); continue; }
-    const name = w.slice(2);
-    if ((name === 'program' || name === 'engine') && i + 1 < words.length) flags[name] = words[++i];
-    else flags[name] = true;
-  }
-  return { positional: args.positional, flags };
+/** The runner may pass all plugin options as one argument ("--engine interp --elf"): split them into words. */
+export function splitPluginArgv(argv: string[]): string[] {
+  return argv.flatMap((a) => (a.startsWith('--') && !a.includes('=') && /\s/.test(a.trim()) ? a.trim().split(/\s+/) : [a]));
 }
 
 function readStdinLine(): Promise<string> {
@@ -57,18 +43,29 @@ function readStdinLine(): Promise<string> {
 export const command: Command = {
   name: 'conformance-plugin',
   summary: 'bpf_conformance plugin: program hex on stdin, memory hex as argument, prints r0 in hex',
-  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [--program "HEX"] [--engine interp|kernel|jit] [--jit] [--elf]',
-  booleanFlags: ['elf', 'jit', 'interpret'],
-  async run(raw) {
-    const args = pluginOptions(raw);
-    // uBPF's plugin selects its JIT with --jit: so does ours (--engine names one explicitly)
-    const engine = typeof args.flags.engine === 'string' ? args.flags.engine : args.flags.jit === true ? 'jit' : 'interp';
-    if (engine !== 'interp' && engine !== 'kernel' && engine !== 'jit') throw new UsageError(`engine '${engine}' cannot run plugin programs (known: interp, kernel, jit)`);
+  usage: 'bpfx conformance-plugin ["MEM HEX BYTES"] [options]',
+  options: [
+    { name: 'program', type: 'string', value: 'HEX', description: 'the program as hex bytes (default: one line of hex on stdin)' },
+    { name: 'engine', type: 'string', choices: ['interp', 'kernel', 'jit'], description: 'where the program runs (default interp)' },
+    { name: 'jit', type: 'boolean', description: 'the same as --engine jit (uBPF\'s plugin option)' },
+    { name: 'interpret', type: 'boolean', description: 'the same as --engine interp (uBPF\'s plugin option)' },
+    { name: 'elf', type: 'boolean', description: 'the program is an ELF object (not supported: fails as the protocol says)' },
+  ],
+  preprocess: splitPluginArgv,
+  examples: ['bpf_conformance_runner --test_file_directory tests --plugin_path bpfx --plugin_options "conformance-plugin --engine interp"',
+    'echo "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00" | bpfx conformance-plugin'],
+  exits: { 0: 'ran: r0 printed in hex', 1: 'the program failed: the error on stdout (the protocol compares it with `-- error`)', 3: '(not used)' },
+  async run(args, ctx) {
+    const engine = flagString(args, 'engine') ?? (args.flags.jit === true ? 'jit' : 'interp');
     const extra = args.positional.slice(1).filter((p) => p.trim().length > 0);
     if (extra.length) throw new UsageError(`Invalid arguments: ${extra[0]}`);
     const mem = parseHexBytes(args.positional[0] ?? '');
-    const progText = typeof args.flags.program === 'string' ? args.flags.program : await readStdinLine();
-    const fail = (msg: string): number => { process.stdout.write(msg + '\n'); return 1; };
+    const progText = flagString(args, 'program') ?? await readStdinLine();
+    const fail = (msg: string): Outcome => {
+      if (ctx.json) ctx.emit({ retval: null, error: msg });
+      else process.stdout.write(msg + '\n');
+      return 'reject';
+    };
     if (args.flags.elf === true) return fail('Failed to load code: ELF input is not supported by bpfx conformance-plugin yet');
     let insns;
     try {
@@ -79,7 +76,9 @@ export const command: Command = {
     // The jit runs the program natively in this process: the runner starts one per program, so a fault fails only it
     const r = engine === 'kernel' ? runConformanceKernel({ insns, mem }) : engine === 'jit' ? runConformanceJit({ name: 'plugin', insns, mem }) : runConformanceInterp({ insns, mem });
     if (r.error !== null) return fail(r.error);
-    process.stdout.write(BigInt.asUintN(64, r.retval ?? 0n).toString(16) + '\n');
-    return 0;
+    const hex = BigInt.asUintN(64, r.retval ?? 0n).toString(16);
+    if (ctx.json) ctx.emit({ retval: `0x${hex}`, error: null });
+    else process.stdout.write(hex + '\n');
+    return 'ok';
   },
 };

@@ -4,6 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, UsageError, flagString } from '../command';
+import { readInputBytes } from '../input';
+import { InputError } from '../outcome';
 import { CONFORMANCE_ENGINES, listConformanceFiles, parseKnownFailures, runConformanceFile } from '../../harness/conformance';
 import { runConformanceIsolated } from '../../harness/isolate';
 import { kernelAvailable } from '../../kernel/avail';
@@ -19,48 +21,63 @@ export function defaultConformanceDir(): string | undefined {
 export const command: Command = {
   name: 'conformance',
   summary: 'run the bpf_conformance suite (.data files) on an engine',
-  usage: 'bpfx conformance [DIR|FILE.data] [--engine interp|kernel|jit] [--known-failures FILE]',
-  run(args) {
-    const engine = flagString(args, 'engine') ?? 'interp';
-    if (!(CONFORMANCE_ENGINES as readonly string[]).includes(engine)) throw new UsageError(`engine '${engine}' cannot run the conformance suite (known: ${CONFORMANCE_ENGINES.join(', ')})`);
+  usage: 'bpfx conformance [DIR|FILE.data] [options]   (default DIR: ../shared/bpf_conformance/tests)',
+  options: [
+    { name: 'engine', type: 'string', short: 'e', choices: CONFORMANCE_ENGINES, default: 'interp', description: 'where the programs run (jit: in child processes)' },
+    { name: 'known-failures', type: 'string', value: 'FILE', description: 'expected failures, one `name reason` a line (default: conformance-known-failures[.ENGINE].txt)' },
+  ],
+  examples: ['bpfx conformance', 'bpfx conformance ../shared/bpf_conformance/tests --engine kernel --json'],
+  exits: { 0: 'every test passed (known failures counted apart)', 1: 'a test failed', 3: '(not used)' },
+  run(args, ctx) {
+    const engine = flagString(args, 'engine') as string;
+    if (args.positional.length > 1) throw new UsageError(`unexpected argument '${args.positional[1]}'`);
     if (engine === 'kernel') {
       const avail = kernelAvailable();
-      if (!avail.ok) throw new UsageError(`the kernel engine is not available: ${avail.reason ?? 'unknown reason'}`);
+      if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason ?? 'unknown reason'}`);
     }
     if (engine === 'jit') {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const avail = (require('../../harness/native-run') as typeof import('../../harness/native-run')).nativeAvailable();
-      if (!avail.ok) throw new UsageError(`the jit engine is not available: ${avail.reason ?? 'unknown reason'}`);
+      if (!avail.ok) throw new InputError('jit', null, `the jit engine is not available: ${avail.reason ?? 'unknown reason'}`);
     }
     const dir = args.positional[0] ?? defaultConformanceDir();
     if (!dir) throw new UsageError('no test directory given and ../shared/bpf_conformance/tests not found');
-    if (!fs.existsSync(dir)) throw new UsageError(`no such file or directory '${dir}'`);
-    const single = fs.statSync(dir).isFile();
+    let st: fs.Stats;
+    try { st = fs.statSync(dir); } catch { throw new InputError('read', dir, 'no such file or directory'); }
+    if (!st.isDirectory()) readInputBytes(dir); // a FIFO, a device: refused before anything reads it
+    const single = st.isFile();
     // known failures: conformance-known-failures.txt for the interpreter, conformance-known-failures.ENGINE.txt for others
-    const kfFile = flagString(args, 'known-failures') ??
-      path.join(packageRoot(), engine === 'interp' ? 'conformance-known-failures.txt' : `conformance-known-failures.${engine}.txt`);
-    const known = fs.existsSync(kfFile) ? parseKnownFailures(fs.readFileSync(kfFile, 'utf8')) : new Map<string, string>();
+    const kfGiven = flagString(args, 'known-failures');
+    const kfFile = kfGiven ?? path.join(packageRoot(), engine === 'interp' ? 'conformance-known-failures.txt' : `conformance-known-failures.${engine}.txt`);
+    const known = kfGiven !== undefined || fs.existsSync(kfFile)
+      ? parseKnownFailures(Buffer.from(readInputBytes(kfFile)).toString('utf8')) : new Map<string, string>();
     const files = single ? [dir] : listConformanceFiles(dir);
-    if (files.length === 0) throw new UsageError(`no .data files in '${dir}'`);
+    if (files.length === 0) throw new InputError('read', dir, 'has no .data files');
     let passed = 0, failed = 0, knownCount = 0;
+    const results: { name: string; status: 'pass' | 'fail' | 'known' | 'fixed'; why: string | null; reason?: string }[] = [];
     // Native code of unverified programs runs in child processes: a fault fails its case, not the run
     const verdicts = engine === 'jit' ? runConformanceIsolated(files) : undefined;
+    const say = (line: string): void => { if (!ctx.json) process.stdout.write(line + '\n'); };
     for (const [k, file] of files.entries()) {
-      const v = verdicts ? verdicts[k] : runConformanceFile(file, engine);
+      const v = verdicts ? verdicts[k] : runConformanceFile(file, engine as typeof CONFORMANCE_ENGINES[number]);
       const reason = known.get(v.name);
       if (v.pass) {
         passed++;
-        if (reason !== undefined) process.stdout.write(`FIXED ${v.name}: listed in ${path.basename(kfFile)} but passes\n`);
+        results.push({ name: v.name, status: reason !== undefined ? 'fixed' : 'pass', why: null });
+        if (reason !== undefined) say(`FIXED ${v.name}: listed in ${path.basename(kfFile)} but passes`);
       } else if (reason !== undefined) {
         knownCount++;
-        process.stdout.write(`KNOWN ${v.name}: ${reason} (${v.why})\n`);
+        results.push({ name: v.name, status: 'known', why: v.why, reason });
+        say(`KNOWN ${v.name}: ${reason} (${v.why})`);
       } else {
         failed++;
-        process.stdout.write(`FAIL ${v.name}: ${v.why}\n`);
+        results.push({ name: v.name, status: 'fail', why: v.why });
+        say(`FAIL ${v.name}: ${v.why}`);
       }
     }
-    process.stdout.write(`${knownCount} known failures (${path.basename(kfFile)}), counted as neither passed nor failed\n`);
-    process.stdout.write(`${passed} passed, ${failed} failed\n`);
-    return failed ? 1 : 0;
+    if (ctx.json) ctx.emit({ engine, passed, failed, known_failures: knownCount, known_failures_file: path.basename(kfFile), tests: results });
+    say(`${knownCount} known failures (${path.basename(kfFile)}), counted as neither passed nor failed`);
+    say(`${passed} passed, ${failed} failed`);
+    return failed ? 'reject' : 'ok';
   },
 };

@@ -9,55 +9,43 @@
 // bpfx asm); --bpftool names pseudo ld_imm64 operands as bpftool does
 // (map[id:N], map[id:N][0]+OFF, subprog[+N]).
 import { Command, UsageError, flagString } from '../command';
-import { decode, disassemble, Insn, IsaError, AsmError, bpftoolImmName } from '../../isa';
-import { readInput, assembleText, syntaxFlag } from './asm';
-import { linkedProgramFromFile } from './objdump';
+import { decode, disassemble, Insn, bpftoolImmName } from '../../isa';
+import { assembleText, syntaxFlag } from './asm';
+import { linkedProgramFromFile, loadObjectFile } from './objdump';
 import { hostFacts } from '../../kernel/host';
 import { Btf, typeById, typeCount } from '../../btf';
+import { readInput, parseHexText, asText, programsOf, InputFile } from '../input';
+import { inFile } from '../outcome';
 
-/** Instructions of an ELF object's program (the loader links subprograms and callbacks in). */
-function objectProgram(file: string, prog: string | undefined, btfPath?: string): Insn[] {
-  if (!prog) throw new UsageError('object files need --prog NAME (see bpfx objdump FILE.o for the names)');
-  return linkedProgramFromFile(file, prog, btfPath).insns;
+export interface NamedInsns { name: string; insns: Insn[] }
+
+/** The programs of FILE, whatever its kind: an object's (all, or --prog), a spec's, hex, bytes or assembly. */
+export function readPrograms(file: string, opts: { prog?: string; syntax?: 'kernel' | 'ubpf'; btfPath?: string }): NamedInsns[] {
+  const input = readInput(file);
+  return inFile(file, () => programsIn(input, opts));
 }
 
-/** Parse a hex text file; undefined when the text is not hex. */
-export function parseHexText(text: string): Uint8Array | undefined {
-  const body = text.replace(/(#|\/\/).*$/gm, '');
-  const toks = body.split(/[\s,]+/).filter((t) => t.length > 0);
-  if (toks.length === 0) return undefined;
-  const out: number[] = [];
-  for (const t of toks) {
-    const w = t.match(/^0x([0-9a-fA-F]{16})$/);
-    if (w) { // a 64-bit word, opcode in the low byte (bpf_conformance `-- raw`)
-      let v = BigInt('0x' + w[1]);
-      for (let i = 0; i < 8; i++) { out.push(Number(v & 0xffn)); v >>= 8n; }
-      continue;
+function programsIn(input: InputFile, opts: { prog?: string; syntax?: 'kernel' | 'ubpf'; btfPath?: string }): NamedInsns[] {
+  const file = input.file;
+  const source = file === '-' ? '<stdin>' : file;
+  if (opts.prog !== undefined && input.kind !== 'elf') throw new UsageError('--prog is only for ELF object files');
+  switch (input.kind) {
+    case 'elf':
+      if (opts.prog !== undefined) return [{ name: opts.prog, insns: linkedProgramFromFile(file, opts.prog, opts.btfPath).insns }];
+      return loadObjectFile(file, { btfPath: opts.btfPath }).programs.map((p) => ({ name: p.name, insns: p.insns }));
+    case 'raw': return [{ name: file, insns: decode(input.bytes) }];
+    case 'spec':
+      return programsOf(input, { host: hostFacts({ btfPath: opts.btfPath, probe: false }) }).map((p) => ({ name: p.prog.name, insns: p.prog.insns }));
+    default: {
+      const text = asText(input.bytes) ?? '';
+      const hex = input.kind === 'hex' && opts.syntax === undefined ? parseHexText(text) : undefined;
+      return [{ name: file, insns: hex ? decode(hex) : assembleText(text, source, opts.syntax, opts.btfPath) }];
     }
-    const h = t.replace(/^0x/i, '');
-    if (!/^([0-9a-fA-F]{2})+$/.test(h)) return undefined;
-    for (let i = 0; i < h.length; i += 2) out.push(parseInt(h.slice(i, i + 2), 16));
   }
-  return Uint8Array.from(out);
-}
-
-const isText = (b: Buffer): boolean => b.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127));
-
-export function readProgram(file: string, opts: { prog?: string; syntax?: 'kernel' | 'ubpf'; btfPath?: string }): Insn[] {
-  const buf = readInput(file);
-  if (buf.length >= 4 && buf[0] === 0x7f && buf.toString('latin1', 1, 4) === 'ELF') return objectProgram(file, opts.prog, opts.btfPath);
-  if (opts.prog !== undefined) throw new UsageError('--prog is only for ELF object files');
-  if (buf.length > 0 && isText(buf)) {
-    const text = buf.toString('utf8');
-    const hex = opts.syntax === undefined ? parseHexText(text) : undefined;
-    if (hex) return decode(hex);
-    return assembleText(text, file === '-' ? '<stdin>' : file, opts.syntax, opts.btfPath);
-  }
-  return decode(new Uint8Array(buf));
 }
 
 /** kfunc BTF id -> name from the host's vmlinux BTF, read on the first kfunc call only. */
-function vmlinuxKfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
+export function kfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
   let btf: { v: Btf | undefined } | undefined;
   return (i) => {
     if (i.off !== 0) return undefined; // module BTF: not available here
@@ -72,28 +60,36 @@ function vmlinuxKfuncNamer(btfPath?: string): (i: Insn) => string | undefined {
 export const command: Command = {
   name: 'disasm',
   summary: 'print BPF instructions in kernel verifier log syntax',
-  usage: 'bpfx disasm FILE [--prog NAME] [--syntax kernel|ubpf] [--symbolic | --bpftool] [--btf VMLINUX_BTF]   (raw bytes, hex text, assembly, or FILE.o --prog NAME)',
-  booleanFlags: ['symbolic', 'bpftool'],
-  run(args) {
+  usage: 'bpfx disasm FILE [options]   (raw bytes, hex text, assembly, a .data file, a spec, or an object file)',
+  options: [
+    { name: 'prog', type: 'string', value: 'NAME', description: 'only this program of an object file (default: every program)' },
+    { name: 'syntax', type: 'string', choices: ['kernel', 'ubpf'], description: 'read FILE as assembly in this syntax (default: detected)' },
+    { name: 'symbolic', type: 'boolean', description: 'print the assembler\'s canonical text (round-trips through bpfx asm)' },
+    { name: 'bpftool', type: 'boolean', description: 'name ld_imm64 map and subprog operands as bpftool does' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF that names kfunc calls (default: this machine\'s)' },
+  ],
+  examples: ['bpfx disasm prog.bin', 'bpfx disasm fixtures/obj/exc_subprog_throw.bpf.o --prog subprog_throws', 'bpfx disasm prog.s --symbolic'],
+  exits: { 0: 'printed', 1: '(not used)', 3: '(not used)' },
+  run(args, ctx) {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('expected one input file');
+    if (args.flags.symbolic === true && args.flags.bpftool === true) throw new UsageError('--symbolic and --bpftool cannot be combined');
     const btfPath = flagString(args, 'btf');
-    let insns: Insn[];
-    try {
-      insns = readProgram(file, { prog: flagString(args, 'prog'), syntax: syntaxFlag(args), btfPath });
-    } catch (e) {
-      if (e instanceof IsaError || e instanceof AsmError) {
-        process.stderr.write(`bpfx disasm: ${file}: ${e.message}\n`);
-        return 1;
+    const progs = readPrograms(file, { prog: flagString(args, 'prog'), syntax: syntaxFlag(args), btfPath });
+    const namer = kfuncNamer(btfPath);
+    const listed = progs.map((p) => ({
+      name: p.name,
+      lines: disassemble(p.insns, { symbolic: args.flags.symbolic === true, kfuncName: namer, immName: args.flags.bpftool === true ? bpftoolImmName : undefined }),
+    }));
+    if (ctx.json) ctx.emit(listed.length === 1 ? { file, prog: listed[0].name, insns: listed[0].lines } : { file, programs: listed.map((l) => ({ prog: l.name, insns: l.lines })) });
+    else {
+      const out: string[] = [];
+      for (const l of listed) {
+        if (listed.length > 1) out.push(`${out.length ? '\n' : ''}${l.name}:`);
+        out.push(...l.lines);
       }
-      throw e;
+      process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));
     }
-    const lines = disassemble(insns, {
-      symbolic: args.flags.symbolic === true,
-      kfuncName: vmlinuxKfuncNamer(btfPath),
-      immName: args.flags.bpftool === true ? bpftoolImmName : undefined,
-    });
-    process.stdout.write(lines.join('\n') + (lines.length ? '\n' : ''));
-    return 0;
+    return 'ok';
   },
 };

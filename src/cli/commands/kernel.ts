@@ -1,51 +1,51 @@
-// bpfx kernel FILE [--prog NAME] [--type TYPE] [--log-level N] [--json] [--run]
-//   [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx] [--wide-retval]
-// Load programs into the live kernel (src/kernel) and print its verdict and
-// verifier log; with --run also the BPF_PROG_TEST_RUN return value; with
-// --dump the kernel's rewritten instructions or its JIT image. FILE is an
-// object file, a bpf_conformance .data file, kernel-syntax assembly, or raw
-// instruction bytes. Exit 0 when every program is accepted (and ran, with
-// --run), 1 otherwise, 2 on bad input.
+// bpfx kernel FILE [options] (bpfx kernel --help): load programs into the live
+// kernel (src/kernel) and print its verdict and verifier log; with --run also
+// the BPF_PROG_TEST_RUN return value (--data-in/--data-out/--ctx-in/--repeat as
+// bpftool prog run has them); with --dump the kernel's rewritten instructions
+// (kfunc calls named from vmlinux BTF) or its JIT image; with --stats veristat's
+// columns from the log's statistics lines. FILE is any input kind
+// (src/cli/input.ts). Exit 0 when every program is accepted (and ran, with
+// --run), 1 otherwise, 2 on bad input or when bpf() cannot be used.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, ParsedArgs, UsageError, flagString } from '../command';
+import { Command, ParsedArgs, UsageError, flagString, flagInt } from '../command';
 import * as isa from '../../isa';
-import { Insn } from '../../isa/insn';
+import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
-import { progTypeNum } from '../../kernel/types';
 import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict } from '../../kernel/run';
 import { runObjectFile } from '../../kernel/object';
-import { HostFacts, kfuncId } from '../../kernel/host';
-import { hostFactsFor } from '../host';
+import { HostFacts } from '../../kernel/host';
+import { hostFactsFor, typeFlag } from '../host';
+import { readInput, programsOf, InputFile } from '../input';
+import { InputError, Outcome, inFile, worst } from '../outcome';
+import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
+import { statsFormat, statsJson } from './verify';
+import { bytesFlag } from './run';
+import { kernelSymbols, callTargetName } from '../../kernel/kallsyms';
+import { loadObjectFile } from './objdump';
 
 interface Job { prog: KernelProgram; input: KernelInput }
 
-function hexArg(args: ParsedArgs, name: string): Uint8Array | undefined {
-  const v = flagString(args, name);
-  if (v === undefined) return undefined;
-  const clean = v.replace(/^0x/i, '').replace(/[\s:]/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new UsageError(`--${name} must be hex bytes, e.g. 0a0b0c`);
-  return Uint8Array.from(clean.match(/../g) ?? [], (b) => parseInt(b, 16));
+/** A program of any input kind but an object file, as BPF_PROG_LOAD takes it (a .data file's mem with it). */
+function jobsOf(input: InputFile, type: string | undefined, host: () => HostFacts): Job[] {
+  return programsOf(input, { type, host: host() }).map(({ prog: p, mem }) => ({
+    prog: {
+      name: p.name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15), insns: p.insns, progType: p.progType, license: p.license,
+      ...(p.btf ? { btf: encodeBtf(p.btf.btf), funcInfo: encodeFuncInfo(p.btf.funcInfo) } : {}),
+    },
+    input: mem.length ? { mem } : {},
+  }));
 }
 
-function isText(b: Uint8Array): boolean {
-  if (b.includes(0)) return false;
-  try { new TextDecoder('utf-8', { fatal: true }).decode(b); return true; } catch { return false; }
-}
+/** Whether a dump has kfunc calls to name (kallsyms is read only then). */
+const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
 
-function jobsFromFlat(file: string, bytes: Uint8Array, type: string, host: () => HostFacts): Job[] {
-  const name = path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
-  const text = isText(bytes) ? new TextDecoder().decode(bytes) : undefined;
-  if (text !== undefined && (file.endsWith('.data') || /^-- (asm|raw)\s*$/m.test(text))) {
-    const d = isa.parseConformanceData(text, file);
-    const insns: Insn[] = d.raw ? isa.decode(isa.rawWordsToBytes(d.raw)) : isa.assembleUbpf(d.asm ?? '', file);
-    return [{ prog: { name, insns, progType: type }, input: { mem: d.mem } }];
-  }
-  if (text !== undefined) {
-    const insns = isa.assemble(text, { source: file, kfuncId: (n: string) => kfuncId(host(), n) });
-    return [{ prog: { name, insns, progType: type }, input: {} }];
-  }
-  return [{ prog: { name, insns: isa.decode(bytes), progType: type }, input: {} }];
+/** veristat's row from the kernel's log statistics (log level 4) and its program info. */
+function kernelStatsRow(file: string, v: KernelVerdict, progType: string, attachType: string): StatsRow {
+  return {
+    file: path.basename(file), prog: v.prog, verdict: v.verdict === 'accept' ? 'success' : 'failure', ...statsFromLog(v.log),
+    progSize: v.xlatedInsns ?? 0, jitedSize: v.jitedBytes ?? 0, progType, attachType, memPeak: 0,
+  };
 }
 
 function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
@@ -69,7 +69,11 @@ function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
         const ins = d.decode();
         const at = Number(ins.ip - base);
         const hex = Array.from(bytes.subarray(at, at + ins.length), (b) => b.toString(16).padStart(2, '0')).join(' ');
-        out.push(`  ${at.toString(16).padStart(4, ' ')}:  ${hex.padEnd(32)} ${fmt.format(ins)}`);
+        // a call's target named: one of the program's functions, or a kernel function (kfunc, helper) from kallsyms
+        const target = ins.isCallNear ? ins.nearBranchTarget : undefined;
+        const k = target !== undefined ? (ksyms ?? []).indexOf(target) : -1;
+        const name = target === undefined ? undefined : k >= 0 ? `func #${k}` : kernelSymbols()?.byAddress.get(target);
+        out.push(`  ${at.toString(16).padStart(4, ' ')}:  ${hex.padEnd(32)} ${fmt.format(ins)}${name ? `  ; ${name}` : ''}`);
         ins.free();
       }
       d.free(); fmt.free();
@@ -85,56 +89,108 @@ function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
 
 export const command: Command = {
   name: 'kernel',
-  summary: 'load programs into the live kernel: verdict, verifier log, test-run value, xlated/jited dumps',
-  usage: 'bpfx kernel FILE [--prog NAME] [--type TYPE] [--log-level N] [--json] [--run] [--data-in HEX] [--ctx-in HEX] [--repeat N] [--dump xlated|jited] [--mem-mapping map-value|syscall-ctx] [--wide-retval]',
-  booleanFlags: ['json', 'run', 'wide-retval'],
-  run(args: ParsedArgs): number {
+  summary: 'load programs into the live kernel: verdict, verifier log, test-run value, xlated/jited dumps, veristat stats',
+  usage: 'bpfx kernel FILE [options]',
+  options: [
+    { name: 'prog', type: 'string', value: 'NAME', description: 'only this program of an object file (default: every program)' },
+    { name: 'type', type: 'string', value: 'PROGTYPE', description: 'program type of a flat program (default socket_filter); objects use their section names' },
+    { name: 'log-level', type: 'string', value: 'N', description: 'BPF_PROG_LOAD log_level 0..7 (default 1 when rejected)' },
+    { name: 'run', type: 'boolean', description: 'BPF_PROG_TEST_RUN an accepted program and print its retval' },
+    { name: 'data-in', type: 'string', value: 'FILE|HEX', description: 'packet bytes for the test run (bpftool\'s data_in)' },
+    { name: 'data-out', type: 'string', value: 'FILE', description: 'write the packet after the test run to FILE (bpftool\'s data_out)' },
+    { name: 'ctx-in', type: 'string', value: 'FILE|HEX', description: 'context bytes for the test run (ctx_in)' },
+    { name: 'repeat', type: 'string', value: 'N', description: 'test-run N times; prints the duration of one run (bpftool\'s repeat)' },
+    { name: 'dump', type: 'string', choices: ['xlated', 'jited'], description: 'print the kernel\'s rewritten instructions (kfunc calls named) or its JIT image' },
+    { name: 'stats', type: 'boolean', description: 'veristat\'s columns from the kernel\'s log statistics line' },
+    { name: 'output-format', type: 'string', short: 'o', choices: ['table', 'csv'], description: 'format of --stats (veristat -o)' },
+    { name: 'csv', type: 'boolean', description: 'the same as -o csv' },
+    { name: 'emit', type: 'string', short: 'e', value: 'SPEC', description: 'the stats columns to print (veristat -e)' },
+    { name: 'mem-mapping', type: 'string', choices: ['map-value', 'syscall-ctx'], default: 'map-value', description: 'how a .data file\'s memory reaches r1' },
+    { name: 'wide-retval', type: 'boolean', description: 'report all 64 bits of r0 (a wrapper program stores it)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
+  ],
+  examples: ['bpfx kernel obj.o --prog NAME', 'bpfx kernel prog.s --run --json', 'bpfx kernel obj.o --dump xlated', 'bpfx kernel fixtures/obj/*.o --stats -o csv > kernel.csv'],
+  exits: { 0: 'every program accepted (and ran, with --run)', 1: 'a program rejected, or its test run failed', 2: 'bad input or usage, or bpf() cannot be used here', 3: '(not used: the kernel always decides)' },
+  run(args: ParsedArgs, ctx): Outcome {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('need exactly one FILE');
-    const dump = flagString(args, 'dump');
-    if (dump !== undefined && dump !== 'xlated' && dump !== 'jited') throw new UsageError('--dump takes xlated or jited');
-    const mapping = flagString(args, 'mem-mapping') ?? 'map-value';
-    if (mapping !== 'map-value' && mapping !== 'syscall-ctx') throw new UsageError('--mem-mapping takes map-value or syscall-ctx');
-    const ll = flagString(args, 'log-level');
-    const logLevel = ll === undefined ? undefined : Number(ll);
-    if (logLevel !== undefined && (!Number.isInteger(logLevel) || logLevel < 0 || logLevel > 7)) throw new UsageError('--log-level takes 0..7');
-    const rp = flagString(args, 'repeat');
-    const repeat = rp === undefined ? undefined : Number(rp);
-    if (repeat !== undefined && (!Number.isInteger(repeat) || repeat < 0)) throw new UsageError('--repeat takes a count');
-    const dataIn = hexArg(args, 'data-in');
-    const ctxIn = hexArg(args, 'ctx-in');
+    const dump = flagString(args, 'dump') as 'xlated' | 'jited' | undefined;
+    const mapping = flagString(args, 'mem-mapping') as 'map-value' | 'syscall-ctx';
+    const stats = args.flags.stats === true;
+    const ll = flagInt(args, 'log-level', 0, 7);
+    const logLevel = stats ? (ll ?? 0) | 4 : ll;
+    const repeat = flagInt(args, 'repeat', 1, 1e9);
+    const dataIn = bytesFlag(args, 'data-in');
+    const ctxIn = bytesFlag(args, 'ctx-in');
+    const dataOut = flagString(args, 'data-out');
     const progName = flagString(args, 'prog');
-    const type = flagString(args, 'type');
-    const json = args.flags.json === true;
-    const run = args.flags.run === true;
+    const type = typeFlag(args);
+    const fmt = statsFormat(args);
+    const json = ctx.json;
+    const run = args.flags.run === true || repeat !== undefined || dataOut !== undefined;
 
-    if (type !== undefined) progTypeNum(type); // typed error for a bad name before any work
+    const input = readInput(file);
     const avail = kernelAvailable();
-    if (!avail.ok) { process.stderr.write(`bpfx kernel: cannot use the kernel: ${avail.reason}\n`); return 2; }
-
-    let bytes: Uint8Array;
-    try { bytes = new Uint8Array(fs.readFileSync(file)); } catch (e) { throw new UsageError(`cannot read ${file}: ${(e as Error).message}`); }
+    if (!avail.ok) throw new InputError('kernel', null, `cannot use the kernel: ${avail.reason}`);
     const wideRetval = args.flags['wide-retval'] === true;
-    const opts = { logLevel, run, dump: dump as 'xlated' | 'jited' | undefined, memMapping: mapping as 'map-value' | 'syscall-ctx', repeat, wideRetval };
+    const opts = { logLevel, run, dump, memMapping: mapping, repeat, wideRetval };
     let verdicts: KernelVerdict[];
+    const types: { progType: string; attachType: string }[] = [];
     // The kernel's facts (kfunc ids for assembly, BTF and Kconfig for objects), read when first needed.
     let facts: HostFacts | undefined;
     const host = (): HostFacts => (facts ??= hostFactsFor(args, { probe: false }));
-    if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
-      const res = runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn }, host: host() });
+    if (input.kind === 'elf') {
+      const res = inFile(file, () => runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn }, host: host() }));
       for (const w of res.warnings) process.stderr.write(`libbpf: ${w}\n`);
       verdicts = res.verdicts;
-      if (progName && !verdicts.length) throw new UsageError(`no program '${progName}' in ${file}`);
+      if (progName && !verdicts.length) throw new InputError('no-program', file, `no program '${progName}'`);
       if (type !== undefined) process.stderr.write('bpfx kernel: --type is ignored for object files (the section name decides)\n');
+      if (stats) {
+        const loaded = inFile(file, () => loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig'), only: progName ? [progName] : undefined }));
+        for (const v of verdicts) {
+          const p = loaded.programs.find((x) => x.name === v.prog);
+          types.push({ progType: p?.type ?? '', attachType: p?.attachType ?? '' });
+        }
+      }
     } else {
-      const jobs = jobsFromFlat(file, bytes, type ?? 'socket_filter', host);
+      if (progName !== undefined) throw new UsageError(`--prog is only for object files; ${file} is ${input.kind}`);
+      const jobs = jobsOf(input, type, host);
       verdicts = jobs.map((j) => kernelRun(j.prog, { ...j.input, packet: dataIn ?? j.input.packet, ctx: ctxIn }, opts));
+      for (const j of jobs) types.push({ progType: String(j.prog.progType), attachType: '' });
     }
-
-    let bad = false;
+    if (dataOut !== undefined) {
+      const withOut = verdicts.filter((v) => v.dataOut);
+      if (withOut.length !== 1) throw new UsageError(`--data-out needs exactly one program with a data_out (${withOut.length} here)`);
+      fs.writeFileSync(dataOut, withOut[0].dataOut as Uint8Array);
+    }
+    const outcome = (v: KernelVerdict): Outcome => (v.verdict === 'reject' || (run && v.retval === null) ? 'reject' : 'ok');
+    const outcomes = verdicts.map(outcome);
+    if (stats) {
+      const rows = sortRows(verdicts.map((v, k) => kernelStatsRow(file, v, types[k].progType, types[k].attachType)), []);
+      if (json) {
+        const docs = rows.map((r) => statsJson(r, null));
+        ctx.emit(docs.length === 1 ? docs[0] : { programs: docs });
+      } else process.stdout.write(formatRows(rows, fmt.format, fmt.columns));
+      return worst(outcomes);
+    }
+    // kfunc calls in the xlated dump point at the function (imm = address - __bpf_call_base), named as bpftool does
+    const syms = hasKfuncCalls(verdicts) ? kernelSymbols() : undefined;
+    const namer = (i: isa.Insn): string | undefined => (syms ? callTargetName(syms, i.imm) : undefined);
+    if (json) {
+      const docs = verdicts.map((v) => {
+        const d = JSON.parse(verdictJson(v)) as Record<string, unknown>;
+        if (v.runError) d.error = v.runError;
+        if (repeat !== undefined && v.duration !== undefined) d.duration = v.duration;
+        if (v.dataOut && (dataIn || dataOut !== undefined)) d.data_out = Buffer.from(v.dataOut).toString('hex');
+        if (v.xlated) d.xlated = isa.disassemble(v.xlated, { kfuncName: namer });
+        if (v.jited) d.jited = printJited(v, v.jitedKsyms);
+        return d;
+      });
+      ctx.emit(docs.length === 1 ? docs[0] : { programs: docs });
+      return worst(outcomes);
+    }
     for (const v of verdicts) {
-      if (v.verdict === 'reject' || (run && v.retval === null)) bad = true;
-      if (json) { process.stdout.write(verdictJson(v) + '\n'); continue; }
       const facts = [
         v.verifiedInsns !== null ? `verified ${v.verifiedInsns} insns` : '',
         v.xlatedInsns !== null ? `xlated ${v.xlatedInsns} insns` : '',
@@ -144,11 +200,10 @@ export const command: Command = {
       process.stdout.write(`${v.prog}: ${v.verdict}${v.errno ? ` (${v.errno})` : ''}${facts ? `  [${facts}]` : ''}\n`);
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
       if (run) process.stdout.write(v.retval !== null ? `retval: 0x${v.retval.toString(16)}\n` : v.verdict === 'accept' ? `test run failed: ${v.runError}\n` : '');
-      if (v.xlated) {
-        process.stdout.write('--- xlated ---\n' + isa.disassemble(v.xlated).join('\n') + '\n');
-      }
+      if (run && repeat !== undefined && v.duration !== undefined) process.stdout.write(`duration: ${v.duration} ns\n`);
+      if (v.xlated) process.stdout.write('--- xlated ---\n' + isa.disassemble(v.xlated, { kfuncName: namer }).join('\n') + '\n');
       if (v.jited) process.stdout.write('--- jited ---\n' + printJited(v, v.jitedKsyms).join('\n') + '\n');
     }
-    return bad ? 1 : 0;
+    return worst(outcomes);
   },
 };

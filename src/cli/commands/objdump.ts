@@ -2,10 +2,12 @@
 // file the way libbpf does (src/loader) and list its programs (with the
 // subprograms and exception callback appended to each), maps and externs.
 // A libbpf-style loader error prints libbpf's message ({"error": ...} with
-// --json) and exits 1.
+// --json) and exits 2 (bad input).
 import { Command, UsageError, flagString } from '../command';
 import { LoadResult, LinkedProgram } from '../../loader';
 import { loadHostObject, hostFacts } from '../../kernel/host';
+import { readInput } from '../input';
+import { InputError, inFile } from '../outcome';
 
 /** Where to link from: a kernel BTF / Kconfig file instead of the host's, and only some programs. */
 export interface ObjectFileOptions { btfPath?: string; kconfigPath?: string; only?: string[] }
@@ -13,7 +15,7 @@ export interface ObjectFileOptions { btfPath?: string; kconfigPath?: string; onl
 /** Load and link an object file against the host's kernel (for other commands, e.g. disasm of object files). */
 export function loadObjectFile(file: string, opts: ObjectFileOptions = {}): LoadResult {
   const host = hostFacts({ btfPath: opts.btfPath, kconfigPath: opts.kconfigPath, probe: false });
-  return loadHostObject(file, { host, only: opts.only }).loaded;
+  return inFile(file, () => loadHostObject(file, { host, only: opts.only }).loaded);
 }
 
 /** The linked program NAME of an object file (subprograms and exception callback appended). */
@@ -22,7 +24,7 @@ export function linkedProgramFromFile(file: string, name: string, btfPath?: stri
   const p = obj.programs.find((x) => x.name === name);
   if (!p) {
     const names = loadObjectFile(file, { btfPath }).programs.map((x) => x.name);
-    throw new UsageError(`no program '${name}' in ${file} (programs: ${names.join(', ') || 'none'})`);
+    throw new InputError('no-program', file, `no program '${name}' (programs: ${names.join(', ') || 'none'})`);
   }
   return p;
 }
@@ -73,23 +75,21 @@ export function objdumpText(file: string, obj: LoadResult): string {
 export const command: Command = {
   name: 'objdump',
   summary: 'list programs, subprograms, maps, externs and exception callbacks of a BPF object',
-  usage: 'bpfx objdump FILE.o [--json] [--btf VMLINUX_BTF] [--kconfig KCONFIG]',
-  booleanFlags: ['json'],
-  run(args) {
+  usage: 'bpfx objdump FILE.o [options]',
+  options: [
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF to link against (default: this machine\'s, else fixtures/vmlinux)' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config for __kconfig externs (default: this machine\'s)' },
+  ],
+  examples: ['bpfx objdump fixtures/obj/exc_subprog_throw.bpf.o', 'bpfx objdump prog.bpf.o --json'],
+  exits: { 0: 'listed', 1: '(not used)', 2: 'not a BPF object, or libbpf would refuse it (its message)', 3: '(not used)' },
+  run(args, ctx) {
     const file = args.positional[0];
     if (!file || args.positional.length > 1) throw new UsageError('expected one object file');
-    const json = args.flags.json === true;
-    let obj: LoadResult;
-    try {
-      obj = loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig') });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof UsageError) throw e;
-      const msg = (e as Error).message;
-      if (json) process.stdout.write(JSON.stringify({ error: msg }) + '\n');
-      else process.stderr.write(`libbpf: ${msg}\n`);
-      return 1;
-    }
-    process.stdout.write((json ? JSON.stringify(objdumpJson(obj), null, 2) : objdumpText(file, obj)) + '\n');
-    return 0;
+    const input = readInput(file);
+    if (input.kind !== 'elf') throw new InputError('input', file, `is not an ELF object file (it reads as ${input.kind})`);
+    const obj = loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig') });
+    if (ctx.json) ctx.emit(objdumpJson(obj));
+    else process.stdout.write(objdumpText(file, obj) + '\n');
+    return 'ok';
   },
 };

@@ -4,6 +4,7 @@
 // Exit 0 when a profile matches every answer, 1 when only the closest one does,
 // 2 when the kernel cannot be used.
 import { Command, UsageError } from '../command';
+import { InputError } from '../outcome';
 import { kernelAvailable } from '../../kernel/avail';
 import { hostVmlinuxBtf } from '../../kernel/host';
 import { probeLiveKernel, ProbeFeatures, expectedFeatures } from '../../kernel/probe';
@@ -26,20 +27,18 @@ function text(report: ReturnType<typeof probeLiveKernel>): string {
 export const command: Command = {
   name: 'probe',
   summary: 'which kernel profile the live kernel matches (probe programs; cached per boot)',
-  usage: 'bpfx probe [--json] [--refresh]',
-  booleanFlags: ['json', 'refresh'],
-  run(args) {
+  usage: 'bpfx probe [options]',
+  options: [{ name: 'refresh', type: 'boolean', description: 'probe again instead of using the answers cached for this boot' }],
+  examples: ['bpfx probe', 'bpfx probe --json --refresh'],
+  exits: { 0: 'a profile matches every answer', 1: 'only the closest profile matches', 2: 'the kernel cannot be used', 3: '(not used)' },
+  run(args, ctx) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
-    const json = args.flags.json === true;
     const avail = kernelAvailable();
-    if (!avail.ok) {
-      if (json) process.stdout.write(JSON.stringify({ error: `the kernel cannot be used: ${avail.reason}` }) + '\n');
-      else process.stderr.write(`bpfx probe: the kernel cannot be used: ${avail.reason}\n`);
-      return 2;
-    }
+    if (!avail.ok) throw new InputError('kernel', null, `the kernel cannot be used: ${avail.reason}`);
     const probe = probeLiveKernel(hostVmlinuxBtf(), { refresh: args.flags.refresh === true });
     const { kernel, profile, features, exact } = probe.report;
-    process.stdout.write((json ? JSON.stringify({ kernel, profile, features, exact }) : text(probe)) + '\n');
-    return exact ? 0 : 1;
+    if (ctx.json) ctx.emit({ kernel, profile, features, exact });
+    else process.stdout.write(text(probe) + '\n');
+    return exact ? 'ok' : 'reject';
   },
 };

@@ -7,92 +7,110 @@
 // test-run context (socket filter, tc, cgroup skb, lwt, xdp, flow dissector)
 // gets it built from --data-in (default 64 zero bytes) and --ctx-in, as
 // BPF_PROG_TEST_RUN does; with --mem (and for bpf_conformance programs) the
-// bytes go in r1 with their length in r2. --repeat N: N runs, the jit engine
-// loops in native code and reports ns_per_run; --trust-kernel: the jit may
-// compile what the verifier model cannot decide when the live kernel accepts it.
+// bytes go in r1 with their length in r2. --data-in/--ctx-in take a file or hex,
+// --data-out FILE writes the packet after the run (bpftool prog run's options).
+// --repeat N: N runs and the duration of one (`duration`, ns): the jit loops in
+// native code, the kernel in BPF_PROG_TEST_RUN, the interpreter here;
+// --trust-kernel: the jit may compile what the verifier model cannot decide
+// when the live kernel accepts it. FILE is any input kind (src/cli/input.ts).
 import * as fs from 'fs';
-import * as path from 'path';
-import { Command, UsageError, flagString } from '../command';
-import { loadConformanceCase } from '../../harness/conformance-data';
+import { Command, ParsedArgs, UsageError, flagString, flagInt } from '../command';
 import { parseHexBytes } from './conformance-plugin';
-import { EngineResult, ProgramUnderTest, resultJson, hex64, runResult } from '../../harness/engine';
-import { getEngine, isEngineName, engineNames } from '../../harness/engines';
-import { programFromObject, programFromSource } from '../../harness/program';
-import { HostFacts } from '../../kernel/host';
+import { EngineResult, resultJson, hex64 } from '../../harness/engine';
+import { getEngine, engineNames } from '../../harness/engines';
+import { EngineName } from '../../harness/engine';
 import { hostFactsFor } from '../host';
+import { readInput, readInputBytes, programsOf, LoadedProgram } from '../input';
+import { Outcome } from '../outcome';
 
-export interface Loaded { prog: ProgramUnderTest; mem: Uint8Array }
+/** The one program of FILE an engine runs (an object with several programs needs --prog). */
+export function loadOneProgram(file: string, progName: string | undefined, progType: string | undefined, host: import('../../kernel/host').HostFacts): LoadedProgram {
+  const progs = programsOf(readInput(file), { prog: progName, type: progType, host });
+  if (progs.length !== 1) {
+    throw new UsageError(`${file} has ${progs.length} programs (${progs.map((p) => p.prog.name).join(', ') || 'none'}): choose one with --prog NAME`);
+  }
+  return progs[0];
+}
 
-function hexFlag(flag: string, text: string | undefined): Uint8Array | undefined {
+/** --data-in / --ctx-in: a file of raw bytes when one has that name, else hex bytes (bpftool's data_in FILE). */
+export function bytesFlag(args: ParsedArgs, flag: string): Uint8Array | undefined {
+  const text = flagString(args, flag);
   if (text === undefined) return undefined;
+  if (fs.existsSync(text)) return readInputBytes(text);
   try {
     return parseHexBytes(text);
   } catch (e) {
-    throw new UsageError(`--${flag}: ${(e as Error).message}`);
+    throw new UsageError(`--${flag}: '${text.length > 40 ? text.slice(0, 40) + '...' : text}' is neither a file nor hex bytes (${(e as Error).message})`);
   }
 }
 
-/** A program from a file: assembly (kernel or ubpf syntax), a bpf_conformance .data file, or an object with --prog. */
-export function loadProgram(file: string, progName: string | undefined, progType: string | undefined, host: HostFacts): Loaded {
-  const name = path.basename(file);
-  if (file.endsWith('.o')) {
-    if (!progName) throw new UsageError('an object file needs --prog NAME');
-    return { prog: programFromObject(file, progName, host, { progType }), mem: new Uint8Array(0) };
-  }
-  const text = fs.readFileSync(file, 'utf8');
-  const type = progType ?? 'socket_filter';
-  if (file.endsWith('.data')) {
-    const c = loadConformanceCase(text, path.basename(file, '.data'), name);
-    return { prog: { name: c.name, insns: c.insns, progType: type, license: 'GPL', helperAbi: 'ubpf' }, mem: c.mem };
-  }
-  const src = /%r\d/.test(text) ? { ubpf: text } : { asm: text };
-  return { prog: programFromSource(src, { name, progType: type, source: file, host }), mem: new Uint8Array(0) };
+/** What a run's result says: a runtime error or a reject is 1, `not modelled yet` 3. */
+export function runOutcome(r: EngineResult): Outcome {
+  if (r.notModelled) return 'unknown';
+  return r.error !== null || r.retval === null || r.verdict === 'reject' ? 'reject' : 'ok';
 }
 
 export const command: Command = {
   name: 'run',
-  summary: 'run a program (assembly, .data or object file) on an engine and print r0',
-  usage: 'bpfx run FILE [--engine interp|verifier|kernel|jit] [--data-in HEX] [--ctx-in HEX] [--mem HEX] [--json] [--prog NAME] [--type PROGTYPE] [--kernel-profile NAME] [--repeat N] [--trust-kernel]',
-  booleanFlags: ['json', 'trust-kernel'],
-  async run(args) {
+  summary: 'run a program (assembly, .data, hex, bytes, spec or object file) on an engine and print r0',
+  usage: 'bpfx run FILE [options]',
+  options: [
+    { name: 'engine', type: 'string', short: 'e', choices: engineNames, default: 'interp', description: 'where the program runs' },
+    { name: 'prog', type: 'string', value: 'NAME', description: 'the program of an object file (needed when it has several)' },
+    { name: 'type', type: 'string', value: 'PROGTYPE', description: 'program type of a flat program (default socket_filter), or override an object\'s' },
+    { name: 'data-in', type: 'string', value: 'FILE|HEX', description: 'packet bytes of the test-run context (bpftool\'s data_in; default 64 zero bytes)' },
+    { name: 'data-out', type: 'string', value: 'FILE', description: 'write the packet after the run to FILE (bpftool\'s data_out)' },
+    { name: 'ctx-in', type: 'string', value: 'FILE|HEX', description: 'context bytes (ctx_in); ctx_out comes back in --json' },
+    { name: 'mem', type: 'string', value: 'HEX', description: 'raw memory in r1 with its length in r2 (bpf_conformance style), instead of a context' },
+    { name: 'repeat', type: 'string', value: 'N', description: 'run N times and report the duration of one run (bpftool\'s repeat)' },
+    { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the verifier model answers as this kernel (default: probed)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
+    { name: 'trust-kernel', type: 'boolean', description: 'the jit may compile what the model cannot decide when the live kernel accepts it' },
+  ],
+  examples: ['bpfx run prog.s --mem 0011 --json', 'bpfx run obj.o --prog NAME --data-in pkt.bin --data-out out.bin', 'bpfx run prog.s --engine jit --repeat 1000000'],
+  exits: { 0: 'the program ran', 1: 'a runtime error, or the engine rejected it', 3: 'the verifier model cannot decide' },
+  async run(args, ctx) {
     const file = args.positional[0];
     if (!file) throw new UsageError('missing FILE');
     if (args.positional.length > 1) throw new UsageError(`unexpected argument '${args.positional[1]}'`);
-    const engineName = flagString(args, 'engine') ?? 'interp';
-    if (!isEngineName(engineName)) throw new UsageError(`unknown engine '${engineName}' (known: ${engineNames.join(', ')})`);
-    const json = args.flags.json === true;
+    const engineName = flagString(args, 'engine') as EngineName;
     const memText = flagString(args, 'mem');
-    const mem = memText !== undefined ? parseHexBytes(memText) : undefined;
-    const dataText = flagString(args, 'data-in'), ctxText = flagString(args, 'ctx-in');
-    if (mem && (dataText !== undefined || ctxText !== undefined)) throw new UsageError('--mem (raw memory in r1/r2) cannot be combined with --data-in or --ctx-in (a test-run context)');
-    const packet = hexFlag('data-in', dataText);
-    const ctx = hexFlag('ctx-in', ctxText);
-    if (!fs.existsSync(file)) throw new UsageError(`no such file '${file}'`);
+    const mem = memText !== undefined ? bytesFlag(args, 'mem') : undefined;
+    const packet = bytesFlag(args, 'data-in'), ctxIn = bytesFlag(args, 'ctx-in');
+    if (mem && (packet || ctxIn)) throw new UsageError('--mem (raw memory in r1/r2) cannot be combined with --data-in or --ctx-in (a test-run context)');
+    const repeat = flagInt(args, 'repeat', 1, 1e9);
+    const dataOut = flagString(args, 'data-out');
     // The verifier model answers with the live kernel's profile (probed) or --kernel-profile.
     const host = hostFactsFor(args, { probe: engineName === 'verifier' });
-
-    let loaded: Loaded;
-    try {
-      loaded = loadProgram(file, flagString(args, 'prog'), flagString(args, 'type'), host);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      const msg = `${(e as Error).name}: ${(e as Error).message}`;
-      if (json) process.stdout.write(resultJson(path.basename(file), runResult(null, msg)) + '\n');
-      else process.stderr.write(`bpfx run: ${msg}\n`);
-      return 1;
-    }
+    const loaded = loadOneProgram(file, flagString(args, 'prog'), flagString(args, 'type'), host);
     const engine = getEngine(engineName, host);
     const avail = engine.available();
     if (!avail.ok) throw new UsageError(`engine '${engineName}' is not available: ${avail.reason ?? 'unknown reason'}`);
-    const repeatText = flagString(args, 'repeat');
-    const repeat = repeatText === undefined ? undefined : Number(repeatText);
-    if (repeat !== undefined && !(Number.isInteger(repeat) && repeat >= 1 && repeat <= 1e9)) throw new UsageError('--repeat takes an integer from 1 to 1000000000');
-    const input = { ...(packet || ctx ? { packet, ctx } : { mem: mem ?? loaded.mem }), repeat, trustKernel: args.flags['trust-kernel'] === true };
-    const r: EngineResult = await engine.run(loaded.prog, input);
-    const failed = r.error !== null || r.retval === null;
-    if (json) process.stdout.write(resultJson(loaded.prog.name, r) + '\n');
-    else if (failed) process.stderr.write(`bpfx run: ${r.error ?? `no result (verdict ${r.verdict}, errno ${r.errno})`}\n${r.log ? r.log + '\n' : ''}`);
-    else process.stdout.write(`${hex64(r.retval ?? 0n)}${r.nsPerRun !== undefined ? `  (${r.nsPerRun.toFixed(2)} ns/run)` : ''}\n`);
-    return failed ? 1 : 0;
+    const input = { ...(packet || ctxIn ? { packet, ctx: ctxIn } : { mem: mem ?? loaded.mem }), repeat, trustKernel: args.flags['trust-kernel'] === true };
+    const t0 = process.hrtime.bigint();
+    let r: EngineResult = await engine.run(loaded.prog, input);
+    if (repeat !== undefined && r.nsPerRun === undefined && r.error === null) {
+      // an engine without its own loop (the interpreter): time the repeats here
+      for (let i = 1; i < repeat; i++) await engine.run(loaded.prog, input);
+      r = { ...r, nsPerRun: Number(process.hrtime.bigint() - t0) / repeat };
+    }
+    if (dataOut !== undefined) {
+      if (!r.dataOut) throw new UsageError(`--data-out: the run has no data_out (program type ${loaded.prog.progType} on ${engineName} takes no packet)`);
+      fs.writeFileSync(dataOut, r.dataOut);
+    }
+    const outcome = runOutcome(r);
+    if (ctx.json) {
+      const doc = JSON.parse(resultJson(loaded.prog.name, r)) as Record<string, unknown>;
+      if (r.nsPerRun !== undefined) doc.duration = Math.round(r.nsPerRun);
+      if (r.notModelled) { doc.verdict = 'unknown'; doc.reason = r.errorLine; }
+      ctx.emit(doc);
+    } else if (outcome !== 'ok') {
+      process.stderr.write(`bpfx run: ${file}: ${r.notModelled ? `unknown: ${r.errorLine}` : r.error ?? `no result (verdict ${r.verdict}, errno ${r.errno})`}\n${r.log ? r.log + '\n' : ''}`);
+    } else {
+      process.stdout.write(`${hex64(r.retval ?? 0n)}\n`);
+      if (r.nsPerRun !== undefined) process.stdout.write(`duration: ${Math.round(r.nsPerRun)} ns (${r.nsPerRun.toFixed(2)} ns/run, ${repeat} runs)\n`);
+    }
+    return outcome;
   },
 };

@@ -6,13 +6,14 @@
 // or the model accepts what the kernel rejects, 2 on bad input.
 import * as fs from 'fs';
 import { Command, ParsedArgs, UsageError, flagString } from '../command';
+import { readInputBytes } from '../input';
+import { InputError, inFile } from '../outcome';
 import { EngineName } from '../../harness/engine';
 import { engineNames, isEngineName } from '../../harness/engines';
 import type { MachineFacts } from '../../harness/test-loader/run';
 import { hostFactsFor } from '../host';
 import type { Arch } from '../../harness/test-loader/annotations';
 
-const FLAGS = ['engine', 'prog', 'json', 'junit', 'help', 'kernel-profile', 'btf', 'kconfig'];
 const DEFAULT_ENGINES: EngineName[] = ['verifier', 'kernel'];
 
 function engines(args: ParsedArgs): EngineName[] {
@@ -38,58 +39,43 @@ export function machineFacts(): MachineFacts {
   };
 }
 
-function fail(json: boolean, kind: string, message: string, file?: string, at: string | null = null): number {
-  if (json) process.stdout.write(JSON.stringify({ error: { kind, message, file: file ?? null, at } }) + '\n');
-  else process.stderr.write(`bpfx test-loader: ${file ? `${file}: ` : ''}${kind}: ${message}\n`);
-  return 2;
-}
-
 export const command: Command = {
   name: 'test-loader',
   summary: 'run objects by their selftest annotations (__success, __failure, __msg, __retval ...) on every engine',
-  usage: [
-    'bpfx test-loader OBJ.o... [--engine verifier|kernel|interp|jit|all] [--prog GLOB] [--json] [--junit FILE] [--kernel-profile NAME] [--btf FILE] [--kconfig FILE]',
-    '  --engine E[,E]  engines to run (default: verifier,kernel; all = every engine)',
-    '  --prog GLOB     only programs whose name or __description matches (* and ?)',
-    '  --json          one JSON document: {programs: [...], summary, agreement}',
-    '  --junit FILE    also write JUnit XML (a testsuite per engine) to FILE',
-    '  --kernel-profile NAME  the verifier model answers as this kernel (default: probed on the live kernel)',
-    '  --btf FILE, --kconfig FILE  kernel BTF and Kconfig instead of the running kernel\'s',
-    'example: bpfx test-loader fixtures/obj/tl_*.bpf.o --engine verifier,kernel',
-    'exit: 0 no failure, 1 a failing subtest or a wrong accept, 2 bad input',
-  ].join('\n'),
-  booleanFlags: ['json', 'help'],
-  async run(args) {
-    const json = args.flags.json === true;
-    for (const f of Object.keys(args.flags)) if (!FLAGS.includes(f)) return fail(json, 'usage', `unknown option '--${f}'`);
-    let list: EngineName[];
-    let progGlob: string | undefined, junit: string | undefined;
-    try {
-      list = engines(args);
-      progGlob = flagString(args, 'prog');
-      junit = flagString(args, 'junit');
-    } catch (e) { return fail(json, 'usage', (e as Error).message); }
-    if (!args.positional.length) return fail(json, 'usage', 'need at least one object file');
-    const { readObjectTests, runTests, TestLoaderInputError } = await import('../../harness/test-loader/run');
+  usage: 'bpfx test-loader OBJ.o... [options]',
+  options: [
+    { name: 'engine', type: 'string', short: 'e', value: 'E[,E]|all', description: 'engines to run (default: verifier,kernel; all = every engine)' },
+    { name: 'prog', type: 'string', value: 'GLOB', description: 'only programs whose name or __description matches (* and ?)' },
+    { name: 'junit', type: 'string', value: 'FILE', description: 'also write JUnit XML (a testsuite per engine) to FILE' },
+    { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the verifier model answers as this kernel (default: probed on the live kernel)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of the running kernel\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of the running kernel\'s' },
+  ],
+  examples: ['bpfx test-loader fixtures/obj/tl_*.bpf.o --engine verifier,kernel', 'bpfx test-loader obj.o --json --junit report.xml'],
+  exits: { 0: 'no subtest failed', 1: 'a subtest failed, or the model accepts what the kernel rejects', 3: '(not used)' },
+  async run(args, ctx) {
+    const list = engines(args);
+    const progGlob = flagString(args, 'prog');
+    const junit = flagString(args, 'junit');
+    if (!args.positional.length) throw new UsageError('need at least one object file');
+    const { readObjectTests, runTests } = await import('../../harness/test-loader/run');
     const report = await import('../../harness/test-loader/report');
-    let host;
-    try { host = hostFactsFor(args, { probe: list.includes('verifier') }); } catch (e) { return fail(json, 'usage', (e as Error).message); }
+    const host = hostFactsFor(args, { probe: list.includes('verifier') });
     const machine = machineFacts();
     const objects = [];
     for (const file of args.positional) {
-      try { objects.push(readObjectTests(file, machine.arch)); } catch (e) {
-        if (e instanceof TestLoaderInputError) return fail(json, e.kind, e.message, e.file, e.at);
-        return fail(json, (e as Error).name || 'Error', (e as Error).message, file);
-      }
+      readInputBytes(file); // a directory, a FIFO, a missing file: refused here, with its name
+      objects.push(inFile(file, () => readObjectTests(file, machine.arch)));
     }
     const results = await runTests(objects, { engines: list, progGlob, host, machine });
-    if (progGlob !== undefined && results.length === 0) return fail(json, 'usage', `--prog '${progGlob}' matches no program`);
+    if (progGlob !== undefined && results.length === 0) throw new UsageError(`--prog '${progGlob}' matches no program`);
     const summary = report.summarizeRun(results, list);
     if (junit !== undefined) {
-      try { fs.writeFileSync(junit, report.junitReport(results, summary)); } catch (e) { return fail(json, 'write', (e as Error).message, junit); }
+      try { fs.writeFileSync(junit, report.junitReport(results, summary)); } catch (e) { throw new InputError('write', junit, (e as Error).message); }
     }
-    process.stdout.write(json ? report.jsonReport(results, summary) : report.textReport(results, summary));
+    if (ctx.json) ctx.emit(JSON.parse(report.jsonReport(results, summary)));
+    else process.stdout.write(report.textReport(results, summary));
     const failed = results.some((r) => r.status === 'fail') || (summary.agreement?.wrongAccepts.length ?? 0) > 0;
-    return failed ? 1 : 0;
+    return failed ? 'reject' : 'ok';
   },
 };

@@ -1,95 +1,211 @@
-// bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated]
-// [--kernel-profile NAME]: run the verifier model (src/verifier) on an object file,
-// kernel-syntax assembly or a YAML spec, answering as the live kernel's profile
-// (probed, cached per boot) or the one named; without a kernel, the newest. Exit 0
-// when every program is accepted, 1 when one is rejected, 2 on bad input. --stats
-// prints veristat's columns; --dump xlated the rewritten program of an accepted one,
-// as `bpfx kernel --dump xlated` prints the kernel's.
+// bpfx verify FILE... [options]: run the verifier model (src/verifier) on every
+// program of the given files (object files, assembly, bytes, hex, .data files,
+// YAML specs: any input kind), answering as the live kernel's profile (probed,
+// cached per boot) or the one named; without a kernel, the newest. A file that
+// cannot be read is reported and the others still run (as veristat does).
+// --stats prints veristat's columns (table, or CSV with -o csv / --csv), with
+// veristat's -f filters, -s sort and -e columns; -C compares two CSV runs
+// (ours against the kernel's from `bpfx kernel --stats --csv`, or two versions).
+// --dump xlated prints the rewritten program of an accepted one, as
+// `bpfx kernel --dump xlated` prints the kernel's.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, UsageError, flagString } from '../command';
-import { verify, VerifyInput, VerifyResult, XlatedResult, progTypeNumber } from '../../verifier';
+import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
+import { verify, VerifyResult, XlatedResult } from '../../verifier';
 import { disassemble } from '../../isa/disasm';
-import { ProgramUnderTest } from '../../harness/engine';
 import { verifierInputFor } from '../../harness/engines/verifier';
-import { loadObjectPrograms } from '../../harness/object';
-import { programFromSource, programFromSpec, readSpecFile } from '../../harness/program';
 import { HostFacts } from '../../kernel/host';
-import { hostFactsFor } from '../host';
-
-interface Target { name: string; input: Omit<VerifyInput, 'logLevel'> }
-
-/** The programs FILE names: an object's (all, or --prog), a spec's, or assembly text. */
-function programsOf(file: string, prog: string | undefined, type: string | undefined, host: HostFacts): ProgramUnderTest[] {
-  if (type !== undefined && progTypeNumber(type) === undefined) throw new UsageError(`unknown program type '${type}'`);
-  if (file.endsWith('.o')) {
-    const progs = loadObjectPrograms(file, host, prog ? [prog] : undefined, type);
-    if (prog && !progs.length) throw new UsageError(`no program '${prog}' in ${file}`);
-    return progs;
-  }
-  if (/\.ya?ml$/.test(file)) {
-    const p = programFromSpec(readSpecFile(file), host);
-    return [type ? { ...p, progType: type } : p];
-  }
-  return [programFromSource({ asm: fs.readFileSync(file, 'utf8') }, { name: path.basename(file), progType: type ?? 'socket_filter', source: file, host })];
-}
+import { hostFactsFor, typeFlag } from '../host';
+import { readInput, programsOf, LoadedProgram } from '../input';
+import { describeError, errorLine, ErrorJson, InFile, Outcome, verdictOutcome, worst } from '../outcome';
+import {
+  StatsRow, Filter, parseFilter, filtersFromText, parseSort, parseColumns, rowAllowed, sortRows, formatRows, globAllows,
+  parseStatsCsv, joinRuns, joinedAllowed, sortJoined, formatComparison, statsFromLog, StatDef,
+} from '../stats';
 
 /** The xlated dump's lines, or the reason the model cannot give it. */
 function xlatedText(x: XlatedResult): string[] {
   return 'insns' in x ? disassemble(x.insns) : [`not modelled yet: ${x.notModelled}`];
 }
 
-function csvField(s: string): string { return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s; }
+type Verdict = 'accept' | 'reject' | 'unknown';
+const verdictOf = (r: VerifyResult): Verdict => (r.notModelled ? 'unknown' : r.verdict);
+
+/** -f filters, `@FILE` read here. */
+export function filtersOf(args: ParsedArgs): Filter[] {
+  const out: Filter[] = [];
+  for (const f of args.lists.filter ?? []) {
+    if (f.startsWith('@')) {
+      const file = f.slice(1);
+      let text: string;
+      try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new UsageError(`-f @${file}: cannot read the filter file: ${(e as Error).message}`); }
+      out.push(...filtersFromText(text));
+    } else out.push(parseFilter(f));
+  }
+  return out;
+}
+
+/** The format and columns of --stats output (veristat's -o, -e). */
+export function statsFormat(args: ParsedArgs): { format: 'table' | 'csv'; columns?: StatDef[] } {
+  const format = args.flags.csv === true ? 'csv' : (flagString(args, 'output-format') as 'table' | 'csv' | undefined) ?? 'table';
+  const emit = flagString(args, 'emit');
+  return { format, columns: emit !== undefined ? parseColumns(emit) : undefined };
+}
+
+/** veristat's row for a program the model verified. */
+function statsRow(file: string, lp: LoadedProgram, r: VerifyResult): StatsRow {
+  const fromLog = statsFromLog(r.log);
+  return {
+    file: path.basename(file), prog: lp.prog.name,
+    verdict: r.notModelled ? 'unknown' : r.verdict === 'accept' ? 'success' : 'failure',
+    duration: r.stats.durationUsec, totalInsns: r.stats.insnProcessed, totalStates: r.stats.totalStates,
+    peakStates: r.stats.peakStates, maxStatesPerInsn: r.stats.maxStatesPerInsn, markRead: fromLog.markRead,
+    progSize: r.xlated && 'insns' in r.xlated ? r.xlated.insns.length : 0, jitedSize: 0,
+    progType: lp.prog.progType, attachType: lp.prog.object?.linked.attachType ?? '',
+    stackDepth: r.stats.stackDepths.reduce((s, d) => s + d, 0), memPeak: 0,
+  };
+}
+
+/** The JSON of one program's stats (`verify --stats --json`). */
+export function statsJson(row: StatsRow, reason: string | null): Record<string, unknown> {
+  return {
+    file: row.file, prog: row.prog, verdict: row.verdict === 'success' ? 'accept' : row.verdict === 'failure' ? 'reject' : 'unknown',
+    ...(reason !== null ? { reason } : {}),
+    verification_time_usec: row.duration, processed_insns: row.totalInsns, total_states: row.totalStates,
+    peak_states: row.peakStates, max_states_per_insn: row.maxStatesPerInsn, stack_depth: row.stackDepth,
+  };
+}
+
+/** -C: two CSV runs side by side. */
+function compareMode(args: ParsedArgs, ctx: RunContext): Outcome {
+  if (args.positional.length !== 2) throw new UsageError('comparison mode (-C) expects exactly two CSV files');
+  const [fa, fb] = args.positional;
+  const read = (f: string): ReturnType<typeof parseStatsCsv> => {
+    const input = readInput(f);
+    return parseStatsCsv(Buffer.from(input.bytes).toString('utf8'), f);
+  };
+  const a = read(fa), b = read(fb);
+  const sameCols = a.columns.length === b.columns.length && a.columns.every((c, i) => c.id === b.columns[i].id);
+  if (!sameCols) throw new UsageError(`stats composition differs between '${fa}' and '${fb}'`);
+  const filters = filtersOf(args);
+  const sortSpec = flagString(args, 'sort');
+  let rows = joinRuns(a.rows, b.rows).filter((j) => joinedAllowed(filters, j));
+  rows = sortJoined(rows, sortSpec ? parseSort(sortSpec) : []);
+  const { format, columns } = statsFormat(args);
+  const cols = columns ?? a.columns;
+  if (ctx.json) {
+    ctx.emit({
+      base: fa, comp: fb,
+      programs: rows.map((j) => ({
+        file: j.file, prog: j.prog,
+        base: j.a && { verdict: j.a.verdict, total_insns: j.a.totalInsns, total_states: j.a.totalStates, peak_states: j.a.peakStates, duration: j.a.duration },
+        comp: j.b && { verdict: j.b.verdict, total_insns: j.b.totalInsns, total_states: j.b.totalStates, peak_states: j.b.peakStates, duration: j.b.duration },
+        verdict_match: !!j.a && !!j.b && j.a.verdict === j.b.verdict,
+      })),
+    });
+  } else process.stdout.write(formatComparison(rows, format, cols));
+  // a verdict that differs between the runs is a failed expectation
+  return rows.some((j) => j.a && j.b && j.a.verdict !== j.b.verdict) ? 'reject' : 'ok';
+}
+
+interface Done { file: string; lp: LoadedProgram; r: VerifyResult; verdict: Verdict }
+
+/** Verify every program of every file; a bad file is recorded and the rest still run. */
+function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[] }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
+  const done: Done[] = [], errors: ErrorJson[] = [], raw: unknown[] = [];
+  const prog = flagString(args, 'prog');
+  const type = typeFlag(args);
+  const clockNs = (): bigint => process.hrtime.bigint();
+  for (const file of args.positional) {
+    if (!globAllows(opts.filters, path.basename(file), null)) continue;
+    let progs: LoadedProgram[];
+    try {
+      progs = programsOf(readInput(file), { prog, type, host });
+    } catch (e) {
+      if ((e as Error).name === 'UsageError') throw e;
+      errors.push(describeError(e, file));
+      raw.push(new InFile(file, e));
+      continue;
+    }
+    for (const lp of progs) {
+      if (!globAllows(opts.filters, path.basename(file), lp.prog.name)) continue;
+      const input = verifierInputFor(lp.prog, host.profile, 1, host);
+      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated });
+      done.push({ file, lp, r, verdict: verdictOf(r) });
+    }
+  }
+  return { done, errors, raw };
+}
 
 export const command: Command = {
   name: 'verify',
-  summary: 'run the verifier model on an object file, assembly or spec',
-  usage: 'bpfx verify FILE [--prog NAME] [--type TYPE] [--log-level 1|2] [--json] [--stats [--csv]] [--dump xlated] [--kernel-profile NAME]',
-  booleanFlags: ['json', 'stats', 'csv'],
-  run(args) {
-    const file = args.positional[0];
-    if (!file) throw new UsageError('missing FILE');
-    if (!fs.existsSync(file)) throw new UsageError(`no such file '${file}'`);
-    const prog = flagString(args, 'prog');
-    const type = flagString(args, 'type');
-    const levelText = flagString(args, 'log-level') ?? '1';
-    const level = Number(levelText);
-    if (![0, 1, 2, 4, 5, 6].includes(level)) throw new UsageError(`--log-level ${levelText}: expected 1 or 2`);
-    const dump = flagString(args, 'dump');
-    if (dump !== undefined && dump !== 'xlated') throw new UsageError('--dump takes xlated');
-    const host = hostFactsFor(args, { probe: true });
-    const targets: Target[] = programsOf(file, prog, type, host).map((p) => ({ name: p.name, input: verifierInputFor(p, host.profile, 1, host) }));
+  summary: 'run the verifier model on object files, assembly, bytes or specs; veristat-style --stats',
+  usage: 'bpfx verify FILE... [options]\nbpfx verify -C BASELINE.csv COMPARISON.csv [-f FILTER] [-s SORT]',
+  options: [
+    { name: 'prog', type: 'string', value: 'NAME', description: 'only this program of an object file' },
+    { name: 'type', type: 'string', value: 'PROGTYPE', description: 'program type of flat programs (default socket_filter), or override an object\'s' },
+    { name: 'log-level', type: 'string', choices: ['0', '1', '2', '4', '5', '6'], default: '1', description: 'verifier log level (BPF_LOG_LEVEL1/2, 4 = stats)' },
+    { name: 'dump', type: 'string', choices: ['xlated'], description: 'print the rewritten program of an accepted one (as the kernel\'s xlated dump)' },
+    { name: 'stats', type: 'boolean', description: 'veristat\'s statistics instead of the log' },
+    { name: 'output-format', type: 'string', short: 'o', choices: ['table', 'csv'], description: 'format of --stats and -C output (veristat -o)' },
+    { name: 'csv', type: 'boolean', description: 'the same as -o csv' },
+    { name: 'emit', type: 'string', short: 'e', value: 'SPEC', description: 'the stats columns to print, comma-separated (veristat -e)' },
+    { name: 'filter', type: 'string', short: 'f', value: 'FILTER', multiple: true, description: 'OBJ_GLOB[/PROG_GLOB], STAT OP VALUE, !FILTER to deny, @FILE of filters (veristat -f)' },
+    { name: 'sort', type: 'string', short: 's', value: 'SPEC', description: 'sort --stats rows by stats, comma-separated, STAT[:asc|:desc] (veristat -s)' },
+    { name: 'compare', type: 'boolean', short: 'C', description: 'compare two CSV runs (veristat -C): FILE arguments are BASELINE.csv COMPARISON.csv' },
+    { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
+    { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
+    { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
+  ],
+  examples: [
+    'bpfx verify a.bpf.o b.bpf.o prog.s',
+    'bpfx verify obj.o --prog NAME --log-level 2',
+    'bpfx verify fixtures/obj/*.o --stats -o csv > ours.csv',
+    'bpfx verify -C ours.csv kernel.csv -f "insns_diff!=0"',
+  ],
+  exits: { 0: 'every program accepted (-C: every verdict matches)', 1: 'a program rejected (-C: a verdict differs)', 2: 'bad input or usage (a file that cannot be read or parsed, even if others ran)' },
+  run(args, ctx) {
+    if (args.flags.compare === true) return compareMode(args, ctx);
+    if (!args.positional.length) throw new UsageError('missing FILE');
+    const level = Number(flagString(args, 'log-level'));
     const stats = args.flags.stats === true;
-    const rows: { t: Target; r: VerifyResult }[] = [];
-    const clockNs = (): bigint => process.hrtime.bigint();
-    for (const t of targets) {
-      const r = verify({ ...t.input, logLevel: stats ? (level | 4) : level, clockNs, xlated: dump === 'xlated' });
-      rows.push({ t, r });
-      if (stats) continue;
-      if (args.flags.json === true) {
-        const xlated = r.xlated ? { xlated: xlatedText(r.xlated) } : {};
-        process.stdout.write(JSON.stringify({ prog: t.name, verdict: r.verdict, errno: r.errno, log: r.log, ...xlated }) + '\n');
-      } else {
-        process.stdout.write(r.log + (r.log.endsWith('\n') || !r.log ? '' : '\n'));
-        process.stdout.write(`${t.name}: ${r.verdict}${r.errno ? ` (${r.errno})` : ''}\n`);
-        if (r.xlated) process.stdout.write('--- xlated ---\n' + xlatedText(r.xlated).join('\n') + '\n');
-      }
-    }
+    const dump = flagString(args, 'dump');
+    const filters = filtersOf(args);
+    const sortSpec = flagString(args, 'sort');
+    const sortKeys = sortSpec !== undefined ? parseSort(sortSpec) : [];
+    const fmt = statsFormat(args);
+    const host = hostFactsFor(args, { probe: true });
+    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters });
+    // one bad file and nothing else: the error is the answer (main prints it)
+    if (errors.length && !done.length && args.positional.length === 1) throw raw[0];
+    const outcomes: Outcome[] = done.map((d) => verdictOutcome(d.verdict));
+    if (errors.length) outcomes.push('bad-input');
+    if (!ctx.json) for (const e of errors) process.stderr.write(errorLine('verify', e) + '\n');
+    const reason = (d: Done): string | null => (d.r.notModelled ? d.r.error : null);
     if (stats) {
-      const header = ['file_name', 'prog_name', 'verdict', 'duration', 'total_insns', 'total_states', 'peak_states'];
-      const data = rows.map(({ t, r }) => [path.basename(file), t.name, r.verdict === 'accept' ? 'success' : 'failure',
-        String(r.stats.durationUsec), String(r.stats.insnProcessed), String(r.stats.totalStates), String(r.stats.peakStates)]);
-      if (args.flags.csv === true) {
-        process.stdout.write(header.join(',') + '\n');
-        for (const d of data) process.stdout.write(d.map(csvField).join(',') + '\n');
-      } else {
-        const titles = ['File', 'Program', 'Verdict', 'Duration (us)', 'Insns', 'States', 'Peak states'];
-        const w = titles.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
-        const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd();
-        process.stdout.write(line(titles) + '\n' + w.map((n) => '-'.repeat(n)).join('  ') + '\n');
-        for (const d of data) process.stdout.write(line(d) + '\n');
+      const rows = sortRows(done.map((d) => statsRow(d.file, d.lp, d.r)).filter((r) => rowAllowed(filters, r)), sortKeys);
+      if (ctx.json) {
+        const byKey = new Map(done.map((d) => [`${path.basename(d.file)}/${d.lp.prog.name}`, d]));
+        const progs = rows.map((r) => statsJson(r, reason(byKey.get(`${r.file}/${r.prog}`) as Done)));
+        ctx.emit(progs.length === 1 && !errors.length ? progs[0] : { programs: progs, ...(errors.length ? { errors } : {}) });
+      } else process.stdout.write(formatRows(rows, fmt.format, fmt.columns));
+      return worst(outcomes);
+    }
+    const docs = done.map((d) => ({
+      ...(args.positional.length > 1 ? { file: d.file } : {}),
+      prog: d.lp.prog.name, verdict: d.verdict, errno: d.r.errno, log: d.r.log,
+      ...(d.r.notModelled ? { reason: d.r.error } : {}),
+      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated) } : {}),
+    }));
+    if (ctx.json) ctx.emit(docs.length === 1 && !errors.length ? docs[0] : { programs: docs, ...(errors.length ? { errors } : {}) });
+    else {
+      for (const d of done) {
+        process.stdout.write(d.r.log + (d.r.log.endsWith('\n') || !d.r.log ? '' : '\n'));
+        const label = args.positional.length > 1 ? `${d.file}:${d.lp.prog.name}` : d.lp.prog.name;
+        process.stdout.write(`${label}: ${d.verdict}${d.r.errno && d.verdict !== 'unknown' ? ` (${d.r.errno})` : ''}${d.verdict === 'unknown' ? ` (${d.r.error})` : ''}\n`);
+        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated).join('\n') + '\n');
       }
     }
-    return rows.every(({ r }) => r.verdict === 'accept') ? 0 : 1;
+    return worst(outcomes);
   },
 };
