@@ -132,9 +132,6 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
 function doCheckInsn(env: VerifierEnv, insn: Insn): InsnOutcome {
   const idx = env.insnIdx;
   const cls = BPF_CLASS(insn.code);
-  // convert_ctx_accesses rewrites loads and stores whose base register is the context
-  const base = cls === BPF_LDX ? insn.src : cls === BPF_STX || cls === BPF_ST ? insn.dst : -1;
-  if (base >= 0 && base < MAX_BPF_REG && curFrame(env).regs[base].type === 'ctx') env.ctxAccess.add(idx);
   switch (cls) {
     case BPF_ALU: case BPF_ALU64:
       checkAluOp(env, insn, BPF_CLASS(insn.code) === BPF_ALU64);

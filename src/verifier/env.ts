@@ -10,7 +10,7 @@ import { MessageArgs, MessageKey, fmt } from './messages';
 import { KernelProfile } from './profiles';
 import { Errno, VerifyInput, VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
-import { FuncState, VState, newFuncState } from './state';
+import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
 import type { Checkpoint } from './states';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
@@ -64,10 +64,10 @@ export interface VerifierEnv {
   loopInline: Map<number, LoopInlineState>;
   /** insn_aux_data[].ptr_type: the pointer type each load or store first saw (save_aux_ptr_type). */
   ptrTypeAt: Map<number, string>;
+  /** insn_aux_data[].map_ptr_state of helper calls with a map argument: the map, null when paths disagree (poisoned). */
+  callMaps: Map<number, MapRef | null>;
   /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
   seen: Uint8Array;
-  /** Loads and stores through the context pointer (convert_ctx_accesses rewrites them). */
-  ctxAccess: Set<number>;
   // is_state_visited's counters
   insnProcessed: number;
   totalStates: number;
@@ -115,7 +115,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
     prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,

@@ -78,6 +78,8 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
   const meta = newCallArgMeta(funcId);
   for (let i = 0; i < 5; i++) checkFuncArg(env, proto, i, meta);
   recordFuncMap(env, meta, proto);
+  // insn_aux_data's map_ptr_state: the call's map, poisoned (null) when paths differ
+  if (meta.map) env.callMaps.set(idx, env.callMaps.get(idx) === undefined || env.callMaps.get(idx)?.fd === meta.map.fd ? meta.map : null);
   if (proto.special === 'tail_call') recordFuncKey(env, meta);
   if (meta.access) markRawModeWrites(env, meta.access);
   const regs = curFrame(env).regs;

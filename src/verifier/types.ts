@@ -85,6 +85,12 @@ export interface VerifyInput extends VerifyOptions {
   sleepable?: boolean;
   /** The program is JIT-compiled (tail calls in programs with subprogs need it); default true. */
   jitted?: boolean;
+  /**
+   * The address of a kernel symbol (/proc/kallsyms of the kernel answered for): xlated
+   * helper and kfunc calls carry BPF_CALL_IMM (address minus __bpf_call_base), ld_imm64 of a
+   * kernel symbol its address. Absent: calls keep their ids, such ld_imm64 are not modelled.
+   */
+  kernelSymbol?: (name: string) => bigint | undefined;
 }
 
 export interface VerifyStats {
@@ -93,8 +99,10 @@ export interface VerifyStats {
   peakStates: number;
   maxStatesPerInsn: number;
   durationUsec: number;
-  /** Per-subprog stack depth, as `stack depth` prints it. */
+  /** Per-subprog stack depth, as `stack depth` prints it (subprogs no path reached are left out). */
   stackDepths: number[];
+  /** Per-subprog stack depth of every subprog, reached or not (what a JIT of the unpruned program needs). */
+  allStackDepths: number[];
 }
 
 export interface VerifyResult {

@@ -12,7 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
 import { verify, VerifyResult, XlatedResult } from '../../verifier';
-import { disassemble } from '../../isa/disasm';
+import { xlatedDumpLines } from '../xlated-dump';
+import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
@@ -23,9 +24,9 @@ import {
   parseStatsCsv, joinRuns, joinedAllowed, sortJoined, formatComparison, statsFromLog, StatDef,
 } from '../stats';
 
-/** The xlated dump's lines, or the reason the model cannot give it. */
-function xlatedText(x: XlatedResult): string[] {
-  return 'insns' in x ? disassemble(x.insns) : [`not modelled yet: ${x.notModelled}`];
+/** The xlated dump's lines (bpftool's form), or the reason the model cannot give it. */
+function xlatedText(x: XlatedResult, syms: KernelSymbols | undefined): string[] {
+  return 'insns' in x ? xlatedDumpLines(x.insns, syms, true) : [`not modelled yet: ${x.notModelled}`];
 }
 
 type Verdict = 'accept' | 'reject' | 'unknown';
@@ -116,6 +117,9 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
   const prog = flagString(args, 'prog');
   const type = typeFlag(args);
   const clockNs = (): bigint => process.hrtime.bigint();
+  // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
+  const syms = opts.xlated && host.source === 'live' ? kernelSymbols() : undefined;
+  const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
   for (const file of args.positional) {
     if (!globAllows(opts.filters, path.basename(file), null)) continue;
     let progs: LoadedProgram[];
@@ -130,7 +134,7 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
     for (const lp of progs) {
       if (!globAllows(opts.filters, path.basename(file), lp.prog.name)) continue;
       const input = verifierInputFor(lp.prog, host.profile, 1, host);
-      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated });
+      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated, kernelSymbol });
       done.push({ file, lp, r, verdict: verdictOf(r) });
     }
   }
@@ -195,7 +199,7 @@ export const command: Command = {
       ...(args.positional.length > 1 ? { file: d.file } : {}),
       prog: d.lp.prog.name, verdict: d.verdict, errno: d.r.errno, log: d.r.log,
       ...(d.r.notModelled ? { reason: d.r.error } : {}),
-      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated) } : {}),
+      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated, kernelSymbols()) } : {}),
     }));
     if (ctx.json) ctx.emit(docs.length === 1 && !errors.length ? docs[0] : { programs: docs, ...(errors.length ? { errors } : {}) });
     else {
@@ -203,7 +207,7 @@ export const command: Command = {
         process.stdout.write(d.r.log + (d.r.log.endsWith('\n') || !d.r.log ? '' : '\n'));
         const label = args.positional.length > 1 ? `${d.file}:${d.lp.prog.name}` : d.lp.prog.name;
         process.stdout.write(`${label}: ${d.verdict}${d.r.errno && d.verdict !== 'unknown' ? ` (${d.r.errno})` : ''}${d.verdict === 'unknown' ? ` (${d.r.error})` : ''}\n`);
-        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated).join('\n') + '\n');
+        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated, kernelSymbols()).join('\n') + '\n');
       }
     }
     return worst(outcomes);
