@@ -20,6 +20,9 @@ const v8dir = path.join(root, 'reports', only ? '.v8-coverage-partial' : '.v8-co
 // Which verifier messages each spec and scenario reaches (scripts/rules.js reads it).
 const ruleTrace = path.join(root, 'reports', only ? '.rule-trace-partial.jsonl' : '.rule-trace.jsonl');
 fs.rmSync(ruleTrace, { force: true });
+// Scenarios' engines that cannot apply and known differences (src/harness/scenario-notes.ts; report.js lists them).
+const scenarioNotes = path.join(root, 'reports', only ? 'scenario-notes-partial.jsonl' : 'scenario-notes.jsonl');
+fs.rmSync(scenarioNotes, { force: true });
 fs.rmSync(v8dir, { recursive: true, force: true });
 fs.mkdirSync(v8dir, { recursive: true });
 
@@ -28,7 +31,7 @@ function run(label, cmd, args, parse, env = {}) {
   const t0 = Date.now();
   const r = spawnSync(cmd, args, {
     cwd: root, encoding: 'utf8', maxBuffer: 1 << 30,
-    env: { ...process.env, NODE_V8_COVERAGE: v8dir, BPFX_RULE_TRACE: ruleTrace, ...env },
+    env: { ...process.env, NODE_V8_COVERAGE: v8dir, BPFX_RULE_TRACE: ruleTrace, BPFX_SCENARIO_NOTES: scenarioNotes, ...env },
   });
   const out = (r.stdout || '') + (r.stderr || '');
   fs.writeFileSync(path.join(root, 'reports', `${label}.log`), out);
@@ -86,11 +89,14 @@ if (!only || only === 'conformance') {
   })]);
 }
 if (!only || only === 'specs') {
+  // Each spec's result on each engine with its logs, for the report (scripts/report.js).
+  const specResults = path.join(root, 'reports', only ? '.spec-results-partial.jsonl' : 'specs.jsonl');
+  fs.rmSync(specResults, { force: true });
   suites.push(['specs', run('specs', process.execPath, ['dist/src/cli/main.js', 'spec', 'specs', '--engine', 'all'], (out) => {
     const m = [...out.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
     for (const l of out.split('\n')) if (l.startsWith('FAIL') || l.startsWith('SKIP')) process.stdout.write(l + '\n');
     return m ? { passed: +m[1], failed: +m[2] } : null;
-  })]);
+  }, { BPFX_SPEC_RESULTS: specResults })]);
 }
 if (!only || only === 'features') {
   suites.push(['features', run('features', process.execPath, [path.join(root, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber-js'),

@@ -1,7 +1,8 @@
 // The scenario world: the program under test, its input, and each engine's result;
 // the host facts (kernel BTF, verifier profile) are built once for the whole run.
 import { BeforeAll, World, IWorldOptions, setWorldConstructor, Before } from '@cucumber/cucumber';
-import { ProgramUnderTest, RunInput, EngineResult, EngineName } from '../src/harness/engine';
+import { ProgramUnderTest, RunInput, EngineResult, EngineName, LoadOptions } from '../src/harness/engine';
+import { SpecProgram } from '../src/spec';
 import { HostFacts, hostFacts } from '../src/kernel/host';
 
 let facts: HostFacts | undefined;
@@ -15,6 +16,14 @@ export class BpfxWorld extends World {
   lastEngine?: EngineName;
   /** Errors from building the program (assembler, loader), kept for assertions. */
   buildError?: Error;
+  /** The program's source as given (asm with its declared functions and maps), rebuilt when a step adds to it. */
+  programSource?: SpecProgram;
+  /** How the verifying engines load it (log level, prog flags): `Given the log level N`, `Given the prog flag F`. */
+  load: LoadOptions = {};
+  /** Prog flags as written, applied in order (`!F` clears). */
+  flags: string[] = [];
+  /** The log level as the scenario gave it (0 like test_loader's default: no log when the load succeeds). */
+  logLevel = 1;
   /** Where the scenario is written: `features/x.feature:LINE` (the example row's line in an outline). */
   source = '';
   /** Output of a CLI invocation. */

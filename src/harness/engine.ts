@@ -26,6 +26,16 @@ export interface ProgramUnderTest {
   object?: ObjectSource;
   /** BTF and func_info of a hand-built program (not from an object file), as BPF_PROG_LOAD gets them. */
   btf?: ProgramBtf;
+  /** The BPF program function a tracing or extension program attaches to (bpf_program__set_attach_target). */
+  attachTarget?: AttachTarget;
+}
+
+/** A function of another object's program: loaded first, then named by attach_prog_fd and its BTF id. */
+export interface AttachTarget {
+  object: ObjectSource;
+  /** The function's name and its BTF id in the target object's BTF (as loaded). */
+  func: string;
+  btfId: number;
 }
 
 /** A hand-built program's BTF (prog_btf_fd) and its bpf_func_info records. */
@@ -40,6 +50,8 @@ export interface ObjectSource {
   bytes: Uint8Array;
   loaded: LoadedObject;
   linked: LinkedProgram;
+  /** Programs of the object loaded before this one (test_loader's __auxiliary): a failure among them fails the load. */
+  auxiliary?: LinkedProgram[];
 }
 
 export interface RunInput {
@@ -53,6 +65,20 @@ export interface RunInput {
   repeat?: number;
   /** The JIT may compile a program the verifier model cannot decide when the live kernel accepts it. */
   trustKernel?: boolean;
+  /** How the verifying engines (verifier, kernel) load the program; default: log level 1, no flags, privileged. */
+  load?: LoadOptions;
+}
+
+/** Load options of the verifying engines (a spec's `load` and `expect.unpriv`, test_loader's __log_level, __flag, _unpriv). */
+export interface LoadOptions {
+  /** The log level of the load (default 1). */
+  logLevel?: number;
+  /** BPF_PROG_LOAD prog_flags. */
+  progFlags?: number;
+  /** Load without CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN (the verifier model; the kernel engine cannot drop them). */
+  unprivileged?: boolean;
+  /** Also answer the program as the kernel rewrote it (EngineResult.xlated), when accepted. */
+  xlated?: boolean;
 }
 
 export interface EngineResult {
@@ -75,6 +101,8 @@ export interface EngineResult {
   ctxOut?: Uint8Array;
   /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
   nsPerRun?: number;
+  /** With RunInput.load.xlated: the rewritten program (accepted loads), or why the engine cannot give it. */
+  xlatedProgram?: Insn[] | { unavailable: string };
 }
 
 export interface Engine {

@@ -20,12 +20,27 @@ export function loadObjectPrograms(file: string, host: HostFacts, only?: string[
   return progs.map((p) => underTest(file, bytes, loaded, p, progType));
 }
 
-export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string): ProgramUnderTest {
-  const { bytes, loaded } = loadHostObject(file, { host, only: [prog] });
+/**
+ * One program of an object, linked, with its auxiliary programs. The other programs its prog
+ * arrays name in their BTF 'values' are linked too (LoadedObject.programs), so that the kernel
+ * engine can load them into their slots as libbpf does.
+ */
+export function loadObjectProgram(file: string, prog: string, host: HostFacts, progType?: string, license?: string, auxiliary: readonly string[] = []): ProgramUnderTest {
+  let { bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary] });
+  const slotProgs = [...new Set(loaded.maps.flatMap((m) => m.initSlots.map((s) => s.prog)))]
+    .filter((n): n is string => n !== undefined && n !== prog && !auxiliary.includes(n));
+  if (slotProgs.length) ({ bytes, loaded } = loadHostObject(file, { host, only: [prog, ...auxiliary, ...slotProgs] }));
   const linked = loaded.programs.find((p) => p.name === prog);
   if (!linked) {
     const names = loadHostObject(file, { host }).loaded.programs.map((p) => p.name).join(', ');
     throw new Error(`${file}: no program '${prog}' (programs: ${names || 'none'})`);
   }
-  return underTest(file, bytes, loaded, linked, progType, license);
+  const put = underTest(file, bytes, loaded, linked, progType, license);
+  if (!auxiliary.length) return put;
+  const aux = auxiliary.map((name) => {
+    const l = loaded.programs.find((p) => p.name === name);
+    if (!l) throw new Error(`${file}: no auxiliary program '${name}' (programs: ${loaded.programs.map((p) => p.name).join(', ')})`);
+    return l;
+  });
+  return { ...put, object: { ...put.object!, auxiliary: aux } };
 }

@@ -1,16 +1,29 @@
-// Run specs on engines: one outcome per (spec, engine) pair.
-import { Spec, hexBytes } from '../spec';
-import { EngineName } from './engine';
+// Run specs on engines: one outcome per (spec, engine) pair. A spec loads as
+// its `load` says (log level, prog flags), privileged, and once more
+// unprivileged on the verifier model when it has `expect.unpriv`. A spec
+// whose program cannot be built is a failure naming the file and line, never a skip.
+import { Spec, hexBytes, specProgFlags } from '../spec';
+import { EngineName, EngineResult, LoadOptions, RunInput } from './engine';
 import { getEngine } from './engines';
-import { checkResult, specAppliesTo } from './expect';
+import { checkLoad, checkResult, specAppliesTo, unprivExpect } from './expect';
 import { programFromSpec } from './program';
 import { HostFacts } from '../kernel/host';
 import { traceVerifierRun } from './rule-trace';
 
 export type Outcome =
-  | { status: 'pass'; spec: Spec; engine: EngineName }
-  | { status: 'fail'; spec: Spec; engine: EngineName; problems: string[] }
-  | { status: 'skip'; spec: Spec; engine: EngineName; reason: string };
+  | { status: 'pass'; spec: Spec; engine: EngineName; result?: EngineResult; unchecked?: string[] }
+  | { status: 'fail'; spec: Spec; engine: EngineName; problems: string[]; result?: EngineResult }
+  | { status: 'skip'; spec: Spec; engine: EngineName; reason: string; result?: EngineResult };
+
+/** The input of a spec's runs. */
+function specInput(spec: Spec, load: LoadOptions): RunInput {
+  return {
+    mem: spec.input.mem !== undefined ? hexBytes(spec.input.mem, 'input.mem') : undefined,
+    packet: spec.input.packet !== undefined ? hexBytes(spec.input.packet, 'input.packet') : undefined,
+    ctx: spec.input.ctx !== undefined ? hexBytes(spec.input.ctx, 'input.ctx') : undefined,
+    load,
+  };
+}
 
 /** Run one spec on one engine, for the kernel described by `host`. */
 export async function runSpecOn(spec: Spec, engine: EngineName, host: HostFacts): Promise<Outcome> {
@@ -24,16 +37,32 @@ export async function runSpecOn(spec: Spec, engine: EngineName, host: HostFacts)
   } catch (err) {
     return { status: 'fail', spec, engine, problems: [`could not build the program: ${(err as Error).message}`] };
   }
-  const input = {
-    mem: spec.input.mem !== undefined ? hexBytes(spec.input.mem, 'input.mem') : undefined,
-    packet: spec.input.packet !== undefined ? hexBytes(spec.input.packet, 'input.packet') : undefined,
-    ctx: spec.input.ctx !== undefined ? hexBytes(spec.input.ctx, 'input.ctx') : undefined,
-  };
-  const result = await e.run(prog, input);
-  traceVerifierRun(`${spec.source}:1`, engine, result);
-  const problems = checkResult(spec, engine, result);
-  if (problems.length && spec.known_differences?.[engine]) {
-    return { status: 'skip', spec, engine, reason: `known difference: ${spec.known_differences[engine]}` };
+  const logLevel = spec.load?.log_level ?? 0;
+  const progFlags = specProgFlags(spec.load?.flags);
+  const wantsXlated = spec.expect.xlated !== undefined || spec.expect.unpriv?.xlated !== undefined;
+  const load: LoadOptions = { logLevel: Math.max(1, logLevel), progFlags, xlated: wantsXlated };
+  const source = `${spec.source}:1`;
+  let result: EngineResult;
+  try {
+    result = await e.run(prog, specInput(spec, load));
+  } catch (err) {
+    // An engine that fails on the program (a map it cannot create, bad input bytes) fails this spec alone.
+    return { status: 'fail', spec, engine, problems: [`${spec.source}: the ${engine} engine could not load or run the program: ${(err as Error).message}`] };
   }
-  return problems.length ? { status: 'fail', spec, engine, problems } : { status: 'pass', spec, engine };
+  traceVerifierRun(source, engine, result);
+  const { problems, unchecked } = checkResult(spec, engine, result);
+  const unpriv = unprivExpect(spec.expect);
+  if (unpriv && engine === 'verifier') {
+    const ur = await e.run(prog, specInput(spec, { ...load, unprivileged: true }));
+    traceVerifierRun(source, engine, ur);
+    const u = checkLoad(unpriv, ur, logLevel);
+    problems.push(...u.problems.map((p) => `unpriv: ${p}`));
+    unchecked.push(...u.unchecked.map((p) => `unpriv: ${p}`));
+  } else if (unpriv && engine === 'kernel') unchecked.push('unpriv (the kernel engine cannot drop capabilities)');
+  if (problems.length && spec.known_differences?.[engine]) {
+    return { status: 'skip', spec, engine, reason: `known difference: ${spec.known_differences[engine]}`, result };
+  }
+  // The model could not decide: its own answer, counted apart, never a pass or an agreement.
+  if (result.notModelled) return { status: 'skip', spec, engine, reason: result.errorLine ?? 'not modelled yet', result };
+  return problems.length ? { status: 'fail', spec, engine, problems, result } : { status: 'pass', spec, engine, result, ...(unchecked.length ? { unchecked } : {}) };
 }

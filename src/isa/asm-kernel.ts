@@ -49,6 +49,8 @@ export interface AsmOptions {
   source?: string;
   /** Resolve a kfunc name to its BTF id (and optional BTF fd index in `off`). */
   kfuncId?: (name: string) => number | { id: number; off?: number } | undefined;
+  /** Resolve a map name in `map_fd(NAME)` / `map_value(NAME, OFF)` to the number the ld_imm64 carries. */
+  mapIndex?: (name: string) => number | undefined;
 }
 
 export interface AsmResult {
@@ -346,6 +348,12 @@ function pseudoLd(c: Ctx, g: Groups): void {
     }
     return args.map((a) => imm32(c, { v: a }, 'v'));
   };
+  // map_fd(NAME) / map_value(NAME, OFF): a map declared by the caller, by name.
+  if ((g.pf === 'map_fd' || g.pf === 'map_value') && /^[A-Za-z_][\w.]*$/.test(args[0] ?? '')) {
+    const at = c.opts.mapIndex?.(args[0]);
+    if (at === undefined) throw c.err(`unknown map '${args[0]}'`, 'args');
+    args[0] = String(at);
+  }
   const push = (src: number, lo: number, hi: number): void => {
     const [a, b] = ldImm64(d, 0n, src);
     a.imm = lo;

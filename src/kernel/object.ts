@@ -7,7 +7,8 @@
 // against the vmlinux BTF the object was linked with), bpf_object_load_prog
 // (BPF_PROG_LOAD). Every fd is closed before returning.
 import { encodeFuncInfo, encodeLineInfo } from '../btf/ext';
-import { objectNameFromPath, attachBtfIdFor, LinkedProgram, MapDef, LoadedObject } from '../loader';
+import { objectNameFromPath, attachBtfIdFor, LinkedProgram, MapDef, LoadedObject, LoaderError } from '../loader';
+import { errnoName } from '../isa/uapi';
 import { loadHostObject, HostFacts } from './host';
 import { Insn } from '../isa/insn';
 import { btfLoad } from './btf';
@@ -71,7 +72,16 @@ function patchMapFds(p: LinkedProgram, mapFds: number[]): Insn[] {
  * map failure is reported as a rejection of every program with the kernel's
  * errno and log; loader errors (LoaderError) are thrown to the caller.
  */
-export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { input?: KernelInput; progFlags?: number } = {}): KernelVerdict[] {
+export interface LinkedObjectOpts extends KernelRunOpts {
+  input?: KernelInput;
+  progFlags?: number;
+  /** attach_prog_fd and the BTF id of the target function, instead of a vmlinux target. */
+  attachTo?: { progFd: number; btfId: number };
+  /** Other programs of the object that prog array slots name ('values' in BTF): loaded first and put in their slots. */
+  slotPrograms?: readonly LinkedProgram[];
+}
+
+export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {}): KernelVerdict[] {
   const fds: number[] = [];
   const mapFds: number[] = [];
   try {
@@ -100,7 +110,7 @@ export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { inpu
     // init_map_in_map_slots: a map-in-map's declared slots hold the fds of the maps they name
     for (const m of obj.maps) {
       for (const s of m.initSlots) {
-        if (s.map === undefined) continue; // prog array slots need program fds (set at attach time here)
+        if (s.map === undefined) continue; // prog array slots are filled as their programs load (fillSlots)
         const target = obj.maps.find((x) => x.name === s.map);
         if (!target) throw new KernelError('bad-request', 'map-in-map', `map '${m.name}': slot ${s.slot} names unknown map '${s.map}'`);
         const key = new Uint8Array(4); new DataView(key.buffer).setUint32(0, s.slot, true);
@@ -108,16 +118,50 @@ export function loadLinkedObject(obj: LoadedObject, opts: KernelRunOpts & { inpu
         mapUpdate(mapFds[m.index], key, val);
       }
     }
-    return obj.programs.map((p) => {
+    // init_prog_array_slots: after a program loads, the prog array slots that name it hold its fd
+    // (the array keeps the program alive once its fd is closed). Only for a test run: a filled
+    // slot makes the kernel patch the direct tail call in the jited image, which dumps compare
+    // with an image made for an empty slot.
+    const fillSlots = (name: string, fd: number): void => {
+      if (!opts.run) return;
+      for (const m of obj.maps) {
+        for (const s of m.initSlots) {
+          if (s.prog !== name) continue;
+          const key = new Uint8Array(4); new DataView(key.buffer).setUint32(0, s.slot, true);
+          const val = new Uint8Array(4); new DataView(val.buffer).setUint32(0, fd, true);
+          mapUpdate(mapFds[m.index], key, val);
+        }
+      }
+    };
+    const loadOne = (p: LinkedProgram, run: KernelRunOpts, input: KernelInput): KernelVerdict => {
       const funcInfo = encodeFuncInfo(p.funcInfo);
       const lineInfo = encodeLineInfo(p.lineInfo);
+      let attachBtfId: number | undefined;
+      try {
+        attachBtfId = opts.attachTo ? opts.attachTo.btfId : attachBtfIdFor(obj.vmlinuxBtf, p);
+      } catch (e) {
+        // libbpf refuses the program while preparing its load (no target, or none in the kernel's BTF):
+        // that program's verdict, with libbpf's message as its log
+        if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
+        return {
+          prog: p.name, verdict: 'reject', errno: errnoName(e.errno), log: `${e.message}\n`, retval: null,
+          runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
+        };
+      }
       return kernelRun({
         name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
         expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
         funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
-        attachBtfId: attachBtfIdFor(obj.vmlinuxBtf, p), progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
-      }, opts.input ?? {}, opts);
-    });
+        attachBtfId, attachProgFd: opts.attachTo?.progFd,
+        progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
+      }, input, { ...run, onLoaded: (fd) => { fillSlots(p.name, fd); run.onLoaded?.(fd); } });
+    };
+    for (const p of opts.run ? opts.slotPrograms ?? [] : []) {
+      if (obj.programs.some((q) => q.name === p.name)) continue;
+      // a slot whose program the kernel rejects stays empty (the program under test still loads)
+      loadOne(p, { logLevel: opts.logLevel }, {});
+    }
+    return obj.programs.map((p) => loadOne(p, opts, opts.input ?? {}));
   } finally {
     for (const fd of fds) sysClose(fd);
   }

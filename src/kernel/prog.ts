@@ -41,6 +41,7 @@ export interface ProgLoadReq {
   progFlags?: number;
   kernVersion?: number;
   attachBtfId?: number;
+  /** attach_btf_obj_fd, or attach_prog_fd (the same field): the object attachBtfId is an id of. */
   attachBtfObjFd?: number;
 }
 

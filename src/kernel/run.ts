@@ -27,6 +27,8 @@ export interface KernelProgram {
   lineInfo?: Uint8Array;
   fdArray?: readonly number[];
   attachBtfId?: number;
+  /** attach_prog_fd: attachBtfId names a function of this loaded program (the same attr field as attach_btf_obj_fd). */
+  attachProgFd?: number;
   progFlags?: number;
   kernVersion?: number;
 }
@@ -66,6 +68,8 @@ export interface KernelRunOpts {
    * Only for programs without BTF func_info/line_info; the map-value mem mapping.
    */
   wideRetval?: boolean;
+  /** Called with the program's fd once it loads, before the test run (fill a prog array, load a program that attaches to it). */
+  onLoaded?: (fd: number) => void;
 }
 
 export interface KernelVerdict {
@@ -182,7 +186,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     }
     const req: ProgLoadReq = {
       insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
-      btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId,
+      btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId, attachBtfObjFd: p.attachProgFd,
       // BPF_PROG_TYPE_SYSCALL must be sleepable ("Syscall programs can only be sleepable"); libbpf's SEC("syscall") sets it.
       progFlags: (p.progFlags ?? 0) | (progTypeNum(progType) === PROG_TYPE.syscall ? BPF_F_SLEEPABLE : 0), name: p.name,
     };
@@ -194,6 +198,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
     };
     if (!r.ok) return out;
     try {
+      opts.onLoaded?.(r.fd);
       const all = opts.dump === 'all';
       const info = progInfo(r.fd, { xlated: opts.dump === 'xlated' || all, jited: opts.dump === 'jited' || all, funcInfo: all });
       out.xlatedInsns = info.xlatedLen / 8;

@@ -3,7 +3,7 @@
 // section prefix (SEC("fentry/NAME"), SEC("tp_btf/NAME"), SEC("lsm/NAME")) with
 // btf_get_kernel_prefix_kind's prefix and kind. PURE: the vmlinux BTF is data.
 import { Btf, BtfKind, findByName } from '../btf';
-import { LoaderError, ESRCH } from './errors';
+import { LoaderError, EINVAL, ESRCH } from './errors';
 import { LinkedProgram } from './model';
 
 /** btf_get_kernel_prefix_kind: the name prefix and BTF kind of an attach type's targets. */
@@ -17,13 +17,17 @@ function prefixKind(attachType: string): { prefix: string; kind: BtfKind } {
 }
 
 /**
- * attach_btf_id for a program that needs one (tracing, lsm, ext with a target
- * name), undefined for the others. A LoaderError with libbpf's message when the
- * kernel's BTF is missing or has no such target.
+ * attach_btf_id for a program that needs one (tracing, lsm, ext), undefined for
+ * the others. A LoaderError with libbpf's message when the section names no
+ * target (SEC("fentry"): libbpf_prepare_prog_load wants one set with
+ * bpf_program__set_attach_target, which callers do by passing their own id), or
+ * when the kernel's BTF is missing or has no such target.
  */
 export function attachBtfIdFor(vmlinux: Btf | undefined, p: Pick<LinkedProgram, 'name' | 'type' | 'attachType' | 'attachTo'>): number | undefined {
   if (p.type !== 'tracing' && p.type !== 'lsm' && p.type !== 'ext') return undefined;
-  if (!p.attachTo) return undefined;
+  if (!p.attachTo) {
+    throw new LoaderError('attach', EINVAL, `prog '${p.name}': no BTF-based attach target is specified, use bpf_program__set_attach_target()`, { prog: p.name });
+  }
   const { prefix, kind } = prefixKind(p.attachType);
   const target = prefix + p.attachTo;
   const id = vmlinux ? findByName(vmlinux, target, kind) : undefined;

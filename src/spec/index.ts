@@ -1,3 +1,3 @@
 export * from './types';
 export { specSchema } from './schema';
-export { parseSpec, SpecError, hexBytes, expectedRetval } from './parse';
+export { parseSpec, SpecError, hexBytes, expectedRetval, specProgFlags } from './parse';

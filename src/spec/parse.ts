@@ -1,9 +1,10 @@
 // YAML text -> Spec, validated against specSchema. Pure: the caller reads files.
 // Errors name the file, line, column and field (yaml keeps node positions).
 import Ajv, { ErrorObject } from 'ajv';
-import { parseDocument, LineCounter, Document, isNode } from 'yaml';
+import { parseDocument, LineCounter, Document, isNode, isScalar } from 'yaml';
 import { specSchema } from './schema';
-import { Spec } from './types';
+import { Spec, SpecDocument } from './types';
+import { PROG_LOAD_FLAGS } from '../isa/uapi';
 
 export class SpecError extends Error {
   readonly source: string;
@@ -79,8 +80,47 @@ export function parseSpec(text: string, source = '<spec>'): Spec {
     const pos = positionOf(doc, lc, ptr);
     throw new SpecError(source, pos.line, pos.col, field, detail);
   }
-  const spec = data as Omit<Spec, 'source'>;
-  return { ...spec, source, input: spec.input ?? {} };
+  const spec = data as SpecDocument;
+  (spec.load?.flags ?? []).forEach((f, i) => {
+    if (progFlagBit(f) === undefined) {
+      const pos = positionOf(doc, lc, ['load', 'flags', String(i)]);
+      throw new SpecError(source, pos.line, pos.col, `load.flags.${i}`, `unknown prog flag '${f}' (known: ${Object.keys(PROG_LOAD_FLAGS).join(', ')}, or a number)`);
+    }
+  });
+  const line = programLine(doc, lc);
+  const indent = line === undefined ? undefined : (text.split(/\r?\n/)[line - 1] ?? '').match(/^\s*/)![0].length;
+  const functionLines = (spec.program.functions ?? []).map((_, i) => positionOf(doc, lc, ['program', 'functions', String(i)]).line);
+  return { ...spec, source, input: spec.input ?? {}, programLine: line, programIndent: indent, ...(functionLines.length ? { functionLines } : {}) };
+}
+
+/** The file line where the program text's first line is (a block scalar starts on the line after its `|`). */
+function programLine(doc: Document, lc: LineCounter): number | undefined {
+  for (const key of ['asm', 'ubpf', 'hex']) {
+    const node = doc.getIn(['program', key], true);
+    if (!isScalar(node) || !node.range) continue;
+    const line = lc.linePos(node.range[0]).line;
+    return node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED' ? line + 1 : line;
+  }
+  return undefined;
+}
+
+/** One __flag value: a BPF_F_* name or a number, without its `!`. */
+function progFlagBit(flag: string): number | undefined {
+  const name = flag.replace(/^!/, '');
+  const named = (PROG_LOAD_FLAGS as Readonly<Record<string, number>>)[name];
+  if (named !== undefined) return named;
+  return /^(0x[0-9a-fA-F]+|\d+)$/.test(name) ? Number(name) : undefined;
+}
+
+/** The prog_flags of a spec's load.flags, applied in order (`!NAME` clears), as test_loader applies __flag. */
+export function specProgFlags(flags: readonly string[] | undefined): number {
+  let out = 0;
+  for (const f of flags ?? []) {
+    const bit = progFlagBit(f);
+    if (bit === undefined) throw new Error(`unknown prog flag '${f}' (known: ${Object.keys(PROG_LOAD_FLAGS).join(', ')}, or a number)`);
+    out = f.startsWith('!') ? out & ~bit : out | bit;
+  }
+  return out >>> 0;
 }
 
 /** Parse a hex string ("0x" prefix and whitespace allowed) into bytes. */

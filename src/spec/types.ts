@@ -1,57 +1,36 @@
 // A program spec: what to load, how to feed it, and what a user expects.
-// Specs are YAML files in specs/, validated by the JSON Schema in schema.ts.
+// The types are derived from the JSON Schema (schema.ts), never written twice:
+// a field and its documentation live there.
+import { FromSchema } from './from-schema';
+import { specSchema } from './schema';
 
-export type Verdict = 'accept' | 'reject';
+type Props = typeof specSchema.properties;
+
+/** The spec as written in YAML (what the schema accepts). */
+export type SpecDocument = FromSchema<typeof specSchema>;
+
+export type Verdict = FromSchema<Props['expect']['properties']['verdict']>;
 
 /** Where the program comes from: exactly one of asm, ubpf, object (+ prog), hex. */
-export interface SpecProgram {
-  /** Kernel verifier-log syntax (clang inline-asm style), with labels. */
-  asm?: string;
-  /** ubpf syntax, as in the bpf_conformance suite. */
-  ubpf?: string;
-  /** Object file path, relative to the spec file. */
-  object?: string;
-  /** Program name inside the object (required with object). */
-  prog?: string;
-  /** Raw instruction bytes as hex. */
-  hex?: string;
-}
+export type SpecProgram = SpecDocument['program'];
+export type SpecFunction = NonNullable<SpecProgram['functions']>[number];
+export type SpecMap = NonNullable<SpecProgram['maps']>[number];
+export type SpecInput = NonNullable<SpecDocument['input']>;
+export type SpecLoad = NonNullable<SpecDocument['load']>;
+export type SpecExpect = SpecDocument['expect'];
+/** One entry of expect.messages: a __msg string, {not_msg}, or {regex}. */
+export type SpecMessage = NonNullable<SpecExpect['messages']>[number];
+export type SpecUnprivExpect = NonNullable<SpecExpect['unpriv']>;
 
-export interface SpecInput {
-  /** Bytes passed in r1, with their length in r2 (bpf_conformance style). */
-  mem?: string;
-  /** Packet bytes for BPF_PROG_TEST_RUN data_in. */
-  packet?: string;
-  /** Context bytes for BPF_PROG_TEST_RUN ctx_in. */
-  ctx?: string;
-}
-
-export interface SpecExpect {
-  verdict?: Verdict;
-  errno?: string | null;
-  /** Each entry must appear as a whole line of the verifier log. */
-  log?: string[];
-  /** The first error line of the verifier log (the kernel's message). */
-  error_line?: string;
-  /** r0 at exit, as a hex string or number. */
-  retval?: string | number;
-  /** A runtime error message substring (interp/native runtimes). */
-  runtime_error?: string;
-}
-
-export interface Spec {
+/** A parsed spec: the document, the file it came from, and its input (empty when not given). */
+export type Spec = Omit<SpecDocument, 'input'> & {
   /** File the spec came from, for messages. */
   source: string;
-  name: string;
-  description?: string;
-  program: SpecProgram;
-  /** Kernel program type name, e.g. socket_filter, xdp, sched_cls, syscall. */
-  type: string;
-  license?: string;
   input: SpecInput;
-  expect: SpecExpect;
-  /** Engines this spec is meant for; default: every engine that can run it. */
-  engines?: string[];
-  /** Engines known to differ, with the reason (documented divergence). */
-  known_differences?: Record<string, string>;
-}
+  /** Line (1-based) of the start of program.asm / ubpf / hex in the file, for assembler errors. */
+  programLine?: number;
+  /** Columns of indentation before the program text on that line (a block scalar's). */
+  programIndent?: number;
+  /** Line of each entry of program.functions, for errors in the declarations. */
+  functionLines?: number[];
+};

@@ -7,8 +7,10 @@
 // precision marks: it widens every scalar that changed since the previous call on
 // the path (the kernel only imprecise ones), so an accept stays sound and a
 // rejection after such a widening is `not modelled yet` (env.widened).
-// bpf_timer_set_callback (async callbacks) and bpf_user_ringbuf_drain (dynptr
-// arguments) are `not modelled yet`.
+// bpf_timer_set_callback's callback is async (push_async_cb with
+// set_timer_callback_state): a state of its own whose entry frame is the callback,
+// explored after the caller's path, returning 0. bpf_user_ringbuf_drain's callback
+// gets its record as a const dynptr (CONST_PTR_TO_DYNPTR of type local).
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
 import { markPrecise } from './regs';
@@ -48,8 +50,15 @@ const setMapElemCallbackState: SetCallee = (caller, callee) => {
 
 /** The helpers' callbacks, by the helper's special kind. */
 export function pushHelperCallback(env: VerifierEnv, kind: HelperSpecial, meta: CallArgMeta, callsite: number): void {
-  if (kind === 'timer_set_callback') return notModelled(env, 'bpf_timer_set_callback (async callbacks)');
-  if (kind === 'user_ringbuf_drain') return notModelled(env, 'bpf_user_ringbuf_drain (dynptr callback argument)');
+  if (kind === 'timer_set_callback') return pushTimerCallback(env, meta.subprogno, callsite);
+  if (kind === 'user_ringbuf_drain') {
+    if (meta.subprogno < 0) return notModelled(env, 'a callback argument that is not a static function');
+    // set_user_ringbuf_callback_state: callback_fn(const struct bpf_dynptr *dynptr, void *ctx)
+    return pushCallbackCall(env, meta.subprogno, callsite, (caller, callee) => {
+      callee.regs[1] = ptrReg('dynptr_ptr', { dtype: 'local' }, { id: ++env.idGen });
+      callee.regs[2] = caller.regs[3];
+    });
+  }
   const sub = meta.subprogno;
   if (sub < 0) return notModelled(env, 'a callback argument that is not a static function');
   const regs = curFrame(env).regs;
@@ -152,4 +161,24 @@ export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void 
       cs.spilled = widen(sl.spilled, cs.spilled);
     });
   }
+}
+
+/**
+ * push_async_cb for bpf_timer_set_callback(timer, callback_fn): the callback is walked later
+ * as the entry frame (frameno 0, no callsite) of a state of its own, with
+ * set_timer_callback_state's arguments callback_fn(map, key, value) of the timer's map.
+ */
+function pushTimerCallback(env: VerifierEnv, sub: number, callsite: number): void {
+  if (sub < 0) return notModelled(env, 'a callback argument that is not a static function');
+  btfCheckSubprogCall(env, sub);
+  const timer = curFrame(env).regs[1];
+  if (timer.type !== 'map_value') return notModelled(env, `a timer in ${timer.type}`);
+  const info = env.layout.subprogs[sub];
+  info.isCb = info.isAsyncCb = true;
+  const callee = newFuncState(0, sub, -1);
+  callee.regs[1] = ptrReg('map_ptr', { map: timer.map });
+  callee.regs[2] = ptrReg('map_key', { map: timer.map });
+  callee.regs[3] = ptrReg('map_value', { map: timer.map });
+  callee.inAsyncCallbackFn = true;
+  pushStack(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
 }

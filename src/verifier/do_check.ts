@@ -59,7 +59,8 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   args.forEach((a, i) => {
     if (a.kind === 'ctx') f.regs[i + 1] = ctxReg();
     else if (a.kind === 'scalar') f.regs[i + 1] = scalarReg(scalarUnknown());
-    else f.regs[i + 1] = a.nullable ? ptrReg('mem', { size: a.size }, { flags: PTR_MAYBE_NULL, id: ++env.idGen }) : ptrReg('mem', { size: a.size });
+    else if (a.kind === 'dynptr') notModelled(env, 'dynptr arguments of global functions');
+    else f.regs[i + 1] = a.nullable ? ptrReg('mem', { size: a.size, dynptrId: 0 }, { flags: PTR_MAYBE_NULL, id: ++env.idGen }) : ptrReg('mem', { size: a.size, dynptrId: 0 });
   });
   return st;
 }
@@ -105,8 +106,10 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       if (out.newFrame) lv.cur = null;
       continue;
     }
-    // process_bpf_exit_full: no reference (and in the main frame no lock) may be held
-    checkResourceLeak(env, out.kind === 'throw', env.cur.curframe === 0,
+    // process_bpf_exit_full: no reference (and in the main frame, or at a throw where the
+    // profile says so, no lock) may be held
+    const throwChecksLocks = out.kind === 'throw' && env.profile.behaviour.throwChecksLocksInEveryFrame;
+    checkResourceLeak(env, out.kind === 'throw', throwChecksLocks || env.cur.curframe === 0,
       out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
     if (out.kind === 'exit' && env.cur.curframe > 0) {
       updateLive(env);

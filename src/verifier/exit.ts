@@ -3,7 +3,7 @@
 // returns it) (kernel/bpf/verifier.c). The range per program type is data in prog_types.ts.
 import { VerifierEnv, fail, notModelled } from './env';
 import { readReg, markPrecise } from './regs';
-import { isPointer, regTypeStr } from './state';
+import { RegState, isPointer, regTypeStr } from './state';
 import { returnRange } from './prog_types';
 import { formatInvalidScalar } from './scalar_bridge';
 
@@ -15,6 +15,8 @@ export function checkReturnCode(env: VerifierEnv, regno: number, regName: string
   const reg = readReg(env, regno);
   if (isPointer(reg) && input.unprivileged) fail(env, 'EACCES', 'leaksAddrAsReturn', [regno]);
   if (reg.type === 'func') notModelled(env, `returning a ${regTypeStr(reg)} pointer`);
+  // an async (timer) callback returns 0
+  if (f0.inAsyncCallbackFn) return enforceRange(env, regno, regName, reg, { min: 0, max: 0 }, 'At async callback return');
   if (isSubprog && !f0.inExceptionCallback) {
     if (reg.type !== 'scalar') fail(env, 'EINVAL', 'subprogExitNotScalar', [regno, regTypeStr(reg)]);
     return;
@@ -22,7 +24,11 @@ export function checkReturnCode(env: VerifierEnv, regno: number, regName: string
   const range = returnRange(input.progType, input.expectedAttachType ?? 0, !!input.attachBtfId);
   if (range === 'unsupported') return notModelled(env, `return value rules of program type ${input.progType}`);
   if (range === 'any') return;
-  const where = 'At program exit';
+  enforceRange(env, regno, regName, reg, range, 'At program exit');
+}
+
+/** check_return_code's enforce_retval: a known scalar within the range, printed with `where`. */
+function enforceRange(env: VerifierEnv, regno: number, regName: string, reg: RegState, range: { min: number; max: number }, where: string): void {
   if (reg.type !== 'scalar') fail(env, 'EINVAL', 'returnNotKnownValue', [where, regno, regTypeStr(reg)]);
   markPrecise(env, regno);
   const s = reg.s;

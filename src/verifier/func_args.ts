@@ -18,7 +18,7 @@ import { checkFuncArgRegOff } from './helper_args';
 import { checkMemReg, registerIsNull } from './helper_mem';
 
 /** struct bpf_subprog_arg_info: ARG_ANYTHING, ARG_PTR_TO_CTX, or ARG_PTR_TO_MEM of `size` bytes. */
-export type ArgKind = { kind: 'scalar' } | { kind: 'ctx' } | { kind: 'mem'; size: number; nullable: boolean };
+export type ArgKind = { kind: 'scalar' } | { kind: 'ctx' } | { kind: 'mem'; size: number; nullable: boolean } | { kind: 'dynptr' };
 
 /** A failure of btf_prepare_func_args: logged (unless `silent`), with its errno. */
 class PrepareError { constructor(readonly errno: Errno, readonly message: string | null) {} }
@@ -72,7 +72,11 @@ function pointerArg(env: VerifierEnv, i: number, t: Extract<BtfType, { kind: 'pt
     return { kind: 'ctx' };
   }
   const target = resolvedAt(btf, t.type);
-  if (target?.kind === 'struct' && target.name === 'bpf_dynptr') return notModelled(env, 'dynptr arguments of functions');
+  if (target?.kind === 'struct' && target.name === 'bpf_dynptr') {
+    // ARG_PTR_TO_DYNPTR | MEM_RDONLY (a callback's record of bpf_user_ringbuf_drain)
+    if (isGlobal || tags.size) return notModelled(env, 'dynptr arguments of global functions and with tags');
+    return { kind: 'dynptr' };
+  }
   if (tags.has('trusted') || tags.has('arena')) return notModelled(env, 'arg:trusted and arg:arena function arguments');
   if (isGlobal) {
     if (tags.has('nullable')) return err('argTagsInvalidCombination', [i]);
@@ -145,6 +149,11 @@ function argMismatch(env: VerifierEnv, kind: ArgKind, reg: RegState, i: number):
   const regno = i + 1;
   const bad = (key: MessageKey, args: MessageArgs): { message: string; errno: Errno } => ({ message: text(env, key, args), errno: 'EINVAL' });
   if (kind.kind === 'scalar') return reg.type === 'scalar' ? null : bad('argNotScalar', [regno]);
+  if (kind.kind === 'dynptr') {
+    if (reg.type === 'dynptr_ptr') return null;
+    if (reg.type === 'stack') return notModelled(env, 'a dynptr on the stack passed to a static function');
+    return bad('dynptrArgNotStack', [i]);
+  }
   try {
     checkFuncArgRegOff(env, reg, regno, false);
   } catch (e) {

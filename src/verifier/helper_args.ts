@@ -5,6 +5,8 @@
 // check_func_arg_reg_off / __check_ptr_off_reg, release arguments, and the
 // per-type work: the map of a CONST_MAP_PTR, map keys and values, memory and size
 // pairs, allocation sizes, callbacks (kernel/bpf/verifier.c).
+import { helperName } from '../isa/helpers';
+import { dynptrReleaseRef, processDynptrArg } from './dynptr';
 import { VerifierEnv, fail, notModelled } from './env';
 import { readReg, markPrecise } from './regs';
 import {
@@ -30,10 +32,13 @@ export interface CallArgMeta extends MemMeta {
   subprogno: number;
   /** ARG_CONST_ALLOC_SIZE_OR_ZERO's value (mem_size). */
   memSize: number;
+  /** The id and reference of the dynptr argument (meta->dynptr_id, its ref_obj_id). */
+  dynptrId: number;
+  dynptrRefObjId: number;
 }
 
 export const newCallArgMeta = (funcId: number): CallArgMeta =>
-  ({ funcId, rawMode: false, constMapKey: -1n, refObjId: 0, releaseRegno: 0, subprogno: -1, memSize: 0 });
+  ({ funcId, rawMode: false, constMapKey: -1n, refObjId: 0, releaseRegno: 0, subprogno: -1, memSize: 0, dynptrId: 0, dynptrRefObjId: 0 });
 
 /** A register type of compatible_reg_types: base type and exact type flags. */
 interface CompatType { type: RegType; flags: number }
@@ -51,7 +56,7 @@ const COMPATIBLE: Readonly<Partial<Record<ArgBase, readonly CompatType[]>>> = {
   btf_id: [c('btf_id'), c('btf_id', PTR_TRUSTED), c('btf_id', MEM_RCU)],
   spin_lock: [c('map_value'), c('btf_id', MEM_ALLOC)],
   ringbuf_mem: [c('mem', MEM_RINGBUF)],
-  func: [c('func')], stack: [c('stack')], const_str: [c('map_value')], timer: [c('map_value')],
+  func: [c('func')], stack: [c('stack')], dynptr: [c('stack'), c('dynptr_ptr')], const_str: [c('map_value')], timer: [c('map_value')],
   kptr_xchg_dest: [c('map_value'), c('btf_id', MEM_ALLOC)],
 };
 
@@ -71,7 +76,7 @@ function mayAccessPktData(env: VerifierEnv, proto: HelperProto): boolean {
 }
 
 /** check_reg_type: the register's type must be one the argument accepts. */
-function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: ArgBase, reg: RegState): void {
+function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: ArgBase, reg: RegState, meta: CallArgMeta): void {
   const compatible = COMPATIBLE[base];
   if (!compatible) return notModelled(env, `helper argument of type ${base}`);
   let flags = isPointer(reg) ? reg.flags : 0;
@@ -79,7 +84,10 @@ function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: Arg
   if (arg.nullable) flags &= ~PTR_MAYBE_NULL;
   const found = compatible.some((t) => t.type === reg.type && t.flags === flags);
   if (!found) fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(reg), compatible.map(typeStr).join(', ')]);
-  if (reg.type === 'btf_id') notModelled(env, 'BTF pointers as helper arguments');
+  if (reg.type !== 'btf_id') return;
+  // a trusted BTF pointer is memory only for helpers that read it (check_helper_mem_access reads it as a struct)
+  if (compatible !== MEM_TYPES) notModelled(env, 'BTF pointers as helper arguments');
+  if (!arg.rdonly) fail(env, 'EACCES', 'helperMayWriteBtf', [helperName(meta.funcId), regno, regTypeStr(reg)]);
 }
 
 /** __check_ptr_off_reg: a pointer passed on must be unmodified (a fixed offset where `fixedOffOk`). */
@@ -119,8 +127,15 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   if (isPktPointer(reg) && !mayAccessPktData(env, proto)) fail(env, 'EACCES', 'helperPktAccess');
   let base: ArgBase = arg.base;
   if (base === 'map_value') base = resolveMapArgType(env, meta, arg);
+  // CONST_PTR_TO_DYNPTR (a callback's dynptr) is the other type a dynptr argument takes
+  if (base === 'dynptr' && arg.release) {
+    meta.releaseRegno = regno;
+    meta.dynptrRefObjId = dynptrReleaseRef(env, regno);
+    checkFuncArgRegOff(env, reg, regno, false);
+    return processDynptrArg(env, regno, arg, meta, env.insnIdx);
+  }
   if (!(registerIsNull(reg) && arg.nullable)) {
-    checkRegType(env, regno, arg, base, reg);
+    checkRegType(env, regno, arg, base, reg, meta);
     checkFuncArgRegOff(env, reg, regno, !!arg.release);
   }
   if (arg.release) {
@@ -189,6 +204,7 @@ function checkArgByBase(env: VerifierEnv, proto: HelperProto, i: number, base: A
       markPrecise(env, regno);
       return;
     case 'spin_lock': return processSpinLock(env, regno, reg, meta.funcId === BPF_FUNC_SPIN_LOCK);
+    case 'dynptr': return processDynptrArg(env, regno, arg, meta, env.insnIdx);
     case 'ctx': case 'stack': case 'ringbuf_mem': case 'sock_common': case 'btf_id_sock_common': case 'socket': return;
     default: return notModelled(env, `helper argument of type ${base}`);
   }

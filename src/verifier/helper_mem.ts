@@ -6,6 +6,7 @@
 // loader lacks CAP_BPF; a helper that writes clobbers spilled registers), then
 // the byte-by-byte STACK_MISC marking of a raw-mode (MEM_UNINIT) argument that
 // check_helper_call does after the arguments (kernel/bpf/verifier.c).
+import { checkPtrToBtfAccess } from './btf_access';
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
@@ -133,6 +134,7 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     const spi = Math.floor(slot / BPF_REG_SIZE);
     growStackState(env, f, -off);
     const sl = f.stack[spi];
+    if (sl.obj) notModelled(env, 'helper writes over a dynptr or iterator');
     if (env.input.unprivileged && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled && sl.spilled.type !== 'scalar') {
       fail(env, 'EACCES', 'corruptSpilledPtr');
     }
@@ -157,7 +159,11 @@ export function checkHelperMemAccess(env: VerifierEnv, regno: number, size: numb
       return memoryRegion(env, regno, reg, size, t);
     case 'pkt': case 'pkt_meta': case 'map_value':
       return memoryRegion(env, regno, reg, size, t);
-    case 'buf': case 'btf_id':
+    case 'btf_id':
+      if (t === 'write') return notModelled(env, `helper writes to ${regTypeStr(reg)}`);
+      checkPtrToBtfAccess(env, reg, regno, reg.off, size, false);
+      return;
+    case 'buf':
       return notModelled(env, `helper access to ${regTypeStr(reg)}`);
     case 'ctx': if (env.input.progType === 31) return notModelled(env, 'helper access to the syscall context');
       break;

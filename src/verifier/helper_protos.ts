@@ -35,6 +35,8 @@ export interface HelperArg {
   release?: boolean;
   /** arg_btf_id: the vmlinux struct an ARG_PTR_TO_BTF_ID must point to. */
   btfStruct?: string;
+  /** DYNPTR_TYPE_*: the dynptr type an ARG_PTR_TO_DYNPTR requires or creates. */
+  dynptr?: import('./state').DynptrType;
 }
 
 /** enum bpf_return_type with its flags. */
@@ -44,6 +46,8 @@ export type HelperRet =
   | { kind: 'sock' | 'tcp_sock' | 'sock_common'; nullable: true }
   /** RET_PTR_TO_RINGBUF_MEM_OR_NULL: PTR_TO_MEM | MEM_RINGBUF of the size argument's bytes. */
   | { kind: 'ringbuf_mem'; nullable: true }
+  /** RET_PTR_TO_DYNPTR_MEM_OR_NULL: a slice of the dynptr argument, of the size argument's bytes. */
+  | { kind: 'dynptr_mem'; nullable: true }
   /** RET_PTR_TO_BTF_ID (ret_btf_id: a vmlinux struct) */
   | { kind: 'btf_id'; struct: string; nullable: boolean; trusted: boolean };
 
@@ -139,6 +143,14 @@ const BY_NAME: Readonly<Record<string, HelperProto>> = {
   bpf_ringbuf_output: p(INT, [MAP, MEM_RO, SIZE0, ANY]),
   bpf_ringbuf_query: p(INT, [MAP, ANY]),
   bpf_user_ringbuf_drain: p(INT, [MAP, FUNC, STACK_OR_NULL, ANY], { special: 'user_ringbuf_drain' }),
+  bpf_ringbuf_reserve_dynptr: p(INT, [MAP, ANY, ANY, { base: 'dynptr', dynptr: 'ringbuf', uninit: true, write: true }]),
+  bpf_ringbuf_submit_dynptr: p(VOID, [{ base: 'dynptr', dynptr: 'ringbuf', release: true }, ANY]),
+  bpf_ringbuf_discard_dynptr: p(VOID, [{ base: 'dynptr', dynptr: 'ringbuf', release: true }, ANY]),
+  // kernel/bpf/helpers.c: dynptrs
+  bpf_dynptr_from_mem: p(INT, [UNINIT_MEM, SIZE0, ANY, { base: 'dynptr', dynptr: 'local', uninit: true, write: true }]),
+  bpf_dynptr_read: p(INT, [UNINIT_MEM, SIZE0, { base: 'dynptr', rdonly: true }, ANY, ANY]),
+  bpf_dynptr_write: p(INT, [{ base: 'dynptr', rdonly: true }, ANY, MEM_RO, SIZE0, ANY]),
+  bpf_dynptr_data: p({ kind: 'dynptr_mem', nullable: true }, [{ base: 'dynptr', rdonly: true }, ANY, { base: 'alloc_size_or_zero' }]),
   // kernel/trace/bpf_trace.c
   bpf_probe_read: p(INT, [UNINIT_MEM, SIZE0, ANY]),
   bpf_probe_read_str: p(INT, [UNINIT_MEM, SIZE0, ANY], { refine: 'msize' }),

@@ -6,6 +6,7 @@
 // in callbacks.ts, get_local_storage, get_func_ip), then R0 from the return
 // type (*_OR_NULL with a fresh id, acquired references, do_refine_retval_range),
 // check_map_func_compatibility and clear_all_pkt_pointers.
+import { unmarkDynptr } from './dynptr';
 import { Insn, isHelperCall } from '../isa/insn';
 import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
@@ -78,7 +79,8 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): void
   if (proto.special === 'tail_call') recordFuncKey(env, meta);
   if (meta.access) markRawModeWrites(env, meta.access);
   const regs = curFrame(env).regs;
-  if (meta.releaseRegno) {
+  if (meta.releaseRegno && proto.args[meta.releaseRegno - 1].base === 'dynptr') unmarkDynptr(env, meta.releaseRegno, meta.dynptrRefObjId);
+  else if (meta.releaseRegno) {
     const ok = meta.refObjId ? releaseReference(env, meta.refObjId) : registerIsNull(regs[meta.releaseRegno]);
     if (!ok) fail(env, 'EINVAL', 'helperRefNotAcquired', [helperName(funcId), funcId]);
   }
@@ -137,8 +139,12 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
     case 'sock': case 'tcp_sock': case 'sock_common':
       r0 = ptrReg(ret.kind, {}, { flags: PTR_MAYBE_NULL });
       break;
+    case 'dynptr_mem':
+      // a slice of the dynptr: dropped with it (dynptr_id) or with its reference (ref_obj_id)
+      r0 = ptrReg('mem', { size: meta.memSize, dynptrId: meta.dynptrId }, { flags: PTR_MAYBE_NULL, refObjId: meta.dynptrRefObjId });
+      break;
     case 'ringbuf_mem':
-      r0 = ptrReg('mem', { size: meta.memSize }, { flags: MEM_RINGBUF | PTR_MAYBE_NULL });
+      r0 = ptrReg('mem', { size: meta.memSize, dynptrId: 0 }, { flags: MEM_RINGBUF | PTR_MAYBE_NULL });
       break;
     case 'btf_id': {
       const btf = vmlinuxStructRef(env, ret.struct);

@@ -133,6 +133,8 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   const { input, log } = env;
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
+  if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');
+  for (const [attach, what] of progTypeInfo(input.progType).unmodelledAttach ?? []) if (attach.includes(input.expectedAttachType ?? 0)) notModelled(env, what);
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);

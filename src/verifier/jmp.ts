@@ -86,7 +86,8 @@ function markPtrNotNull(x: PointerReg): RegState {
     const m = x.map;
     const keepId = (m.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock');
     const base = { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: keepId ? x.id : 0 };
-    if (m.inner) return ptrReg('map_ptr', { map: mapRef(m.inner, m.fd) });
+    // the inner template (bpf_map_meta_alloc) has no name: the log prints map_ptr(ks=..,vs=..)
+    if (m.inner) return ptrReg('map_ptr', { map: mapRef({ ...m.inner, name: '' }, m.fd) });
     if (m.type === BPF_MAP_TYPE_XSKMAP) return ptrReg('xdp_sock', {}, { refObjId: x.refObjId });
     if (m.type === BPF_MAP_TYPE_SOCKMAP || m.type === BPF_MAP_TYPE_SOCKHASH) return ptrReg('sock', {}, { refObjId: x.refObjId });
     return base;

@@ -19,9 +19,15 @@ import { BtfParam, BtfType } from '../btf/types';
 import { typeSize, findByName } from '../btf/lookup';
 import { btfTypeAt, skipModifiers } from './btf_view';
 import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
-import { checkFuncArgRegOff } from './helper_args';
+import { checkFuncArgRegOff, newCallArgMeta } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
+import { IterAt, processIterArg } from './iters';
+import { processDynptrArg } from './dynptr';
+
+/** The KF_ITER_* role of an iterator kfunc. */
+const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
+  d.flags.includes('iter_new') ? 'new' : d.flags.includes('iter_next') ? 'next' : d.flags.includes('iter_destroy') ? 'destroy' : undefined;
 
 /** struct bpf_kfunc_call_arg_meta, the part modelled. */
 export interface KfuncArgMeta {
@@ -32,6 +38,8 @@ export interface KfuncArgMeta {
   /** rdonly_buf_size / rdwr_buf_size: the size of the returned memory. */
   r0Size?: number;
   r0Rdonly: boolean;
+  /** The iterator argument of an iterator kfunc (meta->iter). */
+  iter?: IterAt;
 }
 
 const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
@@ -46,7 +54,7 @@ const TRUSTED_MODIFIERS = MEM_ALLOC | PTR_TRUSTED | NON_OWN_REF;
 const unsafeModifiers = (r: PointerReg): boolean => (r.flags & ~TRUSTED_MODIFIERS) !== 0;
 
 /** is_trusted_reg */
-function isTrustedReg(r: PointerReg): boolean {
+export function isTrustedReg(r: PointerReg): boolean {
   if (r.refObjId) return true;
   if (REG2BTF[r.type] && !unsafeModifiers(r)) return true;
   return (r.flags & TRUSTED_MODIFIERS) !== 0 && !unsafeModifiers(r);
@@ -124,6 +132,18 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
       if (release && meta.refObjId) notModelled(env, 'two referenced kfunc arguments');
       meta.refObjId = reg.refObjId;
       if (release) meta.releaseRegno = regno;
+    }
+    const role = iterRole(desc);
+    if (i === 0 && role) {
+      const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
+      if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
+      meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
+      continue;
+    }
+    const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
+    if (pointee?.kind === 'struct' && pointee.name === 'bpf_dynptr') {
+      kfuncDynptrArg(env, p, i, reg, regno);
+      continue;
     }
     const kind = ptrArgKind(env, k, params, i, reg);
     if (kind === 'null') continue;
@@ -227,4 +247,11 @@ function firstMemberIs(k: KfuncProto, have: string, want: string, off: number): 
     if (t?.kind === 'struct' && t.name === want) return true;
   }
   return false;
+}
+
+/** KF_ARG_PTR_TO_DYNPTR: the dynptr on the stack (mutable) or a callback's const one (read-only). */
+function kfuncDynptrArg(env: VerifierEnv, p: BtfParam, i: number, reg: RegState, regno: number): void {
+  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'kfuncDynptrNotStack', [i]);
+  if (paramHasSuffix(p, '__uninit')) notModelled(env, 'kfuncs that create dynptrs');
+  processDynptrArg(env, regno, { base: 'dynptr', rdonly: reg.type === 'dynptr_ptr' }, newCallArgMeta(0), env.insnIdx);
 }

@@ -18,11 +18,12 @@ import { kfuncProto, resolved, btfTypeStr, KfuncProto } from './kfunc_btf';
 import { KfuncArgMeta, checkKfuncArgs } from './kfunc_args';
 import { acquireReference, releaseReference, checkCallWhileLocked } from './refs';
 import { typeSize } from '../btf/lookup';
+import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { skipModifiers } from './btf_view';
 
 /** KF_* flags (include/linux/btf.h). */
-export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu';
+export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
 
 /** The kfunc id sets the model knows: `generic` (registered for some program types) and `common` (all). */
 export type KfuncSet = 'generic' | 'common';
@@ -59,6 +60,10 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
   bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
   bpf_strnstr: common(),
+  bpf_dynptr_adjust: common(), bpf_dynptr_is_null: common(), bpf_dynptr_is_rdonly: common(), bpf_dynptr_size: common(),
+  bpf_iter_num_new: common('iter_new'),
+  bpf_iter_num_next: common('iter_next', 'ret_null'),
+  bpf_iter_num_destroy: common('iter_destroy'),
 };
 
 /** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
@@ -99,6 +104,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
   regs[0] = kfuncReturn(env, k, desc, meta, idx);
+  if (desc.flags.includes('iter_next') && meta.iter) processIterNextCall(env, meta.iter, idx);
   return 'next';
 }
 
@@ -148,7 +154,7 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   else if (target.kind !== 'struct') {
     const size = meta.r0Size ?? sizeOf(k, t.type);
     if (size === undefined) fail(env, 'EINVAL', 'kfuncRetPtrUnsupported', [k.name, btfTypeStr(target), target.name]);
-    r0 = ptrReg('mem', { size }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
+    r0 = ptrReg('mem', { size, dynptrId: 0 }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
   } else {
     r0 = ptrReg('btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
       { flags: desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0 });

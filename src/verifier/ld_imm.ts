@@ -87,7 +87,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
     if (layout.subprogs[sub].linkage !== 'static') notModelled(env, 'callback function not static');
     setReg(env, insn.dst, ptrReg('func', { subprogno: sub }));
   } else if (insn.src === BPF_PSEUDO_BTF_ID) {
-    setReg(env, insn.dst, ptrReg('mem', { size: 0 }, { flags: MEM_RDONLY }));
+    setReg(env, insn.dst, ptrReg('mem', { size: 0, dynptrId: 0 }, { flags: MEM_RDONLY }));
   } else if (insn.src !== 0) {
     notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
   } else {

@@ -23,6 +23,9 @@ import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
 import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
 import { checkStackAccess } from './stack';
 import { mayAccessDirectPktData } from './pkt';
+import { checkPtrToBtfAccess } from './btf_access';
+import { tracingCtxAccess } from './tracing_ctx';
+import { PROG_TYPES } from './types';
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 export const accessSize = (insn: Insn): number => SIZE_BYTES[BPF_SIZE(insn.code)];
@@ -155,7 +158,7 @@ function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState
       return checkSockAccess(env, ptr, a.regno, off, a.size);
     case 'btf_id':
       if (ptr.flags & PTR_MAYBE_NULL) break;
-      return notModelled(env, 'memory access through a BTF pointer');
+      return checkPtrToBtfAccess(env, ptr, a.regno, off, a.size, write);
     case 'map_ptr': return notModelled(env, 'reads of struct bpf_map through a map pointer');
     case 'tp_buffer': case 'buf': return notModelled(env, `memory access through ${regTypeStr(ptr)}`);
     default: break;
@@ -249,6 +252,11 @@ function directRead(env: VerifierEnv, value: Uint8Array | undefined, off: number
 function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegState {
   if (ptr.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', a.regno, ptr.off]);
   if (!scalarIsConst(ptr.v) || ptr.v.varOff.value !== 0n) fail(env, 'EACCES', 'variablePtrAccess', ['ctx', tnumStrn(ptr.v.varOff)]);
+  if (env.input.progType === PROG_TYPES.tracing) {
+    const r = tracingCtxAccess(env, a.off, a.size, a.store !== null);
+    if (r === false || (a.signExtend && r.type !== 'scalar')) fail(env, 'EACCES', 'invalidCtxAccess', [a.off, a.size]);
+    return r;
+  }
   const rule = CTX_RULES[env.input.progType];
   if (!rule) return notModelled(env, `context access of program type ${env.input.progType}`);
   const ans = rule({ off: a.off, size: a.size, write: a.store !== null, attach: env.input.expectedAttachType ?? 0, capable: !env.input.unprivileged });

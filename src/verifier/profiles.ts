@@ -25,6 +25,15 @@ export interface KernelBehaviour {
    * it takes effect when references are modelled.
    */
   globalThrowCheckedAtCallsite: boolean;
+  /**
+   * process_bpf_exit_full on a bpf_throw checks the locks (RCU, IRQ, preemption) in
+   * every frame, not only in the main program, and names `bpf_throw` in the message:
+   * a throw from a subprog inside bpf_rcu_read_lock is `bpf_throw cannot be used inside
+   * bpf_rcu_read_lock-ed region` (observed on 6.18.44-fc-v1045 with
+   * fixtures/obj/exc_st_fail.bpf.o st_subprog_throw_in_rcu). Without it the throw path
+   * passes and the main program's exit is reported.
+   */
+  throwChecksLocksInEveryFrame: boolean;
 }
 
 export interface KernelProfile {
@@ -47,7 +56,7 @@ export const LINUX_6_18_INITIAL: KernelProfile = {
   name: 'linux-6.18-initial',
   description: 'Linux 6.18 as first built here (6.18.44-fc-v595): tail calls refused only under the exception callback, global subprogs that throw not checked at the call',
   texts: withTexts({}),
-  behaviour: { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false },
+  behaviour: { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false, throwChecksLocksInEveryFrame: false },
 };
 
 /** The later 6.18 build with the two upstream fixes (6.18.44-fc-v1045, probed on these machines). */
@@ -55,7 +64,7 @@ export const LINUX_6_18_FIXED: KernelProfile = {
   name: 'linux-6.18-fixed',
   description: 'Linux 6.18 with the upstream fixes (6.18.44-fc-v1045): tail calls refused under any callback, global subprogs that throw checked at the call',
   texts: withTexts({ tailCallInCallback: 'cannot tail call within callback' }),
-  behaviour: { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true },
+  behaviour: { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true, throwChecksLocksInEveryFrame: true },
 };
 
 /** Every profile, oldest first; the last is the newest. */

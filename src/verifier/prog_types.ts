@@ -30,6 +30,8 @@ export interface ProgTypeInfo {
   genericKfuncs: boolean;
   /** Load-time requirements this model does not check: the verdict is `not modelled yet: ...`. */
   unmodelled?: string;
+  /** The same for some expected attach types only. */
+  unmodelledAttach?: readonly (readonly [readonly number[], string])[];
 }
 
 const ANY: RetRule = { default: 'any' };
@@ -77,6 +79,9 @@ export const PROG_TYPE_INFO: Readonly<Record<number, ProgTypeInfo>> = {
     ret: { default: 'unsupported', byAttach: [[[A.trace_fentry, A.trace_fexit], { min: 0, max: 0 }],
       [[A.trace_raw_tp, A.modify_return], 'any'], [[A.trace_iter], ZERO_ONE]] },
     genericKfuncs: true,
+    // fentry, fexit and fmod_ret loads fail with EPERM and no log on this machine's kernel (no
+    // CONFIG_FUNCTION_TRACER): the model does not claim to know which kernels load them
+    unmodelledAttach: [[[A.trace_fentry, A.trace_fexit, A.modify_return], 'fentry, fexit and fmod_ret programs (this kernel refuses their load with EPERM before verifying)']],
   }),
   [P.struct_ops]: info({ ret: { default: 'unsupported' }, genericKfuncs: true, unmodelled: 'struct_ops programs' }),
   [P.ext]: info({ unmodelled: 'freplace (ext) programs' }),

@@ -13,6 +13,7 @@ import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalar
 import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
 import type { MemAccess } from './mem';
+import { destroyIfDynptrSlot } from './dynptr';
 
 /** A stack access at a fixed offset `off` (< 0) from the frame pointer of `frameno`. */
 export interface StackAccess { frameno: number; off: number; size: number }
@@ -51,6 +52,8 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const { slotNo, spi } = slotIndex(a.off);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const slot = slotOf(f, spi);
+  if (slot.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  destroyIfDynptrSlot(env, f, spi);
   const reg = valRegno >= 0 ? val : null;
   if (!capable && isSpilled(slot) && slot.spilled.type !== 'scalar' && a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'corruptSpilledPtr');
   env.scratchedSlots.add(spi);
@@ -102,7 +105,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
   const checkByte = (i: number, spillOk: boolean): SlotType => {
     const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk)) fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
     return ty;
   };
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));
@@ -210,6 +213,7 @@ function stackReadVarOff(env: VerifierEnv, frameno: number, minOff: number, maxO
   for (let i = minOff; i < maxOff; i++) {
     const { spi, byte } = byteAt(i);
     env.scratchedSlots.add(spi);
+    if (slotOf(f, spi).obj) notModelled(env, 'a variable-offset read over a dynptr or iterator');
     if (slotOf(f, spi).types[byte] !== '0') break;
     zeros++;
   }
@@ -226,6 +230,7 @@ function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, max
     const { spi, byte } = byteAt(i);
     const slot = slotOf(f, spi);
     env.scratchedSlots.add(spi);
+    if (slot.obj) notModelled(env, 'a variable-offset write over a dynptr or iterator');
     const sp = slot.spilled;
     if (writingZero && slot.types[byte] === 'r' && sp && sp.type === 'scalar' && scalarIsConst(sp.s) && sp.s.varOff.value === 0n) {
       zeroUsed = true;

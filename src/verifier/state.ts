@@ -77,10 +77,12 @@ export type RegState =
   | ({ type: 'tp_buffer' } & PtrFields)
   /** PTR_TO_BTF_ID */
   | ({ type: 'btf_id'; btf: BtfRef } & PtrFields)
-  /** PTR_TO_MEM of `size` bytes (reg->mem_size) */
-  | ({ type: 'mem'; size: number } & PtrFields)
+  /** PTR_TO_MEM of `size` bytes (reg->mem_size); a dynptr's slice keeps the dynptr's id (reg->dynptr_id, 0: none). */
+  | ({ type: 'mem'; size: number; dynptrId: number } & PtrFields)
   /** PTR_TO_BUF (rdonly/rdwr buffers of iterators) */
   | ({ type: 'buf' } & PtrFields)
+  /** CONST_PTR_TO_DYNPTR: a callback's read-only dynptr argument (reg->dynptr.type; its id names its slices). */
+  | ({ type: 'dynptr_ptr'; dtype: DynptrType } & PtrFields)
   /** PTR_TO_FUNC: a static subprog (reg->subprogno). */
   | ({ type: 'func'; subprogno: number } & PtrFields);
 
@@ -103,12 +105,29 @@ export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>
 
 export const BPF_REG_SIZE = 8;
 
-/** enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO. */
-export type SlotType = '?' | 'r' | 'm' | '0';
+/**
+ * enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL,
+ * STACK_MISC, STACK_ZERO, STACK_DYNPTR, STACK_ITER.
+ */
+export type SlotType = '?' | 'r' | 'm' | '0' | 'd' | 'i';
+
+/** enum bpf_dynptr_type, as dynptr_type_str prints it. */
+export type DynptrType = 'local' | 'ringbuf';
+
+/**
+ * The object a STACK_DYNPTR or STACK_ITER slot holds (the kernel keeps it in the slot's
+ * spilled_ptr): a dynptr spans two slots, `first` marking the lower one; an iterator
+ * spans its struct's slots, the first (highest spi) holding its reference.
+ */
+export type StackObj =
+  | { kind: 'dynptr'; dtype: DynptrType; first: boolean; id: number; refObjId: number }
+  | { kind: 'iter'; name: string; first: boolean; refObjId: number; state: 'active' | 'drained'; depth: number };
 
 export interface StackSlot {
   types: SlotType[];
   spilled: RegState | null;
+  /** The dynptr or iterator of a 'd' or 'i' slot. */
+  obj?: StackObj;
 }
 
 export interface FuncState {
@@ -122,6 +141,8 @@ export interface FuncState {
   inExceptionCallback: boolean;
   /** in_callback_fn: a sync callback (bpf_loop); its exit returns to the callsite. */
   inCallbackFn: boolean;
+  /** in_async_callback_fn: a timer callback, walked as the entry frame of a state of its own. */
+  inAsyncCallbackFn: boolean;
   /** callback_depth: callbacks of a bpf_loop call in this frame explored in a row on this path. */
   callbackDepth: number;
 }
@@ -150,14 +171,14 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
   const regs: RegState[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
   regs[BPF_REG_FP] = stackReg(0, frameno);
-  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, callbackDepth: 0 };
+  return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, inAsyncCallbackFn: false, callbackDepth: 0 };
 }
 
 export function cloneFunc(f: FuncState): FuncState {
   return {
     ...f,
     regs: f.regs.slice(),
-    stack: f.stack.map((sl) => ({ types: sl.types.slice(), spilled: sl.spilled })),
+    stack: f.stack.map((sl) => (sl.obj ? { types: sl.types.slice(), spilled: sl.spilled, obj: sl.obj } : { types: sl.types.slice(), spilled: sl.spilled })),
   };
 }
 
@@ -173,6 +194,7 @@ const BASE_NAMES: Readonly<Record<RegType, string>> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', stack: 'fp', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key',
   pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', flow_keys: 'flow_keys', sock: 'sock', sock_common: 'sock_common',
   tcp_sock: 'tcp_sock', xdp_sock: 'xdp_sock', tp_buffer: 'tp_buffer', btf_id: 'ptr_', mem: 'mem', buf: 'buf', func: 'func',
+  dynptr_ptr: 'dynptr_ptr',
 };
 
 /** reg_type_str's prefixes, in its order. */
@@ -212,6 +234,7 @@ export function formatReg(r: RegState, curFrameno: number): string {
   if (r.off) parts.push(`off=${formatSnum(BigInt(r.off))}`);
   if (r.type === 'pkt' || r.type === 'pkt_meta') parts.push(`r=${formatUnum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (r.type === 'mem') parts.push(`sz=${formatUnum(BigInt(r.size))}`);
+  if (r.type === 'dynptr_ptr') parts.push(`type=${r.dtype}`);
   if (constOff) {
     if (r.v.varOff.value) parts.push(`imm=${formatSnum(r.v.varOff.value)}`);
   } else {
@@ -245,9 +268,9 @@ export function regKey(r: RegState): string {
 export function stateKey(s: VState): string {
   let k = `${s.curframe}|${s.refs.map((r) => `${r.kind}${r.id}@${r.insnIdx}`).join(',')}`;
   for (const f of s.frames) {
-    k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}`;
+    k += `|${f.subprogno}@${f.callsite}${f.inCallbackFn ? 'cb' : ''}${f.inAsyncCallbackFn ? 'acb' : ''}`;
     for (const r of f.regs) k += ';' + regKey(r);
-    for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '');
+    for (const sl of f.stack) k += ',' + sl.types.join('') + (sl.spilled ? regKey(sl.spilled) : '') + (sl.obj ? JSON.stringify(sl.obj) : '');
   }
   return k;
 }
@@ -267,6 +290,11 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
     if (!printAll && !scratchedSlots.has(i)) continue;
     const sl = f.stack[i];
     if (!sl.types.some((t) => t !== '?')) continue;
+    if (sl.obj) {
+      const o = formatStackObj(sl.obj, i);
+      if (o) out += o;
+      continue;
+    }
     // slot_type[0] is the lowest address byte; the kernel prints slot_type[0..7] in order
     if (sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled) {
       const j = sl.types.indexOf('r');
@@ -278,6 +306,7 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
   // print_verifier_state: only when the first reference has an id, then every one that has
   if (refs.length && refs[0].id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
+  if (f.inAsyncCallbackFn) out += ' async_cb';
   return out + '\n';
 }
 
@@ -293,4 +322,16 @@ export function mapEachReg(st: VState, f: (r: RegState) => RegState): void {
     for (let i = 0; i < fr.regs.length; i++) fr.regs[i] = f(fr.regs[i]);
     for (const sl of fr.stack) if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = f(sl.spilled);
   }
+}
+
+/** print_verifier_state's text of a dynptr (at its first slot) or an iterator (at its referenced slot). */
+function formatStackObj(o: StackObj, spi: number): string {
+  const at = ` fp${(-spi - 1) * BPF_REG_SIZE}`;
+  if (o.kind === 'dynptr') {
+    if (!o.first) return '';
+    const parts = [o.id ? `id=${o.id}` : '', o.refObjId ? `ref_id=${o.refObjId}` : '', o.id ? `dynptr_id=${o.id}` : ''].filter((x) => x);
+    return `${at}=dynptr_${o.dtype}(${parts.join(',')})`;
+  }
+  if (!o.refObjId) return '';
+  return `${at}=iter_${o.name}(ref_id=${o.refObjId},state=${o.state},depth=${o.depth})`;
 }

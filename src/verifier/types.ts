@@ -66,6 +66,8 @@ export interface VerifyInput extends VerifyOptions {
   expectedAttachType?: number;
   /** attr->attach_btf_id for tracing/lsm programs (0 or absent: none). */
   attachBtfId?: number;
+  /** attr->attach_prog_fd is set: attachBtfId is a function of that BPF program (not modelled yet). */
+  attachToProgram?: boolean;
   funcInfo?: readonly FuncInfo[];
   /** The program's BTF (prog_btf_fd), src/btf's model. */
   btf?: Btf;

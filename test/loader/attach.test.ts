@@ -23,7 +23,9 @@ test('attach targets by prefix and kind: raw tracepoint typedefs, lsm and iterat
     assert.equal(attachBtfIdFor(vm, p), want, name);
   }
   assert.equal(attachBtfIdFor(vm, prog('sched_cls', '', '')), undefined);
-  assert.equal(attachBtfIdFor(vm, prog('tracing', 'trace_fentry', '')), undefined);
+  // SEC("fentry") without a target: libbpf wants bpf_program__set_attach_target before the load
+  assert.throws(() => attachBtfIdFor(vm, prog('tracing', 'trace_fentry', '')), (e: unknown) => e instanceof LoaderError && e.kind === 'attach'
+    && e.errno === -22 && e.message === "prog 'p': no BTF-based attach target is specified, use bpf_program__set_attach_target()");
 });
 
 test('a missing target or no kernel BTF: libbpf\'s error', () => {

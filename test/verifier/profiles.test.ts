@@ -83,8 +83,8 @@ test('profiles: data', () => {
   assert.equal(NEWEST_PROFILE, LINUX_6_18_FIXED);
   assert.equal(profileByName('linux-6.18-initial'), LINUX_6_18_INITIAL);
   assert.equal(profileByName('linux-7'), undefined);
-  assert.deepEqual(LINUX_6_18_INITIAL.behaviour, { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false });
-  assert.deepEqual(LINUX_6_18_FIXED.behaviour, { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true });
+  assert.deepEqual(LINUX_6_18_INITIAL.behaviour, { tailCallInAnyCallback: false, globalThrowCheckedAtCallsite: false, throwChecksLocksInEveryFrame: false });
+  assert.deepEqual(LINUX_6_18_FIXED.behaviour, { tailCallInAnyCallback: true, globalThrowCheckedAtCallsite: true, throwChecksLocksInEveryFrame: true });
 });
 
 for (const row of ROWS) {

@@ -5,13 +5,29 @@ import * as path from 'path';
 import { Command, flagString } from '../command';
 import { engineNames, getEngine } from '../../harness/engines';
 import { findSpecFiles } from '../../harness/program';
-import { runSpecOn } from '../../harness/spec-runner';
+import { runSpecOn, Outcome } from '../../harness/spec-runner';
 import { EngineName } from '../../harness/engine';
 import { specSchema, parseSpec } from '../../spec';
 import { readInputBytes } from '../input';
 import { describeError, ErrorJson, InFile, InputError, worst } from '../outcome';
 import { packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
+
+/**
+ * With BPFX_SPEC_RESULTS naming a file (scripts/test.js sets it), one JSON line per
+ * spec and engine: status, problems or skip reason, and the load's verdict, error
+ * line and log, for the report's side-by-side logs (scripts/report.js).
+ */
+function recordOutcome(file: string, o: Outcome): void {
+  const out = process.env.BPFX_SPEC_RESULTS;
+  if (!out || (o.status === 'skip' && o.reason.startsWith('nothing'))) return;
+  const r = o.result;
+  fs.appendFileSync(out, JSON.stringify({
+    file: path.relative(packageRoot(), path.resolve(file)), engine: o.engine, status: o.status,
+    why: o.status === 'fail' ? o.problems : o.status === 'skip' ? [o.reason] : o.unchecked ?? [],
+    verdict: r?.verdict ?? null, errorLine: r?.errorLine ?? null, notModelled: r?.notModelled ?? false, log: r?.log ?? null,
+  }) + '\n');
+}
 
 export const command: Command = {
   name: 'spec',
@@ -64,8 +80,9 @@ export const command: Command = {
       }
       for (const engine of engines) {
         const o = await runSpecOn(spec, engine, host);
+        recordOutcome(file, o);
         const label = `${path.relative(process.cwd(), file)} [${engine}]`;
-        if (o.status === 'pass') { passed++; say(`PASS ${label}`); results.push({ file, name: spec.name, engine, status: 'pass' }); }
+        if (o.status === 'pass') { passed++; say(`PASS ${label}${o.unchecked ? ` (unchecked: ${o.unchecked.join('; ')})` : ''}`); results.push({ file, name: spec.name, engine, status: 'pass' }); }
         else if (o.status === 'skip') {
           skipped++;
           if (!o.reason.startsWith('nothing')) say(`SKIP ${label}: ${o.reason}`);

@@ -12,6 +12,14 @@ import { JitRefused } from '../jit-program';
 import { JitError } from '../../jit';
 import { BpfRuntimeError, BuiltContext, ContextRegionName, relocateContext, finishContext } from '../../runtime';
 import { entryFor } from './interp';
+import { PROG_TYPE, progTypeNumber } from '../../isa/uapi';
+
+/**
+ * Program types whose context holds kernel pointers (BTF-typed tracing arguments): their
+ * loads through those pointers are BPF_PROBE_MEM in the kernel (an address check and an
+ * exception table entry), which this JIT does not emit, so they are not run natively.
+ */
+const NOT_NATIVE: ReadonlySet<number> = new Set([PROG_TYPE.tracing, PROG_TYPE.lsm]);
 
 /** The JIT, with the host's verifier profile and network devices. */
 export const jitEngine = (host: HostFacts): Engine => ({
@@ -24,6 +32,7 @@ export const jitEngine = (host: HostFacts): Engine => ({
   async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadNativeProgram, threadCpuNs } = require('../native-run') as typeof import('../native-run');
+    if (NOT_NATIVE.has(progTypeNumber(p.progType) ?? -1)) return runResult(null, 'not jitted: loads through BTF-typed context pointers (BPF_PROBE_MEM) are not run natively');
     let prog;
     try {
       prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile });

@@ -6,6 +6,7 @@ import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, K
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
 import { Btf } from '../../btf';
+import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
@@ -45,17 +46,41 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
     // the value types' layouts as libbpf loads them (global data sections get their variables' offsets)
     const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
-    input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, {
+    type Def = (typeof o.loaded.maps)[number];
+    const info = (m: Def): MapInfo => ({
       type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
       frozen: m.libbpfType === 'rodata' || m.libbpfType === 'kconfig',
       initialValue: m.initialValue ?? (m.libbpfType === 'bss' ? new Uint8Array(m.valueSize) : undefined),
       fields: mapValueFields(btf, m.btfValueTypeId),
-    }]));
+      // map-in-map: the inner template (inner_map_meta) a lookup's non-null result points to
+      inner: m.inner ? info(m.inner) : undefined,
+    });
+    input.maps = new Map<number, MapInfo>(o.loaded.maps.map((m) => [m.index, info(m)]));
     // libbpf resolves SEC("fentry/NAME")-style targets to a vmlinux BTF id (attach_btf_id);
     // without one the model says what the kernel says of a tracing program without a target.
     try { input.attachBtfId = attachBtfIdFor(o.loaded.vmlinuxBtf, o.linked); } catch { input.attachBtfId = undefined; }
   }
+  if (p.attachTarget) {
+    input.attachBtfId = p.attachTarget.btfId;
+    input.attachToProgram = true;
+  }
   return input;
+}
+
+/**
+ * Prog flags the model does not act on and that change what the kernel answers: the model takes
+ * BPF_F_SLEEPABLE; BPF_F_TEST_REG_INVARIANTS changes nothing it answers, nor BPF_F_TEST_RND_HI32
+ * unless the rewritten program is asked for, nor BPF_F_TEST_STATE_FREQ below log level 2.
+ */
+export function flagsTheModelLacks(flags: number, logLevel: number, wantsXlated: boolean): string[] {
+  const F = PROG_LOAD_FLAGS;
+  let taken: number = F.BPF_F_SLEEPABLE | F.BPF_F_TEST_REG_INVARIANTS;
+  if (!wantsXlated) taken |= F.BPF_F_TEST_RND_HI32;
+  if ((logLevel & 2) === 0) taken |= F.BPF_F_TEST_STATE_FREQ;
+  const extra = flags & ~taken;
+  const names = Object.entries(F).filter(([, bit]) => extra & bit).map(([n]) => n);
+  const unknown = extra & ~Object.values(F).reduce((a, b) => a | b, 0);
+  return unknown ? [...names, `0x${(unknown >>> 0).toString(16)}`] : names;
 }
 
 /** The verifier model answering as `profile`, for a kernel with these facts. */
@@ -63,8 +88,28 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
   return {
     name: 'verifier',
     available: () => ({ ok: true }),
-    async run(p: ProgramUnderTest, _input: RunInput): Promise<EngineResult> {
-      return verifierResult(verify(verifierInputFor(p, profile, 1, kernel)));
+    async run(p: ProgramUnderTest, input: RunInput): Promise<EngineResult> {
+      const load = input.load ?? {};
+      const lacking = flagsTheModelLacks(load.progFlags ?? 0, load.logLevel ?? 1, load.xlated === true);
+      if (lacking.length) {
+        const why = `not modelled yet: prog flags ${lacking.join(', ')}`;
+        return verifierResult({ verdict: 'reject', errno: null, log: why + '\n', error: why, notModelled: true });
+      }
+      const run = (q: ProgramUnderTest, xlated: boolean): ReturnType<typeof verify> => verify({
+        ...verifierInputFor(q, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated,
+        ...((load.progFlags ?? 0) & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
+      });
+      // __auxiliary programs of the object are verified first; the first rejection fails the load.
+      for (const linked of p.object?.auxiliary ?? []) {
+        const a = run({ ...p, name: linked.name, insns: linked.insns, progType: linked.type, object: { ...p.object!, linked, auxiliary: [] } }, false);
+        if (a.verdict === 'reject') return verifierResult(a);
+      }
+      const r = run(p, load.xlated === true);
+      const out = verifierResult(r);
+      if (load.xlated && r.verdict === 'accept') {
+        out.xlatedProgram = !r.xlated ? { unavailable: 'no rewritten program' } : 'insns' in r.xlated ? r.xlated.insns : { unavailable: `not modelled yet: ${r.xlated.notModelled}` };
+      }
+      return out;
     },
   };
 }

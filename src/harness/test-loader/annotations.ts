@@ -215,6 +215,21 @@ interface ParseState {
   hostArch: Arch | null;
 }
 
+/**
+ * A list of __xlated/__jited lines as patterns (push_disasm_msg): each must be on
+ * the line after the previous one, unless `...` comes between. For spec fields and steps.
+ */
+export function disasmPatterns(lines: readonly string[]): MsgPattern[] {
+  const out: MsgPattern[] = [];
+  let nextLine = true;
+  for (const text of lines) {
+    if (text === '...') { nextLine = false; continue; }
+    out.push(msgPattern(text, { onNextLine: nextLine }));
+    nextLine = true;
+  }
+  return out;
+}
+
 /** __xlated/__jited (push_disasm_msg): `...` lifts the next-line rule for the following pattern. */
 function pushDisasm(st: ParseState, key: keyof ParseState['nextLine'], list: MsgPattern[], text: string): void {
   if (text === '...') { st.nextLine[key] = false; return; }

@@ -18,7 +18,7 @@ import { EngineName, EngineResult, kernelResult, verifierResult, runResult } fro
 import { firstErrorLine } from '../../verifier/error_line';
 import { getEngine } from '../engines';
 import { underTest } from '../object';
-import { Arch, AnnotationError, Mode, MsgPattern, DEFAULT_TEST_PROG_FLAGS, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
+import { Arch, AnnotationError, Mode, MsgPattern, Subspec, TestSpec, parseTestSpec, TEST_DATA_LEN } from './annotations';
 import { checkLoad } from './check';
 
 /** What test_loader asks of the machine beyond the kernel's facts, read at the CLI edge and passed in. */
@@ -110,13 +110,11 @@ export interface SubtestResult {
 
 interface Case { file: string; spec: TestSpec; mode: Mode; sub: Subspec; aux: string[]; host: HostFacts; machine: MachineFacts }
 
-/** Flags the model does not take: a run that needs them is skipped on the verifier engine. */
+/** Flags the model does not take: a run that needs them is skipped on the verifier engine (the engine's rule). */
 function flagsTheModelLacks(c: Case): string[] {
-  const extra = c.spec.progFlags & ~DEFAULT_TEST_PROG_FLAGS;
-  const names = Object.entries(PROG_LOAD_FLAGS).filter(([, bit]) => extra & bit).map(([n]) => n);
-  // BPF_F_TEST_STATE_FREQ only changes pruning, which shows in the log at level 2.
-  return names.filter((n) => n !== 'BPF_F_TEST_STATE_FREQ' || (c.spec.logLevel & 2) !== 0)
-    .concat(extra & ~Object.values(PROG_LOAD_FLAGS).reduce((a, b) => a | b, 0) ? [`0x${(extra >>> 0).toString(16)}`] : []);
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { flagsTheModelLacks: lacks } = require('../engines/verifier') as typeof import('../engines/verifier');
+  return lacks(c.spec.progFlags, c.spec.logLevel, false);
 }
 
 /** Reasons the case does not run at all on this host (test_loader's test__skip before loading). */
@@ -200,7 +198,8 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
     // Level 0: libbpf loads without a log and, when the load fails, again at level 1.
     const level = c.spec.logLevel === 0 ? 1 : c.spec.logLevel;
     const wantXlated = p.name === c.spec.prog && c.sub.xlated.length > 0;
-    const r = verify({ ...verifierInputFor(put, c.host.profile, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated });
+    const sleepable = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE) !== 0;
+    const r = verify({ ...verifierInputFor(put, c.host.profile, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated, ...(sleepable ? { sleepable } : {}) });
     names.push(p.name);
     const x = r.xlated;
     const rndHi32 = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);

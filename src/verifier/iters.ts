@@ -1,0 +1,97 @@
+// Open-coded iterators (kernel/bpf/verifier.c): process_iter_arg for a kfunc's
+// `struct bpf_iter_<type> *` argument (the iterator's STACK_ITER slots, is_iter_reg_valid_
+// uninit/_init, mark_stack_slots_iter with its reference, unmark_stack_slots_iter for
+// bpf_iter_<type>_destroy) and process_iter_next_call (the walk goes on with the iterator
+// drained and R0 = NULL; the active state, R0 not NULL and depth + 1, is explored later).
+// The kernel makes loops over an iterator converge through is_state_visited's iterator
+// rules and widening; the model has neither, so a second bpf_iter_<type>_next on an
+// active iterator of the same path is `not modelled yet`.
+import { VerifierEnv, curFrame, fail, notModelled } from './env';
+import { verbose } from './log';
+import { PtrOf, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg } from './state';
+import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
+import { acquireReference, releaseReference } from './refs';
+import { stackRead } from './stack_liveness';
+import { pushStack } from './states';
+import { checkMemAccess } from './mem';
+
+/** The iterator argument of a kfunc: its type name (`num` for struct bpf_iter_num) and size. */
+export interface IterArg { name: string; size: number }
+
+/** Where the iterator argument lives (meta->iter): filled for next and destroy. */
+export interface IterAt { frameno: number; spi: number }
+
+/** stack_slot_obj_get_spi for an iterator of `nrSlots` slots; 'range' when not all allocated (-ERANGE). */
+function iterSpi(env: VerifierEnv, reg: PtrOf<'stack'>, nrSlots: number): number | 'range' | 'bad' {
+  if (!scalarIsConst(reg.v)) return notModelled(env, 'an iterator at a variable stack offset');
+  const off = reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value));
+  const spi = Math.trunc((-off - 1) / BPF_REG_SIZE);
+  if (off % BPF_REG_SIZE || spi + 1 < nrSlots) {
+    verbose(env.log, `cannot pass in iter at an offset=${off}\n`);
+    return 'bad';
+  }
+  const allocated = env.cur.frames[reg.frameno].stack.length;
+  return spi - nrSlots + 1 >= 0 && spi < allocated ? spi : 'range';
+}
+
+/** process_iter_arg for argument `regno` of a kfunc with the KF_ITER_* role `role`; returns where the iterator is. */
+export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, role: 'new' | 'next' | 'destroy', insnIdx: number): IterAt | undefined {
+  const reg = curFrame(env).regs[regno];
+  if (reg.type !== 'stack') return fail(env, 'EINVAL', 'iterNotOnStack', [regno - 1]);
+  const nr = it.size / BPF_REG_SIZE;
+  if (!Number.isInteger(nr) || nr < 1) return notModelled(env, `iterator struct bpf_iter_${it.name} of ${it.size} bytes`);
+  const f = env.cur.frames[reg.frameno];
+  if (role === 'new') {
+    const spi = iterSpi(env, reg, nr);
+    const uninit = spi === 'range' || (spi !== 'bad' && [...Array(nr).keys()].every((i) => !f.stack[spi - i].types.includes('i')));
+    if (!uninit) fail(env, 'EINVAL', 'iterNotUninit', [it.name, regno - 1]);
+    for (let i = 0; i < nr * BPF_REG_SIZE; i += BPF_REG_SIZE) {
+      checkMemAccess(env, reg, { regno, off: i, size: BPF_REG_SIZE, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: false });
+    }
+    const at = iterSpi(env, reg, nr) as number;
+    const id = acquireReference(env, insnIdx);
+    for (let i = 0; i < nr; i++) {
+      f.stack[at - i] = { types: new Array(BPF_REG_SIZE).fill('i'), spilled: null,
+        obj: { kind: 'iter', name: it.name, first: i === 0, refObjId: i === 0 ? id : 0, state: 'active', depth: 0 } };
+      env.scratchedSlots.add(at - i);
+    }
+    return undefined;
+  }
+  const spi = iterSpi(env, reg, nr);
+  const valid = typeof spi === 'number' && [...Array(nr).keys()].every((i) => {
+    const o = f.stack[spi - i].obj;
+    return f.stack[spi - i].types.every((t) => t === 'i') && o?.kind === 'iter' && o.name === it.name && o.first === (i === 0);
+  });
+  if (!valid) fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
+  const at = spi as number;
+  for (let i = 0; i < nr; i++) stackRead(env.liveness, reg.frameno, env.insnIdx, at - i);
+  if (role === 'destroy') {
+    const o = f.stack[at].obj;
+    if (o?.kind !== 'iter' || !releaseReference(env, o.refObjId)) return fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
+    for (let i = 0; i < nr; i++) {
+      f.stack[at - i] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+      env.scratchedSlots.add(at - i);
+    }
+  }
+  return { frameno: reg.frameno, spi: at };
+}
+
+/** process_iter_next_call, after R0 was set from the kfunc's return type. */
+export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: number): void {
+  const slot = env.cur.frames[at.frameno].stack[at.spi];
+  const o = slot.obj;
+  if (o?.kind !== 'iter') return notModelled(env, 'an iterator slot without its iterator');
+  if (o.state === 'active') {
+    if (o.depth > 0) notModelled(env, 'convergence of an open-coded iterator loop (the kernel\'s iterator state pruning)');
+    const queued = cloneState(env.cur);
+    const qslot = queued.frames[at.frameno].stack[at.spi];
+    qslot.obj = { ...o, depth: o.depth + 1 };
+    const qregs = queued.frames[queued.curframe].regs;
+    const r0 = qregs[0];
+    if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };
+    pushStack(env, insnIdx + 1, insnIdx, queued);
+  }
+  slot.obj = { ...o, state: 'drained' };
+  env.scratchedSlots.add(at.spi);
+  curFrame(env).regs[0] = scalarReg(scalarConst(0n));
+}
