@@ -103,6 +103,8 @@ export interface EngineResult {
   nsPerRun?: number;
   /** With RunInput.load.xlated: the rewritten program (accepted loads), or why the engine cannot give it. */
   xlatedProgram?: Insn[] | { unavailable: string };
+  /** The lines bpf_trace_printk wrote (interpreter and jit). */
+  trace?: string[];
 }
 
 export interface Engine {
@@ -158,6 +160,7 @@ export function resultJson(prog: string, r: EngineResult): string {
     ...(r.dataOut ? { data_out: Buffer.from(r.dataOut).toString('hex') } : {}),
     ...(r.ctxOut ? { ctx_out: Buffer.from(r.ctxOut).toString('hex') } : {}),
     ...(r.nsPerRun !== undefined ? { ns_per_run: Math.round(r.nsPerRun * 100) / 100 } : {}),
+    ...(r.trace?.length ? { trace: r.trace } : {}),
   };
   if (r.verdict === null) return JSON.stringify({ retval, error: r.error, ...out });
   return JSON.stringify({ prog, verdict: r.verdict, errno: r.errno, log: r.log, retval, error: r.error, ...out });

@@ -11,8 +11,11 @@
 // (harness/isolate.ts) so that it reports the signal instead. It sits in
 // harness/ because it prepares programs under test; src/native/ keeps the memory
 // and libc mechanics it uses.
-import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, SKB } from '../runtime';
-import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER } from '../jit';
+import { AddressSpace, makeRegion, Region, BpfRuntimeError, createMapSet, MapSet, MapSpec, HelperContext, HelperFn, MAP_PTR_BASE, runtimeHelpers, skbLoadHelper, HelperEnv } from '../runtime';
+import { hostHelperEnv } from './helper-env';
+import { objectMapSpecs } from './object';
+import { HostFacts } from '../kernel/host';
+import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER, KERNEL_TAIL_CALL_LAYOUT } from '../jit';
 import { CONFORMANCE_HELPERS } from './conformance-helpers';
 import { ProgramUnderTest } from './engine';
 import { prepareForJit, Prepared, PrepareOptions } from './jit-program';
@@ -30,26 +33,15 @@ class NativeAddressSpace extends AddressSpace {
     return makeRegion({ name: 'native', base: addr, bytes: this.L.view(addr, Math.max(1, size)) });
   }
 
+  /** Probe reads: any address, an unmapped one is undefined instead of a fault. */
+  override tryRead(addr: bigint, len: number): Uint8Array | undefined {
+    if (len === 0) return new Uint8Array(0);
+    return this.L.readSafe(addr, len);
+  }
+
   override readCString(addr: bigint, max: number): Uint8Array {
     return this.L.view(addr, Math.max(1, this.L.strnlen(addr, max))).slice(0, this.L.strnlen(addr, max));
   }
-}
-
-const EFAULT = 14n;
-
-/**
- * bpf_skb_load_helper_{8,16,32}: the big-endian value at `off` in the packet
- * of the __sk_buff at `skb` (its data .. data_end), or -EFAULT.
- */
-function skbLoadHelpers(): [number, HelperFn][] {
-  return ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], (ctx: HelperContext, skb: bigint, off: bigint): bigint => {
-    const data = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data.offset), 4, false).region.dv.getUint32(0, true));
-    const end = BigInt(ctx.mem.resolve(skb + BigInt(SKB.data_end.offset), 4, false).region.dv.getUint32(0, true));
-    const o = BigInt.asIntN(64, off);
-    if (o < 0n || data + o + BigInt(size) > end) return BigInt.asUintN(64, -EFAULT);
-    const b = ctx.mem.read(data + o, size);
-    return b.reduce((v, x) => (v << 8n) | BigInt(x), 0n);
-  }]);
 }
 
 /** Native memory that lives as long as the runtime. */
@@ -60,11 +52,15 @@ export interface NativeProgram {
   image: JitImage;
   native: NativeImage;
   maps?: MapSet;
+  /** The helpers' clocks, random source and trace lines (bpf_trace_printk appends to env.lines). */
+  env: HelperEnv & { lines: string[] };
   /** Run once (r1, r2), or n times in native code. Throws BpfRuntimeError when a helper failed. */
   run(r1: bigint, r2: bigint, repeat?: number): bigint;
   /** Native memory for input bytes (low 2 GiB, so 32-bit pointer fields can hold it). */
   alloc(bytes: Uint8Array): Block;
   close(): void;
+  /** Run `f` when this program is closed (the tail-call targets loaded with it). */
+  onClose(f: () => void): void;
 }
 
 const PAGE = 4096;
@@ -73,8 +69,49 @@ const PAGE = 4096;
 let helperProto: any;
 
 export interface NativeLoadOptions extends Omit<PrepareOptions, 'mapAddress'> {
+  /** The host facts (needed to link a tail call's target from the object file). */
+  host?: HostFacts;
   /** Maps of a program that is not from an object file (its ld_imm64 carry the map's index). */
   maps?: readonly MapSpec[];
+  /** The helpers' host (default: this machine's clocks, hostHelperEnv). */
+  env?: HelperEnv & { lines: string[] };
+  /** Set when loading a tail call's target: the maps of the object and the programs loaded so far, by name. */
+  shared?: { maps: MapSet | undefined; loaded: Map<string, NativeProgram> };
+}
+
+/** struct bpf_array up to ptrs[n], then n struct bpf_prog stand-ins (their bpf_func at KERNEL_TAIL_CALL_LAYOUT.bpfFunc). */
+const PROG_STANDIN = KERNEL_TAIL_CALL_LAYOUT.bpfFunc + 8;
+const progArraySize = (n: number): number => KERNEL_TAIL_CALL_LAYOUT.ptrs + 8 * n + PROG_STANDIN * n;
+
+/**
+ * Fill the prog arrays: every program a slot names is loaded (with the same
+ * maps) and its slot points at a stand-in whose bpf_func is its entry.
+ */
+function fillProgArrays(top: NativeProgram, p: ProgramUnderTest, o: NativeLoadOptions, L: Libc): void {
+  const maps = top.maps;
+  if (!maps) return;
+  const shared = o.shared ?? { maps, loaded: new Map<string, NativeProgram>() };
+  if (!shared.loaded.has(p.name)) shared.loaded.set(p.name, top);
+  for (const m of maps.maps) {
+    if (m.kind !== 'prog_array') continue;
+    const v = L.view(m.base, progArraySize(m.spec.maxEntries));
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    for (const { slot, prog } of m.spec.programs ?? []) {
+      let target = shared.loaded.get(prog);
+      if (!target) {
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { siblingProgram } = require('./object') as typeof import('./object');
+        const hostFacts = o.host;
+        if (!hostFacts) throw new JitError(-1, `prog array '${m.spec.name}' names '${prog}': loading it needs the host facts`);
+        target = loadNativeProgram(siblingProgram(p, prog, hostFacts), { ...o, shared });
+        shared.loaded.set(prog, target);
+      }
+      const standin = m.base + BigInt(KERNEL_TAIL_CALL_LAYOUT.ptrs + 8 * m.spec.maxEntries + PROG_STANDIN * slot);
+      dv.setBigUint64(Number(standin - m.base) + KERNEL_TAIL_CALL_LAYOUT.bpfFunc, target.native.entry, true);
+      dv.setBigUint64(KERNEL_TAIL_CALL_LAYOUT.ptrs + 8 * slot, standin, true);
+    }
+  }
+  if (!o.shared) top.onClose(() => { for (const [name, q] of shared.loaded) if (name !== p.name) q.close(); });
 }
 
 /** Compile `p` and load it for running here. Throws JitRefused (not jitted), JitError, or BpfRuntimeError (a map it cannot model). */
@@ -96,18 +133,18 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
   };
   try {
     // The maps are built once the verifier has had its say (the first map ld_imm64 asks for them)
-    let maps: MapSet | undefined;
+    let maps: MapSet | undefined = o.shared?.maps;
     const objectMaps = (): MapSet | undefined => {
       if (maps) return maps;
-      const specs: MapSpec[] = p.object
-        ? p.object.loaded.maps.map((m) => ({
-          name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
-          initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
-        }))
-        : [...(o.maps ?? [])];
+      const specs: MapSpec[] = p.object ? objectMapSpecs(p) : [...(o.maps ?? [])];
       if (!specs.length) return undefined;
-      maps = createMapSet(specs, p.object?.linked.mapRelocs ?? [],
-        (_spec, _i, bytes) => { const b = alloc(bytes); return { values: b.bytes.subarray(0, bytes), base: b.addr }; });
+      maps = createMapSet(specs, p.object?.linked.mapRelocs ?? [], (spec, _i, bytes) => {
+        if (spec.type !== 'prog_array') { const b = alloc(bytes); return { values: b.bytes.subarray(0, bytes), base: b.addr }; }
+        // What the JIT's tail call reads: a struct bpf_array (max_entries, ptrs[]), ptrs[i] -> a struct bpf_prog (bpf_func)
+        const b = alloc(progArraySize(spec.maxEntries));
+        new DataView(b.bytes.buffer, b.bytes.byteOffset).setUint32(KERNEL_TAIL_CALL_LAYOUT.maxEntries, spec.maxEntries, true);
+        return { values: b.bytes.subarray(0, bytes), base: b.addr };
+      });
       return maps;
     };
     const prepared = prepareForJit(p, {
@@ -115,7 +152,8 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       mapAddress: (index, kind, off) => {
         const m = objectMaps()?.maps[index];
         if (!m) return undefined;
-        return kind === 'fd' ? MAP_PTR_BASE + BigInt(index * 16) : m.base + BigInt(off);
+        if (kind === 'fd') return m.kind === 'prog_array' ? m.base : MAP_PTR_BASE + BigInt(index * 16);
+        return m.base + BigInt(off);
       },
     });
     const input = prepared.fixed.input;
@@ -141,7 +179,9 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       callFunction: () => unsupported('calling back into BPF code from a helper'),
       codeAddressToPc: () => -1,
     };
-    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...(objectMaps()?.helpers ?? []), ...skbLoadHelpers()]);
+    const env = o.env ?? hostHelperEnv();
+    const skbLoad = ([1, 2, 4] as const).map((size) => [SKB_LOAD_HELPER[size], skbLoadHelper(size)] as const);
+    const table = new Map<number, HelperFn>(ubpf ? CONFORMANCE_HELPERS : [...runtimeHelpers(env), ...(objectMaps()?.helpers ?? []), ...skbLoad]);
     helperProto ??= koffi.proto('uint64_t bpfx_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)');
     const helpers = new Map<number, bigint>();
     const used = new Set(input.insns.filter((n) => n.code === 0x85 && n.src === 0).map((n) => n.imm));
@@ -169,17 +209,27 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
     }
     const native = loadImage(image, input, { helpers, kfuncs, ubpfUnwind: usesUnwind });
     let closed = false;
-    return {
-      prepared, image, native, maps,
+    const closers: (() => void)[] = [];
+    const prog: NativeProgram = {
+      prepared, image, native, maps, env,
       run(r1, r2, repeat = 1) {
         failure = null;
+        if (maps) maps.tailCalls.count = 0;
         const r = repeat > 1 ? native.loop(r1, r2, repeat) : native.run(r1, r2);
         if (failure) throw failure;
         return r;
       },
       alloc: (bytes) => { const b = alloc(bytes.length, true); b.bytes.set(bytes); return b; },
-      close() { if (!closed) { closed = true; native.free(); release(); } },
+      close() { if (!closed) { closed = true; for (const f of closers.splice(0)) f(); native.free(); release(); } },
+      onClose: (f) => { closers.push(f); },
     };
+    try {
+      fillProgArrays(prog, p, { ...o, shared: o.shared ? { ...o.shared, maps } : undefined }, L);
+    } catch (e) {
+      prog.close();
+      throw e;
+    }
+    return prog;
   } catch (e) {
     release();
     throw e;

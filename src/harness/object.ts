@@ -1,5 +1,6 @@
 // Programs of an object file, loaded and linked with libbpf's semantics
 // (src/loader) against the host facts' kernel BTF and Kconfig.
+import { MapSpec } from '../runtime';
 import { loadHostObject, HostFacts } from '../kernel/host';
 import { LoadResult, LinkedProgram } from '../loader';
 import { ProgramUnderTest } from './engine';
@@ -43,4 +44,21 @@ export function loadObjectProgram(file: string, prog: string, host: HostFacts, p
     return l;
   });
   return { ...put, object: { ...put.object!, auxiliary: aux } };
+}
+
+/** The maps of a program's object as the runtimes model them (src/runtime/maps), prog arrays with their initial programs. */
+export function objectMapSpecs(p: ProgramUnderTest): MapSpec[] {
+  return (p.object?.loaded.maps ?? []).map((m) => ({
+    name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+    initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
+    ...(m.typeName === 'prog_array' ? { programs: m.initSlots.filter((s) => s.prog).map((s) => ({ slot: s.slot, prog: s.prog! })) } : {}),
+    ...(m.initSlots.some((s) => s.map) ? { innerMaps: m.initSlots.filter((s) => s.map).map((s) => ({ slot: s.slot, map: s.map! })) } : {}),
+  }));
+}
+
+/** Another program of the same object (a tail call's target), linked as the loader links it. */
+export function siblingProgram(p: ProgramUnderTest, name: string, host: HostFacts): ProgramUnderTest {
+  if (!p.object) throw new Error(`${p.name} is not from an object file`);
+  if (p.object.linked.name === name) return p;
+  return loadObjectProgram(p.object.file, name, host, p.progType, p.license);
 }

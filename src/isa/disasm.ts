@@ -32,6 +32,12 @@ import { checkInsn } from './validate';
 export interface DisasmOptions {
   /** cb_call: name of a kfunc call (src_reg 2; `imm` is the BTF id, `off` the BTF fd index). */
   kfuncName?: (insn: Insn) => string | undefined;
+  /**
+   * cb_call as bpftool's xlated dumper gives it (print_call): the name of a helper or kfunc
+   * call whose imm is an address (helpers below __BPF_FUNC_MAX_ID keep their table name),
+   * or for a bpf-to-bpf call the text after `call pc` (`+OFF`, dump form).
+   */
+  callName?: (insn: Insn) => string | undefined;
   /** cb_imm: text for the value of the ld_imm64 at insns[pc] (replaces `0x...`). */
   immName?: (insns: readonly Insn[], pc: number, value: bigint) => string | undefined;
   /** allow_ptr_leaks: when false, map fd / map value ld_imm64 print as 0x0 (default true, as for root). */
@@ -178,10 +184,11 @@ function printInsn(insns: readonly Insn[], pc: number, opts: DisasmOptions): str
     if (op === BPF_CALL) {
       if (code === (BPF_JMP | BPF_CALL | BPF_X)) return `callx r${n.dst}`;
       if (sym && (cls !== BPF_JMP || BPF_SRC(code) !== 0)) return undefined;
-      if (n.src === BPF_PSEUDO_CALL) return `call pc${signed(n.imm)}`;
+      if (n.src === BPF_PSEUDO_CALL) return `call pc${(!sym && opts.callName?.(n)) || signed(n.imm)}`;
       let name: string | undefined;
       if (n.src === 0 && n.imm >= 0 && n.imm < HELPER_NAMES.length) name = HELPER_NAMES[n.imm];
       else if (n.src === BPF_PSEUDO_KFUNC_CALL) name = opts.kfuncName?.(n);
+      if (name === undefined && !sym) name = opts.callName?.(n);
       if (sym) {
         if (n.src === 0) return name !== undefined ? `call ${name}` : `call ${n.imm}`;
         if (n.src === BPF_PSEUDO_KFUNC_CALL) return `call kfunc(${n.imm}${n.off !== 0 ? ', ' + n.off : ''})`;
@@ -214,6 +221,19 @@ export function symbolicImm64(lo: Insn, hi: Insn): string {
     case BPF_PSEUDO_MAP_IDX_VALUE: return `map_idx_value(${lo.imm}, ${hi.imm})`;
   }
   return `ld_pseudo(${lo.src}, ${lo.imm}, ${hi.imm})`;
+}
+
+/**
+ * bpftool's `prog dump xlated` (dump_xlated_plain): `%4d: ` and the instruction, with
+ * the caller's cb_imm and cb_call (map ids, kernel symbol names).
+ */
+export function bpftoolXlatedLines(insns: readonly Insn[], opts: DisasmOptions = {}): string[] {
+  const out: string[] = [];
+  for (let pc = 0; pc < insns.length; pc++) {
+    out.push(`${String(pc).padStart(4)}: (${hex2(insns[pc].code)}) ${disasmInsn(insns, pc, opts)}`);
+    if (insns[pc].code === OP_LD_IMM64 && pc + 1 < insns.length) pc++;
+  }
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@ export type IsaErrorKind =
   | 'reserved-field'     // a field the instruction does not use is non-zero
   | 'bad-register'       // register number above 10
   | 'bad-ld-imm64'       // malformed second slot of ld_imm64
+  | 'bad-jump'           // a branch outside the program (when code is patched)
   ;
 
 /** A malformed instruction in a byte stream; `byteOffset` is where it starts. */

@@ -6,11 +6,13 @@
 // result is our "xlated" program: the JIT's input. PURE.
 import { Insn, insn } from '../isa/insn';
 import {
-  BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_X, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
-  BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID, BPF_JMP, BPF_JMP32, BPF_JA, BPF_CALL, BPF_EXIT, BPF_CMPXCHG,
+  BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_X, BPF_LD, BPF_MODE, BPF_ABS, BPF_IND,
+  BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID, BPF_JMP, BPF_CALL, BPF_EXIT, BPF_CMPXCHG,
 } from '../isa/opcodes';
 import { OP_TAIL_CALL } from './codegen';
-import { divModPatch } from '../verifier/fixups';
+import { patchProgram, Patched } from '../isa/patch';
+import { IsaError } from '../isa/errors';
+import { divModPatch, genLdAbs } from '../verifier/fixups';
 import { splitFunctions } from './functions';
 import { JitError, JitInput } from './types';
 
@@ -24,19 +26,6 @@ const BPF_FUNC_tail_call = 12;
  * (u64 skb, u64 offset) -> the big-endian value, or a negative errno.
  */
 export const SKB_LOAD_HELPER: Readonly<Record<1 | 2 | 4, number>> = { 1: 0x10001, 2: 0x10002, 4: 0x10004 };
-
-/** bpf_gen_ld_abs: r2 = offset, r1 = the ctx (r6), call the load helper; a negative answer ends the program with 0. */
-function ldAbsPatch(n: Insn): Insn[] {
-  const size = ({ 0x10: 1, 0x08: 2, 0x00: 4 } as Record<number, 1 | 2 | 4>)[n.code & 0x18];
-  if (!size) throw new JitError(-1, `legacy packet load of an unknown size (0x${n.code.toString(16)})`);
-  const off: Insn[] = BPF_MODE(n.code) === BPF_ABS
-    ? [insn(BPF_ALU64 | 0xb0, 2, 0, 0, n.imm)]
-    : [insn(BPF_ALU64 | 0xb0 | BPF_X, 2, n.src, 0, 0), ...(n.imm ? [insn(BPF_ALU64 | 0x00, 2, 0, 0, n.imm)] : [])];
-  return [
-    ...off, insn(BPF_ALU64 | 0xb0 | BPF_X, 1, 6, 0, 0), insn(BPF_JMP | BPF_CALL, 0, 0, 0, SKB_LOAD_HELPER[size]),
-    insn(BPF_JMP | 0x70, 0, 0, 2, 0), insn(BPF_ALU | 0xa0 | BPF_X, 0, 0, 0, 0), insn(BPF_JMP | BPF_EXIT),
-  ];
-}
 
 export interface FixupInput {
   /** The program as loaded (subprograms appended; maps still by fd or index). */
@@ -62,47 +51,6 @@ export interface Fixed {
   input: JitInput;
   /** For each instruction of input.insns, the instruction of the program it came from (-1: appended). */
   origin: Int32Array;
-}
-
-const isJumpWithOff = (n: Insn): boolean => {
-  const cls = BPF_CLASS(n.code), op = BPF_OP(n.code);
-  return (cls === BPF_JMP || cls === BPF_JMP32) && op !== BPF_CALL && op !== BPF_EXIT && n.code !== OP_TAIL_CALL;
-};
-
-/**
- * Replace instructions by sequences, keeping every jump, call and function
- * pointer on its target (a jump to a replaced instruction lands on the first
- * instruction of its sequence), as bpf_patch_insn_data does.
- */
-export function patchProgram(insns: readonly Insn[], patches: ReadonlyMap<number, readonly Insn[]>): { insns: Insn[]; newPc: Int32Array; origin: Int32Array } {
-  const newPc = new Int32Array(insns.length + 1);
-  let at = 0;
-  for (let i = 0; i < insns.length; i++) { newPc[i] = at; at += patches.get(i)?.length ?? 1; }
-  newPc[insns.length] = at;
-  const out: Insn[] = [];
-  const origin = new Int32Array(at);
-  const retarget = (i: number, rel: number): number => {
-    const t = i + 1 + rel;
-    if (t < 0 || t > insns.length) throw new JitError(i, `jump to insn ${t}, outside the program`);
-    return newPc[t] - (newPc[i] + 1);
-  };
-  for (let i = 0; i < insns.length; i++) {
-    const p = patches.get(i);
-    if (p) {
-      // A patch keeps the original instruction as its last element; jumps inside it are relative already
-      for (const n of p) { origin[out.length] = i; out.push(n); }
-      continue;
-    }
-    const n = insns[i];
-    origin[out.length] = i;
-    if (n.code === (BPF_JMP32 | BPF_JA)) out.push({ ...n, imm: retarget(i, n.imm) });
-    else if (isJumpWithOff(n)) out.push({ ...n, off: retarget(i, n.off) });
-    else if (n.code === (BPF_JMP | BPF_CALL) && n.src === BPF_PSEUDO_CALL) out.push({ ...n, imm: retarget(i, n.imm) });
-    else if (n.code === 0x18 && n.src === BPF_PSEUDO_FUNC) out.push({ ...n, imm: retarget(i, n.imm) });
-    else out.push(n);
-    if (n.code === 0x18 && i + 1 < insns.length) { i++; origin[out.length] = i; out.push(insns[i]); }
-  }
-  return { insns: out, newPc, origin };
 }
 
 /** The program as the JIT gets it. Throws JitError for what the native runtime cannot support. */
@@ -131,7 +79,9 @@ export function fixupForJit(fi: FixupInput): Fixed {
       continue;
     }
     if (BPF_CLASS(n.code) === BPF_LD && (BPF_MODE(n.code) === BPF_ABS || BPF_MODE(n.code) === BPF_IND)) {
-      try { patches.set(i, ldAbsPatch(n)); } catch (e) { throw e instanceof JitError ? new JitError(i, e.message) : e; }
+      const p = genLdAbs(n, (size) => SKB_LOAD_HELPER[size]);
+      if (!p) throw new JitError(i, `legacy packet load of an unknown size (0x${n.code.toString(16)})`);
+      patches.set(i, p);
       continue;
     }
     if (n.code === (BPF_JMP | BPF_CALL) && n.src === 0 && n.imm === BPF_FUNC_tail_call) {
@@ -152,7 +102,11 @@ export function fixupForJit(fi: FixupInput): Fixed {
   for (const [i, p] of patches) {
     if (base[i].code === 0x18) { merged.set(i, [p[0]]); merged.set(i + 1, [p[1]]); skip.add(i + 1); } else merged.set(i, p);
   }
-  const { insns, newPc, origin } = patchLdAware(base, merged, skip);
+  let patched;
+  try { patched = patchLdAware(base, merged, skip); } catch (e) {
+    throw e instanceof IsaError ? new JitError(Math.floor(e.byteOffset / 8), e.message.replace(/ at byte offset.*/, '')) : e;
+  }
+  const { insns, newPc, origin } = patched;
   const funcs = splitFunctions(insns, {
     extraStarts: (fi.funcStarts ?? []).map((s) => newPc[s]),
     stackDepths: fi.stackDepths,
@@ -162,7 +116,7 @@ export function fixupForJit(fi: FixupInput): Fixed {
 }
 
 /** patchProgram where ld_imm64 slots are replaced one for one (their second slot has its own entry). */
-function patchLdAware(base: readonly Insn[], patches: ReadonlyMap<number, Insn[]>, seconds: ReadonlySet<number>): { insns: Insn[]; newPc: Int32Array; origin: Int32Array } {
+function patchLdAware(base: readonly Insn[], patches: ReadonlyMap<number, Insn[]>, seconds: ReadonlySet<number>): Patched {
   // Replace ld_imm64 slots in place first (same length), then patch the rest
   const inPlace = base.map((n, i) => (base[i].code === 0x18 || seconds.has(i) ? patches.get(i)?.[0] ?? n : n));
   const rest = new Map<number, Insn[]>();

@@ -7,7 +7,7 @@ export * from './types';
 export { BPF_TO_X86, OP_TAIL_CALL, MAX_TAIL_CALL_CNT, TAIL_CALL_OFFSET, KERNEL_TAIL_CALL_LAYOUT } from './codegen';
 export type { TailCallLayout } from './codegen';
 export { splitFunctions } from './functions';
-export { fixupForJit, patchProgram, SKB_LOAD_HELPER } from './fixups';
+export { fixupForJit, SKB_LOAD_HELPER } from './fixups';
 export type { FixupInput, Fixed } from './fixups';
 export type { SplitOptions } from './functions';
 

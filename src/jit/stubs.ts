@@ -108,3 +108,148 @@ export function loopStub(buf: X.Buf, main: bigint, origin: bigint): void {
   X.leave(buf);
   X.ret(buf);
 }
+
+/** Where the fault handler finds its data (one read+write area, see FAULT_LAYOUT). */
+export interface FaultData {
+  /** FAULT_LAYOUT.slots pairs [start, end) of native images (start 0: a free slot). */
+  ranges: bigint;
+  /** The kernel sigaction (32 bytes) each signal had before, at oldActions + 32 * signal. */
+  oldActions: bigint;
+  /** A kernel sigaction with SIG_DFL. */
+  defaultAction: bigint;
+  /** Message per signal: (address, length) pairs at messages + 16 * signal. */
+  messages: bigint;
+  /** ", fault address " and "; the process ends\n": (address, length) pairs. */
+  middle: { addr: bigint; len: number };
+  tail: { addr: bigint; len: number };
+}
+
+export const FAULT_LAYOUT = { slots: 255, sigactionSize: 32, sigsetSize: 8 } as const;
+
+const SYS_WRITE = 1, SYS_RT_SIGACTION = 13, SYS_RT_SIGRETURN = 15;
+/** Offsets in ucontext_t (x86-64): uc_mcontext.gregs[REG_RIP]; in siginfo_t: si_addr. */
+const UC_RIP = 168, SI_ADDR = 16;
+
+/** write(2, addr, len) with constants. */
+function writeConst(buf: X.Buf, addr: bigint, len: number): void {
+  X.movRI32(buf, X.RDI, 2);
+  X.movabs(buf, X.RSI, addr);
+  X.movRI32(buf, X.RDX, len);
+  X.movRI32(buf, X.RAX, SYS_WRITE);
+  X.syscall(buf);
+}
+
+/** write(2, "0x" + 16 hex digits of rbx) through a buffer on the stack; uses rax, rcx, rdx, rsi, rdi, r8, r11. */
+function writeHex(buf: X.Buf): void {
+  X.aluRI(buf, 'sub', X.RSP, 32, 8);
+  X.storeImm(buf, X.mem(X.RSP, 0), 0x7830, 2); // "0x"
+  X.movRR(buf, X.R8, X.RBX, 8);
+  X.movRI32(buf, X.RCX, 17);                     // the last digit's place
+  const loop = buf.n;
+  X.movRR(buf, X.RAX, X.R8, 4);
+  X.aluRI(buf, 'and', X.RAX, 15, 4);
+  X.aluRI(buf, 'cmp', X.RAX, 10, 4);
+  X.jccRel8(buf, 'b', 3);
+  X.aluRI(buf, 'add', X.RAX, 0x27, 4);           // 'a' - '0' - 10
+  X.aluRI(buf, 'add', X.RAX, 0x30, 4);
+  X.store(buf, { base: X.RSP, index: X.RCX, disp: 0, dispSize: 0 }, X.RAX, 1);
+  X.shiftRI(buf, 'shr', X.R8, 4, 8);
+  X.aluRI(buf, 'sub', X.RCX, 1, 4);
+  X.aluRI(buf, 'cmp', X.RCX, 2, 4);
+  X.jccRel8(buf, 'ge', loop - (buf.n + 2));
+  X.movRI32(buf, X.RDI, 2);
+  X.movRR(buf, X.RSI, X.RSP, 8);
+  X.movRI32(buf, X.RDX, 18);
+  X.movRI32(buf, X.RAX, SYS_WRITE);
+  X.syscall(buf);
+  X.aluRI(buf, 'add', X.RSP, 32, 8);
+}
+
+/**
+ * A signal handler (SA_SIGINFO: signal, siginfo, ucontext) for faults in
+ * native code: when the faulting instruction lies in one of the registered
+ * images, it writes "<message><rip>, fault address <addr>; the process
+ * ends" to stderr, puts back the default action and returns, so the
+ * instruction faults again and the process ends by the signal as before,
+ * but not silently. Any other fault is not ours: the previous action (the
+ * runtime's own handler, if any) is put back and the instruction retried.
+ * Only system calls: safe in a signal handler. Returns the offset of the
+ * restorer (rt_sigreturn) that sigaction needs with SA_RESTORER.
+ */
+export function faultHandlerStub(buf: X.Buf, d: FaultData): { restorer: number } {
+  const { RAX, RBX, RDX, RSI, RDI, R10, R12, R13, R14, R15 } = X;
+  X.movRR(buf, R12, RDI, 4);                         // the signal
+  X.movRR(buf, R13, RSI, 8);                         // siginfo
+  X.load(buf, R14, X.mem(RDX, UC_RIP), 8);           // where it faulted
+  X.movabs(buf, R15, d.ranges);
+  X.movRI32(buf, RBX, FAULT_LAYOUT.slots);
+  const scan = buf.n;
+  X.load(buf, RAX, X.mem(R15, 0), 8);
+  X.aluRR(buf, 'test', RAX, RAX, 8);
+  X.jccRel8(buf, 'e', 0); const skip1 = buf.n - 1;
+  X.aluRR(buf, 'cmp', R14, RAX, 8);
+  X.jccRel8(buf, 'b', 0); const skip2 = buf.n - 1;
+  X.load(buf, RAX, X.mem(R15, 8), 8);
+  X.aluRR(buf, 'cmp', R14, RAX, 8);
+  X.jccRel32(buf, 'b', 0); const ours = buf.n - 4;
+  buf.b[skip1] = buf.n - (skip1 + 1);
+  buf.b[skip2] = buf.n - (skip2 + 1);
+  X.aluRI(buf, 'add', R15, 16, 8);
+  X.aluRI(buf, 'sub', RBX, 1, 4);
+  X.jccRel8(buf, 'ne', scan - (buf.n + 2));
+  // Not ours: the previous action again
+  X.movRR(buf, RDI, R12, 4);
+  X.movRR(buf, RSI, R12, 8);
+  X.shiftRI(buf, 'shl', RSI, 5, 8);
+  X.movabs(buf, RAX, d.oldActions);
+  X.aluRR(buf, 'add', RSI, RAX, 8);
+  X.aluRR(buf, 'xor', RDX, RDX, 4);
+  X.movRI32(buf, R10, FAULT_LAYOUT.sigsetSize);
+  X.movRI32(buf, RAX, SYS_RT_SIGACTION);
+  X.syscall(buf);
+  X.ret(buf);
+  const at = buf.n;
+  buf.b[ours] = at - (ours + 4); buf.b[ours + 1] = (at - (ours + 4)) >> 8;
+  // Ours: the message for this signal, the address, the fault address
+  X.movRR(buf, RAX, R12, 8);
+  X.shiftRI(buf, 'shl', RAX, 4, 8);
+  X.movabs(buf, RSI, d.messages);
+  X.aluRR(buf, 'add', RSI, RAX, 8);
+  X.load(buf, RDX, X.mem(RSI, 8), 8);
+  X.load(buf, RSI, X.mem(RSI, 0), 8);
+  X.movRI32(buf, RDI, 2);
+  X.movRI32(buf, RAX, SYS_WRITE);
+  X.syscall(buf);
+  X.movRR(buf, RBX, R14, 8);
+  writeHex(buf);
+  writeConst(buf, d.middle.addr, d.middle.len);
+  X.load(buf, RBX, X.mem(R13, SI_ADDR), 8);
+  writeHex(buf);
+  writeConst(buf, d.tail.addr, d.tail.len);
+  X.movRR(buf, RDI, R12, 4);
+  X.movabs(buf, RSI, d.defaultAction);
+  X.aluRR(buf, 'xor', RDX, RDX, 4);
+  X.movRI32(buf, R10, FAULT_LAYOUT.sigsetSize);
+  X.movRI32(buf, RAX, SYS_RT_SIGACTION);
+  X.syscall(buf);
+  X.ret(buf);
+  const restorer = buf.n;
+  X.movRI32(buf, RAX, SYS_RT_SIGRETURN);
+  X.syscall(buf);
+  return { restorer };
+}
+
+/**
+ * int install(int sig, const struct kernel_sigaction *act): rt_sigaction
+ * with the previous action kept at oldActions + 32 * sig; returns 0 or -errno.
+ */
+export function installSigactionStub(buf: X.Buf, oldActions: bigint): void {
+  X.movRR(buf, X.RDX, X.RDI, 8);
+  X.shiftRI(buf, 'shl', X.RDX, 5, 8);
+  X.movabs(buf, X.RAX, oldActions);
+  X.aluRR(buf, 'add', X.RDX, X.RAX, 8);
+  X.movRI32(buf, X.R10, FAULT_LAYOUT.sigsetSize);
+  X.movRI32(buf, X.RAX, SYS_RT_SIGACTION);
+  X.syscall(buf);
+  X.ret(buf);
+}

@@ -6,6 +6,7 @@ import { JitImage, JitInput, JitError, link, Target } from '../jit';
 import { throwStub, helperStub, unwindStub, loopStub } from '../jit/stubs';
 import * as X from '../jit/x86/encode';
 import { loadLibc, PROT_READ, PROT_WRITE, PROT_EXEC } from './libc';
+import { registerNativeCode } from './fault';
 
 /** Where native images are expected: user-space addresses, so function addresses are always movabs. */
 export const NATIVE_IMAGE_BASE = 0x7f00_0000_0000n;
@@ -101,12 +102,13 @@ export function loadImage(img: JitImage, input: JitInput, o: NativeImageOptions 
     const entry = base + BigInt(img.funcs[0].offset);
     const prog = koffi.decode(L.ptr(entry), protos.prog);
     const loop = koffi.decode(L.ptr(base + BigInt(plan.loopAt)), protos.loop);
+    const unregister = registerNativeCode(base, size);
     let freed = false;
     return {
       base, size, entry,
       run: (r1, r2) => BigInt(prog(r1, r2)),
       loop: (r1, r2, n) => BigInt(loop(r1, r2, Math.max(1, n))),
-      free: () => { if (!freed) { freed = true; L.munmap(base, size); } },
+      free: () => { if (!freed) { freed = true; unregister(); L.munmap(base, size); } },
     };
   } catch (e) {
     L.munmap(base, size);

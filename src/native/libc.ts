@@ -9,6 +9,8 @@ const MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20;
 /** x86-64: map in the low 2 GiB (so 32-bit pointer fields of UAPI structs can hold the address). */
 export const MAP_32BIT = 0x40;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+/** The bounce buffer of readSafe. */
+const SCRATCH = 4096;
 
 export interface Libc {
   koffi: any;
@@ -27,6 +29,14 @@ export interface Libc {
    * run leaves out the time its task was preempted.
    */
   threadCpuNs(): bigint;
+  /** ns of a clock_gettime clock (CLOCK_MONOTONIC 1, CLOCK_MONOTONIC_COARSE 6, CLOCK_BOOTTIME 7, CLOCK_TAI 11). */
+  clockNs(clock: number): bigint;
+  /**
+   * Copy `len` bytes from any address of this process, or undefined where
+   * they are not all mapped readable (process_vm_readv on ourselves: a bad
+   * address is EFAULT, never a fault). The probe reads of native code.
+   */
+  readSafe(addr: bigint, len: number): Uint8Array | undefined;
 }
 
 let libc: Libc | null = null;
@@ -50,7 +60,15 @@ export function loadLibc(): Libc {
     const toPtr = lib.func('void *memcpy(uintptr_t dst, uintptr_t src, size_t n)');
     const strnlen = lib.func('size_t strnlen(uintptr_t s, size_t max)');
     const clockGettime = lib.func('int clock_gettime(int clk, _Out_ int64_t *ts)');
+    const getpid = lib.func('int getpid()');
+    const vmReadv = lib.func('intptr_t process_vm_readv(int pid, uint64_t *local, unsigned long liovcnt, uint64_t *remote, unsigned long riovcnt, unsigned long flags)');
     const big = (v: number | bigint): bigint => BigInt(v);
+    const clockNs = (clk: number): bigint => {
+      const t = new BigInt64Array(2);
+      if (clockGettime(clk, t) !== 0) throw new Error(`clock_gettime(${clk}) failed`);
+      return t[0] * 1_000_000_000n + t[1];
+    };
+    let scratch: { addr: bigint; view: Uint8Array } | undefined;
     libc = {
       koffi,
       mmap(len, prot, flags = 0) {
@@ -65,10 +83,24 @@ export function loadLibc(): Libc {
       ptr: (addr) => toPtr(addr, addr, 0),
       view: (addr, len) => new Uint8Array(koffi.view(toPtr(addr, addr, 0), len)),
       strnlen: (addr, max) => Number(strnlen(addr, max)),
-      threadCpuNs() {
-        const t = new BigInt64Array(2);
-        if (clockGettime(3 /* CLOCK_THREAD_CPUTIME_ID */, t) !== 0) throw new Error('clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed');
-        return t[0] * 1_000_000_000n + t[1];
+      threadCpuNs: () => clockNs(3 /* CLOCK_THREAD_CPUTIME_ID */),
+      clockNs,
+      readSafe(addr, len) {
+        if (!scratch) {
+          const a = big(mmap(0, SCRATCH, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+          if (a === MAP_FAILED || a === 0n) return undefined;
+          scratch = { addr: a, view: new Uint8Array(koffi.view(toPtr(a, a, 0), SCRATCH)) };
+        }
+        const out = new Uint8Array(len);
+        for (let done = 0; done < len;) {
+          const n = Math.min(SCRATCH, len - done);
+          const local = BigUint64Array.of(scratch.addr, BigInt(n));
+          const remote = BigUint64Array.of(BigInt.asUintN(64, addr + BigInt(done)), BigInt(n));
+          if (Number(vmReadv(getpid(), local, 1, remote, 1, 0)) !== n) return undefined;
+          out.set(scratch.view.subarray(0, n), done);
+          done += n;
+        }
+        return out;
       },
     };
     return libc;

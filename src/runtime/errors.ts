@@ -19,6 +19,7 @@ export type BpfRuntimeErrorKind =
   | 'bad-callx'          // run: callx target is neither a helper id nor a code address
   | 'helper-error'       // run: a helper or kfunc threw a JS error
   | 'bad-argument'       // run: an argument is not a bigint / a region is not bytes
+  | 'tail-call'          // run: bpf_tail_call jumped to another program (TailCall: the caller runs it)
   ;
 
 export class BpfRuntimeError extends Error {

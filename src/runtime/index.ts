@@ -9,7 +9,7 @@ export type { HelperContext, HelperFn, HelperTable, VmOptions, RunOptions, RunRe
 export { STACK_BASE, STACK_STRIDE, STACK_SIZE } from './interp';
 export { CODE_BASE } from './decode';
 export { bpfThrowKfunc } from './kfuncs';
-export { createMapSet, MAP_PTR_BASE, MAP_VALUE_BASE } from './maps';
+export { createMapSet, MAP_PTR_BASE, MAP_VALUE_BASE, TailCall } from './maps';
 export type { MapSet, MapSpec, MapModel, MapReloc, MapKind, MapStorage } from './maps';
 export {
   buildContext, relocateContext, finishContext, contextLayout, DEFAULT_CONTEXT_ADDRESSES, DEFAULT_DATA_IN_SIZE, LOOPBACK,
@@ -20,3 +20,5 @@ export type {
   BuiltContext, ContextAddresses, ContextLayout, ContextOutput, ContextRefusal, ContextRegion, ContextRegionName,
   ContextRequest, ContextResult, FinishPlan, NetDevice, PointerField, CtxField,
 } from './context';
+export { runtimeHelpers, fixedHelperEnv, helperId, skbLoadHelper, formatTracePrintk, NONDETERMINISTIC_HELPERS, callsNondeterministicHelper } from './helpers';
+export type { HelperEnv } from './helpers';

@@ -101,6 +101,19 @@ export class AddressSpace {
     return region.bytes.slice(offset, offset + len);
   }
 
+  /**
+   * Copy `len` bytes out if they are all mapped, else undefined (the probe
+   * reads: a fault is an error code, not the end of the program).
+   */
+  tryRead(addr: bigint, len: number): Uint8Array | undefined {
+    if (len === 0) return new Uint8Array(0);
+    const a = BigInt.asUintN(64, addr);
+    const r = this.find(Number(a & 0xffffffffn), Number(a >> 32n), len);
+    if (!r) return undefined;
+    const off = Number(a & 0xffffffffn) - r.lo;
+    return r.bytes.slice(off, off + len);
+  }
+
   /** Copy bytes into the program's memory. */
   write(addr: bigint, data: Uint8Array, pc = -1): void {
     if (data.length === 0) return;

@@ -3,10 +3,8 @@
 // call) with the set_*_callback_state of bpf_loop and bpf_for_each_map_elem,
 // bpf_loop's iteration bound (callback_depth against nr_loops' umax, the
 // `bpf_loop iteration limit reached` line), update_loop_inline_state, and
-// widen_imprecise_scalars at a callback's return to its callsite. The model has no
-// precision marks: it widens every scalar that changed since the previous call on
-// the path (the kernel only imprecise ones), so an accept stays sound and a
-// rejection after such a widening is `not modelled yet` (env.widened).
+// widen_imprecise_scalars at a callback's return to its callsite (scalars no
+// checkpoint needed precise become unknown; convergence is is_state_visited's).
 // bpf_timer_set_callback's callback is async (push_async_cb with
 // set_timer_callback_state): a state of its own whose entry frame is the callback,
 // explored after the caller's path, returning 0. bpf_user_ringbuf_drain's callback
@@ -14,13 +12,14 @@
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
 import { markPrecise } from './regs';
-import { RegState, VState, FuncState, cloneState, newFuncState, scalarReg, ptrReg, regKey } from './state';
+import { RegState, VState, FuncState, cloneState, newFuncState, scalarReg, ptrReg } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
+import { scalarSameValue } from './scalar';
 import { MAP_TYPE as M } from '../isa/uapi';
 import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
-import { pushStack } from './states';
+import { pushStack, findPrevEntry } from './states';
 
 /** Map types whose ops have map_for_each_callback. */
 const FOR_EACH_MAPS: ReadonlySet<number> = new Set([M.hash, M.percpu_hash, M.lru_hash, M.lru_percpu_hash, M.array, M.percpu_array]);
@@ -97,7 +96,7 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   let unrolled = 0;
   for (let v = env.cbVisits; v && v.callsite === callsite; v = v.prev) unrolled++;
   if (unrolled >= MAX_CALLBACK_UNROLL) notModelled(env, `a callback explored more than ${MAX_CALLBACK_UNROLL} times at insn ${callsite}`);
-  env.cbVisits = { callsite, st: cloneState(env.cur), prev: env.cbVisits };
+  env.cbVisits = { callsite, prev: env.cbVisits };
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   const cbState: VState = cloneState(env.cur);
   const caller = cbState.frames[cbState.curframe];
@@ -111,54 +110,28 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
 }
 
-/** Instructions the kernel may spend, at most, on the iterations of one bounded bpf_loop (a model bound). */
-const BOUNDED_LOOP_BUDGET = 100_000;
-
-/**
- * Whether the kernel's exploration of this callback loop is bounded well inside its
- * complexity limit even when the scalars the model widened are precise there (and so
- * change on every iteration): a bpf_loop whose nr_loops times the callback's length is
- * small. Other callback helpers have no bound (the kernel may run into `BPF program is
- * too large`), so an accept after widening there is `not modelled yet`.
- */
-function loopBoundedForKernel(env: VerifierEnv, callsite: number): boolean {
-  const insn = env.insns[callsite];
-  if (insn.imm !== 181) return false;
-  const nr = env.cur.frames[env.cur.curframe].regs[1];
-  if (nr.type !== 'scalar') return false;
-  const sp = env.layout.subprogs;
-  const target = env.cur.frames[env.cur.curframe].regs[2];
-  if (target.type !== 'func') return false;
-  const len = (sp[target.subprogno + 1]?.start ?? env.insns.length) - sp[target.subprogno].start;
-  return nr.s.umax * BigInt(len + 8) <= BigInt(BOUNDED_LOOP_BUDGET);
+/** maybe_widen_reg: an imprecise scalar that changed since the previous visit becomes unknown. */
+function maybeWidenReg(old: RegState, cur: RegState): RegState {
+  if (old.type !== 'scalar' || cur.type !== 'scalar') return cur;
+  if (old.s.precise || cur.s.precise || scalarSameValue(old.s, cur.s)) return cur;
+  return scalarReg(scalarUnknown());
 }
 
-/** Two states have the same frames (same_callsites) when their call chains match. */
-const sameCallsites = (a: VState, b: VState): boolean =>
-  a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
-
 /**
- * widen_imprecise_scalars at a callback's return to `callsite`: every scalar register
- * and spilled scalar that differs from the state at the previous call on this path
- * becomes unknown (see the header: the model widens all of them).
+ * widen_imprecise_scalars at a callback's return to `callsite`, against the checkpoint of
+ * the previous visit of the callsite on this path (find_prev_entry): scalars nothing
+ * needed precise become unknown, so that the loop converges.
  */
 export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void {
-  let prev: VState | undefined;
-  for (let v = env.cbVisits; v; v = v.prev) if (v.callsite === callsite && sameCallsites(v.st, env.cur)) { prev = v.st; break; }
+  const prev = findPrevEntry(env, callsite);
   if (!prev) return;
-  const widen = (old: RegState, cur: RegState): RegState => {
-    if (old.type !== 'scalar' || cur.type !== 'scalar' || regKey(old) === regKey(cur)) return cur;
-    env.widened = true;
-    if (!loopBoundedForKernel(env, callsite)) env.convergenceUnknown = true;
-    return scalarReg(scalarUnknown());
-  };
-  for (let fr = env.cur.curframe; fr >= 0; fr--) {
+  for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = env.cur.frames[fr];
-    fcur.regs.forEach((r, i) => { fcur.regs[i] = widen(fold.regs[i], r); });
+    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r); });
     fold.stack.forEach((sl, i) => {
       const cs = fcur.stack[i];
       if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
-      cs.spilled = widen(sl.spilled, cs.spilled);
+      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled);
     });
   }
 }

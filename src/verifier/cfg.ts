@@ -47,6 +47,10 @@ export interface CfgResult {
   prunePoints: Set<number>;
   /** Calls of sync-callback helpers (bpf_loop): mark_force_checkpoint. */
   forceCheckpoints: Set<number>;
+  /** mark_jmp_point: branch and jump targets, return addresses, callback-calling calls. */
+  jmpPoints: Set<number>;
+  /** mark_calls_callback: calls of sync-callback helpers. */
+  callsCallback: Set<number>;
 }
 
 /** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
@@ -60,12 +64,14 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
   const backEdges: [number, number][] = [];
   const prunePoints = new Set<number>();
   const forceCheckpoints = new Set<number>();
+  const jmpPoints = new Set<number>();
+  const callsCallback = new Set<number>();
 
   const push = (t: number, w: number, e: number): number => {
     if (e === FALLTHROUGH && state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE;
     if (e === BRANCH && state[t] >= (DISCOVERED | BRANCH)) return DONE;
     if (w < 0 || w >= n) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [t, w]));
-    if (e === BRANCH) prunePoints.add(w);
+    if (e === BRANCH) { prunePoints.add(w); jmpPoints.add(w); }
     if (state[w] === 0) {
       state[t] = DISCOVERED | e;
       state[w] = DISCOVERED;
@@ -86,6 +92,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
     let ret = push(t, s.next!, FALLTHROUGH);
     if (ret) return ret;
     prunePoints.add(s.next!);
+    jmpPoints.add(s.next!);
     if (s.callee !== null) {
       prunePoints.add(t);
       ret = push(t, s.callee, BRANCH);
@@ -104,7 +111,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       case BPF_CALL:
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
-        if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); }
+        if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t); }
         return visitCall(t, s);
       case BPF_JA: {
         if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);
@@ -112,6 +119,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         const ret = push(t, s.jump!, FALLTHROUGH);
         if (ret) return ret;
         prunePoints.add(s.jump!);
+        jmpPoints.add(s.jump!);
         return ret;
       }
       default: {
@@ -145,5 +153,5 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       i++;
     }
   }
-  return { backEdges, prunePoints, forceCheckpoints };
+  return { backEdges, prunePoints, forceCheckpoints, jmpPoints, callsCallback };
 }

@@ -17,7 +17,7 @@ import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from 
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, resetWrites, commitWrites, updateLiveStack, Callchain } from './stack_liveness';
 import { prepareFuncArgs } from './func_args';
-import { popStack, isStateVisited, checkLoopHead } from './states';
+import { popStack, isStateVisited, updateBranchCounts, callchainOf } from './states';
 import { logInsn } from './print';
 import { checkAluOp } from './alu';
 import { checkLoad, checkStoreReg, checkStoreImm } from './mem';
@@ -66,16 +66,21 @@ function entryState(env: VerifierEnv, subprog: number): VState {
 }
 
 /** The call chain of frame `f` of the current state, for the stack liveness. */
-function chainAt(env: VerifierEnv, f: number): Callchain {
-  const callsites: number[] = [], spStarts: number[] = [];
-  for (let i = 0; i <= f; i++) {
-    spStarts.push(env.layout.subprogs[env.cur.frames[i].subprogno].start);
-    callsites.push(i < f ? env.cur.frames[i + 1].callsite : spStarts[i]);
-  }
-  return { callsites, spStarts, curframe: f };
-}
+const chainAt = (env: VerifierEnv, f: number): Callchain => callchainOf(env, env.cur, f);
 
 const updateLive = (env: VerifierEnv): void => updateLiveStack(env.liveness, env.lvCtx, env.cur.frames.map((_f, i) => chainAt(env, i)));
+
+/** process_bpf_exit: the path is done (exit or pruned); go on with the next branch. Returns false when none is left. */
+function processBpfExit(env: VerifierEnv): boolean {
+  env.allScratched = true;
+  updateBranchCounts(env);
+  updateLive(env);
+  if (!popStack(env)) return false;
+  env.liveness.cur = null;
+  updateLive(env);
+  env.doPrintState = true;
+  return true;
+}
 
 /** do_check_common for `subprog` (0 = main). Returns normally when every path is safe. */
 export function doCheckCommon(env: VerifierEnv, subprog: number): void {
@@ -85,17 +90,16 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     if (env.insnIdx >= env.insns.length) fail(env, 'EFAULT', 'invalidInsnIdx', [env.insnIdx, env.insns.length]);
     if (++env.insnProcessed > (env.input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) fail(env, 'E2BIG', 'tooLarge', [env.insnProcessed]);
     if (env.prunePoints.has(env.insnIdx) && isStateVisited(env)) {
-      env.allScratched = true;
-      if (!popStack(env)) return;
-      lv.cur = null;
-      env.doPrintState = true;
+      if (!processBpfExit(env)) return;
       continue;
     }
     logInsn(env);
     const idx = env.insnIdx;
     env.seen[idx] = 1;
-    checkLoopHead(env);
-    env.path = { idx, prev: env.path };
+    // push_jmp_history at a jump point (stack accesses and linked registers add entries too)
+    const jmp = env.jmpPoints.has(idx);
+    env.path = jmp ? { idx, prev: env.path, hist: true } : { idx, prev: env.path };
+    if (jmp) env.jmpHistoryCnt++;
     if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
     resetWrites(lv, idx);
     const out = doCheckInsn(env, env.insns[idx]);
@@ -120,13 +124,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       continue;
     }
     if (out.kind === 'exit') checkReturnCode(env, 0, 'R0');
-    // process_bpf_exit: this path is done
-    env.allScratched = true;
-    updateLive(env);
-    if (!popStack(env)) return;
-    lv.cur = null;
-    updateLive(env);
-    env.doPrintState = true;
+    if (!processBpfExit(env)) return;
   }
 }
 
@@ -134,9 +132,6 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
 function doCheckInsn(env: VerifierEnv, insn: Insn): InsnOutcome {
   const idx = env.insnIdx;
   const cls = BPF_CLASS(insn.code);
-  // convert_ctx_accesses rewrites loads and stores whose base register is the context
-  const base = cls === BPF_LDX ? insn.src : cls === BPF_STX || cls === BPF_ST ? insn.dst : -1;
-  if (base >= 0 && base < MAX_BPF_REG && curFrame(env).regs[base].type === 'ctx') env.ctxAccess.add(idx);
   switch (cls) {
     case BPF_ALU: case BPF_ALU64:
       checkAluOp(env, insn, BPF_CLASS(insn.code) === BPF_ALU64);

@@ -10,8 +10,9 @@ import { MessageArgs, MessageKey, fmt } from './messages';
 import { KernelProfile } from './profiles';
 import { Errno, VerifyInput, VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
-import { FuncState, VState, newFuncState } from './state';
+import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
+import type { Checkpoint } from './states';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -19,17 +20,16 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 export const MAX_CALL_FRAMES = 8;
 
-/** A state seen at a loop head on the current path (for `infinite loop detected`). */
-export interface LoopSeen { idx: number; key: string; prev: LoopSeen | null }
-
 /** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */
 export interface BranchElem {
-  st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null; loops: LoopSeen | null;
-  cbVisits: CbVisit | null; widened: boolean;
+  st: VState; insnIdx: number; prevInsnIdx: number; logPos: number; path: PathEntry | null;
+  cbVisits: CbVisit | null;
+  /** The branch's parent checkpoint, where its history starts, and the history's kernel entry count. */
+  parent: Checkpoint | null; firstInsnIdx: number; jmpHistoryCnt: number; dfsDepth: number;
 }
 
-/** A call of a callback-calling helper on the current path, with the state at the call (find_prev_entry). */
-export interface CbVisit { callsite: number; st: VState; prev: CbVisit | null }
+/** A call of a callback-calling helper on the current path (callbacks explored in a row). */
+export interface CbVisit { callsite: number; prev: CbVisit | null }
 
 /** bpf_loop_inline_state of one bpf_loop call (optimize_bpf_loop). */
 export interface LoopInlineState { fit: boolean; subprogno: number }
@@ -43,6 +43,16 @@ export interface VerifierEnv {
   /** From check_cfg. */
   prunePoints: Set<number>;
   forceCheckpoints: Set<number>;
+  /** mark_jmp_point: instructions the kernel's jump history records. */
+  jmpPoints: Set<number>;
+  /** bpf_calls_callback: calls of callback-calling helpers. */
+  callsCallback: Set<number>;
+  /** live_regs_before per instruction (compute_live_registers), bit n = Rn. */
+  liveRegs: number[];
+  /** compute_scc: the loop (SCC number) of each instruction, 0 outside loops. */
+  sccOf: Int32Array;
+  /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored. */
+  sccVisits: Map<string, Checkpoint | null>;
   /** Targets of back-edges (loops are walked iteration by iteration). */
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
@@ -54,10 +64,10 @@ export interface VerifierEnv {
   loopInline: Map<number, LoopInlineState>;
   /** insn_aux_data[].ptr_type: the pointer type each load or store first saw (save_aux_ptr_type). */
   ptrTypeAt: Map<number, string>;
+  /** insn_aux_data[].map_ptr_state of helper calls with a map argument: the map, null when paths disagree (poisoned). */
+  callMaps: Map<number, MapRef | null>;
   /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
   seen: Uint8Array;
-  /** Loads and stores through the context pointer (convert_ctx_accesses rewrites them). */
-  ctxAccess: Set<number>;
   // is_state_visited's counters
   insnProcessed: number;
   totalStates: number;
@@ -66,6 +76,11 @@ export interface VerifierEnv {
   jmpsProcessed: number;
   prevJmpsProcessed: number;
   prevInsnProcessed: number;
+  /** explored_states_size, free_list_size (checkpoints evicted while still being explored) */
+  exploredStatesSize: number;
+  freeListSize: number;
+  /** is_state_visited's add_new_state of the current visit. */
+  addNewState: boolean;
   /** 6.18 stack liveness (level-2 log lines only). */
   liveness: Liveness;
   lvCtx: LivenessCtx;
@@ -76,22 +91,16 @@ export interface VerifierEnv {
   insnIdx: number;
   prevInsnIdx: number;
   branches: BranchElem[];
-  /** States added at prune points, by insn: exact keys at forced checkpoints. */
-  explored: Map<number, string[]>;
-  loopSeen: LoopSeen | null;
+  /** Explored checkpoints by explored_state() bucket, oldest first. */
+  explored: Map<number, Checkpoint[]>;
+  /** The current state's parent checkpoint (cur->parent) and its first instruction (first_insn_idx). */
+  parent: Checkpoint | null;
+  firstInsnIdx: number;
+  /** jmp_history_cnt and dfs_depth of the current state. */
+  jmpHistoryCnt: number;
+  dfsDepth: number;
   /** Callback-calling helper calls on the current path, newest first. */
   cbVisits: CbVisit | null;
-  /**
-   * The current path went through a callback return whose scalars the model widened
-   * where the kernel widens only imprecise ones: a rejection on it is `not modelled yet`.
-   */
-  widened: boolean;
-  /**
-   * Some path widened the scalars of a callback loop the kernel may not bound (see
-   * callbacks.ts): whether the kernel converges depends on precision marks the model
-   * does not keep, so an accept is `not modelled yet`.
-   */
-  convergenceUnknown: boolean;
   /** The current state's instruction path (its jump history), for precision backtracking. */
   path: PathEntry | null;
   scratchedRegs: Set<number>;
@@ -105,12 +114,13 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), ctxAccess: new Set(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), seen: new Uint8Array(input.insns.length), callMaps: new Map(),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
+    exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), loopSeen: null, cbVisits: null, widened: false, convergenceUnknown: false, path: null,
+    explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
   };
   env.lvCtx = {
@@ -133,9 +143,11 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.prevInsnIdx = -1;
   env.branches = [];
   env.explored = new Map();
-  env.loopSeen = null;
+  env.parent = null;
+  env.firstInsnIdx = env.insnIdx;
+  env.jmpHistoryCnt = 0;
+  env.dfsDepth = 0;
   env.cbVisits = null;
-  env.widened = false;
   env.path = null;
   env.scratchedRegs = new Set();
   env.scratchedSlots = new Set();
@@ -157,7 +169,6 @@ export const text = (env: VerifierEnv, key: MessageKey, args: MessageArgs = []):
 
 /** Reject the program with the profile's text of `key`. */
 export function fail(env: VerifierEnv, errno: Errno, key: MessageKey, args: MessageArgs = []): never {
-  if (env.widened) notModelled(env, `'${text(env, key, args)}' after widening the scalars of a callback's loop`);
   throw new VerifierReject(errno, text(env, key, args));
 }
 

@@ -114,7 +114,7 @@ export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
   const r = prepare(env, subprog);
   if (!(r instanceof PrepareError)) return r;
   if (r.message === null) return notModelled(env, 'static subprog without usable BTF as entry');
-  throw new VerifierReject(r.errno, env.widened ? text(env, 'notModelled', ['after widening']) : r.message, env.widened);
+  throw new VerifierReject(r.errno, r.message);
 }
 
 /**

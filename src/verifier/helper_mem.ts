@@ -97,7 +97,6 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
     const sl: StackSlot = f.stack[spi];
     const k = slot % BPF_REG_SIZE;
     const ty = sl.types[k];
-    env.scratchedSlots.add(spi);
     stackRead(env.liveness, reg.frameno, env.insnIdx, spi);
     if (ty === 'm') continue;
     if (ty === '0' || (ty === '?' && !env.input.unprivileged)) {

@@ -76,6 +76,8 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): void
   const meta = newCallArgMeta(funcId);
   for (let i = 0; i < 5; i++) checkFuncArg(env, proto, i, meta);
   recordFuncMap(env, meta, proto);
+  // insn_aux_data's map_ptr_state: the call's map, poisoned (null) when paths differ
+  if (meta.map) env.callMaps.set(idx, env.callMaps.get(idx) === undefined || env.callMaps.get(idx)?.fd === meta.map.fd ? meta.map : null);
   if (proto.special === 'tail_call') recordFuncKey(env, meta);
   if (meta.access) markRawModeWrites(env, meta.access);
   const regs = curFrame(env).regs;
@@ -115,7 +117,6 @@ function recordFuncMap(env: VerifierEnv, meta: CallArgMeta, proto: HelperProto):
 /** record_func_key: a constant index within the prog array is marked precise. */
 function recordFuncKey(env: VerifierEnv, meta: CallArgMeta): void {
   if (meta.map?.type !== MAP_TYPES.prog_array) {
-    if (env.widened) fail(env, 'EINVAL', 'tailCallNeedsProgArray');
     throw new VerifierReject('EINVAL', text(env, 'tailCallNeedsProgArray'), false, true);
   }
   const key = curFrame(env).regs[3];

@@ -12,12 +12,13 @@ import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { computeScc } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
 /** BPF_JMP | BPF_JCOND (may_goto) */
 const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
-import { xlatedProgram } from './fixups';
+import { xlatedProgram, InlinedLoop } from './fixups';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
@@ -38,20 +39,25 @@ function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
 }
 
 /**
- * optimize_bpf_loop: an inlined bpf_loop call keeps its three registers on the stack of its
- * subprog (24 bytes below the 8-aligned depth); only the depths (stats) are modelled.
+ * optimize_bpf_loop: an inlined bpf_loop call keeps r6-r8 on the stack of its subprog
+ * (24 bytes below the 8-aligned depth). Grows the depths; returns each inlined call
+ * with its callback and where the registers go (for the rewrite).
  */
-function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): void {
+function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): Map<number, InlinedLoop> {
   const sp = layout.subprogs;
+  const loops = new Map<number, InlinedLoop>();
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
     const depth = sp[s].stackDepth;
     let extra = 0;
-    for (const [idx, st] of env.loopInline) {
-      if (st.fit && idx >= sp[s].start && idx < end) extra = 3 * 8 + (Math.ceil(depth / 8) * 8 - depth);
+    for (const [idx, st] of [...env.loopInline].sort((a, b) => a[0] - b[0])) {
+      if (!st.fit || idx < sp[s].start || idx >= end) continue;
+      extra = 3 * 8 + (Math.ceil(depth / 8) * 8 - depth);
+      loops.set(idx, { callbackSubprog: st.subprogno, stackBase: -(depth + extra) });
     }
     sp[s].stackDepth += extra;
   }
+  return loops;
 }
 
 /** Whether the walk reached an instruction of [start, end). */
@@ -74,7 +80,10 @@ function mayGotoStackExtra(env: VerifierEnv, layout: SubprogLayout): void {
 }
 
 /** Verify one program as BPF_PROG_LOAD would. Never throws for bad programs; the verdict says. */
-export function verify(input: VerifyInput): VerifyResult {
+export function verify(given: VerifyInput): VerifyResult {
+  // bpf_prog_load_fixup_attach_type
+  const defaultAttach = progTypeInfo(given.progType).defaultAttach;
+  const input = defaultAttach !== undefined && !given.expectedAttachType ? { ...given, expectedAttachType: defaultAttach } : given;
   // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
   const pre = input.unprivileged && input.progType !== PROG_TYPES.socket_filter && input.progType !== PROG_TYPES.cgroup_skb
     ? 'EPERM' : loadCheckAttach(input);
@@ -88,15 +97,16 @@ export function verify(input: VerifyInput): VerifyResult {
   let layout: SubprogLayout | undefined;
   let error: VerifierReject | null = null;
   let hiddenExceptionCallback = false;
+  let loops = new Map<number, InlinedLoop>();
+  let depthsBeforeMayGoto: number[] = [];
   try {
-    layout = bpfCheck(env);
-    if (env.convergenceUnknown) notModelled(env, 'convergence of a callback loop whose scalars change (precision marks)');
+    ({ layout, loops, depthsBeforeMayGoto } = bpfCheck(env));
     hiddenExceptionCallback = layout.subprogs.some((s) => s.hidden);
   } catch (e) {
     if (!(e instanceof VerifierReject)) throw e;
     error = e;
     layout = env.layout;
-    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n'));
+    if (e.message) verbose(log, e.message + (e.noNewline ? '' : '\n') + e.trailer);
   }
   const t1 = input.clockNs ? input.clockNs() : 0n;
   const durationUsec = Number((t1 - t0) / 1000n);
@@ -112,8 +122,9 @@ export function verify(input: VerifyInput): VerifyResult {
   }
   logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
   const xlated = input.xlated && !error ? xlatedProgram({
-    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), seen: env.seen, ctxAccess: env.ctxAccess, privileged: !input.unprivileged, hiddenExceptionCallback,
-    inlinedLoops: [...env.loopInline.values()].filter((l) => l.fit).length,
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), depthsBeforeMayGoto, seen: env.seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf,
+    kernelSymbol: input.kernelSymbol, kfuncName: (imm, off) => input.kfunc?.(imm, off)?.name, privileged: !input.unprivileged, hiddenExceptionCallback,
+    inlinedLoops: loops,
   }) : undefined;
   return {
     xlated,
@@ -129,7 +140,7 @@ export function verify(input: VerifyInput): VerifyResult {
 }
 
 /** bpf_check's passes in the kernel's order; throws VerifierReject for a rejected program. */
-function bpfCheck(env: VerifierEnv): SubprogLayout {
+function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number, InlinedLoop>; depthsBeforeMayGoto: number[] } {
   const { input, log } = env;
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
@@ -145,16 +156,18 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
   const cfg = checkCfg(input.insns, layout, !input.unprivileged);
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
+  env.jmpPoints = cfg.jmpPoints;
+  env.callsCallback = cfg.callsCallback;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
-  if (log.level & BPF_LOG_LEVEL2) {
-    const live = computeLiveRegs(input.insns, layout.kfuncs);
-    verbose(log, formatLiveRegs(input.insns, live, (i) => input.kfunc?.(i.imm, i.off)?.name));
-  }
+  env.sccOf = computeScc(input.insns);
+  env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
+  if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);
   doCheckSubprogs(env);
   checkMaxStackDepth(input.insns, layout, env.profile);
-  optimizeBpfLoop(env, layout);
+  const loops = optimizeBpfLoop(env, layout);
+  const depthsBeforeMayGoto = layout.subprogs.map((sp) => sp.stackDepth);
   mayGotoStackExtra(env, layout);
   // do_misc_fixups -> add_hidden_subprog: a program that throws without a callback gets the
   // default exception callback `r0 = 0; exit` appended as a hidden subprog.
@@ -162,7 +175,7 @@ function bpfCheck(env: VerifierEnv): SubprogLayout {
     layout.subprogs.push({ start: input.insns.length, stackDepth: 0, hasTailCall: false, tailCallReachable: false,
       hasLdAbs: false, isCb: true, isAsyncCb: true, isExceptionCb: true, linkage: 'static', name: '', btfId: 0, hidden: true });
   }
-  return layout;
+  return { layout, loops, depthsBeforeMayGoto };
 }
 
 /** do_check_subprogs: global functions that were called, and the exception callback (always "called"). */

@@ -19,6 +19,7 @@ import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
 import { pushStack } from './states';
+import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
 
 const COND_OPS: ReadonlySet<number> = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]);
@@ -125,12 +126,33 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
     if (logOn(env)) printInsnState(env);
     return taken === 1 ? target : idx + 1;
   }
+  collectLinkedRegs(env, isX && src.type === 'scalar' ? src.s.id : 0, dst.type === 'scalar' ? dst.s.id : 0);
   const other = cloneState(env.cur);
   if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
   else pointerBranches(env, insn, other, dst, src, jmp32);
   pushStack(env, target, idx, other);
   if (logOn(env)) printInsnState(env);
   return idx + 1;
+}
+
+/**
+ * collect_linked_regs: the scalars sharing the compared registers' ids, recorded in the
+ * jump history before the branch is pushed (precision marks follow them together).
+ */
+function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): void {
+  const linked: LinkedReg[] = [];
+  const st = env.cur;
+  for (const id of [srcId, dstId]) {
+    if (!id) continue;
+    for (let fr = st.curframe; fr >= 0; fr--) {
+      const f = st.frames[fr];
+      f.regs.forEach((r, regno) => { if (regno < 10 && r.type === 'scalar' && r.s.id === id) linked.push({ fr, regno, isReg: true }); });
+      f.stack.forEach((sl, spi) => {
+        if (sl.types[7] === 'r' && sl.spilled?.type === 'scalar' && sl.spilled.s.id === id) linked.push({ fr, regno: spi, isReg: false });
+      });
+    }
+  }
+  recordLinkedRegs(env, linked);
 }
 
 /** reg_set_min_max on both branches, then sync_linked_regs. */

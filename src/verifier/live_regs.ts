@@ -1,19 +1,21 @@
 // compute_live_registers (kernel/bpf/verifier.c, 6.15+): backward register
 // liveness over the instruction graph, printed at log level 2 as the
 // "Live regs before insn:" table. Per-insn use/def as compute_insn_live_regs;
-// helper calls use R1-R5 (the model does not know helper prototypes), kfunc
+// helper calls use their prototype's argument registers (R1-R5 for a helper
+// the model has no prototype of), kfunc
 // calls use as many argument registers as the resolver reports (bpf_throw: 1).
 import { Insn, isLdImm64 } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
   BPF_K, BPF_MOV, BPF_END, BPF_NEG, BPF_JA, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_ATOMIC, BPF_PSEUDO_CALL,
-  BPF_PSEUDO_KFUNC_CALL, BPF_IMM,
+  BPF_PSEUDO_KFUNC_CALL, BPF_IMM, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL, BPF_FETCH,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
+import { HELPER_PROTOS } from './helper_protos';
 
-const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e;
+const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
 
 function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: number } {
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), k = BPF_SRC(insn.code) === BPF_K;
@@ -22,13 +24,17 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
     case BPF_LD: {
       const mode = BPF_MODE(insn.code);
       if (mode === BPF_IMM) return { use: 0, def: dst };
-      if (mode === BPF_ABS || mode === BPF_IND) return { use: (1 << 6) | (mode === BPF_IND ? src : 0), def: CALLER_SAVED };
-      return { use: 0, def: 0 };
+      // (legacy packet loads and anything else: every register may be read, none written)
+      return { use: ALL, def: 0 };
     }
     case BPF_LDX: return { use: src, def: dst };
     case BPF_ST: return { use: dst, def: 0 };
     case BPF_STX:
-      if (BPF_MODE(insn.code) === BPF_ATOMIC) return { use: dst | src | R0, def: src | R0 };
+      if (BPF_MODE(insn.code) === BPF_ATOMIC) {
+        if (insn.imm === BPF_CMPXCHG) return { use: R0 | dst | src, def: R0 };
+        if (insn.imm === BPF_LOAD_ACQ) return { use: src, def: dst };
+        return { use: dst | src, def: insn.imm !== BPF_STORE_REL && insn.imm & BPF_FETCH ? src : 0 };
+      }
       return { use: dst | src, def: 0 };
     case BPF_ALU: case BPF_ALU64:
       if (op === BPF_MOV) return { use: k ? 0 : src, def: dst };
@@ -42,6 +48,9 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
         if (insn.src === BPF_PSEUDO_KFUNC_CALL && kfunc?.argCount !== undefined) {
           return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
         }
+        // get_call_summary: a helper uses as many registers as its prototype has arguments
+        const proto = insn.src === 0 ? HELPER_PROTOS[insn.imm] : undefined;
+        if (proto) return { use: ((1 << proto.args.length) - 1) << 1, def: CALLER_SAVED };
         return { use: ARGS, def: CALLER_SAVED };
       }
       return { use: k ? dst : dst | src, def: 0 };
@@ -57,6 +66,7 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && isLdImm64(insns[i - 1])) continue; // the second slot of an ld_imm64
       // live after = live before each successor in the subprogram (calls fall through)
       const succ = successors(insns, i);
       let out = 0;
@@ -64,19 +74,18 @@ export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, Kfun
       if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
       const v = ud[i].use | (out & ~ud[i].def);
       if (v !== inS[i]) { inS[i] = v; changed = true; }
-      if (i > 0 && isLdImm64(insns[i - 1])) i--; // skip second slots
     }
   }
   return inS;
 }
 
 /** The level-2 table. */
-export function formatLiveRegs(insns: readonly Insn[], live: number[], kfuncName: (i: Insn) => string | undefined): string {
+export function formatLiveRegs(insns: readonly Insn[], live: number[], scc: Int32Array, kfuncName: (i: Insn) => string | undefined): string {
   let out = 'Live regs before insn:\n';
   for (let i = 0; i < insns.length; i++) {
     let regs = '';
     for (let j = 0; j < 10; j++) regs += live[i] & (1 << j) ? String(j) : '.';
-    out += `    ${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
+    out += `${scc[i] ? `${String(scc[i]).padStart(3)} ` : '    '}${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
     if (isLdImm64(insns[i])) i++;
   }
   return out;

@@ -204,10 +204,10 @@ function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, 
  */
 function checkPacketAccess(env: VerifierEnv, ptr: PtrOf<'pkt' | 'pkt_meta'>, regno: number, off: number, size: number): void {
   if (ptr.v.smin < 0n) fail(env, 'EACCES', 'minValueNegative', [regno]);
-  const outside = text(env, 'pktOffsetOutside', [regno]);
-  if (ptr.range < 0) failText(env, 'EINVAL', outside);
+  const outside = (): string => text(env, 'pktOffsetOutside', [regno]);
+  if (ptr.range < 0) failText(env, 'EINVAL', outside());
   if (off >= 0 && size > 0 && off + size <= ptr.range) return;
-  failText(env, 'EACCES', memAccessError(env, ptr, regno, off, size, ptr.range) + '\n' + outside);
+  failText(env, 'EACCES', memAccessError(env, ptr, regno, off, size, ptr.range) + '\n' + outside());
 }
 
 /** PTR_TO_MEM: null, read-only and bounds checks. */

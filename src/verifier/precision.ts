@@ -1,98 +1,324 @@
-// Precision backtracking as the level-2 log shows it: mark_chain_precision /
-// __mark_chain_precision and backtrack_insn (kernel/bpf/verifier.c) over the
-// instruction path of the current state. The model never creates checkpoints, so
-// there is no parent state: the walk ends at the state's first instruction and,
-// when registers are still wanted, falls back to "forcing all scalars precise".
-// Backtracking through bpf-to-bpf calls, exits, linked registers and callbacks is
-// not modelled: the walk stops there without printing more.
+// Precision tracking (kernel/bpf/verifier.c): mark_chain_precision and
+// __mark_chain_precision walk the current state's instruction history backwards
+// (backtrack_insn with the backtrack_state masks per frame, bt_sync_linked_regs for
+// registers a conditional jump refined together), then the history of each parent
+// checkpoint, marking the wanted scalars precise in those checkpoints;
+// mark_all_scalars_precise is the fallback when the walk cannot follow;
+// propagate_precision hands an equal old state's precise scalars to the pruned
+// current one. The current state itself is never marked (the kernel does not either).
+// The level-2 lines are the kernel's (`mark_precise: frame0: ...`).
 import { Insn, isPseudoCall } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_X, BPF_MOV, BPF_END, BPF_NEG, BPF_EXIT, BPF_CALL, BPF_JA, BPF_ABS, BPF_IND,
+  BPF_X, BPF_MOV, BPF_END, BPF_NEG, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_REG_FP, BPF_PSEUDO_KFUNC_CALL,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
+import { verbose, BPF_LOG_LEVEL2 } from './log';
+import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
+import type { VerifierEnv } from './env';
+import type { Checkpoint } from './states';
+import { findSubprog } from './subprogs';
+import { BPF_FUNC_TAIL_CALL } from './helper_protos';
+
+/** A register or spilled slot a conditional jump refined with its linked scalars (struct linked_reg). */
+export interface LinkedReg { fr: number; regno: number; isReg: boolean }
 
 /**
- * One executed instruction of the current state's path, newest first (a persistent list, so a
- * branch copies it in O(1)); `spi` is set for stack spills/fills (INSN_F_STACK_ACCESS).
+ * One executed instruction of the current state's history, newest first (a persistent
+ * list: a branch shares it in O(1)). `spi`/`fr` mark a spill or fill of a stack slot
+ * (INSN_F_STACK_ACCESS), `linked` the registers a conditional jump refined together,
+ * `hist` that the kernel's jmp_history has an entry for it (jump points, stack access,
+ * linked registers).
  */
-export interface PathEntry { idx: number; spi?: number; prev: PathEntry | null }
+export interface PathEntry { idx: number; prev: PathEntry | null; spi?: number; fr?: number; linked?: LinkedReg[]; hist?: boolean }
 
-interface Bt { regs: number; stack: number[]; }
+/** struct backtrack_state: registers and stack slots wanted precise, per frame. */
+interface Bt { frame: number; regs: number[]; stack: bigint[] }
 
-/** Longest walk printed per mark_chain_precision call (a model limit, see header). */
-export const MAX_BACKTRACK = 256;
+const ARGS = 0x3e;
 
+const newBt = (frame: number): Bt => ({ frame, regs: new Array<number>(8).fill(0), stack: new Array<bigint>(8).fill(0n) });
+const btEmpty = (bt: Bt): boolean => bt.regs.every((m) => !m) && bt.stack.every((m) => m === 0n);
+const isReg = (bt: Bt, r: number): boolean => (bt.regs[bt.frame] & (1 << r)) !== 0;
+const setReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] |= 1 << r; };
+const clearReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] &= ~(1 << r); };
+const setSlot = (bt: Bt, fr: number, spi: number): void => { bt.stack[fr] |= 1n << BigInt(spi); };
+const isSlot = (bt: Bt, fr: number, spi: number): boolean => (bt.stack[fr] & (1n << BigInt(spi))) !== 0n;
+const clearSlot = (bt: Bt, fr: number, spi: number): void => { bt.stack[fr] &= ~(1n << BigInt(spi)); };
+
+/** fmt_reg_mask */
 const fmtRegs = (m: number): string => { const o: string[] = []; for (let i = 0; i < 11; i++) if (m & (1 << i)) o.push(`r${i}`); return o.join(','); };
-const fmtStack = (s: number[]): string => s.slice().sort((a, b) => a - b).map((spi) => `${-(spi + 1) * 8}`).join(',');
+/** bpf_fmt_stack_mask */
+const fmtStack = (m: bigint): string => { const o: string[] = []; for (let i = 0; i < 64; i++) if (m & (1n << BigInt(i))) o.push(`${-(i + 1) * 8}`); return o.join(','); };
 
-/** Returns the log text of mark_chain_precision(regno) at the end of `path` (path's last entry is the current insn). */
-export function precisionLog(insns: readonly Insn[], head: PathEntry | null, firstIdx: number, regno: number, frame: number,
-  kfuncName: (i: Insn) => string | undefined): string {
-  if (regno < 0 || !head) return '';
-  const bt: Bt = { regs: 1 << regno, stack: [] };
-  let out = `mark_precise: frame${frame}: last_idx ${head.idx} first_idx ${firstIdx} subseq_idx -1 \n`;
-  // Without checkpoints the walk can cover the whole path; bound it (the kernel would stop at a parent state).
-  let steps = 0;
-  for (let e = head.prev; e && steps < MAX_BACKTRACK; e = e.prev, steps++) {
-    const insn = insns[e.idx];
-    out += `mark_precise: frame${frame}: regs=${fmtRegs(bt.regs)} stack=${fmtStack(bt.stack)} before ${e.idx}: `
-      + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, e.idx, { kfuncName })}\n`;
-    const r = backtrack(insn, e, bt);
-    if (r === 'stop') return out;
-    if (r === 'all') return out + `mark_precise: frame${frame}: falling back to forcing all scalars precise\n`;
-    if (!bt.regs && !bt.stack.length) return out;
-  }
-  return out + `mark_precise: frame${frame}: falling back to forcing all scalars precise\n`;
+/** The walk's failure: -ENOTSUPP (or a case the kernel calls a verifier bug): force all scalars precise. */
+const NOTSUPP = 'notsupp';
+type BtResult = 'ok' | typeof NOTSUPP;
+
+function syncLinked(bt: Bt, e: PathEntry): void {
+  const l = e.linked;
+  if (!l) return;
+  const some = l.some((x) => (x.isReg ? (bt.regs[x.fr] & (1 << x.regno)) !== 0 : isSlot(bt, x.fr, x.regno)));
+  if (!some) return;
+  for (const x of l) if (x.isReg) setReg(bt, x.regno, x.fr); else setSlot(bt, x.fr, x.regno);
 }
 
-function backtrack(insn: Insn, e: PathEntry, bt: Bt): 'ok' | 'stop' | 'all' {
-  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
-  const d = 1 << insn.dst, s = 1 << insn.src;
-  const has = (m: number): boolean => (bt.regs & m) !== 0;
-  if (cls === BPF_ALU || cls === BPF_ALU64) {
-    if (!has(d)) return 'ok';
-    if (op === BPF_END || op === BPF_NEG) return 'ok';
-    if (op === BPF_MOV) {
-      bt.regs &= ~d;
-      if (x) bt.regs |= s;
-    } else if (x) bt.regs |= s;
+/** What backtrack_insn needs of the program. */
+interface BtCtx { insns: readonly Insn[]; callsCallback: Set<number>; globalSubprogAt: (target: number) => boolean }
+
+/** backtrack_insn for a call or exit instruction. */
+function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult {
+  const insn = c.insns[idx];
+  if (BPF_OP(insn.code) === BPF_EXIT) {
+    // back into a callback from its helper: the caller's R1-R5 stay wanted (as the 6.18 log shows);
+    // back into a static subprog: its arguments should have been found already
+    if (!(subseq >= 0 && c.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
+    const r0 = subseq - 1 >= 0 && isPseudoCall(c.insns[subseq - 1]) && isReg(bt, 0);
+    clearReg(bt, 0);
+    if (bt.frame + 1 >= bt.regs.length) return NOTSUPP;
+    bt.frame++;
+    if (r0) setReg(bt, 0);
     return 'ok';
   }
-  if (cls === BPF_LDX) {
-    if (!has(d)) return 'ok';
-    bt.regs &= ~d;
-    if (e.spi === undefined) return 'ok';
-    if (!bt.stack.includes(e.spi)) bt.stack.push(e.spi);
-    return 'ok';
-  }
-  if (cls === BPF_STX || cls === BPF_ST) {
-    if (has(d)) return 'all';
-    if (e.spi === undefined) return 'ok';
-    const k = bt.stack.indexOf(e.spi);
-    if (k < 0) return 'ok';
-    bt.stack.splice(k, 1);
-    if (cls === BPF_STX) bt.regs |= s;
-    return 'ok';
-  }
-  if (cls === BPF_JMP || cls === BPF_JMP32) {
-    if (op === BPF_EXIT || isPseudoCall(insn)) return 'stop';
-    if (op === BPF_CALL) {
-      bt.regs &= ~1;
-      return bt.regs & 0x3e ? 'stop' : 'ok';
+  if (isPseudoCall(insn)) {
+    if (c.globalSubprogAt(idx + insn.imm + 1)) {
+      if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
+      clearReg(bt, 0);
+      return 'ok';
     }
-    if (op === BPF_JA) return 'ok';
-    if (x) {
-      if (!has(d) && !has(s)) return 'ok';
-      bt.regs |= d | s;
-    }
+    if (bt.regs[bt.frame] & ~ARGS || bt.stack[bt.frame] !== 0n || bt.frame === 0) return NOTSUPP;
+    for (let i = 1; i <= 5; i++) if (isReg(bt, i)) { clearReg(bt, i); setReg(bt, i, bt.frame - 1); }
+    bt.frame--;
     return 'ok';
   }
-  if (cls === BPF_LD) {
-    if (!has(d)) return 'ok';
-    bt.regs &= ~d;
-    const mode = BPF_MODE(insn.code);
-    if (mode === BPF_ABS || mode === BPF_IND) return 'all';
+  if (c.callsCallback.has(idx) && idx !== subseq - 1) {
+    // leaving a callback's body backwards, to the helper that called it
+    if (bt.regs[bt.frame] & ~ARGS || bt.stack[bt.frame] !== 0n || bt.frame === 0) return NOTSUPP;
+    for (let i = 1; i <= 5; i++) clearReg(bt, i);
+    bt.frame--;
+    return 'ok';
   }
+  if (insn.src === BPF_PSEUDO_KFUNC_CALL && insn.imm === 0) return NOTSUPP;
+  clearReg(bt, 0);
+  if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
+  if (insn.src === 0 && insn.imm === BPF_FUNC_TAIL_CALL && subseq - idx !== 1) return NOTSUPP;
   return 'ok';
+}
+
+/** backtrack_insn: what instruction `e.idx` needs precise before it, given what is wanted after it. */
+function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult {
+  const insn = c.insns[e.idx];
+  const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
+  const dreg = insn.dst, sreg = insn.src;
+  syncLinked(bt, e);
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    if (!isReg(bt, dreg) || op === BPF_END || op === BPF_NEG) return 'ok';
+    if (op === BPF_MOV) {
+      clearReg(bt, dreg);
+      if (x && sreg !== BPF_REG_FP) setReg(bt, sreg);
+    } else if (x && sreg !== BPF_REG_FP) setReg(bt, sreg);
+  } else if (cls === BPF_LDX) {
+    if (!isReg(bt, dreg)) return 'ok';
+    clearReg(bt, dreg);
+    if (e.spi === undefined) return 'ok';
+    setSlot(bt, e.fr ?? bt.frame, e.spi);
+  } else if (cls === BPF_STX || cls === BPF_ST) {
+    if (isReg(bt, dreg)) return NOTSUPP;
+    if (e.spi === undefined) return 'ok';
+    const fr = e.fr ?? bt.frame;
+    if (!isSlot(bt, fr, e.spi)) return 'ok';
+    clearSlot(bt, fr, e.spi);
+    if (cls === BPF_STX) setReg(bt, sreg);
+  } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+    if (op === BPF_CALL || op === BPF_EXIT) {
+      const r = backtrackCall(c, e.idx, subseq, bt);
+      if (r !== 'ok') return r;
+    } else if (x && (isReg(bt, dreg) || isReg(bt, sreg))) {
+      setReg(bt, sreg);
+      setReg(bt, dreg);
+    }
+  } else if (cls === BPF_LD) {
+    if (!isReg(bt, dreg)) return 'ok';
+    clearReg(bt, dreg);
+    const mode = BPF_MODE(insn.code);
+    if (mode === BPF_IND || mode === BPF_ABS) return NOTSUPP;
+  }
+  syncLinked(bt, e);
+  return 'ok';
+}
+
+/** The scalar `r` marked precise (registers are values: a new one). */
+const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise ? { type: 'scalar', s: { ...r.s, precise: true } } : r);
+
+const isSpilledScalar = (f: FuncState, spi: number): boolean => {
+  const sl = f.stack[spi];
+  return !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled?.type === 'scalar';
+};
+
+/** mark_all_scalars_precise: every scalar of every parent checkpoint of the current state. */
+function markAllScalarsPrecise(env: VerifierEnv): void {
+  if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `mark_precise: frame${env.cur.curframe}: falling back to forcing all scalars precise\n`);
+  const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
+  const imprecise = (r: RegState | null): boolean => r !== null && r.type === 'scalar' && !r.s.precise;
+  for (let cp = env.parent; cp; cp = cp.parent) {
+    cp.st.frames.forEach((f, fr) => {
+      for (let i = 0; i < BPF_REG_FP; i++) {
+        if (!imprecise(f.regs[i])) continue;
+        f.regs[i] = precise(f.regs[i]);
+        if (log) verbose(env.log, `force_precise: frame${fr}: forcing r${i} to be precise\n`);
+      }
+      f.stack.forEach((sl, spi) => {
+        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
+        sl.spilled = precise(sl.spilled!);
+        if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
+      });
+    });
+  }
+}
+
+/** Mark the wanted registers and slots of `bt` precise in checkpoint `st`; the ones already precise need no more walking. */
+function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
+  for (let fr = bt.frame; fr >= 0; fr--) {
+    const f = st.frames[fr];
+    for (let i = 0; bt.regs[fr] >> i; i++) {
+      if (!(bt.regs[fr] & (1 << i))) continue;
+      const r = f.regs[i];
+      if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
+      else f.regs[i] = precise(r);
+    }
+    for (let spi = 0; bt.stack[fr] >> BigInt(spi); spi++) {
+      if (!isSlot(bt, fr, spi)) continue;
+      if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
+      const sl = f.stack[spi];
+      if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
+      else sl.spilled = precise(sl.spilled!);
+    }
+    if (env.log.level & BPF_LOG_LEVEL2) {
+      verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt.stack[fr])}: `);
+      verbose(env.log, formatFuncState(f, true, new Set(), new Set(), st.refs));
+    }
+  }
+}
+
+function btCtx(env: VerifierEnv): BtCtx {
+  return {
+    insns: env.insns, callsCallback: env.callsCallback,
+    globalSubprogAt: (t) => { const s = findSubprog(env.layout.subprogs, t); return s >= 0 && env.layout.subprogs[s].linkage === 'global'; },
+  };
+}
+
+/**
+ * __mark_chain_precision from the current state. `head` is the newest history entry to
+ * walk (the current instruction is not in it), `lastIdx` the instruction being checked.
+ */
+function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | null): void {
+  const c = btCtx(env);
+  const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
+  const kfuncName = (i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;
+  let firstIdx = env.firstInsnIdx, subseq = -1;
+  let st: Checkpoint | null = null;
+  for (;;) {
+    if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
+    if (lastIdx < 0) {
+      // the entry of a global subprog: its argument registers are precise from the start
+      const f0 = (st ? st.st : env.cur).frames[0];
+      if (f0.subprogno > 0 && f0.callsite === -1 && bt.stack.every((m) => m === 0n) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
+        for (let i = 1; i <= 5; i++) if (bt.regs[0] & (1 << i)) f0.regs[i] = precise(f0.regs[i]);
+        return;
+      }
+      markAllScalarsPrecise(env);
+      return;
+    }
+    // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
+    if (!st) subseq = lastIdx;
+    for (let e = head; e; e = e.prev) {
+      if (log) {
+        const insn = env.insns[e.idx];
+        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt.stack[bt.frame])} before ${e.idx}: `
+          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, e.idx, { kfuncName })}\n`);
+      }
+      if (backtrackInsn(c, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+      if (btEmpty(bt)) return;
+      subseq = e.idx;
+    }
+    st = st ? st.parent : env.parent;
+    if (!st) break;
+    markInParent(env, st.st, bt);
+    if (btEmpty(bt)) return;
+    subseq = firstIdx;
+    lastIdx = st.lastInsnIdx;
+    firstIdx = st.firstInsnIdx;
+    head = st.path;
+  }
+  if (!btEmpty(bt)) markAllScalarsPrecise(env);
+}
+
+/** mark_chain_precision(regno) of the current state at the instruction being checked. */
+export function markChainPrecision(env: VerifierEnv, regno: number): void {
+  if (env.input.unprivileged || regno < 0) return;
+  const r = env.cur.frames[env.cur.curframe].regs[regno];
+  if (r.type !== 'scalar') return;
+  const bt = newBt(env.cur.curframe);
+  setReg(bt, regno);
+  // the history's newest entry is the instruction being checked: skipped (skip_first)
+  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
+  markChain(env, bt, env.insnIdx, head);
+}
+
+/**
+ * propagate_precision: the scalars precise in `old` (an equal explored state) are wanted
+ * precise in the current state's checkpoints.
+ */
+export function propagatePrecision(env: VerifierEnv, old: VState): void {
+  if (env.input.unprivileged) return;
+  const bt = newBt(old.curframe);
+  const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const f = old.frames[fr];
+    let first = true;
+    for (let i = 0; i < BPF_REG_FP; i++) {
+      const r = f.regs[i];
+      if (r.type !== 'scalar' || !r.s.precise) continue;
+      if (log) verbose(env.log, first ? `frame ${fr}: propagating r${i}` : `,r${i}`);
+      setReg(bt, i, fr);
+      first = false;
+    }
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const sl = f.stack[spi];
+      if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !sl.spilled || sl.spilled.type !== 'scalar' || !sl.spilled.s.precise) continue;
+      if (log) verbose(env.log, first ? `frame ${fr}: propagating fp${(-spi - 1) * BPF_REG_SIZE}` : `,fp${(-spi - 1) * BPF_REG_SIZE}`);
+      setSlot(bt, fr, spi);
+      first = false;
+    }
+    // (the kernel ends the line at any log level)
+    if (!first && env.log.level) verbose(env.log, '\n');
+  }
+  if (btEmpty(bt)) return;
+  markChain(env, bt, env.insnIdx, env.path);
+}
+
+/** push_jmp_history with INSN_F_STACK_ACCESS: the instruction spilled to or filled from slot `spi` of frame `fr`. */
+export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): void {
+  const e = env.path;
+  if (!e) return;
+  e.spi = spi;
+  e.fr = fr;
+  if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
+}
+
+/** The access recorded by recordStackAccess was not a spill or fill after all (no history entry). */
+export function clearStackAccess(env: VerifierEnv): void {
+  const e = env.path;
+  if (!e || e.spi === undefined) return;
+  e.spi = undefined;
+  e.fr = undefined;
+  if (e.hist && !env.jmpPoints.has(e.idx) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
+}
+
+/** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
+export function recordLinkedRegs(env: VerifierEnv, linked: LinkedReg[]): void {
+  const e = env.path;
+  if (!e || linked.length < 2) return;
+  e.linked = linked;
+  if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
 }

@@ -24,6 +24,8 @@ export interface CtxU32Reads { from: number; to: number }
 export interface ProgTypeInfo {
   /** Expected attach types accepted at load; absent: any. */
   expectedAttach?: readonly number[];
+  /** bpf_prog_load_fixup_attach_type: the expected attach type a load without one gets. */
+  defaultAttach?: number;
   ret: RetRule;
   ctxU32Reads: readonly CtxU32Reads[];
   /** The generic kfunc set (bpf_throw among it) is registered for this type. */
@@ -63,7 +65,7 @@ export const PROG_TYPE_INFO: Readonly<Record<number, ProgTypeInfo>> = {
   [P.cgroup_skb]: info({ ret: { default: ZERO_ONE, byAttach: [[[A.cgroup_inet_egress], 'unsupported']] }, genericKfuncs: true }),
   [P.cgroup_sock]: info({
     expectedAttach: [0, A.cgroup_inet_sock_create, A.cgroup_inet_sock_release, A.cgroup_inet4_post_bind, A.cgroup_inet6_post_bind],
-    ret: { default: ZERO_ONE }, genericKfuncs: true,
+    defaultAttach: A.cgroup_inet_sock_create, ret: { default: ZERO_ONE }, genericKfuncs: true,
   }),
   [P.sock_ops]: info({ ret: { default: ZERO_ONE }, genericKfuncs: true }),
   [P.cgroup_device]: info({ ret: { default: ZERO_ONE }, genericKfuncs: true }),

@@ -57,7 +57,6 @@ export function checkResourceLeak(env: VerifierEnv, exceptionExit: boolean, chec
   if (exceptionExit || env.cur.frames[env.cur.curframe].frameno === 0) {
     const leaks = refs.filter((r) => r.kind === 'ptr');
     if (leaks.length) {
-      if (env.widened) fail(env, 'EINVAL', 'resourceRefLeak', [prefix]);
       for (const r of leaks) verbose(env.log, text(env, 'unreleasedReference', [r.id, r.insnIdx]) + '\n');
       throw new VerifierReject('EINVAL', text(env, 'resourceRefLeak', [prefix]));
     }

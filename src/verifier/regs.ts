@@ -1,11 +1,9 @@
 // Register access of the current frame: check_reg_arg (SRC_OP, DST_OP) with the
-// scratch marks of mark_reg_scratched, and mark_chain_precision (only its level-2
-// log is modelled: precision marks do not change verdicts here) (kernel/bpf/verifier.c).
-import { verbose, BPF_LOG_LEVEL2 } from './log';
-import { VerifierEnv, curFrame, fail, kfuncName } from './env';
+// scratch marks of mark_reg_scratched, and mark_chain_precision (precision.ts) (kernel/bpf/verifier.c).
+import { VerifierEnv, curFrame, fail } from './env';
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
 import { RegState } from './state';
-import { precisionLog } from './precision';
+import { markChainPrecision } from './precision';
 
 /** check_reg_arg(SRC_OP): the register must be readable. */
 export function readReg(env: VerifierEnv, r: number): RegState {
@@ -38,9 +36,7 @@ export function clearArgRegs(env: VerifierEnv): void {
   for (let r = 1; r <= 5; r++) regs[r] = { type: 'not_init' };
 }
 
-/** mark_chain_precision(regno): its level-2 backtracking log. */
+/** mark_chain_precision(regno): the scalar's history is wanted precise in the parent checkpoints (precision.ts). */
 export function markPrecise(env: VerifierEnv, regno: number): void {
-  if (!(env.log.level & BPF_LOG_LEVEL2) || env.input.unprivileged) return;
-  const start = env.layout.subprogs[env.entry].start;
-  verbose(env.log, precisionLog(env.insns, env.path, start, regno, env.cur.curframe, (i) => kfuncName(env, i)));
+  markChainPrecision(env, regno);
 }

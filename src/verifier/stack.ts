@@ -8,6 +8,7 @@
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
+import { recordStackAccess, clearStackAccess } from './precision';
 import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, notInit } from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
 import { tnumStrn } from './scalar';
@@ -68,13 +69,13 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
       curFrame(env).regs[valRegno] = r;
     }
     saveRegisterState(slot, r, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     if (!fits && r.type === 'scalar') slot.spilled = scalarReg(scalarUnlinked(r.s));
     return;
   }
   if (!reg && isStImm && aligned && capable) {
     saveRegisterState(slot, val, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     return;
   }
   if (reg && isPointer(reg)) {
@@ -82,7 +83,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     if (a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'invalidSpillSize');
     if (a.frameno !== env.cur.curframe && reg.type === 'stack') fail(env, 'EINVAL', 'spillStackPtrToCaller');
     saveRegisterState(slot, reg, a.size);
-    env.path!.spi = spi;
+    recordStackAccess(env, a.frameno, spi);
     return;
   }
   // a regular write destroys a spilled register: the whole slot becomes STACK_MISC (scrub_spilled_slot)
@@ -118,7 +119,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
 function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number,
   checkByte: (i: number) => SlotType): RegState {
   const sp0 = slot.spilled;
-  env.path!.spi = spi;
+  recordStackAccess(env, a.frameno, spi);
   let spillSize = 1;
   for (let i = BPF_REG_SIZE - 1; i > 0 && slot.types[i - 1] === 'r'; i--) spillSize++;
   if (a.size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return sp0;
@@ -132,11 +133,10 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
     if (ty === 'r') spillCnt++;
     else if (ty === '0') zeroCnt++;
   }
-  if ((spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) || zeroCnt === a.size) {
-    env.path!.spi = undefined;
-    return scalarReg(scalarConst(0n));
-  }
-  return scalarReg(scalarUnknown());
+  // a fill of a spilled zero is still a fill; other reads do not restore the spilled register
+  if (spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) return scalarReg(scalarConst(0n));
+  clearStackAccess(env);
+  return scalarReg(zeroCnt === a.size ? scalarConst(0n) : scalarUnknown());
 }
 
 /** BPF_MAX_VAR_OFF */

@@ -204,3 +204,26 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
     }
   }
 }
+
+/**
+ * bpf_live_stack_query_init + bpf_stack_slot_alive: whether slot `spi` of frame `frameno`
+ * may still be read by a state standing at `insnIdx` with call chains `chains` (one per
+ * frame, outermost first): read from there on in the innermost instance, or after (for a
+ * callback-calling helper: before) a call site of an outer frame.
+ */
+export function stackSlotAlive(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number, spi: number,
+  callsCallback: (idx: number) => boolean): boolean {
+  const curframe = chains.length - 1;
+  const liveBefore = (inst: Instance, idx: number): boolean => {
+    const m = frameMasks(inst, frameno, idx, false);
+    return !!m && (m.liveBefore & (1n << BigInt(spi))) !== 0n;
+  };
+  const inner = lookup(lv, ctx, chains[curframe]);
+  if (liveBefore(inner, insnIdx)) return true;
+  for (let i = frameno; i < curframe; i++) {
+    const callsite = inner.cc.callsites[i];
+    const inst = lookup(lv, ctx, chains[i]);
+    if (liveBefore(inst, callsCallback(callsite) ? callsite : callsite + 1)) return true;
+  }
+  return false;
+}

@@ -1,17 +1,60 @@
-// Exploring states: push_stack/pop_stack (branches left to explore, with the log
-// rewind of level 1), is_state_visited (the part modelled: states are counted as the
-// kernel adds them; a state is pruned only at a forced checkpoint, a bpf_loop call,
-// whose earlier state it equals exactly, which implies the kernel's states_equal),
-// and the `infinite loop detected` check at loop heads (kernel/bpf/verifier.c).
+// Exploring states (kernel/bpf/verifier.c): push_stack / pop_stack (branches left
+// to explore, with the log rewind of level 1), the explored checkpoints
+// (struct bpf_verifier_state_list in explored_state()'s buckets, with their
+// branch counts, parents and hit/miss counters), is_state_visited (prune when an
+// explored state with no pending branches is equal, the infinite-loop check and
+// the callback loop's convergence against states still being explored, the
+// add_new_state heuristics, eviction to the free list), update_branch_counts,
+// clean_live_states / clean_func_state (dead registers and stack slots forgotten
+// once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, notModelled, text } from './env';
-import { VState, cloneState, stateKey } from './state';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, text } from './env';
+import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
+import { VerifierReject } from './types';
+import { BPF_REG_FP } from '../isa/opcodes';
+import { PathEntry, propagatePrecision } from './precision';
+import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
+import { Callchain, stackSlotAlive } from './stack_liveness';
+import { maybeEnterScc, maybeExitScc } from './scc';
+
+/** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
+export interface Checkpoint {
+  st: VState;
+  insnIdx: number;
+  /** The history of the path from the parent checkpoint to here (jmp_history), newest first. */
+  path: PathEntry | null;
+  firstInsnIdx: number;
+  lastInsnIdx: number;
+  parent: Checkpoint | null;
+  /** States still to be explored below this one (branches). */
+  branches: number;
+  hitCnt: number;
+  missCnt: number;
+  inFreeList: boolean;
+  cleaned: boolean;
+  /** dfs_depth: checkpoints above it on its path. */
+  dfsDepth: number;
+}
+
+/** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
+const BPF_COMPLEXITY_LIMIT_STATES = 64;
+
+/** The call chain of frame `f` of `st`, as stack liveness keys its instances. */
+export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain {
+  const callsites: number[] = [], spStarts: number[] = [];
+  for (let i = 0; i <= f; i++) {
+    spStarts.push(env.layout.subprogs[st.frames[i].subprogno].start);
+    callsites.push(i < f ? st.frames[i + 1].callsite : spStarts[i]);
+  }
+  return { callsites, spStarts, curframe: f };
+}
 
 /** push_stack: explore `target` (reached from `from`) in state `s` later. */
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
-  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path, loops: env.loopSeen,
-    cbVisits: env.cbVisits, widened: env.widened });
+  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
+    cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
+  if (env.parent) env.parent.branches++;
 }
 
 /** pop_stack: the next branch to explore; false when there is none. */
@@ -20,51 +63,165 @@ export function popStack(env: VerifierEnv): boolean {
   if (!e) return false;
   env.cur = e.st;
   env.path = e.path;
-  env.loopSeen = e.loops;
   env.cbVisits = e.cbVisits;
-  env.widened = e.widened;
   env.insnIdx = e.insnIdx;
   env.prevInsnIdx = e.prevInsnIdx;
+  env.parent = e.parent;
+  env.firstInsnIdx = e.firstInsnIdx;
+  env.jmpHistoryCnt = e.jmpHistoryCnt;
+  env.dfsDepth = e.dfsDepth;
   if (!(env.log.level & BPF_LOG_LEVEL2) && logOn(env)) logReset(env.log, e.logPos);
   return true;
+}
+
+/** maybe_free_verifier_state: an evicted checkpoint goes when nothing below it is left to explore. */
+function maybeFree(env: VerifierEnv, cp: Checkpoint): void {
+  if (!cp.inFreeList || cp.branches !== 0) return;
+  cp.inFreeList = false;
+  env.freeListSize--;
+}
+
+/** update_branch_counts: the current path is done; checkpoints with nothing left below them are complete. */
+export function updateBranchCounts(env: VerifierEnv): void {
+  for (let cp = env.parent; cp; cp = cp.parent) {
+    if (--cp.branches) break;
+    maybeExitScc(env, cp);
+    maybeFree(env, cp);
+  }
+}
+
+/** explored_state(): the bucket of (insn, callsite of the current frame). */
+const bucketOf = (env: VerifierEnv, idx: number): number => {
+  const callsite = env.cur.frames[env.cur.curframe].callsite;
+  return ((idx ^ callsite) >>> 0) % env.insns.length;
+};
+
+const sameCallsites = (a: VState, b: VState): boolean =>
+  a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+
+/**
+ * find_prev_entry: the checkpoint at `idx` on the current path (still being explored,
+ * same call chain, shallower), newest first.
+ */
+export function findPrevEntry(env: VerifierEnv, idx: number): VState | null {
+  const list = env.explored.get(bucketOf(env, idx)) ?? [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const cp = list[i];
+    if (cp.insnIdx === idx && cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < env.dfsDepth) return cp.st;
+  }
+  return null;
+}
+
+/** clean_verifier_state: registers not live and stack slots not alive where each frame stands become unset. */
+function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
+  const st = cp.st;
+  cp.cleaned = true;
+  const chains = st.frames.map((_f, i) => callchainOf(env, st, i));
+  for (let i = 0; i <= st.curframe; i++) {
+    const f = st.frames[i];
+    const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
+    for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      if (stackSlotAlive(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, spi, (x) => env.callsCallback.has(x))) continue;
+      f.stack[spi] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+    }
+  }
+}
+
+/** clean_live_states: the complete checkpoints at this instruction and call chain. */
+function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: number): void {
+  for (const cp of list) {
+    if (cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur) || cp.cleaned) continue;
+    cleanVerifierState(env, cp);
+  }
+}
+
+const equalCtx = (env: VerifierEnv): EqualCtx => ({ liveRegs: env.liveRegs, idGen: env.idGen, privileged: !env.input.unprivileged });
+
+/** The prune hit: precision the old state's continuation needed is needed here too. */
+function hit(env: VerifierEnv, cp: Checkpoint): true {
+  cp.hitCnt++;
+  propagatePrecision(env, cp.st);
+  if (logOn(env)) {
+    verbose(env.log, env.doPrintState ? '\n' + text(env, 'fromToSafe', [env.prevInsnIdx, env.insnIdx]) + '\n' : text(env, 'safe', [env.insnIdx]) + '\n');
+  }
+  return true;
+}
+
+/**
+ * A checkpoint whose exploration is not finished (branches > 0) met again: a loop.
+ * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
+ */
+function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'miss' {
+  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact);
+  if (env.callsCallback.has(idx)) {
+    if (eq('range_within')) return 'hit';
+  } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact')) {
+    const f = env.cur.curframe, none = new Set<number>();
+    const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
+      + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
+    throw new VerifierReject('EINVAL', text(env, 'infiniteLoop', [idx]), false, false, states);
+  }
+  if (!force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) env.addNewState = false;
+  return 'miss';
 }
 
 /** is_state_visited at a prune point. Returns true when the current state is pruned (safe). */
 export function isStateVisited(env: VerifierEnv): boolean {
   const idx = env.insnIdx;
-  const forced = env.forceCheckpoints.has(idx);
-  const list = env.explored.get(idx) ?? [];
-  const key = forced ? stateKey(env.cur) : '';
-  if (forced && list.includes(key)) {
-    if (logOn(env)) {
-      verbose(env.log, env.doPrintState ? '\n' + text(env, 'fromToSafe', [env.prevInsnIdx, idx]) + '\n' : text(env, 'safe', [idx]) + '\n');
+  const force = env.forceCheckpoints.has(idx) || env.jmpHistoryCnt > 40;
+  env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
+  const bucket = bucketOf(env, idx);
+  const list = env.explored.get(bucket) ?? [];
+  cleanLiveStates(env, list, idx);
+  let statesCnt = 0;
+  // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
+  for (let k = list.length - 1; k >= 0; k--) {
+    const cp = list[k];
+    statesCnt++;
+    if (cp.insnIdx !== idx) continue;
+    if (cp.branches) {
+      if (loopingState(env, cp, idx, force) === 'hit') return hit(env, cp);
+    } else if (statesEqual(equalCtx(env), cp.st, env.cur, idx, 'not_exact')) {
+      return hit(env, cp);
     }
-    return true;
+    // miss
+    if (env.addNewState) cp.missCnt++;
+    const n = env.forceCheckpoints.has(idx) && cp.branches > 0 ? 64 : 3;
+    if (cp.missCnt > cp.hitCnt * n + n) {
+      list.splice(k, 1);
+      cp.inFreeList = true;
+      env.freeListSize++;
+      env.exploredStatesSize--;
+      maybeFree(env, cp);
+    }
   }
-  if (env.maxStatesPerInsn < list.length) env.maxStatesPerInsn = list.length;
-  // add_new_state: at a forced checkpoint, or after 2 jumps and 8 instructions since the last one
-  if (forced || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8)) {
-    env.totalStates++;
-    env.peakStates++;
-    env.prevJmpsProcessed = env.jmpsProcessed;
-    env.prevInsnProcessed = env.insnProcessed;
-    list.push(key);
-    env.explored.set(idx, list);
-  }
+  if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
+  if (env.input.unprivileged && statesCnt > BPF_COMPLEXITY_LIMIT_STATES) return false;
+  if (!env.addNewState) return false;
+  addCheckpoint(env, list, bucket);
   return false;
 }
 
-/** How many states back a loop head remembers on the current path. */
-const LOOP_WINDOW = 64;
-
-/** At a loop head: an exact repeat of a state seen there on this path can never terminate. */
-export function checkLoopHead(env: VerifierEnv): void {
-  const idx = env.insnIdx;
-  if (!env.loopHeads.has(idx)) return;
-  const key = stateKey(env.cur);
-  let n = 0;
-  for (let e = env.loopSeen; e && n < LOOP_WINDOW; e = e.prev, n++) {
-    if (e.idx === idx && e.key === key) fail(env, 'EINVAL', 'infiniteLoop', [idx]);
-  }
-  env.loopSeen = { idx, key, prev: env.loopSeen };
+/** The current state becomes a checkpoint and the parent of the path that goes on from here. */
+function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): void {
+  env.totalStates++;
+  env.exploredStatesSize++;
+  env.peakStates = Math.max(env.peakStates, env.exploredStatesSize + env.freeListSize);
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  // mark_all_scalars_imprecise: precision is found again by backtracking from here on
+  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg({ ...r.s, precise: false }) : r));
+  const cp: Checkpoint = {
+    st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
+    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth,
+  };
+  env.dfsDepth = cp.dfsDepth + 1;
+  list.push(cp);
+  env.explored.set(bucket, list);
+  maybeEnterScc(env, cp);
+  env.parent = cp;
+  env.firstInsnIdx = env.insnIdx;
+  env.path = null;
+  env.jmpHistoryCnt = 0;
 }

@@ -85,6 +85,12 @@ export interface VerifyInput extends VerifyOptions {
   sleepable?: boolean;
   /** The program is JIT-compiled (tail calls in programs with subprogs need it); default true. */
   jitted?: boolean;
+  /**
+   * The address of a kernel symbol (/proc/kallsyms of the kernel answered for): xlated
+   * helper and kfunc calls carry BPF_CALL_IMM (address minus __bpf_call_base), ld_imm64 of a
+   * kernel symbol its address. Absent: calls keep their ids, such ld_imm64 are not modelled.
+   */
+  kernelSymbol?: (name: string) => bigint | undefined;
 }
 
 export interface VerifyStats {
@@ -118,11 +124,14 @@ export class VerifierReject extends Error {
   readonly notModelled: boolean;
   /** The kernel prints this message without a trailing newline. */
   readonly noNewline: boolean;
-  constructor(errno: Errno, message: string, notModelled = false, noNewline = false) {
+  /** Lines the kernel prints after the message (the states after `infinite loop detected`). */
+  readonly trailer: string;
+  constructor(errno: Errno, message: string, notModelled = false, noNewline = false, trailer = '') {
     super(message);
     this.name = 'VerifierReject';
     this.errno = errno;
     this.notModelled = notModelled;
     this.noNewline = noNewline;
+    this.trailer = trailer;
   }
 }

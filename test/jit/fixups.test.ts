@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insn, Insn } from '../../src/isa/insn';
-import { fixupForJit, patchProgram, OP_TAIL_CALL, JitError, SKB_LOAD_HELPER } from '../../src/jit';
+import { fixupForJit, OP_TAIL_CALL, JitError, SKB_LOAD_HELPER } from '../../src/jit';
+import { patchProgram } from '../../src/isa/patch';
 import { kernelAvailable } from '../../src/kernel';
 import { kernelRun } from '../../src/kernel/run';
 import { disasmInsn } from '../../src/isa/disasm';

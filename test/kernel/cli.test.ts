@@ -45,11 +45,11 @@ test('bpfx kernel on a rejected program: exit 1, errno and the verifier message'
   assert.equal(j.retval, null);
 });
 
-test('bpfx kernel --dump xlated prints kernel-syntax instructions; raw bytes input', { skip }, () => {
+test('bpfx kernel --dump xlated prints bpftool\'s xlated form; raw bytes input', { skip }, () => {
   const raw = Uint8Array.of(0xb7, 0x00, 0, 0, 7, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0);
   const r = bpfx([file('ret7.bin', raw), '--dump', 'xlated', '--run']);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^--- xlated ---\n0: \(b7\) r0 = 7\n1: \(95\) exit$/m);
+  assert.match(r.out, /^--- xlated ---\n   0: \(b7\) r0 = 7\n   1: \(95\) exit$/m);
   assert.match(r.out, /^retval: 0x7$/m);
 });
 

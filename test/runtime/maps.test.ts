@@ -103,5 +103,62 @@ test('loader relocations pick the map by instruction', () => {
 test('a non-map pointer given to a map helper is a typed error', () => {
   const set = createMapSet(specs);
   assert.throws(() => run(createVm([mov64(1, 5), movr(2, 10), call(1), exit()], { helpers: set.helpers })), /0x5 is not a map pointer/);
-  assert.throws(() => createMapSet([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 }]), /type 'ringbuf' is not modelled/);
+  assert.throws(() => createMapSet([{ name: 'st', type: 'sk_storage', keySize: 4, valueSize: 4, maxEntries: 4 }]), /type 'sk_storage' is not modelled/);
+  assert.throws(() => createMapSet([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 3000 }]), /power-of-2 size of pages/);
+});
+
+test('ringbuf: reserve / submit / discard / output / query, records with their headers, a full buffer stays full', () => {
+  const { createMapSet: make, AddressSpace: Space, MAP_PTR_BASE: PTR } = require('../../src/runtime') as typeof import('../../src/runtime');
+  const { HELPER_NAMES } = require('../../src/isa/helpers') as typeof import('../../src/isa/helpers');
+  const set = make([{ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 }, { name: 'pe', type: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 2 }]);
+  const mem = new Space();
+  for (const r of set.regions()) mem.map(r);
+  mem.map({ name: 'stack', base: 0x1000n, bytes: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
+  const ctx = { pc: 0, mem } as unknown as import('../../src/runtime').HelperContext;
+  const h = (name: string, ...a: bigint[]): bigint => set.helpers.get(HELPER_NAMES.indexOf(name))!(ctx, a[0] ?? 0n, a[1] ?? 0n, a[2] ?? 0n, a[3] ?? 0n, a[4] ?? 0n);
+  const rb = PTR, rbuf = set.maps[0];
+  const hdr = (off: number): [number, number] => { const dv = new DataView(rbuf.values.buffer, rbuf.values.byteOffset + off, 8); return [dv.getUint32(0, true), dv.getUint32(4, true)]; };
+  const p = h('bpf_ringbuf_reserve', rb, 12n, 0n);
+  assert.equal(p, rbuf.base + 8n);
+  assert.deepEqual(hdr(0), [0x8000_000c, 1]); // busy, 12 bytes
+  assert.equal(h('bpf_ringbuf_reserve', rb, 8n, 1n), 0n); // flags must be 0
+  h('bpf_ringbuf_submit', p, 0n);
+  assert.deepEqual(hdr(0), [12, 1]);
+  const q = h('bpf_ringbuf_reserve', rb, 8n, 0n);
+  assert.equal(q, rbuf.base + 24n + 8n); // the first record took 8 + 16 bytes
+  h('bpf_ringbuf_discard', q, 0n);
+  assert.equal(hdr(24)[0], 0x4000_0008);
+  assert.equal(h('bpf_ringbuf_output', rb, 0x1000n, 8n, 0n), 0n);
+  assert.deepEqual([...rbuf.values.subarray(40, 48)], [8, 0, 0, 0, 1, 0, 0, 0]); // a submitted 8-byte record
+  assert.deepEqual([...rbuf.values.subarray(48, 56)], [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(h('bpf_ringbuf_output', rb, 0x1000n, 8n, 4n), BigInt.asUintN(64, -22n));
+  assert.equal(h('bpf_ringbuf_query', rb, 0n), 56n);
+  assert.equal(h('bpf_ringbuf_query', rb, 1n), 4096n);
+  // Fill it: nothing consumes, so the last record that fits leaves the producer below size - 1
+  while (h('bpf_ringbuf_reserve', rb, 1000n, 0n) !== 0n);
+  assert.ok(rbuf.prod <= 4095 && rbuf.prod + 1008 > 4095, `producer at ${rbuf.prod}`);
+  while (h('bpf_ringbuf_output', rb, 0x1000n, 8n, 0n) === 0n);
+  assert.equal(h('bpf_ringbuf_output', rb, 0x1000n, 8n, 0n), BigInt.asUintN(64, -11n)); // -EAGAIN
+  assert.ok(rbuf.prod + 16 > 4095);
+  // perf event arrays: every slot empty in a test run
+  const pe = PTR + 16n;
+  assert.equal(h('bpf_perf_event_output', 0n, pe, 0xffff_ffffn, 0x1000n, 8n), BigInt.asUintN(64, -2n));
+  assert.equal(h('bpf_perf_event_output', 0n, pe, 5n, 0x1000n, 8n), BigInt.asUintN(64, -7n));
+  assert.equal(h('bpf_perf_event_output', 0n, pe, 1n << 60n, 0x1000n, 8n), BigInt.asUintN(64, -22n));
+});
+
+test('maps of maps: a lookup gives the inner map (as the object\'s values set it), whose own lookups work; no updates from programs', () => {
+  const set = createMapSet([
+    { name: 'inner_a', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 },
+    { name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMaps: [{ slot: 0, map: 'inner_a' }] },
+  ]);
+  const mem = new (require('../../src/runtime') as typeof import('../../src/runtime')).AddressSpace();
+  mem.map({ name: 'key', base: 0x1000n, bytes: new Uint8Array(8) });
+  const ctx = { pc: 0, mem } as unknown as import('../../src/runtime').HelperContext;
+  const lookup = set.helpers.get(1)!;
+  assert.equal(lookup(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0n, 0n, 0n), MAP_PTR_BASE); // slot 0: inner_a
+  assert.equal(lookup(ctx, MAP_PTR_BASE, 0x1000n, 0n, 0n, 0n), set.maps[0].base);  // inner_a[0]
+  new DataView(mem.regions[0].bytes.buffer).setUint32(0, 1, true);
+  assert.equal(lookup(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0n, 0n, 0n), 0n);          // slot 1: empty
+  assert.equal(set.helpers.get(2)!(ctx, MAP_PTR_BASE + 16n, 0x1000n, 0x1000n, 0n, 0n), BigInt.asUintN(64, -524n)); // ENOTSUPP
 });

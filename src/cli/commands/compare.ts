@@ -13,6 +13,7 @@ import { getEngine } from '../../harness/engines';
 import { ProgramUnderTest } from '../../harness/engine';
 import { findSpecFiles } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
+import { summarizeStats, StatsSummary } from '../../harness/stats-compare';
 import { HostFacts, packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
 
@@ -44,11 +45,12 @@ export const command: Command = {
   summary: 'the verifier model against the live kernel: verdict and message agreement',
   usage: 'bpfx compare [FILE|DIR ...] [options]   (default: fixtures/obj and specs/)',
   options: [
+    { name: 'stats', type: 'boolean', description: 'also compare the exploration figures (processed insns, total, peak and per-insn states) of programs both accept' },
     { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
     { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
     { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
   ],
-  examples: ['bpfx compare', 'bpfx compare fixtures/obj/exc_valid.bpf.o specs/ --json'],
+  examples: ['bpfx compare', 'bpfx compare fixtures/obj/exc_valid.bpf.o specs/ --json', 'bpfx compare --stats'],
   exits: { 0: 'no wrong accept (`not modelled yet` is counted apart, never as agreement)', 1: 'the model accepts a program Linux rejects', 2: 'bad input, or the kernel cannot be used', 3: '(not used)' },
   async run(args, ctx) {
     const root = packageRoot();
@@ -58,10 +60,22 @@ export const command: Command = {
     const avail = kernel.available();
     if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason}`);
     const { programs, refused } = programsIn(paths, host);
-    const rows: Comparison[] = await compareAll(programs, (engine, p) => getEngine(engine, host).run(p, {}));
+    const logs = new Map<string, { verifier: string | null; kernel: string | null }>();
+    const rows: Comparison[] = await compareAll(programs, async (engine, p) => {
+      const r = await getEngine(engine, host).run(p, {});
+      const l = logs.get(p.name) ?? { verifier: null, kernel: null };
+      l[engine] = r.log;
+      logs.set(p.name, l);
+      return r;
+    });
     const s = summarize(rows);
+    const stats = args.flags.stats === true
+      ? summarizeStats(rows.map((r) => ({ ...r, oursLog: logs.get(r.program)?.verifier ?? null, kernelLog: logs.get(r.program)?.kernel ?? null })))
+      : undefined;
     if (ctx.json) {
-      ctx.emit({ ...s, rows, refused_by_loader: refused });
+      ctx.emit({ ...s, rows, refused_by_loader: refused, ...(stats ? { stats } : {}) });
+    } else if (stats) {
+      printStats(stats);
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -76,3 +90,17 @@ export const command: Command = {
     return s.wrongAccepts.length ? 'reject' : 'ok';
   },
 };
+
+/** --stats: the exploration figures of every program both accept, then the summary. */
+function printStats(st: StatsSummary): void {
+  const f = (x: { processed: number; totalStates: number; peakStates: number; maxStatesPerInsn: number }): string =>
+    `${x.processed}/${x.totalStates}/${x.peakStates}/${x.maxStatesPerInsn}`;
+  for (const r of st.rows) {
+    const same = f(r.ours) === f(r.kernel);
+    process.stdout.write(`${same ? 'same ' : 'DIFF '} ${r.program.padEnd(48)} ours ${f(r.ours).padEnd(24)} kernel ${f(r.kernel)}\n`);
+  }
+  const ld = st.largestDiff;
+  process.stdout.write(`\n${st.compared} accepted programs (processed/total_states/peak_states/max_states_per_insn): ` +
+    `processed equal ${st.processedEqual}/${st.compared}, all four equal ${st.allEqual}/${st.compared}` +
+    (ld ? `; largest processed difference ${(ld.relative * 100).toFixed(2)}% (${ld.program}: ours ${ld.ours}, kernel ${ld.kernel})` : '') + '\n');
+}

@@ -9,38 +9,16 @@
 import { Command, UsageError, flagString } from '../command';
 import { loadOneProgram } from './run';
 import { Outcome } from '../outcome';
-import { disasmInsn } from '../../isa/disasm';
 import { jitProgram, JitImage, JitInput, describeTarget } from '../../jit';
+import { dumpImage } from '../../jit/dump';
+import { decodeAll, formatInsn } from '../../jit/x86/decode';
 import { prepareForJit, JitRefused } from '../../harness/jit-program';
 import { hostJitOptions } from '../../harness/jit-kernel';
 import { hostFactsFor } from '../host';
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
-
-/** The image, function by function: each BPF instruction's text and the bytes it became. */
-export function dumpLines(img: JitImage, input: JitInput, names: readonly string[] = []): string[] {
-  const out: string[] = [];
-  const relocAt = new Map(img.relocs.map((r) => [r.at, r]));
-  input.funcs.forEach((f, k) => {
-    const fi = img.funcs[k];
-    out.push(`func #${k}${names[k] ? ` ${names[k]}` : ''}${f.exceptionCb ? ' [exception callback]' : ''} (${fi.size} bytes, stack ${f.stackDepth}, ${fi.passes} passes):`);
-    const line = (at: number, end: number, text: string): void => {
-      const bytes = img.code.subarray(at, end);
-      const rel = [...relocAt.values()].filter((r) => r.at >= at && r.at < end).map((r) => ` -> ${describeTarget(r.target)}`).join('');
-      for (let i = 0; i < Math.max(bytes.length, 1); i += 16) {
-        const chunk = hex(bytes.subarray(i, i + 16));
-        out.push(`  ${(at - fi.offset + i).toString(16).padStart(4)}:  ${chunk.padEnd(48)}${i === 0 ? `  ; ${text}${rel}` : ''}`);
-      }
-    };
-    line(fi.offset, img.insnOffsets[f.start], 'prologue');
-    for (let pc = f.start; pc < f.start + f.len; pc++) {
-      if (img.insnOffsets[pc] < 0) continue;
-      line(img.insnOffsets[pc], img.insnEnds[pc], `${pc}: ${disasmInsn(input.insns, pc)}`);
-      if (input.insns[pc].code === 0x18) pc++;
-    }
-  });
-  return out;
-}
+/** A few bytes of code as text and bytes (offsets relative to the bytes shown). */
+const asm = (b: Uint8Array): string => `${decodeAll(b).map((d) => formatInsn(d)).join('; ')} (${hex(b)})`;
 
 export const command: Command = {
   name: 'jit',
@@ -112,13 +90,13 @@ export const command: Command = {
       });
     } else {
       process.stdout.write(`${p.name}: ${img.code.length} bytes, ${img.funcs.length} function${img.funcs.length === 1 ? '' : 's'}, ${insnCount} insns (${prepared.basis === 'verifier' ? 'the verifier model accepts it' : prepared.basis === 'kernel' ? prepared.note : 'not verified'})\n`);
-      if (args.flags.dump === true) process.stdout.write(dumpLines(img, prepared.fixed.input, names).join('\n') + '\n');
+      if (args.flags.dump === true) process.stdout.write(dumpImage(img, prepared.fixed.input, names).join('\n') + '\n');
       if (kernel) {
         if (kernel.result === 'match') process.stdout.write(`kernel: identical instruction sequences (${kernel.funcs.map((f) => f.kernel).join('+')} bytes; addresses masked)\n`);
         else if (kernel.result === 'skip') process.stdout.write(`kernel: not compared: ${kernel.reason}\n`);
         else {
           const d = kernel.funcs.find((f) => f.firstDiff)?.firstDiff;
-          process.stdout.write(`kernel: differs at ${kernel.reason}${d ? `: ours ${hex(d.ours)}, kernel ${hex(d.kernel)}` : ''}\n`);
+          process.stdout.write(`kernel: differs at ${kernel.reason}${d ? `: ours ${asm(d.ours)}, kernel ${asm(d.kernel)}` : ''}\n`);
         }
       }
     }

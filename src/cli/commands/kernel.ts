@@ -23,6 +23,7 @@ import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
 import { kernelSymbols, callTargetName } from '../../kernel/kallsyms';
 import { loadObjectFile } from './objdump';
+import { xlatedDumpLines } from '../xlated-dump';
 
 interface Job { prog: KernelProgram; input: KernelInput }
 
@@ -38,7 +39,6 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
 }
 
 /** Whether a dump has kfunc calls to name (kallsyms is read only then). */
-const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
 
 /** veristat's row from the kernel's log statistics (log level 4) and its program info. */
 function kernelStatsRow(file: string, v: KernelVerdict, progType: string, attachType: string): StatsRow {
@@ -199,15 +199,14 @@ export const command: Command = {
       return worst(outcomes);
     }
     // kfunc calls in the xlated dump point at the function (imm = address - __bpf_call_base), named as bpftool does
-    const syms = hasKfuncCalls(verdicts) ? kernelSymbols() : undefined;
-    const namer = (i: isa.Insn): string | undefined => (syms ? callTargetName(syms, i.imm) : undefined);
+    const syms = verdicts.some((v) => v.xlated) ? kernelSymbols() : undefined;
     if (json) {
       const docs = loaded.map(({ file, v }) => {
         const d: Record<string, unknown> = { ...(files.length > 1 ? { file } : {}), ...JSON.parse(verdictJson(v)) as Record<string, unknown> };
         if (v.runError) d.error = v.runError;
         if (repeat !== undefined && v.duration !== undefined) d.duration = v.duration;
         if (v.dataOut && (dataIn || dataOut !== undefined)) d.data_out = Buffer.from(v.dataOut).toString('hex');
-        if (v.xlated) d.xlated = isa.disassemble(v.xlated, { kfuncName: namer });
+        if (v.xlated) d.xlated = xlatedDumpLines(v.xlated, syms, false);
         if (v.jited) d.jited = printJited(v, v.jitedKsyms);
         return d;
       });
@@ -225,7 +224,7 @@ export const command: Command = {
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
       if (run) process.stdout.write(v.retval !== null ? `retval: 0x${v.retval.toString(16)}\n` : v.verdict === 'accept' ? `test run failed: ${v.runError}\n` : '');
       if (run && repeat !== undefined && v.duration !== undefined) process.stdout.write(`duration: ${v.duration} ns\n`);
-      if (v.xlated) process.stdout.write('--- xlated ---\n' + isa.disassemble(v.xlated, { kfuncName: namer }).join('\n') + '\n');
+      if (v.xlated) process.stdout.write('--- xlated ---\n' + xlatedDumpLines(v.xlated, syms, false).join('\n') + '\n');
       if (v.jited) process.stdout.write('--- jited ---\n' + printJited(v, v.jitedKsyms).join('\n') + '\n');
     }
     return worst(outcomes);

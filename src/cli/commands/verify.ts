@@ -12,7 +12,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
 import { verify, VerifyResult, XlatedResult } from '../../verifier';
-import { disassemble } from '../../isa/disasm';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
@@ -22,10 +21,12 @@ import {
   StatsRow, Filter, parseFilter, filtersFromText, parseSort, parseColumns, rowAllowed, sortRows, formatRows, globAllows,
   parseStatsCsv, joinRuns, joinedAllowed, sortJoined, formatComparison, statsFromLog, StatDef,
 } from '../stats';
+import { xlatedDumpLines } from '../xlated-dump';
+import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 
-/** The xlated dump's lines, or the reason the model cannot give it. */
-function xlatedText(x: XlatedResult): string[] {
-  return 'insns' in x ? disassemble(x.insns) : [`not modelled yet: ${x.notModelled}`];
+/** The xlated dump's lines (bpftool's form), or the reason the model cannot give it. */
+function xlatedText(x: XlatedResult, syms: KernelSymbols | undefined): string[] {
+  return 'insns' in x ? xlatedDumpLines(x.insns, syms, true) : [`not modelled yet: ${x.notModelled}`];
 }
 
 type Verdict = 'accept' | 'reject' | 'unknown';
@@ -111,7 +112,7 @@ function compareMode(args: ParsedArgs, ctx: RunContext): Outcome {
 interface Done { file: string; lp: LoadedProgram; r: VerifyResult; verdict: Verdict }
 
 /** Verify every program of every file; a bad file is recorded and the rest still run. */
-function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[] }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
+function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[]; syms?: KernelSymbols }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
   const done: Done[] = [], errors: ErrorJson[] = [], raw: unknown[] = [];
   const prog = flagString(args, 'prog');
   const type = typeFlag(args);
@@ -130,7 +131,9 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
     for (const lp of progs) {
       if (!globAllows(opts.filters, path.basename(file), lp.prog.name)) continue;
       const input = verifierInputFor(lp.prog, host.profile, 1, host);
-      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated });
+      const syms = opts.syms;
+      const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
+      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated, kernelSymbol });
       done.push({ file, lp, r, verdict: verdictOf(r) });
     }
   }
@@ -175,7 +178,9 @@ export const command: Command = {
     const sortKeys = sortSpec !== undefined ? parseSort(sortSpec) : [];
     const fmt = statsFormat(args);
     const host = hostFactsFor(args, { probe: true });
-    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters });
+    // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
+    const syms = dump === 'xlated' && host.source === 'live' ? kernelSymbols() : undefined;
+    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters, syms });
     // one bad file and nothing else: the error is the answer (main prints it)
     if (errors.length && !done.length && args.positional.length === 1) throw raw[0];
     const outcomes: Outcome[] = done.map((d) => verdictOutcome(d.verdict));
@@ -195,7 +200,7 @@ export const command: Command = {
       ...(args.positional.length > 1 ? { file: d.file } : {}),
       prog: d.lp.prog.name, verdict: d.verdict, errno: d.r.errno, log: d.r.log,
       ...(d.r.notModelled ? { reason: d.r.error } : {}),
-      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated) } : {}),
+      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated, syms) } : {}),
     }));
     if (ctx.json) ctx.emit(docs.length === 1 && !errors.length ? docs[0] : { programs: docs, ...(errors.length ? { errors } : {}) });
     else {
@@ -203,7 +208,7 @@ export const command: Command = {
         process.stdout.write(d.r.log + (d.r.log.endsWith('\n') || !d.r.log ? '' : '\n'));
         const label = args.positional.length > 1 ? `${d.file}:${d.lp.prog.name}` : d.lp.prog.name;
         process.stdout.write(`${label}: ${d.verdict}${d.r.errno && d.verdict !== 'unknown' ? ` (${d.r.errno})` : ''}${d.verdict === 'unknown' ? ` (${d.r.error})` : ''}\n`);
-        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated).join('\n') + '\n');
+        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated, syms).join('\n') + '\n');
       }
     }
     return worst(outcomes);

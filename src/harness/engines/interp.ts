@@ -9,8 +9,10 @@
 // modelled, and the helper table is the program's ABI's.
 import {
   createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet, RegionSpec,
-  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE,
+  buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE, runtimeHelpers, TailCall, Vm, RunOptions, RunResult,
 } from '../../runtime';
+import { objectMapSpecs, siblingProgram } from '../object';
+import { hostHelperEnv } from '../helper-env';
 import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
@@ -48,34 +50,47 @@ export const interpEngine = (host: HostFacts): Engine => ({
     try {
       const entry = entryFor(p, input, host);
       if (entry.kind === 'refused') return runResult(null, entry.errno);
-      // An object's maps (BTF-defined and global data) become modelled array/hash maps.
+      // An object's maps (BTF-defined and global data) become modelled maps.
       let maps: MapSet | undefined;
-      if (p.object && p.object.linked.mapRelocs.length) {
-        maps = createMapSet(p.object.loaded.maps.map((m) => ({
-          name: m.name, type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
-          initial: m.initialValue, readOnly: m.libbpfType === 'rodata',
-        })), p.object.linked.mapRelocs);
-      }
+      if (p.object && p.object.linked.mapRelocs.length) maps = createMapSet(objectMapSpecs(p), p.object.linked.mapRelocs);
       // Helper ids mean different functions in the two ABIs (uBPF's 1 is memfrob, Linux's is map lookup).
-      const helpers = p.helperAbi === 'ubpf' ? CONFORMANCE_HELPERS : new Map<number, HelperFn>(maps?.helpers ?? []);
-      const exceptionCallbackPc = p.object?.linked.exceptionCallback
-        ? p.object.linked.subprogOffsets[p.object.linked.subprogs.indexOf(p.object.linked.exceptionCallback)]
-        : undefined;
-      const vm = createVm(p.insns, { helpers, kfuncs: kfuncTable(p), exceptionCallbackPc, resolveLdImm64: maps?.resolveLdImm64 });
+      const env = hostHelperEnv();
+      const helpers = p.helperAbi === 'ubpf' ? CONFORMANCE_HELPERS : new Map<number, HelperFn>([...runtimeHelpers(env), ...(maps?.helpers ?? [])]);
+      const trace = (): { trace?: string[] } => (env.lines.length ? { trace: env.lines } : {});
+      const vmFor = (q: ProgramUnderTest): Vm => {
+        const l = q.object?.linked;
+        const exceptionCallbackPc = l?.exceptionCallback ? l.subprogOffsets[l.subprogs.indexOf(l.exceptionCallback)] : undefined;
+        const resolveLdImm64 = maps && (q === p ? maps.resolveLdImm64 : maps.resolverFor(l?.mapRelocs ?? []));
+        return createVm(q.insns, { helpers, kfuncs: kfuncTable(q), exceptionCallbackPc, resolveLdImm64 });
+      };
       const mapRegions: RegionSpec[] = maps?.regions() ?? [];
+      /** Run p, and each program a tail call replaces it with, in its place (the ctx and maps stay). */
+      const runChain = (opts: RunOptions): RunResult => {
+        if (maps) maps.tailCalls.count = 0;
+        let q = p;
+        for (;;) {
+          try {
+            return run(vmFor(q), opts);
+          } catch (e) {
+            if (!(e instanceof TailCall)) throw e;
+            q = siblingProgram(p, e.target, host);
+            opts = { ...opts, args: [e.ctx] };
+          }
+        }
+      };
       if (entry.kind === 'raw') {
         const mem = entry.mem;
-        const r = run(vm, {
+        const r = runChain({
           args: [mem.length ? CONFORMANCE_MEM_BASE : 0n, BigInt(mem.length)],
           regions: [...(mem.length ? [{ name: 'mem', base: CONFORMANCE_MEM_BASE, bytes: Uint8Array.from(mem) }] : []), ...mapRegions],
         });
-        return runResult(r.retval, null);
+        return { ...runResult(r.retval, null), ...trace() };
       }
       const c = entry.context;
-      const r = run(vm, { args: [c.ctxAddress], regions: [...c.regions, ...mapRegions], packetRegion: c.packetRegion });
+      const r = runChain({ args: [c.ctxAddress], regions: [...c.regions, ...mapRegions], packetRegion: c.packetRegion });
       const out = finishContext(c);
       if (!out.ok) return runResult(null, out.errno);
-      return { ...runResult(r.retval, null), dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}) };
+      return { ...runResult(r.retval, null), dataOut: out.dataOut, ...(out.ctxOut ? { ctxOut: out.ctxOut } : {}), ...trace() };
     } catch (e) {
       if (e instanceof BpfRuntimeError) return runResult(null, e.message);
       throw e;

@@ -35,7 +35,7 @@ export const jitEngine = (host: HostFacts): Engine => ({
     if (NOT_NATIVE.has(progTypeNumber(p.progType) ?? -1)) return runResult(null, 'not jitted: loads through BTF-typed context pointers (BPF_PROBE_MEM) are not run natively');
     let prog;
     try {
-      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile });
+      prog = loadNativeProgram(p, { unverified: p.helperAbi === 'ubpf', trustKernel: input.trustKernel, profile: host.profile, host });
     } catch (e) {
       if (e instanceof JitRefused || e instanceof JitError || e instanceof BpfRuntimeError) return runResult(null, `not jitted: ${e.message}`);
       throw e;
@@ -65,7 +65,7 @@ export const jitEngine = (host: HostFacts): Engine => ({
       const t0 = threadCpuNs();
       const retval = prog.run(r1, r2, repeat);
       const ns = Number(threadCpuNs() - t0);
-      const timing = repeat > 1 ? { nsPerRun: ns / repeat } : {};
+      const timing = { ...(repeat > 1 ? { nsPerRun: ns / repeat } : {}), ...(prog.env.lines.length ? { trace: prog.env.lines } : {}) };
       if (!context) return { ...runResult(retval, null), ...timing };
       const after: Partial<Record<ContextRegionName, Uint8Array>> = {};
       for (const reg of context.c.regions) after[reg.name] = context.blocks.get(reg.name)!.bytes.slice(0, reg.bytes.length);

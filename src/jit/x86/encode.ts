@@ -395,6 +395,8 @@ export const ret = (buf: Buf): void => byte(buf, 0xc3);
 export const int3 = (buf: Buf): void => byte(buf, 0xcc);
 export const ud2 = (buf: Buf): void => bytes(buf, 0x0f, 0x0b);
 export const lfence = (buf: Buf): void => bytes(buf, 0x0f, 0xae, 0xe8);
+/** syscall (0F 05): number in rax, arguments in rdi, rsi, rdx, r10, r8, r9; clobbers rcx and r11. */
+export const syscall = (buf: Buf): void => bytes(buf, 0x0f, 0x05);
 
 /** call rel32 (E8): rel is relative to the end of the instruction. */
 export function callRel32(buf: Buf, rel: number): void {

@@ -1,0 +1,88 @@
+// Strongly connected components of the instruction graph (kernel/bpf/verifier.c
+// compute_scc: an iterative Tarjan/Pearce walk, calls falling through, an SCC
+// numbered from 1 in the order its root completes, single instructions without a
+// self edge left at 0) and the SCC visits of the walk (maybe_enter_scc when a
+// checkpoint is made inside a loop, maybe_exit_scc when that checkpoint's
+// exploration is complete), with their level-2 lines `SCC enter (1)` and
+// `SCC exit (1)`. The back-edge propagation of iterator and may_goto loops is not
+// modelled (those loops are `not modelled yet` elsewhere).
+import { Insn } from '../isa/insn';
+import { successors } from '../isa/flow';
+import { verbose, BPF_LOG_LEVEL2 } from './log';
+import type { VerifierEnv } from './env';
+import type { Checkpoint } from './states';
+import { frameInsnIdx } from './states_equal';
+
+/** bpf_insn_successors: fall-through first, then the jump target. */
+function succOf(insns: readonly Insn[], i: number): number[] {
+  const s = successors(insns, i);
+  const out: number[] = [];
+  if (s.next !== null && s.next < insns.length) out.push(s.next);
+  if (s.jump !== null && s.jump >= 0 && s.jump < insns.length) out.push(s.jump);
+  return out;
+}
+
+/** compute_scc: the SCC number of every instruction (0 outside loops). */
+export function computeScc(insns: readonly Insn[]): Int32Array {
+  const n = insns.length;
+  const NOT_ON_STACK = 0x7fffffff;
+  const pre = new Int32Array(n), low = new Int32Array(n), scc = new Int32Array(n);
+  const stack: number[] = [];
+  let nextPre = 1, nextScc = 1;
+  for (let i = 0; i < n; i++) {
+    if (pre[i]) continue;
+    const dfs = [i];
+    while (dfs.length) {
+      const w = dfs[dfs.length - 1];
+      if (!pre[w]) { pre[w] = low[w] = nextPre++; stack.push(w); }
+      const succ = succOf(insns, w);
+      let descended = false;
+      for (const s of succ) {
+        if (pre[s]) low[w] = Math.min(low[w], low[s]);
+        else { dfs.push(s); descended = true; break; }
+      }
+      if (descended) continue;
+      dfs.pop();
+      if (low[w] < pre[w]) continue;
+      // w is the root of a component: number it when it is a loop
+      const assign = stack[stack.length - 1] !== w || succ.includes(w);
+      for (let t = -1; t !== w;) {
+        t = stack.pop()!;
+        low[t] = NOT_ON_STACK;
+        if (assign) scc[t] = nextScc;
+      }
+      if (assign) nextScc++;
+    }
+  }
+  return scc;
+}
+
+/** compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside loops. */
+function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
+  const st = cp.st;
+  const sites: number[] = [];
+  for (let i = 0; i <= st.curframe; i++) {
+    const idx = frameInsnIdx(st, cp.insnIdx, i);
+    const scc = env.sccOf[idx];
+    if (scc) return `(${[...sites, scc].join(',')})`;
+    if (i === st.curframe) return null;
+    sites.push(idx);
+  }
+  return null;
+}
+
+/** maybe_enter_scc: a checkpoint made inside a loop not being visited yet starts a visit. */
+export function maybeEnterScc(env: VerifierEnv, cp: Checkpoint): void {
+  const chain = sccCallchain(env, cp);
+  if (chain === null || env.sccVisits.get(chain)) return;
+  env.sccVisits.set(chain, cp);
+  if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC enter ${chain}\n`);
+}
+
+/** maybe_exit_scc: the visit's entry checkpoint has nothing left below it. */
+export function maybeExitScc(env: VerifierEnv, cp: Checkpoint): void {
+  const chain = sccCallchain(env, cp);
+  if (chain === null || env.sccVisits.get(chain) !== cp) return;
+  if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC exit ${chain}\n`);
+  env.sccVisits.set(chain, null);
+}

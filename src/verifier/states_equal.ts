@@ -1,0 +1,203 @@
+// State equivalence (kernel/bpf/verifier.c): states_equal over the frames
+// (func_states_equal: live registers by regsafe, the stack by stacksafe), refsafe
+// over held references and locks, check_ids / check_scalar_ids with their id map,
+// range_within + tnum_in for scalars and offset pointers, and the three levels:
+// NOT_EXACT (pruning: imprecise scalars and unused registers match anything),
+// RANGE_WITHIN (loops whose marks are not final: every scalar's range must be
+// contained) and EXACT (the infinite-loop check). states_maybe_looping too.
+import { MAX_BPF_REG } from '../isa/opcodes';
+import { RegState, VState, FuncState, StackSlot, BPF_REG_SIZE, isPointer, PointerReg, scalarReg } from './state';
+import { scalarUnknown } from './scalar_bridge';
+import { scalarSubsumes, scalarSameValue } from './scalar';
+
+export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
+
+/** struct bpf_idmap: old id -> cur id pairs (flat, in pairing order), and the generator of temporary ids for check_scalar_ids. */
+export interface IdMap { pairs: number[]; tmpGen: number }
+
+export const newIdMap = (idGen: number): IdMap => ({ pairs: [], tmpGen: idGen });
+
+/** check_ids: both zero, or a consistent one-to-one pairing of old and current ids. */
+function checkIds(oldId: number, curId: number, m: IdMap): boolean {
+  if (!oldId !== !curId) return false;
+  if (!oldId) return true;
+  const p = m.pairs;
+  for (let i = 0; i < p.length; i += 2) {
+    if (p[i] === oldId) return p[i + 1] === curId;
+    if (p[i + 1] === curId) return false;
+  }
+  p.push(oldId, curId);
+  return true;
+}
+
+/** check_scalar_ids: a zero id is a unique temporary one. */
+function checkScalarIds(oldId: number, curId: number, m: IdMap): boolean {
+  return checkIds(oldId || ++m.tmpGen, curId || ++m.tmpGen, m);
+}
+
+/** The type-specific fields a pointer carries besides its offsets and ids (map, range, BTF type, size, ...). */
+function ptrExtraEqual(o: PointerReg, c: PointerReg): boolean {
+  if (o.type !== c.type || o.flags !== c.flags) return false;
+  switch (o.type) {
+    case 'stack': return o.frameno === (c as typeof o).frameno;
+    case 'map_ptr': case 'map_value': case 'map_key': return o.map.fd === (c as typeof o).map.fd;
+    case 'pkt': case 'pkt_meta': return o.range === (c as typeof o).range;
+    case 'btf_id': { const b = (c as typeof o).btf; return o.btf.id === b.id && o.btf.vmlinux === b.vmlinux; }
+    case 'mem': return o.size === (c as typeof o).size;
+    case 'func': return o.subprogno === (c as typeof o).subprogno;
+    default: return true;
+  }
+}
+
+/** regs_exact: the same register up to a renaming of ids. */
+function regsExact(o: RegState, c: RegState, m: IdMap): boolean {
+  if (o.type !== c.type) return false;
+  if (o.type === 'not_init') return true;
+  if (o.type === 'scalar') {
+    const cs = (c as typeof o).s;
+    return scalarSameValue(o.s, cs) && o.s.addConst === cs.addConst && checkIds(o.s.id, cs.id, m);
+  }
+  const cp = c as PointerReg;
+  return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSameValue(o.v, cp.v) && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
+}
+
+/** The same register value in both states (registers are shared values): only its ids need pairing. */
+function sameRegIds(r: RegState, m: IdMap): boolean {
+  if (r.type === 'not_init') return true;
+  if (r.type === 'scalar') return checkIds(r.s.id, r.s.id, m);
+  return checkIds(r.id, r.id, m) && checkIds(r.refObjId, r.refObjId, m);
+}
+
+/** regsafe: whether `o` being safe implies `c` is. */
+export function regsafe(o: RegState, c: RegState, m: IdMap, exact: ExactLevel, allPrecise: boolean): boolean {
+  if (o === c && (o.type !== 'scalar' || !allPrecise)) return sameRegIds(o, m);
+  if (exact === 'exact') return regsExact(o, c, m);
+  if (o.type === 'not_init' && (exact === 'not_exact' || c.type === 'not_init')) return true;
+  if (o.type !== c.type) return false;
+  if (o.type === 'scalar') {
+    const cs = (c as typeof o).s;
+    if (allPrecise) return scalarSameValue(o.s, cs) && o.s.addConst === cs.addConst && checkScalarIds(o.s.id, cs.id, m);
+    if (!o.s.precise && exact === 'not_exact') return true;
+    if (o.s.addConst !== cs.addConst) return false;
+    if (o.s.addConst && o.s.delta !== cs.delta) return false;
+    return scalarSubsumes(o.s, cs) && checkScalarIds(o.s.id, cs.id, m);
+  }
+  if (!isPointer(o)) return true;
+  const cp = c as PointerReg;
+  switch (o.type) {
+    case 'map_key': case 'map_value': case 'mem': case 'buf': case 'tp_buffer':
+      return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSubsumes(o.v, cp.v)
+        && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
+    case 'pkt': case 'pkt_meta': {
+      const cr = cp as typeof o;
+      if (o.range > cr.range || o.off !== cr.off || o.flags !== cr.flags) return false;
+      if (!checkIds(o.id, cr.id, m)) return false;
+      return scalarSubsumes(o.v, cr.v);
+    }
+    default:
+      return regsExact(o, c, m);
+  }
+}
+
+/** unbound_reg: an unknown imprecise scalar. */
+const UNBOUND: RegState = scalarReg(scalarUnknown());
+
+/** scalar_reg_for_stack: a 64-bit spilled scalar, or an unbound scalar for a slot of misc (or, privileged, uninitialised) bytes. */
+function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
+  if (sl.types[0] === 'r' && sl.spilled?.type === 'scalar') return sl.spilled;
+  if (sl.types.every((t) => t === 'm' || (t === '?' && allowUninit))) return UNBOUND;
+  return null;
+}
+
+const INVALID_SLOT: StackSlot = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+
+/** stacksafe: the explored stack's used slots are matched by the current one. */
+function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
+  const oldBytes = old.stack.length * BPF_REG_SIZE, curBytes = cur.stack.length * BPF_REG_SIZE;
+  for (let i = 0; i < oldBytes; i++) {
+    const spi = Math.floor(i / BPF_REG_SIZE), b = i % BPF_REG_SIZE;
+    const os = old.stack[spi], cs = spi < cur.stack.length ? cur.stack[spi] : INVALID_SLOT;
+    const ot = os.types[b];
+    if (exact !== 'not_exact' && (i >= curBytes || ot !== cs.types[b])) return false;
+    if (ot === '?') continue;
+    if (allowUninit && ot === 'm') continue;
+    if (i >= curBytes) return false;
+    const oreg = scalarForStack(os, allowUninit), creg = scalarForStack(cs, allowUninit);
+    if (oreg && creg) {
+      if (!regsafe(oreg, creg, m, exact, allPrecise)) return false;
+      i += BPF_REG_SIZE - 1 - b;
+      continue;
+    }
+    const ct = cs.types[b];
+    if (ot === 'm' && ct === '0') continue;
+    if (ot !== ct) return false;
+    if (b !== BPF_REG_SIZE - 1) continue;
+    const top = os.types[BPF_REG_SIZE - 1];
+    if (top === 'r') {
+      if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
+    } else if (top !== 'm' && top !== '0' && top !== '?') {
+      return false; // slot kinds not compared here are never equal
+    }
+  }
+  return true;
+}
+
+/** refsafe: the same references (up to ids) and the same locks, in the same order. */
+function refsafe(old: VState, cur: VState, m: IdMap): boolean {
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++) {
+    const o = old.refs[i], c = cur.refs[i];
+    if (o.kind !== c.kind || !checkIds(o.id, c.id, m)) return false;
+    if (o.kind === 'lock' && o.obj !== c.obj) return false;
+  }
+  return true;
+}
+
+/** What the comparison needs besides the two states. */
+export interface EqualCtx {
+  /** live_regs_before per instruction (bit n = Rn). */
+  liveRegs: readonly number[];
+  idGen: number;
+  /** bpf_capable: uninitialised stack reads are allowed, and scalars are imprecise unless marked. */
+  privileged: boolean;
+}
+
+/** frame_insn_idx: where frame `i` of a state stands (its call instruction for the outer frames). */
+export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => (i === st.curframe ? insnIdx : st.frames[i + 1].callsite);
+
+/** states_equal of an explored state at `insnIdx` and the current one. */
+export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  const m = newIdMap(ctx.idGen);
+  if (!refsafe(old, cur, m)) return false;
+  for (let i = 0; i <= old.curframe; i++) {
+    const fo = old.frames[i], fc = cur.frames[i];
+    if (fo.callsite !== fc.callsite) return false;
+    // func_states_equal
+    if (fo.callbackDepth > fc.callbackDepth) return false;
+    const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
+    for (let r = 0; r < MAX_BPF_REG; r++) {
+      if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) return false;
+    }
+    if (!stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged)) return false;
+  }
+  return true;
+}
+
+/** states_maybe_looping: the current frame's registers are bit for bit the old ones. */
+export function statesMaybeLooping(old: VState, cur: VState): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  const fo = old.frames[cur.curframe], fc = cur.frames[cur.curframe];
+  for (let i = 0; i < MAX_BPF_REG; i++) {
+    const o = fo.regs[i], c = fc.regs[i];
+    if (o.type !== c.type) return false;
+    if (o.type === 'scalar') {
+      const cs = (c as typeof o).s;
+      if (!scalarSameValue(o.s, cs) || o.s.id !== cs.id || o.s.addConst !== cs.addConst) return false;
+    } else if (isPointer(o)) {
+      const cp = c as PointerReg;
+      if (!ptrExtraEqual(o, cp) || o.off !== cp.off || !scalarSameValue(o.v, cp.v) || o.id !== cp.id || o.refObjId !== cp.refObjId) return false;
+    }
+  }
+  return true;
+}
