@@ -21,7 +21,7 @@ import { InputError, Outcome, inFile, worst, describeError, errorLine, ErrorJson
 import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
 import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
-import { kernelSymbols, callTargetName } from '../../kernel/kallsyms';
+import { kernelSymbols } from '../../kernel/kallsyms';
 import { loadObjectFile } from './objdump';
 import { xlatedDumpLines } from '../xlated-dump';
 
@@ -37,8 +37,6 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
     input: mem.length ? { mem } : {},
   }));
 }
-
-/** Whether a dump has kfunc calls to name (kallsyms is read only then). */
 
 /** veristat's row from the kernel's log statistics (log level 4) and its program info. */
 function kernelStatsRow(file: string, v: KernelVerdict, progType: string, attachType: string): StatsRow {
