@@ -26,6 +26,7 @@ export const registry: Record<string, () => Command> = {
   kernel: () => (require('./commands/kernel') as typeof import('./commands/kernel')).command,
   btf: () => (require('./commands/btf') as typeof import('./commands/btf')).command,
   probe: () => (require('./commands/probe') as typeof import('./commands/probe')).command,
+  fuzz: () => (require('./commands/fuzz') as typeof import('./commands/fuzz')).command,
   'test-loader': () => (require('./commands/test-loader') as typeof import('./commands/test-loader')).command,
 };
 

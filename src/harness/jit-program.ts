@@ -7,6 +7,7 @@ import { BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSE
 import { fixupForJit, Fixed, JitError } from '../jit';
 import { verify, KernelProfile } from '../verifier';
 import { verifierInputFor } from './engines/verifier';
+import { findExceptionCallbackInsnOff } from '../verifier/subprogs';
 import { ProgramUnderTest } from './engine';
 
 /** Why a program is not jitted. */
@@ -57,10 +58,20 @@ function ldImm64Resolver(p: ProgramUnderTest, mapAddress: MapAddress): (pc: numb
 /** Stack depths from a kernel log's statistics line. */
 const kernelStackDepths = (log: string): number[] | undefined => /stack depth ([0-9+]+)/.exec(log)?.[1]?.split('+').map(Number);
 
-/** The subprogram starts the loader knows (func_info) and the exception callback's. */
-function objectStarts(p: ProgramUnderTest): { funcStarts: number[]; exceptionCbStart?: number } {
+/**
+ * The subprogram starts the loader knows (func_info) and the exception callback's: an
+ * object's from the loader; a hand-built program's from its func_info and the
+ * `exception_callback:` decl tag of its BTF (as the verifier finds it).
+ */
+export function programStarts(p: ProgramUnderTest): { funcStarts: number[]; exceptionCbStart?: number } {
   const l = p.object?.linked;
-  if (!l) return { funcStarts: [] };
+  if (!l) {
+    if (!p.btf) return { funcStarts: [] };
+    const funcInfo = p.btf.funcInfo.map((f) => ({ insnOff: f.insnOff, typeId: f.typeId }));
+    let cb: number | undefined;
+    try { cb = findExceptionCallbackInsnOff({ insns: p.insns, progType: 0, funcInfo, btf: p.btf.btf }) || undefined; } catch { cb = undefined; }
+    return { funcStarts: funcInfo.map((f) => f.insnOff), exceptionCbStart: cb };
+  }
   const cb = l.exceptionCallback ? l.subprogOffsets[l.subprogs.indexOf(l.exceptionCallback)] : undefined;
   return { funcStarts: l.funcInfo.map((f) => f.insnOff), exceptionCbStart: cb };
 }
@@ -78,7 +89,7 @@ function functionCount(insns: readonly Insn[], extra: readonly number[]): number
 
 /** Decide, then rewrite. Throws JitRefused. */
 export function prepareForJit(p: ProgramUnderTest, o: PrepareOptions = {}): Prepared {
-  const { funcStarts, exceptionCbStart } = objectStarts(p);
+  const { funcStarts, exceptionCbStart } = programStarts(p);
   let stackDepths: number[];
   let hidden = false;
   let basis: Prepared['basis'];
@@ -110,15 +121,23 @@ export function prepareForJit(p: ProgramUnderTest, o: PrepareOptions = {}): Prep
       basis = 'kernel';
       note = `jitted on the kernel's word: the verifier model cannot decide it (${why})`;
     } else {
-      stackDepths = v.stats.stackDepths;
+      // the JIT compiles the program as written: a subprog no path reaches (the kernel removes it) is there, never run
+      stackDepths = v.stats.allStackDepths;
       hidden = v.hiddenExceptionCallback;
       basis = 'verifier';
     }
   }
+  // A reached bpf_throw gives the program its hidden callback: without one (and without its own), every
+  // bpf_throw is dead code the kernel removes (opt_remove_dead_code); here it becomes a `goto +0`.
+  let prog = p;
+  if (basis === 'verifier' && !hidden && exceptionCbStart === undefined && throws(p)) {
+    const isThrow = (n: Insn): boolean => n.code === 0x85 && n.src === BPF_PSEUDO_KFUNC_CALL && n.off === 0 && p.kfuncs?.get(n.imm) === 'bpf_throw';
+    prog = { ...p, insns: p.insns.map((n) => (isThrow(n) ? { code: 0x05, dst: 0, src: 0, off: 0, imm: 0 } : n)) };
+  }
   try {
     const fixed = fixupForJit({
-      insns: p.insns, stackDepths, hiddenExceptionCallback: hidden, throws: throws(p), exceptionCbStart, funcStarts,
-      ldImm64: ldImm64Resolver(p, o.mapAddress ?? displayMapAddress),
+      insns: prog.insns, stackDepths, hiddenExceptionCallback: hidden, throws: throws(prog), exceptionCbStart, funcStarts,
+      ldImm64: ldImm64Resolver(prog, o.mapAddress ?? displayMapAddress),
     });
     return { fixed, basis, note };
   } catch (e) {

@@ -66,7 +66,13 @@ export function parseSpec(text: string, source = '<spec>'): Spec {
     const pos = lc.linePos(e.pos[0]);
     throw new SpecError(source, pos.line, pos.col, '', `YAML: ${e.message.split('\n')[0]}`);
   }
-  const data = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // an alias before its anchor, or an alias explosion: YAML the document model cannot resolve
+    throw new SpecError(source, 1, 1, '', `YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   const v = validate();
   if (!v(data)) {
     const errs = v.errors ?? [];
@@ -126,7 +132,10 @@ export function specProgFlags(flags: readonly string[] | undefined): number {
 /** Parse a hex string ("0x" prefix and whitespace allowed) into bytes. */
 export function hexBytes(text: string, where = 'hex'): Uint8Array {
   const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`${where}: not a whole number of hex bytes`);
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
+    const bad = /[^0-9a-fA-F\s]/.exec(text.replace(/^0x/i, '  '));
+    throw new SpecError(where, 1, bad ? bad.index + 1 : text.length, '', bad ? `'${bad[0]}' is not a hex digit` : 'not a whole number of hex bytes');
+  }
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return out;

@@ -5,12 +5,14 @@
 // Field names follow the kernel selftests' annotations (docs/authoring.md maps
 // each __msg, __retval, ... to its field).
 
-const hex = { type: 'string', pattern: '^(0x)?[0-9a-fA-F\\s]*$' } as const;
+// whole bytes: an even number of hex digits, whitespace anywhere between them (as hexBytes reads them)
+const hex = { type: 'string', pattern: '^(0x)?(\\s*[0-9a-fA-F]\\s*[0-9a-fA-F])*\\s*$' } as const;
 
 const retval = {
   title: 'return value',
   description: 'r0 at exit: an integer or a string (decimal, 0x hex, a leading - for negative); all 64 bits are compared (__retval)',
-  anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?(0x[0-9a-fA-F]+|[0-9]+)$' }],
+  // a YAML number is a double: only the integers it holds exactly (larger values as strings)
+  anyOf: [{ type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 }, { type: 'string', pattern: '^-?(0x[0-9a-fA-F]+|[0-9]+)$' }],
 } as const;
 
 const verdict = { title: 'verdict', description: 'accept (__success) or reject (__failure): the load-time verdict of the verifier and the kernel', enum: ['accept', 'reject'] } as const;

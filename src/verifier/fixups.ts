@@ -69,6 +69,7 @@ const INLINED_HELPERS: ReadonlySet<number> = new Set(['bpf_jiffies64', 'bpf_get_
 
 const BPF_FUNC_TAIL_CALL = helperId('bpf_tail_call');
 const BPF_FUNC_MAP_LOOKUP_ELEM = helperId('bpf_map_lookup_elem');
+const BPF_FUNC_TIMER_SET_CALLBACK = helperId('bpf_timer_set_callback');
 /** ld_imm64 src_reg forms whose first imm names a map or holds an address (map fd, value, BTF id, map idx, idx value). */
 const MAP_OR_ADDR_SRCS: ReadonlySet<number> = new Set([BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE]);
 /** ...and those whose second imm is the address's upper half rather than an offset. */
@@ -344,6 +345,8 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
     if (p) return patched(p);
   }
   if (x.src === BPF_HELPER_CALL && INLINED_HELPERS.has(x.imm)) return `the inlined helper #${x.imm}`;
+  // the kernel passes prog->aux in r3: a kernel heap address
+  if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_TIMER_SET_CALLBACK) return 'bpf_timer_set_callback (r3 = the address of prog->aux)';
   if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
   patchCallImm(r, i, facts);
   return i;

@@ -89,7 +89,7 @@ export function verify(given: VerifyInput): VerifyResult {
     ? 'EPERM' : loadCheckAttach(input);
   if (pre) {
     return { verdict: 'reject', errno: pre, log: '', error: '', notModelled: false, hiddenExceptionCallback: false,
-      stats: { insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec: 0, stackDepths: [] } };
+      stats: { insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec: 0, stackDepths: [], allStackDepths: [] } };
   }
   const t0 = input.clockNs ? input.clockNs() : 0n;
   const log = newLog(input.logLevel ?? 0);
@@ -114,7 +114,8 @@ export function verify(given: VerifyInput): VerifyResult {
   const insnCount = input.insns.length;
   const stackDepths = layout.subprogs.filter((s, i) => i === 0 || s.hidden || error || anySeen(env, s.start, layout.subprogs[i + 1]?.start ?? insnCount))
     .map((s) => s.stackDepth);
-  const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths };
+  const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths,
+    allStackDepths: layout.subprogs.map((s) => s.stackDepth) };
   // print_verification_stats
   if (log.level & BPF_LOG_STATS) {
     logStats(log, text(env, 'verificationTime', [durationUsec]) + '\n');

@@ -26,6 +26,7 @@ import { mayAccessDirectPktData } from './pkt';
 import { checkPtrToBtfAccess } from './btf_access';
 import { tracingCtxAccess } from './tracing_ctx';
 import { PROG_TYPES } from './types';
+import { checkPtrOffReg } from './helper_args';
 
 const SIZE_BYTES: Readonly<Record<number, number>> = { [BPF_W]: 4, [BPF_H]: 2, [BPF_B]: 1, [BPF_DW]: 8 };
 export const accessSize = (insn: Insn): number => SIZE_BYTES[BPF_SIZE(insn.code)];
@@ -250,8 +251,7 @@ function directRead(env: VerifierEnv, value: Uint8Array | undefined, off: number
 
 /** check_ptr_off_reg, then check_ctx_access with the program type's is_valid_access. */
 function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegState {
-  if (ptr.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', a.regno, ptr.off]);
-  if (!scalarIsConst(ptr.v) || ptr.v.varOff.value !== 0n) fail(env, 'EACCES', 'variablePtrAccess', ['ctx', tnumStrn(ptr.v.varOff)]);
+  checkPtrOffReg(env, ptr, a.regno, false);
   if (env.input.progType === PROG_TYPES.tracing) {
     const r = tracingCtxAccess(env, a.off, a.size, a.store !== null);
     if (r === false || (a.signExtend && r.type !== 'scalar')) fail(env, 'EACCES', 'invalidCtxAccess', [a.off, a.size]);

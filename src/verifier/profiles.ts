@@ -31,7 +31,8 @@ export interface KernelBehaviour {
    * a throw from a subprog inside bpf_rcu_read_lock is `bpf_throw cannot be used inside
    * bpf_rcu_read_lock-ed region` (observed on 6.18.44-fc-v1045 with
    * fixtures/obj/exc_st_fail.bpf.o st_subprog_throw_in_rcu). Without it the throw path
-   * passes and the main program's exit is reported.
+   * passes and the main program's exit is reported. Upstream 6c2128505f61 ("bpf: Fix exception
+   * exit lock checking for subprogs"); `bpfx fuzz` found it too (profile subprog).
    */
   throwChecksLocksInEveryFrame: boolean;
 }

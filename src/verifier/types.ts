@@ -99,8 +99,10 @@ export interface VerifyStats {
   peakStates: number;
   maxStatesPerInsn: number;
   durationUsec: number;
-  /** Per-subprog stack depth, as `stack depth` prints it. */
+  /** Per-subprog stack depth, as `stack depth` prints it (subprogs no path reached are left out). */
   stackDepths: number[];
+  /** Per-subprog stack depth of every subprog, reached or not (what a JIT of the unpruned program needs). */
+  allStackDepths: number[];
 }
 
 export interface VerifyResult {

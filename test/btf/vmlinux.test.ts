@@ -13,12 +13,10 @@ import { readVmlinux } from './helpers';
 const bytes = readVmlinux();
 const skip = bytes ? false : 'no readable /sys/kernel/btf/vmlinux';
 
-test('vmlinux parses quickly and has task_struct', { skip }, () => {
-  const t0 = performance.now();
+// parse speed is measured in bench/btf.bench.ts, not here
+test('vmlinux parses and has task_struct', { skip }, () => {
   const btf = parseBtf(bytes!);
-  const ms = performance.now() - t0;
   assert.ok(typeCount(btf) > 50000, `only ${typeCount(btf)} types`);
-  assert.ok(ms < 1000, `parse took ${ms} ms`);
   const id = findByName(btf, 'task_struct', 'struct');
   assert.ok(id !== undefined);
   const t = typeById(btf, id!);

@@ -22,8 +22,8 @@ import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
 import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
 import { kernelSymbols } from '../../kernel/kallsyms';
-import { loadObjectFile } from './objdump';
 import { xlatedDumpLines } from '../xlated-dump';
+import { loadObjectFile } from './objdump';
 
 interface Job { prog: KernelProgram; input: KernelInput }
 
@@ -37,6 +37,9 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
     input: mem.length ? { mem } : {},
   }));
 }
+
+/** Whether a dump has kfunc calls to name (kallsyms is read only then). */
+const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
 
 /** veristat's row from the kernel's log statistics (log level 4) and its program info. */
 function kernelStatsRow(file: string, v: KernelVerdict, progType: string, attachType: string): StatsRow {
@@ -197,7 +200,7 @@ export const command: Command = {
       return worst(outcomes);
     }
     // kfunc calls in the xlated dump point at the function (imm = address - __bpf_call_base), named as bpftool does
-    const syms = verdicts.some((v) => v.xlated) ? kernelSymbols() : undefined;
+    const syms = dump === 'xlated' || hasKfuncCalls(verdicts) ? kernelSymbols() : undefined;
     if (json) {
       const docs = loaded.map(({ file, v }) => {
         const d: Record<string, unknown> = { ...(files.length > 1 ? { file } : {}), ...JSON.parse(verdictJson(v)) as Record<string, unknown> };

@@ -12,6 +12,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
 import { verify, VerifyResult, XlatedResult } from '../../verifier';
+import { xlatedDumpLines } from '../xlated-dump';
+import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 import { verifierInputFor } from '../../harness/engines/verifier';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
@@ -21,8 +23,6 @@ import {
   StatsRow, Filter, parseFilter, filtersFromText, parseSort, parseColumns, rowAllowed, sortRows, formatRows, globAllows,
   parseStatsCsv, joinRuns, joinedAllowed, sortJoined, formatComparison, statsFromLog, StatDef,
 } from '../stats';
-import { xlatedDumpLines } from '../xlated-dump';
-import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 
 /** The xlated dump's lines (bpftool's form), or the reason the model cannot give it. */
 function xlatedText(x: XlatedResult, syms: KernelSymbols | undefined): string[] {
@@ -112,11 +112,14 @@ function compareMode(args: ParsedArgs, ctx: RunContext): Outcome {
 interface Done { file: string; lp: LoadedProgram; r: VerifyResult; verdict: Verdict }
 
 /** Verify every program of every file; a bad file is recorded and the rest still run. */
-function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[]; syms?: KernelSymbols }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
+function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[] }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
   const done: Done[] = [], errors: ErrorJson[] = [], raw: unknown[] = [];
   const prog = flagString(args, 'prog');
   const type = typeFlag(args);
   const clockNs = (): bigint => process.hrtime.bigint();
+  // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
+  const syms = opts.xlated && host.source === 'live' ? kernelSymbols() : undefined;
+  const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
   for (const file of args.positional) {
     if (!globAllows(opts.filters, path.basename(file), null)) continue;
     let progs: LoadedProgram[];
@@ -131,8 +134,6 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
     for (const lp of progs) {
       if (!globAllows(opts.filters, path.basename(file), lp.prog.name)) continue;
       const input = verifierInputFor(lp.prog, host.profile, 1, host);
-      const syms = opts.syms;
-      const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
       const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated, kernelSymbol });
       done.push({ file, lp, r, verdict: verdictOf(r) });
     }
@@ -178,9 +179,7 @@ export const command: Command = {
     const sortKeys = sortSpec !== undefined ? parseSort(sortSpec) : [];
     const fmt = statsFormat(args);
     const host = hostFactsFor(args, { probe: true });
-    // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
-    const syms = dump === 'xlated' && host.source === 'live' ? kernelSymbols() : undefined;
-    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters, syms });
+    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters });
     // one bad file and nothing else: the error is the answer (main prints it)
     if (errors.length && !done.length && args.positional.length === 1) throw raw[0];
     const outcomes: Outcome[] = done.map((d) => verdictOutcome(d.verdict));
@@ -200,7 +199,7 @@ export const command: Command = {
       ...(args.positional.length > 1 ? { file: d.file } : {}),
       prog: d.lp.prog.name, verdict: d.verdict, errno: d.r.errno, log: d.r.log,
       ...(d.r.notModelled ? { reason: d.r.error } : {}),
-      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated, syms) } : {}),
+      ...(d.r.xlated && dump === 'xlated' ? { xlated: xlatedText(d.r.xlated, kernelSymbols()) } : {}),
     }));
     if (ctx.json) ctx.emit(docs.length === 1 && !errors.length ? docs[0] : { programs: docs, ...(errors.length ? { errors } : {}) });
     else {
@@ -208,7 +207,7 @@ export const command: Command = {
         process.stdout.write(d.r.log + (d.r.log.endsWith('\n') || !d.r.log ? '' : '\n'));
         const label = args.positional.length > 1 ? `${d.file}:${d.lp.prog.name}` : d.lp.prog.name;
         process.stdout.write(`${label}: ${d.verdict}${d.r.errno && d.verdict !== 'unknown' ? ` (${d.r.errno})` : ''}${d.verdict === 'unknown' ? ` (${d.r.error})` : ''}\n`);
-        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated, syms).join('\n') + '\n');
+        if (d.r.xlated && dump === 'xlated') process.stdout.write('--- xlated ---\n' + xlatedText(d.r.xlated, kernelSymbols()).join('\n') + '\n');
       }
     }
     return worst(outcomes);

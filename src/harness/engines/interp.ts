@@ -17,6 +17,7 @@ import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
 import { HostFacts } from '../../kernel/host';
+import { programStarts } from '../jit-program';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -59,7 +60,7 @@ export const interpEngine = (host: HostFacts): Engine => ({
       const trace = (): { trace?: string[] } => (env.lines.length ? { trace: env.lines } : {});
       const vmFor = (q: ProgramUnderTest): Vm => {
         const l = q.object?.linked;
-        const exceptionCallbackPc = l?.exceptionCallback ? l.subprogOffsets[l.subprogs.indexOf(l.exceptionCallback)] : undefined;
+        const exceptionCallbackPc = programStarts(q).exceptionCbStart;
         const resolveLdImm64 = maps && (q === p ? maps.resolveLdImm64 : maps.resolverFor(l?.mapRelocs ?? []));
         return createVm(q.insns, { helpers, kfuncs: kfuncTable(q), exceptionCallbackPc, resolveLdImm64 });
       };

@@ -2,7 +2,7 @@
 // types (valid fields, neighbours, wrong sizes, writes), packet access with and
 // without bounds checks (pkt_end comparisons in every direction, variable offsets),
 // sign-extending loads and movs, pointer arithmetic and spills of pointers.
-import { Insn, insn } from '../../src/isa/insn';
+import { Insn, insn } from '../../isa/insn';
 
 export type Rnd = (n: number) => number;
 
