@@ -104,6 +104,11 @@ test('bpfx kernel --stats: veristat columns from the kernel log, CSV with -o csv
   assert.deepEqual(rows.map((l) => l.split(',').slice(0, 3)), [
     ['exc_subprog_throw.bpf.o', 'static_subprog_throws_no_cb', 'success'], ['exc_subprog_throw.bpf.o', 'subprog_throws', 'success'],
   ]);
+  const two = bpfx([obj, path.join(ROOT, 'fixtures/obj/exc_valid.bpf.o'), path.join(tmp, 'gone.o'), '--stats', '--json']);
+  assert.equal(two.code, 2); // several files, as veristat takes them; the missing one is reported, the others load
+  const d = JSON.parse(two.out);
+  assert.deepEqual(d.programs.map((p: { prog: string }) => p.prog), ['static_subprog_throws_no_cb', 'subprog_throws', 'throw_with_cb']);
+  assert.deepEqual(d.errors.map((e: { kind: string }) => e.kind), ['read']);
   const j = JSON.parse(bpfx([obj, '--stats', '--json', '--prog', 'subprog_throws']).out);
   assert.deepEqual(Object.keys(j), ['file', 'prog', 'verdict', 'verification_time_usec', 'processed_insns', 'total_states', 'peak_states', 'max_states_per_insn', 'stack_depth']);
   assert.ok(j.processed_insns > 0);

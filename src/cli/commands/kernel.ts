@@ -12,12 +12,12 @@ import { Command, ParsedArgs, UsageError, flagString, flagInt } from '../command
 import * as isa from '../../isa';
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
-import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict } from '../../kernel/run';
+import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict, KernelRunOpts } from '../../kernel/run';
 import { runObjectFile } from '../../kernel/object';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
 import { readInput, programsOf, InputFile } from '../input';
-import { InputError, Outcome, inFile, worst } from '../outcome';
+import { InputError, Outcome, inFile, worst, describeError, errorLine, ErrorJson } from '../outcome';
 import { StatsRow, statsFromLog, formatRows, sortRows } from '../stats';
 import { statsFormat, statsJson } from './verify';
 import { bytesFlag } from './run';
@@ -88,10 +88,47 @@ function printJited(v: KernelVerdict, ksyms: bigint[] | undefined): string[] {
   return out;
 }
 
+interface Loaded { file: string; v: KernelVerdict; progType: string; attachType: string }
+
+interface LoadOpts {
+  args: ParsedArgs; opts: KernelRunOpts; progName?: string; type?: string; dataIn?: Uint8Array; ctxIn?: Uint8Array; stats: boolean; host: () => HostFacts;
+}
+
+let kernelChecked = false;
+/** bpf() must work here: checked once, after the first file was read (a file that cannot be read says so first). */
+function requireKernel(): void {
+  if (kernelChecked) return;
+  const avail = kernelAvailable();
+  if (!avail.ok) throw new InputError('kernel', null, `cannot use the kernel: ${avail.reason}`);
+  kernelChecked = true;
+}
+
+/** Load (and with --run, test-run) the programs of one file on the live kernel. */
+function loadIntoKernel(file: string, o: LoadOpts): Loaded[] {
+  const input = readInput(file);
+  requireKernel();
+  const { args, opts, progName, type } = o;
+  if (input.kind === 'elf') {
+    const res = inFile(file, () => runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: o.dataIn, ctx: o.ctxIn }, host: o.host() }));
+    for (const w of res.warnings) process.stderr.write(`libbpf: ${w}\n`);
+    if (progName && !res.verdicts.length) throw new InputError('no-program', file, `no program '${progName}'`);
+    if (type !== undefined) process.stderr.write('bpfx kernel: --type is ignored for object files (the section name decides)\n');
+    const obj = o.stats ? inFile(file, () => loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig'), only: progName ? [progName] : undefined })) : undefined;
+    return res.verdicts.map((v) => {
+      const p = obj?.programs.find((x) => x.name === v.prog);
+      return { file, v, progType: p?.type ?? '', attachType: p?.attachType ?? '' };
+    });
+  }
+  if (progName !== undefined) throw new UsageError(`--prog is only for object files; ${file} is ${input.kind}`);
+  return jobsOf(input, type, o.host).map((j) => ({
+    file, v: kernelRun(j.prog, { ...j.input, packet: o.dataIn ?? j.input.packet, ctx: o.ctxIn }, opts), progType: String(j.prog.progType), attachType: '',
+  }));
+}
+
 export const command: Command = {
   name: 'kernel',
   summary: 'load programs into the live kernel: verdict, verifier log, test-run value, xlated/jited dumps, veristat stats',
-  usage: 'bpfx kernel FILE [options]',
+  usage: 'bpfx kernel FILE... [options]',
   options: [
     { name: 'prog', type: 'string', value: 'NAME', description: 'only this program of an object file (default: every program)' },
     { name: 'type', type: 'string', value: 'PROGTYPE', description: 'program type of a flat program (default socket_filter); objects use their section names' },
@@ -114,8 +151,8 @@ export const command: Command = {
   examples: ['bpfx kernel obj.o --prog NAME', 'bpfx kernel prog.s --run --json', 'bpfx kernel obj.o --dump xlated', 'bpfx kernel fixtures/obj/*.o --stats -o csv > kernel.csv'],
   exits: { 0: 'every program accepted (and ran, with --run)', 1: 'a program rejected, or its test run failed', 2: 'bad input or usage, or bpf() cannot be used here', 3: '(not used: the kernel always decides)' },
   run(args: ParsedArgs, ctx): Outcome {
-    const file = args.positional[0];
-    if (!file || args.positional.length > 1) throw new UsageError('need exactly one FILE');
+    const files = args.positional;
+    if (!files.length) throw new UsageError('missing FILE');
     const dump = flagString(args, 'dump') as 'xlated' | 'jited' | undefined;
     const mapping = flagString(args, 'mem-mapping') as 'map-value' | 'syscall-ctx';
     const stats = args.flags.stats === true;
@@ -131,55 +168,42 @@ export const command: Command = {
     const json = ctx.json;
     const run = args.flags.run === true || repeat !== undefined || dataOut !== undefined;
 
-    const input = readInput(file);
-    const avail = kernelAvailable();
-    if (!avail.ok) throw new InputError('kernel', null, `cannot use the kernel: ${avail.reason}`);
     const wideRetval = args.flags['wide-retval'] === true;
     const opts = { logLevel, run, dump, memMapping: mapping, repeat, wideRetval };
-    let verdicts: KernelVerdict[];
-    const types: { progType: string; attachType: string }[] = [];
     // The kernel's facts (kfunc ids for assembly, BTF and Kconfig for objects), read when first needed.
     let facts: HostFacts | undefined;
     const host = (): HostFacts => (facts ??= hostFactsFor(args, { probe: false }));
-    if (input.kind === 'elf') {
-      const res = inFile(file, () => runObjectFile(file, { ...opts, only: progName ? [progName] : undefined, input: { packet: dataIn, ctx: ctxIn }, host: host() }));
-      for (const w of res.warnings) process.stderr.write(`libbpf: ${w}\n`);
-      verdicts = res.verdicts;
-      if (progName && !verdicts.length) throw new InputError('no-program', file, `no program '${progName}'`);
-      if (type !== undefined) process.stderr.write('bpfx kernel: --type is ignored for object files (the section name decides)\n');
-      if (stats) {
-        const loaded = inFile(file, () => loadObjectFile(file, { btfPath: flagString(args, 'btf'), kconfigPath: flagString(args, 'kconfig'), only: progName ? [progName] : undefined }));
-        for (const v of verdicts) {
-          const p = loaded.programs.find((x) => x.name === v.prog);
-          types.push({ progType: p?.type ?? '', attachType: p?.attachType ?? '' });
-        }
+    const loaded: Loaded[] = [], errors: ErrorJson[] = [];
+    for (const file of files) {
+      try {
+        loaded.push(...loadIntoKernel(file, { args, opts, progName, type, dataIn, ctxIn, stats, host }));
+      } catch (e) {
+        // one file: its error is the answer; several: reported, and the others still load (as veristat does)
+        if (files.length === 1 || (e as Error).name === 'UsageError' || (e instanceof InputError && e.kind === 'kernel')) throw e;
+        errors.push(describeError(e, file));
+        if (!json) process.stderr.write(errorLine('kernel', errors[errors.length - 1]) + '\n');
       }
-    } else {
-      if (progName !== undefined) throw new UsageError(`--prog is only for object files; ${file} is ${input.kind}`);
-      const jobs = jobsOf(input, type, host);
-      verdicts = jobs.map((j) => kernelRun(j.prog, { ...j.input, packet: dataIn ?? j.input.packet, ctx: ctxIn }, opts));
-      for (const j of jobs) types.push({ progType: String(j.prog.progType), attachType: '' });
     }
+    const verdicts = loaded.map((l) => l.v);
     if (dataOut !== undefined) {
       const withOut = verdicts.filter((v) => v.dataOut);
       if (withOut.length !== 1) throw new UsageError(`--data-out needs exactly one program with a data_out (${withOut.length} here)`);
       fs.writeFileSync(dataOut, withOut[0].dataOut as Uint8Array);
     }
     const outcome = (v: KernelVerdict): Outcome => (v.verdict === 'reject' || (run && v.retval === null) ? 'reject' : 'ok');
-    const outcomes = verdicts.map(outcome);
+    const outcomes = [...verdicts.map(outcome), ...(errors.length ? ['bad-input' as const] : [])];
+    const several = (docs: unknown[]): unknown => (docs.length === 1 && !errors.length ? docs[0] : { programs: docs, ...(errors.length ? { errors } : {}) });
     if (stats) {
-      const rows = sortRows(verdicts.map((v, k) => kernelStatsRow(file, v, types[k].progType, types[k].attachType)), []);
-      if (json) {
-        const docs = rows.map((r) => statsJson(r, null));
-        ctx.emit(docs.length === 1 ? docs[0] : { programs: docs });
-      } else process.stdout.write(formatRows(rows, fmt.format, fmt.columns));
+      const rows = sortRows(loaded.map((l) => kernelStatsRow(l.file, l.v, l.progType, l.attachType)), []);
+      if (json) ctx.emit(several(rows.map((r) => statsJson(r, null))));
+      else process.stdout.write(formatRows(rows, fmt.format, fmt.columns));
       return worst(outcomes);
     }
     // kfunc calls in the xlated dump point at the function (imm = address - __bpf_call_base), named as bpftool does
     const syms = dump === 'xlated' || hasKfuncCalls(verdicts) ? kernelSymbols() : undefined;
     if (json) {
-      const docs = verdicts.map((v) => {
-        const d = JSON.parse(verdictJson(v)) as Record<string, unknown>;
+      const docs = loaded.map(({ file, v }) => {
+        const d: Record<string, unknown> = { ...(files.length > 1 ? { file } : {}), ...JSON.parse(verdictJson(v)) as Record<string, unknown> };
         if (v.runError) d.error = v.runError;
         if (repeat !== undefined && v.duration !== undefined) d.duration = v.duration;
         if (v.dataOut && (dataIn || dataOut !== undefined)) d.data_out = Buffer.from(v.dataOut).toString('hex');
@@ -187,17 +211,17 @@ export const command: Command = {
         if (v.jited) d.jited = printJited(v, v.jitedKsyms);
         return d;
       });
-      ctx.emit(docs.length === 1 ? docs[0] : { programs: docs });
+      ctx.emit(several(docs));
       return worst(outcomes);
     }
-    for (const v of verdicts) {
+    for (const { file, v } of loaded) {
       const facts = [
         v.verifiedInsns !== null ? `verified ${v.verifiedInsns} insns` : '',
         v.xlatedInsns !== null ? `xlated ${v.xlatedInsns} insns` : '',
         v.jitedBytes !== null ? `jited ${v.jitedBytes} bytes` : '',
         v.prologueInsns ? `${v.prologueInsns}-insn ${wideRetval ? 'wide-retval wrapper' : `mem prologue (${mapping})`}` : '',
       ].filter((s) => s).join(', ');
-      process.stdout.write(`${v.prog}: ${v.verdict}${v.errno ? ` (${v.errno})` : ''}${facts ? `  [${facts}]` : ''}\n`);
+      process.stdout.write(`${files.length > 1 ? `${file}:` : ''}${v.prog}: ${v.verdict}${v.errno ? ` (${v.errno})` : ''}${facts ? `  [${facts}]` : ''}\n`);
       if (v.log) process.stdout.write(v.log.endsWith('\n') ? v.log : v.log + '\n');
       if (run) process.stdout.write(v.retval !== null ? `retval: 0x${v.retval.toString(16)}\n` : v.verdict === 'accept' ? `test run failed: ${v.runError}\n` : '');
       if (run && repeat !== undefined && v.duration !== undefined) process.stdout.write(`duration: ${v.duration} ns\n`);
