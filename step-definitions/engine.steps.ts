@@ -66,10 +66,7 @@ Then('the verdict is {string}', function (this: BpfxWorld, want: string) {
   if (r.verdict !== want) expected('the verdict', want, `${r.verdict}${r.errorLine ? ` (${r.errorLine})` : ''}`, `log:\n${r.log ?? ''}`);
 });
 
-Then('the errno is {string}', function (this: BpfxWorld, want: string) {
-  const r = this.last();
-  if (r.errno !== want) expected('the errno', want, `${r.errno ?? 'none'}${r.errorLine ? ` (${r.errorLine})` : ''}`);
-});
+// `Then the errno is "E..."` is in selftests.steps.ts.
 
 Then('the error line is {string}', function (this: BpfxWorld, want: string) {
   const r = this.last();

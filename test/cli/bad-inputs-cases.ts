@@ -143,7 +143,7 @@ export const CASES: BadInputCase[] = [
   { what: 'spec: a field of the wrong type', files: () => ({ 'type.yaml': 'name: x\ntype: 42\nprogram:\n  asm: exit\nexpect:\n  verdict: accept\n' }), args: ['verify', 'type.yaml'], file: 'type.yaml', kind: 'spec' },
   { what: 'spec: an unknown field', files: () => ({ 'field.yaml': 'name: x\ntype: xdp\nprogram:\n  asm: exit\nexpect:\n  verdict: accept\nfrobnicate: 1\n' }), args: ['spec', 'field.yaml'], file: 'field.yaml', kind: 'spec' },
   { what: 'spec: a verdict outside its choices', files: () => ({ 'verdict.yaml': 'name: x\ntype: xdp\nprogram:\n  asm: exit\nexpect:\n  verdict: maybe\n' }), args: ['verify', 'verdict.yaml'], file: 'verdict.yaml', kind: 'spec' },
-  { what: 'spec: bad assembly inside the spec', files: () => ({ 'specasm.yaml': 'name: x\ntype: xdp\nprogram:\n  asm: |\n    r0 = = 1\n    exit\nexpect:\n  verdict: accept\n' }), args: ['verify', 'specasm.yaml'], file: 'specasm.yaml', kind: 'asm' },
+  { what: 'spec: bad assembly inside the spec', files: () => ({ 'specasm.yaml': 'name: x\ntype: xdp\nprogram:\n  asm: |\n    r0 = = 1\n    exit\nexpect:\n  verdict: accept\n' }), args: ['verify', 'specasm.yaml'], file: 'specasm.yaml', kind: 'spec' },
   // ---- files that cannot be read ----
   { what: 'a missing file', args: ['verify', 'missing.o'], file: 'missing.o', kind: 'read' , subprocess: true },
   { what: 'a missing file (kernel)', args: ['kernel', 'missing.o'], file: 'missing.o', kind: 'read' },

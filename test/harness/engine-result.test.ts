@@ -47,7 +47,11 @@ test('verifierResult: the model\'s message and its not-modelled flag', () => {
 
 test('the verifier engine\'s error line is the log\'s, on every spec and fixture program, for every profile', async () => {
   const programs: ProgramUnderTest[] = [];
-  for (const f of findSpecFiles([path.join(ROOT, 'specs')])) programs.push(programFromSpec(readSpecFile(f), host));
+  // (a spec with __auxiliary programs is answered by the first of its programs that fails: not one verify() call)
+  for (const f of findSpecFiles([path.join(ROOT, 'specs')])) {
+    const p = programFromSpec(readSpecFile(f), host);
+    if (!p.object?.auxiliary?.length) programs.push(p);
+  }
   for (const f of fs.readdirSync(path.join(ROOT, 'fixtures/obj')).filter((x) => x.endsWith('.o'))) {
     try { programs.push(...loadObjectPrograms(path.join(ROOT, 'fixtures/obj', f), host)); } catch { /* refused by the loader */ }
   }

@@ -1,44 +1,38 @@
 // The verifier model on every spec under specs/ against the live kernel in the
-// same run: no wrong accepts ever; where the model decides (no `not modelled
-// yet`), the same verdict and the same first error line.
+// same run, both through their engines with the spec's program as every engine
+// gets it (license, declared functions and maps, objects with their BTF) and
+// its load options (prog flags): no wrong accepts ever; where the model decides
+// (no `not modelled yet`), the same verdict and the same first error line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { verify, progTypeNumber } from '../../src/verifier';
-import { kernelAvailable, progLoad, closeFd } from '../../src/kernel';
-import { vmlinuxFuncId, defaultHostFacts } from '../../src/kernel/host';
+import { kernelAvailable } from '../../src/kernel';
+import { defaultHostFacts } from '../../src/kernel/host';
 import { findSpecFiles, readSpecFile, programFromSpec } from '../../src/harness/program';
-import { verifierInputFor } from '../../src/harness/engines/verifier';
-import { firstErrorLine } from './cases';
+import { getEngine } from '../../src/harness/engines';
+import { specProgFlags } from '../../src/spec';
 
 const root = path.resolve(__dirname, '../../..');
-let throwId = -1;
-try { throwId = vmlinuxFuncId('bpf_throw'); } catch { /* no kernel BTF */ }
 const k = kernelAvailable();
 const files = findSpecFiles([path.join(root, 'specs')]);
 const tally = { n: 0, verdict: 0, rejects: 0, message: 0, notModelled: 0 };
+const host = defaultHostFacts();
 
 for (const f of files) {
-  test(`spec ${path.basename(f)}`, { skip: k.ok ? false : k.reason }, () => {
-    const host = defaultHostFacts();
-    const p = programFromSpec(readSpecFile(f), host);
-    const type = progTypeNumber(p.progType);
-    assert.ok(type !== undefined, `unknown type ${p.progType}`);
-    const kr = progLoad({ insns: p.insns, progType: p.progType, logLevel: 1 });
-    if (kr.ok) closeFd(kr.fd);
-    // object specs are loaded here as bare instructions on both sides (`bpfx compare` loads them with their BTF and maps)
-    const m = p.object
-      ? verify({ insns: p.insns, progType: type!, logLevel: 1, kfunc: (id, off) => (id === throwId && off === 0 ? { name: 'bpf_throw', argCount: 1 } : undefined) })
-      : verify({ ...verifierInputFor(p, host.profile, 1, host) });
-    const kv = kr.ok ? 'accept' : 'reject';
+  test(`spec ${path.basename(f)}`, { skip: k.ok ? false : k.reason }, async () => {
+    const spec = readSpecFile(f);
+    const p = programFromSpec(spec, host);
+    const load = { logLevel: 1, progFlags: specProgFlags(spec.load?.flags) };
+    const kr = await getEngine('kernel', host).run(p, { load });
+    const m = await getEngine('verifier', host).run(p, { load });
     tally.n++;
     if (m.notModelled) tally.notModelled++;
-    if (kv === m.verdict) tally.verdict++;
-    if (!kr.ok) { tally.rejects++; if (firstErrorLine(kr.log) === firstErrorLine(m.log)) tally.message++; }
-    if (kv === 'reject') assert.equal(m.verdict, 'reject', `WRONG ACCEPT\nkernel:\n${kr.log}`);
+    if (kr.verdict === m.verdict) tally.verdict++;
+    if (kr.verdict === 'reject') { tally.rejects++; if (kr.errorLine === m.errorLine) tally.message++; }
+    if (kr.verdict === 'reject') assert.equal(m.verdict, 'reject', `WRONG ACCEPT\nkernel:\n${kr.log}`);
     if (m.notModelled) return;
-    assert.equal(m.verdict, kv, `kernel:\n${kr.log}\nours:\n${m.log}`);
-    if (!kr.ok) assert.equal(firstErrorLine(m.log), firstErrorLine(kr.log));
+    assert.equal(m.verdict, kr.verdict, `kernel:\n${kr.log}\nours:\n${m.log}`);
+    if (kr.verdict === 'reject') assert.equal(m.errorLine, kr.errorLine);
   });
 }
 test('spec agreement summary', { skip: k.ok ? false : k.reason }, () => {
