@@ -24,6 +24,11 @@ Then('the log has a line containing {string}', function (this: BpfxWorld, want: 
   assert.ok(log.split('\n').some((l) => l.includes(want)), `no line containing '${want}' in the ${this.lastEngine} log:\n${log}`);
 });
 
+Then('the errno is {string}', function (this: BpfxWorld, want: string) {
+  const r = this.last();
+  assert.equal(r.errno, want, `the ${this.lastEngine} engine answered ${answerLine(r)}`);
+});
+
 Then('the log is empty', function (this: BpfxWorld) {
   assert.equal((this.last().log ?? '').trim(), '', `the ${this.lastEngine} log is not empty`);
 });
