@@ -101,10 +101,10 @@ export interface EngineResult {
   ctxOut?: Uint8Array;
   /** With RunInput.repeat: average time of one run in ns (jit: thread CPU time around the native loop). */
   nsPerRun?: number;
-  /** With RunInput.load.xlated: the rewritten program (accepted loads), or why the engine cannot give it. */
-  xlatedProgram?: Insn[] | { unavailable: string };
   /** The lines bpf_trace_printk wrote (interpreter and jit). */
   trace?: string[];
+  /** With RunInput.load.xlated: the rewritten program (accepted loads), or why the engine cannot give it. */
+  xlatedProgram?: Insn[] | { unavailable: string };
 }
 
 export interface Engine {

@@ -170,7 +170,7 @@ function checkCall(env: VerifierEnv, insn: Insn, cls: number): InsnOutcome {
   const idx = env.insnIdx;
   if (insn.src === BPF_PSEUDO_CALL) return { kind: 'next', idx: checkFuncCall(env, insn), newFrame: true };
   if (insn.src === BPF_PSEUDO_KFUNC_CALL) return checkKfuncCall(env, insn, idx) === 'throw' ? THROW : next(idx + 1);
-  checkHelperCall(env, insn, idx);
-  return next(idx + 1);
+  const to = checkHelperCall(env, insn, idx);
+  return to === idx + 1 ? next(to) : { kind: 'next', idx: to, newFrame: true };
 }
 

@@ -25,6 +25,8 @@ import { CallArgMeta, newCallArgMeta, checkFuncArg } from './helper_args';
 import { markRawModeWrites, registerIsNull } from './helper_mem';
 import { acquireReference, releaseReference, checkResourceLeak, checkCallWhileLocked } from './refs';
 import { pushHelperCallback } from './callbacks';
+import { pushStack } from './states';
+import { prepareFuncExit } from './calls';
 import { PROG_TYPE as P, ATTACH_TYPE as A, MAP_TYPE as MAP_TYPES } from '../isa/uapi';
 import { VerifierReject } from './types';
 import { vmlinuxStructRef } from './kfunc_btf';
@@ -68,8 +70,8 @@ function helperProto(env: VerifierEnv, funcId: number): HelperProto {
   return proto;
 }
 
-/** check_helper_call */
-export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): void {
+/** check_helper_call; returns where the walk goes on (after a tail call in a subprog: the caller). */
+export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): number {
   const funcId = insn.imm;
   checkCallWhileLocked(env, insn);
   const proto = helperProto(env, funcId);
@@ -93,6 +95,19 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): void
   checkMapFuncCompatibility(env, meta, funcId);
   if (proto.special === 'get_func_ip') checkGetFuncIp(env, funcId);
   if (proto.changesPktData) clearAllPktPointers(env);
+  return proto.special === 'tail_call' && env.cur.curframe > 0 ? tailCallExitsSubprog(env, idx) : idx + 1;
+}
+
+/**
+ * A tail call in a subprog: the failed call goes on after it (a branch), the taken
+ * one leaves the subprog as its exit would, with R0 unknown (prepare_func_exit).
+ */
+function tailCallExitsSubprog(env: VerifierEnv, idx: number): number {
+  scratchReg(env, 0);
+  pushStack(env, idx + 1, idx, env.cur);
+  clearAllPktPointers(env);
+  curFrame(env).regs[0] = scalarReg(scalarUnknown());
+  return prepareFuncExit(env);
 }
 
 /** The per-func_id switch of check_helper_call before the registers are cleared. */

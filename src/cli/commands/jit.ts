@@ -9,7 +9,7 @@
 import { Command, UsageError, flagString } from '../command';
 import { loadOneProgram } from './run';
 import { Outcome } from '../outcome';
-import { jitProgram, JitImage, JitInput, describeTarget } from '../../jit';
+import { jitProgram, JitImage, describeTarget } from '../../jit';
 import { dumpImage } from '../../jit/dump';
 import { decodeAll, formatInsn } from '../../jit/x86/decode';
 import { prepareForJit, JitRefused } from '../../harness/jit-program';
