@@ -1,4 +1,4 @@
-// Parser fuzzing in npm test: a short seeded run of every front door (src/harness/fuzz/parsers.ts),
+// Parser fuzzing in npm test: a short seeded run of every front door (src/cli/fuzz/parsers.ts),
 // the crashing inputs the long runs found (fixtures/fuzz/TARGET/*), and the two size attacks of
 // issue 14: a section claiming 1 GiB in a small file, a BTF with a million types.
 // The long runs are `bpfx fuzz --parsers --count 100000` (docs/fuzzing.md).
@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parserTargets } from '../../src/harness/fuzz/parsers';
-import { classify, fuzzParserInProcess } from '../../src/harness/fuzz/parse-run';
+import { parserTargets } from '../../src/cli/fuzz/parsers';
+import { classify, fuzzParserInProcess } from '../../src/cli/fuzz/parse-run';
 import { parseElf, ElfError } from '../../src/elf';
 import { parseBtf, typeCount, typeSize } from '../../src/btf';
 import { packageRoot } from '../../src/kernel/host';

@@ -1,6 +1,6 @@
 // bpfx fuzz: robustness runs.
 //   bpfx fuzz --parsers [--target T[,T...]] [--count N] [--seed S] [--bound-ms MS] [--jobs J] [--out DIR]
-//     mutated fixtures into every parser (src/harness/fuzz/parsers.ts); per target the
+//     mutated fixtures into every parser (src/cli/fuzz/parsers.ts); per target the
 //     counts of results, typed errors, crashes, hangs and memory blow-ups; findings saved under DIR.
 //   bpfx fuzz [--count N] [--seed S] [--profile P[,P...]] [--jobs J] [--out DIR] [--no-runtime]
 //     differential: generated programs on the verifier model and the live kernel, accepted
@@ -19,8 +19,8 @@ function intFlag(args: ParsedArgs, name: string, dflt: number): number {
 }
 
 async function parsers(args: ParsedArgs, ctx: RunContext): Promise<Outcome> {
-  const { parserTargets } = await import('../../harness/fuzz/parsers');
-  const { fuzzParser } = await import('../../harness/fuzz/parse-run');
+  const { parserTargets } = await import('../fuzz/parsers');
+  const { fuzzParser } = await import('../fuzz/parse-run');
   const all = parserTargets().map((t) => t.name);
   const chosen = (flagString(args, 'target') ?? all.join(',')).split(',').filter(Boolean);
   for (const c of chosen) if (!all.includes(c)) throw new UsageError(`unknown parser target '${c}' (known: ${all.join(', ')})`);

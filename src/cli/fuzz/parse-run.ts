@@ -9,7 +9,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { Outcome, OUTCOMES, ParserTarget, Seed, fuzzInput, isTypedError, parserTargets } from './parsers';
-import { inputSeed, rng } from './mutate';
+import { inputSeed, rng } from '../../harness/fuzz/mutate';
 
 export interface ParseRunOptions {
   seed: number;

@@ -8,7 +8,7 @@
 //   result       the parser answered
 //   typed-error  it threw one of the typed errors that name where the input is wrong
 //   crash        it threw anything else (TypeError, RangeError, a plain Error, ...)
-//   hang         it took longer than the per-input bound (src/harness/fuzz/parse-run.ts stops it)
+//   hang         it took longer than the per-input bound (src/cli/fuzz/parse-run.ts stops it)
 //   memory       it held more than the memory bound of array buffers, or ran out of heap
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,9 +20,9 @@ import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typ
 import { loadObject, LoaderError } from '../../loader';
 import { IsaError, AsmError, assemble, assembleUbpf, decode, disassemble, encode } from '../../isa';
 import { parseSpec, SpecError, hexBytes, expectedRetval } from '../../spec';
-import { loadConformanceCase, ConformanceDataError } from '../conformance-data';
+import { loadConformanceCase, ConformanceDataError } from '../../harness/conformance-data';
 import { packageRoot } from '../../kernel/host';
-import { Rng, mutateBytes, mutateText, sampleOf, INTERESTING_U32, INTERESTING_U64, utf8, fromUtf8, latin1 } from './mutate';
+import { Rng, mutateBytes, mutateText, sampleOf, INTERESTING_U32, INTERESTING_U64, utf8, fromUtf8, latin1 } from '../../harness/fuzz/mutate';
 
 export type Outcome = 'result' | 'typed-error' | 'crash' | 'hang' | 'memory';
 export const OUTCOMES: readonly Outcome[] = ['result', 'typed-error', 'crash', 'hang', 'memory'];
@@ -293,11 +293,11 @@ export function parserTargets(): ParserTarget[] {
     textTarget('conformance-data', () => dataFiles().map(readSeed), (t) => { loadConformanceCase(t, 'fuzz'); }),
     textTarget('hex', hexSeeds, (t) => {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { parseHexText } = require('../../cli/input') as typeof import('../../cli/input');
+      const { parseHexText } = require('../input') as typeof import('../input');
       const h = parseHexText(t);
       if (h) decode(h);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { parseHexBytes } = require('../../cli/commands/conformance-plugin') as typeof import('../../cli/commands/conformance-plugin');
+      const { parseHexBytes } = require('../commands/conformance-plugin') as typeof import('../commands/conformance-plugin');
       for (const parse of [(x: string) => hexBytes(x, 'fuzz.hex'), parseHexBytes]) {
         let b: Uint8Array | undefined;
         try { b = parse(t); } catch (e) { if (!isTypedError(e)) throw e; }
@@ -348,7 +348,7 @@ function cliTarget(): ParserTarget {
     run: async (b) => {
       const argv = JSON.parse(fromUtf8(b)) as string[];
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { main } = require('../../cli/main') as typeof import('../../cli/main');
+      const { main } = require('../main') as typeof import('../main');
       const out = process.stdout.write, err = process.stderr.write;
       let stderr = '';
       process.stdout.write = (() => true) as typeof process.stdout.write;
