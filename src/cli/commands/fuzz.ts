@@ -8,14 +8,12 @@
 //     saved as YAML specs under DIR (default reports/fuzz/). Ends with the `fuzz: ...` line.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
+import { Command, ParsedArgs, RunContext, UsageError, flagInt, flagString } from '../command';
 import { Outcome } from '../outcome';
 
+/** A non-negative integer option, or its default (the one integer parser: flagInt). */
 function intFlag(args: ParsedArgs, name: string, dflt: number): number {
-  const s = flagString(args, name);
-  if (s === undefined) return dflt;
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(s)) throw new UsageError(`--${name} must be a non-negative integer, not '${s}'`);
-  return Number(s);
+  return flagInt(args, name, 0, Number.MAX_SAFE_INTEGER) ?? dflt;
 }
 
 async function parsers(args: ParsedArgs, ctx: RunContext): Promise<Outcome> {
