@@ -251,7 +251,7 @@ function firstMemberIs(k: KfuncProto, have: string, want: string, off: number): 
 
 /** KF_ARG_PTR_TO_DYNPTR: the dynptr on the stack (mutable) or a callback's const one (read-only). */
 function kfuncDynptrArg(env: VerifierEnv, p: BtfParam, i: number, reg: RegState, regno: number): void {
-  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'kfuncDynptrNotStack', [i]);
+  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'dynptrArgNotStack', [i]);
   if (paramHasSuffix(p, '__uninit')) notModelled(env, 'kfuncs that create dynptrs');
   processDynptrArg(env, regno, { base: 'dynptr', rdonly: reg.type === 'dynptr_ptr' }, newCallArgMeta(0), env.insnIdx);
 }
