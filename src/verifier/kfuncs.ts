@@ -20,7 +20,7 @@ import { acquireReference, releaseReference, checkCallWhileLocked } from './refs
 import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
-import { skipModifiers } from './btf_view';
+import { btfTypeAt, skipModifiers } from './btf_view';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
@@ -32,7 +32,7 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret';
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret' | 'rdonly_cast' | 'irq_save';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
@@ -55,6 +55,8 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_rcu_read_lock: { ...common(), special: 'rcu_read_lock' },
   bpf_rcu_read_unlock: { ...common(), special: 'rcu_read_unlock' },
   bpf_get_kmem_cache: { ...common(), special: 'untrusted_ret' },
+  bpf_rdonly_cast: { ...common(), special: 'rdonly_cast' },
+  bpf_local_irq_save: { ...common(), special: 'irq_save' },
   bpf_copy_from_user_str: common('sleepable'),
   bpf_copy_from_user_task_str: common('sleepable'),
   bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
@@ -140,6 +142,7 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
 
 /** R0 from the kfunc's BTF return type. */
 function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: KfuncArgMeta, idx: number): RegState {
+  if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
@@ -166,6 +169,14 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
     r0 = { ...r0, refObjId: id, id: desc.flags.includes('ret_null') ? id : r0.id };
   }
   return r0;
+}
+
+/** bpf_rdonly_cast(obj, btf_id__k): an untrusted pointer to the vmlinux struct named by the constant. */
+function rdonlyCastReturn(env: VerifierEnv, k: KfuncProto, meta: KfuncArgMeta): RegState {
+  const id = Number(meta.constArg ?? 0n);
+  const t = btfTypeAt(k.btf, id);
+  if (t?.kind !== 'struct') return notModelled(env, `bpf_rdonly_cast to ${t ? btfTypeStr(t) : `type id ${id}`}`);
+  return ptrReg('btf_id', { btf: { name: t.name, id, vmlinux: true } }, { flags: PTR_UNTRUSTED });
 }
 
 /** btf_resolve_size of the pointed-to type; undefined when it has none. */
