@@ -25,8 +25,15 @@ import { btfTypeAt, skipModifiers } from './btf_view';
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
 
-/** The kfunc id sets the model knows: `generic` (registered for some program types) and `common` (all). */
-export type KfuncSet = 'generic' | 'common';
+/**
+ * The kfunc id sets the model knows: `generic` (registered for some program types), `common`
+ * (all), and `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES).
+ */
+export type KfuncSet = 'generic' | 'common' | 'skb';
+
+/** The program types bpf_kfunc_init registers bpf_kfunc_set_skb for. */
+const SKB_SET_TYPES: readonly number[] = [P.sched_cls, P.sched_act, P.sk_skb, P.socket_filter, P.cgroup_skb, P.lwt_out, P.lwt_in,
+  P.lwt_xmit, P.lwt_seg6local, P.netfilter, P.tracing];
 
 export interface KfuncDesc {
   set: KfuncSet;
@@ -37,8 +44,9 @@ export interface KfuncDesc {
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
 const common = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'common', flags });
+const skb = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'skb', flags });
 
-/** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c), the kfuncs modelled. */
+/** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c) and of net/core/filter.c's sets, the kfuncs modelled. */
 export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
@@ -63,6 +71,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
   bpf_strnstr: common(),
   bpf_dynptr_adjust: common(), bpf_dynptr_is_null: common(), bpf_dynptr_is_rdonly: common(), bpf_dynptr_size: common(),
+  bpf_dynptr_from_skb: skb('trusted_args'),
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
@@ -72,6 +81,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
 function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   if (set === 'common') return true;
   const t = env.input.progType;
+  if (set === 'skb') return SKB_SET_TYPES.includes(t);
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
 
