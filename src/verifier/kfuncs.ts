@@ -85,6 +85,9 @@ function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
 
+/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num ones may be called with a lock held. */
+const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name);
+
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
 
@@ -93,7 +96,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   const info = env.layout.kfuncs.get(idx);
   const desc = info ? KFUNC_TABLE[info.name] : undefined;
   if (!info || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
-  checkCallWhileLocked(env, insn, false);
+  checkCallWhileLocked(env, insn, kfuncSpinAllowed(info.name));
   if (!setAllows(env, desc.set)) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
   if (desc.special === 'throw' && !env.input.vmlinuxBtf) return throwWithoutBtf(env);
   const k = kfuncProto(env, insn.imm, insn.off);
