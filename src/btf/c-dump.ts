@@ -31,6 +31,12 @@ interface CDump {
   identNames: Map<string, number>;
   align: Map<number, number>;
   queue: number[];
+  /**
+   * Steps and characters left: a (malformed) BTF whose anonymous types nest
+   * into an exponentially long header is refused, not written for minutes.
+   */
+  budget: number;
+  chars: number;
 }
 
 /** The whole header `bpftool btf dump file F format c` prints for this BTF (base types included for split BTF). */
@@ -48,6 +54,7 @@ function newCDump(btf: Btf): CDump {
   const d: CDump = {
     btf, out: [], order: new Uint8Array(n), emit: new Uint8Array(n), fwdEmitted: new Uint8Array(n), referenced: new Uint8Array(n),
     names: new Map(), tagNames: new Map(), identNames: new Map(), align: new Map(), queue: [],
+    budget: STEPS_PER_TYPE * n + 10000, chars: CHARS_PER_BTF_BYTE * btf.raw.length + 2 ** 18,
   };
   for (let id = 1; id < n; id++) for (const r of referencedIds(typeById(btf, id))) if (r < n) d.referenced[r] = 1;
   return d;
@@ -71,6 +78,22 @@ function dumpType(d: CDump, id: number): void {
   d.queue = [];
   orderType(d, id, false, 0);
   for (const q of d.queue) emitType(d, q, 0, 0);
+}
+
+/** Real BTF takes under 6 steps per type (vmlinux 1.7, the fixtures at most 5.1): 20 is a header no compiler wants. */
+const STEPS_PER_TYPE = 20;
+/** vmlinux.h is shorter than vmlinux's type section; the fixtures' headers at most 1.6 times it. */
+const CHARS_PER_BTF_BYTE = 4;
+
+/** Charge a definition written inline (counted again in each one around it). */
+function charge(d: CDump, id: number, text: string): string {
+  d.chars -= text.length;
+  if (d.chars < 0) throw new BtfError('reference-loop', '.BTF', 0, `type #${id}: its C would be out of all proportion to the BTF (anonymous types nested into each other, or a hole of millions of padding lines)`);
+  return text;
+}
+
+function step(d: CDump, id: number): void {
+  if (--d.budget < 0) throw new BtfError('reference-loop', '.BTF', 0, `type #${id}: anonymous types nest too often to be written as C`);
 }
 
 function tooDeep(id: number): never {
@@ -147,6 +170,7 @@ const MISSING_ALIASES: Record<string, string> = {
  */
 function emitType(d: CDump, id: number, cont: number, depth: number): void {
   if (depth > MAX_RESOLVE_DEPTH) tooDeep(id);
+  step(d, id);
   if (id === 0 || d.emit[id] === Emit.emitted) return;
   const t = typeById(d.btf, id);
   const topLevel = cont === 0;
@@ -268,7 +292,7 @@ function enumDef(d: CDump, id: number, t: BtfEnum | BtfEnum64, level: number): s
     const n = takeName(d.identNames, v.name);
     s += `\n${indent(level + 1)}${v.name}${n > 1 ? `___${n}` : ''} = ${v.text},`;
   }
-  return `${s}\n${indent(level)}}`;
+  return charge(d, id, `${s}\n${indent(level)}}`);
 }
 
 /** A struct whose layout natural alignment cannot give: a member off its alignment, or a size off the largest. */
@@ -292,7 +316,7 @@ const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
  * the next member would not take it, or as the bits left of the current
  * bitfield unit), then whole units, then one smaller piece.
  */
-function padding(from: number, to: number, nextAlign: number, inBitfield: boolean, level: number): string {
+function padding(d: CDump, id: number, from: number, to: number, nextAlign: number, inBitfield: boolean, level: number): string {
   if (from >= to) return '';
   let s = '';
   let cur = from;
@@ -308,6 +332,8 @@ function padding(from: number, to: number, nextAlign: number, inBitfield: boolea
     if (needed) s += `\n${indent(level)}${unit.type}: ${inBitfield ? next - cur : 0};`;
     cur = next;
   }
+  // a hole of gigabits (a malformed offset) would be millions of lines
+  if ((to - cur) / unit.bits > d.chars / 8) charge(d, id, ' '.repeat(d.chars + 1));
   while (cur !== to) {
     const bits = Math.min(to - cur, unit.bits);
     if (bits !== unit.bits) unit = [...PADS].reverse().find((p) => p.bits >= bits)!;
@@ -318,13 +344,14 @@ function padding(from: number, to: number, nextAlign: number, inBitfield: boolea
 }
 
 function compositeDef(d: CDump, id: number, t: BtfComposite, level: number): string {
+  if (level > MAX_RESOLVE_DEPTH) tooDeep(id); // an anonymous struct inside itself
   const packed = t.kind === 'struct' && isPacked(d, t);
   const name = tagName(d, id);
   let s = `${t.kind}${name === '' ? '' : ' '}${name} {`;
   let off = 0, prevBitfield = false;
   for (const m of t.members) {
     const align = packed ? 1 : alignOf(d.btf, m.type, d.align);
-    s += padding(off, m.bitOffset, align, prevBitfield && m.bitfieldSize !== 0, level + 1);
+    s += padding(d, id, off, m.bitOffset, align, prevBitfield && m.bitfieldSize !== 0, level + 1);
     s += `\n${indent(level + 1)}${typeDecl(d, m.type, m.name, level + 1, 0)}`;
     if (m.bitfieldSize) {
       s += `: ${m.bitfieldSize}`;
@@ -333,10 +360,10 @@ function compositeDef(d: CDump, id: number, t: BtfComposite, level: number): str
     prevBitfield = m.bitfieldSize !== 0;
     s += ';';
   }
-  if (t.kind === 'struct') s += padding(off, t.size * 8, alignOf(d.btf, id, d.align), false, level + 1);
+  if (t.kind === 'struct') s += padding(d, id, off, t.size * 8, alignOf(d.btf, id, d.align), false, level + 1);
   // `struct empty {}` stays on one line; members or padding close on a line of their own
   s += t.members.length || t.size ? `\n${indent(level)}}` : '}';
-  return packed ? `${s} __attribute__((packed))` : s;
+  return charge(d, id, packed ? `${s} __attribute__((packed))` : s);
 }
 
 function sizeOrZero(btf: Btf, id: number): number {
@@ -352,6 +379,7 @@ function sizeOrZero(btf: Btf, id: number): number {
  */
 function typeDecl(d: CDump, id: number, name: string, level: number, depth: number): string {
   if (depth > MAX_RESOLVE_DEPTH) tooDeep(id);
+  step(d, id);
   const chain: number[] = [];
   for (let cur = id; ; ) {
     if (chain.length > MAX_RESOLVE_DEPTH) tooDeep(id);

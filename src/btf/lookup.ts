@@ -174,11 +174,12 @@ export function typeSize(btf: Btf, id: number): number {
  * off its alignment, or a size not a multiple of it); 0 when the type has none
  * (void, func, fwd ...). `memo` caches answers across calls on the same BTF.
  */
-export function alignOf(btf: Btf, id: number, memo?: Map<number, number>, depth = 0): number {
+export function alignOf(btf: Btf, id: number, memo: Map<number, number> = new Map(), depth = 0): number {
   if (depth > MAX_RESOLVE_DEPTH) return 0;
-  const known = memo?.get(id);
+  const known = memo.get(id);
   if (known !== undefined) return known;
   const t = typeById(btf, id);
+  memo.set(id, 0); // a struct inside itself (malformed BTF) has no alignment, and is not walked again
   let a: number;
   switch (t.kind) {
     case 'int': case 'enum': case 'enum64': case 'float': a = Math.min(8, t.size); break;
@@ -199,7 +200,7 @@ export function alignOf(btf: Btf, id: number, memo?: Map<number, number>, depth 
     }
     default: a = 0;
   }
-  memo?.set(id, a);
+  memo.set(id, a);
   return a;
 }
 

@@ -135,3 +135,20 @@ test('bpfx btf dump --format c through the CLI; a bad --format is a usage error'
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /option '--format' does not take 'h'/);
 });
+
+test('a header out of proportion to its BTF is a typed error, quickly', () => {
+  // a member four gigabits into a struct: millions of `long: 64;` lines
+  const b = newBtf();
+  const i32 = addType(b, int('int', 4));
+  addType(b, { kind: 'struct', ...named('holes'), size: 0x20000000, kindFlag: false, members: [member('a', i32, 0), member('z', i32, 0xffffff00)] });
+  assert.throws(() => dumpBtfC(b), (e: Error) => e.name === 'BtfError' && /type #2: its C would be out of all proportion/.test(e.message));
+  // anonymous structs two deep each, twenty levels: a million inline copies
+  const c = newBtf();
+  let inner = addType(c, int('int', 4));
+  for (let i = 0; i < 20; i++) {
+    const size = i === 0 ? 8 : 2 * (c.types[inner - 1] as { size: number }).size;
+    inner = addType(c, { kind: 'struct', ...named(''), size, kindFlag: false, members: [member('x', inner, 0), member('y', inner, size * 4)] });
+  }
+  addType(c, { kind: 'struct', ...named('top'), size: 8, kindFlag: false, members: [member('t', inner, 0)] });
+  assert.throws(() => dumpBtfC(c), /out of all proportion|nest too often/);
+});

@@ -16,7 +16,7 @@ import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseElf, ElfError, sectionByName } from '../../elf';
-import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typeSize, skipModsAndTypedefs, formatTypeRaw, encodeBtf } from '../../btf';
+import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typeSize, skipModsAndTypedefs, formatTypeRaw, encodeBtf, dumpBtfC } from '../../btf';
 import { loadObject, LoaderError } from '../../loader';
 import { IsaError, AsmError, assemble, assembleUbpf, decode, disassemble, encode } from '../../isa';
 import { parseSpec, SpecError, hexBytes, expectedRetval } from '../../spec';
@@ -233,6 +233,7 @@ function exerciseBtf(btf: Btf): void {
     guard(() => typeToC(btf, id));
     guard(() => formatTypeRaw(btf, id));
   }
+  if (typeCount(btf) <= 3000) guard(() => dumpBtfC(btf));
   guard(() => parseBtf(encodeBtf(btf)));
 }
 
@@ -319,7 +320,7 @@ function cliFiles(): string[] {
   const rel = (f: string): string => path.relative(process.cwd(), f) || '.';
   const objs = objFiles();
   const d = dataFiles();
-  return [...objs.slice(0, 6), ...specFiles().slice(0, 6), ...d.slice(0, 6), path.join(root(), 'fixtures'), path.join(root(), 'nosuch.o'),
+  return [...objs.slice(0, 6), ...specFiles().slice(0, 6), ...d.slice(0, 6), path.join(root(), 'fixtures', 'include'), path.join(root(), 'nosuch.o'),
     path.join(root(), 'package.json')].map(rel);
 }
 
@@ -336,6 +337,8 @@ function cliArgv(r: Rng): string[] {
       default: argv.push(sampleOf(fc.string({ maxLength: 12 }), r));
     }
   }
+  // `spec` without a path runs the whole specs/ directory (seconds of real work, not a hang): name one spec
+  if (argv[0] === 'spec' && !argv.slice(1).some((a) => files.includes(a))) argv.push(r.pick(files.filter((f) => /\.ya?ml$/.test(f))));
   // never the live kernel, native code or output files: those are other tests' business
   return argv.map((a) => (/^(kernel|jit|--run|--trust-kernel|-o|--out|-)$/.test(a) ? 'interp' : a));
 }
