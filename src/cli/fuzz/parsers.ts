@@ -18,7 +18,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseElf, ElfError, sectionByName } from '../../elf';
 import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typeSize, skipModsAndTypedefs, formatTypeRaw, encodeBtf, dumpBtfC } from '../../btf';
 import { loadObject, LoaderError } from '../../loader';
-import { IsaError, AsmError, assemble, assembleUbpf, decode, disassemble, encode } from '../../isa';
+import { IsaError, AsmError, HexError, assemble, assembleUbpf, decode, disassemble, encode, parseHex, HEX_SPEC, HEX_INPUT, HEX_UBPF, HEX_MEM } from '../../isa';
 import { parseSpec, SpecError, hexBytes, expectedRetval } from '../../spec';
 import { loadConformanceCase, ConformanceDataError } from '../../harness/conformance-data';
 import { packageRoot } from '../../kernel/host';
@@ -41,11 +41,11 @@ export interface ParserTarget {
 }
 
 /** The errors that name where an input is wrong (each stage's own type). */
-const TYPED_ERRORS = ['ElfError', 'BtfError', 'LoaderError', 'IsaError', 'AsmError', 'SpecError', 'ConformanceDataError', 'UsageError',
+const TYPED_ERRORS = ['ElfError', 'BtfError', 'LoaderError', 'IsaError', 'AsmError', 'HexError', 'SpecError', 'ConformanceDataError', 'UsageError',
   'KernelError', 'AnnotationError', 'TestLoaderInputError', 'JitRefused', 'JitError', 'BpfRuntimeError', 'VerifierReject'];
 export function isTypedError(e: unknown): boolean {
   return e instanceof ElfError || e instanceof BtfError || e instanceof LoaderError || e instanceof IsaError
-    || e instanceof AsmError || e instanceof SpecError || e instanceof ConformanceDataError
+    || e instanceof AsmError || e instanceof HexError || e instanceof SpecError || e instanceof ConformanceDataError
     || (e instanceof Error && TYPED_ERRORS.includes(e.name) && e.constructor !== Error);
 }
 
@@ -299,6 +299,10 @@ export function parserTargets(): ParserTarget[] {
       if (h) decode(h);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { parseHexBytes } = require('../commands/conformance-plugin') as typeof import('../commands/conformance-plugin');
+      // the one reader in each syntax, then the front doors that wrap it (their own typed errors)
+      for (const syntax of [HEX_SPEC, HEX_INPUT, HEX_UBPF, HEX_MEM]) {
+        try { decode(parseHex(t, syntax, 'fuzz.hex')); } catch (e) { if (!isTypedError(e)) throw e; }
+      }
       for (const parse of [(x: string) => hexBytes(x, 'fuzz.hex'), parseHexBytes]) {
         let b: Uint8Array | undefined;
         try { b = parse(t); } catch (e) { if (!isTypedError(e)) throw e; }
