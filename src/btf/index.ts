@@ -8,7 +8,7 @@ export { encodeBtf, cloneBtf } from './encode';
 export {
   findByName, findAllByName, skipMods, skipModsAndTypedefs, resolvedType, typeSize, findMember,
   MemberLocation, funcSignature, FuncSignature, isVariadic, declTagsOf, DeclTagRef, idsOfKind, findDeclTagValue, DeclTagValue,
-  MAX_RESOLVE_DEPTH,
+  MAX_RESOLVE_DEPTH, alignOf,
 } from './lookup';
 export {
   parseBtfExt, encodeBtfExt, extRecords, toKernelFuncInfo, toKernelLineInfo, encodeFuncInfo, encodeLineInfo,
@@ -18,4 +18,5 @@ export {
 export { btfKindStr, btfTypeStr, btfTypeName, refTypeDesc, RefTypeDesc, ptrToBtfIdStr, funcName, typeToC, funcToC } from './print';
 export { fixupDatasecs, DatasecElfInfo, fixupKsymsDatasec, findInt32, markFuncsStatic, sanitizeBtf, btfNeedsSanitization, BtfFeatures, ALL_BTF_FEATURES } from './sanitize';
 export { formatTypeRaw, dumpBtfRaw } from './dump';
+export { dumpBtfC } from './c-dump';
 export { addInt, addPtr, addStruct, addFuncProto, addFunc, addDeclTag } from './build';

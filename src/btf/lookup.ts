@@ -168,6 +168,42 @@ export function typeSize(btf: Btf, id: number): number {
   return loop(start);
 }
 
+/**
+ * Alignment in bytes of a type as libbpf's btf__align_of computes it (8-byte
+ * pointers): 1 for a struct or union whose layout shows it is packed (a member
+ * off its alignment, or a size not a multiple of it); 0 when the type has none
+ * (void, func, fwd ...). `memo` caches answers across calls on the same BTF.
+ */
+export function alignOf(btf: Btf, id: number, memo: Map<number, number> = new Map(), depth = 0): number {
+  if (depth > MAX_RESOLVE_DEPTH) return 0;
+  const known = memo.get(id);
+  if (known !== undefined) return known;
+  const t = typeById(btf, id);
+  memo.set(id, 0); // a struct inside itself (malformed BTF) has no alignment, and is not walked again
+  let a: number;
+  switch (t.kind) {
+    case 'int': case 'enum': case 'enum64': case 'float': a = Math.min(8, t.size); break;
+    case 'ptr': a = 8; break;
+    case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': case 'array':
+      a = alignOf(btf, t.type, memo, depth + 1); break;
+    case 'struct': case 'union': {
+      let max = 1;
+      a = -1;
+      for (const m of t.members) {
+        const ma = alignOf(btf, m.type, memo, depth + 1);
+        if (!ma) { a = 0; break; }
+        if (m.bitfieldSize === 0 && m.bitOffset % (8 * ma) !== 0) { a = 1; break; } // packed
+        max = Math.max(max, ma);
+      }
+      if (a < 0) a = t.size % max !== 0 ? 1 : max; // a size off the alignment: packed
+      break;
+    }
+    default: a = 0;
+  }
+  memo.set(id, a);
+  return a;
+}
+
 /** A struct/union member with its absolute position (through anonymous members). */
 export interface MemberLocation {
   member: BtfMember;

@@ -4,7 +4,7 @@
 // instruction bytes), and turned into the programs an engine takes.
 import * as fs from 'fs';
 import * as path from 'path';
-import { decode } from '../isa';
+import { decode, parseHex, HEX_INPUT, HexError } from '../isa';
 import { detectSyntax } from './commands/asm';
 import { ProgramUnderTest } from '../harness/engine';
 import { programFromSource } from '../harness/program';
@@ -52,24 +52,15 @@ export function asText(b: Uint8Array): string | undefined {
   try { return new TextDecoder('utf-8', { fatal: true }).decode(b); } catch { return undefined; }
 }
 
-/** Hex text: byte pairs, hex strings, or bpf_conformance `-- raw` style 0x 64-bit words; undefined when not hex. */
+/** Hex text (isa HEX_INPUT: byte pairs, hex strings, `-- raw` style 0x 64-bit words); undefined when the text is not hex. */
 export function parseHexText(text: string): Uint8Array | undefined {
-  const body = text.replace(/(#|\/\/).*$/gm, '');
-  const toks = body.split(/[\s,]+/).filter((t) => t.length > 0);
-  if (toks.length === 0) return undefined;
-  const out: number[] = [];
-  for (const t of toks) {
-    const w = t.match(/^0x([0-9a-fA-F]{16})$/);
-    if (w) { // a 64-bit word, opcode in the low byte
-      let v = BigInt('0x' + w[1]);
-      for (let i = 0; i < 8; i++) { out.push(Number(v & 0xffn)); v >>= 8n; }
-      continue;
-    }
-    const h = t.replace(/^0x/i, '');
-    if (!/^([0-9a-fA-F]{2})+$/.test(h)) return undefined;
-    for (let i = 0; i < h.length; i += 2) out.push(parseInt(h.slice(i, i + 2), 16));
+  try {
+    const b = parseHex(text, HEX_INPUT);
+    return b.length ? b : undefined;
+  } catch (e) {
+    if (e instanceof HexError) return undefined;
+    throw e;
   }
-  return Uint8Array.from(out);
 }
 
 const CONFORMANCE_SECTION = /^-- (asm|raw|mem|result|error)\s*$/m;

@@ -8,6 +8,7 @@
 import { ElfError } from '../elf/errors';
 import { BtfError } from '../btf/errors';
 import { IsaError, AsmError } from '../isa/errors';
+import { HexError } from '../isa/hex';
 import { KernelError } from '../kernel/errors';
 import { LoaderError } from '../loader/errors';
 import { ConformanceDataError } from '../harness/conformance-data';
@@ -85,6 +86,7 @@ export function describeError(e: unknown, file: string | null = null): ErrorJson
   if (err instanceof BtfError) return d('btf', `${err.section} +${err.byteOffset}`);
   if (err instanceof IsaError) return d('isa', `byte ${err.byteOffset} (insn ${Math.floor(err.byteOffset / 8)})`);
   if (err instanceof AsmError) return d('asm', `${err.line}:${err.column}`, err.source && file === null ? err.source : file);
+  if (err instanceof HexError) return d('hex', `${err.line}:${err.column}`);
   if (err.name === 'SpecError') { // by name: src/spec loads yaml and ajv, which only spec commands need
     const x = err as Error & { source: string; line: number; column: number };
     return d('spec', `${x.line}:${x.column}`, file ?? x.source);

@@ -3,6 +3,7 @@
 // Models the section handling of Alan-Jowett/bpf_conformance
 // lib/src/bpf_test_parser.cc. Pure: text in, data out.
 import { AsmError } from './errors';
+import { HEX_MEM, HexError, parseHex } from './hex';
 
 export interface ConformanceSection {
   /** Section name as written after `-- ` (e.g. `asm`, `result`, `no register offset`). */
@@ -44,10 +45,12 @@ export function parseConformanceData(text: string, source?: string): Conformance
     const words = body.join(' ').split(/\s+/).filter((w) => w.length > 0);
     if (s.name === 'asm') out.asm = '\n'.repeat(s.line - 1) + s.text;
     else if (s.name === 'mem') {
-      out.mem = Uint8Array.from(words.map((w, k) => {
-        if (!/^[0-9a-fA-F]{2}$/.test(w)) throw new AsmError(`bad byte '${w}' in -- mem`, s.line, k + 1, source);
-        return parseInt(w, 16);
-      }));
+      try {
+        out.mem = parseHex(s.text, HEX_MEM);
+      } catch (e) {
+        if (!(e instanceof HexError)) throw e;
+        throw new AsmError(`bad byte '${e.token}' in -- mem`, s.line + e.line - 1, e.column, source);
+      }
     } else if (s.name === 'result') {
       if (words.length > 0) {
         try { out.result = BigInt.asUintN(64, BigInt(words[0])); } catch {

@@ -10,6 +10,7 @@
 //   asm-kernel.ts assemble(), assembleWithLabels()  (kernel log / clang inline-asm syntax)
 //   asm-ubpf.ts  assembleUbpf()              (ubpf / bpf_conformance syntax)
 //   conformance-data.ts parseConformanceData(), rawWordsToBytes()  (bpf_conformance *.data)
+//   hex.ts       parseHex() with HEX_SPEC / HEX_INPUT / HEX_UBPF / HEX_MEM, HexError: the one hex-bytes reader
 //   errors.ts    IsaError (kind, byteOffset), AsmError (line, column)
 export * from './opcodes';
 export * from './insn';
@@ -22,5 +23,6 @@ export * from './uapi';
 export * from './helpers';
 export * from './asm-ubpf';
 export * from './conformance-data';
+export * from './hex';
 export * from './disasm';
 export * from './asm-kernel';

@@ -3,11 +3,11 @@
 // find_extern_sec_btf_id, cmp_externs, bpf_object__resolve_ksym_func_btf_id,
 // bpf_object__resolve_ksym_var_btf_id). Module BTFs are not searched.
 import { Btf, typeById, typeCount } from '../btf';
-import { findByName, skipModsAndTypedefs } from '../btf';
+import { findByName, skipModsAndTypedefs, alignOf } from '../btf';
 import { ElfFile, STB_WEAK } from '../elf/types';
 import { symIsExtern } from './collect';
 import { typesAreCompat, essentialNameLen } from './compat';
-import { alignOf, applyKconfigText, findKcfgType, Kcfg, kernelVersionCode, setNum } from './kconfig';
+import { applyKconfigText, findKcfgType, Kcfg, kernelVersionCode, setNum } from './kconfig';
 import { typeSize } from '../btf';
 import { EINVAL, ENOTSUP, ESRCH, LoaderError } from './errors';
 import { ExternDesc } from './model';

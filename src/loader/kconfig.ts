@@ -30,30 +30,6 @@ export function findKcfgType(btf: Btf, id: number): { type: KcfgType; signed: bo
   }
 }
 
-/** btf__align_of for a BPF object (8-byte pointers); 0 when unsupported. */
-export function alignOf(btf: Btf, id: number, depth = 0): number {
-  if (depth > 32) return 0;
-  const t = typeById(btf, id);
-  switch (t.kind) {
-    case 'int': case 'enum': case 'enum64': case 'float': return Math.min(8, t.size);
-    case 'ptr': return 8;
-    case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': return alignOf(btf, t.type, depth + 1);
-    case 'array': return alignOf(btf, t.type, depth + 1);
-    case 'struct': case 'union': {
-      let max = 1;
-      for (const m of t.members) {
-        const a = alignOf(btf, m.type, depth + 1);
-        if (!a) return 0;
-        if (m.bitfieldSize === 0 && m.bitOffset % (8 * a) !== 0) return 1; // packed
-        max = Math.max(max, a);
-      }
-      if (t.size % max !== 0) return 1; // packed
-      return max;
-    }
-    default: return 0;
-  }
-}
-
 /** KERNEL_VERSION(a, b, c) of a uname release like "6.18.44-..." (0 when unparsable). */
 export function kernelVersionCode(release: string): number {
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(release);

@@ -5,6 +5,7 @@ import { parseDocument, LineCounter, Document, isNode, isScalar } from 'yaml';
 import { specSchema } from './schema';
 import { Spec, SpecDocument } from './types';
 import { PROG_LOAD_FLAGS } from '../isa/uapi';
+import { HEX_SPEC, HexError, parseHex } from '../isa/hex';
 
 export class SpecError extends Error {
   readonly source: string;
@@ -129,16 +130,14 @@ export function specProgFlags(flags: readonly string[] | undefined): number {
   return out >>> 0;
 }
 
-/** Parse a hex string ("0x" prefix and whitespace allowed) into bytes. */
+/** A spec's hex field ("0x" prefix and whitespace allowed) as bytes; a SpecError naming the field, line and column. */
 export function hexBytes(text: string, where = 'hex'): Uint8Array {
-  const clean = text.replace(/^0x/i, '').replace(/\s+/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
-    const bad = /[^0-9a-fA-F\s]/.exec(text.replace(/^0x/i, '  '));
-    throw new SpecError(where, 1, bad ? bad.index + 1 : text.length, '', bad ? `'${bad[0]}' is not a hex digit` : 'not a whole number of hex bytes');
+  try {
+    return parseHex(text, HEX_SPEC);
+  } catch (e) {
+    if (e instanceof HexError) throw new SpecError(where, e.line, e.column, '', e.detail);
+    throw e;
   }
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 /** A retval expectation as an unsigned 64-bit value. */

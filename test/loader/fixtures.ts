@@ -37,8 +37,9 @@ export function golden(file: string, enc: BufferEncoding = 'utf8'): string | und
   return fs.existsSync(p) ? fs.readFileSync(p, enc) : undefined;
 }
 
+/** The loader's golden files (subdirectories, like btf-c/ of test/btf/c-dump.test.ts, are other tests' goldens). */
 export function goldenFiles(): string[] {
-  return fs.readdirSync(path.join(FIXTURES, 'golden')).sort();
+  return fs.readdirSync(path.join(FIXTURES, 'golden'), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
 }
 
 /** Hex lines as in the golden files (one 8-byte struct bpf_insn per line). */

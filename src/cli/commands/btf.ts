@@ -1,13 +1,15 @@
-// bpfx btf dump FILE [--base FILE] [--ext] [--c]: print the BTF of an object
-// file's .BTF section, or of a raw BTF blob (e.g. /sys/kernel/btf/vmlinux, .gz
-// accepted), in `bpftool btf dump` raw format; --c prints C declarations of
-// FUNCs instead; --ext prints the .BTF.ext func_info / line_info / CO-RE records.
+// bpfx btf dump FILE [--base FILE] [--ext] [--c] [--format raw|c]: print the BTF
+// of an object file's .BTF section, or of a raw BTF blob (e.g.
+// /sys/kernel/btf/vmlinux, .gz accepted), in `bpftool btf dump` raw format;
+// --format c prints the C header `bpftool btf dump file F format c` prints (every
+// type); --c prints C declarations of the FUNCs only; --ext prints the .BTF.ext
+// func_info / line_info / CO-RE records.
 // bpfx btf find FILE NAME [--kind KIND]: ids and types named NAME.
 // Split BTF (module BTF under /sys/kernel/btf/) needs --base (vmlinux).
 import * as zlib from 'zlib';
 import { Command, UsageError, flagString } from '../command';
 import {
-  Btf, parseBtf, parseBtfExt, dumpBtfRaw, formatTypeRaw, findAllByName, funcToC, typeCount, kindOf, typeToC, KIND_NAMES, BtfKind,
+  Btf, parseBtf, parseBtfExt, dumpBtfRaw, dumpBtfC, formatTypeRaw, findAllByName, funcToC, typeCount, kindOf, typeToC, KIND_NAMES, BtfKind,
 } from '../../btf';
 import { parseElf, sectionByName } from '../../elf';
 import { readInputBytes, isElf } from '../input';
@@ -41,9 +43,10 @@ export const command: Command = {
     { name: 'base', type: 'string', value: 'FILE', description: 'base BTF of split BTF (module BTF needs vmlinux)' },
     { name: 'ext', type: 'boolean', description: 'dump: the .BTF.ext func_info, line_info and CO-RE records' },
     { name: 'c', type: 'boolean', description: 'dump: C declarations of the FUNCs' },
+    { name: 'format', type: 'string', choices: ['raw', 'c'], default: 'raw', description: 'dump: raw (bpftool\'s default) or c, the header `bpftool btf dump file F format c` prints' },
     { name: 'kind', type: 'string', choices: KIND_NAMES, description: 'find: only types of this kind' },
   ],
-  examples: ['bpfx btf dump /sys/kernel/btf/vmlinux', 'bpfx btf dump obj.o --ext', 'bpfx btf find /sys/kernel/btf/vmlinux bpf_throw --kind func'],
+  examples: ['bpfx btf dump /sys/kernel/btf/vmlinux', 'bpfx btf dump /sys/kernel/btf/vmlinux --format c > vmlinux.h', 'bpfx btf dump obj.o --ext', 'bpfx btf find /sys/kernel/btf/vmlinux bpf_throw --kind func'],
   exits: { 0: 'dumped, or found', 1: 'find: no type of that name', 3: '(not used)' },
   run(args, ctx) {
     const [sub, file, name] = args.positional;
@@ -77,7 +80,7 @@ export const command: Command = {
       print(out);
       return 'ok';
     }
-    const text = dumpBtfRaw(btf);
+    const text = flagString(args, 'format') === 'c' ? dumpBtfC(btf) : dumpBtfRaw(btf);
     if (ctx.json) ctx.emit({ file, lines: text.split('\n').filter((l, i, a) => l !== '' || i < a.length - 1) });
     else process.stdout.write(text);
     return 'ok';

@@ -10,19 +10,17 @@
 // and exits 1 (the runner compares that text with `-- error`).
 import { Command, UsageError, flagString } from '../command';
 import { Outcome } from '../outcome';
-import { decodeRaw } from '../../isa';
+import { decodeRaw, parseHex, HEX_UBPF, HexError } from '../../isa';
 import { runConformanceInterp, runConformanceKernel, runConformanceJit } from '../../harness/conformance';
 
-/** Hex bytes separated by whitespace (ubpf's base16_decode ignores what does not parse). */
+/** Hex bytes separated by whitespace, as ubpf's plugin takes them (isa HEX_UBPF); a wrong token is a usage error naming it. */
 export function parseHexBytes(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const w of s.split(/\s+/)) {
-    if (!w) continue;
-    if (/^[0-9a-fA-F]{1,2}$/.test(w)) out.push(parseInt(w, 16));
-    else if (/^[0-9a-fA-F]+$/.test(w) && w.length % 2 === 0) for (let i = 0; i < w.length; i += 2) out.push(parseInt(w.slice(i, i + 2), 16));
-    else throw new UsageError(`'${w}' is not a hex byte`);
+  try {
+    return parseHex(s, HEX_UBPF);
+  } catch (e) {
+    if (e instanceof HexError) throw new UsageError(`'${e.token}' is not a hex byte`);
+    throw e;
   }
-  return Uint8Array.from(out);
 }
 
 /** The runner may pass all plugin options as one argument ("--engine interp --elf"): split them into words. */

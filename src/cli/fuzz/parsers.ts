@@ -16,9 +16,9 @@ import * as zlib from 'zlib';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseElf, ElfError, sectionByName } from '../../elf';
-import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typeSize, skipModsAndTypedefs, formatTypeRaw, encodeBtf } from '../../btf';
+import { parseBtf, parseBtfExt, BtfError, Btf, typeById, typeCount, typeToC, typeSize, skipModsAndTypedefs, formatTypeRaw, encodeBtf, dumpBtfC } from '../../btf';
 import { loadObject, LoaderError } from '../../loader';
-import { IsaError, AsmError, assemble, assembleUbpf, decode, disassemble, encode } from '../../isa';
+import { IsaError, AsmError, HexError, assemble, assembleUbpf, decode, disassemble, encode, parseHex, HEX_SPEC, HEX_INPUT, HEX_UBPF, HEX_MEM } from '../../isa';
 import { parseSpec, SpecError, hexBytes, expectedRetval } from '../../spec';
 import { loadConformanceCase, ConformanceDataError } from '../../harness/conformance-data';
 import { packageRoot } from '../../kernel/host';
@@ -41,11 +41,11 @@ export interface ParserTarget {
 }
 
 /** The errors that name where an input is wrong (each stage's own type). */
-const TYPED_ERRORS = ['ElfError', 'BtfError', 'LoaderError', 'IsaError', 'AsmError', 'SpecError', 'ConformanceDataError', 'UsageError',
+const TYPED_ERRORS = ['ElfError', 'BtfError', 'LoaderError', 'IsaError', 'AsmError', 'HexError', 'SpecError', 'ConformanceDataError', 'UsageError',
   'KernelError', 'AnnotationError', 'TestLoaderInputError', 'JitRefused', 'JitError', 'BpfRuntimeError', 'VerifierReject'];
 export function isTypedError(e: unknown): boolean {
   return e instanceof ElfError || e instanceof BtfError || e instanceof LoaderError || e instanceof IsaError
-    || e instanceof AsmError || e instanceof SpecError || e instanceof ConformanceDataError
+    || e instanceof AsmError || e instanceof HexError || e instanceof SpecError || e instanceof ConformanceDataError
     || (e instanceof Error && TYPED_ERRORS.includes(e.name) && e.constructor !== Error);
 }
 
@@ -233,6 +233,7 @@ function exerciseBtf(btf: Btf): void {
     guard(() => typeToC(btf, id));
     guard(() => formatTypeRaw(btf, id));
   }
+  if (typeCount(btf) <= 3000) guard(() => dumpBtfC(btf));
   guard(() => parseBtf(encodeBtf(btf)));
 }
 
@@ -298,6 +299,10 @@ export function parserTargets(): ParserTarget[] {
       if (h) decode(h);
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const { parseHexBytes } = require('../commands/conformance-plugin') as typeof import('../commands/conformance-plugin');
+      // the one reader in each syntax, then the front doors that wrap it (their own typed errors)
+      for (const syntax of [HEX_SPEC, HEX_INPUT, HEX_UBPF, HEX_MEM]) {
+        try { decode(parseHex(t, syntax, 'fuzz.hex')); } catch (e) { if (!isTypedError(e)) throw e; }
+      }
       for (const parse of [(x: string) => hexBytes(x, 'fuzz.hex'), parseHexBytes]) {
         let b: Uint8Array | undefined;
         try { b = parse(t); } catch (e) { if (!isTypedError(e)) throw e; }
@@ -319,7 +324,7 @@ function cliFiles(): string[] {
   const rel = (f: string): string => path.relative(process.cwd(), f) || '.';
   const objs = objFiles();
   const d = dataFiles();
-  return [...objs.slice(0, 6), ...specFiles().slice(0, 6), ...d.slice(0, 6), path.join(root(), 'fixtures'), path.join(root(), 'nosuch.o'),
+  return [...objs.slice(0, 6), ...specFiles().slice(0, 6), ...d.slice(0, 6), path.join(root(), 'fixtures', 'include'), path.join(root(), 'nosuch.o'),
     path.join(root(), 'package.json')].map(rel);
 }
 
@@ -336,6 +341,8 @@ function cliArgv(r: Rng): string[] {
       default: argv.push(sampleOf(fc.string({ maxLength: 12 }), r));
     }
   }
+  // `spec` without a path runs the whole specs/ directory (seconds of real work, not a hang): name one spec
+  if (argv[0] === 'spec' && !argv.slice(1).some((a) => files.includes(a))) argv.push(r.pick(files.filter((f) => /\.ya?ml$/.test(f))));
   // never the live kernel, native code or output files: those are other tests' business
   return argv.map((a) => (/^(kernel|jit|--run|--trust-kernel|-o|--out|-)$/.test(a) ? 'interp' : a));
 }
