@@ -32,7 +32,7 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret';
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
@@ -54,6 +54,8 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_send_signal_task: generic('trusted_args'),
   bpf_rcu_read_lock: { ...common(), special: 'rcu_read_lock' },
   bpf_rcu_read_unlock: { ...common(), special: 'rcu_read_unlock' },
+  bpf_preempt_disable: { ...common(), special: 'preempt_disable' },
+  bpf_preempt_enable: { ...common(), special: 'preempt_enable' },
   bpf_get_kmem_cache: { ...common(), special: 'untrusted_ret' },
   bpf_copy_from_user_str: common('sleepable'),
   bpf_copy_from_user_task_str: common('sleepable'),
@@ -90,6 +92,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   const meta = checkKfuncArgs(env, k, desc);
   rcuSection(env, k, desc);
+  preemptSection(env, k, desc);
   const regs = curFrame(env).regs;
   if (meta.releaseRegno) {
     const r = regs[meta.releaseRegno];
@@ -136,6 +139,21 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
   } else if (desc.special === 'rcu_read_lock') {
     refs.push({ kind: 'rcu', id: 0, insnIdx: env.insnIdx });
   } else if (desc.special === 'rcu_read_unlock') fail(env, 'EINVAL', 'unmatchedRcuUnlock', [k.name]);
+}
+
+/**
+ * bpf_preempt_disable / enable: the nesting count of the preemption-disabled region
+ * (active_preempt_locks) and the sleepable kfuncs inside it.
+ */
+function preemptSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
+  const refs = env.cur.refs;
+  let level = refs.length - 1;
+  while (level >= 0 && refs[level].kind !== 'preempt') level--;
+  if (desc.special === 'preempt_disable') refs.push({ kind: 'preempt', id: 0, insnIdx: env.insnIdx });
+  else if (desc.special === 'preempt_enable') {
+    if (level < 0) fail(env, 'EINVAL', 'unmatchedPreemptEnable', [k.name]);
+    refs.splice(level, 1);
+  } else if (level >= 0 && desc.flags.includes('sleepable')) fail(env, 'EACCES', 'kfuncSleepableInPreempt', [k.name]);
 }
 
 /** R0 from the kfunc's BTF return type. */
