@@ -138,7 +138,10 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
     if (i === 0 && role) {
       const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
       if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
+      // (next and destroy: meta->ref_obj_id is the iterator's reference, read before destroy drops it)
+      const iterRef = role === 'new' || reg.type !== 'stack' ? 0 : iterRefAt(env, reg);
       meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
+      if (meta.iter) meta.refObjId = env.cur.frames[meta.iter.frameno].stack[meta.iter.spi].obj?.refObjId ?? iterRef;
       continue;
     }
     const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
@@ -162,6 +165,13 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
   }
   if (release && !meta.releaseRegno) fail(env, 'EINVAL', 'kfuncReleaseExpectsRef', [k.name]);
   return meta;
+}
+
+/** The reference of the iterator a stack pointer names (iter_ref_obj_id), 0 when there is none. */
+function iterRefAt(env: VerifierEnv, reg: Extract<RegState, { type: 'stack' }>): number {
+  const spi = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value))) - 1) / 8);
+  const o = env.cur.frames[reg.frameno]?.stack[spi]?.obj;
+  return o?.kind === 'iter' ? o.refObjId : 0;
 }
 
 /** A scalar parameter: a scalar register, a known constant for `__k` and the buffer-size names. */

@@ -135,6 +135,11 @@ function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, 
     const top = os.types[BPF_REG_SIZE - 1];
     if (top === 'r') {
       if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
+    } else if (top === 'i') {
+      // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
+      const oi = os.obj, ci = cs.obj;
+      if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
+        || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
     } else if (top !== 'm' && top !== '0' && top !== '?') {
       return false; // slot kinds not compared here are never equal
     }
