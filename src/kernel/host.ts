@@ -17,6 +17,7 @@ import { kernelAvailable } from './avail';
 import { KernelError } from './errors';
 import { probeLiveKernel } from './probe';
 import { hostNetDevices } from './netdev';
+import { kernelSymbols } from './kallsyms';
 
 export const VMLINUX_PATH = '/sys/kernel/btf/vmlinux';
 
@@ -34,6 +35,12 @@ export interface HostFacts {
   netDevices: NetDevice[];
   /** nr_cpu_ids: one past the highest possible CPU (/sys/devices/system/cpu/possible); undefined for a kernel directory. */
   nrCpuIds: number | undefined;
+  /**
+   * kallsyms_lookup_name of that kernel: a symbol's address, undefined when kallsyms has
+   * none (0 counts as none). /proc/kallsyms is read on the first lookup, once per process.
+   * Absent for a kernel directory, or where kallsyms is unreadable or hides addresses.
+   */
+  kernelSymbol?: (name: string) => bigint | undefined;
   /** The verifier profile the model answers with. */
   profile: KernelProfile;
   /** How the profile was chosen: probed on the live kernel, named by the user, or the newest (no kernel to probe). */
@@ -128,7 +135,7 @@ export function hostFacts(opts: HostFactsOptions = {}): HostFacts {
   const vmlinuxBtf = opts.btfPath ? readBtfFile(opts.btfPath) : base.vmlinuxBtf;
   const kconfig = opts.kconfigPath ? hostKconfig(opts.kconfigPath) : base.kconfig;
   return { source, release: base.release, vmlinuxBtf, kconfig, netDevices: hostNetDevices(), nrCpuIds: source === 'live' ? hostNrCpuIds() : undefined,
-    ...chooseProfile(opts, source, vmlinuxBtf) };
+    ...(source === 'live' ? { kernelSymbol: hostKernelSymbol } : {}), ...chooseProfile(opts, source, vmlinuxBtf) };
 }
 
 /** The facts of a kernel directory (default fixtures/vmlinux), never of this machine: for tests that must not depend on the host. */
@@ -164,6 +171,12 @@ export function loadHostObject(file: string, opts: { host?: HostFacts; only?: st
     kconfig: host.kconfig, kernelRelease: host.release,
   });
   return { bytes, loaded };
+}
+
+/** kallsyms_lookup_name on this machine (/proc/kallsyms, read on the first call); undefined where it has none or hides addresses. */
+function hostKernelSymbol(name: string): bigint | undefined {
+  const a = kernelSymbols()?.byName.get(name);
+  return a ? a : undefined;
 }
 
 /** nr_cpu_ids of this machine: one past the highest possible CPU ("0-3,5"); undefined when unreadable. */

@@ -8,7 +8,8 @@ import {
   BPF_SIZE, BPF_MODE, BPF_W, BPF_DW, BPF_ADD, BPF_AND, BPF_OR, BPF_XOR, BPF_FETCH, BPF_XCHG, BPF_CMPXCHG, BPF_LOAD_ACQ,
   BPF_STORE_REL, BPF_IND, BPF_ABS,
 } from '../isa/opcodes';
-import { VerifierEnv, fail, notModelled } from './env';
+import { VerifierEnv, fail } from './env';
+import { checkResourceLeak } from './refs';
 import { readReg, checkDst, setReg, scratchReg } from './regs';
 import { RegState, PointerReg, isPointer, regTypeStr, scalarReg, notInit } from './state';
 import { scalarUnknown } from './scalar_bridge';
@@ -82,7 +83,8 @@ export function checkLdAbs(env: VerifierEnv, insn: Insn): void {
     fail(env, 'EINVAL', 'ldAbsReserved');
   }
   const r6 = readReg(env, 6);
-  if (env.cur.refs.length) notModelled(env, 'BPF_LD_[ABS|IND] while holding references');
+  // gen_ld_abs may end the program at run time: nothing may be held here
+  checkResourceLeak(env, false, true, 'BPF_LD_[ABS|IND]');
   if (r6.type !== 'ctx') fail(env, 'EINVAL', 'ldAbsR6NotCtx');
   if (mode === BPF_IND) readReg(env, insn.src);
   const ctx = r6 as PointerReg;

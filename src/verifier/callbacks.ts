@@ -124,9 +124,14 @@ function maybeWidenReg(old: RegState, cur: RegState): RegState {
  */
 export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void {
   const prev = findPrevEntry(env, callsite);
-  if (!prev) return;
+  if (prev) widenImpreciseScalars(prev, env.cur);
+}
+
+/** widen_imprecise_scalars: the registers and spilled scalars of `cur`'s frames, against `old`'s. */
+export function widenImpreciseScalars(old: VState, cur: VState): void {
+  const prev = old;
   for (let fr = prev.curframe; fr >= 0; fr--) {
-    const fold = prev.frames[fr], fcur = env.cur.frames[fr];
+    const fold = prev.frames[fr], fcur = cur.frames[fr];
     fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r); });
     fold.stack.forEach((sl, i) => {
       const cs = fcur.stack[i];

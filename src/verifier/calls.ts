@@ -8,7 +8,11 @@ import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text 
 import { VerifierReject } from './types';
 import { findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
-import { newFuncState, scalarReg } from './state';
+import { newFuncState, scalarReg, isRegionRef } from './state';
+import { KFUNC_TABLE } from './kfuncs';
+import { MIGHT_SLEEP_HELPERS } from './helper_access';
+import { inRanges } from './helpers';
+import { BPF_HELPER_CALL } from '../isa/opcodes';
 import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
 import { btfCheckSubprogCall } from './func_args';
 import { clearAllPktPointers, subprogChangesPktData } from './helpers';
@@ -28,6 +32,9 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   if (callee.linkage === 'global') {
     if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
     if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
+    if (env.cur.refs.some(isRegionRef) && subprogMightSleep(env, subprogno)) {
+      notModelled(env, 'a global function that may sleep called in an RCU or preemption-disabled section');
+    }
     if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
     // (fixed 6.18) a global subprog that may throw is an exceptional exit here: no reference may be held
     if (env.profile.behaviour.globalThrowCheckedAtCallsite && subprogMayThrow(env, subprogno)) checkResourceLeak(env, true, false, 'bpf_throw');
@@ -88,6 +95,12 @@ export function prepareFuncExit(env: VerifierEnv): number {
   // (the kernel leaves no scratch marks here: no state line follows `from N to M:`)
   return retTo;
 }
+
+/** The subprog, or a subprog it calls, calls a helper that might sleep or a sleepable kfunc (subprog_info[].might_sleep). */
+const subprogMightSleep = (env: VerifierEnv, subprog: number): boolean =>
+  subprogReaches(env.layout, env.insns, subprog, (x, i) => (isKfuncCall(x)
+    ? (KFUNC_TABLE[env.layout.kfuncs.get(i)?.name ?? '']?.flags.includes('sleepable') ?? true)
+    : x.src === BPF_HELPER_CALL && inRanges(MIGHT_SLEEP_HELPERS, x.imm)));
 
 /** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
 const subprogMayThrow = (env: VerifierEnv, subprog: number): boolean =>

@@ -5,12 +5,13 @@
 // is walked as a second root, as the kernel does.
 import { Insn, isLdImm64, isPseudoFunc } from '../isa/insn';
 import { BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ABS, BPF_IND, BPF_EXIT, BPF_CALL,
-  BPF_JA, BPF_K, BPF_JCOND } from '../isa/opcodes';
+  BPF_JA, BPF_K, BPF_JCOND, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { successors, Successors } from '../isa/flow';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
 import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
+import { KFUNC_TABLE } from './kfuncs';
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
@@ -51,6 +52,8 @@ export interface CfgResult {
   jmpPoints: Set<number>;
   /** mark_calls_callback: calls of sync-callback helpers. */
   callsCallback: Set<number>;
+  /** Calls of an iterator's next kfunc (is_iter_next_insn). */
+  iterNext: Set<number>;
 }
 
 /** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
@@ -66,6 +69,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
   const forceCheckpoints = new Set<number>();
   const jmpPoints = new Set<number>();
   const callsCallback = new Set<number>();
+  const iterNext = new Set<number>();
 
   const push = (t: number, w: number, e: number): number => {
     if (e === FALLTHROUGH && state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE;
@@ -112,6 +116,10 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
         if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t); }
+        // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
+        if (insn.src === BPF_PSEUDO_KFUNC_CALL && KFUNC_TABLE[layout.kfuncs.get(t)?.name ?? '']?.flags.includes('iter_next')) {
+          prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+        }
         return visitCall(t, s);
       case BPF_JA: {
         if (BPF_SRC(insn.code) !== BPF_K) throw new VerifierReject('EINVAL', '', false, true);
@@ -153,5 +161,5 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       i++;
     }
   }
-  return { backEdges, prunePoints, forceCheckpoints, jmpPoints, callsCallback };
+  return { backEdges, prunePoints, forceCheckpoints, jmpPoints, callsCallback, iterNext };
 }

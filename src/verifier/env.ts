@@ -13,6 +13,7 @@ import { SubprogLayout, findSubprog } from './subprogs';
 import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
 import type { Checkpoint } from './states';
+import type { Backedge } from './scc';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -47,12 +48,20 @@ export interface VerifierEnv {
   jmpPoints: Set<number>;
   /** bpf_calls_callback: calls of callback-calling helpers. */
   callsCallback: Set<number>;
+  /** is_iter_next_insn: calls of an iterator's next kfunc. */
+  iterNext: Set<number>;
   /** live_regs_before per instruction (compute_live_registers), bit n = Rn. */
   liveRegs: number[];
   /** compute_scc: the loop (SCC number) of each instruction, 0 outside loops. */
   sccOf: Int32Array;
   /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored. */
   sccVisits: Map<string, Checkpoint | null>;
+  /** bpf_scc_visit's backedges: loop states pruned against a checkpoint of the visit still explored. */
+  sccBackedges: Map<string, Backedge[]>;
+  /** num_backedges: backedges kept (they count in peak_states). */
+  numBackedges: number;
+  /** Precision marks made in checkpoints so far (propagate_backedges' `changed`). */
+  preciseMarks: number;
   /** Targets of back-edges (loops are walked iteration by iteration). */
   loopHeads: Set<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
@@ -114,7 +123,7 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,

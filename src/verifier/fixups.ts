@@ -348,6 +348,9 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
   // the kernel passes prog->aux in r3: a kernel heap address
   if (x.src === BPF_HELPER_CALL && x.imm === BPF_FUNC_TIMER_SET_CALLBACK) return 'bpf_timer_set_callback (r3 = the address of prog->aux)';
   if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
+  const kfunc = x.src === BPF_PSEUDO_KFUNC_CALL ? facts.kfuncName?.(x.imm, x.off) : undefined;
+  // fixup_kfunc_call passes the object's size and its btf_struct_meta (a kernel address) in r1, r2
+  if (kfunc === 'bpf_obj_new_impl' || kfunc === 'bpf_obj_drop_impl') return `the ${kfunc} rewrite (size and struct meta arguments)`;
   patchCallImm(r, i, facts);
   return i;
 }

@@ -75,6 +75,12 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
   const funcId = insn.imm;
   checkCallWhileLocked(env, insn);
   const proto = helperProto(env, funcId);
+  if (inRanges(MIGHT_SLEEP_HELPERS, funcId)) {
+    // a helper that might sleep, in a section that must not
+    if (env.cur.refs.some((r) => r.kind === 'rcu')) fail(env, 'EINVAL', 'helperSleepsInRcu', [helperName(funcId), funcId]);
+    if (env.cur.refs.some((r) => r.kind === 'preempt')) fail(env, 'EINVAL', 'helperSleepsInPreempt', [helperName(funcId), funcId]);
+    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'a helper that might sleep with IRQs disabled');
+  }
   const meta = newCallArgMeta(funcId);
   for (let i = 0; i < 5; i++) checkFuncArg(env, proto, i, meta);
   recordFuncMap(env, meta, proto);

@@ -160,6 +160,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.forceCheckpoints = cfg.forceCheckpoints;
   env.jmpPoints = cfg.jmpPoints;
   env.callsCallback = cfg.callsCallback;
+  env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
   env.sccOf = computeScc(input.insns);
   env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);

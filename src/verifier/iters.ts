@@ -2,17 +2,19 @@
 // `struct bpf_iter_<type> *` argument (the iterator's STACK_ITER slots, is_iter_reg_valid_
 // uninit/_init, mark_stack_slots_iter with its reference, unmark_stack_slots_iter for
 // bpf_iter_<type>_destroy) and process_iter_next_call (the walk goes on with the iterator
-// drained and R0 = NULL; the active state, R0 not NULL and depth + 1, is explored later).
-// The kernel makes loops over an iterator converge through is_state_visited's iterator
-// rules and widening; the model has neither, so a second bpf_iter_<type>_next on an
-// active iterator of the same path is `not modelled yet`.
+// drained and R0 = NULL; the active state, R0 not NULL and depth + 1, is explored later,
+// its imprecise scalars widened against the previous visit of the call on this path).
+// The loop converges in is_state_visited (states.ts): an iterator's next call is a forced
+// checkpoint, and an active iterator meeting a state within the ranges of one still being
+// explored is a backedge of the loop (scc.ts).
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
 import { PtrOf, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg } from './state';
 import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
-import { stackRead } from './stack_liveness';
-import { pushStack } from './states';
+import { stackRead, stackWrite } from './stack_liveness';
+import { pushStack, findPrevEntry } from './states';
+import { widenImpreciseScalars } from './callbacks';
 import { checkMemAccess } from './mem';
 
 /** The iterator argument of a kfunc: its type name (`num` for struct bpf_iter_num) and size. */
@@ -70,6 +72,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     if (o?.kind !== 'iter' || !releaseReference(env, o.refObjId)) return fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
     for (let i = 0; i < nr; i++) {
       f.stack[at - i] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+      stackWrite(env.liveness, reg.frameno, at - i);
       env.scratchedSlots.add(at - i);
     }
   }
@@ -82,10 +85,14 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
   const o = slot.obj;
   if (o?.kind !== 'iter') return notModelled(env, 'an iterator slot without its iterator');
   if (o.state === 'active') {
-    if (o.depth > 0) notModelled(env, 'convergence of an open-coded iterator loop (the kernel\'s iterator state pruning)');
+    // is_state_visited made the checkpoint at this call (a forced one): the previous visit is above it
+    const parent = env.parent;
+    if (!parent || parent.insnIdx !== insnIdx) return notModelled(env, 'an iterator next call without its checkpoint');
+    const prev = findPrevEntry(env, insnIdx, parent.dfsDepth);
     const queued = cloneState(env.cur);
     const qslot = queued.frames[at.frameno].stack[at.spi];
     qslot.obj = { ...o, depth: o.depth + 1 };
+    if (prev) widenImpreciseScalars(prev, queued);
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
     if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };

@@ -4,9 +4,9 @@
 // context, NULL for `__nullable`, BTF pointers and the sockets and maps that
 // convert to them, memory of the pointee's size, memory and a `__sz`/`__szk`
 // length), trusted, RCU and released arguments, and
-// process_kf_arg_ptr_to_btf_id's struct match. Dynptrs, iterators, graph nodes,
-// allocated objects, callbacks, constant strings, workqueues and IRQ flags are
-// `not modelled yet`.
+// process_kf_arg_ptr_to_btf_id's struct match, allocated objects for bpf_obj_drop_impl.
+// Graph nodes, refcounted kptrs, callbacks, constant strings, workqueues and IRQ flags
+// are `not modelled yet`.
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
@@ -80,7 +80,7 @@ function isScalarStruct(env: VerifierEnv, k: KfuncProto, t: BtfType | undefined,
   return true;
 }
 
-type PtrArgKind = 'ctx' | 'null' | 'btf_id' | 'mem' | 'mem_size';
+type PtrArgKind = 'ctx' | 'null' | 'alloc' | 'btf_id' | 'mem' | 'mem_size';
 
 /** get_kfunc_ptr_arg_type */
 function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[], i: number, reg: RegState): PtrArgKind {
@@ -89,7 +89,8 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
   const refT = resolved(k.btf, ptr.type);
   if (btfIsProgCtxType(env, k.btf, ptr.type)) return 'ctx';
   if (paramHasSuffix(p, '__nullable') && registerIsNull(reg)) return 'null';
-  for (const s of ['__alloc', '__refcounted_kptr', '__str', '__map', '__uninit']) {
+  if (paramHasSuffix(p, '__alloc')) return 'alloc';
+  for (const s of ['__refcounted_kptr', '__str', '__map', '__uninit']) {
     if (paramHasSuffix(p, s)) return notModelled(env, `kfunc arguments with ${s}`);
   }
   if (refT?.kind === 'struct' && /^(bpf_dynptr|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq)$|^bpf_iter_/.test(refT.name)) {
@@ -138,7 +139,10 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
     if (i === 0 && role) {
       const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
       if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
+      // (next and destroy: meta->ref_obj_id is the iterator's reference, read before destroy drops it)
+      const iterRef = role === 'new' || reg.type !== 'stack' ? 0 : iterRefAt(env, reg);
       meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
+      if (meta.iter) meta.refObjId = env.cur.frames[meta.iter.frameno].stack[meta.iter.spi].obj?.refObjId ?? iterRef;
       continue;
     }
     const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
@@ -157,12 +161,23 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
       if (!rcu) fail(env, 'EINVAL', 'kfuncMustBeTrusted', [regno]);
       if (!(reg.flags & MEM_RCU)) fail(env, 'EINVAL', 'kfuncMustBeRcu', [regno]);
     }
+    if (kind === 'alloc' && (trusted || rcu) && (!isPointer(reg) || !isTrustedReg(reg))) {
+      if (!rcu) fail(env, 'EINVAL', 'kfuncMustBeTrusted', [regno]);
+      return notModelled(env, 'an RCU kfunc taking an allocated object');
+    }
     checkFuncArgRegOff(env, reg, regno, release && isPointer(reg) && reg.refObjId !== 0);
     if (kind === 'mem_size') i++;
     checkPtrArg(env, k, params, i - (kind === 'mem_size' ? 1 : 0), kind, reg, regno, meta);
   }
   if (release && !meta.releaseRegno) fail(env, 'EINVAL', 'kfuncReleaseExpectsRef', [k.name]);
   return meta;
+}
+
+/** The reference of the iterator a stack pointer names (iter_ref_obj_id), 0 when there is none. */
+function iterRefAt(env: VerifierEnv, reg: Extract<RegState, { type: 'stack' }>): number {
+  const spi = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value))) - 1) / 8);
+  const o = env.cur.frames[reg.frameno]?.stack[spi]?.obj;
+  return o?.kind === 'iter' ? o.refObjId : 0;
 }
 
 /** A scalar parameter: a scalar register, a known constant for `__k` and the buffer-size names. */
@@ -192,6 +207,12 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
       if (reg.type !== 'ctx') fail(env, 'EINVAL', 'kfuncExpectedCtx', [i, regTypeStr(reg)]);
       return;
     case 'btf_id': return checkBtfIdArg(env, k, i, refT!, reg as PointerReg);
+    case 'alloc':
+      // KF_ARG_PTR_TO_ALLOC_BTF_ID: an object of bpf_obj_new, for bpf_obj_drop_impl, still referenced
+      if (reg.type !== 'btf_id' || reg.flags !== MEM_ALLOC) fail(env, 'EINVAL', 'kfuncExpectedAllocObj', [i]);
+      if (k.name !== 'bpf_obj_drop_impl') return notModelled(env, `kfunc ${k.name} taking an allocated object`);
+      if (!reg.refObjId) fail(env, 'EINVAL', 'kfuncAllocObjNotReferenced');
+      return;
     case 'mem': {
       let size: number;
       try { size = typeSize(k.btf, ptr.type); } catch { return notModelled(env, `the size of ${btfTypeStr(refT)} ${refT?.name ?? ''}`); }
@@ -236,6 +257,7 @@ function checkBtfIdArg(env: VerifierEnv, k: KfuncProto, i: number, refT: BtfType
     fail(env, 'EINVAL', 'kfuncArgIsExpected', [i, regTypeStr(reg), base]);
   }
   const regStruct = reg.type === 'btf_id' ? reg.btf.name : regName!;
+  if (reg.type === 'btf_id' && !reg.btf.vmlinux) return notModelled(env, 'objects of the program\'s BTF passed as kernel structs');
   if (regStruct === refT.name || (refT.name === '__sk_buff' && regStruct === 'sk_buff') || (refT.name === 'xdp_md' && regStruct === 'xdp_buff')) return;
   const strict = reg.refObjId !== 0 && reg.type === 'btf_id';
   if (!strict && firstMemberIs(k, regStruct, refT.name, reg.off)) return;

@@ -5,12 +5,13 @@
 // check_kfunc_args (kfunc_args.ts); then the RCU read section, releasing a
 // reference, bpf_throw (an exceptional exit, process_bpf_exit_full), and R0 from
 // the BTF return type (scalars, PTR_TO_MEM of a sized type, PTR_TO_BTF_ID of a
-// struct, KF_RET_NULL with an id, KF_ACQUIRE with a new reference). A kfunc that
+// struct, KF_RET_NULL with an id, KF_ACQUIRE with a new reference; bpf_obj_new_impl's
+// allocated object of a program BTF struct, released by bpf_obj_drop_impl). A kfunc that
 // is not in the table, or whose handling is special beyond this, is `not modelled yet`.
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -39,7 +40,8 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret' | 'rdonly_cast' | 'irq_save';
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'obj_drop'
+    | 'rdonly_cast' | 'irq_save';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
@@ -49,6 +51,8 @@ const skb = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'skb', flags });
 /** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c) and of net/core/filter.c's sets, the kfuncs modelled. */
 export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
+  bpf_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'obj_new' },
+  bpf_obj_drop_impl: { ...generic('release'), special: 'obj_drop' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
   bpf_task_release: generic('release'),
   bpf_task_from_pid: generic('acquire', 'ret_null'),
@@ -62,6 +66,8 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_send_signal_task: generic('trusted_args'),
   bpf_rcu_read_lock: { ...common(), special: 'rcu_read_lock' },
   bpf_rcu_read_unlock: { ...common(), special: 'rcu_read_unlock' },
+  bpf_preempt_disable: { ...common(), special: 'preempt_disable' },
+  bpf_preempt_enable: { ...common(), special: 'preempt_enable' },
   bpf_get_kmem_cache: { ...common(), special: 'untrusted_ret' },
   bpf_rdonly_cast: { ...common(), special: 'rdonly_cast' },
   bpf_local_irq_save: { ...common(), special: 'irq_save' },
@@ -105,6 +111,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   const meta = checkKfuncArgs(env, k, desc);
   rcuSection(env, k, desc);
+  preemptSection(env, k, desc);
   const regs = curFrame(env).regs;
   if (meta.releaseRegno) {
     const r = regs[meta.releaseRegno];
@@ -153,11 +160,41 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
   } else if (desc.special === 'rcu_read_unlock') fail(env, 'EINVAL', 'unmatchedRcuUnlock', [k.name]);
 }
 
+/**
+ * bpf_preempt_disable / enable: the nesting count of the preemption-disabled region
+ * (active_preempt_locks) and the sleepable kfuncs inside it.
+ */
+function preemptSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
+  const refs = env.cur.refs;
+  let level = refs.length - 1;
+  while (level >= 0 && refs[level].kind !== 'preempt') level--;
+  if (desc.special === 'preempt_disable') refs.push({ kind: 'preempt', id: 0, insnIdx: env.insnIdx });
+  else if (desc.special === 'preempt_enable') {
+    if (level < 0) fail(env, 'EINVAL', 'unmatchedPreemptEnable', [k.name]);
+    refs.splice(level, 1);
+  } else if (level >= 0 && desc.flags.includes('sleepable')) fail(env, 'EACCES', 'kfuncSleepableInPreempt', [k.name]);
+}
+
+/**
+ * bpf_obj_new_impl's R0 before KF_RET_NULL and KF_ACQUIRE apply: PTR_TO_BTF_ID | MEM_ALLOC of
+ * the struct that the `local_type_id__k` constant names in the program's BTF.
+ */
+function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta): RegState {
+  const id = meta.constArg ?? 0n;
+  if (BigInt.asUintN(32, id) !== id) fail(env, 'EINVAL', 'objNewTypeIdRange');
+  const btf = env.input.btf;
+  if (!btf) fail(env, 'EINVAL', 'objNewNeedsProgBtf');
+  const t = btfTypeAt(btf, Number(id));
+  if (t?.kind !== 'struct') fail(env, 'EINVAL', 'objNewNotStruct');
+  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: MEM_ALLOC });
+}
+
 /** R0 from the kfunc's BTF return type. */
 function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: KfuncArgMeta, idx: number): RegState {
   if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
+  if (desc.special === 'obj_new') return nullAndReference(env, objNewReturn(env, meta), desc, idx);
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
@@ -175,9 +212,14 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
     r0 = ptrReg('btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
       { flags: desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0 });
   }
+  return nullAndReference(env, r0, desc, idx);
+}
+
+/** KF_RET_NULL (a fresh id for the NULL check) and KF_ACQUIRE (a reference acquired at `idx`) on R0. */
+function nullAndReference(env: VerifierEnv, r0: RegState, desc: KfuncDesc, idx: number): RegState {
   if (!isPointer(r0)) return r0;
   if (desc.flags.includes('ret_null')) r0 = { ...r0, flags: r0.flags | PTR_MAYBE_NULL, id: ++env.idGen };
-  if (acquire) {
+  if (desc.flags.includes('acquire')) {
     const id = acquireReference(env, idx);
     r0 = { ...r0, refObjId: id, id: desc.flags.includes('ret_null') ? id : r0.id };
   }

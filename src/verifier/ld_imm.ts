@@ -1,8 +1,9 @@
 // 64-bit immediates: resolve_pseudo_ldimm64's pass over the program before the walk
 // (ld_imm64 pairs, map fds, BPF_LDX reserved fields, bpf_opcode_in_insntable), and
 // check_ld_imm in the walk (constants, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE with the
-// array maps' map_direct_value_addr, BPF_PSEUDO_FUNC; map indexes and kernel symbols
-// are `not modelled yet`) (kernel/bpf/verifier.c).
+// array maps' map_direct_value_addr, BPF_PSEUDO_FUNC, BPF_PSEUDO_BTF_ID of a vmlinux
+// variable or function: check_pseudo_btf_id with the kernel's kallsyms_lookup_name given
+// as input.kernelSymbol; map indexes and module BTF are `not modelled yet`) (kernel/bpf/verifier.c).
 import { Insn, ldImm64Value } from '../isa/insn';
 import {
   BPF_CLASS, BPF_MODE, BPF_SIZE, BPF_LDX, BPF_MEM, BPF_MEMSX, BPF_IMM, BPF_DW, BPF_X, OP_LD_IMM64, OP_CALL,
@@ -14,7 +15,10 @@ import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, fail, notModelled } from './env';
 import { findSubprog } from './subprogs';
 import { checkDst, setReg } from './regs';
-import { scalarReg, ptrReg, mapRef, MEM_RDONLY } from './state';
+import { RegState, BtfRef, scalarReg, ptrReg, mapRef, MEM_RDONLY, MEM_PERCPU } from './state';
+import { btfTypeAt, skipModifiers } from './btf_view';
+import { Btf } from '../btf/btf';
+import { findByName, typeSize } from '../btf/lookup';
 import { scalarConst } from './scalar_bridge';
 
 /** BPF_JMP | BPF_CALL | BPF_X (callx): not in the kernel's instruction table. */
@@ -46,12 +50,7 @@ const MAX_VAR_OFF = 1 << 29;
 /** resolve_pseudo_ldimm64 for the map forms: the src_reg kinds, the map, a direct value's offset. */
 function resolveMapLdImm64(env: VerifierEnv, input: VerifyInput, x: Insn, next: Insn): void {
   if (x.src === 0 || x.src === BPF_PSEUDO_FUNC) return;
-  // check_pseudo_btf_id: the address of a kernel function is read-only memory of size 0; typed and
-  // typeless variables need the kernel's symbols and BTF
-  if (x.src === BPF_PSEUDO_BTF_ID) {
-    if (!input.kfunc?.(x.imm, next.imm)) notModelled(env, 'ld_imm64 of a kernel variable (BPF_PSEUDO_BTF_ID)');
-    return;
-  }
+  if (x.src === BPF_PSEUDO_BTF_ID) return checkPseudoBtfId(env, input, x, next);
   const valueForm = x.src === BPF_PSEUDO_MAP_VALUE || x.src === BPF_PSEUDO_MAP_IDX_VALUE;
   if (!valueForm && !((x.src === BPF_PSEUDO_MAP_FD || x.src === BPF_PSEUDO_MAP_IDX) && next.imm === 0)) fail(env, 'EINVAL', 'unrecognizedLdImm64');
   if (x.src === BPF_PSEUDO_MAP_IDX || x.src === BPF_PSEUDO_MAP_IDX_VALUE) return notModelled(env, 'map indexes into fd_array');
@@ -63,6 +62,47 @@ function resolveMapLdImm64(env: VerifierEnv, input: VerifyInput, x: Insn, next: 
   if (m.type !== BPF_MAP_TYPE_ARRAY) fail(env, 'EINVAL', 'noDirectValueAccess');
   if (m.maxEntries !== 1) fail(env, 'ENOTSUPP', 'mapValueInvalidAccessPtr', [m.valueSize, off]);
   if (off >= m.valueSize) fail(env, 'EINVAL', 'mapValueInvalidAccessPtr', [m.valueSize, off]);
+}
+
+/**
+ * check_pseudo_btf_id for vmlinux BTF (btf_fd 0): the id names a VAR or a FUNC whose
+ * symbol kallsyms must know. Without the kernel's symbols a function keeps the model's
+ * old answer when it is a kfunc the input resolves (kfuncs are text symbols); a variable
+ * is `not modelled yet`.
+ */
+function checkPseudoBtfId(env: VerifierEnv, input: VerifyInput, x: Insn, next: Insn): void {
+  if (next.imm !== 0) return notModelled(env, 'ld_imm64 of a kernel module symbol (BPF_PSEUDO_BTF_ID with a btf_fd)');
+  const btf = input.vmlinuxBtf;
+  if (!btf) {
+    if (input.kfunc?.(x.imm, 0)) return;
+    return notModelled(env, 'ld_imm64 of a kernel symbol (BPF_PSEUDO_BTF_ID) without the kernel\'s BTF');
+  }
+  const t = btfTypeAt(btf, x.imm);
+  if (!t) fail(env, 'ENOENT', 'ldImm64InvalidBtfId', [x.imm]);
+  if (t.kind !== 'var' && t.kind !== 'func') fail(env, 'EINVAL', 'ldImm64NotVarOrFunc', [x.imm]);
+  if (!input.kernelSymbol) {
+    if (t.kind === 'func' && input.kfunc?.(x.imm, 0)) return;
+    return notModelled(env, 'ld_imm64 of a kernel symbol (BPF_PSEUDO_BTF_ID) without the kernel\'s symbols');
+  }
+  if (!input.kernelSymbol(t.name)) fail(env, 'ENOENT', 'ldImm64NoKernelSymbol', [t.name]);
+  btfVarReg(env, btf, x.imm);
+}
+
+/** The register an ld_imm64 of vmlinux VAR or FUNC `id` loads (aux->btf_var of __check_pseudo_btf_id). */
+function btfVarReg(env: VerifierEnv, btf: Btf, id: number): RegState {
+  const t = btfTypeAt(btf, id);
+  if (t?.kind !== 'var') return ptrReg('mem', { size: 0, dynptrId: 0 }, { flags: MEM_RDONLY });
+  const percpuSec = findByName(btf, '.data..percpu', 'datasec');
+  const sec = percpuSec === undefined ? undefined : btfTypeAt(btf, percpuSec);
+  const percpu = sec?.kind === 'datasec' && sec.vars.some((v) => v.type === id);
+  const typeId = skipModifiers(btf, t.type);
+  const target = btfTypeAt(btf, typeId);
+  const ref = (): BtfRef => ({ name: target?.name ?? '', id: typeId, vmlinux: true });
+  if (percpu) return ptrReg('btf_id', { btf: ref() }, { flags: MEM_PERCPU });
+  if (target?.kind === 'struct') return ptrReg('btf_id', { btf: ref() });
+  let size: number;
+  try { size = typeSize(btf, typeId); } catch { return notModelled(env, `ld_imm64 of kernel variable ${t.name} whose type has no size`); }
+  return ptrReg('mem', { size, dynptrId: 0 }, { flags: MEM_RDONLY });
 }
 
 /** check_ld_imm (and LD_ABS/LD_IND, not modelled); returns the index after the instruction. */
@@ -87,7 +127,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
     if (layout.subprogs[sub].linkage !== 'static') notModelled(env, 'callback function not static');
     setReg(env, insn.dst, ptrReg('func', { subprogno: sub }));
   } else if (insn.src === BPF_PSEUDO_BTF_ID) {
-    setReg(env, insn.dst, ptrReg('mem', { size: 0, dynptrId: 0 }, { flags: MEM_RDONLY }));
+    setReg(env, insn.dst, input.vmlinuxBtf ? btfVarReg(env, input.vmlinuxBtf, insn.imm) : ptrReg('mem', { size: 0, dynptrId: 0 }, { flags: MEM_RDONLY }));
   } else if (insn.src !== 0) {
     notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
   } else {

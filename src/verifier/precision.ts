@@ -165,11 +165,13 @@ function markAllScalarsPrecise(env: VerifierEnv): void {
       for (let i = 0; i < BPF_REG_FP; i++) {
         if (!imprecise(f.regs[i])) continue;
         f.regs[i] = precise(f.regs[i]);
+        env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing r${i} to be precise\n`);
       }
       f.stack.forEach((sl, spi) => {
         if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
         sl.spilled = precise(sl.spilled!);
+        env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
       });
     });
@@ -184,14 +186,14 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
       if (!(bt.regs[fr] & (1 << i))) continue;
       const r = f.regs[i];
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
-      else f.regs[i] = precise(r);
+      else { f.regs[i] = precise(r); env.preciseMarks++; }
     }
     for (let spi = 0; bt.stack[fr] >> BigInt(spi); spi++) {
       if (!isSlot(bt, fr, spi)) continue;
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];
       if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
-      else sl.spilled = precise(sl.spilled!);
+      else { sl.spilled = precise(sl.spilled!); env.preciseMarks++; }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt.stack[fr])}: `);

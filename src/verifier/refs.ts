@@ -1,7 +1,7 @@
 // References a program holds (struct bpf_reference_state in the verifier state):
 // acquire_reference for helpers and kfuncs that return new references,
 // release_reference (every copy of the pointer becomes invalid, mark_reg_invalid),
-// check_reference_leak / check_resource_leak at exits, tail calls and bpf_throw,
+// check_reference_leak / check_resource_leak at exits, tail calls, BPF_LD_[ABS|IND] and bpf_throw,
 // and the rule of do_check that no function but bpf_spin_unlock (and a few kfuncs)
 // may be called while a bpf_spin_lock is held (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
@@ -63,6 +63,7 @@ export function checkResourceLeak(env: VerifierEnv, exceptionExit: boolean, chec
   }
   if (checkLock && refs.some((r) => r.kind === 'irq')) fail(env, 'EINVAL', 'resourceInIrq', [prefix]);
   if (checkLock && refs.some((r) => r.kind === 'rcu')) fail(env, 'EINVAL', 'resourceInRcu', [prefix]);
+  if (checkLock && refs.some((r) => r.kind === 'preempt')) fail(env, 'EINVAL', 'resourceInPreempt', [prefix]);
 }
 
 /** do_check: while a bpf_spin_lock is held only bpf_spin_unlock and the lock-safe kfuncs may be called. */

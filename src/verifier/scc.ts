@@ -4,14 +4,31 @@
 // self edge left at 0) and the SCC visits of the walk (maybe_enter_scc when a
 // checkpoint is made inside a loop, maybe_exit_scc when that checkpoint's
 // exploration is complete), with their level-2 lines `SCC enter (1)` and
-// `SCC exit (1)`. The back-edge propagation of iterator and may_goto loops is not
-// modelled (those loops are `not modelled yet` elsewhere).
+// `SCC exit (1)`; the backedges of a visit (add_scc_backedge: a state of an iterator
+// loop pruned against a checkpoint of the visit that is still explored, whose precision
+// marks may not be final), incomplete_read_marks while a visit has some, and
+// propagate_backedges when the visit ends.
 import { Insn } from '../isa/insn';
 import { successors } from '../isa/flow';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
-import type { VerifierEnv } from './env';
+import { VerifierEnv, notModelled } from './env';
 import type { Checkpoint } from './states';
 import { frameInsnIdx } from './states_equal';
+import { VState, cloneState } from './state';
+import { PathEntry, propagatePrecision } from './precision';
+
+/** struct bpf_scc_backedge: the pruned state (with its place in the walk) and the checkpoint it equals. */
+export interface Backedge {
+  st: VState;
+  insnIdx: number;
+  parent: Checkpoint | null;
+  path: PathEntry | null;
+  firstInsnIdx: number;
+  equal: Checkpoint;
+}
+
+/** MAX_BACKEDGE_ITERS */
+const MAX_BACKEDGE_ITERS = 64;
 
 /** bpf_insn_successors: fall-through first, then the jump target. */
 function succOf(insns: readonly Insn[], i: number): number[] {
@@ -79,10 +96,59 @@ export function maybeEnterScc(env: VerifierEnv, cp: Checkpoint): void {
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC enter ${chain}\n`);
 }
 
-/** maybe_exit_scc: the visit's entry checkpoint has nothing left below it. */
+/** maybe_exit_scc: the visit's entry checkpoint has nothing left below it; its backedges are propagated. */
 export function maybeExitScc(env: VerifierEnv, cp: Checkpoint): void {
   const chain = sccCallchain(env, cp);
   if (chain === null || env.sccVisits.get(chain) !== cp) return;
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC exit ${chain}\n`);
   env.sccVisits.set(chain, null);
+  const backedges = env.sccBackedges.get(chain) ?? [];
+  env.sccBackedges.delete(chain);
+  updatePeakStates(env);
+  env.numBackedges -= backedges.length;
+  propagateBackedges(env, backedges);
+}
+
+/** update_peak_states */
+export function updatePeakStates(env: VerifierEnv): void {
+  env.peakStates = Math.max(env.peakStates, env.exploredStatesSize + env.freeListSize + env.numBackedges);
+}
+
+/** add_scc_backedge: the current state, pruned at `insnIdx` against `equal` (a loop), is kept for the visit's end. */
+export function addSccBackedge(env: VerifierEnv, equal: Checkpoint, insnIdx: number): void {
+  const chain = sccCallchain(env, equal);
+  if (chain === null || env.sccVisits.get(chain) === undefined) {
+    return notModelled(env, `an iterator loop outside a loop of the instruction graph (insn ${insnIdx})`);
+  }
+  if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC backedge ${chain}\n`);
+  const list = env.sccBackedges.get(chain) ?? [];
+  list.unshift({ st: cloneState(env.cur), insnIdx, parent: env.parent, path: env.path, firstInsnIdx: env.firstInsnIdx, equal });
+  env.sccBackedges.set(chain, list);
+  env.numBackedges++;
+  updatePeakStates(env);
+}
+
+/** incomplete_read_marks: `cp` stands in a loop whose visit has backedges (its marks may not be final). */
+export function incompleteReadMarks(env: VerifierEnv, cp: Checkpoint): boolean {
+  const chain = sccCallchain(env, cp);
+  return chain !== null && (env.sccBackedges.get(chain)?.length ?? 0) > 0;
+}
+
+/** propagate_backedges: precision of each equal checkpoint into its backedge's path, until nothing changes. */
+function propagateBackedges(env: VerifierEnv, backedges: readonly Backedge[]): void {
+  if (!backedges.length) return;
+  const saved = { cur: env.cur, insnIdx: env.insnIdx, parent: env.parent, path: env.path, firstInsnIdx: env.firstInsnIdx };
+  try {
+    for (let iter = 0; ; iter++) {
+      if (iter > MAX_BACKEDGE_ITERS) return notModelled(env, 'propagate_backedges beyond its iteration limit');
+      const before = env.preciseMarks;
+      for (const b of backedges) {
+        env.cur = b.st; env.insnIdx = b.insnIdx; env.parent = b.parent; env.path = b.path; env.firstInsnIdx = b.firstInsnIdx;
+        propagatePrecision(env, b.equal.st);
+      }
+      if (env.preciseMarks === before) break;
+    }
+  } finally {
+    Object.assign(env, saved);
+  }
 }

@@ -147,12 +147,20 @@ export interface FuncState {
   callbackDepth: number;
 }
 
-/** struct bpf_reference_state: a reference the program holds (acquired pointer, lock, RCU or IRQ section). */
+/**
+ * struct bpf_reference_state: a reference the program holds (acquired pointer, lock, IRQ
+ * section); the RCU read section (active_rcu_lock) and each level of a preemption-disabled
+ * region (active_preempt_locks, a nesting count) are entries too, with id 0, though the
+ * kernel keeps them as counters beside refs[] (isRegionRef).
+ */
 export interface RefState {
-  kind: 'ptr' | 'lock' | 'rcu' | 'irq'; id: number; insnIdx: number;
+  kind: 'ptr' | 'lock' | 'rcu' | 'irq' | 'preempt'; id: number; insnIdx: number;
   /** A lock's object (refs[].ptr): the map's fd for a map value's bpf_spin_lock. */
   obj?: number;
 }
+
+/** An entry that is a counter of struct bpf_verifier_state in the kernel, not one of its refs[]. */
+export const isRegionRef = (r: RefState): boolean => r.kind === 'rcu' || r.kind === 'preempt';
 
 export interface VState {
   frames: FuncState[];
@@ -304,7 +312,8 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
     }
   }
   // print_verifier_state: only when the first reference has an id, then every one that has
-  if (refs.length && refs[0].id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
+  const held = refs.filter((r) => !isRegionRef(r));
+  if (held.length && held[0].id) out += ` refs=${held.filter((r) => r.id).map((r) => r.id).join(',')}`;
   if (f.inCallbackFn) out += ' cb';
   if (f.inAsyncCallbackFn) out += ' async_cb';
   return out + '\n';

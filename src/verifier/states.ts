@@ -15,7 +15,7 @@ import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
 import { Callchain, stackSlotAlive } from './stack_liveness';
-import { maybeEnterScc, maybeExitScc } from './scc';
+import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 
 /** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
 export interface Checkpoint {
@@ -103,11 +103,11 @@ const sameCallsites = (a: VState, b: VState): boolean =>
  * find_prev_entry: the checkpoint at `idx` on the current path (still being explored,
  * same call chain, shallower), newest first.
  */
-export function findPrevEntry(env: VerifierEnv, idx: number): VState | null {
+export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDepth): VState | null {
   const list = env.explored.get(bucketOf(env, idx)) ?? [];
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i];
-    if (cp.insnIdx === idx && cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < env.dfsDepth) return cp.st;
+    if (cp.insnIdx === idx && cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
   }
   return null;
 }
@@ -132,16 +132,22 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
 function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: number): void {
   for (const cp of list) {
     if (cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur) || cp.cleaned) continue;
+    // a state of a loop visit with backedges may still gain marks: kept whole
+    if (incompleteReadMarks(env, cp)) continue;
     cleanVerifierState(env, cp);
   }
 }
 
 const equalCtx = (env: VerifierEnv): EqualCtx => ({ liveRegs: env.liveRegs, idGen: env.idGen, privileged: !env.input.unprivileged });
 
-/** The prune hit: precision the old state's continuation needed is needed here too. */
-function hit(env: VerifierEnv, cp: Checkpoint): true {
+/**
+ * The prune hit: precision the old state's continuation needed is needed here too; a
+ * loop's state (an iterator's next call met again) is kept as a backedge of the visit.
+ */
+function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
   cp.hitCnt++;
   propagatePrecision(env, cp.st);
+  if (loop) addSccBackedge(env, cp, env.insnIdx);
   if (logOn(env)) {
     verbose(env.log, env.doPrintState ? '\n' + text(env, 'fromToSafe', [env.prevInsnIdx, env.insnIdx]) + '\n' : text(env, 'safe', [env.insnIdx]) + '\n');
   }
@@ -152,11 +158,14 @@ function hit(env: VerifierEnv, cp: Checkpoint): true {
  * A checkpoint whose exploration is not finished (branches > 0) met again: a loop.
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
-function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'miss' {
+function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'loop' | 'miss' {
   const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact);
-  if (env.callsCallback.has(idx)) {
+  if (env.iterNext.has(idx)) {
+    // an open-coded iterator's loop converges where an active iterator meets an equal state
+    if (eq('range_within') && iterArgActive(env)) return 'loop';
+  } else if (env.callsCallback.has(idx)) {
     if (eq('range_within')) return 'hit';
-  } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact')) {
+  } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact') && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
     const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
       + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
@@ -164,6 +173,29 @@ function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: bool
   }
   if (!force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) env.addNewState = false;
   return 'miss';
+}
+
+/** The iterator the next call at the current instruction gets (R1, the first argument) is active. */
+function iterArgActive(env: VerifierEnv): boolean {
+  const r1 = env.cur.frames[env.cur.curframe].regs[1];
+  if (r1.type !== 'stack') return false;
+  const spi = Math.trunc((-(r1.off + Number(BigInt.asIntN(64, r1.v.varOff.value))) - 1) / BPF_REG_SIZE);
+  const o = env.cur.frames[r1.frameno]?.stack[spi]?.obj;
+  return o?.kind === 'iter' && o.state === 'active';
+}
+
+/** iter_active_depths_differ: an active iterator of `old` is at another depth in `cur` (not an infinite loop). */
+function iterActiveDepthsDiffer(old: VState, cur: VState): boolean {
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const f = old.frames[fr];
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const o = f.stack[spi].obj;
+      if (f.stack[spi].types[0] !== 'i' || o?.kind !== 'iter' || o.state !== 'active') continue;
+      const c = cur.frames[fr].stack[spi]?.obj;
+      if ((c?.kind === 'iter' ? c.depth : 0) !== o.depth) return true;
+    }
+  }
+  return false;
 }
 
 /** is_state_visited at a prune point. Returns true when the current state is pruned (safe). */
@@ -181,9 +213,12 @@ export function isStateVisited(env: VerifierEnv): boolean {
     statesCnt++;
     if (cp.insnIdx !== idx) continue;
     if (cp.branches) {
-      if (loopingState(env, cp, idx, force) === 'hit') return hit(env, cp);
-    } else if (statesEqual(equalCtx(env), cp.st, env.cur, idx, 'not_exact')) {
-      return hit(env, cp);
+      const looping = loopingState(env, cp, idx, force);
+      if (looping !== 'miss') return hit(env, cp, looping === 'loop');
+    } else {
+      // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
+      const loop = incompleteReadMarks(env, cp);
+      if (statesEqual(equalCtx(env), cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact')) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
@@ -207,7 +242,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
 function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): void {
   env.totalStates++;
   env.exploredStatesSize++;
-  env.peakStates = Math.max(env.peakStates, env.exploredStatesSize + env.freeListSize);
+  updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   // mark_all_scalars_imprecise: precision is found again by backtracking from here on

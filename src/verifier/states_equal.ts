@@ -6,7 +6,7 @@
 // RANGE_WITHIN (loops whose marks are not final: every scalar's range must be
 // contained) and EXACT (the infinite-loop check). states_maybe_looping too.
 import { MAX_BPF_REG } from '../isa/opcodes';
-import { RegState, VState, FuncState, StackSlot, BPF_REG_SIZE, isPointer, PointerReg, scalarReg } from './state';
+import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, scalarReg } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { scalarSubsumes, scalarSameValue } from './scalar';
 
@@ -135,6 +135,11 @@ function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, 
     const top = os.types[BPF_REG_SIZE - 1];
     if (top === 'r') {
       if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
+    } else if (top === 'i') {
+      // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
+      const oi = os.obj, ci = cs.obj;
+      if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
+        || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
     } else if (top !== 'm' && top !== '0' && top !== '?') {
       return false; // slot kinds not compared here are never equal
     }
@@ -142,11 +147,19 @@ function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, 
   return true;
 }
 
-/** refsafe: the same references (up to ids) and the same locks, in the same order. */
+/** The number of entries of `kind` (the RCU section flag, the preemption nesting count). */
+const regionDepth = (st: VState, kind: RefState['kind']): number => st.refs.reduce((n, r) => n + (r.kind === kind ? 1 : 0), 0);
+
+/**
+ * refsafe, with states_equal's comparison of active_rcu_lock and active_preempt_locks:
+ * the same sections, and the same references (up to ids) and locks in the same order.
+ */
 function refsafe(old: VState, cur: VState, m: IdMap): boolean {
-  if (old.refs.length !== cur.refs.length) return false;
-  for (let i = 0; i < old.refs.length; i++) {
-    const o = old.refs[i], c = cur.refs[i];
+  if (regionDepth(old, 'rcu') !== regionDepth(cur, 'rcu') || regionDepth(old, 'preempt') !== regionDepth(cur, 'preempt')) return false;
+  const oldRefs = old.refs.filter((r) => !isRegionRef(r)), curRefs = cur.refs.filter((r) => !isRegionRef(r));
+  if (oldRefs.length !== curRefs.length) return false;
+  for (let i = 0; i < oldRefs.length; i++) {
+    const o = oldRefs[i], c = curRefs[i];
     if (o.kind !== c.kind || !checkIds(o.id, c.id, m)) return false;
     if (o.kind === 'lock' && o.obj !== c.obj) return false;
   }

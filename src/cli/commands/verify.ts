@@ -117,9 +117,8 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
   const prog = flagString(args, 'prog');
   const type = typeFlag(args);
   const clockNs = (): bigint => process.hrtime.bigint();
-  // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms)
-  const syms = opts.xlated && host.source === 'live' ? kernelSymbols() : undefined;
-  const kernelSymbol = syms ? (name: string): bigint | undefined => syms.byName.get(name) : undefined;
+  // call targets and kernel symbols as the live kernel has them (root reads /proc/kallsyms, on the first lookup)
+  const kernelSymbol = host.kernelSymbol;
   for (const file of args.positional) {
     if (!globAllows(opts.filters, path.basename(file), null)) continue;
     let progs: LoadedProgram[];

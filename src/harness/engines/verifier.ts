@@ -6,31 +6,36 @@ import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, K
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
 import { Btf } from '../../btf';
+import { funcProtoOf } from '../../verifier/btf_view';
 import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
-/** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
+/** Argument counts of the kfuncs the model knows without the kernel's BTF (for the level-2 live-registers table). */
 const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
+
+/** The number of parameters of the vmlinux FUNC `id` (a kfunc call's imm), undefined when it is none. */
+const kfuncArgCount = (vmlinux: Btf | undefined, id: number): number | undefined => funcProtoOf(vmlinux, id)?.params.length;
 
 /** license_is_gpl_compatible (include/linux/license.h) */
 const gplCompatible = (license: string): boolean =>
   ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(license);
 
 /** What the model needs to know of the kernel beyond its profile (part of the host facts). */
-export interface KernelFacts { vmlinuxBtf?: Btf; nrCpuIds?: number }
+export interface KernelFacts { vmlinuxBtf?: Btf; nrCpuIds?: number; kernelSymbol?: (name: string) => bigint | undefined }
 
 /** The verifier's input for a program under test, answered as `profile`. Throws for an unknown program type. */
 export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, logLevel = 1, kernel: KernelFacts = {}): VerifyInput {
   const progType = progTypeNumber(p.progType);
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
+  const vmlinuxBtf = kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf;
   const input: VerifyInput = {
-    insns: p.insns, progType, logLevel, profile, vmlinuxBtf: kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf,
-    nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license),
+    insns: p.insns, progType, logLevel, profile, vmlinuxBtf,
+    nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license), kernelSymbol: kernel.kernelSymbol,
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
-      return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
+      return name === undefined ? undefined : { name, argCount: kfuncArgCount(vmlinuxBtf, id) ?? KFUNC_ARGS[name] };
     },
   };
   if (p.btf) {
