@@ -16,6 +16,7 @@ import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
 import { Callchain, stackSlotAlive } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc } from './scc';
+import { scalarWithPrecise } from './scalar';
 
 /** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
 export interface Checkpoint {
@@ -211,7 +212,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   // mark_all_scalars_imprecise: precision is found again by backtracking from here on
-  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg({ ...r.s, precise: false }) : r));
+  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg(scalarWithPrecise(r.s, false)) : r));
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth,
