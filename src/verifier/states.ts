@@ -50,10 +50,15 @@ export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain 
   return { callsites, spStarts, curframe: f };
 }
 
-/** push_stack: explore `target` (reached from `from`) in state `s` later. */
+/** push_stack: explore `target` (reached from `from`) in state `s` later (a copy of `s` is kept). */
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
+  pushOwnedState(env, target, from, cloneState(s));
+}
+
+/** push_stack of a state the caller built for the branch and gives away (no copy is made). */
+export function pushOwnedState(env: VerifierEnv, target: number, from: number, st: VState): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
-  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
+  env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
     cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
   if (env.parent) env.parent.branches++;
 }
@@ -97,8 +102,11 @@ const bucketOf = (env: VerifierEnv, idx: number): number => {
   return ((idx ^ callsite) >>> 0) % env.insns.length;
 };
 
-const sameCallsites = (a: VState, b: VState): boolean =>
-  a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+function sameCallsites(a: VState, b: VState): boolean {
+  if (a.curframe !== b.curframe) return false;
+  for (let i = 0; i < a.frames.length; i++) if (a.frames[i].callsite !== b.frames[i].callsite) return false;
+  return true;
+}
 
 /**
  * find_prev_entry: the checkpoint at `idx` on the current path (still being explored,
