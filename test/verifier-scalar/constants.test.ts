@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Scalar, scalarConst, adjustScalar, scalarSync, formatScalar } from '../../src/verifier/scalar';
+import { Scalar, scalarConst, scalarUnknown, adjustScalar, scalarSync, scalarCoerceToSize, formatScalar } from '../../src/verifier/scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_XOR, BPF_ARSH, BPF_ALU, BPF_ALU64, BPF_X, BPF_K,
 } from '../../src/isa/opcodes';
@@ -59,4 +59,17 @@ test('reg_bounds_sync leaves a consistent constant as it is and narrows bounds t
     const wide: Scalar = { ...k, umin: lo, umax: BigInt.asUintN(64, -1n) };
     assert.deepEqual({ ...scalarSync(wide) }, { ...k });
   }), { numRuns: 2000 });
+});
+
+test('the unknown scalar is a fixpoint of reg_bounds_sync, and its narrow loads are the same each time', () => {
+  for (const precise of [false, true]) {
+    const u = scalarUnknown(precise);
+    assert.deepEqual({ ...scalarSync(u) }, { ...u });
+    for (const size of [1, 2, 4]) {
+      const a = scalarCoerceToSize(u, size), b = scalarCoerceToSize(scalarUnknown(precise), size);
+      assert.deepEqual({ ...a }, { ...b });
+      assert.equal(a.umax, (1n << BigInt(size * 8)) - 1n);
+      assert.equal(a.precise, precise);
+    }
+  }
 });

@@ -404,8 +404,8 @@ function mSyncConst(r: MutScalar): boolean {
 
 /** Nothing known and every bound unbounded: a fixpoint of reg_bounds_sync. */
 const isUnknownFixpoint = (r: Scalar): boolean =>
-  r.varOff.mask === U64_MAX && r.umin === 0n && r.umax === U64_MAX && r.smin === S64_MIN && r.smax === S64_MAX &&
-  r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX;
+  r.varOff.mask === U64_MAX && r.varOff.value === 0n && r.umin === 0n && r.umax === U64_MAX &&
+  r.smin === S64_MIN && r.smax === S64_MAX && r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX;
 
 /** reg_bounds_sync */
 export function mBoundsSync(r: MutScalar): void {
