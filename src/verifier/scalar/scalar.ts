@@ -205,11 +205,12 @@ export function mMarkUnknown(r: MutScalar, precise = false): void {
 
 /** __update_reg32_bounds: learn 32-bit bounds from the low half of var_off. */
 export function mUpdateBounds32(r: MutScalar): void {
-  const t = tnumSubreg(r.varOff);
-  r.s32min = bmax(r.s32min, s32(t.value | (t.mask & 0x8000_0000n)));
-  r.s32max = bmin(r.s32max, s32(t.value | (t.mask & 0x7fff_ffffn)));
-  r.u32min = bmax(r.u32min, t.value);
-  r.u32max = bmin(r.u32max, t.value | t.mask);
+  const value = r.varOff.value & U32_MAX; // tnum_subreg(reg->var_off)
+  const mask = r.varOff.mask & U32_MAX;
+  r.s32min = bmax(r.s32min, s32(value | (mask & 0x8000_0000n)));
+  r.s32max = bmin(r.s32max, s32(value | (mask & 0x7fff_ffffn)));
+  r.u32min = bmax(r.u32min, value);
+  r.u32max = bmin(r.u32max, value | mask);
 }
 
 /**
