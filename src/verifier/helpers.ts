@@ -33,13 +33,21 @@ import { vmlinuxStructRef } from './kfunc_btf';
 
 /** Whether `id` is in a helper-id range list ("1-3,5"). */
 export function inRanges(list: string, id: number): boolean {
-  for (const part of list.split(',')) {
-    if (!part) continue;
-    const [a, b] = part.split('-').map(Number);
-    if (id >= a && id <= (b ?? a)) return true;
+  let bounds = parsedRanges.get(list);
+  if (!bounds) {
+    bounds = [];
+    for (const part of list.split(',')) {
+      if (!part) continue;
+      const [a, b] = part.split('-').map(Number);
+      bounds.push(a, b ?? a);
+    }
+    parsedRanges.set(list, bounds);
   }
+  for (let i = 0; i < bounds.length; i += 2) if (id >= bounds[i] && id <= bounds[i + 1]) return true;
   return false;
 }
+/** The range lists met so far as flat [first, last, ...] pairs (the lists are constants of the tables). */
+const parsedRanges = new Map<string, number[]>();
 
 /** The program type's entry of the helper access table, undefined when not recorded. */
 function accessEntry(env: VerifierEnv): HelperAccessEntry | undefined {

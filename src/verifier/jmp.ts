@@ -18,7 +18,7 @@ import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, syncLi
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
-import { pushStack } from './states';
+import { pushStack, pushOwnedState } from './states';
 import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
 
@@ -130,7 +130,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
   const other = cloneState(env.cur);
   if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
   else pointerBranches(env, insn, other, dst, src, jmp32);
-  pushStack(env, target, idx, other);
+  pushOwnedState(env, target, idx, other);
   if (logOn(env)) printInsnState(env);
   return idx + 1;
 }

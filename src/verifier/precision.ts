@@ -19,6 +19,7 @@ import type { VerifierEnv } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
+import { scalarWithPrecise } from './scalar';
 
 /** A register or spilled slot a conditional jump refined with its linked scalars (struct linked_reg). */
 export interface LinkedReg { fr: number; regno: number; isReg: boolean }
@@ -148,7 +149,7 @@ function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult
 }
 
 /** The scalar `r` marked precise (registers are values: a new one). */
-const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise ? { type: 'scalar', s: { ...r.s, precise: true } } : r);
+const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise ? { type: 'scalar', s: scalarWithPrecise(r.s, true) } : r);
 
 const isSpilledScalar = (f: FuncState, spi: number): boolean => {
   const sl = f.stack[spi];

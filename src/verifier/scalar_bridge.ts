@@ -5,7 +5,7 @@
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst as isConstW, scalarConstValue as constValueW,
   scalarCoerceToSize, scalarCoerceToSizeSx, aluScalar, AluResult, isBranchTaken, regSetMinMax, BranchStates, formatScalar,
-  movReg, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, S64_MIN, S64_MAX,
+  movReg, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarClearId, S64_MIN, S64_MAX,
 } from './scalar';
 
 export type { Scalar, AluResult, BranchStates };
@@ -26,7 +26,7 @@ export const scalarCoerce = (s: Scalar, size: number): Scalar => scalarCoerceToS
 /** coerce_reg_to_size_sx */
 export const scalarCoerceSx = (s: Scalar, size: number): Scalar => scalarCoerceToSizeSx(s, size);
 /** Drop the link (id) of a scalar. */
-export const scalarUnlinked = (s: Scalar): Scalar => ({ ...s, id: 0, addConst: 0, delta: 0 });
+export const scalarUnlinked = (s: Scalar): Scalar => scalarClearId(s);
 
 /** verbose_invalid_scalar's middle part: ` smin=.. smax=..` or ` unknown scalar value`. */
 export function formatInvalidScalar(s: Scalar): string {

@@ -24,9 +24,11 @@ export interface Liveness {
   cur: Instance | null;
   writeAcc: bigint[];
   writeIdx: number;
+  /** compute_postorder of each subprog met, by its start (the program does not change during the walk). */
+  postorders: Map<number, number[]>;
 }
 
-export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0 });
+export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map() });
 
 const key = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
 const U64 = (1n << 64n) - 1n;
@@ -62,6 +64,8 @@ export interface LivenessCtx {
   insns: readonly Insn[];
   subprogEnd: (start: number) => number;
   prunePoints: Set<number>;
+  /** Whether `log` prints (level 2): the lines are not even formatted otherwise. */
+  logLines: boolean;
   log: (s: string) => void;
 }
 
@@ -131,7 +135,7 @@ function fmtStackMask(m: bigint): string {
 
 function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, idx: number, oldM: bigint, newM: bigint): void {
   const changed = oldM ^ newM;
-  if (!changed) return;
+  if (!changed || !ctx.logLines) return;
   let s = `${fmtCc(cc)} frame ${frame} insn ${idx} `;
   const ones = newM & changed, zeros = ~newM & changed & U64;
   if (ones) s += `+${pfx} ${fmtStackMask(ones)} `;
@@ -163,7 +167,11 @@ function updateInsn(ctx: LivenessCtx, inst: Instance, frame: number, idx: number
 
 function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
   if (inst.mustWriteDropped) for (const fr of inst.frames) if (fr) for (const m of fr) m.mustWriteAcc = 0n;
-  const po = subprogPostorder(ctx.insns, inst.start);
+  let po = lv.postorders.get(inst.start);
+  if (!po) {
+    po = subprogPostorder(ctx.insns, inst.start);
+    lv.postorders.set(inst.start, po);
+  }
   let cnt = 0, changed: boolean;
   do {
     cnt++;
@@ -173,7 +181,7 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
       for (const i of po) changed = updateInsn(ctx, inst, f, i) || changed;
     }
   } while (changed);
-  ctx.log(`${fmtCc(inst.cc)} live stack update done in ${cnt} iterations\n`);
+  if (ctx.logLines) ctx.log(`${fmtCc(inst.cc)} live stack update done in ${cnt} iterations\n`);
   if (inst.cc.curframe > 0) {
     // propagate_to_outer_instance
     const cc = inst.cc;

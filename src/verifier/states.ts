@@ -16,6 +16,7 @@ import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
 import { Callchain, stackSlotAlive } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
+import { scalarWithPrecise } from './scalar';
 
 /** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
 export interface Checkpoint {
@@ -49,10 +50,15 @@ export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain 
   return { callsites, spStarts, curframe: f };
 }
 
-/** push_stack: explore `target` (reached from `from`) in state `s` later. */
+/** push_stack: explore `target` (reached from `from`) in state `s` later (a copy of `s` is kept). */
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
+  pushOwnedState(env, target, from, cloneState(s));
+}
+
+/** push_stack of a state the caller built for the branch and gives away (no copy is made). */
+export function pushOwnedState(env: VerifierEnv, target: number, from: number, st: VState): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
-  env.branches.push({ st: cloneState(s), insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
+  env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
     cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
   if (env.parent) env.parent.branches++;
 }
@@ -96,8 +102,11 @@ const bucketOf = (env: VerifierEnv, idx: number): number => {
   return ((idx ^ callsite) >>> 0) % env.insns.length;
 };
 
-const sameCallsites = (a: VState, b: VState): boolean =>
-  a.curframe === b.curframe && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+function sameCallsites(a: VState, b: VState): boolean {
+  if (a.curframe !== b.curframe) return false;
+  for (let i = 0; i < a.frames.length; i++) if (a.frames[i].callsite !== b.frames[i].callsite) return false;
+  return true;
+}
 
 /**
  * find_prev_entry: the checkpoint at `idx` on the current path (still being explored,
@@ -246,7 +255,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   // mark_all_scalars_imprecise: precision is found again by backtracking from here on
-  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg({ ...r.s, precise: false }) : r));
+  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg(scalarWithPrecise(r.s, false)) : r));
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth,

@@ -14,7 +14,7 @@ import {
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
   mCoerceSubregToSizeSx,
@@ -381,6 +381,52 @@ function maybeFork(d: MutScalar): Scalar | null {
   return other;
 }
 
+/** A known var_off with every bound equal to its value (what reg_bounds_sync leaves of a constant). */
+function isKnownConst(s: Scalar): boolean {
+  const v = s.varOff.value;
+  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max) return false;
+  const v32 = v & U32_MAX;
+  return s.u32min === v32 && s.u32max === v32 && s.smin === s64(v) && s.s32min === s32(v32);
+}
+
+/**
+ * Two known operands: the transfer functions and reg_bounds_sync end in the
+ * constant `dst op src` with every bound equal to it, so it is computed at once.
+ * The 64-bit and/or/xor helpers reach __mark_reg_known on constants, which
+ * unlinks the register; the other ops keep its id. Returns false for the ops
+ * this does not fold (they take the general path).
+ */
+function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean {
+  const a = d.varOff.value;
+  let r: bigint;
+  switch (op) {
+    case BPF_ADD: r = a + b; break;
+    case BPF_SUB: r = a - b; break;
+    case BPF_MUL: r = a * b; break;
+    case BPF_AND: r = a & b; break;
+    case BPF_OR: r = a | b; break;
+    case BPF_XOR: r = a ^ b; break;
+    // shift amounts are below the width here (is_safe_to_compute_dst_reg_range)
+    case BPF_LSH: r = a << b; break;
+    case BPF_RSH: r = (alu32 ? a & U32_MAX : a) >> b; break;
+    case BPF_ARSH: r = (alu32 ? s32(a) : s64(a)) >> b; break;
+    default: return false;
+  }
+  const v = alu32 ? r & U32_MAX : u64(r);
+  if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
+    d.id = 0;
+    d.addConst = 0;
+    d.delta = 0;
+  }
+  const sv = s64(v);
+  const v32 = v & U32_MAX;
+  const sv32 = s32(v32);
+  d.varOff = { value: v, mask: 0n };
+  d.smin = sv; d.smax = sv; d.umin = v; d.umax = v;
+  d.s32min = sv32; d.s32max = sv32; d.u32min = v32; d.u32max = v32;
+  return true;
+}
+
 /**
  * adjust_scalar_min_max_vals: the new state of a scalar destination after
  * `dst = dst <op> src` (ALU or ALU64, BPF_K sources passed as scalarFromImm),
@@ -403,6 +449,7 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
     mMarkUnknown(d, !bpfCapable);
     return { dst: d };
   }
+  if (isKnownConst(d) && isKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
 
   switch (op) {
     case BPF_ADD:
@@ -416,7 +463,7 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       d.varOff = tnumSub(d.varOff, src.varOff);
       break;
     case BPF_NEG: {
-      const orig: Scalar = { ...d };
+      const orig: Scalar = cloneScalar(d);
       mMarkKnown(d, 0n);
       sub32(d, orig);
       sub64(d, orig);
@@ -476,10 +523,8 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
 
 /** `dst = imm` (BPF_MOV | BPF_K): ALU64 sign-extends imm, ALU zero-extends its 32 bits. */
 export function movImm(alu64: boolean, imm: number, bpfCapable = true): Scalar {
-  const r = {} as MutScalar;
-  mMarkUnknown(r, !bpfCapable); // mark_reg_unknown first: unprivileged constants are precise
-  mMarkKnown(r, alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0));
-  return r;
+  // mark_reg_unknown first (unprivileged constants are precise), then __mark_reg_known
+  return scalarConst(alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0), !bpfCapable);
 }
 
 /**

@@ -30,6 +30,8 @@
 //   clear_scalar_id             scalarClearId(s) (mov32 of a wide value, movsx that
 //                               sign-extends, narrowing fills: id, flags and delta go)
 //   regsafe value check         scalarSubsumes(old, cur); scalarSameValue(a, b)
+//   reg->precise = true/false   scalarWithPrecise(s, precise) (mark_chain_precision,
+//                               mark_all_scalars_imprecise)
 //   print_reg_state (scalar)    formatScalar(s); tnumStrn(t) for messages
 export * from './tnum';
 export * from './scalar';

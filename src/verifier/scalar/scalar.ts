@@ -60,32 +60,65 @@ export const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
 export const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 export const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
-export const cloneScalar = (s: Scalar): MutScalar => ({ ...s });
+// Every scalar is built by one object literal with its fields in one order, so that
+// V8 gives them all one hidden class and the hot functions stay monomorphic.
+export const cloneScalar = (s: Scalar): MutScalar => ({
+  varOff: s.varOff, smin: s.smin, smax: s.smax, umin: s.umin, umax: s.umax,
+  s32min: s.s32min, s32max: s.s32max, u32min: s.u32min, u32max: s.u32max,
+  id: s.id, addConst: s.addConst, delta: s.delta, precise: s.precise,
+});
 
 /** A scalar with no knowledge at all (__mark_reg_unknown on a fresh register; not precise). */
 export function scalarUnknown(precise = false): Scalar {
-  const s = {} as MutScalar;
-  mMarkUnknown(s);
-  s.precise = precise;
-  return s;
+  return {
+    varOff: TNUM_UNKNOWN, smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
+    s32min: S32_MIN, s32max: S32_MAX, u32min: 0n, u32max: U32_MAX,
+    id: 0, addConst: 0, delta: 0, precise,
+  };
 }
 
 /** A known constant (__mark_reg_known on a SCALAR_VALUE register). `value` is taken modulo 2^64. */
 export function scalarConst(value: bigint, precise = false): Scalar {
-  const s = {} as MutScalar;
-  s.precise = precise;
-  mMarkKnown(s, value);
-  return s;
+  const v = u64(value);
+  const sv = s64(v);
+  return {
+    varOff: { value: v, mask: 0n }, smin: sv, smax: sv, umin: v, umax: v,
+    s32min: s32(v), s32max: s32(v), u32min: u32(v), u32max: u32(v),
+    id: 0, addConst: 0, delta: 0, precise,
+  };
 }
 
 /**
  * The fake register the kernel builds for a BPF_K operand (__mark_reg_known(&off_reg, insn->imm)):
  * the s32 immediate sign-extended to 64 bits.
  */
-export const scalarFromImm = (imm: number): Scalar => scalarConst(BigInt(imm | 0));
+export const scalarFromImm = (imm: number): Scalar => {
+  let s = immScalars.get(imm | 0);
+  if (!s) {
+    if (immScalars.size >= 4096) immScalars.clear();
+    s = scalarConst(BigInt(imm | 0));
+    immScalars.set(imm | 0, s);
+  }
+  return s;
+};
+/** The BPF_K operands met so far (scalars are values, so one per immediate serves every use). */
+const immScalars = new Map<number, Scalar>();
+
+/** The same scalar with reg->precise set to `precise`. */
+export const scalarWithPrecise = (s: Scalar, precise: boolean): Scalar => {
+  const r = cloneScalar(s);
+  r.precise = precise;
+  return r;
+};
 
 /** clear_scalar_id: unlink a register (id, its BPF_ADD_CONST flags and the delta). */
-export const scalarClearId = (s: Scalar): Scalar => ({ ...s, id: 0, addConst: 0, delta: 0 });
+export const scalarClearId = (s: Scalar): Scalar => {
+  const r = cloneScalar(s);
+  r.id = 0;
+  r.addConst = 0;
+  r.delta = 0;
+  return r;
+};
 
 /** Build a scalar from explicit fields (no normalisation; use scalarSync to make it consistent). */
 export function scalarOf(f: Partial<Scalar>): Scalar {
@@ -172,11 +205,12 @@ export function mMarkUnknown(r: MutScalar, precise = false): void {
 
 /** __update_reg32_bounds: learn 32-bit bounds from the low half of var_off. */
 export function mUpdateBounds32(r: MutScalar): void {
-  const t = tnumSubreg(r.varOff);
-  r.s32min = bmax(r.s32min, s32(t.value | (t.mask & 0x8000_0000n)));
-  r.s32max = bmin(r.s32max, s32(t.value | (t.mask & 0x7fff_ffffn)));
-  r.u32min = bmax(r.u32min, t.value);
-  r.u32max = bmin(r.u32max, t.value | t.mask);
+  const value = r.varOff.value & U32_MAX; // tnum_subreg(reg->var_off)
+  const mask = r.varOff.mask & U32_MAX;
+  r.s32min = bmax(r.s32min, s32(value | (mask & 0x8000_0000n)));
+  r.s32max = bmin(r.s32max, s32(value | (mask & 0x7fff_ffffn)));
+  r.u32min = bmax(r.u32min, value);
+  r.u32max = bmin(r.u32max, value | mask);
 }
 
 /**
@@ -346,8 +380,37 @@ export function mBoundOffset(r: MutScalar): void {
   r.varOff = tnumOr(tnumClearSubreg(var64), var32);
 }
 
+/**
+ * A known var_off whose value v every bound admits: reg_bounds_sync's first
+ * __update_reg_bounds narrows every bound to v, and a constant with all its
+ * bounds equal to it is a fixpoint of the rest, so the result is set at once.
+ */
+function mSyncConst(r: MutScalar): boolean {
+  const v = r.varOff.value;
+  const sv = s64(v);
+  const v32 = v & U32_MAX;
+  const sv32 = s32(v32);
+  if (r.umin > v || r.umax < v || r.smin > sv || r.smax < sv || r.u32min > v32 || r.u32max < v32 ||
+    r.s32min > sv32 || r.s32max < sv32) return false;
+  r.umin = v;
+  r.umax = v;
+  r.smin = sv;
+  r.smax = sv;
+  r.u32min = v32;
+  r.u32max = v32;
+  r.s32min = sv32;
+  r.s32max = sv32;
+  return true;
+}
+
+/** Nothing known and every bound unbounded: a fixpoint of reg_bounds_sync. */
+const isUnknownFixpoint = (r: Scalar): boolean =>
+  r.varOff.mask === U64_MAX && r.varOff.value === 0n && r.umin === 0n && r.umax === U64_MAX &&
+  r.smin === S64_MIN && r.smax === S64_MAX && r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX;
+
 /** reg_bounds_sync */
 export function mBoundsSync(r: MutScalar): void {
+  if (r.varOff.mask === 0n ? mSyncConst(r) : isUnknownFixpoint(r)) return;
   mUpdateBounds(r);
   // Three rounds of __reg_deduce_bounds; a round that changes nothing is a
   // fixpoint (the round is a function of the state), so the rest is skipped.
@@ -384,8 +447,28 @@ export function mZext32To64(r: MutScalar): void {
   mAssign32Into64(r);
 }
 
+/** The fields coerce_reg_to_size gives an unknown scalar, by size (1, 2, 4), computed once each. */
+const coercedUnknown: (MutScalar | undefined)[] = [];
+
 /** coerce_reg_to_size: truncate to `size` bytes (1, 2 or 4), zero-extending. */
 export function mCoerceToSize(r: MutScalar, size: number): void {
+  if (isUnknownFixpoint(r)) {
+    // a load of an unknown value: the same bounds every time (id and precision untouched)
+    let c = coercedUnknown[size];
+    if (!c) {
+      c = cloneScalar(r);
+      mCoerceToSizeSlow(c, size);
+      coercedUnknown[size] = c;
+    }
+    r.varOff = c.varOff;
+    r.smin = c.smin; r.smax = c.smax; r.umin = c.umin; r.umax = c.umax;
+    r.s32min = c.s32min; r.s32max = c.s32max; r.u32min = c.u32min; r.u32max = c.u32max;
+    return;
+  }
+  mCoerceToSizeSlow(r, size);
+}
+
+function mCoerceToSizeSlow(r: MutScalar, size: number): void {
   r.varOff = tnumCast(r.varOff, size);
   const mask = (1n << BigInt(size * 8)) - 1n;
   const notMask = U64_MAX ^ mask;
@@ -526,7 +609,9 @@ const checkSize = (where: string, size: number, sizes: number[]): void => {
 /** coerce_reg_to_size (zero-extending narrow load / truncation), size 1, 2 or 4. */
 export const scalarCoerceToSize = (s: Scalar, size: number): Scalar => {
   checkSize('scalarCoerceToSize', size, [1, 2, 4]);
-  return pure((r) => mCoerceToSize(r, size))(s);
+  const r = cloneScalar(s);
+  mCoerceToSize(r, size);
+  return r;
 };
 /** coerce_reg_to_size_sx (sign-extending load, movsx64), size 1, 2 or 4. */
 export const scalarCoerceToSizeSx = (s: Scalar, size: number): Scalar => {

@@ -148,9 +148,12 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   return { value: v & not64(mu), mask: mu };
 }
 
+/** The low `size` bytes of a u64, by size (0 to 8). */
+const CAST_MASKS: readonly bigint[] = Array.from({ length: 9 }, (_, size) => (size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n));
+
 /** tnum_cast: keep the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
-  const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
+  const m = size >= 8 ? U64_MAX : CAST_MASKS[size] ?? (1n << BigInt(size * 8)) - 1n;
   return { value: a.value & m, mask: a.mask & m };
 }
 
