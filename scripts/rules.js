@@ -2,7 +2,8 @@
 // The verifier rule table: every rejection message the verifier model can emit
 // (the keys of src/verifier/messages.ts used where it rejects: fail(env, ...) and
 // `throw new VerifierReject(...)`), where it is emitted, and the specs and scenarios
-// that reach it (from the rule trace npm test writes: reports/.rule-trace.jsonl).
+// that reach it (from the rule trace npm test writes: reports/.rule-trace.jsonl), in
+// the text of any kernel profile (src/verifier/profiles.ts: a profile may word a key its own way).
 // Writes reports/verifier-rules.json ({message, key, source, scenarios}) and
 // reports/verifier-rules.html; prints how many rules are reached.
 'use strict';
@@ -11,6 +12,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const { BASE_TEXTS } = require(path.join(root, 'dist/src/verifier/messages.js'));
+const { PROFILES } = require(path.join(root, 'dist/src/verifier/profiles.js'));
 const traceFile = process.argv[2] ?? path.join(root, 'reports', '.rule-trace.jsonl');
 
 /** Every rejection site in src/verifier: the message key and file:line. */
@@ -18,7 +20,7 @@ function rejectionSites() {
   const dir = path.join(root, 'src', 'verifier');
   const sites = new Map();
   const patterns = [
-    /\bfail\(env,\s*'E\w+',\s*'(\w+)'/g,
+    /\bfail\(env,\s*(?:'E\w+'|\w+),\s*'(\w+)'/g,
     /\bfail\(env,\s*'E\w+',\s*\w+\s*\?\s*'(\w+)'\s*:\s*'(\w+)'/g,
     /VerifierReject\(\s*'E\w+',\s*(?:msg|text)\((?:env,\s*)?'(\w+)'/g,
     /VerifierReject\([^;]*?\+\s*text\(env,\s*'(\w+)'/g,
@@ -63,12 +65,17 @@ function main() {
   const trace = fs.existsSync(traceFile)
     ? fs.readFileSync(traceFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   const rules = [...sites].map(([key, source]) => {
-    const re = formatRegex(BASE_TEXTS[key]);
+    // a message is reached in the text of whichever kernel profile the run answered as
+    const texts = [...new Set([BASE_TEXTS[key], ...PROFILES.map((p) => p.texts[key])])];
+    const res = texts.map(formatRegex);
+    // a message of several lines (`...lock,\nuse static function instead`) is matched on as many log lines
+    const span = Math.max(...texts.map((t) => t.split('\n').length));
     const scenarios = new Set();
     for (const t of trace) {
       // a message may run into the statistics line when the kernel prints it without a newline
       const lines = t.log.replace(/(\S)(processed \d+ insns \(limit)/g, '$1\n$2').split('\n').map((l) => l.trimEnd());
-      if (lines.some((l) => re.test(l))) scenarios.add(t.source);
+      const at = (i) => lines.slice(i, i + span).join('\n');
+      if (lines.some((_, i) => res.some((re) => re.test(at(i)) || re.test(lines[i])))) scenarios.add(t.source);
     }
     return { message: BASE_TEXTS[key], key, source, scenarios: [...scenarios].sort() };
   }).sort((a, b) => a.source.localeCompare(b.source, 'en', { numeric: true }));

@@ -180,7 +180,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
   checkRegSaneOffset(env, o, 0, ptr);
   checkRegSaneOffset(env, ptr.v, ptr.off, ptr);
-  if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB)) {
+  if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB) && !sanitationRefusesStack(ptr, o, op, ptrIsDst)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
   const p = ptr.v;
@@ -218,6 +218,18 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const res = { ...out, off, v } as PointerReg;
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);
+}
+
+/**
+ * The one case of sanitize_ptr_alu modelled: a constant stack pointer in (-MAX_BPF_STACK, 0] (its
+ * u32 ptr_limit, -off, below MAX_BPF_STACK: retrieve_ptr_limit accepts it) plus a non-negative
+ * unknown register (no mixed signs) passes the sanitation,
+ * and sanitize_check_bounds then refuses the variable stack pointer it makes. The speculative
+ * path sanitize_ptr_alu pushes is never walked: the program is refused.
+ */
+function sanitationRefusesStack(ptr: PointerReg, o: Scalar, op: number, ptrIsDst: boolean): boolean {
+  return ptr.type === 'stack' && op === BPF_ADD && ptrIsDst && scalarIsConst(ptr.v) && ptr.v.varOff.value === 0n
+    && ptr.off <= 0 && ptr.off > -MAX_BPF_STACK && !scalarIsConst(o) && o.smin >= 0n;
 }
 
 /** sanitize_check_bounds (no CAP_BPF): stack pointers stay in the frame, map value pointers in the value. */

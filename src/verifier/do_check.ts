@@ -59,7 +59,8 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   args.forEach((a, i) => {
     if (a.kind === 'ctx') f.regs[i + 1] = ctxReg();
     else if (a.kind === 'scalar') f.regs[i + 1] = scalarReg(scalarUnknown());
-    else if (a.kind === 'dynptr') notModelled(env, 'dynptr arguments of global functions');
+    // a global function's dynptr: assumed a local one, read-only (__mark_dynptr_reg)
+    else if (a.kind === 'dynptr') f.regs[i + 1] = ptrReg('dynptr_ptr', { dtype: 'local' }, { id: ++env.idGen });
     else f.regs[i + 1] = a.nullable ? ptrReg('mem', { size: a.size, dynptrId: 0 }, { flags: PTR_MAYBE_NULL, id: ++env.idGen }) : ptrReg('mem', { size: a.size, dynptrId: 0 });
   });
   return st;

@@ -14,7 +14,8 @@ import { declTagsOf, typeSize } from '../btf/lookup';
 import { BtfType } from '../btf/types';
 import { btfTypeAt, resolvedAt, funcProtoOf, isScalarKind } from './btf_view';
 import { btfIsProgCtxType, btfTypeStr, progCtxType } from './kfunc_btf';
-import { checkFuncArgRegOff } from './helper_args';
+import { checkFuncArgRegOff, newCallArgMeta } from './helper_args';
+import { processDynptrArg } from './dynptr';
 import { checkMemReg, registerIsNull } from './helper_mem';
 
 /** struct bpf_subprog_arg_info: ARG_ANYTHING, ARG_PTR_TO_CTX, or ARG_PTR_TO_MEM of `size` bytes. */
@@ -73,8 +74,8 @@ function pointerArg(env: VerifierEnv, i: number, t: Extract<BtfType, { kind: 'pt
   }
   const target = resolvedAt(btf, t.type);
   if (target?.kind === 'struct' && target.name === 'bpf_dynptr') {
-    // ARG_PTR_TO_DYNPTR | MEM_RDONLY (a callback's record of bpf_user_ringbuf_drain)
-    if (isGlobal || tags.size) return notModelled(env, 'dynptr arguments of global functions and with tags');
+    // ARG_PTR_TO_DYNPTR | MEM_RDONLY (a callback's record of bpf_user_ringbuf_drain, a global function's argument)
+    if (tags.size) return notModelled(env, 'dynptr arguments with tags');
     return { kind: 'dynptr' };
   }
   if (tags.has('trusted') || tags.has('arena')) return notModelled(env, 'arg:trusted and arg:arena function arguments');
@@ -144,16 +145,33 @@ export function btfCheckSubprogCall(env: VerifierEnv, subprog: number): Errno | 
   return null;
 }
 
+/**
+ * btf_check_func_arg_match for a `struct bpf_dynptr *` argument (ARG_PTR_TO_DYNPTR | MEM_RDONLY):
+ * check_func_arg_reg_off, then process_dynptr_func: an initialised dynptr on the stack or a
+ * const one; anything else (scalars included) is not a dynptr.
+ */
+function dynptrArgMismatch(env: VerifierEnv, reg: RegState, i: number): { message: string; errno: Errno } | null {
+  const regno = i + 1;
+  if (reg.type === 'dynptr_ptr') return null;
+  try {
+    checkFuncArgRegOff(env, reg, regno, false);
+    if (reg.type === 'stack') {
+      processDynptrArg(env, regno, { base: 'dynptr', rdonly: true }, newCallArgMeta(0), env.insnIdx);
+      return null;
+    }
+  } catch (e) {
+    if (!(e instanceof VerifierReject) || e.notModelled) throw e;
+    return { message: e.message, errno: e.errno };
+  }
+  return { message: text(env, 'dynptrArgNotStack', [i]), errno: 'EINVAL' };
+}
+
 /** btf_check_func_arg_match for one argument: null when it matches, else the message and errno. */
 function argMismatch(env: VerifierEnv, kind: ArgKind, reg: RegState, i: number): { message: string; errno: Errno } | null {
   const regno = i + 1;
   const bad = (key: MessageKey, args: MessageArgs): { message: string; errno: Errno } => ({ message: text(env, key, args), errno: 'EINVAL' });
   if (kind.kind === 'scalar') return reg.type === 'scalar' ? null : bad('argNotScalar', [regno]);
-  if (kind.kind === 'dynptr') {
-    if (reg.type === 'dynptr_ptr') return null;
-    if (reg.type === 'stack') return notModelled(env, 'a dynptr on the stack passed to a static function');
-    return bad('dynptrArgNotStack', [i]);
-  }
+  if (kind.kind === 'dynptr') return dynptrArgMismatch(env, reg, i);
   try {
     checkFuncArgRegOff(env, reg, regno, false);
   } catch (e) {

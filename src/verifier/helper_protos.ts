@@ -54,7 +54,7 @@ export type HelperRet =
 /** What check_helper_call does for a helper beyond its prototype (the kernel's per-func_id code). */
 export type HelperSpecial =
   | 'tail_call' | 'loop' | 'for_each_map_elem' | 'timer_set_callback' | 'user_ringbuf_drain' | 'get_local_storage'
-  | 'get_func_ip';
+  | 'get_func_ip' | 'dynptr_from_mem';
 
 export interface HelperProto {
   ret: HelperRet;
@@ -147,7 +147,7 @@ const BY_NAME: Readonly<Record<string, HelperProto>> = {
   bpf_ringbuf_submit_dynptr: p(VOID, [{ base: 'dynptr', dynptr: 'ringbuf', release: true }, ANY]),
   bpf_ringbuf_discard_dynptr: p(VOID, [{ base: 'dynptr', dynptr: 'ringbuf', release: true }, ANY]),
   // kernel/bpf/helpers.c: dynptrs
-  bpf_dynptr_from_mem: p(INT, [UNINIT_MEM, SIZE0, ANY, { base: 'dynptr', dynptr: 'local', uninit: true, write: true }]),
+  bpf_dynptr_from_mem: p(INT, [UNINIT_MEM, SIZE0, ANY, { base: 'dynptr', dynptr: 'local', uninit: true, write: true }], { special: 'dynptr_from_mem' }),
   bpf_dynptr_read: p(INT, [UNINIT_MEM, SIZE0, { base: 'dynptr', rdonly: true }, ANY, ANY]),
   bpf_dynptr_write: p(INT, [{ base: 'dynptr', rdonly: true }, ANY, MEM_RO, SIZE0, ANY]),
   bpf_dynptr_data: p({ kind: 'dynptr_mem', nullable: true }, [{ base: 'dynptr', rdonly: true }, ANY, { base: 'alloc_size_or_zero' }]),
@@ -191,6 +191,8 @@ const BY_NAME: Readonly<Record<string, HelperProto>> = {
   bpf_sk_release: p(INT, [{ base: 'btf_id_sock_common', release: true }]),
   bpf_sk_fullsock: p({ kind: 'sock', nullable: true }, [{ base: 'sock_common' }], { ptrCast: true }),
   bpf_tcp_sock: p({ kind: 'tcp_sock', nullable: true }, [{ base: 'sock_common' }], { ptrCast: true }),
+  // RET_PTR_TO_BTF_ID_OR_NULL: a plain (untrusted-for-kfuncs) BTF pointer to the tcp_sock, or NULL
+  bpf_skc_to_tcp_sock: p({ kind: 'btf_id', struct: 'tcp_sock', nullable: true, trusted: false }, [{ base: 'btf_id_sock_common' }], { ptrCast: true }),
 };
 
 /** HELPER_PROTOS[func_id] */

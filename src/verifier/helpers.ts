@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -133,6 +133,12 @@ function helperSpecial(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, 
       return;
     case 'loop': case 'for_each_map_elem': case 'timer_set_callback': case 'user_ringbuf_drain':
       return pushHelperCallback(env, proto.special, meta, idx);
+    case 'dynptr_from_mem': {
+      // the data of a local dynptr must be a map value (the stack and others are refused)
+      const data = curFrame(env).regs[1];
+      if (data.type !== 'map_value' || data.flags) fail(env, 'EACCES', 'dynptrFromMemRegType', [regTypeStr(data)]);
+      return;
+    }
     default: return;
   }
 }

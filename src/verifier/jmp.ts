@@ -130,7 +130,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
   const other = cloneState(env.cur);
   if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
   else pointerBranches(env, insn, other, dst, src, jmp32);
-  pushOwnedState(env, target, idx, other);
+  pushOwnedState(env, target, idx, other, 'EFAULT');
   if (logOn(env)) printInsnState(env);
   return idx + 1;
 }

@@ -244,6 +244,7 @@ export const BASE_TEXTS = {
   // process_dynptr_func, destroy_if_dynptr_stack_slot, the release of dynptrs (dynptr.ts)
   overwriteReferencedDynptr: 'cannot overwrite referenced dynptr',
   dynptrNotUninit: 'Dynptr has to be an uninitialized dynptr',
+  dynptrFromMemRegType: 'Unsupported reg type %s for bpf_dynptr_from_mem data',
   dynptrNotInit: 'Expected an initialized dynptr as arg #%d',
   dynptrWrongType: 'Expected a dynptr of type %s as arg #%d',
   releaseUnownedDynptr: 'cannot release unowned const bpf_dynptr',

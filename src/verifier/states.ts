@@ -10,7 +10,7 @@
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, text } from './env';
 import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
-import { VerifierReject } from './types';
+import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
@@ -51,13 +51,16 @@ export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain 
 }
 
 /** push_stack: explore `target` (reached from `from`) in state `s` later (a copy of `s` is kept). */
-export function pushStack(env: VerifierEnv, target: number, from: number, s: VState): void {
-  pushOwnedState(env, target, from, cloneState(s));
+export function pushStack(env: VerifierEnv, target: number, from: number, s: VState, errno: Errno = 'E2BIG'): void {
+  pushOwnedState(env, target, from, cloneState(s), errno);
 }
 
-/** push_stack of a state the caller built for the branch and gives away (no copy is made). */
-export function pushOwnedState(env: VerifierEnv, target: number, from: number, st: VState): void {
-  if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
+/**
+ * push_stack of a state the caller built for the branch and gives away (no copy is made). Past the limit
+ * push_stack returns NULL and each caller picks the errno: check_cond_jmp_op answers EFAULT (observed on 6.18).
+ */
+export function pushOwnedState(env: VerifierEnv, target: number, from: number, st: VState, errno: Errno = 'E2BIG'): void {
+  if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, errno, 'jumpSeqTooComplex', [env.branches.length + 1]);
   env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
     cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
   if (env.parent) env.parent.branches++;
