@@ -58,10 +58,12 @@ function isBranchTakenWithPtr(dst: RegState, src: RegState, op: number, jmp32: b
   if ((isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end') && !jmp32) {
     return isPktBranchTaken(dst, src, op, flipOpcode);
   }
+  // Linux 6.18 decides no 32-bit comparison of a pointer: the low half of a non-NULL pointer may be 0
+  if (jmp32) return -1;
   let p = dst, k = src;
-  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32))) { op = flipOpcode(op); [p, k] = [k, p]; }
-  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32)) || !isPointer(p) || !regNotNull(p)) return -1;
-  if (scalarConstValue(k.s, jmp32) !== 0n) return -1;
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, false))) { op = flipOpcode(op); [p, k] = [k, p]; }
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, false)) || !isPointer(p) || !regNotNull(p)) return -1;
+  if (scalarConstValue(k.s, false) !== 0n) return -1;
   return op === BPF_JEQ ? 0 : op === BPF_JNE ? 1 : -1;
 }
 
