@@ -132,12 +132,21 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
   adjustPtrMinMaxVals(env, insn, d as PointerReg, s as RegState & { type: 'scalar' }, true);
 }
 
-/** check_reg_sane_offset for the pointer's or the offset's variable part and fixed offset. */
-function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, typeStr: string): void {
+/**
+ * check_reg_sane_offset for the offset (`isPtr` false) or for a pointer before and after
+ * the arithmetic (its variable part and fixed offset). Linux 6.18 words a pointer whose
+ * variable part goes out of bounds as `%s pointer offset %lld is not allowed` (recorded
+ * from the kernel: test/verifier/alu_sweep.test.ts), an offset as `value %lld makes ...`.
+ */
+function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, typeStr: string, isPtr: boolean): void {
   const max = BigInt(BPF_MAX_VAR_OFF);
   const val = BigInt.asIntN(64, v.varOff.value);
   if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EINVAL', 'mathWithConst', [typeStr, val]);
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [typeStr, fixedOff]);
+  if (isPtr) {
+    if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [typeStr, v.smin]);
+    return;
+  }
   if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [typeStr]);
   if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, typeStr]);
 }
@@ -179,8 +188,8 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return setReg(env, dst, ptr);
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
   const typeStr = regTypeStr(ptr);
-  checkRegSaneOffset(env, o, 0, typeStr);
-  checkRegSaneOffset(env, ptr.v, ptr.off, typeStr);
+  checkRegSaneOffset(env, o, 0, typeStr, false);
+  checkRegSaneOffset(env, ptr.v, ptr.off, typeStr, true);
   if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
@@ -214,7 +223,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
   mMarkUnbounded32(v);
-  checkRegSaneOffset(env, v, off, typeStr);
+  checkRegSaneOffset(env, v, off, typeStr, true);
   mBoundsSync(v);
   const res = { ...out, off, v } as PointerReg;
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
