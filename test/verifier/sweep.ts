@@ -40,8 +40,18 @@ export function modelTally(cases: readonly SweepCase[]): Tally {
   return t;
 }
 
+/** The work the model did over the sweep: the sums of `processed N insns` and `total_states` of its logs. */
+export function modelWork(cases: readonly SweepCase[]): { insns: number; states: number } {
+  const w = { insns: 0, states: 0 };
+  for (const c of cases) {
+    const m = /processed (\d+) insns .* total_states (\d+)/.exec(modelOf(c, insnsOf(c), 1).log);
+    if (m) { w.insns += Number(m[1]); w.states += Number(m[2]); }
+  }
+  return w;
+}
+
 /** ld_imm64 of a map prints the map's kernel address (and pads after it): logs are compared without it. */
-const withoutMapAddress = (log: string): string => log.replace(/^(\d+: \(18\) r\d+ = )0x[0-9a-f]+ */gm, '$1MAP ');
+const withoutMapAddress = (log: string): string => log.replace(/\(18\) (r\d+) = 0x[0-9a-f]+ */g, '(18) $1 = MAP ');
 
 /** Every program of the sweep where the kernel and the model differ in verdict or in the log at `logLevel`. */
 export function kernelDisagreements(cases: readonly SweepCase[], logLevel = 1): string[] {
