@@ -22,8 +22,6 @@ function rejectionSites() {
     /\bfail\(env,\s*'E\w+',\s*\w+\s*\?\s*'(\w+)'\s*:\s*'(\w+)'/g,
     /VerifierReject\(\s*'E\w+',\s*(?:msg|text)\((?:env,\s*)?'(\w+)'/g,
     /VerifierReject\([^;]*?\+\s*text\(env,\s*'(\w+)'/g,
-    // a line printed just before the rejection that follows it (may_update_sockmap)
-    /verboseLine\(env\.log,\s*text\(env,\s*'(\w+)'\)\);\s*bad\(\)/g,
   ];
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {

@@ -11,7 +11,6 @@ import { Insn, isHelperCall } from '../isa/insn';
 import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
-import { verboseLine } from './log';
 import { scratchReg, markPrecise } from './regs';
 import { RegState, FuncState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
@@ -205,8 +204,8 @@ function checkMapFuncCompatibility(env: VerifierEnv, meta: CallArgMeta, funcId: 
   if (onlyFuncs && !onlyFuncs.includes(funcId)) {
     const sock = mayUpdateSockmap(env.input.progType, env.input.expectedAttachType ?? 0, funcId);
     if (sock === null || ![15, 18].includes(map.type)) bad();
-    // may_update_sockmap says why, then the map is refused for the helper
-    if (!sock) { verboseLine(env.log, text(env, 'cannotUpdateSockmap')); bad(); }
+    // may_update_sockmap says why before check_map_func_compatibility's error
+    if (!sock) throw new VerifierReject('EINVAL', text(env, 'cannotUpdateSockmap') + '\n' + text(env, 'mapTypeIntoFunc', [map.type, helperName(funcId), funcId]));
   }
   const onlyMaps = FUNC_ONLY_MAPS.get(funcId);
   if (onlyMaps && !onlyMaps.includes(map.type)) bad();

@@ -60,6 +60,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const slot = slotOf(f, spi);
   if (slot.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  if (slot.types.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
   destroyIfDynptrSlot(env, f, spi);
   const reg = valRegno >= 0 ? val : null;
   if (!capable && isSpilled(slot) && slot.spilled.type !== 'scalar' && a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'corruptSpilledPtr');
@@ -110,7 +111,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
   const checkByte = (i: number, spillOk: boolean): SlotType => {
     const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
     return ty;
   };
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));
