@@ -9,6 +9,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { verifierCoverage, verifierCoverageLine } = require('./coverage-verifier');
 
 const root = path.resolve(__dirname, '..');
 const rep = (...p) => path.join(root, 'reports', ...p);
@@ -161,16 +162,12 @@ wrong accepts ${badge(!c['wrong-accept'], String(c['wrong-accept']))}.</p>${rows
 
 function coverageSection(cov, rules) {
   if (!cov) return '<p>No coverage (a full <code>npm test</code> run writes it).</p>';
-  const ver = { lines: { covered: 0, total: 0 }, branches: { covered: 0, total: 0 }, functions: { covered: 0, total: 0 } };
-  for (const [file, v] of Object.entries(cov)) {
-    if (!/[\\/]src[\\/]verifier[\\/]/.test(file)) continue;
-    for (const k of Object.keys(ver)) { ver[k].covered += v[k].covered; ver[k].total += v[k].total; }
-  }
-  for (const k of Object.keys(ver)) ver[k].pct = ver[k].total ? Math.round(1000 * ver[k].covered / ver[k].total) / 10 : 100;
+  const ver = verifierCoverage(cov);
   const reached = rules ? rules.filter((r) => r.scenarios.length).length : 0;
   return `<table><tr><th></th><th>lines</th><th>branches</th><th>functions</th></tr>
 <tr><td>all of src/</td><td>${pct(cov.total.lines)}</td><td>${pct(cov.total.branches)}</td><td>${pct(cov.total.functions)}</td></tr>
-<tr><td>src/verifier/</td><td>${pct(ver.lines)}</td><td>${pct(ver.branches)}</td><td>${pct(ver.functions)}</td></tr></table>
+<tr><td>src/verifier/ (${ver.files} files)</td><td>${pct(ver.lines)}</td><td>${pct(ver.branches)}</td><td>${pct(ver.functions)}</td></tr></table>
+<p><b>${esc(verifierCoverageLine(ver))}</b> (target 90%: ${badge(ver.branches.pct >= 90, ver.branches.pct >= 90 ? 'met' : 'not met')})</p>
 <p>Verifier rejection messages reached by a spec or scenario: <b>${rules ? `${reached} of ${rules.length}` : 'n/a'}</b>
 (<a href="verifier-rules.html">the rule table</a>, <a href="coverage/index.html">coverage by file</a>).</p>`;
 }

@@ -6,11 +6,13 @@
 // and the run ends with one line `N passed, N failed`. Reports (generated, in
 // reports/): each suite's log, JUnit XML (node's and cucumber's own reporters) in
 // reports/junit/, summary.json, the verifier rule trace, and, for a full run only,
-// c8 coverage (a partial run never overwrites the full run's coverage).
+// c8 coverage (a partial run never overwrites the full run's coverage) with the
+// verifier's branch figure printed and kept in summary.json (coverage.verifier).
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { readVerifierCoverage, verifierCoverageLine } = require('./coverage-verifier');
 
 const root = path.resolve(__dirname, '..');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
@@ -110,12 +112,18 @@ if (!only || only === 'features') {
   }, { TS_NODE_TRANSPILE_ONLY: 'true' })]);
 }
 
+let c8ok = false;
 if (!only) {
   const c8 = spawnSync(process.execPath, [path.join(root, 'node_modules', 'c8', 'bin', 'c8.js'), 'report', '--temp-directory', v8dir,
-    '--report-dir', path.join(root, 'reports', 'coverage'), '--reporter=html', '--reporter=text-summary', '--reporter=json-summary',
+    '--report-dir', path.join(root, 'reports', 'coverage'), '--reporter=html', '--reporter=text-summary', '--reporter=json-summary', '--reporter=lcovonly',
     '--include=dist/src/**', '--exclude-after-remap=false'], { cwd: root, encoding: 'utf8' });
   process.stdout.write('\n' + ((c8.stdout || '') + (c8.stderr || '')).trim() + '\n');
+  c8ok = c8.status === 0;
 }
+// The issue's figure: c8 branch coverage of src/verifier/ alone (scripts/coverage-verifier.js);
+// never an older run's figure when this run's c8 failed.
+const verifierCov = c8ok ? readVerifierCoverage(root) : null;
+if (verifierCov) process.stdout.write(verifierCoverageLine(verifierCov) + '\n');
 
 let passed = 0, failed = 0;
 process.stdout.write('\n');
@@ -125,6 +133,7 @@ for (const [label, c] of suites) {
 }
 fs.writeFileSync(path.join(root, 'reports', only ? `summary-${only}.json` : 'summary.json'), JSON.stringify({
   date: new Date().toISOString(), passed, failed, suites: Object.fromEntries(suites),
+  ...(verifierCov ? { coverage: { verifier: verifierCov } } : {}),
 }, null, 1) + '\n');
 if (!only) {
   // The model against the kernel, the rule table and the HTML page (reports/index.html).

@@ -132,14 +132,24 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
   adjustPtrMinMaxVals(env, insn, d as PointerReg, s as RegState & { type: 'scalar' }, true);
 }
 
-/** check_reg_sane_offset for the pointer's or the offset's variable part and fixed offset. */
-function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg): void {
-  const maxOff = BigInt(BPF_MAX_VAR_OFF);
+/**
+ * check_reg_sane_offset for the offset (`isPtr` false) or for a pointer before and after
+ * the arithmetic (its variable part and fixed offset). Linux 6.18 words a pointer whose
+ * variable part goes out of bounds as `%s pointer offset %lld is not allowed` (recorded
+ * from the kernel: test/verifier/alu_sweep.test.ts), an offset as `value %lld makes ...`.
+ * The type string is built only for a message.
+ */
+function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
+  const max = BigInt(BPF_MAX_VAR_OFF);
   const val = BigInt.asIntN(64, v.varOff.value);
-  if (v.varOff.mask === 0n && (val >= maxOff || val <= -maxOff)) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
+  if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);
+  if (isPtr) {
+    if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
+    return;
+  }
   if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
-  if (v.smin >= maxOff || v.smin <= -maxOff) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
+  if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
 }
 
 /** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */
@@ -178,8 +188,8 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);
   if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return setReg(env, dst, ptr);
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
-  checkRegSaneOffset(env, o, 0, ptr);
-  checkRegSaneOffset(env, ptr.v, ptr.off, ptr);
+  checkRegSaneOffset(env, o, 0, ptr, false);
+  checkRegSaneOffset(env, ptr.v, ptr.off, ptr, true);
   if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB) && !sanitationRefusesStack(ptr, o, op, ptrIsDst)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
@@ -213,7 +223,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
   mMarkUnbounded32(v);
-  checkRegSaneOffset(env, v, off, ptr);
+  checkRegSaneOffset(env, v, off, ptr, true);
   mBoundsSync(v);
   const res = { ...out, off, v } as PointerReg;
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);

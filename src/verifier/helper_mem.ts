@@ -15,6 +15,7 @@ import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead } from './stack_liveness';
 import { checkMemAccess } from './mem';
+import { scrubSpecialSlot } from './stack';
 
 /** BPF_MAX_VAR_OFF, BPF_MAX_VAR_SIZ */
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -137,8 +138,7 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     if (env.input.unprivileged && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled && sl.spilled.type !== 'scalar') {
       fail(env, 'EACCES', 'corruptSpilledPtr');
     }
-    if (sl.types[BPF_REG_SIZE - 1] === 'r') sl.types = sl.types.map((x) => (x === '?' ? '?' : 'm'));
-    sl.spilled = null;
+    scrubSpecialSlot(sl);
     sl.types[slot % BPF_REG_SIZE] = 'm';
     env.scratchedSlots.add(spi);
   }

@@ -21,6 +21,7 @@ import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from
 import { pushStack, pushOwnedState } from './states';
 import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
+import { frameInsnIdx } from './states_equal';
 
 const COND_OPS: ReadonlySet<number> = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]);
 
@@ -31,14 +32,18 @@ export function checkJa(env: VerifierEnv, insn: Insn): number {
   return env.insnIdx + (cls === BPF_JMP ? insn.off : insn.imm) + 1;
 }
 
-/** sync_linked_regs: every register and spilled scalar with `known`'s id takes its refined value. */
-function syncLinked(st: VState, known: Scalar): void {
+/** sync_linked_regs: every collected register and spilled scalar with `known`'s id takes its refined value. */
+function syncLinked(st: VState, known: Scalar, linked: readonly LinkedReg[]): void {
   if (!known.id) return;
-  for (const f of st.frames) {
-    f.regs.forEach((r, i) => { if (r.type === 'scalar' && r.s.id === known.id) f.regs[i] = scalarReg(syncLinkedScalar(r.s, known)); });
-    for (const sl of f.stack) {
-      if (sl.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
+  for (const l of linked) {
+    const f = st.frames[l.fr];
+    if (l.isReg) {
+      const r = f.regs[l.regno];
+      if (r.type === 'scalar' && r.s.id === known.id) f.regs[l.regno] = scalarReg(syncLinkedScalar(r.s, known));
+      continue;
     }
+    const sl = f.stack[l.regno];
+    if (sl.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
   }
 }
 
@@ -58,10 +63,12 @@ function isBranchTakenWithPtr(dst: RegState, src: RegState, op: number, jmp32: b
   if ((isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end') && !jmp32) {
     return isPktBranchTaken(dst, src, op, flipOpcode);
   }
+  // Linux 6.18 decides no 32-bit comparison of a pointer: the low half of a non-NULL pointer may be 0
+  if (jmp32) return -1;
   let p = dst, k = src;
-  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32))) { op = flipOpcode(op); [p, k] = [k, p]; }
-  if (!(k.type === 'scalar' && scalarIsConst(k.s, jmp32)) || !isPointer(p) || !regNotNull(p)) return -1;
-  if (scalarConstValue(k.s, jmp32) !== 0n) return -1;
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, false))) { op = flipOpcode(op); [p, k] = [k, p]; }
+  if (!(k.type === 'scalar' && scalarIsConst(k.s, false)) || !isPointer(p) || !regNotNull(p)) return -1;
+  if (scalarConstValue(k.s, false) !== 0n) return -1;
   return op === BPF_JEQ ? 0 : op === BPF_JNE ? 1 : -1;
 }
 
@@ -126,9 +133,9 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
     if (logOn(env)) printInsnState(env);
     return taken === 1 ? target : idx + 1;
   }
-  collectLinkedRegs(env, isX && src.type === 'scalar' ? src.s.id : 0, dst.type === 'scalar' ? dst.s.id : 0);
+  const linked = collectLinkedRegs(env, isX && src.type === 'scalar' ? src.s.id : 0, dst.type === 'scalar' ? dst.s.id : 0);
   const other = cloneState(env.cur);
-  if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
+  if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32, linked);
   else pointerBranches(env, insn, other, dst, src, jmp32);
   pushOwnedState(env, target, idx, other, 'EFAULT');
   if (logOn(env)) printInsnState(env);
@@ -139,24 +146,29 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
  * collect_linked_regs: the scalars sharing the compared registers' ids, recorded in the
  * jump history before the branch is pushed (precision marks follow them together).
  */
-function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): void {
+function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): LinkedReg[] {
   const linked: LinkedReg[] = [];
   const st = env.cur;
   for (const id of [srcId, dstId]) {
     if (!id) continue;
     for (let fr = st.curframe; fr >= 0; fr--) {
       const f = st.frames[fr];
-      f.regs.forEach((r, regno) => { if (regno < 10 && r.type === 'scalar' && r.s.id === id) linked.push({ fr, regno, isReg: true }); });
+      // only registers live before the frame's instruction (Linux 6.18: live_regs_before)
+      const live = env.liveRegs[frameInsnIdx(st, env.insnIdx, fr)] ?? 0xffff;
+      f.regs.forEach((r, regno) => {
+        if (regno < 10 && (live & (1 << regno)) && r.type === 'scalar' && r.s.id === id) linked.push({ fr, regno, isReg: true });
+      });
       f.stack.forEach((sl, spi) => {
         if (sl.types[7] === 'r' && sl.spilled?.type === 'scalar' && sl.spilled.s.id === id) linked.push({ fr, regno: spi, isReg: false });
       });
     }
   }
   recordLinkedRegs(env, linked);
+  return linked;
 }
 
 /** reg_set_min_max on both branches, then sync_linked_regs. */
-function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean): void {
+function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
   const b = regSetMinMax(d, s, BPF_OP(insn.code), jmp32, isX && insn.src === insn.dst);
   const of = other.frames[other.curframe];
@@ -165,9 +177,9 @@ function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s:
   const cf = curFrame(env);
   cf.regs[insn.dst] = scalarReg(b.falseDst);
   if (isX) cf.regs[insn.src] = scalarReg(b.falseSrc);
-  syncLinked(other, b.trueDst);
-  syncLinked(env.cur, b.falseDst);
-  if (isX) { syncLinked(other, b.trueSrc); syncLinked(env.cur, b.falseSrc); }
+  syncLinked(other, b.trueDst, linked);
+  syncLinked(env.cur, b.falseDst, linked);
+  if (isX) { syncLinked(other, b.trueSrc, linked); syncLinked(env.cur, b.falseSrc, linked); }
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */

@@ -11,6 +11,7 @@ import { Insn, isPseudoCall } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
   BPF_X, BPF_MOV, BPF_END, BPF_NEG, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_REG_FP, BPF_PSEUDO_KFUNC_CALL,
+  BPF_ATOMIC, BPF_FETCH, BPF_CMPXCHG,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
@@ -106,6 +107,10 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
   return 'ok';
 }
 
+/** is_atomic_fetch_insn */
+const atomicFetch = (insn: Insn): boolean =>
+  BPF_CLASS(insn.code) === BPF_STX && BPF_MODE(insn.code) === BPF_ATOMIC && (insn.imm & BPF_FETCH) !== 0;
+
 /** backtrack_insn: what instruction `e.idx` needs precise before it, given what is wanted after it. */
 function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult {
   const insn = c.insns[e.idx];
@@ -118,9 +123,11 @@ function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult
       clearReg(bt, dreg);
       if (x && sreg !== BPF_REG_FP) setReg(bt, sreg);
     } else if (x && sreg !== BPF_REG_FP) setReg(bt, sreg);
-  } else if (cls === BPF_LDX) {
-    if (!isReg(bt, dreg)) return 'ok';
-    clearReg(bt, dreg);
+  } else if (cls === BPF_LDX || atomicFetch(insn)) {
+    // an atomic fetch loads the old value into its source register (r0 for cmpxchg): a fill when on the stack
+    const loadReg = cls === BPF_LDX ? dreg : insn.imm === BPF_CMPXCHG ? 0 : sreg;
+    if (!isReg(bt, loadReg)) return 'ok';
+    clearReg(bt, loadReg);
     if (e.spi === undefined) return 'ok';
     setSlot(bt, e.fr ?? bt.frame, e.spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {

@@ -1,6 +1,6 @@
 // The stack: check_stack_access_within_bounds with grow_stack_state,
 // check_stack_write_fixed_off (spills with save_register_state, scalar spills linked
-// to their register, STACK_ZERO for constant zeros, scrubbing a spilled register),
+// to their register, STACK_ZERO for constant zeros, scrub_special_slot for a spilled register),
 // check_stack_read_fixed_off (fills of full and narrow spills, reads of
 // misc/zero/uninitialised bytes), and the variable-offset accesses
 // check_stack_write_var_off and check_stack_read_var_off with
@@ -9,7 +9,7 @@ import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import { recordStackAccess, clearStackAccess } from './precision';
-import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, notInit } from './state';
+import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg } from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -41,6 +41,12 @@ function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
   let i = BPF_REG_SIZE;
   for (; i > BPF_REG_SIZE - size; i--) slot.types[i - 1] = 'r';
   for (; i; i--) if (slot.types[i - 1] !== '0' && slot.types[i - 1] !== '?') slot.types[i - 1] = 'm';
+}
+
+/** scrub_special_slot: a plain write destroys a spilled register; the spill's bytes become STACK_MISC (scrub_spilled_slot). */
+export function scrubSpecialSlot(slot: StackSlot): void {
+  if (slot.types[BPF_REG_SIZE - 1] === 'r') slot.types = slot.types.map((x) => (x === '?' ? '?' : 'm'));
+  slot.spilled = null;
 }
 
 /**
@@ -87,9 +93,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     recordStackAccess(env, a.frameno, spi);
     return;
   }
-  // a regular write destroys a spilled register: the whole slot becomes STACK_MISC (scrub_spilled_slot)
-  if (slot.types[BPF_REG_SIZE - 1] === 'r') slot.types = slot.types.map((x) => (x === '?' ? '?' : 'm'));
-  slot.spilled = null;
+  scrubSpecialSlot(slot);
   const isZero = val.type === 'scalar' && scalarIsConst(val.s) && val.s.varOff.value === 0n;
   if (reg !== null && isZero) markPrecise(env, valRegno);
   for (let i = 0; i < a.size; i++) slot.types[(slotNo - i) % BPF_REG_SIZE] = isZero ? '0' : 'm';
@@ -237,7 +241,8 @@ function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, max
       zeroUsed = true;
       continue;
     }
-    if (slot.spilled) slot.spilled = notInit();
+    // the slot is scrubbed, not only its register: a fill must not find spill bytes without a register
+    scrubSpecialSlot(slot);
     let t: SlotType = 'm';
     if (writingZero && slot.types[byte] === '0') { t = '0'; zeroUsed = true; }
     slot.types[byte] = t;
