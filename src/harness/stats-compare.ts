@@ -56,3 +56,51 @@ export function summarizeStats(rows: readonly (Comparison & { oursLog: string | 
     rows: out,
   };
 }
+
+/** Where two logs first differ: the 1-based line number and each side's line (null past the end). */
+export interface LogDifference { line: number; ours: string | null; kernel: string | null }
+
+/** An ld_imm64 line of the log whose destination the state after it prints as a pointer. */
+const LD_IMM64_LINE = /^(\d+: \(18\) r(\d+) = )0x[0-9a-f]+ +(;.*)$/;
+
+/**
+ * A log line with the address of an ld_imm64 that loads a pointer (a map, a map value, a
+ * kernel variable) masked: the privileged kernel prints the kernel address (allow_ptr_leaks),
+ * which no model can know; as `jit --kernel` masks the addresses of its dumps.
+ */
+export function maskLogAddress(line: string): string {
+  const m = LD_IMM64_LINE.exec(line);
+  if (!m) return line;
+  const value = new RegExp(`(?:^|[ :])R${m[2]}=([^ ]*)`).exec(m[3]);
+  if (!value || /^(?:P?-?\d|P?scalar\()/.test(value[1])) return line;
+  return `${m[1]}<address> ${m[3]}`;
+}
+
+/** The first line where the model's log and the kernel's differ (addresses masked), or null when they are identical. */
+export function firstLogDifference(ours: string, kernel: string): LogDifference | null {
+  if (ours === kernel) return null;
+  const a = ours.split('\n').map(maskLogAddress), b = kernel.split('\n').map(maskLogAddress);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return { line: i + 1, ours: ours.split('\n')[i] ?? null, kernel: kernel.split('\n')[i] ?? null };
+  }
+  return null;
+}
+
+export interface LogRow { program: string; agreement: Comparison['agreement']; ours: string; kernel: string; difference: LogDifference | null }
+
+export interface LogSummary {
+  /** Every program compared (both logs at the same level). */
+  compared: number;
+  /** Programs whose whole logs are identical. */
+  identical: number;
+  rows: LogRow[];
+}
+
+/** Whole-log identity over every program (a program the model cannot decide counts as different). */
+export function summarizeLogs(rows: readonly (Comparison & { oursLog: string | null; kernelLog: string | null })[]): LogSummary {
+  const out: LogRow[] = rows.map((r) => {
+    const ours = r.oursLog ?? '', kernel = r.kernelLog ?? '';
+    return { program: r.program, agreement: r.agreement, ours, kernel, difference: firstLogDifference(ours, kernel) };
+  });
+  return { compared: out.length, identical: out.filter((r) => r.difference === null).length, rows: out };
+}
