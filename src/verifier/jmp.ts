@@ -19,6 +19,7 @@ import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
 import { pushStack } from './states';
+import { frameInsnIdx } from './states_equal';
 import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
 
@@ -31,13 +32,17 @@ export function checkJa(env: VerifierEnv, insn: Insn): number {
   return env.insnIdx + (cls === BPF_JMP ? insn.off : insn.imm) + 1;
 }
 
-/** sync_linked_regs: every register and spilled scalar with `known`'s id takes its refined value. */
-function syncLinked(st: VState, known: Scalar): void {
+/** sync_linked_regs: every collected register and spilled scalar with `known`'s id takes its refined value. */
+function syncLinked(st: VState, known: Scalar, linked: readonly LinkedReg[]): void {
   if (!known.id) return;
-  for (const f of st.frames) {
-    f.regs.forEach((r, i) => { if (r.type === 'scalar' && r.s.id === known.id) f.regs[i] = scalarReg(syncLinkedScalar(r.s, known)); });
-    for (const sl of f.stack) {
-      if (sl.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
+  for (const e of linked) {
+    const f = st.frames[e.fr];
+    if (e.isReg) {
+      const r = f.regs[e.regno];
+      if (r.type === 'scalar' && r.s.id === known.id) f.regs[e.regno] = scalarReg(syncLinkedScalar(r.s, known));
+    } else {
+      const sl = f.stack[e.regno];
+      if (sl?.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
     }
   }
 }
@@ -126,9 +131,9 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
     if (logOn(env)) printInsnState(env);
     return taken === 1 ? target : idx + 1;
   }
-  collectLinkedRegs(env, isX && src.type === 'scalar' ? src.s.id : 0, dst.type === 'scalar' ? dst.s.id : 0);
+  const linked = collectLinkedRegs(env, isX && src.type === 'scalar' ? src.s.id : 0, dst.type === 'scalar' ? dst.s.id : 0);
   const other = cloneState(env.cur);
-  if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32);
+  if (dst.type === 'scalar' && src.type === 'scalar') splitScalars(env, insn, other, dst.s, src.s, jmp32, linked);
   else pointerBranches(env, insn, other, dst, src, jmp32);
   pushStack(env, target, idx, other);
   if (logOn(env)) printInsnState(env);
@@ -137,26 +142,32 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
 
 /**
  * collect_linked_regs: the scalars sharing the compared registers' ids, recorded in the
- * jump history before the branch is pushed (precision marks follow them together).
+ * jump history before the branch is pushed (precision marks follow them together). Only
+ * registers live before the frame's instruction count (Linux 6.18.y stable: a dead copy is
+ * neither refined by the branch nor marked precise with it); spilled scalars always do.
  */
-function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): void {
+function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): LinkedReg[] {
   const linked: LinkedReg[] = [];
   const st = env.cur;
   for (const id of [srcId, dstId]) {
     if (!id) continue;
     for (let fr = st.curframe; fr >= 0; fr--) {
       const f = st.frames[fr];
-      f.regs.forEach((r, regno) => { if (regno < 10 && r.type === 'scalar' && r.s.id === id) linked.push({ fr, regno, isReg: true }); });
+      const live = env.liveRegs[frameInsnIdx(st, env.insnIdx, fr)] ?? 0xffff;
+      f.regs.forEach((r, regno) => {
+        if (regno < 10 && (live & (1 << regno)) && r.type === 'scalar' && r.s.id === id) linked.push({ fr, regno, isReg: true });
+      });
       f.stack.forEach((sl, spi) => {
         if (sl.types[7] === 'r' && sl.spilled?.type === 'scalar' && sl.spilled.s.id === id) linked.push({ fr, regno: spi, isReg: false });
       });
     }
   }
   recordLinkedRegs(env, linked);
+  return linked;
 }
 
 /** reg_set_min_max on both branches, then sync_linked_regs. */
-function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean): void {
+function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
   const b = regSetMinMax(d, s, BPF_OP(insn.code), jmp32, isX && insn.src === insn.dst);
   const of = other.frames[other.curframe];
@@ -165,9 +176,9 @@ function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s:
   const cf = curFrame(env);
   cf.regs[insn.dst] = scalarReg(b.falseDst);
   if (isX) cf.regs[insn.src] = scalarReg(b.falseSrc);
-  syncLinked(other, b.trueDst);
-  syncLinked(env.cur, b.falseDst);
-  if (isX) { syncLinked(other, b.trueSrc); syncLinked(env.cur, b.falseSrc); }
+  syncLinked(other, b.trueDst, linked);
+  syncLinked(env.cur, b.falseDst, linked);
+  if (isX) { syncLinked(other, b.trueSrc, linked); syncLinked(env.cur, b.falseSrc, linked); }
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */
