@@ -29,7 +29,7 @@ const MAX_CALLBACK_UNROLL = 64;
 
 const isConstZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.s) && r.s.varOff.value === 0n;
 
-type SetCallee = (caller: FuncState, callee: FuncState) => void;
+type SetCallee = (caller: FuncState, callee: FuncState, env: VerifierEnv) => void;
 
 /** set_loop_callback_state: callback_fn(u64 index, void *callback_ctx) */
 const setLoopCallbackState: SetCallee = (caller, callee) => {
@@ -37,13 +37,13 @@ const setLoopCallbackState: SetCallee = (caller, callee) => {
   callee.regs[2] = caller.regs[3];
 };
 
-/** map_set_for_each_callback_args: callback_fn(map, key, value, callback_ctx) */
-const setMapElemCallbackState: SetCallee = (caller, callee) => {
+/** map_set_for_each_callback_args: callback_fn(map, key, value, callback_ctx); the value has an id of its own (6.18 log). */
+const setMapElemCallbackState: SetCallee = (caller, callee, env) => {
   const map = caller.regs[1];
   if (map.type !== 'map_ptr') return;
   callee.regs[1] = map;
   callee.regs[2] = ptrReg('map_key', { map: map.map });
-  callee.regs[3] = ptrReg('map_value', { map: map.map });
+  callee.regs[3] = ptrReg('map_value', { map: map.map }, { id: ++env.idGen });
   callee.regs[4] = caller.regs[3];
 };
 
@@ -101,7 +101,7 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   const cbState: VState = cloneState(env.cur);
   const caller = cbState.frames[cbState.curframe];
   const callee = newFuncState(cbState.curframe + 1, sub, callsite);
-  setCallee(caller, callee);
+  setCallee(caller, callee, env);
   callee.inCallbackFn = true;
   caller.callbackDepth++;
   cbState.frames.push(callee);
@@ -151,7 +151,7 @@ function pushTimerCallback(env: VerifierEnv, sub: number, callsite: number): voi
   const callee = newFuncState(0, sub, -1);
   callee.regs[1] = ptrReg('map_ptr', { map: timer.map });
   callee.regs[2] = ptrReg('map_key', { map: timer.map });
-  callee.regs[3] = ptrReg('map_value', { map: timer.map });
+  callee.regs[3] = ptrReg('map_value', { map: timer.map }, { id: ++env.idGen });
   callee.inAsyncCallbackFn = true;
   pushStack(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
 }

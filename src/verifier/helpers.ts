@@ -150,6 +150,8 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
       const nullable = ret.nullable && !elide;
       r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0 });
+      // a value that cannot be NULL keeps an id of its own when a spin lock may be in it (the lock's reference names it)
+      if (!nullable && (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock')) r0 = { ...r0, id: ++env.idGen };
       break;
     }
     case 'sock': case 'tcp_sock': case 'sock_common':
