@@ -60,28 +60,33 @@ export function summarizeStats(rows: readonly (Comparison & { oursLog: string | 
 /** Where two logs first differ: the 1-based line number and each side's line (null past the end). */
 export interface LogDifference { line: number; ours: string | null; kernel: string | null }
 
-/** An ld_imm64 line of the log whose destination the state after it prints as a pointer. */
-const LD_IMM64_LINE = /^(\d+: \(18\) r(\d+) = )0x[0-9a-f]+ +(;.*)$/;
+/** The immediate of an ld_imm64 in a log line (an instruction line, a live-registers line, a backtracking line). */
+const LD_IMM64 = /(\(18\) r\d+ = )0x([0-9a-f]+)( +(?=;)|$)/;
+
+/** A kernel address (x86-64 and arm64 put the kernel in the upper half). */
+const isKernelAddress = (hex: string): boolean => hex.length === 16 && hex.startsWith('ffff');
 
 /**
- * A log line with the address of an ld_imm64 that loads a pointer (a map, a map value, a
- * kernel variable) masked: the privileged kernel prints the kernel address (allow_ptr_leaks),
- * which no model can know; as `jit --kernel` masks the addresses of its dumps.
+ * Whether the model's log line and the kernel's are the same, the immediate of an ld_imm64
+ * aside where the kernel printed a kernel address (a map, a map value, a kernel variable):
+ * the privileged kernel prints it (allow_ptr_leaks) and no model can know it, as `jit
+ * --kernel` masks the addresses of its dumps. The padding before `;` follows the immediate.
  */
-export function maskLogAddress(line: string): string {
-  const m = LD_IMM64_LINE.exec(line);
-  if (!m) return line;
-  const value = new RegExp(`(?:^|[ :])R${m[2]}=([^ ]*)`).exec(m[3]);
-  if (!value || /^(?:P?-?\d|P?scalar\()/.test(value[1])) return line;
-  return `${m[1]}<address> ${m[3]}`;
+export function sameLogLine(ours: string | undefined, kernel: string | undefined): boolean {
+  if (ours === kernel) return true;
+  if (ours === undefined || kernel === undefined) return false;
+  const k = LD_IMM64.exec(kernel);
+  if (!k || !isKernelAddress(k[2])) return false;
+  const mask = (l: string): string => l.replace(LD_IMM64, (_m, head: string, _v: string, pad: string) => `${head}<address>${pad ? ' ' : ''}`);
+  return mask(ours) === mask(kernel);
 }
 
-/** The first line where the model's log and the kernel's differ (addresses masked), or null when they are identical. */
+/** The first line where the model's log and the kernel's differ (kernel addresses aside), or null when they are identical. */
 export function firstLogDifference(ours: string, kernel: string): LogDifference | null {
   if (ours === kernel) return null;
-  const a = ours.split('\n').map(maskLogAddress), b = kernel.split('\n').map(maskLogAddress);
+  const a = ours.split('\n'), b = kernel.split('\n');
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return { line: i + 1, ours: ours.split('\n')[i] ?? null, kernel: kernel.split('\n')[i] ?? null };
+    if (!sameLogLine(a[i], b[i])) return { line: i + 1, ours: a[i] ?? null, kernel: b[i] ?? null };
   }
   return null;
 }

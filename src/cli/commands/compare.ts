@@ -6,7 +6,7 @@
 // a directory gives its .o files and its specs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from '../command';
+import { Command, flagInt } from '../command';
 import { readInput, programsOf } from '../input';
 import { InputError } from '../outcome';
 import { getEngine } from '../../harness/engines';
@@ -46,7 +46,8 @@ export const command: Command = {
   usage: 'bpfx compare [FILE|DIR ...] [options]   (default: fixtures/obj and specs/)',
   options: [
     { name: 'stats', type: 'boolean', description: 'also compare the exploration figures (processed insns, total, peak and per-insn states) of programs both accept' },
-    { name: 'logs', type: 'boolean', description: 'list every program whose whole level-1 log differs from the kernel\'s, both logs with the first differing line marked' },
+    { name: 'logs', type: 'boolean', description: 'list every program whose whole log differs from the kernel\'s, both logs with the first differing line marked' },
+    { name: 'log-level', type: 'string', value: 'N', description: 'load both engines at this log level (default 1); --logs then compares those logs' },
     { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
     { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
     { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
@@ -60,10 +61,11 @@ export const command: Command = {
     const kernel = getEngine('kernel', host);
     const avail = kernel.available();
     if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason}`);
+    const logLevel = flagInt(args, 'log-level', 0, 7);
     const { programs, refused } = programsIn(paths, host);
     const logs = new Map<string, { verifier: string | null; kernel: string | null }>();
     const rows: Comparison[] = await compareAll(programs, async (engine, p) => {
-      const r = await getEngine(engine, host).run(p, {});
+      const r = await getEngine(engine, host).run(p, logLevel === undefined ? {} : { load: { logLevel } });
       const l = logs.get(p.name) ?? { verifier: null, kernel: null };
       l[engine] = r.log;
       logs.set(p.name, l);
@@ -79,7 +81,7 @@ export const command: Command = {
     } else if (stats || logSummary) {
       if (args.flags.logs === true && logSummary) printLogDifferences(logSummary);
       if (stats) printStats(stats);
-      if (logSummary) printLogFigure(logSummary);
+      if (logSummary) printLogFigure(logSummary, logLevel ?? 1);
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -120,7 +122,7 @@ function printLogDifferences(ls: LogSummary): void {
   }
 }
 
-function printLogFigure(ls: LogSummary): void {
+function printLogFigure(ls: LogSummary, level: number): void {
   const pct = ls.compared ? ((ls.identical / ls.compared) * 100).toFixed(1) : '0.0';
-  process.stdout.write(`whole level-1 logs identical ${ls.identical}/${ls.compared} (${pct}%)\n`);
+  process.stdout.write(`whole level-${level} logs identical ${ls.identical}/${ls.compared} (${pct}%)\n`);
 }

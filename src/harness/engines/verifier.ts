@@ -5,13 +5,12 @@
 import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, LineInfo, MapInfo, KernelProfile } from '../../verifier';
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
+import { funcProtoOf } from '../../verifier/btf_view';
 import { Btf, KernelLineInfo, stringAtOffset } from '../../btf';
 import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
 
-/** Argument counts of the kfuncs the model knows (for the level-2 live-registers table). */
-const KFUNC_ARGS: Readonly<Record<string, number>> = { bpf_throw: 1 };
 
 /** license_is_gpl_compatible (include/linux/license.h) */
 const gplCompatible = (license: string): boolean =>
@@ -30,12 +29,14 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
   const progType = progTypeNumber(p.progType);
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
+  const vmlinuxBtf = kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf;
   const input: VerifyInput = {
-    insns: p.insns, progType, logLevel, profile, vmlinuxBtf: kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf,
+    insns: p.insns, progType, logLevel, profile, vmlinuxBtf,
     nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license),
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
-      return name === undefined ? undefined : { name, argCount: KFUNC_ARGS[name] };
+      // the parameter count of its prototype (get_call_summary: the live-registers table uses it)
+      return name === undefined ? undefined : { name, argCount: funcProtoOf(vmlinuxBtf, id)?.params.length };
     },
   };
   if (p.btf) {
