@@ -20,6 +20,7 @@ import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
 import { pushStack, findPrevEntry } from './states';
+import { IdMap, newIdMap, checkIds } from './states_equal';
 
 /** Map types whose ops have map_for_each_callback. */
 const FOR_EACH_MAPS: ReadonlySet<number> = new Set([M.hash, M.percpu_hash, M.lru_hash, M.lru_percpu_hash, M.array, M.percpu_array]);
@@ -108,12 +109,16 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   cbState.curframe++;
   curFrame(env).callbackDepth = 0;
   pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
+  env.allScratched = true; // init_func_state of the callback's frame (the 6.18 level-2 log prints every register after the call)
 }
 
-/** maybe_widen_reg: an imprecise scalar that changed since the previous visit becomes unknown. */
-function maybeWidenReg(old: RegState, cur: RegState): RegState {
+/**
+ * maybe_widen_reg: an imprecise scalar that changed since the previous visit becomes unknown;
+ * unchanged means regs_exact: the same value and ids paired consistently (one id map per widening).
+ */
+function maybeWidenReg(old: RegState, cur: RegState, ids: IdMap): RegState {
   if (old.type !== 'scalar' || cur.type !== 'scalar') return cur;
-  if (old.s.precise || cur.s.precise || scalarSameValue(old.s, cur.s)) return cur;
+  if (old.s.precise || cur.s.precise || (scalarSameValue(old.s, cur.s) && checkIds(old.s.id, cur.s.id, ids))) return cur;
   return scalarReg(scalarUnknown());
 }
 
@@ -125,13 +130,14 @@ function maybeWidenReg(old: RegState, cur: RegState): RegState {
 export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void {
   const prev = findPrevEntry(env, callsite);
   if (!prev) return;
+  const ids = newIdMap(env.idGen);
   for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = env.cur.frames[fr];
-    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r); });
+    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r, ids); });
     fold.stack.forEach((sl, i) => {
       const cs = fcur.stack[i];
       if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
-      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled);
+      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled, ids);
     });
   }
 }
@@ -154,4 +160,5 @@ function pushTimerCallback(env: VerifierEnv, sub: number, callsite: number): voi
   callee.regs[3] = ptrReg('map_value', { map: timer.map }, { id: ++env.idGen });
   callee.inAsyncCallbackFn = true;
   pushStack(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
+  env.allScratched = true; // init_func_state of the async callback's frame
 }

@@ -137,6 +137,9 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   if (!(registerIsNull(reg) && arg.nullable)) {
     checkRegType(env, regno, arg, base, reg, meta);
     checkFuncArgRegOff(env, reg, regno, !!arg.release);
+  } else {
+    // a NULL for a pointer that may be NULL is taken precise (6.18 log: `regs=r3` of bpf_loop's NULL ctx first)
+    markPrecise(env, regno);
   }
   if (arg.release) {
     if (isPointer(reg) && !reg.refObjId) fail(env, 'EINVAL', 'releaseUnreferenced', [regno]);

@@ -49,6 +49,12 @@ function accessEntry(env: VerifierEnv): HelperAccessEntry | undefined {
   return entries.find((e) => e.attach === undefined || e.attach === attach);
 }
 
+/** get_helper_proto finds helper `funcId` for the program type (true where the access table has no entry). */
+export function helperAllowed(env: VerifierEnv, funcId: number): boolean {
+  const access = accessEntry(env);
+  return !access || inRanges(access.allowed, funcId);
+}
+
 const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HELPER_NAMES[id] : 'unknown');
 
 /** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */

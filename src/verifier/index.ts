@@ -12,6 +12,8 @@ import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { kfuncAllowed } from './kfuncs';
+import { helperAllowed } from './helpers';
 import { computeScc } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
@@ -161,7 +163,9 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.callsCallback = cfg.callsCallback;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
   env.sccOf = computeScc(input.insns);
-  env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
+  // a kfunc the program type may not call has no call summary: it reads R1-R5
+  const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) });
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);

@@ -73,6 +73,12 @@ function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
 
+/** Whether the program type may call kfunc `name` (fetch_kfunc_meta); true for kfuncs the table does not know. */
+export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
+  const desc = KFUNC_TABLE[name];
+  return !desc || setAllows(env, desc.set);
+}
+
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
 
