@@ -149,12 +149,13 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   if (unmodelled) notModelled(env, unmodelled);
   if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');
   for (const [attach, what] of progTypeInfo(input.progType).unmodelledAttach ?? []) if (attach.includes(input.expectedAttachType ?? 0)) notModelled(env, what);
-  if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
   checkSubprogs(input.insns, layout);
   checkBtfFunc(input, layout);
+  // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
+  if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
   const cfg = checkCfg(input.insns, layout, !input.unprivileged);
   env.prunePoints = cfg.prunePoints;
