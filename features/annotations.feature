@@ -181,13 +181,25 @@ Feature: Scenarios say what the kernel's selftest annotations say
     When it is loaded by the "verifier" engine
     Then it is not modelled yet because "map indexes into fd_array"
 
-  Scenario: A prog flag changes what the kernel says; the model says it cannot decide
+  Scenario: A prog flag changes what the kernel says, and the model follows it
     Given the spec "specs/annotations-flag-strict-alignment.yaml"
     When it is loaded by the "kernel" engine
     Then the verdict is "reject"
     And the error line is "misaligned packet access off 2+0+0+1 size 4"
     When it is loaded by the "verifier" engine
-    Then it is not modelled yet because "BPF_F_STRICT_ALIGNMENT"
+    Then the verdict is "reject"
+    And the error line is "misaligned packet access off 2+0+0+1 size 4"
+
+  Scenario: A prog flag the model does not take; it says it cannot decide
+    Given the program type "xdp"
+    And the prog flag "BPF_F_XDP_HAS_FRAGS"
+    And the program:
+      """
+      r0 = 2
+      exit
+      """
+    When it is loaded by the "verifier" engine
+    Then it is not modelled yet because "BPF_F_XDP_HAS_FRAGS"
 
   Scenario: Auxiliary programs load first, and their failure is the load's
     Given the object "fixtures/obj/calls_funcs.bpf.o" program "global_ctx" with the auxiliary programs "global_mem_checked, global_mem_unchecked"

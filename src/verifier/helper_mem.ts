@@ -133,7 +133,7 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     const spi = Math.floor(slot / BPF_REG_SIZE);
     growStackState(env, f, -off);
     const sl = f.stack[spi];
-    if (sl.obj) notModelled(env, 'helper writes over a dynptr or iterator');
+    if (sl.obj || sl.types.includes('f')) notModelled(env, 'helper writes over a dynptr, iterator or irq flag');
     if (env.input.unprivileged && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled && sl.spilled.type !== 'scalar') {
       fail(env, 'EACCES', 'corruptSpilledPtr');
     }

@@ -212,7 +212,8 @@ function checkMapFuncCompatibility(env: VerifierEnv, meta: CallArgMeta, funcId: 
   if (onlyFuncs && !onlyFuncs.includes(funcId)) {
     const sock = mayUpdateSockmap(env.input.progType, env.input.expectedAttachType ?? 0, funcId);
     if (sock === null || ![15, 18].includes(map.type)) bad();
-    if (!sock) fail(env, 'EINVAL', 'cannotUpdateSockmap');
+    // may_update_sockmap says why before check_map_func_compatibility's error
+    if (!sock) throw new VerifierReject('EINVAL', text(env, 'cannotUpdateSockmap') + '\n' + text(env, 'mapTypeIntoFunc', [map.type, helperName(funcId), funcId]));
   }
   const onlyMaps = FUNC_ONLY_MAPS.get(funcId);
   if (onlyMaps && !onlyMaps.includes(map.type)) bad();

@@ -24,6 +24,7 @@ import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_
 import type { KfuncDesc } from './kfuncs';
 import { IterAt, processIterArg } from './iters';
 import { processDynptrArg } from './dynptr';
+import { processIrqSave } from './irq';
 
 /** The KF_ITER_* role of an iterator kfunc. */
 const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
@@ -88,7 +89,7 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
   const refT = resolved(k.btf, ptr.type);
   if (btfIsProgCtxType(env, k.btf, ptr.type)) return 'ctx';
   if (paramHasSuffix(p, '__nullable') && registerIsNull(reg)) return 'null';
-  for (const s of ['__alloc', '__refcounted_kptr', '__str', '__map', '__irq_flag', '__uninit']) {
+  for (const s of ['__alloc', '__refcounted_kptr', '__str', '__map', '__uninit']) {
     if (paramHasSuffix(p, s)) return notModelled(env, `kfunc arguments with ${s}`);
   }
   if (refT?.kind === 'struct' && /^(bpf_dynptr|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq)$|^bpf_iter_/.test(refT.name)) {
@@ -143,6 +144,11 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
     const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
     if (pointee?.kind === 'struct' && pointee.name === 'bpf_dynptr') {
       kfuncDynptrArg(env, p, i, reg, regno);
+      continue;
+    }
+    if (paramHasSuffix(p, '__irq_flag')) {
+      if (desc.special !== 'irq_save') return notModelled(env, `irq flag arguments of ${k.name}`);
+      processIrqSave(env, regno);
       continue;
     }
     const kind = ptrArgKind(env, k, params, i, reg);
@@ -251,7 +257,7 @@ function firstMemberIs(k: KfuncProto, have: string, want: string, off: number): 
 
 /** KF_ARG_PTR_TO_DYNPTR: the dynptr on the stack (mutable) or a callback's const one (read-only). */
 function kfuncDynptrArg(env: VerifierEnv, p: BtfParam, i: number, reg: RegState, regno: number): void {
-  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'kfuncDynptrNotStack', [i]);
+  if (reg.type !== 'stack' && reg.type !== 'dynptr_ptr') fail(env, 'EINVAL', 'dynptrArgNotStack', [i]);
   if (paramHasSuffix(p, '__uninit')) notModelled(env, 'kfuncs that create dynptrs');
   processDynptrArg(env, regno, { base: 'dynptr', rdonly: reg.type === 'dynptr_ptr' }, newCallArgMeta(0), env.insnIdx);
 }

@@ -20,25 +20,33 @@ import { acquireReference, releaseReference, checkCallWhileLocked } from './refs
 import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
-import { skipModifiers } from './btf_view';
+import { btfTypeAt, skipModifiers } from './btf_view';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
 
-/** The kfunc id sets the model knows: `generic` (registered for some program types) and `common` (all). */
-export type KfuncSet = 'generic' | 'common';
+/**
+ * The kfunc id sets the model knows: `generic` (registered for some program types), `common`
+ * (all), and `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES).
+ */
+export type KfuncSet = 'generic' | 'common' | 'skb';
+
+/** The program types bpf_kfunc_init registers bpf_kfunc_set_skb for. */
+const SKB_SET_TYPES: readonly number[] = [P.sched_cls, P.sched_act, P.sk_skb, P.socket_filter, P.cgroup_skb, P.lwt_out, P.lwt_in,
+  P.lwt_xmit, P.lwt_seg6local, P.netfilter, P.tracing];
 
 export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret';
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'untrusted_ret' | 'rdonly_cast' | 'irq_save';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
 const common = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'common', flags });
+const skb = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'skb', flags });
 
-/** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c), the kfuncs modelled. */
+/** BTF_ID_FLAGS of generic_btf_ids and common_btf_ids (kernel/bpf/helpers.c) and of net/core/filter.c's sets, the kfuncs modelled. */
 export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
@@ -55,12 +63,15 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_rcu_read_lock: { ...common(), special: 'rcu_read_lock' },
   bpf_rcu_read_unlock: { ...common(), special: 'rcu_read_unlock' },
   bpf_get_kmem_cache: { ...common(), special: 'untrusted_ret' },
+  bpf_rdonly_cast: { ...common(), special: 'rdonly_cast' },
+  bpf_local_irq_save: { ...common(), special: 'irq_save' },
   bpf_copy_from_user_str: common('sleepable'),
   bpf_copy_from_user_task_str: common('sleepable'),
   bpf_strcmp: common(), bpf_strchr: common(), bpf_strchrnul: common(), bpf_strnchr: common(), bpf_strrchr: common(),
   bpf_strlen: common(), bpf_strnlen: common(), bpf_strspn: common(), bpf_strcspn: common(), bpf_strstr: common(),
   bpf_strnstr: common(),
   bpf_dynptr_adjust: common(), bpf_dynptr_is_null: common(), bpf_dynptr_is_rdonly: common(), bpf_dynptr_size: common(),
+  bpf_dynptr_from_skb: skb('trusted_args'),
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
@@ -70,6 +81,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
 function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   if (set === 'common') return true;
   const t = env.input.progType;
+  if (set === 'skb') return SKB_SET_TYPES.includes(t);
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
 
@@ -79,6 +91,9 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
   return !desc || setAllows(env, desc.set);
 }
 
+/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num ones may be called with a lock held. */
+const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name);
+
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
 
@@ -87,7 +102,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   const info = env.layout.kfuncs.get(idx);
   const desc = info ? KFUNC_TABLE[info.name] : undefined;
   if (!info || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
-  checkCallWhileLocked(env, insn, false);
+  checkCallWhileLocked(env, insn, kfuncSpinAllowed(info.name));
   if (!setAllows(env, desc.set)) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
   if (desc.special === 'throw' && !env.input.vmlinuxBtf) return throwWithoutBtf(env);
   const k = kfuncProto(env, insn.imm, insn.off);
@@ -146,6 +161,7 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
 
 /** R0 from the kfunc's BTF return type. */
 function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: KfuncArgMeta, idx: number): RegState {
+  if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
@@ -172,6 +188,14 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
     r0 = { ...r0, refObjId: id, id: desc.flags.includes('ret_null') ? id : r0.id };
   }
   return r0;
+}
+
+/** bpf_rdonly_cast(obj, btf_id__k): an untrusted pointer to the vmlinux struct named by the constant. */
+function rdonlyCastReturn(env: VerifierEnv, k: KfuncProto, meta: KfuncArgMeta): RegState {
+  const id = Number(meta.constArg ?? 0n);
+  const t = btfTypeAt(k.btf, id);
+  if (t?.kind !== 'struct') return notModelled(env, `bpf_rdonly_cast to ${t ? btfTypeStr(t) : `type id ${id}`}`);
+  return ptrReg('btf_id', { btf: { name: t.name, id, vmlinux: true } }, { flags: PTR_UNTRUSTED });
 }
 
 /** btf_resolve_size of the pointed-to type; undefined when it has none. */

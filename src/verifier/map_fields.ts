@@ -46,9 +46,13 @@ function fieldsIn(btf: Btf, id: number, base: number, depth: number, out: MapFie
   }
 }
 
-/** btf_parse_fields for a map's value type (0: no BTF, no fields). */
-export function mapValueFields(btf: Btf | undefined, valueTypeId: number): MapField[] {
+/**
+ * btf_parse_fields for a map's value type; undefined for a map created without value
+ * BTF (no btf_value_type_id: the kernel's map->btf is NULL, `has to have BTF`).
+ */
+export function mapValueFields(btf: Btf | undefined, valueTypeId: number): MapField[] | undefined {
+  if (!btf || !valueTypeId) return undefined;
   const out: MapField[] = [];
-  if (btf && valueTypeId) fieldsIn(btf, valueTypeId, 0, 0, out);
+  fieldsIn(btf, valueTypeId, 0, 0, out);
   return out;
 }

@@ -108,13 +108,14 @@ export function checkMemAccess(env: VerifierEnv, ptr: RegState, a: MemAccess): R
 /** check_ptr_alignment: strict for the stack (and atomics); packets are checked with NET_IP_ALIGN. */
 function checkPtrAlignment(env: VerifierEnv, ptr: PointerReg, a: MemAccess): void {
   if (a.size === 1) return;
+  const strictAlign = a.strictAlign || env.input.strictAlignment === true;
   if (isPktPointer(ptr)) {
-    if (!a.strictAlign) return;
+    if (!strictAlign) return;
     const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(2 + ptr.off + a.off)));
     if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedPacketAccess', [2, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);
     return;
   }
-  const strict = ptr.type === 'stack' || a.strictAlign;
+  const strict = ptr.type === 'stack' || strictAlign;
   if (!strict) return;
   const desc = ALIGN_DESC[ptr.type] ?? '';
   const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(ptr.off + a.off)));

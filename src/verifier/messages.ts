@@ -236,7 +236,6 @@ export const BASE_TEXTS = {
   releaseUnownedDynptr: 'cannot release unowned const bpf_dynptr',
   constDynptrMutated: 'cannot pass pointer to const bpf_dynptr, the helper mutates it',
   dynptrArgNotStack: 'arg#%d expected pointer to stack or const struct bpf_dynptr',
-  kfuncDynptrNotStack: 'arg#%d expected pointer to stack or dynptr_ptr',
   unacquiredReferenceArg: 'arg %d is an unacquired reference',
   // process_iter_arg (iters.ts)
   iterNotOnStack: 'arg#%d expected pointer to an iterator on stack',

@@ -52,7 +52,9 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const capable = !env.input.unprivileged;
   const { slotNo, spi } = slotIndex(a.off);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
-  if (slotOf(f, spi).types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  const before = slotOf(f, spi);
+  if (before.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  if (before.types.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
   destroyIfDynptrSlot(env, f, spi);
   const slot = slotOf(f, spi); // after the dynptr's slots were cleared (replaced)
   const reg = valRegno >= 0 ? val : null;
@@ -106,7 +108,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
   const checkByte = (i: number, spillOk: boolean): SlotType => {
     const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
     return ty;
   };
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));

@@ -109,7 +109,7 @@ export const BPF_REG_SIZE = 8;
  * enum bpf_stack_slot_type, as print_verifier_state prints it: STACK_INVALID, STACK_SPILL,
  * STACK_MISC, STACK_ZERO, STACK_DYNPTR, STACK_ITER.
  */
-export type SlotType = '?' | 'r' | 'm' | '0' | 'd' | 'i';
+export type SlotType = '?' | 'r' | 'm' | '0' | 'd' | 'i' | 'f';
 
 /** enum bpf_dynptr_type, as dynptr_type_str prints it. */
 export type DynptrType = 'local' | 'ringbuf';

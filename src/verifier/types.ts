@@ -91,6 +91,8 @@ export interface VerifyInput extends VerifyOptions {
   gplCompatible?: boolean;
   /** BPF_F_SLEEPABLE */
   sleepable?: boolean;
+  /** BPF_F_STRICT_ALIGNMENT (env->strict_alignment): every access is checked for alignment, packets with NET_IP_ALIGN */
+  strictAlignment?: boolean;
   /** The program is JIT-compiled (tail calls in programs with subprogs need it); default true. */
   jitted?: boolean;
   /**

@@ -76,18 +76,27 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
 
 /**
  * Prog flags the model does not act on and that change what the kernel answers: the model takes
- * BPF_F_SLEEPABLE; BPF_F_TEST_REG_INVARIANTS changes nothing it answers, nor BPF_F_TEST_RND_HI32
+ * BPF_F_SLEEPABLE and BPF_F_STRICT_ALIGNMENT (flagInputs); BPF_F_TEST_REG_INVARIANTS changes nothing it answers, nor BPF_F_TEST_RND_HI32
  * unless the rewritten program is asked for, nor BPF_F_TEST_STATE_FREQ below log level 2.
  */
 export function flagsTheModelLacks(flags: number, logLevel: number, wantsXlated: boolean): string[] {
   const F = PROG_LOAD_FLAGS;
-  let taken: number = F.BPF_F_SLEEPABLE | F.BPF_F_TEST_REG_INVARIANTS;
+  let taken: number = F.BPF_F_SLEEPABLE | F.BPF_F_STRICT_ALIGNMENT | F.BPF_F_TEST_REG_INVARIANTS;
   if (!wantsXlated) taken |= F.BPF_F_TEST_RND_HI32;
   if ((logLevel & 2) === 0) taken |= F.BPF_F_TEST_STATE_FREQ;
   const extra = flags & ~taken;
   const names = Object.entries(F).filter(([, bit]) => extra & bit).map(([n]) => n);
   const unknown = extra & ~Object.values(F).reduce((a, b) => a | b, 0);
   return unknown ? [...names, `0x${(unknown >>> 0).toString(16)}`] : names;
+}
+
+/** What the prog flags the model takes say to it. */
+export function flagInputs(progFlags: number): Pick<VerifyInput, 'sleepable' | 'strictAlignment'> {
+  const F = PROG_LOAD_FLAGS;
+  return {
+    ...(progFlags & F.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
+    ...(progFlags & F.BPF_F_STRICT_ALIGNMENT ? { strictAlignment: true } : {}),
+  };
 }
 
 /** The verifier model answering as `profile`, for a kernel with these facts. */
@@ -104,7 +113,7 @@ export function verifierEngine(profile: KernelProfile, kernel: KernelFacts = {})
       }
       const run = (q: ProgramUnderTest, xlated: boolean): ReturnType<typeof verify> => verify({
         ...verifierInputFor(q, profile, load.logLevel ?? 1, kernel), unprivileged: load.unprivileged === true, xlated,
-        ...((load.progFlags ?? 0) & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE ? { sleepable: true } : {}),
+        ...flagInputs(load.progFlags ?? 0),
       });
       // __auxiliary programs of the object are verified first; the first rejection fails the load.
       for (const linked of p.object?.auxiliary ?? []) {

@@ -188,7 +188,7 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
   const linked = linkCase(c);
   if ('refusal' in linked) return refusedResult(linked);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { verifierInputFor } = require('../engines/verifier') as typeof import('../engines/verifier');
+  const { verifierInputFor, flagInputs } = require('../engines/verifier') as typeof import('../engines/verifier');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { verify } = require('../../verifier') as typeof import('../../verifier');
   const names: string[] = [];
@@ -198,8 +198,7 @@ function verifierCase(c: Case): EngineResult & { notModelled: boolean; xlated?: 
     // Level 0: libbpf loads without a log and, when the load fails, again at level 1.
     const level = c.spec.logLevel === 0 ? 1 : c.spec.logLevel;
     const wantXlated = p.name === c.spec.prog && c.sub.xlated.length > 0;
-    const sleepable = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_SLEEPABLE) !== 0;
-    const r = verify({ ...verifierInputFor(put, c.host.profile, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated, ...(sleepable ? { sleepable } : {}) });
+    const r = verify({ ...verifierInputFor(put, c.host.profile, level), unprivileged: c.mode === 'unpriv', xlated: wantXlated, ...flagInputs(c.spec.progFlags) });
     names.push(p.name);
     const x = r.xlated;
     const rndHi32 = (c.spec.progFlags & PROG_LOAD_FLAGS.BPF_F_TEST_RND_HI32) !== 0 && writesSubregs(p.insns);
