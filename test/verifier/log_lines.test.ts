@@ -30,6 +30,7 @@ const CASES: LogCase[] = [
   { file: 'fixtures/obj/v10_dynptr.bpf.o', prog: 'dynptr_data_unchecked', level: 1, cause: 'a dynptr read by a helper is printed after the call' },
   { file: 'specs/rules/atomic-bad-opcode.yaml', level: 1, cause: 'BUG_db without its opcode' },
   { file: 'specs/rules/alu-arith-on-map-ptr.yaml', level: 1, cause: 'map address of an ld_imm64 set aside' },
+  { file: 'specs/rules/func-info-duplicate.yaml', level: 1, cause: 'check_btf_func prints its order message without a newline' },
   { file: 'fixtures/obj/calls_callbacks.bpf.o', prog: 'loop_bad_return', level: 2, cause: 'NULL ctx of bpf_loop marked precise first; registers scratched after the callback push' },
   { file: 'fixtures/obj/calls_callbacks.bpf.o', prog: 'loop_sum', level: 2, cause: 'callback widening pairs ids (regs_exact)' },
   { file: 'fixtures/obj/calls_kfuncs.bpf.o', prog: 'task_leak', level: 2, cause: 'kfunc argument count in the live-registers table' },
