@@ -4,8 +4,8 @@
 // the verifier's rewrites (src/jit/fixups) produce our xlated program.
 import { Insn } from '../isa/insn';
 import { BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from '../isa/opcodes';
-import { fixupForJit, Fixed, JitError } from '../jit';
-import { verify, KernelProfile } from '../verifier';
+import { fixupForJit, Fixed, JitError, OP_DEAD } from '../jit';
+import { verify, KernelProfile, VerifyResult } from '../verifier';
 import { verifierInputFor } from './engines/verifier';
 import { findExceptionCallbackInsnOff } from '../verifier/subprogs';
 import { ProgramUnderTest } from './engine';
@@ -55,6 +55,30 @@ function ldImm64Resolver(p: ProgramUnderTest, mapAddress: MapAddress): (pc: numb
   };
 }
 
+const verdicts = new WeakMap<ProgramUnderTest, { profile: KernelProfile; result: VerifyResult }>();
+
+/**
+ * The verifier model's answer for a program under test (log level 4: statistics), once per
+ * program and profile: the JIT and the interpreter both ask for the same program.
+ */
+export function modelVerdict(p: ProgramUnderTest, profile: KernelProfile): VerifyResult {
+  const hit = verdicts.get(p);
+  if (hit && hit.profile === profile) return hit.result;
+  const result = verify(verifierInputFor(p, profile, 4));
+  verdicts.set(p, { profile, result });
+  return result;
+}
+
+/**
+ * The instructions the interpreter decodes: for a program the model accepts, those its walk
+ * reached (the kernel removes the others before the program runs); otherwise all of them.
+ */
+export function reachedForRun(p: ProgramUnderTest, profile: KernelProfile): Uint8Array | undefined {
+  if (p.helperAbi === 'ubpf') return undefined;
+  const v = modelVerdict(p, profile);
+  return v.verdict === 'accept' ? v.reached : undefined;
+}
+
 /** Stack depths from a kernel log's statistics line. */
 const kernelStackDepths = (log: string): number[] | undefined => /stack depth ([0-9+]+)/.exec(log)?.[1]?.split('+').map(Number);
 
@@ -76,15 +100,24 @@ export function programStarts(p: ProgramUnderTest): { funcStarts: number[]; exce
   return { funcStarts: l.funcInfo.map((f) => f.insnOff), exceptionCbStart: cb };
 }
 
-/** Count the functions of a program the way the verifier does (for unverified programs). */
-function functionCount(insns: readonly Insn[], extra: readonly number[]): number {
+/** The function starts of a program the way the verifier finds them (calls and function pointers, reached or not). */
+function functionStarts(insns: readonly Insn[], extra: readonly number[]): number[] {
   const s = new Set<number>([0, ...extra]);
   for (let i = 0; i < insns.length; i++) {
     const n = insns[i];
     if (n.code === 0x85 && n.src === 1) s.add(i + 1 + n.imm);
     if (n.code === 0x18) { if (n.src === 4) s.add(i + 1 + n.imm); i++; }
   }
-  return s.size;
+  return [...s];
+}
+
+/**
+ * The program with every instruction the verifier did not reach replaced by OP_DEAD (the
+ * kernel removes them: an invalid encoding or a bpf_throw there is not the JIT's business).
+ */
+function withoutDeadCode(p: ProgramUnderTest, reached: Uint8Array | undefined): ProgramUnderTest {
+  if (!reached || reached.every((r) => r)) return p;
+  return { ...p, insns: p.insns.map((n, i) => (reached[i] ? n : { code: OP_DEAD, dst: 0, src: 0, off: 0, imm: 0 })) };
 }
 
 /** Decide, then rewrite. Throws JitRefused. */
@@ -92,17 +125,18 @@ export function prepareForJit(p: ProgramUnderTest, o: PrepareOptions = {}): Prep
   const { funcStarts, exceptionCbStart } = programStarts(p);
   let stackDepths: number[];
   let hidden = false;
+  let reached: Uint8Array | undefined;
   let basis: Prepared['basis'];
   let note = '';
   if (o.unverified) {
     // No verifier: every function gets the largest stack a BPF function may have
-    stackDepths = Array(functionCount(p.insns, funcStarts)).fill(512);
+    stackDepths = Array(functionStarts(p.insns, funcStarts).length).fill(512);
     hidden = throws(p) && exceptionCbStart === undefined;
     if (hidden) stackDepths.push(0);
     basis = 'unverified';
   } else {
     if (!o.profile) throw new JitRefused('jit', 'no kernel profile for the verifier model');
-    const v = verify(verifierInputFor(p, o.profile, 4));
+    const v = modelVerdict(p, o.profile);
     if (v.verdict === 'reject' && !v.notModelled) {
       throw new JitRefused('rejected', `the verifier rejects it (${v.errno}): ${v.error || 'no message'}`);
     }
@@ -124,19 +158,22 @@ export function prepareForJit(p: ProgramUnderTest, o: PrepareOptions = {}): Prep
       // the JIT compiles the program as written: a subprog no path reaches (the kernel removes it) is there, never run
       stackDepths = v.stats.allStackDepths;
       hidden = v.hiddenExceptionCallback;
+      reached = v.reached;
       basis = 'verifier';
     }
   }
-  // A reached bpf_throw gives the program its hidden callback: without one (and without its own), every
-  // bpf_throw is dead code the kernel removes (opt_remove_dead_code); here it becomes a `goto +0`.
+  // A verified program runs without the code its walk never reached (a bpf_throw there gives no hidden
+  // callback; an invalid encoding there is no error): each such instruction becomes OP_DEAD. Their
+  // calls still start functions (the verifier's subprogs, one stack depth each).
   let prog = p;
-  if (basis === 'verifier' && !hidden && exceptionCbStart === undefined && throws(p)) {
-    const isThrow = (n: Insn): boolean => n.code === 0x85 && n.src === BPF_PSEUDO_KFUNC_CALL && n.off === 0 && p.kfuncs?.get(n.imm) === 'bpf_throw';
-    prog = { ...p, insns: p.insns.map((n) => (isThrow(n) ? { code: 0x05, dst: 0, src: 0, off: 0, imm: 0 } : n)) };
+  let starts = funcStarts;
+  if (basis === 'verifier') {
+    prog = withoutDeadCode(p, reached);
+    if (prog !== p) starts = functionStarts(p.insns, funcStarts);
   }
   try {
     const fixed = fixupForJit({
-      insns: prog.insns, stackDepths, hiddenExceptionCallback: hidden, throws: throws(prog), exceptionCbStart, funcStarts,
+      insns: prog.insns, stackDepths, hiddenExceptionCallback: hidden, throws: throws(prog), exceptionCbStart, funcStarts: starts,
       ldImm64: ldImm64Resolver(prog, o.mapAddress ?? displayMapAddress),
     });
     return { fixed, basis, note };

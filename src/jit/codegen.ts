@@ -26,6 +26,11 @@ const AUX = X.R11;
 
 /** BPF_JMP | BPF_TAIL_CALL, the verifier's form of a bpf_tail_call. */
 export const OP_TAIL_CALL = BPF_JMP | 0xf0;
+/**
+ * An instruction the verifier never reached, which the kernel removes (opt_remove_dead_code):
+ * not compiled, a ud2 in its place in case the verifier model was wrong about it.
+ */
+export const OP_DEAD = BPF_JMP | 0xf0 | 0x08;
 /** The most tail calls one chain may make (MAX_TAIL_CALL_CNT). */
 export const MAX_TAIL_CALL_CNT = 33;
 /** Bytes of the prologue a tail call skips: nop5, xor/nop3, push rbp, mov rbp,rsp. */
@@ -365,6 +370,7 @@ function emitInsn(buf: X.Buf, st: FuncState, i: number, proglen: number, seenExi
   const size = is64 ? 8 : 4;
   const insnSzDiff = (): number => (addrs[i] - addrs[i - 1]) - buf.n;
   try {
+    if (n.code === OP_DEAD) { X.ud2(buf); return 0; }
     if (n.code === OP_LD_IMM64) {
       const second = input.insns[pc + 1];
       if (!second) throw new JitError(pc, 'ld_imm64 without its second slot');

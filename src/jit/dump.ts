@@ -5,6 +5,7 @@
 // function; a call or address patched when the image is linked names what
 // it will point at. PURE.
 import { disasmInsn } from '../isa/disasm';
+import { OP_DEAD } from './codegen';
 import { decodeAll, formatInsn } from './x86/decode';
 import { describeTarget } from './index';
 import { JitImage, JitInput } from './types';
@@ -33,7 +34,8 @@ export function dumpImage(img: JitImage, input: JitInput, names: readonly string
     part(fi.offset, img.insnOffsets[f.start], 'prologue');
     for (let pc = f.start; pc < f.start + f.len; pc++) {
       if (img.insnOffsets[pc] < 0) continue;
-      part(img.insnOffsets[pc], img.insnEnds[pc], `${pc}: ${disasmInsn(input.insns, pc)}`);
+      const text = input.insns[pc].code === OP_DEAD ? 'dead code: the verifier never reaches it (the kernel removes it)' : disasmInsn(input.insns, pc);
+      part(img.insnOffsets[pc], img.insnEnds[pc], `${pc}: ${text}`);
       if (input.insns[pc].code === 0x18) pc++;
     }
   });

@@ -4,7 +4,7 @@ import { compileFunc, KERNEL_TAIL_CALL_LAYOUT, TailCallLayout } from './codegen'
 import { JitError, JitImage, JitInput, JitOptions, Reloc, Target, defaultJitOptions } from './types';
 
 export * from './types';
-export { BPF_TO_X86, OP_TAIL_CALL, MAX_TAIL_CALL_CNT, TAIL_CALL_OFFSET, KERNEL_TAIL_CALL_LAYOUT } from './codegen';
+export { BPF_TO_X86, OP_TAIL_CALL, OP_DEAD, MAX_TAIL_CALL_CNT, TAIL_CALL_OFFSET, KERNEL_TAIL_CALL_LAYOUT } from './codegen';
 export type { TailCallLayout } from './codegen';
 export { splitFunctions } from './functions';
 export { fixupForJit, SKB_LOAD_HELPER } from './fixups';

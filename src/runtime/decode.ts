@@ -15,6 +15,9 @@ import { BpfRuntimeError } from './errors';
 import { Op } from './ops';
 import { HelperFn, HelperTable, VmOptions } from './types';
 
+/** F_AUX of a TRAP slot that holds an instruction the verifier never reached (VmOptions.reached). */
+export const TRAP_DEAD = 1;
+
 /** Int32 fields per slot in Program.code. */
 export const STRIDE = 8;
 export const F_OP = 0, F_DST = 1, F_SRC = 2, F_OFF = 3, F_IMM = 4, F_TGT = 5, F_AUX = 6;
@@ -127,7 +130,11 @@ export function predecode(insns: readonly Insn[], opts: VmOptions): Program {
     if (rule) bad(pc, reservedRuleText(rule, insns[pc]));
   };
 
+  const reached = opts.reached;
+  if (reached && reached.length !== n) throw new BpfRuntimeError('bad-argument', -1, `reached has ${reached.length} entries for ${n} instructions`);
   for (let pc = 0; pc < n; pc++) {
+    // dead code: never decoded (the kernel removed it), a trap if the verifier was wrong
+    if (reached && !reached[pc]) { code[pc * STRIDE + F_AUX] = TRAP_DEAD; continue; }
     const i = insns[pc];
     const c = i.code & 0xff, cls = BPF_CLASS(c), opf = BPF_OP(c), isX = BPF_SRC(c) === BPF_X;
     const b = pc * STRIDE;

@@ -12,6 +12,7 @@ export type BpfRuntimeErrorKind =
   | 'out-of-bounds'      // run: load/store outside every mapped region
   | 'read-only'          // run: store to a region without write permission
   | 'pc-out-of-range'    // run: execution fell off the end or into the second slot of ld_imm64
+  | 'dead-code'          // run: execution reached an instruction the verifier never reached (the kernel removes those)
   | 'budget-exhausted'   // run: instruction budget used up
   | 'call-depth'         // run: too many nested bpf-to-bpf calls
   | 'unknown-helper'     // run: call of a helper id without an implementation

@@ -9,7 +9,7 @@
 import { BpfRuntimeError, hexAddr } from './errors';
 import { AddressSpace, Region } from './memory';
 import { Op } from './ops';
-import { Program, CODE_BASE_HI, STRIDE } from './decode';
+import { Program, CODE_BASE_HI, STRIDE, F_AUX, TRAP_DEAD } from './decode';
 import { HelperContext, HelperFn, HelperTable } from './types';
 import {
   mul64, udivmod64, sdivmod64, shl64, shr64, sar64, bswap32, bswap16, toBig, setBig,
@@ -400,6 +400,7 @@ export function exec(st: VmState, startPc: number, stopDepth: number): void {
 
       case Op.TRAP:
       default:
+        if (C[b + F_AUX] === TRAP_DEAD) throw new BpfRuntimeError('dead-code', pc, 'execution reached an instruction the verifier never reached (dead code, which the kernel removes)');
         throw new BpfRuntimeError('pc-out-of-range', pc,
           pc >= st.prog.n ? 'execution fell off the end of the program' : 'execution reached the second slot of an ld_imm64');
     }

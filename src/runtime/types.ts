@@ -51,6 +51,12 @@ export interface VmOptions {
    * the hook is absent or returns undefined.
    */
   resolveLdImm64?: (pc: number, first: Insn, second: Insn) => bigint | undefined;
+  /**
+   * The instructions the verifier reached (VerifyResult.reached): the others are not decoded and
+   * become a trap, as the kernel removes them before the program runs (an invalid encoding there
+   * is no error). Absent (a program nobody verified): every instruction is checked.
+   */
+  reached?: Uint8Array;
   /** Instruction index of the exception callback subprogram, if the program has one. */
   exceptionCallbackPc?: number;
   /** Maximum number of frames (main + callees); the kernel's MAX_CALL_FRAMES is 8. */

@@ -372,12 +372,18 @@ function callImmOf(facts: FixupFacts, fn: string): number | undefined {
   return d >= -(1n << 31n) && d < 1n << 31n ? Number(d) : undefined;
 }
 
+/** insn_aux_data seen with the second slot of each reached ld_imm64 (the walk steps over it): what dead-code removal keeps. */
+export function reachedInsns(insns: readonly Insn[], seen: Uint8Array): Uint8Array {
+  const r = Uint8Array.from(seen);
+  for (let i = 0; i + 1 < insns.length; i++) if (isLdImm64(insns[i]) && r[i]) r[++i] = 1;
+  return r;
+}
+
 /** The program as the kernel runs it (BPF_OBJ_GET_INFO_BY_FD xlated_prog_insns), or why it is not modelled. */
 export function xlatedProgram(facts: FixupFacts): XlatedResult {
   if (!facts.privileged) return { notModelled: 'the rewrites of unprivileged programs (sanitize_dead_code, alu limits)' };
   const r: Rewriting = { prog: facts.insns.slice(), starts: facts.subprogStarts.slice(), aux: facts.insns.map((_, i) => i), mayGoto: new Set() };
-  const seen = Array.from(facts.seen);
-  for (let i = 0; i < r.prog.length; i++) if (isLdImm64(r.prog[i]) && seen[i]) seen[i + 1] = 1;
+  const seen = Array.from(reachedInsns(facts.insns, facts.seen));
   inlineBpfLoops(r, facts.inlinedLoops, seen);
   removeDeadCode(r, seen);
   const ctxWhy = convertCtxAccesses(r, facts);

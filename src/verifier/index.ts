@@ -20,7 +20,7 @@ import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
 /** BPF_JMP | BPF_JCOND (may_goto) */
 const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
-import { xlatedProgram, InlinedLoop } from './fixups';
+import { xlatedProgram, reachedInsns, InlinedLoop } from './fixups';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
@@ -139,6 +139,7 @@ export function verify(given: VerifyInput): VerifyResult {
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,
+    ...(error ? {} : { reached: reachedInsns(input.insns, env.seen) }),
   };
 }
 

@@ -126,6 +126,12 @@ export interface VerifyResult {
   /** The program throws without an exception callback: the kernel appended its default one (r0 = 0; exit). */
   hiddenExceptionCallback: boolean;
   stats: VerifyStats;
+  /**
+   * For an accepted program: 1 for each instruction the walk reached (insn_aux_data seen, the
+   * second slot of a reached ld_imm64 included). The kernel removes the others (opt_remove_dead_code;
+   * sanitize_dead_code unprivileged) before the program runs, so they are never decoded there.
+   */
+  reached?: Uint8Array;
   /** With `xlated`, for an accepted program: the program as the kernel runs it, or why the model cannot say. */
   xlated?: import('./fixups').XlatedResult;
 }

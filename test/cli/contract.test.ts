@@ -65,7 +65,11 @@ test('--json: one document on stdout for every command on the happy path', async
     [['conformance-plugin', '--program', 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00'], (d) => assert.equal(d.retval, '0x7')],
     [['test-loader', path.join(ROOT, 'fixtures/obj/tl_retcodes.bpf.o'), '--engine', 'verifier'], (d) => assert.ok(Array.isArray(d.programs))],
   ];
-  if (kernel) cases.push([['kernel', asm, '--run'], (d) => assert.equal(d.retval, '0x2a')], [['probe'], (d) => assert.equal(typeof d.profile, 'string')]);
+  if (kernel) {
+    cases.push([['kernel', asm, '--run'], (d) => assert.equal(d.retval, '0x2a')], [['probe'], (d) => assert.equal(typeof d.profile, 'string')]);
+    // a spec's declared map is created and its fd patched in, as the spec runner's kernel engine does
+    cases.push([['kernel', path.join(ROOT, 'specs/asm-map-lookup.yaml'), '--run'], (d) => assert.deepEqual([d.verdict, d.retval], ['accept', '0x2a'])]);
+  }
   for (const [args, check] of cases) {
     const r = await bpfx(...args, '--json');
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);

@@ -22,15 +22,17 @@ const write = (name: string, text: string): string => { const p = path.join(tmp,
 test('bpfx jit --dump: each BPF instruction, then its x86-64 code disassembled (offset, bytes, text), functions and the exception callback', () => {
   const r = bpfx(['jit', path.join(root, 'fixtures/obj/exc_valid.bpf.o'), '--prog', 'throw_with_cb', '--dump']);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^throw_with_cb: 125 bytes, 3 functions, 16 insns \(the verifier model accepts it\)$/m);
+  assert.match(r.out, /^throw_with_cb: 124 bytes, 3 functions, 16 insns \(the verifier model accepts it\)$/m);
   assert.match(r.out, /^func #2 exc_cb \[exception callback\] \(35 bytes, stack 0, \d+ passes\):$/m);
   const main = r.out.split('\n').slice(2, 13).map((l) => l.replace(/  +/g, '  ').trim());
   assert.deepEqual(main, [
     '; prologue', '0:  0f 1f 44 00 00  nop dword ptr [rax+rax]', '5:  0f 1f 00  nop dword ptr [rax]', '8:  55  push rbp',
     '9:  48 89 e5  mov rbp,rsp', 'c:  41 54  push r12', 'e:  53  push rbx', 'f:  41 55  push r13', '11:  41 56  push r14',
     '13:  41 57  push r15', '; 0: r6 = r1']);
-  assert.match(r.out, /^; 3: if r2 > r1 goto pc\+3\n +20: {2}48 39 fe +cmp rsi,rdi\n +23: {2}77 0d +ja short 0x32$/m);
+  assert.match(r.out, /^; 3: if r2 > r1 goto pc\+3\n +20: {2}48 39 fe +cmp rsi,rdi\n +23: {2}77 0c +ja short 0x31$/m);
   assert.match(r.out, /^; 5: call .*\n +2a: {2}e8 00 00 00 00 +call 0x2f {2}; -> kfunc \d+$/m);
+  // the instruction after bpf_throw is never reached: the kernel removes it, a ud2 here
+  assert.match(r.out, /^; 6: dead code: the verifier never reaches it \(the kernel removes it\)\n +2f: {2}0f 0b +ud2$/m);
   assert.match(r.out, /^; 15: exit\n +21: {2}c9 +leave\n +22: {2}c3 +ret$/m);
 });
 

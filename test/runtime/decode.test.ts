@@ -78,3 +78,34 @@ test('may_goto falls through while the loop budget lasts, then jumps', () => {
   assert.equal(r0(prog, { mayGotoBudget: 5, budget: 1000 }), 5n);
   assert.equal(r0(prog, { mayGotoBudget: 0 }), 0n);
 });
+
+// Dead code (VmOptions.reached, from the verifier): the kernel removes what its walk never
+// reached, so an invalid encoding there is no error; without `reached` it still is.
+for (const [name, prog, kind, pc, msg] of rejected.filter(([, p, k, at]) => k === 'invalid-insn' && p[at].code !== 0x18)) {
+  test(`createVm skips ${name} where the verifier did not reach it`, () => {
+    // r0 = 7; if r0 == 7 goto over the instruction; the instruction; exit
+    const dead = [mov64(0, 7), jmp('jeq', true, 0, { imm: 7 }, 1), prog[pc], exit()];
+    const e = fault(() => createVm(dead));
+    assert.equal(e.kind, kind);
+    assert.equal(e.pc, 2);
+    assert.match(e.message, msg);
+    assert.equal(run(createVm(dead, { reached: Uint8Array.of(1, 1, 0, 1) })).retval, 7n);
+  });
+}
+
+test('an unreached ld_imm64 is skipped whole, its second slot included', () => {
+  const dead = [mov64(0, 7), jmp('jeq', true, 0, { imm: 7 }, 2), insn(0x18, 0, 0, 0, 1), insn(0x07), exit()];
+  assert.equal(fault(() => createVm(dead)).kind, 'invalid-insn');
+  assert.equal(run(createVm(dead, { reached: Uint8Array.of(1, 1, 0, 0, 1) })).retval, 7n);
+});
+
+test('reaching an instruction the verifier said was dead is a dead-code error', () => {
+  // the verifier model wrong about a branch: r0 = 1, and the "dead" fall-through runs
+  const prog = [mov64(0, 1), jmp('jeq', true, 0, { imm: 7 }, 1), insn(0xbf, 0, 1, 4, 0), exit()];
+  const e = fault(() => run(createVm(prog, { reached: Uint8Array.of(1, 1, 0, 1) })));
+  assert.equal(e.kind, 'dead-code');
+  assert.equal(e.pc, 2);
+  assert.match(e.message, /the verifier never reached/);
+  // one entry per instruction
+  assert.equal(fault(() => createVm([exit()], { reached: Uint8Array.of(1, 1) })).kind, 'bad-argument');
+});

@@ -13,7 +13,7 @@ import * as isa from '../../isa';
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
 import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict, KernelRunOpts } from '../../kernel/run';
-import { runObjectFile } from '../../kernel/object';
+import { runObjectFile, loadLinkedObject } from '../../kernel/object';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
 import { readInput, programsOf, InputFile } from '../input';
@@ -24,12 +24,17 @@ import { bytesFlag } from './run';
 import { kernelSymbols } from '../../kernel/kallsyms';
 import { xlatedDumpLines } from '../xlated-dump';
 import { loadObjectFile } from './objdump';
+import { ObjectSource } from '../../harness/engine';
 
-interface Job { prog: KernelProgram; input: KernelInput }
+interface Job { prog: KernelProgram; input: KernelInput; object?: ObjectSource }
 
-/** A program of any input kind but an object file, as BPF_PROG_LOAD takes it (a .data file's mem with it). */
+/**
+ * A program of any input kind but an object file, as BPF_PROG_LOAD takes it (a .data file's mem with it);
+ * a spec that declares maps or functions carries the object its engines load (BTF, maps, fd relocations).
+ */
 function jobsOf(input: InputFile, type: string | undefined, host: () => HostFacts): Job[] {
   return programsOf(input, { type, host: host() }).map(({ prog: p, mem }) => ({
+    object: p.object,
     prog: {
       name: p.name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15), insns: p.insns, progType: p.progType, license: p.license,
       ...(p.btf ? { btf: encodeBtf(p.btf.btf), funcInfo: encodeFuncInfo(p.btf.funcInfo) } : {}),
@@ -37,6 +42,9 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
     input: mem.length ? { mem } : {},
   }));
 }
+
+/** The verdict of an object's program: the first rejection (BTF or a map refused) or the program's own. */
+const pickVerdict = (vs: readonly KernelVerdict[]): KernelVerdict => vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
 
 /** Whether a dump has kfunc calls to name (kallsyms is read only then). */
 const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
@@ -120,9 +128,13 @@ function loadIntoKernel(file: string, o: LoadOpts): Loaded[] {
     });
   }
   if (progName !== undefined) throw new UsageError(`--prog is only for object files; ${file} is ${input.kind}`);
-  return jobsOf(input, type, o.host).map((j) => ({
-    file, v: kernelRun(j.prog, { ...j.input, packet: o.dataIn ?? j.input.packet, ctx: o.ctxIn }, opts), progType: String(j.prog.progType), attachType: '',
-  }));
+  return jobsOf(input, type, o.host).map((j) => {
+    const runInput = { ...j.input, packet: o.dataIn ?? j.input.packet, ctx: o.ctxIn };
+    const v = j.object
+      ? pickVerdict(loadLinkedObject({ ...j.object.loaded, programs: [j.object.linked] }, { ...opts, input: runInput }))
+      : kernelRun(j.prog, runInput, opts);
+    return { file, v, progType: String(j.prog.progType), attachType: '' };
+  });
 }
 
 export const command: Command = {

@@ -6,7 +6,9 @@
 // programs (the ubpf helper ABI, or any `mem` input) and program types without
 // a context model keep the raw-memory convention: the input bytes in r1, their
 // length in r2. bpf_throw is available as a kfunc, an object's maps are
-// modelled, and the helper table is the program's ABI's.
+// modelled, and the helper table is the program's ABI's. A program the
+// verifier model accepts runs without the instructions its walk never reached
+// (the kernel removes them before the program runs).
 import {
   createVm, run, BpfRuntimeError, bpfThrowKfunc, HelperFn, createMapSet, MapSet, RegionSpec,
   buildContext, finishContext, contextLayout, BuiltContext, DEFAULT_DATA_IN_SIZE, runtimeHelpers, TailCall, Vm, RunOptions, RunResult,
@@ -17,7 +19,7 @@ import { CONFORMANCE_HELPERS } from '../conformance-helpers';
 import { CONFORMANCE_MEM_BASE } from '../conformance';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, runResult } from '../engine';
 import { HostFacts } from '../../kernel/host';
-import { programStarts } from '../jit-program';
+import { programStarts, reachedForRun } from '../jit-program';
 
 function kfuncTable(p: ProgramUnderTest): Map<number, HelperFn> {
   const t = new Map<number, HelperFn>();
@@ -62,7 +64,9 @@ export const interpEngine = (host: HostFacts): Engine => ({
         const l = q.object?.linked;
         const exceptionCallbackPc = programStarts(q).exceptionCbStart;
         const resolveLdImm64 = maps && (q === p ? maps.resolveLdImm64 : maps.resolverFor(l?.mapRelocs ?? []));
-        return createVm(q.insns, { helpers, kfuncs: kfuncTable(q), exceptionCallbackPc, resolveLdImm64 });
+        // a verified program runs without the code the verifier never reached, as in the kernel
+        const reached = reachedForRun(q, host.profile);
+        return createVm(q.insns, { helpers, kfuncs: kfuncTable(q), exceptionCallbackPc, resolveLdImm64, reached });
       };
       const mapRegions: RegionSpec[] = maps?.regions() ?? [];
       /** Run p, and each program a tail call replaces it with, in its place (the ctx and maps stay). */
