@@ -78,9 +78,10 @@ export function disasmInsn(insns: readonly Insn[], pc: number, opts: DisasmOptio
   return t;
 }
 
-/** One verifier log line: `0: (b7) r0 = 42`. */
+/** One verifier log line: `0: (b7) r0 = 42`; print_bpf_insn prints its BUG_ texts without the `(code) `. */
 export function formatInsnLine(insns: readonly Insn[], pc: number, opts: DisasmOptions = {}): string {
-  return `${pc}: (${hex2(insns[pc].code)}) ${disasmInsn(insns, pc, opts)}`;
+  const text = disasmInsn(insns, pc, opts);
+  return text.startsWith('BUG_') ? `${pc}: ${text}` : `${pc}: (${hex2(insns[pc].code)}) ${text}`;
 }
 
 /** One line per instruction (the second slot of an ld_imm64 has no line, as in the kernel log). */

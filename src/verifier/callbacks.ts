@@ -20,6 +20,7 @@ import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
 import { pushStack, findPrevEntry } from './states';
+import { IdMap, newIdMap, checkIds } from './states_equal';
 
 /** Map types whose ops have map_for_each_callback. */
 const FOR_EACH_MAPS: ReadonlySet<number> = new Set([M.hash, M.percpu_hash, M.lru_hash, M.lru_percpu_hash, M.array, M.percpu_array]);
@@ -29,7 +30,7 @@ const MAX_CALLBACK_UNROLL = 64;
 
 const isConstZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.s) && r.s.varOff.value === 0n;
 
-type SetCallee = (caller: FuncState, callee: FuncState) => void;
+type SetCallee = (caller: FuncState, callee: FuncState, env: VerifierEnv) => void;
 
 /** set_loop_callback_state: callback_fn(u64 index, void *callback_ctx) */
 const setLoopCallbackState: SetCallee = (caller, callee) => {
@@ -37,13 +38,13 @@ const setLoopCallbackState: SetCallee = (caller, callee) => {
   callee.regs[2] = caller.regs[3];
 };
 
-/** map_set_for_each_callback_args: callback_fn(map, key, value, callback_ctx) */
-const setMapElemCallbackState: SetCallee = (caller, callee) => {
+/** map_set_for_each_callback_args: callback_fn(map, key, value, callback_ctx); the value has an id of its own (6.18 log). */
+const setMapElemCallbackState: SetCallee = (caller, callee, env) => {
   const map = caller.regs[1];
   if (map.type !== 'map_ptr') return;
   callee.regs[1] = map;
   callee.regs[2] = ptrReg('map_key', { map: map.map });
-  callee.regs[3] = ptrReg('map_value', { map: map.map });
+  callee.regs[3] = ptrReg('map_value', { map: map.map }, { id: ++env.idGen });
   callee.regs[4] = caller.regs[3];
 };
 
@@ -101,19 +102,23 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   const cbState: VState = cloneState(env.cur);
   const caller = cbState.frames[cbState.curframe];
   const callee = newFuncState(cbState.curframe + 1, sub, callsite);
-  setCallee(caller, callee);
+  setCallee(caller, callee, env);
   callee.inCallbackFn = true;
   caller.callbackDepth++;
   cbState.frames.push(callee);
   cbState.curframe++;
   curFrame(env).callbackDepth = 0;
   pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
+  env.allScratched = true; // init_func_state of the callback's frame (the 6.18 level-2 log prints every register after the call)
 }
 
-/** maybe_widen_reg: an imprecise scalar that changed since the previous visit becomes unknown. */
-function maybeWidenReg(old: RegState, cur: RegState): RegState {
+/**
+ * maybe_widen_reg: an imprecise scalar that changed since the previous visit becomes unknown;
+ * unchanged means regs_exact: the same value and ids paired consistently (one id map per widening).
+ */
+function maybeWidenReg(old: RegState, cur: RegState, ids: IdMap): RegState {
   if (old.type !== 'scalar' || cur.type !== 'scalar') return cur;
-  if (old.s.precise || cur.s.precise || scalarSameValue(old.s, cur.s)) return cur;
+  if (old.s.precise || cur.s.precise || (scalarSameValue(old.s, cur.s) && checkIds(old.s.id, cur.s.id, ids))) return cur;
   return scalarReg(scalarUnknown());
 }
 
@@ -124,19 +129,20 @@ function maybeWidenReg(old: RegState, cur: RegState): RegState {
  */
 export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void {
   const prev = findPrevEntry(env, callsite);
-  if (prev) widenImpreciseScalars(prev, env.cur);
+  if (prev) widenImpreciseScalars(env, prev, env.cur);
 }
 
-/** widen_imprecise_scalars: the registers and spilled scalars of `cur`'s frames, against `old`'s. */
-export function widenImpreciseScalars(old: VState, cur: VState): void {
+/** widen_imprecise_scalars: the registers and spilled scalars of `cur`'s frames, against `old`'s (one id map). */
+export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState): void {
   const prev = old;
+  const ids = newIdMap(env.idGen);
   for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = cur.frames[fr];
-    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r); });
+    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r, ids); });
     fold.stack.forEach((sl, i) => {
       const cs = fcur.stack[i];
       if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
-      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled);
+      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled, ids);
     });
   }
 }
@@ -156,7 +162,8 @@ function pushTimerCallback(env: VerifierEnv, sub: number, callsite: number): voi
   const callee = newFuncState(0, sub, -1);
   callee.regs[1] = ptrReg('map_ptr', { map: timer.map });
   callee.regs[2] = ptrReg('map_key', { map: timer.map });
-  callee.regs[3] = ptrReg('map_value', { map: timer.map });
+  callee.regs[3] = ptrReg('map_value', { map: timer.map }, { id: ++env.idGen });
   callee.inAsyncCallbackFn = true;
   pushStack(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
+  env.allScratched = true; // init_func_state of the async callback's frame
 }

@@ -16,7 +16,7 @@ import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, r
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, resetWrites, commitWrites, updateLiveStack, Callchain } from './stack_liveness';
-import { prepareFuncArgs } from './func_args';
+import { prepareFuncArgs, prepareMainArgs } from './func_args';
 import { popStack, isStateVisited, updateBranchCounts, callchainOf } from './states';
 import { logInsn } from './print';
 import { checkAluOp } from './alu';
@@ -46,6 +46,7 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   const st: VState = { frames: [newFuncState(0, subprog, -1)], curframe: 0, refs: [] };
   const f = st.frames[0];
   if (!subprog) {
+    prepareMainArgs(env);
     f.regs[1] = ctxReg();
     return st;
   }

@@ -97,6 +97,9 @@ export function processDynptrArg(env: VerifierEnv, regno: number, arg: HelperArg
   if (arg.dynptr && o.dtype !== arg.dynptr) fail(env, 'EINVAL', 'dynptrWrongType', [arg.dynptr, regno - 1]);
   stackRead(env.liveness, reg.frameno, env.insnIdx, spi as number);
   stackRead(env.liveness, reg.frameno, env.insnIdx, (spi as number) - 1);
+  // the state after the call prints the dynptr read (6.18 log: `fp-24=dynptr_local(...)`)
+  env.scratchedSlots.add(spi as number);
+  env.scratchedSlots.add((spi as number) - 1);
   meta.dynptrId = o.id;
   meta.dynptrRefObjId = o.refObjId;
 }

@@ -118,6 +118,8 @@ export interface VerifierEnv {
   prevLogPos: number;
   prevInsnPrintPos: number;
   doPrintState: boolean;
+  /** env->prev_linfo: the index of the line info printed last (-1: none since do_check_common began). */
+  prevLinfo: number;
 }
 
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
@@ -130,7 +132,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
     explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
-    scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false,
+    scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
   };
   env.lvCtx = {
     insns: input.insns, prunePoints: env.prunePoints,
@@ -165,6 +167,7 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.prevLogPos = 0;
   env.prevInsnPrintPos = 0;
   env.doPrintState = false;
+  env.prevLinfo = -1;
   env.lvCtx.prunePoints = env.prunePoints;
 }
 

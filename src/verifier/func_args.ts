@@ -119,6 +119,27 @@ export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
 }
 
 /**
+ * do_check_common for the main program with func_info: btf_prepare_func_args(0) only
+ * validates the signature; its message stays in the log and a mismatch (or anything but
+ * one context argument) marks the main program's BTF unreliable, never a rejection.
+ * A signature the model cannot read leaves no line and the BTF unreliable.
+ */
+export function prepareMainArgs(env: VerifierEnv): void {
+  if (!env.input.funcInfo?.length) return;
+  let r: ArgKind[] | PrepareError;
+  try {
+    r = prepare(env, 0);
+  } catch (e) {
+    if (e instanceof VerifierReject && e.notModelled) { env.unreliableSubprogs.add(0); return; }
+    throw e;
+  }
+  if (r instanceof PrepareError) {
+    if (r.message) verbose(env.log, r.message + '\n');
+    env.unreliableSubprogs.add(0);
+  } else if (r.length !== 1 || r[0].kind !== 'ctx') env.unreliableSubprogs.add(0);
+}
+
+/**
  * btf_check_subprog_call: the caller's registers against the subprog's BTF. Messages go to
  * the log; returns false on a mismatch (the subprog is then unreliable: later calls are
  * not checked). A global subprog's caller is rejected on false.

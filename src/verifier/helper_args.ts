@@ -9,6 +9,7 @@ import { helperName } from '../isa/helpers';
 import { dynptrReleaseRef, processDynptrArg } from './dynptr';
 import { VerifierEnv, fail, notModelled } from './env';
 import { readReg, markPrecise } from './regs';
+import { markSlotChainPrecision } from './precision';
 import {
   RegState, RegType, PointerReg, MapRef, isPointer, isPktPointer, regTypeStr,
   PTR_MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, MEM_RCU, MEM_ALLOC, PTR_UNTRUSTED,
@@ -137,6 +138,9 @@ export function checkFuncArg(env: VerifierEnv, proto: HelperProto, i: number, me
   if (!(registerIsNull(reg) && arg.nullable)) {
     checkRegType(env, regno, arg, base, reg, meta);
     checkFuncArgRegOff(env, reg, regno, !!arg.release);
+  } else {
+    // a NULL for a pointer that may be NULL is taken precise (6.18 log: `regs=r3` of bpf_loop's NULL ctx first)
+    markPrecise(env, regno);
   }
   if (arg.release) {
     if (isPointer(reg) && !reg.refObjId) fail(env, 'EINVAL', 'releaseUnreferenced', [regno]);
@@ -225,7 +229,8 @@ function constantMapKey(env: VerifierEnv, key: RegState, keySize: number): bigin
   let spill = 0;
   for (let i = off; i >= 0 && sl.types[i] === 'r'; i--) spill++;
   if (spill !== keySize || !scalarIsConst(sl.spilled.s)) return -1n;
-  // (mark_chain_precision of the stack slot: its level-2 backtracking lines are not printed)
+  // the value is relied on: its slot is marked precise (no pruning on it)
+  markSlotChainPrecision(env, key.frameno, spi);
   return sl.spilled.s.varOff.value;
 }
 

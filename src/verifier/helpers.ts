@@ -57,6 +57,12 @@ function accessEntry(env: VerifierEnv): HelperAccessEntry | undefined {
   return entries.find((e) => e.attach === undefined || e.attach === attach);
 }
 
+/** get_helper_proto finds helper `funcId` for the program type (true where the access table has no entry). */
+export function helperAllowed(env: VerifierEnv, funcId: number): boolean {
+  const access = accessEntry(env);
+  return !access || inRanges(access.allowed, funcId);
+}
+
 const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HELPER_NAMES[id] : 'unknown');
 
 /** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */
@@ -170,6 +176,8 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
       const nullable = ret.nullable && !elide;
       r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0 });
+      // a value that cannot be NULL keeps an id of its own when a spin lock may be in it (the lock's reference names it)
+      if (!nullable && (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock')) r0 = { ...r0, id: ++env.idGen };
       break;
     }
     case 'sock': case 'tcp_sock': case 'sock_common':

@@ -12,6 +12,8 @@ import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
+import { kfuncAllowed } from './kfuncs';
+import { helperAllowed } from './helpers';
 import { computeScc } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
@@ -148,12 +150,13 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   if (unmodelled) notModelled(env, unmodelled);
   if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');
   for (const [attach, what] of progTypeInfo(input.progType).unmodelledAttach ?? []) if (attach.includes(input.expectedAttachType ?? 0)) notModelled(env, what);
-  if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
   checkSubprogs(input.insns, layout);
   checkBtfFunc(input, layout);
+  // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
+  if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
   const cfg = checkCfg(input.insns, layout, !input.unprivileged);
   env.prunePoints = cfg.prunePoints;
@@ -163,7 +166,9 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
   env.sccOf = computeScc(input.insns);
-  env.liveRegs = computeLiveRegs(input.insns, layout.kfuncs);
+  // a kfunc the program type may not call has no call summary: it reads R1-R5
+  const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) });
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);

@@ -92,7 +92,7 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     const queued = cloneState(env.cur);
     const qslot = queued.frames[at.frameno].stack[at.spi];
     qslot.obj = { ...o, depth: o.depth + 1 };
-    if (prev) widenImpreciseScalars(prev, queued);
+    if (prev) widenImpreciseScalars(env, prev, queued);
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
     if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };

@@ -35,15 +35,15 @@ export function checkJa(env: VerifierEnv, insn: Insn): number {
 /** sync_linked_regs: every collected register and spilled scalar with `known`'s id takes its refined value. */
 function syncLinked(st: VState, known: Scalar, linked: readonly LinkedReg[]): void {
   if (!known.id) return;
-  for (const l of linked) {
-    const f = st.frames[l.fr];
-    if (l.isReg) {
-      const r = f.regs[l.regno];
-      if (r.type === 'scalar' && r.s.id === known.id) f.regs[l.regno] = scalarReg(syncLinkedScalar(r.s, known));
-      continue;
+  for (const e of linked) {
+    const f = st.frames[e.fr];
+    if (e.isReg) {
+      const r = f.regs[e.regno];
+      if (r.type === 'scalar' && r.s.id === known.id) f.regs[e.regno] = scalarReg(syncLinkedScalar(r.s, known));
+    } else {
+      const sl = f.stack[e.regno];
+      if (sl?.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
     }
-    const sl = f.stack[l.regno];
-    if (sl.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
   }
 }
 
@@ -144,7 +144,9 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
 
 /**
  * collect_linked_regs: the scalars sharing the compared registers' ids, recorded in the
- * jump history before the branch is pushed (precision marks follow them together).
+ * jump history before the branch is pushed (precision marks follow them together). Only
+ * registers live before the frame's instruction count (Linux 6.18.y stable: a dead copy is
+ * neither refined by the branch nor marked precise with it); spilled scalars always do.
  */
 function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): LinkedReg[] {
   const linked: LinkedReg[] = [];

@@ -91,6 +91,12 @@ function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
 
+/** Whether the program type may call kfunc `name` (fetch_kfunc_meta); true for kfuncs the table does not know. */
+export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
+  const desc = KFUNC_TABLE[name];
+  return !desc || setAllows(env, desc.set);
+}
+
 /** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num ones may be called with a lock held. */
 const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name);
 

@@ -7,17 +7,24 @@
 import { Insn, isLdImm64 } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_K, BPF_MOV, BPF_END, BPF_NEG, BPF_JA, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_ATOMIC, BPF_PSEUDO_CALL,
+  BPF_K, BPF_MOV, BPF_END, BPF_NEG, BPF_JA, BPF_JCOND, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_ATOMIC, BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL, BPF_IMM, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL, BPF_FETCH,
 } from '../isa/opcodes';
-import { disasmInsn } from '../isa/disasm';
+import { formatInsnLine } from '../isa/disasm';
 import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 import { HELPER_PROTOS } from './helper_protos';
 
 const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
 
-function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: number } {
+/**
+ * Which calls get_call_summary knows: a helper the program type may call (get_helper_proto
+ * finds it), a kfunc with its parameter count (fetch_kfunc_meta: known and allowed for the
+ * program type). Any other call reads R1-R5.
+ */
+export interface CallSummaries { kfuncs: ReadonlyMap<number, KfuncInfo>; helperAllowed: (funcId: number) => boolean }
+
+function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId: number) => boolean): { use: number; def: number } {
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), k = BPF_SRC(insn.code) === BPF_K;
   const dst = 1 << insn.dst, src = 1 << insn.src;
   switch (cls) {
@@ -41,7 +48,7 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
       if (op === BPF_END || op === BPF_NEG) return { use: dst, def: dst };
       return { use: k ? dst : dst | src, def: dst };
     case BPF_JMP: case BPF_JMP32:
-      if (op === BPF_JA) return { use: 0, def: 0 };
+      if (op === BPF_JA || op === BPF_JCOND) return { use: 0, def: 0 }; // may_goto reads no register
       if (op === BPF_EXIT) return { use: R0, def: 0 };
       if (op === BPF_CALL && cls === BPF_JMP) {
         if (insn.src === BPF_PSEUDO_CALL) return { use: ARGS, def: CALLER_SAVED };
@@ -49,7 +56,7 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
           return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
         }
         // get_call_summary: a helper uses as many registers as its prototype has arguments
-        const proto = insn.src === 0 ? HELPER_PROTOS[insn.imm] : undefined;
+        const proto = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_PROTOS[insn.imm] : undefined;
         if (proto) return { use: ((1 << proto.args.length) - 1) << 1, def: CALLER_SAVED };
         return { use: ARGS, def: CALLER_SAVED };
       }
@@ -59,9 +66,9 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined): { use: number; def: n
 }
 
 /** live_regs_before per instruction (bit n = Rn). */
-export function computeLiveRegs(insns: readonly Insn[], kfuncs: Map<number, KfuncInfo>): number[] {
+export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries): number[] {
   const n = insns.length;
-  const ud = insns.map((x, i) => useDef(x, kfuncs.get(i)));
+  const ud = insns.map((x, i) => useDef(x, calls.kfuncs.get(i), calls.helperAllowed));
   const inS = new Array<number>(n).fill(0);
   for (let changed = true; changed;) {
     changed = false;
@@ -85,7 +92,9 @@ export function formatLiveRegs(insns: readonly Insn[], live: number[], scc: Int3
   for (let i = 0; i < insns.length; i++) {
     let regs = '';
     for (let j = 0; j < 10; j++) regs += live[i] & (1 << j) ? String(j) : '.';
-    out += `${scc[i] ? `${String(scc[i]).padStart(3)} ` : '    '}${String(i).padStart(3)}: ${regs} (${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`;
+    // the instruction as the log prints it (a BUG_ text without its opcode)
+    const insn = formatInsnLine(insns, i, { kfuncName }).replace(/^\d+: /, '');
+    out += `${scc[i] ? `${String(scc[i]).padStart(3)} ` : '    '}${String(i).padStart(3)}: ${regs} ${insn}\n`;
     if (isLdImm64(insns[i])) i++;
   }
   return out;

@@ -275,6 +275,15 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
   markChain(env, bt, env.insnIdx, head);
 }
 
+/** mark_chain_precision_batch with stack slot `spi` of frame `fr` wanted precise (get_constant_map_key). */
+export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number): void {
+  if (env.input.unprivileged) return;
+  const bt = newBt(env.cur.curframe);
+  setSlot(bt, fr, spi);
+  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
+  markChain(env, bt, env.insnIdx, head);
+}
+
 /**
  * propagate_precision: the scalars precise in `old` (an equal explored state) are wanted
  * precise in the current state's checkpoints.

@@ -1,5 +1,6 @@
 // The log lines of the walk: print_verifier_state, print_insn_state and the
-// instruction line of do_check with its alignment (kernel/bpf/log.c, verifier.c).
+// instruction line of do_check with its alignment, and the source line before it
+// (verbose_linfo, find_linfo) (kernel/bpf/log.c, verifier.c).
 import { formatInsnLine } from '../isa/disasm';
 import { verbose, logReset, vlogAlignment, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, curFrame, logOn, kfuncName, text } from './env';
@@ -37,6 +38,35 @@ export function printInsnState(env: VerifierEnv): void {
   printState(env, false);
 }
 
+/** find_linfo: the index of the last line info at or before `insnIdx`, or -1. */
+function findLinfo(env: VerifierEnv, insnIdx: number): number {
+  const li = env.input.lineInfo;
+  if (!li?.length || insnIdx >= env.insns.length) return -1;
+  let lo = 0, hi = li.length - 1; // li[lo].insnOff <= insnIdx (the first record is at 0)
+  while (lo < hi) {
+    const mid = lo + ((hi - lo + 1) >> 1);
+    if (li[mid].insnOff <= insnIdx) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * verbose_linfo: the source line of `insnIdx` (`PREFIX<line> @ <file name>:<line number>`,
+ * leading white space trimmed, the file name without its directories), unless the line
+ * info printed last (since do_check_common began, whatever the log lost since) is that
+ * record or another of the same file and line number (only columns differ).
+ */
+export function verboseLinfo(env: VerifierEnv, insnIdx: number, prefix: string): void {
+  const i = findLinfo(env, insnIdx);
+  if (i < 0 || i === env.prevLinfo) return;
+  const l = env.input.lineInfo![i];
+  const prev = env.prevLinfo >= 0 ? env.input.lineInfo![env.prevLinfo] : undefined;
+  if (prev && prev.fileName === l.fileName && prev.lineNum === l.lineNum) return;
+  const file = l.fileName.slice(l.fileName.lastIndexOf('/') + 1);
+  verbose(env.log, `${prefix}${l.line.replace(/^[ \t\n\v\f\r]+/, '')} @ ${file}:${l.lineNum}\n`);
+  env.prevLinfo = i;
+}
+
 /** do_check's lines before an instruction runs: `from N to M:` with the state, then the instruction. */
 export function logInsn(env: VerifierEnv): void {
   const log = env.log;
@@ -47,6 +77,7 @@ export function logInsn(env: VerifierEnv): void {
   }
   if (!logOn(env)) return;
   if (stateScratched(env)) printInsnState(env);
+  verboseLinfo(env, env.insnIdx, '; ');
   env.prevLogPos = log.len;
   verbose(log, formatInsnLine(env.insns, env.insnIdx, { kfuncName: (i) => kfuncName(env, i) }) + '\n');
   env.prevInsnPrintPos = log.len - env.prevLogPos;

@@ -58,10 +58,11 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const capable = !env.input.unprivileged;
   const { slotNo, spi } = slotIndex(a.off);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
-  const slot = slotOf(f, spi);
-  if (slot.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
-  if (slot.types.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
+  const before = slotOf(f, spi);
+  if (before.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+  if (before.types.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
   destroyIfDynptrSlot(env, f, spi);
+  const slot = slotOf(f, spi); // after the dynptr's slots were cleared (replaced)
   const reg = valRegno >= 0 ? val : null;
   if (!capable && isSpilled(slot) && slot.spilled.type !== 'scalar' && a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'corruptSpilledPtr');
   env.scratchedSlots.add(spi);

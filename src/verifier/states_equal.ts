@@ -18,7 +18,7 @@ export interface IdMap { pairs: number[]; tmpGen: number }
 export const newIdMap = (idGen: number): IdMap => ({ pairs: [], tmpGen: idGen });
 
 /** check_ids: both zero, or a consistent one-to-one pairing of old and current ids. */
-function checkIds(oldId: number, curId: number, m: IdMap): boolean {
+export function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId !== !curId) return false;
   if (!oldId) return true;
   const p = m.pairs;

@@ -147,7 +147,7 @@ export function checkBtfFuncEarly(input: VerifyInput): void {
   for (let i = 0; i < fi.length; i++) {
     if (i === 0 && fi[0].insnOff !== 0) throw new VerifierReject('EINVAL', msg('funcInfoFirstNotZero', [fi[0].insnOff]));
     if (i > 0 && fi[i].insnOff <= fi[i - 1].insnOff)
-      throw new VerifierReject('EINVAL', msg('funcInfoNotSorted', [fi[i].insnOff, fi[i - 1].insnOff]));
+      throw new VerifierReject('EINVAL', msg('funcInfoNotSorted', [fi[i].insnOff, fi[i - 1].insnOff]), false, true); // printed without a newline
     const t = btfTypeAt(input.btf, fi[i].typeId);
     if (!t || t.kind !== 'func') throw new VerifierReject('EINVAL', msg('funcInfoBadType', [fi[i].typeId]), false, true);
   }

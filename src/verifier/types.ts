@@ -16,6 +16,12 @@ export const ATTACH_TYPES: Readonly<Record<string, number>> = ATTACH_TYPE;
 /** The libbpf name of a program type, `unknown(N)` for a number the UAPI table does not name. */
 export const progTypeName = (t: number): string => uapiProgTypeName(t) ?? `unknown(${t})`;
 
+/**
+ * One struct bpf_line_info record with its strings resolved in the program's BTF: the
+ * source line and file name the log prints before the instructions it covers.
+ */
+export interface LineInfo { insnOff: number; line: string; fileName: string; lineNum: number }
+
 /** One struct bpf_func_info record. */
 export interface FuncInfo { insnOff: number; typeId: number }
 
@@ -69,6 +75,8 @@ export interface VerifyInput extends VerifyOptions {
   /** attr->attach_prog_fd is set: attachBtfId is a function of that BPF program (not modelled yet). */
   attachToProgram?: boolean;
   funcInfo?: readonly FuncInfo[];
+  /** bpf_line_info records, sorted by insnOff (the first at 0), as the kernel checked them. */
+  lineInfo?: readonly LineInfo[];
   /** The program's BTF (prog_btf_fd), src/btf's model. */
   btf?: Btf;
   /** Resolves a kfunc call (imm = vmlinux BTF id, off = module fd index). */

@@ -75,6 +75,13 @@ test('formatInsnLine and disassemble skip the second ld_imm64 slot', () => {
   assert.deepEqual(disassemble(insns), ['0: (18) r1 = 0x1234', '2: (95) exit']);
 });
 
+test('formatInsnLine prints a BUG_ text without the opcode, as print_bpf_insn does', () => {
+  // recorded from Linux 6.18 (specs/rules/atomic-bad-opcode.yaml): `2: BUG_db`
+  const insns = [s(0xdb, 1, 2, 0, 0xf0)];
+  assert.equal(formatInsnLine(insns, 0), '0: BUG_db');
+  assert.equal(formatInsnLine([s(0x72, 1, 0, 0, 0)], 0), '0: (72) *(u8 *)(r1 +0) = 0');
+});
+
 test('symbolic mode prints pseudo ld_imm64 forms and raw slots for invalid insns', () => {
   const sym = { symbolic: true };
   assert.equal(disasmInsn(ldImm64(1, 0x1234n), 0, sym), 'r1 = 0x1234 ll');

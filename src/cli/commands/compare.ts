@@ -6,14 +6,14 @@
 // a directory gives its .o files and its specs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from '../command';
+import { Command, flagInt } from '../command';
 import { readInput, programsOf } from '../input';
 import { InputError } from '../outcome';
 import { getEngine } from '../../harness/engines';
 import { ProgramUnderTest } from '../../harness/engine';
 import { findSpecFiles } from '../../harness/program';
 import { compareAll, summarize, Comparison } from '../../harness/compare';
-import { summarizeStats, StatsSummary } from '../../harness/stats-compare';
+import { summarizeStats, StatsSummary, summarizeLogs, LogSummary } from '../../harness/stats-compare';
 import { HostFacts, packageRoot } from '../../kernel/host';
 import { hostFactsFor } from '../host';
 
@@ -46,6 +46,8 @@ export const command: Command = {
   usage: 'bpfx compare [FILE|DIR ...] [options]   (default: fixtures/obj and specs/)',
   options: [
     { name: 'stats', type: 'boolean', description: 'also compare the exploration figures (processed insns, total, peak and per-insn states) of programs both accept' },
+    { name: 'logs', type: 'boolean', description: 'list every program whose whole log differs from the kernel\'s, both logs with the first differing line marked' },
+    { name: 'log-level', type: 'string', value: 'N', description: 'load both engines at this log level (default 1); --logs then compares those logs' },
     { name: 'kernel-profile', type: 'string', value: 'NAME', description: 'the model answers as this kernel (default: probed on the live kernel)' },
     { name: 'btf', type: 'string', value: 'VMLINUX_BTF', description: 'kernel BTF instead of this machine\'s' },
     { name: 'kconfig', type: 'string', value: 'KCONFIG', description: 'kernel config instead of this machine\'s' },
@@ -59,23 +61,27 @@ export const command: Command = {
     const kernel = getEngine('kernel', host);
     const avail = kernel.available();
     if (!avail.ok) throw new InputError('kernel', null, `the kernel engine is not available: ${avail.reason}`);
+    const logLevel = flagInt(args, 'log-level', 0, 7);
     const { programs, refused } = programsIn(paths, host);
     const logs = new Map<string, { verifier: string | null; kernel: string | null }>();
     const rows: Comparison[] = await compareAll(programs, async (engine, p) => {
-      const r = await getEngine(engine, host).run(p, {});
+      const r = await getEngine(engine, host).run(p, logLevel === undefined ? {} : { load: { logLevel } });
       const l = logs.get(p.name) ?? { verifier: null, kernel: null };
       l[engine] = r.log;
       logs.set(p.name, l);
       return r;
     });
     const s = summarize(rows);
-    const stats = args.flags.stats === true
-      ? summarizeStats(rows.map((r) => ({ ...r, oursLog: logs.get(r.program)?.verifier ?? null, kernelLog: logs.get(r.program)?.kernel ?? null })))
-      : undefined;
+    const withLogs = rows.map((r) => ({ ...r, oursLog: logs.get(r.program)?.verifier ?? null, kernelLog: logs.get(r.program)?.kernel ?? null }));
+    const stats = args.flags.stats === true ? summarizeStats(withLogs) : undefined;
+    const logSummary = args.flags.stats === true || args.flags.logs === true ? summarizeLogs(withLogs) : undefined;
     if (ctx.json) {
-      ctx.emit({ ...s, rows, refused_by_loader: refused, ...(stats ? { stats } : {}) });
-    } else if (stats) {
-      printStats(stats);
+      const logsDoc = logSummary ? { compared: logSummary.compared, identical: logSummary.identical, differ: logSummary.rows.filter((r) => r.difference) } : undefined;
+      ctx.emit({ ...s, rows, refused_by_loader: refused, ...(stats ? { stats } : {}), ...(logsDoc ? { logs: logsDoc } : {}) });
+    } else if (stats || logSummary) {
+      if (args.flags.logs === true && logSummary) printLogDifferences(logSummary);
+      if (stats) printStats(stats);
+      if (logSummary) printLogFigure(logSummary, logLevel ?? 1);
     } else {
       for (const r of rows) {
         const detail = r.agreement === 'accept-both' ? '' : `  ours: ${r.ours ?? 'accept'} | kernel: ${r.kernel ?? 'accept'}`;
@@ -103,4 +109,20 @@ function printStats(st: StatsSummary): void {
   process.stdout.write(`\n${st.compared} accepted programs (processed/total_states/peak_states/max_states_per_insn): ` +
     `processed equal ${st.processedEqual}/${st.compared}, all four equal ${st.allEqual}/${st.compared}` +
     (ld ? `; largest processed difference ${(ld.relative * 100).toFixed(2)}% (${ld.program}: ours ${ld.ours}, kernel ${ld.kernel})` : '') + '\n');
+}
+
+/** --logs: every program whose whole log differs, both logs side by side, the first differing line marked `>>`. */
+function printLogDifferences(ls: LogSummary): void {
+  for (const r of ls.rows) {
+    const d = r.difference;
+    if (!d) continue;
+    const mark = (log: string): string => log.split('\n').map((l, i) => `${i + 1 === d.line ? '>>' : '  '} ${l}`).join('\n');
+    process.stdout.write(`=== ${r.program} (${r.agreement}) first difference at line ${d.line}\n` +
+      `--- ours\n${mark(r.ours)}\n--- kernel\n${mark(r.kernel)}\n`);
+  }
+}
+
+function printLogFigure(ls: LogSummary, level: number): void {
+  const pct = ls.compared ? ((ls.identical / ls.compared) * 100).toFixed(1) : '0.0';
+  process.stdout.write(`whole level-${level} logs identical ${ls.identical}/${ls.compared} (${pct}%)\n`);
 }

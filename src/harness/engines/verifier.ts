@@ -2,11 +2,11 @@
 // (insns, prog type, func_info, program BTF, kfunc names) into src/verifier,
 // answering as the kernel profile of the host facts, with the kernel facts the
 // calls need (its BTF for kfunc prototypes, nr_cpu_ids).
-import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, MapInfo, KernelProfile } from '../../verifier';
+import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, LineInfo, MapInfo, KernelProfile } from '../../verifier';
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
-import { Btf } from '../../btf';
 import { funcProtoOf } from '../../verifier/btf_view';
+import { Btf, KernelLineInfo, stringAtOffset } from '../../btf';
 import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
 import { Engine, EngineResult, ProgramUnderTest, RunInput, verifierResult } from '../engine';
@@ -24,6 +24,11 @@ const gplCompatible = (license: string): boolean =>
 /** What the model needs to know of the kernel beyond its profile (part of the host facts). */
 export interface KernelFacts { vmlinuxBtf?: Btf; nrCpuIds?: number; kernelSymbol?: (name: string) => bigint | undefined }
 
+/** The line info the kernel gets with the program, its strings read in the BTF it gets (the log prints them). */
+function lineInfoOf(btf: Btf, recs: readonly KernelLineInfo[]): LineInfo[] {
+  return recs.map((r) => ({ insnOff: r.insnOff, line: stringAtOffset(btf, r.lineOff), fileName: stringAtOffset(btf, r.fileNameOff), lineNum: r.lineNum }));
+}
+
 /** The verifier's input for a program under test, answered as `profile`. Throws for an unknown program type. */
 export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, logLevel = 1, kernel: KernelFacts = {}): VerifyInput {
   const progType = progTypeNumber(p.progType);
@@ -35,6 +40,7 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license), kernelSymbol: kernel.kernelSymbol,
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
+      // the parameter count of its prototype (get_call_summary: the live-registers table uses it)
       return name === undefined ? undefined : { name, argCount: kfuncArgCount(vmlinuxBtf, id) ?? KFUNC_ARGS[name] };
     },
   };
@@ -51,6 +57,7 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
     // libbpf freezes .rodata and .kconfig before the programs load: the verifier reads them as constants.
     // the value types' layouts as libbpf loads them (global data sections get their variables' offsets)
     const btf = o.loaded.btfToLoad ? parseBtf(o.loaded.btfToLoad) : o.loaded.btf;
+    if (btf) input.lineInfo = lineInfoOf(btf, o.linked.lineInfo);
     type Def = (typeof o.loaded.maps)[number];
     const info = (m: Def): MapInfo => ({
       type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, name: m.name, flags: m.flags,
