@@ -35,6 +35,12 @@ Feature: The kernel's exception selftests that must fail: each broken rule and i
       | reject_exception_throw_cb_diff | st_loop_cbs_differ | bpf_throw kfunc (insn 13) cannot be called from callback subprog 1 |
       | reject_async_callback_throw    | st_throw_in_timer_cb | bpf_throw kfunc (insn 16) cannot be called from callback subprog 1 |
 
+    Examples: an allocated object (bpf_obj_new) held at a throw
+      | selftest                      | program                      | message                                |
+      | reject_with_reference         | st_throw_holding_obj         | bpf_throw would lead to reference leak |
+      | reject_with_cb_reference      | st_loop_throw_holding_obj    | bpf_throw would lead to reference leak |
+      | reject_with_subprog_reference | st_subprog_throw_holding_obj | bpf_throw would lead to reference leak |
+
     Examples: held locks and RCU read sections
       | selftest                          | program                 | message                                                      |
       | reject_with_lock                  | st_throw_locked         | function calls are not allowed while holding a lock          |
@@ -70,10 +76,7 @@ Feature: The kernel's exception selftests that must fail: each broken rule and i
 
     Examples:
       | selftest                      | program                      | message                                                           | difference |
-      | reject_with_rbtree_add_throw  | st_throw_in_rbtree_less      | function calls are not allowed while holding a lock               | not modelled yet: bpf_obj_new_impl and the rbtree kfuncs |
-      | reject_with_reference         | st_throw_holding_obj         | bpf_throw would lead to reference leak                            | not modelled yet: bpf_obj_new_impl (allocated objects) |
-      | reject_with_cb_reference      | st_loop_throw_holding_obj    | bpf_throw would lead to reference leak                            | not modelled yet: bpf_obj_new_impl (allocated objects) |
-      | reject_with_subprog_reference | st_subprog_throw_holding_obj | bpf_throw would lead to reference leak                            | not modelled yet: bpf_obj_new_impl (allocated objects) |
+      | reject_with_rbtree_add_throw  | st_throw_in_rbtree_less      | function calls are not allowed while holding a lock               | not modelled yet: kfunc bpf_rbtree_add_impl |
 
   # The return-value rule of fentry programs (must return 0): fentry loads are
   # refused with EPERM and an empty log on this kernel (built without ftrace;

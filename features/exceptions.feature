@@ -60,14 +60,12 @@ Feature: BPF exceptions behave as in Linux
       | exc_ref_throw  | throw_holding_ringbuf | bpf_throw would lead to reference leak                      |
       | exc_ref_throw  | throw_holding_task | bpf_throw would lead to reference leak                          |
 
-  Scenario Outline: Where the model cannot decide yet it rejects, never guesses, and Linux rejects too
+  Scenario Outline: A kernel variable ld_imm64 needs its address from kallsyms: the model asks the host as the kernel does
     Given the object "fixtures/obj/<object>.bpf.o" program "<program>"
     When it is loaded by the "verifier" engine
     Then the verdict is "reject"
-    And the error line starts with "not modelled yet: "
-    When it is loaded by the "kernel" engine
-    Then the verdict is "reject"
     And the error line is "<kernel message>"
+    And the kernel agrees
 
     Examples:
       | object | program     | kernel message                                                          |

@@ -106,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!name || name === 'help' || name === '--help' || name === '-h' || (name === '--json' && rest.length === 0)) {
     const sub = name === 'help' ? rest[0] : undefined;
-    if (sub && registry[sub]) return runGuarded(sub, registry[sub](), ['--help'], false);
+    // an own command only: `help constructor` or `help __proto__` names no command (found by the cli fuzzer)
+    if (sub && Object.prototype.hasOwnProperty.call(registry, sub)) return runGuarded(sub, registry[sub](), ['--help'], false);
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;
   }

@@ -114,3 +114,13 @@ test('an error that is not a typed one is `internal`: one line that says it is a
   assert.deepEqual([e.kind, e.file, e.at], ['internal', 'a.o', null]);
   assert.equal(errorLine('verify', e), "bpfx verify: a.o: internal error (a bug in bpfx, please report it): TypeError: Cannot read properties of undefined (reading 'x') at f (x.js:1:2)");
 });
+
+test('help of a name that is not a command (an Object.prototype member) prints the general help', async () => {
+  // found by the cli parser fuzzer: `bpfx help constructor` called Object's constructor as a command
+  for (const sub of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const r = await bpfx('help', sub);
+    assert.equal(r.status, 0, sub);
+    assert.match(r.stdout, /^usage: bpfx /m, sub);
+    assert.equal(r.stderr, '', sub);
+  }
+});

@@ -110,6 +110,7 @@ const NOT_CONTEXT: Record<string, string> = {
   'specs/kfunc-rcu-section.yaml': 'the interpreter has no such kfunc',
   'rule_locks.bpf.o:iter_num_in_lock': 'the interpreter has no helper 93',
   'specs/rules/lock-iter-num-allowed.yaml': 'the interpreter has no helper 93',
+  'specs/rules/global-func-dynptr-read.yaml': 'the interpreter has no helper 197 (bpf_dynptr_from_mem)',
   'specs/preempt-nested-balanced.yaml': 'the interpreter has no such kfunc (bpf_preempt_disable)',
   'specs/preempt-subprogram-disables.yaml': 'the interpreter has no such kfunc (bpf_preempt_disable)',
   'obj_new.bpf.o:obj_new_drop': 'the interpreter has no such kfunc (bpf_obj_new_impl)',
