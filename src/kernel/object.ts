@@ -81,6 +81,9 @@ export interface LinkedObjectOpts extends KernelRunOpts {
   slotPrograms?: readonly LinkedProgram[];
 }
 
+/** The answer of an object's load for the program under test: the first rejection (BTF, a map, an auxiliary program) or the last program's own verdict (bpf_object__load). */
+export const objectVerdict = (vs: readonly KernelVerdict[]): KernelVerdict => vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
+
 export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {}): KernelVerdict[] {
   const fds: number[] = [];
   const mapFds: number[] = [];

@@ -13,7 +13,7 @@ import * as isa from '../../isa';
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
 import { kernelRun, verdictJson, KernelProgram, KernelInput, KernelVerdict, KernelRunOpts } from '../../kernel/run';
-import { runObjectFile, loadLinkedObject } from '../../kernel/object';
+import { runObjectFile, loadLinkedObject, objectVerdict } from '../../kernel/object';
 import { HostFacts } from '../../kernel/host';
 import { hostFactsFor, typeFlag } from '../host';
 import { readInput, programsOf, InputFile } from '../input';
@@ -42,9 +42,6 @@ function jobsOf(input: InputFile, type: string | undefined, host: () => HostFact
     input: mem.length ? { mem } : {},
   }));
 }
-
-/** The verdict of an object's program: the first rejection (BTF or a map refused) or the program's own. */
-const pickVerdict = (vs: readonly KernelVerdict[]): KernelVerdict => vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
 
 /** Whether a dump has kfunc calls to name (kallsyms is read only then). */
 const hasKfuncCalls = (vs: readonly KernelVerdict[]): boolean => vs.some((v) => v.xlated?.some((i) => i.code === 0x85 && i.src === 2));
@@ -131,7 +128,7 @@ function loadIntoKernel(file: string, o: LoadOpts): Loaded[] {
   return jobsOf(input, type, o.host).map((j) => {
     const runInput = { ...j.input, packet: o.dataIn ?? j.input.packet, ctx: o.ctxIn };
     const v = j.object
-      ? pickVerdict(loadLinkedObject({ ...j.object.loaded, programs: [j.object.linked] }, { ...opts, input: runInput }))
+      ? objectVerdict(loadLinkedObject({ ...j.object.loaded, programs: [j.object.linked] }, { ...opts, input: runInput }))
       : kernelRun(j.prog, runInput, opts);
     return { file, v, progType: String(j.prog.progType), attachType: '' };
   });

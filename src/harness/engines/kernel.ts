@@ -4,7 +4,7 @@
 import { encodeBtf, encodeFuncInfo } from '../../btf';
 import { kernelAvailable } from '../../kernel/avail';
 import { kernelRun, KernelProgram, KernelVerdict } from '../../kernel/run';
-import { loadLinkedObject } from '../../kernel/object';
+import { loadLinkedObject, objectVerdict } from '../../kernel/object';
 import { KernelError } from '../../kernel/errors';
 import { firstErrorLine } from '../../verifier/error_line';
 import { Engine, EngineResult, ObjectSource, ProgramUnderTest, RunInput, kernelResult } from '../engine';
@@ -52,14 +52,13 @@ function objectRun(p: ProgramUnderTest, o: ObjectSource, input: RunInput, opts: 
   const aux = o.auxiliary ?? [];
   const obj = { ...o.loaded, programs: [...aux, o.linked] };
   const slotPrograms = o.loaded.programs.filter((q) => q !== o.linked && !aux.includes(q));
-  const pick = (vs: KernelVerdict[]): KernelVerdict => vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
   const target = p.attachTarget;
-  if (!target) return pick(loadLinkedObject(obj, { ...opts, input, slotPrograms }));
+  if (!target) return objectVerdict(loadLinkedObject(obj, { ...opts, input, slotPrograms }));
   // the target program loads first; the program names it by attach_prog_fd while it is loaded
   let v: KernelVerdict | undefined;
   const [t] = loadLinkedObject({ ...target.object.loaded, programs: [target.object.linked] }, {
     logLevel: opts.logLevel,
-    onLoaded: (fd) => { v = pick(loadLinkedObject(obj, { ...opts, input, slotPrograms, attachTo: { progFd: fd, btfId: target.btfId } })); },
+    onLoaded: (fd) => { v = objectVerdict(loadLinkedObject(obj, { ...opts, input, slotPrograms, attachTo: { progFd: fd, btfId: target.btfId } })); },
   });
   if (!v) throw new KernelError('bad-request', 'attach target', `target program '${target.object.linked.name}' was rejected: ${t.errno} ${firstErrorLine(t.log) ?? ''}`.trim());
   return v;
