@@ -1,9 +1,9 @@
 // ALU instructions: check_alu_op (reserved fields, BPF_NEG/BPF_END, BPF_MOV with
 // assign_scalar_id_before_mov, copy_register_state and the sign-extending movs,
 // division by a zero constant, shift ranges), adjust_reg_min_max_vals for scalars
-// (the scalar domain in scalar/), and for pointers adjust_ptr_min_max_vals with
-// check_reg_sane_offset and, for loaders without CAP_BPF, sanitize_check_bounds
-// (kernel/bpf/verifier.c).
+// (the scalar domain in scalar/, and the state maybe_fork_scalars pushes), and for
+// pointers adjust_ptr_min_max_vals with check_reg_sane_offset and, for loaders
+// without CAP_BPF, sanitize_check_bounds (kernel/bpf/verifier.c).
 import { Insn } from '../isa/insn';
 import {
   BPF_OP, BPF_SRC, BPF_X, BPF_K, BPF_ADD, BPF_SUB, BPF_DIV, BPF_MOD, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_NEG, BPF_END, BPF_MOV,
@@ -13,7 +13,8 @@ import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise } from './regs';
-import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg } from './state';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState } from './state';
+import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
@@ -113,8 +114,23 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (d.type !== 'scalar' || sreg.type !== 'scalar') return;
   const ai = { code: insn.code, off: insn.off, imm: insn.imm };
   const res = aluScalar(ai, d.s, sreg.s);
-  if (res.fork) notModelled(env, 'maybe_fork_scalars state split');
+  if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   setReg(env, insn.dst, scalarReg(linkAfterAlu(ai, d.s.umax, res.dst, sreg.s, !env.input.unprivileged)));
+}
+
+/**
+ * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
+ * `fork` runs this instruction again later (the kernel's log shows `from N to N:`). The
+ * pushed history ends before this instruction, which the re-run records again, unless the
+ * kernel's history has an entry for it (a jump point), which the re-run then adds twice.
+ */
+function pushForkedScalar(env: VerifierEnv, dst: number, fork: Scalar): void {
+  const st = cloneState(env.cur);
+  st.frames[st.curframe].regs[dst] = scalarReg(fork);
+  const path = env.path;
+  if (path && path.idx === env.insnIdx && !path.hist) env.path = path.prev;
+  pushOwnedState(env, env.insnIdx, env.insnIdx, st);
+  env.path = path;
 }
 
 /** adjust_reg_min_max_vals when a pointer is involved. */
