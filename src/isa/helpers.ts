@@ -232,3 +232,20 @@ export function helperName(id: number): string {
 export function helperId(name: string): number | undefined {
   return BY_NAME.get(name) ?? BY_NAME.get('bpf_' + name);
 }
+
+/**
+ * HELPER_ARG_COUNTS[id]: the number of arguments of helper `id` (the parameters of its UAPI
+ * signature, as libbpf's bpf_helper_defs.h of libbpf 1.x declares them; variadic ones not
+ * counted), in HELPER_NAMES order: what get_call_summary counts from the helper's
+ * bpf_func_proto for the live registers.
+ */
+export const HELPER_ARG_COUNTS: readonly number[] = [
+  0, 2, 4, 2, 3, 0, 2, 0, 0, 5, 5, 5, 3, 3, 0, 0, 2, 1, 3, 1, 4, 4, 2, 2, 1, 5, 4, 3, 5, 3, 3, 3,
+  2, 3, 1, 0, 3, 2, 3, 2, 2, 1, 0, 3, 2, 3, 1, 1, 2, 5, 4, 3, 4, 4, 2, 4, 3, 5, 2, 2, 4, 2, 2, 4,
+  3, 2, 5, 4, 5, 4, 4, 4, 4, 4, 4, 3, 4, 1, 4, 1, 0, 2, 4, 2, 5, 5, 1, 3, 2, 2, 4, 4, 3, 1, 1, 1,
+  1, 1, 1, 5, 5, 4, 3, 3, 3, 4, 4, 4, 2, 1, 5, 5, 3, 3, 3, 3, 2, 1, 0, 4, 4, 5, 1, 1, 3, 0, 5, 3,
+  1, 2, 4, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 4, 4, 4, 3, 4, 2, 3, 3, 5, 4, 1, 4, 2, 1, 2, 4, 2, 0, 2,
+  0, 3, 1, 5, 4, 5, 3, 4, 1, 3, 2, 3, 1, 1, 1, 1, 3, 4, 1, 4, 5, 4, 3, 3, 2, 1, 0, 1, 1, 4, 4, 5,
+  3, 3, 2, 3, 1, 4, 4, 2, 2, 5, 5, 3, 3, 3, 2, 2, 0, 4, 4, 2,
+];
+

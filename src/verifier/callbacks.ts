@@ -19,7 +19,7 @@ import { MAP_TYPE as M } from '../isa/uapi';
 import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
-import { pushStack, findPrevEntry } from './states';
+import { pushStack, pushAsyncCbState, findPrevEntry } from './states';
 import { IdMap, newIdMap, checkIds } from './states_equal';
 
 /** Map types whose ops have map_for_each_callback. */
@@ -164,6 +164,6 @@ function pushTimerCallback(env: VerifierEnv, sub: number, callsite: number): voi
   callee.regs[2] = ptrReg('map_key', { map: timer.map });
   callee.regs[3] = ptrReg('map_value', { map: timer.map }, { id: ++env.idGen });
   callee.inAsyncCallbackFn = true;
-  pushStack(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
+  pushAsyncCbState(env, info.start, callsite, { frames: [callee], curframe: 0, refs: [] });
   env.allScratched = true; // init_func_state of the async callback's frame
 }

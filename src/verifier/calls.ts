@@ -59,6 +59,8 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   env.cur.frames.push(calleeFrame);
   env.cur.curframe++;
   env.allScratched = true;
+  // bpf_reset_live_stack_callchain: the call insn commits no stack writes of its own (its callee's come at its exit)
+  env.liveness.cur = null;
   return target;
 }
 

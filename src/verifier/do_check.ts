@@ -15,9 +15,9 @@ import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
-import { setCurrent, resetWrites, commitWrites, updateLiveStack, Callchain } from './stack_liveness';
+import { setCurrent, resetWrites, commitWrites, Callchain } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
-import { popStack, isStateVisited, updateBranchCounts, callchainOf } from './states';
+import { popStack, isStateVisited, updateBranchCounts, callchainOf, updateLiveStackOfCur } from './states';
 import { logInsn } from './print';
 import { checkAluOp } from './alu';
 import { checkLoad, checkStoreReg, checkStoreImm } from './mem';
@@ -70,7 +70,7 @@ function entryState(env: VerifierEnv, subprog: number): VState {
 /** The call chain of frame `f` of the current state, for the stack liveness. */
 const chainAt = (env: VerifierEnv, f: number): Callchain => callchainOf(env, env.cur, f);
 
-const updateLive = (env: VerifierEnv): void => updateLiveStack(env.liveness, env.lvCtx, env.cur.frames.map((_f, i) => chainAt(env, i)));
+const updateLive = updateLiveStackOfCur;
 
 /** process_bpf_exit: the path is done (exit or pruned); go on with the next branch. Returns false when none is left. */
 function processBpfExit(env: VerifierEnv): boolean {

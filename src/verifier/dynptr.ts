@@ -11,7 +11,7 @@ import { verbose } from './log';
 import { FuncState, StackSlot, PtrOf, DynptrType, BPF_REG_SIZE, scalarReg } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference, invalidateRegs } from './refs';
-import { stackRead } from './stack_liveness';
+import { stackRead, stackWrite } from './stack_liveness';
 import type { HelperArg } from './helper_protos';
 import type { CallArgMeta } from './helper_args';
 import { checkMemAccess } from './mem';
@@ -50,10 +50,12 @@ export function destroyIfDynptrSlot(env: VerifierEnv, f: FuncState, spi: number)
   invalidateRegs(env, (r) => r.type === 'mem' && r.dynptrId === o.id);
 }
 
+/** invalidate_dynptr: both slots STACK_INVALID, written for the stack liveness (bpf_mark_stack_write). */
 function clearSlots(env: VerifierEnv, f: FuncState, first: number): void {
   for (const s of [first, first - 1]) {
     f.stack[s] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
     env.scratchedSlots.add(s);
+    stackWrite(env.liveness, f.frameno, s);
   }
 }
 

@@ -25,7 +25,7 @@ import { CallArgMeta, newCallArgMeta, checkFuncArg } from './helper_args';
 import { markRawModeWrites, registerIsNull } from './helper_mem';
 import { acquireReference, releaseReference, checkResourceLeak, checkCallWhileLocked } from './refs';
 import { pushHelperCallback } from './callbacks';
-import { pushStack } from './states';
+import { pushStack, updateLiveStackOfCur } from './states';
 import { prepareFuncExit } from './calls';
 import { PROG_TYPE as P, ATTACH_TYPE as A, MAP_TYPE as MAP_TYPES } from '../isa/uapi';
 import { VerifierReject } from './types';
@@ -127,6 +127,8 @@ function tailCallExitsSubprog(env: VerifierEnv, idx: number): number {
   pushStack(env, idx + 1, idx, env.cur);
   clearAllPktPointers(env);
   curFrame(env).regs[0] = scalarReg(scalarUnknown());
+  // the subprog's exit: its stack liveness is brought up to date first, as at BPF_EXIT
+  updateLiveStackOfCur(env);
   return prepareFuncExit(env);
 }
 

@@ -1,8 +1,9 @@
 // compute_live_registers (kernel/bpf/verifier.c, 6.15+): backward register
 // liveness over the instruction graph, printed at log level 2 as the
 // "Live regs before insn:" table. Per-insn use/def as compute_insn_live_regs;
-// helper calls use their prototype's argument registers (R1-R5 for a helper
-// the model has no prototype of), kfunc
+// helper calls use their prototype's argument registers (for a helper the model
+// has no prototype of, its UAPI signature's count; R1-R5 for one the program type
+// may not call), kfunc
 // calls use as many argument registers as the resolver reports (bpf_throw: 1).
 import { Insn, isLdImm64 } from '../isa/insn';
 import {
@@ -14,6 +15,7 @@ import { formatInsnLine } from '../isa/disasm';
 import { successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 import { HELPER_PROTOS } from './helper_protos';
+import { HELPER_ARG_COUNTS } from '../isa/helpers';
 
 const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
 
@@ -56,8 +58,8 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId
           return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
         }
         // get_call_summary: a helper uses as many registers as its prototype has arguments
-        const proto = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_PROTOS[insn.imm] : undefined;
-        if (proto) return { use: ((1 << proto.args.length) - 1) << 1, def: CALLER_SAVED };
+        const nargs = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_PROTOS[insn.imm]?.args.length ?? HELPER_ARG_COUNTS[insn.imm] : undefined;
+        if (nargs !== undefined) return { use: ((1 << nargs) - 1) << 1, def: CALLER_SAVED };
         return { use: ARGS, def: CALLER_SAVED };
       }
       return { use: k ? dst : dst | src, def: 0 };

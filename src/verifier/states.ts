@@ -14,7 +14,7 @@ import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
-import { Callchain, stackSlotAlive } from './stack_liveness';
+import { Callchain, stackSlotAlive, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
@@ -50,6 +50,11 @@ export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain 
   return { callsites, spStarts, curframe: f };
 }
 
+/** bpf_update_live_stack: the stack liveness of every frame of the current state, innermost first. */
+export function updateLiveStackOfCur(env: VerifierEnv): void {
+  updateLiveStack(env.liveness, env.lvCtx, env.cur.frames.map((_f, i) => callchainOf(env, env.cur, i)));
+}
+
 /** push_stack: explore `target` (reached from `from`) in state `s` later (a copy of `s` is kept). */
 export function pushStack(env: VerifierEnv, target: number, from: number, s: VState, errno: Errno = 'E2BIG'): void {
   pushOwnedState(env, target, from, cloneState(s), errno);
@@ -64,6 +69,16 @@ export function pushOwnedState(env: VerifierEnv, target: number, from: number, s
   env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
     cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
   if (env.parent) env.parent.branches++;
+}
+
+/**
+ * push_async_cb: a fresh state of its own (not a copy of the current one): no parent
+ * checkpoint, an empty history from instruction 0 (first_insn_idx of a zeroed state).
+ */
+export function pushAsyncCbState(env: VerifierEnv, target: number, from: number, st: VState): void {
+  if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, 'E2BIG', 'jumpSeqTooComplex', [env.branches.length + 1]);
+  env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: null,
+    cbVisits: null, parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0 });
 }
 
 /** pop_stack: the next branch to explore; false when there is none. */

@@ -40,6 +40,12 @@ const CASES: LogCase[] = [
   { file: 'fixtures/obj/v10_callbacks.bpf.o', prog: 'timer_arm', level: 2, cause: 'registers scratched after an async callback push' },
   { file: 'specs/rules/may-goto-bad-imm.yaml', level: 2, cause: 'may_goto reads no register' },
   { file: 'specs/rules/tracing-without-btf-id.yaml', level: 2, cause: 'func#0 @0 before check_attach_btf_id' },
+  { file: 'fixtures/obj/tl_subprogs.bpf.o', prog: 'stack_pointer_arg', level: 2, cause: 'the call into a static subprog commits no stack write of its own; the callee\'s reach its callsite' },
+  { file: 'fixtures/obj/tl_retcodes.bpf.o', prog: 'tail_call_big_stack', level: 2, cause: 'stack liveness brought up to date when a tail call leaves a subprog' },
+  { file: 'fixtures/obj/v10_dynptr.bpf.o', prog: 'dynptr_ringbuf_discard', level: 2, cause: 'a released dynptr writes its two stack slots (invalidate_dynptr)' },
+  { file: 'fixtures/obj/v10_callbacks.bpf.o', prog: 'timer_cb_bad_ret', level: 2, cause: 'an async callback state starts with first_idx 0 and no parent' },
+  { file: 'fixtures/obj/rule_locks.bpf.o', prog: 'tp_btf_d_path', level: 2, cause: 'a helper the model has no prototype of reads its UAPI argument count' },
+  { file: 'specs/rules/helper-might-sleep.yaml', level: 2, cause: 'bpf_copy_from_user reads R1-R3 in the live-registers table' },
 ];
 
 const goldenName = (c: LogCase): string =>
