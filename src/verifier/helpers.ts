@@ -91,7 +91,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
     // a helper that might sleep, in a section that must not (checked before the arguments)
     if (env.cur.refs.some((r) => r.kind === 'rcu')) fail(env, 'EINVAL', 'helperSleepsInRcu', [helperName(funcId), funcId]);
     if (env.cur.refs.some((r) => r.kind === 'preempt')) fail(env, 'EINVAL', 'helperSleepsInPreempt', [helperName(funcId), funcId]);
-    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'a helper that might sleep with IRQs disabled');
+    if (env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EINVAL', 'helperSleepsInIrq', [helperName(funcId), funcId]);
   }
   if (!proto) return notModelled(env, `helper ${helperName(funcId)}#${funcId}`);
   const meta = newCallArgMeta(funcId);
