@@ -6,7 +6,9 @@
 // reference, bpf_throw (an exceptional exit, process_bpf_exit_full), and R0 from
 // the BTF return type (scalars, PTR_TO_MEM of a sized type, PTR_TO_BTF_ID of a
 // struct, KF_RET_NULL with an id, KF_ACQUIRE with a new reference; bpf_obj_new_impl's
-// allocated object of a program BTF struct, released by bpf_obj_drop_impl). A kfunc that
+// allocated object of a program BTF struct, released by bpf_obj_drop_impl; the graph
+// kfuncs of graph.ts: bpf_rbtree_add_impl's callback, an inserted node's conversion to
+// non-owning references, the nodes they return). A kfunc that
 // is not in the table, or whose handling is special beyond this, is `not modelled yet`.
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
@@ -22,6 +24,7 @@ import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
+import { GRAPH_KFUNCS, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
@@ -41,7 +44,7 @@ export interface KfuncDesc {
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
   special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'obj_drop'
-    | 'rdonly_cast' | 'irq_save';
+    | 'rdonly_cast' | 'irq_save' | 'graph';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
@@ -53,6 +56,15 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'obj_new' },
   bpf_obj_drop_impl: { ...generic('release'), special: 'obj_drop' },
+  // the graph kfuncs (graph.ts); 6.18 refuses a maybe-NULL node as for KF_TRUSTED_ARGS (observed:
+  // `Possibly NULL pointer passed to trusted arg1` for bpf_list_push_front_impl and bpf_rbtree_remove)
+  bpf_list_push_front_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_list_push_back_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_list_pop_front: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_list_pop_back: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_remove: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_add_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_rbtree_first: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
   bpf_task_release: generic('release'),
   bpf_task_from_pid: generic('acquire', 'ret_null'),
@@ -97,8 +109,8 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
   return !desc || setAllows(env, desc.set);
 }
 
-/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num ones may be called with a lock held. */
-const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name);
+/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num and graph ones may be called with a lock held. */
+const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name);
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -115,7 +127,9 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   if (desc.flags.includes('sleepable') && env.input.progType !== P.syscall && !env.input.sleepable) {
     fail(env, 'EACCES', 'kfuncNeedsSleepable', [k.name]);
   }
+  if (desc.special === 'graph') graphCallStart(env, k.name);
   const meta = checkKfuncArgs(env, k, desc);
+  if (GRAPH_KFUNCS[k.name]?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
   const regs = curFrame(env).regs;
@@ -123,6 +137,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
     const r = regs[meta.releaseRegno];
     if (!isPointer(r) || !releaseReference(env, r.refObjId)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [k.name, k.funcId]);
   }
+  if (GRAPH_KFUNCS[k.name]?.insert) convertInsertedNode(env, k.name, k.funcId);
   if (desc.special === 'throw') {
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
@@ -201,6 +216,7 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
   if (desc.special === 'obj_new') return nullAndReference(env, objNewReturn(env, meta), desc, idx);
+  if (desc.special === 'graph' && GRAPH_KFUNCS[k.name].ret !== 'none') return nullAndReference(env, graphReturn(env, k.name, meta.graph), desc, idx);
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
