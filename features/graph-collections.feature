@@ -5,7 +5,8 @@
 Feature: Graph collections: the tree's lock, node ownership, and throws
   A root is guarded by the bpf_spin_lock of its own map value, which must be held
   for every graph kfunc. Inserting a node hands it to the collection: the program
-  keeps a non-owning pointer until the unlock. A node popped or removed is the
+  keeps a non-owning pointer until the unlock, as for the nodes bpf_rbtree_first,
+  bpf_rbtree_root/left/right and bpf_list_front/back return. A node popped or removed is the
   program's again and must be dropped, also before a throw. bpf_rbtree_add's
   `less` callback runs under the lock, so it may not call functions (bpf_throw
   among them). The model must give the kernel's verdict and message for each.
@@ -50,6 +51,8 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_rb_read_after_add   |
       | g_rb_remove_owned     |
       | g_rb_twin             |
+      | g_list_peek           |
+      | g_rb_walk             |
 
   Scenario Outline: <program>: rejected with the kernel's message
     Given the object "fixtures/obj/graph.bpf.o" program "<program>"
@@ -73,6 +76,9 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_rb_remove_leak       | BPF_EXIT instruction in main prog would lead to reference leak   |
       | g_rb_remove_unchecked  | Possibly NULL pointer passed to trusted arg1                     |
       | g_node_direct_write    | direct access to bpf_rb_node is disallowed                       |
+      | g_list_peek_after_unlock | R6 invalid mem access 'scalar'                                 |
+      | g_rb_left_unchecked    | Possibly NULL pointer passed to trusted arg1                     |
+      | g_push_peeked_node     | arg#1 expected pointer to allocated object                       |
 
     Examples: node types and offsets
       | program           | message                                                                                                  |

@@ -42,9 +42,14 @@ export const GRAPH_KFUNCS: Readonly<Record<string, GraphKfunc>> = {
   bpf_list_push_back_impl: { api: 'list', insert: true, ret: 'none', callback: false },
   bpf_list_pop_front: { api: 'list', insert: false, ret: 'owning', callback: false },
   bpf_list_pop_back: { api: 'list', insert: false, ret: 'owning', callback: false },
+  bpf_list_front: { api: 'list', insert: false, ret: 'non_owning', callback: false },
+  bpf_list_back: { api: 'list', insert: false, ret: 'non_owning', callback: false },
   bpf_rbtree_add_impl: { api: 'rbtree', insert: true, ret: 'none', callback: true },
   bpf_rbtree_first: { api: 'rbtree', insert: false, ret: 'non_owning', callback: false },
   bpf_rbtree_remove: { api: 'rbtree', insert: false, ret: 'owning', callback: false },
+  bpf_rbtree_root: { api: 'rbtree', insert: false, ret: 'non_owning', callback: false },
+  bpf_rbtree_left: { api: 'rbtree', insert: false, ret: 'non_owning', callback: false },
+  bpf_rbtree_right: { api: 'rbtree', insert: false, ret: 'non_owning', callback: false },
 };
 
 /** is_sync_callback_calling_kfunc: the kfuncs whose callsite is a forced checkpoint. */
@@ -184,7 +189,7 @@ export function convertInsertedNode(env: VerifierEnv, fnName: string, funcId: nu
   if (!releaseReference(env, id)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [fnName, funcId]);
 }
 
-/** check_special_kfunc's graph returns: R0 before KF_RET_NULL and KF_ACQUIRE apply (a non-owning one for bpf_rbtree_first). */
+/** check_special_kfunc's graph returns: R0 before KF_RET_NULL and KF_ACQUIRE apply (non-owning where the kfunc does not acquire). */
 export function graphReturn(env: VerifierEnv, fn: string, meta: GraphMeta): PointerReg {
   const root = meta.root;
   if (!root) return notModelled(env, `${fn} without its root argument`);
