@@ -53,6 +53,7 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_rb_twin             |
       | g_list_peek           |
       | g_rb_walk             |
+      | g_cb_peek_first       |
 
   Scenario Outline: <program>: rejected with the kernel's message
     Given the object "fixtures/obj/graph.bpf.o" program "<program>"
@@ -83,4 +84,12 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
     Examples: node types and offsets
       | program           | message                                                                                                  |
       | g_rb_wrong_member | arg#1 offset=0, but expected bpf_rb_node at offset=40 in struct twin                                     |
+      | g_root_wrong_offset | bpf_rb_root not found at offset=0                                                                     |
       | g_rb_wrong_struct | operation on bpf_rb_root expects arg#1 bpf_rb_node at offset=40 in struct twin, but arg is at offset=8 in struct elem |
+
+    Examples: inside the comparator (the lock is held)
+      | program        | message                                      |
+      | g_cb_remove    | bpf_rbtree_remove not allowed in rbtree cb   |
+      | g_cb_walk_left | bpf_rbtree_left not allowed in rbtree cb     |
+      | g_cb_unlock    | can't spin_{lock,unlock} in rbtree cb        |
+      | g_cb_add_node  | arg#1 expected pointer to allocated object   |

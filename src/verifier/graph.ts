@@ -8,9 +8,10 @@
 // set_rbtree_add_callback_state, in_rbtree_lock_required_cb).
 // A root must be guarded by the bpf_spin_lock of its own map value, held; inserting a node
 // turns the owning reference into non-owning ones (usable until the unlock), popping or
-// removing returns an owning reference. Roots inside allocated objects, refcounted nodes,
-// the kfuncs not in GRAPH_KFUNCS and graph calls inside an rbtree callback are `not
-// modelled yet`.
+// removing returns an owning reference. Inside an rbtree `less` callback the lock is held,
+// nodes may not be passed and locks not taken. Roots inside allocated objects, refcounted
+// nodes, the kfuncs not in GRAPH_KFUNCS and graph calls in subprograms a `less` callback
+// calls are `not modelled yet`.
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { RegState, PointerReg, FuncState, ptrReg, isPointer, mapEachReg, MEM_ALLOC, NON_OWN_REF } from './state';
@@ -71,14 +72,16 @@ const isOwnedAlloc = (r: RegState): r is Extract<RegState, { type: 'btf_id' }> =
 /** type_is_non_owning_ref */
 const isNonOwning = (r: RegState): boolean => isPointer(r) && (r.flags & NON_OWN_REF) !== 0;
 
-/** in_rbtree_lock_required_cb, for any frame of the walk: the frame is bpf_rbtree_add_impl's `less`. */
-export function inRbtreeCallback(env: VerifierEnv): boolean {
-  return env.cur.frames.some((f) => f.inCallbackFn && isSyncCallbackKfunc(env.layout.kfuncs.get(f.callsite)?.name ?? ''));
-}
+/** Whether frame `f` is a callback of an rbtree kfunc (is_rbtree_lock_required_kfunc at its callsite). */
+const isRbtreeCbFrame = (env: VerifierEnv, f: FuncState): boolean =>
+  f.frameno > 0 && f.inCallbackFn && GRAPH_KFUNCS[env.layout.kfuncs.get(f.callsite)?.name ?? '']?.api === 'rbtree';
 
-/** A graph kfunc's call: the parts of check_kfunc_call that come before its arguments. */
+/** in_rbtree_lock_required_cb: the current frame is bpf_rbtree_add_impl's `less`. */
+export const inRbtreeCallback = (env: VerifierEnv): boolean => isRbtreeCbFrame(env, curFrame(env));
+
+/** A graph kfunc or a lock helper called from a subprogram that a `less` callback calls: `not modelled yet`. */
 export function graphCallStart(env: VerifierEnv, name: string): void {
-  if (inRbtreeCallback(env)) notModelled(env, `${name} inside an rbtree callback`);
+  if (!inRbtreeCallback(env) && env.cur.frames.some((f) => isRbtreeCbFrame(env, f))) notModelled(env, `${name} below an rbtree callback`);
 }
 
 /** reg_btf_record: the special fields of the memory a root argument points into. */

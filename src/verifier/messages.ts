@@ -171,6 +171,7 @@ export const BASE_TEXTS = {
   graphNodeWrongOff: 'arg#1 offset=%d, but expected %s at offset=%d in struct %s',
   rbNodeNotOwned: '%s can only take non-owning or refcounted bpf_rb_node pointer',
   rbNodeInRbtreeCb: '%s not allowed in rbtree cb',
+  spinLockInRbtreeCb: "can't spin_{lock,unlock} in rbtree cb",
   kfuncCallbackNotFunc: 'arg%d expected pointer to func',
   allocDirectAccess: 'direct access to %s is disallowed',
   objNewTypeIdRange: 'local type ID argument must be in range [0, U32_MAX]',

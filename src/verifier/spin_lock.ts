@@ -4,16 +4,18 @@
 // bpf_spin_lock there; taking it records a lock reference (REF_TYPE_LOCK with the
 // register's id and the map), releasing it must name the same lock and ends every
 // non-owning reference to graph nodes (invalidate_non_owning_refs). Locks in
-// allocated objects (PTR_TO_BTF_ID | MEM_ALLOC), and locking inside an rbtree callback, are `not modelled yet`.
+// allocated objects (PTR_TO_BTF_ID | MEM_ALLOC) are `not modelled yet`; an rbtree `less`
+// callback may not lock or unlock (check_func_arg's ARG_PTR_TO_SPIN_LOCK).
 import { VerifierEnv, fail, notModelled } from './env';
 import { RegState, MapRef } from './state';
 import { scalarIsConst } from './scalar_bridge';
-import { inRbtreeCallback, invalidateNonOwningRefs } from './graph';
+import { inRbtreeCallback, invalidateNonOwningRefs, graphCallStart } from './graph';
 
 /** process_spin_lock for the argument in R`regno` of bpf_spin_lock (`lock`) or bpf_spin_unlock. */
 export function processSpinLock(env: VerifierEnv, regno: number, reg: RegState, lock: boolean): void {
   if (reg.type !== 'map_value') return notModelled(env, `bpf_spin_lock in ${reg.type}`);
-  if (inRbtreeCallback(env)) return notModelled(env, 'bpf_spin_lock or bpf_spin_unlock inside an rbtree callback');
+  if (inRbtreeCallback(env)) fail(env, 'EACCES', 'spinLockInRbtreeCb');
+  graphCallStart(env, lock ? 'bpf_spin_lock' : 'bpf_spin_unlock');
   if (!scalarIsConst(reg.v)) fail(env, 'EINVAL', 'spinLockVarOff', [regno]);
   const map = reg.map;
   const field = (map.fields ?? []).find((f) => f.kind === 'bpf_spin_lock');
