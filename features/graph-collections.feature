@@ -54,6 +54,8 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_list_peek           |
       | g_rb_walk             |
       | g_cb_peek_first       |
+      | g_map_push            |
+      | g_rb_add_loop         |
 
   Scenario Outline: <program>: rejected with the kernel's message
     Given the object "fixtures/obj/graph.bpf.o" program "<program>"
@@ -68,6 +70,7 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_list_pop_unlocked | bpf_spin_lock at off=0 must be held for bpf_list_head |
       | g_rb_add_other_lock | bpf_spin_lock at off=0 must be held for bpf_rb_root  |
       | g_drop_in_lock      | function calls are not allowed while holding a lock |
+      | g_map_two_values    | bpf_spin_lock at off=8 must be held for bpf_list_head |
 
     Examples: ownership
       | program                | message                                                          |

@@ -125,6 +125,8 @@ const NOT_CONTEXT: Record<string, string> = {
   'graph.bpf.o:g_list_peek': 'the interpreter has no helper 93',
   'graph.bpf.o:g_rb_walk': 'the interpreter has no helper 93',
   'graph.bpf.o:g_cb_peek_first': 'the interpreter has no such kfunc (bpf_obj_new_impl)',
+  'graph.bpf.o:g_map_push': 'the interpreter has no such kfunc (bpf_obj_new_impl)',
+  'graph.bpf.o:g_rb_add_loop': 'the interpreter has no such kfunc (bpf_obj_new_impl)',
   'iter_loops.bpf.o:iter_index_checked': 'the interpreter has no such kfunc (bpf_iter_num_new)',
   'iter_loops.bpf.o:iter_nested': 'the interpreter has no such kfunc (bpf_iter_num_new)',
   'iter_loops.bpf.o:iter_break': 'the interpreter has no such kfunc (bpf_iter_num_new)',
