@@ -137,6 +137,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   if (GRAPH_KFUNCS[k.name]?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
+  if (desc.flags.includes('sleepable') && env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EACCES', 'kfuncSleepableInIrq', [k.name]);
   const regs = curFrame(env).regs;
   if (meta.releaseRegno) {
     const r = regs[meta.releaseRegno];
