@@ -7,7 +7,7 @@ import * as isa from '../isa';
 import { Spec, SpecProgram, SpecError, hexBytes, parseSpec } from '../spec';
 import { SpecFunctionError } from '../spec/functions';
 import { ProgramUnderTest } from './engine';
-import { HostFacts, kfuncId } from '../kernel/host';
+import { HostFacts, kfuncId, ksymId } from '../kernel/host';
 import { loadObjectProgram } from './object';
 import { specObjectProgram } from './spec-object';
 
@@ -36,7 +36,7 @@ export function programFromSource(src: SpecProgram, opts: SourceOptions): Progra
     };
     const maps = src.maps ?? [];
     const mapIndex = (name: string): number | undefined => { const i = maps.findIndex((m) => m.name === name); return i < 0 ? undefined : i; };
-    const { insns, labels } = isa.assembleWithLabels(src.asm, { kfuncId: resolve, mapIndex, source: opts.source ?? opts.name });
+    const { insns, labels } = isa.assembleWithLabels(src.asm, { kfuncId: resolve, ksymId: (n) => ksymId(opts.host, n), mapIndex, source: opts.source ?? opts.name });
     // Declared functions or maps: a one-program object, as libbpf would have made it from C.
     if (src.functions || src.maps) {
       return specObjectProgram({
