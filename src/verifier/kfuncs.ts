@@ -28,9 +28,10 @@ export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 's
 
 /**
  * The kfunc id sets the model knows: `generic` (registered for some program types), `common`
- * (all), and `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES).
+ * (all), `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES),
+ * and `rstat` (kernel/cgroup/rstat.c's bpf_rstat_kfunc_set, for BPF_PROG_TYPE_TRACING).
  */
-export type KfuncSet = 'generic' | 'common' | 'skb';
+export type KfuncSet = 'generic' | 'common' | 'skb' | 'rstat';
 
 /** The program types bpf_kfunc_init registers bpf_kfunc_set_skb for. */
 const SKB_SET_TYPES: readonly number[] = [P.sched_cls, P.sched_act, P.sk_skb, P.socket_filter, P.cgroup_skb, P.lwt_out, P.lwt_in,
@@ -81,12 +82,15 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
+  // no KF_ flags in its set, yet 6.18 checks its pointer as a trusted one (observed: "R1 must be referenced or trusted")
+  css_rstat_updated: { set: 'rstat', flags: ['trusted_args'] },
 };
 
 /** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
 function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   if (set === 'common') return true;
   const t = env.input.progType;
+  if (set === 'rstat') return t === P.tracing;
   if (set === 'skb') return SKB_SET_TYPES.includes(t);
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }

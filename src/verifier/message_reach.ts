@@ -50,5 +50,6 @@ export const MESSAGE_REACH: Readonly<Partial<Record<MessageKey, MessageReach>>> 
   kfuncUnrecognizedArg: { kind: 'unreachable', scope: 'vmlinux', reason: 'every parameter of the 203 kfuncs of this vmlinux is a scalar or a pointer', test: REACH_TEST },
   kfuncArgNotAConst: { kind: 'unreachable', scope: 'vmlinux', reason: 'no kfunc of this vmlinux has a rdonly_buf_size or rdwr_buf_size parameter (bpf_testmod\'s do)', test: REACH_TEST },
   kfuncAcquireNotBtfId: { kind: 'unreachable', scope: 'vmlinux', reason: 'every KF_ACQUIRE kfunc of this vmlinux returns a struct pointer (bpf_obj_new_impl and its kin excepted by the kernel)', test: REACH_TEST },
+  kfuncArgIsExpected: { kind: 'unreachable', scope: 'kernel', reason: 'needs a trusted (or RCU) PTR_TO_BTF_ID that is also untrusted: every 6.18 kfunc checks trust first, even one without KF_TRUSTED_ARGS (specs/rules/kfunc-untrusted-arg-flagless.yaml)' },
   kfuncRetPtrUnsupported: { kind: 'unreachable', scope: 'vmlinux', reason: 'every kfunc of this vmlinux returning a pointer to a non-struct returns void * or a sized type', test: REACH_TEST },
 };
