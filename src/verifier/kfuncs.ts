@@ -11,7 +11,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -41,7 +41,7 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'obj_drop'
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'percpu_obj_new' | 'obj_drop'
     | 'rdonly_cast' | 'irq_save';
 }
 
@@ -54,6 +54,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'obj_new' },
   bpf_obj_drop_impl: { ...generic('release'), special: 'obj_drop' },
+  bpf_percpu_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'percpu_obj_new' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
   bpf_task_release: generic('release'),
   bpf_task_from_pid: generic('acquire', 'ret_null'),
@@ -189,14 +190,18 @@ function preemptSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void 
  * bpf_obj_new_impl's R0 before KF_RET_NULL and KF_ACQUIRE apply: PTR_TO_BTF_ID | MEM_ALLOC of
  * the struct that the `local_type_id__k` constant names in the program's BTF.
  */
-function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta): RegState {
+function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta, percpu: boolean): RegState {
   const id = meta.constArg ?? 0n;
   if (BigInt.asUintN(32, id) !== id) fail(env, 'EINVAL', 'objNewTypeIdRange');
   const btf = env.input.btf;
   if (!btf) fail(env, 'EINVAL', 'objNewNeedsProgBtf');
   const t = btfTypeAt(btf, Number(id));
   if (t?.kind !== 'struct') fail(env, 'EINVAL', 'objNewNotStruct');
-  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: MEM_ALLOC });
+  // bpf_percpu_obj_new_impl: at most BPF_GLOBAL_PERCPU_MA_MAX_SIZE bytes of scalars (its refusals are not modelled)
+  if (percpu && (t.size > 512 || !t.members.every((m) => ['int', 'enum', 'enum64'].includes(btfTypeAt(btf, skipModifiers(btf, m.type))?.kind ?? '')))) {
+    return notModelled(env, 'bpf_percpu_obj_new of a struct that is not at most 512 bytes of scalars');
+  }
+  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: percpu ? MEM_ALLOC | MEM_PERCPU : MEM_ALLOC });
 }
 
 /** R0 from the kfunc's BTF return type. */
@@ -204,7 +209,9 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
-  if (desc.special === 'obj_new') return nullAndReference(env, objNewReturn(env, meta), desc, idx);
+  if (desc.special === 'obj_new' || desc.special === 'percpu_obj_new') {
+    return nullAndReference(env, objNewReturn(env, meta, desc.special === 'percpu_obj_new'), desc, idx);
+  }
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {

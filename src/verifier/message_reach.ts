@@ -44,12 +44,10 @@ export const MESSAGE_REACH: Readonly<Partial<Record<MessageKey, MessageReach>>> 
   btfNotStruct: { kind: 'unreachable', scope: 'kernel', reason: 'every PTR_TO_BTF_ID the 6.18 verifier makes points to a struct or union (ctx arguments, ksyms, kfunc returns, bpf_rdonly_cast check the kind when the pointer is made)' },
   btfAccessNeedsCap: { kind: 'unreachable', scope: 'host', reason: 'needs CAP_BPF with CAP_NET_ADMIN but without CAP_PERFMON (e.g. an XDP program reading an xfrm_state): bpfx loads with all capabilities or, on the model, with none of the four, where no program type gets a PTR_TO_BTF_ID' },
   btfUserMemory: { kind: 'not_yet', reason: 'this vmlinux BTF has no __user type tags (one TYPE_TAG in all); a __user pointer member of a program-BTF object (bpf_obj_new) reaches it, and the model does not walk those objects yet' },
-  btfPercpuMemory: { kind: 'not_yet', reason: 'a per-CPU __ksym needs its address in kallsyms (CONFIG_KALLSYMS_ALL), which this host lacks (test/verifier/ksym.test.ts reaches it with kallsyms as data); bpf_percpu_obj_new objects are not modelled yet' },
   tailCallNoJit: { kind: 'unreachable', scope: 'host', reason: 'needs a kernel without the BPF JIT (net.core.bpf_jit_enable=0); this shared host runs the JIT', test: REACH_TEST },
   kfuncTooManyArgs: { kind: 'unreachable', scope: 'vmlinux', reason: 'the one kfunc-tagged function of this vmlinux with more than 5 parameters, bpf_modify_return_test2, is an fmod_ret target: "calling kernel function ... is not allowed" first', test: REACH_TEST },
   kfuncUnrecognizedArg: { kind: 'unreachable', scope: 'vmlinux', reason: 'every parameter of the 203 kfuncs of this vmlinux is a scalar or a pointer', test: REACH_TEST },
   kfuncArgNotAConst: { kind: 'unreachable', scope: 'vmlinux', reason: 'no kfunc of this vmlinux has a rdonly_buf_size or rdwr_buf_size parameter (bpf_testmod\'s do)', test: REACH_TEST },
   kfuncAcquireNotBtfId: { kind: 'unreachable', scope: 'vmlinux', reason: 'every KF_ACQUIRE kfunc of this vmlinux returns a struct pointer (bpf_obj_new_impl and its kin excepted by the kernel)', test: REACH_TEST },
-  kfuncArgIsExpected: { kind: 'unreachable', scope: 'kernel', reason: 'needs a trusted (or RCU) PTR_TO_BTF_ID that is also untrusted: every 6.18 kfunc checks trust first, even one without KF_TRUSTED_ARGS (specs/rules/kfunc-untrusted-arg-flagless.yaml)' },
   kfuncRetPtrUnsupported: { kind: 'unreachable', scope: 'vmlinux', reason: 'every kfunc of this vmlinux returning a pointer to a non-struct returns void * or a sized type', test: REACH_TEST },
 };
