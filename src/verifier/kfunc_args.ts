@@ -212,6 +212,8 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
       if (reg.type === 'btf_id' && reg.flags === (MEM_ALLOC | MEM_PERCPU)) return notModelled(env, `kfunc ${k.name} taking a per-CPU allocated object`);
       if (reg.type !== 'btf_id' || reg.flags !== MEM_ALLOC) fail(env, 'EINVAL', 'kfuncExpectedAllocObj', [i]);
       if (k.name !== 'bpf_obj_drop_impl') return notModelled(env, `kfunc ${k.name} taking an allocated object`);
+      // defensive, as in the kernel: an allocated object without a reference is a non-owning one
+      // (NON_OWN_REF, MEM_RCU) or untrusted, refused just above; no program reaches this (6.18)
       if (!reg.refObjId) fail(env, 'EINVAL', 'kfuncAllocObjNotReferenced');
       return;
     case 'mem': {
