@@ -49,5 +49,6 @@ export const MESSAGE_REACH: Readonly<Partial<Record<MessageKey, MessageReach>>> 
   kfuncUnrecognizedArg: { kind: 'unreachable', scope: 'vmlinux', reason: 'every parameter of the 203 kfuncs of this vmlinux is a scalar or a pointer', test: REACH_TEST },
   kfuncArgNotAConst: { kind: 'unreachable', scope: 'vmlinux', reason: 'no kfunc of this vmlinux has a rdonly_buf_size or rdwr_buf_size parameter (bpf_testmod\'s do)', test: REACH_TEST },
   kfuncAcquireNotBtfId: { kind: 'unreachable', scope: 'vmlinux', reason: 'every KF_ACQUIRE kfunc of this vmlinux returns a struct pointer (bpf_obj_new_impl and its kin excepted by the kernel)', test: REACH_TEST },
+  kfuncAllocObjNotReferenced: { kind: 'unreachable', scope: 'kernel', reason: 'an allocated object without a reference is a non-owning (NON_OWN_REF, MEM_RCU) or untrusted one, refused before as "arg#%d expected pointer to allocated object"' },
   kfuncRetPtrUnsupported: { kind: 'unreachable', scope: 'vmlinux', reason: 'every kfunc of this vmlinux returning a pointer to a non-struct returns void * or a sized type', test: REACH_TEST },
 };
