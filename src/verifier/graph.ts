@@ -13,7 +13,7 @@
 // nodes, the kfuncs not in GRAPH_KFUNCS and graph calls in subprograms a `less` callback
 // calls are `not modelled yet`.
 import { verbose } from './log';
-import { VerifierEnv, curFrame, fail, notModelled } from './env';
+import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { RegState, PointerReg, FuncState, ptrReg, isPointer, mapEachReg, MEM_ALLOC, NON_OWN_REF } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { MapField } from './types';
@@ -120,7 +120,7 @@ export function processGraphRootArg(env: VerifierEnv, reg: RegState, regno: numb
 /** check_reg_allocation_locked: the held lock must be the one of the root's map value (same map, same id). */
 function checkRegAllocationLocked(env: VerifierEnv, reg: Extract<RegState, { type: 'map_value' }>, lockOff: number, name: string): void {
   const locks = env.cur.refs.filter((r) => r.kind === 'lock');
-  if (locks.length && !locks.some((r) => r.id === reg.id && r.obj === reg.map.fd)) verbose(env.log, 'held lock and object are not in the same allocation\n');
+  if (locks.length && !locks.some((r) => r.id === reg.id && r.obj === reg.map.fd)) verbose(env.log, text(env, 'graphLockNotSameAlloc') + '\n');
   if (!locks.some((r) => r.id === reg.id && r.obj === reg.map.fd)) fail(env, 'EINVAL', 'graphLockNotHeld', [lockOff, name]);
 }
 

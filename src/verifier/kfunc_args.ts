@@ -12,7 +12,7 @@ import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import {
-  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, NON_OWN_REF, MEM_RCU,
+  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, MEM_PERCPU, NON_OWN_REF, MEM_RCU,
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { VerifierReject } from './types';
@@ -223,6 +223,7 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
     case 'callback': return processGraphCallbackArg(env, reg, i, meta.graph);
     case 'alloc':
       // KF_ARG_PTR_TO_ALLOC_BTF_ID: an object of bpf_obj_new, for bpf_obj_drop_impl, still referenced
+      if (reg.type === 'btf_id' && reg.flags === (MEM_ALLOC | MEM_PERCPU)) return notModelled(env, `kfunc ${k.name} taking a per-CPU allocated object`);
       if (reg.type !== 'btf_id' || reg.flags !== MEM_ALLOC) fail(env, 'EINVAL', 'kfuncExpectedAllocObj', [i]);
       if (k.name !== 'bpf_obj_drop_impl') return notModelled(env, `kfunc ${k.name} taking an allocated object`);
       // defensive, as in the kernel: an allocated object without a reference is a non-owning one

@@ -13,7 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -31,9 +31,10 @@ export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 's
 
 /**
  * The kfunc id sets the model knows: `generic` (registered for some program types), `common`
- * (all), and `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES).
+ * (all), `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES),
+ * and `rstat` (kernel/cgroup/rstat.c's bpf_rstat_kfunc_set, for BPF_PROG_TYPE_TRACING).
  */
-export type KfuncSet = 'generic' | 'common' | 'skb';
+export type KfuncSet = 'generic' | 'common' | 'skb' | 'rstat';
 
 /** The program types bpf_kfunc_init registers bpf_kfunc_set_skb for. */
 const SKB_SET_TYPES: readonly number[] = [P.sched_cls, P.sched_act, P.sk_skb, P.socket_filter, P.cgroup_skb, P.lwt_out, P.lwt_in,
@@ -43,7 +44,7 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'obj_drop'
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'percpu_obj_new' | 'obj_drop'
     | 'rdonly_cast' | 'irq_save' | 'graph';
 }
 
@@ -56,6 +57,7 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'obj_new' },
   bpf_obj_drop_impl: { ...generic('release'), special: 'obj_drop' },
+  bpf_percpu_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'percpu_obj_new' },
   // the graph kfuncs (graph.ts); 6.18 refuses a maybe-NULL node as for KF_TRUSTED_ARGS (observed:
   // `Possibly NULL pointer passed to trusted arg1` for bpf_list_push_front_impl and bpf_rbtree_remove)
   bpf_list_push_front_impl: { ...generic('trusted_args'), special: 'graph' },
@@ -98,12 +100,15 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
+  // no KF_ flags in its set, yet 6.18 checks its pointer as a trusted one (observed: "R1 must be referenced or trusted")
+  css_rstat_updated: { set: 'rstat', flags: ['trusted_args'] },
 };
 
 /** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
 function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   if (set === 'common') return true;
   const t = env.input.progType;
+  if (set === 'rstat') return t === P.tracing;
   if (set === 'skb') return SKB_SET_TYPES.includes(t);
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
@@ -206,14 +211,18 @@ function preemptSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void 
  * bpf_obj_new_impl's R0 before KF_RET_NULL and KF_ACQUIRE apply: PTR_TO_BTF_ID | MEM_ALLOC of
  * the struct that the `local_type_id__k` constant names in the program's BTF.
  */
-function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta): RegState {
+function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta, percpu: boolean): RegState {
   const id = meta.constArg ?? 0n;
   if (BigInt.asUintN(32, id) !== id) fail(env, 'EINVAL', 'objNewTypeIdRange');
   const btf = env.input.btf;
   if (!btf) fail(env, 'EINVAL', 'objNewNeedsProgBtf');
   const t = btfTypeAt(btf, Number(id));
   if (t?.kind !== 'struct') fail(env, 'EINVAL', 'objNewNotStruct');
-  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: MEM_ALLOC });
+  // bpf_percpu_obj_new_impl: at most BPF_GLOBAL_PERCPU_MA_MAX_SIZE bytes of scalars (its refusals are not modelled)
+  if (percpu && (t.size > 512 || !t.members.every((m) => ['int', 'enum', 'enum64'].includes(btfTypeAt(btf, skipModifiers(btf, m.type))?.kind ?? '')))) {
+    return notModelled(env, 'bpf_percpu_obj_new of a struct that is not at most 512 bytes of scalars');
+  }
+  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: percpu ? MEM_ALLOC | MEM_PERCPU : MEM_ALLOC });
 }
 
 /** R0 from the kfunc's BTF return type. */
@@ -221,7 +230,9 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
-  if (desc.special === 'obj_new') return nullAndReference(env, objNewReturn(env, meta), desc, idx);
+  if (desc.special === 'obj_new' || desc.special === 'percpu_obj_new') {
+    return nullAndReference(env, objNewReturn(env, meta, desc.special === 'percpu_obj_new'), desc, idx);
+  }
   if (desc.special === 'graph' && GRAPH_KFUNCS[k.name].ret !== 'none') return nullAndReference(env, graphReturn(env, k.name, meta.graph), desc, idx);
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
