@@ -30,7 +30,11 @@ export interface Liveness {
 
 export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map() });
 
-const key = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
+function key(cc: Callchain): string {
+  let k = String(cc.callsites[0]);
+  for (let i = 1; i <= cc.curframe; i++) k += ',' + cc.callsites[i];
+  return k;
+}
 const U64 = (1n << 64n) - 1n;
 
 /** bpf_insn_successors: fall-through first, then the jump target (calls fall through). */
@@ -214,24 +218,20 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
 }
 
 /**
- * bpf_live_stack_query_init + bpf_stack_slot_alive: whether slot `spi` of frame `frameno`
- * may still be read by a state standing at `insnIdx` with call chains `chains` (one per
- * frame, outermost first): read from there on in the innermost instance, or after (for a
- * callback-calling helper: before) a call site of an outer frame.
+ * bpf_live_stack_query_init + bpf_stack_slot_alive for every slot of frame `frameno` at
+ * once: the mask of the slots a state standing at `insnIdx` with call chains `chains` (one
+ * per frame, outermost first) may still read: read from there on in the innermost
+ * instance, or after (for a callback-calling helper: before) a call site of an outer frame.
  */
-export function stackSlotAlive(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number, spi: number,
-  callsCallback: (idx: number) => boolean): boolean {
+export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
+  callsCallback: (idx: number) => boolean): bigint {
   const curframe = chains.length - 1;
-  const liveBefore = (inst: Instance, idx: number): boolean => {
-    const m = frameMasks(inst, frameno, idx, false);
-    return !!m && (m.liveBefore & (1n << BigInt(spi))) !== 0n;
-  };
+  const liveBefore = (inst: Instance, idx: number): bigint => frameMasks(inst, frameno, idx, false)?.liveBefore ?? 0n;
   const inner = lookup(lv, ctx, chains[curframe]);
-  if (liveBefore(inner, insnIdx)) return true;
+  let mask = liveBefore(inner, insnIdx);
   for (let i = frameno; i < curframe; i++) {
     const callsite = inner.cc.callsites[i];
-    const inst = lookup(lv, ctx, chains[i]);
-    if (liveBefore(inst, callsCallback(callsite) ? callsite : callsite + 1)) return true;
+    mask |= liveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
   }
-  return false;
+  return mask;
 }

@@ -14,7 +14,7 @@ import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
-import { Callchain, stackSlotAlive } from './stack_liveness';
+import { Callchain, stackAliveMask } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
@@ -129,12 +129,15 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
   const chains = st.frames.map((_f, i) => callchainOf(env, st, i));
+  const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
     const f = st.frames[i];
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
+    if (!f.stack.length) continue;
+    const alive = stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback);
     for (let spi = 0; spi < f.stack.length; spi++) {
-      if (stackSlotAlive(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, spi, (x) => env.callsCallback.has(x))) continue;
+      if ((alive >> BigInt(spi)) & 1n) continue;
       f.stack[spi] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
     }
   }
@@ -218,6 +221,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const bucket = bucketOf(env, idx);
   const list = env.explored.get(bucket) ?? [];
   cleanLiveStates(env, list, idx);
+  const ctx = equalCtx(env);
   let statesCnt = 0;
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
   for (let k = list.length - 1; k >= 0; k--) {
@@ -230,7 +234,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
       const loop = incompleteReadMarks(env, cp);
-      if (statesEqual(equalCtx(env), cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact')) return hit(env, cp, loop);
+      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact')) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
