@@ -107,7 +107,7 @@ function markRead(inst: Instance, frame: number, idx: number, mask: bigint): voi
 export function stackRead(lv: Liveness, frame: number, idx: number, spi: number): void {
   if (lv.cur) markRead(lv.cur, frame, idx, 1n << BigInt(spi));
 }
-export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; lv.writeAcc = []; }
+export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; if (lv.writeAcc.length) lv.writeAcc.length = 0; }
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   lv.writeAcc[frame] = (lv.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
 }

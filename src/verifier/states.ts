@@ -8,7 +8,7 @@
 // clean_live_states / clean_func_state (dead registers and stack slots forgotten
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
 import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
@@ -146,7 +146,7 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
 function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: number): void {
   for (const cp of list) {
-    if (cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur) || cp.cleaned) continue;
+    if (cp.cleaned || cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
     if (incompleteReadMarks(env, cp)) continue;
     cleanVerifierState(env, cp);
@@ -216,7 +216,8 @@ function iterActiveDepthsDiffer(old: VState, cur: VState): boolean {
 /** is_state_visited at a prune point. Returns true when the current state is pruned (safe). */
 export function isStateVisited(env: VerifierEnv): boolean {
   const idx = env.insnIdx;
-  const force = env.forceCheckpoints.has(idx) || env.jmpHistoryCnt > 40;
+  const forced = (env.pointFlags[idx] & FORCE_CHECKPOINT) !== 0;
+  const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
   const list = env.explored.get(bucket) ?? [];
@@ -238,7 +239,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     }
     // miss
     if (env.addNewState) cp.missCnt++;
-    const n = env.forceCheckpoints.has(idx) && cp.branches > 0 ? 64 : 3;
+    const n = forced && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
       list.splice(k, 1);
       cp.inFreeList = true;

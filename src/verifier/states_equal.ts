@@ -113,35 +113,41 @@ const INVALID_SLOT: StackSlot = { types: new Array(BPF_REG_SIZE).fill('?'), spil
 
 /** stacksafe: the explored stack's used slots are matched by the current one. */
 function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
-  const oldBytes = old.stack.length * BPF_REG_SIZE, curBytes = cur.stack.length * BPF_REG_SIZE;
-  for (let i = 0; i < oldBytes; i++) {
-    const spi = Math.floor(i / BPF_REG_SIZE), b = i % BPF_REG_SIZE;
-    const os = old.stack[spi], cs = spi < cur.stack.length ? cur.stack[spi] : INVALID_SLOT;
-    const ot = os.types[b];
-    if (exact !== 'not_exact' && (i >= curBytes || ot !== cs.types[b])) return false;
-    if (ot === '?') continue;
-    if (allowUninit && ot === 'm') continue;
-    if (i >= curBytes) return false;
-    const oreg = scalarForStack(os, allowUninit), creg = scalarForStack(cs, allowUninit);
-    if (oreg && creg) {
-      if (!regsafe(oreg, creg, m, exact, allPrecise)) return false;
-      i += BPF_REG_SIZE - 1 - b;
-      continue;
-    }
-    const ct = cs.types[b];
-    if (ot === 'm' && ct === '0') continue;
-    if (ot !== ct) return false;
-    if (b !== BPF_REG_SIZE - 1) continue;
-    const top = os.types[BPF_REG_SIZE - 1];
-    if (top === 'r') {
-      if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
-    } else if (top === 'i') {
-      // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
-      const oi = os.obj, ci = cs.obj;
-      if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
-        || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
-    } else if (top !== 'm' && top !== '0' && top !== '?') {
-      return false; // slot kinds not compared here are never equal
+  const curSlots = cur.stack.length;
+  for (let spi = 0; spi < old.stack.length; spi++) {
+    const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_SLOT;
+    // scalar_reg_for_stack of both slots: the same for every byte of the slot, found at its first used byte
+    let regs: 0 | 1 | 2 = 0, oreg: RegState | null = null, creg: RegState | null = null;
+    for (let b = 0; b < BPF_REG_SIZE; b++) {
+      const ot = os.types[b];
+      if (exact !== 'not_exact' && (spi >= curSlots || ot !== cs.types[b])) return false;
+      if (ot === '?') continue;
+      if (allowUninit && ot === 'm') continue;
+      if (spi >= curSlots) return false;
+      if (!regs) {
+        oreg = scalarForStack(os, allowUninit);
+        creg = oreg ? scalarForStack(cs, allowUninit) : null;
+        regs = oreg && creg ? 2 : 1;
+      }
+      if (regs === 2) {
+        if (!regsafe(oreg!, creg!, m, exact, allPrecise)) return false;
+        break;
+      }
+      const ct = cs.types[b];
+      if (ot === 'm' && ct === '0') continue;
+      if (ot !== ct) return false;
+      if (b !== BPF_REG_SIZE - 1) continue;
+      const top = os.types[BPF_REG_SIZE - 1];
+      if (top === 'r') {
+        if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
+      } else if (top === 'i') {
+        // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
+        const oi = os.obj, ci = cs.obj;
+        if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
+          || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
+      } else if (top !== 'm' && top !== '0' && top !== '?') {
+        return false; // slot kinds not compared here are never equal
+      }
     }
   }
   return true;
@@ -155,6 +161,7 @@ const regionDepth = (st: VState, kind: RefState['kind']): number => st.refs.redu
  * the same sections, and the same references (up to ids) and locks in the same order.
  */
 function refsafe(old: VState, cur: VState, m: IdMap): boolean {
+  if (!old.refs.length && !cur.refs.length) return true;
   if (regionDepth(old, 'rcu') !== regionDepth(cur, 'rcu') || regionDepth(old, 'preempt') !== regionDepth(cur, 'preempt')) return false;
   const oldRefs = old.refs.filter((r) => !isRegionRef(r)), curRefs = cur.refs.filter((r) => !isRegionRef(r));
   if (oldRefs.length !== curRefs.length) return false;
