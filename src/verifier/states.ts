@@ -13,7 +13,7 @@ import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, forma
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
-import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
+import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel, MissHint } from './states_equal';
 import { Callchain, stackAliveMask } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
@@ -35,6 +35,8 @@ export interface Checkpoint {
   cleaned: boolean;
   /** dfs_depth: checkpoints above it on its path. */
   dfsDepth: number;
+  /** Where a current state last differed from it (statesEqual tests that register first). */
+  miss: MissHint;
 }
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
@@ -235,7 +237,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
       const loop = incompleteReadMarks(env, cp);
-      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact')) return hit(env, cp, loop);
+      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp.miss)) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
@@ -266,7 +268,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg(scalarWithPrecise(r.s, false)) : r));
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth,
+    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
   };
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);

@@ -185,9 +185,24 @@ export interface EqualCtx {
 /** frame_insn_idx: where frame `i` of a state stands (its call instruction for the outer frames). */
 export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => (i === st.curframe ? insnIdx : st.frames[i + 1].callsite);
 
+/**
+ * Where an explored state last differed from a current one (its frame << 4 | register,
+ * -1: nowhere yet): the next comparison tests that register first. The result does not
+ * depend on the order: states_equal is the conjunction of its checks, and a register that
+ * is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
+ */
+export interface MissHint { at: number }
+
 /** states_equal of an explored state at `insnIdx` and the current one. */
-export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel): boolean {
+export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
+  if (miss && miss.at >= 0 && miss.at >> 4 <= old.curframe) {
+    const fr = miss.at >> 4, r = miss.at & 15;
+    const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
+    if ((live & (1 << r)) && !regsafe(old.frames[fr].regs[r], cur.frames[fr].regs[r], newIdMap(ctx.idGen), exact, !ctx.privileged)) {
+      return false;
+    }
+  }
   const m = newIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
@@ -197,7 +212,10 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
     if (fo.callbackDepth > fc.callbackDepth) return false;
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
-      if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) return false;
+      if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
+        if (miss) miss.at = (i << 4) | r;
+        return false;
+      }
     }
     if (!stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged)) return false;
   }
