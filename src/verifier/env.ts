@@ -146,6 +146,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
       return i + 1 < sp.length ? sp[i + 1].start : input.insns.length;
     },
     logLines: (log.level & BPF_LOG_LEVEL2) !== 0,
+    successors: [],
     log: (t: string) => { if (log.level & BPF_LOG_LEVEL2) verbose(log, t); },
   };
   return env;

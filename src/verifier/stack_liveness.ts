@@ -70,6 +70,8 @@ export interface LivenessCtx {
   prunePoints: Set<number>;
   /** Whether `log` prints (level 2): the lines are not even formatted otherwise. */
   logLines: boolean;
+  /** bpf_insn_successors of each instruction met, kept (the program does not change during the walk). */
+  successors: (number[] | undefined)[];
   log: (s: string) => void;
 }
 
@@ -148,19 +150,25 @@ function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, 
 }
 
 function updateInsn(ctx: LivenessCtx, inst: Instance, frame: number, idx: number): boolean {
-  const succ = insnSuccessors(ctx.insns, idx);
+  const succ = ctx.successors[idx] ??= insnSuccessors(ctx.insns, idx);
   if (!succ.length) return false;
   const m = frameMasks(inst, frame, idx, false)!;
-  let after = 0n, acc = U64;
-  for (const s of succ) {
-    const sm = frameMasks(inst, frame, s, false);
+  // live after: the union over the successors; written: their intersection (masks are 64-bit, so U64 & x is x)
+  const s0 = frameMasks(inst, frame, succ[0], false);
+  let after = s0 ? s0.liveBefore : 0n, acc = s0 ? s0.mustWriteAcc : 0n;
+  for (let k = 1; k < succ.length; k++) {
+    const sm = frameMasks(inst, frame, succ[k], false);
     after |= sm ? sm.liveBefore : 0n;
     acc &= sm ? sm.mustWriteAcc : 0n;
   }
-  acc |= m.mustWrite;
-  const before = (after & ~m.mustWrite) | m.mayRead;
+  // (the zero tests only spare allocating new bigints)
+  if (m.mustWrite !== 0n) {
+    acc |= m.mustWrite;
+    after &= ~m.mustWrite;
+  }
+  const before = m.mayRead !== 0n ? after | m.mayRead : after;
   const changed = before !== m.liveBefore || acc !== m.mustWriteAcc;
-  if (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx)) {
+  if (ctx.logLines && (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx))) {
     logChange(ctx, inst.cc, 'live', frame, idx, m.liveBefore, before);
     logChange(ctx, inst.cc, 'written', frame, idx, m.mustWriteAcc, acc);
   }
