@@ -329,8 +329,17 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
   return out + '\n';
 }
 
+/** MapRefs made so far, by map and fd (a MapRef is never changed: one per map and fd will do). */
+const MAP_REFS = new WeakMap<MapInfo, Map<number, MapRef>>();
+
 /** The MapRef of a map the program names by fd (or index). */
-export const mapRef = (m: MapInfo, fd: number): MapRef => ({ ...m, fd });
+export function mapRef(m: MapInfo, fd: number): MapRef {
+  let byFd = MAP_REFS.get(m);
+  if (!byFd) MAP_REFS.set(m, byFd = new Map());
+  let r = byFd.get(fd);
+  if (!r) byFd.set(fd, r = { ...m, fd });
+  return r;
+}
 
 /**
  * bpf_for_each_reg_in_vstate: replace every register and spilled register of every frame
