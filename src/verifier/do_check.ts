@@ -100,7 +100,8 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     env.seen[idx] = 1;
     // push_jmp_history at a jump point (stack accesses and linked registers add entries too)
     const jmp = (env.pointFlags[idx] & JMP_POINT) !== 0;
-    env.path = jmp ? { idx, prev: env.path, hist: true } : { idx, prev: env.path };
+    // every entry with all its fields (one object shape for the backtracking walk)
+    env.path = { idx, prev: env.path, hist: jmp, spi: undefined, fr: undefined, linked: undefined };
     if (jmp) env.jmpHistoryCnt++;
     if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
     resetWrites(lv, idx);

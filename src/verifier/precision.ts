@@ -16,7 +16,7 @@ import {
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
-import type { VerifierEnv } from './env';
+import { VerifierEnv, JMP_POINT } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
@@ -342,7 +342,7 @@ export function clearStackAccess(env: VerifierEnv): void {
   if (!e || e.spi === undefined) return;
   e.spi = undefined;
   e.fr = undefined;
-  if (e.hist && !env.jmpPoints.has(e.idx) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
+  if (e.hist && !(env.pointFlags[e.idx] & JMP_POINT) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
 }
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
