@@ -176,7 +176,7 @@ function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
 function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'loop' | 'miss' {
-  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact);
+  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact, cp.miss);
   if (env.iterNext.has(idx)) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
     if (eq('range_within') && iterArgActive(env)) return 'loop';

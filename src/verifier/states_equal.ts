@@ -112,45 +112,47 @@ function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
 const INVALID_SLOT: StackSlot = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
 
 /** stacksafe: the explored stack's used slots are matched by the current one. */
-function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
+/** stacksafe for slot `spi` of the explored stack. */
+function slotSafe(old: FuncState, cur: FuncState, spi: number, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
   const curSlots = cur.stack.length;
-  for (let spi = 0; spi < old.stack.length; spi++) {
-    const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_SLOT;
-    // scalar_reg_for_stack of both slots: the same for every byte of the slot, found at its first used byte
-    let regs: 0 | 1 | 2 = 0, oreg: RegState | null = null, creg: RegState | null = null;
-    for (let b = 0; b < BPF_REG_SIZE; b++) {
-      const ot = os.types[b];
-      if (exact !== 'not_exact' && (spi >= curSlots || ot !== cs.types[b])) return false;
-      if (ot === '?') continue;
-      if (allowUninit && ot === 'm') continue;
-      if (spi >= curSlots) return false;
-      if (!regs) {
-        oreg = scalarForStack(os, allowUninit);
-        creg = oreg ? scalarForStack(cs, allowUninit) : null;
-        regs = oreg && creg ? 2 : 1;
-      }
-      if (regs === 2) {
-        if (!regsafe(oreg!, creg!, m, exact, allPrecise)) return false;
-        break;
-      }
-      const ct = cs.types[b];
-      if (ot === 'm' && ct === '0') continue;
-      if (ot !== ct) return false;
-      if (b !== BPF_REG_SIZE - 1) continue;
-      const top = os.types[BPF_REG_SIZE - 1];
-      if (top === 'r') {
-        if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
-      } else if (top === 'i') {
-        // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
-        const oi = os.obj, ci = cs.obj;
-        if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
-          || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
-      } else if (top !== 'm' && top !== '0' && top !== '?') {
-        return false; // slot kinds not compared here are never equal
-      }
+  const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_SLOT;
+  // scalar_reg_for_stack of both slots: the same for every byte of the slot, found at its first used byte
+  let regs: 0 | 1 | 2 = 0, oreg: RegState | null = null, creg: RegState | null = null;
+  for (let b = 0; b < BPF_REG_SIZE; b++) {
+    const ot = os.types[b];
+    if (exact !== 'not_exact' && (spi >= curSlots || ot !== cs.types[b])) return false;
+    if (ot === '?') continue;
+    if (allowUninit && ot === 'm') continue;
+    if (spi >= curSlots) return false;
+    if (!regs) {
+      oreg = scalarForStack(os, allowUninit);
+      creg = oreg ? scalarForStack(cs, allowUninit) : null;
+      regs = oreg && creg ? 2 : 1;
+    }
+    if (regs === 2) return regsafe(oreg!, creg!, m, exact, allPrecise);
+    const ct = cs.types[b];
+    if (ot === 'm' && ct === '0') continue;
+    if (ot !== ct) return false;
+    if (b !== BPF_REG_SIZE - 1) continue;
+    const top = os.types[BPF_REG_SIZE - 1];
+    if (top === 'r') {
+      if (!os.spilled || !cs.spilled || !regsafe(os.spilled, cs.spilled, m, exact, allPrecise)) return false;
+    } else if (top === 'i') {
+      // STACK_ITER: the same iterator type and state, its reference up to ids (the depth is not compared)
+      const oi = os.obj, ci = cs.obj;
+      if (oi?.kind !== 'iter' || ci?.kind !== 'iter' || oi.name !== ci.name || oi.first !== ci.first || oi.state !== ci.state
+        || !checkIds(oi.refObjId, ci.refObjId, m)) return false;
+    } else if (top !== 'm' && top !== '0' && top !== '?') {
+      return false; // slot kinds not compared here are never equal
     }
   }
   return true;
+}
+
+/** stacksafe: the explored stack's used slots are matched by the current one; returns the first slot that is not, or -1. */
+function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): number {
+  for (let spi = 0; spi < old.stack.length; spi++) if (!slotSafe(old, cur, spi, m, exact, allowUninit, allPrecise)) return spi;
+  return -1;
 }
 
 /** The number of entries of `kind` (the RCU section flag, the preemption nesting count). */
@@ -186,23 +188,36 @@ export interface EqualCtx {
 export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => (i === st.curframe ? insnIdx : st.frames[i + 1].callsite);
 
 /**
- * Where an explored state last differed from a current one (its frame << 4 | register,
- * -1: nowhere yet): the next comparison tests that register first. The result does not
- * depend on the order: states_equal is the conjunction of its checks, and a register that
- * is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
+ * Where an explored state last differed from a current one (a register: its frame << 4 |
+ * regno; a stack slot: MISS_SLOT | frame << 8 | spi; -1: nowhere yet): the next comparison
+ * tests that register or slot first. The result does not
+ * depend on the order: states_equal is the conjunction of its checks, and a register (or slot)
+ * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
  */
 export interface MissHint { at: number }
+
+/** A MissHint at a stack slot: MISS_SLOT | frame << 8 | spi (a register's is frame << 4 | regno). */
+const MISS_SLOT = 0x10000;
+
+/** The register or stack slot `at` (a MissHint) alone, with no ids paired, makes the states differ. */
+function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, at: number): boolean {
+  const slot = (at & MISS_SLOT) !== 0;
+  const fr = slot ? (at >> 8) & 0xff : at >> 4;
+  if (fr > old.curframe) return false;
+  const fo = old.frames[fr], fc = cur.frames[fr];
+  if (slot) {
+    const spi = at & 0xff;
+    return spi < fo.stack.length && !slotSafe(fo, fc, spi, newIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
+  }
+  const r = at & 15;
+  const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
+  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], newIdMap(ctx.idGen), exact, !ctx.privileged);
+}
 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
-  if (miss && miss.at >= 0 && miss.at >> 4 <= old.curframe) {
-    const fr = miss.at >> 4, r = miss.at & 15;
-    const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
-    if ((live & (1 << r)) && !regsafe(old.frames[fr].regs[r], cur.frames[fr].regs[r], newIdMap(ctx.idGen), exact, !ctx.privileged)) {
-      return false;
-    }
-  }
+  if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.at)) return false;
   const m = newIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
@@ -217,7 +232,11 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
         return false;
       }
     }
-    if (!stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged)) return false;
+    const spi = stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged);
+    if (spi >= 0) {
+      if (miss) miss.at = MISS_SLOT | (i << 8) | spi;
+      return false;
+    }
   }
   return true;
 }

@@ -104,3 +104,15 @@ test('states_equal with a miss hint: the register that differed is remembered an
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(6) }), 0, 'not_exact', idMiss), false);
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(5) }), 0, 'not_exact', idMiss), true);
 });
+
+test('states_equal with a miss hint at a stack slot: the slot is tested first, the answers do not change', () => {
+  const old = stateWith({}, [slot(M), slot(R, k(5n, true))]);
+  const miss = { at: -1 };
+  assert.equal(statesEqual(ctx, old, stateWith({}, [slot(M), slot(R, k(6n))]), 0, 'not_exact', miss), false);
+  assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(7n))]), 0, 'not_exact', miss), false);
+  assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(5n))]), 0, 'not_exact', miss), true);
+  // privileged: old misc bytes cover uninitialised ones
+  assert.equal(statesEqual(ctx, old, stateWith({}, [slot(U), slot(R, k(5n))]), 0, 'not_exact', miss), true);
+  assert.equal(statesEqual({ ...ctx, privileged: false }, old, stateWith({}, [slot(U), slot(R, k(5n, true))]), 0, 'not_exact', miss), false);
+  assert.equal(statesEqual(ctx, old, stateWith({}, [slot(M), slot(R, k(5n))]), 0, 'not_exact', miss), true);
+});
