@@ -7,7 +7,7 @@ import * as isa from '../isa';
 import { Spec, SpecProgram, SpecError, hexBytes, parseSpec } from '../spec';
 import { SpecFunctionError } from '../spec/functions';
 import { ProgramUnderTest } from './engine';
-import { HostFacts, kfuncId } from '../kernel/host';
+import { HostFacts, kfuncId, ksymId } from '../kernel/host';
 import { loadObjectProgram } from './object';
 import { specObjectProgram } from './spec-object';
 
@@ -36,11 +36,11 @@ export function programFromSource(src: SpecProgram, opts: SourceOptions): Progra
     };
     const maps = src.maps ?? [];
     const mapIndex = (name: string): number | undefined => { const i = maps.findIndex((m) => m.name === name); return i < 0 ? undefined : i; };
-    const { insns, labels } = isa.assembleWithLabels(src.asm, { kfuncId: resolve, mapIndex, source: opts.source ?? opts.name });
+    const { insns, labels } = isa.assembleWithLabels(src.asm, { kfuncId: resolve, ksymId: (n) => ksymId(opts.host, n), mapIndex, source: opts.source ?? opts.name });
     // Declared functions or maps: a one-program object, as libbpf would have made it from C.
     if (src.functions || src.maps) {
       return specObjectProgram({
-        name: opts.name, progType: opts.progType, license, insns, labels, functions: src.functions, maps: src.maps, kfuncs,
+        name: opts.name, progType: opts.progType, license, insns, labels, functions: src.functions, funcInfo: src.func_info, maps: src.maps, kfuncs,
         source: opts.source ?? opts.name, host: opts.host,
       });
     }
@@ -78,7 +78,10 @@ export function programFromSpec(spec: Spec, host: HostFacts): ProgramUnderTest {
       const line = spec.programLine !== undefined ? spec.programLine + e.line - 1 : e.line;
       throw new SpecError(spec.source, line, e.column + (spec.programIndent ?? 0), field, detail);
     }
-    if (e instanceof SpecFunctionError) throw new SpecError(spec.source, spec.functionLines?.[e.index] ?? spec.programLine ?? 1, 1, `program.functions.${e.index}`, e.message);
+    if (e instanceof SpecFunctionError) {
+      const line = e.field === 'functions' ? spec.functionLines?.[e.index] : spec.funcInfoLines?.[e.index];
+      throw new SpecError(spec.source, line ?? spec.programLine ?? 1, 1, `program.${e.field}.${e.index}`, e.message);
+    }
     throw e;
   }
 }

@@ -10,7 +10,7 @@ import { MAP_TYPE_NAMES, PROG_TYPE_NAMES, uapiNumber, unknownUapiName } from '..
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
 import { encodeBtf } from '../btf';
 import { LinkedProgram, LoadResult, MapDef, MapFdReloc } from '../loader';
-import { SpecFunction, SpecMap, hexBytes } from '../spec';
+import { SpecFuncInfo, SpecFunction, SpecMap, hexBytes } from '../spec';
 import { specFunctionsBtf } from '../spec/functions';
 import { ProgramUnderTest } from './engine';
 import { HostFacts } from '../kernel/host';
@@ -46,6 +46,8 @@ export interface SpecObjectInput {
   insns: Insn[];
   labels: ReadonlyMap<string, number>;
   functions?: readonly SpecFunction[];
+  /** Raw func_info records (program.func_info), as given. */
+  funcInfo?: readonly SpecFuncInfo[];
   maps?: readonly SpecMap[];
   kfuncs: ReadonlyMap<number, string>;
   source: string;
@@ -54,7 +56,7 @@ export interface SpecObjectInput {
 
 /** The program under test of an assembly spec with functions or maps. */
 export function specObjectProgram(s: SpecObjectInput): ProgramUnderTest {
-  const fns = s.functions ? specFunctionsBtf(s.functions, s.labels) : null;
+  const fns = s.functions ? specFunctionsBtf(s.functions, s.labels, s.funcInfo) : null;
   const progType = uapiNumber('prog type', s.progType);
   if (progType === undefined) throw new Error(unknownUapiName('prog type', s.progType));
   const btfBytes = fns ? encodeBtf(fns.btf) : undefined;

@@ -18,6 +18,7 @@
 //   rD = IMM64 ll            (also `rD = IMM` without ll when IMM is outside int32, so the
 //                             register gets the value as written: `r1 = 0x80000000` is ld_imm64)
 //   rD = map_fd(FD) ll       rD = map_value(FD, OFF) ll   rD = btf_id(ID[, BTF_FD]) ll
+//   rD = btf_id(NAME) ll     (a kernel variable or function by name, via opts.ksymId: __ksym)
 //   rD = func(+N|label) ll   rD = map_idx(IDX) ll         rD = map_idx_value(IDX, OFF) ll
 //   rD = ld_pseudo(SRC, IMM, IMM_HI) ll                    (any ld_imm64; `ll` optional on pseudo forms)
 //   rD = *(u8|u16|u32|u64|s8|s16|s32 *)(rS +OFF)          *(uNN *)(rD +OFF) = rS|IMM
@@ -49,6 +50,8 @@ export interface AsmOptions {
   source?: string;
   /** Resolve a kfunc name to its BTF id (and optional BTF fd index in `off`). */
   kfuncId?: (name: string) => number | { id: number; off?: number } | undefined;
+  /** Resolve a kernel symbol (a VAR or FUNC of the kernel's BTF) in `btf_id(NAME)` to its BTF id. */
+  ksymId?: (name: string) => number | undefined;
   /** Resolve a map name in `map_fd(NAME)` / `map_value(NAME, OFF)` to the number the ld_imm64 carries. */
   mapIndex?: (name: string) => number | undefined;
 }
@@ -353,6 +356,12 @@ function pseudoLd(c: Ctx, g: Groups): void {
     const at = c.opts.mapIndex?.(args[0]);
     if (at === undefined) throw c.err(`unknown map '${args[0]}'`, 'args');
     args[0] = String(at);
+  }
+  // btf_id(NAME): a kernel symbol (__ksym) by name.
+  if (g.pf === 'btf_id' && args.length === 1 && /^[A-Za-z_]\w*$/.test(args[0])) {
+    const id = c.opts.ksymId?.(args[0]);
+    if (id === undefined) throw c.err(`unknown kernel symbol '${args[0]}' (no VAR or FUNC of that name in the kernel's BTF)`, 'args');
+    args[0] = String(id);
   }
   const push = (src: number, lo: number, hi: number): void => {
     const [a, b] = ldImm64(d, 0n, src);

@@ -155,6 +155,11 @@ export function kfuncId(host: HostFacts, name: string): number | undefined {
   return host.vmlinuxBtf ? findByName(host.vmlinuxBtf, name, 'func') : undefined;
 }
 
+/** BTF id of kernel symbol `name` (__ksym): a VAR, else a FUNC of the kernel's BTF. */
+export function ksymId(host: HostFacts, name: string): number | undefined {
+  return host.vmlinuxBtf ? findByName(host.vmlinuxBtf, name, 'var') ?? findByName(host.vmlinuxBtf, name, 'func') : undefined;
+}
+
 /** BTF id of kernel function `name`; a KernelError when the kernel's BTF has no such FUNC. */
 export function vmlinuxFuncId(name: string, host: HostFacts = defaultHostFacts()): number {
   const id = kfuncId(host, name);

@@ -1,12 +1,14 @@
 // The BTF of an assembly spec's functions: each declared function becomes a
 // FUNC with its FUNC_PROTO (btf__add_func / btf__add_func_proto, src/btf/build.ts)
 // and a bpf_func_info record at its first instruction; decl tags (among them
-// `exception_callback:NAME`) go on the FUNC. Pure: declarations and the
-// assembler's labels in, BTF and records out.
+// `exception_callback:NAME`) go on the FUNC. With `func_info` (raw records),
+// the records are those, as given: a function then needs no label (its FUNC is
+// in the BTF all the same). Pure: declarations and the assembler's labels in,
+// BTF and records out.
 import { Btf, KernelFuncInfo } from '../btf';
 import { newBtf } from '../btf/parse';
 import { addDeclTag, addFunc, addFuncProto, addInt, addPtr, addStruct } from '../btf/build';
-import { SpecFunction } from './types';
+import { SpecFuncInfo, SpecFunction } from './types';
 
 export interface SpecFunctionsBtf {
   btf: Btf;
@@ -18,9 +20,9 @@ export interface SpecFunctionsBtf {
   exceptionCallback: string | null;
 }
 
-/** A declaration the BTF cannot be built from; `index` is the function's position in program.functions. */
+/** A declaration the BTF cannot be built from; `index` is the entry's position in program.functions (or in `field`). */
 export class SpecFunctionError extends Error {
-  constructor(readonly index: number, message: string) { super(message); this.name = 'SpecFunctionError'; }
+  constructor(readonly index: number, message: string, readonly field: 'functions' | 'func_info' = 'functions') { super(message); this.name = 'SpecFunctionError'; }
 }
 
 const INTS: Readonly<Record<string, [number, boolean]>> = {
@@ -52,15 +54,17 @@ function typeId(btf: Btf, cache: Map<string, number>, text: string): number | nu
  * (label -> instruction). The first function starts at instruction 0, every
  * other one at its label.
  */
-export function specFunctionsBtf(functions: readonly SpecFunction[], labels: ReadonlyMap<string, number>): SpecFunctionsBtf {
+export function specFunctionsBtf(functions: readonly SpecFunction[], labels: ReadonlyMap<string, number>,
+  rawFuncInfo?: readonly SpecFuncInfo[]): SpecFunctionsBtf {
   const btf = newBtf();
   const cache = new Map<string, number>();
   const records: KernelFuncInfo[] = [];
   const subprogs: { name: string; start: number }[] = [];
+  const funcIds = new Map<string, number>();
   let exceptionCallback: string | null = null;
   functions.forEach((f, i) => {
     const start = i === 0 ? 0 : labels.get(f.name);
-    if (start === undefined) throw new SpecFunctionError(i, `function '${f.name}' has no label in program.asm`);
+    if (start === undefined && !rawFuncInfo) throw new SpecFunctionError(i, `function '${f.name}' has no label in program.asm`);
     if (i === 0 && labels.has(f.name) && labels.get(f.name) !== 0) throw new SpecFunctionError(i, `the first function starts at instruction 0, but label '${f.name}' is at ${labels.get(f.name)}`);
     const type = (s: string, what: string): number => {
       const id = typeId(btf, cache, s);
@@ -77,10 +81,22 @@ export function specFunctionsBtf(functions: readonly SpecFunction[], labels: Rea
       addDeclTag(btf, tag, id);
       if (exceptionCallback === null && tag.startsWith('exception_callback:')) exceptionCallback = tag.slice('exception_callback:'.length);
     }
+    if (!funcIds.has(f.name)) funcIds.set(f.name, id);
+    if (start === undefined) return;
     records.push({ insnOff: start, typeId: id });
     if (i > 0) subprogs.push({ name: f.name, start });
   });
   records.sort((a, b) => a.insnOff - b.insnOff);
   subprogs.sort((a, b) => a.start - b.start);
-  return { btf, funcInfo: records, subprogs, exceptionCallback };
+  return { btf, funcInfo: rawFuncInfo ? rawRecords(rawFuncInfo, funcIds) : records, subprogs, exceptionCallback };
+}
+
+/** func_info records as written: a function's FUNC id by name, or the raw type id; neither sorted nor checked. */
+function rawRecords(raw: readonly SpecFuncInfo[], funcIds: ReadonlyMap<string, number>): KernelFuncInfo[] {
+  return raw.map((r, k) => {
+    if (r.type_id !== undefined) return { insnOff: r.insn_off, typeId: r.type_id };
+    const id = funcIds.get(r.function ?? '');
+    if (id === undefined) throw new SpecFunctionError(k, `record ${k}: '${r.function}' is not a function of program.functions`, 'func_info');
+    return { insnOff: r.insn_off, typeId: id };
+  });
 }

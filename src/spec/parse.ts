@@ -97,7 +97,11 @@ export function parseSpec(text: string, source = '<spec>'): Spec {
   const line = programLine(doc, lc);
   const indent = line === undefined ? undefined : (text.split(/\r?\n/)[line - 1] ?? '').match(/^\s*/)![0].length;
   const functionLines = (spec.program.functions ?? []).map((_, i) => positionOf(doc, lc, ['program', 'functions', String(i)]).line);
-  return { ...spec, source, input: spec.input ?? {}, programLine: line, programIndent: indent, ...(functionLines.length ? { functionLines } : {}) };
+  const funcInfoLines = (spec.program.func_info ?? []).map((_, i) => positionOf(doc, lc, ['program', 'func_info', String(i)]).line);
+  return {
+    ...spec, source, input: spec.input ?? {}, programLine: line, programIndent: indent,
+    ...(functionLines.length ? { functionLines } : {}), ...(funcInfoLines.length ? { funcInfoLines } : {}),
+  };
 }
 
 /** The file line where the program text's first line is (a block scalar starts on the line after its `|`). */

@@ -74,6 +74,21 @@ const fn = {
   },
 } as const;
 
+/** A bpf_func_info record written as given: the malformed layouts the verifier rejects. */
+const funcInfoRecord = {
+  type: 'object',
+  title: 'func_info record',
+  description: 'One bpf_func_info record {insn_off, type_id}: the type is a function of program.functions by name, or a raw BTF type id',
+  additionalProperties: false,
+  required: ['insn_off'],
+  properties: {
+    insn_off: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'the instruction the record says the function starts at' },
+    function: { type: 'string', minLength: 1, description: 'the BTF FUNC of this function of program.functions' },
+    type_id: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'a raw BTF type id (any kind, or past the end)' },
+  },
+  oneOf: [{ required: ['function'] }, { required: ['type_id'] }],
+} as const;
+
 const map = {
   type: 'object',
   title: 'map',
@@ -116,14 +131,19 @@ export const specSchema = {
         prog: { type: 'string', minLength: 1, title: 'program name', description: 'the program in the object (required with object)' },
         hex: { ...hex, title: 'instruction bytes', description: 'raw instructions as hex' },
         functions: { type: 'array', minItems: 1, items: fn, title: 'functions (BTF, func_info)', description: 'asm only: the functions of the program with their BTF signatures; given, every subprogram must be listed (the kernel requires a func_info record for each)' },
+        func_info: {
+          type: 'array', items: funcInfoRecord, title: 'func_info records, raw',
+          description: 'asm with functions only: the bpf_func_info records exactly as given (order, offsets, type ids), instead of one per function at its label; '
+            + 'for programs the verifier must reject (a first record not at 0, a type that is not a FUNC, a callback without a record)',
+        },
         maps: { type: 'array', items: map, title: 'maps', description: 'asm only: maps created before the load' },
         auxiliary: { type: 'array', items: { type: 'string', minLength: 1 }, title: 'auxiliary programs (__auxiliary)', description: 'object only: programs of the object loaded with this one (before it), as test_loader loads __auxiliary programs' },
       },
       oneOf: [
-        { required: ['asm'], not: { anyOf: [{ required: ['ubpf'] }, { required: ['object'] }, { required: ['hex'] }] } },
-        { required: ['ubpf'], not: { anyOf: [{ required: ['asm'] }, { required: ['object'] }, { required: ['hex'] }, { required: ['functions'] }, { required: ['maps'] }] } },
-        { required: ['object', 'prog'], not: { anyOf: [{ required: ['asm'] }, { required: ['ubpf'] }, { required: ['hex'] }, { required: ['functions'] }, { required: ['maps'] }] } },
-        { required: ['hex'], not: { anyOf: [{ required: ['asm'] }, { required: ['ubpf'] }, { required: ['object'] }, { required: ['functions'] }, { required: ['maps'] }] } },
+        { required: ['asm'], not: { anyOf: [{ required: ['ubpf'] }, { required: ['object'] }, { required: ['hex'] }, { required: ['func_info'], not: { required: ['functions'] } }] } },
+        { required: ['ubpf'], not: { anyOf: [{ required: ['asm'] }, { required: ['object'] }, { required: ['hex'] }, { required: ['functions'] }, { required: ['maps'] }, { required: ['func_info'] }] } },
+        { required: ['object', 'prog'], not: { anyOf: [{ required: ['asm'] }, { required: ['ubpf'] }, { required: ['hex'] }, { required: ['functions'] }, { required: ['maps'] }, { required: ['func_info'] }] } },
+        { required: ['hex'], not: { anyOf: [{ required: ['asm'] }, { required: ['ubpf'] }, { required: ['object'] }, { required: ['functions'] }, { required: ['maps'] }, { required: ['func_info'] }] } },
       ],
     },
     input: {

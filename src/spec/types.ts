@@ -14,6 +14,7 @@ export type Verdict = FromSchema<Props['expect']['properties']['verdict']>;
 /** Where the program comes from: exactly one of asm, ubpf, object (+ prog), hex. */
 export type SpecProgram = SpecDocument['program'];
 export type SpecFunction = NonNullable<SpecProgram['functions']>[number];
+export type SpecFuncInfo = NonNullable<SpecProgram['func_info']>[number];
 export type SpecMap = NonNullable<SpecProgram['maps']>[number];
 export type SpecInput = NonNullable<SpecDocument['input']>;
 export type SpecLoad = NonNullable<SpecDocument['load']>;
@@ -33,4 +34,6 @@ export type Spec = Omit<SpecDocument, 'input'> & {
   programIndent?: number;
   /** Line of each entry of program.functions, for errors in the declarations. */
   functionLines?: number[];
+  /** Line of each entry of program.func_info. */
+  funcInfoLines?: number[];
 };

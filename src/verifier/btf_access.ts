@@ -19,6 +19,7 @@ import { tnumStrn } from './scalar';
 import { btfTypeAt, skipModifiers } from './btf_view';
 import { isTrustedReg } from './kfunc_args';
 import { PROG_TYPES } from './types';
+import { checkAllocFieldAccess } from './graph';
 
 /** What btf_struct_walk found at the access: enum bpf_struct_walk_result with its payload. */
 type Walk =
@@ -150,16 +151,17 @@ function loadedPtrFlags(env: VerifierEnv, btf: Btf, parent: PtrOf<'btf_id'>, w: 
 /** check_ptr_to_btf_access for a load (store = false) or a store of `size` bytes at `off` (reg->off included). */
 export function checkPtrToBtfAccess(env: VerifierEnv, ptr: PtrOf<'btf_id'>, regno: number, off: number, size: number, store: boolean): RegState {
   const tname = ptr.btf.name;
-  if (!ptr.btf.vmlinux) return notModelled(env, 'BTF pointers into the program\'s own BTF');
-  const btf = env.input.vmlinuxBtf;
-  if (!btf) return notModelled(env, 'kernel BTF (btf_vmlinux) is not given');
+  // these checks come before the walk, for the program's BTF as for the kernel's
   if (env.input.unprivileged) fail(env, 'EPERM', 'btfAccessNeedsCap', [tname]);
-  if (env.input.gplCompatible === false) fail(env, 'EINVAL', 'btfAccessNonGpl', [tname]);
+  if (env.input.gplCompatible === false && ptr.btf.vmlinux) fail(env, 'EINVAL', 'btfAccessNonGpl', [tname]);
   if (off < 0) fail(env, 'EACCES', 'btfNegativeAccess', [regno, tname, off]);
   const vo = ptr.v.varOff;
   if (vo.mask !== 0n || vo.value !== 0n) fail(env, 'EACCES', 'btfVariableOffset', [regno, tname, off, tnumStrn(vo)]);
   if (ptr.flags & MEM_USER) fail(env, 'EACCES', 'btfUserMemory', [regno, tname, off]);
   if (ptr.flags & MEM_PERCPU) fail(env, 'EACCES', 'btfPercpuMemory', [regno, tname, off]);
+  if (!ptr.btf.vmlinux) return allocObjectAccess(env, ptr, off, size);
+  const btf = env.input.vmlinuxBtf;
+  if (!btf) return notModelled(env, 'kernel BTF (btf_vmlinux) is not given');
   if (ptr.flags & MEM_ALLOC) return notModelled(env, 'objects of bpf_obj_new');
   if (store) {
     // program types with their own btf_struct_access (networking, struct_ops) allow some writes
@@ -175,6 +177,22 @@ export function checkPtrToBtfAccess(env: VerifierEnv, ptr: PtrOf<'btf_id'>, regn
       return ptrReg('btf_id', { btf: { name: w.name, id: w.id, vmlinux: true } }, { flags, id: flags & PTR_MAYBE_NULL ? ++env.idGen : 0 });
     }
   }
+}
+
+/**
+ * check_ptr_to_btf_access for an object of bpf_obj_new (PTR_TO_BTF_ID | MEM_ALLOC of the
+ * program's BTF, owning or non-owning), after the checks common to every BTF pointer:
+ * reads and writes of its scalars; its special fields
+ * may not be touched (btf_struct_access). Pointer members and other flags are `not modelled yet`.
+ */
+function allocObjectAccess(env: VerifierEnv, ptr: PtrOf<'btf_id'>, off: number, size: number): RegState {
+  if (!(ptr.flags & MEM_ALLOC) || (ptr.flags & ~(MEM_ALLOC | NON_OWN_REF))) return notModelled(env, 'BTF pointers into the program\'s own BTF');
+  const btf = env.input.btf;
+  if (!btf) return notModelled(env, 'allocated objects without the program\'s BTF');
+  checkAllocFieldAccess(env, ptr.btf.id, off, size);
+  const { w } = structWalk(env, btf, ptr.btf.id, off, size);
+  if (w.kind !== 'scalar') return notModelled(env, 'pointer members of allocated objects');
+  return scalarReg(scalarUnknown());
 }
 
 /** Program types whose bpf_verifier_ops have a btf_struct_access (writes to some kernel fields). */

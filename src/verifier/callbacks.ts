@@ -30,7 +30,7 @@ const MAX_CALLBACK_UNROLL = 64;
 
 const isConstZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.s) && r.s.varOff.value === 0n;
 
-type SetCallee = (caller: FuncState, callee: FuncState, env: VerifierEnv) => void;
+export type SetCallee = (caller: FuncState, callee: FuncState, env: VerifierEnv) => void;
 
 /** set_loop_callback_state: callback_fn(u64 index, void *callback_ctx) */
 const setLoopCallbackState: SetCallee = (caller, callee) => {
@@ -88,6 +88,11 @@ function updateLoopInlineState(env: VerifierEnv, callsite: number, sub: number, 
     if (flagsZero) markPrecise(env, 4);
     st.fit = flagsZero && st.subprogno === sub;
   }
+}
+
+/** push_callback_call for a kfunc's synchronous callback (bpf_rbtree_add_impl's `less`), its callee set up by `setCallee`. */
+export function pushKfuncCallback(env: VerifierEnv, sub: number, callsite: number, setCallee: SetCallee): void {
+  pushCallbackCall(env, sub, callsite, setCallee);
 }
 
 /** push_callback_call for a synchronous callback: a branch that enters the callback in a new frame. */

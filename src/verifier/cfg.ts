@@ -12,6 +12,7 @@ import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
 import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 import { KFUNC_TABLE } from './kfuncs';
+import { isSyncCallbackKfunc } from './graph';
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
@@ -115,7 +116,11 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       case BPF_CALL:
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
-        if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) { forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t); }
+        // and is_sync_callback_calling_kfunc (bpf_rbtree_add_impl)
+        if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))
+          || (insn.src === BPF_PSEUDO_KFUNC_CALL && isSyncCallbackKfunc(layout.kfuncs.get(t)?.name ?? ''))) {
+          forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
+        }
         // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
         if (insn.src === BPF_PSEUDO_KFUNC_CALL && KFUNC_TABLE[layout.kfuncs.get(t)?.name ?? '']?.flags.includes('iter_next')) {
           prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);

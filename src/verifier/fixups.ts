@@ -350,7 +350,11 @@ function miscFixup(r: Rewriting, i: number, facts: FixupFacts): number | string 
   if (x.src === BPF_PSEUDO_KFUNC_CALL && x.imm === 0) return 'an unresolved kfunc call';
   const kfunc = x.src === BPF_PSEUDO_KFUNC_CALL ? facts.kfuncName?.(x.imm, x.off) : undefined;
   // fixup_kfunc_call passes the object's size and its btf_struct_meta (a kernel address) in r1, r2
-  if (kfunc === 'bpf_obj_new_impl' || kfunc === 'bpf_obj_drop_impl') return `the ${kfunc} rewrite (size and struct meta arguments)`;
+  if (kfunc === 'bpf_obj_new_impl' || kfunc === 'bpf_obj_drop_impl' || kfunc === 'bpf_percpu_obj_new_impl') return `the ${kfunc} rewrite (size and struct meta arguments)`;
+  // __fixup_collection_insert_kfunc: the node's struct meta (a kernel address) and offset in r3/r4 (r4/r5 for bpf_rbtree_add_impl)
+  if (kfunc === 'bpf_list_push_front_impl' || kfunc === 'bpf_list_push_back_impl' || kfunc === 'bpf_rbtree_add_impl') {
+    return `the ${kfunc} rewrite (struct meta and node offset arguments)`;
+  }
   patchCallImm(r, i, facts);
   return i;
 }

@@ -12,7 +12,7 @@ import { readReg, markPrecise } from './regs';
 import { markSlotChainPrecision } from './precision';
 import {
   RegState, RegType, PointerReg, MapRef, isPointer, isPktPointer, regTypeStr,
-  PTR_MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, MEM_RCU, MEM_ALLOC, PTR_UNTRUSTED,
+  PTR_MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, MEM_RCU, MEM_ALLOC, PTR_UNTRUSTED, NON_OWN_REF,
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
@@ -111,7 +111,7 @@ export function checkFuncArgRegOff(env: VerifierEnv, reg: RegState, regno: numbe
   if (ANY_OFFSET.has(reg.type) && reg.flags === 0) return;
   if (reg.type === 'mem' && (reg.flags & ~(MEM_RDONLY | MEM_RINGBUF)) === 0 && !((reg.flags & MEM_RDONLY) && (reg.flags & MEM_RINGBUF))) return;
   if (reg.type === 'buf' && (reg.flags & ~MEM_RDONLY) === 0) return;
-  const btfFixedOk = reg.type === 'btf_id' && (reg.flags & ~(PTR_TRUSTED | MEM_RCU | MEM_ALLOC | PTR_UNTRUSTED)) === 0;
+  const btfFixedOk = reg.type === 'btf_id' && (reg.flags & ~(PTR_TRUSTED | MEM_RCU | MEM_ALLOC | PTR_UNTRUSTED | NON_OWN_REF)) === 0;
   checkPtrOffReg(env, reg, regno, btfFixedOk);
 }
 

@@ -112,7 +112,7 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
       }
       continue;
     }
-    if (ty !== '?' && ty !== 'r') notModelled(env, `helper access to a stack slot of kind ${ty}`);
+    // a dynptr's, an iterator's or an irq flag's bytes ('d', 'i', 'f') are never read, root or not
     if (constOff) fail(env, 'EACCES', 'stackIndirectReadUninit', [regno, min, i - min, size]);
     fail(env, 'EACCES', 'stackVarReadUninit', [regno, tnumStrn(reg.v.varOff), i - min, size]);
   }

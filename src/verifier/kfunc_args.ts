@@ -4,14 +4,15 @@
 // context, NULL for `__nullable`, BTF pointers and the sockets and maps that
 // convert to them, memory of the pointee's size, memory and a `__sz`/`__szk`
 // length), trusted, RCU and released arguments, and
-// process_kf_arg_ptr_to_btf_id's struct match, allocated objects for bpf_obj_drop_impl.
-// Graph nodes, refcounted kptrs, callbacks, constant strings, workqueues and IRQ flags
+// process_kf_arg_ptr_to_btf_id's struct match, allocated objects for bpf_obj_drop_impl,
+// graph roots, nodes and bpf_rbtree_add_impl's callback (graph.ts).
+// Refcounted kptrs, other callbacks, constant strings, workqueues and IRQ flags
 // are `not modelled yet`.
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import {
-  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, NON_OWN_REF, MEM_RCU,
+  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, MEM_PERCPU, NON_OWN_REF, MEM_RCU,
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { VerifierReject } from './types';
@@ -25,6 +26,7 @@ import type { KfuncDesc } from './kfuncs';
 import { IterAt, processIterArg } from './iters';
 import { processDynptrArg } from './dynptr';
 import { processIrqSave } from './irq';
+import { GRAPH_ARG_KINDS, GraphArgKind, GraphMeta, GRAPH_KFUNCS, processGraphRootArg, processGraphNodeArg, processGraphCallbackArg } from './graph';
 
 /** The KF_ITER_* role of an iterator kfunc. */
 const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
@@ -41,6 +43,8 @@ export interface KfuncArgMeta {
   r0Rdonly: boolean;
   /** The iterator argument of an iterator kfunc (meta->iter). */
   iter?: IterAt;
+  /** The graph root and callback of a graph kfunc (meta->arg_list_head / arg_rbtree_root, meta->subprogno). */
+  graph: GraphMeta;
 }
 
 const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
@@ -80,7 +84,7 @@ function isScalarStruct(env: VerifierEnv, k: KfuncProto, t: BtfType | undefined,
   return true;
 }
 
-type PtrArgKind = 'ctx' | 'null' | 'alloc' | 'btf_id' | 'mem' | 'mem_size';
+type PtrArgKind = 'ctx' | 'null' | 'alloc' | 'btf_id' | 'mem' | 'mem_size' | 'callback' | GraphArgKind;
 
 /** get_kfunc_ptr_arg_type */
 function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[], i: number, reg: RegState): PtrArgKind {
@@ -93,14 +97,21 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
   for (const s of ['__refcounted_kptr', '__str', '__map', '__uninit']) {
     if (paramHasSuffix(p, s)) return notModelled(env, `kfunc arguments with ${s}`);
   }
-  if (refT?.kind === 'struct' && /^(bpf_dynptr|bpf_list_head|bpf_list_node|bpf_rb_root|bpf_rb_node|bpf_wq)$|^bpf_iter_/.test(refT.name)) {
+  if (refT?.kind === 'struct' && Object.hasOwn(GRAPH_ARG_KINDS, refT.name)) {
+    if (!Object.hasOwn(GRAPH_KFUNCS, k.name)) return notModelled(env, `kfunc ${k.name} taking struct ${refT.name}`);
+    return GRAPH_ARG_KINDS[refT.name as keyof typeof GRAPH_ARG_KINDS];
+  }
+  if (refT?.kind === 'struct' && /^(bpf_dynptr|bpf_wq)$|^bpf_iter_/.test(refT.name)) {
     return notModelled(env, `kfunc arguments of type struct ${refT.name}`);
   }
   if (reg.type === 'btf_id' || REG2BTF[reg.type]) {
     if (refT?.kind !== 'struct') fail(env, 'EINVAL', 'kfuncPtrArgUnsupported', [k.name, i, btfTypeStr(refT), refT?.name ?? '']);
     return 'btf_id';
   }
-  if (refT?.kind === 'func_proto') return notModelled(env, 'kfunc callback arguments');
+  if (refT?.kind === 'func_proto') {
+    if (!GRAPH_KFUNCS[k.name]?.callback) return notModelled(env, 'kfunc callback arguments');
+    return 'callback';
+  }
   const next = params[i + 1];
   const sizeReg = curFrame(env).regs[i + 2];
   const memSize = !!next && sizeReg?.type === 'scalar' && isScalarType(resolved(k.btf, next.type))
@@ -114,7 +125,7 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
 /** check_kfunc_args */
 export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): KfuncArgMeta {
   const params = k.proto.params;
-  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false };
+  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false, graph: {} };
   if (params.length > 5) fail(env, 'EINVAL', 'kfuncTooManyArgs', [k.name, params.length, 5]);
   const release = desc.flags.includes('release');
   const trusted = desc.flags.includes('trusted_args') || release;
@@ -207,10 +218,16 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
       if (reg.type !== 'ctx') fail(env, 'EINVAL', 'kfuncExpectedCtx', [i, regTypeStr(reg)]);
       return;
     case 'btf_id': return checkBtfIdArg(env, k, i, refT!, reg as PointerReg);
+    case 'list_head': case 'rb_root': return processGraphRootArg(env, reg, regno, i, kind, meta.graph);
+    case 'list_node': case 'rb_node': return processGraphNodeArg(env, k.name, reg, regno, i, kind, meta.graph);
+    case 'callback': return processGraphCallbackArg(env, reg, i, meta.graph);
     case 'alloc':
       // KF_ARG_PTR_TO_ALLOC_BTF_ID: an object of bpf_obj_new, for bpf_obj_drop_impl, still referenced
+      if (reg.type === 'btf_id' && reg.flags === (MEM_ALLOC | MEM_PERCPU)) return notModelled(env, `kfunc ${k.name} taking a per-CPU allocated object`);
       if (reg.type !== 'btf_id' || reg.flags !== MEM_ALLOC) fail(env, 'EINVAL', 'kfuncExpectedAllocObj', [i]);
       if (k.name !== 'bpf_obj_drop_impl') return notModelled(env, `kfunc ${k.name} taking an allocated object`);
+      // defensive, as in the kernel: an allocated object without a reference is a non-owning one
+      // (NON_OWN_REF, MEM_RCU) or untrusted, refused just above; no program reaches this (6.18)
       if (!reg.refObjId) fail(env, 'EINVAL', 'kfuncAllocObjNotReferenced');
       return;
     case 'mem': {

@@ -6,12 +6,14 @@
 // reference, bpf_throw (an exceptional exit, process_bpf_exit_full), and R0 from
 // the BTF return type (scalars, PTR_TO_MEM of a sized type, PTR_TO_BTF_ID of a
 // struct, KF_RET_NULL with an id, KF_ACQUIRE with a new reference; bpf_obj_new_impl's
-// allocated object of a program BTF struct, released by bpf_obj_drop_impl). A kfunc that
+// allocated object of a program BTF struct, released by bpf_obj_drop_impl; the graph
+// kfuncs of graph.ts: bpf_rbtree_add_impl's callback, an inserted node's conversion to
+// non-owning references, the nodes they return). A kfunc that
 // is not in the table, or whose handling is special beyond this, is `not modelled yet`.
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -22,15 +24,17 @@ import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
+import { GRAPH_KFUNCS, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
 
 /**
  * The kfunc id sets the model knows: `generic` (registered for some program types), `common`
- * (all), and `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES).
+ * (all), `skb` (net/core/filter.c's bpf_kfunc_set_skb, for the program types of SKB_SET_TYPES),
+ * and `rstat` (kernel/cgroup/rstat.c's bpf_rstat_kfunc_set, for BPF_PROG_TYPE_TRACING).
  */
-export type KfuncSet = 'generic' | 'common' | 'skb';
+export type KfuncSet = 'generic' | 'common' | 'skb' | 'rstat';
 
 /** The program types bpf_kfunc_init registers bpf_kfunc_set_skb for. */
 const SKB_SET_TYPES: readonly number[] = [P.sched_cls, P.sched_act, P.sk_skb, P.socket_filter, P.cgroup_skb, P.lwt_out, P.lwt_in,
@@ -40,8 +44,8 @@ export interface KfuncDesc {
   set: KfuncSet;
   flags: readonly KfuncFlag[];
   /** Special handling (the kernel's special_kfunc_list) the model does. */
-  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'obj_drop'
-    | 'rdonly_cast' | 'irq_save';
+  special?: 'throw' | 'rcu_read_lock' | 'rcu_read_unlock' | 'preempt_disable' | 'preempt_enable' | 'untrusted_ret' | 'obj_new' | 'percpu_obj_new' | 'obj_drop'
+    | 'rdonly_cast' | 'irq_save' | 'graph';
 }
 
 const generic = (...flags: KfuncFlag[]): KfuncDesc => ({ set: 'generic', flags });
@@ -53,6 +57,21 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_throw: { ...generic(), special: 'throw' },
   bpf_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'obj_new' },
   bpf_obj_drop_impl: { ...generic('release'), special: 'obj_drop' },
+  bpf_percpu_obj_new_impl: { ...generic('acquire', 'ret_null'), special: 'percpu_obj_new' },
+  // the graph kfuncs (graph.ts); 6.18 refuses a maybe-NULL node as for KF_TRUSTED_ARGS (observed:
+  // `Possibly NULL pointer passed to trusted arg1` for bpf_list_push_front_impl and bpf_rbtree_remove)
+  bpf_list_push_front_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_list_push_back_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_list_pop_front: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_list_pop_back: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_remove: { ...generic('acquire', 'ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_add_impl: { ...generic('trusted_args'), special: 'graph' },
+  bpf_rbtree_first: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_root: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_left: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
+  bpf_rbtree_right: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
+  bpf_list_front: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
+  bpf_list_back: { ...generic('ret_null', 'trusted_args'), special: 'graph' },
   bpf_task_acquire: generic('acquire', 'rcu', 'ret_null'),
   bpf_task_release: generic('release'),
   bpf_task_from_pid: generic('acquire', 'ret_null'),
@@ -81,12 +100,15 @@ export const KFUNC_TABLE: Readonly<Record<string, KfuncDesc>> = {
   bpf_iter_num_new: common('iter_new'),
   bpf_iter_num_next: common('iter_next', 'ret_null'),
   bpf_iter_num_destroy: common('iter_destroy'),
+  // no KF_ flags in its set, yet 6.18 checks its pointer as a trusted one (observed: "R1 must be referenced or trusted")
+  css_rstat_updated: { set: 'rstat', flags: ['trusted_args'] },
 };
 
 /** The program types a kfunc set is registered for (observed on 6.18: generic with prog_types.ts's genericKfuncs). */
 function setAllows(env: VerifierEnv, set: KfuncSet): boolean {
   if (set === 'common') return true;
   const t = env.input.progType;
+  if (set === 'rstat') return t === P.tracing;
   if (set === 'skb') return SKB_SET_TYPES.includes(t);
   return progTypeInfo(t).genericKfuncs || t === P.struct_ops || t === P.syscall;
 }
@@ -97,8 +119,8 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
   return !desc || setAllows(env, desc.set);
 }
 
-/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num ones may be called with a lock held. */
-const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name);
+/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num and graph ones may be called with a lock held. */
+const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name);
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -115,14 +137,18 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   if (desc.flags.includes('sleepable') && env.input.progType !== P.syscall && !env.input.sleepable) {
     fail(env, 'EACCES', 'kfuncNeedsSleepable', [k.name]);
   }
+  if (desc.special === 'graph') graphCallStart(env, k.name);
   const meta = checkKfuncArgs(env, k, desc);
+  if (GRAPH_KFUNCS[k.name]?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
+  if (desc.flags.includes('sleepable') && env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EACCES', 'kfuncSleepableInIrq', [k.name]);
   const regs = curFrame(env).regs;
   if (meta.releaseRegno) {
     const r = regs[meta.releaseRegno];
     if (!isPointer(r) || !releaseReference(env, r.refObjId)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [k.name, k.funcId]);
   }
+  if (GRAPH_KFUNCS[k.name]?.insert) convertInsertedNode(env, k.name, k.funcId);
   if (desc.special === 'throw') {
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
@@ -185,14 +211,18 @@ function preemptSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void 
  * bpf_obj_new_impl's R0 before KF_RET_NULL and KF_ACQUIRE apply: PTR_TO_BTF_ID | MEM_ALLOC of
  * the struct that the `local_type_id__k` constant names in the program's BTF.
  */
-function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta): RegState {
+function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta, percpu: boolean): RegState {
   const id = meta.constArg ?? 0n;
   if (BigInt.asUintN(32, id) !== id) fail(env, 'EINVAL', 'objNewTypeIdRange');
   const btf = env.input.btf;
   if (!btf) fail(env, 'EINVAL', 'objNewNeedsProgBtf');
   const t = btfTypeAt(btf, Number(id));
   if (t?.kind !== 'struct') fail(env, 'EINVAL', 'objNewNotStruct');
-  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: MEM_ALLOC });
+  // bpf_percpu_obj_new_impl: at most BPF_GLOBAL_PERCPU_MA_MAX_SIZE bytes of scalars (its refusals are not modelled)
+  if (percpu && (t.size > 512 || !t.members.every((m) => ['int', 'enum', 'enum64'].includes(btfTypeAt(btf, skipModifiers(btf, m.type))?.kind ?? '')))) {
+    return notModelled(env, 'bpf_percpu_obj_new of a struct that is not at most 512 bytes of scalars');
+  }
+  return ptrReg('btf_id', { btf: { name: t.name, id: Number(id), vmlinux: false } }, { flags: percpu ? MEM_ALLOC | MEM_PERCPU : MEM_ALLOC });
 }
 
 /** R0 from the kfunc's BTF return type. */
@@ -200,7 +230,10 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
   const t = resolved(k.btf, k.proto.returnType);
   const acquire = desc.flags.includes('acquire');
-  if (desc.special === 'obj_new') return nullAndReference(env, objNewReturn(env, meta), desc, idx);
+  if (desc.special === 'obj_new' || desc.special === 'percpu_obj_new') {
+    return nullAndReference(env, objNewReturn(env, meta, desc.special === 'percpu_obj_new'), desc, idx);
+  }
+  if (desc.special === 'graph' && GRAPH_KFUNCS[k.name].ret !== 'none') return nullAndReference(env, graphReturn(env, k.name, meta.graph), desc, idx);
   const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {

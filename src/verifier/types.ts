@@ -44,7 +44,16 @@ export interface VerifyOptions {
 }
 
 /** A special field of a map value (the map's btf_record), named as btf_field_type_name prints it. */
-export interface MapField { kind: 'bpf_spin_lock' | 'bpf_res_spin_lock' | 'bpf_timer' | 'bpf_wq' | 'kptr' | 'bpf_list_head' | 'bpf_rb_root' | 'bpf_refcount' | 'bpf_task_work'; offset: number; size: number }
+export interface MapField {
+  kind: 'bpf_spin_lock' | 'bpf_res_spin_lock' | 'bpf_timer' | 'bpf_wq' | 'kptr' | 'bpf_list_head' | 'bpf_rb_root' | 'bpf_refcount'
+    | 'bpf_task_work' | 'bpf_list_node' | 'bpf_rb_node';
+  offset: number; size: number;
+  /** A graph root's `contains:<struct>:<member>` decl tag, resolved (struct btf_field_graph_root); absent when not found. */
+  graph?: GraphRootInfo;
+}
+
+/** The node type of a bpf_list_head / bpf_rb_root: the struct's id and name in the program's BTF and the node member's offset. */
+export interface GraphRootInfo { valueTypeId: number; valueName: string; nodeOffset: number }
 
 /** A map the program references by fd (ld_imm64 src_reg BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE). */
 export interface MapInfo {

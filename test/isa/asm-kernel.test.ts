@@ -100,6 +100,13 @@ test('call NAME: label first, then helper, then kfunc resolver', () => {
   assert.equal(f[0].imm, 2); // cb is slot 3, the ld_imm64 is slots 0-1
 });
 
+test('btf_id(NAME): a kernel symbol (__ksym) through the resolver; btf_id(ID) as written', () => {
+  const insns = assemble('r1 = btf_id(runqueues) ll; r2 = btf_id(7, 3) ll; exit', { ksymId: (n) => (n === 'runqueues' ? 4242 : undefined) });
+  assert.deepEqual([insns[0].src, insns[0].imm, insns[1].imm], [3, 4242, 0]);
+  assert.deepEqual([insns[2].src, insns[2].imm, insns[3].imm], [3, 7, 3]);
+  assert.throws(() => assemble('r1 = btf_id(nosuch) ll', { ksymId: () => undefined }), /unknown kernel symbol 'nosuch'/);
+});
+
 const errors: [string, string, number, number][] = [
   ['r0 = 0\n  r11 = 1', "invalid register 'r11'", 2, 3],
   ['r1 = w2', 'mixed 32-bit', 1, 6],

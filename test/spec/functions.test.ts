@@ -39,6 +39,19 @@ test('decl tags are written as given, the first exception_callback: tag names th
   assert.equal(all(r.btf).filter((t) => t.kind === 'decl_tag').length, 2);
 });
 
+test('raw func_info: the records as written (order, offsets, raw ids), and functions need no label', () => {
+  const r = specFunctionsBtf([
+    { name: 'main', args: ['struct __sk_buff *'], exception_callback: 'cb' },
+    { name: 'cb', linkage: 'global', args: ['u64'] },
+    { name: 'unlabelled' },
+  ], labels, [{ insn_off: 6, function: 'cb' }, { insn_off: 0, type_id: 1 }, { insn_off: 0, function: 'unlabelled' }]);
+  const id = (name: string): number => [...typeIds(r.btf)].find((i) => { const t = typeById(r.btf, i); return t.kind === 'func' && t.name === name; })!;
+  assert.deepEqual(r.funcInfo, [{ insnOff: 6, typeId: id('cb') }, { insnOff: 0, typeId: 1 }, { insnOff: 0, typeId: id('unlabelled') }]);
+  assert.equal(typeById(r.btf, 1).kind, 'struct'); // type 1 is the argument's struct: not a FUNC
+  assert.throws(() => specFunctionsBtf([{ name: 'main' }], labels, [{ insn_off: 0, function: 'nope' }]),
+    (e: unknown) => e instanceof SpecFunctionError && e.field === 'func_info' && e.index === 0 && /'nope' is not a function/.test(e.message));
+});
+
 const bad: [string, Parameters<typeof specFunctionsBtf>[0], RegExp][] = [
   ['a function without a label', [{ name: 'main' }, { name: 'nowhere' }], /'nowhere' has no label/],
   ['an unknown type', [{ name: 'main', args: ['struct'] }], /unknown type 'struct'/],

@@ -38,6 +38,8 @@ const cases: { what: string; text: string; line: number; field: string; msg: Reg
   { what: 'two program sources', text: good.replace('program:\n', 'program:\n  hex: "95 00 00 00 00 00 00 00"\n'), line: 4, field: 'program', msg: /exactly one/ },
   { what: 'object without prog', text: good.replace(/  asm: \|\n    r0 = 42\n    exit\n/, '  object: x.o\n'), line: 4, field: 'program', msg: /exactly one/ },
   { what: 'bad hex input', text: good + 'input:\n  mem: "zz"\n', line: 11, field: 'input.mem', msg: /pattern/ },
+  { what: 'func_info without functions', text: good.replace('    exit\n', '    exit\n  func_info: [{ insn_off: 0, type_id: 1 }]\n'), line: 4, field: 'program', msg: /exactly one/ },
+  { what: 'func_info record with neither function nor type_id', text: good.replace('    exit\n', '    exit\n  functions: [{ name: main }]\n  func_info: [{ insn_off: 0 }]\n'), line: 8, field: 'program.func_info.0.function', msg: /is required/ },
   { what: 'unknown engine', text: good + 'engines: [interp, qemu]\n', line: 10, field: 'engines.1', msg: /interp/ },
 ];
 
