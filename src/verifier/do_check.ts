@@ -12,7 +12,7 @@ import {
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { checkReservedFields } from './reserved_fields';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, curFrame, fail, notModelled, resetWalk, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, curFrame, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, resetWrites, commitWrites, Callchain } from './stack_liveness';
@@ -91,7 +91,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
   for (;;) {
     if (env.insnIdx >= env.insns.length) fail(env, 'EFAULT', 'invalidInsnIdx', [env.insnIdx, env.insns.length]);
     if (++env.insnProcessed > (env.input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) fail(env, 'E2BIG', 'tooLarge', [env.insnProcessed]);
-    if (env.prunePoints.has(env.insnIdx) && isStateVisited(env)) {
+    if ((env.pointFlags[env.insnIdx] & PRUNE_POINT) && isStateVisited(env)) {
       if (!processBpfExit(env)) return;
       continue;
     }
@@ -99,8 +99,9 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     const idx = env.insnIdx;
     env.seen[idx] = 1;
     // push_jmp_history at a jump point (stack accesses and linked registers add entries too)
-    const jmp = env.jmpPoints.has(idx);
-    env.path = jmp ? { idx, prev: env.path, hist: true } : { idx, prev: env.path };
+    const jmp = (env.pointFlags[idx] & JMP_POINT) !== 0;
+    // every entry with all its fields (one object shape for the backtracking walk)
+    env.path = { idx, prev: env.path, hist: jmp, spi: undefined, fr: undefined, linked: undefined };
     if (jmp) env.jmpHistoryCnt++;
     if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
     resetWrites(lv, idx);

@@ -20,6 +20,8 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ */
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 export const MAX_CALL_FRAMES = 8;
+/** Bits of VerifierEnv.pointFlags. */
+export const PRUNE_POINT = 1, JMP_POINT = 2, FORCE_CHECKPOINT = 4;
 
 /** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */
 export interface BranchElem {
@@ -43,6 +45,8 @@ export interface VerifierEnv {
   readonly log: VerifierLog;
   /** From check_cfg. */
   prunePoints: Set<number>;
+  /** The same three sets as flags per instruction (PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT), for the main loop. */
+  pointFlags: Uint8Array;
   forceCheckpoints: Set<number>;
   /** mark_jmp_point: instructions the kernel's jump history records. */
   jmpPoints: Set<number>;
@@ -125,7 +129,7 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    prunePoints: new Set(), pointFlags: new Uint8Array(input.insns.length), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
@@ -142,6 +146,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
       return i + 1 < sp.length ? sp[i + 1].start : input.insns.length;
     },
     logLines: (log.level & BPF_LOG_LEVEL2) !== 0,
+    successors: [],
     log: (t: string) => { if (log.level & BPF_LOG_LEVEL2) verbose(log, t); },
   };
   return env;

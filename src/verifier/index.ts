@@ -7,7 +7,7 @@ import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES } fr
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, newEnv, text, fail, notModelled } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
@@ -162,6 +162,9 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
   env.jmpPoints = cfg.jmpPoints;
+  for (const i of cfg.prunePoints) env.pointFlags[i] |= PRUNE_POINT;
+  for (const i of cfg.jmpPoints) env.pointFlags[i] |= JMP_POINT;
+  for (const i of cfg.forceCheckpoints) env.pointFlags[i] |= FORCE_CHECKPOINT;
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));

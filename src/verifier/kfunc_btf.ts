@@ -53,13 +53,20 @@ export function btfTypeStr(t: BtfType | undefined): string {
   return names[t.kind] ?? t.kind.toUpperCase();
 }
 
+type ProgCtxType = { type: BtfType | undefined; typedefName: string };
+
+/** find_canonical_prog_ctx_type's answers so far, by kernel BTF and program type (the BTF does not change). */
+const PROG_CTX_TYPES = new WeakMap<Btf, Map<number, ProgCtxType>>();
+
 /**
  * find_canonical_prog_ctx_type: the name of the context type a program type's
  * functions take (struct bpf_ctx_convert's `BPF_PROG_TYPE_<T>_prog` member), the
  * resolved type itself, and the name before typedefs are resolved.
  */
-export function progCtxType(env: VerifierEnv): { type: BtfType | undefined; typedefName: string } {
+export function progCtxType(env: VerifierEnv): ProgCtxType {
   const btf = vmlinuxBtf(env);
+  const known = PROG_CTX_TYPES.get(btf)?.get(env.input.progType);
+  if (known) return known;
   const convId = findByName(btf, 'bpf_ctx_convert', 'struct');
   const conv = convId === undefined ? undefined : btfTypeAt(btf, convId);
   if (!conv || conv.kind !== 'struct') return notModelled(env, 'struct bpf_ctx_convert in kernel BTF');
@@ -67,7 +74,11 @@ export function progCtxType(env: VerifierEnv): { type: BtfType | undefined; type
   const m = conv.members.find((x) => x.name === want);
   if (!m) return notModelled(env, `context type of program type ${env.input.progType}`);
   const direct = btfTypeAt(btf, m.type);
-  return { type: btfTypeAt(btf, skipModifiers(btf, m.type)), typedefName: direct && direct.kind === 'typedef' ? direct.name : '' };
+  const found = { type: btfTypeAt(btf, skipModifiers(btf, m.type)), typedefName: direct && direct.kind === 'typedef' ? direct.name : '' };
+  let byType = PROG_CTX_TYPES.get(btf);
+  if (!byType) PROG_CTX_TYPES.set(btf, byType = new Map());
+  byType.set(env.input.progType, found);
+  return found;
 }
 
 

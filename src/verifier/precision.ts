@@ -16,7 +16,7 @@ import {
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
-import type { VerifierEnv } from './env';
+import { VerifierEnv, JMP_POINT } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
@@ -34,24 +34,35 @@ export interface LinkedReg { fr: number; regno: number; isReg: boolean }
  */
 export interface PathEntry { idx: number; prev: PathEntry | null; spi?: number; fr?: number; linked?: LinkedReg[]; hist?: boolean }
 
-/** struct backtrack_state: registers and stack slots wanted precise, per frame. */
-interface Bt { frame: number; regs: number[]; stack: bigint[] }
+/**
+ * struct backtrack_state: registers and stack slots wanted precise, per frame. A frame's
+ * stack mask (64 slots) is two 32-bit halves: `lo` for slots 0-31, `hi` for 32-63.
+ */
+interface Bt { frame: number; regs: number[]; lo: number[]; hi: number[] }
 
 const ARGS = 0x3e;
 
-const newBt = (frame: number): Bt => ({ frame, regs: new Array<number>(8).fill(0), stack: new Array<bigint>(8).fill(0n) });
-const btEmpty = (bt: Bt): boolean => bt.regs.every((m) => !m) && bt.stack.every((m) => m === 0n);
+const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], lo: [0, 0, 0, 0, 0, 0, 0, 0], hi: [0, 0, 0, 0, 0, 0, 0, 0] });
+/** No slot of frame `fr` is wanted. */
+const slotsEmpty = (bt: Bt, fr: number): boolean => bt.lo[fr] === 0 && bt.hi[fr] === 0;
+function btEmpty(bt: Bt): boolean {
+  for (let i = 0; i < 8; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
+  return true;
+}
+/** Some slot at or above `spi` of frame `fr` is wanted. */
+const slotsFrom = (bt: Bt, fr: number, spi: number): boolean =>
+  spi < 32 ? (bt.lo[fr] >>> spi) !== 0 || bt.hi[fr] !== 0 : spi < 64 && bt.hi[fr] >>> (spi - 32) !== 0;
 const isReg = (bt: Bt, r: number): boolean => (bt.regs[bt.frame] & (1 << r)) !== 0;
 const setReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] |= 1 << r; };
 const clearReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] &= ~(1 << r); };
-const setSlot = (bt: Bt, fr: number, spi: number): void => { bt.stack[fr] |= 1n << BigInt(spi); };
-const isSlot = (bt: Bt, fr: number, spi: number): boolean => (bt.stack[fr] & (1n << BigInt(spi))) !== 0n;
-const clearSlot = (bt: Bt, fr: number, spi: number): void => { bt.stack[fr] &= ~(1n << BigInt(spi)); };
+const setSlot = (bt: Bt, fr: number, spi: number): void => { if (spi < 32) bt.lo[fr] |= 1 << spi; else bt.hi[fr] |= 1 << (spi - 32); };
+const isSlot = (bt: Bt, fr: number, spi: number): boolean => (spi < 32 ? bt.lo[fr] & (1 << spi) : bt.hi[fr] & (1 << (spi - 32))) !== 0;
+const clearSlot = (bt: Bt, fr: number, spi: number): void => { if (spi < 32) bt.lo[fr] &= ~(1 << spi); else bt.hi[fr] &= ~(1 << (spi - 32)); };
 
 /** fmt_reg_mask */
 const fmtRegs = (m: number): string => { const o: string[] = []; for (let i = 0; i < 11; i++) if (m & (1 << i)) o.push(`r${i}`); return o.join(','); };
-/** bpf_fmt_stack_mask */
-const fmtStack = (m: bigint): string => { const o: string[] = []; for (let i = 0; i < 64; i++) if (m & (1n << BigInt(i))) o.push(`${-(i + 1) * 8}`); return o.join(','); };
+/** bpf_fmt_stack_mask of frame `fr` */
+const fmtStack = (bt: Bt, fr: number): string => { const o: string[] = []; for (let i = 0; i < 64; i++) if (isSlot(bt, fr, i)) o.push(`${-(i + 1) * 8}`); return o.join(','); };
 
 /** The walk's failure: -ENOTSUPP (or a case the kernel calls a verifier bug): force all scalars precise. */
 const NOTSUPP = 'notsupp';
@@ -88,14 +99,14 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
       clearReg(bt, 0);
       return 'ok';
     }
-    if (bt.regs[bt.frame] & ~ARGS || bt.stack[bt.frame] !== 0n || bt.frame === 0) return NOTSUPP;
+    if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
     for (let i = 1; i <= 5; i++) if (isReg(bt, i)) { clearReg(bt, i); setReg(bt, i, bt.frame - 1); }
     bt.frame--;
     return 'ok';
   }
   if (c.callsCallback.has(idx) && idx !== subseq - 1) {
     // leaving a callback's body backwards, to the helper that called it
-    if (bt.regs[bt.frame] & ~ARGS || bt.stack[bt.frame] !== 0n || bt.frame === 0) return NOTSUPP;
+    if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
     for (let i = 1; i <= 5; i++) clearReg(bt, i);
     bt.frame--;
     return 'ok';
@@ -196,7 +207,7 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
       else { f.regs[i] = precise(r); env.preciseMarks++; }
     }
-    for (let spi = 0; bt.stack[fr] >> BigInt(spi); spi++) {
+    for (let spi = 0; slotsFrom(bt, fr, spi); spi++) {
       if (!isSlot(bt, fr, spi)) continue;
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];
@@ -204,7 +215,7 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
       else { sl.spilled = precise(sl.spilled!); env.preciseMarks++; }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
-      verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt.stack[fr])}: `);
+      verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt, fr)}: `);
       verbose(env.log, formatFuncState(f, true, new Set(), new Set(), st.refs));
     }
   }
@@ -232,7 +243,7 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     if (lastIdx < 0) {
       // the entry of a global subprog: its argument registers are precise from the start
       const f0 = (st ? st.st : env.cur).frames[0];
-      if (f0.subprogno > 0 && f0.callsite === -1 && bt.stack.every((m) => m === 0n) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
+      if (f0.subprogno > 0 && f0.callsite === -1 && bt.lo.every((m) => m === 0) && bt.hi.every((m) => m === 0) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
         for (let i = 1; i <= 5; i++) if (bt.regs[0] & (1 << i)) f0.regs[i] = precise(f0.regs[i]);
         return;
       }
@@ -244,7 +255,7 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     for (let e = head; e; e = e.prev) {
       if (log) {
         const insn = env.insns[e.idx];
-        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt.stack[bt.frame])} before ${e.idx}: `
+        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${e.idx}: `
           + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, e.idx, { kfuncName })}\n`);
       }
       if (backtrackInsn(c, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
@@ -331,7 +342,7 @@ export function clearStackAccess(env: VerifierEnv): void {
   if (!e || e.spi === undefined) return;
   e.spi = undefined;
   e.fr = undefined;
-  if (e.hist && !env.jmpPoints.has(e.idx) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
+  if (e.hist && !(env.pointFlags[e.idx] & JMP_POINT) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
 }
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */

@@ -77,13 +77,13 @@ export function computeScc(insns: readonly Insn[]): Int32Array {
 /** compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside loops. */
 function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
   const st = cp.st;
-  const sites: number[] = [];
+  let sites = '(';
   for (let i = 0; i <= st.curframe; i++) {
     const idx = frameInsnIdx(st, cp.insnIdx, i);
     const scc = env.sccOf[idx];
-    if (scc) return `(${[...sites, scc].join(',')})`;
+    if (scc) return sites + scc + ')';
     if (i === st.curframe) return null;
-    sites.push(idx);
+    sites += idx + ',';
   }
   return null;
 }
@@ -130,6 +130,7 @@ export function addSccBackedge(env: VerifierEnv, equal: Checkpoint, insnIdx: num
 
 /** incomplete_read_marks: `cp` stands in a loop whose visit has backedges (its marks may not be final). */
 export function incompleteReadMarks(env: VerifierEnv, cp: Checkpoint): boolean {
+  if (env.numBackedges === 0) return false;
   const chain = sccCallchain(env, cp);
   return chain !== null && (env.sccBackedges.get(chain)?.length ?? 0) > 0;
 }

@@ -30,7 +30,11 @@ export interface Liveness {
 
 export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map() });
 
-const key = (cc: Callchain): string => cc.callsites.slice(0, cc.curframe + 1).join(',');
+function key(cc: Callchain): string {
+  let k = String(cc.callsites[0]);
+  for (let i = 1; i <= cc.curframe; i++) k += ',' + cc.callsites[i];
+  return k;
+}
 const U64 = (1n << 64n) - 1n;
 
 /** bpf_insn_successors: fall-through first, then the jump target (calls fall through). */
@@ -66,6 +70,8 @@ export interface LivenessCtx {
   prunePoints: Set<number>;
   /** Whether `log` prints (level 2): the lines are not even formatted otherwise. */
   logLines: boolean;
+  /** bpf_insn_successors of each instruction met, kept (the program does not change during the walk). */
+  successors: (number[] | undefined)[];
   log: (s: string) => void;
 }
 
@@ -103,7 +109,7 @@ function markRead(inst: Instance, frame: number, idx: number, mask: bigint): voi
 export function stackRead(lv: Liveness, frame: number, idx: number, spi: number): void {
   if (lv.cur) markRead(lv.cur, frame, idx, 1n << BigInt(spi));
 }
-export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; lv.writeAcc = []; }
+export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; if (lv.writeAcc.length) lv.writeAcc.length = 0; }
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   lv.writeAcc[frame] = (lv.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
 }
@@ -144,19 +150,25 @@ function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, 
 }
 
 function updateInsn(ctx: LivenessCtx, inst: Instance, frame: number, idx: number): boolean {
-  const succ = insnSuccessors(ctx.insns, idx);
+  const succ = ctx.successors[idx] ??= insnSuccessors(ctx.insns, idx);
   if (!succ.length) return false;
   const m = frameMasks(inst, frame, idx, false)!;
-  let after = 0n, acc = U64;
-  for (const s of succ) {
-    const sm = frameMasks(inst, frame, s, false);
+  // live after: the union over the successors; written: their intersection (masks are 64-bit, so U64 & x is x)
+  const s0 = frameMasks(inst, frame, succ[0], false);
+  let after = s0 ? s0.liveBefore : 0n, acc = s0 ? s0.mustWriteAcc : 0n;
+  for (let k = 1; k < succ.length; k++) {
+    const sm = frameMasks(inst, frame, succ[k], false);
     after |= sm ? sm.liveBefore : 0n;
     acc &= sm ? sm.mustWriteAcc : 0n;
   }
-  acc |= m.mustWrite;
-  const before = (after & ~m.mustWrite) | m.mayRead;
+  // (the zero tests only spare allocating new bigints)
+  if (m.mustWrite !== 0n) {
+    acc |= m.mustWrite;
+    after &= ~m.mustWrite;
+  }
+  const before = m.mayRead !== 0n ? after | m.mayRead : after;
   const changed = before !== m.liveBefore || acc !== m.mustWriteAcc;
-  if (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx)) {
+  if (ctx.logLines && (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx))) {
     logChange(ctx, inst.cc, 'live', frame, idx, m.liveBefore, before);
     logChange(ctx, inst.cc, 'written', frame, idx, m.mustWriteAcc, acc);
   }
@@ -214,24 +226,20 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
 }
 
 /**
- * bpf_live_stack_query_init + bpf_stack_slot_alive: whether slot `spi` of frame `frameno`
- * may still be read by a state standing at `insnIdx` with call chains `chains` (one per
- * frame, outermost first): read from there on in the innermost instance, or after (for a
- * callback-calling helper: before) a call site of an outer frame.
+ * bpf_live_stack_query_init + bpf_stack_slot_alive for every slot of frame `frameno` at
+ * once: the mask of the slots a state standing at `insnIdx` with call chains `chains` (one
+ * per frame, outermost first) may still read: read from there on in the innermost
+ * instance, or after (for a callback-calling helper: before) a call site of an outer frame.
  */
-export function stackSlotAlive(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number, spi: number,
-  callsCallback: (idx: number) => boolean): boolean {
+export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
+  callsCallback: (idx: number) => boolean): bigint {
   const curframe = chains.length - 1;
-  const liveBefore = (inst: Instance, idx: number): boolean => {
-    const m = frameMasks(inst, frameno, idx, false);
-    return !!m && (m.liveBefore & (1n << BigInt(spi))) !== 0n;
-  };
+  const liveBefore = (inst: Instance, idx: number): bigint => frameMasks(inst, frameno, idx, false)?.liveBefore ?? 0n;
   const inner = lookup(lv, ctx, chains[curframe]);
-  if (liveBefore(inner, insnIdx)) return true;
+  let mask = liveBefore(inner, insnIdx);
   for (let i = frameno; i < curframe; i++) {
     const callsite = inner.cc.callsites[i];
-    const inst = lookup(lv, ctx, chains[i]);
-    if (liveBefore(inst, callsCallback(callsite) ? callsite : callsite + 1)) return true;
+    mask |= liveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
   }
-  return false;
+  return mask;
 }

@@ -183,14 +183,24 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
 }
 
 export function cloneFunc(f: FuncState): FuncState {
+  const n = f.stack.length;
+  const stack: StackSlot[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const sl = f.stack[i];
+    stack[i] = sl.obj ? { types: sl.types.slice(), spilled: sl.spilled, obj: sl.obj } : { types: sl.types.slice(), spilled: sl.spilled };
+  }
+  // every field written out (one object shape, no generic spread)
   return {
-    ...f,
-    regs: f.regs.slice(),
-    stack: f.stack.map((sl) => (sl.obj ? { types: sl.types.slice(), spilled: sl.spilled, obj: sl.obj } : { types: sl.types.slice(), spilled: sl.spilled })),
+    regs: f.regs.slice(), stack, frameno: f.frameno, subprogno: f.subprogno, callsite: f.callsite, inExceptionCallback: f.inExceptionCallback,
+    inCallbackFn: f.inCallbackFn, inAsyncCallbackFn: f.inAsyncCallbackFn, callbackDepth: f.callbackDepth,
   };
 }
 
-export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFunc), curframe: s.curframe, refs: s.refs.slice() });
+export function cloneState(s: VState): VState {
+  const frames: FuncState[] = new Array(s.frames.length);
+  for (let i = 0; i < frames.length; i++) frames[i] = cloneFunc(s.frames[i]);
+  return { frames, curframe: s.curframe, refs: s.refs.slice() };
+}
 
 export const isPointer = (r: RegState): r is PointerReg => r.type !== 'scalar' && r.type !== 'not_init';
 
@@ -319,8 +329,17 @@ export function formatFuncState(f: FuncState, printAll: boolean, scratchedRegs: 
   return out + '\n';
 }
 
+/** MapRefs made so far, by map and fd (a MapRef is never changed: one per map and fd will do). */
+const MAP_REFS = new WeakMap<MapInfo, Map<number, MapRef>>();
+
 /** The MapRef of a map the program names by fd (or index). */
-export const mapRef = (m: MapInfo, fd: number): MapRef => ({ ...m, fd });
+export function mapRef(m: MapInfo, fd: number): MapRef {
+  let byFd = MAP_REFS.get(m);
+  if (!byFd) MAP_REFS.set(m, byFd = new Map());
+  let r = byFd.get(fd);
+  if (!r) byFd.set(fd, r = { ...m, fd });
+  return r;
+}
 
 /**
  * bpf_for_each_reg_in_vstate: replace every register and spilled register of every frame

@@ -8,13 +8,13 @@
 // clean_live_states / clean_func_state (dead registers and stack slots forgotten
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, logOn, fail, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
 import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
-import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel } from './states_equal';
-import { Callchain, stackSlotAlive, updateLiveStack } from './stack_liveness';
+import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel, MissHint } from './states_equal';
+import { Callchain, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
@@ -35,6 +35,8 @@ export interface Checkpoint {
   cleaned: boolean;
   /** dfs_depth: checkpoints above it on its path. */
   dfsDepth: number;
+  /** Where a current state last differed from it (statesEqual tests that register first). */
+  miss: MissHint;
 }
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
@@ -144,12 +146,15 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
   const chains = st.frames.map((_f, i) => callchainOf(env, st, i));
+  const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
     const f = st.frames[i];
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
+    if (!f.stack.length) continue;
+    const alive = stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback);
     for (let spi = 0; spi < f.stack.length; spi++) {
-      if (stackSlotAlive(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, spi, (x) => env.callsCallback.has(x))) continue;
+      if ((alive >> BigInt(spi)) & 1n) continue;
       f.stack[spi] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
     }
   }
@@ -158,7 +163,7 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
 function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: number): void {
   for (const cp of list) {
-    if (cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur) || cp.cleaned) continue;
+    if (cp.cleaned || cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
     if (incompleteReadMarks(env, cp)) continue;
     cleanVerifierState(env, cp);
@@ -186,7 +191,7 @@ function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
 function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'loop' | 'miss' {
-  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact);
+  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact, cp.miss);
   if (env.iterNext.has(idx)) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
     if (eq('range_within') && iterArgActive(env)) return 'loop';
@@ -228,11 +233,13 @@ function iterActiveDepthsDiffer(old: VState, cur: VState): boolean {
 /** is_state_visited at a prune point. Returns true when the current state is pruned (safe). */
 export function isStateVisited(env: VerifierEnv): boolean {
   const idx = env.insnIdx;
-  const force = env.forceCheckpoints.has(idx) || env.jmpHistoryCnt > 40;
+  const forced = (env.pointFlags[idx] & FORCE_CHECKPOINT) !== 0;
+  const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
   const list = env.explored.get(bucket) ?? [];
   cleanLiveStates(env, list, idx);
+  const ctx = equalCtx(env);
   let statesCnt = 0;
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
   for (let k = list.length - 1; k >= 0; k--) {
@@ -245,11 +252,11 @@ export function isStateVisited(env: VerifierEnv): boolean {
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
       const loop = incompleteReadMarks(env, cp);
-      if (statesEqual(equalCtx(env), cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact')) return hit(env, cp, loop);
+      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp.miss)) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
-    const n = env.forceCheckpoints.has(idx) && cp.branches > 0 ? 64 : 3;
+    const n = forced && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
       list.splice(k, 1);
       cp.inFreeList = true;
@@ -276,7 +283,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg(scalarWithPrecise(r.s, false)) : r));
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth,
+    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
   };
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);

@@ -112,22 +112,24 @@ function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
 const INVALID_SLOT: StackSlot = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
 
 /** stacksafe: the explored stack's used slots are matched by the current one. */
-function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
-  const oldBytes = old.stack.length * BPF_REG_SIZE, curBytes = cur.stack.length * BPF_REG_SIZE;
-  for (let i = 0; i < oldBytes; i++) {
-    const spi = Math.floor(i / BPF_REG_SIZE), b = i % BPF_REG_SIZE;
-    const os = old.stack[spi], cs = spi < cur.stack.length ? cur.stack[spi] : INVALID_SLOT;
+/** stacksafe for slot `spi` of the explored stack. */
+function slotSafe(old: FuncState, cur: FuncState, spi: number, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
+  const curSlots = cur.stack.length;
+  const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_SLOT;
+  // scalar_reg_for_stack of both slots: the same for every byte of the slot, found at its first used byte
+  let regs: 0 | 1 | 2 = 0, oreg: RegState | null = null, creg: RegState | null = null;
+  for (let b = 0; b < BPF_REG_SIZE; b++) {
     const ot = os.types[b];
-    if (exact !== 'not_exact' && (i >= curBytes || ot !== cs.types[b])) return false;
+    if (exact !== 'not_exact' && (spi >= curSlots || ot !== cs.types[b])) return false;
     if (ot === '?') continue;
     if (allowUninit && ot === 'm') continue;
-    if (i >= curBytes) return false;
-    const oreg = scalarForStack(os, allowUninit), creg = scalarForStack(cs, allowUninit);
-    if (oreg && creg) {
-      if (!regsafe(oreg, creg, m, exact, allPrecise)) return false;
-      i += BPF_REG_SIZE - 1 - b;
-      continue;
+    if (spi >= curSlots) return false;
+    if (!regs) {
+      oreg = scalarForStack(os, allowUninit);
+      creg = oreg ? scalarForStack(cs, allowUninit) : null;
+      regs = oreg && creg ? 2 : 1;
     }
+    if (regs === 2) return regsafe(oreg!, creg!, m, exact, allPrecise);
     const ct = cs.types[b];
     if (ot === 'm' && ct === '0') continue;
     if (ot !== ct) return false;
@@ -147,6 +149,12 @@ function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, 
   return true;
 }
 
+/** stacksafe: the explored stack's used slots are matched by the current one; returns the first slot that is not, or -1. */
+function stacksafe(old: FuncState, cur: FuncState, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): number {
+  for (let spi = 0; spi < old.stack.length; spi++) if (!slotSafe(old, cur, spi, m, exact, allowUninit, allPrecise)) return spi;
+  return -1;
+}
+
 /** The number of entries of `kind` (the RCU section flag, the preemption nesting count). */
 const regionDepth = (st: VState, kind: RefState['kind']): number => st.refs.reduce((n, r) => n + (r.kind === kind ? 1 : 0), 0);
 
@@ -155,6 +163,7 @@ const regionDepth = (st: VState, kind: RefState['kind']): number => st.refs.redu
  * the same sections, and the same references (up to ids) and locks in the same order.
  */
 function refsafe(old: VState, cur: VState, m: IdMap): boolean {
+  if (!old.refs.length && !cur.refs.length) return true;
   if (regionDepth(old, 'rcu') !== regionDepth(cur, 'rcu') || regionDepth(old, 'preempt') !== regionDepth(cur, 'preempt')) return false;
   const oldRefs = old.refs.filter((r) => !isRegionRef(r)), curRefs = cur.refs.filter((r) => !isRegionRef(r));
   if (oldRefs.length !== curRefs.length) return false;
@@ -178,9 +187,37 @@ export interface EqualCtx {
 /** frame_insn_idx: where frame `i` of a state stands (its call instruction for the outer frames). */
 export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => (i === st.curframe ? insnIdx : st.frames[i + 1].callsite);
 
+/**
+ * Where an explored state last differed from a current one (a register: its frame << 4 |
+ * regno; a stack slot: MISS_SLOT | frame << 8 | spi; -1: nowhere yet): the next comparison
+ * tests that register or slot first. The result does not
+ * depend on the order: states_equal is the conjunction of its checks, and a register (or slot)
+ * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
+ */
+export interface MissHint { at: number }
+
+/** A MissHint at a stack slot: MISS_SLOT | frame << 8 | spi (a register's is frame << 4 | regno). */
+const MISS_SLOT = 0x10000;
+
+/** The register or stack slot `at` (a MissHint) alone, with no ids paired, makes the states differ. */
+function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, at: number): boolean {
+  const slot = (at & MISS_SLOT) !== 0;
+  const fr = slot ? (at >> 8) & 0xff : at >> 4;
+  if (fr > old.curframe) return false;
+  const fo = old.frames[fr], fc = cur.frames[fr];
+  if (slot) {
+    const spi = at & 0xff;
+    return spi < fo.stack.length && !slotSafe(fo, fc, spi, newIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
+  }
+  const r = at & 15;
+  const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
+  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], newIdMap(ctx.idGen), exact, !ctx.privileged);
+}
+
 /** states_equal of an explored state at `insnIdx` and the current one. */
-export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel): boolean {
+export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
+  if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.at)) return false;
   const m = newIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
@@ -190,9 +227,16 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
     if (fo.callbackDepth > fc.callbackDepth) return false;
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
-      if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) return false;
+      if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
+        if (miss) miss.at = (i << 4) | r;
+        return false;
+      }
     }
-    if (!stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged)) return false;
+    const spi = stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged);
+    if (spi >= 0) {
+      if (miss) miss.at = MISS_SLOT | (i << 8) | spi;
+      return false;
+    }
   }
   return true;
 }
