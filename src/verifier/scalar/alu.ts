@@ -9,7 +9,7 @@
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
 import {
-  tnumAdd, tnumSub, tnumNeg, tnumMul, tnumAnd, tnumOr, tnumXor, tnumLshift, tnumRshift,
+  tnumMul, tnumAnd, tnumOr, tnumXor, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
@@ -24,6 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
+import { mAddSubSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -69,60 +70,8 @@ const wrapped = (r: bigint, bits: 32 | 64, signed: boolean): [bigint, boolean] =
   const w = signed ? BigInt.asIntN(bits, r) : BigInt.asUintN(bits, r);
   return [w, w !== r];
 };
-const addS: Checked = (a, b, bits) => wrapped(a + b, bits, true);
-const subS: Checked = (a, b, bits) => wrapped(a - b, bits, true);
 const mulS: Checked = (a, b, bits) => wrapped(a * b, bits, true);
-const addU: Checked = (a, b, bits) => wrapped(a + b, bits, false);
-const subU: Checked = (a, b, bits) => wrapped(a - b, bits, false);
 const mulU: Checked = (a, b, bits) => wrapped(a * b, bits, false);
-
-/** scalar32_min_max_add (in place) */
-export function add32(d: MutScalar, s: Scalar): void {
-  const [a, oa] = addS(d.s32min, s.s32min, 32);
-  const [b, ob] = oa ? [0n, true] : addS(d.s32max, s.s32max, 32);
-  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
-  const [lo, minOv] = addU(d.u32min, s.u32min, 32);
-  const [hi, maxOv] = addU(d.u32max, s.u32max, 32);
-  d.u32min = lo;
-  d.u32max = hi;
-  if (!minOv && maxOv) { d.u32min = 0n; d.u32max = U32_MAX; }
-}
-
-/** scalar_min_max_add (in place) */
-export function add64(d: MutScalar, s: Scalar): void {
-  const [a, oa] = addS(d.smin, s.smin, 64);
-  const [b, ob] = oa ? [0n, true] : addS(d.smax, s.smax, 64);
-  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
-  const [lo, minOv] = addU(d.umin, s.umin, 64);
-  const [hi, maxOv] = addU(d.umax, s.umax, 64);
-  d.umin = lo;
-  d.umax = hi;
-  if (!minOv && maxOv) { d.umin = 0n; d.umax = U64_MAX; }
-}
-
-/** scalar32_min_max_sub */
-function sub32(d: MutScalar, s: Scalar): void {
-  const [a, oa] = subS(d.s32min, s.s32max, 32);
-  const [b, ob] = oa ? [0n, true] : subS(d.s32max, s.s32min, 32);
-  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
-  const [lo, minUn] = subU(d.u32min, s.u32max, 32);
-  const [hi, maxUn] = subU(d.u32max, s.u32min, 32);
-  d.u32min = lo;
-  d.u32max = hi;
-  if (minUn && !maxUn) { d.u32min = 0n; d.u32max = U32_MAX; }
-}
-
-/** scalar_min_max_sub */
-function sub64(d: MutScalar, s: Scalar): void {
-  const [a, oa] = subS(d.smin, s.smax, 64);
-  const [b, ob] = oa ? [0n, true] : subS(d.smax, s.smin, 64);
-  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
-  const [lo, minUn] = subU(d.umin, s.umax, 64);
-  const [hi, maxUn] = subU(d.umax, s.umin, 64);
-  d.umin = lo;
-  d.umax = hi;
-  if (minUn && !maxUn) { d.umin = 0n; d.umax = U64_MAX; }
-}
 
 /** min/max of the four corner products, or null if one overflows. */
 function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 64): [bigint, bigint] | null {
@@ -452,23 +401,16 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
   if (isKnownConst(d) && isKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
 
   switch (op) {
-    case BPF_ADD:
-      add32(d, src);
-      add64(d, src);
-      d.varOff = tnumAdd(d.varOff, src.varOff);
-      break;
-    case BPF_SUB:
-      sub32(d, src);
-      sub64(d, src);
-      d.varOff = tnumSub(d.varOff, src.varOff);
-      break;
+    case BPF_ADD: case BPF_SUB:
+      // scalar{32,}_min_max_{add,sub}, tnum_{add,sub}, zext and reg_bounds_sync on 32-bit halves
+      mAddSubSync(d, src, op === BPF_SUB, alu32);
+      return { dst: d };
     case BPF_NEG: {
+      // 0 - dst
       const orig: Scalar = cloneScalar(d);
       mMarkKnown(d, 0n);
-      sub32(d, orig);
-      sub64(d, orig);
-      d.varOff = tnumNeg(orig.varOff);
-      break;
+      mAddSubSync(d, orig, true, alu32);
+      return { dst: d };
     }
     case BPF_MUL:
       d.varOff = tnumMul(d.varOff, src.varOff);

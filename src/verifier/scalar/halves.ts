@@ -11,7 +11,7 @@
 // and u32 unsigned), worked on, and stored back: only the fields that changed
 // get a new bigint. Signed 64-bit comparisons compare the high halves as int32
 // (`h | 0`), unsigned ones as uint32; the low halves always as uint32.
-import type { MutScalar } from './scalar';
+import type { Scalar, MutScalar } from './scalar';
 import { Tnum, TNUM_UNKNOWN, U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN } from './tnum';
 
 // One 8-byte buffer seen as a u64, an s64 and two u32 halves: bigint <-> halves
@@ -52,6 +52,8 @@ const STEP_L = 21;
 const R = new Float64Array(22);
 /** The values loaded, to store back only the fields that changed. */
 const R0 = new Float64Array(16);
+/** The source operand of an ALU operation, same layout as R. */
+const Q = new Float64Array(16);
 
 /** a < b as u64 */
 const ltU = (ah: number, al: number, bh: number, bl: number): boolean => ah < bh || (ah === bh && al < bl);
@@ -61,6 +63,8 @@ const ltS = (ah: number, al: number, bh: number, bl: number): boolean =>
 
 /** fls of a uint32 (1-based index of the top set bit, 0 for 0) */
 const fls32 = (x: number): number => 32 - Math.clz32(x);
+/** (1 << n) - 1 as a uint32, n in [0, 32] */
+const ones = (n: number): number => (n === 0 ? 0 : 0xffff_ffff >>> (32 - n));
 
 /** Load a scalar's bounds and var_off into the working registers. */
 function load(r: MutScalar): void {
@@ -74,6 +78,20 @@ function load(r: MutScalar): void {
   R[S32MAX] = R0[S32MAX] = Number(r.s32max);
   R[U32MIN] = R0[U32MIN] = Number(r.u32min);
   R[U32MAX] = R0[U32MAX] = Number(r.u32max);
+}
+
+/** Load the source operand of an ALU operation into Q. */
+function loadSrc(r: Scalar): void {
+  S64[0] = r.smin; Q[SMIN_H] = W32[HI]; Q[SMIN_L] = W32[LO];
+  S64[0] = r.smax; Q[SMAX_H] = W32[HI]; Q[SMAX_L] = W32[LO];
+  U64[0] = r.umin; Q[UMIN_H] = W32[HI]; Q[UMIN_L] = W32[LO];
+  U64[0] = r.umax; Q[UMAX_H] = W32[HI]; Q[UMAX_L] = W32[LO];
+  U64[0] = r.varOff.value; Q[V_H] = W32[HI]; Q[V_L] = W32[LO];
+  U64[0] = r.varOff.mask; Q[M_H] = W32[HI]; Q[M_L] = W32[LO];
+  Q[S32MIN] = Number(r.s32min);
+  Q[S32MAX] = Number(r.s32max);
+  Q[U32MIN] = Number(r.u32min);
+  Q[U32MAX] = Number(r.u32max);
 }
 
 /** The u64 of two halves (the common extremes without allocating). */
@@ -136,8 +154,8 @@ function range64(minH: number, minL: number, maxH: number, maxL: number): void {
     return;
   }
   // delta = (1 << bits) - 1
-  R[T_MH] = bits > 32 ? (2 ** (bits - 32) - 1) : 0;
-  R[T_ML] = bits >= 32 ? 0xffff_ffff : (2 ** bits - 1);
+  R[T_MH] = bits > 32 ? ones(bits - 32) : 0;
+  R[T_ML] = bits >= 32 ? 0xffff_ffff : ones(bits);
   R[T_VH] = (minH & ~R[T_MH]) >>> 0;
   R[T_VL] = (minL & ~R[T_ML]) >>> 0;
 }
@@ -155,8 +173,8 @@ function step(zH: number, zL: number): void {
   const fixedH = (dH & ~R[M_H]) >>> 0;
   const fixedL = (dL & ~R[M_L]) >>> 0;
   const bits = fixedH !== 0 ? 32 + fls32(fixedH) : fls32(fixedL);
-  const carryH = bits > 32 ? (bits >= 64 ? 0xffff_ffff : 2 ** (bits - 32) - 1) : 0;
-  const carryL = bits >= 32 ? 0xffff_ffff : 2 ** bits - 1;
+  const carryH = bits > 32 ? ones(bits - 32) : 0;
+  const carryL = bits >= 32 ? 0xffff_ffff : ones(bits);
   const filledH = (dH | carryH | ~R[M_H]) >>> 0;
   const filledL = (dL | carryL | ~R[M_L]) >>> 0;
   // inc = (filled + 1) & mask, modulo 2^64
@@ -308,7 +326,7 @@ function boundOffset(): void {
   intersectVarOff();
   // the low half: tnum_intersect(tnum_subreg(var64), tnum_range(R[U32MIN], R[U32MAX]))
   const bits = fls32((R[U32MIN] ^ R[U32MAX]) >>> 0);
-  const dm = bits >= 32 ? 0xffff_ffff : 2 ** bits - 1;
+  const dm = ones(bits);
   const rv = (R[U32MIN] & ~dm) >>> 0;
   const val = (R[V_L] | rv) >>> 0;
   R[M_L] = (R[M_L] & dm) >>> 0;
@@ -393,3 +411,169 @@ export const mDeduceMixedBounds = inPlace(deduceMixedBounds);
 export const mDeduceBounds = inPlace(deduceBounds);
 /** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
 export const mBoundOffset = inPlace(boundOffset);
+
+// ---------------------------------------------------------------------------
+// BPF_ADD and BPF_SUB (scalar{32,}_min_max_{add,sub}, tnum_add, tnum_sub,
+// zext_32_to_64), with R the destination and Q the source.
+
+const TWO32 = 0x1_0000_0000;
+// The result of add64/sub64 of halves: a u64 and whether the u64 and the s64 operation overflowed.
+let sumH = 0, sumL = 0, carry = false, sOverflow = false;
+
+/** (ah, al) + (bh, bl) modulo 2^64 into sumH, sumL; carry: the u64 sum overflowed; sOverflow: the s64 one. */
+function add64h(ah: number, al: number, bh: number, bl: number): void {
+  let l = al + bl;
+  let h = ah + bh;
+  if (l >= TWO32) { l -= TWO32; h += 1; }
+  carry = h >= TWO32;
+  if (carry) h -= TWO32;
+  sumH = h; sumL = l;
+  // signed overflow: both operands have the same sign and the sum the other
+  sOverflow = ((ah ^ bh) & 0x8000_0000) === 0 && ((ah ^ h) & 0x8000_0000) !== 0;
+}
+
+/** (ah, al) - (bh, bl) modulo 2^64 into sumH, sumL; carry: the u64 subtraction wrapped; sOverflow: the s64 one. */
+function sub64h(ah: number, al: number, bh: number, bl: number): void {
+  let l = al - bl;
+  let h = ah - bh;
+  if (l < 0) { l += TWO32; h -= 1; }
+  carry = h < 0;
+  if (carry) h += TWO32;
+  sumH = h; sumL = l;
+  // signed overflow: the operands have different signs and the result the sign of b
+  sOverflow = ((ah ^ bh) & 0x8000_0000) !== 0 && ((ah ^ h) & 0x8000_0000) !== 0;
+}
+
+const S32_MIN_F = -0x8000_0000;
+const S32_MAX_F = 0x7fff_ffff;
+
+/** scalar32_min_max_add */
+function add32(): void {
+  const a = R[S32MIN] + Q[S32MIN];
+  const b = R[S32MAX] + Q[S32MAX];
+  if (a < S32_MIN_F || a > S32_MAX_F || b < S32_MIN_F || b > S32_MAX_F) {
+    R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F;
+  } else {
+    R[S32MIN] = a; R[S32MAX] = b;
+  }
+  const lo = R[U32MIN] + Q[U32MIN];
+  const hi = R[U32MAX] + Q[U32MAX];
+  R[U32MIN] = lo >= TWO32 ? lo - TWO32 : lo;
+  R[U32MAX] = hi >= TWO32 ? hi - TWO32 : hi;
+  if (lo < TWO32 && hi >= TWO32) { R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff; }
+}
+
+/** scalar_min_max_add */
+function add64(): void {
+  add64h(R[SMIN_H], R[SMIN_L], Q[SMIN_H], Q[SMIN_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  add64h(R[SMAX_H], R[SMAX_L], Q[SMAX_H], Q[SMAX_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  add64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]);
+  const minOv = carry;
+  R[UMIN_H] = sumH; R[UMIN_L] = sumL;
+  add64h(R[UMAX_H], R[UMAX_L], Q[UMAX_H], Q[UMAX_L]);
+  R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  if (!minOv && carry) { R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff; }
+}
+
+/** scalar32_min_max_sub */
+function sub32(): void {
+  const a = R[S32MIN] - Q[S32MAX];
+  const b = R[S32MAX] - Q[S32MIN];
+  if (a < S32_MIN_F || a > S32_MAX_F || b < S32_MIN_F || b > S32_MAX_F) {
+    R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F;
+  } else {
+    R[S32MIN] = a; R[S32MAX] = b;
+  }
+  const lo = R[U32MIN] - Q[U32MAX];
+  const hi = R[U32MAX] - Q[U32MIN];
+  R[U32MIN] = lo < 0 ? lo + TWO32 : lo;
+  R[U32MAX] = hi < 0 ? hi + TWO32 : hi;
+  if (lo < 0 && hi >= 0) { R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff; }
+}
+
+/** scalar_min_max_sub */
+function sub64(): void {
+  sub64h(R[SMIN_H], R[SMIN_L], Q[SMAX_H], Q[SMAX_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  sub64h(R[SMAX_H], R[SMAX_L], Q[SMIN_H], Q[SMIN_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  sub64h(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L]);
+  const minUn = carry;
+  const loH = sumH, loL = sumL;
+  sub64h(R[UMAX_H], R[UMAX_L], Q[UMIN_H], Q[UMIN_L]);
+  R[UMIN_H] = loH; R[UMIN_L] = loL; R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  if (minUn && !carry) { R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff; }
+}
+
+/** var_off = tnum_add(var_off, Q's var_off) */
+function tnumAddQ(): void {
+  add64h(R[M_H], R[M_L], Q[M_H], Q[M_L]);
+  const smH = sumH, smL = sumL;
+  add64h(R[V_H], R[V_L], Q[V_H], Q[V_L]);
+  const svH = sumH, svL = sumL;
+  add64h(smH, smL, svH, svL); // sigma
+  const muH = ((sumH ^ svH) | R[M_H] | Q[M_H]) >>> 0;
+  const muL = ((sumL ^ svL) | R[M_L] | Q[M_L]) >>> 0;
+  R[V_H] = (svH & ~muH) >>> 0; R[V_L] = (svL & ~muL) >>> 0;
+  R[M_H] = muH; R[M_L] = muL;
+}
+
+/** var_off = tnum_sub(var_off, Q's var_off) */
+function tnumSubQ(): void {
+  sub64h(R[V_H], R[V_L], Q[V_H], Q[V_L]);
+  const dvH = sumH, dvL = sumL;
+  add64h(dvH, dvL, R[M_H], R[M_L]);
+  const alH = sumH, alL = sumL;
+  sub64h(dvH, dvL, Q[M_H], Q[M_L]);
+  const muH = ((alH ^ sumH) | R[M_H] | Q[M_H]) >>> 0;
+  const muL = ((alL ^ sumL) | R[M_L] | Q[M_L]) >>> 0;
+  R[V_H] = (dvH & ~muH) >>> 0; R[V_L] = (dvL & ~muL) >>> 0;
+  R[M_H] = muH; R[M_L] = muL;
+}
+
+/** zext_32_to_64: var_off = tnum_subreg(var_off), then __reg_assign_32_into_64 */
+function zext32To64(): void {
+  R[V_H] = 0; R[M_H] = 0;
+  R[UMIN_H] = 0; R[UMIN_L] = R[U32MIN];
+  R[UMAX_H] = 0; R[UMAX_L] = R[U32MAX];
+  if (R[S32MIN] >= 0 && R[S32MAX] >= 0) { // __reg32_bound_s64 of both
+    R[SMIN_H] = 0; R[SMIN_L] = R[S32MIN];
+    R[SMAX_H] = 0; R[SMAX_L] = R[S32MAX];
+  } else {
+    R[SMIN_H] = 0; R[SMIN_L] = 0;
+    R[SMAX_H] = 0; R[SMAX_L] = 0xffff_ffff;
+  }
+}
+
+/**
+ * The BPF_ADD / BPF_SUB case of adjust_scalar_min_max_vals from the transfer
+ * functions to the final reg_bounds_sync: `d op= s` (32-bit bounds, 64-bit
+ * bounds, var_off), zext_32_to_64 for ALU32, then reg_bounds_sync.
+ */
+export function mAddSubSync(d: MutScalar, s: Scalar, sub: boolean, alu32: boolean): void {
+  load(d);
+  loadSrc(s);
+  if (sub) { sub32(); sub64(); tnumSubQ(); } else { add32(); add64(); tnumAddQ(); }
+  if (alu32) zext32To64();
+  boundsSync();
+  store(d);
+}
+
+/** scalar32_min_max_add and scalar_min_max_add (bounds only, not var_off) */
+export function mAddBounds(d: MutScalar, s: Scalar): void {
+  load(d);
+  loadSrc(s);
+  add32();
+  add64();
+  store(d);
+}

@@ -9,7 +9,8 @@ import {
   Scalar, MutScalar, cloneScalar, scalarConst, scalarIsConst, scalarConstValue, s32, s64,
   mZext32To64, mBoundsSync,
 } from './scalar';
-import { add32, add64, AluInsn } from './alu';
+import { AluInsn } from './alu';
+import { mAddBounds } from './halves';
 
 /**
  * assign_scalar_id_before_mov: the source register of `rX = rY` gets an id
@@ -82,8 +83,7 @@ export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
   r.delta = reg.delta;
   r.id = reg.id;
   r.addConst = reg.addConst;
-  add32(r, fake);
-  add64(r, fake);
+  mAddBounds(r, fake); // scalar32_min_max_add, scalar_min_max_add
   r.varOff = tnumAdd(r.varOff, fake.varOff);
   if (reg.addConst === 32 || known.addConst === 32) mZext32To64(r); // either side linked by a 32-bit add
   mBoundsSync(r);
