@@ -14,7 +14,7 @@ import {
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarIsKnownConst, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
   mCoerceSubregToSizeSx,
@@ -330,13 +330,6 @@ function maybeFork(d: MutScalar): Scalar | null {
   return other;
 }
 
-/** A known var_off with every bound equal to its value (what reg_bounds_sync leaves of a constant). */
-function isKnownConst(s: Scalar): boolean {
-  const v = s.varOff.value;
-  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max) return false;
-  const v32 = v & U32_MAX;
-  return s.u32min === v32 && s.u32max === v32 && s.smin === s64(v) && s.s32min === s32(v32);
-}
 
 /**
  * Two known operands: the transfer functions and reg_bounds_sync end in the
@@ -398,7 +391,7 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
     mMarkUnknown(d, !bpfCapable);
     return { dst: d };
   }
-  if (isKnownConst(d) && isKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
+  if (scalarIsKnownConst(d) && scalarIsKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
 
   switch (op) {
     case BPF_ADD: case BPF_SUB:
@@ -466,6 +459,7 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
 /** `dst = imm` (BPF_MOV | BPF_K): ALU64 sign-extends imm, ALU zero-extends its 32 bits. */
 export function movImm(alu64: boolean, imm: number, bpfCapable = true): Scalar {
   // mark_reg_unknown first (unprivileged constants are precise), then __mark_reg_known
+  if (bpfCapable && (alu64 || imm >= 0)) return scalarFromImm(imm); // the same (imprecise) constant
   return scalarConst(alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0), !bpfCapable);
 }
 

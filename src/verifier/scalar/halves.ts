@@ -94,6 +94,21 @@ function loadSrc(r: Scalar): void {
   Q[U32MAX] = Number(r.u32max);
 }
 
+/**
+ * A known var_off with every bound equal to its value (what reg_bounds_sync
+ * leaves of a constant, and a fixpoint of it, also after __mark_reg32_unbounded).
+ */
+export function scalarIsKnownConst(s: Scalar): boolean {
+  const v = s.varOff.value;
+  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max ||
+    s.u32min !== s.u32max) return false;
+  S64[0] = s.smin; // smin === (s64)v: the same 64 bits
+  const h = W32[HI];
+  const l = W32[LO];
+  U64[0] = v;
+  return h === W32[HI] && l === W32[LO] && Number(s.u32min) === l && Number(s.s32min) === (l | 0);
+}
+
 /** The u64 of two halves (the common extremes without allocating). */
 function bigU(h: number, l: number): bigint {
   if (h === 0 && l === 0) return 0n;

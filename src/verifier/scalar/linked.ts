@@ -39,6 +39,8 @@ export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Sca
  * ALU result is unlinked. `dstUmaxBefore` is dst's umax before the operation.
  */
 export function linkAfterAlu(insn: AluInsn, dstUmaxBefore: bigint, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar {
+  // nothing to clear: the same scalar
+  if (!dst.id && !dst.addConst && !dst.delta) return dst;
   const r = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
@@ -76,7 +78,7 @@ export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
   // A delta from a 32-bit add and one from a 64-bit add do not compose: no sync.
   if (reg.addConst && known.addConst && reg.addConst !== known.addConst) return reg;
   if ((!reg.addConst && !known.addConst) || reg.delta === known.delta) {
-    return { ...known };
+    return cloneScalar(known);
   }
   const fake = scalarConst(BigInt(reg.delta) - BigInt(known.delta));
   const r: MutScalar = cloneScalar(known);

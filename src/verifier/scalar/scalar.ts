@@ -79,6 +79,14 @@ export function scalarUnknown(precise = false): Scalar {
 
 /** A known constant (__mark_reg_known on a SCALAR_VALUE register). `value` is taken modulo 2^64. */
 export function scalarConst(value: bigint, precise = false): Scalar {
+  if (value >= 0n && value <= S32_MAX) {
+    // the value of every field, as u64, s64, u32 and s32 alike
+    return {
+      varOff: { value, mask: 0n }, smin: value, smax: value, umin: value, umax: value,
+      s32min: value, s32max: value, u32min: value, u32max: value,
+      id: 0, addConst: 0, delta: 0, precise,
+    };
+  }
   const v = u64(value);
   const sv = s64(v);
   return {
@@ -205,11 +213,11 @@ export function mMarkUnknown(r: MutScalar, precise = false): void {
 
 // reg_bounds_sync and its parts work on 32-bit halves, without bigint (halves.ts).
 import {
-  mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
+  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
   mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
 } from './halves';
 export {
-  mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
+  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
   mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
 };
 
@@ -420,6 +428,7 @@ export const scalarCoerceSubregToSizeSx = (s: Scalar, size: number): Scalar => {
 /** is_reg_const */
 export const scalarIsConst = (s: Scalar, subreg32: boolean): boolean =>
   subreg32 ? tnumSubregIsConst(s.varOff) : tnumIsConst(s.varOff);
+
 
 /** reg_const_value */
 export const scalarConstValue = (s: Scalar, subreg32: boolean): bigint =>
