@@ -9,7 +9,7 @@
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
 import {
-  tnumMul, tnumAnd, tnumOr, tnumXor, tnumLshift, tnumRshift,
+  tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
@@ -24,7 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync } from './halves';
+import { mAddSubSync, mBitwiseSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -100,82 +100,6 @@ function mul64(d: MutScalar, s: Scalar): void {
   if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
   const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
   if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
-}
-
-/** The s32 bounds from the u32 ones when they do not cross the sign boundary, else unbounded. */
-function s32FromU32(d: MutScalar): void {
-  if (s32(d.u32min) <= s32(d.u32max)) {
-    d.s32min = s32(d.u32min);
-    d.s32max = s32(d.u32max);
-  } else {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  }
-}
-
-/** The s64 bounds from the u64 ones when they do not cross the sign boundary, else unbounded. */
-function s64FromU64(d: MutScalar): void {
-  if (s64(d.umin) <= s64(d.umax)) {
-    d.smin = s64(d.umin);
-    d.smax = s64(d.umax);
-  } else {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  }
-}
-
-/** scalar32_min_max_and (d.varOff already holds the result tnum) */
-function and32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = t.value;
-  d.u32max = bmin(d.u32max, s.u32max);
-  s32FromU32(d);
-}
-
-/** scalar_min_max_and */
-function and64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = d.varOff.value;
-  d.umax = bmin(d.umax, s.umax);
-  s64FromU64(d);
-  mUpdateBounds(d);
-}
-
-/** scalar32_min_max_or */
-function or32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = bmax(d.u32min, s.u32min);
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-/** scalar_min_max_or */
-function or64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = bmax(d.umin, s.umin);
-  d.umax = d.varOff.value | d.varOff.mask;
-  s64FromU64(d);
-  mUpdateBounds(d);
-}
-
-/** scalar32_min_max_xor */
-function xor32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = t.value;
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-/** scalar_min_max_xor */
-function xor64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = d.varOff.value;
-  d.umax = d.varOff.value | d.varOff.mask;
-  s64FromU64(d);
-  mUpdateBounds(d);
 }
 
 /** __scalar32_min_max_lsh (shift amounts as u64) */
@@ -410,23 +334,11 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       mul32(d, src);
       mul64(d, src);
       break;
-    case BPF_AND:
-      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
-      d.varOff = tnumAnd(d.varOff, src.varOff);
-      and32(d, src);
-      and64(d, src);
-      break;
-    case BPF_OR:
-      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
-      d.varOff = tnumOr(d.varOff, src.varOff);
-      or32(d, src);
-      or64(d, src);
-      break;
-    case BPF_XOR:
-      d.varOff = tnumXor(d.varOff, src.varOff);
-      xor32(d, src);
-      xor64(d, src);
-      break;
+    case BPF_AND: case BPF_OR: case BPF_XOR:
+      if (op !== BPF_XOR && tnumIsConst(src.varOff)) fork = maybeFork(d);
+      // tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}, zext and reg_bounds_sync on 32-bit halves
+      mBitwiseSync(d, src, op, alu32);
+      return fork === null ? { dst: d } : { dst: d, fork };
     case BPF_LSH:
       if (alu32) lsh32(d, src); else lsh64(d, src);
       break;

@@ -12,6 +12,7 @@
 // get a new bigint. Signed 64-bit comparisons compare the high halves as int32
 // (`h | 0`), unsigned ones as uint32; the low halves always as uint32.
 import type { Scalar, MutScalar } from './scalar';
+import { BPF_AND, BPF_OR } from '../../isa/opcodes';
 import { Tnum, TNUM_UNKNOWN, U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN } from './tnum';
 
 // One 8-byte buffer seen as a u64, an s64 and two u32 halves: bigint <-> halves
@@ -591,4 +592,115 @@ export function mAddBounds(d: MutScalar, s: Scalar): void {
   add32();
   add64();
   store(d);
+}
+
+// ---------------------------------------------------------------------------
+// BPF_AND, BPF_OR and BPF_XOR (tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}),
+// with R the destination and Q the source.
+
+/** var_off = tnum_{and,or,xor}(var_off, Q's var_off) */
+function bitwiseTnumQ(op: number): void {
+  bitwiseTnumHalf(op, V_H, M_H);
+  bitwiseTnumHalf(op, V_L, M_L);
+}
+
+/** One half (value index v, mask index m) of tnum_and, tnum_or or tnum_xor. */
+function bitwiseTnumHalf(op: number, v: number, m: number): void {
+  const dv = R[v], dm = R[m], sv = Q[v], sm = Q[m];
+  if (op === BPF_AND) {
+    const val = (dv & sv) >>> 0;
+    R[v] = val;
+    R[m] = ((dv | dm) & (sv | sm) & ~val) >>> 0;
+  } else if (op === BPF_OR) {
+    const val = (dv | sv) >>> 0;
+    R[v] = val;
+    R[m] = ((dm | sm) & ~val) >>> 0;
+  } else {
+    const mu = (dm | sm) >>> 0;
+    R[v] = ((dv ^ sv) & ~mu) >>> 0;
+    R[m] = mu;
+  }
+}
+
+/** __mark_reg32_known of the low half of var_off (known here) */
+function markKnown32(): void {
+  const l = R[V_L];
+  R[S32MIN] = R[S32MAX] = l | 0;
+  R[U32MIN] = R[U32MAX] = l;
+}
+
+/** scalar32_min_max_{and,or,xor} (var_off already holds the result) */
+function bitwise32(op: number): void {
+  if (Q[M_L] === 0 && R[M_L] === 0) { markKnown32(); return; }
+  const tmax = (R[V_L] | R[M_L]) >>> 0;
+  if (op === BPF_AND) {
+    R[U32MIN] = R[V_L];
+    R[U32MAX] = Math.min(R[U32MAX], Q[U32MAX]);
+  } else if (op === BPF_OR) {
+    R[U32MIN] = Math.max(R[U32MIN], Q[U32MIN]);
+    R[U32MAX] = tmax;
+  } else {
+    R[U32MIN] = R[V_L];
+    R[U32MAX] = tmax;
+  }
+  // the s32 bounds from the u32 ones when they do not cross the sign boundary
+  if ((R[U32MIN] | 0) <= (R[U32MAX] | 0)) {
+    R[S32MIN] = R[U32MIN] | 0;
+    R[S32MAX] = R[U32MAX] | 0;
+  } else {
+    R[S32MIN] = S32_MIN_F;
+    R[S32MAX] = S32_MAX_F;
+  }
+}
+
+/** scalar_min_max_{and,or,xor}; true when both are constants (__mark_reg_known: the id goes) */
+function bitwise64(op: number): boolean {
+  if (Q[M_H] === 0 && Q[M_L] === 0 && R[M_H] === 0 && R[M_L] === 0) {
+    markKnown(R[V_H], R[V_L]);
+    return true;
+  }
+  const tmaxH = (R[V_H] | R[M_H]) >>> 0;
+  const tmaxL = (R[V_L] | R[M_L]) >>> 0;
+  if (op === BPF_AND) {
+    R[UMIN_H] = R[V_H]; R[UMIN_L] = R[V_L];
+    if (ltU(Q[UMAX_H], Q[UMAX_L], R[UMAX_H], R[UMAX_L])) { R[UMAX_H] = Q[UMAX_H]; R[UMAX_L] = Q[UMAX_L]; }
+  } else if (op === BPF_OR) {
+    if (ltU(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L])) { R[UMIN_H] = Q[UMIN_H]; R[UMIN_L] = Q[UMIN_L]; }
+    R[UMAX_H] = tmaxH; R[UMAX_L] = tmaxL;
+  } else {
+    R[UMIN_H] = R[V_H]; R[UMIN_L] = R[V_L];
+    R[UMAX_H] = tmaxH; R[UMAX_L] = tmaxL;
+  }
+  // the s64 bounds from the u64 ones when they do not cross the sign boundary
+  if (!ltS(R[UMAX_H], R[UMAX_L], R[UMIN_H], R[UMIN_L])) {
+    R[SMIN_H] = R[UMIN_H]; R[SMIN_L] = R[UMIN_L];
+    R[SMAX_H] = R[UMAX_H]; R[SMAX_L] = R[UMAX_L];
+  } else {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0;
+    R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  }
+  updateBounds32();
+  updateBounds64();
+  return false;
+}
+
+/**
+ * The BPF_AND / BPF_OR / BPF_XOR case of adjust_scalar_min_max_vals after
+ * maybe_fork_scalars: var_off, the 32-bit and 64-bit bounds, zext_32_to_64
+ * for ALU32, reg_bounds_sync. Two constants unlink the register.
+ */
+export function mBitwiseSync(d: MutScalar, s: Scalar, op: number, alu32: boolean): void {
+  load(d);
+  loadSrc(s);
+  bitwiseTnumQ(op);
+  bitwise32(op);
+  const known = bitwise64(op);
+  if (alu32) zext32To64();
+  boundsSync();
+  store(d);
+  if (known) {
+    d.id = 0;
+    d.addConst = 0;
+    d.delta = 0;
+  }
 }
