@@ -19,6 +19,8 @@ import { mAddBounds } from './halves';
  * Returns the new source state and whether `nextId` was used.
  */
 export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Scalar; usedId: boolean } {
+  // already linked without a delta, or a constant without one: nothing changes
+  if (!src.addConst && (src.id || tnumIsConst(src.varOff))) return { src, usedId: false };
   const r = cloneScalar(src);
   if (r.addConst) {
     r.id = 0;
