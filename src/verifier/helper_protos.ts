@@ -155,6 +155,7 @@ const BY_NAME: Readonly<Record<string, HelperProto>> = {
   bpf_probe_read: p(INT, [UNINIT_MEM, SIZE0, ANY]),
   bpf_probe_read_str: p(INT, [UNINIT_MEM, SIZE0, ANY], { refine: 'msize' }),
   bpf_probe_read_user: p(INT, [UNINIT_MEM, SIZE0, ANY]),
+  bpf_copy_from_user: p(INT, [UNINIT_MEM, SIZE0, ANY]), // kernel/bpf/helpers.c, might_sleep
   bpf_probe_read_kernel: p(INT, [UNINIT_MEM, SIZE0, ANY]),
   bpf_probe_read_user_str: p(INT, [UNINIT_MEM, SIZE0, ANY], { refine: 'msize' }),
   bpf_probe_read_kernel_str: p(INT, [UNINIT_MEM, SIZE0, ANY], { refine: 'msize' }),

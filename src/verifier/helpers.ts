@@ -68,8 +68,8 @@ const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HE
 /** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */
 const inSleepable = (env: VerifierEnv): boolean => env.input.progType === P.syscall || !!env.input.sleepable;
 
-/** get_helper_proto and the checks of the prototype's flags. */
-function helperProto(env: VerifierEnv, funcId: number): HelperProto {
+/** get_helper_proto and the checks of the prototype's flags (undefined: a helper whose prototype is not modelled). */
+function helperProto(env: VerifierEnv, funcId: number): HelperProto | undefined {
   const name = helperName(funcId);
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) fail(env, 'EINVAL', 'invalidFunc', [name, funcId]);
   if (env.input.unprivileged) notModelled(env, 'helper calls without CAP_BPF');
@@ -79,9 +79,7 @@ function helperProto(env: VerifierEnv, funcId: number): HelperProto {
   if (env.input.gplCompatible === false && inRanges(GPL_ONLY_HELPERS, funcId)) fail(env, 'EINVAL', 'gplOnlyHelper');
   if (inRanges(access.probeDenied, funcId)) fail(env, 'EINVAL', 'helperNotAllowedInProbe');
   if (!inSleepable(env) && inRanges(MIGHT_SLEEP_HELPERS, funcId)) fail(env, 'EINVAL', 'helperMightSleep');
-  const proto = HELPER_PROTOS[funcId];
-  if (!proto) notModelled(env, `helper ${name}#${funcId}`);
-  return proto;
+  return HELPER_PROTOS[funcId];
 }
 
 /** check_helper_call; returns where the walk goes on (after a tail call in a subprog: the caller). */
@@ -90,11 +88,12 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
   checkCallWhileLocked(env, insn);
   const proto = helperProto(env, funcId);
   if (inRanges(MIGHT_SLEEP_HELPERS, funcId)) {
-    // a helper that might sleep, in a section that must not
+    // a helper that might sleep, in a section that must not (checked before the arguments)
     if (env.cur.refs.some((r) => r.kind === 'rcu')) fail(env, 'EINVAL', 'helperSleepsInRcu', [helperName(funcId), funcId]);
     if (env.cur.refs.some((r) => r.kind === 'preempt')) fail(env, 'EINVAL', 'helperSleepsInPreempt', [helperName(funcId), funcId]);
-    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'a helper that might sleep with IRQs disabled');
+    if (env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EINVAL', 'helperSleepsInIrq', [helperName(funcId), funcId]);
   }
+  if (!proto) return notModelled(env, `helper ${helperName(funcId)}#${funcId}`);
   const meta = newCallArgMeta(funcId);
   for (let i = 0; i < 5; i++) checkFuncArg(env, proto, i, meta);
   recordFuncMap(env, meta, proto);

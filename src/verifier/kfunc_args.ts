@@ -211,6 +211,8 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
       // KF_ARG_PTR_TO_ALLOC_BTF_ID: an object of bpf_obj_new, for bpf_obj_drop_impl, still referenced
       if (reg.type !== 'btf_id' || reg.flags !== MEM_ALLOC) fail(env, 'EINVAL', 'kfuncExpectedAllocObj', [i]);
       if (k.name !== 'bpf_obj_drop_impl') return notModelled(env, `kfunc ${k.name} taking an allocated object`);
+      // defensive, as in the kernel: an allocated object without a reference is a non-owning one
+      // (NON_OWN_REF, MEM_RCU) or untrusted, refused just above; no program reaches this (6.18)
       if (!reg.refObjId) fail(env, 'EINVAL', 'kfuncAllocObjNotReferenced');
       return;
     case 'mem': {

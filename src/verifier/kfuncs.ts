@@ -118,6 +118,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   const meta = checkKfuncArgs(env, k, desc);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
+  if (desc.flags.includes('sleepable') && env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EACCES', 'kfuncSleepableInIrq', [k.name]);
   const regs = curFrame(env).regs;
   if (meta.releaseRegno) {
     const r = regs[meta.releaseRegno];
