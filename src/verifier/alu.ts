@@ -19,8 +19,11 @@ import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
-import { MutScalar, cloneScalar, mMarkUnbounded32, mBoundsSync, tnumAdd, tnumSub, tnumStrn, S64_MIN, S64_MAX, U64_MAX } from './scalar';
+import { MutScalar, cloneScalar, scalarIsKnownConst, mMarkUnbounded32, mBoundsSync, tnumAdd, tnumSub, tnumStrn, S64_MIN, S64_MAX, U64_MAX } from './scalar';
 import { BPF_MAX_VAR_OFF } from './mem';
+
+/** The unused operand of the unary ops and movs (the kernel passes the same register or none). */
+const ZERO: Scalar = scalarConst(0n);
 
 /** bpf_alu_string, by BPF_OP >> 4 */
 const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -48,7 +51,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   checkDst(env, insn.dst);
   // a pointer operand: check_reg_arg(DST_OP) leaves an unknown scalar
   if (r.type !== 'scalar') return setReg(env, insn.dst, scalarReg(scalarUnknown()));
-  const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, scalarConst(0n));
+  const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, ZERO);
   setReg(env, insn.dst, scalarReg(res.dst));
 }
 
@@ -56,7 +59,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, ['BPF_MOV']);
   checkDst(env, insn.dst);
-  setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, scalarConst(0n), scalarConst(0n)).dst));
+  setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, ZERO, ZERO).dst));
 }
 
 /** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
@@ -89,7 +92,7 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
     // movsx: linked only when the value cannot change by the sign extension
     const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
     const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
-    return setReg(env, insn.dst, scalarReg(aluScalar(ai, scalarConst(0n), src).dst));
+    return setReg(env, insn.dst, scalarReg(aluScalar(ai, ZERO, src).dst));
   }
   // mov32: linked only when the upper half is known zero
   if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));
@@ -156,9 +159,11 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
  * The type string is built only for a message.
  */
 function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
-  const max = BigInt(BPF_MAX_VAR_OFF);
-  const val = BigInt.asIntN(64, v.varOff.value);
-  if (v.varOff.mask === 0n && (val >= max || val <= -max)) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
+  const max = MAX_VAR_OFF;
+  if (v.varOff.mask === 0n) {
+    const val = BigInt.asIntN(64, v.varOff.value);
+    if (val >= max || val <= -max) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
+  }
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);
   if (isPtr) {
     if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
@@ -167,6 +172,8 @@ function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: 
   if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
   if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
 }
+
+const MAX_VAR_OFF = BigInt(BPF_MAX_VAR_OFF);
 
 /** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */
 function ptrArithAllowed(ptr: PointerReg, known: boolean, off: Scalar, op: number): boolean {
@@ -180,7 +187,11 @@ function ptrArithAllowed(ptr: PointerReg, known: boolean, off: Scalar, op: numbe
   }
 }
 
-const fitsS32 = (v: bigint): boolean => v === BigInt.asIntN(32, v);
+/** Does the fixed offset `off` plus the constant `k` fit in an s32? (a double is exact below 2^53, and beyond it far out of range) */
+const sumFitsS32 = (off: number, k: bigint): boolean => {
+  const n = off + Number(k);
+  return n >= -0x8000_0000 && n <= 0x7fff_ffff;
+};
 const sAddOverflows = (a: bigint, b: bigint): boolean => a + b > S64_MAX || a + b < S64_MIN;
 const sSubOverflows = (a: bigint, b: bigint): boolean => a - b > S64_MAX || a - b < S64_MIN;
 
@@ -210,27 +221,29 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
   const p = ptr.v;
-  const v: MutScalar = cloneScalar(p);
+  let m: MutScalar | null = null; // the variable part, when the op moves it
   let off = ptr.off;
   let out: PointerReg = ptr;
   if (op === BPF_ADD) {
-    if (known && fitsS32(BigInt(ptr.off) + o.smin)) {
+    if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
     } else {
-      [v.smin, v.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
-      [v.umin, v.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
-      v.varOff = tnumAdd(p.varOff, o.varOff);
+      m = cloneScalar(p);
+      [m.smin, m.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
+      [m.umin, m.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
+      m.varOff = tnumAdd(p.varOff, o.varOff);
       if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: 0 };
     }
   } else if (op === BPF_SUB) {
     if (!ptrIsDst) fail(env, 'EACCES', 'subPtrFromScalar', [dst]);
     if (ptr.type === 'stack') fail(env, 'EACCES', 'subFromStackPtr', [dst]);
-    if (known && fitsS32(BigInt(ptr.off) - o.smin)) {
+    if (known && sumFitsS32(ptr.off, -o.smin)) {
       off = ptr.off - Number(o.smin);
     } else {
-      [v.smin, v.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
-      [v.umin, v.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
-      v.varOff = tnumSub(p.varOff, o.varOff);
+      m = cloneScalar(p);
+      [m.smin, m.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
+      [m.umin, m.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
+      m.varOff = tnumSub(p.varOff, o.varOff);
       if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: o.smin < 0n ? 0 : ptr.range };
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
@@ -238,9 +251,13 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   } else {
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
-  mMarkUnbounded32(v);
+  // a constant variable part the op does not move comes back unchanged from
+  // __mark_reg32_unbounded and reg_bounds_sync: it is kept as it is
+  if (m === null && !scalarIsKnownConst(p)) m = cloneScalar(p);
+  if (m) mMarkUnbounded32(m);
+  const v: Scalar = m ?? p;
   checkRegSaneOffset(env, v, off, ptr, true);
-  mBoundsSync(v);
+  if (m) mBoundsSync(m);
   const res = { ...out, off, v } as PointerReg;
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);

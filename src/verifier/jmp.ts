@@ -14,7 +14,7 @@ import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
   ptrReg, mapRef,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
@@ -172,16 +172,18 @@ function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): Link
 /** reg_set_min_max on both branches, then sync_linked_regs. */
 function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
-  const b = regSetMinMax(d, s, BPF_OP(insn.code), jmp32, isX && insn.src === insn.dst);
+  // BPF_K: the refined fake source register is never read
+  const b = isX ? regSetMinMax(d, s, BPF_OP(insn.code), jmp32, insn.src === insn.dst) : regSetMinMaxDst(d, s, BPF_OP(insn.code), jmp32);
+  const srcs = 'trueSrc' in b ? b : null;
   const of = other.frames[other.curframe];
   of.regs[insn.dst] = scalarReg(b.trueDst);
-  if (isX) of.regs[insn.src] = scalarReg(b.trueSrc);
+  if (srcs) of.regs[insn.src] = scalarReg(srcs.trueSrc);
   const cf = curFrame(env);
   cf.regs[insn.dst] = scalarReg(b.falseDst);
-  if (isX) cf.regs[insn.src] = scalarReg(b.falseSrc);
+  if (srcs) cf.regs[insn.src] = scalarReg(srcs.falseSrc);
   syncLinked(other, b.trueDst, linked);
   syncLinked(env.cur, b.falseDst, linked);
-  if (isX) { syncLinked(other, b.trueSrc, linked); syncLinked(env.cur, b.falseSrc, linked); }
+  if (srcs) { syncLinked(other, srcs.trueSrc, linked); syncLinked(env.cur, srcs.falseSrc, linked); }
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */

@@ -4,12 +4,12 @@
 // range text (kernel/bpf/verifier.c).
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst as isConstW, scalarConstValue as constValueW,
-  scalarCoerceToSize, scalarCoerceToSizeSx, aluScalar, AluResult, isBranchTaken, regSetMinMax, BranchStates, formatScalar,
+  scalarCoerceToSize, scalarCoerceToSizeSx, aluScalar, AluResult, isBranchTaken, regSetMinMax, regSetMinMaxDst, BranchStates, formatScalar,
   movReg, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarClearId, S64_MIN, S64_MAX,
 } from './scalar';
 
 export type { Scalar, AluResult, BranchStates };
-export { scalarUnknown, scalarConst, scalarFromImm, aluScalar, isBranchTaken, regSetMinMax, formatScalar,
+export { scalarUnknown, scalarConst, scalarFromImm, aluScalar, isBranchTaken, regSetMinMax, regSetMinMaxDst, formatScalar,
   assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar };
 
 /** tnum_is_const(reg->var_off) */

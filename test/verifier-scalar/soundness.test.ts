@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  Scalar, scalarContains, scalarConst, adjustScalar, movReg, regSetMinMax, isBranchTaken, scalarFromImm,
+  Scalar, scalarContains, scalarConst, adjustScalar, movReg, regSetMinMax, regSetMinMaxDst, isBranchTaken, scalarFromImm,
   scalarCoerceToSize, scalarInvariantViolation, tnumContains, tnumAdd, tnumSub, tnumMul, tnumAnd, tnumOr, tnumXor,
   tnumUnion, tnumIntersect, tnum, Tnum, formatScalar, syncLinkedScalar,
 } from '../../src/verifier/scalar';
@@ -132,6 +132,15 @@ test('jumps comparing a register with itself refine soundly', () => {
     const r = taken ? b.trueDst : b.falseDst;
     // The kernel refines r1 op r1 as two registers; the real branch must keep x.
     assert.ok(scalarContains(r, d.x), `${d.x} op 0x${op.toString(16)} itself -> ${show(r)}`);
+  }), { numRuns: 1500 });
+});
+
+test('regSetMinMaxDst gives the destination states of regSetMinMax (BPF_K jumps)', () => {
+  fc.assert(fc.property(arbMember(), arbMember(), fc.constantFrom(...JMP_OPS.map(([, o]) => o)), fc.boolean(), (d, s, op, jmp32) => {
+    const full = regSetMinMax(d.s, s.s, op, jmp32);
+    const dst = regSetMinMaxDst(d.s, s.s, op, jmp32);
+    assert.deepEqual(dst.trueDst, full.trueDst);
+    assert.deepEqual(dst.falseDst, full.falseDst);
   }), { numRuns: 1500 });
 });
 

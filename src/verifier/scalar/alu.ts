@@ -9,12 +9,12 @@
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
 import {
-  tnumAdd, tnumSub, tnumNeg, tnumMul, tnumAnd, tnumOr, tnumXor, tnumLshift, tnumRshift,
+  tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarIsKnownConst, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
   mCoerceSubregToSizeSx,
@@ -24,6 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
+import { mAddSubSync, mBitwiseSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -69,60 +70,8 @@ const wrapped = (r: bigint, bits: 32 | 64, signed: boolean): [bigint, boolean] =
   const w = signed ? BigInt.asIntN(bits, r) : BigInt.asUintN(bits, r);
   return [w, w !== r];
 };
-const addS: Checked = (a, b, bits) => wrapped(a + b, bits, true);
-const subS: Checked = (a, b, bits) => wrapped(a - b, bits, true);
 const mulS: Checked = (a, b, bits) => wrapped(a * b, bits, true);
-const addU: Checked = (a, b, bits) => wrapped(a + b, bits, false);
-const subU: Checked = (a, b, bits) => wrapped(a - b, bits, false);
 const mulU: Checked = (a, b, bits) => wrapped(a * b, bits, false);
-
-/** scalar32_min_max_add (in place) */
-export function add32(d: MutScalar, s: Scalar): void {
-  const [a, oa] = addS(d.s32min, s.s32min, 32);
-  const [b, ob] = oa ? [0n, true] : addS(d.s32max, s.s32max, 32);
-  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
-  const [lo, minOv] = addU(d.u32min, s.u32min, 32);
-  const [hi, maxOv] = addU(d.u32max, s.u32max, 32);
-  d.u32min = lo;
-  d.u32max = hi;
-  if (!minOv && maxOv) { d.u32min = 0n; d.u32max = U32_MAX; }
-}
-
-/** scalar_min_max_add (in place) */
-export function add64(d: MutScalar, s: Scalar): void {
-  const [a, oa] = addS(d.smin, s.smin, 64);
-  const [b, ob] = oa ? [0n, true] : addS(d.smax, s.smax, 64);
-  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
-  const [lo, minOv] = addU(d.umin, s.umin, 64);
-  const [hi, maxOv] = addU(d.umax, s.umax, 64);
-  d.umin = lo;
-  d.umax = hi;
-  if (!minOv && maxOv) { d.umin = 0n; d.umax = U64_MAX; }
-}
-
-/** scalar32_min_max_sub */
-function sub32(d: MutScalar, s: Scalar): void {
-  const [a, oa] = subS(d.s32min, s.s32max, 32);
-  const [b, ob] = oa ? [0n, true] : subS(d.s32max, s.s32min, 32);
-  if (oa || ob) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = a; d.s32max = b; }
-  const [lo, minUn] = subU(d.u32min, s.u32max, 32);
-  const [hi, maxUn] = subU(d.u32max, s.u32min, 32);
-  d.u32min = lo;
-  d.u32max = hi;
-  if (minUn && !maxUn) { d.u32min = 0n; d.u32max = U32_MAX; }
-}
-
-/** scalar_min_max_sub */
-function sub64(d: MutScalar, s: Scalar): void {
-  const [a, oa] = subS(d.smin, s.smax, 64);
-  const [b, ob] = oa ? [0n, true] : subS(d.smax, s.smin, 64);
-  if (oa || ob) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = a; d.smax = b; }
-  const [lo, minUn] = subU(d.umin, s.umax, 64);
-  const [hi, maxUn] = subU(d.umax, s.umin, 64);
-  d.umin = lo;
-  d.umax = hi;
-  if (minUn && !maxUn) { d.umin = 0n; d.umax = U64_MAX; }
-}
 
 /** min/max of the four corner products, or null if one overflows. */
 function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 64): [bigint, bigint] | null {
@@ -151,82 +100,6 @@ function mul64(d: MutScalar, s: Scalar): void {
   if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
   const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
   if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
-}
-
-/** The s32 bounds from the u32 ones when they do not cross the sign boundary, else unbounded. */
-function s32FromU32(d: MutScalar): void {
-  if (s32(d.u32min) <= s32(d.u32max)) {
-    d.s32min = s32(d.u32min);
-    d.s32max = s32(d.u32max);
-  } else {
-    d.s32min = S32_MIN;
-    d.s32max = S32_MAX;
-  }
-}
-
-/** The s64 bounds from the u64 ones when they do not cross the sign boundary, else unbounded. */
-function s64FromU64(d: MutScalar): void {
-  if (s64(d.umin) <= s64(d.umax)) {
-    d.smin = s64(d.umin);
-    d.smax = s64(d.umax);
-  } else {
-    d.smin = S64_MIN;
-    d.smax = S64_MAX;
-  }
-}
-
-/** scalar32_min_max_and (d.varOff already holds the result tnum) */
-function and32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = t.value;
-  d.u32max = bmin(d.u32max, s.u32max);
-  s32FromU32(d);
-}
-
-/** scalar_min_max_and */
-function and64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = d.varOff.value;
-  d.umax = bmin(d.umax, s.umax);
-  s64FromU64(d);
-  mUpdateBounds(d);
-}
-
-/** scalar32_min_max_or */
-function or32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = bmax(d.u32min, s.u32min);
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-/** scalar_min_max_or */
-function or64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = bmax(d.umin, s.umin);
-  d.umax = d.varOff.value | d.varOff.mask;
-  s64FromU64(d);
-  mUpdateBounds(d);
-}
-
-/** scalar32_min_max_xor */
-function xor32(d: MutScalar, s: Scalar): void {
-  const t = tnumSubreg(d.varOff);
-  if (tnumSubregIsConst(s.varOff) && tnumSubregIsConst(d.varOff)) { mMarkKnown32(d, t.value); return; }
-  d.u32min = t.value;
-  d.u32max = t.value | t.mask;
-  s32FromU32(d);
-}
-
-/** scalar_min_max_xor */
-function xor64(d: MutScalar, s: Scalar): void {
-  if (tnumIsConst(s.varOff) && tnumIsConst(d.varOff)) { mMarkKnown(d, d.varOff.value); return; }
-  d.umin = d.varOff.value;
-  d.umax = d.varOff.value | d.varOff.mask;
-  s64FromU64(d);
-  mUpdateBounds(d);
 }
 
 /** __scalar32_min_max_lsh (shift amounts as u64) */
@@ -381,13 +254,6 @@ function maybeFork(d: MutScalar): Scalar | null {
   return other;
 }
 
-/** A known var_off with every bound equal to its value (what reg_bounds_sync leaves of a constant). */
-function isKnownConst(s: Scalar): boolean {
-  const v = s.varOff.value;
-  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max) return false;
-  const v32 = v & U32_MAX;
-  return s.u32min === v32 && s.u32max === v32 && s.smin === s64(v) && s.s32min === s32(v32);
-}
 
 /**
  * Two known operands: the transfer functions and reg_bounds_sync end in the
@@ -449,49 +315,30 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
     mMarkUnknown(d, !bpfCapable);
     return { dst: d };
   }
-  if (isKnownConst(d) && isKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
+  if (scalarIsKnownConst(d) && scalarIsKnownConst(src) && constFold(d, op, alu32, src.varOff.value)) return { dst: d };
 
   switch (op) {
-    case BPF_ADD:
-      add32(d, src);
-      add64(d, src);
-      d.varOff = tnumAdd(d.varOff, src.varOff);
-      break;
-    case BPF_SUB:
-      sub32(d, src);
-      sub64(d, src);
-      d.varOff = tnumSub(d.varOff, src.varOff);
-      break;
+    case BPF_ADD: case BPF_SUB:
+      // scalar{32,}_min_max_{add,sub}, tnum_{add,sub}, zext and reg_bounds_sync on 32-bit halves
+      mAddSubSync(d, src, op === BPF_SUB, alu32);
+      return { dst: d };
     case BPF_NEG: {
+      // 0 - dst
       const orig: Scalar = cloneScalar(d);
       mMarkKnown(d, 0n);
-      sub32(d, orig);
-      sub64(d, orig);
-      d.varOff = tnumNeg(orig.varOff);
-      break;
+      mAddSubSync(d, orig, true, alu32);
+      return { dst: d };
     }
     case BPF_MUL:
       d.varOff = tnumMul(d.varOff, src.varOff);
       mul32(d, src);
       mul64(d, src);
       break;
-    case BPF_AND:
-      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
-      d.varOff = tnumAnd(d.varOff, src.varOff);
-      and32(d, src);
-      and64(d, src);
-      break;
-    case BPF_OR:
-      if (tnumIsConst(src.varOff)) fork = maybeFork(d);
-      d.varOff = tnumOr(d.varOff, src.varOff);
-      or32(d, src);
-      or64(d, src);
-      break;
-    case BPF_XOR:
-      d.varOff = tnumXor(d.varOff, src.varOff);
-      xor32(d, src);
-      xor64(d, src);
-      break;
+    case BPF_AND: case BPF_OR: case BPF_XOR:
+      if (op !== BPF_XOR && tnumIsConst(src.varOff)) fork = maybeFork(d);
+      // tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}, zext and reg_bounds_sync on 32-bit halves
+      mBitwiseSync(d, src, op, alu32);
+      return fork === null ? { dst: d } : { dst: d, fork };
     case BPF_LSH:
       if (alu32) lsh32(d, src); else lsh64(d, src);
       break;
@@ -524,6 +371,7 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
 /** `dst = imm` (BPF_MOV | BPF_K): ALU64 sign-extends imm, ALU zero-extends its 32 bits. */
 export function movImm(alu64: boolean, imm: number, bpfCapable = true): Scalar {
   // mark_reg_unknown first (unprivileged constants are precise), then __mark_reg_known
+  if (bpfCapable && (alu64 || imm >= 0)) return scalarFromImm(imm); // the same (imprecise) constant
   return scalarConst(alu64 ? BigInt(imm | 0) : BigInt(imm >>> 0), !bpfCapable);
 }
 

@@ -278,24 +278,42 @@ export interface BranchStates {
 /**
  * reg_set_min_max for two scalars: the states of "if (dst op src)" on both
  * branches, each synced (reg_bounds_sync). For BPF_K pass scalarFromImm(imm)
- * as src. `sameReg` says dst and src are the same register (if r1 > r1):
+ * as src (or use regSetMinMaxDst). `sameReg` says dst and src are the same register (if r1 > r1):
  * the refinements then apply to one shared state, as in the kernel, and
  * trueSrc/falseSrc equal trueDst/falseDst.
  * Check the results with scalarInvariantViolation (reg_bounds_sanity_check).
  */
 export function regSetMinMax(dst: Scalar, src: Scalar, op: number, jmp32: boolean, sameReg = false): BranchStates {
+  checkJmpOp(op);
+  const [fd, fs] = refinedSide(dst, src, revOpcode(op), jmp32, sameReg, true);
+  const [td, ts] = refinedSide(dst, src, op, jmp32, sameReg, true);
+  return { trueDst: td, trueSrc: ts, falseDst: fd, falseSrc: fs };
+}
+
+/**
+ * reg_set_min_max when only the destination's branch states are wanted (a BPF_K
+ * comparison: the kernel's fake source register is refined and synced too, but
+ * nothing reads it afterwards): the same trueDst and falseDst as regSetMinMax.
+ */
+export function regSetMinMaxDst(dst: Scalar, src: Scalar, op: number, jmp32: boolean): { trueDst: Scalar; falseDst: Scalar } {
+  checkJmpOp(op);
+  const [fd] = refinedSide(dst, src, revOpcode(op), jmp32, false, false);
+  const [td] = refinedSide(dst, src, op, jmp32, false, false);
+  return { trueDst: td, falseDst: fd };
+}
+
+function checkJmpOp(op: number): void {
   if (revOpcode(op) === 0) {
     throw new ScalarDomainError('bad-jmp-op', `regSetMinMax(op 0x${op.toString(16)})`, 'not a conditional jump comparison');
   }
-  const fd = cloneScalar(dst);
-  const fs = sameReg ? fd : cloneScalar(src);
-  refineCondOp(fd, fs, revOpcode(op), jmp32);
-  mBoundsSync(fd);
-  mBoundsSync(fs); // twice on one state when sameReg, like the kernel
-  const td = cloneScalar(dst);
-  const ts = sameReg ? td : cloneScalar(src);
-  refineCondOp(td, ts, op, jmp32);
-  mBoundsSync(td);
-  mBoundsSync(ts);
-  return { trueDst: td, trueSrc: ts, falseDst: fd, falseSrc: fs };
+}
+
+/** One branch of reg_set_min_max: regs_refine_cond_op, then reg_bounds_sync of dst (and of src when `syncSrc`). */
+function refinedSide(dst: Scalar, src: Scalar, op: number, jmp32: boolean, sameReg: boolean, syncSrc: boolean): [Scalar, Scalar] {
+  const d = cloneScalar(dst);
+  const s = sameReg ? d : cloneScalar(src);
+  refineCondOp(d, s, op, jmp32);
+  mBoundsSync(d);
+  if (syncSrc) mBoundsSync(s); // twice on one state when sameReg, like the kernel
+  return [d, s];
 }

@@ -9,7 +9,8 @@ import {
   Scalar, MutScalar, cloneScalar, scalarConst, scalarIsConst, scalarConstValue, s32, s64,
   mZext32To64, mBoundsSync,
 } from './scalar';
-import { add32, add64, AluInsn } from './alu';
+import { AluInsn } from './alu';
+import { mAddBounds } from './halves';
 
 /**
  * assign_scalar_id_before_mov: the source register of `rX = rY` gets an id
@@ -18,6 +19,8 @@ import { add32, add64, AluInsn } from './alu';
  * Returns the new source state and whether `nextId` was used.
  */
 export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Scalar; usedId: boolean } {
+  // already linked without a delta, or a constant without one: nothing changes
+  if (!src.addConst && (src.id || tnumIsConst(src.varOff))) return { src, usedId: false };
   const r = cloneScalar(src);
   if (r.addConst) {
     r.id = 0;
@@ -38,6 +41,8 @@ export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Sca
  * ALU result is unlinked. `dstUmaxBefore` is dst's umax before the operation.
  */
 export function linkAfterAlu(insn: AluInsn, dstUmaxBefore: bigint, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar {
+  // nothing to clear: the same scalar
+  if (!dst.id && !dst.addConst && !dst.delta) return dst;
   const r = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
@@ -75,15 +80,14 @@ export function syncLinkedScalar(reg: Scalar, known: Scalar): Scalar {
   // A delta from a 32-bit add and one from a 64-bit add do not compose: no sync.
   if (reg.addConst && known.addConst && reg.addConst !== known.addConst) return reg;
   if ((!reg.addConst && !known.addConst) || reg.delta === known.delta) {
-    return { ...known };
+    return cloneScalar(known);
   }
   const fake = scalarConst(BigInt(reg.delta) - BigInt(known.delta));
   const r: MutScalar = cloneScalar(known);
   r.delta = reg.delta;
   r.id = reg.id;
   r.addConst = reg.addConst;
-  add32(r, fake);
-  add64(r, fake);
+  mAddBounds(r, fake); // scalar32_min_max_add, scalar_min_max_add
   r.varOff = tnumAdd(r.varOff, fake.varOff);
   if (reg.addConst === 32 || known.addConst === 32) mZext32To64(r); // either side linked by a 32-bit add
   mBoundsSync(r);

@@ -2,10 +2,7 @@
 // verifier does on it. Models these kernel/bpf/verifier.c functions:
 // ___mark_reg_known, __mark_reg_known, __mark_reg32_known, __mark_reg_unknown,
 // __mark_reg_unbounded, __mark_reg64_unbounded, __mark_reg32_unbounded,
-// reset_reg64_and_tnum, reset_reg32_and_tnum, __update_reg32_bounds,
-// __update_reg64_bounds, __update_reg_bounds, __reg32_deduce_bounds,
-// __reg64_deduce_bounds, __reg_deduce_mixed_bounds, __reg_deduce_bounds,
-// __reg_bound_offset, reg_bounds_sync, reg_bounds_sanity_check,
+// reset_reg64_and_tnum, reset_reg32_and_tnum, reg_bounds_sanity_check,
 // __reg32_bound_s64, __reg_assign_32_into_64, zext_32_to_64,
 // coerce_reg_to_size, set_sext64_default_val, coerce_reg_to_size_sx,
 // set_sext32_default_val, coerce_subreg_to_size_sx, is_reg_const,
@@ -15,13 +12,16 @@
 // Representation: every bound is a bigint holding the value of the C field
 // with its C type: smin/smax in [-2^63, 2^63), umin/umax in [0, 2^64),
 // s32min/s32max in [-2^31, 2^31), u32min/u32max in [0, 2^32).
+// reg_bounds_sync and its parts (__update_reg_bounds, __reg_deduce_bounds,
+// __reg_bound_offset) work on 32-bit halves instead (halves.ts) and are
+// re-exported here.
 //
 // The exported functions are pure: they never modify their arguments. The
 // `m*` functions are the in-place building blocks (they mutate a MutScalar
 // that the caller owns), named after the kernel functions they model.
 import {
-  Tnum, TNUM_UNKNOWN, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg, tnumOr,
-  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumStep, tnumIn, fls64,
+  Tnum, TNUM_UNKNOWN, tnumConst, tnumRange, tnumSubreg,
+  tnumCast, tnumConstSubreg, tnumIsConst, tnumSubregIsConst, tnumIn, fls64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import { ScalarDomainError } from './errors';
@@ -79,6 +79,14 @@ export function scalarUnknown(precise = false): Scalar {
 
 /** A known constant (__mark_reg_known on a SCALAR_VALUE register). `value` is taken modulo 2^64. */
 export function scalarConst(value: bigint, precise = false): Scalar {
+  if (value >= 0n && value <= S32_MAX) {
+    // the value of every field, as u64, s64, u32 and s32 alike
+    return {
+      varOff: { value, mask: 0n }, smin: value, smax: value, umin: value, umax: value,
+      s32min: value, s32max: value, u32min: value, u32max: value,
+      id: 0, addConst: 0, delta: 0, precise,
+    };
+  }
   const v = u64(value);
   const sv = s64(v);
   return {
@@ -203,227 +211,20 @@ export function mMarkUnknown(r: MutScalar, precise = false): void {
   mMarkUnbounded(r);
 }
 
-/** __update_reg32_bounds: learn 32-bit bounds from the low half of var_off. */
-export function mUpdateBounds32(r: MutScalar): void {
-  const value = r.varOff.value & U32_MAX; // tnum_subreg(reg->var_off)
-  const mask = r.varOff.mask & U32_MAX;
-  r.s32min = bmax(r.s32min, s32(value | (mask & 0x8000_0000n)));
-  r.s32max = bmin(r.s32max, s32(value | (mask & 0x7fff_ffffn)));
-  r.u32min = bmax(r.u32min, value);
-  r.u32max = bmin(r.u32max, value | mask);
-}
-
-/**
- * __update_reg64_bounds: learn 64-bit bounds from var_off, and make the
- * register a constant when the u64 range and the tnum have exactly one
- * value in common (the tnum_step refinement, backported to 6.18 stable).
- */
-export function mUpdateBounds64(r: MutScalar): void {
-  const t = r.varOff;
-  r.smin = bmax(r.smin, s64(t.value | (t.mask & 0x8000_0000_0000_0000n)));
-  r.smax = bmin(r.smax, s64(t.value | (t.mask & 0x7fff_ffff_ffff_ffffn)));
-  r.umin = bmax(r.umin, t.value);
-  r.umax = bmin(r.umax, t.value | t.mask);
-
-  const next = tnumStep(t, r.umin);
-  const uminInTnum = (r.umin & (U64_MAX ^ t.mask)) === t.value;
-  const tmax = t.value | t.mask;
-  if (uminInTnum && next > r.umax) {
-    mMarkKnownKeepId(r, r.umin); // only umin is in both
-  } else if (!uminInTnum && next === tmax) {
-    mMarkKnownKeepId(r, tmax); // only the largest tnum member is in both
-  } else if (!uminInTnum && next <= r.umax && tnumStep(t, next) > r.umax) {
-    mMarkKnownKeepId(r, next); // exactly one member strictly inside (umin, umax]
-  }
-}
-
-/** __update_reg_bounds */
-export function mUpdateBounds(r: MutScalar): void {
-  mUpdateBounds32(r);
-  mUpdateBounds64(r);
-}
-
-/** __reg32_deduce_bounds: 32-bit bounds from 64-bit bounds, and s32 <-> u32. */
-export function mDeduceBounds32(r: MutScalar): void {
-  // Works on JS numbers (exact for 32-bit values): `x | 0` is (s32)x and
-  // `x >>> 0` is (u32)x for x in [-2^31, 2^32).
-  const M32 = 0xffff_ffffn;
-  const uminHi = Number(r.umin >> 32n);
-  const umaxHi = Number(r.umax >> 32n);
-  const uminLo = Number(r.umin & M32);
-  const umaxLo = Number(r.umax & M32);
-  const sminHi = Number(r.smin >> 32n); // arithmetic shift: in [-2^31, 2^31)
-  const smaxHi = Number(r.smax >> 32n);
-  const sminLo = Number(r.smin & M32); // the low 32 bits (two's complement)
-  const smaxLo = Number(r.smax & M32);
-  const u32min0 = Number(r.u32min);
-  const u32max0 = Number(r.u32max);
-  const s32min0 = Number(r.s32min);
-  const s32max0 = Number(r.s32max);
-  let u32min = u32min0;
-  let u32max = u32max0;
-  let s32min = s32min0;
-  let s32max = s32max0;
-
-  // Upper halves of the u64 range equal: the low halves form a range.
-  if (uminHi === umaxHi) {
-    u32min = Math.max(u32min, uminLo);
-    u32max = Math.min(u32max, umaxLo);
-    if ((uminLo | 0) <= (umaxLo | 0)) {
-      s32min = Math.max(s32min, uminLo | 0);
-      s32max = Math.min(s32max, umaxLo | 0);
-    }
-  }
-  // Same for the s64 range (arithmetic shift of the signed values).
-  if (sminHi === smaxHi) {
-    if (sminLo <= smaxLo) {
-      u32min = Math.max(u32min, sminLo);
-      u32max = Math.min(u32max, smaxLo);
-    }
-    if ((sminLo | 0) <= (smaxLo | 0)) {
-      s32min = Math.max(s32min, sminLo | 0);
-      s32max = Math.min(s32max, smaxLo | 0);
-    }
-  }
-  // Upper halves are two consecutive numbers and the low halves go from negative to positive.
-  if (((uminHi + 1) >>> 0) === (umaxHi >>> 0) && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
-    s32min = Math.max(s32min, uminLo | 0);
-    s32max = Math.min(s32max, umaxLo | 0);
-  }
-  if (((sminHi + 1) >>> 0) === (smaxHi >>> 0) && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
-    s32min = Math.max(s32min, sminLo | 0);
-    s32max = Math.min(s32max, smaxLo | 0);
-  }
-  // u32 range that does not cross the s32 sign boundary is also an s32 range.
-  if ((u32min | 0) <= (u32max | 0)) {
-    s32min = Math.max(s32min, u32min | 0);
-    s32max = Math.min(s32max, u32max | 0);
-  }
-  // And vice versa.
-  if ((s32min >>> 0) <= (s32max >>> 0)) {
-    u32min = Math.max(s32min >>> 0, u32min);
-    u32max = Math.min(s32max >>> 0, u32max);
-  } else {
-    // The s32 range wraps around the end of the u32 domain (as in
-    // __reg64_deduce_bounds); a u32 range overlapping only one of its ends
-    // narrows both. Present in the live 6.18 stable kernel.
-    if (u32max < (s32min >>> 0)) {
-      s32min = u32min | 0;
-      u32max = Math.min(u32max, s32max >>> 0);
-    } else if ((s32max >>> 0) < u32min) {
-      s32max = u32max | 0;
-      u32min = Math.max(u32min, s32min >>> 0);
-    }
-  }
-  if (u32min !== u32min0) r.u32min = BigInt(u32min);
-  if (u32max !== u32max0) r.u32max = BigInt(u32max);
-  if (s32min !== s32min0) r.s32min = BigInt(s32min);
-  if (s32max !== s32max0) r.s32max = BigInt(s32max);
-}
-
-/** __reg64_deduce_bounds: s64 <-> u64, including an s64 range that crosses the sign boundary. */
-export function mDeduceBounds64(r: MutScalar): void {
-  if (s64(r.umin) <= s64(r.umax)) {
-    r.smin = bmax(r.smin, s64(r.umin));
-    r.smax = bmin(r.smax, s64(r.umax));
-  }
-  if (u64(r.smin) <= u64(r.smax)) {
-    r.umin = bmax(u64(r.smin), r.umin);
-    r.umax = bmin(u64(r.smax), r.umax);
-  } else {
-    // The s64 range wraps around the end of the u64 domain; if the u64
-    // range overlaps only one of its ends, both ranges can be narrowed.
-    if (r.umax < u64(r.smin)) {
-      r.smin = s64(r.umin);
-      r.umax = bmin(r.umax, u64(r.smax));
-    } else if (u64(r.smax) < r.umin) {
-      r.smax = s64(r.umax);
-      r.umin = bmax(r.umin, u64(r.smin));
-    }
-  }
-}
-
-/** __reg_deduce_mixed_bounds: 64-bit bounds tightened with the 32-bit ones. */
-export function mDeduceMixedBounds(r: MutScalar): void {
-  const HI = 0xffff_ffff_0000_0000n;
-  const newUmin = (r.umin & HI) | r.u32min;
-  const newUmax = (r.umax & HI) | r.u32max;
-  r.umin = bmax(r.umin, newUmin);
-  r.umax = bmin(r.umax, newUmax);
-  const newSmin = s64((u64(r.smin) & HI) | r.u32min);
-  const newSmax = s64((u64(r.smax) & HI) | r.u32max);
-  r.smin = bmax(r.smin, newSmin);
-  r.smax = bmin(r.smax, newSmax);
-  // After a sign-extending load the upper 32 bits are all 0s or all 1s; with
-  // a non-negative s32 range and a 64-bit range inside [S32_MIN, S32_MAX]
-  // they must be 0s.
-  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
-    r.smin = r.s32min;
-    r.smax = r.s32max;
-    r.umin = u64(r.s32min);
-    r.umax = u64(r.s32max); // C assigns the s32 to a u64: sign-extends
-    r.varOff = tnumIntersect(r.varOff, tnumRange(r.smin, r.smax));
-  }
-}
-
-/** __reg_deduce_bounds */
-export function mDeduceBounds(r: MutScalar): void {
-  mDeduceBounds32(r);
-  mDeduceBounds64(r);
-  mDeduceMixedBounds(r);
-}
-
-/** __reg_bound_offset: learn var_off bits from the unsigned ranges. */
-export function mBoundOffset(r: MutScalar): void {
-  const var64 = tnumIntersect(r.varOff, tnumRange(r.umin, r.umax));
-  const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(r.u32min, r.u32max));
-  r.varOff = tnumOr(tnumClearSubreg(var64), var32);
-}
-
-/**
- * A known var_off whose value v every bound admits: reg_bounds_sync's first
- * __update_reg_bounds narrows every bound to v, and a constant with all its
- * bounds equal to it is a fixpoint of the rest, so the result is set at once.
- */
-function mSyncConst(r: MutScalar): boolean {
-  const v = r.varOff.value;
-  const sv = s64(v);
-  const v32 = v & U32_MAX;
-  const sv32 = s32(v32);
-  if (r.umin > v || r.umax < v || r.smin > sv || r.smax < sv || r.u32min > v32 || r.u32max < v32 ||
-    r.s32min > sv32 || r.s32max < sv32) return false;
-  r.umin = v;
-  r.umax = v;
-  r.smin = sv;
-  r.smax = sv;
-  r.u32min = v32;
-  r.u32max = v32;
-  r.s32min = sv32;
-  r.s32max = sv32;
-  return true;
-}
+// reg_bounds_sync and its parts work on 32-bit halves, without bigint (halves.ts).
+import {
+  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
+  mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
+} from './halves';
+export {
+  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
+  mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
+};
 
 /** Nothing known and every bound unbounded: a fixpoint of reg_bounds_sync. */
 const isUnknownFixpoint = (r: Scalar): boolean =>
   r.varOff.mask === U64_MAX && r.varOff.value === 0n && r.umin === 0n && r.umax === U64_MAX &&
   r.smin === S64_MIN && r.smax === S64_MAX && r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX;
-
-/** reg_bounds_sync */
-export function mBoundsSync(r: MutScalar): void {
-  if (r.varOff.mask === 0n ? mSyncConst(r) : isUnknownFixpoint(r)) return;
-  mUpdateBounds(r);
-  // Three rounds of __reg_deduce_bounds; a round that changes nothing is a
-  // fixpoint (the round is a function of the state), so the rest is skipped.
-  for (let i = 0; i < 3; i++) {
-    const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = r;
-    mDeduceBounds(r);
-    if (r.smin === smin && r.smax === smax && r.umin === umin && r.umax === umax && r.s32min === s32min &&
-      r.s32max === s32max && r.u32min === u32min && r.u32max === u32max &&
-      r.varOff.value === varOff.value && r.varOff.mask === varOff.mask) break;
-  }
-  mBoundOffset(r);
-  mUpdateBounds(r);
-}
 
 /** __reg32_bound_s64 */
 const reg32BoundS64 = (a: bigint): boolean => a >= 0n && a <= S32_MAX;
@@ -627,6 +428,7 @@ export const scalarCoerceSubregToSizeSx = (s: Scalar, size: number): Scalar => {
 /** is_reg_const */
 export const scalarIsConst = (s: Scalar, subreg32: boolean): boolean =>
   subreg32 ? tnumSubregIsConst(s.varOff) : tnumIsConst(s.varOff);
+
 
 /** reg_const_value */
 export const scalarConstValue = (s: Scalar, subreg32: boolean): bigint =>
