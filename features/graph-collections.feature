@@ -90,6 +90,13 @@ Feature: Graph collections: the tree's lock, node ownership, and throws
       | g_root_wrong_offset | bpf_rb_root not found at offset=0                                                                     |
       | g_rb_wrong_struct | operation on bpf_rb_root expects arg#1 bpf_rb_node at offset=40 in struct twin, but arg is at offset=8 in struct elem |
 
+    Examples: argument kinds
+      | program            | message                                                                     |
+      | g_root_is_ctx      | arg#0 expected pointer to map value or allocated object                     |
+      | g_rb_remove_global | bpf_rbtree_remove can only take non-owning or refcounted bpf_rb_node pointer |
+      | g_rb_add_no_less   | Possibly NULL pointer passed to trusted arg2                                |
+      | g_rb_add_data_less | arg2 expected pointer to func                                               |
+
     Examples: inside the comparator (the lock is held)
       | program        | message                                      |
       | g_cb_remove    | bpf_rbtree_remove not allowed in rbtree cb   |
