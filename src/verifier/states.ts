@@ -9,7 +9,7 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
+import { VState, StackSlot, SlotType, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
@@ -42,19 +42,38 @@ export interface Checkpoint {
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
-/** The call chain of frame `f` of `st`, as stack liveness keys its instances. */
-export function callchainOf(env: VerifierEnv, st: VState, f: number): Callchain {
-  const callsites: number[] = [], spStarts: number[] = [];
-  for (let i = 0; i <= f; i++) {
-    spStarts.push(env.layout.subprogs[st.frames[i].subprogno].start);
-    callsites.push(i < f ? st.frames[i + 1].callsite : spStarts[i]);
+/**
+ * The call chains of the frames of the last state asked about (shared, read only: stack
+ * liveness copies one when it keeps it). Most asks in a row are for the same frames, so
+ * they are built again only when a frame's subprog start or call site differs (one
+ * allocation less per exit and per cleaned checkpoint).
+ */
+const CHAINS: { starts: number[]; sites: number[]; chains: Callchain[] } = { starts: [], sites: [], chains: [] };
+
+/** The call chain of every frame of `st`, outermost first, as stack liveness keys its instances. */
+function callchainsOf(env: VerifierEnv, st: VState): Callchain[] {
+  const frames = st.frames, n = frames.length, c = CHAINS, subprogs = env.layout.subprogs;
+  let same = c.chains.length === n;
+  for (let i = 0; same && i < n; i++) same = c.starts[i] === subprogs[frames[i].subprogno].start && c.sites[i] === frames[i].callsite;
+  if (same) return c.chains;
+  const starts: number[] = [], sites: number[] = [], chains: Callchain[] = [];
+  for (let f = 0; f < n; f++) {
+    starts.push(subprogs[frames[f].subprogno].start);
+    sites.push(frames[f].callsite);
+    const callsites: number[] = [];
+    for (let i = 0; i <= f; i++) callsites.push(i < f ? frames[i + 1].callsite : starts[i]);
+    chains.push({ callsites, spStarts: starts.slice(), curframe: f });
   }
-  return { callsites, spStarts, curframe: f };
+  c.starts = starts; c.sites = sites; c.chains = chains;
+  return chains;
 }
+
+/** The call chain of frame `f` of `st` (shared, read only). */
+export const callchainOf = (env: VerifierEnv, st: VState, f: number): Callchain => callchainsOf(env, st)[f];
 
 /** bpf_update_live_stack: the stack liveness of every frame of the current state, innermost first. */
 export function updateLiveStackOfCur(env: VerifierEnv): void {
-  updateLiveStack(env.liveness, env.lvCtx, env.cur.frames.map((_f, i) => callchainOf(env, env.cur, i)));
+  updateLiveStack(env.liveness, env.lvCtx, callchainsOf(env, env.cur));
 }
 
 /** push_stack: explore `target` (reached from `from`) in state `s` later (a copy of `s` is kept). */
@@ -119,7 +138,9 @@ export function updateBranchCounts(env: VerifierEnv): void {
 /** explored_state(): the bucket of (insn, callsite of the current frame). */
 const bucketOf = (env: VerifierEnv, idx: number): number => {
   const callsite = env.cur.frames[env.cur.curframe].callsite;
-  return ((idx ^ callsite) >>> 0) % env.insns.length;
+  const h = (idx ^ callsite) >>> 0, n = env.insns.length;
+  // h % n without `%` on a number above 2^31 (V8 calls fmod there); exact: h < 2^32 and n <= 2^20
+  return h < n ? h : h - Math.floor(h / n) * n;
 };
 
 function sameCallsites(a: VState, b: VState): boolean {
@@ -141,11 +162,18 @@ export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDept
   return null;
 }
 
+/**
+ * A slot of STACK_INVALID bytes, shared by every cleaned slot: an explored state's slots
+ * are never written (only spilled registers are replaced, and this slot has none); frozen,
+ * so a write would throw rather than change other states.
+ */
+const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<SlotType>(BPF_REG_SIZE).fill('?')) as SlotType[], spilled: null });
+
 /** clean_verifier_state: registers not live and stack slots not alive where each frame stands become unset. */
 function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
-  const chains = st.frames.map((_f, i) => callchainOf(env, st, i));
+  const chains = callchainsOf(env, st);
   const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
     const f = st.frames[i];
@@ -153,9 +181,11 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
     if (!f.stack.length) continue;
     const alive = stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback);
+    // the mask as two 32-bit numbers (no bigint per slot); a stack has at most 64 slots
+    const lo = Number(BigInt.asUintN(32, alive)), hi = Number(BigInt.asUintN(32, alive >> 32n));
     for (let spi = 0; spi < f.stack.length; spi++) {
-      if ((alive >> BigInt(spi)) & 1n) continue;
-      f.stack[spi] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+      if ((spi < 32 ? lo >>> spi : spi < 64 ? hi >>> (spi - 32) : 0) & 1) continue;
+      f.stack[spi] = INVALID_SLOT;
     }
   }
 }
@@ -170,7 +200,14 @@ function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: num
   }
 }
 
-const equalCtx = (env: VerifierEnv): EqualCtx => ({ liveRegs: env.liveRegs, idGen: env.idGen, privileged: !env.input.unprivileged });
+/** The comparison's context, one object refilled per use (is_state_visited runs once per prune point). */
+const EQUAL_CTX: EqualCtx = { liveRegs: [], idGen: 0, privileged: true };
+function equalCtx(env: VerifierEnv): EqualCtx {
+  EQUAL_CTX.liveRegs = env.liveRegs;
+  EQUAL_CTX.idGen = env.idGen;
+  EQUAL_CTX.privileged = !env.input.unprivileged;
+  return EQUAL_CTX;
+}
 
 /**
  * The prune hit: precision the old state's continuation needed is needed here too; a
@@ -258,7 +295,9 @@ export function isStateVisited(env: VerifierEnv): boolean {
     if (env.addNewState) cp.missCnt++;
     const n = forced && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
-      list.splice(k, 1);
+      // list.splice(k, 1) without its result array
+      for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
+      list.length--;
       cp.inFreeList = true;
       env.freeListSize++;
       env.exploredStatesSize--;

@@ -12,21 +12,34 @@ import { scalarSubsumes, scalarSameValue } from './scalar';
 
 export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
 
-/** struct bpf_idmap: old id -> cur id pairs (flat, in pairing order), and the generator of temporary ids for check_scalar_ids. */
-export interface IdMap { pairs: number[]; tmpGen: number }
+/**
+ * struct bpf_idmap: old id -> cur id pairs (flat, in pairing order; the first `cnt` numbers
+ * of `pairs` are in use), and the generator of temporary ids for check_scalar_ids.
+ */
+export interface IdMap { pairs: number[]; cnt: number; tmpGen: number }
 
-export const newIdMap = (idGen: number): IdMap => ({ pairs: [], tmpGen: idGen });
+export const newIdMap = (idGen: number): IdMap => ({ pairs: [], cnt: 0, tmpGen: idGen });
+
+/** One IdMap emptied for each comparison (states_equal does not nest): no allocation per comparison. */
+const SCRATCH_IDS: IdMap = newIdMap(0);
+function scratchIdMap(idGen: number): IdMap {
+  SCRATCH_IDS.cnt = 0;
+  SCRATCH_IDS.tmpGen = idGen;
+  return SCRATCH_IDS;
+}
 
 /** check_ids: both zero, or a consistent one-to-one pairing of old and current ids. */
 export function checkIds(oldId: number, curId: number, m: IdMap): boolean {
   if (!oldId !== !curId) return false;
   if (!oldId) return true;
-  const p = m.pairs;
-  for (let i = 0; i < p.length; i += 2) {
+  const p = m.pairs, n = m.cnt;
+  for (let i = 0; i < n; i += 2) {
     if (p[i] === oldId) return p[i + 1] === curId;
     if (p[i + 1] === curId) return false;
   }
-  p.push(oldId, curId);
+  p[n] = oldId;
+  p[n + 1] = curId;
+  m.cnt = n + 2;
   return true;
 }
 
@@ -207,18 +220,18 @@ function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, 
   const fo = old.frames[fr], fc = cur.frames[fr];
   if (slot) {
     const spi = at & 0xff;
-    return spi < fo.stack.length && !slotSafe(fo, fc, spi, newIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
+    return spi < fo.stack.length && !slotSafe(fo, fc, spi, scratchIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
   }
   const r = at & 15;
   const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
-  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], newIdMap(ctx.idGen), exact, !ctx.privileged);
+  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
 }
 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
   if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.at)) return false;
-  const m = newIdMap(ctx.idGen);
+  const m = scratchIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i], fc = cur.frames[i];
@@ -247,6 +260,7 @@ export function statesMaybeLooping(old: VState, cur: VState): boolean {
   const fo = old.frames[cur.curframe], fc = cur.frames[cur.curframe];
   for (let i = 0; i < MAX_BPF_REG; i++) {
     const o = fo.regs[i], c = fc.regs[i];
+    if (o === c) continue; // registers are values: the same object is the same bits
     if (o.type !== c.type) return false;
     if (o.type === 'scalar') {
       const cs = (c as typeof o).s;
