@@ -6,7 +6,7 @@
 // RANGE_WITHIN (loops whose marks are not final: every scalar's range must be
 // contained) and EXACT (the infinite-loop check). states_maybe_looping too.
 import { MAX_BPF_REG } from '../isa/opcodes';
-import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, scalarReg } from './state';
+import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, ScalarReg, PtrOf, scalarReg } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { scalarSubsumes, scalarSameValue } from './scalar';
 
@@ -75,37 +75,42 @@ function regsExact(o: RegState, c: RegState, m: IdMap): boolean {
 }
 
 /** The same register value in both states (registers are shared values): only its ids need pairing. */
-function sameRegIds(r: RegState, m: IdMap): boolean {
-  if (r.type === 'not_init') return true;
-  if (r.type === 'scalar') return checkIds(r.s.id, r.s.id, m);
-  return checkIds(r.id, r.id, m) && checkIds(r.refObjId, r.refObjId, m);
+function sameRegIds(r: RegState, type: RegState['type'], m: IdMap): boolean {
+  if (type === 'not_init') return true;
+  if (type === 'scalar') { const id = (r as ScalarReg).s.id; return checkIds(id, id, m); }
+  const p = r as PointerReg;
+  return checkIds(p.id, p.id, m) && checkIds(p.refObjId, p.refObjId, m);
 }
 
-/** regsafe: whether `o` being safe implies `c` is. */
+/**
+ * regsafe: whether `o` being safe implies `c` is. The register types are read once (`ot`, `ct`):
+ * a register's `type` is a megamorphic load (one object shape per pointer kind), not merged by V8.
+ */
 export function regsafe(o: RegState, c: RegState, m: IdMap, exact: ExactLevel, allPrecise: boolean): boolean {
-  if (o === c && (o.type !== 'scalar' || !allPrecise)) return sameRegIds(o, m);
+  const ot = o.type;
+  if (o === c && (ot !== 'scalar' || !allPrecise)) return sameRegIds(o, ot, m);
   if (exact === 'exact') return regsExact(o, c, m);
-  if (o.type === 'not_init' && (exact === 'not_exact' || c.type === 'not_init')) return true;
-  if (o.type !== c.type) return false;
-  if (o.type === 'scalar') {
-    const cs = (c as typeof o).s;
-    if (allPrecise) return scalarSameValue(o.s, cs) && o.s.addConst === cs.addConst && checkScalarIds(o.s.id, cs.id, m);
-    if (!o.s.precise && exact === 'not_exact') return true;
-    if (o.s.addConst !== cs.addConst) return false;
-    if (o.s.addConst && o.s.delta !== cs.delta) return false;
-    return scalarSubsumes(o.s, cs) && checkScalarIds(o.s.id, cs.id, m);
+  const ct = c.type;
+  if (ot === 'not_init') return exact === 'not_exact' || ct === 'not_init';
+  if (ot !== ct) return false;
+  if (ot === 'scalar') {
+    const os = (o as ScalarReg).s, cs = (c as ScalarReg).s;
+    if (allPrecise) return scalarSameValue(os, cs) && os.addConst === cs.addConst && checkScalarIds(os.id, cs.id, m);
+    if (!os.precise && exact === 'not_exact') return true;
+    if (os.addConst !== cs.addConst) return false;
+    if (os.addConst && os.delta !== cs.delta) return false;
+    return scalarSubsumes(os, cs) && checkScalarIds(os.id, cs.id, m);
   }
-  if (!isPointer(o)) return true;
-  const cp = c as PointerReg;
-  switch (o.type) {
+  const op = o as PointerReg, cp = c as PointerReg;
+  switch (ot) {
     case 'map_key': case 'map_value': case 'mem': case 'buf': case 'tp_buffer':
-      return ptrExtraEqual(o, cp) && o.off === cp.off && scalarSubsumes(o.v, cp.v)
-        && checkIds(o.id, cp.id, m) && checkIds(o.refObjId, cp.refObjId, m);
+      return ptrExtraEqual(op, cp) && op.off === cp.off && scalarSubsumes(op.v, cp.v)
+        && checkIds(op.id, cp.id, m) && checkIds(op.refObjId, cp.refObjId, m);
     case 'pkt': case 'pkt_meta': {
-      const cr = cp as typeof o;
-      if (o.range > cr.range || o.off !== cr.off || o.flags !== cr.flags) return false;
-      if (!checkIds(o.id, cr.id, m)) return false;
-      return scalarSubsumes(o.v, cr.v);
+      const or = o as PtrOf<'pkt' | 'pkt_meta'>, cr = c as PtrOf<'pkt' | 'pkt_meta'>;
+      if (or.range > cr.range || or.off !== cr.off || or.flags !== cr.flags) return false;
+      if (!checkIds(or.id, cr.id, m)) return false;
+      return scalarSubsumes(or.v, cr.v);
     }
     default:
       return regsExact(o, c, m);
