@@ -297,7 +297,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     if (cp.missCnt > cp.hitCnt * n + n) {
       // list.splice(k, 1) without its result array
       for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
-      list.length--;
+      list.pop();
       cp.inFreeList = true;
       env.freeListSize++;
       env.exploredStatesSize--;
