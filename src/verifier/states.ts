@@ -9,7 +9,7 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, StackSlot, SlotType, cloneState, mapEachReg, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
+import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
@@ -227,12 +227,13 @@ function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
  * A checkpoint whose exploration is not finished (branches > 0) met again: a loop.
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
-function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, force: boolean): 'hit' | 'loop' | 'miss' {
+function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, forced: boolean, force: boolean): 'hit' | 'loop' | 'miss' {
   const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact, cp.miss);
-  if (env.iterNext.has(idx)) {
+  // iterator next calls and callback calls are forced checkpoints: the sets are asked only there
+  if (forced && env.iterNext.has(idx)) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
     if (eq('range_within') && iterArgActive(env)) return 'loop';
-  } else if (env.callsCallback.has(idx)) {
+  } else if (forced && env.callsCallback.has(idx)) {
     if (eq('range_within')) return 'hit';
   } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact') && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
@@ -284,7 +285,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     statesCnt++;
     if (cp.insnIdx !== idx) continue;
     if (cp.branches) {
-      const looping = loopingState(env, cp, idx, force);
+      const looping = loopingState(env, cp, idx, forced, force);
       if (looping !== 'miss') return hit(env, cp, looping === 'loop');
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
@@ -311,6 +312,21 @@ export function isStateVisited(env: VerifierEnv): boolean {
   return false;
 }
 
+/** mark_all_scalars_imprecise: precision is found again by backtracking from a new checkpoint on. */
+function markAllScalarsImprecise(st: VState): void {
+  for (const f of st.frames) {
+    const regs = f.regs;
+    for (let i = 0; i < regs.length; i++) {
+      const r = regs[i];
+      if (r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
+    }
+    for (const sl of f.stack) {
+      const r = sl.spilled;
+      if (r?.type === 'scalar' && r.s.precise && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = scalarReg(scalarWithPrecise(r.s, false));
+    }
+  }
+}
+
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
 function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): void {
   env.totalStates++;
@@ -318,8 +334,7 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
-  // mark_all_scalars_imprecise: precision is found again by backtracking from here on
-  if (!env.input.unprivileged) mapEachReg(env.cur, (r) => (r.type === 'scalar' && r.s.precise ? scalarReg(scalarWithPrecise(r.s, false)) : r));
+  if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
