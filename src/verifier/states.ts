@@ -37,7 +37,17 @@ export interface Checkpoint {
   dfsDepth: number;
   /** Where a current state last differed from it (statesEqual tests that register first). */
   miss: MissHint;
+  /** Its explored_state() bucket, and whether it is still listed there (not evicted). */
+  bucket: Bucket;
+  listed: boolean;
 }
+
+/**
+ * An explored_state() bucket: its checkpoints, oldest first, and how many of them are complete
+ * (no branches left) and listed but not cleaned yet: clean_live_states has nothing to do when
+ * none is, and skips its walk of the list.
+ */
+type Bucket = Checkpoint[] & { uncleaned: number };
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
@@ -130,6 +140,7 @@ function maybeFree(env: VerifierEnv, cp: Checkpoint): void {
 export function updateBranchCounts(env: VerifierEnv): void {
   for (let cp = env.parent; cp; cp = cp.parent) {
     if (--cp.branches) break;
+    if (cp.listed) cp.bucket.uncleaned++;
     maybeExitScc(env, cp);
     maybeFree(env, cp);
   }
@@ -173,6 +184,7 @@ const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<S
 function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
+  cp.bucket.uncleaned--;
   const chains = callchainsOf(env, st);
   const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
@@ -190,8 +202,12 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   }
 }
 
+/** A bucket with no checkpoint (never added to: a bucket gets its own list with its first checkpoint). */
+const NO_CHECKPOINTS = Object.freeze(Object.assign([], { uncleaned: 0 })) as unknown as Bucket;
+
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
-function cleanLiveStates(env: VerifierEnv, list: readonly Checkpoint[], idx: number): void {
+function cleanLiveStates(env: VerifierEnv, list: Bucket, idx: number): void {
+  if (!list.uncleaned) return;
   for (const cp of list) {
     if (cp.cleaned || cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
@@ -275,7 +291,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
-  const list = env.explored.get(bucket) ?? [];
+  const list = (env.explored.get(bucket) as Bucket | undefined) ?? NO_CHECKPOINTS;
   cleanLiveStates(env, list, idx);
   const ctx = equalCtx(env);
   let statesCnt = 0;
@@ -299,6 +315,8 @@ export function isStateVisited(env: VerifierEnv): boolean {
       // list.splice(k, 1) without its result array
       for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
       list.pop();
+      cp.listed = false;
+      if (!cp.branches && !cp.cleaned) list.uncleaned--;
       cp.inFreeList = true;
       env.freeListSize++;
       env.exploredStatesSize--;
@@ -328,7 +346,9 @@ function markAllScalarsImprecise(st: VState): void {
 }
 
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
-function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): void {
+function addCheckpoint(env: VerifierEnv, listed: Bucket, bucket: number): void {
+  let list = listed;
+  if (list === NO_CHECKPOINTS) env.explored.set(bucket, list = Object.assign([], { uncleaned: 0 }));
   env.totalStates++;
   env.exploredStatesSize++;
   updatePeakStates(env);
@@ -338,10 +358,10 @@ function addCheckpoint(env: VerifierEnv, list: Checkpoint[], bucket: number): vo
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
+    bucket: list, listed: true,
   };
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);
-  env.explored.set(bucket, list);
   maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;
