@@ -124,16 +124,13 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
  * `fork` runs this instruction again later (the kernel's log shows `from N to N:`). The
- * pushed history ends before this instruction, which the re-run records again, unless the
- * kernel's history has an entry for it (a jump point), which the re-run then adds twice.
+ * pushed history keeps this instruction's entry; the re-run adds another only at a jump
+ * point (do_check.ts), as the kernel's does.
  */
 function pushForkedScalar(env: VerifierEnv, dst: number, fork: Scalar): void {
   const st = cloneState(env.cur);
   st.frames[st.curframe].regs[dst] = scalarReg(fork);
-  const path = env.path;
-  if (path && path.idx === env.insnIdx && !path.hist) env.path = path.prev;
   pushOwnedState(env, env.insnIdx, env.insnIdx, st);
-  env.path = path;
 }
 
 /** adjust_reg_min_max_vals when a pointer is involved. */

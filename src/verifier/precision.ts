@@ -26,13 +26,52 @@ import { scalarWithPrecise } from './scalar';
 export interface LinkedReg { fr: number; regno: number; isReg: boolean }
 
 /**
- * One executed instruction of the current state's history, newest first (a persistent
- * list: a branch shares it in O(1)). `spi`/`fr` mark a spill or fill of a stack slot
- * (INSN_F_STACK_ACCESS), `linked` the registers a conditional jump refined together,
- * `hist` that the kernel's jmp_history has an entry for it (jump points, stack access,
- * linked registers).
+ * One entry of the current state's history (struct bpf_jmp_history_entry), newest first
+ * (a persistent list: a branch shares it in O(1)). Only some executed instructions have
+ * one, as in the kernel: an instruction reached from elsewhere than the one before it
+ * (`prevIdx`, what get_prev_insn_idx follows), the first instruction after a checkpoint
+ * (so the walk knows where the history ends), jump points, spills and fills of a stack
+ * slot (`spi`/`fr`, INSN_F_STACK_ACCESS) and conditional jumps that refined linked
+ * scalars together (`linked`). The instructions between entries ran one after the other.
+ * `hist` says the kernel's jmp_history has the entry (it counts in jmp_history_cnt).
  */
-export interface PathEntry { idx: number; prev: PathEntry | null; spi?: number; fr?: number; linked?: LinkedReg[]; hist?: boolean }
+export interface PathEntry {
+  idx: number; prevIdx: number; prev: PathEntry | null;
+  spi: number | undefined; fr: number | undefined; linked: LinkedReg[] | undefined; hist: boolean;
+}
+
+/** A new history entry for instruction `idx` reached from `prevIdx`, on top of `prev`. */
+export const pathEntry = (idx: number, prevIdx: number, prev: PathEntry | null): PathEntry =>
+  ({ idx, prevIdx, prev, spi: undefined, fr: undefined, linked: undefined, hist: false });
+
+/**
+ * A position of the backtracking walk: the instruction `i` to look at next and the newest
+ * history entry not yet passed (`e`); `i` is -1 when the history is exhausted.
+ */
+interface Cursor { i: number; e: PathEntry | null }
+
+/**
+ * get_prev_insn_idx: move `c` from instruction `c.i` to the one executed before it (the
+ * entry's `prevIdx` when `c.i` has one, else `c.i - 1`). The oldest entry is the first
+ * instruction of the history: passing it exhausts the walk.
+ */
+function prevInsn(c: Cursor): void {
+  const e = c.e;
+  if (e !== null && e.idx === c.i) {
+    c.i = e.prev === null ? -1 : e.prevIdx;
+    c.e = e.prev;
+  } else c.i--;
+}
+
+/**
+ * The walk of the history `path` that stands before an execution of instruction `idx`
+ * (skip_first: that instruction itself is not walked, whether it has an entry yet or not).
+ */
+function historyBefore(idx: number, path: PathEntry | null): Cursor {
+  const c: Cursor = { i: path === null ? -1 : idx, e: path };
+  if (path !== null) prevInsn(c);
+  return c;
+}
 
 /**
  * struct backtrack_state: registers and stack slots wanted precise, per frame. A frame's
@@ -68,8 +107,8 @@ const fmtStack = (bt: Bt, fr: number): string => { const o: string[] = []; for (
 const NOTSUPP = 'notsupp';
 type BtResult = 'ok' | typeof NOTSUPP;
 
-function syncLinked(bt: Bt, e: PathEntry): void {
-  const l = e.linked;
+function syncLinked(bt: Bt, e: PathEntry | null): void {
+  const l = e?.linked;
   if (!l) return;
   const some = l.some((x) => (x.isReg ? (bt.regs[x.fr] & (1 << x.regno)) !== 0 : isSlot(bt, x.fr, x.regno)));
   if (!some) return;
@@ -122,9 +161,12 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
 const atomicFetch = (insn: Insn): boolean =>
   BPF_CLASS(insn.code) === BPF_STX && BPF_MODE(insn.code) === BPF_ATOMIC && (insn.imm & BPF_FETCH) !== 0;
 
-/** backtrack_insn: what instruction `e.idx` needs precise before it, given what is wanted after it. */
-function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult {
-  const insn = c.insns[e.idx];
+/**
+ * backtrack_insn: what instruction `idx` needs precise before it, given what is wanted after
+ * it; `e` is its history entry (null when it has none).
+ */
+function backtrackInsn(c: BtCtx, idx: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
+  const insn = c.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
   syncLinked(bt, e);
@@ -139,18 +181,18 @@ function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult
     const loadReg = cls === BPF_LDX ? dreg : insn.imm === BPF_CMPXCHG ? 0 : sreg;
     if (!isReg(bt, loadReg)) return 'ok';
     clearReg(bt, loadReg);
-    if (e.spi === undefined) return 'ok';
+    if (e === null || e.spi === undefined) return 'ok';
     setSlot(bt, e.fr ?? bt.frame, e.spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (isReg(bt, dreg)) return NOTSUPP;
-    if (e.spi === undefined) return 'ok';
+    if (e === null || e.spi === undefined) return 'ok';
     const fr = e.fr ?? bt.frame;
     if (!isSlot(bt, fr, e.spi)) return 'ok';
     clearSlot(bt, fr, e.spi);
     if (cls === BPF_STX) setReg(bt, sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL || op === BPF_EXIT) {
-      const r = backtrackCall(c, e.idx, subseq, bt);
+      const r = backtrackCall(c, idx, subseq, bt);
       if (r !== 'ok') return r;
     } else if (x && (isReg(bt, dreg) || isReg(bt, sreg))) {
       setReg(bt, sreg);
@@ -229,14 +271,15 @@ function btCtx(env: VerifierEnv): BtCtx {
 }
 
 /**
- * __mark_chain_precision from the current state. `head` is the newest history entry to
- * walk (the current instruction is not in it), `lastIdx` the instruction being checked.
+ * __mark_chain_precision from the current state at the instruction being checked (not
+ * walked itself: skip_first), then from each parent checkpoint.
  */
-function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | null): void {
+function markChain(env: VerifierEnv, bt: Bt): void {
   const c = btCtx(env);
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   const kfuncName = (i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;
-  let firstIdx = env.firstInsnIdx, subseq = -1;
+  let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
+  const cur = historyBefore(env.insnIdx, env.path);
   let st: Checkpoint | null = null;
   for (;;) {
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
@@ -252,15 +295,16 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     }
     // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
     if (!st) subseq = lastIdx;
-    for (let e = head; e; e = e.prev) {
+    for (; cur.i >= 0; prevInsn(cur)) {
+      const i = cur.i, e = cur.e !== null && cur.e.idx === i ? cur.e : null;
       if (log) {
-        const insn = env.insns[e.idx];
-        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${e.idx}: `
-          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, e.idx, { kfuncName })}\n`);
+        const insn = env.insns[i];
+        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
+          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, i, { kfuncName })}\n`);
       }
-      if (backtrackInsn(c, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+      if (backtrackInsn(c, i, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
       if (btEmpty(bt)) return;
-      subseq = e.idx;
+      subseq = i;
     }
     st = st ? st.parent : env.parent;
     if (!st) break;
@@ -269,7 +313,9 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;
     firstIdx = st.firstInsnIdx;
-    head = st.path;
+    const h = historyBefore(st.insnIdx, st.path);
+    cur.i = h.i;
+    cur.e = h.e;
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
@@ -281,9 +327,7 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
   if (r.type !== 'scalar') return;
   const bt = newBt(env.cur.curframe);
   setReg(bt, regno);
-  // the history's newest entry is the instruction being checked: skipped (skip_first)
-  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
-  markChain(env, bt, env.insnIdx, head);
+  markChain(env, bt);
 }
 
 /** mark_chain_precision_batch with stack slot `spi` of frame `fr` wanted precise (get_constant_map_key). */
@@ -291,8 +335,7 @@ export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number
   if (env.input.unprivileged) return;
   const bt = newBt(env.cur.curframe);
   setSlot(bt, fr, spi);
-  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
-  markChain(env, bt, env.insnIdx, head);
+  markChain(env, bt);
 }
 
 /**
@@ -324,13 +367,22 @@ export function propagatePrecision(env: VerifierEnv, old: VState): void {
     if (!first && env.log.level) verbose(env.log, '\n');
   }
   if (btEmpty(bt)) return;
-  markChain(env, bt, env.insnIdx, env.path);
+  markChain(env, bt);
+}
+
+/**
+ * The history entry of the instruction being checked, made when it has none yet: it was
+ * then reached from the instruction before it (any other arrival has an entry).
+ */
+function entryOfInsn(env: VerifierEnv): PathEntry {
+  const e = env.path;
+  if (e !== null && e.idx === env.insnIdx) return e;
+  return (env.path = pathEntry(env.insnIdx, env.insnIdx - 1, e));
 }
 
 /** push_jmp_history with INSN_F_STACK_ACCESS: the instruction spilled to or filled from slot `spi` of frame `fr`. */
 export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): void {
-  const e = env.path;
-  if (!e) return;
+  const e = entryOfInsn(env);
   e.spi = spi;
   e.fr = fr;
   if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
@@ -339,7 +391,7 @@ export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): vo
 /** The access recorded by recordStackAccess was not a spill or fill after all (no history entry). */
 export function clearStackAccess(env: VerifierEnv): void {
   const e = env.path;
-  if (!e || e.spi === undefined) return;
+  if (!e || e.idx !== env.insnIdx || e.spi === undefined) return;
   e.spi = undefined;
   e.fr = undefined;
   if (e.hist && !(env.pointFlags[e.idx] & JMP_POINT) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
@@ -347,8 +399,8 @@ export function clearStackAccess(env: VerifierEnv): void {
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
 export function recordLinkedRegs(env: VerifierEnv, linked: LinkedReg[]): void {
-  const e = env.path;
-  if (!e || linked.length < 2) return;
+  if (linked.length < 2) return;
+  const e = entryOfInsn(env);
   e.linked = linked;
   if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
 }
