@@ -84,8 +84,9 @@ const ARGS = 0x3e;
 const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], lo: [0, 0, 0, 0, 0, 0, 0, 0], hi: [0, 0, 0, 0, 0, 0, 0, 0] });
 /** No slot of frame `fr` is wanted. */
 const slotsEmpty = (bt: Bt, fr: number): boolean => bt.lo[fr] === 0 && bt.hi[fr] === 0;
+/** bt_empty: frames above `bt.frame` hold nothing (a walk leaves a callee's frame only empty). */
 function btEmpty(bt: Bt): boolean {
-  for (let i = 0; i < 8; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
+  for (let i = 0; i <= bt.frame; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
   return true;
 }
 /** Some slot at or above `spi` of frame `fr` is wanted. */
@@ -107,9 +108,7 @@ const fmtStack = (bt: Bt, fr: number): string => { const o: string[] = []; for (
 const NOTSUPP = 'notsupp';
 type BtResult = 'ok' | typeof NOTSUPP;
 
-function syncLinked(bt: Bt, e: PathEntry | null): void {
-  const l = e?.linked;
-  if (!l) return;
+function syncLinked(bt: Bt, l: LinkedReg[]): void {
   const some = l.some((x) => (x.isReg ? (bt.regs[x.fr] & (1 << x.regno)) !== 0 : isSlot(bt, x.fr, x.regno)));
   if (!some) return;
   for (const x of l) if (x.isReg) setReg(bt, x.regno, x.fr); else setSlot(bt, x.fr, x.regno);
@@ -169,7 +168,8 @@ function backtrackInsn(c: BtCtx, idx: number, e: PathEntry | null, subseq: numbe
   const insn = c.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
-  syncLinked(bt, e);
+  const linked = e !== null ? e.linked : undefined;
+  if (linked !== undefined) syncLinked(bt, linked);
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!isReg(bt, dreg) || op === BPF_END || op === BPF_NEG) return 'ok';
     if (op === BPF_MOV) {
@@ -204,7 +204,7 @@ function backtrackInsn(c: BtCtx, idx: number, e: PathEntry | null, subseq: numbe
     const mode = BPF_MODE(insn.code);
     if (mode === BPF_IND || mode === BPF_ABS) return NOTSUPP;
   }
-  syncLinked(bt, e);
+  if (linked !== undefined) syncLinked(bt, linked);
   return 'ok';
 }
 

@@ -118,12 +118,14 @@ function commitTo(lv: Liveness, inst: Instance | null): void {
   if (!inst) return;
   const idx = lv.writeIdx - inst.start;
   if (idx < 0 || idx >= inst.insnCnt) return;
+  const set = inst.mustWriteSet[idx];
   for (let f = 0; f <= inst.cc.curframe; f++) {
     let mask = lv.writeAcc[f] ?? 0n;
-    if (mask === 0n && !inst.mustWriteSet[idx]) continue;
+    // nothing written where nothing was: no change (and no masks allocated: all-zero masks change nothing)
+    if (mask === 0n && (!set || !(frameMasks(inst, f, lv.writeIdx, false)?.mustWrite))) continue;
     const m = frameMasks(inst, f, lv.writeIdx, true)!;
     const old = m.mustWrite;
-    if (inst.mustWriteSet[idx]) mask &= old;
+    if (set) mask &= old;
     if (old !== mask) { m.mustWrite = mask; inst.updated = true; }
     if (old & ~mask) inst.mustWriteDropped = true;
   }
