@@ -15,7 +15,7 @@ import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
-import { setCurrent, resetWrites, commitWrites, Callchain } from './stack_liveness';
+import { setCurrent, setCurrentOutermost, resetWrites, commitWrites, Callchain } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
 import { popStack, isStateVisited, updateBranchCounts, callchainOf, updateLiveStackOfCur } from './states';
 import { logInsn } from './print';
@@ -71,7 +71,11 @@ function entryState(env: VerifierEnv, subprog: number): VState {
 /** The call chain of frame `f` of the current state, for the stack liveness. */
 const chainAt = (env: VerifierEnv, f: number): Callchain => callchainOf(env, env.cur, f);
 
-const updateLive = updateLiveStackOfCur;
+/** bpf_update_live_stack of the current state (nothing to do while no instance changed). */
+function updateLive(env: VerifierEnv): void {
+  if (env.liveness.dirty === 0) env.liveness.cur = null;
+  else updateLiveStackOfCur(env);
+}
 
 /** process_bpf_exit: the path is done (exit or pruned); go on with the next branch. Returns false when none is left. */
 function processBpfExit(env: VerifierEnv): boolean {
@@ -127,7 +131,11 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     logInsn(env);
     env.seen[idx] = 1;
     insnEntry(env, idx, flags, arrival);
-    if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
+    if (!lv.cur) {
+      const cf = env.cur.curframe;
+      if (cf === 0) setCurrentOutermost(lv, env.lvCtx, env.layout.subprogs[env.cur.frames[0].subprogno].start);
+      else setCurrent(lv, env.lvCtx, chainAt(env, cf));
+    }
     resetWrites(lv, idx);
     const out = doCheckInsn(env, env.insns[idx]);
     commitWrites(lv);

@@ -26,9 +26,18 @@ export interface Liveness {
   writeIdx: number;
   /** compute_postorder of each subprog met, by its start (the program does not change during the walk). */
   postorders: Map<number, number[]>;
+  /** How many instances are `updated` (none: bpf_update_live_stack has nothing to do). */
+  dirty: number;
+  /** The instances of outermost frames, by subprog start (the common current instance, found without a key string). */
+  outermost: Map<number, Instance>;
 }
 
-export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map() });
+export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map(), dirty: 0, outermost: new Map() });
+
+function setUpdated(lv: Liveness, inst: Instance): void {
+  if (!inst.updated) lv.dirty++;
+  inst.updated = true;
+}
 
 function key(cc: Callchain): string {
   let k = String(cc.callsites[0]);
@@ -99,15 +108,25 @@ function frameMasks(inst: Instance, frame: number, idx: number, alloc: boolean):
 
 export function setCurrent(lv: Liveness, ctx: LivenessCtx, cc: Callchain): void { lv.cur = lookup(lv, ctx, cc); }
 
-function markRead(inst: Instance, frame: number, idx: number, mask: bigint): void {
+/** setCurrent for an outermost frame of the subprog at `start` (call chain `(start)`). */
+export function setCurrentOutermost(lv: Liveness, ctx: LivenessCtx, start: number): void {
+  let inst = lv.outermost.get(start);
+  if (!inst) {
+    inst = lookup(lv, ctx, { callsites: [start], spStarts: [start], curframe: 0 });
+    lv.outermost.set(start, inst);
+  }
+  lv.cur = inst;
+}
+
+function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, mask: bigint): void {
   const m = frameMasks(inst, frame, idx, true)!;
   const nr = m.mayRead | mask;
-  if (nr !== m.mayRead && (nr | m.liveBefore) !== m.liveBefore) inst.updated = true;
+  if (nr !== m.mayRead && (nr | m.liveBefore) !== m.liveBefore) setUpdated(lv, inst);
   m.mayRead = nr;
 }
 
 export function stackRead(lv: Liveness, frame: number, idx: number, spi: number): void {
-  if (lv.cur) markRead(lv.cur, frame, idx, 1n << BigInt(spi));
+  if (lv.cur) markRead(lv, lv.cur, frame, idx, 1n << BigInt(spi));
 }
 export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; if (lv.writeAcc.length) lv.writeAcc.length = 0; }
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
@@ -126,7 +145,7 @@ function commitTo(lv: Liveness, inst: Instance | null): void {
     const m = frameMasks(inst, f, lv.writeIdx, true)!;
     const old = m.mustWrite;
     if (set) mask &= old;
-    if (old !== mask) { m.mustWrite = mask; inst.updated = true; }
+    if (old !== mask) { m.mustWrite = mask; setUpdated(lv, inst); }
     if (old & ~mask) inst.mustWriteDropped = true;
   }
   inst.mustWriteSet[idx] = true;
@@ -208,7 +227,7 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
       const m = frameMasks(inst, f, inst.start, false);
       if (!m) continue;
       lv.writeAcc[f] = (lv.writeAcc[f] ?? 0n) | m.mustWriteAcc;
-      markRead(outer, f, callsite, m.liveBefore);
+      markRead(lv, outer, f, callsite, m.liveBefore);
     }
     commitTo(lv, outer);
   }
@@ -222,6 +241,7 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
     if (inst.updated) {
       updateInstance(lv, ctx, inst);
       inst.updated = false;
+      lv.dirty--;
       inst.mustWriteDropped = false;
     }
   }
