@@ -5,7 +5,7 @@
 import { newLog, verbose, logReset, logStats, logText, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
-import { checkSubprogs, checkCfg } from './cfg';
+import { checkSubprogs, checkCfg, successorTable } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
@@ -153,12 +153,13 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
-  checkSubprogs(input.insns, layout);
+  const succ = successorTable(input.insns);
+  checkSubprogs(input.insns, layout, succ);
   checkBtfFunc(input, layout);
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
-  const cfg = checkCfg(input.insns, layout, !input.unprivileged);
+  const cfg = checkCfg(input.insns, layout, !input.unprivileged, succ);
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
   env.jmpPoints = cfg.jmpPoints;
@@ -171,7 +172,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.sccOf = computeScc(input.insns);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
   const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
-  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) });
+  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) }, succ);
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);

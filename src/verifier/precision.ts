@@ -271,15 +271,32 @@ function btCtx(env: VerifierEnv): BtCtx {
 }
 
 /**
+ * An instruction backtrack_insn leaves `bt` unchanged at: no history entry (no linked
+ * registers, no stack access), and an ALU operation or a load whose destination is not
+ * wanted, or a conditional jump on an immediate. (A shortcut of the walk's common case.)
+ */
+function untouched(insn: Insn, e: PathEntry | null, bt: Bt): boolean {
+  if (e !== null) return false;
+  const cls = insn.code & 7;
+  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) return (bt.regs[bt.frame] & (1 << insn.dst)) === 0;
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
+  const op = insn.code & 0xf0;
+  return op !== BPF_CALL && op !== BPF_EXIT && (insn.code & BPF_X) === 0;
+}
+
+/**
  * __mark_chain_precision from the current state at the instruction being checked (not
  * walked itself: skip_first), then from each parent checkpoint.
  */
 function markChain(env: VerifierEnv, bt: Bt): void {
   const c = btCtx(env);
+  const insns = env.insns;
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   const kfuncName = (i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;
   let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
-  const cur = historyBefore(env.insnIdx, env.path);
+  // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
+  const h = historyBefore(env.insnIdx, env.path);
+  let i = h.i, e = h.e;
   let st: Checkpoint | null = null;
   for (;;) {
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
@@ -287,7 +304,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       // the entry of a global subprog: its argument registers are precise from the start
       const f0 = (st ? st.st : env.cur).frames[0];
       if (f0.subprogno > 0 && f0.callsite === -1 && bt.lo.every((m) => m === 0) && bt.hi.every((m) => m === 0) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
-        for (let i = 1; i <= 5; i++) if (bt.regs[0] & (1 << i)) f0.regs[i] = precise(f0.regs[i]);
+        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) f0.regs[r] = precise(f0.regs[r]);
         return;
       }
       markAllScalarsPrecise(env);
@@ -295,16 +312,23 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     }
     // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
     if (!st) subseq = lastIdx;
-    for (; cur.i >= 0; prevInsn(cur)) {
-      const i = cur.i, e = cur.e !== null && cur.e.idx === i ? cur.e : null;
+    while (i >= 0) {
+      const own = e !== null && e.idx === i ? e : null;
+      const insn = insns[i];
       if (log) {
-        const insn = env.insns[i];
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
-          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, i, { kfuncName })}\n`);
+          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`);
       }
-      if (backtrackInsn(c, i, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
-      if (btEmpty(bt)) return;
+      if (!untouched(insn, own, bt)) {
+        if (backtrackInsn(c, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+        if (btEmpty(bt)) return;
+      }
       subseq = i;
+      // get_prev_insn_idx (prevInsn)
+      if (own !== null) {
+        i = own.prev === null ? -1 : own.prevIdx;
+        e = own.prev;
+      } else i--;
     }
     st = st ? st.parent : env.parent;
     if (!st) break;
@@ -313,9 +337,9 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;
     firstIdx = st.firstInsnIdx;
-    const h = historyBefore(st.insnIdx, st.path);
-    cur.i = h.i;
-    cur.e = h.e;
+    const p = historyBefore(st.insnIdx, st.path);
+    i = p.i;
+    e = p.e;
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
