@@ -121,13 +121,15 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
         // and is_sync_callback_calling_kfunc (bpf_rbtree_add_impl)
-        if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))
-          || (insn.src === BPF_PSEUDO_KFUNC_CALL && isSyncCallbackKfunc(layout.kfuncs.get(t)?.name ?? ''))) {
-          forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
-        }
-        // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
-        if (insn.src === BPF_PSEUDO_KFUNC_CALL && KFUNC_TABLE[layout.kfuncs.get(t)?.name ?? '']?.flags.includes('iter_next')) {
-          prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+        {
+          const kfunc = insn.src === BPF_PSEUDO_KFUNC_CALL ? layout.kfuncs.get(t)?.name ?? '' : null;
+          if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) || (kfunc !== null && isSyncCallbackKfunc(kfunc))) {
+            forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
+          }
+          // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
+          if (kfunc !== null && KFUNC_TABLE[kfunc]?.flags.includes('iter_next')) {
+            prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+          }
         }
         return visitCall(t, s);
       case BPF_JA: {

@@ -12,7 +12,7 @@ import {
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { checkReservedFields } from './reserved_fields';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, fail, notModelled, resetWalk, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, logOn, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { setCurrent, setCurrentOutermost, resetWrites, commitWrites, Callchain } from './stack_liveness';
@@ -118,6 +118,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
   resetWalk(env, subprog, entryState(env, subprog));
   const lv = env.liveness;
   const limit = env.input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
+  const logging = logOn(env);
   for (;;) {
     const idx = env.insnIdx;
     if (idx >= env.insns.length) fail(env, 'EFAULT', 'invalidInsnIdx', [idx, env.insns.length]);
@@ -128,7 +129,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       if (!processBpfExit(env)) return;
       continue;
     }
-    logInsn(env);
+    if (logging) logInsn(env);
     env.seen[idx] = 1;
     insnEntry(env, idx, flags, arrival);
     if (!lv.cur) {

@@ -71,7 +71,12 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId
 export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
   succs: readonly Successors[] = insns.map((_x, i) => successors(insns, i))): number[] {
   const n = insns.length;
-  const ud = insns.map((x, i) => useDef(x, calls.kfuncs.get(i), calls.helperAllowed));
+  const use = new Array<number>(n), def = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const ud = useDef(insns[i], calls.kfuncs.get(i), calls.helperAllowed);
+    use[i] = ud.use;
+    def[i] = ud.def;
+  }
   const inS = new Array<number>(n).fill(0);
   for (let changed = true; changed;) {
     changed = false;
@@ -82,7 +87,7 @@ export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
       let out = 0;
       if (succ.next !== null && succ.next < n) out |= inS[succ.next];
       if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
-      const v = ud[i].use | (out & ~ud[i].def);
+      const v = use[i] | (out & ~def[i]);
       if (v !== inS[i]) { inS[i] = v; changed = true; }
     }
   }

@@ -70,18 +70,18 @@ function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
 
 /** compute_postorder for one subprog: DFS postorder from its start. */
 export function subprogPostorder(insns: readonly Insn[], start: number): number[] {
-  const state = new Map<number, number>();
+  const state = new Uint8Array(insns.length);
   const out: number[] = [];
   const stack = [start];
-  state.set(start, 1);
+  state[start] = 1;
   while (stack.length) {
     const top = stack[stack.length - 1];
-    if ((state.get(top) ?? 0) & 2) { out.push(top); stack.pop(); continue; }
+    if (state[top] & 2) { out.push(top); stack.pop(); continue; }
     for (const s of insnSuccessors(insns, top)) {
       if (s < 0 || s >= insns.length) continue;
-      if (!state.get(s)) { stack.push(s); state.set(s, 1); }
+      if (!state[s]) { stack.push(s); state[s] = 1; }
     }
-    state.set(top, (state.get(top) ?? 0) | 2);
+    state[top] |= 2;
   }
   return out;
 }
