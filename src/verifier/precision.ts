@@ -16,7 +16,7 @@ import {
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
-import { VerifierEnv, JMP_POINT } from './env';
+import { VerifierEnv, JMP_POINT, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
@@ -45,33 +45,18 @@ export const pathEntry = (idx: number, prevIdx: number, prev: PathEntry | null):
   ({ idx, prevIdx, prev, spi: undefined, fr: undefined, linked: undefined, hist: false });
 
 /**
- * A position of the backtracking walk: the instruction `i` to look at next and the newest
- * history entry not yet passed (`e`); `i` is -1 when the history is exhausted.
- */
-interface Cursor { i: number; e: PathEntry | null }
-
-/**
- * get_prev_insn_idx: move `c` from instruction `c.i` to the one executed before it (the
- * entry's `prevIdx` when `c.i` has one, else `c.i - 1`). The oldest entry is the first
- * instruction of the history: passing it exhausts the walk.
- */
-function prevInsn(c: Cursor): void {
-  const e = c.e;
-  if (e !== null && e.idx === c.i) {
-    c.i = e.prev === null ? -1 : e.prevIdx;
-    c.e = e.prev;
-  } else c.i--;
-}
-
-/**
  * The walk of the history `path` that stands before an execution of instruction `idx`
- * (skip_first: that instruction itself is not walked, whether it has an entry yet or not).
+ * (skip_first: that instruction itself is not walked, whether it has an entry yet or not)
+ * starts at this instruction (-1: the history is empty) ...
  */
-function historyBefore(idx: number, path: PathEntry | null): Cursor {
-  const c: Cursor = { i: path === null ? -1 : idx, e: path };
-  if (path !== null) prevInsn(c);
-  return c;
+function historyStart(idx: number, path: PathEntry | null): number {
+  if (path === null) return -1;
+  if (path.idx !== idx) return idx - 1;
+  return path.prev === null ? -1 : path.prevIdx;
 }
+/** ... with these entries not passed yet (get_prev_insn_idx passes `idx`'s own entry). */
+const historyEntries = (idx: number, path: PathEntry | null): PathEntry | null =>
+  (path !== null && path.idx === idx ? path.prev : path);
 
 /**
  * struct backtrack_state: registers and stack slots wanted precise, per frame. A frame's
@@ -82,6 +67,15 @@ interface Bt { frame: number; regs: number[]; lo: number[]; hi: number[] }
 const ARGS = 0x3e;
 
 const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], lo: [0, 0, 0, 0, 0, 0, 0, 0], hi: [0, 0, 0, 0, 0, 0, 0, 0] });
+/** The backtrack state of every walk: walks do not nest, so one is reset instead of allocating one per walk. */
+const walkBt = newBt(0);
+function freshBt(frame: number): Bt {
+  walkBt.frame = frame;
+  walkBt.regs.fill(0);
+  walkBt.lo.fill(0);
+  walkBt.hi.fill(0);
+  return walkBt;
+}
 /** No slot of frame `fr` is wanted. */
 const slotsEmpty = (bt: Bt, fr: number): boolean => bt.lo[fr] === 0 && bt.hi[fr] === 0;
 /** bt_empty: frames above `bt.frame` hold nothing (a walk leaves a callee's frame only empty). */
@@ -114,17 +108,20 @@ function syncLinked(bt: Bt, l: LinkedReg[]): void {
   for (const x of l) if (x.isReg) setReg(bt, x.regno, x.fr); else setSlot(bt, x.fr, x.regno);
 }
 
-/** What backtrack_insn needs of the program. */
-interface BtCtx { insns: readonly Insn[]; callsCallback: Set<number>; globalSubprogAt: (target: number) => boolean }
+/** The subprog starting at `target` is a global one. */
+function globalSubprogAt(env: VerifierEnv, target: number): boolean {
+  const s = findSubprog(env.layout.subprogs, target);
+  return s >= 0 && env.layout.subprogs[s].linkage === 'global';
+}
 
 /** backtrack_insn for a call or exit instruction. */
-function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult {
-  const insn = c.insns[idx];
+function backtrackCall(env: VerifierEnv, idx: number, subseq: number, bt: Bt): BtResult {
+  const insn = env.insns[idx];
   if (BPF_OP(insn.code) === BPF_EXIT) {
     // back into a callback from its helper: the caller's R1-R5 stay wanted (as the 6.18 log shows);
     // back into a static subprog: its arguments should have been found already
-    if (!(subseq >= 0 && c.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
-    const r0 = subseq - 1 >= 0 && isPseudoCall(c.insns[subseq - 1]) && isReg(bt, 0);
+    if (!(subseq >= 0 && env.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
+    const r0 = subseq - 1 >= 0 && isPseudoCall(env.insns[subseq - 1]) && isReg(bt, 0);
     clearReg(bt, 0);
     if (bt.frame + 1 >= bt.regs.length) return NOTSUPP;
     bt.frame++;
@@ -132,7 +129,7 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
     return 'ok';
   }
   if (isPseudoCall(insn)) {
-    if (c.globalSubprogAt(idx + insn.imm + 1)) {
+    if (globalSubprogAt(env, idx + insn.imm + 1)) {
       if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
       clearReg(bt, 0);
       return 'ok';
@@ -142,7 +139,7 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
     bt.frame--;
     return 'ok';
   }
-  if (c.callsCallback.has(idx) && idx !== subseq - 1) {
+  if (env.callsCallback.has(idx) && idx !== subseq - 1) {
     // leaving a callback's body backwards, to the helper that called it
     if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
     for (let i = 1; i <= 5; i++) clearReg(bt, i);
@@ -164,8 +161,8 @@ const atomicFetch = (insn: Insn): boolean =>
  * backtrack_insn: what instruction `idx` needs precise before it, given what is wanted after
  * it; `e` is its history entry (null when it has none).
  */
-function backtrackInsn(c: BtCtx, idx: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
-  const insn = c.insns[idx];
+function backtrackInsn(env: VerifierEnv, idx: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
+  const insn = env.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
   const linked = e !== null ? e.linked : undefined;
@@ -192,7 +189,7 @@ function backtrackInsn(c: BtCtx, idx: number, e: PathEntry | null, subseq: numbe
     if (cls === BPF_STX) setReg(bt, sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL || op === BPF_EXIT) {
-      const r = backtrackCall(c, idx, subseq, bt);
+      const r = backtrackCall(env, idx, subseq, bt);
       if (r !== 'ok') return r;
     } else if (x && (isReg(bt, dreg) || isReg(bt, sreg))) {
       setReg(bt, sreg);
@@ -263,12 +260,6 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
   }
 }
 
-function btCtx(env: VerifierEnv): BtCtx {
-  return {
-    insns: env.insns, callsCallback: env.callsCallback,
-    globalSubprogAt: (t) => { const s = findSubprog(env.layout.subprogs, t); return s >= 0 && env.layout.subprogs[s].linkage === 'global'; },
-  };
-}
 
 /**
  * An instruction backtrack_insn leaves `bt` unchanged at: no history entry (no linked
@@ -289,14 +280,11 @@ function untouched(insn: Insn, e: PathEntry | null, bt: Bt): boolean {
  * walked itself: skip_first), then from each parent checkpoint.
  */
 function markChain(env: VerifierEnv, bt: Bt): void {
-  const c = btCtx(env);
   const insns = env.insns;
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
-  const kfuncName = (i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;
   let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
   // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
-  const h = historyBefore(env.insnIdx, env.path);
-  let i = h.i, e = h.e;
+  let i = historyStart(env.insnIdx, env.path), e = historyEntries(env.insnIdx, env.path);
   let st: Checkpoint | null = null;
   for (;;) {
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
@@ -317,14 +305,14 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       const insn = insns[i];
       if (log) {
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
-          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName })}\n`);
+          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
       }
       if (!untouched(insn, own, bt)) {
-        if (backtrackInsn(c, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+        if (backtrackInsn(env, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
         if (btEmpty(bt)) return;
       }
       subseq = i;
-      // get_prev_insn_idx (prevInsn)
+      // get_prev_insn_idx
       if (own !== null) {
         i = own.prev === null ? -1 : own.prevIdx;
         e = own.prev;
@@ -337,9 +325,8 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;
     firstIdx = st.firstInsnIdx;
-    const p = historyBefore(st.insnIdx, st.path);
-    i = p.i;
-    e = p.e;
+    i = historyStart(st.insnIdx, st.path);
+    e = historyEntries(st.insnIdx, st.path);
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
@@ -349,7 +336,7 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
   if (env.input.unprivileged || regno < 0) return;
   const r = env.cur.frames[env.cur.curframe].regs[regno];
   if (r.type !== 'scalar') return;
-  const bt = newBt(env.cur.curframe);
+  const bt = freshBt(env.cur.curframe);
   setReg(bt, regno);
   markChain(env, bt);
 }
@@ -357,7 +344,7 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
 /** mark_chain_precision_batch with stack slot `spi` of frame `fr` wanted precise (get_constant_map_key). */
 export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number): void {
   if (env.input.unprivileged) return;
-  const bt = newBt(env.cur.curframe);
+  const bt = freshBt(env.cur.curframe);
   setSlot(bt, fr, spi);
   markChain(env, bt);
 }
@@ -368,7 +355,7 @@ export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number
  */
 export function propagatePrecision(env: VerifierEnv, old: VState): void {
   if (env.input.unprivileged) return;
-  const bt = newBt(old.curframe);
+  const bt = freshBt(old.curframe);
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   for (let fr = old.curframe; fr >= 0; fr--) {
     const f = old.frames[fr];
