@@ -16,9 +16,9 @@ import { ReservedRule } from '../isa/reserved';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, logOn, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
-import { setCurrent, setCurrentOutermost, resetWrites, commitWrites, Callchain } from './stack_liveness';
+import { setCurrentOf, resetWrites, commitWrites } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
-import { popStack, isStateVisited, updateBranchCounts, callchainOf, updateLiveStackOfCur } from './states';
+import { popStack, isStateVisited, updateBranchCounts, updateLiveStackOfCur } from './states';
 import { logInsn } from './print';
 import { PathEntry, pathEntry } from './precision';
 import { checkAluOp } from './alu';
@@ -69,8 +69,6 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   return st;
 }
 
-/** The call chain of frame `f` of the current state, for the stack liveness. */
-const chainAt = (env: VerifierEnv, f: number): Callchain => callchainOf(env, env.cur, f);
 
 /** bpf_update_live_stack of the current state (nothing to do while no instance changed). */
 function updateLive(env: VerifierEnv): void {
@@ -133,11 +131,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
     if (logging) logInsn(env);
     env.seen[idx] = 1;
     insnEntry(env, idx, flags, arrival);
-    if (!lv.cur) {
-      const cf = env.cur.curframe;
-      if (cf === 0) setCurrentOutermost(lv, env.lvCtx, env.layout.subprogs[env.cur.frames[0].subprogno].start);
-      else setCurrent(lv, env.lvCtx, chainAt(env, cf));
-    }
+    if (!lv.cur) setCurrentOf(lv, env.lvCtx, env.cur.frames, env.cur.curframe, env.layout.subprogs);
     resetWrites(lv, idx);
     const out = doCheckInsn(env, env.insns[idx]);
     commitWrites(lv);

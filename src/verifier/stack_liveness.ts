@@ -29,7 +29,8 @@ interface Instance {
 }
 
 export interface Liveness {
-  instances: Map<string, Instance>;
+  /** The instances by call chain: a trie on the call sites, outermost first (no key string per lookup). */
+  instances: ChainNode;
   cur: Instance | null;
   /** The slots the instruction being checked wrote, per frame: low and high halves (frame f at 2f, 2f + 1). */
   writeAcc: Int32Array;
@@ -39,12 +40,10 @@ export interface Liveness {
   postorders: Map<number, number[]>;
   /** How many instances are `updated` (none: bpf_update_live_stack has nothing to do). */
   dirty: number;
-  /** The instances of outermost frames, by subprog start (the common current instance, found without a key string). */
-  outermost: Map<number, Instance>;
 }
 
 export const newLiveness = (): Liveness => ({
-  instances: new Map(), cur: null, writeAcc: new Int32Array(16), writeAny: false, writeIdx: 0, postorders: new Map(), dirty: 0, outermost: new Map(),
+  instances: newNode(), cur: null, writeAcc: new Int32Array(16), writeAny: false, writeIdx: 0, postorders: new Map(), dirty: 0,
 });
 
 function setUpdated(lv: Liveness, inst: Instance): void {
@@ -52,10 +51,13 @@ function setUpdated(lv: Liveness, inst: Instance): void {
   inst.updated = true;
 }
 
-function key(cc: Callchain): string {
-  let k = String(cc.callsites[0]);
-  for (let i = 1; i <= cc.curframe; i++) k += ',' + cc.callsites[i];
-  return k;
+/** A node of the instance trie: the instance of the chain ending here, and the longer chains. */
+interface ChainNode { inst: Instance | null; next: Map<number, ChainNode> | null }
+const newNode = (): ChainNode => ({ inst: null, next: null });
+function childNode(n: ChainNode, site: number): ChainNode {
+  let c = (n.next ??= new Map()).get(site);
+  if (!c) n.next.set(site, c = newNode());
+  return c;
 }
 const U64 = (1n << 64n) - 1n;
 
@@ -97,17 +99,18 @@ export interface LivenessCtx {
   log: (s: string) => void;
 }
 
+/** The instance of call chain `cc`, made when met the first time. */
 function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
-  const k = key(cc);
-  let inst = lv.instances.get(k);
-  if (!inst) {
-    const start = cc.spStarts[cc.curframe];
-    const cnt = ctx.subprogEnd(start) - start;
-    inst = { cc: { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }, start, insnCnt: cnt,
-      updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
-    lv.instances.set(k, inst);
-  }
-  return inst;
+  let node = lv.instances;
+  for (let i = 0; i <= cc.curframe; i++) node = childNode(node, cc.callsites[i]);
+  return node.inst ??= newInstance(ctx, cc);
+}
+
+function newInstance(ctx: LivenessCtx, cc: Callchain): Instance {
+  const start = cc.spStarts[cc.curframe];
+  const cnt = ctx.subprogEnd(start) - start;
+  return { cc: { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }, start, insnCnt: cnt,
+    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
 }
 
 /** The masks of frame `frame` of `inst` (allocated, all zero, when `alloc`), or null. */
@@ -123,16 +126,22 @@ function at(inst: Instance, idx: number): number {
   return i >= 0 && i < inst.insnCnt ? i * WORDS : -1;
 }
 
-export function setCurrent(lv: Liveness, ctx: LivenessCtx, cc: Callchain): void { lv.cur = lookup(lv, ctx, cc); }
 
-/** setCurrent for an outermost frame of the subprog at `start` (call chain `(start)`). */
-export function setCurrentOutermost(lv: Liveness, ctx: LivenessCtx, start: number): void {
-  let inst = lv.outermost.get(start);
-  if (!inst) {
-    inst = lookup(lv, ctx, { callsites: [start], spStarts: [start], curframe: 0 });
-    lv.outermost.set(start, inst);
+/**
+ * setCurrent for frame `f` of a state (its frames' subprogs and call sites): the chain is
+ * built only for an instance met the first time.
+ */
+export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { subprogno: number; callsite: number }[], f: number,
+  subprogs: readonly { start: number }[]): void {
+  let node = lv.instances;
+  for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
+  node = childNode(node, subprogs[frames[f].subprogno].start);
+  if (!node.inst) {
+    const spStarts = frames.slice(0, f + 1).map((fr) => subprogs[fr.subprogno].start);
+    const callsites = spStarts.map((start, i) => (i < f ? frames[i + 1].callsite : start));
+    node.inst = newInstance(ctx, { callsites, spStarts, curframe: f });
   }
-  lv.cur = inst;
+  lv.cur = node.inst;
 }
 
 function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, lo: number, hi: number): void {
