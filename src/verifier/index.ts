@@ -49,6 +49,7 @@ function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
 function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): Map<number, InlinedLoop> {
   const sp = layout.subprogs;
   const loops = new Map<number, InlinedLoop>();
+  if (env.loopInline.size === 0) return loops;
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
     const depth = sp[s].stackDepth;
@@ -78,7 +79,9 @@ function mayGotoStackExtra(env: VerifierEnv, layout: SubprogLayout): void {
   const insns = env.input.insns;
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : insns.length;
-    if (insns.slice(sp[s].start, end).some((x) => x.code === OP_MAY_GOTO)) sp[s].stackDepth += 16;
+    for (let i = sp[s].start; i < end; i++) {
+      if (insns[i].code === OP_MAY_GOTO) { sp[s].stackDepth += 16; break; }
+    }
   }
 }
 
