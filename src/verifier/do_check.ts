@@ -69,7 +69,6 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   return st;
 }
 
-
 /** bpf_update_live_stack of the current state (nothing to do while no instance changed). */
 function updateLive(env: VerifierEnv): void {
   if (env.liveness.dirty === 0) env.liveness.cur = null;
