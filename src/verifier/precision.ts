@@ -383,7 +383,8 @@ export function propagatePrecision(env: VerifierEnv, old: VState): void {
 
 /**
  * The history entry of the instruction being checked, made when it has none yet: it was
- * then reached from the instruction before it (any other arrival has an entry).
+ * then reached from the instruction before it (any other arrival has an entry). (No
+ * entry outside an instruction: the history is empty only before the walk's first.)
  */
 function entryOfInsn(env: VerifierEnv): PathEntry {
   const e = env.path;
@@ -393,6 +394,7 @@ function entryOfInsn(env: VerifierEnv): PathEntry {
 
 /** push_jmp_history with INSN_F_STACK_ACCESS: the instruction spilled to or filled from slot `spi` of frame `fr`. */
 export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): void {
+  if (env.path === null) return;
   const e = entryOfInsn(env);
   e.spi = spi;
   e.fr = fr;
@@ -410,7 +412,7 @@ export function clearStackAccess(env: VerifierEnv): void {
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
 export function recordLinkedRegs(env: VerifierEnv, linked: LinkedReg[]): void {
-  if (linked.length < 2) return;
+  if (env.path === null || linked.length < 2) return;
   const e = entryOfInsn(env);
   e.linked = linked;
   if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
