@@ -103,13 +103,14 @@ export interface LivenessCtx {
 function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
   let node = lv.instances;
   for (let i = 0; i <= cc.curframe; i++) node = childNode(node, cc.callsites[i]);
-  return node.inst ??= newInstance(ctx, cc);
+  return node.inst ??= newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe });
 }
 
+/** A new instance for call chain `cc` (kept: the caller gives it away). */
 function newInstance(ctx: LivenessCtx, cc: Callchain): Instance {
   const start = cc.spStarts[cc.curframe];
   const cnt = ctx.subprogEnd(start) - start;
-  return { cc: { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }, start, insnCnt: cnt,
+  return { cc, start, insnCnt: cnt,
     updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
 }
 
