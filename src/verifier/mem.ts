@@ -78,15 +78,26 @@ export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
 
 /** reg_type_mismatch_ok: types one instruction may see in turn (the context and sockets are rewritten per type). */
 const mismatchOk = (t: RegState['type']): boolean =>
-  !['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock', 'btf_id'].includes(t);
+  t !== 'ctx' && t !== 'sock' && t !== 'sock_common' && t !== 'tcp_sock' && t !== 'xdp_sock' && t !== 'btf_id';
+
+/** The `type:flags` keys of env.ptrTypeAt made so far (one string per pair, not one per access). */
+const PTR_TYPE_KEYS = new Map<RegState['type'], string[]>();
+function ptrTypeKey(r: RegState): string {
+  if (!isPointer(r)) return r.type;
+  let byFlags = PTR_TYPE_KEYS.get(r.type);
+  if (!byFlags) PTR_TYPE_KEYS.set(r.type, byFlags = []);
+  // flags are small bit sets; a sparse array is fine for the rare large ones
+  return byFlags[r.flags] ??= `${r.type}:${r.flags}`;
+}
 
 /** save_aux_ptr_type: an instruction may not see the context on one path and another pointer on the next. */
 export function saveAuxPtrType(env: VerifierEnv, r: RegState): void {
-  const key = isPointer(r) ? `${r.type}:${r.flags}` : r.type;
+  const key = ptrTypeKey(r);
   const prev = env.ptrTypeAt.get(env.insnIdx);
   if (prev === undefined) { env.ptrTypeAt.set(env.insnIdx, key); return; }
+  if (prev === key) return;
   const prevType = prev.split(':')[0] as RegState['type'];
-  if (prev !== key && (!mismatchOk(r.type) || !mismatchOk(prevType))) {
+  if (!mismatchOk(r.type) || !mismatchOk(prevType)) {
     if (r.type === 'btf_id' && prevType === 'btf_id') notModelled(env, 'an instruction seeing BTF pointers of different trust');
     fail(env, 'EINVAL', 'sameInsnDifferentPtrs');
   }
@@ -117,6 +128,8 @@ function checkPtrAlignment(env: VerifierEnv, ptr: PointerReg, a: MemAccess): voi
   }
   const strict = ptr.type === 'stack' || strictAlign;
   if (!strict) return;
+  // a constant zero variable part: the fixed offset alone decides (no tnum built per access)
+  if (ptr.v.varOff.mask === 0n && ptr.v.varOff.value === 0n && (ptr.off + a.off) % a.size === 0) return;
   const desc = ALIGN_DESC[ptr.type] ?? '';
   const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(ptr.off + a.off)));
   if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedAccess', [desc, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);
@@ -131,13 +144,13 @@ const ALIGN_DESC: Partial<Record<RegState['type'], string>> = {
 /** check_mem_access's branches by pointer type. */
 function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState {
   const off = a.off + ptr.off;
+  if (ptr.type === 'stack') return checkStackAccess(env, ptr, a, off); // the most frequent, before the closures below
   const write = a.store !== null;
   const leaks = (what: string): void => {
     if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
   };
   const unknown = scalarReg(scalarUnknown());
   switch (ptr.type) {
-    case 'stack': return checkStackAccess(env, ptr, a, off);
     case 'ctx': leaks('ctx'); return checkCtxAccess(env, ptr, a);
     case 'map_key':
       if (write) fail(env, 'EACCES', 'writeToChangeKey', [a.regno]);

@@ -156,6 +156,11 @@ function stackWithinBounds(env: VerifierEnv, ptr: PtrOf<'stack'>, regno: number,
   const f = env.cur.frames[ptr.frameno];
   const extra = write ? ' write to' : ' read from';
   const constOff = scalarIsConst(ptr.v);
+  if (constOff && ptr.v.varOff.value === 0n) {
+    // the usual fp-N: the same checks in numbers (no bigint allocated per access)
+    const minValid = write || !env.input.unprivileged ? -MAX_BPF_STACK : -f.stack.length * BPF_REG_SIZE;
+    if (off >= minValid && off <= -1 && off + size <= 0) return growStack(env, f, -off);
+  }
   let minOff: bigint, maxOff: bigint;
   if (constOff) {
     minOff = BigInt.asIntN(64, ptr.v.varOff.value) + BigInt(off);
@@ -189,7 +194,8 @@ export function checkStackAccess(env: VerifierEnv, ptr: PtrOf<'stack'>, a: MemAc
   const write = a.store !== null;
   stackWithinBounds(env, ptr, a.regno, off, a.size, write);
   if (scalarIsConst(ptr.v)) {
-    const access = { frameno: ptr.frameno, off: off + Number(BigInt.asIntN(64, ptr.v.varOff.value)), size: a.size };
+    const varOff = ptr.v.varOff.value;
+    const access = { frameno: ptr.frameno, off: varOff === 0n ? off : off + Number(BigInt.asIntN(64, varOff)), size: a.size };
     if (!a.store) return stackReadFixedOff(env, access);
     stackWriteFixedOff(env, access, a.store.val, a.store.regno, a.store.imm);
     return a.store.val;
