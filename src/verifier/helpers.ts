@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -109,7 +109,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
   }
   helperSpecial(env, proto, meta, idx);
   // clear_caller_saved_regs
-  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
   regs[0] = returnValue(env, proto, meta, idx);
   checkMapFuncCompatibility(env, meta, funcId);
   if (proto.special === 'get_func_ip') checkGetFuncIp(env, funcId);
@@ -171,7 +171,7 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
   let r0: RegState;
   switch (ret.kind) {
     case 'integer': r0 = scalarReg(refineRetval(env, proto, meta)); break;
-    case 'void': return { type: 'not_init' };
+    case 'void': return notInit();
     case 'map_value': {
       if (!meta.map) fail(env, 'EINVAL', 'subsystemMisconfigured');
       const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
@@ -256,7 +256,7 @@ function checkGetFuncIp(env: VerifierEnv, funcId: number): void {
 /** clear_all_pkt_pointers: packet pointers in every frame and spill become unknown scalars (CAP_BPF) */
 export function clearAllPktPointers(env: VerifierEnv): void {
   const invalid = (r: RegState): RegState => (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end'
-    ? (env.input.unprivileged ? { type: 'not_init' } : scalarReg(scalarUnknown())) : r);
+    ? (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown())) : r);
   env.cur.frames.forEach((f: FuncState) => {
     f.regs.forEach((r, i) => { f.regs[i] = invalid(r); });
     for (const sl of f.stack) if (sl.spilled) sl.spilled = invalid(sl.spilled);

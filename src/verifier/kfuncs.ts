@@ -13,7 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -153,10 +153,10 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
     if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
-    for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+    for (let r = 0; r <= 5; r++) regs[r] = notInit();
     return 'throw';
   }
-  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
   regs[0] = kfuncReturn(env, k, desc, meta, idx);
   if (desc.flags.includes('iter_next') && meta.iter) processIterNextCall(env, meta.iter, idx);
   return 'next';
@@ -169,7 +169,7 @@ function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
   if (regs[1].type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [1]);
   env.seenException = true;
   if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
-  for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+  for (let r = 0; r <= 5; r++) regs[r] = notInit();
   return 'throw';
 }
 
@@ -238,7 +238,7 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
     if (t && t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'enum64') return notModelled(env, `kfunc ${k.name} returning ${btfTypeStr(t)}`);
-    return t ? scalarReg(scalarUnknown()) : { type: 'not_init' };
+    return t ? scalarReg(scalarUnknown()) : notInit();
   }
   const target = resolved(k.btf, t.type);
   let r0: RegState;

@@ -141,32 +141,33 @@ const ALIGN_DESC: Partial<Record<RegState['type'], string>> = {
   sock_common: 'sock_common ', tcp_sock: 'tcp_sock ', xdp_sock: 'xdp_sock ',
 };
 
+/** A store of a pointer into memory `what` leaks its address (unprivileged). */
+function checkLeak(env: VerifierEnv, a: MemAccess, what: string): void {
+  if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
+}
+
 /** check_mem_access's branches by pointer type. */
 function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState {
   const off = a.off + ptr.off;
-  if (ptr.type === 'stack') return checkStackAccess(env, ptr, a, off); // the most frequent, before the closures below
   const write = a.store !== null;
-  const leaks = (what: string): void => {
-    if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
-  };
-  const unknown = scalarReg(scalarUnknown());
   switch (ptr.type) {
-    case 'ctx': leaks('ctx'); return checkCtxAccess(env, ptr, a);
+    case 'stack': return checkStackAccess(env, ptr, a, off);
+    case 'ctx': checkLeak(env, a, 'ctx'); return checkCtxAccess(env, ptr, a);
     case 'map_key':
       if (write) fail(env, 'EACCES', 'writeToChangeKey', [a.regno]);
       checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.map.keySize);
-      return unknown;
-    case 'map_value': leaks('map'); return checkMapValueAccess(env, ptr, a, off);
-    case 'mem': return checkMemPtrAccess(env, ptr, a, off, leaks);
+      return scalarReg(scalarUnknown());
+    case 'map_value': checkLeak(env, a, 'map'); return checkMapValueAccess(env, ptr, a, off);
+    case 'mem': return checkMemPtrAccess(env, ptr, a, off);
     case 'pkt': case 'pkt_meta':
       if (write && !mayAccessDirectPktData(env.input.progType, true)) fail(env, 'EACCES', 'cannotWriteIntoPacket');
-      leaks('packet');
+      checkLeak(env, a, 'packet');
       checkPacketAccess(env, ptr, a.regno, off, a.size);
-      return unknown;
+      return scalarReg(scalarUnknown());
     case 'flow_keys':
-      leaks('flow keys');
+      checkLeak(env, a, 'flow keys');
       if (off < 0 || off + a.size > FLOW_KEYS_SIZE) fail(env, 'EACCES', 'invalidFlowKeysAccess', [off, a.size]);
-      return unknown;
+      return scalarReg(scalarUnknown());
     case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
       if (ptr.flags & PTR_MAYBE_NULL) break;
       if (write) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
@@ -226,11 +227,11 @@ function checkPacketAccess(env: VerifierEnv, ptr: PtrOf<'pkt' | 'pkt_meta'>, reg
 }
 
 /** PTR_TO_MEM: null, read-only and bounds checks. */
-function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, off: number, leaks: (w: string) => void): RegState {
+function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, off: number): RegState {
   const rdonly = (ptr.flags & MEM_RDONLY) !== 0;
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
   if (a.store && rdonly) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
-  leaks('mem');
+  checkLeak(env, a, 'mem');
   if (!(rdonly && (ptr.flags & PTR_UNTRUSTED))) checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.size);
   return scalarReg(scalarUnknown());
 }

@@ -30,11 +30,6 @@ const isSpilled = (sl: StackSlot | undefined): sl is StackSlot & { spilled: RegS
 /** Bits needed for a scalar's umax (the width a narrow spill keeps). */
 const umaxWidth = (r: RegState): number => (r.type === 'scalar' && r.s.umax !== 0n ? r.s.umax.toString(2).length : 0);
 
-const slotIndex = (off: number): { slotNo: number; spi: number } => {
-  const slotNo = -off - 1;
-  return { slotNo, spi: Math.floor(slotNo / BPF_REG_SIZE) };
-};
-
 /** save_register_state: the top `size` bytes become STACK_SPILL, the rest lose zero/invalid marks. */
 function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
   slot.spilled = r;
@@ -56,7 +51,7 @@ export function scrubSpecialSlot(slot: StackSlot): void {
 export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegState, valRegno: number, isStImm: boolean): void {
   const f = env.cur.frames[a.frameno];
   const capable = !env.input.unprivileged;
-  const { slotNo, spi } = slotIndex(a.off);
+  const slotNo = -a.off - 1, spi = Math.floor(slotNo / BPF_REG_SIZE);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const before = slotOf(f, spi);
   if (before.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
@@ -100,30 +95,31 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   for (let i = 0; i < a.size; i++) slot.types[(slotNo - i) % BPF_REG_SIZE] = isZero ? '0' : 'm';
 }
 
+/**
+ * A byte of a fixed-offset read that may be read: misc, zero, a spilled register's part
+ * where allowed (`spillOk`), uninitialised where allowed. Byte `i` of the access at `a.off`.
+ */
+function checkReadByte(env: VerifierEnv, a: StackAccess, slot: StackSlot | undefined, i: number, spillOk: boolean): SlotType {
+  const ty = slot ? slot.types[(-a.off - 1 - i) % BPF_REG_SIZE] : '?';
+  if ((ty === '?' && env.input.unprivileged) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+  return ty;
+}
+
 /** check_stack_read_fixed_off: the value a load of `a` gives. */
 export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   const f = env.cur.frames[a.frameno];
-  const { slotNo, spi } = slotIndex(a.off);
+  const spi = Math.floor((-a.off - 1) / BPF_REG_SIZE);
   env.scratchedSlots.add(spi);
   stackRead(env.liveness, a.frameno, env.insnIdx, spi);
   const slot: StackSlot | undefined = f.stack[spi];
-  const typeAt = (i: number): SlotType => (slot ? slot.types[(slotNo - i) % BPF_REG_SIZE] : '?');
-  const allowUninit = !env.input.unprivileged;
-  /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
-  const checkByte = (i: number, spillOk: boolean): SlotType => {
-    const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
-    return ty;
-  };
-  if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));
+  if (isSpilled(slot)) return fillSpilled(env, a, slot, spi);
   let zeros = 0;
-  for (let i = 0; i < a.size; i++) if (checkByte(i, false) === '0') zeros++;
+  for (let i = 0; i < a.size; i++) if (checkReadByte(env, a, slot, i, false) === '0') zeros++;
   return scalarReg(zeros === a.size ? scalarConst(0n) : scalarUnknown());
 }
 
 /** A read of a slot holding a spilled register: the register, a narrow part of it, or misc bytes. */
-function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number,
-  checkByte: (i: number) => SlotType): RegState {
+function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number): RegState {
   const sp0 = slot.spilled;
   recordStackAccess(env, a.frameno, spi);
   let spillSize = 1;
@@ -135,7 +131,7 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
   }
   let spillCnt = 0, zeroCnt = 0;
   for (let i = 0; i < a.size; i++) {
-    const ty = checkByte(i);
+    const ty = checkReadByte(env, a, slot, i, true);
     if (ty === 'r') spillCnt++;
     else if (ty === '0') zeroCnt++;
   }
