@@ -129,7 +129,7 @@ function checkPtrAlignment(env: VerifierEnv, ptr: PointerReg, a: MemAccess): voi
   const strict = ptr.type === 'stack' || strictAlign;
   if (!strict) return;
   // a constant zero variable part: the fixed offset alone decides (no tnum built per access)
-  if (ptr.v.varOff.mask === 0n && ptr.v.varOff.value === 0n && (ptr.off + a.off) % a.size === 0) return;
+  if (ptr.v.varOff.mask === 0n && ptr.v.varOff.value === 0n && ((ptr.off + a.off) & (a.size - 1)) === 0) return; // tnum_is_aligned's mask test
   const desc = ALIGN_DESC[ptr.type] ?? '';
   const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(ptr.off + a.off)));
   if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedAccess', [desc, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);

@@ -27,8 +27,11 @@ function slotOf(f: FuncState, spi: number): StackSlot {
 const isSpilled = (sl: StackSlot | undefined): sl is StackSlot & { spilled: RegState } =>
   !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && !!sl.spilled;
 
-/** Bits needed for a scalar's umax (the width a narrow spill keeps). */
-const umaxWidth = (r: RegState): number => (r.type === 'scalar' && r.s.umax !== 0n ? r.s.umax.toString(2).length : 0);
+/** 2^(8 * size) for the access sizes 1, 2 and 4 (and 8: above every u64). */
+const SIZE_LIMIT: readonly bigint[] = [0n, 1n << 8n, 1n << 16n, 0n, 1n << 32n, 0n, 0n, 0n, 1n << 64n];
+
+/** A scalar's umax fits in `size` bytes (the bits a narrow spill keeps); other registers always fit. */
+const umaxFits = (r: RegState, size: number): boolean => r.type !== 'scalar' || r.s.umax < SIZE_LIMIT[size];
 
 /** save_register_state: the top `size` bytes become STACK_SPILL, the rest lose zero/invalid marks. */
 function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
@@ -63,7 +66,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   env.scratchedSlots.add(spi);
   const aligned = a.off % BPF_REG_SIZE === 0;
   if (reg && aligned && reg.type === 'scalar' && capable) {
-    const fits = umaxWidth(reg) <= 8 * a.size;
+    const fits = umaxFits(reg, a.size);
     let r: RegState = reg;
     if (fits) {
       const linked = assignScalarIdBeforeMov(reg.s, env.idGen + 1);
@@ -127,7 +130,7 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
   if (a.size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return sp0;
   if (sp0.type !== 'scalar') fail(env, 'EACCES', 'invalidFillSize');
   if (a.size <= spillSize && a.off % BPF_REG_SIZE === 0) {
-    return umaxWidth(sp0) > a.size * 8 ? scalarReg(scalarUnlinked(sp0.s)) : sp0;
+    return umaxFits(sp0, a.size) ? sp0 : scalarReg(scalarUnlinked(sp0.s));
   }
   let spillCnt = 0, zeroCnt = 0;
   for (let i = 0; i < a.size; i++) {
