@@ -143,12 +143,13 @@ export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState
   const ids = newIdMap(env.idGen);
   for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = cur.frames[fr];
-    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r, ids); });
-    fold.stack.forEach((sl, i) => {
-      const cs = fcur.stack[i];
-      if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
+    const regs = fcur.regs;
+    for (let i = 0; i < regs.length; i++) regs[i] = maybeWidenReg(fold.regs[i], regs[i], ids);
+    for (let i = 0; i < fold.stack.length; i++) {
+      const sl = fold.stack[i], cs = fcur.stack[i];
+      if (!sl || !cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') continue;
       cs.spilled = maybeWidenReg(sl.spilled, cs.spilled, ids);
-    });
+    }
   }
 }
 

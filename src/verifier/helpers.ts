@@ -68,8 +68,21 @@ const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HE
 /** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */
 const inSleepable = (env: VerifierEnv): boolean => env.input.progType === P.syscall || !!env.input.sleepable;
 
+/** The helpers that passed helperProto's checks in one verification (they depend on the input only). */
+const PROTO_CHECKED = new WeakMap<VerifierEnv, Set<number>>();
+
 /** get_helper_proto and the checks of the prototype's flags (undefined: a helper whose prototype is not modelled). */
 function helperProto(env: VerifierEnv, funcId: number): HelperProto | undefined {
+  let checked = PROTO_CHECKED.get(env);
+  if (checked?.has(funcId)) return HELPER_PROTOS[funcId];
+  const proto = checkHelperProto(env, funcId);
+  if (!checked) PROTO_CHECKED.set(env, checked = new Set());
+  checked.add(funcId);
+  return proto;
+}
+
+/** helperProto's checks, in the kernel's order. */
+function checkHelperProto(env: VerifierEnv, funcId: number): HelperProto | undefined {
   const name = helperName(funcId);
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) fail(env, 'EINVAL', 'invalidFunc', [name, funcId]);
   if (env.input.unprivileged) notModelled(env, 'helper calls without CAP_BPF');
