@@ -26,7 +26,8 @@ export interface IterAt { frameno: number; spi: number }
 /** stack_slot_obj_get_spi for an iterator of `nrSlots` slots; 'range' when not all allocated (-ERANGE). */
 function iterSpi(env: VerifierEnv, reg: PtrOf<'stack'>, nrSlots: number): number | 'range' | 'bad' {
   if (!scalarIsConst(reg.v)) return notModelled(env, 'an iterator at a variable stack offset');
-  const off = reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value));
+  const varOff = reg.v.varOff.value;
+  const off = varOff === 0n ? reg.off : reg.off + Number(BigInt.asIntN(64, varOff));
   const spi = Math.trunc((-off - 1) / BPF_REG_SIZE);
   if (off % BPF_REG_SIZE || spi + 1 < nrSlots) {
     verbose(env.log, `cannot pass in iter at an offset=${off}\n`);

@@ -186,7 +186,8 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
 
 /** The reference of the iterator a stack pointer names (iter_ref_obj_id), 0 when there is none. */
 function iterRefAt(env: VerifierEnv, reg: Extract<RegState, { type: 'stack' }>): number {
-  const spi = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value))) - 1) / 8);
+  const varOff = reg.v.varOff.value;
+  const spi = Math.trunc((-(varOff === 0n ? reg.off : reg.off + Number(BigInt.asIntN(64, varOff))) - 1) / 8);
   const o = env.cur.frames[reg.frameno]?.stack[spi]?.obj;
   return o?.kind === 'iter' ? o.refObjId : 0;
 }

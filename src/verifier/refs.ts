@@ -26,7 +26,7 @@ export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivilege
 /** Every register and spilled register of every frame for which `match` holds becomes invalid. */
 export function invalidateRegs(env: VerifierEnv, match: (r: RegState) => boolean): void {
   for (const f of env.cur.frames) {
-    f.regs.forEach((r, i) => { if (match(r)) f.regs[i] = invalidReg(env); });
+    for (let i = 0; i < f.regs.length; i++) if (match(f.regs[i])) f.regs[i] = invalidReg(env);
     for (const sl of f.stack) if (sl.spilled && match(sl.spilled)) sl.spilled = invalidReg(env);
   }
 }
