@@ -61,7 +61,7 @@ export function checkLoad(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_STX | BPF_MEM: check_store_reg (atomics are in atomic.ts) */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_STX']);
+  checkReservedFields(env, insn, 'BPF_STX');
   const val = readReg(env, insn.src);
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: false });
@@ -70,7 +70,7 @@ export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_ST | BPF_MEM */
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_ST']);
+  checkReservedFields(env, insn, 'BPF_ST');
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: scalarReg(scalarFromImm(insn.imm)), regno: -1, imm: true }, signExtend: false, strictAlign: false });
   saveAuxPtrType(env, dst);
