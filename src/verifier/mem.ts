@@ -202,6 +202,8 @@ const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
  */
 function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, off: number, size: number, memSize: number): void {
   const v = ptr.v;
+  // a constant zero variable part: both ends are `off` (an int), checked without bigint or closures
+  if (v.smin === 0n && v.umax === 0n && (off | 0) === off && off >= 0 && size > 0 && off + size <= memSize) return;
   const reject = (lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
   const inside = (o: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
   if (v.smin < 0n && (v.smin === S64_MIN || BigInt(off) + v.smin !== BigInt(toInt(BigInt(off) + v.smin)) || v.smin + BigInt(off) < 0n)) {
