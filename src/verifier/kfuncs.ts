@@ -24,7 +24,7 @@ import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
-import { GRAPH_KFUNCS, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
+import { GRAPH_KFUNCS, GraphKfunc, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
@@ -120,7 +120,13 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
 }
 
 /** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num and graph ones may be called with a lock held. */
-const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name);
+function kfuncSpinAllowed(name: string): boolean {
+  let ok = SPIN_ALLOWED.get(name);
+  if (ok === undefined) SPIN_ALLOWED.set(name, ok = /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name));
+  return ok;
+}
+/** kfuncSpinAllowed's answers by name (the names of the table: no regular expression per call). */
+const SPIN_ALLOWED = new Map<string, boolean>();
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -139,7 +145,8 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   if (desc.special === 'graph') graphCallStart(env, k.name);
   const meta = checkKfuncArgs(env, k, desc);
-  if (GRAPH_KFUNCS[k.name]?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
+  const graph: GraphKfunc | undefined = GRAPH_KFUNCS[k.name];
+  if (graph?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
   if (desc.flags.includes('sleepable') && env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EACCES', 'kfuncSleepableInIrq', [k.name]);
@@ -148,7 +155,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
     const r = regs[meta.releaseRegno];
     if (!isPointer(r) || !releaseReference(env, r.refObjId)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [k.name, k.funcId]);
   }
-  if (GRAPH_KFUNCS[k.name]?.insert) convertInsertedNode(env, k.name, k.funcId);
+  if (graph?.insert) convertInsertedNode(env, k.name, k.funcId);
   if (desc.special === 'throw') {
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
