@@ -14,17 +14,16 @@ import {
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarIsKnownConst, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
-  mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
-  mCoerceSubregToSizeSx,
+  mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
 } from './scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync, mBitwiseSync } from './halves';
+import { mAddSubSync, mBitwiseSync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 

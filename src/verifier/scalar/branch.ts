@@ -8,7 +8,8 @@
 // the tnum; comparing a register with itself has no special case (both
 // operands are the same state, refined in place).
 import { tnumSubreg, tnumIsConst, tnumOverlap, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst, U64_MAX } from './tnum';
-import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, mBoundsSync, scalarIsConst, scalarConstValue } from './scalar';
+import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, scalarIsConst, scalarConstValue } from './scalar';
+import { mBoundsSync } from './halves';
 import {
   BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_X,
 } from '../../isa/opcodes';
