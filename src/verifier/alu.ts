@@ -12,14 +12,18 @@ import {
 import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { readReg, checkDst, setReg, markPrecise } from './regs';
+import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
 import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState } from './state';
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
-import { MutScalar, cloneScalar, scalarIsKnownConst, mMarkUnbounded32, mBoundsSync, tnumAdd, tnumSub, tnumStrn, S64_MIN, S64_MAX, U64_MAX } from './scalar';
+import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
+import { scalarIsKnownConst, mBoundsSync } from './scalar/halves';
+import { adjustScalar } from './scalar/alu';
+import { tnumAdd, tnumSub, S64_MIN, S64_MAX, U64_MAX } from './scalar/tnum';
+import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
 /** The unused operand of the unary ops and movs (the kernel passes the same register or none). */
@@ -112,13 +116,22 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32)) fail(env, 'EINVAL', 'invalidShift', [insn.imm]);
   }
   checkDst(env, insn.dst);
-  const sreg: RegState = src === BPF_X ? curFrame(env).regs[insn.src] : scalarReg(scalarFromImm(insn.imm));
-  if (isPointer(d) || isPointer(sreg)) return adjustRegWithPointer(env, insn, d, sreg);
-  if (d.type !== 'scalar' || sreg.type !== 'scalar') return;
-  const ai = { code: insn.code, off: insn.off, imm: insn.imm };
-  const res = aluScalar(ai, d.s, sreg.s);
+  // a BPF_K operand is a constant scalar: its register state is built only for pointer arithmetic
+  let s: Scalar;
+  if (src === BPF_X) {
+    const sreg = curFrame(env).regs[insn.src];
+    if (isPointer(d) || isPointer(sreg)) return adjustRegWithPointer(env, insn, d, sreg);
+    if (sreg.type !== 'scalar') return;
+    s = sreg.s;
+  } else {
+    s = scalarFromImm(insn.imm);
+    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
+  }
+  if (d.type !== 'scalar') return;
+  // the instruction itself is the AluInsn (code, off, imm), and never a mov here
+  const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
-  setReg(env, insn.dst, scalarReg(linkAfterAlu(ai, d.s.umax, res.dst, sreg.s, !env.input.unprivileged)));
+  setReg(env, insn.dst, scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, !env.input.unprivileged)));
 }
 
 /**
@@ -223,7 +236,9 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const p = ptr.v;
   let m: MutScalar | null = null; // the variable part, when the op moves it
   let off = ptr.off;
-  let out: PointerReg = ptr;
+  // packet pointers moved by a variable get a new id and lose (or keep) their range
+  let id = ptr.id;
+  let range = isPktPointer(ptr) ? ptr.range : 0;
   if (op === BPF_ADD) {
     if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
@@ -232,7 +247,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
       [m.smin, m.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
       [m.umin, m.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
       m.varOff = tnumAdd(p.varOff, o.varOff);
-      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: 0 };
+      if (isPktPointer(ptr)) { id = ++env.idGen; range = 0; }
     }
   } else if (op === BPF_SUB) {
     if (!ptrIsDst) fail(env, 'EACCES', 'subPtrFromScalar', [dst]);
@@ -244,7 +259,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
       [m.smin, m.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
       [m.umin, m.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
       m.varOff = tnumSub(p.varOff, o.varOff);
-      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: o.smin < 0n ? 0 : ptr.range };
+      if (isPktPointer(ptr)) { id = ++env.idGen; range = o.smin < 0n ? 0 : range; }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
     fail(env, 'EACCES', 'bitwiseOnPtr', [dst, aluString(op)]);
@@ -258,7 +273,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const v: Scalar = m ?? p;
   checkRegSaneOffset(env, v, off, ptr, true);
   if (m) mBoundsSync(m);
-  const res = { ...out, off, v } as PointerReg;
+  const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);
 }

@@ -9,7 +9,7 @@ import {
 } from '../isa/opcodes';
 import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
-import { readReg, markPrecise } from './regs';
+import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
   ptrReg, mapRef,
@@ -93,14 +93,14 @@ function markPtrNotNull(x: PointerReg): RegState {
   if (x.type === 'map_value') {
     const m = x.map;
     const keepId = (m.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock');
-    const base = { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: keepId ? x.id : 0 };
+    const base = ptrWith(x, x.off, x.v, keepId ? x.id : 0, x.flags & ~PTR_MAYBE_NULL, 0);
     // the inner template (bpf_map_meta_alloc) has no name: the log prints map_ptr(ks=..,vs=..)
     if (m.inner) return ptrReg('map_ptr', { map: mapRef({ ...m.inner, name: '' }, m.fd) });
     if (m.type === BPF_MAP_TYPE_XSKMAP) return ptrReg('xdp_sock', {}, { refObjId: x.refObjId });
     if (m.type === BPF_MAP_TYPE_SOCKMAP || m.type === BPF_MAP_TYPE_SOCKHASH) return ptrReg('sock', {}, { refObjId: x.refObjId });
     return base;
   }
-  return { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: 0 };
+  return ptrWith(x, x.off, x.v, 0, x.flags & ~PTR_MAYBE_NULL, isPktPointer(x) ? x.range : 0);
 }
 
 /** check_cond_jmp_op; returns the index to continue at (the target when the branch is always taken). */
