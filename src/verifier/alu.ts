@@ -10,7 +10,7 @@ import {
   BPF_AND, BPF_OR, BPF_XOR, BPF_CLASS, BPF_ALU64, MAX_BPF_STACK,
 } from '../isa/opcodes';
 import { checkReservedFields } from './reserved_fields';
-import { BPF_ADDR_SPACE_CAST } from '../isa/reserved';
+import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
 import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState } from './state';
@@ -28,6 +28,12 @@ import { BPF_MAX_VAR_OFF } from './mem';
 
 /** The unused operand of the unary ops and movs (the kernel passes the same register or none). */
 const ZERO: Scalar = scalarConst(0n);
+
+/** The reserved-field rules of each kind of ALU instruction (built once, not per instruction). */
+const UNARY_RULES: readonly ReservedRule[] = ['BPF_NEG', 'BPF_END'];
+const MOV_IMM_RULES: readonly ReservedRule[] = ['BPF_MOV'];
+const MOV_REG_RULES: readonly ReservedRule[] = ['BPF_MOV', 'addr_space_cast'];
+const ALU_RULES: readonly ReservedRule[] = ['BPF_ALU'];
 
 /** bpf_alu_string, by BPF_OP >> 4 */
 const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -49,7 +55,7 @@ const isLeakyPointer = (env: VerifierEnv, r: RegState): boolean => isPointer(r) 
 function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
-  checkReservedFields(env, insn, ['BPF_NEG', 'BPF_END']);
+  checkReservedFields(env, insn, UNARY_RULES);
   const r = readReg(env, insn.dst);
   if (isLeakyPointer(env, r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
   checkDst(env, insn.dst);
@@ -61,7 +67,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 
 /** BPF_MOV | BPF_K */
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_MOV']);
+  checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
   setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, ZERO, ZERO).dst));
 }
@@ -76,7 +82,7 @@ function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
 function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
-  checkReservedFields(env, insn, ['BPF_MOV', 'addr_space_cast']);
+  checkReservedFields(env, insn, MOV_REG_RULES);
   // addr_space_cast (ALU64 mov, off 1): arenas are not loaded here, so no program has one
   if (is64 && insn.off === BPF_ADDR_SPACE_CAST) fail(env, 'EINVAL', 'addrSpaceCastNoArena');
   const s = readReg(env, insn.src);
@@ -108,7 +114,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
   const signed = (op === BPF_DIV || op === BPF_MOD) && insn.off === 1;
-  checkReservedFields(env, insn, ['BPF_ALU']);
+  checkReservedFields(env, insn, ALU_RULES);
   if (src === BPF_X) readReg(env, insn.src);
   const d = readReg(env, insn.dst);
   if ((op === BPF_MOD || op === BPF_DIV) && src === BPF_K && insn.imm === 0) fail(env, 'EINVAL', 'divByZero');

@@ -283,10 +283,16 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
     d.addConst = 0;
     d.delta = 0;
   }
+  d.varOff = { value: v, mask: 0n };
+  if (v <= S32_MAX) {
+    // v in [0, 2^31) is its own s64, u32 and s32: one bigint for every field
+    d.smin = v; d.smax = v; d.umin = v; d.umax = v;
+    d.s32min = v; d.s32max = v; d.u32min = v; d.u32max = v;
+    return true;
+  }
   const sv = s64(v);
   const v32 = v & U32_MAX;
   const sv32 = s32(v32);
-  d.varOff = { value: v, mask: 0n };
   d.smin = sv; d.smax = sv; d.umin = v; d.umax = v;
   d.s32min = sv32; d.s32max = sv32; d.u32min = v32; d.u32max = v32;
   return true;

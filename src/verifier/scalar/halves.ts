@@ -101,8 +101,10 @@ function loadSrc(r: Scalar): void {
  */
 export function scalarIsKnownConst(s: Scalar): boolean {
   const v = s.varOff.value;
-  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max ||
-    s.u32min !== s.u32max) return false;
+  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v) return false;
+  // v in [0, 2^31): it is its own s64, u32 and s32 (the common case, without the buffer)
+  if (v <= S32_MAX) return s.smin === v && s.smax === v && s.s32min === v && s.s32max === v && s.u32min === v && s.u32max === v;
+  if (s.smin !== s.smax || s.s32min !== s.s32max || s.u32min !== s.u32max) return false;
   S64[0] = s.smin; // smin === (s64)v: the same 64 bits
   const h = W32[HI];
   const l = W32[LO];
