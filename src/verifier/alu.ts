@@ -21,7 +21,7 @@ import {
 } from './scalar_bridge';
 import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync } from './scalar/halves';
-import { adjustScalar } from './scalar/alu';
+import { adjustScalar, movImm } from './scalar/alu';
 import { tnumAdd, tnumSub, S64_MIN, S64_MAX, U64_MAX } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
@@ -61,7 +61,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   checkDst(env, insn.dst);
   // a pointer operand: check_reg_arg(DST_OP) leaves an unknown scalar
   if (r.type !== 'scalar') return setReg(env, insn.dst, scalarReg(scalarUnknown()));
-  const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, ZERO);
+  const res = aluScalar(insn, r.s, ZERO);
   setReg(env, insn.dst, scalarReg(res.dst));
 }
 
@@ -69,12 +69,13 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
-  setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, ZERO, ZERO).dst));
+  setReg(env, insn.dst, scalarReg(movImm(BPF_CLASS(insn.code) === BPF_ALU64, insn.imm)));
 }
 
 /** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
 function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
   const a = assignScalarIdBeforeMov(s, env.idGen + 1);
+  if (a.src === s) return s; // already linked, or a constant: the register keeps its state
   if (a.usedId) env.idGen++;
   curFrame(env).regs[regno] = scalarReg(a.src);
   return a.src;
@@ -87,11 +88,12 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (is64 && insn.off === BPF_ADDR_SPACE_CAST) fail(env, 'EINVAL', 'addrSpaceCastNoArena');
   const s = readReg(env, insn.src);
   checkDst(env, insn.dst);
-  const ai = { code: insn.code, off: insn.off, imm: 0 };
   if (is64 && insn.off === 0) {
     // copy_register_state; a scalar is linked to its copy
     if (s.type !== 'scalar') return setReg(env, insn.dst, s);
-    return setReg(env, insn.dst, scalarReg(linkSource(env, insn.src, s.s)));
+    const linked = linkSource(env, insn.src, s.s);
+    // registers are values: an unchanged source's state is shared, not wrapped again
+    return setReg(env, insn.dst, linked === s.s ? s : scalarReg(linked));
   }
   if (isLeakyPointer(env, s)) fail(env, 'EACCES', is64 ? 'sextPartOfPointer' : 'partialCopyOfPtr', [insn.src]);
   if (s.type !== 'scalar') {
@@ -102,7 +104,7 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
     // movsx: linked only when the value cannot change by the sign extension
     const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
     const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
-    return setReg(env, insn.dst, scalarReg(aluScalar(ai, ZERO, src).dst));
+    return setReg(env, insn.dst, scalarReg(aluScalar(insn, ZERO, src).dst));
   }
   // mov32: linked only when the upper half is known zero
   if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));

@@ -75,10 +75,11 @@ function load(r: MutScalar): void {
   U64[0] = r.umax; R[UMAX_H] = R0[UMAX_H] = W32[HI]; R[UMAX_L] = R0[UMAX_L] = W32[LO];
   U64[0] = r.varOff.value; R[V_H] = R0[V_H] = W32[HI]; R[V_L] = R0[V_L] = W32[LO];
   U64[0] = r.varOff.mask; R[M_H] = R0[M_H] = W32[HI]; R[M_L] = R0[M_L] = W32[LO];
-  R[S32MIN] = R0[S32MIN] = Number(r.s32min);
-  R[S32MAX] = R0[S32MAX] = Number(r.s32max);
-  R[U32MIN] = R0[U32MIN] = Number(r.u32min);
-  R[U32MAX] = R0[U32MAX] = Number(r.u32max);
+  // the 32-bit bounds through the buffer too: Number(bigint) is a slow call in V8
+  S64[0] = r.s32min; R[S32MIN] = R0[S32MIN] = W32[LO] | 0;
+  S64[0] = r.s32max; R[S32MAX] = R0[S32MAX] = W32[LO] | 0;
+  U64[0] = r.u32min; R[U32MIN] = R0[U32MIN] = W32[LO];
+  U64[0] = r.u32max; R[U32MAX] = R0[U32MAX] = W32[LO];
 }
 
 /** Load the source operand of an ALU operation into Q. */
@@ -89,10 +90,10 @@ function loadSrc(r: Scalar): void {
   U64[0] = r.umax; Q[UMAX_H] = W32[HI]; Q[UMAX_L] = W32[LO];
   U64[0] = r.varOff.value; Q[V_H] = W32[HI]; Q[V_L] = W32[LO];
   U64[0] = r.varOff.mask; Q[M_H] = W32[HI]; Q[M_L] = W32[LO];
-  Q[S32MIN] = Number(r.s32min);
-  Q[S32MAX] = Number(r.s32max);
-  Q[U32MIN] = Number(r.u32min);
-  Q[U32MAX] = Number(r.u32max);
+  S64[0] = r.s32min; Q[S32MIN] = W32[LO] | 0;
+  S64[0] = r.s32max; Q[S32MAX] = W32[LO] | 0;
+  U64[0] = r.u32min; Q[U32MIN] = W32[LO];
+  U64[0] = r.u32max; Q[U32MAX] = W32[LO];
 }
 
 /**
@@ -109,7 +110,11 @@ export function scalarIsKnownConst(s: Scalar): boolean {
   const h = W32[HI];
   const l = W32[LO];
   U64[0] = v;
-  return h === W32[HI] && l === W32[LO] && Number(s.u32min) === l && Number(s.s32min) === (l | 0);
+  if (h !== W32[HI] || l !== W32[LO]) return false;
+  U64[0] = s.u32min;
+  if (W32[HI] !== 0 || W32[LO] !== l) return false;
+  S64[0] = s.s32min;
+  return W32[LO] === l && W32[HI] === ((l | 0) < 0 ? 0xffff_ffff : 0);
 }
 
 /** The u64 of two halves (the common extremes without allocating). */
