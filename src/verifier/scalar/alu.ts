@@ -8,6 +8,7 @@
 // these backports: tnum_overlap in JEQ/JNE, maybe_fork_scalars for AND/OR
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
+// add/sub, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
 import {
   tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
@@ -23,7 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync, mBitwiseSync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
+import { mAddSubSync, mBitwiseSync, mShift64Sync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -123,33 +124,6 @@ function lsh32(d: MutScalar, s: Scalar): void {
   mUpdateBounds32(d);
 }
 
-/** __scalar64_min_max_lsh */
-function lsh64Bounds(d: MutScalar, uminVal: bigint, umaxVal: bigint): void {
-  if (uminVal === 32n && umaxVal === 32n) {
-    // <<32 keeps the s32 bounds' sign (the common "<<32 s>>32" sign extension idiom).
-    d.smax = s64(d.s32max << 32n);
-    d.smin = s64(d.s32min << 32n);
-  } else {
-    d.smax = S64_MAX;
-    d.smin = S64_MIN;
-  }
-  if (d.umax > 1n << (63n - umaxVal)) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = u64(d.umin << uminVal);
-    d.umax = u64(d.umax << umaxVal);
-  }
-}
-
-/** scalar_min_max_lsh */
-function lsh64(d: MutScalar, s: Scalar): void {
-  lsh64Bounds(d, s.umin, s.umax); // uses the unshifted 32-bit bounds: first
-  lsh32Bounds(d, s.umin, s.umax);
-  d.varOff = tnumLshift(d.varOff, Number(s.umin));
-  mUpdateBounds(d);
-}
-
 /** scalar32_min_max_rsh */
 function rsh32(d: MutScalar, s: Scalar): void {
   const sub = tnumSubreg(d.varOff);
@@ -160,17 +134,6 @@ function rsh32(d: MutScalar, s: Scalar): void {
   d.u32max = d.u32max >> s.u32min;
   mMarkUnbounded64(d);
   mUpdateBounds32(d);
-}
-
-/** scalar_min_max_rsh */
-function rsh64(d: MutScalar, s: Scalar): void {
-  d.smin = S64_MIN;
-  d.smax = S64_MAX;
-  d.varOff = tnumRshift(d.varOff, Number(s.umin));
-  d.umin = d.umin >> s.umax;
-  d.umax = d.umax >> s.umin;
-  mMarkUnbounded32(d);
-  mUpdateBounds(d);
 }
 
 /** scalar32_min_max_arsh (src is a known constant) */
@@ -344,11 +307,13 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       // tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}, zext and reg_bounds_sync on 32-bit halves
       mBitwiseSync(d, src, op, alu32);
       return fork === null ? { dst: d } : { dst: d, fork };
-    case BPF_LSH:
-      if (alu32) lsh32(d, src); else lsh64(d, src);
-      break;
-    case BPF_RSH:
-      if (alu32) rsh32(d, src); else rsh64(d, src);
+    case BPF_LSH: case BPF_RSH:
+      if (!alu32) {
+        // 64-bit shifts by the constant (below 64) on 32-bit halves, synced (halves.ts)
+        mShift64Sync(d, Number(src.umin), op === BPF_RSH);
+        return { dst: d };
+      }
+      if (op === BPF_LSH) lsh32(d, src); else rsh32(d, src);
       break;
     case BPF_ARSH:
       if (alu32) arsh32(d, src); else arsh64(d, src);

@@ -711,3 +711,80 @@ export function mBitwiseSync(d: MutScalar, s: Scalar, op: number, alu32: boolean
     d.delta = 0;
   }
 }
+
+// ---------------------------------------------------------------------------
+// BPF_LSH and BPF_RSH, 64-bit, by a constant n in [0, 63] (is_safe_to_compute_dst_reg_range):
+// scalar_min_max_lsh (__scalar64_min_max_lsh, __scalar32_min_max_lsh with the u64 shift
+// amount), scalar_min_max_rsh, tnum_lshift, tnum_rshift, then reg_bounds_sync.
+
+/** (h, l) << n modulo 2^64 into sumH, sumL (n in [0, 63]; JS shifts count modulo 32). */
+function shl64h(h: number, l: number, n: number): void {
+  if (n === 0) { sumH = h; sumL = l; } else if (n < 32) {
+    sumH = ((h << n) | (l >>> (32 - n))) >>> 0;
+    sumL = (l << n) >>> 0;
+  } else { sumH = (l << (n - 32)) >>> 0; sumL = 0; }
+}
+
+/** (h, l) >> n (logical) into sumH, sumL (n in [0, 63]). */
+function shr64h(h: number, l: number, n: number): void {
+  if (n === 0) { sumH = h; sumL = l; } else if (n < 32) {
+    sumL = ((l >>> n) | (h << (32 - n))) >>> 0;
+    sumH = h >>> n;
+  } else { sumL = h >>> (n - 32); sumH = 0; }
+}
+
+/** scalar_min_max_lsh and tnum_lshift by n, then __update_reg_bounds */
+function lsh64n(n: number): void {
+  // __scalar64_min_max_lsh: <<32 keeps the s32 bounds' sign ((s64)s32 << 32)
+  if (n === 32) {
+    R[SMAX_H] = R[S32MAX] >>> 0; R[SMAX_L] = 0;
+    R[SMIN_H] = R[S32MIN] >>> 0; R[SMIN_L] = 0;
+  } else {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  }
+  // umax > 1 << (63 - n): the shift may lose bits
+  const k = 63 - n;
+  const kH = k >= 32 ? 2 ** (k - 32) : 0;
+  const kL = k >= 32 ? 0 : 2 ** k;
+  if (ltU(kH, kL, R[UMAX_H], R[UMAX_L])) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    shl64h(R[UMIN_H], R[UMIN_L], n); R[UMIN_H] = sumH; R[UMIN_L] = sumL;
+    shl64h(R[UMAX_H], R[UMAX_L], n); R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+  // __scalar32_min_max_lsh (u32max <= 2^(31 - n): the shifted bounds fit in 32 bits)
+  R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F;
+  if (n > 31 || R[U32MAX] > 2 ** (31 - n)) {
+    R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff;
+  } else {
+    R[U32MIN] = R[U32MIN] * 2 ** n; R[U32MAX] = R[U32MAX] * 2 ** n;
+  }
+  shl64h(R[V_H], R[V_L], n); R[V_H] = sumH; R[V_L] = sumL;
+  shl64h(R[M_H], R[M_L], n); R[M_H] = sumH; R[M_L] = sumL;
+  updateBounds32();
+  updateBounds64();
+}
+
+/** scalar_min_max_rsh and tnum_rshift by n, then __update_reg_bounds */
+function rsh64n(n: number): void {
+  R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  shr64h(R[V_H], R[V_L], n); R[V_H] = sumH; R[V_L] = sumL;
+  shr64h(R[M_H], R[M_L], n); R[M_H] = sumH; R[M_L] = sumL;
+  shr64h(R[UMIN_H], R[UMIN_L], n); R[UMIN_H] = sumH; R[UMIN_L] = sumL;
+  shr64h(R[UMAX_H], R[UMAX_L], n); R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  // __mark_reg32_unbounded
+  R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F; R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff;
+  updateBounds32();
+  updateBounds64();
+}
+
+/**
+ * The 64-bit BPF_LSH / BPF_RSH case of adjust_scalar_min_max_vals by the constant `n`
+ * (below 64): the transfer function, tnum shift, __update_reg_bounds and reg_bounds_sync.
+ */
+export function mShift64Sync(d: MutScalar, n: number, right: boolean): void {
+  load(d);
+  if (right) rsh64n(n); else lsh64n(n);
+  boundsSync();
+  store(d);
+}
