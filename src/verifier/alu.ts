@@ -20,9 +20,9 @@ import {
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
 import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
-import { scalarIsKnownConst, mBoundsSync } from './scalar/halves';
+import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
 import { adjustScalar, movImm } from './scalar/alu';
-import { tnumAdd, tnumSub, S64_MIN, S64_MAX, U64_MAX } from './scalar/tnum';
+import { S64_MIN } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
@@ -213,8 +213,6 @@ const sumFitsS32 = (off: number, k: bigint): boolean => {
   const n = off + Number(k);
   return n >= -0x8000_0000 && n <= 0x7fff_ffff;
 };
-const sAddOverflows = (a: bigint, b: bigint): boolean => a + b > S64_MAX || a + b < S64_MIN;
-const sSubOverflows = (a: bigint, b: bigint): boolean => a - b > S64_MAX || a - b < S64_MIN;
 
 /**
  * adjust_ptr_min_max_vals: `ptr op= off` (ptrIsDst) or `scalar op= ptr`. The result
@@ -251,10 +249,9 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
     } else {
+      // the bounds (unbounded where a sum may overflow) and tnum_add on 32-bit halves
       m = cloneScalar(p);
-      [m.smin, m.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
-      [m.umin, m.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
-      m.varOff = tnumAdd(p.varOff, o.varOff);
+      mPtrAddSub(m, o, false);
       if (isPktPointer(ptr)) { id = ++env.idGen; range = 0; }
     }
   } else if (op === BPF_SUB) {
@@ -264,9 +261,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
       off = ptr.off - Number(o.smin);
     } else {
       m = cloneScalar(p);
-      [m.smin, m.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
-      [m.umin, m.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
-      m.varOff = tnumSub(p.varOff, o.varOff);
+      mPtrAddSub(m, o, true);
       if (isPktPointer(ptr)) { id = ++env.idGen; range = o.smin < 0n ? 0 : range; }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {

@@ -788,3 +788,60 @@ export function mShift64Sync(d: MutScalar, n: number, right: boolean): void {
   boundsSync();
   store(d);
 }
+
+// ---------------------------------------------------------------------------
+// Pointer arithmetic with a variable offset (adjust_ptr_min_max_vals, BPF_ADD and
+// BPF_SUB): the pointer's var_off and 64-bit bounds, with R the pointer's variable
+// part and Q the offset register.
+
+/** The 64-bit bounds of `ptr + off`: each pair unbounded when one of its sums overflows. */
+function ptrAdd64(): void {
+  add64h(R[SMIN_H], R[SMIN_L], Q[SMIN_H], Q[SMIN_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  add64h(R[SMAX_H], R[SMAX_L], Q[SMAX_H], Q[SMAX_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  add64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]);
+  const bH = sumH, bL = sumL, ob = carry;
+  add64h(R[UMAX_H], R[UMAX_L], Q[UMAX_H], Q[UMAX_L]);
+  if (ob || carry) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    R[UMIN_H] = bH; R[UMIN_L] = bL; R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+}
+
+/** The 64-bit bounds of `ptr - off`: s64 unbounded on overflow, u64 unbounded when umin may go below 0. */
+function ptrSub64(): void {
+  sub64h(R[SMIN_H], R[SMIN_L], Q[SMAX_H], Q[SMAX_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  sub64h(R[SMAX_H], R[SMAX_L], Q[SMIN_H], Q[SMIN_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  if (ltU(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L])) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    sub64h(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L]);
+    const bH = sumH, bL = sumL;
+    sub64h(R[UMAX_H], R[UMAX_L], Q[UMIN_H], Q[UMIN_L]);
+    R[UMIN_H] = bH; R[UMIN_L] = bL; R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+}
+
+/**
+ * adjust_ptr_min_max_vals' `ptr += off` / `ptr -= off` of a variable offset on the
+ * pointer's variable part `d`: 64-bit bounds and tnum_add / tnum_sub. The 32-bit
+ * bounds are left alone (the caller marks them unbounded, then syncs).
+ */
+export function mPtrAddSub(d: MutScalar, off: Scalar, sub: boolean): void {
+  load(d);
+  loadSrc(off);
+  if (sub) { ptrSub64(); tnumSubQ(); } else { ptrAdd64(); tnumAddQ(); }
+  store(d);
+}
