@@ -22,8 +22,10 @@ export interface ProgLoadReq {
    * message (as libbpf does).
    */
   logLevel?: number;
-  /** Initial log buffer size; grown on ENOSPC. Default 1 MiB. */
+  /** Initial log buffer size (attr->log_size); grown on ENOSPC unless growLog is false. Default 1 MiB. */
   logSize?: number;
+  /** false: pass logSize as it is, and answer ENOSPC (with the rotated log) when the log did not fit. Default true. */
+  growLog?: boolean;
   expectedAttachType?: number | string;
   /** Raw BTF bytes; loaded (BPF_BTF_LOAD) for prog_btf_fd and closed after the load. */
   btf?: Uint8Array;
@@ -118,8 +120,9 @@ export function progLoad(req: ProgLoadReq): ProgLoadResult {
   const fdArray = req.fdArray && req.fdArray.length ? u32s(req.fdArray) : undefined;
   const explicit = req.logLevel !== undefined;
   let level = req.logLevel ?? 0;
+  const growLog = req.growLog !== false;
   let logSize = req.logSize ?? 1 << 20;
-  if (level && logSize < 128) logSize = 128; // kernel minimum for a log buffer
+  if (level && growLog && logSize < 128) logSize = 128;
 
   let btfFd = req.btfFd ?? 0;
   let ownBtf = false;
@@ -139,7 +142,7 @@ export function progLoad(req: ProgLoadReq): ProgLoadResult {
         }
         return { ok: true, fd: r.ret, log: r.log, verifiedInsns };
       }
-      if (r.errno === ERRNO.ENOSPC && level && logSize < MAX_LOG) {
+      if (r.errno === ERRNO.ENOSPC && level && growLog && logSize < MAX_LOG) {
         logSize = Math.min(MAX_LOG, Math.max(r.trueSize + 1, logSize * 4));
         continue;
       }

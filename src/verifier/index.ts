@@ -2,8 +2,8 @@
 // its passes (kernel/bpf/verifier.c): check_btf_info_early, add_subprog_and_kfunc,
 // check_subprogs, check_btf_info, check_cfg, do_check_main, do_check_subprogs,
 // check_max_stack_depth, then print_verification_stats. PURE: no I/O.
-import { newLog, verbose, logReset, logStats, logText, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
-import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES } from './types';
+import { newLog, verbose, logReset, logStats, logText, logFinalize, BPF_LOG_SIZE_MAX, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
+import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES, Errno } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
 import { checkSubprogs, checkCfg } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
@@ -26,6 +26,7 @@ export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
 export * from './profiles';
 export { maskKernelAddresses } from './fixups';
+export { BPF_LOG_SIZE_MAX } from './log';
 export type { XlatedResult } from './fixups';
 export type { SubprogInfo, SubprogLayout } from './subprogs';
 
@@ -88,13 +89,13 @@ export function verify(given: VerifyInput): VerifyResult {
   const input = defaultAttach !== undefined && !given.expectedAttachType ? { ...given, expectedAttachType: defaultAttach } : given;
   // bpf_prog_load: without CAP_BPF only socket filters and cgroup_skb programs may be loaded
   const pre = input.unprivileged && input.progType !== PROG_TYPES.socket_filter && input.progType !== PROG_TYPES.cgroup_skb
-    ? 'EPERM' : loadCheckAttach(input);
+    ? 'EPERM' : loadCheckAttach(input) ?? logAttrError(input);
   if (pre) {
-    return { verdict: 'reject', errno: pre, log: '', error: '', notModelled: false, hiddenExceptionCallback: false,
+    return { verdict: 'reject', errno: pre, log: '', error: '', notModelled: false, hiddenExceptionCallback: false, logTrueSize: 0,
       stats: { insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, durationUsec: 0, stackDepths: [], allStackDepths: [] } };
   }
   const t0 = input.clockNs ? input.clockNs() : 0n;
-  const log = newLog(input.logLevel ?? 0);
+  const log = newLog(input.logLevel ?? 0, input.logSize || BPF_LOG_SIZE_MAX);
   const env = newEnv(input, input.profile ?? NEWEST_PROFILE, log);
   let layout: SubprogLayout | undefined;
   let error: VerifierReject | null = null;
@@ -129,18 +130,28 @@ export function verify(given: VerifyInput): VerifyResult {
     kernelSymbol: input.kernelSymbol, kfuncName: (imm, off) => input.kfunc?.(imm, off)?.name, privileged: !input.unprivileged, hiddenExceptionCallback,
     inlinedLoops: loops,
   }) : undefined;
+  // bpf_vlog_finalize: a log that did not fit fails the load, whatever the verdict
+  const { trueSize, truncated } = logFinalize(log);
   return {
-    xlated,
-    verdict: error ? 'reject' : 'accept',
-    errno: error ? error.errno : null,
+    xlated: truncated ? undefined : xlated,
+    verdict: error || truncated ? 'reject' : 'accept',
+    errno: truncated ? 'ENOSPC' : error ? error.errno : null,
+    logTrueSize: trueSize,
     log: logText(log),
     // a rejection may print lines before its message (check_mem_region_access): the error is the last
     error: error ? error.message.split('\n').pop() ?? '' : '',
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,
-    ...(error ? {} : { reached: reachedInsns(input.insns, env.seen) }),
+    ...(error || truncated ? {} : { reached: reachedInsns(input.insns, env.seen) }),
   };
+}
+
+/** bpf_vlog_init's checks of the log attributes (bpf_verifier_log_attr_valid), or null. */
+function logAttrError(input: VerifyInput): Errno | null {
+  const size = input.logSize ?? 0;
+  if (size && !input.logLevel) return 'EINVAL';
+  return size > BPF_LOG_SIZE_MAX ? 'EINVAL' : null;
 }
 
 /** bpf_check's passes in the kernel's order; throws VerifierReject for a rejected program. */

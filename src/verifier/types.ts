@@ -31,6 +31,12 @@ export interface KfuncInfo { name: string; argCount?: number }
 export interface VerifyOptions {
   /** BPF_LOG_LEVEL: 0, 1, 2 (and 4 = stats), as in attr->log_level. */
   logLevel?: number;
+  /**
+   * attr->log_size in bytes: the log rotates and keeps its last logSize - 1 bytes, and a
+   * log that needed more fails the load with ENOSPC (bpf_vlog_finalize). Default: the
+   * kernel's largest, BPF_LOG_SIZE_MAX (what the kernel engine reaches by growing its buffer).
+   */
+  logSize?: number;
   /** Model a loader without CAP_BPF (allow_uninit_stack etc. off). Default: privileged. */
   unprivileged?: boolean;
   /** Instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
@@ -135,6 +141,8 @@ export interface VerifyResult {
   /** The program throws without an exception callback: the kernel appended its default one (r0 = 0; exit). */
   hiddenExceptionCallback: boolean;
   stats: VerifyStats;
+  /** attr->log_true_size: the bytes the whole log needed, its terminating zero included (0 without a log). */
+  logTrueSize: number;
   /**
    * For an accepted program: 1 for each instruction the walk reached (insn_aux_data seen, the
    * second slot of a reached ld_imm64 included). The kernel removes the others (opt_remove_dead_code;

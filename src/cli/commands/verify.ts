@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, ParsedArgs, RunContext, UsageError, flagString } from '../command';
-import { verify, VerifyResult, XlatedResult } from '../../verifier';
+import { verify, VerifyResult, XlatedResult, BPF_LOG_SIZE_MAX } from '../../verifier';
 import { xlatedDumpLines } from '../xlated-dump';
 import { KernelSymbols, kernelSymbols } from '../../kernel/kallsyms';
 import { verifierInputFor } from '../../harness/engines/verifier';
@@ -109,10 +109,19 @@ function compareMode(args: ParsedArgs, ctx: RunContext): Outcome {
   return rows.some((j) => j.a && j.b && j.a.verdict !== j.b.verdict) ? 'reject' : 'ok';
 }
 
+/** --log-size: a whole number of bytes, 1 to UINT_MAX >> 2 (bpf_verifier_log_attr_valid). */
+function logSizeFlag(args: ParsedArgs): number | undefined {
+  const v = flagString(args, 'log-size');
+  if (v === undefined) return undefined;
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= BPF_LOG_SIZE_MAX)) throw new UsageError(`--log-size: expected a number of bytes from 1 to ${BPF_LOG_SIZE_MAX}, got '${v}'`);
+  return n;
+}
+
 interface Done { file: string; lp: LoadedProgram; r: VerifyResult; verdict: Verdict }
 
 /** Verify every program of every file; a bad file is recorded and the rest still run. */
-function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; filters: Filter[] }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
+function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xlated: boolean; level: number; logSize?: number; filters: Filter[] }): { done: Done[]; errors: ErrorJson[]; raw: unknown[] } {
   const done: Done[] = [], errors: ErrorJson[] = [], raw: unknown[] = [];
   const prog = flagString(args, 'prog');
   const type = typeFlag(args);
@@ -133,7 +142,7 @@ function verifyAll(args: ParsedArgs, host: HostFacts, opts: { stats: boolean; xl
     for (const lp of progs) {
       if (!globAllows(opts.filters, path.basename(file), lp.prog.name)) continue;
       const input = verifierInputFor(lp.prog, host.profile, 1, host);
-      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, clockNs, xlated: opts.xlated, kernelSymbol });
+      const r = verify({ ...input, logLevel: opts.stats ? (opts.level | 4) : opts.level, logSize: opts.logSize, clockNs, xlated: opts.xlated, kernelSymbol });
       done.push({ file, lp, r, verdict: verdictOf(r) });
     }
   }
@@ -148,6 +157,7 @@ export const command: Command = {
     { name: 'prog', type: 'string', value: 'NAME', description: 'only this program of an object file' },
     { name: 'type', type: 'string', value: 'PROGTYPE', description: 'program type of flat programs (default socket_filter), or override an object\'s' },
     { name: 'log-level', type: 'string', choices: ['0', '1', '2', '4', '5', '6'], default: '1', description: 'verifier log level (BPF_LOG_LEVEL1/2, 4 = stats)' },
+    { name: 'log-size', type: 'string', value: 'BYTES', description: 'log buffer size (attr->log_size): a rotating log of its last BYTES - 1 bytes; a longer log fails the load with ENOSPC (default: the kernel\'s largest, 1 GiB - 1)' },
     { name: 'dump', type: 'string', choices: ['xlated'], description: 'print the rewritten program of an accepted one (as the kernel\'s xlated dump)' },
     { name: 'stats', type: 'boolean', description: 'veristat\'s statistics instead of the log' },
     { name: 'output-format', type: 'string', short: 'o', choices: ['table', 'csv'], description: 'format of --stats and -C output (veristat -o)' },
@@ -171,6 +181,7 @@ export const command: Command = {
     if (args.flags.compare === true) return compareMode(args, ctx);
     if (!args.positional.length) throw new UsageError('missing FILE');
     const level = Number(flagString(args, 'log-level'));
+    const logSize = logSizeFlag(args);
     const stats = args.flags.stats === true;
     const dump = flagString(args, 'dump');
     const filters = filtersOf(args);
@@ -178,7 +189,7 @@ export const command: Command = {
     const sortKeys = sortSpec !== undefined ? parseSort(sortSpec) : [];
     const fmt = statsFormat(args);
     const host = hostFactsFor(args, { probe: true });
-    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, filters });
+    const { done, errors, raw } = verifyAll(args, host, { stats, xlated: dump === 'xlated' || stats, level, logSize, filters });
     // one bad file and nothing else: the error is the answer (main prints it)
     if (errors.length && !done.length && args.positional.length === 1) throw raw[0];
     const outcomes: Outcome[] = done.map((d) => verdictOutcome(d.verdict));
