@@ -99,14 +99,13 @@ function markPtrOrNullRegs(st: VState, regno: number, isNull: boolean): void {
 function markPtrNotNull(x: PointerReg): RegState {
   if (x.type === 'map_value') {
     const m = x.map;
-    let keepId = false;
-    for (const f of m.fields ?? []) if (f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock') keepId = true;
-    const base = ptrWith(x, x.off, x.v, keepId ? x.id : 0, x.flags & ~PTR_MAYBE_NULL, 0);
     // the inner template (bpf_map_meta_alloc) has no name: the log prints map_ptr(ks=..,vs=..)
     if (m.inner) return ptrReg('map_ptr', { map: mapRef({ ...m.inner, name: '' }, m.fd) });
     if (m.type === BPF_MAP_TYPE_XSKMAP) return ptrReg('xdp_sock', {}, { refObjId: x.refObjId });
     if (m.type === BPF_MAP_TYPE_SOCKMAP || m.type === BPF_MAP_TYPE_SOCKHASH) return ptrReg('sock', {}, { refObjId: x.refObjId });
-    return base;
+    let keepId = false;
+    for (const f of m.fields ?? []) if (f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock') keepId = true;
+    return ptrWith(x, x.off, x.v, keepId ? x.id : 0, x.flags & ~PTR_MAYBE_NULL, 0);
   }
   return ptrWith(x, x.off, x.v, 0, x.flags & ~PTR_MAYBE_NULL, isPktPointer(x) ? x.range : 0);
 }

@@ -180,16 +180,17 @@ function byteSwap(d: MutScalar, insn: AluInsn): void {
  * BPF_DIV and BPF_MOD are never tracked on 6.18.
  */
 export function isSafeToComputeDstRange(insn: AluInsn, src: Scalar): boolean {
-  const bits = BPF_CLASS(insn.code) === BPF_ALU64 ? 64n : 32n;
-  const srcConst = bits === 32n
-    ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
-    : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
   switch (BPF_OP(insn.code)) {
     case BPF_ADD: case BPF_SUB: case BPF_NEG: case BPF_AND: case BPF_XOR: case BPF_OR:
     case BPF_MUL: case BPF_END:
       return true;
-    case BPF_LSH: case BPF_RSH: case BPF_ARSH:
+    case BPF_LSH: case BPF_RSH: case BPF_ARSH: {
+      const bits = BPF_CLASS(insn.code) === BPF_ALU64 ? 64n : 32n;
+      const srcConst = bits === 32n
+        ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
+        : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
       return srcConst && src.umax < bits;
+    }
     default:
       return false;
   }
