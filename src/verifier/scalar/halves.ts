@@ -117,9 +117,16 @@ export function scalarIsKnownConst(s: Scalar): boolean {
   return W32[LO] === l && W32[HI] === ((l | 0) < 0 ? 0xffff_ffff : 0);
 }
 
-/** The u64 of two halves (the common extremes without allocating). */
+/**
+ * The bigints of 0 .. SMALL_N - 1, made once: bounds are often small (offsets, byte and
+ * port values), and a bigint is immutable, so one object serves every scalar.
+ */
+const SMALL_N = 4096;
+const SMALL: bigint[] = Array.from({ length: SMALL_N }, (_, i) => BigInt(i));
+
+/** The u64 of two halves (the common extremes and small values without allocating). */
 function bigU(h: number, l: number): bigint {
-  if (h === 0 && l === 0) return 0n;
+  if (h === 0 && l < SMALL_N) return SMALL[l];
   if (h === 0xffff_ffff && l === 0xffff_ffff) return U64_MAX;
   W32[HI] = h; W32[LO] = l;
   return U64[0];
@@ -127,15 +134,16 @@ function bigU(h: number, l: number): bigint {
 
 /** The s64 of two halves. */
 function bigS(h: number, l: number): bigint {
+  if (h === 0 && l < SMALL_N) return SMALL[l];
   if (h === 0x8000_0000 && l === 0) return S64_MIN;
   if (h === 0x7fff_ffff && l === 0xffff_ffff) return S64_MAX;
-  if (h === 0 && l === 0) return 0n;
   W32[HI] = h; W32[LO] = l;
   return S64[0];
 }
 
-const bigS32 = (x: number): bigint => (x === S32_MIN_N ? S32_MIN : x === S32_MAX_N ? S32_MAX : BigInt(x));
-const bigU32 = (x: number): bigint => (x === 0 ? 0n : x === 0xffff_ffff ? U32_MAX : BigInt(x));
+const bigS32 = (x: number): bigint =>
+  (x >= 0 && x < SMALL_N ? SMALL[x] : x === S32_MIN_N ? S32_MIN : x === S32_MAX_N ? S32_MAX : BigInt(x));
+const bigU32 = (x: number): bigint => (x < SMALL_N ? SMALL[x] : x === 0xffff_ffff ? U32_MAX : BigInt(x));
 const S32_MIN_N = -0x8000_0000;
 const S32_MAX_N = 0x7fff_ffff;
 
