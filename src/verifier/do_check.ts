@@ -12,7 +12,6 @@ import {
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { checkReservedFields } from './reserved_fields';
-import { ReservedRule } from '../isa/reserved';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, logOn, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
@@ -179,8 +178,6 @@ function doCheckInsn(env: VerifierEnv, insn: Insn): InsnOutcome {
   }
 }
 
-const EXIT_RULES: readonly ReservedRule[] = ['BPF_EXIT'], CALL_RULES: readonly ReservedRule[] = ['BPF_CALL'];
-
 /** BPF_JMP and BPF_JMP32: calls, jumps, exit, conditional jumps. */
 function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
   const cls = BPF_CLASS(insn.code);
@@ -189,7 +186,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
     case BPF_CALL: return checkCall(env, insn, cls);
     case BPF_JA: return next(checkJa(env, insn));
     case BPF_EXIT:
-      checkReservedFields(env, insn, EXIT_RULES);
+      checkReservedFields(env, insn, 'BPF_EXIT');
       return EXIT;
     case BPF_JCOND: return next(checkMayGoto(env, insn));
     default: return next(checkCondJmpOp(env, insn, cls === BPF_JMP));
@@ -198,7 +195,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
 
 /** BPF_CALL: reserved fields, then a bpf-to-bpf call, a kfunc or a helper. */
 function checkCall(env: VerifierEnv, insn: Insn, cls: number): InsnOutcome {
-  checkReservedFields(env, insn, CALL_RULES);
+  checkReservedFields(env, insn, 'BPF_CALL');
   const idx = env.insnIdx;
   if (insn.src === BPF_PSEUDO_CALL) return newFrameAt(checkFuncCall(env, insn));
   if (insn.src === BPF_PSEUDO_KFUNC_CALL) return checkKfuncCall(env, insn, idx) === 'throw' ? THROW : next(idx + 1);
