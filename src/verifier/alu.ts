@@ -10,20 +10,30 @@ import {
   BPF_AND, BPF_OR, BPF_XOR, BPF_CLASS, BPF_ALU64, MAX_BPF_STACK,
 } from '../isa/opcodes';
 import { checkReservedFields } from './reserved_fields';
-import { BPF_ADDR_SPACE_CAST } from '../isa/reserved';
+import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { readReg, checkDst, setReg, markPrecise } from './regs';
+import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
 import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState } from './state';
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
-import { MutScalar, cloneScalar, scalarIsKnownConst, mMarkUnbounded32, mBoundsSync, tnumAdd, tnumSub, tnumStrn, S64_MIN, S64_MAX, U64_MAX } from './scalar';
+import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
+import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
+import { adjustScalar, movImm } from './scalar/alu';
+import { S64_MIN } from './scalar/tnum';
+import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
 /** The unused operand of the unary ops and movs (the kernel passes the same register or none). */
 const ZERO: Scalar = scalarConst(0n);
+
+/** The reserved-field rules of each kind of ALU instruction (built once, not per instruction). */
+const UNARY_RULES: readonly ReservedRule[] = ['BPF_NEG', 'BPF_END'];
+const MOV_IMM_RULES: readonly ReservedRule[] = ['BPF_MOV'];
+const MOV_REG_RULES: readonly ReservedRule[] = ['BPF_MOV', 'addr_space_cast'];
+const ALU_RULES: readonly ReservedRule[] = ['BPF_ALU'];
 
 /** bpf_alu_string, by BPF_OP >> 4 */
 const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -45,26 +55,27 @@ const isLeakyPointer = (env: VerifierEnv, r: RegState): boolean => isPointer(r) 
 function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
-  checkReservedFields(env, insn, ['BPF_NEG', 'BPF_END']);
+  checkReservedFields(env, insn, UNARY_RULES);
   const r = readReg(env, insn.dst);
   if (isLeakyPointer(env, r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
   checkDst(env, insn.dst);
   // a pointer operand: check_reg_arg(DST_OP) leaves an unknown scalar
   if (r.type !== 'scalar') return setReg(env, insn.dst, scalarReg(scalarUnknown()));
-  const res = aluScalar({ code: insn.code, off: insn.off, imm: insn.imm }, r.s, ZERO);
+  const res = aluScalar(insn, r.s, ZERO);
   setReg(env, insn.dst, scalarReg(res.dst));
 }
 
 /** BPF_MOV | BPF_K */
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_MOV']);
+  checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
-  setReg(env, insn.dst, scalarReg(aluScalar({ code: insn.code, off: 0, imm: insn.imm }, ZERO, ZERO).dst));
+  setReg(env, insn.dst, scalarReg(movImm(BPF_CLASS(insn.code) === BPF_ALU64, insn.imm)));
 }
 
 /** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
 function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
   const a = assignScalarIdBeforeMov(s, env.idGen + 1);
+  if (a.src === s) return s; // already linked, or a constant: the register keeps its state
   if (a.usedId) env.idGen++;
   curFrame(env).regs[regno] = scalarReg(a.src);
   return a.src;
@@ -72,16 +83,17 @@ function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
 function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
-  checkReservedFields(env, insn, ['BPF_MOV', 'addr_space_cast']);
+  checkReservedFields(env, insn, MOV_REG_RULES);
   // addr_space_cast (ALU64 mov, off 1): arenas are not loaded here, so no program has one
   if (is64 && insn.off === BPF_ADDR_SPACE_CAST) fail(env, 'EINVAL', 'addrSpaceCastNoArena');
   const s = readReg(env, insn.src);
   checkDst(env, insn.dst);
-  const ai = { code: insn.code, off: insn.off, imm: 0 };
   if (is64 && insn.off === 0) {
     // copy_register_state; a scalar is linked to its copy
     if (s.type !== 'scalar') return setReg(env, insn.dst, s);
-    return setReg(env, insn.dst, scalarReg(linkSource(env, insn.src, s.s)));
+    const linked = linkSource(env, insn.src, s.s);
+    // registers are values: an unchanged source's state is shared, not wrapped again
+    return setReg(env, insn.dst, linked === s.s ? s : scalarReg(linked));
   }
   if (isLeakyPointer(env, s)) fail(env, 'EACCES', is64 ? 'sextPartOfPointer' : 'partialCopyOfPtr', [insn.src]);
   if (s.type !== 'scalar') {
@@ -92,7 +104,7 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
     // movsx: linked only when the value cannot change by the sign extension
     const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
     const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
-    return setReg(env, insn.dst, scalarReg(aluScalar(ai, ZERO, src).dst));
+    return setReg(env, insn.dst, scalarReg(aluScalar(insn, ZERO, src).dst));
   }
   // mov32: linked only when the upper half is known zero
   if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));
@@ -104,7 +116,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const op = BPF_OP(insn.code);
   const src = BPF_SRC(insn.code);
   const signed = (op === BPF_DIV || op === BPF_MOD) && insn.off === 1;
-  checkReservedFields(env, insn, ['BPF_ALU']);
+  checkReservedFields(env, insn, ALU_RULES);
   if (src === BPF_X) readReg(env, insn.src);
   const d = readReg(env, insn.dst);
   if ((op === BPF_MOD || op === BPF_DIV) && src === BPF_K && insn.imm === 0) fail(env, 'EINVAL', 'divByZero');
@@ -112,28 +124,34 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32)) fail(env, 'EINVAL', 'invalidShift', [insn.imm]);
   }
   checkDst(env, insn.dst);
-  const sreg: RegState = src === BPF_X ? curFrame(env).regs[insn.src] : scalarReg(scalarFromImm(insn.imm));
-  if (isPointer(d) || isPointer(sreg)) return adjustRegWithPointer(env, insn, d, sreg);
-  if (d.type !== 'scalar' || sreg.type !== 'scalar') return;
-  const ai = { code: insn.code, off: insn.off, imm: insn.imm };
-  const res = aluScalar(ai, d.s, sreg.s);
+  // a BPF_K operand is a constant scalar: its register state is built only for pointer arithmetic
+  let s: Scalar;
+  if (src === BPF_X) {
+    const sreg = curFrame(env).regs[insn.src];
+    if (isPointer(d) || isPointer(sreg)) return adjustRegWithPointer(env, insn, d, sreg);
+    if (sreg.type !== 'scalar') return;
+    s = sreg.s;
+  } else {
+    s = scalarFromImm(insn.imm);
+    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
+  }
+  if (d.type !== 'scalar') return;
+  // the instruction itself is the AluInsn (code, off, imm), and never a mov here
+  const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
-  setReg(env, insn.dst, scalarReg(linkAfterAlu(ai, d.s.umax, res.dst, sreg.s, !env.input.unprivileged)));
+  setReg(env, insn.dst, scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, !env.input.unprivileged)));
 }
 
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
  * `fork` runs this instruction again later (the kernel's log shows `from N to N:`). The
- * pushed history ends before this instruction, which the re-run records again, unless the
- * kernel's history has an entry for it (a jump point), which the re-run then adds twice.
+ * pushed history keeps this instruction's entry; the re-run adds another only at a jump
+ * point (do_check.ts), as the kernel's does.
  */
 function pushForkedScalar(env: VerifierEnv, dst: number, fork: Scalar): void {
   const st = cloneState(env.cur);
   st.frames[st.curframe].regs[dst] = scalarReg(fork);
-  const path = env.path;
-  if (path && path.idx === env.insnIdx && !path.hist) env.path = path.prev;
   pushOwnedState(env, env.insnIdx, env.insnIdx, st);
-  env.path = path;
 }
 
 /** adjust_reg_min_max_vals when a pointer is involved. */
@@ -192,8 +210,6 @@ const sumFitsS32 = (off: number, k: bigint): boolean => {
   const n = off + Number(k);
   return n >= -0x8000_0000 && n <= 0x7fff_ffff;
 };
-const sAddOverflows = (a: bigint, b: bigint): boolean => a + b > S64_MAX || a + b < S64_MIN;
-const sSubOverflows = (a: bigint, b: bigint): boolean => a - b > S64_MAX || a - b < S64_MIN;
 
 /**
  * adjust_ptr_min_max_vals: `ptr op= off` (ptrIsDst) or `scalar op= ptr`. The result
@@ -223,16 +239,17 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const p = ptr.v;
   let m: MutScalar | null = null; // the variable part, when the op moves it
   let off = ptr.off;
-  let out: PointerReg = ptr;
+  // packet pointers moved by a variable get a new id and lose (or keep) their range
+  let id = ptr.id;
+  let range = isPktPointer(ptr) ? ptr.range : 0;
   if (op === BPF_ADD) {
     if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
     } else {
+      // the bounds (unbounded where a sum may overflow) and tnum_add on 32-bit halves
       m = cloneScalar(p);
-      [m.smin, m.smax] = sAddOverflows(p.smin, o.smin) || sAddOverflows(p.smax, o.smax) ? [S64_MIN, S64_MAX] : [p.smin + o.smin, p.smax + o.smax];
-      [m.umin, m.umax] = p.umin + o.umin > U64_MAX || p.umax + o.umax > U64_MAX ? [0n, U64_MAX] : [p.umin + o.umin, p.umax + o.umax];
-      m.varOff = tnumAdd(p.varOff, o.varOff);
-      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: 0 };
+      mPtrAddSub(m, o, false);
+      if (isPktPointer(ptr)) { id = ++env.idGen; range = 0; }
     }
   } else if (op === BPF_SUB) {
     if (!ptrIsDst) fail(env, 'EACCES', 'subPtrFromScalar', [dst]);
@@ -241,10 +258,8 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
       off = ptr.off - Number(o.smin);
     } else {
       m = cloneScalar(p);
-      [m.smin, m.smax] = sSubOverflows(p.smin, o.smax) || sSubOverflows(p.smax, o.smin) ? [S64_MIN, S64_MAX] : [p.smin - o.smax, p.smax - o.smin];
-      [m.umin, m.umax] = p.umin < o.umax ? [0n, U64_MAX] : [p.umin - o.umax, p.umax - o.umin];
-      m.varOff = tnumSub(p.varOff, o.varOff);
-      if (isPktPointer(ptr)) out = { ...ptr, id: ++env.idGen, range: o.smin < 0n ? 0 : ptr.range };
+      mPtrAddSub(m, o, true);
+      if (isPktPointer(ptr)) { id = ++env.idGen; range = o.smin < 0n ? 0 : range; }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
     fail(env, 'EACCES', 'bitwiseOnPtr', [dst, aluString(op)]);
@@ -258,7 +273,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const v: Scalar = m ?? p;
   checkRegSaneOffset(env, v, off, ptr, true);
   if (m) mBoundsSync(m);
-  const res = { ...out, off, v } as PointerReg;
+  const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);
 }

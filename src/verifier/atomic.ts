@@ -20,8 +20,8 @@ const RMW_OPS: ReadonlySet<number> = new Set([BPF_ADD, BPF_ADD | BPF_FETCH, BPF_
   BPF_XOR, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG]);
 
 /** atomic_ptr_type_ok: no atomics on the context, packets, flow keys or sockets. */
-const atomicPtrTypeOk = (r: RegState): boolean =>
-  !['ctx', 'pkt', 'pkt_meta', 'pkt_end', 'flow_keys', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock'].includes(r.type);
+const ATOMIC_BAD_PTRS: ReadonlySet<RegState['type']> = new Set(['ctx', 'pkt', 'pkt_meta', 'pkt_end', 'flow_keys', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
+const atomicPtrTypeOk = (r: RegState): boolean => !ATOMIC_BAD_PTRS.has(r.type);
 
 /** is_pointer_value for the loader's privileges. */
 const leaky = (env: VerifierEnv, r: RegState): boolean => isPointer(r) && !!env.input.unprivileged;
@@ -50,7 +50,7 @@ function checkAtomicRmw(env: VerifierEnv, insn: Insn): void {
     // check_stack_read of a pointer-sized value into a register: a spilled pointer is filled as it is
     setReg(env, loadReg, isPointer(old) ? old : loadedScalar(old.type === 'scalar' ? old.s : scalarUnknown(), a.size, false));
   }
-  checkMemAccess(env, dst, { ...a, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false } });
+  checkMemAccess(env, dst, { regno: a.regno, off: a.off, size: a.size, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: true });
 }
 
 /** check_atomic_load (load-acquire) and check_atomic_store (store-release) */

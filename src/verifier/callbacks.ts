@@ -99,10 +99,10 @@ export function pushKfuncCallback(env: VerifierEnv, sub: number, callsite: numbe
 function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCallee: SetCallee): void {
   btfCheckSubprogCall(env, sub);
   env.layout.subprogs[sub].isCb = true;
-  let unrolled = 0;
-  for (let v = env.cbVisits; v && v.callsite === callsite; v = v.prev) unrolled++;
+  const last = env.cbVisits;
+  const unrolled = last && last.callsite === callsite ? last.run : 0;
   if (unrolled >= MAX_CALLBACK_UNROLL) notModelled(env, `a callback explored more than ${MAX_CALLBACK_UNROLL} times at insn ${callsite}`);
-  env.cbVisits = { callsite, prev: env.cbVisits };
+  env.cbVisits = { callsite, prev: last, run: unrolled + 1 };
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
   const cbState: VState = cloneState(env.cur);
   const caller = cbState.frames[cbState.curframe];
@@ -143,12 +143,13 @@ export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState
   const ids = newIdMap(env.idGen);
   for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = cur.frames[fr];
-    fcur.regs.forEach((r, i) => { fcur.regs[i] = maybeWidenReg(fold.regs[i], r, ids); });
-    fold.stack.forEach((sl, i) => {
-      const cs = fcur.stack[i];
-      if (!cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') return;
+    const regs = fcur.regs;
+    for (let i = 0; i < regs.length; i++) regs[i] = maybeWidenReg(fold.regs[i], regs[i], ids);
+    for (let i = 0; i < fold.stack.length; i++) {
+      const sl = fold.stack[i], cs = fcur.stack[i];
+      if (!sl || !cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') continue;
       cs.spilled = maybeWidenReg(sl.spilled, cs.spilled, ids);
-    });
+    }
   }
 }
 

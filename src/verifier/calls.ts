@@ -8,7 +8,7 @@ import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text 
 import { VerifierReject } from './types';
 import { findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
-import { newFuncState, scalarReg, isRegionRef } from './state';
+import { newFuncState, scalarReg, isRegionRef, notInit } from './state';
 import { KFUNC_TABLE } from './kfuncs';
 import { MIGHT_SLEEP_HELPERS } from './helper_access';
 import { inRanges } from './helpers';
@@ -41,7 +41,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
     env.calledGlobals.add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
     if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
-    for (let r = 0; r <= 5; r++) { caller.regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+    for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); scratchReg(env, r); }
     caller.regs[0] = scalarReg(scalarUnknown());
     return idx + 1;
   }
@@ -49,7 +49,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   if (callee.isExceptionCb) throw new VerifierReject('EINVAL', text(env, 'callExceptionCbDirectly', [idx]), false, true);
   const calleeFrame = newFuncState(env.cur.curframe + 1, subprogno, idx);
   for (let r = 1; r <= 5; r++) calleeFrame.regs[r] = caller.regs[r];
-  for (let r = 0; r <= 5; r++) caller.regs[r] = { type: 'not_init' }; // clear_caller_saved_regs, before the print
+  for (let r = 0; r <= 5; r++) caller.regs[r] = notInit(); // clear_caller_saved_regs, before the print
   if (logOn(env)) {
     verbose(env.log, text(env, 'callerHeader') + '\n');
     printFrame(env, caller);

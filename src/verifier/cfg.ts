@@ -14,8 +14,11 @@ import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 import { KFUNC_TABLE } from './kfuncs';
 import { isSyncCallbackKfunc } from './graph';
 
+/** The successors of every instruction, found once for the passes of one verification. */
+export const successorTable = (insns: readonly Insn[]): Successors[] => insns.map((_x, i) => successors(insns, i));
+
 /** check_subprogs */
-export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): void {
+export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout, succ: readonly Successors[] = successorTable(insns)): void {
   const sp = layout.subprogs;
   let cur = 0;
   let start = sp[0].start;
@@ -27,7 +30,7 @@ export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout): vo
       sp[cur].tailCallReachable = true;
     }
     if (BPF_CLASS(code) === BPF_LD && (BPF_MODE(code) === BPF_ABS || BPF_MODE(code) === BPF_IND)) sp[cur].hasLdAbs = true;
-    const jump = successors(insns, i).jump;
+    const jump = succ[i].jump;
     if (jump !== null && (jump < start || jump >= end)) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [i, jump]));
     if (i === end - 1) {
       if (code !== (BPF_JMP | BPF_EXIT) && code !== (BPF_JMP32 | BPF_JA) && code !== (BPF_JMP | BPF_JA))
@@ -61,7 +64,8 @@ export interface CfgResult {
 const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, BPF_FUNC_LOOP, 209]);
 
 /** check_cfg */
-export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean): CfgResult {
+export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean,
+  succ: readonly Successors[] = successorTable(insns)): CfgResult {
   const n = insns.length;
   const state = new Int32Array(n);
   const stack: number[] = [];
@@ -107,7 +111,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
 
   const visit = (t: number): number => {
     const insn = insns[t];
-    const s = successors(insns, t);
+    const s = succ[t];
     if (isPseudoFunc(insn)) return visitCall(t, s);
     const cls = BPF_CLASS(insn.code);
     if (cls !== BPF_JMP && cls !== BPF_JMP32) return push(t, s.next!, FALLTHROUGH);
@@ -117,13 +121,15 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         // is_sync_callback_calling_insn (bpf_loop, bpf_for_each_map_elem, bpf_find_vma,
         // bpf_user_ringbuf_drain): mark_force_checkpoint + mark_prune_point
         // and is_sync_callback_calling_kfunc (bpf_rbtree_add_impl)
-        if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm))
-          || (insn.src === BPF_PSEUDO_KFUNC_CALL && isSyncCallbackKfunc(layout.kfuncs.get(t)?.name ?? ''))) {
-          forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
-        }
-        // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
-        if (insn.src === BPF_PSEUDO_KFUNC_CALL && KFUNC_TABLE[layout.kfuncs.get(t)?.name ?? '']?.flags.includes('iter_next')) {
-          prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+        {
+          const kfunc = insn.src === BPF_PSEUDO_KFUNC_CALL ? layout.kfuncs.get(t)?.name ?? '' : null;
+          if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) || (kfunc !== null && isSyncCallbackKfunc(kfunc))) {
+            forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
+          }
+          // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
+          if (kfunc !== null && KFUNC_TABLE[kfunc]?.flags.includes('iter_next')) {
+            prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+          }
         }
         return visitCall(t, s);
       case BPF_JA: {

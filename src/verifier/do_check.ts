@@ -12,13 +12,14 @@ import {
 } from '../isa/opcodes';
 import { verbose } from './log';
 import { checkReservedFields } from './reserved_fields';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, curFrame, fail, notModelled, resetWalk, text } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, logOn, fail, notModelled, resetWalk, text } from './env';
 import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
 import { scalarUnknown } from './scalar_bridge';
-import { setCurrent, resetWrites, commitWrites, Callchain } from './stack_liveness';
+import { setCurrentOf, resetWrites, commitWrites } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
-import { popStack, isStateVisited, updateBranchCounts, callchainOf, updateLiveStackOfCur } from './states';
+import { popStack, isStateVisited, updateBranchCounts, updateLiveStackOfCur } from './states';
 import { logInsn } from './print';
+import { PathEntry, pathEntry } from './precision';
 import { checkAluOp } from './alu';
 import { checkLoad, checkStoreReg, checkStoreImm } from './mem';
 import { checkLdImm } from './ld_imm';
@@ -31,15 +32,15 @@ import { checkReturnCode } from './exit';
 import { checkResourceLeak } from './refs';
 
 /**
- * What an instruction does to the walk: go on at an index (`newFrame` when a call
- * entered a frame or a global call returned: the stack liveness restarts), leave the
- * function (BPF_EXIT), or leave the program by bpf_throw.
+ * What an instruction does to the walk, as a number (no object per instruction): the index
+ * to go on at (>= 0), leave the function (EXIT: BPF_EXIT), leave the program by bpf_throw
+ * (THROW), or go on at `NEW_FRAME - out` after a call entered a frame or a global call
+ * returned (out <= NEW_FRAME: the stack liveness restarts).
  */
-export type InsnOutcome = { kind: 'next'; idx: number; newFrame?: boolean } | { kind: 'exit' } | { kind: 'throw' };
-
-const next = (idx: number): InsnOutcome => ({ kind: 'next', idx });
-const EXIT: InsnOutcome = { kind: 'exit' };
-const THROW: InsnOutcome = { kind: 'throw' };
+type InsnOutcome = number;
+const EXIT = -1, THROW = -2, NEW_FRAME = -3;
+const next = (idx: number): InsnOutcome => idx;
+const newFrameAt = (idx: number): InsnOutcome => NEW_FRAME - idx;
 
 /** The entry state of do_check_common for `subprog` (0 = main). */
 function entryState(env: VerifierEnv, subprog: number): VState {
@@ -67,10 +68,11 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   return st;
 }
 
-/** The call chain of frame `f` of the current state, for the stack liveness. */
-const chainAt = (env: VerifierEnv, f: number): Callchain => callchainOf(env, env.cur, f);
-
-const updateLive = updateLiveStackOfCur;
+/** bpf_update_live_stack of the current state (nothing to do while no instance changed). */
+function updateLive(env: VerifierEnv): void {
+  if (env.liveness.dirty === 0) env.liveness.cur = null;
+  else updateLiveStackOfCur(env);
+}
 
 /** process_bpf_exit: the path is done (exit or pruned); go on with the next branch. Returns false when none is left. */
 function processBpfExit(env: VerifierEnv): boolean {
@@ -84,41 +86,65 @@ function processBpfExit(env: VerifierEnv): boolean {
   return true;
 }
 
+/**
+ * push_jmp_history's entries of do_check (precision.ts walks them): before the prune point,
+ * an arrival from elsewhere than the instruction before (a jump, a call, a return, a popped
+ * branch; a forked instruction run again has its first run's entry unless it is a jump
+ * point). Returns the entry made, or null.
+ */
+function arrivalEntry(env: VerifierEnv, idx: number, flags: number): PathEntry | null {
+  const prev = env.prevInsnIdx;
+  if (prev === idx - 1 || (prev === idx && !(flags & JMP_POINT)) || env.path === null) return null;
+  return (env.path = pathEntry(idx, prev, env.path));
+}
+
+/**
+ * After the prune point: the first instruction after a checkpoint always has an entry (the
+ * walk ends there), and a jump point is in the kernel's jmp_history.
+ */
+function insnEntry(env: VerifierEnv, idx: number, flags: number, arrival: PathEntry | null): void {
+  let e = env.path === null ? (env.path = pathEntry(idx, env.prevInsnIdx, null)) : arrival;
+  if (!(flags & JMP_POINT)) return;
+  e ??= env.path = pathEntry(idx, idx - 1, env.path);
+  e.hist = true;
+  env.jmpHistoryCnt++;
+}
+
 /** do_check_common for `subprog` (0 = main). Returns normally when every path is safe. */
 export function doCheckCommon(env: VerifierEnv, subprog: number): void {
   resetWalk(env, subprog, entryState(env, subprog));
   const lv = env.liveness;
+  const limit = env.input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
+  const logging = logOn(env);
   for (;;) {
-    if (env.insnIdx >= env.insns.length) fail(env, 'EFAULT', 'invalidInsnIdx', [env.insnIdx, env.insns.length]);
-    if (++env.insnProcessed > (env.input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS)) fail(env, 'E2BIG', 'tooLarge', [env.insnProcessed]);
-    if ((env.pointFlags[env.insnIdx] & PRUNE_POINT) && isStateVisited(env)) {
+    const idx = env.insnIdx;
+    if (idx >= env.insns.length) fail(env, 'EFAULT', 'invalidInsnIdx', [idx, env.insns.length]);
+    if (++env.insnProcessed > limit) fail(env, 'E2BIG', 'tooLarge', [env.insnProcessed]);
+    const flags = env.pointFlags[idx];
+    const arrival = arrivalEntry(env, idx, flags);
+    if ((flags & PRUNE_POINT) && isStateVisited(env)) {
       if (!processBpfExit(env)) return;
       continue;
     }
-    logInsn(env);
-    const idx = env.insnIdx;
+    if (logging) logInsn(env);
     env.seen[idx] = 1;
-    // push_jmp_history at a jump point (stack accesses and linked registers add entries too)
-    const jmp = (env.pointFlags[idx] & JMP_POINT) !== 0;
-    // every entry with all its fields (one object shape for the backtracking walk)
-    env.path = { idx, prev: env.path, hist: jmp, spi: undefined, fr: undefined, linked: undefined };
-    if (jmp) env.jmpHistoryCnt++;
-    if (!lv.cur) setCurrent(lv, env.lvCtx, chainAt(env, env.cur.curframe));
+    insnEntry(env, idx, flags, arrival);
+    if (!lv.cur) setCurrentOf(lv, env.lvCtx, env.cur.frames, env.cur.curframe, env.layout.subprogs);
     resetWrites(lv, idx);
     const out = doCheckInsn(env, env.insns[idx]);
     commitWrites(lv);
-    if (out.kind === 'next') {
+    if (out >= 0 || out <= NEW_FRAME) {
       env.prevInsnIdx = idx;
-      env.insnIdx = out.idx;
-      if (out.newFrame) lv.cur = null;
+      if (out >= 0) env.insnIdx = out;
+      else { env.insnIdx = NEW_FRAME - out; lv.cur = null; }
       continue;
     }
     // process_bpf_exit_full: no reference (and in the main frame, or at a throw where the
     // profile says so, no lock) may be held
-    const throwChecksLocks = out.kind === 'throw' && env.profile.behaviour.throwChecksLocksInEveryFrame;
-    checkResourceLeak(env, out.kind === 'throw', throwChecksLocks || env.cur.curframe === 0,
-      out.kind === 'throw' ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
-    if (out.kind === 'exit' && env.cur.curframe > 0) {
+    const throwChecksLocks = out === THROW && env.profile.behaviour.throwChecksLocksInEveryFrame;
+    checkResourceLeak(env, out === THROW, throwChecksLocks || env.cur.curframe === 0,
+      out === THROW ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
+    if (out === EXIT && env.cur.curframe > 0) {
       updateLive(env);
       env.prevInsnIdx = idx;
       env.insnIdx = prepareFuncExit(env);
@@ -126,7 +152,7 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       env.doPrintState = true;
       continue;
     }
-    if (out.kind === 'exit') checkReturnCode(env, 0, 'R0');
+    if (out === EXIT) checkReturnCode(env, 0, 'R0');
     if (!processBpfExit(env)) return;
   }
 }
@@ -160,7 +186,7 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
     case BPF_CALL: return checkCall(env, insn, cls);
     case BPF_JA: return next(checkJa(env, insn));
     case BPF_EXIT:
-      checkReservedFields(env, insn, ['BPF_EXIT']);
+      checkReservedFields(env, insn, 'BPF_EXIT');
       return EXIT;
     case BPF_JCOND: return next(checkMayGoto(env, insn));
     default: return next(checkCondJmpOp(env, insn, cls === BPF_JMP));
@@ -169,11 +195,11 @@ function checkJmpClass(env: VerifierEnv, insn: Insn): InsnOutcome {
 
 /** BPF_CALL: reserved fields, then a bpf-to-bpf call, a kfunc or a helper. */
 function checkCall(env: VerifierEnv, insn: Insn, cls: number): InsnOutcome {
-  checkReservedFields(env, insn, ['BPF_CALL']);
+  checkReservedFields(env, insn, 'BPF_CALL');
   const idx = env.insnIdx;
-  if (insn.src === BPF_PSEUDO_CALL) return { kind: 'next', idx: checkFuncCall(env, insn), newFrame: true };
+  if (insn.src === BPF_PSEUDO_CALL) return newFrameAt(checkFuncCall(env, insn));
   if (insn.src === BPF_PSEUDO_KFUNC_CALL) return checkKfuncCall(env, insn, idx) === 'throw' ? THROW : next(idx + 1);
   const to = checkHelperCall(env, insn, idx);
-  return to === idx + 1 ? next(to) : { kind: 'next', idx: to, newFrame: true };
+  return to === idx + 1 ? next(to) : newFrameAt(to);
 }
 

@@ -32,7 +32,11 @@ export interface BranchElem {
 }
 
 /** A call of a callback-calling helper on the current path (callbacks explored in a row). */
-export interface CbVisit { callsite: number; prev: CbVisit | null }
+export interface CbVisit {
+  callsite: number; prev: CbVisit | null;
+  /** Visits of `callsite` in a row up to this one (this one included). */
+  run: number;
+}
 
 /** bpf_loop_inline_state of one bpf_loop call (optimize_bpf_loop). */
 export interface LoopInlineState { fit: boolean; subprogno: number }

@@ -27,8 +27,20 @@ class PrepareError { constructor(readonly errno: Errno, readonly message: string
 const TAGS = ['ctx', 'trusted', 'nonnull', 'nullable', 'arena'] as const;
 type Tag = typeof TAGS[number];
 
+/** sub->args_cached: the answers of btf_prepare_func_args so far in one verification, by subprog. */
+const ARGS_CACHED = new WeakMap<VerifierEnv, Map<number, readonly ArgKind[] | PrepareError>>();
+
+/** btf_prepare_func_args once per subprog (it depends on the program's BTF only); later calls reuse the answer. */
+function prepare(env: VerifierEnv, subprog: number): readonly ArgKind[] | PrepareError {
+  let bySubprog = ARGS_CACHED.get(env);
+  if (!bySubprog) ARGS_CACHED.set(env, bySubprog = new Map());
+  let r = bySubprog.get(subprog);
+  if (r === undefined) bySubprog.set(subprog, r = prepareUncached(env, subprog));
+  return r;
+}
+
 /** btf_prepare_func_args: the kinds, or a PrepareError (`message` null: -EINVAL without a message). */
-function prepare(env: VerifierEnv, subprog: number): ArgKind[] | PrepareError {
+function prepareUncached(env: VerifierEnv, subprog: number): ArgKind[] | PrepareError {
   const sp = env.layout.subprogs[subprog];
   const isGlobal = sp.linkage === 'global';
   const btf = env.input.btf;
@@ -111,7 +123,7 @@ function validateProgCtxType(env: VerifierEnv, i: number, target: number): Prepa
 }
 
 /** btf_prepare_func_args for an entry point (a global subprog or the exception callback): rejects on failure. */
-export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
+export function prepareFuncArgs(env: VerifierEnv, subprog: number): readonly ArgKind[] {
   const r = prepare(env, subprog);
   if (!(r instanceof PrepareError)) return r;
   if (r.message === null) return notModelled(env, 'static subprog without usable BTF as entry');
@@ -126,7 +138,7 @@ export function prepareFuncArgs(env: VerifierEnv, subprog: number): ArgKind[] {
  */
 export function prepareMainArgs(env: VerifierEnv): void {
   if (!env.input.funcInfo?.length) return;
-  let r: ArgKind[] | PrepareError;
+  let r: readonly ArgKind[] | PrepareError;
   try {
     r = prepare(env, 0);
   } catch (e) {

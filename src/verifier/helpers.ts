@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -68,8 +68,21 @@ const helperName = (id: number): string => (id >= 0 && id < BPF_FUNC_MAX_ID ? HE
 /** Sleepable programs (in_sleepable): BPF_F_SLEEPABLE, as syscall programs must be. */
 const inSleepable = (env: VerifierEnv): boolean => env.input.progType === P.syscall || !!env.input.sleepable;
 
+/** The helpers that passed helperProto's checks in one verification (they depend on the input only). */
+const PROTO_CHECKED = new WeakMap<VerifierEnv, Set<number>>();
+
 /** get_helper_proto and the checks of the prototype's flags (undefined: a helper whose prototype is not modelled). */
 function helperProto(env: VerifierEnv, funcId: number): HelperProto | undefined {
+  let checked = PROTO_CHECKED.get(env);
+  if (checked?.has(funcId)) return HELPER_PROTOS[funcId];
+  const proto = checkHelperProto(env, funcId);
+  if (!checked) PROTO_CHECKED.set(env, checked = new Set());
+  checked.add(funcId);
+  return proto;
+}
+
+/** helperProto's checks, in the kernel's order. */
+function checkHelperProto(env: VerifierEnv, funcId: number): HelperProto | undefined {
   const name = helperName(funcId);
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) fail(env, 'EINVAL', 'invalidFunc', [name, funcId]);
   if (env.input.unprivileged) notModelled(env, 'helper calls without CAP_BPF');
@@ -109,7 +122,7 @@ export function checkHelperCall(env: VerifierEnv, insn: Insn, idx: number): numb
   }
   helperSpecial(env, proto, meta, idx);
   // clear_caller_saved_regs
-  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
   regs[0] = returnValue(env, proto, meta, idx);
   checkMapFuncCompatibility(env, meta, funcId);
   if (proto.special === 'get_func_ip') checkGetFuncIp(env, funcId);
@@ -171,7 +184,7 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
   let r0: RegState;
   switch (ret.kind) {
     case 'integer': r0 = scalarReg(refineRetval(env, proto, meta)); break;
-    case 'void': return { type: 'not_init' };
+    case 'void': return notInit();
     case 'map_value': {
       if (!meta.map) fail(env, 'EINVAL', 'subsystemMisconfigured');
       const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
@@ -256,7 +269,7 @@ function checkGetFuncIp(env: VerifierEnv, funcId: number): void {
 /** clear_all_pkt_pointers: packet pointers in every frame and spill become unknown scalars (CAP_BPF) */
 export function clearAllPktPointers(env: VerifierEnv): void {
   const invalid = (r: RegState): RegState => (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end'
-    ? (env.input.unprivileged ? { type: 'not_init' } : scalarReg(scalarUnknown())) : r);
+    ? (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown())) : r);
   env.cur.frames.forEach((f: FuncState) => {
     f.regs.forEach((r, i) => { f.regs[i] = invalid(r); });
     for (const sl of f.stack) if (sl.spilled) sl.spilled = invalid(sl.spilled);

@@ -5,7 +5,7 @@
 import { newLog, verbose, logReset, logStats, logText, logFinalize, BPF_LOG_SIZE_MAX, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES, Errno } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
-import { checkSubprogs, checkCfg } from './cfg';
+import { checkSubprogs, checkCfg, successorTable } from './cfg';
 import { checkMaxStackDepth } from './stack_depth';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
@@ -49,6 +49,7 @@ function loadCheckAttach(input: VerifyInput): 'EINVAL' | null {
 function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): Map<number, InlinedLoop> {
   const sp = layout.subprogs;
   const loops = new Map<number, InlinedLoop>();
+  if (env.loopInline.size === 0) return loops;
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
     const depth = sp[s].stackDepth;
@@ -78,7 +79,9 @@ function mayGotoStackExtra(env: VerifierEnv, layout: SubprogLayout): void {
   const insns = env.input.insns;
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : insns.length;
-    if (insns.slice(sp[s].start, end).some((x) => x.code === OP_MAY_GOTO)) sp[s].stackDepth += 16;
+    for (let i = sp[s].start; i < end; i++) {
+      if (insns[i].code === OP_MAY_GOTO) { sp[s].stackDepth += 16; break; }
+    }
   }
 }
 
@@ -164,12 +167,13 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   checkBtfFuncEarly(input);
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
-  checkSubprogs(input.insns, layout);
+  const succ = successorTable(input.insns);
+  checkSubprogs(input.insns, layout, succ);
   checkBtfFunc(input, layout);
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
-  const cfg = checkCfg(input.insns, layout, !input.unprivileged);
+  const cfg = checkCfg(input.insns, layout, !input.unprivileged, succ);
   env.prunePoints = cfg.prunePoints;
   env.forceCheckpoints = cfg.forceCheckpoints;
   env.jmpPoints = cfg.jmpPoints;
@@ -182,7 +186,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.sccOf = computeScc(input.insns);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
   const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
-  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) });
+  env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) }, succ);
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
   if (!(log.level & BPF_LOG_LEVEL2)) logReset(log, 0);

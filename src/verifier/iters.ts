@@ -9,7 +9,7 @@
 // explored is a backedge of the loop (scc.ts).
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
-import { PtrOf, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg } from './state';
+import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg } from './state';
 import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -26,7 +26,8 @@ export interface IterAt { frameno: number; spi: number }
 /** stack_slot_obj_get_spi for an iterator of `nrSlots` slots; 'range' when not all allocated (-ERANGE). */
 function iterSpi(env: VerifierEnv, reg: PtrOf<'stack'>, nrSlots: number): number | 'range' | 'bad' {
   if (!scalarIsConst(reg.v)) return notModelled(env, 'an iterator at a variable stack offset');
-  const off = reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value));
+  const varOff = reg.v.varOff.value;
+  const off = varOff === 0n ? reg.off : reg.off + Number(BigInt.asIntN(64, varOff));
   const spi = Math.trunc((-off - 1) / BPF_REG_SIZE);
   if (off % BPF_REG_SIZE || spi + 1 < nrSlots) {
     verbose(env.log, `cannot pass in iter at an offset=${off}\n`);
@@ -45,7 +46,8 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
   const f = env.cur.frames[reg.frameno];
   if (role === 'new') {
     const spi = iterSpi(env, reg, nr);
-    const uninit = spi === 'range' || (spi !== 'bad' && [...Array(nr).keys()].every((i) => !f.stack[spi - i].types.includes('i')));
+    let uninit = spi !== 'bad';
+    if (typeof spi === 'number') for (let i = 0; i < nr && uninit; i++) uninit = !f.stack[spi - i].types.includes('i');
     if (!uninit) fail(env, 'EINVAL', 'iterNotUninit', [it.name, regno - 1]);
     for (let i = 0; i < nr * BPF_REG_SIZE; i += BPF_REG_SIZE) {
       checkMemAccess(env, reg, { regno, off: i, size: BPF_REG_SIZE, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: false });
@@ -60,10 +62,11 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     return undefined;
   }
   const spi = iterSpi(env, reg, nr);
-  const valid = typeof spi === 'number' && [...Array(nr).keys()].every((i) => {
-    const o = f.stack[spi - i].obj;
-    return f.stack[spi - i].types.every((t) => t === 'i') && o?.kind === 'iter' && o.name === it.name && o.first === (i === 0);
-  });
+  let valid = typeof spi === 'number';
+  for (let i = 0; i < nr && valid; i++) {
+    const sl = f.stack[(spi as number) - i], o = sl.obj;
+    valid = o?.kind === 'iter' && o.name === it.name && o.first === (i === 0) && sl.types.every((t) => t === 'i');
+  }
   if (!valid) fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
   const at = spi as number;
   for (let i = 0; i < nr; i++) stackRead(env.liveness, reg.frameno, env.insnIdx, at - i);
@@ -79,6 +82,11 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
   return { frameno: reg.frameno, spi: at };
 }
 
+type IterObj = Extract<StackObj, { kind: 'iter' }>;
+/** A copy of iterator `o` with its state and depth replaced (a literal: object spread is slow in V8). */
+const iterObj = (o: IterObj, state: IterObj['state'], depth: number): IterObj =>
+  ({ kind: 'iter', name: o.name, first: o.first, refObjId: o.refObjId, state, depth });
+
 /** process_iter_next_call, after R0 was set from the kfunc's return type. */
 export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: number): void {
   const slot = env.cur.frames[at.frameno].stack[at.spi];
@@ -91,14 +99,14 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     const prev = findPrevEntry(env, insnIdx, parent.dfsDepth);
     const queued = cloneState(env.cur);
     const qslot = queued.frames[at.frameno].stack[at.spi];
-    qslot.obj = { ...o, depth: o.depth + 1 };
+    qslot.obj = iterObj(o, o.state, o.depth + 1);
     if (prev) widenImpreciseScalars(env, prev, queued);
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
     if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };
     pushStack(env, insnIdx + 1, insnIdx, queued);
   }
-  slot.obj = { ...o, state: 'drained' };
+  slot.obj = iterObj(o, 'drained', o.depth);
   env.scratchedSlots.add(at.spi);
   curFrame(env).regs[0] = scalarReg(scalarConst(0n));
 }

@@ -8,8 +8,9 @@ import {
   BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE, BPF_CLASS, BPF_JCOND, BPF_MAY_GOTO,
 } from '../isa/opcodes';
 import { checkReservedFields } from './reserved_fields';
+import { ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
-import { readReg, markPrecise } from './regs';
+import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
   ptrReg, mapRef,
@@ -23,12 +24,18 @@ import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
 import { frameInsnIdx } from './states_equal';
 
-const COND_OPS: ReadonlySet<number> = new Set([BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]);
+/** The conditional jump ops, as a bit mask indexed by BPF_OP >> 4. */
+const COND_OPS = [BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]
+  .reduce((m, op) => m | (1 << (op >> 4)), 0);
+const isCondOp = (op: number): boolean => ((COND_OPS >> (op >> 4)) & 1) === 1;
+/** The reserved-field rules of the jumps (built once, not per instruction). */
+const JA_RULES: readonly ReservedRule[] = ['BPF_JA'];
+const COND_RULES: readonly ReservedRule[] = ['BPF_JMP/JMP32'];
 
 /** BPF_JA (off) and BPF_JMP32 BPF_JA (gotol, imm); returns the target. */
 export function checkJa(env: VerifierEnv, insn: Insn): number {
   const cls = BPF_CLASS(insn.code);
-  checkReservedFields(env, insn, ['BPF_JA']);
+  checkReservedFields(env, insn, JA_RULES);
   return env.insnIdx + (cls === BPF_JMP ? insn.off : insn.imm) + 1;
 }
 
@@ -92,31 +99,31 @@ function markPtrOrNullRegs(st: VState, regno: number, isNull: boolean): void {
 function markPtrNotNull(x: PointerReg): RegState {
   if (x.type === 'map_value') {
     const m = x.map;
-    const keepId = (m.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock');
-    const base = { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: keepId ? x.id : 0 };
     // the inner template (bpf_map_meta_alloc) has no name: the log prints map_ptr(ks=..,vs=..)
     if (m.inner) return ptrReg('map_ptr', { map: mapRef({ ...m.inner, name: '' }, m.fd) });
     if (m.type === BPF_MAP_TYPE_XSKMAP) return ptrReg('xdp_sock', {}, { refObjId: x.refObjId });
     if (m.type === BPF_MAP_TYPE_SOCKMAP || m.type === BPF_MAP_TYPE_SOCKHASH) return ptrReg('sock', {}, { refObjId: x.refObjId });
-    return base;
+    let keepId = false;
+    for (const f of m.fields ?? []) if (f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock') keepId = true;
+    return ptrWith(x, x.off, x.v, keepId ? x.id : 0, x.flags & ~PTR_MAYBE_NULL, 0);
   }
-  return { ...x, flags: x.flags & ~PTR_MAYBE_NULL, id: 0 };
+  return ptrWith(x, x.off, x.v, 0, x.flags & ~PTR_MAYBE_NULL, isPktPointer(x) ? x.range : 0);
 }
 
 /** check_cond_jmp_op; returns the index to continue at (the target when the branch is always taken). */
 export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): number {
   const op = BPF_OP(insn.code);
-  if (!COND_OPS.has(op)) fail(env, 'EINVAL', 'unknownOpcode', [insn.code]);
+  if (!isCondOp(op)) fail(env, 'EINVAL', 'unknownOpcode', [insn.code]);
   const isX = BPF_SRC(insn.code) === BPF_X;
   const dst = readReg(env, insn.dst);
   let src: RegState;
   if (isX) {
-    checkReservedFields(env, insn, ['BPF_JMP/JMP32']);
+    checkReservedFields(env, insn, COND_RULES);
     src = readReg(env, insn.src);
     const pktPair = (isPktPointer(dst) || dst.type === 'pkt_end') && (isPktPointer(src) || src.type === 'pkt_end');
     if (!pktPair && isPointer(src) && env.input.unprivileged) fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.src]);
   } else {
-    checkReservedFields(env, insn, ['BPF_JMP/JMP32']);
+    checkReservedFields(env, insn, COND_RULES);
     src = scalarReg(scalarFromImm(insn.imm));
   }
   const jmp32 = !is64;
@@ -148,7 +155,8 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
  * registers live before the frame's instruction count (Linux 6.18.y stable: a dead copy is
  * neither refined by the branch nor marked precise with it); spilled scalars always do.
  */
-function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): LinkedReg[] {
+function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): readonly LinkedReg[] {
+  if (!srcId && !dstId) return NO_LINKED; // nothing to collect, and fewer than 2 entries record nothing
   const linked: LinkedReg[] = [];
   const st = env.cur;
   for (const id of [srcId, dstId]) {
@@ -168,6 +176,8 @@ function collectLinkedRegs(env: VerifierEnv, srcId: number, dstId: number): Link
   recordLinkedRegs(env, linked);
   return linked;
 }
+
+const NO_LINKED: readonly LinkedReg[] = [];
 
 /** reg_set_min_max on both branches, then sync_linked_regs. */
 function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {

@@ -23,7 +23,7 @@ import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } fr
 import { checkFuncArgRegOff, newCallArgMeta } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
-import { IterAt, processIterArg } from './iters';
+import { IterAt, IterArg, processIterArg } from './iters';
 import { processDynptrArg } from './dynptr';
 import { processIrqSave } from './irq';
 import { GRAPH_ARG_KINDS, GraphArgKind, GraphMeta, GRAPH_KFUNCS, processGraphRootArg, processGraphNodeArg, processGraphCallbackArg } from './graph';
@@ -31,6 +31,14 @@ import { GRAPH_ARG_KINDS, GraphArgKind, GraphMeta, GRAPH_KFUNCS, processGraphRoo
 /** The KF_ITER_* role of an iterator kfunc. */
 const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
   d.flags.includes('iter_new') ? 'new' : d.flags.includes('iter_next') ? 'next' : d.flags.includes('iter_destroy') ? 'destroy' : undefined;
+
+/** The iterator argument of a `struct bpf_iter_<name>` (one per BTF type: no string cut per call). */
+function iterArgOf(t: { name: string; size: number }): IterArg {
+  let it = ITER_ARGS.get(t);
+  if (!it) ITER_ARGS.set(t, it = { name: t.name.slice('bpf_iter_'.length), size: t.size });
+  return it;
+}
+const ITER_ARGS = new WeakMap<object, IterArg>();
 
 /** struct bpf_kfunc_call_arg_meta, the part modelled. */
 export interface KfuncArgMeta {
@@ -146,13 +154,13 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
       meta.refObjId = reg.refObjId;
       if (release) meta.releaseRegno = regno;
     }
-    const role = iterRole(desc);
-    if (i === 0 && role) {
+    const role = i === 0 ? iterRole(desc) : undefined;
+    if (role) {
       const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
       if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
       // (next and destroy: meta->ref_obj_id is the iterator's reference, read before destroy drops it)
       const iterRef = role === 'new' || reg.type !== 'stack' ? 0 : iterRefAt(env, reg);
-      meta.iter = processIterArg(env, regno, { name: it.name.slice('bpf_iter_'.length), size: it.size }, role, env.insnIdx);
+      meta.iter = processIterArg(env, regno, iterArgOf(it), role, env.insnIdx);
       if (meta.iter) meta.refObjId = env.cur.frames[meta.iter.frameno].stack[meta.iter.spi].obj?.refObjId ?? iterRef;
       continue;
     }
@@ -186,7 +194,8 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
 
 /** The reference of the iterator a stack pointer names (iter_ref_obj_id), 0 when there is none. */
 function iterRefAt(env: VerifierEnv, reg: Extract<RegState, { type: 'stack' }>): number {
-  const spi = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.v.varOff.value))) - 1) / 8);
+  const varOff = reg.v.varOff.value;
+  const spi = Math.trunc((-(varOff === 0n ? reg.off : reg.off + Number(BigInt.asIntN(64, varOff))) - 1) / 8);
   const o = env.cur.frames[reg.frameno]?.stack[spi]?.obj;
   return o?.kind === 'iter' ? o.refObjId : 0;
 }

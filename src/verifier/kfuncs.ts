@@ -13,7 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -24,7 +24,7 @@ import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
-import { GRAPH_KFUNCS, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
+import { GRAPH_KFUNCS, GraphKfunc, graphCallStart, pushRbtreeAddCallback, convertInsertedNode, graphReturn } from './graph';
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag = 'acquire' | 'release' | 'ret_null' | 'trusted_args' | 'sleepable' | 'destructive' | 'rcu' | 'iter_new' | 'iter_next' | 'iter_destroy';
@@ -120,7 +120,13 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
 }
 
 /** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num and graph ones may be called with a lock held. */
-const kfuncSpinAllowed = (name: string): boolean => /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name);
+function kfuncSpinAllowed(name: string): boolean {
+  let ok = SPIN_ALLOWED.get(name);
+  if (ok === undefined) SPIN_ALLOWED.set(name, ok = /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name));
+  return ok;
+}
+/** kfuncSpinAllowed's answers by name (the names of the table: no regular expression per call). */
+const SPIN_ALLOWED = new Map<string, boolean>();
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -139,7 +145,8 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   if (desc.special === 'graph') graphCallStart(env, k.name);
   const meta = checkKfuncArgs(env, k, desc);
-  if (GRAPH_KFUNCS[k.name]?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
+  const graph: GraphKfunc | undefined = GRAPH_KFUNCS[k.name];
+  if (graph?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
   if (desc.flags.includes('sleepable') && env.cur.refs.some((r) => r.kind === 'irq')) fail(env, 'EACCES', 'kfuncSleepableInIrq', [k.name]);
@@ -148,15 +155,15 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
     const r = regs[meta.releaseRegno];
     if (!isPointer(r) || !releaseReference(env, r.refObjId)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [k.name, k.funcId]);
   }
-  if (GRAPH_KFUNCS[k.name]?.insert) convertInsertedNode(env, k.name, k.funcId);
+  if (graph?.insert) convertInsertedNode(env, k.name, k.funcId);
   if (desc.special === 'throw') {
     env.seenException = true;
     // without an exception callback the default one returns the cookie: it is checked as a return value
     if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
-    for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+    for (let r = 0; r <= 5; r++) regs[r] = notInit();
     return 'throw';
   }
-  for (let r = 0; r <= 5; r++) { regs[r] = { type: 'not_init' }; scratchReg(env, r); }
+  for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
   regs[0] = kfuncReturn(env, k, desc, meta, idx);
   if (desc.flags.includes('iter_next') && meta.iter) processIterNextCall(env, meta.iter, idx);
   return 'next';
@@ -169,7 +176,7 @@ function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
   if (regs[1].type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [1]);
   env.seenException = true;
   if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');
-  for (let r = 0; r <= 5; r++) regs[r] = { type: 'not_init' };
+  for (let r = 0; r <= 5; r++) regs[r] = notInit();
   return 'throw';
 }
 
@@ -238,7 +245,7 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
     if (t && t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'enum64') return notModelled(env, `kfunc ${k.name} returning ${btfTypeStr(t)}`);
-    return t ? scalarReg(scalarUnknown()) : { type: 'not_init' };
+    return t ? scalarReg(scalarUnknown()) : notInit();
   }
   const target = resolved(k.btf, t.type);
   let r0: RegState;

@@ -29,11 +29,11 @@ export function resolvePseudoLdimm64(env: VerifierEnv, input: VerifyInput): void
   const insns = input.insns;
   for (let i = 0; i < insns.length; i++) {
     const x = insns[i];
-    if (BPF_CLASS(x.code) === BPF_LDX) checkReservedFields(env, x, ['BPF_LDX']);
+    if (BPF_CLASS(x.code) === BPF_LDX) checkReservedFields(env, x, 'BPF_LDX');
     if (x.code === OP_LD_IMM64) {
       const next = insns[i + 1];
       if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail(env, 'EINVAL', 'ldImm64Invalid');
-      checkReservedFields(env, x, ['BPF_LD_IMM64']);
+      checkReservedFields(env, x, 'BPF_LD_IMM64');
       resolveMapLdImm64(env, input, x, next);
       i++;
       continue;
@@ -109,7 +109,7 @@ function btfVarReg(env: VerifierEnv, btf: Btf, id: number): RegState {
 export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   const idx = env.insnIdx;
   if (BPF_MODE(insn.code) !== BPF_IMM) notModelled(env, 'BPF_LD_[ABS|IND]');
-  checkReservedFields(env, insn, ['BPF_LD_IMM']);
+  checkReservedFields(env, insn, 'BPF_LD_IMM');
   checkDst(env, insn.dst);
   const { input, layout } = env;
   if (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE) {

@@ -12,7 +12,7 @@ import {
   BPF_PSEUDO_KFUNC_CALL, BPF_IMM, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL, BPF_FETCH,
 } from '../isa/opcodes';
 import { formatInsnLine } from '../isa/disasm';
-import { successors } from '../isa/flow';
+import { successors, Successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 import { HELPER_PROTOS } from './helper_protos';
 import { HELPER_ARG_COUNTS } from '../isa/helpers';
@@ -68,20 +68,26 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId
 }
 
 /** live_regs_before per instruction (bit n = Rn). */
-export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries): number[] {
+export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
+  succs: readonly Successors[] = insns.map((_x, i) => successors(insns, i))): number[] {
   const n = insns.length;
-  const ud = insns.map((x, i) => useDef(x, calls.kfuncs.get(i), calls.helperAllowed));
+  const use = new Array<number>(n), def = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const ud = useDef(insns[i], calls.kfuncs.get(i), calls.helperAllowed);
+    use[i] = ud.use;
+    def[i] = ud.def;
+  }
   const inS = new Array<number>(n).fill(0);
   for (let changed = true; changed;) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && isLdImm64(insns[i - 1])) continue; // the second slot of an ld_imm64
       // live after = live before each successor in the subprogram (calls fall through)
-      const succ = successors(insns, i);
+      const succ = succs[i];
       let out = 0;
       if (succ.next !== null && succ.next < n) out |= inS[succ.next];
       if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
-      const v = ud[i].use | (out & ~ud[i].def);
+      const v = use[i] | (out & ~def[i]);
       if (v !== inS[i]) { inS[i] = v; changed = true; }
     }
   }

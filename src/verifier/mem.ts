@@ -61,7 +61,7 @@ export function checkLoad(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_STX | BPF_MEM: check_store_reg (atomics are in atomic.ts) */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_STX']);
+  checkReservedFields(env, insn, 'BPF_STX');
   const val = readReg(env, insn.src);
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: false });
@@ -70,7 +70,7 @@ export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
 
 /** BPF_ST | BPF_MEM */
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
-  checkReservedFields(env, insn, ['BPF_ST']);
+  checkReservedFields(env, insn, 'BPF_ST');
   const dst = readReg(env, insn.dst);
   checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: scalarReg(scalarFromImm(insn.imm)), regno: -1, imm: true }, signExtend: false, strictAlign: false });
   saveAuxPtrType(env, dst);
@@ -78,15 +78,26 @@ export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
 
 /** reg_type_mismatch_ok: types one instruction may see in turn (the context and sockets are rewritten per type). */
 const mismatchOk = (t: RegState['type']): boolean =>
-  !['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock', 'btf_id'].includes(t);
+  t !== 'ctx' && t !== 'sock' && t !== 'sock_common' && t !== 'tcp_sock' && t !== 'xdp_sock' && t !== 'btf_id';
+
+/** The `type:flags` keys of env.ptrTypeAt made so far (one string per pair, not one per access). */
+const PTR_TYPE_KEYS = new Map<RegState['type'], string[]>();
+function ptrTypeKey(r: RegState): string {
+  if (!isPointer(r)) return r.type;
+  let byFlags = PTR_TYPE_KEYS.get(r.type);
+  if (!byFlags) PTR_TYPE_KEYS.set(r.type, byFlags = []);
+  // flags are small bit sets; a sparse array is fine for the rare large ones
+  return byFlags[r.flags] ??= `${r.type}:${r.flags}`;
+}
 
 /** save_aux_ptr_type: an instruction may not see the context on one path and another pointer on the next. */
 export function saveAuxPtrType(env: VerifierEnv, r: RegState): void {
-  const key = isPointer(r) ? `${r.type}:${r.flags}` : r.type;
+  const key = ptrTypeKey(r);
   const prev = env.ptrTypeAt.get(env.insnIdx);
   if (prev === undefined) { env.ptrTypeAt.set(env.insnIdx, key); return; }
+  if (prev === key) return;
   const prevType = prev.split(':')[0] as RegState['type'];
-  if (prev !== key && (!mismatchOk(r.type) || !mismatchOk(prevType))) {
+  if (!mismatchOk(r.type) || !mismatchOk(prevType)) {
     if (r.type === 'btf_id' && prevType === 'btf_id') notModelled(env, 'an instruction seeing BTF pointers of different trust');
     fail(env, 'EINVAL', 'sameInsnDifferentPtrs');
   }
@@ -117,6 +128,8 @@ function checkPtrAlignment(env: VerifierEnv, ptr: PointerReg, a: MemAccess): voi
   }
   const strict = ptr.type === 'stack' || strictAlign;
   if (!strict) return;
+  // a constant zero variable part: the fixed offset alone decides (no tnum built per access)
+  if (ptr.v.varOff.mask === 0n && ptr.v.varOff.value === 0n && ((ptr.off + a.off) & (a.size - 1)) === 0) return; // tnum_is_aligned's mask test
   const desc = ALIGN_DESC[ptr.type] ?? '';
   const regOff = tnumAdd(ptr.v.varOff, tnumConst(BigInt(ptr.off + a.off)));
   if (!tnumIsAligned(regOff, BigInt(a.size))) fail(env, 'EACCES', 'misalignedAccess', [desc, tnumStrn(ptr.v.varOff), ptr.off, a.off, a.size]);
@@ -128,32 +141,33 @@ const ALIGN_DESC: Partial<Record<RegState['type'], string>> = {
   sock_common: 'sock_common ', tcp_sock: 'tcp_sock ', xdp_sock: 'xdp_sock ',
 };
 
+/** A store of a pointer into memory `what` leaks its address (unprivileged). */
+function checkLeak(env: VerifierEnv, a: MemAccess, what: string): void {
+  if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
+}
+
 /** check_mem_access's branches by pointer type. */
 function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState {
   const off = a.off + ptr.off;
   const write = a.store !== null;
-  const leaks = (what: string): void => {
-    if (a.store && a.store.regno >= 0 && isPointer(a.store.val) && env.input.unprivileged) fail(env, 'EACCES', 'leaksAddrInto', [a.store.regno, what]);
-  };
-  const unknown = scalarReg(scalarUnknown());
   switch (ptr.type) {
     case 'stack': return checkStackAccess(env, ptr, a, off);
-    case 'ctx': leaks('ctx'); return checkCtxAccess(env, ptr, a);
+    case 'ctx': checkLeak(env, a, 'ctx'); return checkCtxAccess(env, ptr, a);
     case 'map_key':
       if (write) fail(env, 'EACCES', 'writeToChangeKey', [a.regno]);
       checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.map.keySize);
-      return unknown;
-    case 'map_value': leaks('map'); return checkMapValueAccess(env, ptr, a, off);
-    case 'mem': return checkMemPtrAccess(env, ptr, a, off, leaks);
+      return scalarReg(scalarUnknown());
+    case 'map_value': checkLeak(env, a, 'map'); return checkMapValueAccess(env, ptr, a, off);
+    case 'mem': return checkMemPtrAccess(env, ptr, a, off);
     case 'pkt': case 'pkt_meta':
       if (write && !mayAccessDirectPktData(env.input.progType, true)) fail(env, 'EACCES', 'cannotWriteIntoPacket');
-      leaks('packet');
+      checkLeak(env, a, 'packet');
       checkPacketAccess(env, ptr, a.regno, off, a.size);
-      return unknown;
+      return scalarReg(scalarUnknown());
     case 'flow_keys':
-      leaks('flow keys');
+      checkLeak(env, a, 'flow keys');
       if (off < 0 || off + a.size > FLOW_KEYS_SIZE) fail(env, 'EACCES', 'invalidFlowKeysAccess', [off, a.size]);
-      return unknown;
+      return scalarReg(scalarUnknown());
     case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
       if (ptr.flags & PTR_MAYBE_NULL) break;
       if (write) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
@@ -188,6 +202,8 @@ const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
  */
 function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, off: number, size: number, memSize: number): void {
   const v = ptr.v;
+  // a constant zero variable part: both ends are `off` (an int), checked without bigint or closures
+  if (v.smin === 0n && v.umax === 0n && (off | 0) === off && off >= 0 && size > 0 && off + size <= memSize) return;
   const reject = (lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
   const inside = (o: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
   if (v.smin < 0n && (v.smin === S64_MIN || BigInt(off) + v.smin !== BigInt(toInt(BigInt(off) + v.smin)) || v.smin + BigInt(off) < 0n)) {
@@ -213,11 +229,11 @@ function checkPacketAccess(env: VerifierEnv, ptr: PtrOf<'pkt' | 'pkt_meta'>, reg
 }
 
 /** PTR_TO_MEM: null, read-only and bounds checks. */
-function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, off: number, leaks: (w: string) => void): RegState {
+function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, off: number): RegState {
   const rdonly = (ptr.flags & MEM_RDONLY) !== 0;
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
   if (a.store && rdonly) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
-  leaks('mem');
+  checkLeak(env, a, 'mem');
   if (!(rdonly && (ptr.flags & PTR_UNTRUSTED))) checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.size);
   return scalarReg(scalarUnknown());
 }

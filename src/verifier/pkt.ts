@@ -9,6 +9,7 @@ import { BPF_OP, BPF_SRC, BPF_X, BPF_CLASS, BPF_JMP32, BPF_JGT, BPF_JLT, BPF_JGE
 import { PROG_TYPES as P } from './types';
 import { RegState, VState, PtrOf, AT_PKT_END, BEYOND_PKT_END, mapEachReg, isPktPointer, scalarReg } from './state';
 import { scalarUnknown } from './scalar_bridge';
+import { ptrWith } from './regs';
 
 /** MAX_PACKET_OFF */
 export const MAX_PACKET_OFF = 0xffff;
@@ -29,7 +30,7 @@ export function findGoodPktPointers(st: VState, dst: PktReg, rangeRightOpen: boo
   if (dst.off < 0 || (dst.off === 0 && rangeRightOpen)) return;
   if (dst.v.umax > BigInt(MAX_PACKET_OFF) || dst.v.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
   const newRange = dst.off + (rangeRightOpen ? 1 : 0);
-  mapEachReg(st, (r) => (r.type === dst.type && r.id === dst.id && r.range < newRange ? { ...r, range: newRange } : r));
+  mapEachReg(st, (r) => (r.type === dst.type && r.id === dst.id && r.range < newRange ? ptrWith(r, r.off, r.v, r.id, r.flags, newRange) : r));
 }
 
 /** mark_pkt_end: the register is beyond (or at) pkt_end on this branch. */
@@ -37,7 +38,7 @@ function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
   const f = st.frames[st.curframe];
   const r = f.regs[regno];
   if (r.type !== 'pkt') return;
-  f.regs[regno] = { ...r, range: rangeOpen ? BEYOND_PKT_END : AT_PKT_END };
+  f.regs[regno] = ptrWith(r, r.off, r.v, r.id, r.flags, rangeOpen ? BEYOND_PKT_END : AT_PKT_END);
 }
 
 /** reg_is_init_pkt_pointer */

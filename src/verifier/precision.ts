@@ -16,7 +16,7 @@ import {
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
-import { VerifierEnv, JMP_POINT } from './env';
+import { VerifierEnv, JMP_POINT, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
@@ -26,13 +26,37 @@ import { scalarWithPrecise } from './scalar';
 export interface LinkedReg { fr: number; regno: number; isReg: boolean }
 
 /**
- * One executed instruction of the current state's history, newest first (a persistent
- * list: a branch shares it in O(1)). `spi`/`fr` mark a spill or fill of a stack slot
- * (INSN_F_STACK_ACCESS), `linked` the registers a conditional jump refined together,
- * `hist` that the kernel's jmp_history has an entry for it (jump points, stack access,
- * linked registers).
+ * One entry of the current state's history (struct bpf_jmp_history_entry), newest first
+ * (a persistent list: a branch shares it in O(1)). Only some executed instructions have
+ * one, as in the kernel: an instruction reached from elsewhere than the one before it
+ * (`prevIdx`, what get_prev_insn_idx follows), the first instruction after a checkpoint
+ * (so the walk knows where the history ends), jump points, spills and fills of a stack
+ * slot (`spi`/`fr`, INSN_F_STACK_ACCESS) and conditional jumps that refined linked
+ * scalars together (`linked`). The instructions between entries ran one after the other.
+ * `hist` says the kernel's jmp_history has the entry (it counts in jmp_history_cnt).
  */
-export interface PathEntry { idx: number; prev: PathEntry | null; spi?: number; fr?: number; linked?: LinkedReg[]; hist?: boolean }
+export interface PathEntry {
+  idx: number; prevIdx: number; prev: PathEntry | null;
+  spi: number | undefined; fr: number | undefined; linked: LinkedReg[] | undefined; hist: boolean;
+}
+
+/** A new history entry for instruction `idx` reached from `prevIdx`, on top of `prev`. */
+export const pathEntry = (idx: number, prevIdx: number, prev: PathEntry | null): PathEntry =>
+  ({ idx, prevIdx, prev, spi: undefined, fr: undefined, linked: undefined, hist: false });
+
+/**
+ * The walk of the history `path` that stands before an execution of instruction `idx`
+ * (skip_first: that instruction itself is not walked, whether it has an entry yet or not)
+ * starts at this instruction (-1: the history is empty) ...
+ */
+function historyStart(idx: number, path: PathEntry | null): number {
+  if (path === null) return -1;
+  if (path.idx !== idx) return idx - 1;
+  return path.prev === null ? -1 : path.prevIdx;
+}
+/** ... with these entries not passed yet (get_prev_insn_idx passes `idx`'s own entry). */
+const historyEntries = (idx: number, path: PathEntry | null): PathEntry | null =>
+  (path !== null && path.idx === idx ? path.prev : path);
 
 /**
  * struct backtrack_state: registers and stack slots wanted precise, per frame. A frame's
@@ -43,10 +67,20 @@ interface Bt { frame: number; regs: number[]; lo: number[]; hi: number[] }
 const ARGS = 0x3e;
 
 const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], lo: [0, 0, 0, 0, 0, 0, 0, 0], hi: [0, 0, 0, 0, 0, 0, 0, 0] });
+/** The backtrack state of every walk: walks do not nest, so one is reset instead of allocating one per walk. */
+const walkBt = newBt(0);
+function freshBt(frame: number): Bt {
+  walkBt.frame = frame;
+  walkBt.regs.fill(0);
+  walkBt.lo.fill(0);
+  walkBt.hi.fill(0);
+  return walkBt;
+}
 /** No slot of frame `fr` is wanted. */
 const slotsEmpty = (bt: Bt, fr: number): boolean => bt.lo[fr] === 0 && bt.hi[fr] === 0;
+/** bt_empty: frames above `bt.frame` hold nothing (a walk leaves a callee's frame only empty). */
 function btEmpty(bt: Bt): boolean {
-  for (let i = 0; i < 8; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
+  for (let i = 0; i <= bt.frame; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
   return true;
 }
 /** Some slot at or above `spi` of frame `fr` is wanted. */
@@ -68,25 +102,26 @@ const fmtStack = (bt: Bt, fr: number): string => { const o: string[] = []; for (
 const NOTSUPP = 'notsupp';
 type BtResult = 'ok' | typeof NOTSUPP;
 
-function syncLinked(bt: Bt, e: PathEntry): void {
-  const l = e.linked;
-  if (!l) return;
+function syncLinked(bt: Bt, l: LinkedReg[]): void {
   const some = l.some((x) => (x.isReg ? (bt.regs[x.fr] & (1 << x.regno)) !== 0 : isSlot(bt, x.fr, x.regno)));
   if (!some) return;
   for (const x of l) if (x.isReg) setReg(bt, x.regno, x.fr); else setSlot(bt, x.fr, x.regno);
 }
 
-/** What backtrack_insn needs of the program. */
-interface BtCtx { insns: readonly Insn[]; callsCallback: Set<number>; globalSubprogAt: (target: number) => boolean }
+/** The subprog starting at `target` is a global one. */
+function globalSubprogAt(env: VerifierEnv, target: number): boolean {
+  const s = findSubprog(env.layout.subprogs, target);
+  return s >= 0 && env.layout.subprogs[s].linkage === 'global';
+}
 
 /** backtrack_insn for a call or exit instruction. */
-function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult {
-  const insn = c.insns[idx];
+function backtrackCall(env: VerifierEnv, idx: number, subseq: number, bt: Bt): BtResult {
+  const insn = env.insns[idx];
   if (BPF_OP(insn.code) === BPF_EXIT) {
     // back into a callback from its helper: the caller's R1-R5 stay wanted (as the 6.18 log shows);
     // back into a static subprog: its arguments should have been found already
-    if (!(subseq >= 0 && c.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
-    const r0 = subseq - 1 >= 0 && isPseudoCall(c.insns[subseq - 1]) && isReg(bt, 0);
+    if (!(subseq >= 0 && env.callsCallback.has(subseq)) && bt.regs[bt.frame] & ARGS) return NOTSUPP;
+    const r0 = subseq - 1 >= 0 && isPseudoCall(env.insns[subseq - 1]) && isReg(bt, 0);
     clearReg(bt, 0);
     if (bt.frame + 1 >= bt.regs.length) return NOTSUPP;
     bt.frame++;
@@ -94,7 +129,7 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
     return 'ok';
   }
   if (isPseudoCall(insn)) {
-    if (c.globalSubprogAt(idx + insn.imm + 1)) {
+    if (globalSubprogAt(env, idx + insn.imm + 1)) {
       if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
       clearReg(bt, 0);
       return 'ok';
@@ -104,7 +139,7 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
     bt.frame--;
     return 'ok';
   }
-  if (c.callsCallback.has(idx) && idx !== subseq - 1) {
+  if (env.callsCallback.has(idx) && idx !== subseq - 1) {
     // leaving a callback's body backwards, to the helper that called it
     if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
     for (let i = 1; i <= 5; i++) clearReg(bt, i);
@@ -122,12 +157,16 @@ function backtrackCall(c: BtCtx, idx: number, subseq: number, bt: Bt): BtResult 
 const atomicFetch = (insn: Insn): boolean =>
   BPF_CLASS(insn.code) === BPF_STX && BPF_MODE(insn.code) === BPF_ATOMIC && (insn.imm & BPF_FETCH) !== 0;
 
-/** backtrack_insn: what instruction `e.idx` needs precise before it, given what is wanted after it. */
-function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult {
-  const insn = c.insns[e.idx];
+/**
+ * backtrack_insn: what instruction `idx` needs precise before it, given what is wanted after
+ * it; `e` is its history entry (null when it has none).
+ */
+function backtrackInsn(env: VerifierEnv, idx: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
+  const insn = env.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
-  syncLinked(bt, e);
+  const linked = e !== null ? e.linked : undefined;
+  if (linked !== undefined) syncLinked(bt, linked);
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!isReg(bt, dreg) || op === BPF_END || op === BPF_NEG) return 'ok';
     if (op === BPF_MOV) {
@@ -139,18 +178,18 @@ function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult
     const loadReg = cls === BPF_LDX ? dreg : insn.imm === BPF_CMPXCHG ? 0 : sreg;
     if (!isReg(bt, loadReg)) return 'ok';
     clearReg(bt, loadReg);
-    if (e.spi === undefined) return 'ok';
+    if (e === null || e.spi === undefined) return 'ok';
     setSlot(bt, e.fr ?? bt.frame, e.spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (isReg(bt, dreg)) return NOTSUPP;
-    if (e.spi === undefined) return 'ok';
+    if (e === null || e.spi === undefined) return 'ok';
     const fr = e.fr ?? bt.frame;
     if (!isSlot(bt, fr, e.spi)) return 'ok';
     clearSlot(bt, fr, e.spi);
     if (cls === BPF_STX) setReg(bt, sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL || op === BPF_EXIT) {
-      const r = backtrackCall(c, e.idx, subseq, bt);
+      const r = backtrackCall(env, idx, subseq, bt);
       if (r !== 'ok') return r;
     } else if (x && (isReg(bt, dreg) || isReg(bt, sreg))) {
       setReg(bt, sreg);
@@ -162,7 +201,7 @@ function backtrackInsn(c: BtCtx, e: PathEntry, subseq: number, bt: Bt): BtResult
     const mode = BPF_MODE(insn.code);
     if (mode === BPF_IND || mode === BPF_ABS) return NOTSUPP;
   }
-  syncLinked(bt, e);
+  if (linked !== undefined) syncLinked(bt, linked);
   return 'ok';
 }
 
@@ -221,22 +260,31 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
   }
 }
 
-function btCtx(env: VerifierEnv): BtCtx {
-  return {
-    insns: env.insns, callsCallback: env.callsCallback,
-    globalSubprogAt: (t) => { const s = findSubprog(env.layout.subprogs, t); return s >= 0 && env.layout.subprogs[s].linkage === 'global'; },
-  };
+
+/**
+ * An instruction backtrack_insn leaves `bt` unchanged at: no history entry (no linked
+ * registers, no stack access), and an ALU operation or a load whose destination is not
+ * wanted, or a conditional jump on an immediate. (A shortcut of the walk's common case.)
+ */
+function untouched(insn: Insn, e: PathEntry | null, bt: Bt): boolean {
+  if (e !== null) return false;
+  const cls = insn.code & 7;
+  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) return (bt.regs[bt.frame] & (1 << insn.dst)) === 0;
+  if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
+  const op = insn.code & 0xf0;
+  return op !== BPF_CALL && op !== BPF_EXIT && (insn.code & BPF_X) === 0;
 }
 
 /**
- * __mark_chain_precision from the current state. `head` is the newest history entry to
- * walk (the current instruction is not in it), `lastIdx` the instruction being checked.
+ * __mark_chain_precision from the current state at the instruction being checked (not
+ * walked itself: skip_first), then from each parent checkpoint.
  */
-function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | null): void {
-  const c = btCtx(env);
+function markChain(env: VerifierEnv, bt: Bt): void {
+  const insns = env.insns;
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
-  const kfuncName = (i: Insn): string | undefined => env.input.kfunc?.(i.imm, i.off)?.name;
-  let firstIdx = env.firstInsnIdx, subseq = -1;
+  let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
+  // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
+  let i = historyStart(env.insnIdx, env.path), e = historyEntries(env.insnIdx, env.path);
   let st: Checkpoint | null = null;
   for (;;) {
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
@@ -244,7 +292,7 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
       // the entry of a global subprog: its argument registers are precise from the start
       const f0 = (st ? st.st : env.cur).frames[0];
       if (f0.subprogno > 0 && f0.callsite === -1 && bt.lo.every((m) => m === 0) && bt.hi.every((m) => m === 0) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
-        for (let i = 1; i <= 5; i++) if (bt.regs[0] & (1 << i)) f0.regs[i] = precise(f0.regs[i]);
+        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) f0.regs[r] = precise(f0.regs[r]);
         return;
       }
       markAllScalarsPrecise(env);
@@ -252,15 +300,23 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     }
     // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
     if (!st) subseq = lastIdx;
-    for (let e = head; e; e = e.prev) {
+    while (i >= 0) {
+      const own = e !== null && e.idx === i ? e : null;
+      const insn = insns[i];
       if (log) {
-        const insn = env.insns[e.idx];
-        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${e.idx}: `
-          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(env.insns, e.idx, { kfuncName })}\n`);
+        verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
+          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
       }
-      if (backtrackInsn(c, e, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
-      if (btEmpty(bt)) return;
-      subseq = e.idx;
+      if (!untouched(insn, own, bt)) {
+        if (backtrackInsn(env, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+        if (btEmpty(bt)) return;
+      }
+      subseq = i;
+      // get_prev_insn_idx
+      if (own !== null) {
+        i = own.prev === null ? -1 : own.prevIdx;
+        e = own.prev;
+      } else i--;
     }
     st = st ? st.parent : env.parent;
     if (!st) break;
@@ -269,7 +325,8 @@ function markChain(env: VerifierEnv, bt: Bt, lastIdx: number, head: PathEntry | 
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;
     firstIdx = st.firstInsnIdx;
-    head = st.path;
+    i = historyStart(st.insnIdx, st.path);
+    e = historyEntries(st.insnIdx, st.path);
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
@@ -279,20 +336,17 @@ export function markChainPrecision(env: VerifierEnv, regno: number): void {
   if (env.input.unprivileged || regno < 0) return;
   const r = env.cur.frames[env.cur.curframe].regs[regno];
   if (r.type !== 'scalar') return;
-  const bt = newBt(env.cur.curframe);
+  const bt = freshBt(env.cur.curframe);
   setReg(bt, regno);
-  // the history's newest entry is the instruction being checked: skipped (skip_first)
-  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
-  markChain(env, bt, env.insnIdx, head);
+  markChain(env, bt);
 }
 
 /** mark_chain_precision_batch with stack slot `spi` of frame `fr` wanted precise (get_constant_map_key). */
 export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number): void {
   if (env.input.unprivileged) return;
-  const bt = newBt(env.cur.curframe);
+  const bt = freshBt(env.cur.curframe);
   setSlot(bt, fr, spi);
-  const head = env.path && env.path.idx === env.insnIdx ? env.path.prev : env.path;
-  markChain(env, bt, env.insnIdx, head);
+  markChain(env, bt);
 }
 
 /**
@@ -301,7 +355,7 @@ export function markSlotChainPrecision(env: VerifierEnv, fr: number, spi: number
  */
 export function propagatePrecision(env: VerifierEnv, old: VState): void {
   if (env.input.unprivileged) return;
-  const bt = newBt(old.curframe);
+  const bt = freshBt(old.curframe);
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   for (let fr = old.curframe; fr >= 0; fr--) {
     const f = old.frames[fr];
@@ -324,13 +378,24 @@ export function propagatePrecision(env: VerifierEnv, old: VState): void {
     if (!first && env.log.level) verbose(env.log, '\n');
   }
   if (btEmpty(bt)) return;
-  markChain(env, bt, env.insnIdx, env.path);
+  markChain(env, bt);
+}
+
+/**
+ * The history entry of the instruction being checked, made when it has none yet: it was
+ * then reached from the instruction before it (any other arrival has an entry). (No
+ * entry outside an instruction: the history is empty only before the walk's first.)
+ */
+function entryOfInsn(env: VerifierEnv): PathEntry {
+  const e = env.path;
+  if (e !== null && e.idx === env.insnIdx) return e;
+  return (env.path = pathEntry(env.insnIdx, env.insnIdx - 1, e));
 }
 
 /** push_jmp_history with INSN_F_STACK_ACCESS: the instruction spilled to or filled from slot `spi` of frame `fr`. */
 export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): void {
-  const e = env.path;
-  if (!e) return;
+  if (env.path === null) return;
+  const e = entryOfInsn(env);
   e.spi = spi;
   e.fr = fr;
   if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
@@ -339,7 +404,7 @@ export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): vo
 /** The access recorded by recordStackAccess was not a spill or fill after all (no history entry). */
 export function clearStackAccess(env: VerifierEnv): void {
   const e = env.path;
-  if (!e || e.spi === undefined) return;
+  if (!e || e.idx !== env.insnIdx || e.spi === undefined) return;
   e.spi = undefined;
   e.fr = undefined;
   if (e.hist && !(env.pointFlags[e.idx] & JMP_POINT) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
@@ -347,8 +412,8 @@ export function clearStackAccess(env: VerifierEnv): void {
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
 export function recordLinkedRegs(env: VerifierEnv, linked: LinkedReg[]): void {
-  const e = env.path;
-  if (!e || linked.length < 2) return;
+  if (env.path === null || linked.length < 2) return;
+  const e = entryOfInsn(env);
   e.linked = linked;
   if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
 }

@@ -8,7 +8,7 @@ import { Insn } from '../isa/insn';
 import { BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { verbose } from './log';
 import { VerifierEnv, fail, text } from './env';
-import { RegState, scalarReg } from './state';
+import { RegState, scalarReg, notInit } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { VerifierReject } from './types';
 import { BPF_FUNC_SPIN_UNLOCK } from './helper_protos';
@@ -21,12 +21,12 @@ export function acquireReference(env: VerifierEnv, insnIdx: number): number {
 }
 
 /** mark_reg_invalid: NOT_INIT without CAP_PERFMON's pointer leaks, else an unknown scalar. */
-export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivileged ? { type: 'not_init' } : scalarReg(scalarUnknown()));
+export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown()));
 
 /** Every register and spilled register of every frame for which `match` holds becomes invalid. */
 export function invalidateRegs(env: VerifierEnv, match: (r: RegState) => boolean): void {
   for (const f of env.cur.frames) {
-    f.regs.forEach((r, i) => { if (match(r)) f.regs[i] = invalidReg(env); });
+    for (let i = 0; i < f.regs.length; i++) if (match(f.regs[i])) f.regs[i] = invalidReg(env);
     for (const sl of f.stack) if (sl.spilled && match(sl.spilled)) sl.spilled = invalidReg(env);
   }
 }

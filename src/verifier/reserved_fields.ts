@@ -15,10 +15,13 @@ const RULE_MESSAGE: Partial<Readonly<Record<ReservedRule, MessageKey>>> = {
   addr_space_cast: 'addrSpaceCastBadAs',
 };
 
-/** Reject `insn` with its rule's message when it breaks one of the given rules. */
-export function checkReservedFields(env: VerifierEnv, insn: Insn, rules: readonly ReservedRule[]): void {
+/**
+ * Reject `insn` with its rule's message when it breaks one of the given rules (one rule
+ * may be given alone: no array built per executed instruction).
+ */
+export function checkReservedFields(env: VerifierEnv, insn: Insn, rules: ReservedRule | readonly ReservedRule[]): void {
   const rule = reservedFieldRule(insn);
-  if (!rule || !rules.includes(rule)) return;
+  if (!rule || (typeof rules === 'string' ? rule !== rules : !rules.includes(rule))) return;
   const key = RULE_MESSAGE[rule];
   if (key) fail(env, 'EINVAL', key);
 }

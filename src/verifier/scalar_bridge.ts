@@ -2,15 +2,26 @@
 // module): the handful of calls do_check makes, under names that say what the
 // abstract execution needs. Models nothing itself except verbose_invalid_scalar's
 // range text (kernel/bpf/verifier.c).
-import {
-  Scalar, scalarUnknown, scalarConst, scalarFromImm, scalarIsConst as isConstW, scalarConstValue as constValueW,
-  scalarCoerceToSize, scalarCoerceToSizeSx, aluScalar, AluResult, isBranchTaken, regSetMinMax, regSetMinMaxDst, BranchStates, formatScalar,
-  movReg, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarClearId, S64_MIN, S64_MAX,
-} from './scalar';
+// Imports come from the defining files and re-exports are plain consts: TypeScript
+// compiles `export { x } from` to a getter run on every call.
+import * as scalar from './scalar/scalar';
+import * as alu from './scalar/alu';
+import * as branch from './scalar/branch';
+import * as linked from './scalar/linked';
+import * as print from './scalar/print';
+import { S64_MIN, S64_MAX } from './scalar/tnum';
 
-export type { Scalar, AluResult, BranchStates };
-export { scalarUnknown, scalarConst, scalarFromImm, aluScalar, isBranchTaken, regSetMinMax, regSetMinMaxDst, formatScalar,
-  assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar };
+import type { Scalar } from './scalar/scalar';
+export type { Scalar };
+export type { AluResult } from './scalar/alu';
+export type { BranchStates } from './scalar/branch';
+export const { scalarUnknown, scalarConst, scalarFromImm } = scalar;
+export const { aluScalar } = alu;
+export const { isBranchTaken, regSetMinMax, regSetMinMaxDst } = branch;
+export const { formatScalar } = print;
+export const { assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar } = linked;
+const { scalarIsConst: isConstW, scalarConstValue: constValueW, scalarCoerceToSize, scalarCoerceToSizeSx, scalarClearId } = scalar;
+const { movReg } = alu;
 
 /** tnum_is_const(reg->var_off) */
 export const scalarIsConst = (s: Scalar): boolean => isConstW(s, false);

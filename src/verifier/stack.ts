@@ -27,13 +27,11 @@ function slotOf(f: FuncState, spi: number): StackSlot {
 const isSpilled = (sl: StackSlot | undefined): sl is StackSlot & { spilled: RegState } =>
   !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && !!sl.spilled;
 
-/** Bits needed for a scalar's umax (the width a narrow spill keeps). */
-const umaxWidth = (r: RegState): number => (r.type === 'scalar' && r.s.umax !== 0n ? r.s.umax.toString(2).length : 0);
+/** 2^(8 * size) for the access sizes 1, 2 and 4 (and 8: above every u64). */
+const SIZE_LIMIT: readonly bigint[] = [0n, 1n << 8n, 1n << 16n, 0n, 1n << 32n, 0n, 0n, 0n, 1n << 64n];
 
-const slotIndex = (off: number): { slotNo: number; spi: number } => {
-  const slotNo = -off - 1;
-  return { slotNo, spi: Math.floor(slotNo / BPF_REG_SIZE) };
-};
+/** A scalar's umax fits in `size` bytes (the bits a narrow spill keeps); other registers always fit. */
+const umaxFits = (r: RegState, size: number): boolean => r.type !== 'scalar' || r.s.umax < SIZE_LIMIT[size];
 
 /** save_register_state: the top `size` bytes become STACK_SPILL, the rest lose zero/invalid marks. */
 function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
@@ -56,7 +54,7 @@ export function scrubSpecialSlot(slot: StackSlot): void {
 export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegState, valRegno: number, isStImm: boolean): void {
   const f = env.cur.frames[a.frameno];
   const capable = !env.input.unprivileged;
-  const { slotNo, spi } = slotIndex(a.off);
+  const slotNo = -a.off - 1, spi = Math.floor(slotNo / BPF_REG_SIZE);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const before = slotOf(f, spi);
   if (before.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
@@ -68,7 +66,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   env.scratchedSlots.add(spi);
   const aligned = a.off % BPF_REG_SIZE === 0;
   if (reg && aligned && reg.type === 'scalar' && capable) {
-    const fits = umaxWidth(reg) <= 8 * a.size;
+    const fits = umaxFits(reg, a.size);
     let r: RegState = reg;
     if (fits) {
       const linked = assignScalarIdBeforeMov(reg.s, env.idGen + 1);
@@ -100,30 +98,31 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   for (let i = 0; i < a.size; i++) slot.types[(slotNo - i) % BPF_REG_SIZE] = isZero ? '0' : 'm';
 }
 
+/**
+ * A byte of a fixed-offset read that may be read: misc, zero, a spilled register's part
+ * where allowed (`spillOk`), uninitialised where allowed. Byte `i` of the access at `a.off`.
+ */
+function checkReadByte(env: VerifierEnv, a: StackAccess, slot: StackSlot | undefined, i: number, spillOk: boolean): SlotType {
+  const ty = slot ? slot.types[(-a.off - 1 - i) % BPF_REG_SIZE] : '?';
+  if ((ty === '?' && env.input.unprivileged) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
+  return ty;
+}
+
 /** check_stack_read_fixed_off: the value a load of `a` gives. */
 export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   const f = env.cur.frames[a.frameno];
-  const { slotNo, spi } = slotIndex(a.off);
+  const spi = Math.floor((-a.off - 1) / BPF_REG_SIZE);
   env.scratchedSlots.add(spi);
   stackRead(env.liveness, a.frameno, env.insnIdx, spi);
   const slot: StackSlot | undefined = f.stack[spi];
-  const typeAt = (i: number): SlotType => (slot ? slot.types[(slotNo - i) % BPF_REG_SIZE] : '?');
-  const allowUninit = !env.input.unprivileged;
-  /** A byte that may be read: misc, zero, a spilled register's part where allowed, uninitialised where allowed. */
-  const checkByte = (i: number, spillOk: boolean): SlotType => {
-    const ty = typeAt(i);
-    if ((ty === '?' && !allowUninit) || (ty === 'r' && !spillOk) || ty === 'd' || ty === 'i' || ty === 'f') fail(env, 'EACCES', 'stackReadUninit', [a.off, i, a.size]);
-    return ty;
-  };
-  if (isSpilled(slot)) return fillSpilled(env, a, slot, spi, (i) => checkByte(i, true));
+  if (isSpilled(slot)) return fillSpilled(env, a, slot, spi);
   let zeros = 0;
-  for (let i = 0; i < a.size; i++) if (checkByte(i, false) === '0') zeros++;
+  for (let i = 0; i < a.size; i++) if (checkReadByte(env, a, slot, i, false) === '0') zeros++;
   return scalarReg(zeros === a.size ? scalarConst(0n) : scalarUnknown());
 }
 
 /** A read of a slot holding a spilled register: the register, a narrow part of it, or misc bytes. */
-function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number,
-  checkByte: (i: number) => SlotType): RegState {
+function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spilled: RegState }, spi: number): RegState {
   const sp0 = slot.spilled;
   recordStackAccess(env, a.frameno, spi);
   let spillSize = 1;
@@ -131,11 +130,11 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
   if (a.size === BPF_REG_SIZE && spillSize === BPF_REG_SIZE) return sp0;
   if (sp0.type !== 'scalar') fail(env, 'EACCES', 'invalidFillSize');
   if (a.size <= spillSize && a.off % BPF_REG_SIZE === 0) {
-    return umaxWidth(sp0) > a.size * 8 ? scalarReg(scalarUnlinked(sp0.s)) : sp0;
+    return umaxFits(sp0, a.size) ? sp0 : scalarReg(scalarUnlinked(sp0.s));
   }
   let spillCnt = 0, zeroCnt = 0;
   for (let i = 0; i < a.size; i++) {
-    const ty = checkByte(i);
+    const ty = checkReadByte(env, a, slot, i, true);
     if (ty === 'r') spillCnt++;
     else if (ty === '0') zeroCnt++;
   }
@@ -156,6 +155,11 @@ function stackWithinBounds(env: VerifierEnv, ptr: PtrOf<'stack'>, regno: number,
   const f = env.cur.frames[ptr.frameno];
   const extra = write ? ' write to' : ' read from';
   const constOff = scalarIsConst(ptr.v);
+  if (constOff && ptr.v.varOff.value === 0n) {
+    // the usual fp-N: the same checks in numbers (no bigint allocated per access)
+    const minValid = write || !env.input.unprivileged ? -MAX_BPF_STACK : -f.stack.length * BPF_REG_SIZE;
+    if (off >= minValid && off <= -1 && off + size <= 0) return growStack(env, f, -off);
+  }
   let minOff: bigint, maxOff: bigint;
   if (constOff) {
     minOff = BigInt.asIntN(64, ptr.v.varOff.value) + BigInt(off);
@@ -189,7 +193,8 @@ export function checkStackAccess(env: VerifierEnv, ptr: PtrOf<'stack'>, a: MemAc
   const write = a.store !== null;
   stackWithinBounds(env, ptr, a.regno, off, a.size, write);
   if (scalarIsConst(ptr.v)) {
-    const access = { frameno: ptr.frameno, off: off + Number(BigInt.asIntN(64, ptr.v.varOff.value)), size: a.size };
+    const varOff = ptr.v.varOff.value;
+    const access = { frameno: ptr.frameno, off: varOff === 0n ? off : off + Number(BigInt.asIntN(64, varOff)), size: a.size };
     if (!a.store) return stackReadFixedOff(env, access);
     stackWriteFixedOff(env, access, a.store.val, a.store.regno, a.store.imm);
     return a.store.val;

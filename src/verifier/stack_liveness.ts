@@ -7,7 +7,16 @@
 import { Insn } from '../isa/insn';
 import { successors } from '../isa/flow';
 
-interface Masks { mayRead: bigint; mustWrite: bigint; mustWriteAcc: bigint; liveBefore: bigint }
+/**
+ * The four 64-bit masks of every instruction of a frame (may_read, must_write,
+ * must_write_acc, live_before), each as two 32-bit halves (low: slots 0-31), eight
+ * numbers per instruction in one array: no bigint or object per instruction or update.
+ */
+type FrameMasks = Int32Array;
+const MR = 0, MW = 2, ACC = 4, LB = 6, WORDS = 8;
+/** A 64-bit mask from its halves (for the log and stackAliveMask's answer). */
+const toBig = (lo: number, hi: number): bigint => (lo | hi) === 0 ? 0n : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
 export interface Callchain { callsites: number[]; spStarts: number[]; curframe: number }
 interface Instance {
   cc: Callchain;
@@ -15,25 +24,40 @@ interface Instance {
   insnCnt: number;
   updated: boolean;
   mustWriteDropped: boolean;
-  frames: (Masks[] | null)[];
+  frames: (FrameMasks | null)[];
   mustWriteSet: boolean[];
 }
 
 export interface Liveness {
-  instances: Map<string, Instance>;
+  /** The instances by call chain: a trie on the call sites, outermost first (no key string per lookup). */
+  instances: ChainNode;
   cur: Instance | null;
-  writeAcc: bigint[];
+  /** The slots the instruction being checked wrote, per frame: low and high halves (frame f at 2f, 2f + 1). */
+  writeAcc: Int32Array;
+  writeAny: boolean;
   writeIdx: number;
   /** compute_postorder of each subprog met, by its start (the program does not change during the walk). */
   postorders: Map<number, number[]>;
+  /** How many instances are `updated` (none: bpf_update_live_stack has nothing to do). */
+  dirty: number;
 }
 
-export const newLiveness = (): Liveness => ({ instances: new Map(), cur: null, writeAcc: [], writeIdx: 0, postorders: new Map() });
+export const newLiveness = (): Liveness => ({
+  instances: newNode(), cur: null, writeAcc: new Int32Array(16), writeAny: false, writeIdx: 0, postorders: new Map(), dirty: 0,
+});
 
-function key(cc: Callchain): string {
-  let k = String(cc.callsites[0]);
-  for (let i = 1; i <= cc.curframe; i++) k += ',' + cc.callsites[i];
-  return k;
+function setUpdated(lv: Liveness, inst: Instance): void {
+  if (!inst.updated) lv.dirty++;
+  inst.updated = true;
+}
+
+/** A node of the instance trie: the instance of the chain ending here, and the longer chains. */
+interface ChainNode { inst: Instance | null; next: Map<number, ChainNode> | null }
+const newNode = (): ChainNode => ({ inst: null, next: null });
+function childNode(n: ChainNode, site: number): ChainNode {
+  let c = (n.next ??= new Map()).get(site);
+  if (!c) n.next.set(site, c = newNode());
+  return c;
 }
 const U64 = (1n << 64n) - 1n;
 
@@ -48,18 +72,18 @@ function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
 
 /** compute_postorder for one subprog: DFS postorder from its start. */
 export function subprogPostorder(insns: readonly Insn[], start: number): number[] {
-  const state = new Map<number, number>();
+  const state = new Uint8Array(insns.length);
   const out: number[] = [];
   const stack = [start];
-  state.set(start, 1);
+  state[start] = 1;
   while (stack.length) {
     const top = stack[stack.length - 1];
-    if ((state.get(top) ?? 0) & 2) { out.push(top); stack.pop(); continue; }
+    if (state[top] & 2) { out.push(top); stack.pop(); continue; }
     for (const s of insnSuccessors(insns, top)) {
       if (s < 0 || s >= insns.length) continue;
-      if (!state.get(s)) { stack.push(s); state.set(s, 1); }
+      if (!state[s]) { stack.push(s); state[s] = 1; }
     }
-    state.set(top, (state.get(top) ?? 0) | 2);
+    state[top] |= 2;
   }
   return out;
 }
@@ -75,57 +99,91 @@ export interface LivenessCtx {
   log: (s: string) => void;
 }
 
+/** The instance of call chain `cc`, made when met the first time. */
 function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
-  const k = key(cc);
-  let inst = lv.instances.get(k);
-  if (!inst) {
-    const start = cc.spStarts[cc.curframe];
-    const cnt = ctx.subprogEnd(start) - start;
-    inst = { cc: { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }, start, insnCnt: cnt,
-      updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
-    lv.instances.set(k, inst);
-  }
-  return inst;
+  let node = lv.instances;
+  for (let i = 0; i <= cc.curframe; i++) node = childNode(node, cc.callsites[i]);
+  return node.inst ??= newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe });
 }
 
-const newMasks = (): Masks => ({ mayRead: 0n, mustWrite: 0n, mustWriteAcc: 0n, liveBefore: 0n });
-function frameMasks(inst: Instance, frame: number, idx: number, alloc: boolean): Masks | null {
-  if (!inst.frames[frame]) {
-    if (!alloc) return null;
-    inst.frames[frame] = Array.from({ length: inst.insnCnt }, newMasks);
-  }
-  return inst.frames[frame]![idx - inst.start] ?? null;
+/** A new instance for call chain `cc` (kept: the caller gives it away). */
+function newInstance(ctx: LivenessCtx, cc: Callchain): Instance {
+  const start = cc.spStarts[cc.curframe];
+  const cnt = ctx.subprogEnd(start) - start;
+  return { cc, start, insnCnt: cnt,
+    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
 }
 
-export function setCurrent(lv: Liveness, ctx: LivenessCtx, cc: Callchain): void { lv.cur = lookup(lv, ctx, cc); }
+/** The masks of frame `frame` of `inst` (allocated, all zero, when `alloc`), or null. */
+function frameMasks(inst: Instance, frame: number, alloc: boolean): FrameMasks | null {
+  const fm = inst.frames[frame];
+  if (fm) return fm;
+  if (!alloc) return null;
+  return (inst.frames[frame] = new Int32Array(inst.insnCnt * WORDS));
+}
+/** Where instruction `idx`'s masks start in a frame's array, or -1 outside the instance's subprog. */
+function at(inst: Instance, idx: number): number {
+  const i = idx - inst.start;
+  return i >= 0 && i < inst.insnCnt ? i * WORDS : -1;
+}
 
-function markRead(inst: Instance, frame: number, idx: number, mask: bigint): void {
-  const m = frameMasks(inst, frame, idx, true)!;
-  const nr = m.mayRead | mask;
-  if (nr !== m.mayRead && (nr | m.liveBefore) !== m.liveBefore) inst.updated = true;
-  m.mayRead = nr;
+
+/**
+ * setCurrent for frame `f` of a state (its frames' subprogs and call sites): the chain is
+ * built only for an instance met the first time.
+ */
+export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { subprogno: number; callsite: number }[], f: number,
+  subprogs: readonly { start: number }[]): void {
+  let node = lv.instances;
+  for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
+  node = childNode(node, subprogs[frames[f].subprogno].start);
+  if (!node.inst) {
+    const spStarts = frames.slice(0, f + 1).map((fr) => subprogs[fr.subprogno].start);
+    const callsites = spStarts.map((start, i) => (i < f ? frames[i + 1].callsite : start));
+    node.inst = newInstance(ctx, { callsites, spStarts, curframe: f });
+  }
+  lv.cur = node.inst;
+}
+
+function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, lo: number, hi: number): void {
+  const m = frameMasks(inst, frame, true)!, o = at(inst, idx);
+  const nrLo = m[o + MR] | lo, nrHi = m[o + MR + 1] | hi;
+  const grew = nrLo !== m[o + MR] || nrHi !== m[o + MR + 1];
+  if (grew && ((nrLo | m[o + LB]) !== m[o + LB] || (nrHi | m[o + LB + 1]) !== m[o + LB + 1])) setUpdated(lv, inst);
+  m[o + MR] = nrLo;
+  m[o + MR + 1] = nrHi;
 }
 
 export function stackRead(lv: Liveness, frame: number, idx: number, spi: number): void {
-  if (lv.cur) markRead(lv.cur, frame, idx, 1n << BigInt(spi));
+  if (lv.cur) markRead(lv, lv.cur, frame, idx, spi < 32 ? 1 << spi : 0, spi < 32 ? 0 : 1 << (spi - 32));
 }
-export function resetWrites(lv: Liveness, idx: number): void { lv.writeIdx = idx; if (lv.writeAcc.length) lv.writeAcc.length = 0; }
+export function resetWrites(lv: Liveness, idx: number): void {
+  lv.writeIdx = idx;
+  if (lv.writeAny) { lv.writeAcc.fill(0); lv.writeAny = false; }
+}
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
-  lv.writeAcc[frame] = (lv.writeAcc[frame] ?? 0n) | (1n << BigInt(spi));
+  if (spi < 32) lv.writeAcc[2 * frame] |= 1 << spi;
+  else lv.writeAcc[2 * frame + 1] |= 1 << (spi - 32);
+  lv.writeAny = true;
 }
 
 function commitTo(lv: Liveness, inst: Instance | null): void {
   if (!inst) return;
   const idx = lv.writeIdx - inst.start;
   if (idx < 0 || idx >= inst.insnCnt) return;
+  const set = inst.mustWriteSet[idx], o = idx * WORDS, w = lv.writeAcc;
   for (let f = 0; f <= inst.cc.curframe; f++) {
-    let mask = lv.writeAcc[f] ?? 0n;
-    if (mask === 0n && !inst.mustWriteSet[idx]) continue;
-    const m = frameMasks(inst, f, lv.writeIdx, true)!;
-    const old = m.mustWrite;
-    if (inst.mustWriteSet[idx]) mask &= old;
-    if (old !== mask) { m.mustWrite = mask; inst.updated = true; }
-    if (old & ~mask) inst.mustWriteDropped = true;
+    let lo = w[2 * f], hi = w[2 * f + 1];
+    if (lo === 0 && hi === 0) {
+      // nothing written where nothing was: no change (and no masks allocated: all-zero masks change nothing)
+      const fm = inst.frames[f];
+      if (!set || !fm || (fm[o + MW] === 0 && fm[o + MW + 1] === 0)) continue;
+    }
+    const m = frameMasks(inst, f, true)!;
+    const oldLo = m[o + MW], oldHi = m[o + MW + 1];
+    if (set) { lo &= oldLo; hi &= oldHi; }
+    if (oldLo !== lo || oldHi !== hi) { m[o + MW] = lo; m[o + MW + 1] = hi; setUpdated(lv, inst); }
+    if ((oldLo & ~lo) !== 0 || (oldHi & ~hi) !== 0) inst.mustWriteDropped = true;
   }
   inst.mustWriteSet[idx] = true;
   lv.writeIdx = 0;
@@ -141,7 +199,7 @@ function fmtStackMask(m: bigint): string {
 
 function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, idx: number, oldM: bigint, newM: bigint): void {
   const changed = oldM ^ newM;
-  if (!changed || !ctx.logLines) return;
+  if (!changed) return;
   let s = `${fmtCc(cc)} frame ${frame} insn ${idx} `;
   const ones = newM & changed, zeros = ~newM & changed & U64;
   if (ones) s += `+${pfx} ${fmtStackMask(ones)} `;
@@ -149,36 +207,38 @@ function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, 
   ctx.log(s + '\n');
 }
 
-function updateInsn(ctx: LivenessCtx, inst: Instance, frame: number, idx: number): boolean {
+function updateInsn(ctx: LivenessCtx, inst: Instance, m: FrameMasks, frame: number, idx: number): boolean {
   const succ = ctx.successors[idx] ??= insnSuccessors(ctx.insns, idx);
   if (!succ.length) return false;
-  const m = frameMasks(inst, frame, idx, false)!;
-  // live after: the union over the successors; written: their intersection (masks are 64-bit, so U64 & x is x)
-  const s0 = frameMasks(inst, frame, succ[0], false);
-  let after = s0 ? s0.liveBefore : 0n, acc = s0 ? s0.mustWriteAcc : 0n;
+  const o = at(inst, idx);
+  // live after: the union over the successors; written: their intersection
+  const s0 = at(inst, succ[0]);
+  let afterLo = 0, afterHi = 0, accLo = 0, accHi = 0;
+  if (s0 >= 0) { afterLo = m[s0 + LB]; afterHi = m[s0 + LB + 1]; accLo = m[s0 + ACC]; accHi = m[s0 + ACC + 1]; }
   for (let k = 1; k < succ.length; k++) {
-    const sm = frameMasks(inst, frame, succ[k], false);
-    after |= sm ? sm.liveBefore : 0n;
-    acc &= sm ? sm.mustWriteAcc : 0n;
+    const sk = at(inst, succ[k]);
+    if (sk >= 0) {
+      afterLo |= m[sk + LB]; afterHi |= m[sk + LB + 1];
+      accLo &= m[sk + ACC]; accHi &= m[sk + ACC + 1];
+    } else accLo = accHi = 0;
   }
-  // (the zero tests only spare allocating new bigints)
-  if (m.mustWrite !== 0n) {
-    acc |= m.mustWrite;
-    after &= ~m.mustWrite;
+  const mwLo = m[o + MW], mwHi = m[o + MW + 1], mrLo = m[o + MR], mrHi = m[o + MR + 1];
+  accLo |= mwLo; accHi |= mwHi;
+  const beforeLo = (afterLo & ~mwLo) | mrLo, beforeHi = (afterHi & ~mwHi) | mrHi;
+  const changed = beforeLo !== m[o + LB] || beforeHi !== m[o + LB + 1] || accLo !== m[o + ACC] || accHi !== m[o + ACC + 1];
+  if (ctx.logLines && ((mrLo | mrHi | mwLo | mwHi) !== 0 || idx === inst.start || ctx.prunePoints.has(idx))) {
+    logChange(ctx, inst.cc, 'live', frame, idx, toBig(m[o + LB], m[o + LB + 1]), toBig(beforeLo, beforeHi));
+    logChange(ctx, inst.cc, 'written', frame, idx, toBig(m[o + ACC], m[o + ACC + 1]), toBig(accLo, accHi));
   }
-  const before = m.mayRead !== 0n ? after | m.mayRead : after;
-  const changed = before !== m.liveBefore || acc !== m.mustWriteAcc;
-  if (ctx.logLines && (m.mayRead || m.mustWrite || idx === inst.start || ctx.prunePoints.has(idx))) {
-    logChange(ctx, inst.cc, 'live', frame, idx, m.liveBefore, before);
-    logChange(ctx, inst.cc, 'written', frame, idx, m.mustWriteAcc, acc);
-  }
-  m.liveBefore = before;
-  m.mustWriteAcc = acc;
+  m[o + LB] = beforeLo; m[o + LB + 1] = beforeHi;
+  m[o + ACC] = accLo; m[o + ACC + 1] = accHi;
   return changed;
 }
 
 function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
-  if (inst.mustWriteDropped) for (const fr of inst.frames) if (fr) for (const m of fr) m.mustWriteAcc = 0n;
+  if (inst.mustWriteDropped) {
+    for (const fm of inst.frames) if (fm) for (let o = 0; o < fm.length; o += WORDS) { fm[o + ACC] = 0; fm[o + ACC + 1] = 0; }
+  }
   let po = lv.postorders.get(inst.start);
   if (!po) {
     po = subprogPostorder(ctx.insns, inst.start);
@@ -189,8 +249,9 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
     cnt++;
     changed = false;
     for (let f = 0; f <= inst.cc.curframe; f++) {
-      if (!inst.frames[f]) continue;
-      for (const i of po) changed = updateInsn(ctx, inst, f, i) || changed;
+      const fm = inst.frames[f];
+      if (!fm) continue;
+      for (const i of po) changed = updateInsn(ctx, inst, fm, f, i) || changed;
     }
   } while (changed);
   if (ctx.logLines) ctx.log(`${fmtCc(inst.cc)} live stack update done in ${cnt} iterations\n`);
@@ -203,10 +264,12 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
     const callsite = cc.callsites[cc.curframe - 1];
     resetWrites(lv, callsite);
     for (let f = 0; f < cc.curframe; f++) {
-      const m = frameMasks(inst, f, inst.start, false);
+      const m = frameMasks(inst, f, false);
       if (!m) continue;
-      lv.writeAcc[f] = (lv.writeAcc[f] ?? 0n) | m.mustWriteAcc;
-      markRead(outer, f, callsite, m.liveBefore);
+      lv.writeAcc[2 * f] |= m[ACC];
+      lv.writeAcc[2 * f + 1] |= m[ACC + 1];
+      lv.writeAny = true;
+      markRead(lv, outer, f, callsite, m[LB], m[LB + 1]);
     }
     commitTo(lv, outer);
   }
@@ -220,6 +283,7 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
     if (inst.updated) {
       updateInstance(lv, ctx, inst);
       inst.updated = false;
+      lv.dirty--;
       inst.mustWriteDropped = false;
     }
   }
@@ -234,12 +298,17 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
 export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
   callsCallback: (idx: number) => boolean): bigint {
   const curframe = chains.length - 1;
-  const liveBefore = (inst: Instance, idx: number): bigint => frameMasks(inst, frameno, idx, false)?.liveBefore ?? 0n;
+  let lo = 0, hi = 0;
+  const addLiveBefore = (inst: Instance, idx: number): void => {
+    const m = frameMasks(inst, frameno, false), o = at(inst, idx);
+    if (m && o >= 0) { lo |= m[o + LB]; hi |= m[o + LB + 1]; }
+  };
   const inner = lookup(lv, ctx, chains[curframe]);
-  let mask = liveBefore(inner, insnIdx);
+  addLiveBefore(inner, insnIdx);
   for (let i = frameno; i < curframe; i++) {
     const callsite = inner.cc.callsites[i];
-    mask |= liveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
+    addLiveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
   }
+  const mask = toBig(lo, hi);
   return mask;
 }

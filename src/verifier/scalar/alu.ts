@@ -8,23 +8,23 @@
 // these backports: tnum_overlap in JEQ/JNE, maybe_fork_scalars for AND/OR
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
+// add/sub, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
 import {
   tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarIsKnownConst, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
-  mUpdateBounds, mUpdateBounds32, mBoundsSync, mZext32To64, mCoerceToSize, mCoerceToSizeSx,
-  mCoerceSubregToSizeSx,
+  mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
 } from './scalar';
 import {
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync, mBitwiseSync } from './halves';
+import { mAddSubSync, mBitwiseSync, mShift64Sync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -124,33 +124,6 @@ function lsh32(d: MutScalar, s: Scalar): void {
   mUpdateBounds32(d);
 }
 
-/** __scalar64_min_max_lsh */
-function lsh64Bounds(d: MutScalar, uminVal: bigint, umaxVal: bigint): void {
-  if (uminVal === 32n && umaxVal === 32n) {
-    // <<32 keeps the s32 bounds' sign (the common "<<32 s>>32" sign extension idiom).
-    d.smax = s64(d.s32max << 32n);
-    d.smin = s64(d.s32min << 32n);
-  } else {
-    d.smax = S64_MAX;
-    d.smin = S64_MIN;
-  }
-  if (d.umax > 1n << (63n - umaxVal)) {
-    d.umin = 0n;
-    d.umax = U64_MAX;
-  } else {
-    d.umin = u64(d.umin << uminVal);
-    d.umax = u64(d.umax << umaxVal);
-  }
-}
-
-/** scalar_min_max_lsh */
-function lsh64(d: MutScalar, s: Scalar): void {
-  lsh64Bounds(d, s.umin, s.umax); // uses the unshifted 32-bit bounds: first
-  lsh32Bounds(d, s.umin, s.umax);
-  d.varOff = tnumLshift(d.varOff, Number(s.umin));
-  mUpdateBounds(d);
-}
-
 /** scalar32_min_max_rsh */
 function rsh32(d: MutScalar, s: Scalar): void {
   const sub = tnumSubreg(d.varOff);
@@ -161,17 +134,6 @@ function rsh32(d: MutScalar, s: Scalar): void {
   d.u32max = d.u32max >> s.u32min;
   mMarkUnbounded64(d);
   mUpdateBounds32(d);
-}
-
-/** scalar_min_max_rsh */
-function rsh64(d: MutScalar, s: Scalar): void {
-  d.smin = S64_MIN;
-  d.smax = S64_MAX;
-  d.varOff = tnumRshift(d.varOff, Number(s.umin));
-  d.umin = d.umin >> s.umax;
-  d.umax = d.umax >> s.umin;
-  mMarkUnbounded32(d);
-  mUpdateBounds(d);
 }
 
 /** scalar32_min_max_arsh (src is a known constant) */
@@ -218,16 +180,17 @@ function byteSwap(d: MutScalar, insn: AluInsn): void {
  * BPF_DIV and BPF_MOD are never tracked on 6.18.
  */
 export function isSafeToComputeDstRange(insn: AluInsn, src: Scalar): boolean {
-  const bits = BPF_CLASS(insn.code) === BPF_ALU64 ? 64n : 32n;
-  const srcConst = bits === 32n
-    ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
-    : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
   switch (BPF_OP(insn.code)) {
     case BPF_ADD: case BPF_SUB: case BPF_NEG: case BPF_AND: case BPF_XOR: case BPF_OR:
     case BPF_MUL: case BPF_END:
       return true;
-    case BPF_LSH: case BPF_RSH: case BPF_ARSH:
+    case BPF_LSH: case BPF_RSH: case BPF_ARSH: {
+      const bits = BPF_CLASS(insn.code) === BPF_ALU64 ? 64n : 32n;
+      const srcConst = bits === 32n
+        ? tnumSubregIsConst(src.varOff) && src.s32min === src.s32max && src.u32min === src.u32max
+        : tnumIsConst(src.varOff) && src.smin === src.smax && src.umin === src.umax;
       return srcConst && src.umax < bits;
+    }
     default:
       return false;
   }
@@ -284,10 +247,16 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
     d.addConst = 0;
     d.delta = 0;
   }
+  d.varOff = { value: v, mask: 0n };
+  if (v <= S32_MAX) {
+    // v in [0, 2^31) is its own s64, u32 and s32: one bigint for every field
+    d.smin = v; d.smax = v; d.umin = v; d.umax = v;
+    d.s32min = v; d.s32max = v; d.u32min = v; d.u32max = v;
+    return true;
+  }
   const sv = s64(v);
   const v32 = v & U32_MAX;
   const sv32 = s32(v32);
-  d.varOff = { value: v, mask: 0n };
   d.smin = sv; d.smax = sv; d.umin = v; d.umax = v;
   d.s32min = sv32; d.s32max = sv32; d.u32min = v32; d.u32max = v32;
   return true;
@@ -339,11 +308,13 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       // tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}, zext and reg_bounds_sync on 32-bit halves
       mBitwiseSync(d, src, op, alu32);
       return fork === null ? { dst: d } : { dst: d, fork };
-    case BPF_LSH:
-      if (alu32) lsh32(d, src); else lsh64(d, src);
-      break;
-    case BPF_RSH:
-      if (alu32) rsh32(d, src); else rsh64(d, src);
+    case BPF_LSH: case BPF_RSH:
+      if (!alu32) {
+        // 64-bit shifts by the constant (below 64) on 32-bit halves, synced (halves.ts)
+        mShift64Sync(d, Number(src.umin), op === BPF_RSH);
+        return { dst: d };
+      }
+      if (op === BPF_LSH) lsh32(d, src); else rsh32(d, src);
       break;
     case BPF_ARSH:
       if (alu32) arsh32(d, src); else arsh64(d, src);

@@ -8,7 +8,8 @@
 // the tnum; comparing a register with itself has no special case (both
 // operands are the same state, refined in place).
 import { tnumSubreg, tnumIsConst, tnumOverlap, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst, U64_MAX } from './tnum';
-import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, mBoundsSync, scalarIsConst, scalarConstValue } from './scalar';
+import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, scalarIsConst, scalarConstValue, scalarConst } from './scalar';
+import { mBoundsSync } from './halves';
 import {
   BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_X,
 } from '../../isa/opcodes';
@@ -297,9 +298,21 @@ export function regSetMinMax(dst: Scalar, src: Scalar, op: number, jmp32: boolea
  */
 export function regSetMinMaxDst(dst: Scalar, src: Scalar, op: number, jmp32: boolean): { trueDst: Scalar; falseDst: Scalar } {
   checkJmpOp(op);
-  const [fd] = refinedSide(dst, src, revOpcode(op), jmp32, false, false);
-  const [td] = refinedSide(dst, src, op, jmp32, false, false);
-  return { trueDst: td, falseDst: fd };
+  return { trueDst: refinedDst(dst, src, op, jmp32), falseDst: refinedDst(dst, src, revOpcode(op), jmp32) };
+}
+
+/** The fake source register of refinedDst: refined, then dropped (one object reused, not one per branch). */
+const scratchSrc: MutScalar = cloneScalar(scalarConst(0n));
+
+/** One branch of reg_set_min_max for dst only: regs_refine_cond_op on dst and a throwaway copy of src, then reg_bounds_sync of dst. */
+function refinedDst(dst: Scalar, src: Scalar, op: number, jmp32: boolean): Scalar {
+  const d = cloneScalar(dst);
+  const s = scratchSrc;
+  s.varOff = src.varOff; s.smin = src.smin; s.smax = src.smax; s.umin = src.umin; s.umax = src.umax;
+  s.s32min = src.s32min; s.s32max = src.s32max; s.u32min = src.u32min; s.u32max = src.u32max;
+  refineCondOp(d, s, op, jmp32);
+  mBoundsSync(d);
+  return d;
 }
 
 function checkJmpOp(op: number): void {

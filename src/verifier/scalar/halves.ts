@@ -75,10 +75,11 @@ function load(r: MutScalar): void {
   U64[0] = r.umax; R[UMAX_H] = R0[UMAX_H] = W32[HI]; R[UMAX_L] = R0[UMAX_L] = W32[LO];
   U64[0] = r.varOff.value; R[V_H] = R0[V_H] = W32[HI]; R[V_L] = R0[V_L] = W32[LO];
   U64[0] = r.varOff.mask; R[M_H] = R0[M_H] = W32[HI]; R[M_L] = R0[M_L] = W32[LO];
-  R[S32MIN] = R0[S32MIN] = Number(r.s32min);
-  R[S32MAX] = R0[S32MAX] = Number(r.s32max);
-  R[U32MIN] = R0[U32MIN] = Number(r.u32min);
-  R[U32MAX] = R0[U32MAX] = Number(r.u32max);
+  // the 32-bit bounds through the buffer too: Number(bigint) is a slow call in V8
+  S64[0] = r.s32min; R[S32MIN] = R0[S32MIN] = W32[LO] | 0;
+  S64[0] = r.s32max; R[S32MAX] = R0[S32MAX] = W32[LO] | 0;
+  U64[0] = r.u32min; R[U32MIN] = R0[U32MIN] = W32[LO];
+  U64[0] = r.u32max; R[U32MAX] = R0[U32MAX] = W32[LO];
 }
 
 /** Load the source operand of an ALU operation into Q. */
@@ -89,10 +90,10 @@ function loadSrc(r: Scalar): void {
   U64[0] = r.umax; Q[UMAX_H] = W32[HI]; Q[UMAX_L] = W32[LO];
   U64[0] = r.varOff.value; Q[V_H] = W32[HI]; Q[V_L] = W32[LO];
   U64[0] = r.varOff.mask; Q[M_H] = W32[HI]; Q[M_L] = W32[LO];
-  Q[S32MIN] = Number(r.s32min);
-  Q[S32MAX] = Number(r.s32max);
-  Q[U32MIN] = Number(r.u32min);
-  Q[U32MAX] = Number(r.u32max);
+  S64[0] = r.s32min; Q[S32MIN] = W32[LO] | 0;
+  S64[0] = r.s32max; Q[S32MAX] = W32[LO] | 0;
+  U64[0] = r.u32min; Q[U32MIN] = W32[LO];
+  U64[0] = r.u32max; Q[U32MAX] = W32[LO];
 }
 
 /**
@@ -101,18 +102,31 @@ function loadSrc(r: Scalar): void {
  */
 export function scalarIsKnownConst(s: Scalar): boolean {
   const v = s.varOff.value;
-  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v || s.smin !== s.smax || s.s32min !== s.s32max ||
-    s.u32min !== s.u32max) return false;
+  if (s.varOff.mask !== 0n || s.umin !== v || s.umax !== v) return false;
+  // v in [0, 2^31): it is its own s64, u32 and s32 (the common case, without the buffer)
+  if (v <= S32_MAX) return s.smin === v && s.smax === v && s.s32min === v && s.s32max === v && s.u32min === v && s.u32max === v;
+  if (s.smin !== s.smax || s.s32min !== s.s32max || s.u32min !== s.u32max) return false;
   S64[0] = s.smin; // smin === (s64)v: the same 64 bits
   const h = W32[HI];
   const l = W32[LO];
   U64[0] = v;
-  return h === W32[HI] && l === W32[LO] && Number(s.u32min) === l && Number(s.s32min) === (l | 0);
+  if (h !== W32[HI] || l !== W32[LO]) return false;
+  U64[0] = s.u32min;
+  if (W32[HI] !== 0 || W32[LO] !== l) return false;
+  S64[0] = s.s32min;
+  return W32[LO] === l && W32[HI] === ((l | 0) < 0 ? 0xffff_ffff : 0);
 }
 
-/** The u64 of two halves (the common extremes without allocating). */
+/**
+ * The bigints of 0 .. SMALL_N - 1, made once: bounds are often small (offsets, byte and
+ * port values), and a bigint is immutable, so one object serves every scalar.
+ */
+const SMALL_N = 4096;
+const SMALL: bigint[] = Array.from({ length: SMALL_N }, (_, i) => BigInt(i));
+
+/** The u64 of two halves (the common extremes and small values without allocating). */
 function bigU(h: number, l: number): bigint {
-  if (h === 0 && l === 0) return 0n;
+  if (h === 0 && l < SMALL_N) return SMALL[l];
   if (h === 0xffff_ffff && l === 0xffff_ffff) return U64_MAX;
   W32[HI] = h; W32[LO] = l;
   return U64[0];
@@ -120,15 +134,16 @@ function bigU(h: number, l: number): bigint {
 
 /** The s64 of two halves. */
 function bigS(h: number, l: number): bigint {
+  if (h === 0 && l < SMALL_N) return SMALL[l];
   if (h === 0x8000_0000 && l === 0) return S64_MIN;
   if (h === 0x7fff_ffff && l === 0xffff_ffff) return S64_MAX;
-  if (h === 0 && l === 0) return 0n;
   W32[HI] = h; W32[LO] = l;
   return S64[0];
 }
 
-const bigS32 = (x: number): bigint => (x === S32_MIN_N ? S32_MIN : x === S32_MAX_N ? S32_MAX : BigInt(x));
-const bigU32 = (x: number): bigint => (x === 0 ? 0n : x === 0xffff_ffff ? U32_MAX : BigInt(x));
+const bigS32 = (x: number): bigint =>
+  (x >= 0 && x < SMALL_N ? SMALL[x] : x === S32_MIN_N ? S32_MIN : x === S32_MAX_N ? S32_MAX : BigInt(x));
+const bigU32 = (x: number): bigint => (x < SMALL_N ? SMALL[x] : x === 0xffff_ffff ? U32_MAX : BigInt(x));
 const S32_MIN_N = -0x8000_0000;
 const S32_MAX_N = 0x7fff_ffff;
 
@@ -703,4 +718,138 @@ export function mBitwiseSync(d: MutScalar, s: Scalar, op: number, alu32: boolean
     d.addConst = 0;
     d.delta = 0;
   }
+}
+
+// ---------------------------------------------------------------------------
+// BPF_LSH and BPF_RSH, 64-bit, by a constant n in [0, 63] (is_safe_to_compute_dst_reg_range):
+// scalar_min_max_lsh (__scalar64_min_max_lsh, __scalar32_min_max_lsh with the u64 shift
+// amount), scalar_min_max_rsh, tnum_lshift, tnum_rshift, then reg_bounds_sync.
+
+/** (h, l) << n modulo 2^64 into sumH, sumL (n in [0, 63]; JS shifts count modulo 32). */
+function shl64h(h: number, l: number, n: number): void {
+  if (n === 0) { sumH = h; sumL = l; } else if (n < 32) {
+    sumH = ((h << n) | (l >>> (32 - n))) >>> 0;
+    sumL = (l << n) >>> 0;
+  } else { sumH = (l << (n - 32)) >>> 0; sumL = 0; }
+}
+
+/** (h, l) >> n (logical) into sumH, sumL (n in [0, 63]). */
+function shr64h(h: number, l: number, n: number): void {
+  if (n === 0) { sumH = h; sumL = l; } else if (n < 32) {
+    sumL = ((l >>> n) | (h << (32 - n))) >>> 0;
+    sumH = h >>> n;
+  } else { sumL = h >>> (n - 32); sumH = 0; }
+}
+
+/** scalar_min_max_lsh and tnum_lshift by n, then __update_reg_bounds */
+function lsh64n(n: number): void {
+  // __scalar64_min_max_lsh: <<32 keeps the s32 bounds' sign ((s64)s32 << 32)
+  if (n === 32) {
+    R[SMAX_H] = R[S32MAX] >>> 0; R[SMAX_L] = 0;
+    R[SMIN_H] = R[S32MIN] >>> 0; R[SMIN_L] = 0;
+  } else {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  }
+  // umax > 1 << (63 - n): the shift may lose bits
+  const k = 63 - n;
+  const kH = k >= 32 ? 2 ** (k - 32) : 0;
+  const kL = k >= 32 ? 0 : 2 ** k;
+  if (ltU(kH, kL, R[UMAX_H], R[UMAX_L])) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    shl64h(R[UMIN_H], R[UMIN_L], n); R[UMIN_H] = sumH; R[UMIN_L] = sumL;
+    shl64h(R[UMAX_H], R[UMAX_L], n); R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+  // __scalar32_min_max_lsh (u32max <= 2^(31 - n): the shifted bounds fit in 32 bits)
+  R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F;
+  if (n > 31 || R[U32MAX] > 2 ** (31 - n)) {
+    R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff;
+  } else {
+    R[U32MIN] = R[U32MIN] * 2 ** n; R[U32MAX] = R[U32MAX] * 2 ** n;
+  }
+  shl64h(R[V_H], R[V_L], n); R[V_H] = sumH; R[V_L] = sumL;
+  shl64h(R[M_H], R[M_L], n); R[M_H] = sumH; R[M_L] = sumL;
+  updateBounds32();
+  updateBounds64();
+}
+
+/** scalar_min_max_rsh and tnum_rshift by n, then __update_reg_bounds */
+function rsh64n(n: number): void {
+  R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  shr64h(R[V_H], R[V_L], n); R[V_H] = sumH; R[V_L] = sumL;
+  shr64h(R[M_H], R[M_L], n); R[M_H] = sumH; R[M_L] = sumL;
+  shr64h(R[UMIN_H], R[UMIN_L], n); R[UMIN_H] = sumH; R[UMIN_L] = sumL;
+  shr64h(R[UMAX_H], R[UMAX_L], n); R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  // __mark_reg32_unbounded
+  R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F; R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff;
+  updateBounds32();
+  updateBounds64();
+}
+
+/**
+ * The 64-bit BPF_LSH / BPF_RSH case of adjust_scalar_min_max_vals by the constant `n`
+ * (below 64): the transfer function, tnum shift, __update_reg_bounds and reg_bounds_sync.
+ */
+export function mShift64Sync(d: MutScalar, n: number, right: boolean): void {
+  load(d);
+  if (right) rsh64n(n); else lsh64n(n);
+  boundsSync();
+  store(d);
+}
+
+// ---------------------------------------------------------------------------
+// Pointer arithmetic with a variable offset (adjust_ptr_min_max_vals, BPF_ADD and
+// BPF_SUB): the pointer's var_off and 64-bit bounds, with R the pointer's variable
+// part and Q the offset register.
+
+/** The 64-bit bounds of `ptr + off`: each pair unbounded when one of its sums overflows. */
+function ptrAdd64(): void {
+  add64h(R[SMIN_H], R[SMIN_L], Q[SMIN_H], Q[SMIN_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  add64h(R[SMAX_H], R[SMAX_L], Q[SMAX_H], Q[SMAX_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  add64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]);
+  const bH = sumH, bL = sumL, ob = carry;
+  add64h(R[UMAX_H], R[UMAX_L], Q[UMAX_H], Q[UMAX_L]);
+  if (ob || carry) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    R[UMIN_H] = bH; R[UMIN_L] = bL; R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+}
+
+/** The 64-bit bounds of `ptr - off`: s64 unbounded on overflow, u64 unbounded when umin may go below 0. */
+function ptrSub64(): void {
+  sub64h(R[SMIN_H], R[SMIN_L], Q[SMAX_H], Q[SMAX_L]);
+  const aH = sumH, aL = sumL, oa = sOverflow;
+  sub64h(R[SMAX_H], R[SMAX_L], Q[SMIN_H], Q[SMIN_L]);
+  if (oa || sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
+  }
+  if (ltU(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L])) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    sub64h(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L]);
+    const bH = sumH, bL = sumL;
+    sub64h(R[UMAX_H], R[UMAX_L], Q[UMIN_H], Q[UMIN_L]);
+    R[UMIN_H] = bH; R[UMIN_L] = bL; R[UMAX_H] = sumH; R[UMAX_L] = sumL;
+  }
+}
+
+/**
+ * adjust_ptr_min_max_vals' `ptr += off` / `ptr -= off` of a variable offset on the
+ * pointer's variable part `d`: 64-bit bounds and tnum_add / tnum_sub. The 32-bit
+ * bounds are left alone (the caller marks them unbounded, then syncs).
+ */
+export function mPtrAddSub(d: MutScalar, off: Scalar, sub: boolean): void {
+  load(d);
+  loadSrc(off);
+  if (sub) { ptrSub64(); tnumSubQ(); } else { ptrAdd64(); tnumAddQ(); }
+  store(d);
 }

@@ -7,10 +7,10 @@ import { BPF_ADD, BPF_SUB, BPF_ALU64, BPF_CLASS, BPF_OP } from '../../isa/opcode
 import { tnumAdd, tnumIsConst, U32_MAX } from './tnum';
 import {
   Scalar, MutScalar, cloneScalar, scalarConst, scalarIsConst, scalarConstValue, s32, s64,
-  mZext32To64, mBoundsSync,
+  mZext32To64,
 } from './scalar';
 import { AluInsn } from './alu';
-import { mAddBounds } from './halves';
+import { mAddBounds, mBoundsSync } from './halves';
 
 /**
  * assign_scalar_id_before_mov: the source register of `rX = rY` gets an id

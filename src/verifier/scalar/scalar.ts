@@ -13,8 +13,8 @@
 // with its C type: smin/smax in [-2^63, 2^63), umin/umax in [0, 2^64),
 // s32min/s32max in [-2^31, 2^31), u32min/u32max in [0, 2^32).
 // reg_bounds_sync and its parts (__update_reg_bounds, __reg_deduce_bounds,
-// __reg_bound_offset) work on 32-bit halves instead (halves.ts) and are
-// re-exported here.
+// __reg_bound_offset) work on 32-bit halves instead (halves.ts; index.ts
+// exports them).
 //
 // The exported functions are pure: they never modify their arguments. The
 // `m*` functions are the in-place building blocks (they mutate a MutScalar
@@ -212,14 +212,7 @@ export function mMarkUnknown(r: MutScalar, precise = false): void {
 }
 
 // reg_bounds_sync and its parts work on 32-bit halves, without bigint (halves.ts).
-import {
-  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
-  mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
-} from './halves';
-export {
-  scalarIsKnownConst, mBoundsSync, mUpdateBounds, mUpdateBounds32, mUpdateBounds64, mDeduceBounds, mDeduceBounds32,
-  mDeduceBounds64, mDeduceMixedBounds, mBoundOffset,
-};
+import { mBoundsSync, mUpdateBounds, mDeduceBounds, mBoundOffset } from './halves';
 
 /** Nothing known and every bound unbounded: a fixpoint of reg_bounds_sync. */
 const isUnknownFixpoint = (r: Scalar): boolean =>
