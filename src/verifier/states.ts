@@ -78,9 +78,6 @@ function callchainsOf(env: VerifierEnv, st: VState): Callchain[] {
   return chains;
 }
 
-/** The call chain of frame `f` of `st` (shared, read only). */
-export const callchainOf = (env: VerifierEnv, st: VState, f: number): Callchain => callchainsOf(env, st)[f];
-
 /** bpf_update_live_stack: the stack liveness of every frame of the current state, innermost first. */
 export function updateLiveStackOfCur(env: VerifierEnv): void {
   updateLiveStack(env.liveness, env.lvCtx, callchainsOf(env, env.cur));
