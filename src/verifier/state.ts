@@ -98,36 +98,9 @@ const ZERO_OFF: Scalar = Object.freeze(scalarConst(0n));
 /** The variable offset of a pointer with none (known zero). */
 export const zeroVarOff = (): Scalar => ZERO_OFF;
 
-/** Any pointer's fields: the common ones and every type's own (absent where the type has none). */
-type AnyPtrFields = PtrFields & { type: PointerReg['type'] } & Partial<{
-  frameno: number; map: MapRef; range: number; btf: BtfRef; size: number; dynptrId: number; dtype: DynptrType; subprogno: number;
-}>;
-
-/**
- * The pointer `r` as one object of the one shape every pointer register has: every field of
- * every pointer type, in one order (another type's fields undefined). Why: V8 gives each object
- * literal or spread its own hidden class, and a property read that meets more than four
- * (a register's `type`, read everywhere) becomes a slow megamorphic lookup; with one pointer
- * shape a register is one of four (not_init, its shared constant, scalar, pointer).
- */
-function ptrShape(r: AnyPtrFields): PointerReg {
-  return {
-    type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, flags: r.flags, frameno: r.frameno, map: r.map, range: r.range,
-    btf: r.btf, size: r.size, dynptrId: r.dynptrId, dtype: r.dtype, subprogno: r.subprogno,
-  } as PointerReg;
-}
-
 /** A pointer of type `type` with the type's own fields, at offset 0 unless `over` says otherwise. */
 export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>, over: Partial<PtrFields> = {}): PtrOf<T> {
-  return ptrShape({ type, off: 0, v: ZERO_OFF, id: 0, refObjId: 0, flags: 0, ...extra, ...over } as AnyPtrFields) as PtrOf<T>;
-}
-
-/**
- * `r` with some fields replaced (`{ ...r, ...over }` in the pointers' one shape, see ptrShape;
- * use it instead of a spread of a pointer register).
- */
-export function ptrWith<R extends PointerReg>(r: R, over: Partial<Omit<R, 'type'>>): R {
-  return ptrShape({ ...r, ...over } as AnyPtrFields) as R;
+  return { type, off: 0, v: ZERO_OFF, id: 0, refObjId: 0, flags: 0, ...extra, ...over } as unknown as PtrOf<T>;
 }
 
 export const BPF_REG_SIZE = 8;
