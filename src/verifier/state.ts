@@ -98,9 +98,23 @@ const ZERO_OFF: Scalar = Object.freeze(scalarConst(0n));
 /** The variable offset of a pointer with none (known zero). */
 export const zeroVarOff = (): Scalar => ZERO_OFF;
 
+/**
+ * Every field of every pointer type. At run time each pointer register carries all of them,
+ * in this order (fields its type lacks hold zero or undefined): one object shape for all
+ * pointers, so V8's reads of `r.type` and the common fields stay monomorphic. Only the
+ * type's own fields are ever read (the union type says which).
+ */
+export type AnyPtr = PtrFields & { type: PointerReg['type']; range: number; frameno: number; map: MapRef | undefined; btf: BtfRef | undefined;
+  size: number; dynptrId: number; dtype: DynptrType | undefined; subprogno: number };
+
 /** A pointer of type `type` with the type's own fields, at offset 0 unless `over` says otherwise. */
 export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>, over: Partial<PtrFields> = {}): PtrOf<T> {
-  return { type, off: 0, v: ZERO_OFF, id: 0, refObjId: 0, flags: 0, ...extra, ...over } as unknown as PtrOf<T>;
+  const e = extra as Partial<AnyPtr>;
+  const p: AnyPtr = {
+    type, off: over.off ?? 0, v: over.v ?? ZERO_OFF, id: over.id ?? 0, refObjId: over.refObjId ?? 0, flags: over.flags ?? 0,
+    range: e.range ?? 0, frameno: e.frameno ?? 0, map: e.map, btf: e.btf, size: e.size ?? 0, dynptrId: e.dynptrId ?? 0, dtype: e.dtype, subprogno: e.subprogno ?? 0,
+  };
+  return p as unknown as PtrOf<T>;
 }
 
 export const BPF_REG_SIZE = 8;
