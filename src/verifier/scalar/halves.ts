@@ -494,8 +494,8 @@ function add32(): void {
   if (lo < TWO32 && hi >= TWO32) { R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff; }
 }
 
-/** scalar_min_max_add */
-function add64(): void {
+/** The signed 64-bit bounds of R + Q: unbounded when either sum overflows. */
+function addSigned64(): void {
   add64h(R[SMIN_H], R[SMIN_L], Q[SMIN_H], Q[SMIN_L]);
   const aH = sumH, aL = sumL, oa = sOverflow;
   add64h(R[SMAX_H], R[SMAX_L], Q[SMAX_H], Q[SMAX_L]);
@@ -504,6 +504,11 @@ function add64(): void {
   } else {
     R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
   }
+}
+
+/** scalar_min_max_add */
+function add64(): void {
+  addSigned64();
   add64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]);
   const minOv = carry;
   R[UMIN_H] = sumH; R[UMIN_L] = sumL;
@@ -804,14 +809,7 @@ export function mShift64Sync(d: MutScalar, n: number, right: boolean): void {
 
 /** The 64-bit bounds of `ptr + off`: each pair unbounded when one of its sums overflows. */
 function ptrAdd64(): void {
-  add64h(R[SMIN_H], R[SMIN_L], Q[SMIN_H], Q[SMIN_L]);
-  const aH = sumH, aL = sumL, oa = sOverflow;
-  add64h(R[SMAX_H], R[SMAX_L], Q[SMAX_H], Q[SMAX_L]);
-  if (oa || sOverflow) {
-    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
-  } else {
-    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
-  }
+  addSigned64();
   add64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]);
   const bH = sumH, bL = sumL, ob = carry;
   add64h(R[UMAX_H], R[UMAX_L], Q[UMAX_H], Q[UMAX_L]);
