@@ -533,8 +533,8 @@ function sub32(): void {
   if (lo < 0 && hi >= 0) { R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff; }
 }
 
-/** scalar_min_max_sub */
-function sub64(): void {
+/** The signed 64-bit bounds of R - Q: unbounded when either difference overflows. */
+function subSigned64(): void {
   sub64h(R[SMIN_H], R[SMIN_L], Q[SMAX_H], Q[SMAX_L]);
   const aH = sumH, aL = sumL, oa = sOverflow;
   sub64h(R[SMAX_H], R[SMAX_L], Q[SMIN_H], Q[SMIN_L]);
@@ -543,6 +543,11 @@ function sub64(): void {
   } else {
     R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
   }
+}
+
+/** scalar_min_max_sub */
+function sub64(): void {
+  subSigned64();
   sub64h(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L]);
   const minUn = carry;
   const loH = sumH, loL = sumL;
@@ -822,14 +827,7 @@ function ptrAdd64(): void {
 
 /** The 64-bit bounds of `ptr - off`: s64 unbounded on overflow, u64 unbounded when umin may go below 0. */
 function ptrSub64(): void {
-  sub64h(R[SMIN_H], R[SMIN_L], Q[SMAX_H], Q[SMAX_L]);
-  const aH = sumH, aL = sumL, oa = sOverflow;
-  sub64h(R[SMAX_H], R[SMAX_L], Q[SMIN_H], Q[SMIN_L]);
-  if (oa || sOverflow) {
-    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
-  } else {
-    R[SMIN_H] = aH; R[SMIN_L] = aL; R[SMAX_H] = sumH; R[SMAX_L] = sumL;
-  }
+  subSigned64();
   if (ltU(R[UMIN_H], R[UMIN_L], Q[UMAX_H], Q[UMAX_L])) {
     R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
   } else {
