@@ -14,7 +14,6 @@ import {
 import { formatInsnLine } from '../isa/disasm';
 import { successors, Successors } from '../isa/flow';
 import { KfuncInfo } from './types';
-import { HELPER_PROTOS } from './helper_protos';
 import { HELPER_ARG_COUNTS } from '../isa/helpers';
 
 const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
@@ -58,7 +57,8 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId
           return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
         }
         // get_call_summary: a helper uses as many registers as its prototype has arguments
-        const nargs = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_PROTOS[insn.imm]?.args.length ?? HELPER_ARG_COUNTS[insn.imm] : undefined;
+        // (the UAPI table; helper_protos.ts agrees on every modelled helper, a unit test checks)
+        const nargs = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_ARG_COUNTS[insn.imm] : undefined;
         if (nargs !== undefined) return { use: ((1 << nargs) - 1) << 1, def: CALLER_SAVED };
         return { use: ARGS, def: CALLER_SAVED };
       }

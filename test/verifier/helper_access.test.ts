@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insn } from '../../src/isa/insn';
-import { HELPER_NAMES } from '../../src/isa/helpers';
+import { HELPER_NAMES, HELPER_ARG_COUNTS } from '../../src/isa/helpers';
+import { HELPER_PROTOS } from '../../src/verifier/helper_protos';
 import { verify } from '../../src/verifier';
 import { HELPER_ACCESS } from '../../src/verifier/helper_access';
 import { inRanges } from '../../src/verifier/helpers';
@@ -36,3 +37,9 @@ for (const [type, entries] of Object.entries(HELPER_ACCESS)) {
     assert.deepEqual(wrong, []);
   });
 }
+
+test('every modelled helper prototype has as many arguments as the UAPI table says (live_regs reads the table)', () => {
+  const ids = Object.keys(HELPER_PROTOS).map(Number);
+  assert.ok(ids.length > 50, `${ids.length} prototypes`);
+  for (const id of ids) assert.equal(HELPER_PROTOS[id].args.length, HELPER_ARG_COUNTS[id], `helper ${id} ${HELPER_NAMES[id] ?? ''}`);
+});
