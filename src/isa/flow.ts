@@ -59,3 +59,6 @@ export function successors(insns: readonly Insn[], pc: number): Successors {
     default: return { next: pc + 1, jump: pc + insn.off + 1, callee: null };
   }
 }
+
+/** The successors of every instruction, found once for the passes of one verification. */
+export const successorTable = (insns: readonly Insn[]): Successors[] => insns.map((_x, i) => successors(insns, i));

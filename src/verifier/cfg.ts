@@ -6,16 +6,13 @@
 import { Insn, isLdImm64, isPseudoFunc } from '../isa/insn';
 import { BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_JMP, BPF_JMP32, BPF_LD, BPF_ABS, BPF_IND, BPF_EXIT, BPF_CALL,
   BPF_JA, BPF_K, BPF_JCOND, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
-import { successors, Successors } from '../isa/flow';
+import { successorTable, Successors } from '../isa/flow';
 import { msg } from './messages';
 import { VerifierReject } from './types';
 import { SubprogLayout } from './subprogs';
 import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 import { KFUNC_TABLE } from './kfuncs';
 import { isSyncCallbackKfunc } from './graph';
-
-/** The successors of every instruction, found once for the passes of one verification. */
-export const successorTable = (insns: readonly Insn[]): Successors[] => insns.map((_x, i) => successors(insns, i));
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout, succ: readonly Successors[] = successorTable(insns)): void {

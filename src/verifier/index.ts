@@ -5,7 +5,8 @@
 import { newLog, verbose, logReset, logStats, logText, logFinalize, BPF_LOG_SIZE_MAX, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES, Errno } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
-import { checkSubprogs, checkCfg, successorTable } from './cfg';
+import { checkSubprogs, checkCfg } from './cfg';
+import { successorTable } from '../isa/flow';
 import { checkMaxStackDepth } from './stack_depth';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';

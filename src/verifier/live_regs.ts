@@ -12,7 +12,7 @@ import {
   BPF_PSEUDO_KFUNC_CALL, BPF_IMM, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL, BPF_FETCH,
 } from '../isa/opcodes';
 import { formatInsnLine } from '../isa/disasm';
-import { successors, Successors } from '../isa/flow';
+import { successorTable, Successors } from '../isa/flow';
 import { KfuncInfo } from './types';
 import { HELPER_ARG_COUNTS } from '../isa/helpers';
 
@@ -69,7 +69,7 @@ function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId
 
 /** live_regs_before per instruction (bit n = Rn). */
 export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
-  succs: readonly Successors[] = insns.map((_x, i) => successors(insns, i))): number[] {
+  succs: readonly Successors[] = successorTable(insns)): number[] {
   const n = insns.length;
   const use = new Array<number>(n), def = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -260,7 +260,6 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
   }
 }
 
-
 /**
  * An instruction backtrack_insn leaves `bt` unchanged at: no history entry (no linked
  * registers, no stack access), and an ALU operation or a load whose destination is not

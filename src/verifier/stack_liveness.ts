@@ -127,7 +127,6 @@ function at(inst: Instance, idx: number): number {
   return i >= 0 && i < inst.insnCnt ? i * WORDS : -1;
 }
 
-
 /**
  * setCurrent for frame `f` of a state (its frames' subprogs and call sites): the chain is
  * built only for an instance met the first time.
