@@ -12,7 +12,7 @@
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
 import { markPrecise } from './regs';
-import { RegState, VState, FuncState, cloneState, newFuncState, scalarReg, ptrReg } from './state';
+import { RegState, VState, FuncState, cloneState, newFuncState, withSpilled, scalarReg, ptrReg } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { scalarSameValue } from './scalar';
 import { MAP_TYPE as M } from '../isa/uapi';
@@ -148,7 +148,7 @@ export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState
     for (let i = 0; i < fold.stack.length; i++) {
       const sl = fold.stack[i], cs = fcur.stack[i];
       if (!sl || !cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') continue;
-      cs.spilled = maybeWidenReg(sl.spilled, cs.spilled, ids);
+      fcur.stack[i] = withSpilled(cs, maybeWidenReg(sl.spilled, cs.spilled, ids));
     }
   }
 }

@@ -8,7 +8,7 @@
 // `not modelled yet`.
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
-import { FuncState, StackSlot, PtrOf, DynptrType, BPF_REG_SIZE, scalarReg } from './state';
+import { FuncState, StackSlot, PtrOf, DynptrType, BPF_REG_SIZE, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference, invalidateRegs } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -53,7 +53,7 @@ export function destroyIfDynptrSlot(env: VerifierEnv, f: FuncState, spi: number)
 /** invalidate_dynptr: both slots STACK_INVALID, written for the stack liveness (bpf_mark_stack_write). */
 function clearSlots(env: VerifierEnv, f: FuncState, first: number): void {
   for (const s of [first, first - 1]) {
-    f.stack[s] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+    f.stack[s] = INVALID_STACK_SLOT;
     env.scratchedSlots.add(s);
     stackWrite(env.liveness, f.frameno, s);
   }
@@ -86,7 +86,7 @@ export function processDynptrArg(env: VerifierEnv, regno: number, arg: HelperArg
     const id = ++env.idGen;
     const refObjId = refcounted(dtype) ? acquireReference(env, insnIdx) : 0;
     for (const [s, first] of [[at, true], [at - 1, false]] as const) {
-      f.stack[s] = { types: new Array(BPF_REG_SIZE).fill('d'), spilled: null, obj: { kind: 'dynptr', dtype, first, id, refObjId } };
+      f.stack[s] = stackSlot(SLOT_TYPES.d, null, { kind: 'dynptr', dtype, first, id, refObjId });
       env.scratchedSlots.add(s);
     }
     return;

@@ -10,7 +10,10 @@ import { checkPtrToBtfAccess } from './btf_access';
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
-import { RegState, PointerReg, FuncState, StackSlot, SlotType, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, regTypeStr, scalarReg } from './state';
+import {
+  RegState, PointerReg, FuncState, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, INVALID_STACK_SLOT, regTypeStr, scalarReg,
+  slotWith, slotTypesWith, sharedSlotTypes,
+} from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead } from './stack_liveness';
@@ -42,7 +45,7 @@ type StackPtr = Extract<RegState, { type: 'stack' }>;
 export function growStackState(env: VerifierEnv, f: FuncState, size: number): void {
   const rounded = Math.ceil(size / BPF_REG_SIZE) * BPF_REG_SIZE;
   const n = rounded / BPF_REG_SIZE;
-  while (f.stack.length < n) f.stack.push({ types: new Array<SlotType>(BPF_REG_SIZE).fill('?'), spilled: null });
+  while (f.stack.length < n) f.stack.push(INVALID_STACK_SLOT);
   const sp = env.layout.subprogs[f.subprogno];
   if (sp.stackDepth < rounded) sp.stackDepth = rounded;
 }
@@ -101,15 +104,12 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
     stackRead(env.liveness, reg.frameno, env.insnIdx, spi);
     if (ty === 'm') continue;
     if (ty === '0' || (ty === '?' && !env.input.unprivileged)) {
-      if (t === 'write') sl.types[k] = 'm';
+      if (t === 'write') f.stack[spi] = slotWith(sl, slotTypesWith(sl.types, k, 'm'), sl.spilled);
       continue;
     }
     const spilled = sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled;
     if (spilled && (sl.spilled!.type === 'scalar' || !env.input.unprivileged)) {
-      if (t === 'write') {
-        sl.spilled = scalarReg(scalarUnknown());
-        sl.types = sl.types.map((x) => (x === 'r' ? 'm' : x));
-      }
+      if (t === 'write') f.stack[spi] = slotWith(sl, sharedSlotTypes(sl.types.map((x) => (x === 'r' ? 'm' : x))), scalarReg(scalarUnknown()));
       continue;
     }
     // a dynptr's, an iterator's or an irq flag's bytes ('d', 'i', 'f') are never read, root or not
@@ -138,8 +138,8 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     if (env.input.unprivileged && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled && sl.spilled.type !== 'scalar') {
       fail(env, 'EACCES', 'corruptSpilledPtr');
     }
-    scrubSpecialSlot(sl);
-    sl.types[slot % BPF_REG_SIZE] = 'm';
+    const scrubbed = scrubSpecialSlot(sl);
+    f.stack[spi] = slotWith(scrubbed, slotTypesWith(scrubbed.types, slot % BPF_REG_SIZE, 'm'), null);
     env.scratchedSlots.add(spi);
   }
 }

@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit, mapSpilledRegs } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -272,7 +272,7 @@ export function clearAllPktPointers(env: VerifierEnv): void {
     ? (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown())) : r);
   env.cur.frames.forEach((f: FuncState) => {
     f.regs.forEach((r, i) => { f.regs[i] = invalid(r); });
-    for (const sl of f.stack) if (sl.spilled) sl.spilled = invalid(sl.spilled);
+    mapSpilledRegs(f, invalid);
   });
 }
 

@@ -7,7 +7,7 @@
 // stack slot are `not modelled yet`: a path that saved can end only in a rejection
 // or in one of those, never in an accept.
 import { VerifierEnv, curFrame, notModelled } from './env';
-import { BPF_REG_SIZE, scalarReg } from './state';
+import { BPF_REG_SIZE, scalarReg, stackSlot, SLOT_TYPES } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { checkMemAccess } from './mem';
 
@@ -22,7 +22,7 @@ export function processIrqSave(env: VerifierEnv, regno: number): void {
   checkMemAccess(env, reg, { regno, off: 0, size: BPF_REG_SIZE, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: false });
   const f = env.cur.frames[reg.frameno];
   const spi = (-off - 1) / BPF_REG_SIZE | 0;
-  f.stack[spi] = { types: new Array(BPF_REG_SIZE).fill('f'), spilled: null };
+  f.stack[spi] = stackSlot(SLOT_TYPES.f, null);
   env.scratchedSlots.add(spi);
   env.cur.refs.push({ kind: 'irq', id: ++env.idGen, insnIdx: env.insnIdx });
 }

@@ -9,7 +9,7 @@
 // explored is a backedge of the loop (scc.ts).
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
-import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg } from './state';
+import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT } from './state';
 import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -55,8 +55,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     const at = iterSpi(env, reg, nr) as number;
     const id = acquireReference(env, insnIdx);
     for (let i = 0; i < nr; i++) {
-      f.stack[at - i] = { types: new Array(BPF_REG_SIZE).fill('i'), spilled: null,
-        obj: { kind: 'iter', name: it.name, first: i === 0, refObjId: i === 0 ? id : 0, state: 'active', depth: 0 } };
+      f.stack[at - i] = stackSlot(SLOT_TYPES.i, null, { kind: 'iter', name: it.name, first: i === 0, refObjId: i === 0 ? id : 0, state: 'active', depth: 0 });
       env.scratchedSlots.add(at - i);
     }
     return undefined;
@@ -74,7 +73,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     const o = f.stack[at].obj;
     if (o?.kind !== 'iter' || !releaseReference(env, o.refObjId)) return fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
     for (let i = 0; i < nr; i++) {
-      f.stack[at - i] = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
+      f.stack[at - i] = INVALID_STACK_SLOT;
       stackWrite(env.liveness, reg.frameno, at - i);
       env.scratchedSlots.add(at - i);
     }
@@ -89,7 +88,7 @@ const iterObj = (o: IterObj, state: IterObj['state'], depth: number): IterObj =>
 
 /** process_iter_next_call, after R0 was set from the kfunc's return type. */
 export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: number): void {
-  const slot = env.cur.frames[at.frameno].stack[at.spi];
+  const f = env.cur.frames[at.frameno], slot = f.stack[at.spi];
   const o = slot.obj;
   if (o?.kind !== 'iter') return notModelled(env, 'an iterator slot without its iterator');
   if (o.state === 'active') {
@@ -98,15 +97,14 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     if (!parent || parent.insnIdx !== insnIdx) return notModelled(env, 'an iterator next call without its checkpoint');
     const prev = findPrevEntry(env, insnIdx, parent.dfsDepth);
     const queued = cloneState(env.cur);
-    const qslot = queued.frames[at.frameno].stack[at.spi];
-    qslot.obj = iterObj(o, o.state, o.depth + 1);
+    queued.frames[at.frameno].stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, o.state, o.depth + 1));
     if (prev) widenImpreciseScalars(env, prev, queued);
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
     if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };
     pushStack(env, insnIdx + 1, insnIdx, queued);
   }
-  slot.obj = iterObj(o, 'drained', o.depth);
+  f.stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, 'drained', o.depth));
   env.scratchedSlots.add(at.spi);
   curFrame(env).regs[0] = scalarReg(scalarConst(0n));
 }

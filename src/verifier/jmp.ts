@@ -13,7 +13,7 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef,
+  ptrReg, mapRef, withSpilled,
 } from './state';
 import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
@@ -49,7 +49,7 @@ function syncLinked(st: VState, known: Scalar, linked: readonly LinkedReg[]): vo
       if (r.type === 'scalar' && r.s.id === known.id) f.regs[e.regno] = scalarReg(syncLinkedScalar(r.s, known));
     } else {
       const sl = f.stack[e.regno];
-      if (sl?.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) sl.spilled = scalarReg(syncLinkedScalar(sl.spilled.s, known));
+      if (sl?.spilled && sl.spilled.type === 'scalar' && sl.spilled.s.id === known.id) f.stack[e.regno] = withSpilled(sl, scalarReg(syncLinkedScalar(sl.spilled.s, known)));
     }
   }
 }

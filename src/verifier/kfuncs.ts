@@ -13,7 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -190,7 +190,7 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
       for (const f of env.cur.frames) {
         const untrust = (r: RegState): RegState => (isPointer(r) && r.flags & MEM_RCU ? { ...r, flags: (r.flags & ~(MEM_RCU | PTR_MAYBE_NULL)) | PTR_UNTRUSTED } : r);
         f.regs.forEach((r, i) => { f.regs[i] = untrust(r); });
-        for (const sl of f.stack) if (sl.spilled) sl.spilled = untrust(sl.spilled);
+        mapSpilledRegs(f, untrust);
       }
       refs.splice(inRcu, 1);
     } else if (desc.flags.includes('sleepable')) fail(env, 'EACCES', 'kfuncSleepableInRcu', [k.name]);

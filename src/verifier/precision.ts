@@ -15,7 +15,7 @@ import {
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
-import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState } from './state';
+import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState, withSpilled } from './state';
 import { VerifierEnv, JMP_POINT, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
@@ -228,7 +228,7 @@ function markAllScalarsPrecise(env: VerifierEnv): void {
       }
       f.stack.forEach((sl, spi) => {
         if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
-        sl.spilled = precise(sl.spilled!);
+        f.stack[spi] = withSpilled(sl, precise(sl.spilled!));
         env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
       });
@@ -251,7 +251,7 @@ function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];
       if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
-      else { sl.spilled = precise(sl.spilled!); env.preciseMarks++; }
+      else { f.stack[spi] = withSpilled(sl, precise(sl.spilled!)); env.preciseMarks++; }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt, fr)}: `);

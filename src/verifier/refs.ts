@@ -8,7 +8,7 @@ import { Insn } from '../isa/insn';
 import { BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { verbose } from './log';
 import { VerifierEnv, fail, text } from './env';
-import { RegState, scalarReg, notInit } from './state';
+import { RegState, scalarReg, notInit, mapSpilledRegs } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { VerifierReject } from './types';
 import { BPF_FUNC_SPIN_UNLOCK } from './helper_protos';
@@ -27,7 +27,7 @@ export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivilege
 export function invalidateRegs(env: VerifierEnv, match: (r: RegState) => boolean): void {
   for (const f of env.cur.frames) {
     for (let i = 0; i < f.regs.length; i++) if (match(f.regs[i])) f.regs[i] = invalidReg(env);
-    for (const sl of f.stack) if (sl.spilled && match(sl.spilled)) sl.spilled = invalidReg(env);
+    mapSpilledRegs(f, (r) => (match(r) ? invalidReg(env) : r));
   }
 }
 

@@ -9,7 +9,10 @@ import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import { recordStackAccess, clearStackAccess } from './precision';
-import { RegState, PtrOf, FuncState, StackSlot, SlotType, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg } from './state';
+import {
+  RegState, PtrOf, FuncState, StackSlot, SlotType, SlotTypes, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, stackSlot, slotWith,
+  slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT,
+} from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -20,7 +23,7 @@ import { destroyIfDynptrSlot } from './dynptr';
 export interface StackAccess { frameno: number; off: number; size: number }
 
 function slotOf(f: FuncState, spi: number): StackSlot {
-  while (f.stack.length <= spi) f.stack.push({ types: new Array<SlotType>(BPF_REG_SIZE).fill('?'), spilled: null });
+  while (f.stack.length <= spi) f.stack.push(INVALID_STACK_SLOT);
   return f.stack[spi];
 }
 
@@ -33,18 +36,26 @@ const SIZE_LIMIT: readonly bigint[] = [0n, 1n << 8n, 1n << 16n, 0n, 1n << 32n, 0
 /** A scalar's umax fits in `size` bytes (the bits a narrow spill keeps); other registers always fit. */
 const umaxFits = (r: RegState, size: number): boolean => r.type !== 'scalar' || r.s.umax < SIZE_LIMIT[size];
 
-/** save_register_state: the top `size` bytes become STACK_SPILL, the rest lose zero/invalid marks. */
-function saveRegisterState(slot: StackSlot, r: RegState, size: number): void {
-  slot.spilled = r;
-  let i = BPF_REG_SIZE;
-  for (; i > BPF_REG_SIZE - size; i--) slot.types[i - 1] = 'r';
-  for (; i; i--) if (slot.types[i - 1] !== '0' && slot.types[i - 1] !== '?') slot.types[i - 1] = 'm';
+/** save_register_state: slot `spi` spills `r`; its top `size` bytes become STACK_SPILL, the rest lose zero/invalid marks. */
+function saveRegisterState(f: FuncState, spi: number, r: RegState, size: number): void {
+  const slot = f.stack[spi];
+  let types: SlotTypes = SLOT_TYPES.r;
+  if (size !== BPF_REG_SIZE) {
+    const t = slot.types.slice();
+    let i = BPF_REG_SIZE;
+    for (; i > BPF_REG_SIZE - size; i--) t[i - 1] = 'r';
+    for (; i; i--) if (t[i - 1] !== '0' && t[i - 1] !== '?') t[i - 1] = 'm';
+    types = sharedSlotTypes(t);
+  }
+  f.stack[spi] = stackSlot(types, r, slot.obj);
 }
 
+/** The bytes of a scrubbed spill: STACK_MISC where they were written. */
+const scrubbedTypes = (types: SlotTypes): SlotTypes => sharedSlotTypes(types.map((x) => (x === '?' ? '?' : 'm')));
+
 /** scrub_special_slot: a plain write destroys a spilled register; the spill's bytes become STACK_MISC (scrub_spilled_slot). */
-export function scrubSpecialSlot(slot: StackSlot): void {
-  if (slot.types[BPF_REG_SIZE - 1] === 'r') slot.types = slot.types.map((x) => (x === '?' ? '?' : 'm'));
-  slot.spilled = null;
+export function scrubSpecialSlot(slot: StackSlot): StackSlot {
+  return slotWith(slot, slot.types[BPF_REG_SIZE - 1] === 'r' ? scrubbedTypes(slot.types) : slot.types, null);
 }
 
 /**
@@ -74,13 +85,12 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
       r = scalarReg(linked.src);
       curFrame(env).regs[valRegno] = r;
     }
-    saveRegisterState(slot, r, a.size);
+    saveRegisterState(f, spi, fits || r.type !== 'scalar' ? r : scalarReg(scalarUnlinked(r.s)), a.size);
     recordStackAccess(env, a.frameno, spi);
-    if (!fits && r.type === 'scalar') slot.spilled = scalarReg(scalarUnlinked(r.s));
     return;
   }
   if (!reg && isStImm && aligned && capable) {
-    saveRegisterState(slot, val, a.size);
+    saveRegisterState(f, spi, val, a.size);
     recordStackAccess(env, a.frameno, spi);
     return;
   }
@@ -88,14 +98,25 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     if (reg.type === 'tp_buffer') notModelled(env, `spill of a ${regTypeStr(reg)} pointer`);
     if (a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'invalidSpillSize');
     if (a.frameno !== env.cur.curframe && reg.type === 'stack') fail(env, 'EINVAL', 'spillStackPtrToCaller');
-    saveRegisterState(slot, reg, a.size);
+    saveRegisterState(f, spi, reg, a.size);
     recordStackAccess(env, a.frameno, spi);
     return;
   }
-  scrubSpecialSlot(slot);
   const isZero = val.type === 'scalar' && scalarIsConst(val.s) && val.s.varOff.value === 0n;
-  if (reg !== null && isZero) markPrecise(env, valRegno);
-  for (let i = 0; i < a.size; i++) slot.types[(slotNo - i) % BPF_REG_SIZE] = isZero ? '0' : 'm';
+  if (reg !== null && isZero) {
+    f.stack[spi] = scrubSpecialSlot(slot); // as backtracking from here sees it
+    markPrecise(env, valRegno);
+  }
+  const t: SlotType = isZero ? '0' : 'm';
+  const cur = f.stack[spi];
+  let types: SlotTypes = SLOT_TYPES[t];
+  if (a.size !== BPF_REG_SIZE) {
+    // the bytes of the slot scrubbed (scrub_special_slot), then the written ones
+    const bytes = (cur.types[BPF_REG_SIZE - 1] === 'r' ? scrubbedTypes(cur.types) : cur.types).slice();
+    for (let i = 0; i < a.size; i++) bytes[(slotNo - i) % BPF_REG_SIZE] = t;
+    types = sharedSlotTypes(bytes);
+  }
+  f.stack[spi] = slotWith(cur, types, null);
 }
 
 /**
@@ -248,10 +269,10 @@ function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, max
       continue;
     }
     // the slot is scrubbed, not only its register: a fill must not find spill bytes without a register
-    scrubSpecialSlot(slot);
+    const scrubbed = scrubSpecialSlot(slot);
     let t: SlotType = 'm';
-    if (writingZero && slot.types[byte] === '0') { t = '0'; zeroUsed = true; }
-    slot.types[byte] = t;
+    if (writingZero && scrubbed.types[byte] === '0') { t = '0'; zeroUsed = true; }
+    f.stack[spi] = slotWith(scrubbed, slotTypesWith(scrubbed.types, byte, t), null);
   }
   if (zeroUsed && valRegno >= 0) markPrecise(env, valRegno);
 }

@@ -137,12 +137,56 @@ export type StackObj =
   | { kind: 'dynptr'; dtype: DynptrType; first: boolean; id: number; refObjId: number }
   | { kind: 'iter'; name: string; first: boolean; refObjId: number; state: 'active' | 'drained'; depth: number };
 
+/**
+ * A stack slot (struct bpf_stack_state). Slots are immutable values shared between states
+ * (a state's clone copies only the array of slots): a writer puts a new slot in `stack[spi]`.
+ */
 export interface StackSlot {
-  types: SlotType[];
-  spilled: RegState | null;
-  /** The dynptr or iterator of a 'd' or 'i' slot. */
-  obj?: StackObj;
+  readonly types: SlotTypes;
+  readonly spilled: RegState | null;
+  /** The dynptr or iterator of a 'd' or 'i' slot (only those slots have the field). */
+  readonly obj?: StackObj;
 }
+
+/** slot_type[BPF_REG_SIZE]: the type of each byte of a slot, byte 7 the highest (fp-1 of fp-8's slot). */
+export type SlotTypes = readonly SlotType[];
+
+// made as every slot-types array always was (a holey array: one elements kind at every read)
+const uniformTypes = (t: SlotType): SlotTypes => new Array<SlotType>(BPF_REG_SIZE).fill(t);
+/** The slot types whose 8 bytes are all one type, shared by every slot that has them. */
+export const SLOT_TYPES: Readonly<Record<SlotType, SlotTypes>> = {
+  '?': uniformTypes('?'), r: uniformTypes('r'), m: uniformTypes('m'), '0': uniformTypes('0'),
+  d: uniformTypes('d'), i: uniformTypes('i'), f: uniformTypes('f'),
+};
+
+/** A slot; every slot is built here (two object shapes: with and without a dynptr or iterator). */
+export const stackSlot = (types: SlotTypes, spilled: RegState | null, obj?: StackObj): StackSlot =>
+  (obj ? { types, spilled, obj } : { types, spilled });
+
+/** A never-written slot (STACK_INVALID bytes), shared. */
+export const INVALID_STACK_SLOT: StackSlot = stackSlot(SLOT_TYPES['?'], null);
+
+/** `types` with byte `k` set to `t`: the same array when nothing changes, a shared one when uniform. */
+export function slotTypesWith(types: SlotTypes, k: number, t: SlotType): SlotTypes {
+  if (types[k] === t) return types;
+  const out = types.slice();
+  out[k] = t;
+  return sharedSlotTypes(out);
+}
+
+/** A slot-types array a writer built: the shared array when all 8 bytes are one type. */
+export function sharedSlotTypes(types: SlotTypes): SlotTypes {
+  const t = types[0];
+  for (let i = 1; i < BPF_REG_SIZE; i++) if (types[i] !== t) return types;
+  return SLOT_TYPES[t];
+}
+
+/** The slot with these types and spilled register (the same slot when both are the ones it holds). */
+export const slotWith = (sl: StackSlot, types: SlotTypes, spilled: RegState | null): StackSlot =>
+  sl.types === types && sl.spilled === spilled ? sl : stackSlot(types, spilled, sl.obj);
+
+/** The slot with its spilled register replaced (same slot when `spilled` is the one it holds). */
+export const withSpilled = (sl: StackSlot, spilled: RegState | null): StackSlot => slotWith(sl, sl.types, spilled);
 
 export interface FuncState {
   regs: RegState[];
@@ -197,15 +241,9 @@ export function newFuncState(frameno: number, subprogno: number, callsite: numbe
 }
 
 export function cloneFunc(f: FuncState): FuncState {
-  const n = f.stack.length;
-  const stack: StackSlot[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const sl = f.stack[i];
-    stack[i] = sl.obj ? { types: sl.types.slice(), spilled: sl.spilled, obj: sl.obj } : { types: sl.types.slice(), spilled: sl.spilled };
-  }
-  // every field written out (one object shape, no generic spread)
+  // slots are immutable: the clone shares them. Every field written out (one object shape, no generic spread)
   return {
-    regs: f.regs.slice(), stack, frameno: f.frameno, subprogno: f.subprogno, callsite: f.callsite, inExceptionCallback: f.inExceptionCallback,
+    regs: f.regs.slice(), stack: f.stack.slice(), frameno: f.frameno, subprogno: f.subprogno, callsite: f.callsite, inExceptionCallback: f.inExceptionCallback,
     inCallbackFn: f.inCallbackFn, inAsyncCallbackFn: f.inAsyncCallbackFn, callbackDepth: f.callbackDepth,
   };
 }
@@ -362,7 +400,20 @@ export function mapRef(m: MapInfo, fd: number): MapRef {
 export function mapEachReg(st: VState, f: (r: RegState) => RegState): void {
   for (const fr of st.frames) {
     for (let i = 0; i < fr.regs.length; i++) fr.regs[i] = f(fr.regs[i]);
-    for (const sl of fr.stack) if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = f(sl.spilled);
+    const stack = fr.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const sl = stack[i];
+      if (sl.spilled && sl.types[BPF_REG_SIZE - 1] === 'r') stack[i] = withSpilled(sl, f(sl.spilled));
+    }
+  }
+}
+
+/** Every spilled register of `f`'s stack (whatever its slot's bytes) replaced by `fn(reg)` (fn returns its argument when nothing changes). */
+export function mapSpilledRegs(f: FuncState, fn: (r: RegState) => RegState): void {
+  const stack = f.stack;
+  for (let i = 0; i < stack.length; i++) {
+    const sl = stack[i];
+    if (sl.spilled) stack[i] = withSpilled(sl, fn(sl.spilled));
   }
 }
 

@@ -9,7 +9,7 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState } from './state';
+import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
@@ -335,9 +335,9 @@ function markAllScalarsImprecise(st: VState): void {
       const r = regs[i];
       if (r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
     }
-    for (const sl of f.stack) {
-      const r = sl.spilled;
-      if (r?.type === 'scalar' && r.s.precise && sl.types[BPF_REG_SIZE - 1] === 'r') sl.spilled = scalarReg(scalarWithPrecise(r.s, false));
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const sl = f.stack[spi], r = sl.spilled;
+      if (r?.type === 'scalar' && r.s.precise && sl.types[BPF_REG_SIZE - 1] === 'r') f.stack[spi] = withSpilled(sl, scalarReg(scalarWithPrecise(r.s, false)));
     }
   }
 }
