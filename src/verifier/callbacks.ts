@@ -19,7 +19,7 @@ import { MAP_TYPE as M } from '../isa/uapi';
 import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
-import { pushStack, pushAsyncCbState, findPrevEntry } from './states';
+import { pushOwnedState, pushAsyncCbState, findPrevEntry } from './states';
 import { IdMap, newIdMap, checkIds } from './states_equal';
 
 /** Map types whose ops have map_for_each_callback. */
@@ -113,7 +113,7 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   cbState.frames.push(callee);
   cbState.curframe++;
   curFrame(env).callbackDepth = 0;
-  pushStack(env, env.layout.subprogs[sub].start, callsite, cbState);
+  pushOwnedState(env, env.layout.subprogs[sub].start, callsite, cbState); // cbState is the branch's own copy
   env.allScratched = true; // init_func_state of the callback's frame (the 6.18 level-2 log prints every register after the call)
 }
 

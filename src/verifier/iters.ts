@@ -13,7 +13,7 @@ import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, s
 import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
-import { pushStack, findPrevEntry } from './states';
+import { pushOwnedState, findPrevEntry } from './states';
 import { widenImpreciseScalars } from './callbacks';
 import { checkMemAccess } from './mem';
 
@@ -102,7 +102,7 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
     if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };
-    pushStack(env, insnIdx + 1, insnIdx, queued);
+    pushOwnedState(env, insnIdx + 1, insnIdx, queued); // queued is the branch's own copy
   }
   f.stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, 'drained', o.depth));
   env.scratchedSlots.add(at.spi);

@@ -68,8 +68,11 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const slotNo = -a.off - 1, spi = Math.floor(slotNo / BPF_REG_SIZE);
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const before = slotOf(f, spi);
-  if (before.types.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
-  if (before.types.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
+  const bt = before.types;
+  if (bt !== SLOT_TYPES.r && bt !== SLOT_TYPES.m && bt !== SLOT_TYPES['0'] && bt !== SLOT_TYPES['?']) { // the usual shared bytes hold neither
+    if (bt.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
+    if (bt.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
+  }
   destroyIfDynptrSlot(env, f, spi);
   const slot = slotOf(f, spi); // after the dynptr's slots were cleared (replaced)
   const reg = valRegno >= 0 ? val : null;
