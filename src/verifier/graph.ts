@@ -14,7 +14,7 @@
 // calls are `not modelled yet`.
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
-import { RegState, PointerReg, FuncState, ptrReg, isPointer, mapEachReg, MEM_ALLOC, NON_OWN_REF } from './state';
+import { RegState, PointerReg, FuncState, ptrReg, isPointer, mapEachReg, MEM_ALLOC, NON_OWN_REF, ptrWithIds } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { MapField } from './types';
 import { structFields } from './map_fields';
@@ -188,7 +188,7 @@ export function convertInsertedNode(env: VerifierEnv, fnName: string, funcId: nu
   const node = curFrame(env).regs[2];
   const id = isPointer(node) ? node.refObjId : 0;
   if (!id || !env.cur.refs.some((r) => r.kind === 'ptr' && r.id === id)) return notModelled(env, `${fnName} without a reference to convert`);
-  mapEachReg(env.cur, (r) => (isPointer(r) && r.refObjId === id ? { ...r, refObjId: 0, flags: r.flags | NON_OWN_REF } as RegState : r));
+  mapEachReg(env.cur, (r) => (isPointer(r) && r.refObjId === id ? ptrWithIds(r, r.id, 0, r.flags | NON_OWN_REF) : r));
   if (!releaseReference(env, id)) fail(env, 'EINVAL', 'kfuncRefNotAcquired', [fnName, funcId]);
 }
 

@@ -83,7 +83,8 @@ function checkRegType(env: VerifierEnv, regno: number, arg: HelperArg, base: Arg
   let flags = isPointer(reg) ? reg.flags : 0;
   if (arg.rdonly) flags &= ~MEM_RDONLY;
   if (arg.nullable) flags &= ~PTR_MAYBE_NULL;
-  const found = compatible.some((t) => t.type === reg.type && t.flags === flags);
+  let found = false;
+  for (let i = 0; !found && i < compatible.length; i++) found = compatible[i].type === reg.type && compatible[i].flags === flags;
   if (!found) fail(env, 'EACCES', 'argTypeExpected', [regno, regTypeStr(reg), compatible.map(typeStr).join(', ')]);
   if (reg.type !== 'btf_id') return;
   // a trusted BTF pointer is memory only for helpers that read it (check_helper_mem_access reads it as a struct)

@@ -12,7 +12,7 @@ import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import {
   RegState, PointerReg, FuncState, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, INVALID_STACK_SLOT, regTypeStr, scalarReg,
-  slotWith, slotTypesWith, sharedSlotTypes,
+  slotWith, slotTypesWith, sharedSlotTypes, ptrWithIds,
 } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
@@ -203,7 +203,7 @@ export function checkMemReg(env: VerifierEnv, reg: PointerReg | RegState, regno:
   if (registerIsNull(reg)) return;
   const regs = curFrame(env).regs;
   const saved = regs[regno];
-  if (reg.type !== 'scalar' && reg.type !== 'not_init' && reg.flags & PTR_MAYBE_NULL) regs[regno] = { ...reg, flags: reg.flags & ~PTR_MAYBE_NULL };
+  if (reg.type !== 'scalar' && reg.type !== 'not_init' && reg.flags & PTR_MAYBE_NULL) regs[regno] = ptrWithIds(reg, reg.id, reg.refObjId, reg.flags & ~PTR_MAYBE_NULL);
   try {
     checkHelperMemAccess(env, regno, memSize, 'read', true, null);
     checkHelperMemAccess(env, regno, memSize, 'write', true, null);

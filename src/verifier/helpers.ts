@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit, mapSpilledRegs } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit, mapSpilledRegs, ptrWithIds } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -191,7 +191,7 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       const nullable = ret.nullable && !elide;
       r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0 });
       // a value that cannot be NULL keeps an id of its own when a spin lock may be in it (the lock's reference names it)
-      if (!nullable && (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock')) r0 = { ...r0, id: ++env.idGen };
+      if (!nullable && (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock')) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags);
       break;
     }
     case 'sock': case 'tcp_sock': case 'sock_common':
@@ -210,11 +210,11 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       break;
     }
   }
-  if (isPointer(r0) && r0.flags & PTR_MAYBE_NULL) r0 = { ...r0, id: ++env.idGen };
-  if (isPointer(r0) && proto.ptrCast) r0 = { ...r0, refObjId: meta.refObjId };
+  if (isPointer(r0) && r0.flags & PTR_MAYBE_NULL) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags);
+  if (isPointer(r0) && proto.ptrCast) r0 = ptrWithIds(r0, r0.id, meta.refObjId, r0.flags);
   else if (isPointer(r0) && proto.acquire) {
     const id = acquireReference(env, idx);
-    r0 = { ...r0, id, refObjId: id };
+    r0 = ptrWithIds(r0, id, id, r0.flags);
   }
   return r0;
 }

@@ -9,7 +9,7 @@
 // explored is a backedge of the loop (scc.ts).
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
-import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT } from './state';
+import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT, ptrWithIds } from './state';
 import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
@@ -101,7 +101,7 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     if (prev) widenImpreciseScalars(env, prev, queued);
     const qregs = queued.frames[queued.curframe].regs;
     const r0 = qregs[0];
-    if (isPointer(r0)) qregs[0] = { ...r0, flags: r0.flags & ~PTR_MAYBE_NULL };
+    if (isPointer(r0)) qregs[0] = ptrWithIds(r0, r0.id, r0.refObjId, r0.flags & ~PTR_MAYBE_NULL);
     pushOwnedState(env, insnIdx + 1, insnIdx, queued); // queued is the branch's own copy
   }
   f.stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, 'drained', o.depth));

@@ -12,7 +12,7 @@ import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import {
-  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, MEM_PERCPU, NON_OWN_REF, MEM_RCU,
+  RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, MEM_PERCPU, NON_OWN_REF, MEM_RCU, ptrWithIds,
 } from './state';
 import { scalarIsConst } from './scalar_bridge';
 import { VerifierReject } from './types';
@@ -261,7 +261,7 @@ function checkPtrArg(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[
 function checkKfuncMemSizeReg(env: VerifierEnv, sizeReg: RegState, regno: number, argno: number): void {
   const regs = curFrame(env).regs;
   const memReg = regs[regno - 1];
-  if (isPointer(memReg) && memReg.flags & PTR_MAYBE_NULL) regs[regno - 1] = { ...memReg, flags: memReg.flags & ~PTR_MAYBE_NULL };
+  if (isPointer(memReg) && memReg.flags & PTR_MAYBE_NULL) regs[regno - 1] = ptrWithIds(memReg, memReg.id, memReg.refObjId, memReg.flags & ~PTR_MAYBE_NULL);
   try {
     const m: MemMeta = { rawMode: false };
     checkMemSizeReg(env, sizeReg, regno, 'read', true, m);

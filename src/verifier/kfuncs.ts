@@ -13,7 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs } from './state';
+import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs, ptrWithIds } from './state';
 import { scalarUnknown } from './scalar_bridge';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
@@ -188,7 +188,7 @@ function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
     if (desc.special === 'rcu_read_lock') fail(env, 'EINVAL', 'nestedRcuLock', [k.name]);
     if (desc.special === 'rcu_read_unlock') {
       for (const f of env.cur.frames) {
-        const untrust = (r: RegState): RegState => (isPointer(r) && r.flags & MEM_RCU ? { ...r, flags: (r.flags & ~(MEM_RCU | PTR_MAYBE_NULL)) | PTR_UNTRUSTED } : r);
+        const untrust = (r: RegState): RegState => (isPointer(r) && r.flags & MEM_RCU ? ptrWithIds(r, r.id, r.refObjId, (r.flags & ~(MEM_RCU | PTR_MAYBE_NULL)) | PTR_UNTRUSTED) : r);
         f.regs.forEach((r, i) => { f.regs[i] = untrust(r); });
         mapSpilledRegs(f, untrust);
       }
@@ -264,10 +264,10 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
 /** KF_RET_NULL (a fresh id for the NULL check) and KF_ACQUIRE (a reference acquired at `idx`) on R0. */
 function nullAndReference(env: VerifierEnv, r0: RegState, desc: KfuncDesc, idx: number): RegState {
   if (!isPointer(r0)) return r0;
-  if (desc.flags.includes('ret_null')) r0 = { ...r0, flags: r0.flags | PTR_MAYBE_NULL, id: ++env.idGen };
+  if (desc.flags.includes('ret_null')) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags | PTR_MAYBE_NULL);
   if (desc.flags.includes('acquire')) {
     const id = acquireReference(env, idx);
-    r0 = { ...r0, refObjId: id, id: desc.flags.includes('ret_null') ? id : r0.id };
+    r0 = ptrWithIds(r0, desc.flags.includes('ret_null') ? id : r0.id, id, r0.flags);
   }
   return r0;
 }

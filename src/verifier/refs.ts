@@ -53,6 +53,7 @@ export function releaseReference(env: VerifierEnv, refObjId: number): boolean {
  */
 export function checkResourceLeak(env: VerifierEnv, exceptionExit: boolean, checkLock: boolean, prefix: string): void {
   const refs = env.cur.refs;
+  if (!refs.length) return; // the usual exit: nothing held (no scans, no closures)
   if (checkLock && refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'resourceInLock', [prefix]);
   if (exceptionExit || env.cur.frames[env.cur.curframe].frameno === 0) {
     const leaks = refs.filter((r) => r.kind === 'ptr');

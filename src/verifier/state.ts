@@ -117,6 +117,19 @@ export function ptrReg<T extends PointerReg['type']>(type: T, extra: PtrExtra<T>
   return p as unknown as PtrOf<T>;
 }
 
+/**
+ * The pointer with its id, ref_obj_id and flags replaced: every field written in ptrReg's order
+ * (one hidden class for every pointer register; a spread would make another).
+ */
+export function ptrWithIds<P extends PointerReg>(p: P, id: number, refObjId: number, flags: number): P {
+  const a = p as unknown as AnyPtr;
+  const q: AnyPtr = {
+    type: a.type, off: a.off, v: a.v, id, refObjId, flags, range: a.range, frameno: a.frameno, map: a.map, btf: a.btf, size: a.size,
+    dynptrId: a.dynptrId, dtype: a.dtype, subprogno: a.subprogno,
+  };
+  return q as unknown as P;
+}
+
 export const BPF_REG_SIZE = 8;
 
 /**
