@@ -246,10 +246,13 @@ export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
 export const ctxReg = (off = 0): RegState => ptrReg('ctx', {}, { off });
 export const stackReg = (off: number, frameno: number): RegState => ptrReg('stack', { frameno }, { off });
 
+/** R10 of each frame (registers are immutable values: one per frame number will do). */
+const FRAME_POINTERS: RegState[] = [];
+
 export function newFuncState(frameno: number, subprogno: number, callsite: number): FuncState {
   const regs: RegState[] = [];
   for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
-  regs[BPF_REG_FP] = stackReg(0, frameno);
+  regs[BPF_REG_FP] = FRAME_POINTERS[frameno] ??= stackReg(0, frameno);
   return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, inAsyncCallbackFn: false, callbackDepth: 0 };
 }
 
