@@ -1,7 +1,7 @@
 // Memory passed to helpers and kfuncs: check_helper_mem_access (the dispatch on the
 // pointer's type), check_mem_size_reg (a pointer and its size argument),
 // check_mem_reg (kfunc memory of a BTF-given size), and the stack's part:
-// check_stack_access_within_bounds, grow_stack_state and
+// check_stack_access_within_bounds, grow_stack_state (stack.ts's) and
 // check_stack_range_initialized (every byte read must be initialised where the
 // loader lacks CAP_BPF; a helper that writes clobbers spilled registers), then
 // the byte-by-byte STACK_MISC marking of a raw-mode (MEM_UNINIT) argument that
@@ -11,14 +11,14 @@ import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise } from './regs';
 import {
-  RegState, PointerReg, FuncState, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, INVALID_STACK_SLOT, regTypeStr, scalarReg,
+  RegState, PointerReg, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, regTypeStr, scalarReg,
   slotWith, slotTypesWith, sharedSlotTypes, ptrWithIds,
 } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead } from './stack_liveness';
 import { checkMemAccess } from './mem';
-import { scrubSpecialSlot } from './stack';
+import { scrubSpecialSlot, growStack } from './stack';
 
 /** BPF_MAX_VAR_OFF, BPF_MAX_VAR_SIZ */
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -40,15 +40,6 @@ const isZeroConst = (r: RegState): boolean => r.type === 'scalar' && scalarIsCon
 export const registerIsNull = isZeroConst;
 
 type StackPtr = Extract<RegState, { type: 'stack' }>;
-
-/** grow_stack_state: the frame's stack covers `size` bytes (rounded up to a slot), and its subprog's depth too. */
-export function growStackState(env: VerifierEnv, f: FuncState, size: number): void {
-  const rounded = Math.ceil(size / BPF_REG_SIZE) * BPF_REG_SIZE;
-  const n = rounded / BPF_REG_SIZE;
-  while (f.stack.length < n) f.stack.push(INVALID_STACK_SLOT);
-  const sp = env.layout.subprogs[f.subprogno];
-  if (sp.stackDepth < rounded) sp.stackDepth = rounded;
-}
 
 /** The [min, max] offsets from the frame pointer a stack pointer with `off` more may start at. */
 function stackOffRange(reg: StackPtr, off: number): { min: number; max: number; constOff: boolean } {
@@ -77,7 +68,7 @@ function checkStackAccessWithinBounds(env: VerifierEnv, regno: number, reg: Stac
     if (constOff) fail(env, size < 0 ? 'EFAULT' : min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackOutOfBounds', [extra, regno, off, size]);
     fail(env, min < minValid || min > -1 ? 'EACCES' : 'EINVAL', 'stackVarOutOfBounds', [extra, regno, tnumStrn(reg.v.varOff), off, size]);
   }
-  growStackState(env, f, -min);
+  growStack(env, f, -min);
 }
 
 /** check_stack_range_initialized */
@@ -132,7 +123,7 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     const off = min + i;
     const slot = -off - 1;
     const spi = Math.floor(slot / BPF_REG_SIZE);
-    growStackState(env, f, -off);
+    growStack(env, f, -off);
     const sl = f.stack[spi];
     if (sl.obj || sl.types.includes('f')) notModelled(env, 'helper writes over a dynptr, iterator or irq flag');
     if (env.input.unprivileged && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled && sl.spilled.type !== 'scalar') {

@@ -203,8 +203,8 @@ function stackWithinBounds(env: VerifierEnv, ptr: PtrOf<'stack'>, regno: number,
   growStack(env, f, Number(-minOff));
 }
 
-/** grow_stack_state: allocate the slots down to `size` bytes below the frame pointer. */
-function growStack(env: VerifierEnv, f: FuncState, size: number): void {
+/** grow_stack_state: allocate the slots down to `size` bytes below the frame pointer; its subprog's depth grows to them. */
+export function growStack(env: VerifierEnv, f: FuncState, size: number): void {
   const n = Math.ceil(size / BPF_REG_SIZE);
   if (n === 0) return;
   slotOf(f, n - 1);
