@@ -69,7 +69,8 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   if (a.size === BPF_REG_SIZE) stackWrite(env.liveness, a.frameno, spi);
   const before = slotOf(f, spi);
   const bt = before.types;
-  if (bt !== SLOT_TYPES.r && bt !== SLOT_TYPES.m && bt !== SLOT_TYPES['0'] && bt !== SLOT_TYPES['?']) { // the usual shared bytes hold neither
+  // the usual shared slot types hold no iterator or irq flag byte: no scan for them
+  if (bt !== SLOT_TYPES.r && bt !== SLOT_TYPES.m && bt !== SLOT_TYPES['0'] && bt !== SLOT_TYPES['?']) {
     if (bt.includes('i')) notModelled(env, 'a store over an iterator\'s stack slot');
     if (bt.includes('f')) notModelled(env, 'a store over an irq flag\'s stack slot');
   }
@@ -88,7 +89,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
       r = scalarReg(linked.src);
       curFrame(env).regs[valRegno] = r;
     }
-    saveRegisterState(f, spi, fits || r.type !== 'scalar' ? r : scalarReg(scalarUnlinked(r.s)), a.size);
+    saveRegisterState(f, spi, fits ? r : scalarReg(scalarUnlinked(reg.s)), a.size);
     recordStackAccess(env, a.frameno, spi);
     return;
   }
