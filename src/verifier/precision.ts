@@ -71,9 +71,9 @@ const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], l
 const walkBt = newBt(0);
 function freshBt(frame: number): Bt {
   walkBt.frame = frame;
-  walkBt.regs.fill(0);
-  walkBt.lo.fill(0);
-  walkBt.hi.fill(0);
+  // a loop, not Array.prototype.fill: fill is a builtin call V8 does not inline (4.7% of loop_break's time)
+  const { regs, lo, hi } = walkBt;
+  for (let i = 0; i < 8; i++) { regs[i] = 0; lo[i] = 0; hi[i] = 0; }
   return walkBt;
 }
 /** No slot of frame `fr` is wanted. */
