@@ -51,12 +51,18 @@ function setUpdated(lv: Liveness, inst: Instance): void {
   inst.updated = true;
 }
 
-/** A node of the instance trie: the instance of the chain ending here, and the longer chains. */
-interface ChainNode { inst: Instance | null; next: Map<number, ChainNode> | null }
-const newNode = (): ChainNode => ({ inst: null, next: null });
+/**
+ * A node of the instance trie: the instance of the chain ending here, and the longer chains:
+ * the first one met inline (`site`, `first`: most nodes have one child, no Map lookup per
+ * step), the others in `more`.
+ */
+interface ChainNode { inst: Instance | null; site: number; first: ChainNode | null; more: Map<number, ChainNode> | null }
+const newNode = (): ChainNode => ({ inst: null, site: -1, first: null, more: null });
 function childNode(n: ChainNode, site: number): ChainNode {
-  let c = (n.next ??= new Map()).get(site);
-  if (!c) n.next.set(site, c = newNode());
+  if (n.site === site) return n.first!;
+  if (n.first === null) { n.site = site; return (n.first = newNode()); }
+  let c = (n.more ??= new Map()).get(site);
+  if (!c) n.more.set(site, c = newNode());
   return c;
 }
 const U64 = (1n << 64n) - 1n;
