@@ -25,7 +25,8 @@ interface Instance {
   updated: boolean;
   mustWriteDropped: boolean;
   frames: (FrameMasks | null)[];
-  mustWriteSet: boolean[];
+  /** Per instruction: MW_UNSET (no visit committed yet), MW_ZERO (committed, every frame's must_write empty), MW_SOME. */
+  mustWriteSet: Uint8Array;
 }
 
 export interface Liveness {
@@ -117,7 +118,7 @@ function newInstance(ctx: LivenessCtx, cc: Callchain): Instance {
   const start = cc.spStarts[cc.curframe];
   const cnt = ctx.subprogEnd(start) - start;
   return { cc, start, insnCnt: cnt,
-    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
+    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Uint8Array(cnt) };
 }
 
 /** The masks of frame `frame` of `inst` (allocated, all zero, when `alloc`), or null. */
@@ -143,8 +144,11 @@ export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { 
   for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
   node = childNode(node, subprogs[frames[f].subprogno].start);
   if (!node.inst) {
-    const spStarts = frames.slice(0, f + 1).map((fr) => subprogs[fr.subprogno].start);
-    const callsites = spStarts.map((start, i) => (i < f ? frames[i + 1].callsite : start));
+    const spStarts: number[] = [], callsites: number[] = [];
+    for (let i = 0; i <= f; i++) {
+      spStarts.push(subprogs[frames[i].subprogno].start);
+      callsites.push(i < f ? frames[i + 1].callsite : spStarts[i]);
+    }
     node.inst = newInstance(ctx, { callsites, spStarts, curframe: f });
   }
   lv.cur = node.inst;
@@ -164,7 +168,11 @@ export function stackRead(lv: Liveness, frame: number, idx: number, spi: number)
 }
 export function resetWrites(lv: Liveness, idx: number): void {
   lv.writeIdx = idx;
-  if (lv.writeAny) { lv.writeAcc.fill(0); lv.writeAny = false; }
+  if (lv.writeAny) {
+    const w = lv.writeAcc;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
+    lv.writeAny = false;
+  }
 }
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   if (spi < 32) lv.writeAcc[2 * frame] |= 1 << spi;
@@ -172,11 +180,16 @@ export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   lv.writeAny = true;
 }
 
+const MW_UNSET = 0, MW_ZERO = 1, MW_SOME = 2;
 function commitTo(lv: Liveness, inst: Instance | null): void {
   if (!inst) return;
   const idx = lv.writeIdx - inst.start;
   if (idx < 0 || idx >= inst.insnCnt) return;
-  const set = inst.mustWriteSet[idx], o = idx * WORDS, w = lv.writeAcc;
+  const was = inst.mustWriteSet[idx];
+  // nothing written, and nothing was before: no change in any frame (most instructions, every visit but the first)
+  if (was === MW_ZERO && !lv.writeAny) { lv.writeIdx = 0; return; }
+  const set = was !== MW_UNSET, o = idx * WORDS, w = lv.writeAcc;
+  let some = false;
   for (let f = 0; f <= inst.cc.curframe; f++) {
     let lo = w[2 * f], hi = w[2 * f + 1];
     if (lo === 0 && hi === 0) {
@@ -189,8 +202,9 @@ function commitTo(lv: Liveness, inst: Instance | null): void {
     if (set) { lo &= oldLo; hi &= oldHi; }
     if (oldLo !== lo || oldHi !== hi) { m[o + MW] = lo; m[o + MW + 1] = hi; setUpdated(lv, inst); }
     if ((oldLo & ~lo) !== 0 || (oldHi & ~hi) !== 0) inst.mustWriteDropped = true;
+    if ((lo | hi) !== 0) some = true;
   }
-  inst.mustWriteSet[idx] = true;
+  inst.mustWriteSet[idx] = some ? MW_SOME : MW_ZERO;
   lv.writeIdx = 0;
 }
 export function commitWrites(lv: Liveness): void { commitTo(lv, lv.cur); }
