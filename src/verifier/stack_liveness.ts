@@ -53,18 +53,34 @@ function setUpdated(lv: Liveness, inst: Instance): void {
 }
 
 /**
- * A node of the instance trie: the instance of the chain ending here, and the longer chains:
- * the first one met inline (`site`, `first`: most nodes have one child, no Map lookup per
- * step), the others in `more`.
+ * A node of the instance trie, reached by the call sites of a chain (outermost first): the
+ * instances of the chains ending here, by the innermost frame's subprog start (one in
+ * practice: `start`/`inst`, others in `moreInsts`), and the longer chains by the next call
+ * site: the first two met inline (`site`/`first`, `site2`/`second`: a subprog calls one or
+ * two others; no Map lookup per step), the others in `more`.
  */
-interface ChainNode { inst: Instance | null; site: number; first: ChainNode | null; more: Map<number, ChainNode> | null }
-const newNode = (): ChainNode => ({ inst: null, site: -1, first: null, more: null });
+interface ChainNode {
+  start: number; inst: Instance | null; moreInsts: Map<number, Instance> | null;
+  site: number; first: ChainNode | null; site2: number; second: ChainNode | null; more: Map<number, ChainNode> | null;
+}
+const newNode = (): ChainNode => ({ start: -1, inst: null, moreInsts: null, site: -1, first: null, site2: -1, second: null, more: null });
 function childNode(n: ChainNode, site: number): ChainNode {
   if (n.site === site) return n.first!;
+  if (n.site2 === site) return n.second!;
   if (n.first === null) { n.site = site; return (n.first = newNode()); }
+  if (n.second === null) { n.site2 = site; return (n.second = newNode()); }
   let c = (n.more ??= new Map()).get(site);
   if (!c) n.more.set(site, c = newNode());
   return c;
+}
+/** The instance at `n` whose innermost frame's subprog starts at `start`, or null. */
+function instAt(n: ChainNode, start: number): Instance | null {
+  if (n.start === start) return n.inst;
+  return n.moreInsts?.get(start) ?? null;
+}
+function setInstAt(n: ChainNode, start: number, inst: Instance): Instance {
+  if (n.inst === null) { n.start = start; n.inst = inst; } else (n.moreInsts ??= new Map()).set(start, inst);
+  return inst;
 }
 const U64 = (1n << 64n) - 1n;
 
@@ -109,8 +125,10 @@ export interface LivenessCtx {
 /** The instance of call chain `cc`, made when met the first time. */
 function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
   let node = lv.instances;
-  for (let i = 0; i <= cc.curframe; i++) node = childNode(node, cc.callsites[i]);
-  return node.inst ??= newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe });
+  for (let i = 0; i < cc.curframe; i++) node = childNode(node, cc.callsites[i]);
+  const start = cc.callsites[cc.curframe];
+  return instAt(node, start)
+    ?? setInstAt(node, start, newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }));
 }
 
 /** A new instance for call chain `cc` (kept: the caller gives it away). */
@@ -142,16 +160,17 @@ export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { 
   subprogs: readonly { start: number }[]): void {
   let node = lv.instances;
   for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
-  node = childNode(node, subprogs[frames[f].subprogno].start);
-  if (!node.inst) {
+  const start = subprogs[frames[f].subprogno].start;
+  let inst = instAt(node, start);
+  if (inst === null) {
     const spStarts: number[] = [], callsites: number[] = [];
     for (let i = 0; i <= f; i++) {
       spStarts.push(subprogs[frames[i].subprogno].start);
       callsites.push(i < f ? frames[i + 1].callsite : spStarts[i]);
     }
-    node.inst = newInstance(ctx, { callsites, spStarts, curframe: f });
+    inst = setInstAt(node, start, newInstance(ctx, { callsites, spStarts, curframe: f }));
   }
-  lv.cur = node.inst;
+  lv.cur = inst;
 }
 
 function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, lo: number, hi: number): void {
