@@ -170,6 +170,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
   const succ = successorTable(input.insns);
+  env.lvCtx.successors = succ;
   checkSubprogs(input.insns, layout, succ);
   checkBtfFunc(input, layout);
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)

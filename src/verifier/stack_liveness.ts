@@ -5,7 +5,7 @@
 // keeps it for the level-2 log lines it prints (`(0) frame 0 insn 2 +live -8`,
 // `(0) live stack update done in 2 iterations`); verdicts do not depend on it.
 import { Insn } from '../isa/insn';
-import { successors } from '../isa/flow';
+import { successors, Successors } from '../isa/flow';
 
 /**
  * The four 64-bit masks of every instruction of a frame (may_read, must_write,
@@ -84,28 +84,31 @@ function setInstAt(n: ChainNode, start: number, inst: Instance): Instance {
 }
 const U64 = (1n << 64n) - 1n;
 
-/** bpf_insn_successors: fall-through first, then the jump target (calls fall through). */
-function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
-  const s = successors(insns, idx);
-  const out: number[] = [];
-  if (s.next !== null) out.push(s.next);
-  if (s.jump !== null) out.push(s.jump);
-  return out;
-}
+/**
+ * bpf_insn_successors (fall-through first, then the jump target; calls fall through): from
+ * the program's successor table when it has the instruction, else found now.
+ */
+const succOf = (ctx: { insns: readonly Insn[]; successors: readonly (Successors | undefined)[] }, idx: number): Successors =>
+  ctx.successors[idx] ?? successors(ctx.insns, idx);
 
 /** compute_postorder for one subprog: DFS postorder from its start. */
-export function subprogPostorder(insns: readonly Insn[], start: number): number[] {
+export function subprogPostorder(insns: readonly Insn[], start: number, table: readonly (Successors | undefined)[] = []): number[] {
+  const ctx = { insns, successors: table };
   const state = new Uint8Array(insns.length);
   const out: number[] = [];
   const stack = [start];
   state[start] = 1;
+  const visit = (s: number | null): void => {
+    if (s === null || s < 0 || s >= insns.length || state[s]) return;
+    stack.push(s);
+    state[s] = 1;
+  };
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (state[top] & 2) { out.push(top); stack.pop(); continue; }
-    for (const s of insnSuccessors(insns, top)) {
-      if (s < 0 || s >= insns.length) continue;
-      if (!state[s]) { stack.push(s); state[s] = 1; }
-    }
+    const s = succOf(ctx, top);
+    visit(s.next);
+    visit(s.jump);
     state[top] |= 2;
   }
   return out;
@@ -117,8 +120,8 @@ export interface LivenessCtx {
   prunePoints: Set<number>;
   /** Whether `log` prints (level 2): the lines are not even formatted otherwise. */
   logLines: boolean;
-  /** bpf_insn_successors of each instruction met, kept (the program does not change during the walk). */
-  successors: (number[] | undefined)[];
+  /** The program's successor table (isa/flow.ts, built once per verification); an instruction it lacks has its successors found when needed. */
+  successors: readonly (Successors | undefined)[];
   log: (s: string) => void;
 }
 
@@ -246,15 +249,17 @@ function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, 
 }
 
 function updateInsn(ctx: LivenessCtx, inst: Instance, m: FrameMasks, frame: number, idx: number): boolean {
-  const succ = ctx.successors[idx] ??= insnSuccessors(ctx.insns, idx);
-  if (!succ.length) return false;
+  const succ = succOf(ctx, idx);
+  // bpf_insn_successors' order: the fall-through, then the jump target
+  const first = succ.next ?? succ.jump, second = succ.next === null ? null : succ.jump;
+  if (first === null) return false;
   const o = at(inst, idx);
   // live after: the union over the successors; written: their intersection
-  const s0 = at(inst, succ[0]);
+  const s0 = at(inst, first);
   let afterLo = 0, afterHi = 0, accLo = 0, accHi = 0;
   if (s0 >= 0) { afterLo = m[s0 + LB]; afterHi = m[s0 + LB + 1]; accLo = m[s0 + ACC]; accHi = m[s0 + ACC + 1]; }
-  for (let k = 1; k < succ.length; k++) {
-    const sk = at(inst, succ[k]);
+  if (second !== null) {
+    const sk = at(inst, second);
     if (sk >= 0) {
       afterLo |= m[sk + LB]; afterHi |= m[sk + LB + 1];
       accLo &= m[sk + ACC]; accHi &= m[sk + ACC + 1];
@@ -279,7 +284,7 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
   }
   let po = lv.postorders.get(inst.start);
   if (!po) {
-    po = subprogPostorder(ctx.insns, inst.start);
+    po = subprogPostorder(ctx.insns, inst.start, ctx.successors);
     lv.postorders.set(inst.start, po);
   }
   let cnt = 0, changed: boolean;
