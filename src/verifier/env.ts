@@ -12,7 +12,7 @@ import { Errno, VerifyInput, VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
 import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
-import type { Checkpoint } from './states';
+import type { Checkpoint, InsnCheckpoints } from './states';
 import type { Backedge } from './scc';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
@@ -108,8 +108,13 @@ export interface VerifierEnv {
   insnIdx: number;
   prevInsnIdx: number;
   branches: BranchElem[];
-  /** Explored checkpoints by explored_state() bucket, oldest first. */
-  explored: Map<number, Checkpoint[]>;
+  /**
+   * Explored checkpoints by instruction, oldest first (an array, not explored_state()'s hash
+   * buckets: a bucket's walk only compares the checkpoints of its instruction); holes where none.
+   */
+  explored: (InsnCheckpoints | undefined)[];
+  /** The checkpoints listed in each explored_state() bucket (is_state_visited's states_cnt). */
+  bucketSizes: Int32Array;
   /** The current state's parent checkpoint (cur->parent) and its first instruction (first_insn_idx). */
   parent: Checkpoint | null;
   firstInsnIdx: number;
@@ -139,7 +144,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
+    explored: [], bucketSizes: new Int32Array(0), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
   };
   env.lvCtx = {
@@ -163,7 +168,8 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.insnIdx = env.layout.subprogs[subprog].start;
   env.prevInsnIdx = -1;
   env.branches = [];
-  env.explored = new Map();
+  env.explored = new Array(env.insns.length);
+  env.bucketSizes = new Int32Array(env.insns.length);
   env.parent = null;
   env.firstInsnIdx = env.insnIdx;
   env.jmpHistoryCnt = 0;

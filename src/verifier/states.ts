@@ -37,17 +37,20 @@ export interface Checkpoint {
   dfsDepth: number;
   /** Where a current state last differed from it (statesEqual tests that register first). */
   miss: MissHint;
-  /** Its explored_state() bucket, and whether it is still listed there (not evicted). */
-  bucket: Bucket;
+  /** Its instruction's list of checkpoints, its explored_state() bucket, and whether it is still listed (not evicted). */
+  list: InsnCheckpoints;
+  bucket: number;
   listed: boolean;
 }
 
 /**
- * An explored_state() bucket: its checkpoints, oldest first, and how many of them are complete
- * (no branches left) and listed but not cleaned yet: clean_live_states has nothing to do when
- * none is, and skips its walk of the list.
+ * The checkpoints of one instruction (env.explored[insn]), oldest first, and how many of them
+ * are complete (no branches left) and listed but not cleaned yet: clean_live_states has nothing
+ * to do when none is, and skips its walk of the list. The kernel lists them in explored_state()'s
+ * hash buckets with those of other instructions, which its walk skips; what the model keeps of a
+ * bucket is its size (env.bucketSizes: states_cnt) and each checkpoint's bucket number.
  */
-type Bucket = Checkpoint[] & { uncleaned: number };
+export type InsnCheckpoints = Checkpoint[] & { uncleaned: number };
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
@@ -137,7 +140,7 @@ function maybeFree(env: VerifierEnv, cp: Checkpoint): void {
 export function updateBranchCounts(env: VerifierEnv): void {
   for (let cp = env.parent; cp; cp = cp.parent) {
     if (--cp.branches) break;
-    if (cp.listed) cp.bucket.uncleaned++;
+    if (cp.listed) cp.list.uncleaned++;
     maybeExitScc(env, cp);
     maybeFree(env, cp);
   }
@@ -162,10 +165,10 @@ function sameCallsites(a: VState, b: VState): boolean {
  * same call chain, shallower), newest first.
  */
 export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDepth): VState | null {
-  const list = env.explored.get(bucketOf(env, idx)) ?? [];
+  const list = env.explored[idx] ?? NO_CHECKPOINTS;
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i];
-    if (cp.insnIdx === idx && cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
+    if (cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
   }
   return null;
 }
@@ -181,7 +184,7 @@ const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<S
 function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
-  cp.bucket.uncleaned--;
+  cp.list.uncleaned--;
   const chains = callchainsOf(env, st);
   const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
@@ -199,14 +202,14 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   }
 }
 
-/** A bucket with no checkpoint (never added to: a bucket gets its own list with its first checkpoint). */
-const NO_CHECKPOINTS = Object.freeze(Object.assign([], { uncleaned: 0 })) as unknown as Bucket;
+/** An instruction with no checkpoint (never added to: an instruction gets its own list with its first checkpoint). */
+const NO_CHECKPOINTS = Object.freeze(Object.assign([], { uncleaned: 0 })) as unknown as InsnCheckpoints;
 
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
-function cleanLiveStates(env: VerifierEnv, list: Bucket, idx: number): void {
+function cleanLiveStates(env: VerifierEnv, list: InsnCheckpoints): void {
   if (!list.uncleaned) return;
   for (const cp of list) {
-    if (cp.cleaned || cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur)) continue;
+    if (cp.cleaned || cp.branches || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
     if (incompleteReadMarks(env, cp)) continue;
     cleanVerifierState(env, cp);
@@ -288,15 +291,15 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
-  const list = (env.explored.get(bucket) as Bucket | undefined) ?? NO_CHECKPOINTS;
-  cleanLiveStates(env, list, idx);
+  const list = env.explored[idx] ?? NO_CHECKPOINTS;
+  cleanLiveStates(env, list);
   const ctx = equalCtx(env);
-  let statesCnt = 0;
+  // the kernel's walk counts every state of the bucket, of other instructions too
+  const statesCnt = env.bucketSizes[bucket];
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
   for (let k = list.length - 1; k >= 0; k--) {
     const cp = list[k];
-    statesCnt++;
-    if (cp.insnIdx !== idx) continue;
+    if (cp.bucket !== bucket) continue;
     if (cp.branches) {
       const looping = loopingState(env, cp, idx, forced, force);
       if (looping !== 'miss') return hit(env, cp, looping === 'loop');
@@ -312,6 +315,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
       // list.splice(k, 1) without its result array
       for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
       list.pop();
+      env.bucketSizes[bucket]--;
       cp.listed = false;
       if (!cp.branches && !cp.cleaned) list.uncleaned--;
       cp.inFreeList = true;
@@ -343,9 +347,10 @@ function markAllScalarsImprecise(st: VState): void {
 }
 
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
-function addCheckpoint(env: VerifierEnv, listed: Bucket, bucket: number): void {
+function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
-  if (list === NO_CHECKPOINTS) env.explored.set(bucket, list = Object.assign([], { uncleaned: 0 }));
+  if (list === NO_CHECKPOINTS) env.explored[env.insnIdx] = list = Object.assign([], { uncleaned: 0 });
+  env.bucketSizes[bucket]++;
   env.totalStates++;
   env.exploredStatesSize++;
   updatePeakStates(env);
@@ -355,7 +360,7 @@ function addCheckpoint(env: VerifierEnv, listed: Bucket, bucket: number): void {
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
-    bucket: list, listed: true,
+    list, bucket, listed: true,
   };
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);
