@@ -13,7 +13,7 @@ import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SI
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
-import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel, MissHint } from './states_equal';
+import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, MissHint } from './states_equal';
 import { Callchain, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
@@ -239,19 +239,24 @@ function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
   return true;
 }
 
+/** What a prune point with checkpoints still being explored is: an iterator's next call, a callback call, or other (Unasked: not found yet). */
+const enum LoopKind { Unasked, Other, IterNext, CallsCallback }
+
+/** The LoopKind of `idx`; iterator next calls and callback calls are forced checkpoints: the sets are asked only there. */
+const loopKindOf = (env: VerifierEnv, idx: number, forced: boolean): LoopKind =>
+  !forced ? LoopKind.Other : env.iterNext.has(idx) ? LoopKind.IterNext : env.callsCallback.has(idx) ? LoopKind.CallsCallback : LoopKind.Other;
+
 /**
  * A checkpoint whose exploration is not finished (branches > 0) met again: a loop.
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
-function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, forced: boolean, force: boolean): 'hit' | 'loop' | 'miss' {
-  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact, cp.miss);
-  // iterator next calls and callback calls are forced checkpoints: the sets are asked only there
-  if (forced && env.iterNext.has(idx)) {
+function loopingState(env: VerifierEnv, ctx: EqualCtx, cp: Checkpoint, idx: number, kind: LoopKind, force: boolean): 'hit' | 'loop' | 'miss' {
+  if (kind === LoopKind.IterNext) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
-    if (eq('range_within') && iterArgActive(env)) return 'loop';
-  } else if (forced && env.callsCallback.has(idx)) {
-    if (eq('range_within')) return 'hit';
-  } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact') && !iterActiveDepthsDiffer(cp.st, env.cur)) {
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss) && iterArgActive(env)) return 'loop';
+  } else if (kind === LoopKind.CallsCallback) {
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss)) return 'hit';
+  } else if (statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp.miss) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
     const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
       + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
@@ -296,12 +301,14 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const ctx = equalCtx(env);
   // the kernel's walk counts every state of the bucket, of other instructions too
   const statesCnt = env.bucketSizes[bucket];
+  let kind = LoopKind.Unasked;
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
   for (let k = list.length - 1; k >= 0; k--) {
     const cp = list[k];
     if (cp.bucket !== bucket) continue;
     if (cp.branches) {
-      const looping = loopingState(env, cp, idx, forced, force);
+      if (kind === LoopKind.Unasked) kind = loopKindOf(env, idx, forced);
+      const looping = loopingState(env, ctx, cp, idx, kind, force);
       if (looping !== 'miss') return hit(env, cp, looping === 'loop');
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge

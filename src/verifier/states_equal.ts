@@ -235,14 +235,17 @@ function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
+  // the checks of each frame that need no register first (a conjunction: the order does not change the answer)
+  for (let i = 0; i <= old.curframe; i++) {
+    const fo = old.frames[i], fc = cur.frames[i];
+    if (fo.callsite !== fc.callsite || fo.callbackDepth > fc.callbackDepth) return false;
+  }
   if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.at)) return false;
   const m = scratchIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
-    const fo = old.frames[i], fc = cur.frames[i];
-    if (fo.callsite !== fc.callsite) return false;
     // func_states_equal
-    if (fo.callbackDepth > fc.callbackDepth) return false;
+    const fo = old.frames[i], fc = cur.frames[i];
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
