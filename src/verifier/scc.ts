@@ -69,18 +69,23 @@ export function computeScc(insns: readonly Insn[], succ: readonly Successors[] =
   return scc;
 }
 
-/** compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside loops. */
+/**
+ * compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside
+ * loops. Found once per checkpoint (its frames and instruction do not change) and kept in `cp.sccChain`.
+ */
 function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
+  if (cp.sccChain !== undefined) return cp.sccChain;
   const st = cp.st;
-  let sites = '(';
+  let chain: string | null = null;
   for (let i = 0; i <= st.curframe; i++) {
-    const idx = frameInsnIdx(st, cp.insnIdx, i);
-    const scc = env.sccOf[idx];
-    if (scc) return sites + scc + ')';
-    if (i === st.curframe) return null;
-    sites += idx + ',';
+    const scc = env.sccOf[frameInsnIdx(st, cp.insnIdx, i)];
+    if (!scc) continue;
+    chain = '(';
+    for (let j = 0; j < i; j++) chain += frameInsnIdx(st, cp.insnIdx, j) + ',';
+    chain += scc + ')';
+    break;
   }
-  return null;
+  return (cp.sccChain = chain);
 }
 
 /** maybe_enter_scc: a checkpoint made inside a loop not being visited yet starts a visit. */

@@ -41,6 +41,8 @@ export interface Checkpoint {
   list: InsnCheckpoints;
   bucket: number;
   listed: boolean;
+  /** compute_scc_callchain's key of it (scc.ts), undefined until asked. */
+  sccChain: string | null | undefined;
 }
 
 /**
@@ -256,7 +258,7 @@ function loopingState(env: VerifierEnv, ctx: EqualCtx, cp: Checkpoint, idx: numb
     if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss) && iterArgActive(env)) return 'loop';
   } else if (kind === LoopKind.CallsCallback) {
     if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss)) return 'hit';
-  } else if (statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp.miss) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
+  } else if (sameCallsites(cp.st, env.cur) && statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp.miss) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
     const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
       + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
@@ -367,7 +369,7 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
-    list, bucket, listed: true,
+    list, bucket, listed: true, sccChain: undefined,
   };
   env.dfsDepth = cp.dfsDepth + 1;
   list.push(cp);
