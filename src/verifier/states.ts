@@ -358,7 +358,10 @@ function markAllScalarsImprecise(st: VState): void {
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
 function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
-  if (list === NO_CHECKPOINTS) env.explored[env.insnIdx] = list = Object.assign([], { uncleaned: 0 });
+  if (list === NO_CHECKPOINTS) {
+    env.explored[env.insnIdx] = list = Object.assign([], { uncleaned: 0 });
+    env.exploredAt.push(env.insnIdx);
+  }
   env.bucketSizes[bucket]++;
   env.totalStates++;
   env.exploredStatesSize++;
