@@ -33,8 +33,9 @@ const MAX_BACKEDGE_ITERS = 64;
 /** compute_scc: the SCC number of every instruction (0 outside loops); `succ` is the successor table of `insns`. */
 export function computeScc(insns: readonly Insn[], succ: readonly Successors[] = successorTable(insns)): Int32Array {
   const n = insns.length;
-  const NOT_ON_STACK = 0x7fffffff;
-  const pre = new Int32Array(n), low = new Int32Array(n), scc = new Int32Array(n);
+  // plain arrays of small integers (a typed array's allocation costs more than the walk of a small program)
+  const NOT_ON_STACK = 0x3fffffff;
+  const pre = new Array<number>(n).fill(0), low = new Array<number>(n).fill(0), scc = new Int32Array(n);
   const stack: number[] = [], dfs: number[] = [];
   let nextPre = 1, nextScc = 1;
   for (let i = 0; i < n; i++) {
