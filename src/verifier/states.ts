@@ -59,20 +59,21 @@ const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
 /**
  * The call chains of the frames of the last state asked about (shared, read only: stack
- * liveness copies one when it keeps it). Most asks in a row are for the same frames, so
- * they are built again only when a frame's subprog start or call site differs (one
- * allocation less per exit and per cleaned checkpoint).
+ * liveness copies one when it keeps it). A frame's chain depends only on the frames up to
+ * it, so the chains of the frames before the first one whose subprog start or call site
+ * differs are kept (a call adds one chain, an exit none).
  */
 const CHAINS: { starts: number[]; sites: number[]; chains: Callchain[] } = { starts: [], sites: [], chains: [] };
 
 /** The call chain of every frame of `st`, outermost first, as stack liveness keys its instances. */
 function callchainsOf(env: VerifierEnv, st: VState): Callchain[] {
   const frames = st.frames, n = frames.length, c = CHAINS, subprogs = env.layout.subprogs;
-  let same = c.chains.length === n;
-  for (let i = 0; same && i < n; i++) same = c.starts[i] === subprogs[frames[i].subprogno].start && c.sites[i] === frames[i].callsite;
-  if (same) return c.chains;
-  const starts: number[] = [], sites: number[] = [], chains: Callchain[] = [];
-  for (let f = 0; f < n; f++) {
+  const known = Math.min(n, c.chains.length);
+  let k = 0;
+  while (k < known && c.starts[k] === subprogs[frames[k].subprogno].start && c.sites[k] === frames[k].callsite) k++;
+  if (k === n && c.chains.length === n) return c.chains;
+  const starts = c.starts.slice(0, k), sites = c.sites.slice(0, k), chains = c.chains.slice(0, k);
+  for (let f = k; f < n; f++) {
     starts.push(subprogs[frames[f].subprogno].start);
     sites.push(frames[f].callsite);
     const callsites: number[] = [];
