@@ -109,8 +109,8 @@ export interface VerifierEnv {
   prevInsnIdx: number;
   branches: BranchElem[];
   /**
-   * Explored checkpoints by instruction, oldest first (an array, not explored_state()'s hash
-   * buckets: a bucket's walk only compares the checkpoints of its instruction); holes where none.
+   * Explored checkpoints by instruction, each instruction's by explored_state() bucket (states.ts
+   * InsnCheckpoints: a bucket's walk only compares the checkpoints of its instruction); holes where none.
    */
   explored: (InsnCheckpoints | undefined)[];
   /** The instructions with a list in `explored` (emptied when the next walk begins). */
@@ -199,7 +199,7 @@ function clearExplored(env: VerifierEnv): void {
     return;
   }
   for (const idx of env.exploredAt) {
-    for (const cp of env.explored[idx]!) env.bucketSizes[cp.bucket] = 0;
+    for (let list = env.explored[idx] ?? null; list; list = list.other) env.bucketSizes[list.bucket] = 0;
     env.explored[idx] = undefined;
   }
   env.exploredAt.length = 0;

@@ -37,22 +37,22 @@ export interface Checkpoint {
   dfsDepth: number;
   /** Where a current state last differed from it (statesEqual tests that register first). */
   miss: MissHint;
-  /** Its instruction's list of checkpoints, its explored_state() bucket, and whether it is still listed (not evicted). */
+  /** The list of its instruction and bucket, and whether it is still listed there (not evicted). */
   list: InsnCheckpoints;
-  bucket: number;
   listed: boolean;
   /** compute_scc_callchain's key of it (scc.ts), undefined until asked. */
   sccChain: string | null | undefined;
 }
 
 /**
- * The checkpoints of one instruction (env.explored[insn]), oldest first, and how many of them
- * are complete (no branches left) and listed but not cleaned yet: clean_live_states has nothing
- * to do when none is, and skips its walk of the list. The kernel lists them in explored_state()'s
- * hash buckets with those of other instructions, which its walk skips; what the model keeps of a
- * bucket is its size (env.bucketSizes: states_cnt) and each checkpoint's bucket number.
+ * The checkpoints of one instruction in one explored_state() bucket, oldest first (env.explored[insn],
+ * then `other`: the instruction's list in another bucket, reached from other call sites), and how
+ * many of them are complete (no branches left) and listed but not cleaned yet: clean_live_states has
+ * nothing to do when none is, and skips its walk of the list. The kernel's bucket also lists the
+ * states of other instructions, which its walk skips; what the model keeps of them is the bucket's
+ * size (env.bucketSizes: states_cnt).
  */
-export type InsnCheckpoints = Checkpoint[] & { uncleaned: number };
+export interface InsnCheckpoints { cps: Checkpoint[]; uncleaned: number; bucket: number; other: InsnCheckpoints | null }
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
@@ -168,9 +168,9 @@ function sameCallsites(a: VState, b: VState): boolean {
  * same call chain, shallower), newest first.
  */
 export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDepth): VState | null {
-  const list = env.explored[idx] ?? NO_CHECKPOINTS;
-  for (let i = list.length - 1; i >= 0; i--) {
-    const cp = list[i];
+  const cps = listOf(env, idx, bucketOf(env, idx)).cps;
+  for (let i = cps.length - 1; i >= 0; i--) {
+    const cp = cps[i];
     if (cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
   }
   return null;
@@ -206,12 +206,19 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
 }
 
 /** An instruction with no checkpoint (never added to: an instruction gets its own list with its first checkpoint). */
-const NO_CHECKPOINTS = Object.freeze(Object.assign([], { uncleaned: 0 })) as unknown as InsnCheckpoints;
+const NO_CHECKPOINTS: InsnCheckpoints = Object.freeze({ cps: Object.freeze([]) as unknown as Checkpoint[], uncleaned: 0, bucket: -1, other: null });
+
+/** The checkpoints of instruction `idx` in bucket `bucket`. */
+function listOf(env: VerifierEnv, idx: number, bucket: number): InsnCheckpoints {
+  let list = env.explored[idx] ?? null;
+  while (list !== null && list.bucket !== bucket) list = list.other;
+  return list ?? NO_CHECKPOINTS;
+}
 
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
 function cleanLiveStates(env: VerifierEnv, list: InsnCheckpoints): void {
   if (!list.uncleaned) return;
-  for (const cp of list) {
+  for (const cp of list.cps) {
     if (cp.cleaned || cp.branches || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
     if (incompleteReadMarks(env, cp)) continue;
@@ -299,16 +306,16 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
-  const list = env.explored[idx] ?? NO_CHECKPOINTS;
+  const list = listOf(env, idx, bucket);
   cleanLiveStates(env, list);
   const ctx = equalCtx(env);
   // the kernel's walk counts every state of the bucket, of other instructions too
   const statesCnt = env.bucketSizes[bucket];
   let kind = LoopKind.Unasked;
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
-  for (let k = list.length - 1; k >= 0; k--) {
-    const cp = list[k];
-    if (cp.bucket !== bucket) continue;
+  const cps = list.cps;
+  for (let k = cps.length - 1; k >= 0; k--) {
+    const cp = cps[k];
     if (cp.branches) {
       if (kind === LoopKind.Unasked) kind = loopKindOf(env, idx, forced);
       const looping = loopingState(env, ctx, cp, idx, kind, force);
@@ -323,8 +330,8 @@ export function isStateVisited(env: VerifierEnv): boolean {
     const n = forced && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
       // list.splice(k, 1) without its result array
-      for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
-      list.pop();
+      for (let j = k + 1; j < cps.length; j++) cps[j - 1] = cps[j];
+      cps.pop();
       env.bucketSizes[bucket]--;
       cp.listed = false;
       if (!cp.branches && !cp.cleaned) list.uncleaned--;
@@ -360,8 +367,9 @@ function markAllScalarsImprecise(st: VState): void {
 function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
   if (list === NO_CHECKPOINTS) {
-    env.explored[env.insnIdx] = list = Object.assign([], { uncleaned: 0 });
-    env.exploredAt.push(env.insnIdx);
+    const other = env.explored[env.insnIdx] ?? null;
+    env.explored[env.insnIdx] = list = { cps: [], uncleaned: 0, bucket, other };
+    if (!other) env.exploredAt.push(env.insnIdx);
   }
   env.bucketSizes[bucket]++;
   env.totalStates++;
@@ -373,10 +381,10 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
     parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
-    list, bucket, listed: true, sccChain: undefined,
+    list, listed: true, sccChain: undefined,
   };
   env.dfsDepth = cp.dfsDepth + 1;
-  list.push(cp);
+  list.cps.push(cp);
   maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;
