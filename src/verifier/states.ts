@@ -18,8 +18,11 @@ import { Callchain, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
-/** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
-export interface Checkpoint {
+/**
+ * A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). Its
+ * MissHint (`missAt`): where a current state last differed from it (statesEqual tests that first).
+ */
+export interface Checkpoint extends MissHint {
   st: VState;
   insnIdx: number;
   /** The history of the path from the parent checkpoint to here (jmp_history), newest first. */
@@ -35,8 +38,6 @@ export interface Checkpoint {
   cleaned: boolean;
   /** dfs_depth: checkpoints above it on its path. */
   dfsDepth: number;
-  /** Where a current state last differed from it (statesEqual tests that register first). */
-  miss: MissHint;
   /** The list of its instruction and bucket, and whether it is still listed there (not evicted). */
   list: InsnCheckpoints;
   listed: boolean;
@@ -263,10 +264,10 @@ const loopKindOf = (env: VerifierEnv, idx: number, forced: boolean): LoopKind =>
 function loopingState(env: VerifierEnv, ctx: EqualCtx, cp: Checkpoint, idx: number, kind: LoopKind, force: boolean): 'hit' | 'loop' | 'miss' {
   if (kind === LoopKind.IterNext) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
-    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss) && iterArgActive(env)) return 'loop';
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp) && iterArgActive(env)) return 'loop';
   } else if (kind === LoopKind.CallsCallback) {
-    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp.miss)) return 'hit';
-  } else if (sameCallsites(cp.st, env.cur) && statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp.miss) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp)) return 'hit';
+  } else if (sameCallsites(cp.st, env.cur) && statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
     const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
       + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
@@ -323,7 +324,7 @@ export function isStateVisited(env: VerifierEnv): boolean {
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
       const loop = incompleteReadMarks(env, cp);
-      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp.miss)) return hit(env, cp, loop);
+      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp)) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
@@ -380,7 +381,7 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
+    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
     list, listed: true, sccChain: undefined,
   };
   env.dfsDepth = cp.dfsDepth + 1;

@@ -210,16 +210,15 @@ export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => 
  * regno; a stack slot: MISS_SLOT | frame << 8 | spi; -1: nowhere yet): the next comparison
  * tests that register or slot first. The result does not
  * depend on the order: states_equal is the conjunction of its checks, and a register (or slot)
- * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it. A hint
- * belongs to one explored state, always compared at its own instruction.
+ * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
  */
-export interface MissHint { at: number }
+export interface MissHint { missAt: number }
 
 /** A MissHint at a stack slot: MISS_SLOT | frame << 8 | spi (a register's is frame << 4 | regno). */
 const MISS_SLOT = 0x10000;
 
-/** The register or stack slot `at` (a MissHint) alone, with no ids paired, makes the states differ. */
-function missedBefore(ctx: EqualCtx, old: VState, cur: VState, exact: ExactLevel, at: number): boolean {
+/** The register or stack slot `at` (a MissHint's missAt) alone, with no ids paired, makes the states differ. */
+function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, at: number): boolean {
   const slot = (at & MISS_SLOT) !== 0;
   const fr = slot ? (at >> 8) & 0xff : at >> 4;
   if (fr > old.curframe) return false;
@@ -228,9 +227,9 @@ function missedBefore(ctx: EqualCtx, old: VState, cur: VState, exact: ExactLevel
     const spi = at & 0xff;
     return spi < fo.stack.length && !slotSafe(fo, fc, spi, scratchIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
   }
-  // a hinted register is live: it was when the hint was set, with the same old state at the same instruction
   const r = at & 15;
-  return !regsafe(fo.regs[r], fc.regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
+  const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
+  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
 }
 
 /** states_equal of an explored state at `insnIdx` and the current one. */
@@ -241,7 +240,7 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
     const fo = old.frames[i], fc = cur.frames[i];
     if (fo.callsite !== fc.callsite || fo.callbackDepth > fc.callbackDepth) return false;
   }
-  if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, exact, miss.at)) return false;
+  if (miss && miss.missAt >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.missAt)) return false;
   const m = scratchIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
@@ -250,13 +249,13 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
-        if (miss) miss.at = (i << 4) | r;
+        if (miss) miss.missAt = (i << 4) | r;
         return false;
       }
     }
     const spi = stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged);
     if (spi >= 0) {
-      if (miss) miss.at = MISS_SLOT | (i << 8) | spi;
+      if (miss) miss.missAt = MISS_SLOT | (i << 8) | spi;
       return false;
     }
   }
