@@ -206,7 +206,7 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   }
 }
 
-/** An instruction with no checkpoint (never added to: an instruction gets its own list with its first checkpoint). */
+/** No checkpoint at an instruction in a bucket (never added to: the pair gets its own list with its first checkpoint). */
 const NO_CHECKPOINTS: InsnCheckpoints = Object.freeze({ cps: Object.freeze([]) as unknown as Checkpoint[], uncleaned: 0, bucket: -1, other: null });
 
 /** The checkpoints of instruction `idx` in bucket `bucket`. */
