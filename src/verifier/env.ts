@@ -12,7 +12,7 @@ import { Errno, VerifyInput, VerifierReject } from './types';
 import { SubprogLayout, findSubprog } from './subprogs';
 import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
-import type { Checkpoint } from './states';
+import type { Checkpoint, InsnCheckpoints } from './states';
 import type { Backedge } from './scc';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
@@ -108,8 +108,15 @@ export interface VerifierEnv {
   insnIdx: number;
   prevInsnIdx: number;
   branches: BranchElem[];
-  /** Explored checkpoints by explored_state() bucket, oldest first. */
-  explored: Map<number, Checkpoint[]>;
+  /**
+   * Explored checkpoints by instruction, each instruction's by explored_state() bucket (states.ts
+   * InsnCheckpoints: a bucket's walk only compares the checkpoints of its instruction); holes where none.
+   */
+  explored: (InsnCheckpoints | undefined)[];
+  /** The instructions with a list in `explored` (emptied when the next walk begins). */
+  exploredAt: number[];
+  /** The checkpoints listed in each explored_state() bucket (is_state_visited's states_cnt). */
+  bucketSizes: number[];
   /** The current state's parent checkpoint (cur->parent) and its first instruction (first_insn_idx). */
   parent: Checkpoint | null;
   firstInsnIdx: number;
@@ -139,7 +146,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: new Map(), parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
+    explored: [], exploredAt: [], bucketSizes: [], parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
   };
   env.lvCtx = {
@@ -163,7 +170,7 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.insnIdx = env.layout.subprogs[subprog].start;
   env.prevInsnIdx = -1;
   env.branches = [];
-  env.explored = new Map();
+  clearExplored(env);
   env.parent = null;
   env.firstInsnIdx = env.insnIdx;
   env.jmpHistoryCnt = 0;
@@ -178,6 +185,24 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.doPrintState = false;
   env.prevLinfo = -1;
   env.lvCtx.prunePoints = env.prunePoints;
+}
+
+/**
+ * Empty the explored checkpoints of the last walk: the arrays are made once per verification
+ * (plain arrays: a typed array's allocation costs more than a walk of a small subprogram).
+ */
+function clearExplored(env: VerifierEnv): void {
+  const n = env.insns.length;
+  if (env.explored.length !== n) {
+    env.explored = new Array(n);
+    env.bucketSizes = new Array<number>(n).fill(0);
+    return;
+  }
+  for (const idx of env.exploredAt) {
+    for (let list = env.explored[idx] ?? null; list; list = list.other) env.bucketSizes[list.bucket] = 0;
+    env.explored[idx] = undefined;
+  }
+  env.exploredAt.length = 0;
 }
 
 /** The frame of the current state that executes (cur_func). */

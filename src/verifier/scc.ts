@@ -9,7 +9,7 @@
 // marks may not be final), incomplete_read_marks while a visit has some, and
 // propagate_backedges when the visit ends.
 import { Insn } from '../isa/insn';
-import { successors } from '../isa/flow';
+import { Successors, successorTable } from '../isa/flow';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, notModelled } from './env';
 import type { Checkpoint } from './states';
@@ -30,39 +30,35 @@ export interface Backedge {
 /** MAX_BACKEDGE_ITERS */
 const MAX_BACKEDGE_ITERS = 64;
 
-/** bpf_insn_successors: fall-through first, then the jump target. */
-function succOf(insns: readonly Insn[], i: number): number[] {
-  const s = successors(insns, i);
-  const out: number[] = [];
-  if (s.next !== null && s.next < insns.length) out.push(s.next);
-  if (s.jump !== null && s.jump >= 0 && s.jump < insns.length) out.push(s.jump);
-  return out;
-}
-
-/** compute_scc: the SCC number of every instruction (0 outside loops). */
-export function computeScc(insns: readonly Insn[]): Int32Array {
+/** compute_scc: the SCC number of every instruction (0 outside loops); `succ` is the successor table of `insns`. */
+export function computeScc(insns: readonly Insn[], succ: readonly Successors[] = successorTable(insns)): Int32Array {
   const n = insns.length;
-  const NOT_ON_STACK = 0x7fffffff;
-  const pre = new Int32Array(n), low = new Int32Array(n), scc = new Int32Array(n);
-  const stack: number[] = [];
+  // plain arrays of small integers (a typed array's allocation costs more than the walk of a small program)
+  const NOT_ON_STACK = 0x3fffffff;
+  const pre = new Array<number>(n).fill(0), low = new Array<number>(n).fill(0), scc = new Int32Array(n);
+  const stack: number[] = [], dfs: number[] = [];
   let nextPre = 1, nextScc = 1;
   for (let i = 0; i < n; i++) {
     if (pre[i]) continue;
-    const dfs = [i];
+    dfs.push(i);
     while (dfs.length) {
       const w = dfs[dfs.length - 1];
       if (!pre[w]) { pre[w] = low[w] = nextPre++; stack.push(w); }
-      const succ = succOf(insns, w);
-      let descended = false;
-      for (const s of succ) {
-        if (pre[s]) low[w] = Math.min(low[w], low[s]);
-        else { dfs.push(s); descended = true; break; }
+      // bpf_insn_successors: fall-through first, then the jump target (those inside the program)
+      const sw = succ[w];
+      const next = sw.next !== null && sw.next < n ? sw.next : -1, jump = sw.jump !== null && sw.jump >= 0 && sw.jump < n ? sw.jump : -1;
+      if (next >= 0) {
+        if (!pre[next]) { dfs.push(next); continue; }
+        if (low[next] < low[w]) low[w] = low[next];
       }
-      if (descended) continue;
+      if (jump >= 0) {
+        if (!pre[jump]) { dfs.push(jump); continue; }
+        if (low[jump] < low[w]) low[w] = low[jump];
+      }
       dfs.pop();
       if (low[w] < pre[w]) continue;
       // w is the root of a component: number it when it is a loop
-      const assign = stack[stack.length - 1] !== w || succ.includes(w);
+      const assign = stack[stack.length - 1] !== w || next === w || jump === w;
       for (let t = -1; t !== w;) {
         t = stack.pop()!;
         low[t] = NOT_ON_STACK;
@@ -74,18 +70,23 @@ export function computeScc(insns: readonly Insn[]): Int32Array {
   return scc;
 }
 
-/** compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside loops. */
+/**
+ * compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside
+ * loops. Found once per checkpoint (its frames and instruction do not change) and kept in `cp.sccChain`.
+ */
 function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
+  if (cp.sccChain !== undefined) return cp.sccChain;
   const st = cp.st;
-  let sites = '(';
+  let chain: string | null = null;
   for (let i = 0; i <= st.curframe; i++) {
-    const idx = frameInsnIdx(st, cp.insnIdx, i);
-    const scc = env.sccOf[idx];
-    if (scc) return sites + scc + ')';
-    if (i === st.curframe) return null;
-    sites += idx + ',';
+    const scc = env.sccOf[frameInsnIdx(st, cp.insnIdx, i)];
+    if (!scc) continue;
+    chain = '(';
+    for (let j = 0; j < i; j++) chain += frameInsnIdx(st, cp.insnIdx, j) + ',';
+    chain += scc + ')';
+    break;
   }
-  return null;
+  return (cp.sccChain = chain);
 }
 
 /** maybe_enter_scc: a checkpoint made inside a loop not being visited yet starts a visit. */

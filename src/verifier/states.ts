@@ -13,13 +13,16 @@ import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SI
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
-import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, ExactLevel, MissHint } from './states_equal';
+import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, MissHint } from './states_equal';
 import { Callchain, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
-/** A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). */
-export interface Checkpoint {
+/**
+ * A checkpoint: an explored state (struct bpf_verifier_state in a bpf_verifier_state_list). Its
+ * MissHint (`missAt`): where a current state last differed from it (statesEqual tests that first).
+ */
+export interface Checkpoint extends MissHint {
   st: VState;
   insnIdx: number;
   /** The history of the path from the parent checkpoint to here (jmp_history), newest first. */
@@ -35,39 +38,43 @@ export interface Checkpoint {
   cleaned: boolean;
   /** dfs_depth: checkpoints above it on its path. */
   dfsDepth: number;
-  /** Where a current state last differed from it (statesEqual tests that register first). */
-  miss: MissHint;
-  /** Its explored_state() bucket, and whether it is still listed there (not evicted). */
-  bucket: Bucket;
+  /** The list of its instruction and bucket, and whether it is still listed there (not evicted). */
+  list: InsnCheckpoints;
   listed: boolean;
+  /** compute_scc_callchain's key of it (scc.ts), undefined until asked. */
+  sccChain: string | null | undefined;
 }
 
 /**
- * An explored_state() bucket: its checkpoints, oldest first, and how many of them are complete
- * (no branches left) and listed but not cleaned yet: clean_live_states has nothing to do when
- * none is, and skips its walk of the list.
+ * The checkpoints of one instruction in one explored_state() bucket, oldest first (env.explored[insn],
+ * then `other`: the instruction's list in another bucket, reached from other call sites), and how
+ * many of them are complete (no branches left) and listed but not cleaned yet: clean_live_states has
+ * nothing to do when none is, and skips its walk of the list. The kernel's bucket also lists the
+ * states of other instructions, which its walk skips; what the model keeps of them is the bucket's
+ * size (env.bucketSizes: states_cnt).
  */
-type Bucket = Checkpoint[] & { uncleaned: number };
+export interface InsnCheckpoints { cps: Checkpoint[]; uncleaned: number; bucket: number; other: InsnCheckpoints | null }
 
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
 /**
  * The call chains of the frames of the last state asked about (shared, read only: stack
- * liveness copies one when it keeps it). Most asks in a row are for the same frames, so
- * they are built again only when a frame's subprog start or call site differs (one
- * allocation less per exit and per cleaned checkpoint).
+ * liveness copies one when it keeps it). A frame's chain depends only on the frames up to
+ * it, so the chains of the frames before the first one whose subprog start or call site
+ * differs are kept (a call adds one chain, an exit none).
  */
 const CHAINS: { starts: number[]; sites: number[]; chains: Callchain[] } = { starts: [], sites: [], chains: [] };
 
 /** The call chain of every frame of `st`, outermost first, as stack liveness keys its instances. */
 function callchainsOf(env: VerifierEnv, st: VState): Callchain[] {
   const frames = st.frames, n = frames.length, c = CHAINS, subprogs = env.layout.subprogs;
-  let same = c.chains.length === n;
-  for (let i = 0; same && i < n; i++) same = c.starts[i] === subprogs[frames[i].subprogno].start && c.sites[i] === frames[i].callsite;
-  if (same) return c.chains;
-  const starts: number[] = [], sites: number[] = [], chains: Callchain[] = [];
-  for (let f = 0; f < n; f++) {
+  const known = Math.min(n, c.chains.length);
+  let k = 0;
+  while (k < known && c.starts[k] === subprogs[frames[k].subprogno].start && c.sites[k] === frames[k].callsite) k++;
+  if (k === n && c.chains.length === n) return c.chains;
+  const starts = c.starts.slice(0, k), sites = c.sites.slice(0, k), chains = c.chains.slice(0, k);
+  for (let f = k; f < n; f++) {
     starts.push(subprogs[frames[f].subprogno].start);
     sites.push(frames[f].callsite);
     const callsites: number[] = [];
@@ -137,7 +144,7 @@ function maybeFree(env: VerifierEnv, cp: Checkpoint): void {
 export function updateBranchCounts(env: VerifierEnv): void {
   for (let cp = env.parent; cp; cp = cp.parent) {
     if (--cp.branches) break;
-    if (cp.listed) cp.bucket.uncleaned++;
+    if (cp.listed) cp.list.uncleaned++;
     maybeExitScc(env, cp);
     maybeFree(env, cp);
   }
@@ -162,10 +169,10 @@ function sameCallsites(a: VState, b: VState): boolean {
  * same call chain, shallower), newest first.
  */
 export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDepth): VState | null {
-  const list = env.explored.get(bucketOf(env, idx)) ?? [];
-  for (let i = list.length - 1; i >= 0; i--) {
-    const cp = list[i];
-    if (cp.insnIdx === idx && cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
+  const cps = listOf(env, idx, bucketOf(env, idx)).cps;
+  for (let i = cps.length - 1; i >= 0; i--) {
+    const cp = cps[i];
+    if (cp.branches && sameCallsites(cp.st, env.cur) && cp.dfsDepth < below) return cp.st;
   }
   return null;
 }
@@ -181,7 +188,7 @@ const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<S
 function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
-  cp.bucket.uncleaned--;
+  cp.list.uncleaned--;
   const chains = callchainsOf(env, st);
   const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
@@ -199,14 +206,21 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   }
 }
 
-/** A bucket with no checkpoint (never added to: a bucket gets its own list with its first checkpoint). */
-const NO_CHECKPOINTS = Object.freeze(Object.assign([], { uncleaned: 0 })) as unknown as Bucket;
+/** No checkpoint at an instruction in a bucket (never added to: the pair gets its own list with its first checkpoint). */
+const NO_CHECKPOINTS: InsnCheckpoints = Object.freeze({ cps: Object.freeze([]) as unknown as Checkpoint[], uncleaned: 0, bucket: -1, other: null });
+
+/** The checkpoints of instruction `idx` in bucket `bucket`. */
+function listOf(env: VerifierEnv, idx: number, bucket: number): InsnCheckpoints {
+  let list = env.explored[idx] ?? null;
+  while (list !== null && list.bucket !== bucket) list = list.other;
+  return list ?? NO_CHECKPOINTS;
+}
 
 /** clean_live_states: the complete checkpoints at this instruction and call chain. */
-function cleanLiveStates(env: VerifierEnv, list: Bucket, idx: number): void {
+function cleanLiveStates(env: VerifierEnv, list: InsnCheckpoints): void {
   if (!list.uncleaned) return;
-  for (const cp of list) {
-    if (cp.cleaned || cp.branches || cp.insnIdx !== idx || !sameCallsites(cp.st, env.cur)) continue;
+  for (const cp of list.cps) {
+    if (cp.cleaned || cp.branches || !sameCallsites(cp.st, env.cur)) continue;
     // a state of a loop visit with backedges may still gain marks: kept whole
     if (incompleteReadMarks(env, cp)) continue;
     cleanVerifierState(env, cp);
@@ -236,19 +250,24 @@ function hit(env: VerifierEnv, cp: Checkpoint, loop = false): true {
   return true;
 }
 
+/** What a prune point with checkpoints still being explored is: an iterator's next call, a callback call, or other (Unasked: not found yet). */
+const enum LoopKind { Unasked, Other, IterNext, CallsCallback }
+
+/** The LoopKind of `idx`; iterator next calls and callback calls are forced checkpoints: the sets are asked only there. */
+const loopKindOf = (env: VerifierEnv, idx: number, forced: boolean): LoopKind =>
+  !forced ? LoopKind.Other : env.iterNext.has(idx) ? LoopKind.IterNext : env.callsCallback.has(idx) ? LoopKind.CallsCallback : LoopKind.Other;
+
 /**
  * A checkpoint whose exploration is not finished (branches > 0) met again: a loop.
  * Returns 'hit' when a callback loop converged, otherwise whether a new state may be added.
  */
-function loopingState(env: VerifierEnv, cp: Checkpoint, idx: number, forced: boolean, force: boolean): 'hit' | 'loop' | 'miss' {
-  const eq = (exact: ExactLevel): boolean => statesEqual(equalCtx(env), cp.st, env.cur, idx, exact, cp.miss);
-  // iterator next calls and callback calls are forced checkpoints: the sets are asked only there
-  if (forced && env.iterNext.has(idx)) {
+function loopingState(env: VerifierEnv, ctx: EqualCtx, cp: Checkpoint, idx: number, kind: LoopKind, force: boolean): 'hit' | 'loop' | 'miss' {
+  if (kind === LoopKind.IterNext) {
     // an open-coded iterator's loop converges where an active iterator meets an equal state
-    if (eq('range_within') && iterArgActive(env)) return 'loop';
-  } else if (forced && env.callsCallback.has(idx)) {
-    if (eq('range_within')) return 'hit';
-  } else if (statesMaybeLooping(cp.st, env.cur) && eq('exact') && !iterActiveDepthsDiffer(cp.st, env.cur)) {
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp) && iterArgActive(env)) return 'loop';
+  } else if (kind === LoopKind.CallsCallback) {
+    if (statesEqual(ctx, cp.st, env.cur, idx, 'range_within', cp)) return 'hit';
+  } else if (sameCallsites(cp.st, env.cur) && statesMaybeLooping(cp.st, env.cur) && statesEqual(ctx, cp.st, env.cur, idx, 'exact', cp) && !iterActiveDepthsDiffer(cp.st, env.cur)) {
     const f = env.cur.curframe, none = new Set<number>();
     const states = `cur state:${formatFuncState(env.cur.frames[f], true, none, none, env.cur.refs)}`
       + `old state:${formatFuncState(cp.st.frames[f], true, none, none, cp.st.refs)}`;
@@ -288,30 +307,33 @@ export function isStateVisited(env: VerifierEnv): boolean {
   const force = forced || env.jmpHistoryCnt > 40;
   env.addNewState = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const bucket = bucketOf(env, idx);
-  const list = (env.explored.get(bucket) as Bucket | undefined) ?? NO_CHECKPOINTS;
-  cleanLiveStates(env, list, idx);
+  const list = listOf(env, idx, bucket);
+  cleanLiveStates(env, list);
   const ctx = equalCtx(env);
-  let statesCnt = 0;
+  // the kernel's walk counts every state of the bucket, of other instructions too
+  const statesCnt = env.bucketSizes[bucket];
+  let kind = LoopKind.Unasked;
   // newest first, as list_add puts new states at the head (an evicted state leaves the list as it is walked)
-  for (let k = list.length - 1; k >= 0; k--) {
-    const cp = list[k];
-    statesCnt++;
-    if (cp.insnIdx !== idx) continue;
+  const cps = list.cps;
+  for (let k = cps.length - 1; k >= 0; k--) {
+    const cp = cps[k];
     if (cp.branches) {
-      const looping = loopingState(env, cp, idx, forced, force);
+      if (kind === LoopKind.Unasked) kind = loopKindOf(env, idx, forced);
+      const looping = loopingState(env, ctx, cp, idx, kind, force);
       if (looping !== 'miss') return hit(env, cp, looping === 'loop');
     } else {
       // a state of a loop visit with backedges: compared by ranges, and a hit is one more backedge
       const loop = incompleteReadMarks(env, cp);
-      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp.miss)) return hit(env, cp, loop);
+      if (statesEqual(ctx, cp.st, env.cur, idx, loop ? 'range_within' : 'not_exact', cp)) return hit(env, cp, loop);
     }
     // miss
     if (env.addNewState) cp.missCnt++;
     const n = forced && cp.branches > 0 ? 64 : 3;
     if (cp.missCnt > cp.hitCnt * n + n) {
       // list.splice(k, 1) without its result array
-      for (let j = k + 1; j < list.length; j++) list[j - 1] = list[j];
-      list.pop();
+      for (let j = k + 1; j < cps.length; j++) cps[j - 1] = cps[j];
+      cps.pop();
+      env.bucketSizes[bucket]--;
       cp.listed = false;
       if (!cp.branches && !cp.cleaned) list.uncleaned--;
       cp.inFreeList = true;
@@ -343,9 +365,14 @@ function markAllScalarsImprecise(st: VState): void {
 }
 
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
-function addCheckpoint(env: VerifierEnv, listed: Bucket, bucket: number): void {
+function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
-  if (list === NO_CHECKPOINTS) env.explored.set(bucket, list = Object.assign([], { uncleaned: 0 }));
+  if (list === NO_CHECKPOINTS) {
+    const other = env.explored[env.insnIdx] ?? null;
+    env.explored[env.insnIdx] = list = { cps: [], uncleaned: 0, bucket, other };
+    if (!other) env.exploredAt.push(env.insnIdx);
+  }
+  env.bucketSizes[bucket]++;
   env.totalStates++;
   env.exploredStatesSize++;
   updatePeakStates(env);
@@ -354,11 +381,11 @@ function addCheckpoint(env: VerifierEnv, listed: Bucket, bucket: number): void {
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
   const cp: Checkpoint = {
     st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, miss: { at: -1 },
-    bucket: list, listed: true,
+    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
+    list, listed: true, sccChain: undefined,
   };
   env.dfsDepth = cp.dfsDepth + 1;
-  list.push(cp);
+  list.cps.push(cp);
   maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;

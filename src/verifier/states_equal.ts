@@ -212,12 +212,12 @@ export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => 
  * depend on the order: states_equal is the conjunction of its checks, and a register (or slot)
  * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
  */
-export interface MissHint { at: number }
+export interface MissHint { missAt: number }
 
 /** A MissHint at a stack slot: MISS_SLOT | frame << 8 | spi (a register's is frame << 4 | regno). */
 const MISS_SLOT = 0x10000;
 
-/** The register or stack slot `at` (a MissHint) alone, with no ids paired, makes the states differ. */
+/** The register or stack slot `at` (a MissHint's missAt) alone, with no ids paired, makes the states differ. */
 function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, at: number): boolean {
   const slot = (at & MISS_SLOT) !== 0;
   const fr = slot ? (at >> 8) & 0xff : at >> 4;
@@ -235,24 +235,27 @@ function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
   if (old.curframe !== cur.curframe) return false;
-  if (miss && miss.at >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.at)) return false;
+  // the checks of each frame that need no register first (a conjunction: the order does not change the answer)
+  for (let i = 0; i <= old.curframe; i++) {
+    const fo = old.frames[i], fc = cur.frames[i];
+    if (fo.callsite !== fc.callsite || fo.callbackDepth > fc.callbackDepth) return false;
+  }
+  if (miss && miss.missAt >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.missAt)) return false;
   const m = scratchIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
-    const fo = old.frames[i], fc = cur.frames[i];
-    if (fo.callsite !== fc.callsite) return false;
     // func_states_equal
-    if (fo.callbackDepth > fc.callbackDepth) return false;
+    const fo = old.frames[i], fc = cur.frames[i];
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
-        if (miss) miss.at = (i << 4) | r;
+        if (miss) miss.missAt = (i << 4) | r;
         return false;
       }
     }
     const spi = stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged);
     if (spi >= 0) {
-      if (miss) miss.at = MISS_SLOT | (i << 8) | spi;
+      if (miss) miss.missAt = MISS_SLOT | (i << 8) | spi;
       return false;
     }
   }

@@ -93,21 +93,21 @@ test('states_equal with a miss hint: the register that differed is remembered an
     [stateWith({ 2: k(9n), 6: k(1n), 7: k(4n) }), true],
     [stateWith({ 2: k(0n), 6: k(1n, true), 7: k(4n) }), true],
   ];
-  const miss = { at: -1 };
+  const miss = { missAt: -1 };
   for (const [cur, want] of rows) assert.equal(statesEqual(ctx, old, cur, 0, 'not_exact', miss), want);
-  assert.equal(miss.at, 6, 'r6 differed last');
+  assert.equal(miss.missAt, 6, 'r6 differed last');
   // a register no longer live at the instruction is not tested first
   assert.equal(statesEqual({ ...ctx, liveRegs: [1 << 7] }, old, stateWith({ 2: k(0n), 6: k(3n), 7: k(4n) }), 0, 'not_exact', miss), true);
   // ids paired before the hinted register still have to map one to one
   const id = (n: number): RegState => scalarReg({ ...scalarUnknown(), id: n, precise: true });
-  const idOld = stateWith({ 1: id(1), 2: id(1) }), idMiss = { at: 2 };
+  const idOld = stateWith({ 1: id(1), 2: id(1) }), idMiss = { missAt: 2 };
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(6) }), 0, 'not_exact', idMiss), false);
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(5) }), 0, 'not_exact', idMiss), true);
 });
 
 test('states_equal with a miss hint at a stack slot: the slot is tested first, the answers do not change', () => {
   const old = stateWith({}, [slot(M), slot(R, k(5n, true))]);
-  const miss = { at: -1 };
+  const miss = { missAt: -1 };
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(M), slot(R, k(6n))]), 0, 'not_exact', miss), false);
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(7n))]), 0, 'not_exact', miss), false);
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(5n))]), 0, 'not_exact', miss), true);
