@@ -20,7 +20,7 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ */
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 export const MAX_CALL_FRAMES = 8;
-/** Bits of VerifierEnv.pointFlags. */
+/** Bits of VerifierEnv.pointFlags (8 is RESERVED_OK, reserved_fields.ts). */
 export const PRUNE_POINT = 1, JMP_POINT = 2, FORCE_CHECKPOINT = 4;
 
 /** struct bpf_verifier_stack_elem: a branch left to explore, with the log position to rewind to. */

@@ -187,7 +187,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
-  env.sccOf = computeScc(input.insns);
+  env.sccOf = computeScc(input.insns, succ);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
   const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
   env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) }, succ);
