@@ -15,6 +15,7 @@ import { stackRead, stackWrite } from './stack_liveness';
 import type { HelperArg } from './helper_protos';
 import type { CallArgMeta } from './helper_args';
 import { checkMemAccess } from './mem';
+import { scratchSlot } from './regs';
 
 /** BPF_DYNPTR_NR_SLOTS */
 const DYNPTR_SLOTS = 2;
@@ -54,7 +55,7 @@ export function destroyIfDynptrSlot(env: VerifierEnv, f: FuncState, spi: number)
 function clearSlots(env: VerifierEnv, f: FuncState, first: number): void {
   for (const s of [first, first - 1]) {
     f.stack[s] = INVALID_STACK_SLOT;
-    env.scratchedSlots.add(s);
+    scratchSlot(env, s);
     stackWrite(env.liveness, f.frameno, s);
   }
 }
@@ -87,7 +88,7 @@ export function processDynptrArg(env: VerifierEnv, regno: number, arg: HelperArg
     const refObjId = refcounted(dtype) ? acquireReference(env, insnIdx) : 0;
     for (const [s, first] of [[at, true], [at - 1, false]] as const) {
       f.stack[s] = stackSlot(SLOT_TYPES.d, null, { kind: 'dynptr', dtype, first, id, refObjId });
-      env.scratchedSlots.add(s);
+      scratchSlot(env, s);
     }
     return;
   }
@@ -100,8 +101,8 @@ export function processDynptrArg(env: VerifierEnv, regno: number, arg: HelperArg
   stackRead(env.liveness, reg.frameno, env.insnIdx, spi as number);
   stackRead(env.liveness, reg.frameno, env.insnIdx, (spi as number) - 1);
   // the state after the call prints the dynptr read (6.18 log: `fp-24=dynptr_local(...)`)
-  env.scratchedSlots.add(spi as number);
-  env.scratchedSlots.add((spi as number) - 1);
+  scratchSlot(env, spi as number);
+  scratchSlot(env, (spi as number) - 1);
   meta.dynptrId = o.id;
   meta.dynptrRefObjId = o.refObjId;
 }

@@ -9,7 +9,7 @@
 import { checkPtrToBtfAccess } from './btf_access';
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { markPrecise } from './regs';
+import { markPrecise, scratchSlot } from './regs';
 import {
   RegState, PointerReg, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, regTypeStr, scalarReg,
   slotWith, slotTypesWith, sharedSlotTypes, ptrWithIds,
@@ -131,7 +131,7 @@ export function markRawModeWrites(env: VerifierEnv, access: { regno: number; siz
     }
     const scrubbed = scrubSpecialSlot(sl);
     f.stack[spi] = slotWith(scrubbed, slotTypesWith(scrubbed.types, slot % BPF_REG_SIZE, 'm'), null);
-    env.scratchedSlots.add(spi);
+    scratchSlot(env, spi);
   }
 }
 

@@ -10,6 +10,7 @@ import { VerifierEnv, curFrame, notModelled } from './env';
 import { BPF_REG_SIZE, scalarReg, stackSlot, SLOT_TYPES } from './state';
 import { scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { checkMemAccess } from './mem';
+import { scratchSlot } from './regs';
 
 /** process_irq_flag for bpf_local_irq_save(R`regno`). */
 export function processIrqSave(env: VerifierEnv, regno: number): void {
@@ -23,6 +24,6 @@ export function processIrqSave(env: VerifierEnv, regno: number): void {
   const f = env.cur.frames[reg.frameno];
   const spi = (-off - 1) / BPF_REG_SIZE | 0;
   f.stack[spi] = stackSlot(SLOT_TYPES.f, null);
-  env.scratchedSlots.add(spi);
+  scratchSlot(env, spi);
   env.cur.refs.push({ kind: 'irq', id: ++env.idGen, insnIdx: env.insnIdx });
 }

@@ -16,6 +16,7 @@ import { stackRead, stackWrite } from './stack_liveness';
 import { pushOwnedState, findPrevEntry } from './states';
 import { widenImpreciseScalars } from './callbacks';
 import { checkMemAccess } from './mem';
+import { scratchSlot } from './regs';
 
 /** The iterator argument of a kfunc: its type name (`num` for struct bpf_iter_num) and size. */
 export interface IterArg { name: string; size: number }
@@ -56,7 +57,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     const id = acquireReference(env, insnIdx);
     for (let i = 0; i < nr; i++) {
       f.stack[at - i] = stackSlot(SLOT_TYPES.i, null, { kind: 'iter', name: it.name, first: i === 0, refObjId: i === 0 ? id : 0, state: 'active', depth: 0 });
-      env.scratchedSlots.add(at - i);
+      scratchSlot(env, at - i);
     }
     return undefined;
   }
@@ -75,7 +76,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     for (let i = 0; i < nr; i++) {
       f.stack[at - i] = INVALID_STACK_SLOT;
       stackWrite(env.liveness, reg.frameno, at - i);
-      env.scratchedSlots.add(at - i);
+      scratchSlot(env, at - i);
     }
   }
   return { frameno: reg.frameno, spi: at };
@@ -105,6 +106,6 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
     pushOwnedState(env, insnIdx + 1, insnIdx, queued); // queued is the branch's own copy
   }
   f.stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, 'drained', o.depth));
-  env.scratchedSlots.add(at.spi);
+  scratchSlot(env, at.spi);
   curFrame(env).regs[0] = scalarReg(scalarConst(0n));
 }

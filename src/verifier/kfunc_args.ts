@@ -10,7 +10,7 @@
 // are `not modelled yet`.
 import { verbose } from './log';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { markPrecise } from './regs';
+import { markPrecise, scratchReg } from './regs';
 import {
   RegState, PointerReg, isPointer, regTypeStr, PTR_MAYBE_NULL, PTR_TRUSTED, MEM_ALLOC, MEM_PERCPU, NON_OWN_REF, MEM_RCU, ptrWithIds,
 } from './state';
@@ -141,7 +141,7 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
   for (let i = 0; i < params.length; i++) {
     const regno = i + 1;
     const reg = curFrame(env).regs[regno];
-    env.scratchedRegs.add(regno);
+    scratchReg(env, regno);
     const p = params[i];
     const t = resolved(k.btf, p.type);
     if (paramHasSuffix(p, '__ign')) continue;

@@ -172,7 +172,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
 /** bpf_throw(u64 cookie) when the kernel's BTF is not given: its one scalar argument is known. */
 function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
   const regs = curFrame(env).regs;
-  env.scratchedRegs.add(1);
+  scratchReg(env, 1);
   if (regs[1].type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [1]);
   env.seenException = true;
   if (!env.layout.exceptionCallback) checkReturnCode(env, 1, 'R1');

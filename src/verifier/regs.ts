@@ -39,6 +39,11 @@ export function scratchReg(env: VerifierEnv, r: number): void {
   scratch(env, r);
 }
 
+/** mark_stack_slot_scratched: kept, like the register marks, only for a log that prints them. */
+export function scratchSlot(env: VerifierEnv, spi: number): void {
+  if (logOn(env)) env.scratchedSlots.add(spi);
+}
+
 /** R1..R5 become unreadable after a call (clear_caller_saved_regs without R0). */
 export function clearArgRegs(env: VerifierEnv): void {
   const regs = curFrame(env).regs;

@@ -7,7 +7,7 @@
 // check_stack_range_initialized and mark_reg_stack_read (kernel/bpf/verifier.c).
 import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
-import { markPrecise } from './regs';
+import { markPrecise, scratchSlot } from './regs';
 import { recordStackAccess, clearStackAccess } from './precision';
 import {
   RegState, PtrOf, FuncState, StackSlot, SlotType, SlotTypes, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, stackSlot, slotWith,
@@ -78,7 +78,7 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
   const slot = slotOf(f, spi); // after the dynptr's slots were cleared (replaced)
   const reg = valRegno >= 0 ? val : null;
   if (!capable && isSpilled(slot) && slot.spilled.type !== 'scalar' && a.size !== BPF_REG_SIZE) fail(env, 'EACCES', 'corruptSpilledPtr');
-  env.scratchedSlots.add(spi);
+  scratchSlot(env, spi);
   const aligned = a.off % BPF_REG_SIZE === 0;
   if (reg && aligned && reg.type === 'scalar' && capable) {
     const fits = umaxFits(reg, a.size);
@@ -137,7 +137,7 @@ function checkReadByte(env: VerifierEnv, a: StackAccess, slot: StackSlot | undef
 export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   const f = env.cur.frames[a.frameno];
   const spi = Math.floor((-a.off - 1) / BPF_REG_SIZE);
-  env.scratchedSlots.add(spi);
+  scratchSlot(env, spi);
   stackRead(env.liveness, a.frameno, env.insnIdx, spi);
   const slot: StackSlot | undefined = f.stack[spi];
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi);
@@ -248,7 +248,7 @@ function stackReadVarOff(env: VerifierEnv, frameno: number, minOff: number, maxO
   let zeros = 0;
   for (let i = minOff; i < maxOff; i++) {
     const { spi, byte } = byteAt(i);
-    env.scratchedSlots.add(spi);
+    scratchSlot(env, spi);
     if (slotOf(f, spi).obj) notModelled(env, 'a variable-offset read over a dynptr or iterator');
     if (slotOf(f, spi).types[byte] !== '0') break;
     zeros++;
@@ -265,7 +265,7 @@ function stackWriteVarOff(env: VerifierEnv, frameno: number, minOff: number, max
   for (let i = minOff; i < maxOff; i++) {
     const { spi, byte } = byteAt(i);
     const slot = slotOf(f, spi);
-    env.scratchedSlots.add(spi);
+    scratchSlot(env, spi);
     if (slot.obj) notModelled(env, 'a variable-offset write over a dynptr or iterator');
     const sp = slot.spilled;
     if (writingZero && slot.types[byte] === 'r' && sp && sp.type === 'scalar' && scalarIsConst(sp.s) && sp.s.varOff.value === 0n) {
