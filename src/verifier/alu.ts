@@ -136,11 +136,34 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
   }
   if (d.type !== 'scalar') return;
+  const bpfCapable = !env.input.unprivileged;
+  const memo = ALU_MEMO.get(insn);
+  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable) {
+    if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
+    return setReg(env, insn.dst, memo.reg);
+  }
   // the instruction itself is the AluInsn (code, off, imm), and never a mov here
   const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
-  setReg(env, insn.dst, scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, !env.input.unprivileged)));
+  const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
+  ALU_MEMO.set(insn, { d: d.s, s, bpfCapable, reg, fork: res.fork });
+  setReg(env, insn.dst, reg);
 }
+
+/**
+ * The last scalar result of each binary ALU instruction, by its operands' objects: the
+ * transfer is pure and scalars are values, and a branch explosion runs the same instruction
+ * on the same operand objects again on every path (one entry per instruction; the shared
+ * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
+ */
+interface AluMemo {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly bpfCapable: boolean;
+  readonly reg: RegState;
+  readonly fork: Scalar | undefined;
+}
+const ALU_MEMO = new WeakMap<Insn, AluMemo>();
 
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to

@@ -8,7 +8,7 @@
 // these backports: tnum_overlap in JEQ/JNE, maybe_fork_scalars for AND/OR
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
-// add/sub, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
+// add/sub, mul, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
 import {
   tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
@@ -24,7 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync, mBitwiseSync, mShift64Sync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
+import { mAddSubSync, mBitwiseSync, mShift64Sync, mMulSync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -100,6 +100,13 @@ function mul64(d: MutScalar, s: Scalar): void {
   if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
   const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
   if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
+}
+
+/** tnum_mul, scalar32_min_max_mul and scalar_min_max_mul in bigint (before zext and reg_bounds_sync). */
+export function mulBig(d: MutScalar, s: Scalar): void {
+  d.varOff = tnumMul(d.varOff, s.varOff);
+  mul32(d, s);
+  mul64(d, s);
 }
 
 /** __scalar32_min_max_lsh (shift amounts as u64) */
@@ -299,9 +306,9 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       return { dst: d };
     }
     case BPF_MUL:
-      d.varOff = tnumMul(d.varOff, src.varOff);
-      mul32(d, src);
-      mul64(d, src);
+      // on 32-bit halves and doubles (halves.ts), unless a 64-bit product is too wide for them
+      if (mMulSync(d, src, alu32)) return { dst: d };
+      mulBig(d, src);
       break;
     case BPF_AND: case BPF_OR: case BPF_XOR:
       if (op !== BPF_XOR && tnumIsConst(src.varOff)) fork = maybeFork(d);
