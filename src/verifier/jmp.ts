@@ -13,7 +13,7 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef,
+  ptrReg, mapRef, ScalarReg,
 } from './state';
 import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
@@ -182,18 +182,46 @@ const NO_LINKED: readonly LinkedReg[] = [];
 /** reg_set_min_max on both branches, then sync_linked_regs. */
 function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
+  const m = splitRegs(insn, d, s, jmp32, isX);
+  const of = other.frames[other.curframe];
+  of.regs[insn.dst] = m.trueDst;
+  if (m.trueSrc) of.regs[insn.src] = m.trueSrc;
+  const cf = curFrame(env);
+  cf.regs[insn.dst] = m.falseDst;
+  if (m.falseSrc) cf.regs[insn.src] = m.falseSrc;
+  syncLinked(other, m.trueDst.s, linked);
+  syncLinked(env.cur, m.falseDst.s, linked);
+  if (m.trueSrc && m.falseSrc) { syncLinked(other, m.trueSrc.s, linked); syncLinked(env.cur, m.falseSrc.s, linked); }
+}
+
+/**
+ * The last reg_set_min_max of each conditional jump, by its operands' objects (pure, and
+ * scalars are values: a branch explosion compares the same objects on many paths). The
+ * branch registers are shared between the states, as any unchanged register is.
+ */
+interface SplitMemo {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly trueDst: ScalarReg;
+  readonly falseDst: ScalarReg;
+  readonly trueSrc: ScalarReg | null;
+  readonly falseSrc: ScalarReg | null;
+}
+const SPLIT_MEMO = new WeakMap<Insn, SplitMemo>();
+
+/** reg_set_min_max's branch registers of `d op s`, from SPLIT_MEMO when the operands are the same objects. */
+function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): SplitMemo {
+  const memo = SPLIT_MEMO.get(insn);
+  if (memo !== undefined && memo.d === d && memo.s === s) return memo;
   // BPF_K: the refined fake source register is never read
   const b = isX ? regSetMinMax(d, s, BPF_OP(insn.code), jmp32, insn.src === insn.dst) : regSetMinMaxDst(d, s, BPF_OP(insn.code), jmp32);
   const srcs = 'trueSrc' in b ? b : null;
-  const of = other.frames[other.curframe];
-  of.regs[insn.dst] = scalarReg(b.trueDst);
-  if (srcs) of.regs[insn.src] = scalarReg(srcs.trueSrc);
-  const cf = curFrame(env);
-  cf.regs[insn.dst] = scalarReg(b.falseDst);
-  if (srcs) cf.regs[insn.src] = scalarReg(srcs.falseSrc);
-  syncLinked(other, b.trueDst, linked);
-  syncLinked(env.cur, b.falseDst, linked);
-  if (srcs) { syncLinked(other, srcs.trueSrc, linked); syncLinked(env.cur, srcs.falseSrc, linked); }
+  const m: SplitMemo = {
+    d, s, trueDst: scalarReg(b.trueDst) as ScalarReg, falseDst: scalarReg(b.falseDst) as ScalarReg,
+    trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
+  };
+  SPLIT_MEMO.set(insn, m);
+  return m;
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */
