@@ -146,7 +146,9 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
-  ALU_MEMO.set(insn, { d: d.s, s, bpfCapable, reg, fork: res.fork });
+  // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
+  if (memo === undefined) ALU_MEMO.set(insn, { d: d.s, s, bpfCapable, reg, fork: res.fork });
+  else { memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork; }
   setReg(env, insn.dst, reg);
 }
 
@@ -157,11 +159,11 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
  */
 interface AluMemo {
-  readonly d: Scalar;
-  readonly s: Scalar;
-  readonly bpfCapable: boolean;
-  readonly reg: RegState;
-  readonly fork: Scalar | undefined;
+  d: Scalar;
+  s: Scalar;
+  bpfCapable: boolean;
+  reg: RegState;
+  fork: Scalar | undefined;
 }
 const ALU_MEMO = new WeakMap<Insn, AluMemo>();
 

@@ -200,12 +200,12 @@ function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s:
  * branch registers are shared between the states, as any unchanged register is.
  */
 interface SplitMemo {
-  readonly d: Scalar;
-  readonly s: Scalar;
-  readonly trueDst: ScalarReg;
-  readonly falseDst: ScalarReg;
-  readonly trueSrc: ScalarReg | null;
-  readonly falseSrc: ScalarReg | null;
+  d: Scalar;
+  s: Scalar;
+  trueDst: ScalarReg;
+  falseDst: ScalarReg;
+  trueSrc: ScalarReg | null;
+  falseSrc: ScalarReg | null;
 }
 const SPLIT_MEMO = new WeakMap<Insn, SplitMemo>();
 
@@ -216,12 +216,16 @@ function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolea
   // BPF_K: the refined fake source register is never read
   const b = isX ? regSetMinMax(d, s, BPF_OP(insn.code), jmp32, insn.src === insn.dst) : regSetMinMaxDst(d, s, BPF_OP(insn.code), jmp32);
   const srcs = 'trueSrc' in b ? b : null;
-  const m: SplitMemo = {
-    d, s, trueDst: scalarReg(b.trueDst) as ScalarReg, falseDst: scalarReg(b.falseDst) as ScalarReg,
-    trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
-  };
-  SPLIT_MEMO.set(insn, m);
-  return m;
+  const trueDst = scalarReg(b.trueDst) as ScalarReg, falseDst = scalarReg(b.falseDst) as ScalarReg;
+  const trueSrc = srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc = srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null;
+  if (memo === undefined) {
+    const m: SplitMemo = { d, s, trueDst, falseDst, trueSrc, falseSrc };
+    SPLIT_MEMO.set(insn, m);
+    return m;
+  }
+  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
+  memo.d = d; memo.s = s; memo.trueDst = trueDst; memo.falseDst = falseDst; memo.trueSrc = trueSrc; memo.falseSrc = falseSrc;
+  return memo;
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */
