@@ -1,12 +1,15 @@
 // The transfer functions computed on 32-bit halves and doubles (scalar/halves.ts)
 // give exactly what the bigint code gives (tnum.ts and the bigint helpers of
-// scalar/alu.ts, the reference they replace on the hot path), for random scalars.
+// scalar/alu.ts, the reference they replace on the hot path), for random scalars,
+// and adjustScalar's memo of transfers answers what a fresh computation does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Scalar, cloneScalar, adjustScalar, mZext32To64, mBoundsSync, formatScalar, scalarSameValue, scalarConst, scalarSync, scalarOf, tnum } from '../../src/verifier/scalar';
 import { mulBig } from '../../src/verifier/scalar/alu';
-import { BPF_MUL, BPF_ALU, BPF_ALU64, BPF_X } from '../../src/isa/opcodes';
+import {
+  BPF_MUL, BPF_ALU, BPF_ALU64, BPF_X, BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END,
+} from '../../src/isa/opcodes';
 import { arbMember } from './concrete';
 
 /** tnum_mul, the mul bounds, zext and reg_bounds_sync, all in bigint. */
@@ -44,4 +47,19 @@ test('BPF_MUL on halves: small ranges, signed ranges, and products at the double
     scalarSync(scalarOf({ varOff: tnum(0x8000_0000_0000_0000n, 0x7n) })), scalarSync(scalarOf({})),
   ];
   for (const d of cases) for (const s of cases) checkMul(d, s);
+});
+
+test('adjustScalar remembers transfers by operand values: other ids get their own id fields, as a fresh computation does', () => {
+  const ops = [BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END];
+  const links: [number, 0 | 32 | 64, number][] = [[0, 0, 0], [3, 0, 0], [7, 0, 0], [9, 64, 0], [0, 0, 0], [4, 64, 5], [6, 32, 5]];
+  fc.assert(fc.property(arbMember(), arbMember(), fc.constantFrom(...ops), fc.boolean(), fc.boolean(), (d, s, op, is64, capable) => {
+    const insn = { code: (is64 ? BPF_ALU64 : BPF_ALU) | op | BPF_X, off: 0, imm: op === BPF_END ? 32 : 0 };
+    const src = op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH ? scalarConst(s.x & 31n) : s.s;
+    for (const [id, addConst, delta] of links) {
+      const dst: Scalar = { ...d.s, id, addConst, delta };
+      const got = adjustScalar(insn, dst, src, capable);
+      const want = adjustScalar({ ...insn }, dst, src, capable); // a new instruction object: nothing remembered
+      assert.deepEqual(got, want, `${formatScalar(dst)} op 0x${insn.code.toString(16)} ${formatScalar(src)}`);
+    }
+  }), { numRuns: 1500 });
 });

@@ -15,7 +15,7 @@ import {
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarSameValue, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
 } from './scalar';
@@ -281,6 +281,67 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   checkAluInsn('adjustScalar', insn, false);
+  const memo = TRANSFERS.get(insn);
+  if (memo !== undefined) {
+    const known = recall(memo, dst, src, bpfCapable);
+    if (known !== null) return { dst: known };
+  }
+  const res = transfer(insn, dst, src, bpfCapable);
+  if (!res.fork) remember(insn, memo, dst, src, bpfCapable, res.dst);
+  return res;
+}
+
+/**
+ * One transfer remembered: the operands, the result, and whether the result unlinked the
+ * register (else it keeps dst's id, BPF_ADD_CONST flags and delta). The transfer reads
+ * only the operands' values, dst's precision and bpf_capable, and either keeps or clears
+ * dst's id fields: a later dst with the same values and another id gets the same result
+ * with its own id. An entry made from a dst without id fields cannot tell keeping from
+ * clearing, so it serves only such a dst.
+ */
+interface Transfer {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly bpfCapable: boolean;
+  readonly res: Scalar;
+  readonly unlinks: boolean;
+  readonly idFree: boolean;
+}
+/** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
+const TRANSFER_WAYS = 4;
+const TRANSFERS = new WeakMap<AluInsn, { next: number; readonly ways: Transfer[] }>();
+
+/** The same value fields (scalarSameValue) and precision. */
+const sameOperand = (a: Scalar, b: Scalar): boolean => a === b || (a.precise === b.precise && scalarSameValue(a, b));
+
+function recall(memo: { readonly ways: Transfer[] }, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
+  for (const t of memo.ways) {
+    if (t.bpfCapable !== bpfCapable || !sameOperand(t.s, src) || !sameOperand(t.d, dst)) continue;
+    if (t.idFree && (dst.id !== 0 || dst.addConst !== 0)) continue;
+    const r = t.res;
+    if (t.unlinks || (r.id === dst.id && r.addConst === dst.addConst)) return r; // deltas are equal (scalarSameValue)
+    const c = cloneScalar(r);
+    c.id = dst.id;
+    c.addConst = dst.addConst;
+    c.delta = dst.delta;
+    return c;
+  }
+  return null;
+}
+
+function remember(insn: AluInsn, memo: { next: number; readonly ways: Transfer[] } | undefined, dst: Scalar, src: Scalar, bpfCapable: boolean, res: Scalar): void {
+  const idFree = dst.id === 0 && dst.addConst === 0 && dst.delta === 0;
+  const t: Transfer = { d: dst, s: src, bpfCapable, res, unlinks: !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0, idFree };
+  if (memo === undefined) {
+    TRANSFERS.set(insn, { next: 1, ways: [t] });
+    return;
+  }
+  memo.ways[memo.next] = t;
+  memo.next = (memo.next + 1) % TRANSFER_WAYS;
+}
+
+/** adjustScalar without the memo. */
+function transfer(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable: boolean): AluResult {
   const d = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;

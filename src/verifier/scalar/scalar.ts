@@ -487,7 +487,7 @@ export function scalarRangeWithin(old: Scalar, cur: Scalar): boolean {
  * Precision and id mapping (check_scalar_ids) are the state comparison's job.
  */
 export function scalarSubsumes(old: Scalar, cur: Scalar): boolean {
-  return scalarRangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+  return old === cur || scalarRangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
 }
 
 /** __mark_reg_s32_range: intersect with [min, max] as s32 and as s64, then sync. */
@@ -507,7 +507,7 @@ export function scalarS32Range(s: Scalar, min: bigint, max: bigint): Scalar {
  * scalars_exact_for_widen and regsafe under explore_alu_limits.
  */
 export function scalarSameValue(a: Scalar, b: Scalar): boolean {
-  return a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask &&
+  return a === b || a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask &&
     a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax &&
     a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
     a.delta === b.delta;
