@@ -17,6 +17,7 @@ import {
 } from './state';
 import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
+import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
 import { pushStack, pushOwnedState } from './states';
@@ -195,37 +196,56 @@ function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s:
 }
 
 /**
- * The last reg_set_min_max of each conditional jump, by its operands' objects (pure, and
- * scalars are values: a branch explosion compares the same objects on many paths). The
- * branch registers are shared between the states, as any unchanged register is.
+ * reg_set_min_max's branch registers, remembered per conditional jump (4 operand pairs):
+ * pure, and scalars are values, so a branch explosion that compares the same objects
+ * again gets the same registers (shared between the states, as any unchanged register
+ * is), and operands with the same values and other ids get them with their own ids
+ * (refinement and reg_bounds_sync never change ids).
  */
-interface SplitMemo {
-  d: Scalar;
-  s: Scalar;
-  trueDst: ScalarReg;
-  falseDst: ScalarReg;
-  trueSrc: ScalarReg | null;
-  falseSrc: ScalarReg | null;
+interface Split {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly trueDst: ScalarReg;
+  readonly falseDst: ScalarReg;
+  readonly trueSrc: ScalarReg | null;
+  readonly falseSrc: ScalarReg | null;
 }
-const SPLIT_MEMO = new WeakMap<Insn, SplitMemo>();
+const SPLIT_WAYS = 4;
+const SPLITS = new WeakMap<Insn, { next: number; readonly ways: Split[] }>();
 
-/** reg_set_min_max's branch registers of `d op s`, from SPLIT_MEMO when the operands are the same objects. */
-function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): SplitMemo {
-  const memo = SPLIT_MEMO.get(insn);
-  if (memo !== undefined && memo.d === d && memo.s === s) return memo;
+/** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
+function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
+  const memo = SPLITS.get(insn);
+  if (memo !== undefined) {
+    for (const w of memo.ways) if (w.d === d && w.s === s) return w;
+    for (const w of memo.ways) if (scalarSameValuePrecise(w.d, d) && scalarSameValuePrecise(w.s, s)) return splitWithIds(w, d, s);
+  }
   // BPF_K: the refined fake source register is never read
   const b = isX ? regSetMinMax(d, s, BPF_OP(insn.code), jmp32, insn.src === insn.dst) : regSetMinMaxDst(d, s, BPF_OP(insn.code), jmp32);
   const srcs = 'trueSrc' in b ? b : null;
-  const trueDst = scalarReg(b.trueDst) as ScalarReg, falseDst = scalarReg(b.falseDst) as ScalarReg;
-  const trueSrc = srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc = srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null;
+  const w: Split = {
+    d, s, trueDst: scalarReg(b.trueDst) as ScalarReg, falseDst: scalarReg(b.falseDst) as ScalarReg,
+    trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
+  };
   if (memo === undefined) {
-    const m: SplitMemo = { d, s, trueDst, falseDst, trueSrc, falseSrc };
-    SPLIT_MEMO.set(insn, m);
-    return m;
+    SPLITS.set(insn, { next: 1, ways: [w] });
+  } else {
+    memo.ways[memo.next] = w;
+    memo.next = (memo.next + 1) % SPLIT_WAYS;
   }
-  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
-  memo.d = d; memo.s = s; memo.trueDst = trueDst; memo.falseDst = falseDst; memo.trueSrc = trueSrc; memo.falseSrc = falseSrc;
-  return memo;
+  return w;
+}
+
+/** A remembered split for operands of the same values: the registers with the ids of `d` and `s`. */
+function splitWithIds(w: Split, d: Scalar, s: Scalar): Split {
+  const reg = (r: ScalarReg, from: Scalar): ScalarReg => {
+    const x = scalarWithIdOf(r.s, from);
+    return x === r.s ? r : scalarReg(x) as ScalarReg;
+  };
+  return {
+    d, s, trueDst: reg(w.trueDst, d), falseDst: reg(w.falseDst, d),
+    trueSrc: w.trueSrc && reg(w.trueSrc, s), falseSrc: w.falseSrc && reg(w.falseSrc, s),
+  };
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */

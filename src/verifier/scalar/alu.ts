@@ -15,7 +15,7 @@ import {
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarSameValue, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarSameValuePrecise, scalarWithIdOf, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
 } from './scalar';
@@ -311,20 +311,12 @@ interface Transfer {
 const TRANSFER_WAYS = 4;
 const TRANSFERS = new WeakMap<AluInsn, { next: number; readonly ways: Transfer[] }>();
 
-/** The same value fields (scalarSameValue) and precision. */
-const sameOperand = (a: Scalar, b: Scalar): boolean => a === b || (a.precise === b.precise && scalarSameValue(a, b));
 
 function recall(memo: { readonly ways: Transfer[] }, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
   for (const t of memo.ways) {
-    if (t.bpfCapable !== bpfCapable || !sameOperand(t.s, src) || !sameOperand(t.d, dst)) continue;
+    if (t.bpfCapable !== bpfCapable || !scalarSameValuePrecise(t.s, src) || !scalarSameValuePrecise(t.d, dst)) continue;
     if (t.idFree && (dst.id !== 0 || dst.addConst !== 0)) continue;
-    const r = t.res;
-    if (t.unlinks || (r.id === dst.id && r.addConst === dst.addConst)) return r; // deltas are equal (scalarSameValue)
-    const c = cloneScalar(r);
-    c.id = dst.id;
-    c.addConst = dst.addConst;
-    c.delta = dst.delta;
-    return c;
+    return t.unlinks ? t.res : scalarWithIdOf(t.res, dst);
   }
   return null;
 }

@@ -512,3 +512,20 @@ export function scalarSameValue(a: Scalar, b: Scalar): boolean {
     a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
     a.delta === b.delta;
 }
+
+/**
+ * The same value fields (scalarSameValue) and the same precision: two scalars that
+ * differ at most in their id and BPF_ADD_CONST flags, which the transfer functions and
+ * reg_set_min_max only carry along or clear (their memos key on this).
+ */
+export const scalarSameValuePrecise = (a: Scalar, b: Scalar): boolean => a === b || (a.precise === b.precise && scalarSameValue(a, b));
+
+/** `s` with the id, BPF_ADD_CONST flags and delta of `from` (the same object when they already match). */
+export function scalarWithIdOf(s: Scalar, from: Scalar): Scalar {
+  if (s.id === from.id && s.addConst === from.addConst && s.delta === from.delta) return s;
+  const r = cloneScalar(s);
+  r.id = from.id;
+  r.addConst = from.addConst;
+  r.delta = from.delta;
+  return r;
+}
