@@ -19,7 +19,7 @@ import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
-import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
+import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
 import { adjustScalar, movImm } from './scalar/alu';
 import { S64_MIN } from './scalar/tnum';
@@ -261,8 +261,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB) && !sanitationRefusesStack(ptr, o, op, ptrIsDst)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
-  const p = ptr.v;
-  let m: MutScalar | null = null; // the variable part, when the op moves it
+  let moved: PtrMove = 0; // how the op moves the variable part
   let off = ptr.off;
   // packet pointers moved by a variable get a new id and lose (or keep) their range
   let id = ptr.id;
@@ -271,9 +270,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
     } else {
-      // the bounds (unbounded where a sum may overflow) and tnum_add on 32-bit halves
-      m = cloneScalar(p);
-      mPtrAddSub(m, o, false);
+      moved = 1;
       if (isPktPointer(ptr)) { id = ++env.idGen; range = 0; }
     }
   } else if (op === BPF_SUB) {
@@ -282,8 +279,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     if (known && sumFitsS32(ptr.off, -o.smin)) {
       off = ptr.off - Number(o.smin);
     } else {
-      m = cloneScalar(p);
-      mPtrAddSub(m, o, true);
+      moved = 2;
       if (isPktPointer(ptr)) { id = ++env.idGen; range = o.smin < 0n ? 0 : range; }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
@@ -291,16 +287,53 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   } else {
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
-  // a constant variable part the op does not move comes back unchanged from
-  // __mark_reg32_unbounded and reg_bounds_sync: it is kept as it is
-  if (m === null && !scalarIsKnownConst(p)) m = cloneScalar(p);
-  if (m) mMarkUnbounded32(m);
-  const v: Scalar = m ?? p;
-  checkRegSaneOffset(env, v, off, ptr, true);
-  if (m) mBoundsSync(m);
+  const pv = ptrVarPart(insn, ptr.v, o, moved);
+  checkRegSaneOffset(env, pv.unsynced, off, ptr, true);
+  const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);
+}
+
+/** How pointer arithmetic moves the variable part: 0 not at all (a fixed offset), 1 `+= off`, 2 `-= off`. */
+type PtrMove = 0 | 1 | 2;
+
+/**
+ * The variable part of a pointer after adjust_ptr_min_max_vals: moved by the offset register
+ * (bounds and tnum on 32-bit halves), then __mark_reg32_unbounded (`unsynced`, what the
+ * second check_reg_sane_offset sees) and reg_bounds_sync (`synced`). A constant variable
+ * part the op does not move comes back unchanged from both, and is kept as it is.
+ */
+interface PtrVar {
+  p: Scalar;
+  o: Scalar;
+  moved: PtrMove;
+  unsynced: Scalar;
+  synced: Scalar;
+}
+/** The last PtrVar of each instruction: pure, and a pointer walks through many paths as one object. */
+const PTR_VARS = new WeakMap<Insn, PtrVar>();
+
+function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
+  const memo = PTR_VARS.get(insn);
+  if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved) return memo;
+  let unsynced = p, synced = p;
+  if (moved !== 0 || !scalarIsKnownConst(p)) {
+    const m = cloneScalar(p);
+    if (moved !== 0) mPtrAddSub(m, o, moved === 2);
+    mMarkUnbounded32(m);
+    unsynced = cloneScalar(m);
+    mBoundsSync(m);
+    synced = m;
+  }
+  if (memo === undefined) {
+    const w: PtrVar = { p, o, moved, unsynced, synced };
+    PTR_VARS.set(insn, w);
+    return w;
+  }
+  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
+  memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
+  return memo;
 }
 
 /**
