@@ -507,10 +507,10 @@ export function scalarS32Range(s: Scalar, min: bigint, max: bigint): Scalar {
  * scalars_exact_for_widen and regsafe under explore_alu_limits.
  */
 export function scalarSameValue(a: Scalar, b: Scalar): boolean {
-  return a === b || a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask &&
-    a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax &&
-    a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
-    a.delta === b.delta;
+  // smax first: of two different scalars the memos compare, it differs almost always
+  return a === b || a.smax === b.smax && a.delta === b.delta && a.varOff.mask === b.varOff.mask &&
+    a.varOff.value === b.varOff.value && a.smin === b.smin && a.umin === b.umin && a.umax === b.umax &&
+    a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max;
 }
 
 /**
