@@ -138,7 +138,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (d.type !== 'scalar') return;
   const bpfCapable = !env.input.unprivileged;
   const memo = ALU_MEMO.get(insn);
-  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable) {
+  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.code === insn.code && memo.imm === insn.imm && memo.off === insn.off) {
     if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
     return setReg(env, insn.dst, memo.reg);
   }
@@ -147,8 +147,11 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
   // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
-  if (memo === undefined) ALU_MEMO.set(insn, { d: d.s, s, bpfCapable, reg, fork: res.fork });
-  else { memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork; }
+  if (memo === undefined) ALU_MEMO.set(insn, { code: insn.code, off: insn.off, imm: insn.imm, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  else {
+    memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
+    memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
+  }
   setReg(env, insn.dst, reg);
 }
 
@@ -159,6 +162,10 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
  */
 interface AluMemo {
+  /** The instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  code: number;
+  off: number;
+  imm: number;
   d: Scalar;
   s: Scalar;
   bpfCapable: boolean;

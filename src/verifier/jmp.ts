@@ -211,11 +211,22 @@ interface Split {
   readonly falseSrc: ScalarReg | null;
 }
 const SPLIT_WAYS = 4;
-const SPLITS = new WeakMap<Insn, { next: number; readonly ways: Split[] }>();
+/** The splits remembered for one jump, with its opcode and whether it compares a register with itself. */
+interface Splits {
+  readonly code: number;
+  readonly sameReg: boolean;
+  next: number;
+  readonly ways: Split[];
+}
+const SPLITS = new WeakMap<Insn, Splits>();
 
 /** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
 function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
-  const memo = SPLITS.get(insn);
+  let memo = SPLITS.get(insn);
+  if (memo !== undefined && (memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
+    SPLITS.delete(insn); // rewritten since (a loader may patch an instruction between verifications)
+    memo = undefined;
+  }
   if (memo !== undefined) {
     for (const w of memo.ways) if (w.d === d && w.s === s) return w;
     for (const w of memo.ways) if (scalarSameValuePrecise(w.d, d) && scalarSameValuePrecise(w.s, s)) return splitWithIds(w, d, s);
@@ -228,7 +239,7 @@ function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolea
     trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
   };
   if (memo === undefined) {
-    SPLITS.set(insn, { next: 1, ways: [w] });
+    SPLITS.set(insn, { code: insn.code, sameReg: insn.src === insn.dst, next: 1, ways: [w] });
   } else {
     memo.ways[memo.next] = w;
     memo.next = (memo.next + 1) % SPLIT_WAYS;

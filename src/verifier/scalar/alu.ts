@@ -281,7 +281,11 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   checkAluInsn('adjustScalar', insn, false);
-  const memo = TRANSFERS.get(insn);
+  let memo = TRANSFERS.get(insn);
+  if (memo !== undefined && (memo.code !== insn.code || memo.off !== insn.off || memo.imm !== insn.imm)) {
+    TRANSFERS.delete(insn); // rewritten since (a loader may patch an instruction between verifications)
+    memo = undefined;
+  }
   if (memo !== undefined) {
     const known = recall(memo, dst, src, bpfCapable);
     if (known !== null) return { dst: known };
@@ -309,10 +313,18 @@ interface Transfer {
 }
 /** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
 const TRANSFER_WAYS = 4;
-const TRANSFERS = new WeakMap<AluInsn, { next: number; readonly ways: Transfer[] }>();
+/** The transfers remembered for one instruction, with the fields it had then. */
+interface Transfers {
+  readonly code: number;
+  readonly off: number;
+  readonly imm: number;
+  next: number;
+  readonly ways: Transfer[];
+}
+const TRANSFERS = new WeakMap<AluInsn, Transfers>();
 
 
-function recall(memo: { readonly ways: Transfer[] }, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
+function recall(memo: Transfers, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
   for (const t of memo.ways) {
     if (t.bpfCapable !== bpfCapable || !scalarSameValuePrecise(t.s, src) || !scalarSameValuePrecise(t.d, dst)) continue;
     if (t.idFree && (dst.id !== 0 || dst.addConst !== 0)) continue;
@@ -321,11 +333,11 @@ function recall(memo: { readonly ways: Transfer[] }, dst: Scalar, src: Scalar, b
   return null;
 }
 
-function remember(insn: AluInsn, memo: { next: number; readonly ways: Transfer[] } | undefined, dst: Scalar, src: Scalar, bpfCapable: boolean, res: Scalar): void {
+function remember(insn: AluInsn, memo: Transfers | undefined, dst: Scalar, src: Scalar, bpfCapable: boolean, res: Scalar): void {
   const idFree = dst.id === 0 && dst.addConst === 0 && dst.delta === 0;
   const t: Transfer = { d: dst, s: src, bpfCapable, res, unlinks: !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0, idFree };
   if (memo === undefined) {
-    TRANSFERS.set(insn, { next: 1, ways: [t] });
+    TRANSFERS.set(insn, { code: insn.code, off: insn.off, imm: insn.imm, next: 1, ways: [t] });
     return;
   }
   memo.ways[memo.next] = t;
