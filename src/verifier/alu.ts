@@ -17,11 +17,11 @@ import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPo
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
-  assignScalarIdBeforeMov, linkAfterAlu,
+  assignScalarIdBeforeMov, linkAfterAlu, memoEpoch,
 } from './scalar_bridge';
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
-import { adjustScalar, movImm } from './scalar/alu';
+import { adjustScalar, movImm, transferEpoch } from './scalar/alu';
 import { S64_MIN } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
@@ -41,6 +41,7 @@ const aluString = (op: number): string => ALU_STRING[op >> 4];
 
 /** check_alu_op */
 export function checkAluOp(env: VerifierEnv, insn: Insn, is64: boolean): void {
+  memoEpoch(env); // before any transfer of this verification
   const op = BPF_OP(insn.code);
   if (op === BPF_END || op === BPF_NEG) return checkUnary(env, insn, is64);
   if (op === BPF_MOV) return BPF_SRC(insn.code) === BPF_X ? checkMovReg(env, insn, is64) : checkMovImm(env, insn);
@@ -138,7 +139,9 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (d.type !== 'scalar') return;
   const bpfCapable = !env.input.unprivileged;
   const memo = ALU_MEMO.get(insn);
-  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.code === insn.code && memo.imm === insn.imm && memo.off === insn.off) {
+  const epoch = transferEpoch();
+  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch
+    && memo.code === insn.code && memo.imm === insn.imm && memo.off === insn.off) {
     if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
     return setReg(env, insn.dst, memo.reg);
   }
@@ -147,9 +150,9 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
   // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
-  if (memo === undefined) ALU_MEMO.set(insn, { code: insn.code, off: insn.off, imm: insn.imm, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  if (memo === undefined) ALU_MEMO.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, d: d.s, s, bpfCapable, reg, fork: res.fork });
   else {
-    memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
+    memo.epoch = epoch; memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
     memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
   }
   setReg(env, insn.dst, reg);
@@ -162,7 +165,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
  */
 interface AluMemo {
-  /** The instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  /** The verification (memoEpoch) and the instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  epoch: number;
   code: number;
   off: number;
   imm: number;
@@ -312,6 +316,7 @@ type PtrMove = 0 | 1 | 2;
  * part the op does not move comes back unchanged from both, and is kept as it is.
  */
 interface PtrVar {
+  epoch: number;
   p: Scalar;
   o: Scalar;
   moved: PtrMove;
@@ -323,7 +328,8 @@ const PTR_VARS = new WeakMap<Insn, PtrVar>();
 
 function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
   const memo = PTR_VARS.get(insn);
-  if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved) return memo;
+  const epoch = transferEpoch();
+  if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved && memo.epoch === epoch) return memo;
   let unsynced = p, synced = p;
   if (moved !== 0 || !scalarIsKnownConst(p)) {
     const m = cloneScalar(p);
@@ -334,12 +340,12 @@ function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
     synced = m;
   }
   if (memo === undefined) {
-    const w: PtrVar = { p, o, moved, unsynced, synced };
+    const w: PtrVar = { epoch, p, o, moved, unsynced, synced };
     PTR_VARS.set(insn, w);
     return w;
   }
   // rewritten in place: a WeakMap.set per miss costs more than a hit saves
-  memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
+  memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
   return memo;
 }
 

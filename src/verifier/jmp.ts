@@ -15,7 +15,7 @@ import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
   ptrReg, mapRef, ScalarReg,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar, memoEpoch } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
@@ -183,7 +183,7 @@ const NO_LINKED: readonly LinkedReg[] = [];
 /** reg_set_min_max on both branches, then sync_linked_regs. */
 function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
-  const m = splitRegs(insn, d, s, jmp32, isX);
+  const m = splitRegs(env, insn, d, s, jmp32, isX);
   const of = other.frames[other.curframe];
   of.regs[insn.dst] = m.trueDst;
   if (m.trueSrc) of.regs[insn.src] = m.trueSrc;
@@ -213,6 +213,7 @@ interface Split {
 const SPLIT_WAYS = 4;
 /** The splits remembered for one jump, with its opcode and whether it compares a register with itself. */
 interface Splits {
+  readonly epoch: number;
   readonly code: number;
   readonly sameReg: boolean;
   next: number;
@@ -221,10 +222,12 @@ interface Splits {
 const SPLITS = new WeakMap<Insn, Splits>();
 
 /** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
-function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
+function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
   let memo = SPLITS.get(insn);
-  if (memo !== undefined && (memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
-    SPLITS.delete(insn); // rewritten since (a loader may patch an instruction between verifications)
+  const epoch = memoEpoch(env);
+  if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
+    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
+    SPLITS.delete(insn);
     memo = undefined;
   }
   if (memo !== undefined) {
@@ -239,7 +242,7 @@ function splitRegs(insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolea
     trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
   };
   if (memo === undefined) {
-    SPLITS.set(insn, { code: insn.code, sameReg: insn.src === insn.dst, next: 1, ways: [w] });
+    SPLITS.set(insn, { epoch, code: insn.code, sameReg: insn.src === insn.dst, next: 1, ways: [w] });
   } else {
     memo.ways[memo.next] = w;
     memo.next = (memo.next + 1) % SPLIT_WAYS;

@@ -46,3 +46,17 @@ export function formatInvalidScalar(s: Scalar): string {
   if (s.smax < S64_MAX) out += ` smax=${s.smax}`;
   return out || ' unknown scalar value';
 }
+
+const { transferEpoch, newTransferEpoch } = alu;
+let lastVerification: WeakRef<object> | undefined;
+/**
+ * The epoch of the memos of transfers (scalar/alu.ts, alu.ts, jmp.ts) for the verification
+ * `env`: a new one when another verification starts. A WeakRef: the last env is not kept alive.
+ */
+export function memoEpoch(env: object): number {
+  if (lastVerification === undefined || lastVerification.deref() !== env) {
+    lastVerification = new WeakRef(env);
+    return newTransferEpoch();
+  }
+  return transferEpoch();
+}

@@ -282,8 +282,9 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   checkAluInsn('adjustScalar', insn, false);
   let memo = TRANSFERS.get(insn);
-  if (memo !== undefined && (memo.code !== insn.code || memo.off !== insn.off || memo.imm !== insn.imm)) {
-    TRANSFERS.delete(insn); // rewritten since (a loader may patch an instruction between verifications)
+  if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.off !== insn.off || memo.imm !== insn.imm)) {
+    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
+    TRANSFERS.delete(insn);
     memo = undefined;
   }
   if (memo !== undefined) {
@@ -313,8 +314,18 @@ interface Transfer {
 }
 /** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
 const TRANSFER_WAYS = 4;
-/** The transfers remembered for one instruction, with the fields it had then. */
+/**
+ * The memos' epoch: a new one per verification (memoEpoch in scalar_bridge.ts), so that
+ * what one verification remembers never answers in another (a benchmark verifying one
+ * program again and again would otherwise time the memo, not the verifier).
+ */
+let epoch = 0;
+export const transferEpoch = (): number => epoch;
+export const newTransferEpoch = (): number => ++epoch;
+
+/** The transfers remembered for one instruction in one epoch, with the fields it had then. */
 interface Transfers {
+  readonly epoch: number;
   readonly code: number;
   readonly off: number;
   readonly imm: number;
@@ -337,7 +348,7 @@ function remember(insn: AluInsn, memo: Transfers | undefined, dst: Scalar, src: 
   const idFree = dst.id === 0 && dst.addConst === 0 && dst.delta === 0;
   const t: Transfer = { d: dst, s: src, bpfCapable, res, unlinks: !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0, idFree };
   if (memo === undefined) {
-    TRANSFERS.set(insn, { code: insn.code, off: insn.off, imm: insn.imm, next: 1, ways: [t] });
+    TRANSFERS.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, next: 1, ways: [t] });
     return;
   }
   memo.ways[memo.next] = t;
