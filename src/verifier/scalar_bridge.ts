@@ -48,14 +48,16 @@ export function formatInvalidScalar(s: Scalar): string {
 }
 
 const { transferEpoch, newTransferEpoch } = alu;
-let lastVerification: WeakRef<object> | undefined;
+let lastVerification: object | undefined;
 /**
  * The epoch of the memos of transfers (scalar/alu.ts, alu.ts, jmp.ts) for the verification
- * `env`: a new one when another verification starts. A WeakRef: the last env is not kept alive.
+ * `env`: a new one when another verification starts. The last env is kept until the next
+ * verification (one env at most): a WeakRef's deref adds its target to a list per call in
+ * V8, which cost more than the memos saved.
  */
 export function memoEpoch(env: object): number {
-  if (lastVerification === undefined || lastVerification.deref() !== env) {
-    lastVerification = new WeakRef(env);
+  if (lastVerification !== env) {
+    lastVerification = env;
     return newTransferEpoch();
   }
   return transferEpoch();
