@@ -64,7 +64,7 @@ const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, BPF_FUNC_L
 export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean,
   succ: readonly Successors[] = successorTable(insns)): CfgResult {
   const n = insns.length;
-  const state = new Int32Array(n);
+  const state = new Uint8Array(n); // (states fit a byte; a small Uint8Array is allocated on the heap, an Int32Array of over 16 entries is not)
   const stack: number[] = [];
   const backEdges: [number, number][] = [];
   const prunePoints = new Set<number>();

@@ -140,10 +140,12 @@ export function doCheckCommon(env: VerifierEnv, subprog: number): void {
       continue;
     }
     // process_bpf_exit_full: no reference (and in the main frame, or at a throw where the
-    // profile says so, no lock) may be held
-    const throwChecksLocks = out === THROW && env.profile.behaviour.throwChecksLocksInEveryFrame;
-    checkResourceLeak(env, out === THROW, throwChecksLocks || env.cur.curframe === 0,
-      out === THROW ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
+    // profile says so, no lock) may be held (nothing to check, and no array filtered, when none is held)
+    if (env.cur.refs.length !== 0) {
+      const throwChecksLocks = out === THROW && env.profile.behaviour.throwChecksLocksInEveryFrame;
+      checkResourceLeak(env, out === THROW, throwChecksLocks || env.cur.curframe === 0,
+        out === THROW ? 'bpf_throw' : 'BPF_EXIT instruction in main prog');
+    }
     if (out === EXIT && env.cur.curframe > 0) {
       updateLive(env);
       env.prevInsnIdx = idx;

@@ -10,6 +10,7 @@ import { successorTable } from '../isa/flow';
 import { checkMaxStackDepth } from './stack_depth';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
+import { markReservedFieldsOk } from './reserved_fields';
 import { resolvePseudoLdimm64 } from './ld_imm';
 import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
@@ -169,6 +170,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   const layout = addSubprogAndKfunc(input, log);
   env.layout = layout;
   const succ = successorTable(input.insns);
+  env.lvCtx.successors = succ;
   checkSubprogs(input.insns, layout, succ);
   checkBtfFunc(input, layout);
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
@@ -181,6 +183,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   for (const i of cfg.prunePoints) env.pointFlags[i] |= PRUNE_POINT;
   for (const i of cfg.jmpPoints) env.pointFlags[i] |= JMP_POINT;
   for (const i of cfg.forceCheckpoints) env.pointFlags[i] |= FORCE_CHECKPOINT;
+  markReservedFieldsOk(env);
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));

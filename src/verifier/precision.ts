@@ -71,9 +71,9 @@ const newBt = (frame: number): Bt => ({ frame, regs: [0, 0, 0, 0, 0, 0, 0, 0], l
 const walkBt = newBt(0);
 function freshBt(frame: number): Bt {
   walkBt.frame = frame;
-  walkBt.regs.fill(0);
-  walkBt.lo.fill(0);
-  walkBt.hi.fill(0);
+  // a loop, not Array.prototype.fill: fill is a builtin call V8 does not inline (4.7% of loop_break's time)
+  const { regs, lo, hi } = walkBt;
+  for (let i = 0; i < 8; i++) { regs[i] = 0; lo[i] = 0; hi[i] = 0; }
   return walkBt;
 }
 /** No slot of frame `fr` is wanted. */
@@ -284,6 +284,8 @@ function markChain(env: VerifierEnv, bt: Bt): void {
   let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
   // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
   let i = historyStart(env.insnIdx, env.path), e = historyEntries(env.insnIdx, env.path);
+  // e's instruction, kept in a local: the inner loop compares it at every step (-2: no entry left)
+  let eIdx = e !== null ? e.idx : -2;
   let st: Checkpoint | null = null;
   for (;;) {
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
@@ -300,7 +302,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
     if (!st) subseq = lastIdx;
     while (i >= 0) {
-      const own = e !== null && e.idx === i ? e : null;
+      const own = i === eIdx ? e : null;
       const insn = insns[i];
       if (log) {
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
@@ -315,6 +317,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       if (own !== null) {
         i = own.prev === null ? -1 : own.prevIdx;
         e = own.prev;
+        eIdx = e !== null ? e.idx : -2;
       } else i--;
     }
     st = st ? st.parent : env.parent;
@@ -326,6 +329,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     firstIdx = st.firstInsnIdx;
     i = historyStart(st.insnIdx, st.path);
     e = historyEntries(st.insnIdx, st.path);
+    eIdx = e !== null ? e.idx : -2;
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }

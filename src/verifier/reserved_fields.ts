@@ -16,10 +16,25 @@ const RULE_MESSAGE: Partial<Readonly<Record<ReservedRule, MessageKey>>> = {
 };
 
 /**
+ * A bit of VerifierEnv.pointFlags (beside env.ts's PRUNE_POINT, JMP_POINT and FORCE_CHECKPOINT):
+ * the instruction breaks no reserved-field rule. Decided once per instruction before the walk
+ * (markReservedFieldsOk), not at every execution of it.
+ */
+export const RESERVED_OK = 8;
+
+/** Set RESERVED_OK on each instruction of the program that breaks no reserved-field rule. */
+export function markReservedFieldsOk(env: VerifierEnv): void {
+  const insns = env.insns, flags = env.pointFlags;
+  for (let i = 0; i < insns.length; i++) if (reservedFieldRule(insns[i]) === null) flags[i] |= RESERVED_OK;
+}
+
+/**
  * Reject `insn` with its rule's message when it breaks one of the given rules (one rule
  * may be given alone: no array built per executed instruction).
  */
 export function checkReservedFields(env: VerifierEnv, insn: Insn, rules: ReservedRule | readonly ReservedRule[]): void {
+  const idx = env.insnIdx;
+  if ((env.pointFlags[idx] & RESERVED_OK) !== 0 && env.insns[idx] === insn) return;
   const rule = reservedFieldRule(insn);
   if (!rule || (typeof rules === 'string' ? rule !== rules : !rules.includes(rule))) return;
   const key = RULE_MESSAGE[rule];

@@ -5,7 +5,7 @@
 // keeps it for the level-2 log lines it prints (`(0) frame 0 insn 2 +live -8`,
 // `(0) live stack update done in 2 iterations`); verdicts do not depend on it.
 import { Insn } from '../isa/insn';
-import { successors } from '../isa/flow';
+import { successors, Successors } from '../isa/flow';
 
 /**
  * The four 64-bit masks of every instruction of a frame (may_read, must_write,
@@ -25,7 +25,8 @@ interface Instance {
   updated: boolean;
   mustWriteDropped: boolean;
   frames: (FrameMasks | null)[];
-  mustWriteSet: boolean[];
+  /** Per instruction: MW_UNSET (no visit committed yet), MW_ZERO (committed, every frame's must_write empty), MW_SOME. */
+  mustWriteSet: Uint8Array;
 }
 
 export interface Liveness {
@@ -51,38 +52,63 @@ function setUpdated(lv: Liveness, inst: Instance): void {
   inst.updated = true;
 }
 
-/** A node of the instance trie: the instance of the chain ending here, and the longer chains. */
-interface ChainNode { inst: Instance | null; next: Map<number, ChainNode> | null }
-const newNode = (): ChainNode => ({ inst: null, next: null });
+/**
+ * A node of the instance trie, reached by the call sites of a chain (outermost first): the
+ * instances of the chains ending here, by the innermost frame's subprog start (one in
+ * practice: `start`/`inst`, others in `moreInsts`), and the longer chains by the next call
+ * site: the first two met inline (`site`/`first`, `site2`/`second`: a subprog calls one or
+ * two others; no Map lookup per step), the others in `more`.
+ */
+interface ChainNode {
+  start: number; inst: Instance | null; moreInsts: Map<number, Instance> | null;
+  site: number; first: ChainNode | null; site2: number; second: ChainNode | null; more: Map<number, ChainNode> | null;
+}
+const newNode = (): ChainNode => ({ start: -1, inst: null, moreInsts: null, site: -1, first: null, site2: -1, second: null, more: null });
 function childNode(n: ChainNode, site: number): ChainNode {
-  let c = (n.next ??= new Map()).get(site);
-  if (!c) n.next.set(site, c = newNode());
+  if (n.site === site) return n.first!;
+  if (n.site2 === site) return n.second!;
+  if (n.first === null) { n.site = site; return (n.first = newNode()); }
+  if (n.second === null) { n.site2 = site; return (n.second = newNode()); }
+  let c = (n.more ??= new Map()).get(site);
+  if (!c) n.more.set(site, c = newNode());
   return c;
+}
+/** The instance at `n` whose innermost frame's subprog starts at `start`, or null. */
+function instAt(n: ChainNode, start: number): Instance | null {
+  if (n.start === start) return n.inst;
+  return n.moreInsts?.get(start) ?? null;
+}
+function setInstAt(n: ChainNode, start: number, inst: Instance): Instance {
+  if (n.inst === null) { n.start = start; n.inst = inst; } else (n.moreInsts ??= new Map()).set(start, inst);
+  return inst;
 }
 const U64 = (1n << 64n) - 1n;
 
-/** bpf_insn_successors: fall-through first, then the jump target (calls fall through). */
-function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
-  const s = successors(insns, idx);
-  const out: number[] = [];
-  if (s.next !== null) out.push(s.next);
-  if (s.jump !== null) out.push(s.jump);
-  return out;
-}
+/**
+ * bpf_insn_successors (fall-through first, then the jump target; calls fall through): from
+ * the program's successor table when it has the instruction, else found now.
+ */
+const succOf = (ctx: { insns: readonly Insn[]; successors: readonly (Successors | undefined)[] }, idx: number): Successors =>
+  ctx.successors[idx] ?? successors(ctx.insns, idx);
 
 /** compute_postorder for one subprog: DFS postorder from its start. */
-export function subprogPostorder(insns: readonly Insn[], start: number): number[] {
+export function subprogPostorder(insns: readonly Insn[], start: number, table: readonly (Successors | undefined)[] = []): number[] {
+  const ctx = { insns, successors: table };
   const state = new Uint8Array(insns.length);
   const out: number[] = [];
   const stack = [start];
   state[start] = 1;
+  const visit = (s: number | null): void => {
+    if (s === null || s < 0 || s >= insns.length || state[s]) return;
+    stack.push(s);
+    state[s] = 1;
+  };
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (state[top] & 2) { out.push(top); stack.pop(); continue; }
-    for (const s of insnSuccessors(insns, top)) {
-      if (s < 0 || s >= insns.length) continue;
-      if (!state[s]) { stack.push(s); state[s] = 1; }
-    }
+    const s = succOf(ctx, top);
+    visit(s.next);
+    visit(s.jump);
     state[top] |= 2;
   }
   return out;
@@ -94,16 +120,18 @@ export interface LivenessCtx {
   prunePoints: Set<number>;
   /** Whether `log` prints (level 2): the lines are not even formatted otherwise. */
   logLines: boolean;
-  /** bpf_insn_successors of each instruction met, kept (the program does not change during the walk). */
-  successors: (number[] | undefined)[];
+  /** The program's successor table (isa/flow.ts, built once per verification); an instruction it lacks has its successors found when needed. */
+  successors: readonly (Successors | undefined)[];
   log: (s: string) => void;
 }
 
 /** The instance of call chain `cc`, made when met the first time. */
 function lookup(lv: Liveness, ctx: LivenessCtx, cc: Callchain): Instance {
   let node = lv.instances;
-  for (let i = 0; i <= cc.curframe; i++) node = childNode(node, cc.callsites[i]);
-  return node.inst ??= newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe });
+  for (let i = 0; i < cc.curframe; i++) node = childNode(node, cc.callsites[i]);
+  const start = cc.callsites[cc.curframe];
+  return instAt(node, start)
+    ?? setInstAt(node, start, newInstance(ctx, { callsites: [...cc.callsites], spStarts: [...cc.spStarts], curframe: cc.curframe }));
 }
 
 /** A new instance for call chain `cc` (kept: the caller gives it away). */
@@ -111,7 +139,7 @@ function newInstance(ctx: LivenessCtx, cc: Callchain): Instance {
   const start = cc.spStarts[cc.curframe];
   const cnt = ctx.subprogEnd(start) - start;
   return { cc, start, insnCnt: cnt,
-    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Array<boolean>(cnt).fill(false) };
+    updated: false, mustWriteDropped: false, frames: [], mustWriteSet: new Uint8Array(cnt) };
 }
 
 /** The masks of frame `frame` of `inst` (allocated, all zero, when `alloc`), or null. */
@@ -135,13 +163,17 @@ export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { 
   subprogs: readonly { start: number }[]): void {
   let node = lv.instances;
   for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
-  node = childNode(node, subprogs[frames[f].subprogno].start);
-  if (!node.inst) {
-    const spStarts = frames.slice(0, f + 1).map((fr) => subprogs[fr.subprogno].start);
-    const callsites = spStarts.map((start, i) => (i < f ? frames[i + 1].callsite : start));
-    node.inst = newInstance(ctx, { callsites, spStarts, curframe: f });
+  const start = subprogs[frames[f].subprogno].start;
+  let inst = instAt(node, start);
+  if (inst === null) {
+    const spStarts: number[] = [], callsites: number[] = [];
+    for (let i = 0; i <= f; i++) {
+      spStarts.push(subprogs[frames[i].subprogno].start);
+      callsites.push(i < f ? frames[i + 1].callsite : spStarts[i]);
+    }
+    inst = setInstAt(node, start, newInstance(ctx, { callsites, spStarts, curframe: f }));
   }
-  lv.cur = node.inst;
+  lv.cur = inst;
 }
 
 function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, lo: number, hi: number): void {
@@ -158,7 +190,11 @@ export function stackRead(lv: Liveness, frame: number, idx: number, spi: number)
 }
 export function resetWrites(lv: Liveness, idx: number): void {
   lv.writeIdx = idx;
-  if (lv.writeAny) { lv.writeAcc.fill(0); lv.writeAny = false; }
+  if (lv.writeAny) {
+    const w = lv.writeAcc;
+    for (let i = 0; i < w.length; i++) w[i] = 0;
+    lv.writeAny = false;
+  }
 }
 export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   if (spi < 32) lv.writeAcc[2 * frame] |= 1 << spi;
@@ -166,11 +202,16 @@ export function stackWrite(lv: Liveness, frame: number, spi: number): void {
   lv.writeAny = true;
 }
 
+const MW_UNSET = 0, MW_ZERO = 1, MW_SOME = 2;
 function commitTo(lv: Liveness, inst: Instance | null): void {
   if (!inst) return;
   const idx = lv.writeIdx - inst.start;
   if (idx < 0 || idx >= inst.insnCnt) return;
-  const set = inst.mustWriteSet[idx], o = idx * WORDS, w = lv.writeAcc;
+  const was = inst.mustWriteSet[idx];
+  // nothing written, and nothing was before: no change in any frame (most instructions, every visit but the first)
+  if (was === MW_ZERO && !lv.writeAny) { lv.writeIdx = 0; return; }
+  const set = was !== MW_UNSET, o = idx * WORDS, w = lv.writeAcc;
+  let some = false;
   for (let f = 0; f <= inst.cc.curframe; f++) {
     let lo = w[2 * f], hi = w[2 * f + 1];
     if (lo === 0 && hi === 0) {
@@ -183,8 +224,9 @@ function commitTo(lv: Liveness, inst: Instance | null): void {
     if (set) { lo &= oldLo; hi &= oldHi; }
     if (oldLo !== lo || oldHi !== hi) { m[o + MW] = lo; m[o + MW + 1] = hi; setUpdated(lv, inst); }
     if ((oldLo & ~lo) !== 0 || (oldHi & ~hi) !== 0) inst.mustWriteDropped = true;
+    if ((lo | hi) !== 0) some = true;
   }
-  inst.mustWriteSet[idx] = true;
+  inst.mustWriteSet[idx] = some ? MW_SOME : MW_ZERO;
   lv.writeIdx = 0;
 }
 export function commitWrites(lv: Liveness): void { commitTo(lv, lv.cur); }
@@ -207,15 +249,17 @@ function logChange(ctx: LivenessCtx, cc: Callchain, pfx: string, frame: number, 
 }
 
 function updateInsn(ctx: LivenessCtx, inst: Instance, m: FrameMasks, frame: number, idx: number): boolean {
-  const succ = ctx.successors[idx] ??= insnSuccessors(ctx.insns, idx);
-  if (!succ.length) return false;
+  const succ = succOf(ctx, idx);
+  // bpf_insn_successors' order: the fall-through, then the jump target
+  const first = succ.next ?? succ.jump, second = succ.next === null ? null : succ.jump;
+  if (first === null) return false;
   const o = at(inst, idx);
   // live after: the union over the successors; written: their intersection
-  const s0 = at(inst, succ[0]);
+  const s0 = at(inst, first);
   let afterLo = 0, afterHi = 0, accLo = 0, accHi = 0;
   if (s0 >= 0) { afterLo = m[s0 + LB]; afterHi = m[s0 + LB + 1]; accLo = m[s0 + ACC]; accHi = m[s0 + ACC + 1]; }
-  for (let k = 1; k < succ.length; k++) {
-    const sk = at(inst, succ[k]);
+  if (second !== null) {
+    const sk = at(inst, second);
     if (sk >= 0) {
       afterLo |= m[sk + LB]; afterHi |= m[sk + LB + 1];
       accLo &= m[sk + ACC]; accHi &= m[sk + ACC + 1];
@@ -240,7 +284,7 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
   }
   let po = lv.postorders.get(inst.start);
   if (!po) {
-    po = subprogPostorder(ctx.insns, inst.start);
+    po = subprogPostorder(ctx.insns, inst.start, ctx.successors);
     lv.postorders.set(inst.start, po);
   }
   let cnt = 0, changed: boolean;
