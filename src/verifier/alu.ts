@@ -17,11 +17,11 @@ import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPo
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
-  assignScalarIdBeforeMov, linkAfterAlu,
+  assignScalarIdBeforeMov, linkAfterAlu, memoEpoch,
 } from './scalar_bridge';
-import { MutScalar, cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
+import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
-import { adjustScalar, movImm } from './scalar/alu';
+import { adjustScalar, movImm, transferEpoch } from './scalar/alu';
 import { S64_MIN } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
@@ -41,6 +41,7 @@ const aluString = (op: number): string => ALU_STRING[op >> 4];
 
 /** check_alu_op */
 export function checkAluOp(env: VerifierEnv, insn: Insn, is64: boolean): void {
+  memoEpoch(env); // before any transfer of this verification
   const op = BPF_OP(insn.code);
   if (op === BPF_END || op === BPF_NEG) return checkUnary(env, insn, is64);
   if (op === BPF_MOV) return BPF_SRC(insn.code) === BPF_X ? checkMovReg(env, insn, is64) : checkMovImm(env, insn);
@@ -136,11 +137,46 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
   }
   if (d.type !== 'scalar') return;
+  const bpfCapable = !env.input.unprivileged;
+  const memo = ALU_MEMO.get(insn);
+  const epoch = transferEpoch();
+  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch
+    && memo.code === insn.code && memo.imm === insn.imm && memo.off === insn.off) {
+    if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
+    return setReg(env, insn.dst, memo.reg);
+  }
   // the instruction itself is the AluInsn (code, off, imm), and never a mov here
   const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
-  setReg(env, insn.dst, scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, !env.input.unprivileged)));
+  const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
+  // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
+  if (memo === undefined) ALU_MEMO.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  else {
+    memo.epoch = epoch; memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
+    memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
+  }
+  setReg(env, insn.dst, reg);
 }
+
+/**
+ * The last scalar result of each binary ALU instruction, by its operands' objects: the
+ * transfer is pure and scalars are values, and a branch explosion runs the same instruction
+ * on the same operand objects again on every path (one entry per instruction; the shared
+ * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
+ */
+interface AluMemo {
+  /** The verification (memoEpoch) and the instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  epoch: number;
+  code: number;
+  off: number;
+  imm: number;
+  d: Scalar;
+  s: Scalar;
+  bpfCapable: boolean;
+  reg: RegState;
+  fork: Scalar | undefined;
+}
+const ALU_MEMO = new WeakMap<Insn, AluMemo>();
 
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
@@ -236,8 +272,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB) && !sanitationRefusesStack(ptr, o, op, ptrIsDst)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
-  const p = ptr.v;
-  let m: MutScalar | null = null; // the variable part, when the op moves it
+  let moved: PtrMove = 0; // how the op moves the variable part
   let off = ptr.off;
   // packet pointers moved by a variable get a new id and lose (or keep) their range
   let id = ptr.id;
@@ -246,9 +281,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     if (known && sumFitsS32(ptr.off, o.smin)) {
       off = ptr.off + Number(o.smin);
     } else {
-      // the bounds (unbounded where a sum may overflow) and tnum_add on 32-bit halves
-      m = cloneScalar(p);
-      mPtrAddSub(m, o, false);
+      moved = 1;
       if (isPktPointer(ptr)) { id = ++env.idGen; range = 0; }
     }
   } else if (op === BPF_SUB) {
@@ -257,8 +290,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
     if (known && sumFitsS32(ptr.off, -o.smin)) {
       off = ptr.off - Number(o.smin);
     } else {
-      m = cloneScalar(p);
-      mPtrAddSub(m, o, true);
+      moved = 2;
       if (isPktPointer(ptr)) { id = ++env.idGen; range = o.smin < 0n ? 0 : range; }
     }
   } else if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
@@ -266,16 +298,55 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   } else {
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
-  // a constant variable part the op does not move comes back unchanged from
-  // __mark_reg32_unbounded and reg_bounds_sync: it is kept as it is
-  if (m === null && !scalarIsKnownConst(p)) m = cloneScalar(p);
-  if (m) mMarkUnbounded32(m);
-  const v: Scalar = m ?? p;
-  checkRegSaneOffset(env, v, off, ptr, true);
-  if (m) mBoundsSync(m);
+  const pv = ptrVarPart(insn, ptr.v, o, moved);
+  checkRegSaneOffset(env, pv.unsynced, off, ptr, true);
+  const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
   setReg(env, dst, res);
+}
+
+/** How pointer arithmetic moves the variable part: 0 not at all (a fixed offset), 1 `+= off`, 2 `-= off`. */
+type PtrMove = 0 | 1 | 2;
+
+/**
+ * The variable part of a pointer after adjust_ptr_min_max_vals: moved by the offset register
+ * (bounds and tnum on 32-bit halves), then __mark_reg32_unbounded (`unsynced`, what the
+ * second check_reg_sane_offset sees) and reg_bounds_sync (`synced`). A constant variable
+ * part the op does not move comes back unchanged from both, and is kept as it is.
+ */
+interface PtrVar {
+  epoch: number;
+  p: Scalar;
+  o: Scalar;
+  moved: PtrMove;
+  unsynced: Scalar;
+  synced: Scalar;
+}
+/** The last PtrVar of each instruction: pure, and a pointer walks through many paths as one object. */
+const PTR_VARS = new WeakMap<Insn, PtrVar>();
+
+function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
+  const memo = PTR_VARS.get(insn);
+  const epoch = transferEpoch();
+  if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved && memo.epoch === epoch) return memo;
+  let unsynced = p, synced = p;
+  if (moved !== 0 || !scalarIsKnownConst(p)) {
+    const m = cloneScalar(p);
+    if (moved !== 0) mPtrAddSub(m, o, moved === 2);
+    mMarkUnbounded32(m);
+    unsynced = cloneScalar(m);
+    mBoundsSync(m);
+    synced = m;
+  }
+  if (memo === undefined) {
+    const w: PtrVar = { epoch, p, o, moved, unsynced, synced };
+    PTR_VARS.set(insn, w);
+    return w;
+  }
+  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
+  memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
+  return memo;
 }
 
 /**

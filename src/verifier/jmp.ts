@@ -13,10 +13,11 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef, withSpilled,
+  ptrReg, mapRef, withSpilled, ScalarReg,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar, memoEpoch } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
+import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
 import { BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_SOCKMAP, BPF_MAP_TYPE_SOCKHASH } from './types';
 import { pushStack, pushOwnedState } from './states';
@@ -182,18 +183,83 @@ const NO_LINKED: readonly LinkedReg[] = [];
 /** reg_set_min_max on both branches, then sync_linked_regs. */
 function splitScalars(env: VerifierEnv, insn: Insn, other: VState, d: Scalar, s: Scalar, jmp32: boolean, linked: readonly LinkedReg[]): void {
   const isX = BPF_SRC(insn.code) === BPF_X;
+  const m = splitRegs(env, insn, d, s, jmp32, isX);
+  const of = other.frames[other.curframe];
+  of.regs[insn.dst] = m.trueDst;
+  if (m.trueSrc) of.regs[insn.src] = m.trueSrc;
+  const cf = curFrame(env);
+  cf.regs[insn.dst] = m.falseDst;
+  if (m.falseSrc) cf.regs[insn.src] = m.falseSrc;
+  syncLinked(other, m.trueDst.s, linked);
+  syncLinked(env.cur, m.falseDst.s, linked);
+  if (m.trueSrc && m.falseSrc) { syncLinked(other, m.trueSrc.s, linked); syncLinked(env.cur, m.falseSrc.s, linked); }
+}
+
+/**
+ * reg_set_min_max's branch registers, remembered per conditional jump (4 operand pairs):
+ * pure, and scalars are values, so a branch explosion that compares the same objects
+ * again gets the same registers (shared between the states, as any unchanged register
+ * is), and operands with the same values and other ids get them with their own ids
+ * (refinement and reg_bounds_sync never change ids).
+ */
+interface Split {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly trueDst: ScalarReg;
+  readonly falseDst: ScalarReg;
+  readonly trueSrc: ScalarReg | null;
+  readonly falseSrc: ScalarReg | null;
+}
+const SPLIT_WAYS = 4;
+/** The splits remembered for one jump, with its opcode and whether it compares a register with itself. */
+interface Splits {
+  readonly epoch: number;
+  readonly code: number;
+  readonly sameReg: boolean;
+  next: number;
+  readonly ways: Split[];
+}
+const SPLITS = new WeakMap<Insn, Splits>();
+
+/** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
+function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
+  let memo = SPLITS.get(insn);
+  const epoch = memoEpoch(env);
+  if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
+    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
+    SPLITS.delete(insn);
+    memo = undefined;
+  }
+  if (memo !== undefined) {
+    for (const w of memo.ways) if (w.d === d && w.s === s) return w;
+    for (const w of memo.ways) if (scalarSameValuePrecise(w.d, d) && scalarSameValuePrecise(w.s, s)) return splitWithIds(w, d, s);
+  }
   // BPF_K: the refined fake source register is never read
   const b = isX ? regSetMinMax(d, s, BPF_OP(insn.code), jmp32, insn.src === insn.dst) : regSetMinMaxDst(d, s, BPF_OP(insn.code), jmp32);
   const srcs = 'trueSrc' in b ? b : null;
-  const of = other.frames[other.curframe];
-  of.regs[insn.dst] = scalarReg(b.trueDst);
-  if (srcs) of.regs[insn.src] = scalarReg(srcs.trueSrc);
-  const cf = curFrame(env);
-  cf.regs[insn.dst] = scalarReg(b.falseDst);
-  if (srcs) cf.regs[insn.src] = scalarReg(srcs.falseSrc);
-  syncLinked(other, b.trueDst, linked);
-  syncLinked(env.cur, b.falseDst, linked);
-  if (srcs) { syncLinked(other, srcs.trueSrc, linked); syncLinked(env.cur, srcs.falseSrc, linked); }
+  const w: Split = {
+    d, s, trueDst: scalarReg(b.trueDst) as ScalarReg, falseDst: scalarReg(b.falseDst) as ScalarReg,
+    trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
+  };
+  if (memo === undefined) {
+    SPLITS.set(insn, { epoch, code: insn.code, sameReg: insn.src === insn.dst, next: 1, ways: [w] });
+  } else {
+    memo.ways[memo.next] = w;
+    memo.next = (memo.next + 1) % SPLIT_WAYS;
+  }
+  return w;
+}
+
+/** A remembered split for operands of the same values: the registers with the ids of `d` and `s`. */
+function splitWithIds(w: Split, d: Scalar, s: Scalar): Split {
+  const reg = (r: ScalarReg, from: Scalar): ScalarReg => {
+    const x = scalarWithIdOf(r.s, from);
+    return x === r.s ? r : scalarReg(x) as ScalarReg;
+  };
+  return {
+    d, s, trueDst: reg(w.trueDst, d), falseDst: reg(w.falseDst, d),
+    trueSrc: w.trueSrc && reg(w.trueSrc, s), falseSrc: w.falseSrc && reg(w.falseSrc, s),
+  };
 }
 
 /** The branches of a comparison involving a pointer: nullness, packet ranges, or nothing learnt. */

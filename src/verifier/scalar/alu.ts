@@ -8,14 +8,14 @@
 // these backports: tnum_overlap in JEQ/JNE, maybe_fork_scalars for AND/OR
 // with dst in [-1, 0], BPF_NEG and BPF_END tracking, tnum_step refinement.
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
-// add/sub, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
+// add/sub, mul, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
 import {
   tnumMul, tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
 import {
-  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, u64, s64, u32, s32, bmin, bmax,
+  Scalar, MutScalar, cloneScalar, scalarConst, scalarFromImm, scalarSameValuePrecise, scalarWithIdOf, u64, s64, u32, s32, bmin, bmax,
   mMarkKnown, mMarkKnown32, mMarkUnknown, mMarkUnbounded, mMarkUnbounded32, mMarkUnbounded64,
   mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
 } from './scalar';
@@ -24,7 +24,7 @@ import {
   BPF_MOV, BPF_ARSH, BPF_END, BPF_ALU, BPF_ALU64, BPF_CLASS, BPF_OP, BPF_SRC, BPF_TO_LE,
 } from '../../isa/opcodes';
 import { ScalarDomainError } from './errors';
-import { mAddSubSync, mBitwiseSync, mShift64Sync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
+import { mAddSubSync, mBitwiseSync, mShift64Sync, mMulSync, scalarIsKnownConst, mUpdateBounds, mUpdateBounds32, mBoundsSync } from './halves';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
@@ -100,6 +100,13 @@ function mul64(d: MutScalar, s: Scalar): void {
   if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
   const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
   if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
+}
+
+/** tnum_mul, scalar32_min_max_mul and scalar_min_max_mul in bigint (before zext and reg_bounds_sync). */
+export function mulBig(d: MutScalar, s: Scalar): void {
+  d.varOff = tnumMul(d.varOff, s.varOff);
+  mul32(d, s);
+  mul64(d, s);
 }
 
 /** __scalar32_min_max_lsh (shift amounts as u64) */
@@ -274,6 +281,82 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   checkAluInsn('adjustScalar', insn, false);
+  let memo = TRANSFERS.get(insn);
+  if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.off !== insn.off || memo.imm !== insn.imm)) {
+    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
+    TRANSFERS.delete(insn);
+    memo = undefined;
+  }
+  if (memo !== undefined) {
+    const known = recall(memo, dst, src, bpfCapable);
+    if (known !== null) return { dst: known };
+  }
+  const res = transfer(insn, dst, src, bpfCapable);
+  if (!res.fork) remember(insn, memo, dst, src, bpfCapable, res.dst);
+  return res;
+}
+
+/**
+ * One transfer remembered: the operands, the result, and whether the result unlinked the
+ * register (else it keeps dst's id, BPF_ADD_CONST flags and delta). The transfer reads
+ * only the operands' values, dst's precision and bpf_capable, and either keeps or clears
+ * dst's id fields: a later dst with the same values and another id gets the same result
+ * with its own id. An entry made from a dst without id fields cannot tell keeping from
+ * clearing, so it serves only such a dst.
+ */
+interface Transfer {
+  readonly d: Scalar;
+  readonly s: Scalar;
+  readonly bpfCapable: boolean;
+  readonly res: Scalar;
+  readonly unlinks: boolean;
+  readonly idFree: boolean;
+}
+/** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
+const TRANSFER_WAYS = 4;
+/**
+ * The memos' epoch: a new one per verification (memoEpoch in scalar_bridge.ts), so that
+ * what one verification remembers never answers in another (a benchmark verifying one
+ * program again and again would otherwise time the memo, not the verifier).
+ */
+let epoch = 0;
+export const transferEpoch = (): number => epoch;
+export const newTransferEpoch = (): number => ++epoch;
+
+/** The transfers remembered for one instruction in one epoch, with the fields it had then. */
+interface Transfers {
+  readonly epoch: number;
+  readonly code: number;
+  readonly off: number;
+  readonly imm: number;
+  next: number;
+  readonly ways: Transfer[];
+}
+const TRANSFERS = new WeakMap<AluInsn, Transfers>();
+
+
+function recall(memo: Transfers, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
+  for (const t of memo.ways) {
+    if (t.bpfCapable !== bpfCapable || !scalarSameValuePrecise(t.s, src) || !scalarSameValuePrecise(t.d, dst)) continue;
+    if (t.idFree && (dst.id !== 0 || dst.addConst !== 0)) continue;
+    return t.unlinks ? t.res : scalarWithIdOf(t.res, dst);
+  }
+  return null;
+}
+
+function remember(insn: AluInsn, memo: Transfers | undefined, dst: Scalar, src: Scalar, bpfCapable: boolean, res: Scalar): void {
+  const idFree = dst.id === 0 && dst.addConst === 0 && dst.delta === 0;
+  const t: Transfer = { d: dst, s: src, bpfCapable, res, unlinks: !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0, idFree };
+  if (memo === undefined) {
+    TRANSFERS.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, next: 1, ways: [t] });
+    return;
+  }
+  memo.ways[memo.next] = t;
+  memo.next = (memo.next + 1) % TRANSFER_WAYS;
+}
+
+/** adjustScalar without the memo. */
+function transfer(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable: boolean): AluResult {
   const d = cloneScalar(dst);
   const op = BPF_OP(insn.code);
   const alu32 = BPF_CLASS(insn.code) !== BPF_ALU64;
@@ -299,9 +382,9 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
       return { dst: d };
     }
     case BPF_MUL:
-      d.varOff = tnumMul(d.varOff, src.varOff);
-      mul32(d, src);
-      mul64(d, src);
+      // on 32-bit halves and doubles (halves.ts), unless a 64-bit product is too wide for them
+      if (mMulSync(d, src, alu32)) return { dst: d };
+      mulBig(d, src);
       break;
     case BPF_AND: case BPF_OR: case BPF_XOR:
       if (op !== BPF_XOR && tnumIsConst(src.varOff)) fork = maybeFork(d);

@@ -731,6 +731,129 @@ export function mBitwiseSync(d: MutScalar, s: Scalar, op: number, alu32: boolean
 }
 
 // ---------------------------------------------------------------------------
+// BPF_MUL (tnum_mul, scalar{32,}_min_max_mul), with R the destination and Q the source.
+// Products are computed in doubles: exact up to 2^53, and beyond that monotonic, which
+// decides the 32-bit overflows exactly; 64-bit products that are neither exact nor
+// certain overflows are left to the bigint code (mMulSync returns false).
+
+/** var_off = tnum_mul(var_off, Q's var_off): tnumMul's long multiplication (tnum.ts) on halves */
+function tnumMulQ(): void {
+  let avH = R[V_H], avL = R[V_L], amH = R[M_H], amL = R[M_L];
+  let bvH = Q[V_H], bvL = Q[V_L], bmH = Q[M_H], bmL = Q[M_L];
+  let cvH = 0, cvL = 0, cmH = 0, cmL = 0;
+  while ((avH | avL | amH | amL) !== 0) {
+    if (((avL | amL) & 1) !== 0) {
+      // t = tnum_add(acc, b)
+      add64h(cmH, cmL, bmH, bmL);
+      const smH = sumH, smL = sumL;
+      add64h(cvH, cvL, bvH, bvL);
+      const svH = sumH, svL = sumL;
+      add64h(smH, smL, svH, svL);
+      const tmH = ((sumH ^ svH) | cmH | bmH) >>> 0;
+      const tmL = ((sumL ^ svL) | cmL | bmL) >>> 0;
+      const tvH = (svH & ~tmH) >>> 0;
+      const tvL = (svL & ~tmL) >>> 0;
+      if ((avL & 1) !== 0) {
+        cvH = tvH; cvL = tvL; cmH = tmH; cmL = tmL;
+      } else {
+        // an unknown bit: acc = tnum_union(acc, t)
+        const uH = ((cvH ^ tvH) | cmH | tmH) >>> 0;
+        const uL = ((cvL ^ tvL) | cmL | tmL) >>> 0;
+        cvH = (cvH & tvH & ~uH) >>> 0; cvL = (cvL & tvL & ~uL) >>> 0;
+        cmH = uH; cmL = uL;
+      }
+    }
+    // a >>= 1, b <<= 1
+    avL = ((avL >>> 1) | (avH << 31)) >>> 0; avH = avH >>> 1;
+    amL = ((amL >>> 1) | (amH << 31)) >>> 0; amH = amH >>> 1;
+    bvH = ((bvH << 1) | (bvL >>> 31)) >>> 0; bvL = (bvL << 1) >>> 0;
+    bmH = ((bmH << 1) | (bmL >>> 31)) >>> 0; bmL = (bmL << 1) >>> 0;
+  }
+  R[V_H] = cvH; R[V_L] = cvL; R[M_H] = cmH; R[M_L] = cmL;
+}
+
+/** scalar32_min_max_mul (below 2^53 a product is exact; above, rounding keeps it above the u32/s32 range) */
+function mul32(): void {
+  const hi = R[U32MAX] * Q[U32MAX];
+  const lo = R[U32MIN] * Q[U32MIN];
+  if (hi > 0xffff_ffff || lo > 0xffff_ffff) {
+    R[U32MIN] = 0; R[U32MAX] = 0xffff_ffff;
+  } else {
+    R[U32MIN] = lo; R[U32MAX] = hi;
+  }
+  // + 0: a zero product of a negative bound is -0 in doubles
+  const a = R[S32MIN] * Q[S32MIN] + 0, b = R[S32MIN] * Q[S32MAX] + 0;
+  const c = R[S32MAX] * Q[S32MIN] + 0, d = R[S32MAX] * Q[S32MAX] + 0;
+  const min = Math.min(a, b, c, d), max = Math.max(a, b, c, d);
+  if (min < S32_MIN_F || max > S32_MAX_F) {
+    R[S32MIN] = S32_MIN_F; R[S32MAX] = S32_MAX_F;
+  } else {
+    R[S32MIN] = min; R[S32MAX] = max;
+  }
+}
+
+const TWO53 = 2 ** 53;
+const TWO64 = 2 ** 64;
+/** A u64 or s64 of two halves as a double, when it is below 2^53 in magnitude (exact), else NaN. */
+const dblU = (h: number, l: number): number => (h < 0x20_0000 ? h * TWO32 + l : NaN);
+const dblS = (h: number, l: number): number => ((h | 0) >= -0x20_0000 && (h | 0) < 0x20_0000 ? (h | 0) * TWO32 + l : NaN);
+/** Set R[iH], R[iL] to the halves of the integer x (|x| <= 2^53). */
+function setHalves(iH: number, iL: number, x: number): void {
+  const h = Math.floor(x / TWO32);
+  R[iL] = x - h * TWO32;
+  R[iH] = h >>> 0;
+}
+/**
+ * A product p as the kernel's check_mul_overflow sees it: 1 overflow (|p| at least 2^64:
+ * certain whatever the rounding, past every u64 and s64 limit), 0 exact (|p| <= 2^53),
+ * -1 undecided here. NaN (an operand too wide) is undecided.
+ */
+const mulClass = (p: number): number => (Math.abs(p) >= TWO64 ? 1 : Math.abs(p) <= TWO53 ? 0 : -1);
+
+/** scalar_min_max_mul on doubles; false (nothing decided) when a product needs the bigint code. */
+function mul64(): boolean {
+  const hi = dblU(R[UMAX_H], R[UMAX_L]) * dblU(Q[UMAX_H], Q[UMAX_L]);
+  const hc = mulClass(hi);
+  if (hc < 0) return false;
+  const lo = dblU(R[UMIN_H], R[UMIN_L]) * dblU(Q[UMIN_H], Q[UMIN_L]); // <= hi
+  const dmin = dblS(R[SMIN_H], R[SMIN_L]), dmax = dblS(R[SMAX_H], R[SMAX_L]);
+  const smin = dblS(Q[SMIN_H], Q[SMIN_L]), smax = dblS(Q[SMAX_H], Q[SMAX_L]);
+  const a = dmin * smin + 0, b = dmin * smax + 0, c = dmax * smin + 0, d = dmax * smax + 0;
+  const ca = mulClass(a), cb = mulClass(b), cc = mulClass(c), cd = mulClass(d);
+  const sOverflow = ca === 1 || cb === 1 || cc === 1 || cd === 1;
+  if (!sOverflow && (ca | cb | cc | cd) !== 0) return false;
+  if (hc === 1) {
+    R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
+  } else {
+    setHalves(UMIN_H, UMIN_L, lo); setHalves(UMAX_H, UMAX_L, hi);
+  }
+  if (sOverflow) {
+    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+  } else {
+    setHalves(SMIN_H, SMIN_L, Math.min(a, b, c, d)); setHalves(SMAX_H, SMAX_L, Math.max(a, b, c, d));
+  }
+  return true;
+}
+
+/**
+ * The BPF_MUL case of adjust_scalar_min_max_vals: tnum_mul, scalar32_min_max_mul,
+ * scalar_min_max_mul, zext_32_to_64 for ALU32, reg_bounds_sync. Returns false, with
+ * `d` untouched, when a 64-bit product is too wide for doubles (then the bigint code runs).
+ */
+export function mMulSync(d: MutScalar, s: Scalar, alu32: boolean): boolean {
+  load(d);
+  loadSrc(s);
+  // ALU32: zext_32_to_64 overwrites the 64-bit bounds
+  if (!alu32 && !mul64()) return false;
+  tnumMulQ();
+  mul32();
+  if (alu32) zext32To64();
+  boundsSync();
+  store(d);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 // BPF_LSH and BPF_RSH, 64-bit, by a constant n in [0, 63] (is_safe_to_compute_dst_reg_range):
 // scalar_min_max_lsh (__scalar64_min_max_lsh, __scalar32_min_max_lsh with the u64 shift
 // amount), scalar_min_max_rsh, tnum_lshift, tnum_rshift, then reg_bounds_sync.

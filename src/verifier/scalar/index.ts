@@ -65,11 +65,11 @@ export const {
   mMarkKnown32, mMarkUnbounded, mMarkUnbounded64, mMarkUnbounded32, mResetReg64AndTnum, mResetReg32AndTnum,
   mMarkUnknown, mAssign32Into64, mZext32To64, mCoerceToSize, mCoerceToSizeSx, mCoerceSubregToSizeSx,
   scalarContains, scalarContains32, scalarInvariantViolation, scalarRangeWithin, scalarSubsumes,
-  scalarS32Range, scalarSameValue,
+  scalarS32Range, scalarSameValue, scalarSameValuePrecise, scalarWithIdOf,
 } = scalar_;
 export const {
   mBoundsSync, mUpdateBounds32, mUpdateBounds64, mUpdateBounds, mDeduceBounds32, mDeduceBounds64,
-  mDeduceMixedBounds, mDeduceBounds, mBoundOffset, scalarIsKnownConst, mAddSubSync, mAddBounds, mBitwiseSync,
+  mDeduceMixedBounds, mDeduceBounds, mBoundOffset, scalarIsKnownConst, mAddSubSync, mAddBounds, mBitwiseSync, mMulSync,
 } = halves_;
 export const {
   BPF_DIV, BPF_MOD, isSafeToComputeDstRange, adjustScalar, movImm, movReg, aluScalar,

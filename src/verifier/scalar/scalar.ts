@@ -487,7 +487,7 @@ export function scalarRangeWithin(old: Scalar, cur: Scalar): boolean {
  * Precision and id mapping (check_scalar_ids) are the state comparison's job.
  */
 export function scalarSubsumes(old: Scalar, cur: Scalar): boolean {
-  return scalarRangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+  return old === cur || scalarRangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
 }
 
 /** __mark_reg_s32_range: intersect with [min, max] as s32 and as s64, then sync. */
@@ -507,8 +507,25 @@ export function scalarS32Range(s: Scalar, min: bigint, max: bigint): Scalar {
  * scalars_exact_for_widen and regsafe under explore_alu_limits.
  */
 export function scalarSameValue(a: Scalar, b: Scalar): boolean {
-  return a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask &&
-    a.smin === b.smin && a.smax === b.smax && a.umin === b.umin && a.umax === b.umax &&
-    a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max &&
-    a.delta === b.delta;
+  // smax first: of two different scalars the memos compare, it differs almost always
+  return a === b || a.smax === b.smax && a.delta === b.delta && a.varOff.mask === b.varOff.mask &&
+    a.varOff.value === b.varOff.value && a.smin === b.smin && a.umin === b.umin && a.umax === b.umax &&
+    a.s32min === b.s32min && a.s32max === b.s32max && a.u32min === b.u32min && a.u32max === b.u32max;
+}
+
+/**
+ * The same value fields (scalarSameValue) and the same precision: two scalars that
+ * differ at most in their id and BPF_ADD_CONST flags, which the transfer functions and
+ * reg_set_min_max only carry along or clear (their memos key on this).
+ */
+export const scalarSameValuePrecise = (a: Scalar, b: Scalar): boolean => a === b || (a.precise === b.precise && scalarSameValue(a, b));
+
+/** `s` with the id, BPF_ADD_CONST flags and delta of `from` (the same object when they already match). */
+export function scalarWithIdOf(s: Scalar, from: Scalar): Scalar {
+  if (s.id === from.id && s.addConst === from.addConst && s.delta === from.delta) return s;
+  const r = cloneScalar(s);
+  r.id = from.id;
+  r.addConst = from.addConst;
+  r.delta = from.delta;
+  return r;
 }

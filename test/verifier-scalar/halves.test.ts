@@ -1,0 +1,65 @@
+// The transfer functions computed on 32-bit halves and doubles (scalar/halves.ts)
+// give exactly what the bigint code gives (tnum.ts and the bigint helpers of
+// scalar/alu.ts, the reference they replace on the hot path), for random scalars,
+// and adjustScalar's memo of transfers answers what a fresh computation does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Scalar, cloneScalar, adjustScalar, mZext32To64, mBoundsSync, formatScalar, scalarSameValue, scalarConst, scalarSync, scalarOf, tnum } from '../../src/verifier/scalar';
+import { mulBig } from '../../src/verifier/scalar/alu';
+import {
+  BPF_MUL, BPF_ALU, BPF_ALU64, BPF_X, BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END,
+} from '../../src/isa/opcodes';
+import { arbMember } from './concrete';
+
+/** tnum_mul, the mul bounds, zext and reg_bounds_sync, all in bigint. */
+function mulReference(d: Scalar, s: Scalar, alu32: boolean): Scalar {
+  const r = cloneScalar(d);
+  mulBig(r, s);
+  if (alu32) mZext32To64(r);
+  mBoundsSync(r);
+  return r;
+}
+
+function checkMul(d: Scalar, s: Scalar): void {
+  for (const cls of [BPF_ALU64, BPF_ALU]) {
+    const got = adjustScalar({ code: cls | BPF_MUL | BPF_X, off: 0, imm: 0 }, d, s).dst;
+    const want = mulReference(d, s, cls === BPF_ALU);
+    assert.ok(scalarSameValue(got, want) && got.id === want.id,
+      `${cls === BPF_ALU ? 'w' : 'r'}: ${formatScalar(d)} * ${formatScalar(s)}: ${formatScalar(got)}, want ${formatScalar(want)}`);
+  }
+}
+
+test('BPF_MUL on halves equals the bigint tnum_mul and scalar{32,}_min_max_mul', () => {
+  fc.assert(fc.property(arbMember(), arbMember(), (d, s) => checkMul(d.s, s.s)), { numRuns: 3000 });
+});
+
+test('BPF_MUL on halves: small ranges, signed ranges, and products at the double and u64 limits', () => {
+  const range = (umin: bigint, umax: bigint): Scalar => scalarSync(scalarOf({ umin, umax }));
+  const srange = (smin: bigint, smax: bigint): Scalar => scalarSync(scalarOf({ smin, smax }));
+  const cases: Scalar[] = [
+    range(0n, 255n), range(1n, 3n), range(0n, 0xffffn), range(0x10000n, 0x20000n), range(0n, 0xffff_ffffn),
+    range(0n, 1n << 26n), range(0n, (1n << 27n) + 5n), range(0n, (1n << 32n) + 1n), range(1n << 40n, 1n << 41n),
+    srange(-8n, 7n), srange(-(1n << 20n), 3n), srange(-(1n << 31n), (1n << 31n) - 1n), srange(-5n, -1n),
+    scalarConst(3n), scalarConst(0n), scalarConst(-1n), scalarConst(0xffff_ffffn), scalarConst(1n << 32n),
+    scalarConst((1n << 32n) - 1n), scalarConst((1n << 32n) + 1n), scalarConst(1n << 53n), scalarConst(-(1n << 31n)),
+    scalarSync(scalarOf({ varOff: tnum(0n, 0xffn) })), scalarSync(scalarOf({ varOff: tnum(0x100n, 0x3003n) })),
+    scalarSync(scalarOf({ varOff: tnum(0x8000_0000_0000_0000n, 0x7n) })), scalarSync(scalarOf({})),
+  ];
+  for (const d of cases) for (const s of cases) checkMul(d, s);
+});
+
+test('adjustScalar remembers transfers by operand values: other ids get their own id fields, as a fresh computation does', () => {
+  const ops = [BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END];
+  const links: [number, 0 | 32 | 64, number][] = [[0, 0, 0], [3, 0, 0], [7, 0, 0], [9, 64, 0], [0, 0, 0], [4, 64, 5], [6, 32, 5]];
+  fc.assert(fc.property(arbMember(), arbMember(), fc.constantFrom(...ops), fc.boolean(), fc.boolean(), (d, s, op, is64, capable) => {
+    const insn = { code: (is64 ? BPF_ALU64 : BPF_ALU) | op | BPF_X, off: 0, imm: op === BPF_END ? 32 : 0 };
+    const src = op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH ? scalarConst(s.x & 31n) : s.s;
+    for (const [id, addConst, delta] of links) {
+      const dst: Scalar = { ...d.s, id, addConst, delta };
+      const got = adjustScalar(insn, dst, src, capable);
+      const want = adjustScalar({ ...insn }, dst, src, capable); // a new instruction object: nothing remembered
+      assert.deepEqual(got, want, `${formatScalar(dst)} op 0x${insn.code.toString(16)} ${formatScalar(src)}`);
+    }
+  }), { numRuns: 1500 });
+});
