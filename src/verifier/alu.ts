@@ -17,7 +17,7 @@ import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPo
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
-  assignScalarIdBeforeMov, linkAfterAlu, memoEpoch,
+  assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
@@ -41,7 +41,6 @@ const aluString = (op: number): string => ALU_STRING[op >> 4];
 
 /** check_alu_op */
 export function checkAluOp(env: VerifierEnv, insn: Insn, is64: boolean): void {
-  memoEpoch(env); // before any transfer of this verification
   const op = BPF_OP(insn.code);
   if (op === BPF_END || op === BPF_NEG) return checkUnary(env, insn, is64);
   if (op === BPF_MOV) return BPF_SRC(insn.code) === BPF_X ? checkMovReg(env, insn, is64) : checkMovImm(env, insn);
@@ -165,7 +164,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
  */
 interface AluMemo {
-  /** The verification (memoEpoch) and the instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  /** The verification (transferEpoch) and the instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
   epoch: number;
   code: number;
   off: number;

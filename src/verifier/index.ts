@@ -23,6 +23,7 @@ import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 /** BPF_JMP | BPF_JCOND (may_goto) */
 const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
 import { xlatedProgram, reachedInsns, InlinedLoop } from './fixups';
+import { newTransferEpoch } from './scalar/alu';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
@@ -162,6 +163,8 @@ function logAttrError(input: VerifyInput): Errno | null {
 /** bpf_check's passes in the kernel's order; throws VerifierReject for a rejected program. */
 function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number, InlinedLoop>; depthsBeforeMayGoto: number[] } {
   const { input, log } = env;
+  // nothing the transfer memos (scalar/alu.ts, alu.ts, jmp.ts) remember answers in another verification
+  newTransferEpoch();
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
   if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');

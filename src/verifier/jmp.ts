@@ -15,7 +15,7 @@ import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
   ptrReg, mapRef, withSpilled, ScalarReg,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar, memoEpoch } from './scalar_bridge';
+import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
@@ -24,6 +24,7 @@ import { pushStack, pushOwnedState } from './states';
 import { LinkedReg, recordLinkedRegs } from './precision';
 import { printInsnState } from './print';
 import { frameInsnIdx } from './states_equal';
+import { transferEpoch } from './scalar/alu';
 
 /** The conditional jump ops, as a bit mask indexed by BPF_OP >> 4. */
 const COND_OPS = [BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE]
@@ -224,7 +225,7 @@ const SPLITS = new WeakMap<Insn, Splits>();
 /** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
 function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
   let memo = SPLITS.get(insn);
-  const epoch = memoEpoch(env);
+  const epoch = transferEpoch();
   if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
     // from another verification, or rewritten since (a loader may patch an instruction between verifications)
     SPLITS.delete(insn);

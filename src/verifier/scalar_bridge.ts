@@ -46,19 +46,3 @@ export function formatInvalidScalar(s: Scalar): string {
   if (s.smax < S64_MAX) out += ` smax=${s.smax}`;
   return out || ' unknown scalar value';
 }
-
-const { transferEpoch, newTransferEpoch } = alu;
-let lastVerification: object | undefined;
-/**
- * The epoch of the memos of transfers (scalar/alu.ts, alu.ts, jmp.ts) for the verification
- * `env`: a new one when another verification starts. The last env is kept until the next
- * verification (one env at most): a WeakRef's deref adds its target to a list per call in
- * V8, which cost more than the memos saved.
- */
-export function memoEpoch(env: object): number {
-  if (lastVerification !== env) {
-    lastVerification = env;
-    return newTransferEpoch();
-  }
-  return transferEpoch();
-}

@@ -315,7 +315,7 @@ interface Transfer {
 /** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
 const TRANSFER_WAYS = 4;
 /**
- * The memos' epoch: a new one per verification (memoEpoch in scalar_bridge.ts), so that
+ * The memos' epoch: a new one per verification (bpf_check in index.ts starts it), so that
  * what one verification remembers never answers in another (a benchmark verifying one
  * program again and again would otherwise time the memo, not the verifier).
  */
