@@ -13,7 +13,7 @@ import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
-import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState } from './state';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG } from './state';
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
@@ -60,7 +60,7 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (isLeakyPointer(env, r)) fail(env, 'EACCES', 'ptrArithProhibited', [insn.dst]);
   checkDst(env, insn.dst);
   // a pointer operand: check_reg_arg(DST_OP) leaves an unknown scalar
-  if (r.type !== 'scalar') return setReg(env, insn.dst, scalarReg(scalarUnknown()));
+  if (r.type !== 'scalar') return setReg(env, insn.dst, UNKNOWN_SCALAR_REG);
   const res = aluScalar(insn, r.s, ZERO);
   setReg(env, insn.dst, scalarReg(res.dst));
 }
@@ -194,7 +194,7 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
   if (isPointer(s)) {
     if (isPointer(d)) {
       // pointer - pointer gives an unknown scalar where pointers may leak; any other op is refused
-      if (BPF_OP(insn.code) === BPF_SUB && !env.input.unprivileged) return setReg(env, insn.dst, scalarReg(scalarUnknown()));
+      if (BPF_OP(insn.code) === BPF_SUB && !env.input.unprivileged) return setReg(env, insn.dst, UNKNOWN_SCALAR_REG);
       fail(env, 'EACCES', 'ptrPtrProhibited', [insn.dst, aluString(BPF_OP(insn.code))]);
     }
     markPrecise(env, insn.dst);
@@ -257,10 +257,10 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const o = offReg.s;
   const known = scalarIsConst(o);
   if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) {
-    return setReg(env, dst, scalarReg(scalarUnknown()));
+    return setReg(env, dst, UNKNOWN_SCALAR_REG);
   }
   if (BPF_CLASS(insn.code) !== BPF_ALU64) {
-    if (op === BPF_SUB && !env.input.unprivileged) return setReg(env, dst, scalarReg(scalarUnknown()));
+    if (op === BPF_SUB && !env.input.unprivileged) return setReg(env, dst, UNKNOWN_SCALAR_REG);
     fail(env, 'EACCES', 'ptr32Prohibited', [dst]);
   }
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);

@@ -12,8 +12,8 @@
 import { verbose, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, text } from './env';
 import { markPrecise } from './regs';
-import { RegState, VState, FuncState, cloneState, newFuncState, withSpilled, scalarReg, ptrReg } from './state';
-import { scalarUnknown, scalarIsConst } from './scalar_bridge';
+import { RegState, VState, FuncState, cloneStateWithCallee, newFuncState, withSpilled, ptrReg, UNKNOWN_SCALAR_REG } from './state';
+import { scalarIsConst } from './scalar_bridge';
 import { scalarSameValue } from './scalar';
 import { MAP_TYPE as M } from '../isa/uapi';
 import { HelperSpecial } from './helper_protos';
@@ -34,7 +34,7 @@ export type SetCallee = (caller: FuncState, callee: FuncState, env: VerifierEnv)
 
 /** set_loop_callback_state: callback_fn(u64 index, void *callback_ctx) */
 const setLoopCallbackState: SetCallee = (caller, callee) => {
-  callee.regs[1] = scalarReg(scalarUnknown());
+  callee.regs[1] = UNKNOWN_SCALAR_REG;
   callee.regs[2] = caller.regs[3];
 };
 
@@ -104,14 +104,12 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
   if (unrolled >= MAX_CALLBACK_UNROLL) notModelled(env, `a callback explored more than ${MAX_CALLBACK_UNROLL} times at insn ${callsite}`);
   env.cbVisits = { callsite, prev: last, run: unrolled + 1 };
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
-  const cbState: VState = cloneState(env.cur);
-  const caller = cbState.frames[cbState.curframe];
-  const callee = newFuncState(cbState.curframe + 1, sub, callsite);
+  const callee = newFuncState(env.cur.curframe + 1, sub, callsite);
+  const cbState: VState = cloneStateWithCallee(env.cur, callee);
+  const caller = cbState.frames[cbState.curframe - 1];
   setCallee(caller, callee, env);
   callee.inCallbackFn = true;
   caller.callbackDepth++;
-  cbState.frames.push(callee);
-  cbState.curframe++;
   curFrame(env).callbackDepth = 0;
   pushOwnedState(env, env.layout.subprogs[sub].start, callsite, cbState); // cbState is the branch's own copy
   env.allScratched = true; // init_func_state of the callback's frame (the 6.18 level-2 log prints every register after the call)
@@ -124,7 +122,7 @@ function pushCallbackCall(env: VerifierEnv, sub: number, callsite: number, setCa
 function maybeWidenReg(old: RegState, cur: RegState, ids: IdMap): RegState {
   if (old.type !== 'scalar' || cur.type !== 'scalar') return cur;
   if (old.s.precise || cur.s.precise || (scalarSameValue(old.s, cur.s) && checkIds(old.s.id, cur.s.id, ids))) return cur;
-  return scalarReg(scalarUnknown());
+  return UNKNOWN_SCALAR_REG;
 }
 
 /**

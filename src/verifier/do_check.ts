@@ -13,8 +13,7 @@ import {
 import { verbose } from './log';
 import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, logOn, fail, notModelled, resetWalk, text } from './env';
-import { VState, newFuncState, scalarReg, ctxReg, ptrReg, PTR_MAYBE_NULL } from './state';
-import { scalarUnknown } from './scalar_bridge';
+import { VState, newFuncState, ctxReg, ptrReg, PTR_MAYBE_NULL, UNKNOWN_SCALAR_REG } from './state';
 import { setCurrentOf, resetWrites, commitWrites } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
 import { popStack, isStateVisited, updateBranchCounts, updateLiveStackOfCur } from './states';
@@ -60,7 +59,7 @@ function entryState(env: VerifierEnv, subprog: number): VState {
   }
   args.forEach((a, i) => {
     if (a.kind === 'ctx') f.regs[i + 1] = ctxReg();
-    else if (a.kind === 'scalar') f.regs[i + 1] = scalarReg(scalarUnknown());
+    else if (a.kind === 'scalar') f.regs[i + 1] = UNKNOWN_SCALAR_REG;
     // a global function's dynptr: assumed a local one, read-only (__mark_dynptr_reg)
     else if (a.kind === 'dynptr') f.regs[i + 1] = ptrReg('dynptr_ptr', { dtype: 'local' }, { id: ++env.idGen });
     else f.regs[i + 1] = a.nullable ? ptrReg('mem', { size: a.size, dynptrId: 0 }, { flags: PTR_MAYBE_NULL, id: ++env.idGen }) : ptrReg('mem', { size: a.size, dynptrId: 0 });

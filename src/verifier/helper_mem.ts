@@ -11,10 +11,10 @@ import { MAX_BPF_STACK } from '../isa/opcodes';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { markPrecise, scratchSlot } from './regs';
 import {
-  RegState, PointerReg, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, regTypeStr, scalarReg,
-  slotWith, slotTypesWith, sharedSlotTypes, ptrWithIds,
+  RegState, PointerReg, StackSlot, BPF_REG_SIZE, MEM_RDONLY, PTR_MAYBE_NULL, regTypeStr,
+  slotWith, slotTypesWith, sharedSlotTypes, ptrWithIds, UNKNOWN_SCALAR_REG,
 } from './state';
-import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
+import { Scalar, scalarIsConst } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead } from './stack_liveness';
 import { checkMemAccess } from './mem';
@@ -100,7 +100,7 @@ export function checkStackRangeInitialized(env: VerifierEnv, regno: number, reg:
     }
     const spilled = sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled;
     if (spilled && (sl.spilled!.type === 'scalar' || !env.input.unprivileged)) {
-      if (t === 'write') f.stack[spi] = slotWith(sl, sharedSlotTypes(sl.types.map((x) => (x === 'r' ? 'm' : x))), scalarReg(scalarUnknown()));
+      if (t === 'write') f.stack[spi] = slotWith(sl, sharedSlotTypes(sl.types.map((x) => (x === 'r' ? 'm' : x))), UNKNOWN_SCALAR_REG);
       continue;
     }
     // a dynptr's, an iterator's or an irq flag's bytes ('d', 'i', 'f') are never read, root or not
@@ -171,7 +171,7 @@ export function checkHelperMemAccess(env: VerifierEnv, regno: number, size: numb
 function memoryRegion(env: VerifierEnv, regno: number, reg: PointerReg, size: number, t: AccessType): void {
   if (size === 0) return notModelled(env, `zero-sized helper access to ${regTypeStr(reg)}`);
   if (reg.type === 'map_value' && (reg.map.fields ?? []).length) return notModelled(env, 'helper access to map values with special fields');
-  const store = t === 'write' && reg.type !== 'pkt' && reg.type !== 'pkt_meta' ? { val: scalarReg(scalarUnknown()), regno: -1, imm: false } : null;
+  const store = t === 'write' && reg.type !== 'pkt' && reg.type !== 'pkt_meta' ? { val: UNKNOWN_SCALAR_REG, regno: -1, imm: false } : null;
   checkMemAccess(env, reg, { regno, off: 0, size, store, signExtend: false, strictAlign: false });
 }
 

@@ -12,7 +12,7 @@ import { subprogReaches } from './subprogs';
 import { HELPER_NAMES, BPF_FUNC_MAX_ID } from '../isa/helpers';
 import { VerifierEnv, curFrame, fail, notModelled, text } from './env';
 import { scratchReg, markPrecise } from './regs';
-import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit, mapSpilledRegs, ptrWithIds } from './state';
+import { RegState, FuncState, ptrReg, scalarReg, isPointer, regTypeStr, PTR_MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, BPF_F_RDONLY_PROG, notInit, mapSpilledRegs, ptrWithIds, UNKNOWN_SCALAR_REG } from './state';
 import { Scalar, scalarUnknown, scalarIsConst } from './scalar_bridge';
 import { cloneScalar, mBoundsSync } from './scalar';
 
@@ -138,7 +138,7 @@ function tailCallExitsSubprog(env: VerifierEnv, idx: number): number {
   scratchReg(env, 0);
   pushStack(env, idx + 1, idx, env.cur);
   clearAllPktPointers(env);
-  curFrame(env).regs[0] = scalarReg(scalarUnknown());
+  curFrame(env).regs[0] = UNKNOWN_SCALAR_REG;
   // the subprog's exit: its stack liveness is brought up to date first, as at BPF_EXIT
   updateLiveStackOfCur(env);
   return prepareFuncExit(env);
@@ -183,7 +183,7 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
   const ret = proto.ret;
   let r0: RegState;
   switch (ret.kind) {
-    case 'integer': r0 = scalarReg(refineRetval(env, proto, meta)); break;
+    case 'integer': r0 = proto.refine ? scalarReg(refineRetval(env, proto, meta)) : UNKNOWN_SCALAR_REG; break;
     case 'void': return notInit();
     case 'map_value': {
       if (!meta.map) fail(env, 'EINVAL', 'subsystemMisconfigured');
@@ -219,9 +219,8 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
   return r0;
 }
 
-/** do_refine_retval_range: R0 <= the size argument (or -MAX_ERRNO..), or a CPU number. */
+/** do_refine_retval_range: R0 <= the size argument (or -MAX_ERRNO..), or a CPU number (a helper with `refine`). */
 function refineRetval(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta): Scalar {
-  if (!proto.refine) return scalarUnknown();
   const r = cloneScalar(scalarUnknown());
   if (proto.refine === 'msize') {
     const max = meta.msizeMax ?? 0n;
@@ -269,7 +268,7 @@ function checkGetFuncIp(env: VerifierEnv, funcId: number): void {
 /** clear_all_pkt_pointers: packet pointers in every frame and spill become unknown scalars (CAP_BPF) */
 export function clearAllPktPointers(env: VerifierEnv): void {
   const invalid = (r: RegState): RegState => (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end'
-    ? (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown())) : r);
+    ? (env.input.unprivileged ? notInit() : UNKNOWN_SCALAR_REG) : r);
   env.cur.frames.forEach((f: FuncState) => {
     f.regs.forEach((r, i) => { f.regs[i] = invalid(r); });
     mapSpilledRegs(f, invalid);

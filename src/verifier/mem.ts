@@ -14,10 +14,10 @@ import { VerifierEnv, fail, failText, notModelled, text } from './env';
 import { readReg, checkDst, setReg } from './regs';
 import {
   RegState, PointerReg, PtrOf, BPF_REG_SIZE, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, PTR_MAYBE_NULL, MEM_RDONLY, PTR_UNTRUSTED,
-  isPointer, isPktPointer, regTypeStr, scalarReg, ptrReg,
+  isPointer, isPktPointer, regTypeStr, scalarReg, ptrReg, UNKNOWN_SCALAR_REG,
 } from './state';
 import {
-  Scalar, scalarFromImm, scalarUnknown, scalarCoerce, scalarCoerceSx, scalarConst, scalarIsConst,
+  Scalar, scalarFromImm, scalarCoerce, scalarCoerceSx, scalarConst, scalarIsConst,
 } from './scalar_bridge';
 import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
 import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
@@ -156,18 +156,18 @@ function accessByType(env: VerifierEnv, ptr: PointerReg, a: MemAccess): RegState
     case 'map_key':
       if (write) fail(env, 'EACCES', 'writeToChangeKey', [a.regno]);
       checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.map.keySize);
-      return scalarReg(scalarUnknown());
+      return UNKNOWN_SCALAR_REG;
     case 'map_value': checkLeak(env, a, 'map'); return checkMapValueAccess(env, ptr, a, off);
     case 'mem': return checkMemPtrAccess(env, ptr, a, off);
     case 'pkt': case 'pkt_meta':
       if (write && !mayAccessDirectPktData(env.input.progType, true)) fail(env, 'EACCES', 'cannotWriteIntoPacket');
       checkLeak(env, a, 'packet');
       checkPacketAccess(env, ptr, a.regno, off, a.size);
-      return scalarReg(scalarUnknown());
+      return UNKNOWN_SCALAR_REG;
     case 'flow_keys':
       checkLeak(env, a, 'flow keys');
       if (off < 0 || off + a.size > FLOW_KEYS_SIZE) fail(env, 'EACCES', 'invalidFlowKeysAccess', [off, a.size]);
-      return scalarReg(scalarUnknown());
+      return UNKNOWN_SCALAR_REG;
     case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
       if (ptr.flags & PTR_MAYBE_NULL) break;
       if (write) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
@@ -235,7 +235,7 @@ function checkMemPtrAccess(env: VerifierEnv, ptr: PtrOf<'mem'>, a: MemAccess, of
   if (a.store && rdonly) fail(env, 'EACCES', 'cannotWriteInto', [a.regno, regTypeStr(ptr)]);
   checkLeak(env, a, 'mem');
   if (!(rdonly && (ptr.flags & PTR_UNTRUSTED))) checkMemRegionAccess(env, ptr, a.regno, off, a.size, ptr.size);
-  return scalarReg(scalarUnknown());
+  return UNKNOWN_SCALAR_REG;
 }
 
 /** PTR_TO_MAP_VALUE: access type, bounds, special fields, constants of frozen read-only maps. */
@@ -255,7 +255,7 @@ function checkMapValueAccess(env: VerifierEnv, ptr: PtrOf<'map_value'>, a: MemAc
   if (!a.store && scalarIsConst(ptr.v) && (flags & BPF_F_RDONLY_PROG) && map.frozen) {
     return scalarReg(scalarConst(directRead(env, map.initialValue, off + Number(ptr.v.varOff.value), a.size, a.signExtend)));
   }
-  return scalarReg(scalarUnknown());
+  return UNKNOWN_SCALAR_REG;
 }
 
 /** bpf_map_direct_read: the little-endian value at `off` of a frozen read-only map. */
@@ -285,7 +285,7 @@ function checkCtxAccess(env: VerifierEnv, ptr: PtrOf<'ctx'>, a: MemAccess): RegS
 /** The register a context read gives: an unknown scalar, or a pointer of the field's type. */
 function ctxLoadResult(env: VerifierEnv, t: CtxRegType): RegState {
   switch (t) {
-    case 'scalar': return scalarReg(scalarUnknown());
+    case 'scalar': return UNKNOWN_SCALAR_REG;
     case 'pkt': case 'pkt_meta': return ptrReg(t, { range: 0 });
     case 'pkt_end': case 'flow_keys': case 'sock': return ptrReg(t, {});
     case 'sock_or_null': return ptrReg('sock', {}, { flags: PTR_MAYBE_NULL, id: ++env.idGen });
@@ -302,5 +302,5 @@ function checkSockAccess(env: VerifierEnv, ptr: PtrOf<'sock' | 'sock_common' | '
   else if (ptr.type === 'sock_common') valid = bpfSockCommonAccess({ off, size, write: false, attach: 0, capable: true });
   else return notModelled(env, `${ptr.type} field access`);
   if (!valid) fail(env, 'EACCES', 'invalidSockAccess', [regno, regTypeStr(ptr), off, size]);
-  return scalarReg(scalarUnknown());
+  return UNKNOWN_SCALAR_REG;
 }

@@ -5,7 +5,7 @@
 // carries its own fields. Registers and scalars are values: replaced, never mutated.
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
 import { MapInfo } from './types';
-import { Scalar, formatScalar, scalarConst } from './scalar_bridge';
+import { Scalar, formatScalar, scalarConst, scalarUnknown } from './scalar_bridge';
 import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown } from './scalar';
 
 /** BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG (include/uapi/linux/bpf.h): map_flags the verifier reads. */
@@ -243,6 +243,8 @@ export interface VState {
 const NOT_INIT: RegState = Object.freeze({ type: 'not_init' });
 export const notInit = (): RegState => NOT_INIT;
 export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
+/** mark_reg_unknown's register (imprecise): registers and scalars are immutable values, so one object serves every use (no allocation per unknown). */
+export const UNKNOWN_SCALAR_REG: RegState = scalarReg(scalarUnknown());
 export const ctxReg = (off = 0): RegState => ptrReg('ctx', {}, { off });
 export const stackReg = (off: number, frameno: number): RegState => ptrReg('stack', { frameno }, { off });
 
@@ -250,9 +252,9 @@ export const stackReg = (off: number, frameno: number): RegState => ptrReg('stac
 const FRAME_POINTERS: RegState[] = [];
 
 export function newFuncState(frameno: number, subprogno: number, callsite: number): FuncState {
-  const regs: RegState[] = [];
-  for (let i = 0; i < MAX_BPF_REG; i++) regs.push(NOT_INIT);
-  regs[BPF_REG_FP] = FRAME_POINTERS[frameno] ??= stackReg(0, frameno);
+  const fp = FRAME_POINTERS[frameno] ??= stackReg(0, frameno);
+  // a literal of MAX_BPF_REG (11) elements: one allocation of the exact size (push grows the backing store twice)
+  const regs: RegState[] = [NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, fp];
   return { regs, stack: [], frameno, subprogno, callsite, inExceptionCallback: false, inCallbackFn: false, inAsyncCallbackFn: false, callbackDepth: 0 };
 }
 
@@ -268,6 +270,15 @@ export function cloneState(s: VState): VState {
   const frames: FuncState[] = new Array(s.frames.length);
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFunc(s.frames[i]);
   return { frames, curframe: s.curframe, refs: s.refs.slice() };
+}
+
+/** A copy of `s` whose new innermost frame is `callee` (a callback's branch): the frames array made at its final size, not grown by a push. */
+export function cloneStateWithCallee(s: VState, callee: FuncState): VState {
+  const n = s.frames.length;
+  const frames: FuncState[] = new Array(n + 1);
+  for (let i = 0; i < n; i++) frames[i] = cloneFunc(s.frames[i]);
+  frames[n] = callee;
+  return { frames, curframe: n, refs: s.refs.slice() };
 }
 
 export const isPointer = (r: RegState): r is PointerReg => r.type !== 'scalar' && r.type !== 'not_init';

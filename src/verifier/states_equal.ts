@@ -6,8 +6,7 @@
 // RANGE_WITHIN (loops whose marks are not final: every scalar's range must be
 // contained) and EXACT (the infinite-loop check). states_maybe_looping too.
 import { MAX_BPF_REG } from '../isa/opcodes';
-import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, ScalarReg, PtrOf, scalarReg } from './state';
-import { scalarUnknown } from './scalar_bridge';
+import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, ScalarReg, PtrOf, UNKNOWN_SCALAR_REG } from './state';
 import { scalarSubsumes, scalarSameValue } from './scalar';
 
 export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
@@ -118,7 +117,7 @@ export function regsafe(o: RegState, c: RegState, m: IdMap, exact: ExactLevel, a
 }
 
 /** unbound_reg: an unknown imprecise scalar. */
-const UNBOUND: RegState = scalarReg(scalarUnknown());
+const UNBOUND: RegState = UNKNOWN_SCALAR_REG;
 
 /** scalar_reg_for_stack: a 64-bit spilled scalar, or an unbound scalar for a slot of misc (or, privileged, uninitialised) bytes. */
 function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
