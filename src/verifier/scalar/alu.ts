@@ -281,13 +281,13 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
  */
 export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable = true): AluResult {
   checkAluInsn('adjustScalar', insn, false);
-  let memo = TRANSFERS.get(insn);
+  const memo = TRANSFERS.get(insn);
   if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.off !== insn.off || memo.imm !== insn.imm)) {
-    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
-    TRANSFERS.delete(insn);
-    memo = undefined;
-  }
-  if (memo !== undefined) {
+    // from another verification, or rewritten since (a loader may patch an instruction between verifications):
+    // emptied in place, its entries' objects kept to be overwritten (no allocation per instruction per verification)
+    memo.epoch = epoch; memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
+    memo.next = 0; memo.size = 0;
+  } else if (memo !== undefined) {
     const known = recall(memo, dst, src, bpfCapable);
     if (known !== null) return { dst: known };
   }
@@ -305,12 +305,12 @@ export function adjustScalar(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable
  * clearing, so it serves only such a dst.
  */
 interface Transfer {
-  readonly d: Scalar;
-  readonly s: Scalar;
-  readonly bpfCapable: boolean;
-  readonly res: Scalar;
-  readonly unlinks: boolean;
-  readonly idFree: boolean;
+  d: Scalar;
+  s: Scalar;
+  bpfCapable: boolean;
+  res: Scalar;
+  unlinks: boolean;
+  idFree: boolean;
 }
 /** Entries per instruction: the same instruction meets a few operand values again and again (subprogram calls, loops, parsers). */
 const TRANSFER_WAYS = 4;
@@ -323,20 +323,22 @@ let epoch = 0;
 export const transferEpoch = (): number => epoch;
 export const newTransferEpoch = (): number => ++epoch;
 
-/** The transfers remembered for one instruction in one epoch, with the fields it had then. */
+/** The transfers remembered for one instruction in one epoch (the first `size` of `ways`), with the fields it had then. */
 interface Transfers {
-  readonly epoch: number;
-  readonly code: number;
-  readonly off: number;
-  readonly imm: number;
+  epoch: number;
+  code: number;
+  off: number;
+  imm: number;
   next: number;
+  size: number;
   readonly ways: Transfer[];
 }
 const TRANSFERS = new WeakMap<AluInsn, Transfers>();
 
 
 function recall(memo: Transfers, dst: Scalar, src: Scalar, bpfCapable: boolean): Scalar | null {
-  for (const t of memo.ways) {
+  for (let i = 0; i < memo.size; i++) {
+    const t = memo.ways[i];
     if (t.bpfCapable !== bpfCapable || !scalarSameValuePrecise(t.s, src) || !scalarSameValuePrecise(t.d, dst)) continue;
     if (t.idFree && (dst.id !== 0 || dst.addConst !== 0)) continue;
     return t.unlinks ? t.res : scalarWithIdOf(t.res, dst);
@@ -346,13 +348,17 @@ function recall(memo: Transfers, dst: Scalar, src: Scalar, bpfCapable: boolean):
 
 function remember(insn: AluInsn, memo: Transfers | undefined, dst: Scalar, src: Scalar, bpfCapable: boolean, res: Scalar): void {
   const idFree = dst.id === 0 && dst.addConst === 0 && dst.delta === 0;
-  const t: Transfer = { d: dst, s: src, bpfCapable, res, unlinks: !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0, idFree };
+  const unlinks = !idFree && res.id === 0 && res.addConst === 0 && res.delta === 0;
   if (memo === undefined) {
-    TRANSFERS.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, next: 1, ways: [t] });
+    TRANSFERS.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, next: 1, size: 1, ways: [{ d: dst, s: src, bpfCapable, res, unlinks, idFree }] });
     return;
   }
-  memo.ways[memo.next] = t;
+  const t = memo.ways[memo.next];
+  // an entry of an earlier epoch (or one evicted) is overwritten in place
+  if (t === undefined) memo.ways[memo.next] = { d: dst, s: src, bpfCapable, res, unlinks, idFree };
+  else { t.d = dst; t.s = src; t.bpfCapable = bpfCapable; t.res = res; t.unlinks = unlinks; t.idFree = idFree; }
   memo.next = (memo.next + 1) % TRANSFER_WAYS;
+  if (memo.size < TRANSFER_WAYS) memo.size++;
 }
 
 /** adjustScalar without the memo. */
