@@ -14,7 +14,7 @@ import { successors, Successors } from '../isa/flow';
  */
 type FrameMasks = Int32Array;
 const MR = 0, MW = 2, ACC = 4, LB = 6, WORDS = 8;
-/** A 64-bit mask from its halves (for the log and stackAliveMask's answer). */
+/** A 64-bit mask from its halves (for the log). */
 const toBig = (lo: number, hi: number): bigint => (lo | hi) === 0 ? 0n : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 export interface Callchain { callsites: number[]; spStarts: number[]; curframe: number }
@@ -332,6 +332,9 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
   }
 }
 
+/** A mask of stack slots as two 32-bit halves: slots 0-31 in `lo`, 32-63 in `hi`. */
+export interface SlotMask { lo: number; hi: number }
+
 /**
  * bpf_live_stack_query_init + bpf_stack_slot_alive for every slot of frame `frameno` at
  * once: the mask of the slots a state standing at `insnIdx` with call chains `chains` (one
@@ -339,12 +342,13 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
  * instance, or after (for a callback-calling helper: before) a call site of an outer frame.
  */
 export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
-  callsCallback: (idx: number) => boolean): bigint {
+  callsCallback: (idx: number) => boolean, out: SlotMask): void {
   const curframe = chains.length - 1;
-  let lo = 0, hi = 0;
+  // the halves written into `out` (no bigint: this runs once per frame of every cleaned checkpoint)
+  out.lo = 0; out.hi = 0;
   const addLiveBefore = (inst: Instance, idx: number): void => {
     const m = frameMasks(inst, frameno, false), o = at(inst, idx);
-    if (m && o >= 0) { lo |= m[o + LB]; hi |= m[o + LB + 1]; }
+    if (m && o >= 0) { out.lo |= m[o + LB]; out.hi |= m[o + LB + 1]; }
   };
   const inner = lookup(lv, ctx, chains[curframe]);
   addLiveBefore(inner, insnIdx);
@@ -352,6 +356,4 @@ export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain
     const callsite = inner.cc.callsites[i];
     addLiveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
   }
-  const mask = toBig(lo, hi);
-  return mask;
 }

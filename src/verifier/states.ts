@@ -14,7 +14,7 @@ import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, MissHint } from './states_equal';
-import { Callchain, stackAliveMask, updateLiveStack } from './stack_liveness';
+import { Callchain, SlotMask, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
 import { scalarWithPrecise } from './scalar';
 
@@ -184,6 +184,9 @@ export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDept
  */
 const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<SlotType>(BPF_REG_SIZE).fill('?')) as SlotType[], spilled: null });
 
+/** stackAliveMask's answer, one object refilled per frame cleaned. */
+const ALIVE: SlotMask = { lo: 0, hi: 0 };
+
 /** clean_verifier_state: registers not live and stack slots not alive where each frame stands become unset. */
 function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
@@ -196,9 +199,9 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
     if (!f.stack.length) continue;
-    const alive = stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback);
-    // the mask as two 32-bit numbers (no bigint per slot); a stack has at most 64 slots
-    const lo = Number(BigInt.asUintN(32, alive)), hi = Number(BigInt.asUintN(32, alive >> 32n));
+    stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback, ALIVE);
+    // a stack has at most 64 slots
+    const lo = ALIVE.lo, hi = ALIVE.hi;
     for (let spi = 0; spi < f.stack.length; spi++) {
       if ((spi < 32 ? lo >>> spi : spi < 64 ? hi >>> (spi - 32) : 0) & 1) continue;
       f.stack[spi] = INVALID_SLOT;

@@ -58,7 +58,11 @@ test('must_write is the intersection over the visits of an instruction', () => {
     commitWrites(lv);
     updateLiveStack(lv, ctx, [cc]);
   };
-  const alive = (idx: number): bigint => stackAliveMask(lv, ctx, [cc], idx, 0, () => false);
+  const alive = (idx: number): bigint => {
+    const out = { lo: 0, hi: 0 };
+    stackAliveMask(lv, ctx, [cc], idx, 0, () => false, out);
+    return (BigInt(out.hi >>> 0) << 32n) | BigInt(out.lo >>> 0);
+  };
   visit(true);
   assert.equal(alive(1), 1n);
   assert.equal(alive(0), 0n, 'written before it is read');
