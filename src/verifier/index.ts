@@ -53,11 +53,12 @@ function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): Map<number, I
   const sp = layout.subprogs;
   const loops = new Map<number, InlinedLoop>();
   if (env.loopInline.size === 0) return loops;
+  const inlined = [...env.loopInline].sort((a, b) => a[0] - b[0]);
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
     const depth = sp[s].stackDepth;
     let extra = 0;
-    for (const [idx, st] of [...env.loopInline].sort((a, b) => a[0] - b[0])) {
+    for (const [idx, st] of inlined) {
       if (!st.fit || idx < sp[s].start || idx >= end) continue;
       extra = 3 * 8 + (Math.ceil(depth / 8) * 8 - depth);
       loops.set(idx, { callbackSubprog: st.subprogno, stackBase: -(depth + extra) });
