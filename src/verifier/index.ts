@@ -8,7 +8,7 @@ import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } fr
 import { checkSubprogs, checkCfg } from './cfg';
 import { successorTable } from '../isa/flow';
 import { checkMaxStackDepth } from './stack_depth';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
 import { markReservedFieldsOk } from './reserved_fields';
 import { resolvePseudoLdimm64 } from './ld_imm';
@@ -180,13 +180,8 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
-  const cfg = checkCfg(input.insns, layout, !input.unprivileged, succ);
+  const cfg = checkCfg(input.insns, layout, !input.unprivileged, env.pointFlags, succ);
   env.prunePoints = cfg.prunePoints;
-  env.forceCheckpoints = cfg.forceCheckpoints;
-  env.jmpPoints = cfg.jmpPoints;
-  for (const i of cfg.prunePoints) env.pointFlags[i] |= PRUNE_POINT;
-  for (const i of cfg.jmpPoints) env.pointFlags[i] |= JMP_POINT;
-  for (const i of cfg.forceCheckpoints) env.pointFlags[i] |= FORCE_CHECKPOINT;
   markReservedFieldsOk(env);
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
