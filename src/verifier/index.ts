@@ -188,7 +188,12 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
   env.sccOf = computeScc(input.insns, succ);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
-  const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+  let summaries = layout.kfuncs;
+  for (const k of layout.kfuncs.values()) {
+    if (kfuncAllowed(env, k.name)) continue;
+    summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+    break;
+  }
   env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) }, succ);
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
