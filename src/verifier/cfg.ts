@@ -13,6 +13,7 @@ import { SubprogLayout } from './subprogs';
 import { BPF_FUNC_TAIL_CALL, BPF_FUNC_LOOP } from './helper_protos';
 import { KFUNC_TABLE } from './kfuncs';
 import { isSyncCallbackKfunc } from './graph';
+import { PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT } from './env';
 
 /** check_subprogs */
 export function checkSubprogs(insns: readonly Insn[], layout: SubprogLayout, succ: readonly Successors[] = successorTable(insns)): void {
@@ -45,12 +46,8 @@ const DONE = 0, KEEP = 1;
 export interface CfgResult {
   /** Instructions that are targets of a back-edge (loop heads), for the model's loop handling. */
   backEdges: [number, number][];
-  /** Jump targets and other prune points (mark_prune_point). */
+  /** Jump targets and other prune points (mark_prune_point); also PRUNE_POINT in the point flags. */
   prunePoints: Set<number>;
-  /** Calls of sync-callback helpers (bpf_loop): mark_force_checkpoint. */
-  forceCheckpoints: Set<number>;
-  /** mark_jmp_point: branch and jump targets, return addresses, callback-calling calls. */
-  jmpPoints: Set<number>;
   /** mark_calls_callback: calls of sync-callback helpers. */
   callsCallback: Set<number>;
   /** Calls of an iterator's next kfunc (is_iter_next_insn). */
@@ -60,16 +57,21 @@ export interface CfgResult {
 /** is_sync_callback_calling_function: bpf_for_each_map_elem, bpf_find_vma, bpf_loop, bpf_user_ringbuf_drain. */
 const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, BPF_FUNC_LOOP, 209]);
 
-/** check_cfg */
-export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean,
+/**
+ * check_cfg. Marks `pointFlags` (one byte per instruction) with PRUNE_POINT (mark_prune_point),
+ * JMP_POINT (mark_jmp_point: branch and jump targets, return addresses, callback-calling calls)
+ * and FORCE_CHECKPOINT (mark_force_checkpoint: sync-callback calls, iterator next, may_goto).
+ */
+export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileged: boolean, pointFlags: Uint8Array,
   succ: readonly Successors[] = successorTable(insns)): CfgResult {
   const n = insns.length;
   const state = new Uint8Array(n); // (states fit a byte; a small Uint8Array is allocated on the heap, an Int32Array of over 16 entries is not)
   const stack: number[] = [];
   const backEdges: [number, number][] = [];
   const prunePoints = new Set<number>();
-  const forceCheckpoints = new Set<number>();
-  const jmpPoints = new Set<number>();
+  const prune = (i: number): void => { prunePoints.add(i); pointFlags[i] |= PRUNE_POINT; };
+  const jmp = (i: number): void => { pointFlags[i] |= JMP_POINT; };
+  const force = (i: number): void => { pointFlags[i] |= FORCE_CHECKPOINT; };
   const callsCallback = new Set<number>();
   const iterNext = new Set<number>();
 
@@ -77,7 +79,7 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
     if (e === FALLTHROUGH && state[t] >= (DISCOVERED | FALLTHROUGH)) return DONE;
     if (e === BRANCH && state[t] >= (DISCOVERED | BRANCH)) return DONE;
     if (w < 0 || w >= n) throw new VerifierReject('EINVAL', msg('jumpOutOfRange', [t, w]));
-    if (e === BRANCH) { prunePoints.add(w); jmpPoints.add(w); }
+    if (e === BRANCH) { prune(w); jmp(w); }
     if (state[w] === 0) {
       state[t] = DISCOVERED | e;
       state[w] = DISCOVERED;
@@ -97,10 +99,10 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
   const visitCall = (t: number, s: Successors): number => {
     let ret = push(t, s.next!, FALLTHROUGH);
     if (ret) return ret;
-    prunePoints.add(s.next!);
-    jmpPoints.add(s.next!);
+    prune(s.next!);
+    jmp(s.next!);
     if (s.callee !== null) {
-      prunePoints.add(t);
+      prune(t);
       ret = push(t, s.callee, BRANCH);
     }
     return ret;
@@ -121,11 +123,11 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         {
           const kfunc = insn.src === BPF_PSEUDO_KFUNC_CALL ? layout.kfuncs.get(t)?.name ?? '' : null;
           if ((insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) || (kfunc !== null && isSyncCallbackKfunc(kfunc))) {
-            forceCheckpoints.add(t); prunePoints.add(t); jmpPoints.add(t); callsCallback.add(t);
+            force(t); prune(t); jmp(t); callsCallback.add(t);
           }
           // is_iter_next_kfunc: mark_prune_point + mark_force_checkpoint (the open-coded loop's convergence point)
           if (kfunc !== null && KFUNC_TABLE[kfunc]?.flags.includes('iter_next')) {
-            prunePoints.add(t); forceCheckpoints.add(t); iterNext.add(t);
+            prune(t); force(t); iterNext.add(t);
           }
         }
         return visitCall(t, s);
@@ -134,14 +136,14 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
         // an unconditional jump is the fall-through edge of check_cfg
         const ret = push(t, s.jump!, FALLTHROUGH);
         if (ret) return ret;
-        prunePoints.add(s.jump!);
-        jmpPoints.add(s.jump!);
+        prune(s.jump!);
+        jmp(s.jump!);
         return ret;
       }
       default: {
-        prunePoints.add(t);
+        prune(t);
         // is_may_goto_insn: mark_force_checkpoint
-        if (BPF_OP(insn.code) === BPF_JCOND) forceCheckpoints.add(t);
+        if (BPF_OP(insn.code) === BPF_JCOND) force(t);
         const ret = push(t, s.next!, FALLTHROUGH);
         if (ret) return ret;
         return push(t, s.jump!, BRANCH);
@@ -169,5 +171,5 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
       i++;
     }
   }
-  return { backEdges, prunePoints, forceCheckpoints, jmpPoints, callsCallback, iterNext };
+  return { backEdges, prunePoints, callsCallback, iterNext };
 }

@@ -14,6 +14,7 @@ import { FuncState, VState, newFuncState, MapRef } from './state';
 import { PathEntry } from './precision';
 import type { Checkpoint, InsnCheckpoints } from './states';
 import type { Backedge } from './scc';
+import type { PreparedArgs } from './func_args';
 import { Liveness, LivenessCtx, newLiveness } from './stack_liveness';
 
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -49,11 +50,11 @@ export interface VerifierEnv {
   readonly log: VerifierLog;
   /** From check_cfg. */
   prunePoints: Set<number>;
-  /** The same three sets as flags per instruction (PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT), for the main loop. */
+  /**
+   * check_cfg's marks per instruction: PRUNE_POINT (mark_prune_point), JMP_POINT (mark_jmp_point:
+   * instructions the kernel's jump history records), FORCE_CHECKPOINT (mark_force_checkpoint).
+   */
   pointFlags: Uint8Array;
-  forceCheckpoints: Set<number>;
-  /** mark_jmp_point: instructions the kernel's jump history records. */
-  jmpPoints: Set<number>;
   /** bpf_calls_callback: calls of callback-calling helpers. */
   callsCallback: Set<number>;
   /** is_iter_next_insn: calls of an iterator's next kfunc. */
@@ -76,6 +77,8 @@ export interface VerifierEnv {
   calledGlobals: Set<number>;
   /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
   unreliableSubprogs: Set<number>;
+  /** sub->args_cached: btf_prepare_func_args's answers so far, by subprog (made on first use). */
+  argsCached: Map<number, PreparedArgs> | null;
   seenException: boolean;
   idGen: number;
   loopInline: Map<number, LoopInlineState>;
@@ -140,7 +143,7 @@ export interface VerifierEnv {
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), pointFlags: new Uint8Array(input.insns.length), forceCheckpoints: new Set(), jmpPoints: new Set(), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(),
+    prunePoints: new Set(), pointFlags: new Uint8Array(input.insns.length), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,

@@ -22,18 +22,17 @@ import { checkMemReg, registerIsNull } from './helper_mem';
 export type ArgKind = { kind: 'scalar' } | { kind: 'ctx' } | { kind: 'mem'; size: number; nullable: boolean } | { kind: 'dynptr' };
 
 /** A failure of btf_prepare_func_args: logged (unless `silent`), with its errno. */
-class PrepareError { constructor(readonly errno: Errno, readonly message: string | null) {} }
+export class PrepareError { constructor(readonly errno: Errno, readonly message: string | null) {} }
 
 const TAGS = ['ctx', 'trusted', 'nonnull', 'nullable', 'arena'] as const;
 type Tag = typeof TAGS[number];
 
-/** sub->args_cached: the answers of btf_prepare_func_args so far in one verification, by subprog. */
-const ARGS_CACHED = new WeakMap<VerifierEnv, Map<number, readonly ArgKind[] | PrepareError>>();
+/** btf_prepare_func_args's answer for one subprog: the kinds, or why they are unusable. */
+export type PreparedArgs = readonly ArgKind[] | PrepareError;
 
-/** btf_prepare_func_args once per subprog (it depends on the program's BTF only); later calls reuse the answer. */
-function prepare(env: VerifierEnv, subprog: number): readonly ArgKind[] | PrepareError {
-  let bySubprog = ARGS_CACHED.get(env);
-  if (!bySubprog) ARGS_CACHED.set(env, bySubprog = new Map());
+/** btf_prepare_func_args once per subprog (it depends on the program's BTF only); later calls reuse the answer (sub->args_cached). */
+function prepare(env: VerifierEnv, subprog: number): PreparedArgs {
+  const bySubprog = env.argsCached ??= new Map();
   let r = bySubprog.get(subprog);
   if (r === undefined) bySubprog.set(subprog, r = prepareUncached(env, subprog));
   return r;

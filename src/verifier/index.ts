@@ -8,7 +8,7 @@ import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } fr
 import { checkSubprogs, checkCfg } from './cfg';
 import { successorTable } from '../isa/flow';
 import { checkMaxStackDepth } from './stack_depth';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, PRUNE_POINT, JMP_POINT, FORCE_CHECKPOINT, newEnv, text, fail, notModelled } from './env';
+import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, newEnv, text, fail, notModelled } from './env';
 import { doCheckCommon } from './do_check';
 import { markReservedFieldsOk } from './reserved_fields';
 import { resolvePseudoLdimm64 } from './ld_imm';
@@ -53,11 +53,12 @@ function optimizeBpfLoop(env: VerifierEnv, layout: SubprogLayout): Map<number, I
   const sp = layout.subprogs;
   const loops = new Map<number, InlinedLoop>();
   if (env.loopInline.size === 0) return loops;
+  const inlined = [...env.loopInline].sort((a, b) => a[0] - b[0]);
   for (let s = 0; s < sp.length; s++) {
     const end = s + 1 < sp.length ? sp[s + 1].start : env.input.insns.length;
     const depth = sp[s].stackDepth;
     let extra = 0;
-    for (const [idx, st] of [...env.loopInline].sort((a, b) => a[0] - b[0])) {
+    for (const [idx, st] of inlined) {
       if (!st.fit || idx < sp[s].start || idx >= end) continue;
       extra = 3 * 8 + (Math.ceil(depth / 8) * 8 - depth);
       loops.set(idx, { callbackSubprog: st.subprogno, stackBase: -(depth + extra) });
@@ -179,20 +180,20 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   // check_attach_btf_id, after the subprogs were listed (`func#0 @0` at level 2)
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
-  const cfg = checkCfg(input.insns, layout, !input.unprivileged, succ);
+  const cfg = checkCfg(input.insns, layout, !input.unprivileged, env.pointFlags, succ);
   env.prunePoints = cfg.prunePoints;
-  env.forceCheckpoints = cfg.forceCheckpoints;
-  env.jmpPoints = cfg.jmpPoints;
-  for (const i of cfg.prunePoints) env.pointFlags[i] |= PRUNE_POINT;
-  for (const i of cfg.jmpPoints) env.pointFlags[i] |= JMP_POINT;
-  for (const i of cfg.forceCheckpoints) env.pointFlags[i] |= FORCE_CHECKPOINT;
   markReservedFieldsOk(env);
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
   env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
   env.sccOf = computeScc(input.insns, succ);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
-  const summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+  let summaries = layout.kfuncs;
+  for (const k of layout.kfuncs.values()) {
+    if (kfuncAllowed(env, k.name)) continue;
+    summaries = new Map([...layout.kfuncs].map(([i, k]) => [i, kfuncAllowed(env, k.name) ? k : { name: k.name }]));
+    break;
+  }
   env.liveRegs = computeLiveRegs(input.insns, { kfuncs: summaries, helperAllowed: (id) => helperAllowed(env, id) }, succ);
   if (log.level & BPF_LOG_LEVEL2) verbose(log, formatLiveRegs(input.insns, env.liveRegs, env.sccOf, (i) => input.kfunc?.(i.imm, i.off)?.name));
   doCheckCommon(env, 0);
