@@ -139,8 +139,7 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const bpfCapable = !env.input.unprivileged;
   const memo = ALU_MEMO.get(insn);
   const epoch = transferEpoch();
-  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch
-    && memo.code === insn.code && memo.imm === insn.imm && memo.off === insn.off) {
+  if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch) {
     if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
     return setReg(env, insn.dst, memo.reg);
   }
@@ -149,9 +148,9 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
   // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
-  if (memo === undefined) ALU_MEMO.set(insn, { epoch, code: insn.code, off: insn.off, imm: insn.imm, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  if (memo === undefined) ALU_MEMO.set(insn, { epoch, d: d.s, s, bpfCapable, reg, fork: res.fork });
   else {
-    memo.epoch = epoch; memo.code = insn.code; memo.off = insn.off; memo.imm = insn.imm;
+    memo.epoch = epoch;
     memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
   }
   setReg(env, insn.dst, reg);
@@ -164,11 +163,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
  */
 interface AluMemo {
-  /** The verification (transferEpoch) and the instruction's fields when remembered (a loader may rewrite an instruction between verifications). */
+  /** The verification that remembered it (transferEpoch): instructions do not change during one, a loader may rewrite them between two. */
   epoch: number;
-  code: number;
-  off: number;
-  imm: number;
   d: Scalar;
   s: Scalar;
   bpfCapable: boolean;

@@ -212,11 +212,9 @@ interface Split {
   readonly falseSrc: ScalarReg | null;
 }
 const SPLIT_WAYS = 4;
-/** The splits remembered for one jump, with its opcode and whether it compares a register with itself. */
+/** The splits remembered for one jump in one verification (transferEpoch: instructions do not change during one). */
 interface Splits {
   readonly epoch: number;
-  readonly code: number;
-  readonly sameReg: boolean;
   next: number;
   readonly ways: Split[];
 }
@@ -226,8 +224,8 @@ const SPLITS = new WeakMap<Insn, Splits>();
 function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
   let memo = SPLITS.get(insn);
   const epoch = transferEpoch();
-  if (memo !== undefined && (memo.epoch !== epoch || memo.code !== insn.code || memo.sameReg !== (insn.src === insn.dst))) {
-    // from another verification, or rewritten since (a loader may patch an instruction between verifications)
+  if (memo !== undefined && memo.epoch !== epoch) {
+    // from another verification (a loader may patch an instruction between two)
     SPLITS.delete(insn);
     memo = undefined;
   }
@@ -243,7 +241,7 @@ function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: bo
     trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
   };
   if (memo === undefined) {
-    SPLITS.set(insn, { epoch, code: insn.code, sameReg: insn.src === insn.dst, next: 1, ways: [w] });
+    SPLITS.set(insn, { epoch, next: 1, ways: [w] });
   } else {
     memo.ways[memo.next] = w;
     memo.next = (memo.next + 1) % SPLIT_WAYS;
