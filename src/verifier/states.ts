@@ -9,7 +9,7 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, StackSlot, SlotType, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled } from './state';
+import { VState, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision } from './precision';
@@ -177,12 +177,6 @@ export function findPrevEntry(env: VerifierEnv, idx: number, below = env.dfsDept
   return null;
 }
 
-/**
- * A slot of STACK_INVALID bytes, shared by every cleaned slot: an explored state's slots
- * are never written (only spilled registers are replaced, and this slot has none); frozen,
- * so a write would throw rather than change other states.
- */
-const INVALID_SLOT: StackSlot = Object.freeze({ types: Object.freeze(new Array<SlotType>(BPF_REG_SIZE).fill('?')) as SlotType[], spilled: null });
 
 /** stackAliveMask's answer, one object refilled per frame cleaned. */
 const ALIVE: SlotMask = { lo: 0, hi: 0 };
@@ -204,7 +198,7 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
     const lo = ALIVE.lo, hi = ALIVE.hi;
     for (let spi = 0; spi < f.stack.length; spi++) {
       if ((spi < 32 ? lo >>> spi : spi < 64 ? hi >>> (spi - 32) : 0) & 1) continue;
-      f.stack[spi] = INVALID_SLOT;
+      f.stack[spi] = INVALID_STACK_SLOT; // slots are shared values (copy-on-write)
     }
   }
 }

@@ -6,7 +6,7 @@
 // RANGE_WITHIN (loops whose marks are not final: every scalar's range must be
 // contained) and EXACT (the infinite-loop check). states_maybe_looping too.
 import { MAX_BPF_REG } from '../isa/opcodes';
-import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, ScalarReg, PtrOf, UNKNOWN_SCALAR_REG } from './state';
+import { RegState, VState, FuncState, StackSlot, RefState, BPF_REG_SIZE, isPointer, isRegionRef, PointerReg, ScalarReg, PtrOf, UNKNOWN_SCALAR_REG, INVALID_STACK_SLOT } from './state';
 import { scalarSubsumes, scalarSameValue } from './scalar';
 
 export type ExactLevel = 'not_exact' | 'exact' | 'range_within';
@@ -126,13 +126,12 @@ function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
   return null;
 }
 
-const INVALID_SLOT: StackSlot = { types: new Array(BPF_REG_SIZE).fill('?'), spilled: null };
 
 /** stacksafe: the explored stack's used slots are matched by the current one. */
 /** stacksafe for slot `spi` of the explored stack. */
 function slotSafe(old: FuncState, cur: FuncState, spi: number, m: IdMap, exact: ExactLevel, allowUninit: boolean, allPrecise: boolean): boolean {
   const curSlots = cur.stack.length;
-  const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_SLOT;
+  const os = old.stack[spi], cs = spi < curSlots ? cur.stack[spi] : INVALID_STACK_SLOT;
   // scalar_reg_for_stack of both slots: the same for every byte of the slot, found at its first used byte
   let regs: 0 | 1 | 2 = 0, oreg: RegState | null = null, creg: RegState | null = null;
   for (let b = 0; b < BPF_REG_SIZE; b++) {
