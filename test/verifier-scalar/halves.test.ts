@@ -1,16 +1,65 @@
 // The transfer functions computed on 32-bit halves and doubles (scalar/halves.ts)
-// give exactly what the bigint code gives (tnum.ts and the bigint helpers of
-// scalar/alu.ts, the reference they replace on the hot path), for random scalars,
+// give exactly what bigint code gives (tnum.ts, and this file's bigint mul: the
+// reference they replace), for random scalars,
 // and adjustScalar's memo of transfers answers what a fresh computation does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Scalar, cloneScalar, adjustScalar, mZext32To64, mBoundsSync, formatScalar, scalarSameValue, scalarConst, scalarSync, scalarOf, tnum } from '../../src/verifier/scalar';
-import { mulBig } from '../../src/verifier/scalar/alu';
+import {
+  Scalar, MutScalar, cloneScalar, adjustScalar, mZext32To64, mBoundsSync, formatScalar, scalarSameValue, scalarConst, scalarSync, scalarOf, tnum,
+  tnumMul, bmin, bmax, U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
+} from '../../src/verifier/scalar';
 import {
   BPF_MUL, BPF_ALU, BPF_ALU64, BPF_X, BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END,
 } from '../../src/isa/opcodes';
 import { arbMember } from './concrete';
+
+// The reference: the kernel's mul transfer in bigint, as C computes it.
+// C checked arithmetic (__builtin_*_overflow): the wrapped result and whether it overflowed.
+type Checked = (a: bigint, b: bigint, bits: 32 | 64) => [bigint, boolean];
+const wrapped = (r: bigint, bits: 32 | 64, signed: boolean): [bigint, boolean] => {
+  const w = signed ? BigInt.asIntN(bits, r) : BigInt.asUintN(bits, r);
+  return [w, w !== r];
+};
+const mulS: Checked = (a, b, bits) => wrapped(a * b, bits, true);
+const mulU: Checked = (a, b, bits) => wrapped(a * b, bits, false);
+
+/** min/max of the four corner products, or null if one overflows. */
+function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 64): [bigint, bigint] | null {
+  const ps: bigint[] = [];
+  for (const [x, y] of [[aLo, bLo], [aLo, bHi], [aHi, bLo], [aHi, bHi]]) {
+    const [p, o] = mulS(x, y, bits);
+    if (o) return null;
+    ps.push(p);
+  }
+  return [ps.reduce(bmin), ps.reduce(bmax)];
+}
+
+/** scalar32_min_max_mul */
+function mul32(d: MutScalar, s: Scalar): void {
+  const [hi, oh] = mulU(d.u32max, s.u32max, 32);
+  const [lo, ol] = oh ? [0n, true] : mulU(d.u32min, s.u32min, 32);
+  if (oh || ol) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = lo; d.u32max = hi; }
+  const c = corners(d.s32min, d.s32max, s.s32min, s.s32max, 32);
+  if (c === null) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { [d.s32min, d.s32max] = c; }
+}
+
+/** scalar_min_max_mul */
+function mul64(d: MutScalar, s: Scalar): void {
+  const [hi, oh] = mulU(d.umax, s.umax, 64);
+  const [lo, ol] = oh ? [0n, true] : mulU(d.umin, s.umin, 64);
+  if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
+  const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
+  if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
+}
+
+/** tnum_mul, scalar32_min_max_mul and scalar_min_max_mul in bigint (before zext and reg_bounds_sync). */
+function mulBig(d: MutScalar, s: Scalar): void {
+  d.varOff = tnumMul(d.varOff, s.varOff);
+  mul32(d, s);
+  mul64(d, s);
+}
+
 
 /** tnum_mul, the mul bounds, zext and reg_bounds_sync, all in bigint. */
 function mulReference(d: Scalar, s: Scalar, alu32: boolean): Scalar {
@@ -45,6 +94,10 @@ test('BPF_MUL on halves: small ranges, signed ranges, and products at the double
     scalarConst((1n << 32n) - 1n), scalarConst((1n << 32n) + 1n), scalarConst(1n << 53n), scalarConst(-(1n << 31n)),
     scalarSync(scalarOf({ varOff: tnum(0n, 0xffn) })), scalarSync(scalarOf({ varOff: tnum(0x100n, 0x3003n) })),
     scalarSync(scalarOf({ varOff: tnum(0x8000_0000_0000_0000n, 0x7n) })), scalarSync(scalarOf({})),
+    // products at the s64 and u64 limits: 2^63 (overflow) and -2^63 (fits), squares around 2^63, 2^64 - 1
+    scalarConst(1n << 31n), scalarConst(-(1n << 32n)), scalarConst(-(1n << 63n)), scalarConst(S64_MAX),
+    scalarConst(3037000499n), scalarConst(3037000500n), scalarConst(-3037000500n), scalarConst(4294967295n << 1n),
+    range(0n, 1n << 33n), srange(-(1n << 40n), 1n << 20n), srange(-(1n << 32n), 1n << 32n), range(1n << 63n, U64_MAX),
   ];
   for (const d of cases) for (const s of cases) checkMul(d, s);
 });

@@ -10,7 +10,7 @@
 // BPF_DIV and BPF_MOD (signed or not) always give an unknown scalar there.
 // add/sub, mul, and/or/xor and the 64-bit shifts run on 32-bit halves (halves.ts).
 import {
-  tnumMul, tnumLshift, tnumRshift,
+  tnumLshift, tnumRshift,
   tnumArshift, tnumSubreg, tnumIsConst, tnumSubregIsConst, tnumBswap16, tnumBswap32, tnumBswap64,
   U64_MAX, U32_MAX, S64_MAX, S64_MIN, S32_MAX, S32_MIN,
 } from './tnum';
@@ -62,51 +62,6 @@ export interface AluResult {
    * register replaced by `fork` (the kernel logs it as "from N to N").
    */
   readonly fork?: Scalar;
-}
-
-// C checked arithmetic (__builtin_*_overflow): the wrapped result and whether it overflowed.
-type Checked = (a: bigint, b: bigint, bits: 32 | 64) => [bigint, boolean];
-const wrapped = (r: bigint, bits: 32 | 64, signed: boolean): [bigint, boolean] => {
-  const w = signed ? BigInt.asIntN(bits, r) : BigInt.asUintN(bits, r);
-  return [w, w !== r];
-};
-const mulS: Checked = (a, b, bits) => wrapped(a * b, bits, true);
-const mulU: Checked = (a, b, bits) => wrapped(a * b, bits, false);
-
-/** min/max of the four corner products, or null if one overflows. */
-function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 64): [bigint, bigint] | null {
-  const ps: bigint[] = [];
-  for (const [x, y] of [[aLo, bLo], [aLo, bHi], [aHi, bLo], [aHi, bHi]]) {
-    const [p, o] = mulS(x, y, bits);
-    if (o) return null;
-    ps.push(p);
-  }
-  return [ps.reduce(bmin), ps.reduce(bmax)];
-}
-
-/** scalar32_min_max_mul */
-function mul32(d: MutScalar, s: Scalar): void {
-  const [hi, oh] = mulU(d.u32max, s.u32max, 32);
-  const [lo, ol] = oh ? [0n, true] : mulU(d.u32min, s.u32min, 32);
-  if (oh || ol) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = lo; d.u32max = hi; }
-  const c = corners(d.s32min, d.s32max, s.s32min, s.s32max, 32);
-  if (c === null) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { [d.s32min, d.s32max] = c; }
-}
-
-/** scalar_min_max_mul */
-function mul64(d: MutScalar, s: Scalar): void {
-  const [hi, oh] = mulU(d.umax, s.umax, 64);
-  const [lo, ol] = oh ? [0n, true] : mulU(d.umin, s.umin, 64);
-  if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
-  const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
-  if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
-}
-
-/** tnum_mul, scalar32_min_max_mul and scalar_min_max_mul in bigint (before zext and reg_bounds_sync). */
-export function mulBig(d: MutScalar, s: Scalar): void {
-  d.varOff = tnumMul(d.varOff, s.varOff);
-  mul32(d, s);
-  mul64(d, s);
 }
 
 /** __scalar32_min_max_lsh (shift amounts as u64) */
@@ -388,10 +343,9 @@ function transfer(insn: AluInsn, dst: Scalar, src: Scalar, bpfCapable: boolean):
       return { dst: d };
     }
     case BPF_MUL:
-      // on 32-bit halves and doubles (halves.ts), unless a 64-bit product is too wide for them
-      if (mMulSync(d, src, alu32)) return { dst: d };
-      mulBig(d, src);
-      break;
+      // on 32-bit halves and doubles (halves.ts)
+      mMulSync(d, src, alu32);
+      return { dst: d };
     case BPF_AND: case BPF_OR: case BPF_XOR:
       if (op !== BPF_XOR && tnumIsConst(src.varOff)) fork = maybeFork(d);
       // tnum_{and,or,xor}, scalar{32,}_min_max_{and,or,xor}, zext and reg_bounds_sync on 32-bit halves

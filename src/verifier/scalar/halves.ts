@@ -732,9 +732,8 @@ export function mBitwiseSync(d: MutScalar, s: Scalar, op: number, alu32: boolean
 
 // ---------------------------------------------------------------------------
 // BPF_MUL (tnum_mul, scalar{32,}_min_max_mul), with R the destination and Q the source.
-// Products are computed in doubles: exact up to 2^53, and beyond that monotonic, which
-// decides the 32-bit overflows exactly; 64-bit products that are neither exact nor
-// certain overflows are left to the bigint code (mMulSync returns false).
+// 32-bit products are computed in doubles: exact up to 2^53, and beyond that monotonic,
+// which decides the 32-bit overflows exactly; 64-bit products exactly on halves (mul64h).
 
 /** var_off = tnum_mul(var_off, Q's var_off): tnumMul's long multiplication (tnum.ts) on halves */
 function tnumMulQ(): void {
@@ -792,65 +791,97 @@ function mul32(): void {
   }
 }
 
-const TWO53 = 2 ** 53;
-const TWO64 = 2 ** 64;
-/** A u64 or s64 of two halves as a double, when it is below 2^53 in magnitude (exact), else NaN. */
-const dblU = (h: number, l: number): number => (h < 0x20_0000 ? h * TWO32 + l : NaN);
-const dblS = (h: number, l: number): number => ((h | 0) >= -0x20_0000 && (h | 0) < 0x20_0000 ? (h | 0) * TWO32 + l : NaN);
-/** Set R[iH], R[iL] to the halves of the integer x (|x| <= 2^53). */
-function setHalves(iH: number, iL: number, x: number): void {
-  const h = Math.floor(x / TWO32);
-  R[iL] = x - h * TWO32;
-  R[iH] = h >>> 0;
-}
-/**
- * A product p as the kernel's check_mul_overflow sees it: 1 overflow (|p| at least 2^64:
- * certain whatever the rounding, past every u64 and s64 limit), 0 exact (|p| <= 2^53),
- * -1 undecided here. NaN (an operand too wide) is undecided.
- */
-const mulClass = (p: number): number => (Math.abs(p) >= TWO64 ? 1 : Math.abs(p) <= TWO53 ? 0 : -1);
+// The product of mul64h: a u64 when it did not overflow.
+let prodH = 0, prodL = 0;
 
-/** scalar_min_max_mul on doubles; false (nothing decided) when a product needs the bigint code. */
-function mul64(): boolean {
-  const hi = dblU(R[UMAX_H], R[UMAX_L]) * dblU(Q[UMAX_H], Q[UMAX_L]);
-  const hc = mulClass(hi);
-  if (hc < 0) return false;
-  const lo = dblU(R[UMIN_H], R[UMIN_L]) * dblU(Q[UMIN_H], Q[UMIN_L]); // <= hi
-  const dmin = dblS(R[SMIN_H], R[SMIN_L]), dmax = dblS(R[SMAX_H], R[SMAX_L]);
-  const smin = dblS(Q[SMIN_H], Q[SMIN_L]), smax = dblS(Q[SMAX_H], Q[SMAX_L]);
-  const a = dmin * smin + 0, b = dmin * smax + 0, c = dmax * smin + 0, d = dmax * smax + 0;
-  const ca = mulClass(a), cb = mulClass(b), cc = mulClass(c), cd = mulClass(d);
-  const sOverflow = ca === 1 || cb === 1 || cc === 1 || cd === 1;
-  if (!sOverflow && (ca | cb | cc | cd) !== 0) return false;
-  if (hc === 1) {
+/** x * y for x, y below 2^32 into prodH, prodL (exact: each partial product is below 2^53). */
+function mul32x32(x: number, y: number): void {
+  const xh = Math.floor(x / 0x1_0000), xl = x - xh * 0x1_0000;
+  const t1 = xl * y, t2 = xh * y; // below 2^48
+  const t2h = Math.floor(t2 / 0x1_0000);
+  const low = (t2 - t2h * 0x1_0000) * 0x1_0000 + t1; // below 2^49
+  const c = Math.floor(low / TWO32);
+  prodL = low - c * TWO32;
+  prodH = t2h + c;
+}
+
+/**
+ * The u64 product of (xh, xl) and (yh, yl) into prodH, prodL; true when it overflowed
+ * (check_mul_overflow on u64). Exact in every case: two factors of 2^32 or more always
+ * overflow, and otherwise the high product is decided before any rounding matters.
+ */
+function mul64h(xh: number, xl: number, yh: number, yl: number): boolean {
+  if (xh !== 0 && yh !== 0) return true;
+  if (xh === 0 && yh === 0) { mul32x32(xl, yl); return false; }
+  // one factor below 2^32 (s), the other (bh, bl) with bh != 0
+  const s = xh === 0 ? xl : yl, bh = xh === 0 ? yh : xh, bl = xh === 0 ? yl : xl;
+  const high = bh * s; // when the true value is below 2^32 it is exact; at or above, so is the double
+  if (high >= TWO32) return true;
+  mul32x32(bl, s);
+  prodH += high;
+  return prodH >= TWO32;
+}
+
+// The s64 product of mulS64h: halves, when it did not overflow.
+let sprodH = 0, sprodL = 0;
+
+/** The s64 product of (xh, xl) and (yh, yl) into sprodH, sprodL; true when it overflowed (check_mul_overflow on s64). */
+function mulS64h(xh: number, xl: number, yh: number, yl: number): boolean {
+  const xneg = (xh & 0x8000_0000) !== 0, yneg = (yh & 0x8000_0000) !== 0;
+  // magnitudes (|S64_MIN| = 2^63 is a u64)
+  if (xneg) { sub64h(0, 0, xh, xl); xh = sumH; xl = sumL; }
+  if (yneg) { sub64h(0, 0, yh, yl); yh = sumH; yl = sumL; }
+  if (mul64h(xh, xl, yh, yl)) return true;
+  const neg = xneg !== yneg && (prodH | prodL) !== 0;
+  // a positive product fits below 2^63, a negative one down to -2^63
+  if (prodH > 0x8000_0000 || (prodH === 0x8000_0000 && (prodL !== 0 || !neg))) return true;
+  if (neg) { sub64h(0, 0, prodH, prodL); sprodH = sumH; sprodL = sumL; } else { sprodH = prodH; sprodL = prodL; }
+  return false;
+}
+
+/** Is the s64 (ah, al) below (bh, bl)? */
+const sLess = (ah: number, al: number, bh: number, bl: number): boolean =>
+  (ah | 0) < (bh | 0) || (ah === bh && al < bl);
+
+/** scalar_min_max_mul on halves: exact u64 and s64 products with the kernel's overflow checks. */
+function mul64(): void {
+  if (mul64h(R[UMAX_H], R[UMAX_L], Q[UMAX_H], Q[UMAX_L])) {
     R[UMIN_H] = R[UMIN_L] = 0; R[UMAX_H] = R[UMAX_L] = 0xffff_ffff;
   } else {
-    setHalves(UMIN_H, UMIN_L, lo); setHalves(UMAX_H, UMAX_L, hi);
+    const hiH = prodH, hiL = prodL;
+    mul64h(R[UMIN_H], R[UMIN_L], Q[UMIN_H], Q[UMIN_L]); // below the umax product: no overflow
+    R[UMIN_H] = prodH; R[UMIN_L] = prodL; R[UMAX_H] = hiH; R[UMAX_L] = hiL;
   }
-  if (sOverflow) {
-    R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
-  } else {
-    setHalves(SMIN_H, SMIN_L, Math.min(a, b, c, d)); setHalves(SMAX_H, SMAX_L, Math.max(a, b, c, d));
+  let minH = 0, minL = 0, maxH = 0, maxL = 0, first = true;
+  const corners = [SMIN_H, SMIN_L, SMAX_H, SMAX_L];
+  for (let i = 0; i < 4; i += 2) {
+    for (let j = 0; j < 4; j += 2) {
+      if (mulS64h(R[corners[i]], R[corners[i + 1]], Q[corners[j]], Q[corners[j + 1]])) {
+        R[SMIN_H] = 0x8000_0000; R[SMIN_L] = 0; R[SMAX_H] = 0x7fff_ffff; R[SMAX_L] = 0xffff_ffff;
+        return;
+      }
+      if (first || sLess(sprodH, sprodL, minH, minL)) { minH = sprodH; minL = sprodL; }
+      if (first || sLess(maxH, maxL, sprodH, sprodL)) { maxH = sprodH; maxL = sprodL; }
+      first = false;
+    }
   }
-  return true;
+  R[SMIN_H] = minH; R[SMIN_L] = minL; R[SMAX_H] = maxH; R[SMAX_L] = maxL;
 }
 
 /**
  * The BPF_MUL case of adjust_scalar_min_max_vals: tnum_mul, scalar32_min_max_mul,
- * scalar_min_max_mul, zext_32_to_64 for ALU32, reg_bounds_sync. Returns false, with
- * `d` untouched, when a 64-bit product is too wide for doubles (then the bigint code runs).
+ * scalar_min_max_mul, zext_32_to_64 for ALU32, reg_bounds_sync.
  */
-export function mMulSync(d: MutScalar, s: Scalar, alu32: boolean): boolean {
+export function mMulSync(d: MutScalar, s: Scalar, alu32: boolean): void {
   load(d);
   loadSrc(s);
   // ALU32: zext_32_to_64 overwrites the 64-bit bounds
-  if (!alu32 && !mul64()) return false;
+  if (!alu32) mul64();
   tnumMulQ();
   mul32();
   if (alu32) zext32To64();
   boundsSync();
   store(d);
-  return true;
 }
 
 // ---------------------------------------------------------------------------
