@@ -67,11 +67,7 @@ function patchMapFds(p: LinkedProgram, mapFds: number[]): Insn[] {
   return insns;
 }
 
-/**
- * Load (and with opts.run, test-run) the programs of a linked object. A BTF or
- * map failure is reported as a rejection of every program with the kernel's
- * errno and log; loader errors (LoaderError) are thrown to the caller.
- */
+/** How the programs of a linked object are loaded (loadLinkedObject, OpenObject.load). */
 export interface LinkedObjectOpts extends KernelRunOpts {
   input?: KernelInput;
   progFlags?: number;
@@ -84,21 +80,38 @@ export interface LinkedObjectOpts extends KernelRunOpts {
 /** The answer of an object's load for the program under test: the first rejection (BTF, a map, an auxiliary program) or the last program's own verdict (bpf_object__load). */
 export const objectVerdict = (vs: readonly KernelVerdict[]): KernelVerdict => vs.find((x) => x.verdict === 'reject') ?? vs[vs.length - 1];
 
-export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {}): KernelVerdict[] {
+/** A BTF or map failure of an object's load: every program's verdict (bpf_object__load fails as a whole). */
+const objectFailure = (obj: LoadedObject, errno: string, log: string): KernelVerdict[] => obj.programs.map((p) => ({
+  prog: p.name, verdict: 'reject', errno, log, retval: null,
+  runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
+}));
+
+/** An object whose BTF and maps are in the kernel (libbpf's bpf_object between create_maps and close): programs load against them. */
+export interface OpenObject {
+  /**
+   * Load (and with opts.run, test-run) one program of the object with its map fds
+   * patched in; with fillSlots (default: opts.run) the prog array slots that name it hold it.
+   */
+  load(p: LinkedProgram, opts?: LinkedObjectOpts, fillSlots?: boolean): KernelVerdict;
+  /** Close the object's BTF and map fds. */
+  close(): void;
+}
+
+/**
+ * BPF_BTF_LOAD and BPF_MAP_CREATE for an object (bpf_object__sanitize_and_load_btf,
+ * bpf_object__create_maps, init_map_in_map_slots), or every program's verdict
+ * when the BTF or a map is refused. The caller closes the object.
+ */
+export function openObject(obj: LoadedObject, opts: { logLevel?: number } = {}): OpenObject | KernelVerdict[] {
   const fds: number[] = [];
   const mapFds: number[] = [];
+  const closeAll = (): void => { for (const fd of fds.splice(0)) sysClose(fd); };
+  let btfFd = 0;
   try {
-    let btfFd = 0;
     if (obj.btfToLoad) {
       // The loader's BTF after libbpf's fix-ups (DATASEC sizes, .ksyms, hidden functions static).
-      const bytes = obj.btfToLoad;
-      const b = btfLoad(bytes, { logLevel: opts.logLevel ? 1 : undefined });
-      if (!b.ok) {
-        return obj.programs.map((p) => ({
-          prog: p.name, verdict: 'reject', errno: b.errno, log: `Error loading .BTF into kernel: ${b.errno}\n${b.log}`, retval: null,
-          runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
-        }));
-      }
+      const b = btfLoad(obj.btfToLoad, { logLevel: opts.logLevel ? 1 : undefined });
+      if (!b.ok) return objectFailure(obj, b.errno, `Error loading .BTF into kernel: ${b.errno}\n${b.log}`);
       btfFd = b.fd;
       fds.push(b.fd);
     }
@@ -116,57 +129,72 @@ export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {})
         if (s.map === undefined) continue; // prog array slots are filled as their programs load (fillSlots)
         const target = obj.maps.find((x) => x.name === s.map);
         if (!target) throw new KernelError('bad-request', 'map-in-map', `map '${m.name}': slot ${s.slot} names unknown map '${s.map}'`);
-        const key = new Uint8Array(4); new DataView(key.buffer).setUint32(0, s.slot, true);
-        const val = new Uint8Array(4); new DataView(val.buffer).setUint32(0, mapFds[target.index], true);
-        mapUpdate(mapFds[m.index], key, val);
+        mapUpdate(mapFds[m.index], u32(s.slot), u32(mapFds[target.index]));
       }
     }
-    // init_prog_array_slots: after a program loads, the prog array slots that name it hold its fd
-    // (the array keeps the program alive once its fd is closed). Only for a test run: a filled
-    // slot makes the kernel patch the direct tail call in the jited image, which dumps compare
-    // with an image made for an empty slot.
-    const fillSlots = (name: string, fd: number): void => {
-      if (!opts.run) return;
-      for (const m of obj.maps) {
-        for (const s of m.initSlots) {
-          if (s.prog !== name) continue;
-          const key = new Uint8Array(4); new DataView(key.buffer).setUint32(0, s.slot, true);
-          const val = new Uint8Array(4); new DataView(val.buffer).setUint32(0, fd, true);
-          mapUpdate(mapFds[m.index], key, val);
-        }
-      }
-    };
-    const loadOne = (p: LinkedProgram, run: KernelRunOpts, input: KernelInput): KernelVerdict => {
-      const funcInfo = encodeFuncInfo(p.funcInfo);
-      const lineInfo = encodeLineInfo(p.lineInfo);
-      let attachBtfId: number | undefined;
-      try {
-        attachBtfId = opts.attachTo ? opts.attachTo.btfId : attachBtfIdFor(obj.vmlinuxBtf, p);
-      } catch (e) {
-        // libbpf refuses the program while preparing its load (no target, or none in the kernel's BTF):
-        // that program's verdict, with libbpf's message as its log
-        if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
-        return {
-          prog: p.name, verdict: 'reject', errno: errnoName(e.errno), log: `${e.message}\n`, retval: null,
-          runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
-        };
-      }
-      return kernelRun({
-        name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
-        expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
-        funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
-        attachBtfId, attachProgFd: opts.attachTo?.progFd,
-        progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
-      }, input, { ...run, onLoaded: (fd) => { fillSlots(p.name, fd); run.onLoaded?.(fd); } });
-    };
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+  // init_prog_array_slots: after a program loads, the prog array slots that name it hold its fd
+  // (the array keeps the program alive once its fd is closed). Only for a test run: a filled
+  // slot makes the kernel patch the direct tail call in the jited image, which dumps compare
+  // with an image made for an empty slot.
+  const fillSlots = (name: string, fd: number): void => {
+    for (const m of obj.maps) {
+      for (const s of m.initSlots) if (s.prog === name) mapUpdate(mapFds[m.index], u32(s.slot), u32(fd));
+    }
+  };
+  const load = (p: LinkedProgram, opts: LinkedObjectOpts = {}, fill = !!opts.run): KernelVerdict => {
+    const funcInfo = encodeFuncInfo(p.funcInfo);
+    const lineInfo = encodeLineInfo(p.lineInfo);
+    let attachBtfId: number | undefined;
+    try {
+      attachBtfId = opts.attachTo ? opts.attachTo.btfId : attachBtfIdFor(obj.vmlinuxBtf, p);
+    } catch (e) {
+      // libbpf refuses the program while preparing its load (no target, or none in the kernel's BTF):
+      // that program's verdict, with libbpf's message as its log
+      if (!(e instanceof LoaderError) || e.kind !== 'attach') throw e;
+      return {
+        prog: p.name, verdict: 'reject', errno: errnoName(e.errno), log: `${e.message}\n`, retval: null,
+        runError: null, xlatedInsns: null, jitedBytes: null, verifiedInsns: null, prologueInsns: 0,
+      };
+    }
+    return kernelRun({
+      name: p.name, insns: patchMapFds(p, mapFds), progType: p.progType, license: obj.license,
+      expectedAttachType: p.attachType || undefined, btfFd: btfFd || undefined,
+      funcInfo: btfFd && funcInfo.length ? funcInfo : undefined, lineInfo: btfFd && lineInfo.length ? lineInfo : undefined,
+      attachBtfId, attachProgFd: opts.attachTo?.progFd,
+      progFlags: (p.sleepable ? BPF_F_SLEEPABLE : 0) | (opts.progFlags ?? 0), kernVersion: obj.kernVersion,
+    }, opts.input ?? {}, { ...opts, onLoaded: (fd) => { if (fill) fillSlots(p.name, fd); opts.onLoaded?.(fd); } });
+  };
+  return { load, close: closeAll };
+}
+
+/** A u32 in little-endian bytes (a map key or an fd value). */
+const u32 = (v: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v, true);
+  return b;
+};
+
+/**
+ * Load (and with opts.run, test-run) the programs of a linked object. A BTF or
+ * map failure is reported as a rejection of every program with the kernel's
+ * errno and log; loader errors (LoaderError) are thrown to the caller.
+ */
+export function loadLinkedObject(obj: LoadedObject, opts: LinkedObjectOpts = {}): KernelVerdict[] {
+  const o = openObject(obj, opts);
+  if (Array.isArray(o)) return o;
+  try {
     for (const p of opts.run ? opts.slotPrograms ?? [] : []) {
       if (obj.programs.some((q) => q.name === p.name)) continue;
       // a slot whose program the kernel rejects stays empty (the program under test still loads)
-      loadOne(p, { logLevel: opts.logLevel }, {});
+      o.load(p, { logLevel: opts.logLevel }, true);
     }
-    return obj.programs.map((p) => loadOne(p, opts, opts.input ?? {}));
+    return obj.programs.map((p) => o.load(p, opts));
   } finally {
-    for (const fd of fds) sysClose(fd);
+    o.close();
   }
 }
 

@@ -56,6 +56,8 @@ export type MemMapping = 'map-value' | 'syscall-ctx';
 
 export interface KernelRunOpts {
   logLevel?: number;
+  /** The log buffer's first size (progLoad grows it on ENOSPC; default 1 MiB). */
+  logSize?: number;
   /** Test-run after a successful load. */
   run?: boolean;
   /** 'all': xlated and jited, with func_info (what `bpfx jit --kernel` compares). */
@@ -185,7 +187,7 @@ export function kernelRun(p: KernelProgram, input: KernelInput = {}, opts: Kerne
       insns = [...prologue, ...insns];
     }
     const req: ProgLoadReq = {
-      insns, progType, license: p.license, logLevel: opts.logLevel, expectedAttachType: p.expectedAttachType,
+      insns, progType, license: p.license, logLevel: opts.logLevel, logSize: opts.logSize, expectedAttachType: p.expectedAttachType,
       btf: p.btf, btfFd: p.btfFd, kernVersion: p.kernVersion, funcInfo: p.funcInfo, lineInfo: p.lineInfo, fdArray: p.fdArray, attachBtfId: p.attachBtfId, attachBtfObjFd: p.attachProgFd,
       // BPF_PROG_TYPE_SYSCALL must be sleepable ("Syscall programs can only be sleepable"); libbpf's SEC("syscall") sets it.
       progFlags: (p.progFlags ?? 0) | (progTypeNum(progType) === PROG_TYPE.syscall ? BPF_F_SLEEPABLE : 0), name: p.name,
