@@ -48,7 +48,7 @@ export interface VerifierEnv {
   readonly profile: KernelProfile;
   layout: SubprogLayout;
   readonly log: VerifierLog;
-  /** From check_cfg. */
+  /** check_cfg's prune points, as a set for the level-2 log's liveness lines (empty at other levels: pointFlags has them). */
   prunePoints: Set<number>;
   /**
    * check_cfg's marks per instruction: PRUNE_POINT (mark_prune_point), JMP_POINT (mark_jmp_point:
@@ -56,9 +56,9 @@ export interface VerifierEnv {
    */
   pointFlags: Uint8Array;
   /** bpf_calls_callback: calls of callback-calling helpers. */
-  callsCallback: Set<number>;
+  callsCallback: ReadonlySet<number>;
   /** is_iter_next_insn: calls of an iterator's next kfunc. */
-  iterNext: Set<number>;
+  iterNext: ReadonlySet<number>;
   /** live_regs_before per instruction (compute_live_registers), bit n = Rn. */
   liveRegs: number[];
   /** compute_scc: the loop (SCC number) of each instruction, 0 outside loops. */
@@ -72,7 +72,7 @@ export interface VerifierEnv {
   /** Precision marks made in checkpoints so far (propagate_backedges' `changed`). */
   preciseMarks: number;
   /** Targets of back-edges (loops are walked iteration by iteration). */
-  loopHeads: Set<number>;
+  loopHeads: ReadonlySet<number>;
   /** Global subprogs called (to be validated later), by subprog index. */
   calledGlobals: Set<number>;
   /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
@@ -140,10 +140,15 @@ export interface VerifierEnv {
   prevLinfo: number;
 }
 
+/** An empty set of instructions, shared (check_cfg gives the sets of a program that has some). */
+const NONE: ReadonlySet<number> = new Set();
+/** The prune points at log levels other than 2: read by nothing, shared, never written. */
+const NO_PRUNE_POINTS = new Set<number>();
+
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: new Set(), pointFlags: new Uint8Array(input.insns.length), callsCallback: new Set(), iterNext: new Set(), liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: new Set(), calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
+    prunePoints: NO_PRUNE_POINTS, pointFlags: new Uint8Array(input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
@@ -180,8 +185,8 @@ export function resetWalk(env: VerifierEnv, subprog: number, st: VState): void {
   env.dfsDepth = 0;
   env.cbVisits = null;
   env.path = null;
-  env.scratchedRegs = new Set();
-  env.scratchedSlots = new Set();
+  env.scratchedRegs.clear();
+  env.scratchedSlots.clear();
   env.allScratched = true;
   env.prevLogPos = 0;
   env.prevInsnPrintPos = 0;

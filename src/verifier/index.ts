@@ -5,7 +5,7 @@
 import { newLog, verbose, logReset, logStats, logText, logFinalize, BPF_LOG_SIZE_MAX, BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS } from './log';
 import { VerifyInput, VerifyResult, VerifierReject, VerifyStats, PROG_TYPES, Errno } from './types';
 import { addSubprogAndKfunc, checkBtfFuncEarly, checkBtfFunc, SubprogLayout } from './subprogs';
-import { checkSubprogs, checkCfg } from './cfg';
+import { checkSubprogs, checkCfg, prunePointSet } from './cfg';
 import { successorTable } from '../isa/flow';
 import { checkMaxStackDepth } from './stack_depth';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_INSNS, newEnv, text, fail, notModelled } from './env';
@@ -181,11 +181,12 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   if (input.progType === PROG_TYPES.tracing && !input.attachBtfId) fail(env, 'EINVAL', 'tracingNeedsBtfId');
   resolvePseudoLdimm64(env, input);
   const cfg = checkCfg(input.insns, layout, !input.unprivileged, env.pointFlags, succ);
-  env.prunePoints = cfg.prunePoints;
+  // (the set of prune points is read by the level-2 log's liveness lines only)
+  if (log.level & BPF_LOG_LEVEL2) env.prunePoints = env.lvCtx.prunePoints = prunePointSet(env.pointFlags);
   markReservedFieldsOk(env);
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
-  env.loopHeads = new Set(cfg.backEdges.map(([, to]) => to));
+  env.loopHeads = cfg.loopHeads;
   env.sccOf = computeScc(input.insns, succ);
   // a kfunc the program type may not call has no call summary: it reads R1-R5
   let summaries = layout.kfuncs;

@@ -9,8 +9,8 @@
 // explored is a backedge of the loop (scc.ts).
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { verbose } from './log';
-import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT, ptrWithIds } from './state';
-import { scalarUnknown, scalarConst, scalarIsConst } from './scalar_bridge';
+import { PtrOf, StackObj, BPF_REG_SIZE, PTR_MAYBE_NULL, cloneState, isPointer, scalarReg, stackSlot, SLOT_TYPES, INVALID_STACK_SLOT, ptrWithIds, UNKNOWN_SCALAR_REG } from './state';
+import { scalarConst, scalarIsConst } from './scalar_bridge';
 import { acquireReference, releaseReference } from './refs';
 import { stackRead, stackWrite } from './stack_liveness';
 import { pushOwnedState, findPrevEntry } from './states';
@@ -51,7 +51,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
     if (typeof spi === 'number') for (let i = 0; i < nr && uninit; i++) uninit = !f.stack[spi - i].types.includes('i');
     if (!uninit) fail(env, 'EINVAL', 'iterNotUninit', [it.name, regno - 1]);
     for (let i = 0; i < nr * BPF_REG_SIZE; i += BPF_REG_SIZE) {
-      checkMemAccess(env, reg, { regno, off: i, size: BPF_REG_SIZE, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: false });
+      checkMemAccess(env, reg, { regno, off: i, size: BPF_REG_SIZE, store: { val: UNKNOWN_SCALAR_REG, regno: -1, imm: false }, signExtend: false, strictAlign: false });
     }
     const at = iterSpi(env, reg, nr) as number;
     const id = acquireReference(env, insnIdx);
@@ -65,7 +65,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
   let valid = typeof spi === 'number';
   for (let i = 0; i < nr && valid; i++) {
     const sl = f.stack[(spi as number) - i], o = sl.obj;
-    valid = o?.kind === 'iter' && o.name === it.name && o.first === (i === 0) && sl.types.every((t) => t === 'i');
+    valid = o?.kind === 'iter' && o.name === it.name && o.first === (i === 0) && (sl.types === SLOT_TYPES.i || sl.types.every((t) => t === 'i'));
   }
   if (!valid) fail(env, 'EINVAL', 'iterNotInit', [it.name, regno - 1]);
   const at = spi as number;
@@ -81,6 +81,9 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
   }
   return { frameno: reg.frameno, spi: at };
 }
+
+/** R0 of a drained iterator's next call: NULL (registers are immutable values: one serves every call). */
+const R0_NULL = scalarReg(scalarConst(0n));
 
 type IterObj = Extract<StackObj, { kind: 'iter' }>;
 /** A copy of iterator `o` with its state and depth replaced (a literal: object spread is slow in V8). */
@@ -107,5 +110,5 @@ export function processIterNextCall(env: VerifierEnv, at: IterAt, insnIdx: numbe
   }
   f.stack[at.spi] = stackSlot(slot.types, slot.spilled, iterObj(o, 'drained', o.depth));
   scratchSlot(env, at.spi);
-  curFrame(env).regs[0] = scalarReg(scalarConst(0n));
+  curFrame(env).regs[0] = R0_NULL;
 }

@@ -40,6 +40,9 @@ function iterArgOf(t: { name: string; size: number }): IterArg {
 }
 const ITER_ARGS = new WeakMap<object, IterArg>();
 
+/** The graph part of the meta of a kfunc that is not a graph one: nothing writes it (graph arguments are refused before). */
+const NO_GRAPH: GraphMeta = Object.freeze({});
+
 /** struct bpf_kfunc_call_arg_meta, the part modelled. */
 export interface KfuncArgMeta {
   releaseRegno: number;
@@ -133,7 +136,7 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
 /** check_kfunc_args */
 export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): KfuncArgMeta {
   const params = k.proto.params;
-  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false, graph: {} };
+  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false, graph: Object.hasOwn(GRAPH_KFUNCS, k.name) ? {} : NO_GRAPH };
   if (params.length > 5) fail(env, 'EINVAL', 'kfuncTooManyArgs', [k.name, params.length, 5]);
   const release = desc.flags.includes('release');
   const trusted = desc.flags.includes('trusted_args') || release;

@@ -27,17 +27,30 @@ export function vmlinuxStructRef(env: VerifierEnv, name: string): BtfRef {
   return { name, id, vmlinux: true };
 }
 
-export interface KfuncProto { name: string; funcId: number; proto: BtfFuncProto; btf: Btf }
+/** A kfunc's FUNC and FUNC_PROTO (shared by every verification against the same BTF: read-only). */
+export interface KfuncProto { readonly name: string; readonly funcId: number; readonly proto: BtfFuncProto; readonly btf: Btf }
+
+/**
+ * kfuncProto's answers so far, by kernel BTF and FUNC id: they depend on the BTF alone (which
+ * does not change), as the kernel's btf_type_by_id lookups do; no object per call.
+ */
+const KFUNC_PROTOS = new WeakMap<Btf, Map<number, KfuncProto>>();
 
 /** The kfunc's FUNC and FUNC_PROTO in vmlinux BTF (module kfuncs are not modelled). */
 export function kfuncProto(env: VerifierEnv, imm: number, off: number): KfuncProto {
   if (off !== 0) return notModelled(env, 'kfuncs of kernel modules');
   const btf = vmlinuxBtf(env);
+  let byId = KFUNC_PROTOS.get(btf);
+  const known = byId?.get(imm);
+  if (known) return known;
   const fn = btfTypeAt(btf, imm);
   if (!fn || fn.kind !== 'func') return notModelled(env, `kfunc btf id ${imm} is not a vmlinux FUNC`);
   const proto = btfTypeAt(btf, fn.type);
   if (!proto || proto.kind !== 'func_proto') return notModelled(env, `kfunc ${fn.name} without a prototype`);
-  return { name: fn.name, funcId: imm, proto, btf };
+  const k: KfuncProto = { name: fn.name, funcId: imm, proto, btf };
+  if (!byId) KFUNC_PROTOS.set(btf, byId = new Map());
+  byId.set(imm, k);
+  return k;
 }
 
 /** btf_param_match_suffix */

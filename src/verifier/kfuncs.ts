@@ -13,8 +13,7 @@
 import { Insn } from '../isa/insn';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { scratchReg } from './regs';
-import { RegState, ptrReg, scalarReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs, ptrWithIds } from './state';
-import { scalarUnknown } from './scalar_bridge';
+import { RegState, PointerReg, PtrExtra, UNKNOWN_SCALAR_REG, ptrReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs, ptrWithIds } from './state';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
 import { kfuncProto, resolved, btfTypeStr, KfuncProto } from './kfunc_btf';
@@ -245,20 +244,30 @@ function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: Kfu
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
     if (t && t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'enum64') return notModelled(env, `kfunc ${k.name} returning ${btfTypeStr(t)}`);
-    return t ? scalarReg(scalarUnknown()) : notInit();
+    return t ? UNKNOWN_SCALAR_REG : notInit();
   }
   const target = resolved(k.btf, t.type);
-  let r0: RegState;
-  if (!target) r0 = scalarReg(scalarUnknown()); // void *: a scalar
-  else if (target.kind !== 'struct') {
+  if (!target) return UNKNOWN_SCALAR_REG; // void *: a scalar
+  if (target.kind !== 'struct') {
     const size = meta.r0Size ?? sizeOf(k, t.type);
     if (size === undefined) fail(env, 'EINVAL', 'kfuncRetPtrUnsupported', [k.name, btfTypeStr(target), target.name]);
-    r0 = ptrReg('mem', { size, dynptrId: 0 }, { flags: meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, refObjId: meta.refObjId });
-  } else {
-    r0 = ptrReg('btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
-      { flags: desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0 });
+    return retPtr(env, desc, idx, 'mem', { size, dynptrId: 0 }, meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, meta.refObjId);
   }
-  return nullAndReference(env, r0, desc, idx);
+  return retPtr(env, desc, idx, 'btf_id', { btf: { name: target.name, id: skipModifiers(k.btf, t.type), vmlinux: true } },
+    desc.special === 'untrusted_ret' ? PTR_UNTRUSTED : 0, 0);
+}
+
+/** A pointer R0 with nullAndReference's ids and flags given when it is built (one register, not one per step). */
+function retPtr<T extends PointerReg['type']>(env: VerifierEnv, desc: KfuncDesc, idx: number, type: T, extra: PtrExtra<T>, flags: number,
+  refObjId: number): RegState {
+  let id = 0;
+  const retNull = desc.flags.includes('ret_null');
+  if (retNull) { id = ++env.idGen; flags |= PTR_MAYBE_NULL; }
+  if (desc.flags.includes('acquire')) {
+    refObjId = acquireReference(env, idx);
+    if (retNull) id = refObjId;
+  }
+  return ptrReg(type, extra, { id, refObjId, flags });
 }
 
 /** KF_RET_NULL (a fresh id for the NULL check) and KF_ACQUIRE (a reference acquired at `idx`) on R0. */

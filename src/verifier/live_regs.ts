@@ -25,58 +25,62 @@ const R0 = 1, CALLER_SAVED = 0x3f, ARGS = 0x3e, ALL = 0xffff;
  */
 export interface CallSummaries { kfuncs: ReadonlyMap<number, KfuncInfo>; helperAllowed: (funcId: number) => boolean }
 
-function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId: number) => boolean): { use: number; def: number } {
+/** use | def << 16 (both fit 16 bits): no object per instruction. */
+const ud = (use: number, def: number): number => use | (def << 16);
+
+/** compute_insn_live_regs: the registers an instruction reads (low 16 bits) and writes (high 16 bits). */
+function useDef(insn: Insn, kfunc: KfuncInfo | undefined, helperAllowed: (funcId: number) => boolean): number {
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), k = BPF_SRC(insn.code) === BPF_K;
   const dst = 1 << insn.dst, src = 1 << insn.src;
   switch (cls) {
     case BPF_LD: {
       const mode = BPF_MODE(insn.code);
-      if (mode === BPF_IMM) return { use: 0, def: dst };
+      if (mode === BPF_IMM) return ud(0, dst);
       // (legacy packet loads and anything else: every register may be read, none written)
-      return { use: ALL, def: 0 };
+      return ud(ALL, 0);
     }
-    case BPF_LDX: return { use: src, def: dst };
-    case BPF_ST: return { use: dst, def: 0 };
+    case BPF_LDX: return ud(src, dst);
+    case BPF_ST: return ud(dst, 0);
     case BPF_STX:
       if (BPF_MODE(insn.code) === BPF_ATOMIC) {
-        if (insn.imm === BPF_CMPXCHG) return { use: R0 | dst | src, def: R0 };
-        if (insn.imm === BPF_LOAD_ACQ) return { use: src, def: dst };
-        return { use: dst | src, def: insn.imm !== BPF_STORE_REL && insn.imm & BPF_FETCH ? src : 0 };
+        if (insn.imm === BPF_CMPXCHG) return ud(R0 | dst | src, R0);
+        if (insn.imm === BPF_LOAD_ACQ) return ud(src, dst);
+        return ud(dst | src, insn.imm !== BPF_STORE_REL && insn.imm & BPF_FETCH ? src : 0);
       }
-      return { use: dst | src, def: 0 };
+      return ud(dst | src, 0);
     case BPF_ALU: case BPF_ALU64:
-      if (op === BPF_MOV) return { use: k ? 0 : src, def: dst };
-      if (op === BPF_END || op === BPF_NEG) return { use: dst, def: dst };
-      return { use: k ? dst : dst | src, def: dst };
+      if (op === BPF_MOV) return ud(k ? 0 : src, dst);
+      if (op === BPF_END || op === BPF_NEG) return ud(dst, dst);
+      return ud(k ? dst : dst | src, dst);
     case BPF_JMP: case BPF_JMP32:
-      if (op === BPF_JA || op === BPF_JCOND) return { use: 0, def: 0 }; // may_goto reads no register
-      if (op === BPF_EXIT) return { use: R0, def: 0 };
+      if (op === BPF_JA || op === BPF_JCOND) return ud(0, 0); // may_goto reads no register
+      if (op === BPF_EXIT) return ud(R0, 0);
       if (op === BPF_CALL && cls === BPF_JMP) {
-        if (insn.src === BPF_PSEUDO_CALL) return { use: ARGS, def: CALLER_SAVED };
+        if (insn.src === BPF_PSEUDO_CALL) return ud(ARGS, CALLER_SAVED);
         if (insn.src === BPF_PSEUDO_KFUNC_CALL && kfunc?.argCount !== undefined) {
-          return { use: ((1 << kfunc.argCount) - 1) << 1, def: CALLER_SAVED };
+          return ud(((1 << kfunc.argCount) - 1) << 1, CALLER_SAVED);
         }
         // get_call_summary: a helper uses as many registers as its prototype has arguments
         // (the UAPI table; helper_protos.ts agrees on every modelled helper, a unit test checks)
         const nargs = insn.src === 0 && helperAllowed(insn.imm) ? HELPER_ARG_COUNTS[insn.imm] : undefined;
-        if (nargs !== undefined) return { use: ((1 << nargs) - 1) << 1, def: CALLER_SAVED };
-        return { use: ARGS, def: CALLER_SAVED };
+        if (nargs !== undefined) return ud(((1 << nargs) - 1) << 1, CALLER_SAVED);
+        return ud(ARGS, CALLER_SAVED);
       }
-      return { use: k ? dst : dst | src, def: 0 };
+      return ud(k ? dst : dst | src, 0);
   }
-  return { use: 0, def: 0 };
+  return 0;
 }
+
+/** Each instruction's useDef, scratch of every verification (grown as needed). */
+let USE_DEF = new Int32Array(256);
 
 /** live_regs_before per instruction (bit n = Rn). */
 export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
   succs: readonly Successors[] = successorTable(insns)): number[] {
   const n = insns.length;
-  const use = new Array<number>(n), def = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const ud = useDef(insns[i], calls.kfuncs.get(i), calls.helperAllowed);
-    use[i] = ud.use;
-    def[i] = ud.def;
-  }
+  if (USE_DEF.length < n) USE_DEF = new Int32Array(Math.max(n, 2 * USE_DEF.length));
+  const useDefs = USE_DEF;
+  for (let i = 0; i < n; i++) useDefs[i] = useDef(insns[i], calls.kfuncs.get(i), calls.helperAllowed);
   const inS = new Array<number>(n).fill(0);
   for (let changed = true; changed;) {
     changed = false;
@@ -87,7 +91,8 @@ export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
       let out = 0;
       if (succ.next !== null && succ.next < n) out |= inS[succ.next];
       if (succ.jump !== null && succ.jump >= 0 && succ.jump < n) out |= inS[succ.jump];
-      const v = use[i] | (out & ~def[i]);
+      const u = useDefs[i];
+      const v = (u & 0xffff) | (out & ~(u >>> 16));
       if (v !== inS[i]) { inS[i] = v; changed = true; }
     }
   }

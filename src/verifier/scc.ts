@@ -30,37 +30,47 @@ export interface Backedge {
 /** MAX_BACKEDGE_ITERS */
 const MAX_BACKEDGE_ITERS = 64;
 
+/**
+ * compute_scc's walk tables, reused by every verification and grown as needed (no tables made
+ * per program): pre, low (written before it is read), and the two stacks (each instruction is
+ * pushed at most once on each; typed with a top index: `length = 0` would free a plain array's store).
+ */
+const SCRATCH = { pre: new Int32Array(256), low: new Int32Array(256), stack: new Int32Array(256), dfs: new Int32Array(256) };
+
 /** compute_scc: the SCC number of every instruction (0 outside loops); `succ` is the successor table of `insns`. */
 export function computeScc(insns: readonly Insn[], succ: readonly Successors[] = successorTable(insns)): Int32Array {
   const n = insns.length;
-  // plain arrays of small integers (a typed array's allocation costs more than the walk of a small program)
   const NOT_ON_STACK = 0x3fffffff;
-  const pre = new Array<number>(n).fill(0), low = new Array<number>(n).fill(0), scc = new Int32Array(n);
-  const stack: number[] = [], dfs: number[] = [];
-  let nextPre = 1, nextScc = 1;
+  if (SCRATCH.pre.length < n) {
+    const size = Math.max(n, 2 * SCRATCH.pre.length);
+    SCRATCH.pre = new Int32Array(size); SCRATCH.low = new Int32Array(size); SCRATCH.stack = new Int32Array(size); SCRATCH.dfs = new Int32Array(size);
+  }
+  const pre = SCRATCH.pre, low = SCRATCH.low, stack = SCRATCH.stack, dfs = SCRATCH.dfs, scc = new Int32Array(n);
+  pre.fill(0, 0, n);
+  let sp = 0, dp = 0, nextPre = 1, nextScc = 1;
   for (let i = 0; i < n; i++) {
     if (pre[i]) continue;
-    dfs.push(i);
-    while (dfs.length) {
-      const w = dfs[dfs.length - 1];
-      if (!pre[w]) { pre[w] = low[w] = nextPre++; stack.push(w); }
+    dfs[dp++] = i;
+    while (dp) {
+      const w = dfs[dp - 1];
+      if (!pre[w]) { pre[w] = low[w] = nextPre++; stack[sp++] = w; }
       // bpf_insn_successors: fall-through first, then the jump target (those inside the program)
       const sw = succ[w];
       const next = sw.next !== null && sw.next < n ? sw.next : -1, jump = sw.jump !== null && sw.jump >= 0 && sw.jump < n ? sw.jump : -1;
       if (next >= 0) {
-        if (!pre[next]) { dfs.push(next); continue; }
+        if (!pre[next]) { dfs[dp++] = next; continue; }
         if (low[next] < low[w]) low[w] = low[next];
       }
       if (jump >= 0) {
-        if (!pre[jump]) { dfs.push(jump); continue; }
+        if (!pre[jump]) { dfs[dp++] = jump; continue; }
         if (low[jump] < low[w]) low[w] = low[jump];
       }
-      dfs.pop();
+      dp--;
       if (low[w] < pre[w]) continue;
       // w is the root of a component: number it when it is a loop
-      const assign = stack[stack.length - 1] !== w || next === w || jump === w;
+      const assign = stack[sp - 1] !== w || next === w || jump === w;
       for (let t = -1; t !== w;) {
-        t = stack.pop()!;
+        t = stack[--sp];
         low[t] = NOT_ON_STACK;
         if (assign) scc[t] = nextScc;
       }
