@@ -19,11 +19,11 @@ import { VerifierReject } from './types';
 import { BtfParam, BtfType } from '../btf/types';
 import { typeSize, findByName } from '../btf/lookup';
 import { btfTypeAt, skipModifiers } from './btf_view';
-import { KfuncProto, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
+import { KfuncProto, KfuncParam, paramHasSuffix, resolved, btfTypeStr, btfIsProgCtxType } from './kfunc_btf';
 import { checkFuncArgRegOff, newCallArgMeta } from './helper_args';
 import { checkMemReg, checkMemSizeReg, registerIsNull, MemMeta } from './helper_mem';
 import type { KfuncDesc } from './kfuncs';
-import { IterAt, IterArg, processIterArg } from './iters';
+import { IterAt, processIterArg } from './iters';
 import { processDynptrArg } from './dynptr';
 import { processIrqSave } from './irq';
 import { GRAPH_ARG_KINDS, GraphArgKind, GraphMeta, GRAPH_KFUNCS, processGraphRootArg, processGraphNodeArg, processGraphCallbackArg } from './graph';
@@ -31,14 +31,6 @@ import { GRAPH_ARG_KINDS, GraphArgKind, GraphMeta, GRAPH_KFUNCS, processGraphRoo
 /** The KF_ITER_* role of an iterator kfunc. */
 const iterRole = (d: KfuncDesc): 'new' | 'next' | 'destroy' | undefined =>
   d.flags.includes('iter_new') ? 'new' : d.flags.includes('iter_next') ? 'next' : d.flags.includes('iter_destroy') ? 'destroy' : undefined;
-
-/** The iterator argument of a `struct bpf_iter_<name>` (one per BTF type: no string cut per call). */
-function iterArgOf(t: { name: string; size: number }): IterArg {
-  let it = ITER_ARGS.get(t);
-  if (!it) ITER_ARGS.set(t, it = { name: t.name.slice('bpf_iter_'.length), size: t.size });
-  return it;
-}
-const ITER_ARGS = new WeakMap<object, IterArg>();
 
 /** The graph part of the meta of a kfunc that is not a graph one: nothing writes it (graph arguments are refused before). */
 const NO_GRAPH: GraphMeta = Object.freeze({});
@@ -145,13 +137,12 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
     const regno = i + 1;
     const reg = curFrame(env).regs[regno];
     scratchReg(env, regno);
-    const p = params[i];
-    const t = resolved(k.btf, p.type);
-    if (paramHasSuffix(p, '__ign')) continue;
-    if (isScalarType(t)) { checkScalarArg(env, p, reg, regno, meta); continue; }
-    if (!t || t.kind !== 'ptr') fail(env, 'EINVAL', 'kfuncUnrecognizedArg', [i, btfTypeStr(t)]);
+    const a = k.params[i], p = a.p;
+    if (a.ign) continue;
+    if (a.scalar) { checkScalarArg(env, a, reg, regno, meta); continue; }
+    if (!a.ptr) fail(env, 'EINVAL', 'kfuncUnrecognizedArg', [i, btfTypeStr(a.t)]);
     const mayBeNull = registerIsNull(reg) || (isPointer(reg) && (reg.flags & PTR_MAYBE_NULL) !== 0);
-    if ((trusted || rcu) && mayBeNull && !paramHasSuffix(p, '__nullable')) fail(env, 'EACCES', 'kfuncNullTrustedArg', [i]);
+    if ((trusted || rcu) && mayBeNull && !a.nullable) fail(env, 'EACCES', 'kfuncNullTrustedArg', [i]);
     if (isPointer(reg) && reg.refObjId) {
       if (release && meta.refObjId) notModelled(env, 'two referenced kfunc arguments');
       meta.refObjId = reg.refObjId;
@@ -159,20 +150,18 @@ export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc)
     }
     const role = i === 0 ? iterRole(desc) : undefined;
     if (role) {
-      const it = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
-      if (it?.kind !== 'struct' || !it.name.startsWith('bpf_iter_')) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
+      if (!a.iter) return notModelled(env, `iterator kfunc ${k.name} without an iterator argument`);
       // (next and destroy: meta->ref_obj_id is the iterator's reference, read before destroy drops it)
       const iterRef = role === 'new' || reg.type !== 'stack' ? 0 : iterRefAt(env, reg);
-      meta.iter = processIterArg(env, regno, iterArgOf(it), role, env.insnIdx);
+      meta.iter = processIterArg(env, regno, a.iter, role, env.insnIdx);
       if (meta.iter) meta.refObjId = env.cur.frames[meta.iter.frameno].stack[meta.iter.spi].obj?.refObjId ?? iterRef;
       continue;
     }
-    const pointee = resolved(k.btf, (t as Extract<BtfType, { kind: 'ptr' }>).type);
-    if (pointee?.kind === 'struct' && pointee.name === 'bpf_dynptr') {
+    if (a.dynptr) {
       kfuncDynptrArg(env, p, i, reg, regno);
       continue;
     }
-    if (paramHasSuffix(p, '__irq_flag')) {
+    if (a.irqFlag) {
       if (desc.special !== 'irq_save') return notModelled(env, `irq flag arguments of ${k.name}`);
       processIrqSave(env, regno);
       continue;
@@ -204,19 +193,20 @@ function iterRefAt(env: VerifierEnv, reg: Extract<RegState, { type: 'stack' }>):
 }
 
 /** A scalar parameter: a scalar register, a known constant for `__k` and the buffer-size names. */
-function checkScalarArg(env: VerifierEnv, p: BtfParam, reg: RegState, regno: number, meta: KfuncArgMeta): void {
+function checkScalarArg(env: VerifierEnv, a: KfuncParam, reg: RegState, regno: number, meta: KfuncArgMeta): void {
   if (reg.type !== 'scalar') fail(env, 'EINVAL', 'argNotScalar', [regno]);
-  if (paramHasSuffix(p, '__k')) {
+  if (a.konst) {
     if (!scalarIsConst(reg.s)) fail(env, 'EINVAL', 'kfuncArgNotConst', [regno]);
     markPrecise(env, regno);
     meta.constArg = reg.s.varOff.value;
     return;
   }
-  if (p.name !== 'rdonly_buf_size' && p.name !== 'rdwr_buf_size') return;
+  const name = a.p.name;
+  if (name !== 'rdonly_buf_size' && name !== 'rdwr_buf_size') return;
   if (meta.r0Size !== undefined) notModelled(env, 'two buffer-size arguments');
   if (!scalarIsConst(reg.s)) fail(env, 'EINVAL', 'kfuncArgNotAConst', [regno]);
   meta.r0Size = Number(reg.s.varOff.value);
-  meta.r0Rdonly = p.name === 'rdonly_buf_size';
+  meta.r0Rdonly = name === 'rdonly_buf_size';
   markPrecise(env, regno);
 }
 

@@ -6,11 +6,12 @@
 // btf_is_prog_ctx_type reads) (kernel/bpf/btf.c, kernel/bpf/verifier.c).
 import { Btf } from '../btf/btf';
 import { BtfFuncProto, BtfParam, BtfType } from '../btf/types';
-import { findByName } from '../btf/lookup';
+import { findByName, typeSize } from '../btf/lookup';
 import { VerifierEnv, notModelled } from './env';
 import { BtfRef } from './state';
+import type { IterArg } from './iters';
 import { progTypeName, PROG_TYPES } from './types';
-import { btfTypeAt, skipModifiers } from './btf_view';
+import { btfTypeAt, skipModifiers, isScalarKind } from './btf_view';
 
 /** The kernel's BTF, or `not modelled yet` when the input has none. */
 export function vmlinuxBtf(env: VerifierEnv): Btf {
@@ -27,8 +28,42 @@ export function vmlinuxStructRef(env: VerifierEnv, name: string): BtfRef {
   return { name, id, vmlinux: true };
 }
 
-/** A kfunc's FUNC and FUNC_PROTO (shared by every verification against the same BTF: read-only). */
-export interface KfuncProto { readonly name: string; readonly funcId: number; readonly proto: BtfFuncProto; readonly btf: Btf }
+/**
+ * What check_kfunc_args reads of one parameter, found once per (BTF, kfunc): the resolved types
+ * and the name suffixes (a call then reads this record, not the kernel BTF's type objects).
+ */
+export interface KfuncParam {
+  readonly p: BtfParam;
+  /** The parameter's type, modifiers and typedefs skipped; undefined for void. */
+  readonly t: BtfType | undefined;
+  /** An int, enum or enum64 parameter. */
+  readonly scalar: boolean;
+  /** A pointer parameter, and what it points to (resolved). */
+  readonly ptr: boolean;
+  readonly pointee: BtfType | undefined;
+  /** The iterator a `struct bpf_iter_<name> *` parameter takes (its name without `bpf_iter_`, its size). */
+  readonly iter: IterArg | undefined;
+  /** A `struct bpf_dynptr *` parameter. */
+  readonly dynptr: boolean;
+  /** Name suffixes (btf_param_match_suffix): __ign, __k, __nullable, __irq_flag. */
+  readonly ign: boolean;
+  readonly konst: boolean;
+  readonly nullable: boolean;
+  readonly irqFlag: boolean;
+}
+
+/**
+ * A kfunc's FUNC and FUNC_PROTO, with its parameters read once and its return type resolved
+ * (`retPointee` for a pointer; `retSize` the size of a pointer's non-struct target, undefined
+ * when it has none). Shared by every verification against the same BTF: read-only.
+ */
+export interface KfuncProto {
+  readonly name: string; readonly funcId: number; readonly proto: BtfFuncProto; readonly btf: Btf;
+  readonly params: readonly KfuncParam[];
+  readonly ret: BtfType | undefined;
+  readonly retPointee: BtfType | undefined;
+  readonly retSize: number | undefined;
+}
 
 /**
  * kfuncProto's answers so far, by kernel BTF and FUNC id: they depend on the BTF alone (which
@@ -47,10 +82,29 @@ export function kfuncProto(env: VerifierEnv, imm: number, off: number): KfuncPro
   if (!fn || fn.kind !== 'func') return notModelled(env, `kfunc btf id ${imm} is not a vmlinux FUNC`);
   const proto = btfTypeAt(btf, fn.type);
   if (!proto || proto.kind !== 'func_proto') return notModelled(env, `kfunc ${fn.name} without a prototype`);
-  const k: KfuncProto = { name: fn.name, funcId: imm, proto, btf };
+  const ret = resolved(btf, proto.returnType);
+  const retPointee = ret?.kind === 'ptr' ? resolved(btf, ret.type) : undefined;
+  let retSize: number | undefined;
+  if (ret?.kind === 'ptr' && retPointee && retPointee.kind !== 'struct') {
+    try { retSize = typeSize(btf, ret.type); } catch { retSize = undefined; }
+  }
+  const k: KfuncProto = { name: fn.name, funcId: imm, proto, btf, params: proto.params.map((p) => kfuncParam(btf, p)), ret, retPointee, retSize };
   if (!byId) KFUNC_PROTOS.set(btf, byId = new Map());
   byId.set(imm, k);
   return k;
+}
+
+/** One parameter's record (KfuncParam). */
+function kfuncParam(btf: Btf, p: BtfParam): KfuncParam {
+  const t = resolved(btf, p.type);
+  const ptr = t?.kind === 'ptr';
+  const pointee = t?.kind === 'ptr' ? resolved(btf, t.type) : undefined;
+  const iter = pointee?.kind === 'struct' && pointee.name.startsWith('bpf_iter_')
+    ? { name: pointee.name.slice('bpf_iter_'.length), size: pointee.size } : undefined;
+  return {
+    p, t, scalar: isScalarKind(t), ptr, pointee, iter, dynptr: pointee?.kind === 'struct' && pointee.name === 'bpf_dynptr',
+    ign: paramHasSuffix(p, '__ign'), konst: paramHasSuffix(p, '__k'), nullable: paramHasSuffix(p, '__nullable'), irqFlag: paramHasSuffix(p, '__irq_flag'),
+  };
 }
 
 /** btf_param_match_suffix */

@@ -16,10 +16,9 @@ import { scratchReg } from './regs';
 import { RegState, PointerReg, PtrExtra, UNKNOWN_SCALAR_REG, ptrReg, isPointer, PTR_MAYBE_NULL, PTR_UNTRUSTED, MEM_RDONLY, MEM_RCU, MEM_ALLOC, MEM_PERCPU, notInit, mapSpilledRegs, ptrWithIds } from './state';
 import { progTypeInfo } from './prog_types';
 import { checkReturnCode } from './exit';
-import { kfuncProto, resolved, btfTypeStr, KfuncProto } from './kfunc_btf';
+import { kfuncProto, btfTypeStr, KfuncProto } from './kfunc_btf';
 import { KfuncArgMeta, checkKfuncArgs } from './kfunc_args';
 import { acquireReference, releaseReference, checkCallWhileLocked } from './refs';
-import { typeSize } from '../btf/lookup';
 import { processIterNextCall } from './iters';
 import { PROG_TYPES as P } from './types';
 import { btfTypeAt, skipModifiers } from './btf_view';
@@ -118,14 +117,21 @@ export function kfuncAllowed(env: VerifierEnv, name: string): boolean {
   return !desc || setAllows(env, desc.set);
 }
 
-/** kfunc_spin_allowed for the kfuncs of the table: the bpf_iter_num and graph ones may be called with a lock held. */
-function kfuncSpinAllowed(name: string): boolean {
-  let ok = SPIN_ALLOWED.get(name);
-  if (ok === undefined) SPIN_ALLOWED.set(name, ok = /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name));
-  return ok;
+/**
+ * What check_kfunc_call reads of the tables for kfunc `name`: its descriptor, kfunc_spin_allowed
+ * (the bpf_iter_num and graph kfuncs may be called with a lock held) and its graph entry. Found
+ * once per name (the tables do not change): one lookup per call.
+ */
+interface KfuncFacts { desc: KfuncDesc | undefined; spinAllowed: boolean; graph: GraphKfunc | undefined }
+const KFUNC_FACTS = new Map<string, KfuncFacts>();
+function kfuncFacts(name: string): KfuncFacts {
+  let f = KFUNC_FACTS.get(name);
+  if (!f) {
+    f = { desc: KFUNC_TABLE[name], spinAllowed: /^bpf_iter_num_(new|next|destroy)$/.test(name) || Object.hasOwn(GRAPH_KFUNCS, name), graph: GRAPH_KFUNCS[name] };
+    KFUNC_FACTS.set(name, f);
+  }
+  return f;
 }
-/** kfuncSpinAllowed's answers by name (the names of the table: no regular expression per call). */
-const SPIN_ALLOWED = new Map<string, boolean>();
 
 /** What a kfunc call does to the walk: go on, or an exceptional exit. */
 export type KfuncOutcome = 'next' | 'throw';
@@ -133,9 +139,10 @@ export type KfuncOutcome = 'next' | 'throw';
 /** check_kfunc_call */
 export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): KfuncOutcome {
   const info = env.layout.kfuncs.get(idx);
-  const desc = info ? KFUNC_TABLE[info.name] : undefined;
-  if (!info || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
-  checkCallWhileLocked(env, insn, kfuncSpinAllowed(info.name));
+  const facts = info ? kfuncFacts(info.name) : undefined;
+  const desc = facts?.desc;
+  if (!info || !facts || !desc) return notModelled(env, `kfunc ${info?.name ?? insn.imm}`);
+  checkCallWhileLocked(env, insn, facts.spinAllowed);
   if (!setAllows(env, desc.set)) fail(env, 'EACCES', 'kfuncNotAllowed', [info.name]);
   if (desc.special === 'throw' && !env.input.vmlinuxBtf) return throwWithoutBtf(env);
   const k = kfuncProto(env, insn.imm, insn.off);
@@ -144,7 +151,7 @@ export function checkKfuncCall(env: VerifierEnv, insn: Insn, idx: number): Kfunc
   }
   if (desc.special === 'graph') graphCallStart(env, k.name);
   const meta = checkKfuncArgs(env, k, desc);
-  const graph: GraphKfunc | undefined = GRAPH_KFUNCS[k.name];
+  const graph: GraphKfunc | undefined = k.name === info.name ? facts.graph : GRAPH_KFUNCS[k.name];
   if (graph?.callback) pushRbtreeAddCallback(env, meta.graph, idx);
   rcuSection(env, k, desc);
   preemptSection(env, k, desc);
@@ -234,22 +241,22 @@ function objNewReturn(env: VerifierEnv, meta: KfuncArgMeta, percpu: boolean): Re
 /** R0 from the kfunc's BTF return type. */
 function kfuncReturn(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc, meta: KfuncArgMeta, idx: number): RegState {
   if (desc.special === 'rdonly_cast') return rdonlyCastReturn(env, k, meta);
-  const t = resolved(k.btf, k.proto.returnType);
+  const t = k.ret;
   const acquire = desc.flags.includes('acquire');
   if (desc.special === 'obj_new' || desc.special === 'percpu_obj_new') {
     return nullAndReference(env, objNewReturn(env, meta, desc.special === 'percpu_obj_new'), desc, idx);
   }
   if (desc.special === 'graph' && GRAPH_KFUNCS[k.name].ret !== 'none') return nullAndReference(env, graphReturn(env, k.name, meta.graph), desc, idx);
-  const isStructPtr = t?.kind === 'ptr' && resolved(k.btf, t.type)?.kind === 'struct';
+  const target = k.retPointee;
+  const isStructPtr = t?.kind === 'ptr' && target?.kind === 'struct';
   if (acquire && !isStructPtr) fail(env, 'EINVAL', 'kfuncAcquireNotBtfId');
   if (!t || t.kind !== 'ptr') {
     if (t && t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'enum64') return notModelled(env, `kfunc ${k.name} returning ${btfTypeStr(t)}`);
     return t ? UNKNOWN_SCALAR_REG : notInit();
   }
-  const target = resolved(k.btf, t.type);
   if (!target) return UNKNOWN_SCALAR_REG; // void *: a scalar
   if (target.kind !== 'struct') {
-    const size = meta.r0Size ?? sizeOf(k, t.type);
+    const size = meta.r0Size ?? k.retSize;
     if (size === undefined) fail(env, 'EINVAL', 'kfuncRetPtrUnsupported', [k.name, btfTypeStr(target), target.name]);
     return retPtr(env, desc, idx, 'mem', { size, dynptrId: 0 }, meta.r0Size !== undefined && !meta.r0Rdonly ? 0 : MEM_RDONLY, meta.refObjId);
   }
@@ -287,9 +294,4 @@ function rdonlyCastReturn(env: VerifierEnv, k: KfuncProto, meta: KfuncArgMeta): 
   const t = btfTypeAt(k.btf, id);
   if (t?.kind !== 'struct') return notModelled(env, `bpf_rdonly_cast to ${t ? btfTypeStr(t) : `type id ${id}`}`);
   return ptrReg('btf_id', { btf: { name: t.name, id, vmlinux: true } }, { flags: PTR_UNTRUSTED });
-}
-
-/** btf_resolve_size of the pointed-to type; undefined when it has none. */
-function sizeOf(k: KfuncProto, id: number): number | undefined {
-  try { return typeSize(k.btf, id); } catch { return undefined; }
 }
