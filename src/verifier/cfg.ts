@@ -217,8 +217,8 @@ export function checkCfg(insns: readonly Insn[], layout: SubprogLayout, privileg
 }
 
 /** The prune points `pointFlags` marks (mark_prune_point), for the level-2 log's liveness lines. */
-export function prunePointSet(pointFlags: Uint8Array): Set<number> {
+export function prunePointSet(pointFlags: Uint8Array, n: number): Set<number> {
   const out = new Set<number>();
-  for (let i = 0; i < pointFlags.length; i++) if (pointFlags[i] & PRUNE_POINT) out.add(i);
+  for (let i = 0; i < n; i++) if (pointFlags[i] & PRUNE_POINT) out.add(i);
   return out;
 }

@@ -51,7 +51,7 @@ export interface VerifierEnv {
   /** check_cfg's prune points, as a set for the level-2 log's liveness lines (empty at other levels: pointFlags has them). */
   prunePoints: Set<number>;
   /**
-   * check_cfg's marks per instruction: PRUNE_POINT (mark_prune_point), JMP_POINT (mark_jmp_point:
+   * check_cfg's marks per instruction (entries past the program's length unused): PRUNE_POINT (mark_prune_point), JMP_POINT (mark_jmp_point:
    * instructions the kernel's jump history records), FORCE_CHECKPOINT (mark_force_checkpoint).
    */
   pointFlags: Uint8Array;
@@ -118,8 +118,8 @@ export interface VerifierEnv {
   explored: (InsnCheckpoints | undefined)[];
   /** The instructions with a list in `explored` (emptied when the next walk begins). */
   exploredAt: number[];
-  /** The checkpoints listed in each explored_state() bucket (is_state_visited's states_cnt). */
-  bucketSizes: number[];
+  /** The checkpoints listed in each explored_state() bucket (is_state_visited's states_cnt); entries past the program's length unused. */
+  bucketSizes: Int32Array;
   /** The current state's parent checkpoint (cur->parent) and its first instruction (first_insn_idx). */
   parent: Checkpoint | null;
   firstInsnIdx: number;
@@ -140,6 +140,24 @@ export interface VerifierEnv {
   prevLinfo: number;
 }
 
+/**
+ * Tables of one verification that are pure scratch, reused by the next (verifications do not
+ * overlap): check_cfg's marks and the bucket sizes. A typed array of over 64 bytes costs a
+ * malloc and the collector's tracking of its store, each verification.
+ */
+const SCRATCH = { pointFlags: new Uint8Array(256), bucketSizes: new Int32Array(256) };
+const NO_BUCKETS = new Int32Array(0);
+
+/** Scratch table `which`, its first `n` entries zero (grown as needed). */
+function scratchTable<K extends keyof typeof SCRATCH>(which: K, n: number): (typeof SCRATCH)[K] {
+  let t = SCRATCH[which];
+  if (t.length < n) {
+    const size = Math.max(n, 2 * t.length);
+    t = SCRATCH[which] = (which === 'pointFlags' ? new Uint8Array(size) : new Int32Array(size)) as (typeof SCRATCH)[K];
+  } else t.fill(0, 0, n);
+  return t;
+}
+
 /** An empty set of instructions, shared (check_cfg gives the sets of a program that has some). */
 const NONE: ReadonlySet<number> = new Set();
 /** The prune points at log levels other than 2: read by nothing, shared, never written. */
@@ -148,13 +166,13 @@ const NO_PRUNE_POINTS = new Set<number>();
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: NO_PRUNE_POINTS, pointFlags: new Uint8Array(input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
+    prunePoints: NO_PRUNE_POINTS, pointFlags: scratchTable('pointFlags', input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
-    explored: [], exploredAt: [], bucketSizes: [], parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
+    explored: [], exploredAt: [], bucketSizes: NO_BUCKETS, parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
     scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
   };
   env.lvCtx = {
@@ -203,7 +221,7 @@ function clearExplored(env: VerifierEnv): void {
   const n = env.insns.length;
   if (env.explored.length !== n) {
     env.explored = new Array(n);
-    env.bucketSizes = new Array<number>(n).fill(0);
+    env.bucketSizes = scratchTable('bucketSizes', n);
     return;
   }
   for (const idx of env.exploredAt) {

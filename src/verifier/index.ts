@@ -16,7 +16,7 @@ import { progTypeInfo } from './prog_types';
 import { computeLiveRegs, formatLiveRegs } from './live_regs';
 import { kfuncAllowed } from './kfuncs';
 import { helperAllowed } from './helpers';
-import { computeScc } from './scc';
+import { computeScc, sccScratch } from './scc';
 import { NEWEST_PROFILE } from './profiles';
 import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 
@@ -182,12 +182,12 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   resolvePseudoLdimm64(env, input);
   const cfg = checkCfg(input.insns, layout, !input.unprivileged, env.pointFlags, succ);
   // (the set of prune points is read by the level-2 log's liveness lines only)
-  if (log.level & BPF_LOG_LEVEL2) env.prunePoints = env.lvCtx.prunePoints = prunePointSet(env.pointFlags);
+  if (log.level & BPF_LOG_LEVEL2) env.prunePoints = env.lvCtx.prunePoints = prunePointSet(env.pointFlags, input.insns.length);
   markReservedFieldsOk(env);
   env.callsCallback = cfg.callsCallback;
   env.iterNext = cfg.iterNext;
   env.loopHeads = cfg.loopHeads;
-  env.sccOf = computeScc(input.insns, succ);
+  env.sccOf = computeScc(input.insns, succ, sccScratch(input.insns.length));
   // a kfunc the program type may not call has no call summary: it reads R1-R5
   let summaries = layout.kfuncs;
   for (const k of layout.kfuncs.values()) {

@@ -35,18 +35,29 @@ const MAX_BACKEDGE_ITERS = 64;
  * per program): pre, low (written before it is read), and the two stacks (each instruction is
  * pushed at most once on each; typed with a top index: `length = 0` would free a plain array's store).
  */
-const SCRATCH = { pre: new Int32Array(256), low: new Int32Array(256), stack: new Int32Array(256), dfs: new Int32Array(256) };
+const SCRATCH = { pre: new Int32Array(256), low: new Int32Array(256), stack: new Int32Array(256), dfs: new Int32Array(256), out: new Int32Array(256) };
 
-/** compute_scc: the SCC number of every instruction (0 outside loops); `succ` is the successor table of `insns`. */
-export function computeScc(insns: readonly Insn[], succ: readonly Successors[] = successorTable(insns)): Int32Array {
+/** A table for computeScc's answer of one verification (reused by the next: they do not overlap); entries past `n` unused. */
+export function sccScratch(n: number): Int32Array {
+  if (SCRATCH.out.length < n) SCRATCH.out = new Int32Array(Math.max(n, 2 * SCRATCH.out.length));
+  return SCRATCH.out;
+}
+
+/**
+ * compute_scc: the SCC number of every instruction (0 outside loops), in `scc` (its first
+ * insns.length entries); `succ` is the successor table of `insns`.
+ */
+export function computeScc(insns: readonly Insn[], succ: readonly Successors[] = successorTable(insns),
+  scc: Int32Array = new Int32Array(insns.length)): Int32Array {
   const n = insns.length;
   const NOT_ON_STACK = 0x3fffffff;
   if (SCRATCH.pre.length < n) {
     const size = Math.max(n, 2 * SCRATCH.pre.length);
     SCRATCH.pre = new Int32Array(size); SCRATCH.low = new Int32Array(size); SCRATCH.stack = new Int32Array(size); SCRATCH.dfs = new Int32Array(size);
   }
-  const pre = SCRATCH.pre, low = SCRATCH.low, stack = SCRATCH.stack, dfs = SCRATCH.dfs, scc = new Int32Array(n);
+  const pre = SCRATCH.pre, low = SCRATCH.low, stack = SCRATCH.stack, dfs = SCRATCH.dfs;
   pre.fill(0, 0, n);
+  scc.fill(0, 0, n);
   let sp = 0, dp = 0, nextPre = 1, nextScc = 1;
   for (let i = 0; i < n; i++) {
     if (pre[i]) continue;
