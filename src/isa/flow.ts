@@ -19,13 +19,13 @@ export interface Successors {
    * tail calls and bpf-to-bpf calls alike: the callee returns there). null
    * after exit, ja and gotol.
    */
-  next: number | null;
+  readonly next: number | null;
   /**
    * The jump target of ja (pc + off + 1), gotol (JMP32 ja: pc + imm + 1), a
    * conditional jump or may_goto (pc + off + 1; `next` is the not-taken
    * path). null for every other instruction.
    */
-  jump: number | null;
+  readonly jump: number | null;
   /**
    * The first instruction of the subprogram a bpf-to-bpf call (call with
    * src_reg BPF_PSEUDO_CALL) or an ld_imm64 of a function address (src_reg
@@ -34,7 +34,7 @@ export interface Successors {
    * not follow it (compute_live_registers and bpf_insn_successors ignore it).
    * null for every other instruction.
    */
-  callee: number | null;
+  readonly callee: number | null;
 }
 
 /**
@@ -48,12 +48,12 @@ export function successors(insns: readonly Insn[], pc: number): Successors {
   const insn = insns[pc];
   const cls = BPF_CLASS(insn.code);
   if (cls !== BPF_JMP && cls !== BPF_JMP32) {
-    if (insn.code !== OP_LD_IMM64) return { next: pc + 1, jump: null, callee: null };
+    if (insn.code !== OP_LD_IMM64) return fallThrough(pc + 1);
     return { next: pc + 2, jump: null, callee: insn.src === BPF_PSEUDO_FUNC ? pc + insn.imm + 1 : null };
   }
   switch (BPF_OP(insn.code)) {
-    case BPF_EXIT: return { next: null, jump: null, callee: null };
-    case BPF_CALL: return { next: pc + 1, jump: null, callee: insn.src === BPF_PSEUDO_CALL ? pc + insn.imm + 1 : null };
+    case BPF_EXIT: return NONE;
+    case BPF_CALL: return insn.src === BPF_PSEUDO_CALL ? { next: pc + 1, jump: null, callee: pc + insn.imm + 1 } : fallThrough(pc + 1);
     case BPF_JA:
       return { next: null, jump: pc + (cls === BPF_JMP ? insn.off : insn.imm) + 1, callee: null };
     default: return { next: pc + 1, jump: pc + insn.off + 1, callee: null };
@@ -61,4 +61,23 @@ export function successors(insns: readonly Insn[], pc: number): Successors {
 }
 
 /** The successors of every instruction, found once for the passes of one verification. */
-export const successorTable = (insns: readonly Insn[]): Successors[] => insns.map((_x, i) => successors(insns, i));
+export function successorTable(insns: readonly Insn[]): Successors[] {
+  const out = new Array<Successors>(insns.length);
+  for (let i = 0; i < insns.length; i++) out[i] = successors(insns, i);
+  return out;
+}
+
+/** Exit's successors (none), shared: successors are read-only values (not frozen: one object shape for all). */
+const NONE: Successors = { next: null, jump: null, callee: null };
+
+/**
+ * The successors of an instruction that only falls through to `next`, most instructions: one
+ * shared object per target below FALL_THROUGH_SHARED (no object per instruction and verification).
+ */
+function fallThrough(next: number): Successors {
+  if (next >= FALL_THROUGH_SHARED) return { next, jump: null, callee: null };
+  while (FALL_THROUGH.length <= next) FALL_THROUGH.push({ next: FALL_THROUGH.length, jump: null, callee: null });
+  return FALL_THROUGH[next];
+}
+const FALL_THROUGH_SHARED = 1 << 16;
+const FALL_THROUGH: Successors[] = [];

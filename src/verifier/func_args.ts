@@ -38,6 +38,9 @@ function prepare(env: VerifierEnv, subprog: number): PreparedArgs {
   return r;
 }
 
+/** The tags of a parameter without `arg:` decl tags (most): shared, never written. */
+const NO_TAGS: Set<Tag> = new Set();
+
 /** btf_prepare_func_args: the kinds, or a PrepareError (`message` null: -EINVAL without a message). */
 function prepareUncached(env: VerifierEnv, subprog: number): ArgKind[] | PrepareError {
   const sp = env.layout.subprogs[subprog];
@@ -54,12 +57,13 @@ function prepareUncached(env: VerifierEnv, subprog: number): ArgKind[] | Prepare
   if (!isScalarKind(resolvedAt(btf, proto.returnType))) return isGlobal ? err('EINVAL', 'globalFuncNotScalarRet', [fnName]) : err('EINVAL', null);
   const out: ArgKind[] = [];
   for (let i = 0; i < params.length; i++) {
-    const tags = new Set<Tag>();
+    let tags = NO_TAGS;
     for (const d of declTagsOf(btf, sp.btfId, i)) {
       if (!d.tag.name.startsWith('arg:')) continue;
       if (!isGlobal) return err('EOPNOTSUPP', 'argTagInStatic', [i]);
       const tag = d.tag.name.slice(4) as Tag;
       if (!TAGS.includes(tag)) return err('EOPNOTSUPP', 'argTagsUnsupported', [i]);
+      if (tags === NO_TAGS) tags = new Set();
       tags.add(tag);
     }
     const t = resolvedAt(btf, params[i].type);

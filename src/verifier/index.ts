@@ -216,6 +216,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
 /** do_check_subprogs: global functions that were called, and the exception callback (always "called"). */
 function doCheckSubprogs(env: VerifierEnv): void {
   const { layout, log } = env;
+  if (!env.calledGlobals.size && !layout.exceptionCallback) return; // (most programs: no sets made)
   const done = new Set<number>();
   for (let progressed = true; progressed;) {
     progressed = false;

@@ -64,9 +64,13 @@ function addSubprog(subprogs: SubprogInfo[], off: number, insnCnt: number): numb
   const found = findSubprog(subprogs, off);
   if (found >= 0) return found;
   if (subprogs.length >= BPF_MAX_SUBPROGS) throw new VerifierReject('E2BIG', msg('tooManySubprogs'));
-  subprogs.push(newSubprog(off));
-  subprogs.sort((a, b) => a.start - b.start);
-  return findSubprog(subprogs, off);
+  // kept sorted by start: insert in place (a sort copies the array each call)
+  const info = newSubprog(off);
+  let at = subprogs.length;
+  subprogs.push(info);
+  for (; at > 0 && subprogs[at - 1].start > off; at--) subprogs[at] = subprogs[at - 1];
+  subprogs[at] = info;
+  return at;
 }
 
 /** btf_find_decl_tag_value: the value of the one `key` decl tag on type `id` (component -1). */
@@ -178,9 +182,21 @@ export function checkBtfFunc(input: VerifyInput, layout: SubprogLayout): void {
  * holds a call instruction `hit` accepts: might_throw, changes_pkt_data of subprog_info.
  */
 export function subprogReaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number,
-  hit: (call: Insn, idx: number) => boolean, seen: Set<number> = new Set()): boolean {
-  if (seen.has(subprog)) return false;
-  seen.add(subprog);
+  hit: (call: Insn, idx: number) => boolean): boolean {
+  if (REACH.seen.length < layout.subprogs.length) REACH.seen = new Int32Array(Math.max(layout.subprogs.length, 2 * REACH.seen.length));
+  if (++REACH.walk === 0x7fffffff) { REACH.seen.fill(0); REACH.walk = 1; }
+  return reaches(layout, insns, subprog, hit, REACH.walk);
+}
+
+/**
+ * The subprogs a subprogReaches walk has visited: `seen[i] === walk` (a number per walk, not a
+ * set per call); `hit` does not start another walk.
+ */
+const REACH = { seen: new Int32Array(256), walk: 0 };
+
+function reaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number, hit: (call: Insn, idx: number) => boolean, walk: number): boolean {
+  if (REACH.seen[subprog] === walk) return false;
+  REACH.seen[subprog] = walk;
   const sp = layout.subprogs;
   const end = subprog + 1 < sp.length ? sp[subprog + 1].start : insns.length;
   for (let i = sp[subprog].start; i < end; i++) {
@@ -189,7 +205,7 @@ export function subprogReaches(layout: SubprogLayout, insns: readonly Insn[], su
     if (hit(x, i)) return true;
     if (!isPseudoCall(x)) continue;
     const callee = findSubprog(sp, i + x.imm + 1);
-    if (callee >= 0 && subprogReaches(layout, insns, callee, hit, seen)) return true;
+    if (callee >= 0 && reaches(layout, insns, callee, hit, walk)) return true;
   }
   return false;
 }
