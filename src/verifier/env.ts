@@ -65,7 +65,7 @@ export interface VerifierEnv {
   sccOf: Int32Array;
   /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored. */
   sccVisits: Map<string, Checkpoint | null>;
-  /** bpf_scc_visit's backedges: loop states pruned against a checkpoint of the visit still explored. */
+  /** bpf_scc_visit's backedges, oldest first: loop states pruned against a checkpoint of the visit still explored. */
   sccBackedges: Map<string, Backedge[]>;
   /** num_backedges: backedges kept (they count in peak_states). */
   numBackedges: number;

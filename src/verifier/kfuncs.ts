@@ -189,7 +189,9 @@ function throwWithoutBtf(env: VerifierEnv): KfuncOutcome {
 /** bpf_rcu_read_lock / unlock and the sleepable kfuncs inside the section. */
 function rcuSection(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): void {
   const refs = env.cur.refs;
-  const inRcu = refs.findIndex((r) => r.kind === 'rcu');
+  let inRcu = 0; // (the first RCU entry: refs.findIndex without a closure)
+  while (inRcu < refs.length && refs[inRcu].kind !== 'rcu') inRcu++;
+  if (inRcu === refs.length) inRcu = -1;
   if (inRcu >= 0) {
     if (desc.special === 'rcu_read_lock') fail(env, 'EINVAL', 'nestedRcuLock', [k.name]);
     if (desc.special === 'rcu_read_unlock') {

@@ -8,8 +8,7 @@ import { Insn } from '../isa/insn';
 import { BPF_HELPER_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { verbose } from './log';
 import { VerifierEnv, fail, text } from './env';
-import { RegState, scalarReg, notInit, mapSpilledRegs } from './state';
-import { scalarUnknown } from './scalar_bridge';
+import { RegState, UNKNOWN_SCALAR_REG, notInit, withSpilled } from './state';
 import { VerifierReject } from './types';
 import { BPF_FUNC_SPIN_UNLOCK } from './helper_protos';
 
@@ -21,21 +20,28 @@ export function acquireReference(env: VerifierEnv, insnIdx: number): number {
 }
 
 /** mark_reg_invalid: NOT_INIT without CAP_PERFMON's pointer leaks, else an unknown scalar. */
-export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivileged ? notInit() : scalarReg(scalarUnknown()));
+export const invalidReg = (env: VerifierEnv): RegState => (env.input.unprivileged ? notInit() : UNKNOWN_SCALAR_REG);
 
 /** Every register and spilled register of every frame for which `match` holds becomes invalid. */
 export function invalidateRegs(env: VerifierEnv, match: (r: RegState) => boolean): void {
   for (const f of env.cur.frames) {
     for (let i = 0; i < f.regs.length; i++) if (match(f.regs[i])) f.regs[i] = invalidReg(env);
-    mapSpilledRegs(f, (r) => (match(r) ? invalidReg(env) : r));
+    const stack = f.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const sl = stack[i];
+      if (sl.spilled && match(sl.spilled)) stack[i] = withSpilled(sl, invalidReg(env));
+    }
   }
 }
 
 /** release_reference_nomark: drop the pointer reference `id`; false when it is not held. */
 export function releaseReferenceNomark(env: VerifierEnv, id: number): boolean {
-  const i = env.cur.refs.findIndex((r) => r.kind === 'ptr' && r.id === id);
-  if (i < 0) return false;
-  env.cur.refs.splice(i, 1);
+  const refs = env.cur.refs;
+  let i = 0;
+  while (i < refs.length && (refs[i].kind !== 'ptr' || refs[i].id !== id)) i++;
+  if (i === refs.length) return false;
+  for (; i + 1 < refs.length; i++) refs[i] = refs[i + 1];
+  refs.pop();
   return true;
 }
 
@@ -69,7 +75,10 @@ export function checkResourceLeak(env: VerifierEnv, exceptionExit: boolean, chec
 
 /** do_check: while a bpf_spin_lock is held only bpf_spin_unlock and the lock-safe kfuncs may be called. */
 export function checkCallWhileLocked(env: VerifierEnv, insn: Insn, kfuncSpinAllowed = false): void {
-  if (!env.cur.refs.some((r) => r.kind === 'lock')) return;
+  const refs = env.cur.refs;
+  let i = 0;
+  while (i < refs.length && refs[i].kind !== 'lock') i++;
+  if (i === refs.length) return;
   if ((insn.src === BPF_HELPER_CALL && insn.imm !== BPF_FUNC_SPIN_UNLOCK)
     || (insn.src === BPF_PSEUDO_KFUNC_CALL && (insn.off !== 0 || !kfuncSpinAllowed))) fail(env, 'EINVAL', 'callInLock');
 }

@@ -91,6 +91,9 @@ export function computeScc(insns: readonly Insn[], succ: readonly Successors[] =
   return scc;
 }
 
+/** The call chain of a loop in the entry frame, `(scc)`, by loop number. */
+const LOOP_CHAINS: string[] = [];
+
 /**
  * compute_scc_callchain: the call sites down to the first frame standing in a loop, and that loop; null outside
  * loops. Found once per checkpoint (its frames and instruction do not change) and kept in `cp.sccChain`.
@@ -102,6 +105,11 @@ function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
   for (let i = 0; i <= st.curframe; i++) {
     const scc = env.sccOf[frameInsnIdx(st, cp.insnIdx, i)];
     if (!scc) continue;
+    if (i === 0) { // the usual chain: one string per loop number (its hash kept for the maps' lookups)
+      while (LOOP_CHAINS.length <= scc) LOOP_CHAINS.push(`(${LOOP_CHAINS.length})`);
+      chain = LOOP_CHAINS[scc];
+      break;
+    }
     chain = '(';
     for (let j = 0; j < i; j++) chain += frameInsnIdx(st, cp.insnIdx, j) + ',';
     chain += scc + ')';
@@ -143,9 +151,11 @@ export function addSccBackedge(env: VerifierEnv, equal: Checkpoint, insnIdx: num
     return notModelled(env, `an iterator loop outside a loop of the instruction graph (insn ${insnIdx})`);
   }
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC backedge ${chain}\n`);
-  const list = env.sccBackedges.get(chain) ?? [];
-  list.unshift({ st: cloneState(env.cur), insnIdx, parent: env.parent, path: env.path, firstInsnIdx: env.firstInsnIdx, equal });
-  env.sccBackedges.set(chain, list);
+  // (oldest first: the kernel's list is newest first, propagate_backedges walks this one backwards)
+  const b: Backedge = { st: cloneState(env.cur), insnIdx, parent: env.parent, path: env.path, firstInsnIdx: env.firstInsnIdx, equal };
+  const list = env.sccBackedges.get(chain);
+  if (list) list.push(b);
+  else env.sccBackedges.set(chain, [b]);
   env.numBackedges++;
   updatePeakStates(env);
 }
@@ -165,7 +175,8 @@ function propagateBackedges(env: VerifierEnv, backedges: readonly Backedge[]): v
     for (let iter = 0; ; iter++) {
       if (iter > MAX_BACKEDGE_ITERS) return notModelled(env, 'propagate_backedges beyond its iteration limit');
       const before = env.preciseMarks;
-      for (const b of backedges) {
+      for (let i = backedges.length - 1; i >= 0; i--) {
+        const b = backedges[i];
         env.cur = b.st; env.insnIdx = b.insnIdx; env.parent = b.parent; env.path = b.path; env.firstInsnIdx = b.firstInsnIdx;
         propagatePrecision(env, b.equal.st);
       }
