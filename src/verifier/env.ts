@@ -86,7 +86,7 @@ export interface VerifierEnv {
   ptrTypeAt: Map<number, string>;
   /** insn_aux_data[].map_ptr_state of helper calls with a map argument: the map, null when paths disagree (poisoned). */
   callMaps: Map<number, MapRef | null>;
-  /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated). */
+  /** insn_aux_data[i].seen: instructions the walk reached (dead code is removed from xlated); entries past the program's length unused. */
   seen: Uint8Array;
   // is_state_visited's counters
   insnProcessed: number;
@@ -142,10 +142,10 @@ export interface VerifierEnv {
 
 /**
  * Tables of one verification that are pure scratch, reused by the next (verifications do not
- * overlap): check_cfg's marks and the bucket sizes. A typed array of over 64 bytes costs a
+ * overlap): check_cfg's marks, the instructions seen and the bucket sizes. A typed array of over 64 bytes costs a
  * malloc and the collector's tracking of its store, each verification.
  */
-const SCRATCH = { pointFlags: new Uint8Array(256), bucketSizes: new Int32Array(256) };
+const SCRATCH = { pointFlags: new Uint8Array(256), seen: new Uint8Array(256), bucketSizes: new Int32Array(256) };
 const NO_BUCKETS = new Int32Array(0);
 
 /** Scratch table `which`, its first `n` entries zero (grown as needed). */
@@ -153,7 +153,7 @@ function scratchTable<K extends keyof typeof SCRATCH>(which: K, n: number): (typ
   let t = SCRATCH[which];
   if (t.length < n) {
     const size = Math.max(n, 2 * t.length);
-    t = SCRATCH[which] = (which === 'pointFlags' ? new Uint8Array(size) : new Int32Array(size)) as (typeof SCRATCH)[K];
+    t = SCRATCH[which] = (which === 'bucketSizes' ? new Int32Array(size) : new Uint8Array(size)) as (typeof SCRATCH)[K];
   } else t.fill(0, 0, n);
   return t;
 }
@@ -167,7 +167,7 @@ export function newEnv(input: VerifyInput, profile: KernelProfile, log: Verifier
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
     prunePoints: NO_PRUNE_POINTS, pointFlags: scratchTable('pointFlags', input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
-    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: new Uint8Array(input.insns.length),
+    seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: scratchTable('seen', input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,

@@ -122,6 +122,7 @@ export function verify(given: VerifyInput): VerifyResult {
   const durationUsec = Number((t1 - t0) / 1000n);
   // opt_remove_dead_code drops subprogs no path reached (a callback of a loop never entered); hidden ones come later
   const insnCount = input.insns.length;
+  const seen = env.seen.subarray(0, insnCount); // (env.seen is a scratch table: its first insnCount entries)
   const stackDepths = layout.subprogs.filter((s, i) => i === 0 || s.hidden || error || anySeen(env, s.start, layout.subprogs[i + 1]?.start ?? insnCount))
     .map((s) => s.stackDepth);
   const stats: VerifyStats = { insnProcessed: env.insnProcessed, totalStates: env.totalStates, peakStates: env.peakStates, maxStatesPerInsn: env.maxStatesPerInsn, durationUsec, stackDepths,
@@ -133,7 +134,7 @@ export function verify(given: VerifyInput): VerifyResult {
   }
   logStats(log, text(env, 'processed', [env.insnProcessed, input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, env.maxStatesPerInsn, env.totalStates, env.peakStates, 0]) + '\n');
   const xlated = input.xlated && !error ? xlatedProgram({
-    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), depthsBeforeMayGoto, seen: env.seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf,
+    insns: input.insns, subprogStarts: layout.subprogs.filter((sp) => !sp.hidden).map((sp) => sp.start), depthsBeforeMayGoto, seen, ptrTypes: env.ptrTypeAt, callMaps: env.callMaps, progType: input.progType, vmlinuxBtf: input.vmlinuxBtf,
     kernelSymbol: input.kernelSymbol, kfuncName: (imm, off) => input.kfunc?.(imm, off)?.name, privileged: !input.unprivileged, hiddenExceptionCallback,
     inlinedLoops: loops,
   }) : undefined;
@@ -150,7 +151,7 @@ export function verify(given: VerifyInput): VerifyResult {
     notModelled: error ? error.notModelled : false,
     hiddenExceptionCallback,
     stats,
-    ...(error || truncated ? {} : { reached: reachedInsns(input.insns, env.seen) }),
+    ...(error || truncated ? {} : { reached: reachedInsns(input.insns, seen) }),
   };
 }
 
