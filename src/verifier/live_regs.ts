@@ -80,7 +80,12 @@ export function computeLiveRegs(insns: readonly Insn[], calls: CallSummaries,
   const n = insns.length;
   if (USE_DEF.length < n) USE_DEF = new Int32Array(Math.max(n, 2 * USE_DEF.length));
   const useDefs = USE_DEF;
-  for (let i = 0; i < n; i++) useDefs[i] = useDef(insns[i], calls.kfuncs.get(i), calls.helperAllowed);
+  for (let i = 0; i < n; i++) {
+    const insn = insns[i];
+    // (the kfunc of a kfunc call only: no map lookup per instruction)
+    const kfunc = insn.src === BPF_PSEUDO_KFUNC_CALL && BPF_CLASS(insn.code) === BPF_JMP && BPF_OP(insn.code) === BPF_CALL ? calls.kfuncs.get(i) : undefined;
+    useDefs[i] = useDef(insn, kfunc, calls.helperAllowed);
+  }
   const inS = new Array<number>(n).fill(0);
   for (let changed = true; changed;) {
     changed = false;
