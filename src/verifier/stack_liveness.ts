@@ -335,25 +335,29 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
 /** A mask of stack slots as two 32-bit halves: slots 0-31 in `lo`, 32-63 in `hi`. */
 export interface SlotMask { lo: number; hi: number }
 
+/** `out` with the live_before slots of frame `frameno` at `idx` in `inst` added. */
+function addLiveBefore(inst: Instance, idx: number, frameno: number, out: SlotMask): void {
+  const m = frameMasks(inst, frameno, false), o = at(inst, idx);
+  if (m && o >= 0) { out.lo |= m[o + LB]; out.hi |= m[o + LB + 1]; }
+}
+
 /**
  * bpf_live_stack_query_init + bpf_stack_slot_alive for every slot of frame `frameno` at
  * once: the mask of the slots a state standing at `insnIdx` with call chains `chains` (one
  * per frame, outermost first) may still read: read from there on in the innermost
  * instance, or after (for a callback-calling helper: before) a call site of an outer frame.
+ * (`callsCallback`: the instructions that call a callback-calling helper; a set, not a
+ * closure: this runs once per frame of every cleaned checkpoint and allocates nothing.)
  */
 export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
-  callsCallback: (idx: number) => boolean, out: SlotMask): void {
+  callsCallback: ReadonlySet<number>, out: SlotMask): void {
   const curframe = chains.length - 1;
-  // the halves written into `out` (no bigint: this runs once per frame of every cleaned checkpoint)
+  // the halves written into `out` (no bigint)
   out.lo = 0; out.hi = 0;
-  const addLiveBefore = (inst: Instance, idx: number): void => {
-    const m = frameMasks(inst, frameno, false), o = at(inst, idx);
-    if (m && o >= 0) { out.lo |= m[o + LB]; out.hi |= m[o + LB + 1]; }
-  };
   const inner = lookup(lv, ctx, chains[curframe]);
-  addLiveBefore(inner, insnIdx);
+  addLiveBefore(inner, insnIdx, frameno, out);
   for (let i = frameno; i < curframe; i++) {
     const callsite = inner.cc.callsites[i];
-    addLiveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
+    addLiveBefore(lookup(lv, ctx, chains[i]), callsCallback.has(callsite) ? callsite : callsite + 1, frameno, out);
   }
 }

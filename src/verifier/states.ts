@@ -187,13 +187,12 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   cp.cleaned = true;
   cp.list.uncleaned--;
   const chains = callchainsOf(env, st);
-  const callsCallback = (x: number): boolean => env.callsCallback.has(x);
   for (let i = 0; i <= st.curframe; i++) {
     const f = st.frames[i];
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
     if (!f.stack.length) continue;
-    stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback, ALIVE);
+    stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, env.callsCallback, ALIVE);
     // a stack has at most 64 slots
     const lo = ALIVE.lo, hi = ALIVE.hi;
     for (let spi = 0; spi < f.stack.length; spi++) {
