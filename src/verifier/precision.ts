@@ -15,7 +15,7 @@ import {
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
-import { FuncState, VState, RegState, StackSlot, BPF_REG_SIZE, formatFuncState, withSpilled } from './state';
+import { FuncState, VState, RegState, StackSlot, BPF_REG_SIZE, formatFuncState, withSpilled, cloneFunc } from './state';
 import { VerifierEnv, JMP_POINT, MAX_CALL_FRAMES, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
@@ -258,49 +258,65 @@ const isSpilledScalar = (f: FuncState, spi: number): boolean => {
   return !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled?.type === 'scalar';
 };
 
+/**
+ * Frame `fr` of checkpoint `cp`'s state, for writing: a frame the checkpoint shares with
+ * another one (addCheckpoint shares a frame equal to its parent's) is copied first and
+ * becomes its own.
+ */
+export function ownFrame(cp: Checkpoint, fr: number): FuncState {
+  const frames = cp.st.frames;
+  if (cp.ownFrames & (1 << fr)) return frames[fr];
+  cp.ownFrames |= 1 << fr;
+  return (frames[fr] = cloneFunc(frames[fr]));
+}
+
 /** mark_all_scalars_precise: every scalar of every parent checkpoint of the current state. */
 function markAllScalarsPrecise(env: VerifierEnv): void {
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `mark_precise: frame${env.cur.curframe}: falling back to forcing all scalars precise\n`);
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   const imprecise = (r: RegState | null): boolean => r !== null && r.type === 'scalar' && !r.s.precise;
   for (let cp = env.parent; cp; cp = cp.parent) {
-    cp.st.frames.forEach((f, fr) => {
+    const frames = cp.st.frames;
+    for (let fr = 0; fr < frames.length; fr++) {
       for (let i = 0; i < BPF_REG_FP; i++) {
-        if (!imprecise(f.regs[i])) continue;
-        f.regs[i] = preciseRegAt(fr, i, f.regs[i]);
+        const r = frames[fr].regs[i];
+        if (!imprecise(r)) continue;
+        ownFrame(cp, fr).regs[i] = preciseRegAt(fr, i, r);
         env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing r${i} to be precise\n`);
       }
-      f.stack.forEach((sl, spi) => {
-        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
-        f.stack[spi] = preciseSlotAt(fr, spi, sl);
+      for (let spi = 0; spi < frames[fr].stack.length; spi++) {
+        const sl = frames[fr].stack[spi];
+        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) continue;
+        ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl);
         env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
-      });
-    });
+      }
+    }
   }
 }
 
-/** Mark the wanted registers and slots of `bt` precise in checkpoint `st`; the ones already precise need no more walking. */
-function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
+/** Mark the wanted registers and slots of `bt` precise in checkpoint `cp`; the ones already precise need no more walking. */
+function markInParent(env: VerifierEnv, cp: Checkpoint, bt: Bt): void {
+  const st = cp.st;
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
     for (let i = 0; bt.regs[fr] >> i; i++) {
       if (!(bt.regs[fr] & (1 << i))) continue;
       const r = f.regs[i];
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
-      else { f.regs[i] = preciseRegAt(fr, i, r); env.preciseMarks++; }
+      else { ownFrame(cp, fr).regs[i] = preciseRegAt(fr, i, r); env.preciseMarks++; }
     }
     for (let spi = 0; slotsFrom(bt, fr, spi); spi++) {
       if (!isSlot(bt, fr, spi)) continue;
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];
       if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
-      else { f.stack[spi] = preciseSlotAt(fr, spi, sl); env.preciseMarks++; }
+      else { ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl); env.preciseMarks++; }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt, fr)}: `);
-      verbose(env.log, formatFuncState(f, true, new Set(), new Set(), st.refs));
+      verbose(env.log, formatFuncState(st.frames[fr], true, new Set(), new Set(), st.refs));
     }
   }
 }
@@ -339,7 +355,8 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       // the entry of a global subprog: its argument registers are precise from the start
       const f0 = (st ? st.st : env.cur).frames[0];
       if (f0.subprogno > 0 && f0.callsite === -1 && bt.lo.every((m) => m === 0) && bt.hi.every((m) => m === 0) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
-        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) f0.regs[r] = preciseRegAt(0, r, f0.regs[r]);
+        const w = st ? ownFrame(st, 0) : f0;
+        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) w.regs[r] = preciseRegAt(0, r, f0.regs[r]);
         return;
       }
       markAllScalarsPrecise(env);
@@ -368,7 +385,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     }
     st = st ? st.parent : env.parent;
     if (!st) break;
-    markInParent(env, st.st, bt);
+    markInParent(env, st, bt);
     if (btEmpty(bt)) return;
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;
