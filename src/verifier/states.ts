@@ -191,7 +191,6 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
   cp.list.uncleaned--;
-  const chains = callchainsOf(env, st);
   const unset = notInit();
   for (let i = 0; i <= st.curframe; i++) {
     // a frame shared with another checkpoint is copied at its first change (ownFrame)
@@ -199,7 +198,7 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r)) && f.regs[r] !== unset) ownFrame(cp, i).regs[r] = unset;
     if (!f.stack.length) continue;
-    stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, env.callsCallback, ALIVE);
+    stackAliveMask(env.liveness, env.lvCtx, st.frames, env.layout.subprogs, cp.insnIdx, f.frameno, env.callsCallback, ALIVE);
     // a stack has at most 64 slots
     const lo = ALIVE.lo, hi = ALIVE.hi;
     for (let spi = 0; spi < f.stack.length; spi++) {
