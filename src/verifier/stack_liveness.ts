@@ -168,10 +168,11 @@ function instanceOf(lv: Liveness, ctx: LivenessCtx, frames: readonly FrameKey[],
   const start = subprogs[frames[f].subprogno].start;
   const inst = instAt(node, start);
   if (inst !== null) return inst;
-  const spStarts: number[] = [], callsites: number[] = [];
+  // arrays made at their size (a push on an empty array reserves 17 elements)
+  const spStarts: number[] = new Array(f + 1), callsites: number[] = new Array(f + 1);
   for (let i = 0; i <= f; i++) {
-    spStarts.push(subprogs[frames[i].subprogno].start);
-    callsites.push(i < f ? frames[i + 1].callsite : spStarts[i]);
+    spStarts[i] = subprogs[frames[i].subprogno].start;
+    callsites[i] = i < f ? frames[i + 1].callsite : spStarts[i];
   }
   return setInstAt(node, start, newInstance(ctx, { callsites, spStarts, curframe: f }));
 }
