@@ -223,6 +223,8 @@ const TWINS = {
   epoch: -1,
   regIn: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null), regOut: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null),
   slotIn: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null), slotOut: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null),
+  /** The positions filled in this verification (the only ones to empty for the next). */
+  regUsed: [] as number[], slotUsed: [] as number[],
 };
 
 /** The twins of another verification are forgotten (nothing one verification makes serves another). */
@@ -230,13 +232,18 @@ function twinsOfThisVerification(): void {
   const epoch = transferEpoch();
   if (TWINS.epoch === epoch) return;
   TWINS.epoch = epoch;
-  TWINS.regIn.fill(null); TWINS.regOut.fill(null); TWINS.slotIn.fill(null); TWINS.slotOut.fill(null);
+  for (const k of TWINS.regUsed) { TWINS.regIn[k] = null; TWINS.regOut[k] = null; }
+  for (const k of TWINS.slotUsed) { TWINS.slotIn[k] = null; TWINS.slotOut[k] = null; }
+  TWINS.regUsed.length = 0;
+  TWINS.slotUsed.length = 0;
 }
 
 /** precise(r) of register `regno` of frame `fr`: the copy made for the same register value there before, if any. */
 function preciseRegAt(fr: number, regno: number, r: RegState): RegState {
   const k = fr * MAX_BPF_REG + regno;
-  if (TWINS.regIn[k] === r) return TWINS.regOut[k]!;
+  const was = TWINS.regIn[k];
+  if (was === r) return TWINS.regOut[k]!;
+  if (was === null) TWINS.regUsed.push(k);
   const p = precise(r);
   TWINS.regIn[k] = r;
   TWINS.regOut[k] = p;
@@ -246,7 +253,9 @@ function preciseRegAt(fr: number, regno: number, r: RegState): RegState {
 /** Slot `spi` of frame `fr` (a spilled scalar) with its scalar precise: the copy made for the same slot value there before, if any. */
 function preciseSlotAt(fr: number, spi: number, sl: StackSlot): StackSlot {
   const k = fr * MAX_SLOTS + spi;
-  if (TWINS.slotIn[k] === sl) return TWINS.slotOut[k]!;
+  const was = TWINS.slotIn[k];
+  if (was === sl) return TWINS.slotOut[k]!;
+  if (was === null) TWINS.slotUsed.push(k);
   const p = withSpilled(sl, precise(sl.spilled!));
   TWINS.slotIn[k] = sl;
   TWINS.slotOut[k] = p;

@@ -155,12 +155,25 @@ export function updateBranchCounts(env: VerifierEnv): void {
   }
 }
 
+/** (2^32 - 1) % n for the last program size n asked about (bucketOf of the entry frame). */
+const TOP_MOD = { n: 0, mod: 0 };
+
 /** explored_state(): the bucket of (insn, callsite of the current frame). */
 const bucketOf = (env: VerifierEnv, idx: number): number => {
-  const callsite = env.cur.frames[env.cur.curframe].callsite;
-  const h = (idx ^ callsite) >>> 0, n = env.insns.length;
-  // h % n without `%` on a number above 2^31 (V8 calls fmod there); exact: h < 2^32 and n <= 2^20
-  return h < n ? h : h - Math.floor(h / n) * n;
+  const callsite = env.cur.frames[env.cur.curframe].callsite, n = env.insns.length;
+  if (callsite >= 0) {
+    // both below 2^20: a small integer
+    const h = idx ^ callsite;
+    return h < n ? h : h % n;
+  }
+  if (callsite === -1 && idx < n) {
+    // the entry frame: (idx ^ -1) as u32 is 2^32 - 1 - idx, and idx < n (no division by a number above 2^31 per call)
+    if (TOP_MOD.n !== n) { TOP_MOD.n = n; TOP_MOD.mod = 4294967295 % n; }
+    const r = TOP_MOD.mod - idx;
+    return r < 0 ? r + n : r;
+  }
+  const h = (idx ^ callsite) >>> 0;
+  return h - Math.floor(h / n) * n;
 };
 
 function sameCallsites(a: VState, b: VState): boolean {
