@@ -20,7 +20,7 @@ import { VerifierEnv, JMP_POINT, MAX_CALL_FRAMES, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
-import { scalarWithPrecise } from './scalar';
+import { scalarWithPrecise, Scalar } from './scalar';
 import { transferEpoch } from './scalar/alu';
 
 /** A register or spilled slot a conditional jump refined with its linked scalars (struct linked_reg). */
@@ -213,7 +213,7 @@ const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise 
 const MAX_SLOTS = 64;
 
 /**
- * The precise copies made in this verification (transferEpoch), by position: the register
+ * The precise copies made in this verification (transferEpoch), by position: the register's scalar
  * (frame * MAX_BPF_REG + regno) and the stack slot (frame * MAX_SLOTS + spi) last marked there,
  * and what each became. A walk marks the same value in parent after parent (a state's copy
  * shares its registers and slots), and registers and slots are values: the precise copy of
@@ -221,7 +221,7 @@ const MAX_SLOTS = 64;
  */
 const TWINS = {
   epoch: -1,
-  regIn: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null), regOut: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null),
+  regIn: new Array<Scalar | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null), regOut: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null),
   slotIn: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null), slotOut: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null),
   /** The positions filled in this verification (the only ones to empty for the next). */
   regUsed: [] as number[], slotUsed: [] as number[],
@@ -238,14 +238,18 @@ function twinsOfThisVerification(): void {
   TWINS.slotUsed.length = 0;
 }
 
-/** precise(r) of register `regno` of frame `fr`: the copy made for the same register value there before, if any. */
+/**
+ * precise(r) of register `regno` of frame `fr`: the copy made for the same scalar there before,
+ * if any (keyed by the scalar: two registers holding one scalar are the same value).
+ */
 function preciseRegAt(fr: number, regno: number, r: RegState): RegState {
+  if (r.type !== 'scalar' || r.s.precise) return r;
   const k = fr * MAX_BPF_REG + regno;
   const was = TWINS.regIn[k];
-  if (was === r) return TWINS.regOut[k]!;
+  if (was === r.s) return TWINS.regOut[k]!;
   if (was === null) TWINS.regUsed.push(k);
   const p = precise(r);
-  TWINS.regIn[k] = r;
+  TWINS.regIn[k] = r.s;
   TWINS.regOut[k] = p;
   return p;
 }
