@@ -9,7 +9,7 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, FuncState, cloneState, cloneFunc, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
+import { VState, FuncState, RefState, cloneState, cloneFunc, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
 import { PathEntry, propagatePrecision, ownFrame } from './precision';
@@ -413,9 +413,12 @@ function copyIntoCheckpoint(cur: VState, cp: Checkpoint): void {
       own |= 1 << i;
     }
   }
-  cp.st = { frames, curframe: cur.curframe, refs: cur.refs.slice() };
+  cp.st = { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS };
   cp.ownFrames = own;
 }
+
+/** The references of a checkpoint that holds none (a checkpoint's are never changed; frozen: a change would throw). */
+const NO_REFS: RefState[] = Object.freeze([]) as unknown as RefState[];
 
 /** No state yet: a checkpoint's `st` until copyIntoCheckpoint fills it. */
 const NO_STATE: VState = Object.freeze({ frames: [], curframe: 0, refs: [] }) as unknown as VState;
