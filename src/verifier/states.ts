@@ -394,13 +394,13 @@ function sameFrame(a: FuncState, b: FuncState): boolean {
 }
 
 /**
- * copy_verifier_state of the current state into new checkpoint `cp` (its `st` and `ownFrames`).
- * A frame equal to the parent checkpoint's (a caller's frame while its callee runs, mostly) is
+ * A new checkpoint of the current state (copy_verifier_state into a new state list entry). A
+ * frame equal to the parent checkpoint's (a caller's frame while its callee runs, mostly) is
  * shared with it, not copied: checkpoints are written only by cleaning and precision marks,
  * which copy a shared frame first (ownFrame).
  */
-function copyIntoCheckpoint(cur: VState, cp: Checkpoint): void {
-  const n = cur.frames.length, parent = cp.parent;
+function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
+  const cur = env.cur, n = cur.frames.length, parent = env.parent;
   const frames: FuncState[] = new Array(n);
   let own = 0;
   for (let i = 0; i < n; i++) {
@@ -413,15 +413,16 @@ function copyIntoCheckpoint(cur: VState, cp: Checkpoint): void {
       own |= 1 << i;
     }
   }
-  cp.st = { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS };
-  cp.ownFrames = own;
+  return {
+    st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS },
+    insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
+    parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
+    list, listed: true, sccChain: undefined, ownFrames: own,
+  };
 }
 
 /** The references of a checkpoint that holds none (a checkpoint's are never changed; frozen: a change would throw). */
 const NO_REFS: RefState[] = Object.freeze([]) as unknown as RefState[];
-
-/** No state yet: a checkpoint's `st` until copyIntoCheckpoint fills it. */
-const NO_STATE: VState = Object.freeze({ frames: [], curframe: 0, refs: [] }) as unknown as VState;
 
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
 function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
@@ -438,12 +439,7 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
-  const cp: Checkpoint = {
-    st: NO_STATE, insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
-    list, listed: true, sccChain: undefined, ownFrames: 0,
-  };
-  copyIntoCheckpoint(env.cur, cp);
+  const cp = newCheckpoint(env, list);
   env.dfsDepth = cp.dfsDepth + 1;
   list.cps.push(cp);
   maybeEnterScc(env, cp);
