@@ -10,17 +10,18 @@
 import { Insn, isPseudoCall } from '../isa/insn';
 import {
   BPF_CLASS, BPF_OP, BPF_SRC, BPF_MODE, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_ALU64, BPF_JMP, BPF_JMP32,
-  BPF_X, BPF_MOV, BPF_END, BPF_NEG, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_REG_FP, BPF_PSEUDO_KFUNC_CALL,
+  BPF_X, BPF_MOV, BPF_END, BPF_NEG, BPF_EXIT, BPF_CALL, BPF_ABS, BPF_IND, BPF_REG_FP, BPF_PSEUDO_KFUNC_CALL, MAX_BPF_REG,
   BPF_ATOMIC, BPF_FETCH, BPF_CMPXCHG,
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
-import { FuncState, VState, RegState, BPF_REG_SIZE, formatFuncState, withSpilled } from './state';
-import { VerifierEnv, JMP_POINT, kfuncName } from './env';
+import { FuncState, VState, RegState, StackSlot, BPF_REG_SIZE, formatFuncState, withSpilled, cloneFunc } from './state';
+import { VerifierEnv, JMP_POINT, MAX_CALL_FRAMES, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
 import { BPF_FUNC_TAIL_CALL } from './helper_protos';
-import { scalarWithPrecise } from './scalar';
+import { scalarWithPrecise, Scalar } from './scalar';
+import { transferEpoch } from './scalar/alu';
 
 /** A register or spilled slot a conditional jump refined with its linked scalars (struct linked_reg). */
 export interface LinkedReg { fr: number; regno: number; isReg: boolean }
@@ -208,10 +209,79 @@ function backtrackInsn(env: VerifierEnv, idx: number, e: PathEntry | null, subse
 /** The scalar `r` marked precise (registers are values: a new one). */
 const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise ? { type: 'scalar', s: scalarWithPrecise(r.s, true) } : r);
 
+/** Stack slots per frame (MAX_BPF_STACK / BPF_REG_SIZE). */
+const MAX_SLOTS = 64;
+
+/**
+ * The precise copies made in this verification (transferEpoch), by position: the register's scalar
+ * (frame * MAX_BPF_REG + regno) and the stack slot (frame * MAX_SLOTS + spi) last marked there,
+ * and what each became. A walk marks the same value in parent after parent (a state's copy
+ * shares its registers and slots), and registers and slots are values: the precise copy of
+ * one is the same whichever state holds it, so one copy serves them all.
+ */
+const TWINS = {
+  epoch: -1,
+  regIn: new Array<Scalar | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null), regOut: new Array<RegState | null>(MAX_CALL_FRAMES * MAX_BPF_REG).fill(null),
+  slotIn: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null), slotOut: new Array<StackSlot | null>(MAX_CALL_FRAMES * MAX_SLOTS).fill(null),
+  /** The positions filled in this verification (the only ones to empty for the next). */
+  regUsed: [] as number[], slotUsed: [] as number[],
+};
+
+/** The twins of another verification are forgotten (nothing one verification makes serves another). */
+function twinsOfThisVerification(): void {
+  const epoch = transferEpoch();
+  if (TWINS.epoch === epoch) return;
+  TWINS.epoch = epoch;
+  for (const k of TWINS.regUsed) { TWINS.regIn[k] = null; TWINS.regOut[k] = null; }
+  for (const k of TWINS.slotUsed) { TWINS.slotIn[k] = null; TWINS.slotOut[k] = null; }
+  TWINS.regUsed.length = 0;
+  TWINS.slotUsed.length = 0;
+}
+
+/**
+ * precise(r) of register `regno` of frame `fr`: the copy made for the same scalar there before,
+ * if any (keyed by the scalar: two registers holding one scalar are the same value).
+ */
+function preciseRegAt(fr: number, regno: number, r: RegState): RegState {
+  if (r.type !== 'scalar' || r.s.precise) return r;
+  const k = fr * MAX_BPF_REG + regno;
+  const was = TWINS.regIn[k];
+  if (was === r.s) return TWINS.regOut[k]!;
+  if (was === null) TWINS.regUsed.push(k);
+  const p = precise(r);
+  TWINS.regIn[k] = r.s;
+  TWINS.regOut[k] = p;
+  return p;
+}
+
+/** Slot `spi` of frame `fr` (a spilled scalar) with its scalar precise: the copy made for the same slot value there before, if any. */
+function preciseSlotAt(fr: number, spi: number, sl: StackSlot): StackSlot {
+  const k = fr * MAX_SLOTS + spi;
+  const was = TWINS.slotIn[k];
+  if (was === sl) return TWINS.slotOut[k]!;
+  if (was === null) TWINS.slotUsed.push(k);
+  const p = withSpilled(sl, precise(sl.spilled!));
+  TWINS.slotIn[k] = sl;
+  TWINS.slotOut[k] = p;
+  return p;
+}
+
 const isSpilledScalar = (f: FuncState, spi: number): boolean => {
   const sl = f.stack[spi];
   return !!sl && sl.types[BPF_REG_SIZE - 1] === 'r' && sl.spilled?.type === 'scalar';
 };
+
+/**
+ * Frame `fr` of checkpoint `cp`'s state, for writing: a frame the checkpoint shares with
+ * another one (addCheckpoint shares a frame equal to its parent's) is copied first and
+ * becomes its own.
+ */
+export function ownFrame(cp: Checkpoint, fr: number): FuncState {
+  const frames = cp.st.frames;
+  if (cp.ownFrames & (1 << fr)) return frames[fr];
+  cp.ownFrames |= 1 << fr;
+  return (frames[fr] = cloneFunc(frames[fr]));
+}
 
 /** mark_all_scalars_precise: every scalar of every parent checkpoint of the current state. */
 function markAllScalarsPrecise(env: VerifierEnv): void {
@@ -219,43 +289,47 @@ function markAllScalarsPrecise(env: VerifierEnv): void {
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   const imprecise = (r: RegState | null): boolean => r !== null && r.type === 'scalar' && !r.s.precise;
   for (let cp = env.parent; cp; cp = cp.parent) {
-    cp.st.frames.forEach((f, fr) => {
+    const frames = cp.st.frames;
+    for (let fr = 0; fr < frames.length; fr++) {
       for (let i = 0; i < BPF_REG_FP; i++) {
-        if (!imprecise(f.regs[i])) continue;
-        f.regs[i] = precise(f.regs[i]);
+        const r = frames[fr].regs[i];
+        if (!imprecise(r)) continue;
+        ownFrame(cp, fr).regs[i] = preciseRegAt(fr, i, r);
         env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing r${i} to be precise\n`);
       }
-      f.stack.forEach((sl, spi) => {
-        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) return;
-        f.stack[spi] = withSpilled(sl, precise(sl.spilled!));
+      for (let spi = 0; spi < frames[fr].stack.length; spi++) {
+        const sl = frames[fr].stack[spi];
+        if (sl.types[BPF_REG_SIZE - 1] !== 'r' || !imprecise(sl.spilled)) continue;
+        ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl);
         env.preciseMarks++;
         if (log) verbose(env.log, `force_precise: frame${fr}: forcing fp${-(spi + 1) * BPF_REG_SIZE} to be precise\n`);
-      });
-    });
+      }
+    }
   }
 }
 
-/** Mark the wanted registers and slots of `bt` precise in checkpoint `st`; the ones already precise need no more walking. */
-function markInParent(env: VerifierEnv, st: VState, bt: Bt): void {
+/** Mark the wanted registers and slots of `bt` precise in checkpoint `cp`; the ones already precise need no more walking. */
+function markInParent(env: VerifierEnv, cp: Checkpoint, bt: Bt): void {
+  const st = cp.st;
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
     for (let i = 0; bt.regs[fr] >> i; i++) {
       if (!(bt.regs[fr] & (1 << i))) continue;
       const r = f.regs[i];
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
-      else { f.regs[i] = precise(r); env.preciseMarks++; }
+      else { ownFrame(cp, fr).regs[i] = preciseRegAt(fr, i, r); env.preciseMarks++; }
     }
     for (let spi = 0; slotsFrom(bt, fr, spi); spi++) {
       if (!isSlot(bt, fr, spi)) continue;
       if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
       const sl = f.stack[spi];
       if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
-      else { f.stack[spi] = withSpilled(sl, precise(sl.spilled!)); env.preciseMarks++; }
+      else { ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl); env.preciseMarks++; }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt, fr)}: `);
-      verbose(env.log, formatFuncState(f, true, new Set(), new Set(), st.refs));
+      verbose(env.log, formatFuncState(st.frames[fr], true, new Set(), new Set(), st.refs));
     }
   }
 }
@@ -279,6 +353,7 @@ function untouched(insn: Insn, e: PathEntry | null, bt: Bt): boolean {
  * walked itself: skip_first), then from each parent checkpoint.
  */
 function markChain(env: VerifierEnv, bt: Bt): void {
+  twinsOfThisVerification();
   const insns = env.insns;
   const log = (env.log.level & BPF_LOG_LEVEL2) !== 0;
   let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
@@ -293,7 +368,8 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       // the entry of a global subprog: its argument registers are precise from the start
       const f0 = (st ? st.st : env.cur).frames[0];
       if (f0.subprogno > 0 && f0.callsite === -1 && bt.lo.every((m) => m === 0) && bt.hi.every((m) => m === 0) && !(bt.regs[0] & ~ARGS) && bt.frame === 0) {
-        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) f0.regs[r] = precise(f0.regs[r]);
+        const w = st ? ownFrame(st, 0) : f0;
+        for (let r = 1; r <= 5; r++) if (bt.regs[0] & (1 << r)) w.regs[r] = preciseRegAt(0, r, f0.regs[r]);
         return;
       }
       markAllScalarsPrecise(env);
@@ -322,7 +398,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     }
     st = st ? st.parent : env.parent;
     if (!st) break;
-    markInParent(env, st.st, bt);
+    markInParent(env, st, bt);
     if (btEmpty(bt)) return;
     subseq = firstIdx;
     lastIdx = st.lastInsnIdx;

@@ -155,25 +155,32 @@ function at(inst: Instance, idx: number): number {
   return i >= 0 && i < inst.insnCnt ? i * WORDS : -1;
 }
 
+/** A frame as the instances know it: its subprog and the call instruction that made it. */
+export interface FrameKey { subprogno: number; callsite: number }
+
 /**
- * setCurrent for frame `f` of a state (its frames' subprogs and call sites): the chain is
- * built only for an instance met the first time.
+ * The instance of the call chain of frames 0..f of a state (their subprogs and call sites),
+ * found without building the chain: it is built only for an instance met the first time.
  */
-export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly { subprogno: number; callsite: number }[], f: number,
-  subprogs: readonly { start: number }[]): void {
+function instanceOf(lv: Liveness, ctx: LivenessCtx, frames: readonly FrameKey[], f: number, subprogs: readonly { start: number }[]): Instance {
   let node = lv.instances;
   for (let i = 0; i < f; i++) node = childNode(node, frames[i + 1].callsite);
   const start = subprogs[frames[f].subprogno].start;
-  let inst = instAt(node, start);
-  if (inst === null) {
-    const spStarts: number[] = [], callsites: number[] = [];
-    for (let i = 0; i <= f; i++) {
-      spStarts.push(subprogs[frames[i].subprogno].start);
-      callsites.push(i < f ? frames[i + 1].callsite : spStarts[i]);
-    }
-    inst = setInstAt(node, start, newInstance(ctx, { callsites, spStarts, curframe: f }));
+  const inst = instAt(node, start);
+  if (inst !== null) return inst;
+  // arrays made at their size (a push on an empty array reserves 17 elements)
+  const spStarts: number[] = new Array(f + 1), callsites: number[] = new Array(f + 1);
+  for (let i = 0; i <= f; i++) {
+    spStarts[i] = subprogs[frames[i].subprogno].start;
+    callsites[i] = i < f ? frames[i + 1].callsite : spStarts[i];
   }
-  lv.cur = inst;
+  return setInstAt(node, start, newInstance(ctx, { callsites, spStarts, curframe: f }));
+}
+
+/** setCurrent for frame `f` of a state (its frames' subprogs and call sites). */
+export function setCurrentOf(lv: Liveness, ctx: LivenessCtx, frames: readonly FrameKey[], f: number,
+  subprogs: readonly { start: number }[]): void {
+  lv.cur = instanceOf(lv, ctx, frames, f, subprogs);
 }
 
 function markRead(lv: Liveness, inst: Instance, frame: number, idx: number, lo: number, hi: number): void {
@@ -335,25 +342,29 @@ export function updateLiveStack(lv: Liveness, ctx: LivenessCtx, chains: Callchai
 /** A mask of stack slots as two 32-bit halves: slots 0-31 in `lo`, 32-63 in `hi`. */
 export interface SlotMask { lo: number; hi: number }
 
+/** `out` with the live_before slots of frame `frameno` at `idx` in `inst` added. */
+function addLiveBefore(inst: Instance, idx: number, frameno: number, out: SlotMask): void {
+  const m = frameMasks(inst, frameno, false), o = at(inst, idx);
+  if (m && o >= 0) { out.lo |= m[o + LB]; out.hi |= m[o + LB + 1]; }
+}
+
 /**
  * bpf_live_stack_query_init + bpf_stack_slot_alive for every slot of frame `frameno` at
- * once: the mask of the slots a state standing at `insnIdx` with call chains `chains` (one
- * per frame, outermost first) may still read: read from there on in the innermost
- * instance, or after (for a callback-calling helper: before) a call site of an outer frame.
+ * once: the mask of the slots a state standing at `insnIdx` with these frames (outermost
+ * first; their instances found from the frames, no call chain built) may still read: read
+ * from there on in the innermost instance, or after (for a callback-calling helper: before)
+ * a call site of an outer frame. (`callsCallback`: the instructions that call a
+ * callback-calling helper. This runs once per frame of every cleaned checkpoint and
+ * allocates nothing.)
  */
-export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, chains: Callchain[], insnIdx: number, frameno: number,
-  callsCallback: (idx: number) => boolean, out: SlotMask): void {
-  const curframe = chains.length - 1;
-  // the halves written into `out` (no bigint: this runs once per frame of every cleaned checkpoint)
+export function stackAliveMask(lv: Liveness, ctx: LivenessCtx, frames: readonly FrameKey[], subprogs: readonly { start: number }[],
+  insnIdx: number, frameno: number, callsCallback: ReadonlySet<number>, out: SlotMask): void {
+  const curframe = frames.length - 1;
+  // the halves written into `out` (no bigint)
   out.lo = 0; out.hi = 0;
-  const addLiveBefore = (inst: Instance, idx: number): void => {
-    const m = frameMasks(inst, frameno, false), o = at(inst, idx);
-    if (m && o >= 0) { out.lo |= m[o + LB]; out.hi |= m[o + LB + 1]; }
-  };
-  const inner = lookup(lv, ctx, chains[curframe]);
-  addLiveBefore(inner, insnIdx);
+  addLiveBefore(instanceOf(lv, ctx, frames, curframe, subprogs), insnIdx, frameno, out);
   for (let i = frameno; i < curframe; i++) {
-    const callsite = inner.cc.callsites[i];
-    addLiveBefore(lookup(lv, ctx, chains[i]), callsCallback(callsite) ? callsite : callsite + 1);
+    const callsite = frames[i + 1].callsite;
+    addLiveBefore(instanceOf(lv, ctx, frames, i, subprogs), callsCallback.has(callsite) ? callsite : callsite + 1, frameno, out);
   }
 }

@@ -9,10 +9,10 @@
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
 import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
-import { VState, cloneState, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
+import { VState, FuncState, RefState, cloneState, cloneFunc, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
-import { PathEntry, propagatePrecision } from './precision';
+import { PathEntry, propagatePrecision, ownFrame } from './precision';
 import { statesEqual, statesMaybeLooping, frameInsnIdx, EqualCtx, MissHint } from './states_equal';
 import { Callchain, SlotMask, stackAliveMask, updateLiveStack } from './stack_liveness';
 import { maybeEnterScc, maybeExitScc, addSccBackedge, incompleteReadMarks, updatePeakStates } from './scc';
@@ -43,6 +43,11 @@ export interface Checkpoint extends MissHint {
   listed: boolean;
   /** compute_scc_callchain's key of it (scc.ts), undefined until asked. */
   sccChain: string | null | undefined;
+  /**
+   * Bit i: frame i of `st` is this checkpoint's own (written in place). A frame without its bit
+   * is shared with another checkpoint (addCheckpoint) and copied before a write (ownFrame).
+   */
+  ownFrames: number;
 }
 
 /**
@@ -150,12 +155,25 @@ export function updateBranchCounts(env: VerifierEnv): void {
   }
 }
 
+/** (2^32 - 1) % n for the last program size n asked about (bucketOf of the entry frame). */
+const TOP_MOD = { n: 0, mod: 0 };
+
 /** explored_state(): the bucket of (insn, callsite of the current frame). */
 const bucketOf = (env: VerifierEnv, idx: number): number => {
-  const callsite = env.cur.frames[env.cur.curframe].callsite;
-  const h = (idx ^ callsite) >>> 0, n = env.insns.length;
-  // h % n without `%` on a number above 2^31 (V8 calls fmod there); exact: h < 2^32 and n <= 2^20
-  return h < n ? h : h - Math.floor(h / n) * n;
+  const callsite = env.cur.frames[env.cur.curframe].callsite, n = env.insns.length;
+  if (callsite >= 0) {
+    // both below 2^20: a small integer
+    const h = idx ^ callsite;
+    return h < n ? h : h % n;
+  }
+  if (callsite === -1 && idx < n) {
+    // the entry frame: (idx ^ -1) as u32 is 2^32 - 1 - idx, and idx < n (no division by a number above 2^31 per call)
+    if (TOP_MOD.n !== n) { TOP_MOD.n = n; TOP_MOD.mod = 4294967295 % n; }
+    const r = TOP_MOD.mod - idx;
+    return r < 0 ? r + n : r;
+  }
+  const h = (idx ^ callsite) >>> 0;
+  return h - Math.floor(h / n) * n;
 };
 
 function sameCallsites(a: VState, b: VState): boolean {
@@ -186,19 +204,19 @@ function cleanVerifierState(env: VerifierEnv, cp: Checkpoint): void {
   const st = cp.st;
   cp.cleaned = true;
   cp.list.uncleaned--;
-  const chains = callchainsOf(env, st);
-  const callsCallback = (x: number): boolean => env.callsCallback.has(x);
+  const unset = notInit();
   for (let i = 0; i <= st.curframe; i++) {
+    // a frame shared with another checkpoint is copied at its first change (ownFrame)
     const f = st.frames[i];
     const live = env.liveRegs[frameInsnIdx(st, cp.insnIdx, i)] ?? 0xffff;
-    for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r))) f.regs[r] = notInit();
+    for (let r = 0; r < BPF_REG_FP; r++) if (!(live & (1 << r)) && f.regs[r] !== unset) ownFrame(cp, i).regs[r] = unset;
     if (!f.stack.length) continue;
-    stackAliveMask(env.liveness, env.lvCtx, chains, cp.insnIdx, f.frameno, callsCallback, ALIVE);
+    stackAliveMask(env.liveness, env.lvCtx, st.frames, env.layout.subprogs, cp.insnIdx, f.frameno, env.callsCallback, ALIVE);
     // a stack has at most 64 slots
     const lo = ALIVE.lo, hi = ALIVE.hi;
     for (let spi = 0; spi < f.stack.length; spi++) {
       if ((spi < 32 ? lo >>> spi : spi < 64 ? hi >>> (spi - 32) : 0) & 1) continue;
-      f.stack[spi] = INVALID_STACK_SLOT; // slots are shared values (copy-on-write)
+      if (f.stack[spi] !== INVALID_STACK_SLOT) ownFrame(cp, i).stack[spi] = INVALID_STACK_SLOT; // slots are shared values (copy-on-write)
     }
   }
 }
@@ -361,6 +379,51 @@ function markAllScalarsImprecise(st: VState): void {
   }
 }
 
+/**
+ * Every field of two frames is the same (registers and slots are values: the same objects).
+ * (FuncState's fields, as cloneFunc copies them.)
+ */
+function sameFrame(a: FuncState, b: FuncState): boolean {
+  if (a.callsite !== b.callsite || a.subprogno !== b.subprogno || a.frameno !== b.frameno || a.callbackDepth !== b.callbackDepth
+    || a.inCallbackFn !== b.inCallbackFn || a.inAsyncCallbackFn !== b.inAsyncCallbackFn || a.inExceptionCallback !== b.inExceptionCallback) return false;
+  const ar = a.regs, br = b.regs, as = a.stack, bs = b.stack;
+  for (let r = 0; r < ar.length; r++) if (ar[r] !== br[r]) return false;
+  if (as.length !== bs.length) return false;
+  for (let spi = 0; spi < as.length; spi++) if (as[spi] !== bs[spi]) return false;
+  return true;
+}
+
+/**
+ * A new checkpoint of the current state (copy_verifier_state into a new state list entry). A
+ * frame equal to the parent checkpoint's (a caller's frame while its callee runs, mostly) is
+ * shared with it, not copied: checkpoints are written only by cleaning and precision marks,
+ * which copy a shared frame first (ownFrame).
+ */
+function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
+  const cur = env.cur, n = cur.frames.length, parent = env.parent;
+  const frames: FuncState[] = new Array(n);
+  let own = 0;
+  for (let i = 0; i < n; i++) {
+    const f = cur.frames[i], pf = parent !== null && i < parent.st.frames.length ? parent.st.frames[i] : null;
+    if (pf !== null && sameFrame(f, pf)) {
+      frames[i] = pf;
+      parent!.ownFrames &= ~(1 << i);
+    } else {
+      frames[i] = cloneFunc(f);
+      own |= 1 << i;
+    }
+  }
+  return {
+    st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS },
+    insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
+    parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
+    list, listed: true, sccChain: undefined, ownFrames: own,
+  };
+}
+
+/** The references of a checkpoint that holds none (a checkpoint's are never changed; frozen: a change would throw). */
+const NO_REFS: RefState[] = Object.freeze([]) as unknown as RefState[];
+
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
 function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
@@ -376,11 +439,7 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
-  const cp: Checkpoint = {
-    st: cloneState(env.cur), insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent: env.parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
-    list, listed: true, sccChain: undefined,
-  };
+  const cp = newCheckpoint(env, list);
   env.dfsDepth = cp.dfsDepth + 1;
   list.cps.push(cp);
   maybeEnterScc(env, cp);

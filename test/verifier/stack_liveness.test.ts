@@ -60,7 +60,7 @@ test('must_write is the intersection over the visits of an instruction', () => {
   };
   const alive = (idx: number): bigint => {
     const out = { lo: 0, hi: 0 };
-    stackAliveMask(lv, ctx, [cc], idx, 0, () => false, out);
+    stackAliveMask(lv, ctx, frames, [{ start: 0 }], idx, 0, new Set(), out);
     return (BigInt(out.hi >>> 0) << 32n) | BigInt(out.lo >>> 0);
   };
   visit(true);
