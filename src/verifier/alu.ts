@@ -13,16 +13,16 @@ import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
-import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG } from './state';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG, ScalarReg, immScalarReg, constScalarReg } from './state';
 import { pushOwnedState } from './states';
 import {
-  Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
+  Scalar, scalarConst, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
   assignScalarIdBeforeMov, linkAfterAlu,
 } from './scalar_bridge';
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
-import { adjustScalar, movImm, transferEpoch } from './scalar/alu';
-import { S64_MIN } from './scalar/tnum';
+import { adjustScalar, foldedConst, transferEpoch } from './scalar/alu';
+import { S64_MIN, S64_MAX } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
@@ -69,7 +69,8 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
-  setReg(env, insn.dst, scalarReg(movImm(BPF_CLASS(insn.code) === BPF_ALU64, insn.imm)));
+  // movImm's imprecise constant (bpf_capable), shared
+  setReg(env, insn.dst, BPF_CLASS(insn.code) === BPF_ALU64 ? immScalarReg(insn.imm) : constScalarReg(BigInt(insn.imm >>> 0), false));
 }
 
 /** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
@@ -132,10 +133,15 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (sreg.type !== 'scalar') return;
     s = sreg.s;
   } else {
-    s = scalarFromImm(insn.imm);
-    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
+    const sreg = immScalarReg(insn.imm);
+    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, sreg);
+    s = (sreg as ScalarReg).s;
   }
   if (d.type !== 'scalar') return;
+  // two constants (a branch explosion's paths carry different ones, and miss the memos): the
+  // folded constant's shared register, no copy (adjustScalar and linkAfterAlu give the same value)
+  const folded = foldedConst(insn, d.s, s);
+  if (folded !== null) return setReg(env, insn.dst, constScalarReg(folded, d.s.precise));
   const bpfCapable = !env.input.unprivileged;
   const memo = ALU_MEMO.get(insn);
   const epoch = transferEpoch();
@@ -210,7 +216,8 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
 function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
   const max = MAX_VAR_OFF;
   if (v.varOff.mask === 0n) {
-    const val = BigInt.asIntN(64, v.varOff.value);
+    const u = v.varOff.value;
+    const val = u <= S64_MAX ? u : BigInt.asIntN(64, u); // (s64): no new bigint for the usual non-negative one
     if (val >= max || val <= -max) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
   }
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);

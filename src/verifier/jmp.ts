@@ -13,9 +13,9 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef, withSpilled, ScalarReg,
+  ptrReg, mapRef, withSpilled, ScalarReg, immScalarReg,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
@@ -126,7 +126,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
     if (!pktPair && isPointer(src) && env.input.unprivileged) fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.src]);
   } else {
     checkReservedFields(env, insn, COND_RULES);
-    src = scalarReg(scalarFromImm(insn.imm));
+    src = immScalarReg(insn.imm);
   }
   const jmp32 = !is64;
   const hasPtr = isPointer(dst) || isPointer(src);
