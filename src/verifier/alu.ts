@@ -17,7 +17,7 @@ import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPo
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
-  assignScalarIdBeforeMov, linkAfterAlu,
+  assignScalarIdBeforeMov, usedNextId, linkAfterAlu,
 } from './scalar_bridge';
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
@@ -76,10 +76,10 @@ function checkMovImm(env: VerifierEnv, insn: Insn): void {
 /** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
 function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
   const a = assignScalarIdBeforeMov(s, env.idGen + 1);
-  if (a.src === s) return s; // already linked, or a constant: the register keeps its state
-  if (a.usedId) env.idGen++;
-  curFrame(env).regs[regno] = scalarReg(a.src);
-  return a.src;
+  if (a === s) return s; // already linked, or a constant: the register keeps its state
+  if (usedNextId(s, a, env.idGen + 1)) env.idGen++;
+  curFrame(env).regs[regno] = scalarReg(a);
+  return a;
 }
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */

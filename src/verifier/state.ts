@@ -249,6 +249,9 @@ export const UNKNOWN_SCALAR_REG: RegState = scalarReg(scalarUnknown());
 /** The registers of BPF_K operands and of known constants made so far (one per immediate, value and precision: registers are values). */
 const IMM_REGS = new Map<number, RegState>();
 const PRECISE_CONST_REGS = new Map<number, RegState>();
+/** Constants from 2^31 on (bigint keys: a Map compares them by value). */
+const WIDE_CONST_REGS = new Map<bigint, RegState>();
+const PRECISE_WIDE_CONST_REGS = new Map<bigint, RegState>();
 const INTERNED_MAX = 4096;
 
 /** The register of a BPF_K operand (scalarFromImm(imm)), shared: no register built per instruction. */
@@ -263,10 +266,18 @@ export function immScalarReg(imm: number): RegState {
 
 /**
  * The register of the known constant `v` (a u64: __mark_reg_known, id 0), reg->precise `precise`;
- * shared for values in [0, 2^31) (with immScalarReg's when imprecise).
+ * shared (with immScalarReg's for imprecise values in [0, 2^31)).
  */
 export function constScalarReg(v: bigint, precise: boolean): RegState {
-  if (v > 0x7fff_ffffn) return scalarReg(scalarConst(v, precise));
+  if (v > 0x7fff_ffffn) {
+    const wide = precise ? PRECISE_WIDE_CONST_REGS : WIDE_CONST_REGS;
+    let r = wide.get(v);
+    if (r === undefined) {
+      if (wide.size >= INTERNED_MAX) wide.clear();
+      wide.set(v, r = scalarReg(scalarConst(v, precise)));
+    }
+    return r;
+  }
   const n = Number(v);
   if (!precise) return immScalarReg(n);
   let r = PRECISE_CONST_REGS.get(n);

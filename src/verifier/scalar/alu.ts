@@ -196,7 +196,8 @@ function constFoldValue(op: number, alu32: boolean, a: bigint, b: bigint): bigin
     case BPF_ARSH: r = (alu32 ? s32(a) : s64(a)) >> b; break;
     default: return null;
   }
-  return alu32 ? r & U32_MAX : u64(r);
+  // truncated only when out of range (asUintN and & make a new bigint even when nothing changes)
+  return r >= 0n && r <= (alu32 ? U32_MAX : U64_MAX) ? r : alu32 ? r & U32_MAX : u64(r);
 }
 
 /** The ops whose constant fold unlinks the register (the 64-bit and/or/xor helpers reach __mark_reg_known). */
