@@ -215,21 +215,23 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
  */
 function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
   const max = MAX_VAR_OFF;
+  const min = NEG_MAX_VAR_OFF; // -max made once (a negation makes a new bigint)
   if (v.varOff.mask === 0n) {
     const u = v.varOff.value;
     const val = u <= S64_MAX ? u : BigInt.asIntN(64, u); // (s64): no new bigint for the usual non-negative one
-    if (val >= max || val <= -max) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
+    if (val >= max || val <= min) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
   }
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);
   if (isPtr) {
-    if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
+    if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
     return;
   }
   if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
-  if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
+  if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
 }
 
 const MAX_VAR_OFF = BigInt(BPF_MAX_VAR_OFF);
+const NEG_MAX_VAR_OFF = -MAX_VAR_OFF;
 
 /** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */
 function ptrArithAllowed(ptr: PointerReg, known: boolean, off: Scalar, op: number): boolean {

@@ -217,17 +217,29 @@ function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, 
   const v = ptr.v;
   // a constant zero variable part: both ends are `off` (an int), checked without bigint or closures
   if (v.smin === 0n && v.umax === 0n && (off | 0) === off && off >= 0 && size > 0 && off + size <= memSize) return;
-  const reject = (lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
-  const inside = (o: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
-  if (v.smin < 0n && (v.smin === S64_MIN || BigInt(off) + v.smin !== BigInt(toInt(BigInt(off) + v.smin)) || v.smin + BigInt(off) < 0n)) {
-    reject([text(env, 'minValueNegative', [regno])]);
+  // both ends small (smin >= 0, umax below BPF_MAX_VAR_OFF, |off| below 2^30): their int sums are exact doubles
+  if (v.smin >= 0n && v.umax < MAX_VAR_OFF_BIG && (off | 0) === off && off < 0x4000_0000 && off > -0x4000_0000) {
+    const lo = Number(v.smin) + off, hi = Number(v.umax) + off;
+    if (!insideMem(lo, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
+    if (!insideMem(hi, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
+    return;
   }
-  const lo = toInt(v.smin + BigInt(off));
-  if (!inside(lo)) reject([memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
-  if (v.umax >= BigInt(BPF_MAX_VAR_OFF)) reject([text(env, 'unboundedMemAccess', [regno])]);
-  const hi = toInt(v.umax + BigInt(off));
-  if (!inside(hi)) reject([memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
+  const offB = BigInt(off);
+  if (v.smin < 0n && (v.smin === S64_MIN || offB + v.smin !== BigInt(toInt(offB + v.smin)) || v.smin + offB < 0n)) {
+    rejectLines(env, [text(env, 'minValueNegative', [regno])]);
+  }
+  const lo = toInt(v.smin + offB);
+  if (!insideMem(lo, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
+  if (v.umax >= MAX_VAR_OFF_BIG) rejectLines(env, [text(env, 'unboundedMemAccess', [regno])]);
+  const hi = toInt(v.umax + offB);
+  if (!insideMem(hi, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
 }
+
+const MAX_VAR_OFF_BIG = BigInt(BPF_MAX_VAR_OFF);
+/** Is [o, o + size) inside [0, memSize)? (module functions: no closures per access) */
+const insideMem = (o: number, size: number, memSize: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
+/** check_mem_region_access's rejection: its lines, each a line of the log. */
+const rejectLines = (env: VerifierEnv, lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
 
 /**
  * check_packet_access: the range proven for the pointer's id covers its variable part, so
