@@ -143,7 +143,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const folded = foldedConst(insn, d.s, s);
   if (folded !== null) return setReg(env, insn.dst, constScalarReg(folded, d.s.precise));
   const bpfCapable = !env.input.unprivileged;
-  const memo = ALU_MEMO.get(insn);
+  const idx = env.insnIdx;
+  const memo = ALU_MEMO[idx];
   const epoch = transferEpoch();
   if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch) {
     if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
@@ -153,8 +154,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
-  // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
-  if (memo === undefined) ALU_MEMO.set(insn, { epoch, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  // the entry is rewritten in place (no allocation per miss)
+  if (memo === undefined) ALU_MEMO[idx] = { epoch, d: d.s, s, bpfCapable, reg, fork: res.fork };
   else {
     memo.epoch = epoch;
     memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
@@ -163,7 +164,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 }
 
 /**
- * The last scalar result of each binary ALU instruction, by its operands' objects: the
+ * The last scalar result of each binary ALU instruction (by its index: instructions do not change
+ * during one verification, and an array read costs a tenth of a WeakMap's), by its operands' objects: the
  * transfer is pure and scalars are values, and a branch explosion runs the same instruction
  * on the same operand objects again on every path (one entry per instruction; the shared
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
@@ -177,7 +179,7 @@ interface AluMemo {
   reg: RegState;
   fork: Scalar | undefined;
 }
-const ALU_MEMO = new WeakMap<Insn, AluMemo>();
+const ALU_MEMO: (AluMemo | undefined)[] = [];
 
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
@@ -302,7 +304,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   } else {
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
-  const pv = ptrVarPart(insn, ptr.v, o, moved);
+  const pv = ptrVarPart(env.insnIdx, ptr.v, o, moved);
   checkRegSaneOffset(env, pv.unsynced, off, ptr, true);
   const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
@@ -327,11 +329,11 @@ interface PtrVar {
   unsynced: Scalar;
   synced: Scalar;
 }
-/** The last PtrVar of each instruction: pure, and a pointer walks through many paths as one object. */
-const PTR_VARS = new WeakMap<Insn, PtrVar>();
+/** The last PtrVar of each instruction, by index: pure, and a pointer walks through many paths as one object. */
+const PTR_VARS: (PtrVar | undefined)[] = [];
 
-function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
-  const memo = PTR_VARS.get(insn);
+function ptrVarPart(idx: number, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
+  const memo = PTR_VARS[idx];
   const epoch = transferEpoch();
   if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved && memo.epoch === epoch) return memo;
   let unsynced = p, synced = p;
@@ -345,10 +347,10 @@ function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
   }
   if (memo === undefined) {
     const w: PtrVar = { epoch, p, o, moved, unsynced, synced };
-    PTR_VARS.set(insn, w);
+    PTR_VARS[idx] = w;
     return w;
   }
-  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
+  // rewritten in place (no allocation per miss)
   memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
   return memo;
 }
