@@ -73,13 +73,18 @@ function checkMovImm(env: VerifierEnv, insn: Insn): void {
   setReg(env, insn.dst, BPF_CLASS(insn.code) === BPF_ALU64 ? immScalarReg(insn.imm) : constScalarReg(BigInt(insn.imm >>> 0), false));
 }
 
-/** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
-function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
+/**
+ * Link the source register `r` to the copy about to be made (assign_scalar_id_before_mov);
+ * returns the source's new register (a plain copy shares it: registers are values).
+ */
+function linkSource(env: VerifierEnv, regno: number, r: ScalarReg): ScalarReg {
+  const s = r.s;
   const a = assignScalarIdBeforeMov(s, env.idGen + 1);
-  if (a === s) return s; // already linked, or a constant: the register keeps its state
+  if (a === s) return r; // already linked, or a constant: the register keeps its state
   if (usedNextId(s, a, env.idGen + 1)) env.idGen++;
-  curFrame(env).regs[regno] = scalarReg(a);
-  return a;
+  const linked = scalarReg(a) as ScalarReg;
+  curFrame(env).regs[regno] = linked;
+  return linked;
 }
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
@@ -92,9 +97,8 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (is64 && insn.off === 0) {
     // copy_register_state; a scalar is linked to its copy
     if (s.type !== 'scalar') return setReg(env, insn.dst, s);
-    const linked = linkSource(env, insn.src, s.s);
-    // registers are values: an unchanged source's state is shared, not wrapped again
-    return setReg(env, insn.dst, linked === s.s ? s : scalarReg(linked));
+    // registers are values: the source's (linked) register is shared, not wrapped again
+    return setReg(env, insn.dst, linkSource(env, insn.src, s));
   }
   if (isLeakyPointer(env, s)) fail(env, 'EACCES', is64 ? 'sextPartOfPointer' : 'partialCopyOfPtr', [insn.src]);
   if (s.type !== 'scalar') {
@@ -104,11 +108,11 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (insn.off !== 0) {
     // movsx: linked only when the value cannot change by the sign extension
     const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
-    const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
+    const src = noSext ? linkSource(env, insn.src, s).s : scalarUnlinked(s.s);
     return setReg(env, insn.dst, scalarReg(aluScalar(insn, ZERO, src).dst));
   }
   // mov32: linked only when the upper half is known zero
-  if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));
+  if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s).s)));
   setReg(env, insn.dst, scalarReg(scalarUnlinked(scalarZext32(s.s))));
 }
 
