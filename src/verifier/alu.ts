@@ -263,19 +263,46 @@ const sumFitsS32 = (off: number, k: bigint): boolean => {
  * the variable part (packet pointers then get a new id and lose their range).
  */
 function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offReg: RegState & { type: 'scalar' }, ptrIsDst: boolean): void {
+  const idx = env.insnIdx;
+  const o = offReg.s;
+  const epoch = transferEpoch();
+  const memo = PTR_ALU[idx];
+  if (memo !== undefined && memo.ptr === ptr && memo.o === o && memo.ptrIsDst === ptrIsDst && memo.epoch === epoch) return setReg(env, insn.dst, memo.res);
+  const ids = env.idGen;
+  const res = ptrAluResult(env, insn, ptr, o, ptrIsDst);
+  // remembered when pure: privileged (no sanitation) and no id made (a packet pointer moved by a variable gets a new one)
+  if (env.idGen === ids && !env.input.unprivileged) {
+    if (memo === undefined) PTR_ALU[idx] = { epoch, ptr, o, ptrIsDst, res };
+    else { memo.epoch = epoch; memo.ptr = ptr; memo.o = o; memo.ptrIsDst = ptrIsDst; memo.res = res; }
+  }
+  setReg(env, insn.dst, res);
+}
+
+/**
+ * The last result of each pointer arithmetic instruction (by index), by its operands' objects:
+ * a pointer and a shared constant meet again on many paths (`r0 += r1` after a branch explosion).
+ */
+interface PtrAlu {
+  epoch: number;
+  ptr: PointerReg;
+  o: Scalar;
+  ptrIsDst: boolean;
+  res: RegState;
+}
+const PTR_ALU: (PtrAlu | undefined)[] = [];
+
+/** adjust_ptr_min_max_vals's new destination register (checks fail the verification). */
+function ptrAluResult(env: VerifierEnv, insn: Insn, ptr: PointerReg, o: Scalar, ptrIsDst: boolean): RegState {
   const dst = insn.dst;
   const op = BPF_OP(insn.code);
-  const o = offReg.s;
   const known = scalarIsConst(o);
-  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) {
-    return setReg(env, dst, UNKNOWN_SCALAR_REG);
-  }
+  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) return UNKNOWN_SCALAR_REG;
   if (BPF_CLASS(insn.code) !== BPF_ALU64) {
-    if (op === BPF_SUB && !env.input.unprivileged) return setReg(env, dst, UNKNOWN_SCALAR_REG);
+    if (op === BPF_SUB && !env.input.unprivileged) return UNKNOWN_SCALAR_REG;
     fail(env, 'EACCES', 'ptr32Prohibited', [dst]);
   }
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);
-  if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return setReg(env, dst, ptr);
+  if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return ptr;
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
   checkRegSaneOffset(env, o, 0, ptr, false);
   checkRegSaneOffset(env, ptr.v, ptr.off, ptr, true);
@@ -313,7 +340,7 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
-  setReg(env, dst, res);
+  return res;
 }
 
 /** How pointer arithmetic moves the variable part: 0 not at all (a fixed offset), 1 `+= off`, 2 `-= off`. */
