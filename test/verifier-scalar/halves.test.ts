@@ -35,31 +35,27 @@ function corners(aLo: bigint, aHi: bigint, bLo: bigint, bHi: bigint, bits: 32 | 
   return [ps.reduce(bmin), ps.reduce(bmax)];
 }
 
-/** scalar32_min_max_mul */
-function mul32(d: MutScalar, s: Scalar): void {
-  const [hi, oh] = mulU(d.u32max, s.u32max, 32);
-  const [lo, ol] = oh ? [0n, true] : mulU(d.u32min, s.u32min, 32);
-  if (oh || ol) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = lo; d.u32max = hi; }
-  const c = corners(d.s32min, d.s32max, s.s32min, s.s32max, 32);
-  if (c === null) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { [d.s32min, d.s32max] = c; }
-}
+/** The bound fields of one width: [umin, umax, smin, smax] and their limits. */
+type Width = { f: ['u32min' | 'umin', 'u32max' | 'umax', 's32min' | 'smin', 's32max' | 'smax']; bits: 32 | 64; umax: bigint; smin: bigint; smax: bigint };
+const W32: Width = { f: ['u32min', 'u32max', 's32min', 's32max'], bits: 32, umax: U32_MAX, smin: S32_MIN, smax: S32_MAX };
+const W64: Width = { f: ['umin', 'umax', 'smin', 'smax'], bits: 64, umax: U64_MAX, smin: S64_MIN, smax: S64_MAX };
 
-/** scalar_min_max_mul */
-function mul64(d: MutScalar, s: Scalar): void {
-  const [hi, oh] = mulU(d.umax, s.umax, 64);
-  const [lo, ol] = oh ? [0n, true] : mulU(d.umin, s.umin, 64);
-  if (oh || ol) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = lo; d.umax = hi; }
-  const c = corners(d.smin, d.smax, s.smin, s.smax, 64);
-  if (c === null) { d.smin = S64_MIN; d.smax = S64_MAX; } else { [d.smin, d.smax] = c; }
+/** scalar32_min_max_mul (W32) and scalar_min_max_mul (W64) */
+function mulBounds(d: MutScalar, s: Scalar, w: Width): void {
+  const [umin, umax, smin, smax] = w.f;
+  const [hi, oh] = mulU(d[umax], s[umax], w.bits);
+  const [lo, ol] = oh ? [0n, true] : mulU(d[umin], s[umin], w.bits);
+  if (oh || ol) { d[umin] = 0n; d[umax] = w.umax; } else { d[umin] = lo; d[umax] = hi; }
+  const c = corners(d[smin], d[smax], s[smin], s[smax], w.bits);
+  if (c === null) { d[smin] = w.smin; d[smax] = w.smax; } else { [d[smin], d[smax]] = c; }
 }
 
 /** tnum_mul, scalar32_min_max_mul and scalar_min_max_mul in bigint (before zext and reg_bounds_sync). */
 function mulBig(d: MutScalar, s: Scalar): void {
   d.varOff = tnumMul(d.varOff, s.varOff);
-  mul32(d, s);
-  mul64(d, s);
+  mulBounds(d, s, W32);
+  mulBounds(d, s, W64);
 }
-
 
 /** tnum_mul, the mul bounds, zext and reg_bounds_sync, all in bigint. */
 function mulReference(d: Scalar, s: Scalar, alu32: boolean): Scalar {
