@@ -13,16 +13,16 @@ import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
-import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG } from './state';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG, ScalarReg, immScalarReg, constScalarReg } from './state';
 import { pushOwnedState } from './states';
 import {
-  Scalar, scalarConst, scalarFromImm, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
-  assignScalarIdBeforeMov, linkAfterAlu,
+  Scalar, scalarConst, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
+  assignScalarIdBeforeMov, usedNextId, linkAfterAlu,
 } from './scalar_bridge';
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
-import { adjustScalar, movImm, transferEpoch } from './scalar/alu';
-import { S64_MIN } from './scalar/tnum';
+import { adjustScalar, foldedConst, transferEpoch } from './scalar/alu';
+import { S64_MIN, S64_MAX } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
@@ -69,16 +69,22 @@ function checkUnary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 function checkMovImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
-  setReg(env, insn.dst, scalarReg(movImm(BPF_CLASS(insn.code) === BPF_ALU64, insn.imm)));
+  // movImm's imprecise constant (bpf_capable), shared
+  setReg(env, insn.dst, BPF_CLASS(insn.code) === BPF_ALU64 ? immScalarReg(insn.imm) : constScalarReg(BigInt(insn.imm >>> 0), false));
 }
 
-/** Link `src` to the copy about to be made (assign_scalar_id_before_mov); returns the source's new state. */
-function linkSource(env: VerifierEnv, regno: number, s: Scalar): Scalar {
+/**
+ * Link the source register `r` to the copy about to be made (assign_scalar_id_before_mov);
+ * returns the source's new register (a plain copy shares it: registers are values).
+ */
+function linkSource(env: VerifierEnv, regno: number, r: ScalarReg): ScalarReg {
+  const s = r.s;
   const a = assignScalarIdBeforeMov(s, env.idGen + 1);
-  if (a.src === s) return s; // already linked, or a constant: the register keeps its state
-  if (a.usedId) env.idGen++;
-  curFrame(env).regs[regno] = scalarReg(a.src);
-  return a.src;
+  if (a === s) return r; // already linked, or a constant: the register keeps its state
+  if (usedNextId(s, a, env.idGen + 1)) env.idGen++;
+  const linked = scalarReg(a) as ScalarReg;
+  curFrame(env).regs[regno] = linked;
+  return linked;
 }
 
 /** BPF_MOV | BPF_X: copies (linked scalars), mov32, and the sign-extending movs. */
@@ -91,9 +97,8 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (is64 && insn.off === 0) {
     // copy_register_state; a scalar is linked to its copy
     if (s.type !== 'scalar') return setReg(env, insn.dst, s);
-    const linked = linkSource(env, insn.src, s.s);
-    // registers are values: an unchanged source's state is shared, not wrapped again
-    return setReg(env, insn.dst, linked === s.s ? s : scalarReg(linked));
+    // registers are values: the source's (linked) register is shared, not wrapped again
+    return setReg(env, insn.dst, linkSource(env, insn.src, s));
   }
   if (isLeakyPointer(env, s)) fail(env, 'EACCES', is64 ? 'sextPartOfPointer' : 'partialCopyOfPtr', [insn.src]);
   if (s.type !== 'scalar') {
@@ -103,11 +108,11 @@ function checkMovReg(env: VerifierEnv, insn: Insn, is64: boolean): void {
   if (insn.off !== 0) {
     // movsx: linked only when the value cannot change by the sign extension
     const noSext = s.s.umax < 1n << BigInt(insn.off - 1);
-    const src = noSext ? linkSource(env, insn.src, s.s) : scalarUnlinked(s.s);
+    const src = noSext ? linkSource(env, insn.src, s).s : scalarUnlinked(s.s);
     return setReg(env, insn.dst, scalarReg(aluScalar(insn, ZERO, src).dst));
   }
   // mov32: linked only when the upper half is known zero
-  if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s.s))));
+  if (s.s.umax <= 0xffffffffn) return setReg(env, insn.dst, scalarReg(scalarZext32(linkSource(env, insn.src, s).s)));
   setReg(env, insn.dst, scalarReg(scalarUnlinked(scalarZext32(s.s))));
 }
 
@@ -132,12 +137,18 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
     if (sreg.type !== 'scalar') return;
     s = sreg.s;
   } else {
-    s = scalarFromImm(insn.imm);
-    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, scalarReg(s));
+    const sreg = immScalarReg(insn.imm);
+    if (isPointer(d)) return adjustRegWithPointer(env, insn, d, sreg);
+    s = (sreg as ScalarReg).s;
   }
   if (d.type !== 'scalar') return;
+  // two constants (a branch explosion's paths carry different ones, and miss the memos): the
+  // folded constant's shared register, no copy (adjustScalar and linkAfterAlu give the same value)
+  const folded = foldedConst(insn, d.s, s);
+  if (folded !== null) return setReg(env, insn.dst, constScalarReg(folded, d.s.precise));
   const bpfCapable = !env.input.unprivileged;
-  const memo = ALU_MEMO.get(insn);
+  const idx = env.insnIdx;
+  const memo = ALU_MEMO[idx];
   const epoch = transferEpoch();
   if (memo !== undefined && memo.d === d.s && memo.s === s && memo.bpfCapable === bpfCapable && memo.epoch === epoch) {
     if (memo.fork) pushForkedScalar(env, insn.dst, memo.fork);
@@ -147,8 +158,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   const res = adjustScalar(insn, d.s, s);
   if (res.fork) pushForkedScalar(env, insn.dst, res.fork);
   const reg = scalarReg(linkAfterAlu(insn, d.s.umax, res.dst, s, bpfCapable));
-  // the entry is rewritten in place: a WeakMap.set per miss costs more than the transfer saved
-  if (memo === undefined) ALU_MEMO.set(insn, { epoch, d: d.s, s, bpfCapable, reg, fork: res.fork });
+  // the entry is rewritten in place (no allocation per miss)
+  if (memo === undefined) ALU_MEMO[idx] = { epoch, d: d.s, s, bpfCapable, reg, fork: res.fork };
   else {
     memo.epoch = epoch;
     memo.d = d.s; memo.s = s; memo.bpfCapable = bpfCapable; memo.reg = reg; memo.fork = res.fork;
@@ -157,7 +168,8 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
 }
 
 /**
- * The last scalar result of each binary ALU instruction, by its operands' objects: the
+ * The last scalar result of each binary ALU instruction (by its index: instructions do not change
+ * during one verification, and an array read costs a tenth of a WeakMap's), by its operands' objects: the
  * transfer is pure and scalars are values, and a branch explosion runs the same instruction
  * on the same operand objects again on every path (one entry per instruction; the shared
  * result object then also makes the next instruction's operands, and regsafe's `o === c`, hit).
@@ -171,7 +183,7 @@ interface AluMemo {
   reg: RegState;
   fork: Scalar | undefined;
 }
-const ALU_MEMO = new WeakMap<Insn, AluMemo>();
+const ALU_MEMO: (AluMemo | undefined)[] = [];
 
 /**
  * maybe_fork_scalars' push_stack(insn_idx, insn_idx): the current state with `dst` set to
@@ -209,20 +221,23 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
  */
 function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
   const max = MAX_VAR_OFF;
+  const min = NEG_MAX_VAR_OFF; // -max made once (a negation makes a new bigint)
   if (v.varOff.mask === 0n) {
-    const val = BigInt.asIntN(64, v.varOff.value);
-    if (val >= max || val <= -max) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
+    const u = v.varOff.value;
+    const val = u <= S64_MAX ? u : BigInt.asIntN(64, u); // (s64): no new bigint for the usual non-negative one
+    if (val >= max || val <= min) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
   }
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);
   if (isPtr) {
-    if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
+    if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
     return;
   }
   if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
-  if (v.smin >= max || v.smin <= -max) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
+  if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
 }
 
 const MAX_VAR_OFF = BigInt(BPF_MAX_VAR_OFF);
+const NEG_MAX_VAR_OFF = -MAX_VAR_OFF;
 
 /** The pointer types adjust_ptr_min_max_vals refuses whatever the offset. */
 function ptrArithAllowed(ptr: PointerReg, known: boolean, off: Scalar, op: number): boolean {
@@ -248,19 +263,46 @@ const sumFitsS32 = (off: number, k: bigint): boolean => {
  * the variable part (packet pointers then get a new id and lose their range).
  */
 function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offReg: RegState & { type: 'scalar' }, ptrIsDst: boolean): void {
+  const idx = env.insnIdx;
+  const o = offReg.s;
+  const epoch = transferEpoch();
+  const memo = PTR_ALU[idx];
+  if (memo !== undefined && memo.ptr === ptr && memo.o === o && memo.ptrIsDst === ptrIsDst && memo.epoch === epoch) return setReg(env, insn.dst, memo.res);
+  const ids = env.idGen;
+  const res = ptrAluResult(env, insn, ptr, o, ptrIsDst);
+  // remembered when pure: privileged (no sanitation) and no id made (a packet pointer moved by a variable gets a new one)
+  if (env.idGen === ids && !env.input.unprivileged) {
+    if (memo === undefined) PTR_ALU[idx] = { epoch, ptr, o, ptrIsDst, res };
+    else { memo.epoch = epoch; memo.ptr = ptr; memo.o = o; memo.ptrIsDst = ptrIsDst; memo.res = res; }
+  }
+  setReg(env, insn.dst, res);
+}
+
+/**
+ * The last result of each pointer arithmetic instruction (by index), by its operands' objects:
+ * a pointer and a shared constant meet again on many paths (`r0 += r1` after a branch explosion).
+ */
+interface PtrAlu {
+  epoch: number;
+  ptr: PointerReg;
+  o: Scalar;
+  ptrIsDst: boolean;
+  res: RegState;
+}
+const PTR_ALU: (PtrAlu | undefined)[] = [];
+
+/** adjust_ptr_min_max_vals's new destination register (checks fail the verification). */
+function ptrAluResult(env: VerifierEnv, insn: Insn, ptr: PointerReg, o: Scalar, ptrIsDst: boolean): RegState {
   const dst = insn.dst;
   const op = BPF_OP(insn.code);
-  const o = offReg.s;
   const known = scalarIsConst(o);
-  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) {
-    return setReg(env, dst, UNKNOWN_SCALAR_REG);
-  }
+  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || o.smin > o.smax || o.umin > o.umax) return UNKNOWN_SCALAR_REG;
   if (BPF_CLASS(insn.code) !== BPF_ALU64) {
-    if (op === BPF_SUB && !env.input.unprivileged) return setReg(env, dst, UNKNOWN_SCALAR_REG);
+    if (op === BPF_SUB && !env.input.unprivileged) return UNKNOWN_SCALAR_REG;
     fail(env, 'EACCES', 'ptr32Prohibited', [dst]);
   }
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);
-  if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return setReg(env, dst, ptr);
+  if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return ptr;
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
   checkRegSaneOffset(env, o, 0, ptr, false);
   checkRegSaneOffset(env, ptr.v, ptr.off, ptr, true);
@@ -293,12 +335,12 @@ function adjustPtrMinMaxVals(env: VerifierEnv, insn: Insn, ptr: PointerReg, offR
   } else {
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
-  const pv = ptrVarPart(insn, ptr.v, o, moved);
+  const pv = ptrVarPart(env.insnIdx, ptr.v, o, moved);
   checkRegSaneOffset(env, pv.unsynced, off, ptr, true);
   const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
-  setReg(env, dst, res);
+  return res;
 }
 
 /** How pointer arithmetic moves the variable part: 0 not at all (a fixed offset), 1 `+= off`, 2 `-= off`. */
@@ -318,11 +360,11 @@ interface PtrVar {
   unsynced: Scalar;
   synced: Scalar;
 }
-/** The last PtrVar of each instruction: pure, and a pointer walks through many paths as one object. */
-const PTR_VARS = new WeakMap<Insn, PtrVar>();
+/** The last PtrVar of each instruction, by index: pure, and a pointer walks through many paths as one object. */
+const PTR_VARS: (PtrVar | undefined)[] = [];
 
-function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
-  const memo = PTR_VARS.get(insn);
+function ptrVarPart(idx: number, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
+  const memo = PTR_VARS[idx];
   const epoch = transferEpoch();
   if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved && memo.epoch === epoch) return memo;
   let unsynced = p, synced = p;
@@ -336,10 +378,10 @@ function ptrVarPart(insn: Insn, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
   }
   if (memo === undefined) {
     const w: PtrVar = { epoch, p, o, moved, unsynced, synced };
-    PTR_VARS.set(insn, w);
+    PTR_VARS[idx] = w;
     return w;
   }
-  // rewritten in place: a WeakMap.set per miss costs more than a hit saves
+  // rewritten in place (no allocation per miss)
   memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
   return memo;
 }

@@ -13,9 +13,9 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef, withSpilled, ScalarReg,
+  ptrReg, mapRef, withSpilled, ScalarReg, immScalarReg,
 } from './state';
-import { Scalar, scalarFromImm, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
@@ -126,7 +126,7 @@ export function checkCondJmpOp(env: VerifierEnv, insn: Insn, is64: boolean): num
     if (!pktPair && isPointer(src) && env.input.unprivileged) fail(env, 'EACCES', 'ptrComparisonProhibited', [insn.src]);
   } else {
     checkReservedFields(env, insn, COND_RULES);
-    src = scalarReg(scalarFromImm(insn.imm));
+    src = immScalarReg(insn.imm);
   }
   const jmp32 = !is64;
   const hasPtr = isPointer(dst) || isPointer(src);
@@ -218,17 +218,16 @@ interface Splits {
   next: number;
   readonly ways: Split[];
 }
-const SPLITS = new WeakMap<Insn, Splits>();
+/** By instruction index (an array read costs a tenth of a WeakMap's; the epoch tells another verification's). */
+const SPLITS: (Splits | undefined)[] = [];
 
 /** reg_set_min_max's branch registers of `d op s` (from SPLITS when it has them). */
 function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: boolean, isX: boolean): Split {
-  let memo = SPLITS.get(insn);
+  const idx = env.insnIdx;
+  let memo = SPLITS[idx];
   const epoch = transferEpoch();
-  if (memo !== undefined && memo.epoch !== epoch) {
-    // from another verification (a loader may patch an instruction between two)
-    SPLITS.delete(insn);
-    memo = undefined;
-  }
+  // from another verification (of another program, or one a loader patched): forgotten
+  if (memo !== undefined && memo.epoch !== epoch) memo = undefined;
   if (memo !== undefined) {
     for (const w of memo.ways) if (w.d === d && w.s === s) return w;
     for (const w of memo.ways) if (scalarSameValuePrecise(w.d, d) && scalarSameValuePrecise(w.s, s)) return splitWithIds(w, d, s);
@@ -241,7 +240,7 @@ function splitRegs(env: VerifierEnv, insn: Insn, d: Scalar, s: Scalar, jmp32: bo
     trueSrc: srcs ? scalarReg(srcs.trueSrc) as ScalarReg : null, falseSrc: srcs ? scalarReg(srcs.falseSrc) as ScalarReg : null,
   };
   if (memo === undefined) {
-    SPLITS.set(insn, { epoch, next: 1, ways: [w] });
+    SPLITS[idx] = { epoch, next: 1, ways: [w] };
   } else {
     memo.ways[memo.next] = w;
     memo.next = (memo.next + 1) % SPLIT_WAYS;

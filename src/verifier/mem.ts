@@ -14,10 +14,10 @@ import { VerifierEnv, fail, failText, notModelled, text } from './env';
 import { readReg, checkDst, setReg } from './regs';
 import {
   RegState, PointerReg, PtrOf, BPF_REG_SIZE, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, PTR_MAYBE_NULL, MEM_RDONLY, PTR_UNTRUSTED,
-  isPointer, isPktPointer, regTypeStr, scalarReg, ptrReg, UNKNOWN_SCALAR_REG,
+  isPointer, isPktPointer, regTypeStr, scalarReg, ptrReg, UNKNOWN_SCALAR_REG, ScalarReg, immScalarReg,
 } from './state';
 import {
-  Scalar, scalarFromImm, scalarCoerce, scalarCoerceSx, scalarConst, scalarIsConst,
+  Scalar, scalarCoerce, scalarCoerceSx, scalarConst, scalarIsConst,
 } from './scalar_bridge';
 import { tnumStrn, tnumIsAligned, tnumAdd, tnumConst, S64_MIN } from './scalar';
 import { CTX_RULES, CtxRegType, bpfSockAccess, bpfSockCommonAccess, FLOW_KEYS_SIZE } from './ctx';
@@ -72,7 +72,7 @@ export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, 'BPF_ST');
   const dst = readReg(env, insn.dst);
-  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: scalarReg(scalarFromImm(insn.imm)), regno: -1, imm: true }, signExtend: false, strictAlign: false });
+  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: immScalarReg(insn.imm), regno: -1, imm: true }, signExtend: false, strictAlign: false });
   saveAuxPtrType(env, dst);
 }
 
@@ -107,13 +107,26 @@ export function saveAuxPtrType(env: VerifierEnv, r: RegState): void {
 export const loadedScalar = (s: Scalar, size: number, signExtend: boolean): RegState =>
   scalarReg(size >= BPF_REG_SIZE ? s : signExtend ? scalarCoerceSx(s, size) : scalarCoerce(s, size));
 
+/** An unknown value loaded zero-extended, by size (shared: registers are values, and most loads read an unknown). */
+const UNKNOWN_LOADED: readonly RegState[] = [1, 2, 4].reduce<RegState[]>((t, n) => {
+  t[n] = loadedScalar((UNKNOWN_SCALAR_REG as ScalarReg).s, n, false);
+  return t;
+}, []);
+
+/** The register a load of scalar `v` gives (loadedScalar; `v` itself for a full-width load, shared for an unknown). */
+function loadedReg(v: ScalarReg, size: number, signExtend: boolean): RegState {
+  if (size >= BPF_REG_SIZE) return v;
+  if (v === UNKNOWN_SCALAR_REG && !signExtend) return UNKNOWN_LOADED[size];
+  return loadedScalar(v.s, size, signExtend);
+}
+
 /** check_mem_access: a load returns the loaded value, a store the stored one. */
 export function checkMemAccess(env: VerifierEnv, ptr: RegState, a: MemAccess): RegState {
   if (!isPointer(ptr)) return fail(env, 'EACCES', 'invalidMemAccess', [a.regno, regTypeStr(ptr)]);
   checkPtrAlignment(env, ptr, a);
   const v = accessByType(env, ptr, a);
   if (a.store) return a.store.val;
-  return v.type === 'scalar' ? loadedScalar(v.s, a.size, a.signExtend) : v;
+  return v.type === 'scalar' ? loadedReg(v, a.size, a.signExtend) : v;
 }
 
 /** check_ptr_alignment: strict for the stack (and atomics); packets are checked with NET_IP_ALIGN. */
@@ -204,17 +217,29 @@ function checkMemRegionAccess(env: VerifierEnv, ptr: PointerReg, regno: number, 
   const v = ptr.v;
   // a constant zero variable part: both ends are `off` (an int), checked without bigint or closures
   if (v.smin === 0n && v.umax === 0n && (off | 0) === off && off >= 0 && size > 0 && off + size <= memSize) return;
-  const reject = (lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
-  const inside = (o: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
-  if (v.smin < 0n && (v.smin === S64_MIN || BigInt(off) + v.smin !== BigInt(toInt(BigInt(off) + v.smin)) || v.smin + BigInt(off) < 0n)) {
-    reject([text(env, 'minValueNegative', [regno])]);
+  // both ends small (smin >= 0, umax below BPF_MAX_VAR_OFF, |off| below 2^30): their int sums are exact doubles
+  if (v.smin >= 0n && v.umax < MAX_VAR_OFF_BIG && (off | 0) === off && off < 0x4000_0000 && off > -0x4000_0000) {
+    const lo = Number(v.smin) + off, hi = Number(v.umax) + off;
+    if (!insideMem(lo, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
+    if (!insideMem(hi, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
+    return;
   }
-  const lo = toInt(v.smin + BigInt(off));
-  if (!inside(lo)) reject([memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
-  if (v.umax >= BigInt(BPF_MAX_VAR_OFF)) reject([text(env, 'unboundedMemAccess', [regno])]);
-  const hi = toInt(v.umax + BigInt(off));
-  if (!inside(hi)) reject([memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
+  const offB = BigInt(off);
+  if (v.smin < 0n && (v.smin === S64_MIN || offB + v.smin !== BigInt(toInt(offB + v.smin)) || v.smin + offB < 0n)) {
+    rejectLines(env, [text(env, 'minValueNegative', [regno])]);
+  }
+  const lo = toInt(v.smin + offB);
+  if (!insideMem(lo, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, lo, size, memSize), text(env, 'minValueOutside', [regno])]);
+  if (v.umax >= MAX_VAR_OFF_BIG) rejectLines(env, [text(env, 'unboundedMemAccess', [regno])]);
+  const hi = toInt(v.umax + offB);
+  if (!insideMem(hi, size, memSize)) rejectLines(env, [memAccessError(env, ptr, regno, hi, size, memSize), text(env, 'maxValueOutside', [regno])]);
 }
+
+const MAX_VAR_OFF_BIG = BigInt(BPF_MAX_VAR_OFF);
+/** Is [o, o + size) inside [0, memSize)? (module functions: no closures per access) */
+const insideMem = (o: number, size: number, memSize: number): boolean => o >= 0 && size > 0 && o + size <= memSize;
+/** check_mem_region_access's rejection: its lines, each a line of the log. */
+const rejectLines = (env: VerifierEnv, lines: string[]): never => failText(env, 'EACCES', lines.join('\n'));
 
 /**
  * check_packet_access: the range proven for the pointer's id covers its variable part, so

@@ -19,7 +19,7 @@ export const { scalarUnknown, scalarConst, scalarFromImm } = scalar;
 export const { aluScalar } = alu;
 export const { isBranchTaken, regSetMinMax, regSetMinMaxDst } = branch;
 export const { formatScalar } = print;
-export const { assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar } = linked;
+export const { assignScalarIdBeforeMov, usedNextId, linkAfterAlu, syncLinkedScalar } = linked;
 const { scalarIsConst: isConstW, scalarConstValue: constValueW, scalarCoerceToSize, scalarCoerceToSizeSx, scalarClearId } = scalar;
 const { movReg } = alu;
 

@@ -13,7 +13,7 @@ import {
   RegState, PtrOf, FuncState, StackSlot, SlotType, SlotTypes, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, stackSlot, slotWith,
   slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT,
 } from './state';
-import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov } from './scalar_bridge';
+import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov, usedNextId } from './scalar_bridge';
 import { tnumStrn } from './scalar';
 import { stackRead, stackWrite } from './stack_liveness';
 import type { MemAccess } from './mem';
@@ -85,8 +85,8 @@ export function stackWriteFixedOff(env: VerifierEnv, a: StackAccess, val: RegSta
     let r: RegState = reg;
     if (fits) {
       const linked = assignScalarIdBeforeMov(reg.s, env.idGen + 1);
-      if (linked.usedId) env.idGen++;
-      r = scalarReg(linked.src);
+      if (usedNextId(reg.s, linked, env.idGen + 1)) env.idGen++;
+      r = linked === reg.s ? reg : scalarReg(linked);
       curFrame(env).regs[valRegno] = r;
     }
     saveRegisterState(f, spi, fits ? r : scalarReg(scalarUnlinked(reg.s)), a.size);

@@ -5,7 +5,7 @@
 // carries its own fields. Registers and scalars are values: replaced, never mutated.
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
 import { MapInfo } from './types';
-import { Scalar, formatScalar, scalarConst, scalarUnknown } from './scalar_bridge';
+import { Scalar, formatScalar, scalarConst, scalarUnknown, scalarFromImm } from './scalar_bridge';
 import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown } from './scalar';
 
 /** BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG (include/uapi/linux/bpf.h): map_flags the verifier reads. */
@@ -245,6 +245,48 @@ export const notInit = (): RegState => NOT_INIT;
 export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
 /** mark_reg_unknown's register (imprecise): registers and scalars are immutable values, so one object serves every use (no allocation per unknown). */
 export const UNKNOWN_SCALAR_REG: RegState = scalarReg(scalarUnknown());
+
+/** The registers of BPF_K operands and of known constants made so far (one per immediate, value and precision: registers are values). */
+const IMM_REGS = new Map<number, RegState>();
+const PRECISE_CONST_REGS = new Map<number, RegState>();
+/** Constants from 2^31 on (bigint keys: a Map compares them by value). */
+const WIDE_CONST_REGS = new Map<bigint, RegState>();
+const PRECISE_WIDE_CONST_REGS = new Map<bigint, RegState>();
+const INTERNED_MAX = 4096;
+
+/** The register of a BPF_K operand (scalarFromImm(imm)), shared: no register built per instruction. */
+export function immScalarReg(imm: number): RegState {
+  let r = IMM_REGS.get(imm);
+  if (r === undefined) {
+    if (IMM_REGS.size >= INTERNED_MAX) IMM_REGS.clear();
+    IMM_REGS.set(imm, r = scalarReg(scalarFromImm(imm)));
+  }
+  return r;
+}
+
+/**
+ * The register of the known constant `v` (a u64: __mark_reg_known, id 0), reg->precise `precise`;
+ * shared (with immScalarReg's for imprecise values in [0, 2^31)).
+ */
+export function constScalarReg(v: bigint, precise: boolean): RegState {
+  if (v > 0x7fff_ffffn) {
+    const wide = precise ? PRECISE_WIDE_CONST_REGS : WIDE_CONST_REGS;
+    let r = wide.get(v);
+    if (r === undefined) {
+      if (wide.size >= INTERNED_MAX) wide.clear();
+      wide.set(v, r = scalarReg(scalarConst(v, precise)));
+    }
+    return r;
+  }
+  const n = Number(v);
+  if (!precise) return immScalarReg(n);
+  let r = PRECISE_CONST_REGS.get(n);
+  if (r === undefined) {
+    if (PRECISE_CONST_REGS.size >= INTERNED_MAX) PRECISE_CONST_REGS.clear();
+    PRECISE_CONST_REGS.set(n, r = scalarReg(scalarConst(v, true)));
+  }
+  return r;
+}
 export const ctxReg = (off = 0): RegState => ptrReg('ctx', {}, { off });
 export const stackReg = (off: number, frameno: number): RegState => ptrReg('stack', { frameno }, { off });
 

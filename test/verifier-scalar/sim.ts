@@ -7,7 +7,7 @@
 // not part of the scalar domain.
 import {
   Scalar, scalarUnknown, scalarFromImm, scalarConst, adjustScalar, movImm, movReg, regSetMinMax,
-  isBranchTaken, formatScalar, assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar, scalarWidth,
+  isBranchTaken, formatScalar, assignScalarIdBeforeMov, usedNextId, linkAfterAlu, syncLinkedScalar, scalarWidth,
   scalarInvariantViolation, scalarUnbounded, scalarCoerceToSize, scalarCoerceToSizeSx, scalarClearId,
 } from '../../src/verifier/scalar';
 import {
@@ -138,9 +138,9 @@ export function replay(c: GoldenCase): ReplayResult {
       // *(u64 *)(r10 + off) = rX: a full spill; the source gets an id first
       // (check_stack_write_fixed_off -> assign_scalar_id_before_mov).
       const a = assignScalarIdBeforeMov(regs[src] as Scalar, idGen + 1);
-      if (a.usedId) idGen++;
-      regs[src] = a.src;
-      st.stack.set(off, a.src);
+      if (usedNextId(regs[src] as Scalar, a, idGen + 1)) idGen++;
+      regs[src] = a;
+      st.stack.set(off, a);
       st.pc++;
       return;
     }
@@ -176,8 +176,8 @@ export function replay(c: GoldenCase): ReplayResult {
           }
           if (keepId) {
             const a = assignScalarIdBeforeMov(s, idGen + 1);
-            if (a.usedId) idGen++;
-            s = a.src;
+            if (usedNextId(s, a, idGen + 1)) idGen++;
+            s = a;
             regs[src] = s;
           }
           let d = movReg(alu64, off, s);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Scalar, scalarUnknown, scalarConst, scalarFromImm, adjustScalar, movReg, movImm, regSetMinMax, isBranchTaken,
-  formatScalar, scalarInvariantViolation, scalarOf, linkAfterAlu, syncLinkedScalar, assignScalarIdBeforeMov,
+  formatScalar, scalarInvariantViolation, scalarOf, linkAfterAlu, syncLinkedScalar, assignScalarIdBeforeMov, usedNextId,
   formatSnum, formatUnum, tnum, U64_MAX, scalarSubsumes, scalarS32Range, ScalarDomainError, scalarCoerceToSize,
 } from '../../src/verifier/scalar';
 import {
@@ -125,10 +125,15 @@ test('branches: a register compared with itself is refined as one shared state',
 });
 
 test('linked scalars: ids, deltas, sync and printing', () => {
-  const a = assignScalarIdBeforeMov(r0_255, 2);
-  assert.equal(a.usedId, true);
+  const a = { src: assignScalarIdBeforeMov(r0_255, 2) };
+  assert.equal(usedNextId(r0_255, a.src, 2), true);
   assert.equal(a.src.id, 2);
-  assert.equal(assignScalarIdBeforeMov(scalarConst(3n), 2).usedId, false);
+  const three = scalarConst(3n);
+  assert.equal(usedNextId(three, assignScalarIdBeforeMov(three, 2), 2), false);
+  // a source already linked keeps its id (and is itself): nextId is not used, even when equal to its id
+  const linked2 = assignScalarIdBeforeMov(r0_255, 2);
+  assert.equal(assignScalarIdBeforeMov(linked2, 2), linked2);
+  assert.equal(usedNextId(linked2, assignScalarIdBeforeMov(linked2, 2), 2), false);
   const plus = linkAfterAlu(K64(BPF_ADD, 100), a.src.umax, alu(K64(BPF_ADD, 100), a.src), scalarFromImm(100), true);
   assert.equal(formatScalar(plus), 'scalar(id=2+100,smin=umin=smin32=umin32=100,smax=umax=smax32=umax32=355,var_off=(0x0; 0x1ff))');
   const minus = linkAfterAlu(K64(BPF_SUB, 300), a.src.umax, alu(K64(BPF_SUB, 300), a.src), scalarFromImm(300), true);

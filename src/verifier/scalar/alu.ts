@@ -180,15 +180,8 @@ function maybeFork(d: MutScalar): Scalar | null {
 }
 
 
-/**
- * Two known operands: the transfer functions and reg_bounds_sync end in the
- * constant `dst op src` with every bound equal to it, so it is computed at once.
- * The 64-bit and/or/xor helpers reach __mark_reg_known on constants, which
- * unlinks the register; the other ops keep its id. Returns false for the ops
- * this does not fold (they take the general path).
- */
-function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean {
-  const a = d.varOff.value;
+/** `a op b` of two known operands (u64 values) as the result's u64 value, or null for the ops constFold does not fold. */
+function constFoldValue(op: number, alu32: boolean, a: bigint, b: bigint): bigint | null {
   let r: bigint;
   switch (op) {
     case BPF_ADD: r = a + b; break;
@@ -201,10 +194,26 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
     case BPF_LSH: r = a << b; break;
     case BPF_RSH: r = (alu32 ? a & U32_MAX : a) >> b; break;
     case BPF_ARSH: r = (alu32 ? s32(a) : s64(a)) >> b; break;
-    default: return false;
+    default: return null;
   }
-  const v = alu32 ? r & U32_MAX : u64(r);
-  if (op === BPF_AND || op === BPF_OR || op === BPF_XOR) {
+  // truncated only when out of range (asUintN and & make a new bigint even when nothing changes)
+  return r >= 0n && r <= (alu32 ? U32_MAX : U64_MAX) ? r : alu32 ? r & U32_MAX : u64(r);
+}
+
+/** The ops whose constant fold unlinks the register (the 64-bit and/or/xor helpers reach __mark_reg_known). */
+const foldUnlinks = (op: number): boolean => op === BPF_AND || op === BPF_OR || op === BPF_XOR;
+
+/**
+ * Two known operands: the transfer functions and reg_bounds_sync end in the
+ * constant `dst op src` with every bound equal to it, so it is computed at once.
+ * The 64-bit and/or/xor helpers reach __mark_reg_known on constants, which
+ * unlinks the register; the other ops keep its id. Returns false for the ops
+ * this does not fold (they take the general path).
+ */
+function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean {
+  const v = constFoldValue(op, alu32, d.varOff.value, b);
+  if (v === null) return false;
+  if (foldUnlinks(op)) {
     d.id = 0;
     d.addConst = 0;
     d.delta = 0;
@@ -222,6 +231,19 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
   d.smin = sv; d.smax = sv; d.umin = v; d.umax = v;
   d.s32min = sv32; d.s32max = sv32; d.u32min = v32; d.u32max = v32;
   return true;
+}
+
+/**
+ * adjustScalar's result when it is an unlinked known constant: the u64 value, or null. Two
+ * known operands fold (constFold) and the result has no id, BPF_ADD_CONST flags or delta
+ * when dst had none or the op unlinks; every other field is the constant's, and reg->precise
+ * is dst's. The caller builds (or shares) that constant instead of a transfer's copy.
+ */
+export function foldedConst(insn: AluInsn, dst: Scalar, src: Scalar): bigint | null {
+  const op = BPF_OP(insn.code);
+  if ((dst.id !== 0 || dst.addConst !== 0 || dst.delta !== 0) && !foldUnlinks(op)) return null;
+  if (!scalarIsKnownConst(dst) || !scalarIsKnownConst(src) || !isSafeToComputeDstRange(insn, src)) return null;
+  return constFoldValue(op, BPF_CLASS(insn.code) !== BPF_ALU64, dst.varOff.value, src.varOff.value);
 }
 
 /**

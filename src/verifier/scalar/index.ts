@@ -11,7 +11,7 @@
 //   __mark_reg_known / ld_imm64 scalarConst(value)
 //   BPF_K operand (fake reg)    scalarFromImm(insn.imm)
 //   BPF_MOV imm                 movImm(alu64, imm)
-//   BPF_MOV reg / movsx         assignScalarIdBeforeMov(src, nextId) when the
+//   BPF_MOV reg / movsx         assignScalarIdBeforeMov(src, nextId) (usedNextId) when the
 //                               kernel links (see movReg doc), then movReg(alu64, off, src)
 //   other ALU ops, NEG, END     adjustScalar({code, off, imm}, dst, src)
 //                               -> {dst, fork?}: push a state that re-runs the
@@ -78,7 +78,7 @@ export const {
   isBranchTaken, flipOpcode, revOpcode, isScalarBranchTaken, refineCondOp, regSetMinMax, regSetMinMaxDst,
 } = branch_;
 export const {
-  assignScalarIdBeforeMov, linkAfterAlu, syncLinkedScalar,
+  assignScalarIdBeforeMov, usedNextId, linkAfterAlu, syncLinkedScalar,
 } = linked_;
 export const {
   formatUnum, formatSnum, tnumStrn, formatScalarRanges, formatScalar,

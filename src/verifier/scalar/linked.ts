@@ -16,23 +16,27 @@ import { mAddBounds, mBoundsSync } from './halves';
  * assign_scalar_id_before_mov: the source register of `rX = rY` gets an id
  * (if it is not a constant and has none) so both registers are linked; a
  * source that is itself `linked + delta` loses that link first.
- * Returns the new source state and whether `nextId` was used.
+ * Returns the new source state (`src` itself when nothing changes; no result object per
+ * mov): usedNextId says whether it took `nextId`.
  */
-export function assignScalarIdBeforeMov(src: Scalar, nextId: number): { src: Scalar; usedId: boolean } {
+export function assignScalarIdBeforeMov(src: Scalar, nextId: number): Scalar {
   // already linked without a delta, or a constant without one: nothing changes
-  if (!src.addConst && (src.id || tnumIsConst(src.varOff))) return { src, usedId: false };
+  if (!src.addConst && (src.id || tnumIsConst(src.varOff))) return src;
   const r = cloneScalar(src);
   if (r.addConst) {
     r.id = 0;
     r.addConst = 0;
     r.delta = 0;
   }
-  if (!r.id && !tnumIsConst(r.varOff)) {
-    r.id = nextId;
-    return { src: r, usedId: true };
-  }
-  return { src: r, usedId: false };
+  if (!r.id && !tnumIsConst(r.varOff)) r.id = nextId;
+  return r;
 }
+
+/**
+ * Did assignScalarIdBeforeMov(src, nextId) give `linked` the new id? Only a new state has
+ * it (a source keeping its own id, even one equal to nextId, comes back as itself).
+ */
+export const usedNextId = (src: Scalar, linked: Scalar, nextId: number): boolean => linked !== src && linked.id === nextId;
 
 /**
  * The id of a scalar destination after `dst op= src` (adjust_reg_min_max_vals):
