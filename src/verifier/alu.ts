@@ -13,7 +13,7 @@ import { checkReservedFields } from './reserved_fields';
 import { BPF_ADDR_SPACE_CAST, ReservedRule } from '../isa/reserved';
 import { VerifierEnv, curFrame, fail, notModelled } from './env';
 import { readReg, checkDst, setReg, markPrecise, ptrWith } from './regs';
-import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG, ScalarReg, immScalarReg, constScalarReg } from './state';
+import { RegState, PointerReg, PTR_MAYBE_NULL, PTR_UNTRUSTED, isPointer, isPktPointer, regTypeStr, scalarReg, cloneState, UNKNOWN_SCALAR_REG, ScalarReg, immScalarReg, constScalarReg, smallConstScalarReg } from './state';
 import { pushOwnedState } from './states';
 import {
   Scalar, scalarConst, scalarIsConst, scalarZext32, scalarUnknown, aluScalar, scalarUnlinked,
@@ -70,7 +70,7 @@ function checkMovImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, MOV_IMM_RULES);
   checkDst(env, insn.dst);
   // movImm's imprecise constant (bpf_capable), shared
-  setReg(env, insn.dst, BPF_CLASS(insn.code) === BPF_ALU64 ? immScalarReg(insn.imm) : constScalarReg(BigInt(insn.imm >>> 0), false));
+  setReg(env, insn.dst, BPF_CLASS(insn.code) === BPF_ALU64 ? immScalarReg(insn.imm) : (insn.imm >= 0 ? immScalarReg(insn.imm) : constScalarReg(BigInt(insn.imm >>> 0), false)));
 }
 
 /**
@@ -145,7 +145,9 @@ function checkBinary(env: VerifierEnv, insn: Insn, is64: boolean): void {
   // two constants (a branch explosion's paths carry different ones, and miss the memos): the
   // folded constant's shared register, no copy (adjustScalar and linkAfterAlu give the same value)
   const folded = foldedConst(insn, d.s, s);
-  if (folded !== null) return setReg(env, insn.dst, constScalarReg(folded, d.s.precise));
+  if (folded !== null) {
+    return setReg(env, insn.dst, typeof folded === 'number' ? smallConstScalarReg(folded, d.s.precise) : constScalarReg(folded, d.s.precise));
+  }
   const bpfCapable = !env.input.unprivileged;
   const idx = env.insnIdx;
   const memo = ALU_MEMO[idx];

@@ -278,12 +278,16 @@ export function constScalarReg(v: bigint, precise: boolean): RegState {
     }
     return r;
   }
-  const n = Number(v);
+  return smallConstScalarReg(Number(v), precise);
+}
+
+/** constScalarReg of `n` in [0, 2^31) given as a Number (no bigint built unless the register is new). */
+export function smallConstScalarReg(n: number, precise: boolean): RegState {
   if (!precise) return immScalarReg(n);
   let r = PRECISE_CONST_REGS.get(n);
   if (r === undefined) {
     if (PRECISE_CONST_REGS.size >= INTERNED_MAX) PRECISE_CONST_REGS.clear();
-    PRECISE_CONST_REGS.set(n, r = scalarReg(scalarConst(v, true)));
+    PRECISE_CONST_REGS.set(n, r = scalarReg(scalarConst(BigInt(n), true)));
   }
   return r;
 }

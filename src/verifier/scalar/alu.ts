@@ -239,11 +239,39 @@ function constFold(d: MutScalar, op: number, alu32: boolean, b: bigint): boolean
  * when dst had none or the op unlinks; every other field is the constant's, and reg->precise
  * is dst's. The caller builds (or shares) that constant instead of a transfer's copy.
  */
-export function foldedConst(insn: AluInsn, dst: Scalar, src: Scalar): bigint | null {
+export function foldedConst(insn: AluInsn, dst: Scalar, src: Scalar): number | bigint | null {
   const op = BPF_OP(insn.code);
   if ((dst.id !== 0 || dst.addConst !== 0 || dst.delta !== 0) && !foldUnlinks(op)) return null;
   if (!scalarIsKnownConst(dst) || !scalarIsKnownConst(src) || !isSafeToComputeDstRange(insn, src)) return null;
-  return constFoldValue(op, BPF_CLASS(insn.code) !== BPF_ALU64, dst.varOff.value, src.varOff.value);
+  const a = dst.varOff.value, b = src.varOff.value;
+  if (a <= 0x7fff_ffffn && b <= 0x7fff_ffffn) {
+    const r = smallFoldValue(op, Number(a), Number(b));
+    if (r >= 0) return r;
+  }
+  return constFoldValue(op, BPF_CLASS(insn.code) !== BPF_ALU64, a, b);
+}
+
+/**
+ * constFoldValue of operands in [0, 2^31) as Numbers (a bigint op allocates its result, and
+ * a branch explosion folds on every path): the result when it is in [0, 2^31) (then it is
+ * exact, and the same in 32 and 64 bits; signed and unsigned shifts agree on such operands),
+ * else -1 (the bigint fold decides). Rounding is monotonic, so a product or shift whose
+ * double is below 2^31 is exact.
+ */
+function smallFoldValue(op: number, a: number, b: number): number {
+  let r: number;
+  switch (op) {
+    case BPF_ADD: r = a + b; break;
+    case BPF_SUB: r = a - b; break;
+    case BPF_MUL: r = a * b; break;
+    case BPF_AND: return a & b;
+    case BPF_OR: return a | b;
+    case BPF_XOR: return a ^ b;
+    case BPF_LSH: r = a * 2 ** b; break;
+    case BPF_RSH: case BPF_ARSH: return b >= 31 ? 0 : a >>> b;
+    default: return -1;
+  }
+  return r >= 0 && r <= 0x7fff_ffff ? r : -1;
 }
 
 /**
