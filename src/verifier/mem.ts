@@ -49,11 +49,16 @@ export interface MemAccess {
   strictAlign: boolean;
 }
 
+const LOAD_ACCESS: MemAccess = { regno: 0, off: 0, size: 0, store: null, signExtend: false, strictAlign: false };
+
 /** BPF_LDX | BPF_MEM and BPF_MEMSX: check_load_mem */
 export function checkLoad(env: VerifierEnv, insn: Insn): void {
   const src = readReg(env, insn.src);
   checkDst(env, insn.dst);
-  const a: MemAccess = { regno: insn.src, off: insn.off, size: accessSize(insn), store: null, signExtend: BPF_MODE(insn.code) === BPF_MEMSX, strictAlign: false };
+  // one access object rewritten per load (no allocation per load): the access checks read it
+  // and keep nothing, and no load runs inside another's checkMemAccess
+  const a = LOAD_ACCESS;
+  a.regno = insn.src; a.off = insn.off; a.size = accessSize(insn); a.signExtend = BPF_MODE(insn.code) === BPF_MEMSX;
   const v = checkMemAccess(env, src, a);
   setReg(env, insn.dst, v);
   saveAuxPtrType(env, src);
