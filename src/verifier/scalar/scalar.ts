@@ -114,10 +114,33 @@ const immScalars = new Map<number, Scalar>();
 
 /** The same scalar with reg->precise set to `precise`. */
 export const scalarWithPrecise = (s: Scalar, precise: boolean): Scalar => {
+  if (precise && isSmallUnlinkedConst(s)) return preciseSmallConst(s.varOff.value);
   const r = cloneScalar(s);
   r.precise = precise;
   return r;
 };
+
+/** An unlinked known constant in [0, 2^31) (every bound equal to it): scalarConst(value) but for `precise`. */
+function isSmallUnlinkedConst(s: Scalar): boolean {
+  const v = s.varOff.value;
+  return s.varOff.mask === 0n && v <= S32_MAX && s.id === 0 && s.addConst === 0 && s.delta === 0 &&
+    s.umin === v && s.umax === v && s.smin === v && s.smax === v && s.s32min === v && s.s32max === v && s.u32min === v && s.u32max === v;
+}
+
+/**
+ * The precise constants in [0, 2^31), shared (scalars are values): marking a branch explosion's
+ * constants precise on every path would copy one each time (INTERNED_MAX-like bound: emptied when full).
+ */
+const PRECISE_SMALL_CONSTS = new Map<number, Scalar>();
+function preciseSmallConst(v: bigint): Scalar {
+  const n = Number(v);
+  let c = PRECISE_SMALL_CONSTS.get(n);
+  if (c === undefined) {
+    if (PRECISE_SMALL_CONSTS.size >= 4096) PRECISE_SMALL_CONSTS.clear();
+    PRECISE_SMALL_CONSTS.set(n, c = scalarConst(v, true));
+  }
+  return c;
+}
 
 /** clear_scalar_id: unlink a register (id, its BPF_ADD_CONST flags and the delta). */
 export const scalarClearId = (s: Scalar): Scalar => {
