@@ -447,7 +447,8 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   let list = listed;
   if (list === NO_CHECKPOINTS) {
     const other = env.explored[env.insnIdx] ?? null;
-    env.explored[env.insnIdx] = list = { cps: [], uncleaned: 0, bucket, other };
+    // its array is made with its first checkpoint below (at length 1, not a push's capacity of 17)
+    env.explored[env.insnIdx] = list = { cps: NO_CHECKPOINTS.cps, uncleaned: 0, bucket, other };
     if (!other) env.exploredAt.push(env.insnIdx);
   }
   env.bucketSizes[bucket]++;
@@ -459,7 +460,8 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
   const cp = newCheckpoint(env, list);
   env.dfsDepth = cp.dfsDepth + 1;
-  list.cps.push(cp);
+  if (list.cps.length === 0) list.cps = [cp];
+  else list.cps.push(cp);
   maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;
