@@ -20,7 +20,7 @@ import { HelperSpecial } from './helper_protos';
 import { CallArgMeta } from './helper_args';
 import { btfCheckSubprogCall } from './func_args';
 import { pushOwnedState, pushAsyncCbState, findPrevEntry } from './states';
-import { IdMap, newIdMap, checkIds } from './states_equal';
+import { IdMap, scratchIdMap, checkIds } from './states_equal';
 
 /** Map types whose ops have map_for_each_callback. */
 const FOR_EACH_MAPS: ReadonlySet<number> = new Set([M.hash, M.percpu_hash, M.lru_hash, M.lru_percpu_hash, M.array, M.percpu_array]);
@@ -138,7 +138,7 @@ export function widenAtCallbackReturn(env: VerifierEnv, callsite: number): void 
 /** widen_imprecise_scalars: the registers and spilled scalars of `cur`'s frames, against `old`'s (one id map). */
 export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState): void {
   const prev = old;
-  const ids = newIdMap(env.idGen);
+  const ids = scratchIdMap(env.idGen);
   for (let fr = prev.curframe; fr >= 0; fr--) {
     const fold = prev.frames[fr], fcur = cur.frames[fr];
     const regs = fcur.regs;
@@ -146,7 +146,8 @@ export function widenImpreciseScalars(env: VerifierEnv, old: VState, cur: VState
     for (let i = 0; i < fold.stack.length; i++) {
       const sl = fold.stack[i], cs = fcur.stack[i];
       if (!sl || !cs || !sl.spilled || !cs.spilled || sl.types[7] !== 'r' || cs.types[7] !== 'r') continue;
-      fcur.stack[i] = withSpilled(cs, maybeWidenReg(sl.spilled, cs.spilled, ids));
+      const w = maybeWidenReg(sl.spilled, cs.spilled, ids);
+      if (w !== cs.spilled) fcur.stack[i] = withSpilled(cs, w); // slots are shared values: a new one only when widened
     }
   }
 }

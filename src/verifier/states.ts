@@ -8,7 +8,7 @@
 // clean_live_states / clean_func_state (dead registers and stack slots forgotten
 // once a checkpoint's subtree is done) and the counters of print_verification_stats.
 import { verbose, logReset, BPF_LOG_LEVEL2 } from './log';
-import { VerifierEnv, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
+import { VerifierEnv, BranchElem, BPF_COMPLEXITY_LIMIT_JMP_SEQ, FORCE_CHECKPOINT, logOn, fail, text } from './env';
 import { VState, FuncState, RefState, cloneState, cloneFunc, scalarReg, notInit, BPF_REG_SIZE, formatFuncState, withSpilled, INVALID_STACK_SLOT } from './state';
 import { VerifierReject, Errno } from './types';
 import { BPF_REG_FP } from '../isa/opcodes';
@@ -60,6 +60,9 @@ export interface Checkpoint extends MissHint {
  */
 export interface InsnCheckpoints { cps: Checkpoint[]; uncleaned: number; bucket: number; other: InsnCheckpoints | null }
 
+/** The references of a checkpoint that holds none (a checkpoint's are never changed; frozen: a change would throw). */
+const NO_REFS: RefState[] = Object.freeze([]) as unknown as RefState[];
+
 /** BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF, no new checkpoint where this many are listed. */
 const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
@@ -106,10 +109,25 @@ export function pushStack(env: VerifierEnv, target: number, from: number, s: VSt
  */
 export function pushOwnedState(env: VerifierEnv, target: number, from: number, st: VState, errno: Errno = 'E2BIG'): void {
   if (env.branches.length + 1 > BPF_COMPLEXITY_LIMIT_JMP_SEQ) fail(env, errno, 'jumpSeqTooComplex', [env.branches.length + 1]);
-  env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
-    cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
+  const e = FREE_BRANCHES.pop();
+  if (e === undefined) {
+    env.branches.push({ st, insnIdx: target, prevInsnIdx: from, logPos: env.log.len, path: env.path,
+      cbVisits: env.cbVisits, parent: env.parent, firstInsnIdx: env.firstInsnIdx, jmpHistoryCnt: env.jmpHistoryCnt, dfsDepth: env.dfsDepth });
+  } else {
+    e.st = st; e.insnIdx = target; e.prevInsnIdx = from; e.logPos = env.log.len; e.path = env.path; e.cbVisits = env.cbVisits;
+    e.parent = env.parent; e.firstInsnIdx = env.firstInsnIdx; e.jmpHistoryCnt = env.jmpHistoryCnt; e.dfsDepth = env.dfsDepth;
+    env.branches.push(e);
+  }
   if (env.parent) env.parent.branches++;
 }
+
+/**
+ * Popped branch entries, reused by the next pushes (of any verification): a branch entry is
+ * plain data read once by pop_stack, and reusing it saves an allocation per branch (5% of
+ * branches_13's bytes). A free entry holds nothing of a verification (released by popStack).
+ */
+const FREE_BRANCHES: BranchElem[] = [];
+const NO_STATE: VState = Object.freeze({ frames: Object.freeze([]) as unknown as FuncState[], curframe: 0, refs: NO_REFS });
 
 /**
  * push_async_cb: a fresh state of its own (not a copy of the current one): no parent
@@ -135,6 +153,8 @@ export function popStack(env: VerifierEnv): boolean {
   env.jmpHistoryCnt = e.jmpHistoryCnt;
   env.dfsDepth = e.dfsDepth;
   if (!(env.log.level & BPF_LOG_LEVEL2) && logOn(env)) logReset(env.log, e.logPos);
+  e.st = NO_STATE; e.path = null; e.cbVisits = null; e.parent = null;
+  FREE_BRANCHES.push(e);
   return true;
 }
 
@@ -421,15 +441,14 @@ function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
   };
 }
 
-/** The references of a checkpoint that holds none (a checkpoint's are never changed; frozen: a change would throw). */
-const NO_REFS: RefState[] = Object.freeze([]) as unknown as RefState[];
 
 /** The current state becomes a checkpoint and the parent of the path that goes on from here. */
 function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number): void {
   let list = listed;
   if (list === NO_CHECKPOINTS) {
     const other = env.explored[env.insnIdx] ?? null;
-    env.explored[env.insnIdx] = list = { cps: [], uncleaned: 0, bucket, other };
+    // its array is made with its first checkpoint below (at length 1, not a push's capacity of 17)
+    env.explored[env.insnIdx] = list = { cps: NO_CHECKPOINTS.cps, uncleaned: 0, bucket, other };
     if (!other) env.exploredAt.push(env.insnIdx);
   }
   env.bucketSizes[bucket]++;
@@ -441,7 +460,8 @@ function addCheckpoint(env: VerifierEnv, listed: InsnCheckpoints, bucket: number
   if (!env.input.unprivileged) markAllScalarsImprecise(env.cur);
   const cp = newCheckpoint(env, list);
   env.dfsDepth = cp.dfsDepth + 1;
-  list.cps.push(cp);
+  if (list.cps.length === 0) list.cps = [cp];
+  else list.cps.push(cp);
   maybeEnterScc(env, cp);
   env.parent = cp;
   env.firstInsnIdx = env.insnIdx;

@@ -19,9 +19,12 @@ export interface IdMap { pairs: number[]; cnt: number; tmpGen: number }
 
 export const newIdMap = (idGen: number): IdMap => ({ pairs: [], cnt: 0, tmpGen: idGen });
 
-/** One IdMap emptied for each comparison (states_equal does not nest): no allocation per comparison. */
+/**
+ * One IdMap emptied for each comparison (states_equal does not nest, nor does widen_imprecise_scalars
+ * with it): no allocation per comparison.
+ */
 const SCRATCH_IDS: IdMap = newIdMap(0);
-function scratchIdMap(idGen: number): IdMap {
+export function scratchIdMap(idGen: number): IdMap {
   SCRATCH_IDS.cnt = 0;
   SCRATCH_IDS.tmpGen = idGen;
   return SCRATCH_IDS;
@@ -180,8 +183,13 @@ const regionDepth = (st: VState, kind: RefState['kind']): number => st.refs.redu
  */
 function refsafe(old: VState, cur: VState, m: IdMap): boolean {
   if (!old.refs.length && !cur.refs.length) return true;
+  if (!old.refs.some(isRegionRef) && !cur.refs.some(isRegionRef)) return sameRefs(old.refs, cur.refs, m);
   if (regionDepth(old, 'rcu') !== regionDepth(cur, 'rcu') || regionDepth(old, 'preempt') !== regionDepth(cur, 'preempt')) return false;
-  const oldRefs = old.refs.filter((r) => !isRegionRef(r)), curRefs = cur.refs.filter((r) => !isRegionRef(r));
+  return sameRefs(old.refs.filter((r) => !isRegionRef(r)), cur.refs.filter((r) => !isRegionRef(r)), m);
+}
+
+/** The references and locks (no region entries) of both states are the same, in the same order, up to ids. */
+function sameRefs(oldRefs: readonly RefState[], curRefs: readonly RefState[], m: IdMap): boolean {
   if (oldRefs.length !== curRefs.length) return false;
   for (let i = 0; i < oldRefs.length; i++) {
     const o = oldRefs[i], c = curRefs[i];

@@ -165,6 +165,9 @@ export function tnumIsAligned(a: Tnum, size: bigint): boolean {
 
 /** tnum_in: is every value of b also a value of a? */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
+  // a constant or unknown `a` (most explored states' scalars): no bigint made by not64
+  if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
+  if (a.mask === U64_MAX) return a.value === 0n;
   if (b.mask & not64(a.mask)) return false;
   return a.value === (b.value & not64(a.mask));
 }
