@@ -6,7 +6,7 @@ import { Insn, isKfuncCall } from '../isa/insn';
 import { verbose } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
 import { VerifierReject } from './types';
-import { findSubprog, subprogReaches } from './subprogs';
+import { SubprogLayout, findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
 import { newFuncState, scalarReg, isRegionRef, notInit } from './state';
 import { KFUNC_TABLE } from './kfuncs';
@@ -98,12 +98,18 @@ export function prepareFuncExit(env: VerifierEnv): number {
   return retTo;
 }
 
+/** A call that might sleep: a sleepable kfunc or a helper that might sleep (module-level: no closure per walk). */
+const mightSleepCall = (x: Insn, i: number, layout: SubprogLayout): boolean => (isKfuncCall(x)
+  ? (KFUNC_TABLE[layout.kfuncs.get(i)?.name ?? '']?.flags.includes('sleepable') ?? true)
+  : x.src === BPF_HELPER_CALL && inRanges(MIGHT_SLEEP_HELPERS, x.imm));
+
 /** The subprog, or a subprog it calls, calls a helper that might sleep or a sleepable kfunc (subprog_info[].might_sleep). */
 const subprogMightSleep = (env: VerifierEnv, subprog: number): boolean =>
-  subprogReaches(env.layout, env.insns, subprog, (x, i) => (isKfuncCall(x)
-    ? (KFUNC_TABLE[env.layout.kfuncs.get(i)?.name ?? '']?.flags.includes('sleepable') ?? true)
-    : x.src === BPF_HELPER_CALL && inRanges(MIGHT_SLEEP_HELPERS, x.imm)));
+  subprogReaches(env.layout, env.insns, subprog, mightSleepCall);
+
+/** A bpf_throw call (module-level: no closure per walk). */
+const throwCall = (x: Insn, i: number, layout: SubprogLayout): boolean => isKfuncCall(x) && layout.kfuncs.get(i)?.name === 'bpf_throw';
 
 /** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
 const subprogMayThrow = (env: VerifierEnv, subprog: number): boolean =>
-  subprogReaches(env.layout, env.insns, subprog, (x, i) => isKfuncCall(x) && env.layout.kfuncs.get(i)?.name === 'bpf_throw');
+  subprogReaches(env.layout, env.insns, subprog, throwCall);
