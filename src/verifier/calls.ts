@@ -8,17 +8,21 @@ import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text 
 import { VerifierReject } from './types';
 import { SubprogLayout, findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
-import { newFuncState, scalarReg, isRegionRef, notInit } from './state';
+import { RefState, newFuncState, isRegionRef, notInit, UNKNOWN_SCALAR_REG } from './state';
 import { KFUNC_TABLE } from './kfuncs';
 import { MIGHT_SLEEP_HELPERS } from './helper_access';
 import { inRanges } from './helpers';
 import { BPF_HELPER_CALL } from '../isa/opcodes';
-import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
+import { formatInvalidScalar } from './scalar_bridge';
 import { btfCheckSubprogCall } from './func_args';
 import { clearAllPktPointers, subprogChangesPktData } from './helpers';
 import { printFrame } from './print';
 import { widenAtCallbackReturn } from './callbacks';
 import { checkResourceLeak } from './refs';
+
+/** Kinds of held references (module-level predicates: no closure per call). */
+const isLockRef = (r: RefState): boolean => r.kind === 'lock';
+const isIrqRef = (r: RefState): boolean => r.kind === 'irq';
 
 /** check_func_call; returns the index of the next instruction to walk. */
 export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
@@ -30,8 +34,8 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   const caller = curFrame(env);
   const argsErr = btfCheckSubprogCall(env, subprogno);
   if (callee.linkage === 'global') {
-    if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
-    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
+    if (env.cur.refs.some(isLockRef)) fail(env, 'EINVAL', 'globalCallInLock');
+    if (env.cur.refs.some(isIrqRef)) notModelled(env, 'global function calls with IRQs disabled');
     if (env.cur.refs.some(isRegionRef) && subprogMightSleep(env, subprogno)) {
       notModelled(env, 'a global function that may sleep called in an RCU or preemption-disabled section');
     }
@@ -42,7 +46,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
     if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
     for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); scratchReg(env, r); }
-    caller.regs[0] = scalarReg(scalarUnknown());
+    caller.regs[0] = UNKNOWN_SCALAR_REG;
     return idx + 1;
   }
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
