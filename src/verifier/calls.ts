@@ -42,7 +42,7 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
     if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
     // (fixed 6.18) a global subprog that may throw is an exceptional exit here: no reference may be held
     if (env.profile.behaviour.globalThrowCheckedAtCallsite && subprogMayThrow(env, subprogno)) checkResourceLeak(env, true, false, 'bpf_throw');
-    env.calledGlobals.add(subprogno);
+    (env.calledGlobals ??= new Set()).add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
     if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
     for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); scratchReg(env, r); }
