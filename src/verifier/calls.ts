@@ -6,19 +6,23 @@ import { Insn, isKfuncCall } from '../isa/insn';
 import { verbose } from './log';
 import { VerifierEnv, MAX_CALL_FRAMES, curFrame, fail, notModelled, logOn, text } from './env';
 import { VerifierReject } from './types';
-import { findSubprog, subprogReaches } from './subprogs';
+import { SubprogLayout, findSubprog, subprogReaches } from './subprogs';
 import { scratchReg, markPrecise } from './regs';
-import { newFuncState, scalarReg, isRegionRef, notInit } from './state';
+import { RefState, newFuncState, isRegionRef, notInit, UNKNOWN_SCALAR_REG } from './state';
 import { KFUNC_TABLE } from './kfuncs';
 import { MIGHT_SLEEP_HELPERS } from './helper_access';
 import { inRanges } from './helpers';
 import { BPF_HELPER_CALL } from '../isa/opcodes';
-import { scalarUnknown, formatInvalidScalar } from './scalar_bridge';
+import { formatInvalidScalar } from './scalar_bridge';
 import { btfCheckSubprogCall } from './func_args';
 import { clearAllPktPointers, subprogChangesPktData } from './helpers';
 import { printFrame } from './print';
 import { widenAtCallbackReturn } from './callbacks';
 import { checkResourceLeak } from './refs';
+
+/** Kinds of held references (module-level predicates: no closure per call). */
+const isLockRef = (r: RefState): boolean => r.kind === 'lock';
+const isIrqRef = (r: RefState): boolean => r.kind === 'irq';
 
 /** check_func_call; returns the index of the next instruction to walk. */
 export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
@@ -30,19 +34,19 @@ export function checkFuncCall(env: VerifierEnv, insn: Insn): number {
   const caller = curFrame(env);
   const argsErr = btfCheckSubprogCall(env, subprogno);
   if (callee.linkage === 'global') {
-    if (env.cur.refs.some((r) => r.kind === 'lock')) fail(env, 'EINVAL', 'globalCallInLock');
-    if (env.cur.refs.some((r) => r.kind === 'irq')) notModelled(env, 'global function calls with IRQs disabled');
+    if (env.cur.refs.some(isLockRef)) fail(env, 'EINVAL', 'globalCallInLock');
+    if (env.cur.refs.some(isIrqRef)) notModelled(env, 'global function calls with IRQs disabled');
     if (env.cur.refs.some(isRegionRef) && subprogMightSleep(env, subprogno)) {
       notModelled(env, 'a global function that may sleep called in an RCU or preemption-disabled section');
     }
     if (argsErr) fail(env, argsErr, 'callerInvalidArgs', [subprogno, callee.name]);
     // (fixed 6.18) a global subprog that may throw is an exceptional exit here: no reference may be held
     if (env.profile.behaviour.globalThrowCheckedAtCallsite && subprogMayThrow(env, subprogno)) checkResourceLeak(env, true, false, 'bpf_throw');
-    env.calledGlobals.add(subprogno);
+    (env.calledGlobals ??= new Set()).add(subprogno);
     if (logOn(env)) verbose(env.log, text(env, 'globalAssumedValid', [subprogno, callee.name]) + '\n');
     if (subprogChangesPktData(env, subprogno)) clearAllPktPointers(env);
     for (let r = 0; r <= 5; r++) { caller.regs[r] = notInit(); scratchReg(env, r); }
-    caller.regs[0] = scalarReg(scalarUnknown());
+    caller.regs[0] = UNKNOWN_SCALAR_REG;
     return idx + 1;
   }
   if (env.cur.curframe + 1 >= MAX_CALL_FRAMES) fail(env, 'E2BIG', 'callStackTooDeepCall', [env.cur.curframe + 2]);
@@ -98,12 +102,18 @@ export function prepareFuncExit(env: VerifierEnv): number {
   return retTo;
 }
 
+/** A call that might sleep: a sleepable kfunc or a helper that might sleep (module-level: no closure per walk). */
+const mightSleepCall = (x: Insn, i: number, layout: SubprogLayout): boolean => (isKfuncCall(x)
+  ? (KFUNC_TABLE[layout.kfuncs.get(i)?.name ?? '']?.flags.includes('sleepable') ?? true)
+  : x.src === BPF_HELPER_CALL && inRanges(MIGHT_SLEEP_HELPERS, x.imm));
+
 /** The subprog, or a subprog it calls, calls a helper that might sleep or a sleepable kfunc (subprog_info[].might_sleep). */
 const subprogMightSleep = (env: VerifierEnv, subprog: number): boolean =>
-  subprogReaches(env.layout, env.insns, subprog, (x, i) => (isKfuncCall(x)
-    ? (KFUNC_TABLE[env.layout.kfuncs.get(i)?.name ?? '']?.flags.includes('sleepable') ?? true)
-    : x.src === BPF_HELPER_CALL && inRanges(MIGHT_SLEEP_HELPERS, x.imm)));
+  subprogReaches(env.layout, env.insns, subprog, mightSleepCall);
+
+/** A bpf_throw call (module-level: no closure per walk). */
+const throwCall = (x: Insn, i: number, layout: SubprogLayout): boolean => isKfuncCall(x) && layout.kfuncs.get(i)?.name === 'bpf_throw';
 
 /** The subprog, or a subprog it calls, calls bpf_throw (subprog_info[].might_throw). */
 const subprogMayThrow = (env: VerifierEnv, subprog: number): boolean =>
-  subprogReaches(env.layout, env.insns, subprog, (x, i) => isKfuncCall(x) && env.layout.kfuncs.get(i)?.name === 'bpf_throw');
+  subprogReaches(env.layout, env.insns, subprog, throwCall);

@@ -63,20 +63,20 @@ export interface VerifierEnv {
   liveRegs: number[];
   /** compute_scc: the loop (SCC number) of each instruction, 0 outside loops. */
   sccOf: Int32Array;
-  /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored. */
-  sccVisits: Map<string, Checkpoint | null>;
+  /** bpf_scc_visit: the checkpoint that entered each loop's call chain, while it is explored (made on first use, like the Maps and Sets below marked so). */
+  sccVisits: Map<string, Checkpoint | null> | null;
   /** bpf_scc_visit's backedges, oldest first: loop states pruned against a checkpoint of the visit still explored. */
-  sccBackedges: Map<string, Backedge[]>;
+  sccBackedges: Map<string, Backedge[]> | null;
   /** num_backedges: backedges kept (they count in peak_states). */
   numBackedges: number;
   /** Precision marks made in checkpoints so far (propagate_backedges' `changed`). */
   preciseMarks: number;
   /** Targets of back-edges (loops are walked iteration by iteration). */
   loopHeads: ReadonlySet<number>;
-  /** Global subprogs called (to be validated later), by subprog index. */
-  calledGlobals: Set<number>;
+  /** Global subprogs called (to be validated later), by subprog index (made on first use). */
+  calledGlobals: Set<number> | null;
   /** func_info_aux[].unreliable: subprogs whose BTF check failed once (not checked again). */
-  unreliableSubprogs: Set<number>;
+  unreliableSubprogs: Set<number> | null;
   /** sub->args_cached: btf_prepare_func_args's answers so far, by subprog (made on first use). */
   argsCached: Map<number, PreparedArgs> | null;
   seenException: boolean;
@@ -163,17 +163,21 @@ const NONE: ReadonlySet<number> = new Set();
 /** The prune points at log levels other than 2: read by nothing, shared, never written. */
 const NO_PRUNE_POINTS = new Set<number>();
 
+/** The scratch marks' set: written only when level 1 or 2 logs (regs.ts), so a shared empty one serves the other levels. */
+const NO_SCRATCH = new Set<number>();
+const scratchSet = (log: VerifierLog): Set<number> => ((log.level & (BPF_LOG_LEVEL1 | BPF_LOG_LEVEL2)) !== 0 ? new Set() : NO_SCRATCH);
+
 export function newEnv(input: VerifyInput, profile: KernelProfile, log: VerifierLog): VerifierEnv {
   const env: VerifierEnv = {
     input, insns: input.insns, profile, log, layout: { subprogs: [], exceptionCallback: 0, kfuncs: new Map() },
-    prunePoints: NO_PRUNE_POINTS, pointFlags: scratchTable('pointFlags', input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: new Map(), sccBackedges: new Map(), numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: new Set(), unreliableSubprogs: new Set(), argsCached: null,
+    prunePoints: NO_PRUNE_POINTS, pointFlags: scratchTable('pointFlags', input.insns.length), callsCallback: NONE, iterNext: NONE, liveRegs: [], sccOf: new Int32Array(0), sccVisits: null, sccBackedges: null, numBackedges: 0, preciseMarks: 0, loopHeads: NONE, calledGlobals: null, unreliableSubprogs: null, argsCached: null,
     seenException: false, idGen: 0, loopInline: new Map(), ptrTypeAt: new Map(), callMaps: new Map(), seen: scratchTable('seen', input.insns.length),
     insnProcessed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, jmpsProcessed: 0, prevJmpsProcessed: 0, prevInsnProcessed: 0,
     exploredStatesSize: 0, freeListSize: 0, addNewState: false,
     liveness: newLiveness(), lvCtx: undefined as unknown as LivenessCtx,
     entry: 0, cur: { frames: [newFuncState(0, 0, -1)], curframe: 0, refs: [] }, insnIdx: 0, prevInsnIdx: -1, branches: [],
     explored: [], exploredAt: [], bucketSizes: NO_BUCKETS, parent: null, firstInsnIdx: 0, jmpHistoryCnt: 0, dfsDepth: 0, cbVisits: null, path: null,
-    scratchedRegs: new Set(), scratchedSlots: new Set(), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
+    scratchedRegs: scratchSet(log), scratchedSlots: scratchSet(log), allScratched: true, prevLogPos: 0, prevInsnPrintPos: 0, doPrintState: false, prevLinfo: -1,
   };
   env.lvCtx = {
     insns: input.insns, prunePoints: env.prunePoints,

@@ -145,13 +145,13 @@ export function prepareMainArgs(env: VerifierEnv): void {
   try {
     r = prepare(env, 0);
   } catch (e) {
-    if (e instanceof VerifierReject && e.notModelled) { env.unreliableSubprogs.add(0); return; }
+    if (e instanceof VerifierReject && e.notModelled) { (env.unreliableSubprogs ??= new Set()).add(0); return; }
     throw e;
   }
   if (r instanceof PrepareError) {
     if (r.message) verbose(env.log, r.message + '\n');
-    env.unreliableSubprogs.add(0);
-  } else if (r.length !== 1 || r[0].kind !== 'ctx') env.unreliableSubprogs.add(0);
+    (env.unreliableSubprogs ??= new Set()).add(0);
+  } else if (r.length !== 1 || r[0].kind !== 'ctx') (env.unreliableSubprogs ??= new Set()).add(0);
 }
 
 /**
@@ -161,12 +161,12 @@ export function prepareMainArgs(env: VerifierEnv): void {
  */
 export function btfCheckSubprogCall(env: VerifierEnv, subprog: number): Errno | null {
   if (!env.input.funcInfo?.length) return 'EINVAL';
-  if (env.unreliableSubprogs.has(subprog)) return 'EINVAL';
+  if (env.unreliableSubprogs?.has(subprog)) return 'EINVAL';
   const r = prepare(env, subprog);
   if (r instanceof PrepareError) {
     if (r.errno === 'EFAULT' && r.message) throw new VerifierReject('EFAULT', r.message);
     if (r.message) verbose(env.log, r.message + '\n');
-    env.unreliableSubprogs.add(subprog);
+    (env.unreliableSubprogs ??= new Set()).add(subprog);
     return r.errno;
   }
   const regs = curFrame(env).regs;
@@ -174,7 +174,7 @@ export function btfCheckSubprogCall(env: VerifierEnv, subprog: number): Errno | 
     const bad = argMismatch(env, r[i], regs[i + 1], i);
     if (bad !== null) {
       verbose(env.log, bad.message + '\n');
-      env.unreliableSubprogs.add(subprog);
+      (env.unreliableSubprogs ??= new Set()).add(subprog);
       return bad.errno;
     }
   }

@@ -54,7 +54,9 @@ export const GRAPH_KFUNCS: Readonly<Record<string, GraphKfunc>> = {
 };
 
 /** is_sync_callback_calling_kfunc: the kfuncs whose callsite is a forced checkpoint. */
-export const isSyncCallbackKfunc = (name: string): boolean => GRAPH_KFUNCS[name]?.callback === true;
+/** (a Set of the names: a miss in GRAPH_KFUNCS, most kfuncs, walks the object's prototype chain) */
+const SYNC_CALLBACK_KFUNCS: ReadonlySet<string> = new Set(Object.keys(GRAPH_KFUNCS).filter((n) => GRAPH_KFUNCS[n].callback));
+export const isSyncCallbackKfunc = (name: string): boolean => SYNC_CALLBACK_KFUNCS.has(name);
 
 /** The root argument a graph kfunc checked (meta->arg_list_head / arg_rbtree_root). */
 export interface GraphRootArg { field: MapField & { graph: NonNullable<MapField['graph']> } }

@@ -217,11 +217,11 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
 /** do_check_subprogs: global functions that were called, and the exception callback (always "called"). */
 function doCheckSubprogs(env: VerifierEnv): void {
   const { layout, log } = env;
-  if (!env.calledGlobals.size && !layout.exceptionCallback) return; // (most programs: no sets made)
+  if (!env.calledGlobals?.size && !layout.exceptionCallback) return; // (most programs: no sets made)
   const done = new Set<number>();
   for (let progressed = true; progressed;) {
     progressed = false;
-    const todo = new Set(env.calledGlobals);
+    const todo = new Set(env.calledGlobals ?? []);
     if (layout.exceptionCallback) todo.add(layout.exceptionCallback);
     for (let i = 1; i < layout.subprogs.length; i++) {
       if (!todo.has(i) || done.has(i) || layout.subprogs[i].linkage !== 'global') continue;

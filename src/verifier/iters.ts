@@ -22,7 +22,13 @@ import { scratchSlot } from './regs';
 export interface IterArg { name: string; size: number }
 
 /** Where the iterator argument lives (meta->iter): filled for next and destroy. */
-export interface IterAt { frameno: number; spi: number }
+export interface IterAt { readonly frameno: number; readonly spi: number }
+
+/** The IterAt of each frame and slot, made once (plain immutable data: no object per next call). */
+const ITER_AT: IterAt[] = [];
+const ITER_AT_STRIDE = 64; // MAX_BPF_STACK / BPF_REG_SIZE slots per frame
+const iterAt = (frameno: number, spi: number): IterAt =>
+  (spi < ITER_AT_STRIDE ? (ITER_AT[frameno * ITER_AT_STRIDE + spi] ??= { frameno, spi }) : { frameno, spi });
 
 /** stack_slot_obj_get_spi for an iterator of `nrSlots` slots; 'range' when not all allocated (-ERANGE). */
 function iterSpi(env: VerifierEnv, reg: PtrOf<'stack'>, nrSlots: number): number | 'range' | 'bad' {
@@ -79,7 +85,7 @@ export function processIterArg(env: VerifierEnv, regno: number, it: IterArg, rol
       scratchSlot(env, at - i);
     }
   }
-  return { frameno: reg.frameno, spi: at };
+  return iterAt(reg.frameno, at);
 }
 
 /** R0 of a drained iterator's next call: NULL (registers are immutable values: one serves every call). */

@@ -128,7 +128,8 @@ function ptrArgKind(env: VerifierEnv, k: KfuncProto, params: readonly BtfParam[]
 /** check_kfunc_args */
 export function checkKfuncArgs(env: VerifierEnv, k: KfuncProto, desc: KfuncDesc): KfuncArgMeta {
   const params = k.proto.params;
-  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, r0Rdonly: false, graph: Object.hasOwn(GRAPH_KFUNCS, k.name) ? {} : NO_GRAPH };
+  // every field in the literal: one object shape for all calls (fields added later change the shape)
+  const meta: KfuncArgMeta = { releaseRegno: 0, refObjId: 0, constArg: undefined, r0Size: undefined, r0Rdonly: false, iter: undefined, graph: Object.hasOwn(GRAPH_KFUNCS, k.name) ? {} : NO_GRAPH };
   if (params.length > 5) fail(env, 'EINVAL', 'kfuncTooManyArgs', [k.name, params.length, 5]);
   const release = desc.flags.includes('release');
   const trusted = desc.flags.includes('trusted_args') || release;

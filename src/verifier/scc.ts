@@ -121,19 +121,19 @@ function sccCallchain(env: VerifierEnv, cp: Checkpoint): string | null {
 /** maybe_enter_scc: a checkpoint made inside a loop not being visited yet starts a visit. */
 export function maybeEnterScc(env: VerifierEnv, cp: Checkpoint): void {
   const chain = sccCallchain(env, cp);
-  if (chain === null || env.sccVisits.get(chain)) return;
-  env.sccVisits.set(chain, cp);
+  if (chain === null || env.sccVisits?.get(chain)) return;
+  (env.sccVisits ??= new Map()).set(chain, cp);
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC enter ${chain}\n`);
 }
 
 /** maybe_exit_scc: the visit's entry checkpoint has nothing left below it; its backedges are propagated. */
 export function maybeExitScc(env: VerifierEnv, cp: Checkpoint): void {
   const chain = sccCallchain(env, cp);
-  if (chain === null || env.sccVisits.get(chain) !== cp) return;
+  if (chain === null || !env.sccVisits || env.sccVisits.get(chain) !== cp) return;
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC exit ${chain}\n`);
   env.sccVisits.set(chain, null);
-  const backedges = env.sccBackedges.get(chain) ?? [];
-  env.sccBackedges.delete(chain);
+  const backedges = env.sccBackedges?.get(chain) ?? [];
+  env.sccBackedges?.delete(chain);
   updatePeakStates(env);
   env.numBackedges -= backedges.length;
   propagateBackedges(env, backedges);
@@ -147,15 +147,15 @@ export function updatePeakStates(env: VerifierEnv): void {
 /** add_scc_backedge: the current state, pruned at `insnIdx` against `equal` (a loop), is kept for the visit's end. */
 export function addSccBackedge(env: VerifierEnv, equal: Checkpoint, insnIdx: number): void {
   const chain = sccCallchain(env, equal);
-  if (chain === null || env.sccVisits.get(chain) === undefined) {
+  if (chain === null || env.sccVisits?.get(chain) === undefined) {
     return notModelled(env, `an iterator loop outside a loop of the instruction graph (insn ${insnIdx})`);
   }
   if (env.log.level & BPF_LOG_LEVEL2) verbose(env.log, `SCC backedge ${chain}\n`);
   // (oldest first: the kernel's list is newest first, propagate_backedges walks this one backwards)
   const b: Backedge = { st: cloneState(env.cur), insnIdx, parent: env.parent, path: env.path, firstInsnIdx: env.firstInsnIdx, equal };
-  const list = env.sccBackedges.get(chain);
+  const list = env.sccBackedges?.get(chain);
   if (list) list.push(b);
-  else env.sccBackedges.set(chain, [b]);
+  else (env.sccBackedges ??= new Map()).set(chain, [b]);
   env.numBackedges++;
   updatePeakStates(env);
 }
@@ -164,7 +164,7 @@ export function addSccBackedge(env: VerifierEnv, equal: Checkpoint, insnIdx: num
 export function incompleteReadMarks(env: VerifierEnv, cp: Checkpoint): boolean {
   if (env.numBackedges === 0) return false;
   const chain = sccCallchain(env, cp);
-  return chain !== null && (env.sccBackedges.get(chain)?.length ?? 0) > 0;
+  return chain !== null && (env.sccBackedges?.get(chain)?.length ?? 0) > 0;
 }
 
 /** propagate_backedges: precision of each equal checkpoint into its backedge's path, until nothing changes. */

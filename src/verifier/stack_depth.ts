@@ -21,21 +21,27 @@ export const roundUpStackDepth = (depth: number, jit = true): number =>
 const isThrow = (layout: SubprogLayout, insns: readonly Insn[], i: number): boolean =>
   isKfuncCall(insns[i]) && insns[i].off === 0 && layout.kfuncs.get(i)?.name === 'bpf_throw';
 
+const refuseTailCall = (profile: KernelProfile): never => {
+  throw new VerifierReject('EINVAL', msg('tailCallInCallback', [], profile.texts));
+};
+
 /**
- * Tail calls under callbacks, when subprog `idx` (entered by a call from `callers`) has
+ * Tail calls under callbacks, when subprog `idx` (entered by a call from `callers[0..n)`) has
  * been walked. Every profile refuses a tail call reachable from the exception callback;
  * with tailCallInAnyCallback a tail-calling subprog is refused under any callback
  * (itself included), else the callers are checked for the exception callback only.
+ * (The caller stack with its depth, not a slice of it: this runs at every subprog's return.)
  */
-function checkTailCallChain(sp: SubprogLayout['subprogs'], callers: readonly number[], idx: number, reachable: boolean, profile: KernelProfile): void {
-  const refuse = (): never => { throw new VerifierReject('EINVAL', msg('tailCallInCallback', [], profile.texts)); };
-  if (profile.behaviour.tailCallInAnyCallback && callers.length && sp[idx].hasTailCall) {
-    if (sp[idx].isCb || callers.some((c) => sp[c].isCb)) refuse();
+function checkTailCallChain(sp: SubprogLayout['subprogs'], callers: readonly number[], n: number, idx: number, reachable: boolean, profile: KernelProfile): void {
+  if (profile.behaviour.tailCallInAnyCallback && n && sp[idx].hasTailCall) {
+    let underCb = sp[idx].isCb;
+    for (let c = 0; c < n && !underCb; c++) underCb = sp[callers[c]].isCb;
+    if (underCb) refuseTailCall(profile);
   }
   if (!reachable) return;
-  for (const c of callers) {
-    if (sp[c].isExceptionCb) refuse();
-    sp[c].tailCallReachable = true;
+  for (let c = 0; c < n; c++) {
+    if (sp[callers[c]].isExceptionCb) refuseTailCall(profile);
+    sp[callers[c]].tailCallReachable = true;
   }
 }
 
@@ -87,7 +93,7 @@ function checkFrom(insns: readonly Insn[], layout: SubprogLayout, root: number, 
         break;
       }
       if (called) break;
-      checkTailCallChain(sp, retProg.slice(0, frame), idx, tailCallReachable, profile);
+      checkTailCallChain(sp, retProg, frame, idx, tailCallReachable, profile);
       if (frame === 0) return;
       depth -= roundUpStackDepth(sp[idx].stackDepth);
       frame--;

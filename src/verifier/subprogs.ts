@@ -182,7 +182,7 @@ export function checkBtfFunc(input: VerifyInput, layout: SubprogLayout): void {
  * holds a call instruction `hit` accepts: might_throw, changes_pkt_data of subprog_info.
  */
 export function subprogReaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number,
-  hit: (call: Insn, idx: number) => boolean): boolean {
+  hit: (call: Insn, idx: number, layout: SubprogLayout) => boolean): boolean {
   if (REACH.seen.length < layout.subprogs.length) REACH.seen = new Int32Array(Math.max(layout.subprogs.length, 2 * REACH.seen.length));
   if (++REACH.walk === 0x7fffffff) { REACH.seen.fill(0); REACH.walk = 1; }
   return reaches(layout, insns, subprog, hit, REACH.walk);
@@ -194,7 +194,7 @@ export function subprogReaches(layout: SubprogLayout, insns: readonly Insn[], su
  */
 const REACH = { seen: new Int32Array(256), walk: 0 };
 
-function reaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number, hit: (call: Insn, idx: number) => boolean, walk: number): boolean {
+function reaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number, hit: (call: Insn, idx: number, layout: SubprogLayout) => boolean, walk: number): boolean {
   if (REACH.seen[subprog] === walk) return false;
   REACH.seen[subprog] = walk;
   const sp = layout.subprogs;
@@ -202,7 +202,7 @@ function reaches(layout: SubprogLayout, insns: readonly Insn[], subprog: number,
   for (let i = sp[subprog].start; i < end; i++) {
     const x = insns[i];
     if (x.code !== OP_CALL) continue;
-    if (hit(x, i)) return true;
+    if (hit(x, i, layout)) return true;
     if (!isPseudoCall(x)) continue;
     const callee = findSubprog(sp, i + x.imm + 1);
     if (callee >= 0 && reaches(layout, insns, callee, hit, walk)) return true;

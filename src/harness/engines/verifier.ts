@@ -6,6 +6,7 @@ import { verify, VerifyInput, progTypeNumber, ATTACH_TYPES, FuncInfo, LineInfo, 
 import { attachBtfIdFor } from '../../loader';
 import { mapValueFields } from '../../verifier/map_fields';
 import { funcProtoOf } from '../../verifier/btf_view';
+import { KfuncInfo } from '../../verifier/types';
 import { Btf, KernelLineInfo, stringAtOffset } from '../../btf';
 import { PROG_LOAD_FLAGS } from '../../isa/uapi';
 import { parseBtf } from '../../btf/parse';
@@ -35,13 +36,18 @@ export function verifierInputFor(p: ProgramUnderTest, profile: KernelProfile, lo
   if (progType === undefined) throw new Error(`unknown program type '${p.progType}'`);
   const kfuncs = p.kfuncs ?? new Map<number, string>();
   const vmlinuxBtf = kernel.vmlinuxBtf ?? p.object?.loaded.vmlinuxBtf;
+  const resolved = new Map<number, KfuncInfo>();
   const input: VerifyInput = {
     insns: p.insns, progType, logLevel, profile, vmlinuxBtf,
     nrCpuIds: kernel.nrCpuIds, gplCompatible: gplCompatible(p.license), kernelSymbol: kernel.kernelSymbol,
     kfunc: (id, off) => {
       const name = off === 0 ? kfuncs.get(id) : undefined;
+      if (name === undefined) return undefined;
+      // resolved once per program (the verifier asks at every call; its answer is plain immutable data)
+      let info = resolved.get(id);
       // the parameter count of its prototype (get_call_summary: the live-registers table uses it)
-      return name === undefined ? undefined : { name, argCount: kfuncArgCount(vmlinuxBtf, id) ?? KFUNC_ARGS[name] };
+      if (!info) resolved.set(id, info = { name, argCount: kfuncArgCount(vmlinuxBtf, id) ?? KFUNC_ARGS[name] });
+      return info;
     },
   };
   if (p.btf) {
