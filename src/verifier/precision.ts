@@ -334,18 +334,42 @@ function markInParent(env: VerifierEnv, cp: Checkpoint, bt: Bt): void {
   }
 }
 
+/** An instruction's mask (below): backtrack_insn must run there whatever is wanted (a call or an exit). */
+const ALWAYS = 1 << 16;
+/** Set in every mask made: 0 in the table means "not made yet". */
+const MADE = 1 << 17;
+
 /**
- * An instruction backtrack_insn leaves `bt` unchanged at: no history entry (no linked
- * registers, no stack access), and an ALU operation or a load whose destination is not
- * wanted, or a conditional jump on an immediate. (A shortcut of the walk's common case.)
+ * What backtrack_insn reads of instruction `insn` when it has no history entry (no linked
+ * registers, no stack access): it leaves `bt` unchanged unless a register of this mask is
+ * wanted in the current frame (the destination of an ALU operation, a load or a store, the
+ * register an atomic fetch loads, both operands of a conditional jump on a register; none of
+ * a conditional jump on an immediate), or the mask has ALWAYS.
  */
-function untouched(insn: Insn, e: PathEntry | null, bt: Bt): boolean {
-  if (e !== null) return false;
+function insnMask(insn: Insn): number {
   const cls = insn.code & 7;
-  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LDX) return (bt.regs[bt.frame] & (1 << insn.dst)) === 0;
-  if (cls !== BPF_JMP && cls !== BPF_JMP32) return false;
-  const op = insn.code & 0xf0;
-  return op !== BPF_CALL && op !== BPF_EXIT && (insn.code & BPF_X) === 0;
+  if (cls === BPF_JMP || cls === BPF_JMP32) {
+    const op = insn.code & 0xf0;
+    if (op === BPF_CALL || op === BPF_EXIT) return MADE | ALWAYS;
+    return MADE | ((insn.code & BPF_X) !== 0 ? (1 << insn.dst) | (1 << insn.src) : 0);
+  }
+  if (atomicFetch(insn)) return MADE | (1 << (insn.imm === BPF_CMPXCHG ? 0 : insn.src));
+  return MADE | (1 << insn.dst);
+}
+
+/**
+ * The masks of this verification's instructions (made when a walk first passes one), so the
+ * walk's common step (an instruction that changes nothing wanted) reads one number instead
+ * of the instruction's fields. Instructions do not change during a verification.
+ */
+const MASKS = { epoch: -1, of: new Int32Array(0) };
+function masksOfThisVerification(n: number): Int32Array {
+  const epoch = transferEpoch();
+  if (MASKS.epoch === epoch && MASKS.of.length >= n) return MASKS.of;
+  MASKS.epoch = epoch;
+  if (MASKS.of.length < n) MASKS.of = new Int32Array(Math.max(n, 2 * MASKS.of.length));
+  else MASKS.of.fill(0, 0, n);
+  return MASKS.of;
 }
 
 /**
@@ -359,10 +383,13 @@ function markChain(env: VerifierEnv, bt: Bt): void {
   let lastIdx = env.insnIdx, firstIdx = env.firstInsnIdx, subseq = -1;
   // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
   let i = historyStart(env.insnIdx, env.path), e = historyEntries(env.insnIdx, env.path);
-  // e's instruction, kept in a local: the inner loop compares it at every step (-2: no entry left)
-  let eIdx = e !== null ? e.idx : -2;
+  // e's instruction, kept in a local: the inner loop compares it at every step (-1: no entry left)
+  let eIdx = e !== null ? e.idx : -1;
   let st: Checkpoint | null = null;
+  const masks = masksOfThisVerification(insns.length);
   for (;;) {
+    // the registers wanted in the current frame (refreshed whenever bt changes)
+    let want = bt.regs[bt.frame];
     if (log) verbose(env.log, `mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
     if (lastIdx < 0) {
       // the entry of a global subprog: its argument registers are precise from the start
@@ -378,22 +405,44 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     // the instruction being checked is skipped (skip_first), but is the next one of the walk's first
     if (!st) subseq = lastIdx;
     while (i >= 0) {
+      if (!log) {
+        // the common run, passed in one loop: instructions where backtrack_insn changes nothing
+        // (no wanted register in their mask; an entry without linked registers or a stack access
+        // is as good as none)
+        for (;;) {
+          let m = masks[i];
+          if (m === 0) m = masks[i] = insnMask(insns[i]);
+          if ((m & (want | ALWAYS)) !== 0) break;
+          subseq = i;
+          if (i === eIdx) {
+            const p = e!;
+            if (p.spi !== undefined || p.linked !== undefined) break;
+            i = p.prev === null ? -1 : p.prevIdx;
+            e = p.prev;
+            eIdx = e !== null ? e.idx : -1;
+          } else i--;
+          if (i < 0) break;
+        }
+        if (i < 0) break;
+      }
       const own = i === eIdx ? e : null;
-      const insn = insns[i];
+      let m = masks[i];
+      if (m === 0) m = masks[i] = insnMask(insns[i]);
       if (log) {
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
-          + `(${(insn.code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
+          + `(${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
       }
-      if (!untouched(insn, own, bt)) {
+      if (own !== null || (m & (want | ALWAYS)) !== 0) {
         if (backtrackInsn(env, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
         if (btEmpty(bt)) return;
+        want = bt.regs[bt.frame];
       }
       subseq = i;
       // get_prev_insn_idx
       if (own !== null) {
         i = own.prev === null ? -1 : own.prevIdx;
         e = own.prev;
-        eIdx = e !== null ? e.idx : -2;
+        eIdx = e !== null ? e.idx : -1;
       } else i--;
     }
     st = st ? st.parent : env.parent;
@@ -405,7 +454,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     firstIdx = st.firstInsnIdx;
     i = historyStart(st.insnIdx, st.path);
     e = historyEntries(st.insnIdx, st.path);
-    eIdx = e !== null ? e.idx : -2;
+    eIdx = e !== null ? e.idx : -1;
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
