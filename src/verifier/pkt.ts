@@ -25,12 +25,26 @@ export function mayAccessDirectPktData(progType: number, write: boolean): boolea
 
 type PktReg = PtrOf<'pkt' | 'pkt_meta'>;
 
+/** MAX_PACKET_OFF as a bigint (a constant: BigInt(MAX_PACKET_OFF) would make one per call). */
+const MAX_PACKET_OFF_BIG = BigInt(MAX_PACKET_OFF);
+
+/**
+ * The pointer find_good_pkt_pointers gives its range to and the range (module state instead
+ * of a closure per call: giveRange is the one function mapEachReg calls for all of them).
+ */
+const GOOD = { type: 'pkt' as PktReg['type'], id: 0, range: 0 };
+const giveRange = (r: RegState): RegState =>
+  (r.type === GOOD.type && r.id === GOOD.id && r.range < GOOD.range ? ptrWith(r, r.off, r.v, r.id, r.flags, GOOD.range) : r);
+
 /** find_good_pkt_pointers: every packet pointer sharing dst's id and type gets the range dst proves. */
 export function findGoodPktPointers(st: VState, dst: PktReg, rangeRightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rangeRightOpen)) return;
-  if (dst.v.umax > BigInt(MAX_PACKET_OFF) || dst.v.umax + BigInt(dst.off) > BigInt(MAX_PACKET_OFF)) return;
-  const newRange = dst.off + (rangeRightOpen ? 1 : 0);
-  mapEachReg(st, (r) => (r.type === dst.type && r.id === dst.id && r.range < newRange ? ptrWith(r, r.off, r.v, r.id, r.flags, newRange) : r));
+  // umax <= MAX_PACKET_OFF once the first test passes: a Number holds it exactly
+  if (dst.v.umax > MAX_PACKET_OFF_BIG || Number(dst.v.umax) + dst.off > MAX_PACKET_OFF) return;
+  GOOD.type = dst.type;
+  GOOD.id = dst.id;
+  GOOD.range = dst.off + (rangeRightOpen ? 1 : 0);
+  mapEachReg(st, giveRange);
 }
 
 /** mark_pkt_end: the register is beyond (or at) pkt_end on this branch. */
