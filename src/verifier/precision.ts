@@ -81,12 +81,11 @@ function freshBt(frame: number): Bt {
 const slotsEmpty = (bt: Bt, fr: number): boolean => bt.lo[fr] === 0 && bt.hi[fr] === 0;
 /** bt_empty: frames above `bt.frame` hold nothing (a walk leaves a callee's frame only empty). */
 function btEmpty(bt: Bt): boolean {
-  for (let i = 0; i <= bt.frame; i++) if (bt.regs[i] !== 0 || bt.lo[i] !== 0 || bt.hi[i] !== 0) return false;
+  const { regs, lo, hi } = bt;
+  // the current frame first: what is wanted is mostly there
+  for (let i = bt.frame; i >= 0; i--) if ((regs[i] | lo[i] | hi[i]) !== 0) return false;
   return true;
 }
-/** Some slot at or above `spi` of frame `fr` is wanted. */
-const slotsFrom = (bt: Bt, fr: number, spi: number): boolean =>
-  spi < 32 ? (bt.lo[fr] >>> spi) !== 0 || bt.hi[fr] !== 0 : spi < 64 && bt.hi[fr] >>> (spi - 32) !== 0;
 const isReg = (bt: Bt, r: number): boolean => (bt.regs[bt.frame] & (1 << r)) !== 0;
 const setReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] |= 1 << r; };
 const clearReg = (bt: Bt, r: number, fr = bt.frame): void => { bt.regs[fr] &= ~(1 << r); };
@@ -314,18 +313,21 @@ function markInParent(env: VerifierEnv, cp: Checkpoint, bt: Bt): void {
   const st = cp.st;
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
-    for (let i = 0; bt.regs[fr] >> i; i++) {
-      if (!(bt.regs[fr] & (1 << i))) continue;
+    // the wanted registers and slots, lowest first: one step per set bit (m & -m is the lowest)
+    for (let m = bt.regs[fr]; m !== 0; m &= m - 1) {
+      const i = 31 - Math.clz32(m & -m);
       const r = f.regs[i];
       if (r.type !== 'scalar' || r.s.precise) clearReg(bt, i, fr);
       else { ownFrame(cp, fr).regs[i] = preciseRegAt(fr, i, r); env.preciseMarks++; }
     }
-    for (let spi = 0; slotsFrom(bt, fr, spi); spi++) {
-      if (!isSlot(bt, fr, spi)) continue;
-      if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
-      const sl = f.stack[spi];
-      if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
-      else { ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl); env.preciseMarks++; }
+    for (let half = 0; half < 2; half++) {
+      for (let m = half === 0 ? bt.lo[fr] : bt.hi[fr]; m !== 0; m &= m - 1) {
+        const spi = half * 32 + 31 - Math.clz32(m & -m);
+        if (!isSpilledScalar(f, spi)) { clearSlot(bt, fr, spi); continue; }
+        const sl = f.stack[spi];
+        if (sl.spilled!.type === 'scalar' && (sl.spilled as { s: { precise: boolean } }).s.precise) clearSlot(bt, fr, spi);
+        else { ownFrame(cp, fr).stack[spi] = preciseSlotAt(fr, spi, sl); env.preciseMarks++; }
+      }
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       verbose(env.log, `mark_precise: frame${fr}: parent state regs=${fmtRegs(bt.regs[fr])} stack=${fmtStack(bt, fr)}: `);
