@@ -115,7 +115,7 @@ function globalSubprogAt(env: VerifierEnv, target: number): boolean {
 }
 
 /** backtrack_insn for a call or exit instruction. */
-function backtrackCall(env: VerifierEnv, idx: number, subseq: number, bt: Bt): BtResult {
+function backtrackCall(env: VerifierEnv, idx: number, m: number, subseq: number, bt: Bt): BtResult {
   const insn = env.insns[idx];
   if (BPF_OP(insn.code) === BPF_EXIT) {
     // back into a callback from its helper: the caller's R1-R5 stay wanted (as the 6.18 log shows);
@@ -129,20 +129,22 @@ function backtrackCall(env: VerifierEnv, idx: number, subseq: number, bt: Bt): B
     return 'ok';
   }
   if (isPseudoCall(insn)) {
-    if (globalSubprogAt(env, idx + insn.imm + 1)) {
+    if ((m & GLOBAL_CALL) !== 0) {
       if (bt.regs[bt.frame] & ARGS) return NOTSUPP;
       clearReg(bt, 0);
       return 'ok';
     }
     if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
-    for (let i = 1; i <= 5; i++) if (isReg(bt, i)) { clearReg(bt, i); setReg(bt, i, bt.frame - 1); }
+    // the wanted arguments R1-R5 move to the caller's frame
+    bt.regs[bt.frame - 1] |= bt.regs[bt.frame] & ARGS;
+    bt.regs[bt.frame] &= ~ARGS;
     bt.frame--;
     return 'ok';
   }
-  if (env.callsCallback.has(idx) && idx !== subseq - 1) {
+  if ((m & CALLS_CALLBACK) !== 0 && idx !== subseq - 1) {
     // leaving a callback's body backwards, to the helper that called it
     if (bt.regs[bt.frame] & ~ARGS || !slotsEmpty(bt, bt.frame) || bt.frame === 0) return NOTSUPP;
-    for (let i = 1; i <= 5; i++) clearReg(bt, i);
+    bt.regs[bt.frame] &= ~ARGS;
     bt.frame--;
     return 'ok';
   }
@@ -158,10 +160,10 @@ const atomicFetch = (insn: Insn): boolean =>
   BPF_CLASS(insn.code) === BPF_STX && BPF_MODE(insn.code) === BPF_ATOMIC && (insn.imm & BPF_FETCH) !== 0;
 
 /**
- * backtrack_insn: what instruction `idx` needs precise before it, given what is wanted after
- * it; `e` is its history entry (null when it has none).
+ * backtrack_insn: what instruction `idx` (its mask `m`) needs precise before it, given what is
+ * wanted after it; `e` is its history entry (null when it has none).
  */
-function backtrackInsn(env: VerifierEnv, idx: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
+function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
   const insn = env.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
@@ -189,7 +191,7 @@ function backtrackInsn(env: VerifierEnv, idx: number, e: PathEntry | null, subse
     if (cls === BPF_STX) setReg(bt, sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL || op === BPF_EXIT) {
-      const r = backtrackCall(env, idx, subseq, bt);
+      const r = backtrackCall(env, idx, m, subseq, bt);
       if (r !== 'ok') return r;
     } else if (x && (isReg(bt, dreg) || isReg(bt, sreg))) {
       setReg(bt, sreg);
@@ -340,19 +342,28 @@ function markInParent(env: VerifierEnv, cp: Checkpoint, bt: Bt): void {
 const ALWAYS = 1 << 16;
 /** Set in every mask made: 0 in the table means "not made yet". */
 const MADE = 1 << 17;
+/** The instruction calls a helper with a callback (check_cfg's calls_callback). */
+const CALLS_CALLBACK = 1 << 18;
+/** A call of a global subprog. */
+const GLOBAL_CALL = 1 << 19;
 
 /**
- * What backtrack_insn reads of instruction `insn` when it has no history entry (no linked
+ * What backtrack_insn reads of instruction `i` when it has no history entry (no linked
  * registers, no stack access): it leaves `bt` unchanged unless a register of this mask is
  * wanted in the current frame (the destination of an ALU operation, a load or a store, the
  * register an atomic fetch loads, both operands of a conditional jump on a register; none of
- * a conditional jump on an immediate), or the mask has ALWAYS.
+ * a conditional jump on an immediate), or the mask has ALWAYS. A call's mask also says
+ * what kind of call it is (CALLS_CALLBACK, GLOBAL_CALL).
  */
-function insnMask(insn: Insn): number {
+function insnMask(env: VerifierEnv, i: number): number {
+  const insn = env.insns[i];
   const cls = insn.code & 7;
   if (cls === BPF_JMP || cls === BPF_JMP32) {
     const op = insn.code & 0xf0;
-    if (op === BPF_CALL || op === BPF_EXIT) return MADE | ALWAYS;
+    if (op === BPF_CALL || op === BPF_EXIT) {
+      const global = isPseudoCall(insn) && globalSubprogAt(env, i + insn.imm + 1);
+      return MADE | ALWAYS | (env.callsCallback.has(i) ? CALLS_CALLBACK : 0) | (global ? GLOBAL_CALL : 0);
+    }
     return MADE | ((insn.code & BPF_X) !== 0 ? (1 << insn.dst) | (1 << insn.src) : 0);
   }
   if (atomicFetch(insn)) return MADE | (1 << (insn.imm === BPF_CMPXCHG ? 0 : insn.src));
@@ -413,7 +424,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
         // is as good as none)
         for (;;) {
           let m = masks[i];
-          if (m === 0) m = masks[i] = insnMask(insns[i]);
+          if (m === 0) m = masks[i] = insnMask(env, i);
           if ((m & (want | ALWAYS)) !== 0) break;
           subseq = i;
           if (i === eIdx) {
@@ -429,13 +440,13 @@ function markChain(env: VerifierEnv, bt: Bt): void {
       }
       const own = i === eIdx ? e : null;
       let m = masks[i];
-      if (m === 0) m = masks[i] = insnMask(insns[i]);
+      if (m === 0) m = masks[i] = insnMask(env, i);
       if (log) {
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
           + `(${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
       }
       if (own !== null || (m & (want | ALWAYS)) !== 0) {
-        if (backtrackInsn(env, i, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
+        if (backtrackInsn(env, i, m, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
         if (btEmpty(bt)) return;
         want = bt.regs[bt.frame];
       }
