@@ -207,8 +207,23 @@ function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: PathEntry | 
   return 'ok';
 }
 
-/** The scalar `r` marked precise (registers are values: a new one). */
-const precise = (r: RegState): RegState => (r.type === 'scalar' && !r.s.precise ? { type: 'scalar', s: scalarWithPrecise(r.s, true) } : r);
+/**
+ * Registers made by `precise` for known constants, by the constant's low 10 bits: scalarWithPrecise
+ * shares its precise small constants, so the register holding one can be shared too (branch
+ * explosions mark the same few constants precise in checkpoint after checkpoint). Registers are values.
+ */
+const PRECISE_CONST_REGS: (RegState | null)[] = new Array<RegState | null>(1024).fill(null);
+
+/** The scalar `r` marked precise (registers are values: a new one, or the one made before for the same precise scalar). */
+function precise(r: RegState): RegState {
+  if (r.type !== 'scalar' || r.s.precise) return r;
+  const s = scalarWithPrecise(r.s, true);
+  if (s.varOff.mask !== 0n) return { type: 'scalar', s };
+  // (Number first: a bigint & would make a bigint)
+  const k = Number(s.varOff.value) & 1023, was = PRECISE_CONST_REGS[k];
+  if (was !== null && was.type === 'scalar' && was.s === s) return was;
+  return (PRECISE_CONST_REGS[k] = { type: 'scalar', s });
+}
 
 /** Stack slots per frame (MAX_BPF_STACK / BPF_REG_SIZE). */
 const MAX_SLOTS = 64;
