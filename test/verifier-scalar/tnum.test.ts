@@ -88,6 +88,26 @@ test('tnum predicates: in, overlap, aligned, const, unknown', () => {
   assert.equal(tnumSubregIsConst(T(0n, 0xffff_ffff_0000_0000n)), true);
 });
 
+test('tnum_in: its fast paths (equal masks, 32-bit operands) answer as the kernel formula', () => {
+  // tnum_in as kernel/bpf/tnum.c writes it: b.mask & ~a.mask, then a.value == (b.value & ~a.mask)
+  const kernelIn = (a: Tnum, b: Tnum): boolean =>
+    (b.mask & (a.mask ^ U64_MAX)) === 0n && a.value === (b.value & (a.mask ^ U64_MAX));
+  const masks = [0n, 1n, 0xfn, 0xf0n, 0xffn, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0000n, 0xffff_0000_0000_ffffn, U64_MAX];
+  const values = [0n, 1n, 0x10n, 0x2fn, 0xf0n, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0010n, 0x8000_0000_0000_0000n, U64_MAX];
+  // well formed: no value bit under the mask (the operations keep it so)
+  const tnums: Tnum[] = [];
+  for (const m of masks) for (const v of values) tnums.push(T(v & (m ^ U64_MAX), m));
+  let ins = 0;
+  for (const a of tnums) {
+    for (const b of tnums) {
+      const want = kernelIn(a, b);
+      assert.equal(tnumIn(a, b), want, `tnum_in(${tnumStr(a)}, ${tnumStr(b)})`);
+      if (want) ins++;
+    }
+  }
+  assert.ok(ins > tnums.length, 'the table has pairs on both sides');
+});
+
 test('tnum printing: tnum_strn and tnum_sbin', () => {
   assert.equal(tnumStr(T(0n, 0xffn)), '(0x0; 0xff)');
   assert.equal(tnumStrn(T(0n, 0xffn)), '(0x0; 0xff)');
