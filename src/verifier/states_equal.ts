@@ -125,8 +125,10 @@ const UNBOUND: RegState = UNKNOWN_SCALAR_REG;
 /** scalar_reg_for_stack: a 64-bit spilled scalar, or an unbound scalar for a slot of misc (or, privileged, uninitialised) bytes. */
 function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
   if (sl.types[0] === 'r' && sl.spilled?.type === 'scalar') return sl.spilled;
-  if (sl.types.every((t) => t === 'm' || (t === '?' && allowUninit))) return UNBOUND;
-  return null;
+  // a loop, not every() with a closure: a closure of allowUninit would be made per call
+  const types = sl.types;
+  for (let b = 0; b < BPF_REG_SIZE; b++) if (types[b] !== 'm' && (types[b] !== '?' || !allowUninit)) return null;
+  return UNBOUND;
 }
 
 
