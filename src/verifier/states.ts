@@ -386,11 +386,13 @@ export function isStateVisited(env: VerifierEnv): boolean {
 
 /** mark_all_scalars_imprecise: precision is found again by backtracking from a new checkpoint on. */
 function markAllScalarsImprecise(st: VState): void {
+  const unset = notInit();
   for (const f of st.frames) {
     const regs = f.regs;
-    for (let i = 0; i < regs.length; i++) {
+    // R10 is the frame pointer, never a scalar; an unset register is skipped before its type (a megamorphic load) is read
+    for (let i = 0; i < BPF_REG_FP; i++) {
       const r = regs[i];
-      if (r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
+      if (r !== unset && r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
     }
     for (let spi = 0; spi < f.stack.length; spi++) {
       const sl = f.stack[spi], r = sl.spilled;
@@ -436,7 +438,7 @@ function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
   // the fields is_state_visited reads of every checkpoint of a list first (object fields lie in this order: fewer
   // cache lines touched per checkpoint), then those of the walks up the parents (precision, branch counts)
   return {
-    branches: 1, st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS }, missAt: -1,
+    branches: 1, st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS }, missAt: -1, missReg: null,
     missCnt: 0, hitCnt: 0, cleaned: false, parent, path: env.path, insnIdx: env.insnIdx, firstInsnIdx: env.firstInsnIdx,
     lastInsnIdx: env.prevInsnIdx, listed: true, list, inFreeList: false, dfsDepth: env.dfsDepth, sccChain: undefined, ownFrames: own,
   };
