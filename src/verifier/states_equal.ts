@@ -235,26 +235,30 @@ export interface MissHint {
 const MISS_SLOT = 0x10000;
 
 /**
- * The register or stack slot of `miss` alone, with no ids paired, makes the states differ (the states have as
- * many frames). A register is compared as `miss.missReg` (no read of the explored state at all).
+ * The register or stack slot of `miss` alone, with no ids paired, makes the states differ. A register is compared
+ * as `miss.missReg`, live where the current state's frame stands: the explored state is not read at all (where the
+ * states have other frame counts or call sites, they differ anyway).
  */
 function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss: MissHint): boolean {
   const at = miss.missAt;
   if (at & MISS_SLOT) {
-    const fr = (at >> 8) & 0xff, spi = at & 0xff, fo = old.frames[fr];
+    const fr = (at >> 8) & 0xff, spi = at & 0xff;
+    if (fr > cur.curframe || fr > old.curframe) return false;
+    const fo = old.frames[fr];
     return spi < fo.stack.length && !slotSafe(fo, cur.frames[fr], spi, scratchIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
   }
   const fr = at >> 4, r = at & 15;
-  const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
+  if (fr > cur.curframe) return false;
+  const live = ctx.liveRegs[frameInsnIdx(cur, insnIdx, fr)] ?? 0xffff;
   return (live & (1 << r)) !== 0 && !regsafe(miss.missReg!, cur.frames[fr].regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
 }
 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
-  if (old.curframe !== cur.curframe) return false;
   // where the states last differed first, then the checks of each frame that need no register (a conjunction:
   // the order does not change the answer)
   if (miss && miss.missAt >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss)) return false;
+  if (old.curframe !== cur.curframe) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i], fc = cur.frames[i];
     if (fo.callsite !== fc.callsite || fo.callbackDepth > fc.callbackDepth) return false;
