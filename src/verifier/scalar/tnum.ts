@@ -183,6 +183,10 @@ export function tnumIn(a: Tnum, b: Tnum): boolean {
 
 /** tnum_overlap: can a and b hold the same value? */
 export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  if (a.mask <= U32_MAX && b.mask <= U32_MAX && a.value <= U32_MAX && b.value <= U32_MAX) {
+    // the low 32 bits on Numbers (the high ones are known zero in both): no bigint made (is_branch_taken's common case)
+    return ((Number(a.value) ^ Number(b.value)) & ~(Number(a.mask) | Number(b.mask))) === 0;
+  }
   const mu = not64(a.mask) & not64(b.mask);
   return (a.value & mu) === (b.value & mu);
 }
