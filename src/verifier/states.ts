@@ -416,6 +416,18 @@ function sameFrame(a: FuncState, b: FuncState): boolean {
 }
 
 /**
+ * The references of a new checkpoint: a copy of the current ones, or the parent checkpoint's array when it holds the
+ * same entries in the same order (a checkpoint's references are never changed, the current state's are in place).
+ */
+function checkpointRefs(refs: RefState[], parent: Checkpoint | null): RefState[] {
+  if (!refs.length) return NO_REFS;
+  const pr = parent !== null ? parent.st.refs : NO_REFS;
+  if (pr.length !== refs.length) return refs.slice();
+  for (let i = 0; i < refs.length; i++) if (pr[i] !== refs[i]) return refs.slice();
+  return pr;
+}
+
+/**
  * A new checkpoint of the current state (copy_verifier_state into a new state list entry). A
  * frame equal to the parent checkpoint's (a caller's frame while its callee runs, mostly) is
  * shared with it, not copied: checkpoints are written only by cleaning and precision marks,
@@ -438,7 +450,7 @@ function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
   // the fields is_state_visited reads of every checkpoint of a list first (object fields lie in this order: fewer
   // cache lines touched per checkpoint), then those of the walks up the parents (precision, branch counts)
   return {
-    branches: 1, st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS }, missAt: -1, missReg: null,
+    branches: 1, st: { frames, curframe: cur.curframe, refs: checkpointRefs(cur.refs, parent) }, missAt: -1, missReg: null,
     missCnt: 0, hitCnt: 0, cleaned: false, parent, path: env.path, insnIdx: env.insnIdx, firstInsnIdx: env.firstInsnIdx,
     lastInsnIdx: env.prevInsnIdx, listed: true, list, inFreeList: false, dfsDepth: env.dfsDepth, sccChain: undefined, ownFrames: own,
   };
