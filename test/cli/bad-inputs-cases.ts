@@ -166,6 +166,7 @@ export const CASES: BadInputCase[] = [
   { what: 'an unknown kernel profile', files: () => ({ 'ok.s': OK_ASM }), args: ['verify', 'ok.s', '--kernel-profile', 'linux-2.6'], file: null, kind: 'usage' },
   { what: 'an unknown stat in -s', files: () => ({ 'ok.s': OK_ASM }), args: ['verify', 'ok.s', '--stats', '-s', 'bogus'], file: null, kind: 'usage' },
   { what: 'an unknown command', args: ['frobnicate', 'x'], file: null, kind: 'usage' , subprocess: true },
+  { what: 'an unknown fuzz generator profile', args: ['fuzz', '--count', '1', '--profile', 'branch'], file: null, kind: 'usage' },
 ];
 
 export interface Run { status: number | null; signal: string | null; stdout: string; stderr: string; ms: number }

@@ -82,8 +82,12 @@ export const command: Command = {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
     if (args.flags.parsers === true) return parsers(args, ctx);
     const { differentialCommand } = await import('../../harness/fuzz/diff');
+    const { PROFILES } = await import('../../harness/fuzz/gen');
+    const profiles = flagString(args, 'profile')?.split(',').filter(Boolean);
+    const unknown = profiles?.find((p) => !(PROFILES as readonly string[]).includes(p));
+    if (unknown !== undefined) throw new UsageError(`unknown profile '${unknown}' for --profile (known: ${PROFILES.join(', ')})`);
     const rc = await differentialCommand({
-      count: intFlag(args, 'count', 1000), seed: intFlag(args, 'seed', 1), profiles: flagString(args, 'profile')?.split(',').filter(Boolean),
+      count: intFlag(args, 'count', 1000), seed: intFlag(args, 'seed', 1), profiles,
       jobs: Math.max(1, intFlag(args, 'jobs', 2)), out: flagString(args, 'out') ?? path.join('reports', 'fuzz'),
       runtime: args.flags['no-runtime'] !== true, shrink: args.flags['no-shrink'] !== true,
       range: flagString(args, 'range'), ...(ctx.json ? { emit: (d: unknown) => ctx.emit(d) } : {}),
