@@ -91,24 +91,26 @@ const U64 = (1n << 64n) - 1n;
 const succOf = (ctx: { insns: readonly Insn[]; successors: readonly (Successors | undefined)[] }, idx: number): Successors =>
   ctx.successors[idx] ?? successors(ctx.insns, idx);
 
-/** compute_postorder for one subprog: DFS postorder from its start. */
-export function subprogPostorder(insns: readonly Insn[], start: number, table: readonly (Successors | undefined)[] = []): number[] {
-  const ctx = { insns, successors: table };
-  const state = new Uint8Array(insns.length);
+/** subprogPostorder's marks (1: seen, 2: done), one array reused by every call: cleared on entry, grown to the largest program. */
+let POSTORDER_MARKS = new Uint8Array(0);
+
+/** compute_postorder for one subprog: DFS postorder from its start (no closure, no array of marks per call). */
+export function subprogPostorder(ctx: { insns: readonly Insn[]; successors: readonly (Successors | undefined)[] }, start: number): number[] {
+  const n = ctx.insns.length;
+  if (POSTORDER_MARKS.length < n) POSTORDER_MARKS = new Uint8Array(n);
+  const state = POSTORDER_MARKS;
+  state.fill(0, 0, n);
   const out: number[] = [];
   const stack = [start];
   state[start] = 1;
-  const visit = (s: number | null): void => {
-    if (s === null || s < 0 || s >= insns.length || state[s]) return;
-    stack.push(s);
-    state[s] = 1;
-  };
   while (stack.length) {
     const top = stack[stack.length - 1];
     if (state[top] & 2) { out.push(top); stack.pop(); continue; }
     const s = succOf(ctx, top);
-    visit(s.next);
-    visit(s.jump);
+    // the fall-through, then the jump target
+    const a = s.next, b = s.jump;
+    if (a !== null && a >= 0 && a < n && !state[a]) { stack.push(a); state[a] = 1; }
+    if (b !== null && b >= 0 && b < n && !state[b]) { stack.push(b); state[b] = 1; }
     state[top] |= 2;
   }
   return out;
@@ -291,7 +293,7 @@ function updateInstance(lv: Liveness, ctx: LivenessCtx, inst: Instance): void {
   }
   let po = lv.postorders.get(inst.start);
   if (!po) {
-    po = subprogPostorder(ctx.insns, inst.start, ctx.successors);
+    po = subprogPostorder(ctx, inst.start);
     lv.postorders.set(inst.start, po);
   }
   let cnt = 0, changed: boolean;

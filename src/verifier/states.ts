@@ -386,11 +386,13 @@ export function isStateVisited(env: VerifierEnv): boolean {
 
 /** mark_all_scalars_imprecise: precision is found again by backtracking from a new checkpoint on. */
 function markAllScalarsImprecise(st: VState): void {
+  const unset = notInit();
   for (const f of st.frames) {
     const regs = f.regs;
-    for (let i = 0; i < regs.length; i++) {
+    // R10 is the frame pointer, never a scalar; an unset register is skipped before its type (a megamorphic load) is read
+    for (let i = 0; i < BPF_REG_FP; i++) {
       const r = regs[i];
-      if (r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
+      if (r !== unset && r.type === 'scalar' && r.s.precise) regs[i] = scalarReg(scalarWithPrecise(r.s, false));
     }
     for (let spi = 0; spi < f.stack.length; spi++) {
       const sl = f.stack[spi], r = sl.spilled;
@@ -414,6 +416,18 @@ function sameFrame(a: FuncState, b: FuncState): boolean {
 }
 
 /**
+ * The references of a new checkpoint: a copy of the current ones, or the parent checkpoint's array when it holds the
+ * same entries in the same order (a checkpoint's references are never changed, the current state's are in place).
+ */
+function checkpointRefs(refs: RefState[], parent: Checkpoint | null): RefState[] {
+  if (!refs.length) return NO_REFS;
+  const pr = parent !== null ? parent.st.refs : NO_REFS;
+  if (pr.length !== refs.length) return refs.slice();
+  for (let i = 0; i < refs.length; i++) if (pr[i] !== refs[i]) return refs.slice();
+  return pr;
+}
+
+/**
  * A new checkpoint of the current state (copy_verifier_state into a new state list entry). A
  * frame equal to the parent checkpoint's (a caller's frame while its callee runs, mostly) is
  * shared with it, not copied: checkpoints are written only by cleaning and precision marks,
@@ -433,11 +447,12 @@ function newCheckpoint(env: VerifierEnv, list: InsnCheckpoints): Checkpoint {
       own |= 1 << i;
     }
   }
+  // the fields is_state_visited reads of every checkpoint of a list first (object fields lie in this order: fewer
+  // cache lines touched per checkpoint), then those of the walks up the parents (precision, branch counts)
   return {
-    st: { frames, curframe: cur.curframe, refs: cur.refs.length ? cur.refs.slice() : NO_REFS },
-    insnIdx: env.insnIdx, path: env.path, firstInsnIdx: env.firstInsnIdx, lastInsnIdx: env.prevInsnIdx,
-    parent, branches: 1, hitCnt: 0, missCnt: 0, inFreeList: false, cleaned: false, dfsDepth: env.dfsDepth, missAt: -1,
-    list, listed: true, sccChain: undefined, ownFrames: own,
+    branches: 1, st: { frames, curframe: cur.curframe, refs: checkpointRefs(cur.refs, parent) }, missAt: -1, missReg: null,
+    missCnt: 0, hitCnt: 0, cleaned: false, parent, path: env.path, insnIdx: env.insnIdx, firstInsnIdx: env.firstInsnIdx,
+    lastInsnIdx: env.prevInsnIdx, listed: true, list, inFreeList: false, dfsDepth: env.dfsDepth, sccChain: undefined, ownFrames: own,
   };
 }
 

@@ -125,8 +125,10 @@ const UNBOUND: RegState = UNKNOWN_SCALAR_REG;
 /** scalar_reg_for_stack: a 64-bit spilled scalar, or an unbound scalar for a slot of misc (or, privileged, uninitialised) bytes. */
 function scalarForStack(sl: StackSlot, allowUninit: boolean): RegState | null {
   if (sl.types[0] === 'r' && sl.spilled?.type === 'scalar') return sl.spilled;
-  if (sl.types.every((t) => t === 'm' || (t === '?' && allowUninit))) return UNBOUND;
-  return null;
+  // a loop, not every() with a closure: a closure of allowUninit would be made per call
+  const types = sl.types;
+  for (let b = 0; b < BPF_REG_SIZE; b++) if (types[b] !== 'm' && (types[b] !== '?' || !allowUninit)) return null;
+  return UNBOUND;
 }
 
 
@@ -218,35 +220,49 @@ export const frameInsnIdx = (st: VState, insnIdx: number, i: number): number => 
  * depend on the order: states_equal is the conjunction of its checks, and a register (or slot)
  * that is unsafe with no ids paired yet is unsafe whatever ids are paired before it.
  */
-export interface MissHint { missAt: number }
+export interface MissHint {
+  missAt: number;
+  /**
+   * The explored state's register at `missAt` when it was found there (null for a slot): tested without reading the
+   * explored state. The register there may since have been replaced by its precise copy (precision marks; cleaning
+   * never takes a live register), equal but for reg->precise: the kept one can only find the states equal where the
+   * explored state's would not (the full comparison then answers), never the reverse.
+   */
+  missReg: RegState | null;
+}
 
 /** A MissHint at a stack slot: MISS_SLOT | frame << 8 | spi (a register's is frame << 4 | regno). */
 const MISS_SLOT = 0x10000;
 
-/** The register or stack slot `at` (a MissHint's missAt) alone, with no ids paired, makes the states differ. */
-function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, at: number): boolean {
-  const slot = (at & MISS_SLOT) !== 0;
-  const fr = slot ? (at >> 8) & 0xff : at >> 4;
-  if (fr > old.curframe) return false;
-  const fo = old.frames[fr], fc = cur.frames[fr];
-  if (slot) {
-    const spi = at & 0xff;
-    return spi < fo.stack.length && !slotSafe(fo, fc, spi, scratchIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
+/**
+ * The register or stack slot of `miss` alone, with no ids paired, makes the states differ. A register is compared
+ * as `miss.missReg`, live where the current state's frame stands: the explored state is not read at all (where the
+ * states have other frame counts or call sites, they differ anyway).
+ */
+function missedBefore(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss: MissHint): boolean {
+  const at = miss.missAt;
+  if (at & MISS_SLOT) {
+    const fr = (at >> 8) & 0xff, spi = at & 0xff;
+    if (fr > cur.curframe || fr > old.curframe) return false;
+    const fo = old.frames[fr];
+    return spi < fo.stack.length && !slotSafe(fo, cur.frames[fr], spi, scratchIdMap(ctx.idGen), exact, ctx.privileged, !ctx.privileged);
   }
-  const r = at & 15;
-  const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, fr)] ?? 0xffff;
-  return (live & (1 << r)) !== 0 && !regsafe(fo.regs[r], fc.regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
+  const fr = at >> 4, r = at & 15;
+  if (fr > cur.curframe) return false;
+  const live = ctx.liveRegs[frameInsnIdx(cur, insnIdx, fr)] ?? 0xffff;
+  return (live & (1 << r)) !== 0 && !regsafe(miss.missReg!, cur.frames[fr].regs[r], scratchIdMap(ctx.idGen), exact, !ctx.privileged);
 }
 
 /** states_equal of an explored state at `insnIdx` and the current one. */
 export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: number, exact: ExactLevel, miss?: MissHint): boolean {
+  // where the states last differed first, then the checks of each frame that need no register (a conjunction:
+  // the order does not change the answer)
+  if (miss && miss.missAt >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss)) return false;
   if (old.curframe !== cur.curframe) return false;
-  // the checks of each frame that need no register first (a conjunction: the order does not change the answer)
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i], fc = cur.frames[i];
     if (fo.callsite !== fc.callsite || fo.callbackDepth > fc.callbackDepth) return false;
   }
-  if (miss && miss.missAt >= 0 && missedBefore(ctx, old, cur, insnIdx, exact, miss.missAt)) return false;
   const m = scratchIdMap(ctx.idGen);
   if (!refsafe(old, cur, m)) return false;
   for (let i = 0; i <= old.curframe; i++) {
@@ -255,13 +271,13 @@ export function statesEqual(ctx: EqualCtx, old: VState, cur: VState, insnIdx: nu
     const live = ctx.liveRegs[frameInsnIdx(old, insnIdx, i)] ?? 0xffff;
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if ((live & (1 << r)) && !regsafe(fo.regs[r], fc.regs[r], m, exact, !ctx.privileged)) {
-        if (miss) miss.missAt = (i << 4) | r;
+        if (miss) { miss.missAt = (i << 4) | r; miss.missReg = fo.regs[r]; }
         return false;
       }
     }
     const spi = stacksafe(fo, fc, m, exact, ctx.privileged, !ctx.privileged);
     if (spi >= 0) {
-      if (miss) miss.missAt = MISS_SLOT | (i << 8) | spi;
+      if (miss) { miss.missAt = MISS_SLOT | (i << 8) | spi; miss.missReg = null; }
       return false;
     }
   }

@@ -88,6 +88,31 @@ test('tnum predicates: in, overlap, aligned, const, unknown', () => {
   assert.equal(tnumSubregIsConst(T(0n, 0xffff_ffff_0000_0000n)), true);
 });
 
+test('tnum_in and tnum_overlap: their fast paths (equal masks, 32-bit operands) answer as the kernel formulas', () => {
+  // as kernel/bpf/tnum.c writes them: tnum_in: b.mask & ~a.mask, then a.value == (b.value & ~a.mask);
+  // tnum_overlap: the values agree on the bits known in both
+  const not = (x: bigint): bigint => x ^ U64_MAX;
+  const kernelIn = (a: Tnum, b: Tnum): boolean => (b.mask & not(a.mask)) === 0n && a.value === (b.value & not(a.mask));
+  const kernelOverlap = (a: Tnum, b: Tnum): boolean => (a.value & not(a.mask) & not(b.mask)) === (b.value & not(a.mask) & not(b.mask));
+  const masks = [0n, 1n, 0xfn, 0xf0n, 0xffn, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0000n, 0xffff_0000_0000_ffffn, U64_MAX];
+  const values = [0n, 1n, 0x10n, 0x2fn, 0xf0n, 0x8000_0000n, 0xffff_ffffn, 0x1_0000_0010n, 0x8000_0000_0000_0000n, U64_MAX];
+  // well formed: no value bit under the mask (the operations keep it so)
+  const tnums: Tnum[] = [];
+  for (const m of masks) for (const v of values) tnums.push(T(v & not(m), m));
+  let ins = 0, overlaps = 0;
+  for (const a of tnums) {
+    for (const b of tnums) {
+      const want = kernelIn(a, b), wantOverlap = kernelOverlap(a, b);
+      assert.equal(tnumIn(a, b), want, `tnum_in(${tnumStr(a)}, ${tnumStr(b)})`);
+      assert.equal(tnumOverlap(a, b), wantOverlap, `tnum_overlap(${tnumStr(a)}, ${tnumStr(b)})`);
+      if (want) ins++;
+      if (wantOverlap) overlaps++;
+    }
+  }
+  const pairs = tnums.length * tnums.length;
+  assert.ok(ins > tnums.length && ins < pairs && overlaps > tnums.length && overlaps < pairs, 'the table has pairs on both sides');
+});
+
 test('tnum printing: tnum_strn and tnum_sbin', () => {
   assert.equal(tnumStr(T(0n, 0xffn)), '(0x0; 0xff)');
   assert.equal(tnumStrn(T(0n, 0xffn)), '(0x0; 0xff)');

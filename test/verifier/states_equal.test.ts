@@ -3,7 +3,7 @@
 // being safe implies cur is. Each row says what the kernel's rule decides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { regsafe, statesEqual, newIdMap, ExactLevel } from '../../src/verifier/states_equal';
+import { regsafe, statesEqual, newIdMap, ExactLevel, MissHint } from '../../src/verifier/states_equal';
 import { RegState, VState, newFuncState, scalarReg, ptrReg, notInit, StackSlot, SlotType } from '../../src/verifier/state';
 import { scalarConst, scalarUnknown, scalarOf } from '../../src/verifier/scalar/scalar';
 
@@ -93,21 +93,36 @@ test('states_equal with a miss hint: the register that differed is remembered an
     [stateWith({ 2: k(9n), 6: k(1n), 7: k(4n) }), true],
     [stateWith({ 2: k(0n), 6: k(1n, true), 7: k(4n) }), true],
   ];
-  const miss = { missAt: -1 };
+  const miss: MissHint = { missAt: -1, missReg: null };
   for (const [cur, want] of rows) assert.equal(statesEqual(ctx, old, cur, 0, 'not_exact', miss), want);
   assert.equal(miss.missAt, 6, 'r6 differed last');
   // a register no longer live at the instruction is not tested first
   assert.equal(statesEqual({ ...ctx, liveRegs: [1 << 7] }, old, stateWith({ 2: k(0n), 6: k(3n), 7: k(4n) }), 0, 'not_exact', miss), true);
   // ids paired before the hinted register still have to map one to one
   const id = (n: number): RegState => scalarReg({ ...scalarUnknown(), id: n, precise: true });
-  const idOld = stateWith({ 1: id(1), 2: id(1) }), idMiss = { missAt: 2 };
+  const idOld = stateWith({ 1: id(1), 2: id(1) }), idMiss: MissHint = { missAt: 2, missReg: idOld.frames[0].regs[2] };
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(6) }), 0, 'not_exact', idMiss), false);
   assert.equal(statesEqual(ctx, idOld, stateWith({ 1: id(5), 2: id(5) }), 0, 'not_exact', idMiss), true);
 });
 
+test('states_equal with a miss hint: the kept register is the one found; its precise copy put there since changes no answer', () => {
+  const old = stateWith({ 6: k(1n, true), 7: k(4n) });
+  const miss: MissHint = { missAt: -1, missReg: null };
+  // a loop's comparison (ranges) finds r7 different, imprecise as it is
+  assert.equal(statesEqual(ctx, old, stateWith({ 6: k(1n), 7: k(5n) }), 0, 'range_within', miss), false);
+  assert.equal(miss.missAt, 7);
+  assert.equal(miss.missReg, old.frames[0].regs[7], 'the explored register is kept');
+  // a precision mark puts r7's precise copy in the explored state: the kept imprecise one does not decide
+  old.frames[0].regs[7] = k(4n, true);
+  assert.equal(statesEqual(ctx, old, stateWith({ 6: k(1n), 7: k(5n) }), 0, 'not_exact', miss), false);
+  assert.equal(miss.missReg, old.frames[0].regs[7], 'the full comparison keeps the precise one');
+  assert.equal(statesEqual(ctx, old, stateWith({ 6: k(1n), 7: k(4n) }), 0, 'not_exact', miss), true);
+  assert.equal(statesEqual(ctx, old, stateWith({ 6: k(1n), 7: k(6n) }), 0, 'not_exact', miss), false);
+});
+
 test('states_equal with a miss hint at a stack slot: the slot is tested first, the answers do not change', () => {
   const old = stateWith({}, [slot(M), slot(R, k(5n, true))]);
-  const miss = { missAt: -1 };
+  const miss: MissHint = { missAt: -1, missReg: null };
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(M), slot(R, k(6n))]), 0, 'not_exact', miss), false);
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(7n))]), 0, 'not_exact', miss), false);
   assert.equal(statesEqual(ctx, old, stateWith({}, [slot(Z), slot(R, k(5n))]), 0, 'not_exact', miss), true);

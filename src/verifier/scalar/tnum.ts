@@ -165,15 +165,28 @@ export function tnumIsAligned(a: Tnum, size: bigint): boolean {
 
 /** tnum_in: is every value of b also a value of a? */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
-  // a constant or unknown `a` (most explored states' scalars): no bigint made by not64
-  if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
-  if (a.mask === U64_MAX) return a.value === 0n;
-  if (b.mask & not64(a.mask)) return false;
-  return a.value === (b.value & not64(a.mask));
+  // fast paths that make no bigint (regsafe asks this of every bounded scalar it compares)
+  const am = a.mask;
+  // a constant or unknown `a` (most explored states' scalars)
+  if (am === 0n) return b.mask === 0n && a.value === b.value;
+  if (am === U64_MAX) return a.value === 0n;
+  // tnums are well formed (value & mask == 0, as every operation here keeps them): b's value has no bit in a's mask
+  if (b.mask === am) return a.value === b.value;
+  if (am <= U32_MAX && b.mask <= U32_MAX && b.value <= U32_MAX) {
+    // the low 32 bits on Numbers (b has no high bit: a must have none either)
+    const m = Number(am);
+    return (Number(b.mask) & ~m) === 0 && ((Number(b.value) & ~m) >>> 0) === Number(a.value);
+  }
+  if (b.mask & not64(am)) return false;
+  return a.value === (b.value & not64(am));
 }
 
 /** tnum_overlap: can a and b hold the same value? */
 export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  if (a.mask <= U32_MAX && b.mask <= U32_MAX && a.value <= U32_MAX && b.value <= U32_MAX) {
+    // the low 32 bits on Numbers (the high ones are known zero in both): no bigint made (is_branch_taken's common case)
+    return ((Number(a.value) ^ Number(b.value)) & ~(Number(a.mask) | Number(b.mask))) === 0;
+  }
   const mu = not64(a.mask) & not64(b.mask);
   return (a.value & mu) === (b.value & mu);
 }
