@@ -13,8 +13,6 @@ import {
   BPF_MUL, BPF_ALU, BPF_ALU64, BPF_X, BPF_ADD, BPF_SUB, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_NEG, BPF_END,
 } from '../../src/isa/opcodes';
 import { arbMember } from './concrete';
-import { tnumOverlap } from '../../src/verifier/scalar';
-import { tnumOverlapHalves } from '../../src/verifier/scalar/halves';
 
 // The reference: the kernel's mul transfer in bigint, as C computes it.
 // C checked arithmetic (__builtin_*_overflow): the wrapped result and whether it overflowed.
@@ -113,13 +111,4 @@ test('adjustScalar remembers transfers by operand values: other ids get their ow
       assert.deepEqual(got, want, `${formatScalar(dst)} op 0x${insn.code.toString(16)} ${formatScalar(src)}`);
     }
   }), { numRuns: 1500 });
-});
-
-test('tnumOverlapHalves answers what tnumOverlap does (edges and random tnums, both bit halves)', () => {
-  const t = (value: bigint, mask: bigint) => tnum(value & ~mask, mask);
-  const edges = [t(0n, 0xf0n), tnum(1n, 0n), tnum(0x10n, 0n), t(0n, U64_MAX), tnum(U64_MAX, 0n), t(1n << 63n, 1n << 32n),
-    tnum(1n << 32n, 0n), t(0n, 0xffff_ffffn), tnum(0x8000_0000n, 0n), t(0xffff_ffff_0000_0000n, 0xffffn)];
-  for (const a of edges) for (const b of edges) assert.equal(tnumOverlapHalves(a, b), tnumOverlap(a, b), `${a.value}/${a.mask} ${b.value}/${b.mask}`);
-  const arbT = fc.tuple(fc.bigInt({ min: 0n, max: U64_MAX }), fc.bigInt({ min: 0n, max: U64_MAX })).map(([v, m]) => t(v, m));
-  fc.assert(fc.property(arbT, arbT, (a, b) => tnumOverlapHalves(a, b) === tnumOverlap(a, b)), { numRuns: 5000 });
 });

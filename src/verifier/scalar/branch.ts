@@ -7,9 +7,9 @@
 // tnum_overlap; the false branch of JSET forgets the ranges before narrowing
 // the tnum; comparing a register with itself has no special case (both
 // operands are the same state, refined in place).
-import { tnumSubreg, tnumIsConst, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst, U64_MAX } from './tnum';
+import { tnumSubreg, tnumIsConst, tnumOverlap, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst, U64_MAX } from './tnum';
 import { Scalar, MutScalar, cloneScalar, bmin, bmax, u32, s32, mMarkUnbounded, scalarIsConst, scalarConstValue, scalarConst } from './scalar';
-import { mBoundsSync, tnumOverlapHalves } from './halves';
+import { mBoundsSync } from './halves';
 import {
   BPF_JEQ, BPF_JNE, BPF_JSET, BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_X,
 } from '../../isa/opcodes';
@@ -80,7 +80,7 @@ export function isScalarBranchTaken(a: Scalar, b: Scalar, op: number, jmp32: boo
       const eq: BranchTaken = op === BPF_JEQ ? 1 : 0;
       const ne: BranchTaken = op === BPF_JEQ ? 0 : 1;
       if (tnumIsConst(t1) && tnumIsConst(t2)) return t1.value === t2.value ? eq : ne;
-      if (!tnumOverlapHalves(t1, t2)) return ne;
+      if (!tnumOverlap(t1, t2)) return ne;
       if (umin1 > umax2 || umax1 < umin2) return ne;
       if (smin1 > smax2 || smax1 < smin2) return ne;
       if (!jmp32) {

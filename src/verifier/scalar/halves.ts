@@ -118,19 +118,6 @@ export function scalarIsKnownConst(s: Scalar): boolean {
 }
 
 /**
- * tnum_overlap(a, b) (tnum.ts's tnumOverlap) on halves: do a and b agree on every bit known in
- * both? The bigint version makes five bigints, and is_scalar_branch_taken asks at every JEQ/JNE
- * of an unknown bit (222 KB per branches_13 verification).
- */
-export function tnumOverlapHalves(a: Tnum, b: Tnum): boolean {
-  U64[0] = a.value; const avH = W32[HI], avL = W32[LO];
-  U64[0] = a.mask; const amH = W32[HI], amL = W32[LO];
-  U64[0] = b.value; const bvH = W32[HI], bvL = W32[LO];
-  U64[0] = b.mask; const bmH = W32[HI], bmL = W32[LO];
-  return ((avH ^ bvH) & ~amH & ~bmH) === 0 && ((avL ^ bvL) & ~amL & ~bmL) === 0;
-}
-
-/**
  * The bigints of 0 .. SMALL_N - 1, made once: bounds are often small (offsets, byte and
  * port values), and a bigint is immutable, so one object serves every scalar.
  */
