@@ -22,7 +22,7 @@ import {
 import { cloneScalar, mMarkUnbounded32 } from './scalar/scalar';
 import { scalarIsKnownConst, mBoundsSync, mPtrAddSub } from './scalar/halves';
 import { adjustScalar, foldedConst, transferEpoch } from './scalar/alu';
-import { S64_MIN, S64_MAX } from './scalar/tnum';
+import { S64_MIN, S64_MAX, Tnum } from './scalar/tnum';
 import { tnumStrn } from './scalar/print';
 import { BPF_MAX_VAR_OFF } from './mem';
 
@@ -219,23 +219,24 @@ function adjustRegWithPointer(env: VerifierEnv, insn: Insn, d: RegState, s: RegS
  * the arithmetic (its variable part and fixed offset). Linux 6.18 words a pointer whose
  * variable part goes out of bounds as `%s pointer offset %lld is not allowed` (recorded
  * from the kernel: test/verifier/alu_sweep.test.ts), an offset as `value %lld makes ...`.
- * The type string is built only for a message.
+ * The type string is built only for a message. Of the register it reads only var_off and smin
+ * (given alone: the variable part's unsynced state is not built as a scalar).
  */
-function checkRegSaneOffset(env: VerifierEnv, v: Scalar, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
+function checkRegSaneOffset(env: VerifierEnv, varOff: Tnum, smin: bigint, fixedOff: number, ptr: PointerReg, isPtr: boolean): void {
   const max = MAX_VAR_OFF;
   const min = NEG_MAX_VAR_OFF; // -max made once (a negation makes a new bigint)
-  if (v.varOff.mask === 0n) {
-    const u = v.varOff.value;
+  if (varOff.mask === 0n) {
+    const u = varOff.value;
     const val = u <= S64_MAX ? u : BigInt.asIntN(64, u); // (s64): no new bigint for the usual non-negative one
     if (val >= max || val <= min) fail(env, 'EINVAL', 'mathWithConst', [regTypeStr(ptr), val]);
   }
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), fixedOff]);
   if (isPtr) {
-    if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), v.smin]);
+    if (smin >= max || smin <= min) fail(env, 'EINVAL', 'ptrOffsetNotAllowed', [regTypeStr(ptr), smin]);
     return;
   }
-  if (v.smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
-  if (v.smin >= max || v.smin <= min) fail(env, 'EINVAL', 'valueOutOfBounds', [v.smin, regTypeStr(ptr)]);
+  if (smin === S64_MIN) fail(env, 'EINVAL', 'mathUnboundedMin', [regTypeStr(ptr)]);
+  if (smin >= max || smin <= min) fail(env, 'EINVAL', 'valueOutOfBounds', [smin, regTypeStr(ptr)]);
 }
 
 const MAX_VAR_OFF = BigInt(BPF_MAX_VAR_OFF);
@@ -306,8 +307,8 @@ function ptrAluResult(env: VerifierEnv, insn: Insn, ptr: PointerReg, o: Scalar, 
   if (ptr.flags & PTR_MAYBE_NULL) fail(env, 'EACCES', 'ptrArithNullCheck', [dst, regTypeStr(ptr)]);
   if (ptr.type === 'mem' && (ptr.flags & PTR_UNTRUSTED)) return ptr;
   if (!ptrArithAllowed(ptr, known, o, op)) fail(env, 'EACCES', 'ptrArithOnType', [dst, regTypeStr(ptr)]);
-  checkRegSaneOffset(env, o, 0, ptr, false);
-  checkRegSaneOffset(env, ptr.v, ptr.off, ptr, true);
+  checkRegSaneOffset(env, o.varOff, o.smin, 0, ptr, false);
+  checkRegSaneOffset(env, ptr.v.varOff, ptr.v.smin, ptr.off, ptr, true);
   if (env.input.unprivileged && BPF_SRC(insn.code) === BPF_X && (op === BPF_ADD || op === BPF_SUB) && !sanitationRefusesStack(ptr, o, op, ptrIsDst)) {
     notModelled(env, 'pointer arithmetic with a register without CAP_BPF (Spectre sanitation)');
   }
@@ -338,7 +339,7 @@ function ptrAluResult(env: VerifierEnv, insn: Insn, ptr: PointerReg, o: Scalar, 
     fail(env, 'EACCES', 'ptrArithWithOp', [dst, aluString(op)]);
   }
   const pv = ptrVarPart(env.insnIdx, ptr.v, o, moved);
-  checkRegSaneOffset(env, pv.unsynced, off, ptr, true);
+  checkRegSaneOffset(env, pv.unsyncedVarOff, pv.unsyncedSmin, off, ptr, true);
   const v = pv.synced;
   const res = off === ptr.off && v === ptr.v && id === ptr.id ? ptr : ptrWith(ptr, off, v, id, ptr.flags, range);
   if (env.input.unprivileged) sanitizeCheckBounds(env, dst, res);
@@ -350,8 +351,8 @@ type PtrMove = 0 | 1 | 2;
 
 /**
  * The variable part of a pointer after adjust_ptr_min_max_vals: moved by the offset register
- * (bounds and tnum on 32-bit halves), then __mark_reg32_unbounded (`unsynced`, what the
- * second check_reg_sane_offset sees) and reg_bounds_sync (`synced`). A constant variable
+ * (bounds and tnum on 32-bit halves), then __mark_reg32_unbounded (its var_off and smin,
+ * `unsynced*`, are what the second check_reg_sane_offset reads) and reg_bounds_sync (`synced`). A constant variable
  * part the op does not move comes back unchanged from both, and is kept as it is.
  */
 interface PtrVar {
@@ -359,7 +360,8 @@ interface PtrVar {
   p: Scalar;
   o: Scalar;
   moved: PtrMove;
-  unsynced: Scalar;
+  unsyncedVarOff: Tnum;
+  unsyncedSmin: bigint;
   synced: Scalar;
 }
 /** The last PtrVar of each instruction, by index: pure, and a pointer walks through many paths as one object. */
@@ -369,22 +371,23 @@ function ptrVarPart(idx: number, p: Scalar, o: Scalar, moved: PtrMove): PtrVar {
   const memo = PTR_VARS[idx];
   const epoch = transferEpoch();
   if (memo !== undefined && memo.p === p && memo.o === o && memo.moved === moved && memo.epoch === epoch) return memo;
-  let unsynced = p, synced = p;
+  let unsyncedVarOff = p.varOff, unsyncedSmin = p.smin, synced = p;
   if (moved !== 0 || !scalarIsKnownConst(p)) {
     const m = cloneScalar(p);
     if (moved !== 0) mPtrAddSub(m, o, moved === 2);
     mMarkUnbounded32(m);
-    unsynced = cloneScalar(m);
+    unsyncedVarOff = m.varOff; // tnums and bigints are values: reg_bounds_sync below replaces them, never changes them
+    unsyncedSmin = m.smin;
     mBoundsSync(m);
     synced = m;
   }
   if (memo === undefined) {
-    const w: PtrVar = { epoch, p, o, moved, unsynced, synced };
+    const w: PtrVar = { epoch, p, o, moved, unsyncedVarOff, unsyncedSmin, synced };
     PTR_VARS[idx] = w;
     return w;
   }
   // rewritten in place (no allocation per miss)
-  memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsynced = unsynced; memo.synced = synced;
+  memo.epoch = epoch; memo.p = p; memo.o = o; memo.moved = moved; memo.unsyncedVarOff = unsyncedVarOff; memo.unsyncedSmin = unsyncedSmin; memo.synced = synced;
   return memo;
 }
 

@@ -11,10 +11,12 @@ import {
 import { VerifierEnv, fail } from './env';
 import { checkResourceLeak } from './refs';
 import { readReg, checkDst, setReg, scratchReg } from './regs';
-import { RegState, PointerReg, isPointer, regTypeStr, scalarReg, notInit } from './state';
-import { scalarUnknown } from './scalar_bridge';
+import { RegState, PointerReg, ScalarReg, isPointer, regTypeStr, notInit, UNKNOWN_SCALAR_REG } from './state';
 import { PROG_TYPES as P } from './types';
-import { checkMemAccess, accessSize, saveAuxPtrType, MemAccess, loadedScalar } from './mem';
+import { checkMemAccess, accessSize, saveAuxPtrType, MemAccess, loadedScalar, storeAccess } from './mem';
+
+/** mark_reg_unknown's register (imprecise), shared. */
+const UNKNOWN_SCALAR = UNKNOWN_SCALAR_REG as ScalarReg;
 
 const RMW_OPS: ReadonlySet<number> = new Set([BPF_ADD, BPF_ADD | BPF_FETCH, BPF_AND, BPF_AND | BPF_FETCH, BPF_OR, BPF_OR | BPF_FETCH,
   BPF_XOR, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG]);
@@ -48,9 +50,10 @@ function checkAtomicRmw(env: VerifierEnv, insn: Insn): void {
   if (loadReg >= 0) {
     const old = checkMemAccess(env, dst, a);
     // check_stack_read of a pointer-sized value into a register: a spilled pointer is filled as it is
-    setReg(env, loadReg, isPointer(old) ? old : loadedScalar(old.type === 'scalar' ? old.s : scalarUnknown(), a.size, false));
+    setReg(env, loadReg, isPointer(old) ? old : loadedScalar(old.type === 'scalar' ? old.s : UNKNOWN_SCALAR.s, a.size, false));
   }
-  checkMemAccess(env, dst, { regno: a.regno, off: a.off, size: a.size, store: { val: scalarReg(scalarUnknown()), regno: -1, imm: false }, signExtend: false, strictAlign: true });
+  // the value written: an unknown scalar (registers are values: the shared one)
+  checkMemAccess(env, dst, storeAccess(a.regno, a.off, a.size, UNKNOWN_SCALAR, -1, false, true));
 }
 
 /** check_atomic_load (load-acquire) and check_atomic_store (store-release) */
@@ -66,7 +69,7 @@ function checkAtomicLoadStore(env: VerifierEnv, insn: Insn): void {
   } else {
     const val = readReg(env, insn.src);
     ptr = readReg(env, insn.dst);
-    checkMemAccess(env, ptr, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: true });
+    checkMemAccess(env, ptr, storeAccess(insn.dst, insn.off, accessSize(insn), val, insn.src, false, true));
   }
   saveAuxPtrType(env, ptr);
   if (!atomicPtrTypeOk(ptr)) fail(env, 'EACCES', load ? 'ldAtomicNotAllowed' : 'stAtomicNotAllowed', [ptrRegno, regTypeStr(ptr)]);
@@ -91,5 +94,5 @@ export function checkLdAbs(env: VerifierEnv, insn: Insn): void {
   if (ctx.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', 6, ctx.off]);
   const regs = env.cur.frames[env.cur.curframe].regs;
   for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
-  regs[0] = scalarReg(scalarUnknown());
+  regs[0] = UNKNOWN_SCALAR;
 }

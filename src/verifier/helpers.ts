@@ -189,9 +189,10 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       if (!meta.map) fail(env, 'EINVAL', 'subsystemMisconfigured');
       const elide = meta.funcId === 1 && meta.constMapKey >= 0n && meta.constMapKey < BigInt(meta.map.maxEntries);
       const nullable = ret.nullable && !elide;
-      r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0 });
-      // a value that cannot be NULL keeps an id of its own when a spin lock may be in it (the lock's reference names it)
-      if (!nullable && (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock')) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags);
+      // a NULL-able value gets its id here (not below: one pointer made, not two); one that cannot be NULL
+      // keeps an id of its own when a spin lock may be in it (the lock's reference names it)
+      const id = nullable || (meta.map.fields ?? []).some((f) => f.kind === 'bpf_spin_lock' || f.kind === 'bpf_res_spin_lock') ? ++env.idGen : 0;
+      r0 = ptrReg('map_value', { map: meta.map }, { flags: nullable ? PTR_MAYBE_NULL : 0, id });
       break;
     }
     case 'sock': case 'tcp_sock': case 'sock_common':
@@ -210,7 +211,7 @@ function returnValue(env: VerifierEnv, proto: HelperProto, meta: CallArgMeta, id
       break;
     }
   }
-  if (isPointer(r0) && r0.flags & PTR_MAYBE_NULL) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags);
+  if (isPointer(r0) && r0.flags & PTR_MAYBE_NULL && r0.id === 0) r0 = ptrWithIds(r0, ++env.idGen, r0.refObjId, r0.flags);
   if (isPointer(r0) && proto.ptrCast) r0 = ptrWithIds(r0, r0.id, meta.refObjId, r0.flags);
   else if (isPointer(r0) && proto.acquire) {
     const id = acquireReference(env, idx);

@@ -13,9 +13,9 @@ import { VerifierEnv, curFrame, fail, notModelled, logOn } from './env';
 import { readReg, markPrecise, ptrWith } from './regs';
 import {
   RegState, VState, PointerReg, PTR_MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, isPointer, isPktPointer, scalarReg, cloneState, mapEachReg,
-  ptrReg, mapRef, withSpilled, ScalarReg, immScalarReg,
+  ptrReg, mapRef, withSpilled, ScalarReg, immScalarReg, constScalarReg,
 } from './state';
-import { Scalar, scalarConst, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
+import { Scalar, isBranchTaken, regSetMinMax, regSetMinMaxDst, syncLinkedScalar } from './scalar_bridge';
 import { flipOpcode, scalarIsConst, scalarConstValue } from './scalar';
 import { scalarSameValuePrecise, scalarWithIdOf } from './scalar/scalar';
 import { isPktBranchTaken, tryMatchPktPointers } from './pkt';
@@ -92,7 +92,7 @@ function markPtrOrNullRegs(st: VState, regno: number, isNull: boolean): void {
   if (refObjId && refObjId === id && isNull) st.refs = st.refs.filter((x) => x.id !== id);
   mapEachReg(st, (x) => {
     if (!isPointer(x) || !(x.flags & PTR_MAYBE_NULL) || x.id !== id) return x;
-    if (isNull) return scalarReg(scalarConst(0n));
+    if (isNull) return constScalarReg(0n, false); // the shared zero (registers are values)
     return markPtrNotNull(x);
   });
 }

@@ -10,16 +10,16 @@ import {
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_VALUE, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE,
 } from '../isa/opcodes';
 import { VALID_OPCODES } from '../isa/validate';
-import { VerifyInput } from './types';
+import { VerifyInput, MapInfo } from './types';
 import { checkReservedFields } from './reserved_fields';
 import { VerifierEnv, fail, notModelled } from './env';
 import { findSubprog } from './subprogs';
 import { checkDst, setReg } from './regs';
-import { RegState, BtfRef, scalarReg, ptrReg, mapRef, MEM_RDONLY, MEM_PERCPU } from './state';
+import { RegState, BtfRef, ptrReg, mapRef, constScalarReg, MEM_RDONLY, MEM_PERCPU } from './state';
+import { transferEpoch } from './scalar/alu';
 import { btfTypeAt, skipModifiers } from './btf_view';
 import { Btf } from '../btf/btf';
 import { findByName, typeSize } from '../btf/lookup';
-import { scalarConst } from './scalar_bridge';
 
 /** BPF_JMP | BPF_CALL | BPF_X (callx): not in the kernel's instruction table. */
 const OP_CALLX = OP_CALL | BPF_X;
@@ -105,6 +105,26 @@ function btfVarReg(env: VerifierEnv, btf: Btf, id: number): RegState {
   return ptrReg('mem', { size, dynptrId: 0 }, { flags: MEM_RDONLY });
 }
 
+/**
+ * The map pointer each map ld_imm64 loaded last, by instruction index, with what it was made
+ * of (the epoch, transferEpoch: a new one per verification; the instruction, its src and the
+ * next slot's imm, the map): registers are values, so every path through the instruction gets
+ * the same one (not a new pointer each).
+ */
+interface MapLdImm { epoch: number; insn: Insn; src: number; imm2: number; m: MapInfo; reg: RegState }
+const MAP_LD_IMM: (MapLdImm | undefined)[] = [];
+
+/** The CONST_PTR_TO_MAP (BPF_PSEUDO_MAP_FD) or PTR_TO_MAP_VALUE (BPF_PSEUDO_MAP_VALUE) an ld_imm64 of map `m` loads. */
+function mapLdImmReg(env: VerifierEnv, insn: Insn, m: MapInfo): RegState {
+  const idx = env.insnIdx, epoch = transferEpoch(), imm2 = env.insns[idx + 1].imm;
+  const memo = MAP_LD_IMM[idx];
+  if (memo !== undefined && memo.epoch === epoch && memo.insn === insn && memo.src === insn.src && memo.imm2 === imm2 && memo.m === m) return memo.reg;
+  const map = mapRef(m, insn.imm);
+  const reg = insn.src === BPF_PSEUDO_MAP_FD ? ptrReg('map_ptr', { map }) : ptrReg('map_value', { map }, { off: imm2 >>> 0 });
+  MAP_LD_IMM[idx] = { epoch, insn, src: insn.src, imm2, m, reg };
+  return reg;
+}
+
 /** check_ld_imm (and LD_ABS/LD_IND, not modelled); returns the index after the instruction. */
 export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   const idx = env.insnIdx;
@@ -115,9 +135,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   if (insn.src === BPF_PSEUDO_MAP_FD || insn.src === BPF_PSEUDO_MAP_VALUE) {
     const m = input.maps?.get(insn.imm);
     if (!m) fail(env, 'EBADF', 'mapFdInvalid', [insn.imm]);
-    const map = mapRef(m, insn.imm);
-    if (insn.src === BPF_PSEUDO_MAP_FD) setReg(env, insn.dst, ptrReg('map_ptr', { map }));
-    else setReg(env, insn.dst, ptrReg('map_value', { map }, { off: env.insns[idx + 1].imm >>> 0 }));
+    setReg(env, insn.dst, mapLdImmReg(env, insn, m));
   } else if (insn.src === BPF_PSEUDO_FUNC) {
     // PTR_TO_FUNC of a static subprog with BTF
     const target = idx + insn.imm + 1;
@@ -131,7 +149,7 @@ export function checkLdImm(env: VerifierEnv, insn: Insn): number {
   } else if (insn.src !== 0) {
     notModelled(env, `ld_imm64 with src_reg ${insn.src} (map values, BTF ids, functions)`);
   } else {
-    setReg(env, insn.dst, scalarReg(scalarConst(ldImm64Value(env.insns, idx))));
+    setReg(env, insn.dst, constScalarReg(ldImm64Value(env.insns, idx), false));
   }
   return idx + 2;
 }

@@ -64,12 +64,28 @@ export function checkLoad(env: VerifierEnv, insn: Insn): void {
   saveAuxPtrType(env, src);
 }
 
+type MemStore = NonNullable<MemAccess['store']>;
+const STORE_VAL: MemStore = { val: UNKNOWN_SCALAR_REG, regno: -1, imm: false };
+const STORE_ACCESS: MemAccess = { regno: 0, off: 0, size: 0, store: STORE_VAL, signExtend: false, strictAlign: false };
+
+/**
+ * The access of an instruction's store of `val` (from register `valRegno`, -1: none; `imm`: BPF_ST's
+ * immediate) through register `regno`: one object rewritten per store, as LOAD_ACCESS per load (the
+ * access checks read it and keep nothing, and no store runs inside another's checkMemAccess).
+ */
+export function storeAccess(regno: number, off: number, size: number, val: RegState, valRegno: number, imm: boolean, strictAlign: boolean): MemAccess {
+  const a = STORE_ACCESS, s = STORE_VAL;
+  s.val = val; s.regno = valRegno; s.imm = imm;
+  a.regno = regno; a.off = off; a.size = size; a.store = s; a.strictAlign = strictAlign;
+  return a;
+}
+
 /** BPF_STX | BPF_MEM: check_store_reg (atomics are in atomic.ts) */
 export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, 'BPF_STX');
   const val = readReg(env, insn.src);
   const dst = readReg(env, insn.dst);
-  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val, regno: insn.src, imm: false }, signExtend: false, strictAlign: false });
+  checkMemAccess(env, dst, storeAccess(insn.dst, insn.off, accessSize(insn), val, insn.src, false, false));
   saveAuxPtrType(env, dst);
 }
 
@@ -77,7 +93,7 @@ export function checkStoreReg(env: VerifierEnv, insn: Insn): void {
 export function checkStoreImm(env: VerifierEnv, insn: Insn): void {
   checkReservedFields(env, insn, 'BPF_ST');
   const dst = readReg(env, insn.dst);
-  checkMemAccess(env, dst, { regno: insn.dst, off: insn.off, size: accessSize(insn), store: { val: immScalarReg(insn.imm), regno: -1, imm: true }, signExtend: false, strictAlign: false });
+  checkMemAccess(env, dst, storeAccess(insn.dst, insn.off, accessSize(insn), immScalarReg(insn.imm), -1, true, false));
   saveAuxPtrType(env, dst);
 }
 

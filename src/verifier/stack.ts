@@ -11,7 +11,7 @@ import { markPrecise, scratchSlot } from './regs';
 import { recordStackAccess, clearStackAccess } from './precision';
 import {
   RegState, PtrOf, FuncState, StackSlot, SlotType, SlotTypes, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, stackSlot, slotWith,
-  slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT,
+  slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT, constScalarReg,
 } from './state';
 import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov, usedNextId } from './scalar_bridge';
 import { tnumStrn } from './scalar';
@@ -164,7 +164,7 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
     else if (ty === '0') zeroCnt++;
   }
   // a fill of a spilled zero is still a fill; other reads do not restore the spilled register
-  if (spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) return scalarReg(scalarConst(0n));
+  if (spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) return constScalarReg(0n, false); // the shared zero (registers are values)
   clearStackAccess(env);
   return scalarReg(zeroCnt === a.size ? scalarConst(0n) : scalarUnknown());
 }
