@@ -18,7 +18,7 @@ import { setCurrentOf, resetWrites, commitWrites } from './stack_liveness';
 import { prepareFuncArgs, prepareMainArgs } from './func_args';
 import { popStack, isStateVisited, updateBranchCounts, updateLiveStackOfCur } from './states';
 import { logInsn } from './print';
-import { PathEntry, pathEntry } from './precision';
+import { PathEntry, pathEntry, setInJmpHistory } from './precision';
 import { checkAluOp } from './alu';
 import { checkLoad, checkStoreReg, checkStoreImm } from './mem';
 import { checkLdImm } from './ld_imm';
@@ -105,7 +105,7 @@ function insnEntry(env: VerifierEnv, idx: number, flags: number, arrival: PathEn
   let e = env.path === null ? (env.path = pathEntry(idx, env.prevInsnIdx, null)) : arrival;
   if (!(flags & JMP_POINT)) return;
   e ??= env.path = pathEntry(idx, idx - 1, env.path);
-  e.hist = true;
+  setInJmpHistory(e);
   env.jmpHistoryCnt++;
 }
 

@@ -24,6 +24,7 @@ import { BPF_JMP, BPF_JCOND } from '../isa/opcodes';
 const OP_MAY_GOTO = BPF_JMP | BPF_JCOND;
 import { xlatedProgram, reachedInsns, InlinedLoop } from './fixups';
 import { newTransferEpoch } from './scalar/alu';
+import { resetHistory } from './precision';
 
 export * from './types';
 export { msg, fmt, BASE_TEXTS } from './messages';
@@ -167,6 +168,7 @@ function bpfCheck(env: VerifierEnv): { layout: SubprogLayout; loops: Map<number,
   const { input, log } = env;
   // nothing the transfer memos (scalar/alu.ts, alu.ts, jmp.ts) remember answers in another verification
   newTransferEpoch();
+  resetHistory();
   const unmodelled = progTypeInfo(input.progType).unmodelled;
   if (unmodelled) notModelled(env, unmodelled);
   if (input.attachToProgram) notModelled(env, 'attach targets in BPF programs (attach_prog_fd)');

@@ -30,20 +30,56 @@ export interface LinkedReg { fr: number; regno: number; isReg: boolean }
  * One entry of the current state's history (struct bpf_jmp_history_entry), newest first
  * (a persistent list: a branch shares it in O(1)). Only some executed instructions have
  * one, as in the kernel: an instruction reached from elsewhere than the one before it
- * (`prevIdx`, what get_prev_insn_idx follows), the first instruction after a checkpoint
- * (so the walk knows where the history ends), jump points, spills and fills of a stack
- * slot (`spi`/`fr`, INSN_F_STACK_ACCESS) and conditional jumps that refined linked
- * scalars together (`linked`). The instructions between entries ran one after the other.
- * `hist` says the kernel's jmp_history has the entry (it counts in jmp_history_cnt).
+ * (its previous instruction, what get_prev_insn_idx follows), the first instruction after a
+ * checkpoint (so the walk knows where the history ends), jump points, spills and fills of a
+ * stack slot (INSN_F_STACK_ACCESS, slot and frame) and conditional jumps that refined linked
+ * scalars together. The instructions between entries ran one after the other. An entry is
+ * in the kernel's jmp_history (counts in jmp_history_cnt) when its HIST flag is set.
+ *
+ * An entry is a number: its row in HISTORY, this verification's table of entries (the
+ * kernel's jmp_history is an array of small structs too). The table is kept from one
+ * verification to the next: its rows are recycled, not allocated (a branch explosion makes
+ * tens of thousands of entries).
  */
-export interface PathEntry {
-  idx: number; prevIdx: number; prev: PathEntry | null;
-  spi: number | undefined; fr: number | undefined; linked: LinkedReg[] | undefined; hist: boolean;
+export type PathEntry = number;
+
+/** A row of HISTORY: the entry's instruction, its previous instruction, the entry below it (-1: none), flags. */
+const ROW = 4;
+const R_IDX = 0, R_PREV_IDX = 1, R_PREV = 2, R_FLAGS = 3;
+/** Row flags: in the kernel's jmp_history; has linked registers (in HISTORY.linked); above these bits, 1 + the stack access's frame * 64 + slot (0: none). */
+const F_HIST = 1, F_LINKED = 2, F_STACK_SHIFT = 2;
+
+const HISTORY = { rows: 0, t: new Int32Array(1024 * ROW), linked: new Map<PathEntry, LinkedReg[]>() };
+
+/** A new verification: no entry yet (its rows and the linked registers of the last one are dropped). */
+export function resetHistory(): void {
+  HISTORY.rows = 0;
+  if (HISTORY.linked.size !== 0) HISTORY.linked.clear();
 }
 
 /** A new history entry for instruction `idx` reached from `prevIdx`, on top of `prev`. */
-export const pathEntry = (idx: number, prevIdx: number, prev: PathEntry | null): PathEntry =>
-  ({ idx, prevIdx, prev, spi: undefined, fr: undefined, linked: undefined, hist: false });
+export function pathEntry(idx: number, prevIdx: number, prev: PathEntry | null): PathEntry {
+  const e = HISTORY.rows++;
+  let t = HISTORY.t;
+  if ((e + 1) * ROW > t.length) {
+    const grown = new Int32Array(2 * t.length);
+    grown.set(t);
+    t = HISTORY.t = grown;
+  }
+  const o = e * ROW;
+  t[o + R_IDX] = idx;
+  t[o + R_PREV_IDX] = prevIdx;
+  t[o + R_PREV] = prev ?? -1;
+  t[o + R_FLAGS] = 0;
+  return e;
+}
+
+/** Entry `e` is in the kernel's jmp_history (a jump point): it counts in jmp_history_cnt. */
+export function setInJmpHistory(e: PathEntry): void {
+  HISTORY.t[e * ROW + R_FLAGS] |= F_HIST;
+}
+
+const entryIdx = (e: PathEntry): number => HISTORY.t[e * ROW + R_IDX];
 
 /**
  * The walk of the history `path` that stands before an execution of instruction `idx`
@@ -52,12 +88,16 @@ export const pathEntry = (idx: number, prevIdx: number, prev: PathEntry | null):
  */
 function historyStart(idx: number, path: PathEntry | null): number {
   if (path === null) return -1;
-  if (path.idx !== idx) return idx - 1;
-  return path.prev === null ? -1 : path.prevIdx;
+  const t = HISTORY.t, o = path * ROW;
+  if (t[o + R_IDX] !== idx) return idx - 1;
+  return t[o + R_PREV] < 0 ? -1 : t[o + R_PREV_IDX];
 }
-/** ... with these entries not passed yet (get_prev_insn_idx passes `idx`'s own entry). */
-const historyEntries = (idx: number, path: PathEntry | null): PathEntry | null =>
-  (path !== null && path.idx === idx ? path.prev : path);
+/** ... with these entries not passed yet (get_prev_insn_idx passes `idx`'s own entry; -1: none). */
+function historyEntries(idx: number, path: PathEntry | null): number {
+  if (path === null) return -1;
+  const o = path * ROW;
+  return HISTORY.t[o + R_IDX] === idx ? HISTORY.t[o + R_PREV] : path;
+}
 
 /**
  * struct backtrack_state: registers and stack slots wanted precise, per frame. A frame's
@@ -161,13 +201,16 @@ const atomicFetch = (insn: Insn): boolean =>
 
 /**
  * backtrack_insn: what instruction `idx` (its mask `m`) needs precise before it, given what is
- * wanted after it; `e` is its history entry (null when it has none).
+ * wanted after it; `e` is its history entry (-1 when it has none).
  */
-function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: PathEntry | null, subseq: number, bt: Bt): BtResult {
+function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: number, subseq: number, bt: Bt): BtResult {
   const insn = env.insns[idx];
   const cls = BPF_CLASS(insn.code), op = BPF_OP(insn.code), x = BPF_SRC(insn.code) === BPF_X;
   const dreg = insn.dst, sreg = insn.src;
-  const linked = e !== null ? e.linked : undefined;
+  const flags = e >= 0 ? HISTORY.t[e * ROW + R_FLAGS] : 0;
+  // the stack access: 1 + frame * 64 + slot (0: none)
+  const stack = flags >>> F_STACK_SHIFT, fr = (stack - 1) >> 6, spi = (stack - 1) & 63;
+  const linked = flags & F_LINKED ? HISTORY.linked.get(e) : undefined;
   if (linked !== undefined) syncLinked(bt, linked);
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!isReg(bt, dreg) || op === BPF_END || op === BPF_NEG) return 'ok';
@@ -180,14 +223,13 @@ function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: PathEntry | 
     const loadReg = cls === BPF_LDX ? dreg : insn.imm === BPF_CMPXCHG ? 0 : sreg;
     if (!isReg(bt, loadReg)) return 'ok';
     clearReg(bt, loadReg);
-    if (e === null || e.spi === undefined) return 'ok';
-    setSlot(bt, e.fr ?? bt.frame, e.spi);
+    if (stack === 0) return 'ok';
+    setSlot(bt, fr, spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (isReg(bt, dreg)) return NOTSUPP;
-    if (e === null || e.spi === undefined) return 'ok';
-    const fr = e.fr ?? bt.frame;
-    if (!isSlot(bt, fr, e.spi)) return 'ok';
-    clearSlot(bt, fr, e.spi);
+    if (stack === 0) return 'ok';
+    if (!isSlot(bt, fr, spi)) return 'ok';
+    clearSlot(bt, fr, spi);
     if (cls === BPF_STX) setReg(bt, sreg);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL || op === BPF_EXIT) {
@@ -412,7 +454,9 @@ function markChain(env: VerifierEnv, bt: Bt): void {
   // the walk's position: instruction `i` (-1: this history is done) and the newest entry not passed
   let i = historyStart(env.insnIdx, env.path), e = historyEntries(env.insnIdx, env.path);
   // e's instruction, kept in a local: the inner loop compares it at every step (-1: no entry left)
-  let eIdx = e !== null ? e.idx : -1;
+  let eIdx = e >= 0 ? entryIdx(e) : -1;
+  // (HISTORY's table: no entry is made during a walk)
+  const t = HISTORY.t;
   let st: Checkpoint | null = null;
   const masks = masksOfThisVerification(insns.length);
   for (;;) {
@@ -443,34 +487,35 @@ function markChain(env: VerifierEnv, bt: Bt): void {
           if ((m & (want | ALWAYS)) !== 0) break;
           subseq = i;
           if (i === eIdx) {
-            const p = e!;
-            if (p.spi !== undefined || p.linked !== undefined) break;
-            i = p.prev === null ? -1 : p.prevIdx;
-            e = p.prev;
-            eIdx = e !== null ? e.idx : -1;
+            const o = e * ROW;
+            if (t[o + R_FLAGS] >>> 1 !== 0) break;
+            e = t[o + R_PREV];
+            i = e < 0 ? -1 : t[o + R_PREV_IDX];
+            eIdx = e < 0 ? -1 : t[e * ROW + R_IDX];
           } else i--;
           if (i < 0) break;
         }
         if (i < 0) break;
       }
-      const own = i === eIdx ? e : null;
+      const own = i === eIdx ? e : -1;
       let m = masks[i];
       if (m === 0) m = masks[i] = insnMask(env, i);
       if (log) {
         verbose(env.log, `mark_precise: frame${bt.frame}: regs=${fmtRegs(bt.regs[bt.frame])} stack=${fmtStack(bt, bt.frame)} before ${i}: `
           + `(${(insns[i].code & 0xff).toString(16).padStart(2, '0')}) ${disasmInsn(insns, i, { kfuncName: (k) => kfuncName(env, k) })}\n`);
       }
-      if (own !== null || (m & (want | ALWAYS)) !== 0) {
+      if (own >= 0 || (m & (want | ALWAYS)) !== 0) {
         if (backtrackInsn(env, i, m, own, subseq, bt) !== 'ok') { markAllScalarsPrecise(env); return; }
         if (btEmpty(bt)) return;
         want = bt.regs[bt.frame];
       }
       subseq = i;
       // get_prev_insn_idx
-      if (own !== null) {
-        i = own.prev === null ? -1 : own.prevIdx;
-        e = own.prev;
-        eIdx = e !== null ? e.idx : -1;
+      if (own >= 0) {
+        const o = own * ROW;
+        e = t[o + R_PREV];
+        i = e < 0 ? -1 : t[o + R_PREV_IDX];
+        eIdx = e < 0 ? -1 : t[e * ROW + R_IDX];
       } else i--;
     }
     st = st ? st.parent : env.parent;
@@ -482,7 +527,7 @@ function markChain(env: VerifierEnv, bt: Bt): void {
     firstIdx = st.firstInsnIdx;
     i = historyStart(st.insnIdx, st.path);
     e = historyEntries(st.insnIdx, st.path);
-    eIdx = e !== null ? e.idx : -1;
+    eIdx = e >= 0 ? entryIdx(e) : -1;
   }
   if (!btEmpty(bt)) markAllScalarsPrecise(env);
 }
@@ -544,32 +589,39 @@ export function propagatePrecision(env: VerifierEnv, old: VState): void {
  */
 function entryOfInsn(env: VerifierEnv): PathEntry {
   const e = env.path;
-  if (e !== null && e.idx === env.insnIdx) return e;
+  if (e !== null && entryIdx(e) === env.insnIdx) return e;
   return (env.path = pathEntry(env.insnIdx, env.insnIdx - 1, e));
+}
+
+/** Entry `e` gets `flags`, and so is in the kernel's jmp_history if it was not yet. */
+function addFlags(env: VerifierEnv, e: PathEntry, flags: number): void {
+  const t = HISTORY.t, o = e * ROW + R_FLAGS;
+  if (!(t[o] & F_HIST)) env.jmpHistoryCnt++;
+  t[o] |= flags | F_HIST;
 }
 
 /** push_jmp_history with INSN_F_STACK_ACCESS: the instruction spilled to or filled from slot `spi` of frame `fr`. */
 export function recordStackAccess(env: VerifierEnv, fr: number, spi: number): void {
   if (env.path === null) return;
   const e = entryOfInsn(env);
-  e.spi = spi;
-  e.fr = fr;
-  if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
+  HISTORY.t[e * ROW + R_FLAGS] &= F_HIST | F_LINKED;
+  addFlags(env, e, (1 + fr * MAX_SLOTS + spi) << F_STACK_SHIFT);
 }
 
 /** The access recorded by recordStackAccess was not a spill or fill after all (no history entry). */
 export function clearStackAccess(env: VerifierEnv): void {
   const e = env.path;
-  if (!e || e.idx !== env.insnIdx || e.spi === undefined) return;
-  e.spi = undefined;
-  e.fr = undefined;
-  if (e.hist && !(env.pointFlags[e.idx] & JMP_POINT) && !e.linked) { e.hist = false; env.jmpHistoryCnt--; }
+  if (e === null) return;
+  const t = HISTORY.t, o = e * ROW;
+  if (t[o + R_IDX] !== env.insnIdx || t[o + R_FLAGS] >>> F_STACK_SHIFT === 0) return;
+  t[o + R_FLAGS] &= F_HIST | F_LINKED;
+  if (t[o + R_FLAGS] === F_HIST && !(env.pointFlags[env.insnIdx] & JMP_POINT)) { t[o + R_FLAGS] = 0; env.jmpHistoryCnt--; }
 }
 
 /** push_jmp_history with linked registers: a conditional jump refined these scalars together. */
 export function recordLinkedRegs(env: VerifierEnv, linked: LinkedReg[]): void {
   if (env.path === null || linked.length < 2) return;
   const e = entryOfInsn(env);
-  e.linked = linked;
-  if (!e.hist) { e.hist = true; env.jmpHistoryCnt++; }
+  HISTORY.linked.set(e, linked);
+  addFlags(env, e, F_LINKED);
 }
