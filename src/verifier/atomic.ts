@@ -11,12 +11,10 @@ import {
 import { VerifierEnv, fail } from './env';
 import { checkResourceLeak } from './refs';
 import { readReg, checkDst, setReg, scratchReg } from './regs';
-import { RegState, PointerReg, ScalarReg, isPointer, regTypeStr, notInit, UNKNOWN_SCALAR_REG } from './state';
+import { RegState, PointerReg, isPointer, regTypeStr, notInit, UNKNOWN_SCALAR_REG } from './state';
 import { PROG_TYPES as P } from './types';
 import { checkMemAccess, accessSize, saveAuxPtrType, MemAccess, loadedScalar, storeAccess } from './mem';
 
-/** mark_reg_unknown's register (imprecise), shared. */
-const UNKNOWN_SCALAR = UNKNOWN_SCALAR_REG as ScalarReg;
 
 const RMW_OPS: ReadonlySet<number> = new Set([BPF_ADD, BPF_ADD | BPF_FETCH, BPF_AND, BPF_AND | BPF_FETCH, BPF_OR, BPF_OR | BPF_FETCH,
   BPF_XOR, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG]);
@@ -50,10 +48,10 @@ function checkAtomicRmw(env: VerifierEnv, insn: Insn): void {
   if (loadReg >= 0) {
     const old = checkMemAccess(env, dst, a);
     // check_stack_read of a pointer-sized value into a register: a spilled pointer is filled as it is
-    setReg(env, loadReg, isPointer(old) ? old : loadedScalar(old.type === 'scalar' ? old.s : UNKNOWN_SCALAR.s, a.size, false));
+    setReg(env, loadReg, isPointer(old) ? old : loadedScalar(old.type === 'scalar' ? old.s : UNKNOWN_SCALAR_REG.s, a.size, false));
   }
   // the value written: an unknown scalar (registers are values: the shared one)
-  checkMemAccess(env, dst, storeAccess(a.regno, a.off, a.size, UNKNOWN_SCALAR, -1, false, true));
+  checkMemAccess(env, dst, storeAccess(a.regno, a.off, a.size, UNKNOWN_SCALAR_REG, -1, false, true));
 }
 
 /** check_atomic_load (load-acquire) and check_atomic_store (store-release) */
@@ -94,5 +92,5 @@ export function checkLdAbs(env: VerifierEnv, insn: Insn): void {
   if (ctx.off) fail(env, 'EACCES', 'derefModifiedPtr', ['ctx', 6, ctx.off]);
   const regs = env.cur.frames[env.cur.curframe].regs;
   for (let r = 0; r <= 5; r++) { regs[r] = notInit(); scratchReg(env, r); }
-  regs[0] = UNKNOWN_SCALAR;
+  regs[0] = UNKNOWN_SCALAR_REG;
 }

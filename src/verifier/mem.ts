@@ -130,7 +130,7 @@ export const loadedScalar = (s: Scalar, size: number, signExtend: boolean): RegS
 
 /** An unknown value loaded zero-extended, by size (shared: registers are values, and most loads read an unknown). */
 const UNKNOWN_LOADED: readonly RegState[] = [1, 2, 4].reduce<RegState[]>((t, n) => {
-  t[n] = loadedScalar((UNKNOWN_SCALAR_REG as ScalarReg).s, n, false);
+  t[n] = loadedScalar(UNKNOWN_SCALAR_REG.s, n, false);
   return t;
 }, []);
 

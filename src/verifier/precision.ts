@@ -15,7 +15,7 @@ import {
 } from '../isa/opcodes';
 import { disasmInsn } from '../isa/disasm';
 import { verbose, BPF_LOG_LEVEL2 } from './log';
-import { FuncState, VState, RegState, StackSlot, BPF_REG_SIZE, formatFuncState, withSpilled, cloneFunc } from './state';
+import { FuncState, VState, RegState, StackSlot, BPF_REG_SIZE, formatFuncState, withSpilled, cloneFunc, smallConstScalarReg } from './state';
 import { VerifierEnv, JMP_POINT, MAX_CALL_FRAMES, kfuncName } from './env';
 import type { Checkpoint } from './states';
 import { findSubprog } from './subprogs';
@@ -249,22 +249,17 @@ function backtrackInsn(env: VerifierEnv, idx: number, m: number, e: number, subs
   return 'ok';
 }
 
-/**
- * Registers made by `precise` for known constants, by the constant's low 10 bits: scalarWithPrecise
- * shares its precise small constants, so the register holding one can be shared too (branch
- * explosions mark the same few constants precise in checkpoint after checkpoint). Registers are values.
- */
-const PRECISE_CONST_REGS: (RegState | null)[] = new Array<RegState | null>(1024).fill(null);
-
-/** The scalar `r` marked precise (registers are values: a new one, or the one made before for the same precise scalar). */
+/** The scalar `r` marked precise (registers are values: a new one, or the shared one of a precise small constant). */
 function precise(r: RegState): RegState {
   if (r.type !== 'scalar' || r.s.precise) return r;
   const s = scalarWithPrecise(r.s, true);
-  if (s.varOff.mask !== 0n) return { type: 'scalar', s };
-  // (Number first: a bigint & would make a bigint)
-  const k = Number(s.varOff.value) & 1023, was = PRECISE_CONST_REGS[k];
-  if (was !== null && was.type === 'scalar' && was.s === s) return was;
-  return (PRECISE_CONST_REGS[k] = { type: 'scalar', s });
+  // scalarWithPrecise shares its precise small constants, and smallConstScalarReg the register holding
+  // one (branch explosions mark the same few constants precise in checkpoint after checkpoint)
+  if (s.varOff.mask === 0n && s.id === 0 && s.varOff.value <= 0x7fff_ffffn) {
+    const shared = smallConstScalarReg(Number(s.varOff.value), true);
+    if (shared.type === 'scalar' && shared.s === s) return shared;
+  }
+  return { type: 'scalar', s };
 }
 
 /** Stack slots per frame (MAX_BPF_STACK / BPF_REG_SIZE). */

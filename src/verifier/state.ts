@@ -6,7 +6,7 @@
 import { MAX_BPF_REG, BPF_REG_FP } from '../isa/opcodes';
 import { MapInfo } from './types';
 import { Scalar, formatScalar, scalarConst, scalarUnknown, scalarFromImm } from './scalar_bridge';
-import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown } from './scalar';
+import { formatScalarRanges, formatSnum, formatUnum, tnumStrn, tnumIsConst, tnumIsUnknown, preciseSmallConst } from './scalar';
 
 /** BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG (include/uapi/linux/bpf.h): map_flags the verifier reads. */
 export const BPF_F_RDONLY_PROG = 1 << 7;
@@ -244,11 +244,11 @@ const NOT_INIT: RegState = Object.freeze({ type: 'not_init' });
 export const notInit = (): RegState => NOT_INIT;
 export const scalarReg = (s: Scalar): RegState => ({ type: 'scalar', s });
 /** mark_reg_unknown's register (imprecise): registers and scalars are immutable values, so one object serves every use (no allocation per unknown). */
-export const UNKNOWN_SCALAR_REG: RegState = scalarReg(scalarUnknown());
+export const UNKNOWN_SCALAR_REG: ScalarReg = { type: 'scalar', s: scalarUnknown() };
 
 /** The registers of BPF_K operands and of known constants made so far (one per immediate, value and precision: registers are values). */
 const IMM_REGS = new Map<number, RegState>();
-const PRECISE_CONST_REGS = new Map<number, RegState>();
+const PRECISE_CONST_REGS = new Map<number, ScalarReg>();
 /** Constants from 2^31 on (bigint keys: a Map compares them by value). */
 const WIDE_CONST_REGS = new Map<bigint, RegState>();
 const PRECISE_WIDE_CONST_REGS = new Map<bigint, RegState>();
@@ -281,13 +281,17 @@ export function constScalarReg(v: bigint, precise: boolean): RegState {
   return smallConstScalarReg(Number(v), precise);
 }
 
-/** constScalarReg of `n` in [0, 2^31) given as a Number (no bigint built unless the register is new). */
+/**
+ * constScalarReg of `n` in [0, 2^31) given as a Number (no bigint built unless the register is new).
+ * A precise one holds the shared precise scalar of scalarWithPrecise (one value, one object).
+ */
 export function smallConstScalarReg(n: number, precise: boolean): RegState {
   if (!precise) return immScalarReg(n);
+  const s = preciseSmallConst(n);
   let r = PRECISE_CONST_REGS.get(n);
-  if (r === undefined) {
+  if (r === undefined || r.s !== s) {
     if (PRECISE_CONST_REGS.size >= INTERNED_MAX) PRECISE_CONST_REGS.clear();
-    PRECISE_CONST_REGS.set(n, r = scalarReg(scalarConst(BigInt(n), true)));
+    PRECISE_CONST_REGS.set(n, r = { type: 'scalar', s });
   }
   return r;
 }

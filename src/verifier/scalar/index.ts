@@ -58,7 +58,7 @@ export const {
   tnumIsAligned, tnumIn, tnumOverlap, tnumStr, tnumSbin, tnumStep,
 } = tnum_;
 export const {
-  u64, s64, u32, s32, bmax, bmin, cloneScalar, scalarFromImm, scalarWithPrecise, scalarClearId, scalarSync,
+  u64, s64, u32, s32, bmax, bmin, cloneScalar, scalarFromImm, scalarWithPrecise, preciseSmallConst, scalarClearId, scalarSync,
   scalarUpdateBounds, scalarDeduceBounds, scalarBoundOffset, scalarZext32To64, scalarAssign32Into64,
   scalarUnbounded, scalarCoerceToSize, scalarCoerceToSizeSx, scalarCoerceSubregToSizeSx, scalarIsConst,
   scalarConstValue, scalarWidth, scalarUnknown, scalarConst, scalarOf, mMarkKnownKeepId, mMarkKnown,

@@ -114,7 +114,7 @@ const immScalars = new Map<number, Scalar>();
 
 /** The same scalar with reg->precise set to `precise`. */
 export const scalarWithPrecise = (s: Scalar, precise: boolean): Scalar => {
-  if (precise && isSmallUnlinkedConst(s)) return preciseSmallConst(s.varOff.value);
+  if (precise && isSmallUnlinkedConst(s)) return preciseSmallConst(Number(s.varOff.value));
   const r = cloneScalar(s);
   r.precise = precise;
   return r;
@@ -132,12 +132,11 @@ function isSmallUnlinkedConst(s: Scalar): boolean {
  * constants precise on every path would copy one each time (INTERNED_MAX-like bound: emptied when full).
  */
 const PRECISE_SMALL_CONSTS = new Map<number, Scalar>();
-function preciseSmallConst(v: bigint): Scalar {
-  const n = Number(v);
+export function preciseSmallConst(n: number): Scalar {
   let c = PRECISE_SMALL_CONSTS.get(n);
   if (c === undefined) {
     if (PRECISE_SMALL_CONSTS.size >= 4096) PRECISE_SMALL_CONSTS.clear();
-    PRECISE_SMALL_CONSTS.set(n, c = scalarConst(v, true));
+    PRECISE_SMALL_CONSTS.set(n, c = scalarConst(BigInt(n), true));
   }
   return c;
 }
