@@ -5,18 +5,51 @@
 // absolute addresses (maps, functions, the retpoline thunk) are masked.
 import * as fs from 'fs';
 import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
-import { Insn } from '../isa/insn';
-import { BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes';
+import { Insn, insn } from '../isa/insn';
+import {
+  BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_ALU64, BPF_MOV, BPF_K, BPF_JMP, BPF_EXIT,
+} from '../isa/opcodes';
 import { JitImage, JitInput, JitOptions, jitProgram, JitError, OP_TAIL_CALL, KERNEL_IMAGE_BASE, splitFunctions } from '../jit';
 import { ProgramUnderTest, RunInput } from './engine';
 import type { KernelVerdict } from '../kernel/run';
 
-/** How the kernel's JIT is configured here: BMI2 from the CPU, retpolines from the Spectre v2 mitigation. */
+/**
+ * How the kernel's JIT is configured here: BMI2 from the CPU, retpolines from the Spectre v2 mitigation,
+ * the return thunk from the live kernel's own code.
+ */
 export function hostJitOptions(): JitOptions {
-  let bmi2 = false, retpoline = false;
-  try { bmi2 = /^flags\s*:.*\bbmi2\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8')); } catch { /* not Linux */ }
+  let retpoline = false;
   try { retpoline = /Retpolines/.test(fs.readFileSync('/sys/devices/system/cpu/vulnerabilities/spectre_v2', 'utf8')); } catch { /* unknown */ }
-  return { bmi2, retpoline, imageBase: KERNEL_IMAGE_BASE };
+  return { bmi2: hostHasBmi2(), retpoline, returnThunk: kernelReturnsThroughThunk(), imageBase: KERNEL_IMAGE_BASE };
+}
+
+/** The JIT options of code run in this process (native execution at `imageBase`): the CPU's BMI2, no kernel thunks. */
+export function nativeJitOptions(imageBase: bigint): JitOptions {
+  return { bmi2: hostHasBmi2(), retpoline: false, returnThunk: false, imageBase };
+}
+
+function hostHasBmi2(): boolean {
+  try { return /^flags\s*:.*\bbmi2\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8')); } catch { return false; /* not Linux */ }
+}
+
+let returnThunkProbed: boolean | undefined;
+
+/**
+ * Whether the live kernel's JIT returns through the return thunk (cpu_wants_rethunk(): X86_FEATURE_RETHUNK,
+ * which /proc/cpuinfo does not list): its image of `r0 = 0; exit` ends in `leave; jmp rel32`, not
+ * `leave; ret`. Probed once per process; false where bpf() cannot be used (nothing to compare with).
+ */
+function kernelReturnsThroughThunk(): boolean {
+  if (returnThunkProbed !== undefined) return returnThunkProbed;
+  returnThunkProbed = false;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { kernelRun } = require('../kernel/run') as typeof import('../kernel/run');
+    const probe = { name: 'rethunk_probe', insns: [insn(BPF_ALU64 | BPF_MOV | BPF_K, 0), insn(BPF_JMP | BPF_EXIT)], progType: 'socket_filter', license: 'GPL' };
+    const j = kernelRun(probe, {}, { logLevel: 0, dump: 'all' }).jited;
+    if (j && j.length >= 6) returnThunkProbed = j[j.length - 6] === 0xc9 && j[j.length - 5] === 0xe9;
+  } catch { /* no bpf(): the kernel's image is not compared */ }
+  return returnThunkProbed;
 }
 
 /** bpf_throw's imm in xlated code: its address minus __bpf_call_base (from /proc/kallsyms), or undefined. */

@@ -19,7 +19,7 @@ import { jitProgram, JitError, JitImage, SKB_LOAD_HELPER, KERNEL_TAIL_CALL_LAYOU
 import { CONFORMANCE_HELPERS } from './conformance-helpers';
 import { ProgramUnderTest } from './engine';
 import { prepareForJit, Prepared, PrepareOptions } from './jit-program';
-import { hostJitOptions } from './jit-kernel';
+import { nativeJitOptions } from './jit-kernel';
 import { loadLibc, Libc, PROT_READ, PROT_WRITE, MAP_32BIT } from '../native/libc';
 import { loadImage, NativeImage, NATIVE_IMAGE_BASE } from '../native/image';
 
@@ -166,8 +166,8 @@ export function loadNativeProgram(p: ProgramUnderTest, o: NativeLoadOptions = {}
       input.funcs = [...input.funcs, { start: n, len: 2, stackDepth: 0, tailCallReachable: false, exceptionCb: true }];
       input.exceptionBoundary = true;
     }
-    // The host's CPU features as the kernel would use them; no retpoline thunk outside the kernel
-    const image = jitProgram(input, { ...hostJitOptions(), retpoline: false, imageBase: NATIVE_IMAGE_BASE });
+    // The host's CPU features as the kernel would use them; no retpoline or return thunk outside the kernel
+    const image = jitProgram(input, nativeJitOptions(NATIVE_IMAGE_BASE));
     // Helpers: JS implementations behind koffi callbacks
     let failure: BpfRuntimeError | null = null;
     const mem = new NativeAddressSpace(L);

@@ -294,6 +294,13 @@ function emitAtomic(buf: X.Buf, n: Insn, dstBpf: number, srcBpf: number): void {
   }
 }
 
+/** emit_return: `ret`, or a jump to the return thunk where the kernel returns through it (X86_FEATURE_RETHUNK). */
+function emitReturn(buf: X.Buf, st: FuncState, pc: number): void {
+  if (!st.opts.returnThunk) return X.ret(buf);
+  X.jmpRel32(buf, 0);
+  st.relocs.push({ at: buf.n - 4, kind: 'rel32', target: { kind: 'returnThunk' }, pc });
+}
+
 function emitTailCallIndirect(buf: X.Buf, st: FuncState, pc: number): void {
   const L = st.layout, depth = st.func.stackDepth;
   const jumps: number[] = []; // positions of rel8 bytes that go to `out`
@@ -472,7 +479,7 @@ function emitJmp(buf: X.Buf, st: FuncState, i: number, pc: number, n: Insn, prog
     st.cleanupAddr = proglen;
     popSaved(buf, st);
     X.leave(buf);
-    X.ret(buf);
+    emitReturn(buf, st, pc);
     return 0;
   }
   if (op === BPF_JA) {

@@ -63,6 +63,7 @@ export function describeTarget(t: Target): string {
     case 'helper': return `helper ${t.id}`;
     case 'kfunc': return `kfunc ${t.id}${t.off ? ` (module ${t.off})` : ''}`;
     case 'thunk': return 'the indirect-jump thunk';
+    case 'returnThunk': return 'the return thunk';
     case 'this_cpu_off': return 'this_cpu_off (per-CPU data)';
   }
 }

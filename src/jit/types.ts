@@ -40,6 +40,11 @@ export interface JitOptions {
   /** Indirect jumps go through the retpoline thunk (X86_FEATURE_RETPOLINE). */
   retpoline: boolean;
   /**
+   * Returns go through the return thunk, `jmp x86_return_thunk` instead of `ret`
+   * (X86_FEATURE_RETHUNK: emit_return; set by the retbleed and SRSO mitigations on AMD).
+   */
+  returnThunk: boolean;
+  /**
    * Where the image will live. Function addresses (BPF_PSEUDO_FUNC) are
    * encoded in the shortest form for an address there, as the kernel does for
    * its module area (0xffffffffc0000000: a sign-extended imm32).
@@ -49,7 +54,7 @@ export interface JitOptions {
 
 export const KERNEL_IMAGE_BASE = 0xffff_ffff_c000_0000n;
 
-export const defaultJitOptions: JitOptions = { bmi2: true, retpoline: true, imageBase: KERNEL_IMAGE_BASE };
+export const defaultJitOptions: JitOptions = { bmi2: true, retpoline: true, returnThunk: false, imageBase: KERNEL_IMAGE_BASE };
 
 /** Where a call or an address points. */
 export type Target =
@@ -58,6 +63,8 @@ export type Target =
   | { kind: 'kfunc'; id: number; off: number }
   /** The kernel's indirect-jump thunk for rcx (retpoline). */
   | { kind: 'thunk' }
+  /** The kernel's return thunk (x86_return_thunk), which returns in place of `ret`. */
+  | { kind: 'returnThunk' }
   /** The address of the per-CPU offset variable this_cpu_off (read through %gs). */
   | { kind: 'this_cpu_off' };
 

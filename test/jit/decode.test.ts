@@ -177,7 +177,7 @@ test('every image of every fixture, spec and bpf_conformance program decodes as 
       if (e instanceof JitRefused) { rejected++; continue; } // the verifier rejects it: never jitted
       throw e;
     }
-    for (const opts of [{ bmi2: true, retpoline: true }, { bmi2: false, retpoline: false }]) {
+    for (const opts of [{ bmi2: true, retpoline: true, returnThunk: true }, { bmi2: false, retpoline: false, returnThunk: false }]) {
       let img;
       try {
         img = jitProgram(input, { ...opts, imageBase: KERNEL_IMAGE_BASE });
@@ -214,6 +214,6 @@ test('the images recorded from the kernel and the native stubs decode as iced-x8
     insns: prog, exceptionBoundary: true, funcs: [
       { start: 0, len: 4, stackDepth: 8, tailCallReachable: true, exceptionCb: false },
       { start: 4, len: 2, stackDepth: 0, tailCallReachable: false, exceptionCb: true }],
-  }, { bmi2: true, retpoline: true, imageBase: KERNEL_IMAGE_BASE });
+  }, { bmi2: true, retpoline: true, returnThunk: false, imageBase: KERNEL_IMAGE_BASE });
   agree('exception boundary', img.code);
 });

@@ -17,7 +17,7 @@ import { loadHostObject, hostFacts } from '../../src/kernel/host';
 import { disasm } from './iced';
 
 const root = path.resolve(__dirname, '../../..');
-const KERNEL_OPTS = { bmi2: true, retpoline: true, imageBase: KERNEL_IMAGE_BASE };
+const KERNEL_OPTS = { bmi2: true, retpoline: true, returnThunk: false, imageBase: KERNEL_IMAGE_BASE };
 
 interface Golden {
   name: string; insns: number[][]; funcs: JitInput['funcs']; exceptionBoundary: boolean;

@@ -11,7 +11,7 @@ import { loadImage, NATIVE_IMAGE_BASE, NativeImage } from '../../src/native/imag
 import { loadLibc, PROT_READ, PROT_WRITE, PROT_EXEC } from '../../src/native/libc';
 
 export const THROW = 4242; // the kfunc id standing for bpf_throw here
-const OPTS = { bmi2: true, retpoline: false, imageBase: NATIVE_IMAGE_BASE };
+const OPTS = { bmi2: true, retpoline: false, returnThunk: false, imageBase: NATIVE_IMAGE_BASE };
 /** Our own prog_array / bpf_prog layout for native tail calls. */
 export const LAYOUT = { maxEntries: 0, ptrs: 8, bpfFunc: 0 };
 export const SENTINELS: Record<string, bigint> = {

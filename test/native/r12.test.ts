@@ -14,7 +14,7 @@ import { nativeAvailable } from '../../src/harness/native-run';
 import { loadLibc, PROT_READ, PROT_WRITE } from '../../src/native/libc';
 import { loadHarness, chain, load, checkIntact, mov, exit, func, tailCallPair } from './harness';
 
-const OPTS = { bmi2: true, retpoline: false, imageBase: NATIVE_IMAGE_BASE };
+const OPTS = { bmi2: true, retpoline: false, returnThunk: false, imageBase: NATIVE_IMAGE_BASE };
 
 const skipReason = (): string | undefined => { const a = nativeAvailable(); return a.ok ? undefined : a.reason; };
 
