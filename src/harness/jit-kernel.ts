@@ -2,7 +2,7 @@
 // into the live kernel, take its xlated instructions (the program after the
 // verifier's rewrites, what the kernel's JIT compiled), compile them with
 // src/jit, and compare with the kernel's jited image once call targets and
-// absolute addresses (maps, functions, the retpoline thunk) are masked.
+// absolute addresses (maps, functions, the retpoline and return thunks) are masked.
 import * as fs from 'fs';
 import { kernelSymbols, callImmOf } from '../kernel/kallsyms';
 import { Insn, insn } from '../isa/insn';
