@@ -15,7 +15,6 @@ import { RegState, PointerReg, isPointer, regTypeStr, notInit, UNKNOWN_SCALAR_RE
 import { PROG_TYPES as P } from './types';
 import { checkMemAccess, accessSize, saveAuxPtrType, MemAccess, loadedScalar, storeAccess } from './mem';
 
-
 const RMW_OPS: ReadonlySet<number> = new Set([BPF_ADD, BPF_ADD | BPF_FETCH, BPF_AND, BPF_AND | BPF_FETCH, BPF_OR, BPF_OR | BPF_FETCH,
   BPF_XOR, BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG]);
 

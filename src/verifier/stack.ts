@@ -11,10 +11,13 @@ import { markPrecise, scratchSlot } from './regs';
 import { recordStackAccess, clearStackAccess } from './precision';
 import {
   RegState, PtrOf, FuncState, StackSlot, SlotType, SlotTypes, BPF_REG_SIZE, isPointer, regTypeStr, scalarReg, stackSlot, slotWith,
-  slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT, constScalarReg,
+  slotTypesWith, sharedSlotTypes, SLOT_TYPES, INVALID_STACK_SLOT, constScalarReg, UNKNOWN_SCALAR_REG,
 } from './state';
-import { scalarConst, scalarUnknown, scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov, usedNextId } from './scalar_bridge';
+import { scalarIsConst, scalarUnlinked, assignScalarIdBeforeMov, usedNextId } from './scalar_bridge';
 import { tnumStrn } from './scalar';
+
+/** What a read of bytes that are all STACK_ZERO (a known zero) or of other bytes (unknown) gives: the shared registers (registers are values). */
+const zeroOrUnknownReg = (allZero: boolean): RegState => (allZero ? constScalarReg(0n, false) : UNKNOWN_SCALAR_REG);
 import { stackRead, stackWrite } from './stack_liveness';
 import type { MemAccess } from './mem';
 import { destroyIfDynptrSlot } from './dynptr';
@@ -143,7 +146,7 @@ export function stackReadFixedOff(env: VerifierEnv, a: StackAccess): RegState {
   if (isSpilled(slot)) return fillSpilled(env, a, slot, spi);
   let zeros = 0;
   for (let i = 0; i < a.size; i++) if (checkReadByte(env, a, slot, i, false) === '0') zeros++;
-  return scalarReg(zeros === a.size ? scalarConst(0n) : scalarUnknown());
+  return zeroOrUnknownReg(zeros === a.size);
 }
 
 /** A read of a slot holding a spilled register: the register, a narrow part of it, or misc bytes. */
@@ -166,7 +169,7 @@ function fillSpilled(env: VerifierEnv, a: StackAccess, slot: StackSlot & { spill
   // a fill of a spilled zero is still a fill; other reads do not restore the spilled register
   if (spillCnt === a.size && scalarIsConst(sp0.s) && sp0.s.varOff.value === 0n) return constScalarReg(0n, false); // the shared zero (registers are values)
   clearStackAccess(env);
-  return scalarReg(zeroCnt === a.size ? scalarConst(0n) : scalarUnknown());
+  return zeroOrUnknownReg(zeroCnt === a.size);
 }
 
 /** BPF_MAX_VAR_OFF */
@@ -253,7 +256,7 @@ function stackReadVarOff(env: VerifierEnv, frameno: number, minOff: number, maxO
     if (slotOf(f, spi).types[byte] !== '0') break;
     zeros++;
   }
-  return scalarReg(zeros === maxOff - minOff ? scalarConst(0n) : scalarUnknown());
+  return zeroOrUnknownReg(zeros === maxOff - minOff);
 }
 
 /** check_stack_write_var_off (privileged): every byte in range becomes misc (zero stays zero when writing zero). */
